@@ -1,0 +1,175 @@
+// OPA's `sprintf` as its Go implementation formats: Go fmt verbs over Rego values.
+// The wasm SDK's own sprintf (sprintf-js) prints arrays as "a,b", objects as "[object Object]"
+// and throws on %q; policy messages must read the same as under `opa eval`.
+
+type Value = unknown;
+
+/** Rego's text form of a value (ast.Term.String()): what `%v` prints for composites. */
+export function regoString(v: Value): string {
+  if (v === null || v === undefined) return "null";
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "number") return numberText(v);
+  if (typeof v === "boolean") return String(v);
+  if (Array.isArray(v)) return `[${v.map(regoString).join(", ")}]`;
+  const entries = Object.keys(v as object)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}: ${regoString((v as Record<string, Value>)[k])}`);
+  return `{${entries.join(", ")}}`;
+}
+
+function numberText(n: number): string {
+  return Number.isInteger(n) ? BigInt(n).toString() : goFloat(n, "g");
+}
+
+/** strconv.FormatFloat(f, 'g' | 'e' | 'f', -1, 64): shortest representation, Go's layout. */
+function goFloat(f: number, verb: "g" | "e" | "f"): string {
+  if (Number.isNaN(f)) return "NaN";
+  if (!Number.isFinite(f)) return f > 0 ? "+Inf" : "-Inf";
+  if (verb === "f") return shortestFixed(f);
+  const [mantissa, expText] = f.toExponential().split("e") as [string, string];
+  const exp = Number(expText);
+  const digits = mantissa.replace("-", "").replace(".", "");
+  const sign = f < 0 ? "-" : "";
+  // Shortest 'g' switches to exponent form below 1e-4 and from 1e6 on (strconv's eprec = 6).
+  if (verb === "e" || exp < -4 || exp >= 6) {
+    const frac = digits.length > 1 ? `.${digits.slice(1)}` : "";
+    const e = Math.abs(exp) < 10 ? `0${Math.abs(exp)}` : String(Math.abs(exp));
+    return `${sign}${digits[0]}${frac}e${exp < 0 ? "-" : "+"}${e}`;
+  }
+  return shortestFixed(f);
+}
+
+function shortestFixed(f: number): string {
+  const s = String(f);
+  if (!/e/i.test(s)) return s;
+  // Expand JS exponent notation into plain digits.
+  const [mantissa, expText] = f.toExponential().split("e") as [string, string];
+  const exp = Number(expText);
+  const neg = mantissa.startsWith("-");
+  const digits = mantissa.replace("-", "").replace(".", "");
+  let out: string;
+  if (exp >= 0) {
+    out = digits.length <= exp + 1 ? digits + "0".repeat(exp + 1 - digits.length) : `${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
+  } else {
+    out = `0.${"0".repeat(-exp - 1)}${digits}`;
+  }
+  return (neg ? "-" : "") + out;
+}
+
+/** strconv.Quote: a double-quoted Go string literal. */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '"') out += '\\"';
+    else if (ch === "\\") out += "\\\\";
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\r") out += "\\r";
+    else if (ch === "\t") out += "\\t";
+    else if (ch === "\u0007") out += "\\a";
+    else if (ch === "\b") out += "\\b";
+    else if (ch === "\f") out += "\\f";
+    else if (ch === "\v") out += "\\v";
+    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, "0")}`;
+    else if (c >= 0x80 && c < 0xa0) out += `\\u${c.toString(16).padStart(4, "0")}`;
+    else out += ch;
+  }
+  return `${out}"`;
+}
+
+function goType(v: Value): string {
+  if (typeof v === "string") return "string";
+  if (typeof v === "number") return Number.isInteger(v) ? "int" : "float64";
+  return "string"; // composites reach fmt as their Rego text
+}
+
+/** The Go value fmt sees for a Rego argument (OPA passes composites as their text). */
+function asGo(v: Value): Value {
+  if (typeof v === "string" || typeof v === "number") return v;
+  return regoString(v);
+}
+
+function pad(text: string, width: number | undefined, left: boolean, zero: boolean): string {
+  if (width === undefined || text.length >= width) return text;
+  if (left) return text + " ".repeat(width - text.length);
+  if (zero) {
+    const sign = /^[+-]/.test(text) ? text[0]! : "";
+    return sign + "0".repeat(width - text.length) + text.slice(sign.length);
+  }
+  return " ".repeat(width - text.length) + text;
+}
+
+function formatOne(verb: string, raw: Value, flags: string, precision: number | undefined): string {
+  const v = asGo(raw);
+  const bad = () => `%!${verb}(${goType(v)}=${typeof v === "string" ? v : numberText(v as number)})`;
+  switch (verb) {
+    case "v":
+      return typeof v === "number" ? numberText(v) : String(v);
+    case "s":
+      if (typeof v !== "string") return bad();
+      return precision !== undefined ? [...v].slice(0, precision).join("") : v;
+    case "q":
+      return typeof v === "string" ? goQuote(v) : bad();
+    case "d":
+      if (typeof v !== "number" || !Number.isInteger(v)) return bad();
+      return (flags.includes("+") && v >= 0 ? "+" : "") + BigInt(v).toString();
+    case "f":
+    case "F":
+      if (typeof v !== "number") return bad();
+      return (flags.includes("+") && v >= 0 ? "+" : "") + v.toFixed(precision ?? 6);
+    case "e":
+      if (typeof v !== "number") return bad();
+      return precision !== undefined ? goExp(v.toExponential(precision)) : goFloat(v, "e");
+    case "g":
+      if (typeof v !== "number") return bad();
+      return goFloat(v, "g");
+    case "x":
+    case "X": {
+      const hex =
+        typeof v === "number" && Number.isInteger(v)
+          ? BigInt(v).toString(16)
+          : typeof v === "string"
+            ? Buffer.from(v, "utf8").toString("hex")
+            : undefined;
+      if (hex === undefined) return bad();
+      return verb === "X" ? hex.toUpperCase() : hex;
+    }
+    case "t":
+      return typeof raw === "boolean" ? String(raw) : `%!t(${goType(v)}=${String(v)})`;
+    default:
+      return `%!${verb}(${goType(v)}=${typeof v === "number" ? numberText(v) : String(v)})`;
+  }
+}
+
+function goExp(jsExp: string): string {
+  return jsExp.replace(/e([+-])(\d)$/, "e$10$2");
+}
+
+/** fmt.Sprintf(format, args...) with OPA's argument conversion. */
+export function goSprintf(format: string, args: readonly Value[]): string {
+  let out = "";
+  let argIndex = 0;
+  const re = /%([-+# 0]*)(\d+)?(?:\.(\d+))?([a-zA-Z%])/g;
+  let last = 0;
+  for (let m = re.exec(format); m !== null; m = re.exec(format)) {
+    out += format.slice(last, m.index);
+    last = re.lastIndex;
+    const [, flags = "", widthText, precText, verb = ""] = m;
+    if (verb === "%") {
+      out += "%";
+      continue;
+    }
+    if (argIndex >= args.length) {
+      out += `%!${verb}(MISSING)`;
+      continue;
+    }
+    const text = formatOne(verb, args[argIndex++], flags, precText !== undefined ? Number(precText) : undefined);
+    out += pad(text, widthText !== undefined ? Number(widthText) : undefined, flags.includes("-"), flags.includes("0"));
+  }
+  out += format.slice(last);
+  if (argIndex < args.length) {
+    const extra = args.slice(argIndex).map((a) => `${goType(asGo(a))}=${typeof a === "number" ? numberText(a) : String(asGo(a))}`);
+    out += `%!(EXTRA ${extra.join(", ")})`;
+  }
+  return out;
+}

@@ -1,0 +1,171 @@
+// Evaluates the compiled policy bundle (policy.wasm) with @open-policy-agent/opa-wasm, in batches.
+import type { LoadedPolicy, loadPolicySync as LoadPolicySync } from "@open-policy-agent/opa-wasm";
+import { createRequire } from "node:module";
+import type { RawFinding } from "../../core/findings.js";
+import { MAX_BATCH_BYTES, MAX_WASM_MEMORY_PAGES } from "../../core/limits.js";
+import type { FixOperation, JsonPath, Severity } from "../../core/types.js";
+import { SEVERITIES } from "../../core/types.js";
+import type { PolicyEngine, PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
+import { installHostBuiltins, sdkBuiltinNames } from "./host-builtins.js";
+
+const BATCH_ENTRYPOINT = "portcullis/main/batch";
+
+// The package's ESM entry exports only the async loader; the synchronous one is on the CJS entry.
+const { loadPolicySync } = createRequire(import.meta.url)("@open-policy-agent/opa-wasm") as {
+  loadPolicySync: typeof LoadPolicySync;
+};
+
+export interface WasmPolicyEngineOptions {
+  readonly maxBatchBytes?: number;
+  readonly maxMemoryPages?: number;
+}
+
+/** opa-wasm throws strings and plain objects as well as Errors. */
+export function describeThrown(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === "string") return err;
+  if (err && typeof err === "object" && "message" in err) return String((err as { message: unknown }).message);
+  return JSON.stringify(err);
+}
+
+export class WasmPolicyEngine implements PolicyEngine {
+  private readonly module: WebAssembly.Module;
+  private policy: LoadedPolicy;
+  private data: Record<string, unknown> = { settings: {} };
+  private readonly maxBatchBytes: number;
+  private readonly maxMemoryPages: number;
+
+  constructor(wasm: Uint8Array, options: WasmPolicyEngineOptions = {}) {
+    installHostBuiltins();
+    this.module = new WebAssembly.Module(new Uint8Array(wasm));
+    this.maxBatchBytes = options.maxBatchBytes ?? MAX_BATCH_BYTES;
+    this.maxMemoryPages = options.maxMemoryPages ?? MAX_WASM_MEMORY_PAGES;
+    this.policy = this.instantiate();
+    const missing = [...requiredBuiltins(this.policy)].filter((name) => !sdkBuiltinNames().has(name));
+    if (missing.length > 0) {
+      throw new Error(`policy bundle calls builtins the host does not provide: ${missing.join(", ")}`);
+    }
+    if (!(BATCH_ENTRYPOINT in this.policy.entrypoints)) {
+      throw new Error(`policy bundle has no "${BATCH_ENTRYPOINT}" entrypoint`);
+    }
+  }
+
+  private instantiate(): LoadedPolicy {
+    const policy = loadPolicySync(this.module, { initial: 32, maximum: this.maxMemoryPages });
+    policy.setData(this.data);
+    return policy;
+  }
+
+  setSettings(settings: Record<string, unknown>): void {
+    this.data = { settings };
+    this.policy.setData(this.data);
+  }
+
+  evaluate(inputs: readonly PolicyInput[]): PolicyResult[] {
+    const results: PolicyResult[] = new Array(inputs.length);
+    let batch: { index: number; json: string }[] = [];
+    let size = 0;
+    const flush = () => {
+      if (batch.length > 0) this.evaluateBatch(batch, results);
+      batch = [];
+      size = 0;
+    };
+    inputs.forEach((input, index) => {
+      const json = JSON.stringify(input);
+      if (size + json.length > this.maxBatchBytes) flush();
+      batch.push({ index, json });
+      size += json.length;
+    });
+    flush();
+    return results;
+  }
+
+  private evaluateBatch(batch: readonly { index: number; json: string }[], results: PolicyResult[]): void {
+    const payload = new TextEncoder().encode(`{"documents":[${batch.map((b) => b.json).join(",")}]}`);
+    let output: unknown;
+    try {
+      output = this.policy.evaluate(payload.buffer as ArrayBuffer, BATCH_ENTRYPOINT);
+    } catch (err) {
+      // An aborted evaluation can leave the instance in any state: start a fresh one, and retry
+      // the documents one by one so that only the document that breaks it is lost.
+      this.policy = this.instantiate();
+      if (batch.length > 1) {
+        for (const item of batch) this.evaluateBatch([item], results);
+        return;
+      }
+      results[batch[0]!.index] = { ok: false, error: `policy evaluation failed: ${describeThrown(err)}` };
+      return;
+    }
+    const perDocument = parseBatchResult(output, batch.length);
+    batch.forEach((item, i) => {
+      results[item.index] = perDocument[i]!;
+    });
+  }
+}
+
+function requiredBuiltins(policy: LoadedPolicy): Set<string> {
+  const instance = (policy.wasmInstance as WebAssembly.Instance).exports as Record<string, unknown>;
+  const builtins = instance.builtins as () => number;
+  const dump = instance.opa_json_dump as (addr: number) => number;
+  const addr = dump(builtins());
+  const bytes = new Uint8Array(policy.mem.buffer);
+  let end = addr;
+  while (bytes[end] !== 0) end++;
+  const table = JSON.parse(new TextDecoder().decode(bytes.subarray(addr, end))) as Record<string, number>;
+  return new Set(Object.keys(table));
+}
+
+/** Validates the entrypoint's result; anything unexpected is a policy error, never "no findings". */
+export function parseBatchResult(output: unknown, expected: number): PolicyResult[] {
+  const fail = (error: string): PolicyResult[] => new Array(expected).fill({ ok: false, error });
+  if (!Array.isArray(output) || output.length !== 1) return fail("policy returned no result set");
+  const result = (output[0] as { result?: unknown })?.result;
+  if (!Array.isArray(result) || result.length !== expected) {
+    return fail(`policy returned ${Array.isArray(result) ? result.length : typeof result} results for ${expected} documents`);
+  }
+  return result.map((findings): PolicyResult => {
+    if (!Array.isArray(findings)) return { ok: false, error: "policy returned a non-list of findings" };
+    const parsed: RawFinding[] = [];
+    for (const f of findings) {
+      const raw = toRawFinding(f);
+      if (typeof raw === "string") return { ok: false, error: raw };
+      parsed.push(raw);
+    }
+    return { ok: true, findings: parsed };
+  });
+}
+
+function isPath(p: unknown): p is JsonPath {
+  return Array.isArray(p) && p.every((s) => typeof s === "string" || (typeof s === "number" && Number.isInteger(s) && s >= 0));
+}
+
+function toFix(fix: unknown): FixOperation | undefined | string {
+  if (fix === undefined) return undefined;
+  const f = fix as { op?: unknown; path?: unknown; value?: unknown };
+  if (!f || typeof f !== "object" || !isPath(f.path)) return "fix without a valid path";
+  if (f.op === "remove") return { op: "remove", path: f.path };
+  if (f.op === "set" || f.op === "append") return { op: f.op, path: f.path, value: f.value };
+  return `fix with unknown op ${JSON.stringify(f.op)}`;
+}
+
+function toRawFinding(f: unknown): RawFinding | string {
+  if (!f || typeof f !== "object") return "policy returned a finding that is not an object";
+  const o = f as Record<string, unknown>;
+  if (typeof o.rule !== "string" || typeof o.msg !== "string") return "policy returned a finding without rule or msg";
+  const path = o.path ?? [];
+  if (!isPath(path)) return `rule ${o.rule} returned an invalid path ${JSON.stringify(o.path)}`;
+  if (o.severity !== undefined && !(SEVERITIES as readonly unknown[]).includes(o.severity)) {
+    return `rule ${o.rule} returned an unknown severity ${JSON.stringify(o.severity)}`;
+  }
+  const fix = toFix(o.fix);
+  if (typeof fix === "string") return `rule ${o.rule} returned a ${fix}`;
+  const scalarLine = typeof o.scalarLine === "number" && Number.isInteger(o.scalarLine) ? o.scalarLine : undefined;
+  return {
+    rule: o.rule,
+    msg: o.msg,
+    path,
+    severity: o.severity as Severity | undefined,
+    fix,
+    scalarLine,
+  };
+}

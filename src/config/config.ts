@@ -1,0 +1,302 @@
+// The repository configuration (.github/portcullis.yml): schema, safe defaults, and every error with its path.
+import { parseDocument } from "yaml";
+import { MAX_DOCUMENTS_PER_FILE, MAX_FILE_BYTES } from "../core/limits.js";
+import type { Severity } from "../core/types.js";
+import { SEVERITIES } from "../core/types.js";
+
+export const CONFIG_PATH = ".github/portcullis.yml";
+
+export type FailLevel = Severity | "never";
+export const FAIL_LEVELS: readonly FailLevel[] = ["error", "warning", "notice", "never"];
+
+export interface RuleSetting {
+  readonly enabled: boolean;
+  readonly severity?: Severity;
+}
+
+export interface Config {
+  readonly failOn: FailLevel;
+  readonly include: readonly string[];
+  readonly exclude: readonly string[];
+  readonly rules: Readonly<Record<string, RuleSetting>>;
+  /** What the Rego rules read as `data.settings` (defaults merged with the repository's). */
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly limits: { readonly maxFileBytes: number; readonly maxDocuments: number };
+}
+
+export interface ConfigError {
+  /** Where in the file: `rules.PCK007.severity`, `settings.requiredLabels[2]`. */
+  readonly path: string;
+  readonly message: string;
+  readonly line?: number;
+}
+
+export interface ConfigResult {
+  readonly config: Config;
+  readonly errors: readonly ConfigError[];
+}
+
+export const DEFAULT_INCLUDE = ["**/*.yaml", "**/*.yml", "**/*.json", "**/Kustomization"];
+export const DEFAULT_EXCLUDE = [
+  "**/node_modules/**",
+  "**/.git/**",
+  "**/package.json",
+  "**/package-lock.json",
+  "**/tsconfig*.json",
+  ".github/workflows/**",
+  ".github/portcullis.yml",
+  ".pre-commit-config.yaml",
+  ".pre-commit-hooks.yaml",
+];
+
+/** Settings whose configured list is added to the defaults instead of replacing them. */
+const EXTENDING_SETTINGS = new Set(["internalLoadBalancerAnnotations"]);
+
+export interface ConfigContext {
+  /** Defaults of every setting (policies/settings/data.json). */
+  readonly settingDefaults: Readonly<Record<string, unknown>>;
+  /** Known rule ids, to catch typos. */
+  readonly ruleIds: ReadonlySet<string>;
+}
+
+export function defaultConfig(context: ConfigContext): Config {
+  return {
+    failOn: "error",
+    include: DEFAULT_INCLUDE,
+    exclude: DEFAULT_EXCLUDE,
+    rules: {},
+    settings: structuredClone(context.settingDefaults) as Record<string, unknown>,
+    limits: { maxFileBytes: MAX_FILE_BYTES, maxDocuments: MAX_DOCUMENTS_PER_FILE },
+  };
+}
+
+const TOP_LEVEL = ["failOn", "include", "exclude", "rules", "settings", "limits"];
+
+function closest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestScore = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestScore) {
+      bestScore = d;
+      best = c;
+    }
+  }
+  return bestScore <= Math.max(2, Math.floor(word.length / 4)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function typeOf(v: unknown): string {
+  return v === null ? "null" : Array.isArray(v) ? "list" : typeof v === "object" ? "mapping" : typeof v;
+}
+
+/** Parses and validates a config file; defaults stand wherever the file is wrong or silent. */
+export function parseConfig(text: string, context: ConfigContext): ConfigResult {
+  const errors: ConfigError[] = [];
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const lineOf = (path: (string | number)[]) => {
+    const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
+    if (!node?.range) return undefined;
+    return text.slice(0, node.range[0]).split("\n").length;
+  };
+  for (const e of doc.errors) {
+    errors.push({ path: "", message: `YAML syntax error: ${e.message.split("\n")[0]}`, line: text.slice(0, e.pos[0]).split("\n").length });
+  }
+  const base = defaultConfig(context);
+  if (errors.length > 0) return { config: base, errors };
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 10 });
+  } catch (err) {
+    return { config: base, errors: [{ path: "", message: `config could not be read: ${String(err)}` }] };
+  }
+  if (raw === null || raw === undefined) return { config: base, errors };
+  if (!isPlainObject(raw)) {
+    return { config: base, errors: [{ path: "", message: `config must be a mapping, found ${typeOf(raw)}`, line: 1 }] };
+  }
+  const err = (path: (string | number)[], message: string) =>
+    errors.push({ path: formatPath(path), message, line: lineOf(path) });
+
+  for (const key of Object.keys(raw)) {
+    if (key === "_extends") continue; // resolved by the loader before parsing
+    if (!TOP_LEVEL.includes(key)) {
+      const hint = closest(key, TOP_LEVEL);
+      err([key], `unknown key${hint ? ` (did you mean "${hint}"?)` : ""}`);
+    }
+  }
+
+  let failOn = base.failOn;
+  if (raw.failOn !== undefined) {
+    if ((FAIL_LEVELS as readonly unknown[]).includes(raw.failOn)) failOn = raw.failOn as FailLevel;
+    else err(["failOn"], `must be one of ${FAIL_LEVELS.join(", ")}, found ${JSON.stringify(raw.failOn)}`);
+  }
+
+  const globs = (key: "include" | "exclude"): readonly string[] => {
+    const v = raw[key];
+    if (v === undefined) return base[key];
+    if (!Array.isArray(v)) {
+      err([key], `must be a list of glob patterns, found ${typeOf(v)}`);
+      return base[key];
+    }
+    const out: string[] = [];
+    v.forEach((g, i) => {
+      if (typeof g === "string" && g.trim() !== "") out.push(g);
+      else err([key, i], `must be a glob pattern (a non-empty string), found ${typeOf(g)}`);
+    });
+    // Exclusions add to the defaults, so that a repository cannot forget to skip node_modules.
+    return key === "exclude" ? [...base.exclude, ...out] : out;
+  };
+  const include = globs("include");
+  const exclude = globs("exclude");
+
+  const rules: Record<string, RuleSetting> = {};
+  if (raw.rules !== undefined) {
+    if (!isPlainObject(raw.rules)) err(["rules"], `must be a mapping of rule id to settings, found ${typeOf(raw.rules)}`);
+    else {
+      for (const [id, v] of Object.entries(raw.rules)) {
+        if (!context.ruleIds.has(id)) {
+          const hint = closest(id, context.ruleIds);
+          err(["rules", id], `unknown rule${hint ? ` (did you mean "${hint}"?)` : ""}`);
+          continue;
+        }
+        const setting = parseRuleSetting(v, (sub, message) => err(["rules", id, ...sub], message));
+        if (setting) rules[id] = setting;
+      }
+    }
+  }
+
+  const settings = structuredClone(base.settings) as Record<string, unknown>;
+  if (raw.settings !== undefined) {
+    if (!isPlainObject(raw.settings)) err(["settings"], `must be a mapping, found ${typeOf(raw.settings)}`);
+    else {
+      for (const [key, v] of Object.entries(raw.settings)) {
+        if (!Object.hasOwn(context.settingDefaults, key)) {
+          const hint = closest(key, Object.keys(context.settingDefaults));
+          err(["settings", key], `unknown setting${hint ? ` (did you mean "${hint}"?)` : ""}`);
+          continue;
+        }
+        const problem = checkSettingShape(context.settingDefaults[key], v, ["settings", key], err);
+        if (!problem) {
+          settings[key] =
+            EXTENDING_SETTINGS.has(key) && Array.isArray(v)
+              ? [...(context.settingDefaults[key] as unknown[]), ...v]
+              : structuredClone(v);
+        }
+      }
+    }
+  }
+
+  const limits = { ...base.limits };
+  if (raw.limits !== undefined) {
+    if (!isPlainObject(raw.limits)) err(["limits"], `must be a mapping, found ${typeOf(raw.limits)}`);
+    else {
+      for (const [key, v] of Object.entries(raw.limits)) {
+        if (key !== "maxFileBytes" && key !== "maxDocuments") {
+          err(["limits", key], "unknown limit (known: maxFileBytes, maxDocuments)");
+        } else if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) {
+          err(["limits", key], `must be a positive integer, found ${JSON.stringify(v)}`);
+        } else limits[key] = v;
+      }
+    }
+  }
+
+  return { config: { failOn, include, exclude, rules, settings, limits }, errors };
+}
+
+function parseRuleSetting(v: unknown, err: (path: string[], message: string) => void): RuleSetting | undefined {
+  if (v === false || v === "off") return { enabled: false };
+  if (v === true || v === "on") return { enabled: true };
+  if (typeof v === "string") {
+    if ((SEVERITIES as readonly string[]).includes(v)) return { enabled: true, severity: v as Severity };
+    err([], `must be off, on, a severity (${SEVERITIES.join(", ")}) or a mapping, found ${JSON.stringify(v)}`);
+    return undefined;
+  }
+  if (!isPlainObject(v)) {
+    err([], `must be off, on, a severity or a mapping, found ${typeOf(v)}`);
+    return undefined;
+  }
+  let ok = true;
+  for (const key of Object.keys(v)) {
+    if (key !== "enabled" && key !== "severity") {
+      err([key], "unknown key (known: enabled, severity)");
+      ok = false;
+    }
+  }
+  if (v.enabled !== undefined && typeof v.enabled !== "boolean") {
+    err(["enabled"], `must be true or false, found ${JSON.stringify(v.enabled)}`);
+    ok = false;
+  }
+  if (v.severity !== undefined && !(SEVERITIES as readonly unknown[]).includes(v.severity)) {
+    err(["severity"], `must be one of ${SEVERITIES.join(", ")}, found ${JSON.stringify(v.severity)}`);
+    ok = false;
+  }
+  if (!ok) return undefined;
+  return { enabled: v.enabled !== false, severity: v.severity as Severity | undefined };
+}
+
+/** A setting must have the shape of its default: a list of strings, a list of mappings, a mapping. */
+function checkSettingShape(
+  example: unknown,
+  v: unknown,
+  path: (string | number)[],
+  err: (path: (string | number)[], message: string) => void,
+): boolean {
+  if (Array.isArray(example)) {
+    if (!Array.isArray(v)) {
+      err(path, `must be a list, found ${typeOf(v)}`);
+      return true;
+    }
+    const itemIsObject = isPlainObject(example[0]);
+    let bad = false;
+    v.forEach((item, i) => {
+      if (itemIsObject) {
+        if (!isPlainObject(item) || typeof item.key !== "string") {
+          err([...path, i], "must be a mapping with a `key` (and an optional `value`)");
+          bad = true;
+        } else if (item.value !== undefined && typeof item.value !== "string") {
+          err([...path, i, "value"], `must be a string, found ${typeOf(item.value)}`);
+          bad = true;
+        }
+      } else if (typeof item !== "string" || item === "") {
+        err([...path, i], `must be a non-empty string, found ${typeOf(item)}`);
+        bad = true;
+      }
+    });
+    return bad;
+  }
+  if (isPlainObject(example)) {
+    if (!isPlainObject(v)) {
+      err(path, `must be a mapping, found ${typeOf(v)}`);
+      return true;
+    }
+    return false;
+  }
+  if (typeof example !== typeof v) {
+    err(path, `must be a ${typeof example}, found ${typeOf(v)}`);
+    return true;
+  }
+  return false;
+}
+
+function formatPath(path: readonly (string | number)[]): string {
+  return path
+    .map((p, i) => (typeof p === "number" ? `[${p}]` : /^[A-Za-z_][\w-]*$/.test(p) ? `${i === 0 ? "" : "."}${p}` : `[${JSON.stringify(p)}]`))
+    .join("");
+}

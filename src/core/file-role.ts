@@ -1,0 +1,65 @@
+// Decides what a YAML file is in a GitOps repository: whole resources, a patch, a kustomization, a chart template.
+import { posix } from "node:path";
+import type { FileRole } from "./types.js";
+
+const KUSTOMIZATION_NAMES = new Set(["kustomization.yaml", "kustomization.yml", "Kustomization"]);
+
+export function isKustomizationFile(file: string): boolean {
+  return KUSTOMIZATION_NAMES.has(posix.basename(file));
+}
+
+export function isYamlOrJson(file: string): boolean {
+  return /\.(ya?ml|json)$/i.test(file) || isKustomizationFile(file);
+}
+
+/** The chart root of a file under `<chart>/templates/`, when `<chart>/Chart.yaml` is known. */
+export function chartOf(file: string, chartRoots: ReadonlySet<string>): string | undefined {
+  const parts = file.split("/");
+  for (let i = parts.length - 2; i >= 0; i--) {
+    if (parts[i] !== "templates") continue;
+    const root = parts.slice(0, i).join("/");
+    if (chartRoots.has(root)) return root;
+  }
+  return undefined;
+}
+
+export interface RepositoryLayout {
+  /** Directories holding a Chart.yaml (repository-relative, "" for the root). */
+  readonly chartRoots: ReadonlySet<string>;
+  /** Files that some kustomization uses as a patch (repository-relative). */
+  readonly patchFiles: ReadonlySet<string>;
+}
+
+/**
+ * The role of a file from its path and the repository layout; `not-manifest` is decided later,
+ * once the file is parsed and holds no Kubernetes object.
+ */
+export function roleOf(file: string, layout: RepositoryLayout, text?: string): FileRole {
+  if (isKustomizationFile(file)) return "kustomization";
+  if (chartOf(file, layout.chartRoots) !== undefined) return "helm-template";
+  // A chart's templates are Go templates; without the Chart.yaml in view, `{{` still gives them away.
+  if (/(^|\/)templates\//.test(file) && text !== undefined && text.includes("{{")) return "helm-template";
+  if (layout.patchFiles.has(file)) return "patch";
+  return "manifest";
+}
+
+/** Patch files named by a kustomization (paths resolved against its directory). */
+export function patchFilesOf(kustomizationFile: string, kustomization: unknown): string[] {
+  if (kustomization === null || typeof kustomization !== "object") return [];
+  const k = kustomization as Record<string, unknown>;
+  const dir = posix.dirname(kustomizationFile);
+  const out: string[] = [];
+  const add = (p: unknown) => {
+    if (typeof p !== "string" || p.includes("\n") || /^[a-z]+:\/\//i.test(p)) return;
+    out.push(posix.normalize(posix.join(dir, p)));
+  };
+  for (const entry of asArray(k.patchesStrategicMerge)) add(entry);
+  for (const entry of [...asArray(k.patches), ...asArray(k.patchesJson6902)]) {
+    if (entry && typeof entry === "object") add((entry as Record<string, unknown>).path);
+  }
+  return out.filter((p) => !p.startsWith("../") && p !== "..");
+}
+
+function asArray(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}

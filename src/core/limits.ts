@@ -1,0 +1,25 @@
+// Every size, count and depth limit of the engine, in one place (config can lower or raise some).
+
+/** A file larger than this is refused (PCS002) before it is parsed. */
+export const MAX_FILE_BYTES = 4 * 1024 * 1024;
+
+/** Documents per file; a file with more is refused (PCS002). */
+export const MAX_DOCUMENTS_PER_FILE = 2_000;
+
+/** Aliases per document (the `yaml` package's guard against entity expansion). */
+export const MAX_ALIAS_COUNT = 100;
+
+/** Nesting depth of a document's value; deeper documents are refused (PCS002). */
+export const MAX_DEPTH = 128;
+
+/**
+ * Serialised size of one document as the policy engine sees it. Aliases share objects in memory
+ * but JSON repeats them, so a small file can expand far beyond its size: refuse it first.
+ */
+export const MAX_SERIALIZED_DOCUMENT_BYTES = 16 * 1024 * 1024;
+
+/** Bytes of JSON passed to one wasm evaluation call (documents are batched up to this). */
+export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+
+/** Wasm linear memory ceiling in 64 KiB pages (256 MiB): a runaway evaluation fails closed. */
+export const MAX_WASM_MEMORY_PAGES = 4096;

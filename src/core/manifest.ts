@@ -1,0 +1,474 @@
+// Parses multi-document YAML/JSON into plain values that remember where every field came from.
+import {
+  Alias,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  Parser,
+  Scalar,
+  type Document,
+  type Node,
+  type Pair,
+  type ParsedNode,
+  type Tags,
+} from "yaml";
+import {
+  MAX_ALIAS_COUNT,
+  MAX_DEPTH,
+  MAX_DOCUMENTS_PER_FILE,
+  MAX_FILE_BYTES,
+  MAX_SERIALIZED_DOCUMENT_BYTES,
+} from "./limits.js";
+import type { JsonPath, LineRange, ResourceRef } from "./types.js";
+
+/** Why a file (or one of its documents) could not be read: PCS001 syntax, PCS002 refused. */
+export interface FileProblem {
+  readonly rule: "PCS001" | "PCS002";
+  readonly message: string;
+  readonly line: number;
+}
+
+export interface Located {
+  readonly lines: LineRange;
+  /** false when the path does not exist and the nearest existing parent was used. */
+  readonly exact: boolean;
+}
+
+export interface ParsedDocument {
+  /** Index of the document in its file, counting from 0. */
+  readonly index: number;
+  readonly value: unknown;
+  readonly lines: LineRange;
+  readonly resource: ResourceRef;
+  /** The line of `kind:` (or of the document start when there is none). */
+  readonly kindLine: number;
+  /** The field's lines, or the nearest existing parent's line for a missing field. */
+  locate(path: JsonPath): Located;
+  /** The file line of line `offset` (0-based) inside the multi-line string at `path`. */
+  locateInString(path: JsonPath, offset: number): number | undefined;
+}
+
+export interface ParsedFile {
+  readonly file: string;
+  readonly text: string;
+  readonly documents: readonly ParsedDocument[];
+  readonly problems: readonly FileProblem[];
+}
+
+export interface ParseLimits {
+  readonly maxFileBytes: number;
+  readonly maxDocuments: number;
+  readonly maxDepth: number;
+  readonly maxSerializedBytes: number;
+}
+
+export const DEFAULT_PARSE_LIMITS: ParseLimits = {
+  maxFileBytes: MAX_FILE_BYTES,
+  maxDocuments: MAX_DOCUMENTS_PER_FILE,
+  maxDepth: MAX_DEPTH,
+  maxSerializedBytes: MAX_SERIALIZED_DOCUMENT_BYTES,
+};
+
+// YAML 1.1 tags that would turn scalars into Dates, Sets, Maps or Buffers, or read `1:30` as a
+// base-60 number. Kubernetes (sigs.k8s.io/yaml) yields plain strings for these, so we do too;
+// an explicit `!!set` or `!!timestamp` tag then becomes an unresolved tag, which is refused.
+const DROPPED_TAGS = new Set([
+  "tag:yaml.org,2002:timestamp",
+  "tag:yaml.org,2002:binary",
+  "tag:yaml.org,2002:set",
+  "tag:yaml.org,2002:omap",
+  "tag:yaml.org,2002:pairs",
+]);
+
+const DROPPED_TAG_IDS = new Set(["timestamp", "binary", "set", "omap", "pairs", "intTime", "floatTime"]);
+
+function yaml11Tags(tags: Tags): Tags {
+  return tags.filter((tag) => {
+    if (typeof tag === "string") return !DROPPED_TAG_IDS.has(tag);
+    if (DROPPED_TAGS.has(tag.tag)) return false;
+    // base-60 integers and floats share the int/float tags; they are the ones with a `:` format.
+    return !("format" in tag && tag.format === "TIME");
+  });
+}
+
+/**
+ * YAML is read as Kubernetes reads it (go-yaml v2, YAML 1.1): `yes`/`on` are booleans, `0644` is
+ * octal, `<<` merge keys merge. JSON files are read with the JSON schema.
+ */
+function parseOptions(isJson: boolean, lineCounter: LineCounter) {
+  return isJson
+    ? ({ lineCounter, version: "1.2", schema: "json", uniqueKeys: true, prettyErrors: false } as const)
+    : ({
+        lineCounter,
+        version: "1.1",
+        merge: true,
+        uniqueKeys: true,
+        customTags: yaml11Tags,
+        prettyErrors: false,
+      } as const);
+}
+
+function decode(content: string | Uint8Array): { text?: string; problem?: FileProblem } {
+  if (typeof content === "string") {
+    const nul = content.indexOf("\u0000");
+    if (nul >= 0) return { problem: binaryProblem(content.slice(0, nul)) };
+    return { text: content.replace(/^\uFEFF/, "") };
+  }
+  const nul = content.indexOf(0);
+  if (nul >= 0) return { problem: binaryProblem(new TextDecoder().decode(content.subarray(0, nul))) };
+  try {
+    return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(content) };
+  } catch {
+    const firstBad = firstInvalidUtf8(content);
+    const before = new TextDecoder().decode(content.subarray(0, firstBad));
+    return {
+      problem: {
+        rule: "PCS001",
+        message: `file is not valid UTF-8 text (first invalid byte at offset ${firstBad})`,
+        line: lineOfOffset(before, before.length),
+      },
+    };
+  }
+}
+
+function binaryProblem(before: string): FileProblem {
+  return {
+    rule: "PCS001",
+    message: "file contains NUL bytes: it is binary, not YAML or JSON",
+    line: lineOfOffset(before, before.length),
+  };
+}
+
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  let lo = 0;
+  let hi = bytes.length;
+  // Binary search for the longest valid prefix (a prefix may end mid-character: allow 3 bytes).
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    try {
+      decoder.decode(bytes.subarray(0, mid), { stream: true });
+      lo = mid;
+    } catch {
+      hi = mid - 1;
+    }
+  }
+  return lo;
+}
+
+function lineOfOffset(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+function depthExceeds(value: unknown, maxDepth: number): boolean {
+  const stack: { v: unknown; d: number }[] = [{ v: value, d: 0 }];
+  const seen = new Set<object>();
+  while (stack.length > 0) {
+    const { v, d } = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    if (d > maxDepth) return true;
+    if (seen.has(v)) continue; // aliases share objects; depth of a shared object was checked
+    seen.add(v);
+    for (const child of Object.values(v)) stack.push({ v: child, d: d + 1 });
+  }
+  return false;
+}
+
+function resourceOf(value: unknown): ResourceRef {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return {};
+  const v = value as Record<string, unknown>;
+  const meta = (v.metadata ?? {}) as Record<string, unknown>;
+  const str = (x: unknown) => (typeof x === "string" ? x : undefined);
+  return {
+    apiVersion: str(v.apiVersion),
+    kind: str(v.kind),
+    namespace: str(meta?.namespace),
+    name: str(meta?.name),
+  };
+}
+
+/** Parses a file's text into documents with positions, and problems (never throws). */
+export function parseManifest(
+  file: string,
+  content: string | Uint8Array,
+  limits: ParseLimits = DEFAULT_PARSE_LIMITS,
+): ParsedFile {
+  const size = typeof content === "string" ? Buffer.byteLength(content) : content.byteLength;
+  if (size > limits.maxFileBytes) {
+    const problem: FileProblem = {
+      rule: "PCS002",
+      message: `file is ${size} bytes, above the ${limits.maxFileBytes}-byte limit; it was not evaluated`,
+      line: 1,
+    };
+    return { file, text: "", documents: [], problems: [problem] };
+  }
+  const decoded = decode(content);
+  if (decoded.problem || decoded.text === undefined) {
+    return { file, text: "", documents: [], problems: decoded.problem ? [decoded.problem] : [] };
+  }
+  const text = decoded.text;
+  const lineCounter = new LineCounter();
+  const isJson = /\.json$/i.test(file);
+  const problems: FileProblem[] = [];
+  const documents: ParsedDocument[] = [];
+  let docs: Document.Parsed[];
+  try {
+    docs = parseAllDocuments(text, parseOptions(isJson, lineCounter)) as Document.Parsed[];
+    if (!Array.isArray(docs)) docs = [docs as Document.Parsed];
+  } catch (err) {
+    return { file, text, documents: [], problems: [unexpectedProblem(err)] };
+  }
+  const lineOf = (offset: number) => lineCounter.linePos(offset).line;
+  if (docs.length > limits.maxDocuments) {
+    problems.push({
+      rule: "PCS002",
+      message: `file has ${docs.length} documents, above the limit of ${limits.maxDocuments}; it was not evaluated`,
+      line: 1,
+    });
+    return { file, text, documents: [], problems };
+  }
+  docs.forEach((doc, index) => {
+    const issues = [...doc.errors, ...doc.warnings];
+    if (issues.length > 0) {
+      for (const issue of issues) {
+        const exhausted = issue.code === "RESOURCE_EXHAUSTION";
+        problems.push({
+          rule: exhausted ? "PCS002" : "PCS001",
+          message: exhausted
+            ? `document ${index} is nested too deeply to be read safely: ${firstLine(issue.message)}`
+            : `${describeIssue(issue.code)}: ${firstLine(issue.message)}`,
+          line: lineOf(issue.pos[0]),
+        });
+      }
+      return;
+    }
+    if (doc.contents === null) return; // an empty document (e.g. a trailing `---`)
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      problems.push({
+        rule: err instanceof ReferenceError ? "PCS002" : "PCS001",
+        message:
+          err instanceof ReferenceError
+            ? `document ${index} expands too many aliases (a "billion laughs" pattern); it was not evaluated`
+            : `document ${index} could not be read: ${errorText(err)}`,
+        line: lineOf(doc.range[0]),
+      });
+      return;
+    }
+    if (value === null || value === undefined) return;
+    if (depthExceeds(value, limits.maxDepth)) {
+      problems.push({
+        rule: "PCS002",
+        message: `document ${index} is nested deeper than ${limits.maxDepth} levels; it was not evaluated`,
+        line: lineOf(doc.range[0]),
+      });
+      return;
+    }
+    const serialized = serializedSize(value, limits.maxSerializedBytes);
+    if (serialized > limits.maxSerializedBytes) {
+      problems.push({
+        rule: "PCS002",
+        message: `document ${index} expands to more than ${limits.maxSerializedBytes} bytes through aliases; it was not evaluated`,
+        line: lineOf(doc.range[0]),
+      });
+      return;
+    }
+    documents.push(makeDocument(doc, index, value, lineOf));
+  });
+  return { file, text, documents, problems };
+}
+
+/** JSON size of a value, stopping early once it passes `cap` (aliases can expand enormously). */
+function serializedSize(value: unknown, cap: number): number {
+  let total = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0 && total <= cap) {
+    const v = stack.pop();
+    if (v === null || typeof v !== "object") {
+      total += JSON.stringify(v ?? null).length + 1;
+      continue;
+    }
+    if (Array.isArray(v)) {
+      total += 2;
+      for (const x of v) stack.push(x);
+    } else {
+      for (const [k, x] of Object.entries(v)) {
+        total += k.length + 4;
+        stack.push(x);
+      }
+    }
+  }
+  return total;
+}
+
+function describeIssue(code: string): string {
+  switch (code) {
+    case "DUPLICATE_KEY":
+      return "duplicate key (Kubernetes would keep only one of them)";
+    case "TAG_RESOLVE_FAILED":
+      return "unsupported YAML tag";
+    case "BAD_ALIAS":
+      return "alias to an unknown anchor";
+    default:
+      return "YAML syntax error";
+  }
+}
+
+function firstLine(message: string): string {
+  return message.split("\n")[0]!.trim();
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return typeof err === "string" ? err : JSON.stringify(err);
+}
+
+function unexpectedProblem(err: unknown): FileProblem {
+  return { rule: "PCS001", message: `file could not be parsed: ${errorText(err)}`, line: 1 };
+}
+
+interface Step {
+  /** The node reached (the value), and the line the field itself starts on (its key's line). */
+  readonly node: Node | null;
+  readonly keyLine: number;
+}
+
+function makeDocument(
+  doc: Document.Parsed,
+  index: number,
+  value: unknown,
+  lineOf: (offset: number) => number,
+): ParsedDocument {
+  const root = doc.contents as ParsedNode;
+  const start = lineOf(doc.contents?.range[0] ?? doc.range[0]);
+  const end = Math.max(start, lineOf(Math.max(doc.range[1] - 1, 0)));
+  const resolve = (node: Node | null): Node | null =>
+    node && isAlias(node) ? ((node as Alias).resolve(doc) ?? null) : node;
+  const nodeLine = (node: Node | null | undefined, fallback: number) =>
+    node?.range ? lineOf(node.range[0]) : fallback;
+
+  /** Walks `path` through the node tree; stops at the deepest step that exists. */
+  const walk = (path: JsonPath): { steps: Step[]; complete: boolean } => {
+    const steps: Step[] = [{ node: root, keyLine: start }];
+    let node: Node | null = resolve(root);
+    for (const key of path) {
+      const next = child(node, key);
+      if (!next) return { steps, complete: false };
+      steps.push(next);
+      node = resolve(next.node);
+    }
+    return { steps, complete: true };
+  };
+
+  const child = (node: Node | null, key: string | number): Step | undefined => {
+    if (isMap(node)) {
+      const pair = findPair(node.items as Pair[], key);
+      if (pair) return { node: pair.value as Node | null, keyLine: nodeLine(pair.key as Node, nodeLine(pair.value as Node, start)) };
+      // A field inherited through a `<<` merge key lives in the anchored mapping.
+      for (const merge of node.items as Pair[]) {
+        if (!isScalar(merge.key) || merge.key.value !== "<<") continue;
+        const sources = isSeq(merge.value) ? merge.value.items : [merge.value];
+        for (const source of sources.slice().reverse()) {
+          const found = child(resolve(source as Node), key);
+          if (found) return found;
+        }
+      }
+      return undefined;
+    }
+    if (isSeq(node) && typeof key === "number") {
+      const item = node.items[key] as Node | undefined;
+      if (item === undefined) return undefined;
+      return { node: item, keyLine: nodeLine(resolve(item), start) };
+    }
+    return undefined;
+  };
+
+  const locate = (path: JsonPath): Located => {
+    const { steps, complete } = walk(path);
+    const last = steps[steps.length - 1]!;
+    if (path.length === 0) return { lines: { start: kindLine, end: kindLine }, exact: true };
+    if (!complete) return { lines: { start: last.keyLine, end: last.keyLine }, exact: false };
+    const valueNode = resolve(last.node);
+    const valueEnd = valueNode?.range ? lineOf(Math.max(valueNode.range[1] - 1, valueNode.range[0])) : last.keyLine;
+    return { lines: { start: last.keyLine, end: Math.max(last.keyLine, valueEnd) }, exact: true };
+  };
+
+  const kindPair = isMap(root) ? findPair(root.items as Pair[], "kind") : undefined;
+  const kindLine = kindPair ? nodeLine(kindPair.key as Node, start) : start;
+
+  const locateInString = (path: JsonPath, offset: number): number | undefined => {
+    const { steps, complete } = walk(path);
+    if (!complete) return undefined;
+    const node = resolve(steps[steps.length - 1]!.node);
+    if (!isScalar(node) || typeof node.value !== "string" || !node.range) return undefined;
+    const block = node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED;
+    // A block scalar's text starts on the line after its `|` or `>` header.
+    if (block && node.type === Scalar.BLOCK_LITERAL) return lineOf(node.range[0]) + 1 + offset;
+    return lineOf(node.range[0]);
+  };
+
+  return {
+    index,
+    value,
+    lines: { start, end },
+    resource: resourceOf(value),
+    kindLine,
+    locate,
+    locateInString,
+  };
+}
+
+function findPair(items: Pair[], key: string | number): Pair | undefined {
+  // The last pair with the key wins, as it does in the value (duplicates are refused anyway).
+  for (let i = items.length - 1; i >= 0; i--) {
+    const k = items[i]!.key;
+    const keyValue = isScalar(k) ? k.value : k;
+    if (keyValue === key || (keyValue !== null && keyValue !== undefined && String(keyValue) === String(key))) {
+      return items[i];
+    }
+  }
+  return undefined;
+}
+
+/** Comments by line (1-based): read from the YAML token stream, so `#` inside strings is not one. */
+export function commentsByLine(text: string): Map<number, string> {
+  const comments = new Map<number, string>();
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
+  const lineAt = (offset: number) => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
+  const visit = (token: unknown): void => {
+    if (Array.isArray(token)) {
+      for (const t of token) visit(t);
+      return;
+    }
+    if (token === null || typeof token !== "object") return;
+    const t = token as { type?: string; offset?: number; source?: string };
+    if (t.type === "comment" && typeof t.offset === "number" && typeof t.source === "string") {
+      comments.set(lineAt(t.offset), t.source.replace(/^#\s?/, ""));
+      return;
+    }
+    for (const value of Object.values(token)) if (value && typeof value === "object") visit(value);
+  };
+  try {
+    for (const token of new Parser().parse(text)) visit(token);
+  } catch {
+    // A file that does not lex has no trustworthy comments; waivers then simply do not apply.
+  }
+  return comments;
+}

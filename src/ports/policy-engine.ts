@@ -1,0 +1,18 @@
+// The policy engine as the pipeline sees it: documents in, raw rule results out.
+import type { RawFinding } from "../core/findings.js";
+
+export interface PolicyInput {
+  readonly document: unknown;
+  readonly file: { readonly path: string; readonly partial: boolean };
+}
+
+/** Per input: the rule results, or why the policies could not be evaluated on it. */
+export type PolicyResult =
+  | { readonly ok: true; readonly findings: readonly RawFinding[] }
+  | { readonly ok: false; readonly error: string };
+
+export interface PolicyEngine {
+  /** Repository settings (allow-lists, labels...) the rules read as `data.settings`. */
+  setSettings(settings: Record<string, unknown>): void;
+  evaluate(inputs: readonly PolicyInput[]): PolicyResult[];
+}

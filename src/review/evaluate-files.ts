@@ -1,0 +1,147 @@
+// The shared pipeline: files -> documents with positions -> policy results -> findings, nothing dropped.
+import type { Config } from "../config/config.js";
+import { roleOf, type RepositoryLayout } from "../core/file-role.js";
+import {
+  assembleFindings,
+  FileWaivers,
+  isKubernetesObject,
+  notAnObjectFindings,
+  problemFindings,
+  type AssembleContext,
+  type RulePolicy,
+} from "../core/findings.js";
+import { DEFAULT_PARSE_LIMITS, parseManifest, type ParsedDocument, type ParsedFile } from "../core/manifest.js";
+import type { Finding, RuleMetadata, SkippedFile } from "../core/types.js";
+import type { PolicyEngine, PolicyInput } from "../ports/policy-engine.js";
+
+export interface SourceFile {
+  /** Repository-relative, `/`-separated. */
+  readonly path: string;
+  readonly content: Uint8Array;
+}
+
+/** A document the policies could not be evaluated on: reported, and it fails the run. */
+export interface EvaluationError {
+  readonly file: string;
+  readonly line: number;
+  readonly message: string;
+}
+
+export interface EvaluationReport {
+  readonly findings: readonly Finding[];
+  readonly skipped: readonly SkippedFile[];
+  readonly errors: readonly EvaluationError[];
+  readonly filesEvaluated: number;
+  readonly documentsEvaluated: number;
+}
+
+export interface EvaluationDeps {
+  readonly engine: PolicyEngine;
+  readonly rules: ReadonlyMap<string, RuleMetadata>;
+  /** YYYY-MM-DD: the day waivers are checked against. */
+  readonly today: string;
+}
+
+export function rulePolicyOf(config: Config): RulePolicy {
+  return {
+    enabled: (rule) => config.rules[rule]?.enabled !== false,
+    severity: (rule) => config.rules[rule]?.severity,
+  };
+}
+
+const MANIFEST_MARKERS = [Buffer.from("apiVersion"), Buffer.from("kind")];
+
+/** A file too large to parse is refused when it looks like a manifest, skipped otherwise. */
+function looksLikeManifest(content: Uint8Array): boolean {
+  const buf = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+  return MANIFEST_MARKERS.every((m) => buf.includes(m));
+}
+
+interface Pending {
+  readonly file: ParsedFile;
+  readonly doc: ParsedDocument;
+  readonly partial: boolean;
+  readonly waivers: FileWaivers;
+}
+
+export function evaluateFiles(
+  files: readonly SourceFile[],
+  layout: RepositoryLayout,
+  config: Config,
+  deps: EvaluationDeps,
+): EvaluationReport {
+  const context: AssembleContext = { rules: deps.rules, policy: rulePolicyOf(config), today: deps.today };
+  const findings: Finding[] = [];
+  const skipped: SkippedFile[] = [];
+  const errors: EvaluationError[] = [];
+  const pending: Pending[] = [];
+  let filesEvaluated = 0;
+
+  for (const source of files) {
+    const sniff = source.content.byteLength <= 64 * 1024 ? Buffer.from(source.content).toString("utf8") : undefined;
+    const role = roleOf(source.path, layout, sniff);
+    if (role === "helm-template") {
+      skipped.push({ file: source.path, reason: "Helm chart template: only its rendered output is a manifest" });
+      continue;
+    }
+    if (source.content.byteLength > config.limits.maxFileBytes && !looksLikeManifest(source.content)) {
+      skipped.push({ file: source.path, reason: `larger than ${config.limits.maxFileBytes} bytes and holds no apiVersion/kind` });
+      continue;
+    }
+    const parsed = parseManifest(source.path, source.content, {
+      ...DEFAULT_PARSE_LIMITS,
+      maxFileBytes: config.limits.maxFileBytes,
+      maxDocuments: config.limits.maxDocuments,
+    });
+    findings.push(...problemFindings(parsed, parsed.problems, context));
+    if (role === "kustomization") {
+      skipped.push({ file: source.path, reason: "kustomization: build instructions, not a resource" });
+      continue;
+    }
+    const objects = parsed.documents.filter((d) => isKubernetesObject(d.value));
+    if (objects.length === 0) {
+      if (parsed.problems.length === 0) skipped.push({ file: source.path, reason: "holds no Kubernetes object" });
+      continue;
+    }
+    filesEvaluated++;
+    const waivers = new FileWaivers(parsed);
+    findings.push(...notAnObjectFindings(parsed, context, waivers));
+    for (const doc of objects) pending.push({ file: parsed, doc, partial: role === "patch", waivers });
+  }
+
+  const inputs: PolicyInput[] = pending.map((p) => ({
+    document: p.doc.value,
+    file: { path: p.file.file, partial: p.partial },
+  }));
+  const results = deps.engine.evaluate(inputs);
+  pending.forEach((p, i) => {
+    const result = results[i];
+    if (!result || !result.ok) {
+      errors.push({
+        file: p.file.file,
+        line: p.doc.kindLine,
+        message: result ? result.error : "policy engine returned no result",
+      });
+      return;
+    }
+    findings.push(...assembleFindings(p.file, p.doc, result.findings, p.partial, context, p.waivers));
+  });
+
+  return {
+    findings: sortFindings(findings),
+    skipped,
+    errors,
+    filesEvaluated,
+    documentsEvaluated: pending.length,
+  };
+}
+
+export function sortFindings(findings: readonly Finding[]): Finding[] {
+  return [...findings].sort(
+    (a, b) =>
+      a.file.localeCompare(b.file) ||
+      a.lines.start - b.lines.start ||
+      a.rule.localeCompare(b.rule) ||
+      a.message.localeCompare(b.message),
+  );
+}
