@@ -1,11 +1,13 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", ".tools/", "coverage/", "scratch/", ".helpers/", "tools/"] },
+  {
+    ignores: ["dist/", "node_modules/", ".tools/", "coverage/", "scratch/", ".helpers/", "tools/"],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {
-      "no-console": ["error", { allow: [] }],
+      "no-console": "error",
       "@typescript-eslint/consistent-type-imports": "error",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
     },

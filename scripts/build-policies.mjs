@@ -9,15 +9,30 @@ import { ROOT, REGO_IGNORES, ensureOpa } from "./tools.mjs";
 const OUT = join(ROOT, "dist", "policies");
 const ENTRYPOINTS = ["portcullis/main/findings", "portcullis/main/batch"];
 const SEVERITIES = ["error", "warning", "notice"];
-const REQUIRED = ["id", "title", "severity", "category", "summary", "description", "rationale", "remediation", "references"];
+const REQUIRED = [
+  "id",
+  "title",
+  "severity",
+  "category",
+  "summary",
+  "description",
+  "rationale",
+  "remediation",
+  "references",
+];
 
 /** Capabilities of the pinned OPA restricted to builtins the wasm runtime can run. */
 function writeCapabilities(opa) {
   const allowed = JSON.parse(readFileSync(join(ROOT, "tools", "wasm-builtins.json"), "utf8"));
   const names = new Set([...allowed.native, ...allowed.sdk, ...allowed.host]);
-  const current = JSON.parse(execFileSync(opa, ["capabilities", "--current"], { encoding: "utf8" }));
+  const current = JSON.parse(
+    execFileSync(opa, ["capabilities", "--current"], { encoding: "utf8" }),
+  );
   const unknown = [...names].filter((n) => !current.builtins.some((b) => b.name === n));
-  if (unknown.length > 0) throw new Error(`tools/wasm-builtins.json names builtins OPA does not know: ${unknown.join(", ")}`);
+  if (unknown.length > 0)
+    throw new Error(
+      `tools/wasm-builtins.json names builtins OPA does not know: ${unknown.join(", ")}`,
+    );
   current.builtins = current.builtins.filter((b) => names.has(b.name));
   const path = join(OUT, "capabilities.json");
   writeFileSync(path, JSON.stringify(current));
@@ -26,8 +41,20 @@ function writeCapabilities(opa) {
 
 function compile(opa, capabilities) {
   const bundle = join(OUT, "bundle.tar.gz");
-  const args = ["build", "-t", "wasm", "--capabilities", capabilities, ...ENTRYPOINTS.flatMap((e) => ["-e", e]),
-    ...REGO_IGNORES, "--ignore", "*_test.rego", "-o", bundle, "policies"];
+  const args = [
+    "build",
+    "-t",
+    "wasm",
+    "--capabilities",
+    capabilities,
+    ...ENTRYPOINTS.flatMap((e) => ["-e", e]),
+    ...REGO_IGNORES,
+    "--ignore",
+    "*_test.rego",
+    "-o",
+    bundle,
+    "policies",
+  ];
   const r = spawnSync(opa, args, { cwd: ROOT, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`opa build failed:\n${r.stderr}${r.stdout}`);
   execFileSync("tar", ["-xzf", bundle, "-C", OUT, "/policy.wasm"], { stdio: "ignore" });
@@ -45,11 +72,26 @@ export function collectRules() {
       errors.push(`${id}: metadata.yaml is missing`);
       continue;
     }
-    const meta = parse(readFileSync(file, "utf8"));
-    for (const key of REQUIRED) if (meta?.[key] === undefined) errors.push(`${id}/metadata.yaml: "${key}" is missing`);
-    if (meta?.id !== id) errors.push(`${id}/metadata.yaml: id "${meta?.id}" does not match its folder`);
-    if (!SEVERITIES.includes(meta?.severity)) errors.push(`${id}/metadata.yaml: severity "${meta?.severity}" is not one of ${SEVERITIES.join(", ")}`);
-    for (const ref of meta?.references ?? []) if (!ref?.title || !/^https:\/\//.test(ref?.url ?? "")) errors.push(`${id}/metadata.yaml: each reference needs a title and an https url`);
+    let meta;
+    try {
+      meta = parse(readFileSync(file, "utf8"));
+    } catch (err) {
+      errors.push(
+        `${id}/metadata.yaml: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`,
+      );
+      continue;
+    }
+    for (const key of REQUIRED)
+      if (meta?.[key] === undefined) errors.push(`${id}/metadata.yaml: "${key}" is missing`);
+    if (meta?.id !== id)
+      errors.push(`${id}/metadata.yaml: id "${meta?.id}" does not match its folder`);
+    if (!SEVERITIES.includes(meta?.severity))
+      errors.push(
+        `${id}/metadata.yaml: severity "${meta?.severity}" is not one of ${SEVERITIES.join(", ")}`,
+      );
+    for (const ref of meta?.references ?? [])
+      if (!ref?.title || !/^https:\/\//.test(ref?.url ?? ""))
+        errors.push(`${id}/metadata.yaml: each reference needs a title and an https url`);
     rules.push({ ...meta, engine: meta?.engine ?? "rego" });
   }
   if (errors.length > 0) throw new Error(errors.join("\n"));
@@ -62,7 +104,10 @@ function main() {
   const rules = collectRules();
   compile(opa, writeCapabilities(opa));
   writeFileSync(join(OUT, "rules.json"), JSON.stringify(rules, null, 2));
-  writeFileSync(join(OUT, "settings.json"), readFileSync(join(ROOT, "policies", "settings", "data.json")));
+  writeFileSync(
+    join(OUT, "settings.json"),
+    readFileSync(join(ROOT, "policies", "settings", "data.json")),
+  );
   process.stderr.write(`built ${rules.length} rules into dist/policies/policy.wasm\n`);
 }
 

@@ -44,7 +44,8 @@ export function ensureOpa({ quiet = false } = {}) {
       `portcullis needs OPA ${want}: install Go >= 1.24 (to build it from the module proxy) or put opa ${want} on PATH`,
     );
   }
-  if (!quiet) process.stderr.write(`building opa ${want} from the Go module proxy (tools/go.mod)...\n`);
+  if (!quiet)
+    process.stderr.write(`building opa ${want} from the Go module proxy (tools/go.mod)...\n`);
   mkdirSync(BIN_DIR, { recursive: true });
   execFileSync(go, ["build", "-trimpath", "-ldflags=-s -w", "-o", local, OPA_MODULE], {
     cwd: TOOLS_DIR,
@@ -63,7 +64,9 @@ function run(opa, args) {
 function regoTests(opa) {
   const fmt = spawnSync(opa, ["fmt", "--list", "policies"], { cwd: ROOT, encoding: "utf8" });
   if (fmt.status !== 0 || fmt.stdout.trim() !== "") {
-    process.stderr.write(`opa fmt: these files need formatting (run: ${opa} fmt -w policies):\n${fmt.stdout}${fmt.stderr}`);
+    process.stderr.write(
+      `opa fmt: these files need formatting (run: ${opa} fmt -w policies):\n${fmt.stdout}${fmt.stderr}`,
+    );
     process.exit(1);
   }
   run(opa, ["check", "--strict", "policies", ...REGO_IGNORES]);

@@ -79,7 +79,8 @@ export function runCheck(argv: readonly string[], io: CliIo): number {
     return 0;
   }
   const format = (values.format ?? "text") as Format;
-  if (!FORMATS.includes(format)) return usageError(io, `unknown format "${values.format}" (one of ${FORMATS.join(", ")})`);
+  if (!FORMATS.includes(format))
+    return usageError(io, `unknown format "${values.format}" (one of ${FORMATS.join(", ")})`);
   const failOnFlag = values["fail-on"];
   if (failOnFlag !== undefined && !(FAIL_LEVELS as readonly string[]).includes(failOnFlag)) {
     return usageError(io, `unknown --fail-on "${failOnFlag}" (one of ${FAIL_LEVELS.join(", ")})`);
@@ -92,23 +93,32 @@ export function runCheck(argv: readonly string[], io: CliIo): number {
     io.stderr.write(`portcullis: ${err instanceof Error ? err.message : String(err)}\n`);
     return 2;
   }
-  const context = { settingDefaults: bundle.settingDefaults, ruleIds: new Set(bundle.rules.keys()) };
+  const context = {
+    settingDefaults: bundle.settingDefaults,
+    ruleIds: new Set(bundle.rules.keys()),
+  };
   const configPath = values.config ? resolve(io.cwd, values.config) : resolve(io.cwd, CONFIG_PATH);
-  if (values.config && !existsSync(configPath)) return usageError(io, `config file ${values.config} does not exist`);
+  if (values.config && !existsSync(configPath))
+    return usageError(io, `config file ${values.config} does not exist`);
   const configText = existsSync(configPath) ? readFileSync(configPath, "utf8") : "";
   const { config, errors: configErrors } = parseConfig(configText, context);
   if (configErrors.length > 0) {
     for (const e of configErrors) {
-      io.stderr.write(`${configPath}${e.line ? `:${e.line}` : ""}: ${e.path ? `${e.path}: ` : ""}${e.message}\n`);
+      io.stderr.write(
+        `${configPath}${e.line ? `:${e.line}` : ""}: ${e.path ? `${e.path}: ` : ""}${e.message}\n`,
+      );
     }
-    io.stderr.write(`portcullis: the configuration has ${configErrors.length} error(s); nothing was checked\n`);
+    io.stderr.write(
+      `portcullis: the configuration has ${configErrors.length} error(s); nothing was checked\n`,
+    );
     return 2;
   }
   const failOn = (failOnFlag as FailLevel | undefined) ?? config.failOn;
 
   const paths = positionals.length > 0 ? positionals : ["."];
   const selection = readDirectorySources(paths, io.cwd, config);
-  if (selection.missing.length > 0) return usageError(io, `no such file or directory: ${selection.missing.join(", ")}`);
+  if (selection.missing.length > 0)
+    return usageError(io, `no such file or directory: ${selection.missing.join(", ")}`);
   const progress = io.stderr.isTTY && selection.files.length > 200;
   if (progress) io.stderr.write(`portcullis: evaluating ${selection.files.length} files...\n`);
 
@@ -116,7 +126,9 @@ export function runCheck(argv: readonly string[], io: CliIo): number {
   try {
     engine = new WasmPolicyEngine(bundle.wasm);
   } catch (err) {
-    io.stderr.write(`portcullis: cannot load the policy bundle: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.stderr.write(
+      `portcullis: cannot load the policy bundle: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
     return 2;
   }
   engine.setSettings(config.settings as Record<string, unknown>);
@@ -126,7 +138,9 @@ export function runCheck(argv: readonly string[], io: CliIo): number {
     today: today(io.env),
   });
 
-  const texts = new Map(selection.files.map((f) => [f.path, Buffer.from(f.content).toString("utf8").split(/\r?\n/)]));
+  const texts = new Map(
+    selection.files.map((f) => [f.path, Buffer.from(f.content).toString("utf8").split(/\r?\n/)]),
+  );
   let output: string;
   switch (format) {
     case "json":
@@ -141,7 +155,8 @@ export function runCheck(argv: readonly string[], io: CliIo): number {
     default:
       output = renderText(report, {
         failOn,
-        color: !values["no-color"] && !values.output && io.stdout.isTTY === true && !io.env.NO_COLOR,
+        color:
+          !values["no-color"] && !values.output && io.stdout.isTTY === true && !io.env.NO_COLOR,
         verbose: values.verbose,
         sourceLine: (file, line) => texts.get(file)?.[line - 1],
       });

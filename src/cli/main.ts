@@ -13,7 +13,9 @@ commands:
   version            print the version`;
 
 export function version(): string {
-  return (JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string }).version;
+  return (
+    JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string }
+  ).version;
 }
 
 export function runCli(argv: readonly string[], io: CliIo): number {
@@ -40,11 +42,19 @@ export function runCli(argv: readonly string[], io: CliIo): number {
 }
 
 export function main(): void {
-  const io: CliIo = { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr, version: version() };
+  const io: CliIo = {
+    cwd: process.cwd(),
+    env: process.env,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    version: version(),
+  };
   try {
     process.exitCode = runCli(process.argv.slice(2), io);
   } catch (err) {
-    process.stderr.write(`portcullis: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `portcullis: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exitCode = 2;
   }
 }

@@ -104,7 +104,13 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 function typeOf(v: unknown): string {
-  return v === null ? "null" : Array.isArray(v) ? "list" : typeof v === "object" ? "mapping" : typeof v;
+  return v === null
+    ? "null"
+    : Array.isArray(v)
+      ? "list"
+      : typeof v === "object"
+        ? "mapping"
+        : typeof v;
 }
 
 /** Parses and validates a config file; defaults stand wherever the file is wrong or silent. */
@@ -117,7 +123,11 @@ export function parseConfig(text: string, context: ConfigContext): ConfigResult 
     return text.slice(0, node.range[0]).split("\n").length;
   };
   for (const e of doc.errors) {
-    errors.push({ path: "", message: `YAML syntax error: ${e.message.split("\n")[0]}`, line: text.slice(0, e.pos[0]).split("\n").length });
+    errors.push({
+      path: "",
+      message: `YAML syntax error: ${e.message.split("\n")[0]}`,
+      line: text.slice(0, e.pos[0]).split("\n").length,
+    });
   }
   const base = defaultConfig(context);
   if (errors.length > 0) return { config: base, errors };
@@ -125,11 +135,17 @@ export function parseConfig(text: string, context: ConfigContext): ConfigResult 
   try {
     raw = doc.toJS({ maxAliasCount: 10 });
   } catch (err) {
-    return { config: base, errors: [{ path: "", message: `config could not be read: ${String(err)}` }] };
+    return {
+      config: base,
+      errors: [{ path: "", message: `config could not be read: ${String(err)}` }],
+    };
   }
   if (raw === null || raw === undefined) return { config: base, errors };
   if (!isPlainObject(raw)) {
-    return { config: base, errors: [{ path: "", message: `config must be a mapping, found ${typeOf(raw)}`, line: 1 }] };
+    return {
+      config: base,
+      errors: [{ path: "", message: `config must be a mapping, found ${typeOf(raw)}`, line: 1 }],
+    };
   }
   const err = (path: (string | number)[], message: string) =>
     errors.push({ path: formatPath(path), message, line: lineOf(path) });
@@ -145,7 +161,11 @@ export function parseConfig(text: string, context: ConfigContext): ConfigResult 
   let failOn = base.failOn;
   if (raw.failOn !== undefined) {
     if ((FAIL_LEVELS as readonly unknown[]).includes(raw.failOn)) failOn = raw.failOn as FailLevel;
-    else err(["failOn"], `must be one of ${FAIL_LEVELS.join(", ")}, found ${JSON.stringify(raw.failOn)}`);
+    else
+      err(
+        ["failOn"],
+        `must be one of ${FAIL_LEVELS.join(", ")}, found ${JSON.stringify(raw.failOn)}`,
+      );
   }
 
   const globs = (key: "include" | "exclude"): readonly string[] => {
@@ -168,7 +188,8 @@ export function parseConfig(text: string, context: ConfigContext): ConfigResult 
 
   const rules: Record<string, RuleSetting> = {};
   if (raw.rules !== undefined) {
-    if (!isPlainObject(raw.rules)) err(["rules"], `must be a mapping of rule id to settings, found ${typeOf(raw.rules)}`);
+    if (!isPlainObject(raw.rules))
+      err(["rules"], `must be a mapping of rule id to settings, found ${typeOf(raw.rules)}`);
     else {
       for (const [id, v] of Object.entries(raw.rules)) {
         if (!context.ruleIds.has(id)) {
@@ -184,7 +205,8 @@ export function parseConfig(text: string, context: ConfigContext): ConfigResult 
 
   const settings = structuredClone(base.settings) as Record<string, unknown>;
   if (raw.settings !== undefined) {
-    if (!isPlainObject(raw.settings)) err(["settings"], `must be a mapping, found ${typeOf(raw.settings)}`);
+    if (!isPlainObject(raw.settings))
+      err(["settings"], `must be a mapping, found ${typeOf(raw.settings)}`);
     else {
       for (const [key, v] of Object.entries(raw.settings)) {
         if (!Object.hasOwn(context.settingDefaults, key)) {
@@ -205,7 +227,8 @@ export function parseConfig(text: string, context: ConfigContext): ConfigResult 
 
   const limits = { ...base.limits };
   if (raw.limits !== undefined) {
-    if (!isPlainObject(raw.limits)) err(["limits"], `must be a mapping, found ${typeOf(raw.limits)}`);
+    if (!isPlainObject(raw.limits))
+      err(["limits"], `must be a mapping, found ${typeOf(raw.limits)}`);
     else {
       for (const [key, v] of Object.entries(raw.limits)) {
         if (key !== "maxFileBytes" && key !== "maxDocuments") {
@@ -220,12 +243,19 @@ export function parseConfig(text: string, context: ConfigContext): ConfigResult 
   return { config: { failOn, include, exclude, rules, settings, limits }, errors };
 }
 
-function parseRuleSetting(v: unknown, err: (path: string[], message: string) => void): RuleSetting | undefined {
+function parseRuleSetting(
+  v: unknown,
+  err: (path: string[], message: string) => void,
+): RuleSetting | undefined {
   if (v === false || v === "off") return { enabled: false };
   if (v === true || v === "on") return { enabled: true };
   if (typeof v === "string") {
-    if ((SEVERITIES as readonly string[]).includes(v)) return { enabled: true, severity: v as Severity };
-    err([], `must be off, on, a severity (${SEVERITIES.join(", ")}) or a mapping, found ${JSON.stringify(v)}`);
+    if ((SEVERITIES as readonly string[]).includes(v))
+      return { enabled: true, severity: v as Severity };
+    err(
+      [],
+      `must be off, on, a severity (${SEVERITIES.join(", ")}) or a mapping, found ${JSON.stringify(v)}`,
+    );
     return undefined;
   }
   if (!isPlainObject(v)) {
@@ -244,7 +274,10 @@ function parseRuleSetting(v: unknown, err: (path: string[], message: string) => 
     ok = false;
   }
   if (v.severity !== undefined && !(SEVERITIES as readonly unknown[]).includes(v.severity)) {
-    err(["severity"], `must be one of ${SEVERITIES.join(", ")}, found ${JSON.stringify(v.severity)}`);
+    err(
+      ["severity"],
+      `must be one of ${SEVERITIES.join(", ")}, found ${JSON.stringify(v.severity)}`,
+    );
     ok = false;
   }
   if (!ok) return undefined;
@@ -297,6 +330,12 @@ function checkSettingShape(
 
 function formatPath(path: readonly (string | number)[]): string {
   return path
-    .map((p, i) => (typeof p === "number" ? `[${p}]` : /^[A-Za-z_][\w-]*$/.test(p) ? `${i === 0 ? "" : "."}${p}` : `[${JSON.stringify(p)}]`))
+    .map((p, i) =>
+      typeof p === "number"
+        ? `[${p}]`
+        : /^[A-Za-z_][\w-]*$/.test(p)
+          ? `${i === 0 ? "" : "."}${p}`
+          : `[${JSON.stringify(p)}]`,
+    )
     .join("");
 }

@@ -38,7 +38,8 @@ export function roleOf(file: string, layout: RepositoryLayout, text?: string): F
   if (isKustomizationFile(file)) return "kustomization";
   if (chartOf(file, layout.chartRoots) !== undefined) return "helm-template";
   // A chart's templates are Go templates; without the Chart.yaml in view, `{{` still gives them away.
-  if (/(^|\/)templates\//.test(file) && text !== undefined && text.includes("{{")) return "helm-template";
+  if (/(^|\/)templates\//.test(file) && text !== undefined && text.includes("{{"))
+    return "helm-template";
   if (layout.patchFiles.has(file)) return "patch";
   return "manifest";
 }

@@ -46,7 +46,13 @@ export interface AssembleContext {
   readonly today: string;
 }
 
-export function fingerprintOf(rule: string, file: string, documentIndex: number | undefined, resource: ResourceRef | undefined, path: JsonPath): string {
+export function fingerprintOf(
+  rule: string,
+  file: string,
+  documentIndex: number | undefined,
+  resource: ResourceRef | undefined,
+  path: JsonPath,
+): string {
   const identity =
     resource?.kind && resource?.name
       ? `${resource.apiVersion ?? ""}/${resource.kind}/${resource.namespace ?? ""}/${resource.name}`
@@ -122,14 +128,27 @@ export function assembleFindings(
     const located = doc.locate(r.path);
     // A patch states only what it changes: a field it does not mention is not missing.
     if (partial && !located.exact) continue;
-    const inString = r.scalarLine !== undefined ? doc.locateInString(r.path, r.scalarLine) : undefined;
+    const inString =
+      r.scalarLine !== undefined ? doc.locateInString(r.path, r.scalarLine) : undefined;
     const lines = inString !== undefined ? { start: inString, end: inString } : located.lines;
-    const fingerprint = fingerprintOf(r.rule, file.file, doc.index, doc.resource, r.scalarLine !== undefined ? [...r.path, `#${r.scalarLine}`] : r.path);
+    const fingerprint = fingerprintOf(
+      r.rule,
+      file.file,
+      doc.index,
+      doc.resource,
+      r.scalarLine !== undefined ? [...r.path, `#${r.scalarLine}`] : r.path,
+    );
     const key = `${fingerprint}\u0000${r.msg}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const severity = context.policy.severity(r.rule) ?? (isSeverity(r.severity) ? r.severity : (meta?.severity ?? "error"));
-    const { status, note } = statusFor(r.rule, [waivers.forLine(lines.start), ...documentWaivers], context.today);
+    const severity =
+      context.policy.severity(r.rule) ??
+      (isSeverity(r.severity) ? r.severity : (meta?.severity ?? "error"));
+    const { status, note } = statusFor(
+      r.rule,
+      [waivers.forLine(lines.start), ...documentWaivers],
+      context.today,
+    );
     out.push({
       rule: r.rule,
       severity,
@@ -149,7 +168,11 @@ export function assembleFindings(
 }
 
 /** Findings for a file's syntax and safety problems (PCS001, PCS002). */
-export function problemFindings(file: ParsedFile, problems: readonly FileProblem[], context: AssembleContext): Finding[] {
+export function problemFindings(
+  file: ParsedFile,
+  problems: readonly FileProblem[],
+  context: AssembleContext,
+): Finding[] {
   return problems
     .filter((p) => context.policy.enabled(p.rule))
     .map((p) => ({
@@ -165,7 +188,11 @@ export function problemFindings(file: ParsedFile, problems: readonly FileProblem
 }
 
 /** PCS003: a document without apiVersion/kind in a file that holds Kubernetes objects. */
-export function notAnObjectFindings(file: ParsedFile, context: AssembleContext, waivers = new FileWaivers(file)): Finding[] {
+export function notAnObjectFindings(
+  file: ParsedFile,
+  context: AssembleContext,
+  waivers = new FileWaivers(file),
+): Finding[] {
   if (!context.policy.enabled("PCS003")) return [];
   const objects = file.documents.filter((d) => isKubernetesObject(d.value));
   if (objects.length === 0) return [];
@@ -175,7 +202,8 @@ export function notAnObjectFindings(file: ParsedFile, context: AssembleContext, 
       const { status, note } = statusFor("PCS003", [waivers.forLine(d.lines.start)], context.today);
       return {
         rule: "PCS003",
-        severity: context.policy.severity("PCS003") ?? context.rules.get("PCS003")?.severity ?? "notice",
+        severity:
+          context.policy.severity("PCS003") ?? context.rules.get("PCS003")?.severity ?? "notice",
         message: `document ${d.index} is not a Kubernetes object: it has no apiVersion and kind`,
         file: file.file,
         lines: { start: d.lines.start, end: d.lines.start },
@@ -191,7 +219,12 @@ export function notAnObjectFindings(file: ParsedFile, context: AssembleContext, 
 export function isKubernetesObject(value: unknown): boolean {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
   const v = value as Record<string, unknown>;
-  return typeof v.apiVersion === "string" && v.apiVersion !== "" && typeof v.kind === "string" && v.kind !== "";
+  return (
+    typeof v.apiVersion === "string" &&
+    v.apiVersion !== "" &&
+    typeof v.kind === "string" &&
+    v.kind !== ""
+  );
 }
 
 export { FileWaivers };

@@ -1,6 +1,6 @@
 // Parses multi-document YAML/JSON into plain values that remember where every field came from.
+import type { Alias } from "yaml";
 import {
-  Alias,
   isAlias,
   isMap,
   isScalar,
@@ -83,7 +83,15 @@ const DROPPED_TAGS = new Set([
   "tag:yaml.org,2002:pairs",
 ]);
 
-const DROPPED_TAG_IDS = new Set(["timestamp", "binary", "set", "omap", "pairs", "intTime", "floatTime"]);
+const DROPPED_TAG_IDS = new Set([
+  "timestamp",
+  "binary",
+  "set",
+  "omap",
+  "pairs",
+  "intTime",
+  "floatTime",
+]);
 
 function yaml11Tags(tags: Tags): Tags {
   return tags.filter((tag) => {
@@ -100,7 +108,13 @@ function yaml11Tags(tags: Tags): Tags {
  */
 function parseOptions(isJson: boolean, lineCounter: LineCounter) {
   return isJson
-    ? ({ lineCounter, version: "1.2", schema: "json", uniqueKeys: true, prettyErrors: false } as const)
+    ? ({
+        lineCounter,
+        version: "1.2",
+        schema: "json",
+        uniqueKeys: true,
+        prettyErrors: false,
+      } as const)
     : ({
         lineCounter,
         version: "1.1",
@@ -118,7 +132,8 @@ function decode(content: string | Uint8Array): { text?: string; problem?: FilePr
     return { text: content.replace(/^\uFEFF/, "") };
   }
   const nul = content.indexOf(0);
-  if (nul >= 0) return { problem: binaryProblem(new TextDecoder().decode(content.subarray(0, nul))) };
+  if (nul >= 0)
+    return { problem: binaryProblem(new TextDecoder().decode(content.subarray(0, nul))) };
   try {
     return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(content) };
   } catch {
@@ -370,12 +385,18 @@ function makeDocument(
   const child = (node: Node | null, key: string | number): Step | undefined => {
     if (isMap(node)) {
       const pair = findPair(node.items as Pair[], key);
-      if (pair) return { node: pair.value as Node | null, keyLine: nodeLine(pair.key as Node, nodeLine(pair.value as Node, start)) };
+      if (pair)
+        return {
+          node: pair.value as Node | null,
+          keyLine: nodeLine(pair.key as Node, nodeLine(pair.value as Node, start)),
+        };
       // A field inherited through a `<<` merge key lives in the anchored mapping.
       for (const merge of node.items as Pair[]) {
-        if (!isScalar(merge.key) || merge.key.value !== "<<") continue;
-        const sources = isSeq(merge.value) ? merge.value.items : [merge.value];
-        for (const source of sources.slice().reverse()) {
+        if (!isScalar(merge.key) || !isMergeKey(merge.key.value)) continue;
+        const target = resolve(merge.value as Node);
+        // In a list of merged mappings, the earlier ones win (YAML merge key semantics).
+        const sources = isSeq(target) ? target.items : [target];
+        for (const source of sources) {
           const found = child(resolve(source as Node), key);
           if (found) return found;
         }
@@ -396,7 +417,9 @@ function makeDocument(
     if (path.length === 0) return { lines: { start: kindLine, end: kindLine }, exact: true };
     if (!complete) return { lines: { start: last.keyLine, end: last.keyLine }, exact: false };
     const valueNode = resolve(last.node);
-    const valueEnd = valueNode?.range ? lineOf(Math.max(valueNode.range[1] - 1, valueNode.range[0])) : last.keyLine;
+    const valueEnd = valueNode?.range
+      ? lineOf(Math.max(valueNode.range[1] - 1, valueNode.range[0]))
+      : last.keyLine;
     return { lines: { start: last.keyLine, end: Math.max(last.keyLine, valueEnd) }, exact: true };
   };
 
@@ -425,12 +448,19 @@ function makeDocument(
   };
 }
 
+function isMergeKey(value: unknown): boolean {
+  return value === "<<" || (typeof value === "symbol" && value.description === "<<");
+}
+
 function findPair(items: Pair[], key: string | number): Pair | undefined {
   // The last pair with the key wins, as it does in the value (duplicates are refused anyway).
   for (let i = items.length - 1; i >= 0; i--) {
     const k = items[i]!.key;
     const keyValue = isScalar(k) ? k.value : k;
-    if (keyValue === key || (keyValue !== null && keyValue !== undefined && String(keyValue) === String(key))) {
+    if (
+      keyValue === key ||
+      (keyValue !== null && keyValue !== undefined && String(keyValue) === String(key))
+    ) {
       return items[i];
     }
   }

@@ -30,7 +30,11 @@ export function parseWaiverText(text: string, source: WaiverSource, line: number
       expires = until[1];
       continue;
     }
-    for (const id of token.split(",").map((s) => s.trim()).filter(Boolean)) rules.push(id.toUpperCase());
+    for (const id of token
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean))
+      rules.push(id.toUpperCase());
   }
   const bad = rules.find((r) => !RULE_ID.test(r));
   if (rules.length === 0) return { rules, error: "waiver names no rule" };

@@ -19,14 +19,26 @@ function annotation(f: Finding, title: string): string {
   const text = waived
     ? `[waived: ${waived.reason}] ${f.message}`
     : `${f.message}${f.note ? ` (${f.note})` : ""}\n${ruleHelpUri(f.rule)}`;
-  const props = [`file=${escapeProperty(f.file)}`, `line=${f.lines.start}`, `endLine=${f.lines.end}`, `title=${escapeProperty(title)}`];
+  const props = [
+    `file=${escapeProperty(f.file)}`,
+    `line=${f.lines.start}`,
+    `endLine=${f.lines.end}`,
+    `title=${escapeProperty(title)}`,
+  ];
   return `::${command} ${props.join(",")}::${escapeData(text)}`;
 }
 
-export function renderGithub(report: EvaluationReport, titles: ReadonlyMap<string, string>): string {
-  const lines = report.findings.map((f) => annotation(f, `${f.rule} ${titles.get(f.rule) ?? ""}`.trim()));
+export function renderGithub(
+  report: EvaluationReport,
+  titles: ReadonlyMap<string, string>,
+): string {
+  const lines = report.findings.map((f) =>
+    annotation(f, `${f.rule} ${titles.get(f.rule) ?? ""}`.trim()),
+  );
   for (const e of report.errors) {
-    lines.push(`::error file=${escapeProperty(e.file)},line=${e.line},title=Portcullis::${escapeData(e.message)}`);
+    lines.push(
+      `::error file=${escapeProperty(e.file)},line=${e.line},title=Portcullis::${escapeData(e.message)}`,
+    );
   }
   return lines.length > 0 ? `${lines.join("\n")}\n` : "";
 }

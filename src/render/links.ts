@@ -1,7 +1,11 @@
 // Where a rule's documentation page lives; every output links findings to it.
-export const DEFAULT_DOCS_URL = "https://github.com/portcullis-dev/portcullis/blob/main/docs/rules/";
+export const DEFAULT_DOCS_URL =
+  "https://github.com/portcullis-dev/portcullis/blob/main/docs/rules/";
 
 /** The page of a rule: `docs/rules/<ID>.md`, under $PORTCULLIS_DOCS_URL when set. */
-export function ruleHelpUri(rule: string, base = process.env.PORTCULLIS_DOCS_URL || DEFAULT_DOCS_URL): string {
+export function ruleHelpUri(
+  rule: string,
+  base = process.env.PORTCULLIS_DOCS_URL || DEFAULT_DOCS_URL,
+): string {
   return `${base.endsWith("/") ? base : `${base}/`}${rule}.md`;
 }

@@ -3,7 +3,11 @@ import type { Finding, RuleMetadata, Severity } from "../core/types.js";
 import type { EvaluationReport } from "../review/evaluate-files.js";
 import { ruleHelpUri } from "./links.js";
 
-const LEVEL: Record<Severity, "error" | "warning" | "note"> = { error: "error", warning: "warning", notice: "note" };
+const LEVEL: Record<Severity, "error" | "warning" | "note"> = {
+  error: "error",
+  warning: "warning",
+  notice: "note",
+};
 
 export interface SarifOptions {
   readonly version: string;
@@ -14,7 +18,9 @@ function ruleDescriptor(meta: RuleMetadata) {
   const helpUri = ruleHelpUri(meta.id);
   return {
     id: meta.id,
-    name: meta.title.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : "")),
+    name: meta.title.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) =>
+      c ? c.toUpperCase() : "",
+    ),
     shortDescription: { text: meta.title },
     fullDescription: { text: meta.description },
     helpUri,
@@ -23,7 +29,10 @@ function ruleDescriptor(meta: RuleMetadata) {
       markdown: `${meta.rationale}\n\n**How to fix:** ${meta.remediation}\n\n[${meta.id} documentation](${helpUri})`,
     },
     defaultConfiguration: { level: LEVEL[meta.severity] },
-    properties: { tags: ["security", "kubernetes", meta.category], "problem.severity": LEVEL[meta.severity] },
+    properties: {
+      tags: ["security", "kubernetes", meta.category],
+      "problem.severity": LEVEL[meta.severity],
+    },
   };
 }
 
@@ -44,7 +53,9 @@ function result(f: Finding, ruleIndex: number) {
               logicalLocations: [
                 {
                   name: f.resource.name ?? "",
-                  fullyQualifiedName: [f.resource.namespace, f.resource.kind, f.resource.name].filter(Boolean).join("/"),
+                  fullyQualifiedName: [f.resource.namespace, f.resource.kind, f.resource.name]
+                    .filter(Boolean)
+                    .join("/"),
                   kind: "resource",
                 },
               ],
@@ -80,7 +91,14 @@ export function renderSarif(report: EvaluationReport, options: SarifOptions): st
     ...report.errors.map((e) => ({
       level: "error",
       message: { text: e.message },
-      locations: [{ physicalLocation: { artifactLocation: { uri: encodeURI(e.file) }, region: { startLine: e.line } } }],
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: encodeURI(e.file) },
+            region: { startLine: e.line },
+          },
+        },
+      ],
     })),
     ...report.skipped.map((s) => ({
       level: "note",
@@ -101,7 +119,12 @@ export function renderSarif(report: EvaluationReport, options: SarifOptions): st
             rules: descriptors,
           },
         },
-        invocations: [{ executionSuccessful: report.errors.length === 0, toolExecutionNotifications: notifications }],
+        invocations: [
+          {
+            executionSuccessful: report.errors.length === 0,
+            toolExecutionNotifications: notifications,
+          },
+        ],
         results: report.findings.map((f) => result(f, index.get(f.rule)!)),
       },
     ],

@@ -17,7 +17,8 @@ export interface TextOptions {
 const CODES = { red: 31, yellow: 33, blue: 34, gray: 90, bold: 1, green: 32 } as const;
 
 export function renderText(report: EvaluationReport, options: TextOptions): string {
-  const paint = (code: keyof typeof CODES, s: string) => (options.color ? `\u001b[${CODES[code]}m${s}\u001b[0m` : s);
+  const paint = (code: keyof typeof CODES, s: string) =>
+    options.color ? `\u001b[${CODES[code]}m${s}\u001b[0m` : s;
   const level = (f: Finding) => {
     if (f.status.kind === "waived") return paint("gray", "waived ");
     if (f.severity === "error") return paint("red", "error  ");
@@ -31,32 +32,64 @@ export function renderText(report: EvaluationReport, options: TextOptions): stri
     out.push(paint("bold", file));
     for (const f of findings) {
       const where = String(f.lines.start).padStart(5);
-      const resource = f.resource?.kind ? paint("gray", ` [${f.resource.kind}/${f.resource.name ?? "?"}]`) : "";
+      const resource = f.resource?.kind
+        ? paint("gray", ` [${f.resource.kind}/${f.resource.name ?? "?"}]`)
+        : "";
       out.push(`${where}  ${level(f)}  ${paint("bold", f.rule)}  ${f.message}${resource}`);
       const source = options.sourceLine(file, f.lines.start);
-      if (source !== undefined) out.push(paint("gray", `       ${String(f.lines.start).padStart(5)} | ${source.replace(/\t/g, "  ")}`));
+      if (source !== undefined)
+        out.push(
+          paint(
+            "gray",
+            `       ${String(f.lines.start).padStart(5)} | ${source.replace(/\t/g, "  ")}`,
+          ),
+        );
       if (f.status.kind === "waived") {
         const w = f.status.waiver;
-        out.push(paint("gray", `         waived by ${w.source} on line ${w.line}: ${w.reason}${w.expires ? ` (until ${w.expires})` : ""}`));
+        out.push(
+          paint(
+            "gray",
+            `         waived by ${w.source} on line ${w.line}: ${w.reason}${w.expires ? ` (until ${w.expires})` : ""}`,
+          ),
+        );
       } else if (f.note) out.push(paint("yellow", `         ${f.note}`));
-      if (f.fix) out.push(paint("green", `         auto-fix available (${f.fix.op} ${f.fix.path.join(".")})`));
+      if (f.fix)
+        out.push(
+          paint("green", `         auto-fix available (${f.fix.op} ${f.fix.path.join(".")})`),
+        );
     }
     out.push("");
   }
-  for (const e of report.errors) out.push(paint("red", `${e.file}:${e.line}: could not evaluate: ${e.message}`));
-  if (options.verbose) for (const s of report.skipped) out.push(paint("gray", `skipped ${s.file}: ${s.reason}`));
+  for (const e of report.errors)
+    out.push(paint("red", `${e.file}:${e.line}: could not evaluate: ${e.message}`));
+  if (options.verbose)
+    for (const s of report.skipped) out.push(paint("gray", `skipped ${s.file}: ${s.reason}`));
   const c = countFindings(report.findings, options.failOn);
   const total = c.error + c.warning + c.notice;
-  const parts = [plural(c.error, "error"), plural(c.warning, "warning"), plural(c.notice, "notice")];
-  const head = total === 0 ? paint("green", "✔ no findings") : `${c.failing > 0 ? paint("red", "✖") : paint("yellow", "!")} ${plural(total, "finding")} (${parts.join(", ")})`;
+  const parts = [
+    plural(c.error, "error"),
+    plural(c.warning, "warning"),
+    plural(c.notice, "notice"),
+  ];
+  const head =
+    total === 0
+      ? paint("green", "✔ no findings")
+      : `${c.failing > 0 ? paint("red", "✖") : paint("yellow", "!")} ${plural(total, "finding")} (${parts.join(", ")})`;
   const tail = [
     c.waived > 0 ? `${c.waived} waived` : undefined,
     `${plural(report.filesEvaluated, "file")}, ${plural(report.documentsEvaluated, "document")} evaluated`,
-    report.skipped.length > 0 ? `${report.skipped.length} skipped${options.verbose ? "" : " (--verbose lists them)"}` : undefined,
-    options.failOn === "never" ? "report only (--fail-on never)" : `failing at ${options.failOn} and above: ${c.failing}`,
+    report.skipped.length > 0
+      ? `${report.skipped.length} skipped${options.verbose ? "" : " (--verbose lists them)"}`
+      : undefined,
+    options.failOn === "never"
+      ? "report only (--fail-on never)"
+      : `failing at ${options.failOn} and above: ${c.failing}`,
   ].filter(Boolean);
   out.push(`${head} · ${tail.join(" · ")}`);
-  const rules = [...new Set(report.findings.filter((f) => f.status.kind === "open").map((f) => f.rule))].sort();
-  if (rules.length > 0 && rules.length <= 5) out.push(paint("gray", rules.map((r) => `${r}: ${ruleHelpUri(r)}`).join("\n")));
+  const rules = [
+    ...new Set(report.findings.filter((f) => f.status.kind === "open").map((f) => f.rule)),
+  ].sort();
+  if (rules.length > 0 && rules.length <= 5)
+    out.push(paint("gray", rules.map((r) => `${r}: ${ruleHelpUri(r)}`).join("\n")));
   return `${out.join("\n")}\n`;
 }

@@ -10,7 +10,12 @@ import {
   type AssembleContext,
   type RulePolicy,
 } from "../core/findings.js";
-import { DEFAULT_PARSE_LIMITS, parseManifest, type ParsedDocument, type ParsedFile } from "../core/manifest.js";
+import {
+  DEFAULT_PARSE_LIMITS,
+  parseManifest,
+  type ParsedDocument,
+  type ParsedFile,
+} from "../core/manifest.js";
 import type { Finding, RuleMetadata, SkippedFile } from "../core/types.js";
 import type { PolicyEngine, PolicyInput } from "../ports/policy-engine.js";
 
@@ -70,7 +75,11 @@ export function evaluateFiles(
   config: Config,
   deps: EvaluationDeps,
 ): EvaluationReport {
-  const context: AssembleContext = { rules: deps.rules, policy: rulePolicyOf(config), today: deps.today };
+  const context: AssembleContext = {
+    rules: deps.rules,
+    policy: rulePolicyOf(config),
+    today: deps.today,
+  };
   const findings: Finding[] = [];
   const skipped: SkippedFile[] = [];
   const errors: EvaluationError[] = [];
@@ -78,14 +87,26 @@ export function evaluateFiles(
   let filesEvaluated = 0;
 
   for (const source of files) {
-    const sniff = source.content.byteLength <= 64 * 1024 ? Buffer.from(source.content).toString("utf8") : undefined;
+    const sniff =
+      source.content.byteLength <= 64 * 1024
+        ? Buffer.from(source.content).toString("utf8")
+        : undefined;
     const role = roleOf(source.path, layout, sniff);
     if (role === "helm-template") {
-      skipped.push({ file: source.path, reason: "Helm chart template: only its rendered output is a manifest" });
+      skipped.push({
+        file: source.path,
+        reason: "Helm chart template: only its rendered output is a manifest",
+      });
       continue;
     }
-    if (source.content.byteLength > config.limits.maxFileBytes && !looksLikeManifest(source.content)) {
-      skipped.push({ file: source.path, reason: `larger than ${config.limits.maxFileBytes} bytes and holds no apiVersion/kind` });
+    if (
+      source.content.byteLength > config.limits.maxFileBytes &&
+      !looksLikeManifest(source.content)
+    ) {
+      skipped.push({
+        file: source.path,
+        reason: `larger than ${config.limits.maxFileBytes} bytes and holds no apiVersion/kind`,
+      });
       continue;
     }
     const parsed = parseManifest(source.path, source.content, {
@@ -95,18 +116,23 @@ export function evaluateFiles(
     });
     findings.push(...problemFindings(parsed, parsed.problems, context));
     if (role === "kustomization") {
-      skipped.push({ file: source.path, reason: "kustomization: build instructions, not a resource" });
+      skipped.push({
+        file: source.path,
+        reason: "kustomization: build instructions, not a resource",
+      });
       continue;
     }
     const objects = parsed.documents.filter((d) => isKubernetesObject(d.value));
     if (objects.length === 0) {
-      if (parsed.problems.length === 0) skipped.push({ file: source.path, reason: "holds no Kubernetes object" });
+      if (parsed.problems.length === 0)
+        skipped.push({ file: source.path, reason: "holds no Kubernetes object" });
       continue;
     }
     filesEvaluated++;
     const waivers = new FileWaivers(parsed);
     findings.push(...notAnObjectFindings(parsed, context, waivers));
-    for (const doc of objects) pending.push({ file: parsed, doc, partial: role === "patch", waivers });
+    for (const doc of objects)
+      pending.push({ file: parsed, doc, partial: role === "patch", waivers });
   }
 
   const inputs: PolicyInput[] = pending.map((p) => ({
@@ -124,7 +150,9 @@ export function evaluateFiles(
       });
       return;
     }
-    findings.push(...assembleFindings(p.file, p.doc, result.findings, p.partial, context, p.waivers));
+    findings.push(
+      ...assembleFindings(p.file, p.doc, result.findings, p.partial, context, p.waivers),
+    );
   });
 
   return {

@@ -2,7 +2,12 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, posix, relative, resolve, sep } from "node:path";
 import picomatch from "picomatch";
-import { isKustomizationFile, isYamlOrJson, patchFilesOf, type RepositoryLayout } from "../../core/file-role.js";
+import {
+  isKustomizationFile,
+  isYamlOrJson,
+  patchFilesOf,
+  type RepositoryLayout,
+} from "../../core/file-role.js";
 import { parseManifest } from "../../core/manifest.js";
 import type { SourceFile } from "../../review/evaluate-files.js";
 
@@ -44,9 +49,16 @@ export function readDirectorySources(
       const child = join(abs, entry.name);
       const r = rel(child);
       if (entry.isDirectory()) {
-        if (!excluded(`${r}/`) && !excluded(r) && entry.name !== ".git" && entry.name !== "node_modules") walk(child);
+        if (
+          !excluded(`${r}/`) &&
+          !excluded(r) &&
+          entry.name !== ".git" &&
+          entry.name !== "node_modules"
+        )
+          walk(child);
       } else if (entry.isFile()) {
-        if (entry.name === "Chart.yaml") chartRoots.add(posix.dirname(r) === "." ? "" : posix.dirname(r));
+        if (entry.name === "Chart.yaml")
+          chartRoots.add(posix.dirname(r) === "." ? "" : posix.dirname(r));
         if (isYamlOrJson(entry.name) && included(r) && !excluded(r)) found.set(r, child);
       }
     }
@@ -73,7 +85,8 @@ export function readDirectorySources(
   for (const f of files) {
     if (!isKustomizationFile(f.path)) continue;
     const parsed = parseManifest(f.path, f.content);
-    for (const doc of parsed.documents) for (const p of patchFilesOf(f.path, doc.value)) patchFiles.add(p);
+    for (const doc of parsed.documents)
+      for (const p of patchFilesOf(f.path, doc.value)) patchFiles.add(p);
   }
   return { files, layout: { chartRoots, patchFiles }, missing };
 }

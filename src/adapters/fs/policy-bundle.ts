@@ -24,12 +24,17 @@ export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): str
 export function loadPolicyBundle(dir = join(packageRoot(), "dist", "policies")): PolicyBundle {
   const wasmPath = join(dir, "policy.wasm");
   if (!existsSync(wasmPath)) {
-    throw new Error(`the policy bundle is not built (${wasmPath} is missing): run \`npm run build\``);
+    throw new Error(
+      `the policy bundle is not built (${wasmPath} is missing): run \`npm run build\``,
+    );
   }
   const rules = JSON.parse(readFileSync(join(dir, "rules.json"), "utf8")) as RuleMetadata[];
   return {
     wasm: readFileSync(wasmPath),
     rules: new Map(rules.map((r) => [r.id, r])),
-    settingDefaults: JSON.parse(readFileSync(join(dir, "settings.json"), "utf8")) as Record<string, unknown>,
+    settingDefaults: JSON.parse(readFileSync(join(dir, "settings.json"), "utf8")) as Record<
+      string,
+      unknown
+    >,
   };
 }

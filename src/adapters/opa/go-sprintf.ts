@@ -17,8 +17,15 @@ export function regoString(v: Value): string {
   return `{${entries.join(", ")}}`;
 }
 
+const INT64_LIMIT = 2 ** 63;
+
+/** OPA hands fmt an int64 when the number is one, else a float64. */
+function isInt64(n: number): boolean {
+  return Number.isInteger(n) && Math.abs(n) < INT64_LIMIT;
+}
+
 function numberText(n: number): string {
-  return Number.isInteger(n) ? BigInt(n).toString() : goFloat(n, "g");
+  return isInt64(n) ? BigInt(n).toString() : goFloat(n, "g");
 }
 
 /** strconv.FormatFloat(f, 'g' | 'e' | 'f', -1, 64): shortest representation, Go's layout. */
@@ -49,7 +56,10 @@ function shortestFixed(f: number): string {
   const digits = mantissa.replace("-", "").replace(".", "");
   let out: string;
   if (exp >= 0) {
-    out = digits.length <= exp + 1 ? digits + "0".repeat(exp + 1 - digits.length) : `${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
+    out =
+      digits.length <= exp + 1
+        ? digits + "0".repeat(exp + 1 - digits.length)
+        : `${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
   } else {
     out = `0.${"0".repeat(-exp - 1)}${digits}`;
   }
@@ -79,7 +89,7 @@ export function goQuote(s: string): string {
 
 function goType(v: Value): string {
   if (typeof v === "string") return "string";
-  if (typeof v === "number") return Number.isInteger(v) ? "int" : "float64";
+  if (typeof v === "number") return isInt64(v) ? "int64" : "float64";
   return "string"; // composites reach fmt as their Rego text
 }
 
@@ -101,7 +111,8 @@ function pad(text: string, width: number | undefined, left: boolean, zero: boole
 
 function formatOne(verb: string, raw: Value, flags: string, precision: number | undefined): string {
   const v = asGo(raw);
-  const bad = () => `%!${verb}(${goType(v)}=${typeof v === "string" ? v : numberText(v as number)})`;
+  const bad = () =>
+    `%!${verb}(${goType(v)}=${typeof v === "string" ? v : numberText(v as number)})`;
   switch (verb) {
     case "v":
       return typeof v === "number" ? numberText(v) : String(v);
@@ -111,7 +122,7 @@ function formatOne(verb: string, raw: Value, flags: string, precision: number | 
     case "q":
       return typeof v === "string" ? goQuote(v) : bad();
     case "d":
-      if (typeof v !== "number" || !Number.isInteger(v)) return bad();
+      if (typeof v !== "number" || !isInt64(v)) return bad();
       return (flags.includes("+") && v >= 0 ? "+" : "") + BigInt(v).toString();
     case "f":
     case "F":
@@ -126,7 +137,7 @@ function formatOne(verb: string, raw: Value, flags: string, precision: number | 
     case "x":
     case "X": {
       const hex =
-        typeof v === "number" && Number.isInteger(v)
+        typeof v === "number" && isInt64(v)
           ? BigInt(v).toString(16)
           : typeof v === "string"
             ? Buffer.from(v, "utf8").toString("hex")
@@ -134,8 +145,6 @@ function formatOne(verb: string, raw: Value, flags: string, precision: number | 
       if (hex === undefined) return bad();
       return verb === "X" ? hex.toUpperCase() : hex;
     }
-    case "t":
-      return typeof raw === "boolean" ? String(raw) : `%!t(${goType(v)}=${String(v)})`;
     default:
       return `%!${verb}(${goType(v)}=${typeof v === "number" ? numberText(v) : String(v)})`;
   }
@@ -163,12 +172,24 @@ export function goSprintf(format: string, args: readonly Value[]): string {
       out += `%!${verb}(MISSING)`;
       continue;
     }
-    const text = formatOne(verb, args[argIndex++], flags, precText !== undefined ? Number(precText) : undefined);
-    out += pad(text, widthText !== undefined ? Number(widthText) : undefined, flags.includes("-"), flags.includes("0"));
+    const text = formatOne(
+      verb,
+      args[argIndex++],
+      flags,
+      precText !== undefined ? Number(precText) : undefined,
+    );
+    out += pad(
+      text,
+      widthText !== undefined ? Number(widthText) : undefined,
+      flags.includes("-"),
+      flags.includes("0"),
+    );
   }
   out += format.slice(last);
   if (argIndex < args.length) {
-    const extra = args.slice(argIndex).map((a) => `${goType(asGo(a))}=${typeof a === "number" ? numberText(a) : String(asGo(a))}`);
+    const extra = args
+      .slice(argIndex)
+      .map((a) => `${goType(asGo(a))}=${typeof a === "number" ? numberText(a) : String(asGo(a))}`);
     out += `%!(EXTRA ${extra.join(", ")})`;
   }
   return out;

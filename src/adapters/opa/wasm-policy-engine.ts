@@ -24,7 +24,8 @@ export interface WasmPolicyEngineOptions {
 export function describeThrown(err: unknown): string {
   if (err instanceof Error) return err.message;
   if (typeof err === "string") return err;
-  if (err && typeof err === "object" && "message" in err) return String((err as { message: unknown }).message);
+  if (err && typeof err === "object" && "message" in err)
+    return String((err as { message: unknown }).message);
   return JSON.stringify(err);
 }
 
@@ -41,9 +42,13 @@ export class WasmPolicyEngine implements PolicyEngine {
     this.maxBatchBytes = options.maxBatchBytes ?? MAX_BATCH_BYTES;
     this.maxMemoryPages = options.maxMemoryPages ?? MAX_WASM_MEMORY_PAGES;
     this.policy = this.instantiate();
-    const missing = [...requiredBuiltins(this.policy)].filter((name) => !sdkBuiltinNames().has(name));
+    const missing = [...requiredBuiltins(this.policy)].filter(
+      (name) => !sdkBuiltinNames().has(name),
+    );
     if (missing.length > 0) {
-      throw new Error(`policy bundle calls builtins the host does not provide: ${missing.join(", ")}`);
+      throw new Error(
+        `policy bundle calls builtins the host does not provide: ${missing.join(", ")}`,
+      );
     }
     if (!(BATCH_ENTRYPOINT in this.policy.entrypoints)) {
       throw new Error(`policy bundle has no "${BATCH_ENTRYPOINT}" entrypoint`);
@@ -80,8 +85,13 @@ export class WasmPolicyEngine implements PolicyEngine {
     return results;
   }
 
-  private evaluateBatch(batch: readonly { index: number; json: string }[], results: PolicyResult[]): void {
-    const payload = new TextEncoder().encode(`{"documents":[${batch.map((b) => b.json).join(",")}]}`);
+  private evaluateBatch(
+    batch: readonly { index: number; json: string }[],
+    results: PolicyResult[],
+  ): void {
+    const payload = new TextEncoder().encode(
+      `{"documents":[${batch.map((b) => b.json).join(",")}]}`,
+    );
     let output: unknown;
     try {
       output = this.policy.evaluate(payload.buffer as ArrayBuffer, BATCH_ENTRYPOINT);
@@ -93,7 +103,10 @@ export class WasmPolicyEngine implements PolicyEngine {
         for (const item of batch) this.evaluateBatch([item], results);
         return;
       }
-      results[batch[0]!.index] = { ok: false, error: `policy evaluation failed: ${describeThrown(err)}` };
+      results[batch[0]!.index] = {
+        ok: false,
+        error: `policy evaluation failed: ${describeThrown(err)}`,
+      };
       return;
     }
     const perDocument = parseBatchResult(output, batch.length);
@@ -111,7 +124,10 @@ function requiredBuiltins(policy: LoadedPolicy): Set<string> {
   const bytes = new Uint8Array(policy.mem.buffer);
   let end = addr;
   while (bytes[end] !== 0) end++;
-  const table = JSON.parse(new TextDecoder().decode(bytes.subarray(addr, end))) as Record<string, number>;
+  const table = JSON.parse(new TextDecoder().decode(bytes.subarray(addr, end))) as Record<
+    string,
+    number
+  >;
   return new Set(Object.keys(table));
 }
 
@@ -121,10 +137,13 @@ export function parseBatchResult(output: unknown, expected: number): PolicyResul
   if (!Array.isArray(output) || output.length !== 1) return fail("policy returned no result set");
   const result = (output[0] as { result?: unknown })?.result;
   if (!Array.isArray(result) || result.length !== expected) {
-    return fail(`policy returned ${Array.isArray(result) ? result.length : typeof result} results for ${expected} documents`);
+    return fail(
+      `policy returned ${Array.isArray(result) ? result.length : typeof result} results for ${expected} documents`,
+    );
   }
   return result.map((findings): PolicyResult => {
-    if (!Array.isArray(findings)) return { ok: false, error: "policy returned a non-list of findings" };
+    if (!Array.isArray(findings))
+      return { ok: false, error: "policy returned a non-list of findings" };
     const parsed: RawFinding[] = [];
     for (const f of findings) {
       const raw = toRawFinding(f);
@@ -136,7 +155,12 @@ export function parseBatchResult(output: unknown, expected: number): PolicyResul
 }
 
 function isPath(p: unknown): p is JsonPath {
-  return Array.isArray(p) && p.every((s) => typeof s === "string" || (typeof s === "number" && Number.isInteger(s) && s >= 0));
+  return (
+    Array.isArray(p) &&
+    p.every(
+      (s) => typeof s === "string" || (typeof s === "number" && Number.isInteger(s) && s >= 0),
+    )
+  );
 }
 
 function toFix(fix: unknown): FixOperation | undefined | string {
@@ -151,7 +175,8 @@ function toFix(fix: unknown): FixOperation | undefined | string {
 function toRawFinding(f: unknown): RawFinding | string {
   if (!f || typeof f !== "object") return "policy returned a finding that is not an object";
   const o = f as Record<string, unknown>;
-  if (typeof o.rule !== "string" || typeof o.msg !== "string") return "policy returned a finding without rule or msg";
+  if (typeof o.rule !== "string" || typeof o.msg !== "string")
+    return "policy returned a finding without rule or msg";
   const path = o.path ?? [];
   if (!isPath(path)) return `rule ${o.rule} returned an invalid path ${JSON.stringify(o.path)}`;
   if (o.severity !== undefined && !(SEVERITIES as readonly unknown[]).includes(o.severity)) {
@@ -159,7 +184,8 @@ function toRawFinding(f: unknown): RawFinding | string {
   }
   const fix = toFix(o.fix);
   if (typeof fix === "string") return `rule ${o.rule} returned a ${fix}`;
-  const scalarLine = typeof o.scalarLine === "number" && Number.isInteger(o.scalarLine) ? o.scalarLine : undefined;
+  const scalarLine =
+    typeof o.scalarLine === "number" && Number.isInteger(o.scalarLine) ? o.scalarLine : undefined;
   return {
     rule: o.rule,
     msg: o.msg,

@@ -1,0 +1,211 @@
+#!/usr/bin/env node
+// npm run bench: `portcullis check` against the pinned `opa eval` (Go) on the same bundle and inputs.
+// Usage: node scripts/bench.mjs [--corpus DIR] [--generate N] [--runs N] [--write]
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { generateCorpus } from "./generate-manifests.mjs";
+import { ROOT, REGO_IGNORES, ensureOpa } from "./tools.mjs";
+import { benchParsers } from "./bench-parsers.mjs";
+
+const { values } = parseArgs({
+  options: {
+    corpus: { type: "string" },
+    generate: { type: "string", default: "1000" },
+    runs: { type: "string", default: "5" },
+    write: { type: "boolean", default: false },
+  },
+});
+const runs = Number(values.runs);
+const corpus =
+  values.corpus ??
+  (existsSync(resolve(ROOT, "../shared/corpus")) ? resolve(ROOT, "../shared/corpus") : undefined);
+const work = mkdtempSync(join(tmpdir(), "portcullis-bench-"));
+const opa = ensureOpa();
+const dist = (p) => import(join(ROOT, "dist", p));
+const { readDirectorySources } = await dist("adapters/fs/directory-source.js");
+const { roleOf } = await dist("core/file-role.js");
+const { parseManifest } = await dist("core/manifest.js");
+const { isKubernetesObject } = await dist("core/findings.js");
+const { defaultConfig } = await dist("config/config.js");
+const { loadPolicyBundle } = await dist("adapters/fs/policy-bundle.js");
+const { WasmPolicyEngine } = await dist("adapters/opa/wasm-policy-engine.js");
+
+const hasGnuTime = spawnSync("/usr/bin/time", ["-f", "%e", "true"]).status === 0;
+
+/** Wall seconds and peak RSS (KiB) of one process run. */
+function measure(cmd, args, options = {}) {
+  const started = process.hrtime.bigint();
+  const r = hasGnuTime
+    ? spawnSync("/usr/bin/time", ["-f", "__rss=%M", cmd, ...args], {
+        encoding: "utf8",
+        maxBuffer: 1 << 30,
+        ...options,
+      })
+    : spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 30, ...options });
+  const wall = Number(process.hrtime.bigint() - started) / 1e9;
+  if (r.status !== 0 && r.status !== 1) throw new Error(`${cmd} failed (${r.status}): ${r.stderr}`);
+  const rss = /__rss=(\d+)/.exec(r.stderr ?? "")?.[1];
+  return { wall, rssKiB: rss ? Number(rss) : undefined, stdout: r.stdout };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** The exact policy inputs `portcullis check` evaluates for a directory. */
+function policyInputs(dir) {
+  const bundle = loadPolicyBundle();
+  const config = defaultConfig({
+    settingDefaults: bundle.settingDefaults,
+    ruleIds: new Set(bundle.rules.keys()),
+  });
+  const selection = readDirectorySources(["."], dir, config);
+  const documents = [];
+  let files = 0;
+  for (const f of selection.files) {
+    const role = roleOf(f.path, selection.layout, Buffer.from(f.content).toString("utf8"));
+    if (role === "helm-template" || role === "kustomization") continue;
+    const parsed = parseManifest(f.path, f.content);
+    const objects = parsed.documents.filter((d) => isKubernetesObject(d.value));
+    if (objects.length > 0) files++;
+    for (const d of objects)
+      documents.push({ document: d.value, file: { path: f.path, partial: role === "patch" } });
+  }
+  return {
+    documents,
+    files,
+    bytes: selection.files.reduce((n, f) => n + f.content.byteLength, 0),
+    settings: config.settings,
+  };
+}
+
+/** Same decisions from the wasm bundle (in-process) and from opa eval: compared per document. */
+function parity(inputs, opaOutput) {
+  const bundle = loadPolicyBundle();
+  const engine = new WasmPolicyEngine(bundle.wasm);
+  engine.setSettings(inputs.settings);
+  const ours = engine.evaluate(inputs.documents);
+  const theirs = JSON.parse(opaOutput).result[0].expressions[0].value;
+  const key = (f) => JSON.stringify([f.rule, f.msg, f.path, f.severity ?? null]);
+  let diffs = 0;
+  let total = 0;
+  ours.forEach((r, i) => {
+    const a = new Set(r.ok ? r.findings.map(key) : ["error"]);
+    const b = new Set((theirs[i] ?? []).map(key));
+    total += b.size;
+    for (const k of a) if (!b.has(k)) diffs++;
+    for (const k of b) if (!a.has(k)) diffs++;
+  });
+  return { diffs, total };
+}
+
+function benchDataset(name, dir) {
+  const inputs = policyInputs(dir);
+  const inputFile = join(work, `${name}-input.json`);
+  const dataFile = join(work, `${name}-data.json`);
+  writeFileSync(inputFile, JSON.stringify({ documents: inputs.documents }));
+  writeFileSync(dataFile, JSON.stringify({ settings: inputs.settings }));
+  const ours = [];
+  const theirs = [];
+  let rss = 0;
+  let opaRss = 0;
+  let lastOpa = "";
+  for (let i = 0; i < runs; i++) {
+    const p = measure(
+      process.execPath,
+      [
+        join(ROOT, "bin", "portcullis"),
+        "check",
+        ".",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        "--output",
+        join(work, "out.json"),
+      ],
+      { cwd: dir },
+    );
+    ours.push(p.wall);
+    rss = Math.max(rss, p.rssKiB ?? 0);
+    const o = measure(opa, [
+      "eval",
+      "--format",
+      "json",
+      "-d",
+      join(ROOT, "policies"),
+      ...REGO_IGNORES,
+      "--ignore",
+      "*_test.rego",
+      "--ignore",
+      "data.json",
+      "-d",
+      dataFile,
+      "-i",
+      inputFile,
+      "data.portcullis.main.batch",
+    ]);
+    theirs.push(o.wall);
+    opaRss = Math.max(opaRss, o.rssKiB ?? 0);
+    lastOpa = o.stdout;
+  }
+  const report = JSON.parse(readFileSync(join(work, "out.json"), "utf8"));
+  const check = parity(inputs, lastOpa);
+  const oursMedian = median(ours);
+  const theirsMedian = median(theirs);
+  return {
+    name,
+    files: inputs.files,
+    bytes: inputs.bytes,
+    documents: inputs.documents.length,
+    findings: report.findings.length,
+    ours: oursMedian,
+    theirs: theirsMedian,
+    ratio: oursMedian / theirsMedian,
+    docsPerSecond: inputs.documents.length / oursMedian,
+    rssMiB: rss / 1024,
+    opaRssMiB: opaRss / 1024,
+    parity: check,
+  };
+}
+
+const datasets = [];
+if (corpus) datasets.push(["corpus", corpus]);
+else
+  console.error(
+    "no corpus: pass --corpus DIR (../shared/corpus is used when present); benchmarking the generated set only",
+  );
+if (Number(values.generate) > 0)
+  datasets.push([
+    `generated-${values.generate}`,
+    generateCorpus(join(work, "generated"), Number(values.generate)),
+  ]);
+
+const rows = datasets.map(([name, dir]) => benchDataset(name, dir));
+const f = (n, d = 2) => n.toFixed(d);
+const lines = [
+  `Machine: ${process.platform}/${process.arch}, ${(await import("node:os")).cpus().length} cores, Node ${process.version}, OPA ${spawnSync(opa, ["version"], { encoding: "utf8" }).stdout.split("\n")[0].replace("Version: ", "")}; median of ${runs} runs.`,
+  "",
+  "| dataset | files | documents | MB | `portcullis check` | docs/s | peak RSS | `opa eval` (same bundle, pre-parsed JSON input) | opa peak RSS | ratio (ours / opa) | decisions identical |",
+  "|---|---|---|---|---|---|---|---|---|---|---|",
+  ...rows.map(
+    (r) =>
+      `| ${r.name} | ${r.files} | ${r.documents} | ${f(r.bytes / 1e6, 1)} | ${f(r.ours)} s | ${f(r.docsPerSecond, 0)} | ${f(r.rssMiB, 0)} MiB | ${f(r.theirs)} s | ${f(r.opaRssMiB, 0)} MiB | **${f(r.ratio)}** | ${r.parity.diffs === 0 ? `yes (${r.parity.total} findings)` : `NO: ${r.parity.diffs} differences`} |`,
+  ),
+];
+const parserLines = corpus ? benchParsers(corpus) : [];
+const text = [...lines, "", ...parserLines].join("\n");
+console.log(text);
+if (values.write) {
+  const doc = join(ROOT, "docs", "benchmarks.md");
+  const current = readFileSync(doc, "utf8");
+  const start = "<!-- bench:start -->";
+  const end = "<!-- bench:end -->";
+  const i = current.indexOf(start);
+  const j = current.indexOf(end);
+  if (i < 0 || j < 0) throw new Error(`docs/benchmarks.md lacks the ${start} ... ${end} markers`);
+  writeFileSync(doc, `${current.slice(0, i + start.length)}\n${text}\n${current.slice(j)}`);
+  console.error("updated docs/benchmarks.md");
+}
+if (rows.some((r) => r.parity.diffs > 0)) process.exitCode = 1;

@@ -1,0 +1,217 @@
+// The CLI end to end on the bundled example fleet: formats, exit codes, lines, waivers, patches.
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
+import { runCli } from "../../src/cli/main.js";
+import { bundle } from "../support/engine.js";
+
+const ROOT = packageRoot();
+const FLEET = "examples/fleet";
+const CONFIG = ["--config", `${FLEET}/.github/portcullis.yml`];
+
+function run(args: string[], cwd = ROOT, env: Record<string, string> = {}) {
+  let stdout = "";
+  let stderr = "";
+  const code = runCli(args, {
+    cwd,
+    env: { PORTCULLIS_TODAY: "2026-06-01", ...env },
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    version: "0.0.0-test",
+    bundle: bundle(),
+  });
+  return { code, stdout, stderr };
+}
+
+interface JsonFinding {
+  rule: string;
+  file: string;
+  lines: { start: number };
+  status: string;
+  waiver?: { reason: string };
+  failing: boolean;
+}
+
+describe("portcullis check", () => {
+  it("reports the legacy workload's problems on their exact lines and exits 1", () => {
+    const { code, stdout } = run(["check", FLEET, ...CONFIG, "--format", "json"]);
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout) as { findings: JsonFinding[] };
+    const at = report.findings
+      .filter((f) => f.file === `${FLEET}/apps/legacy/payments.yaml` && f.status === "open")
+      .map((f) => `${f.rule}@${f.lines.start}`);
+    expect(at).toEqual(
+      expect.arrayContaining([
+        "PCK018@6",
+        "PCK004@19",
+        "PCK011@22",
+        "PCK013@22",
+        "PCK001@24",
+        "PCK023@27",
+        "PCK019@40",
+        "PCK018@42",
+      ]),
+    );
+  });
+
+  it("stays quiet on the hardened app and on the overlay patch", () => {
+    const { stdout } = run(["check", FLEET, ...CONFIG, "--format", "json"]);
+    const files = new Set(
+      (JSON.parse(stdout) as { findings: JsonFinding[] }).findings.map((f) => f.file),
+    );
+    expect(files.has(`${FLEET}/apps/base/shop/deployment.yaml`)).toBe(false);
+    expect(files.has(`${FLEET}/apps/base/shop/service.yaml`)).toBe(false);
+    expect(files.has(`${FLEET}/apps/production/shop-replicas.yaml`)).toBe(false);
+    expect(run(["check", `${FLEET}/apps/base`, `${FLEET}/apps/production`, ...CONFIG]).code).toBe(
+      0,
+    );
+  });
+
+  it("skips Helm templates and kustomizations, and says so", () => {
+    const { stdout } = run(["check", FLEET, ...CONFIG, "--format", "json"]);
+    const skipped = (JSON.parse(stdout) as { skipped: { file: string; reason: string }[] }).skipped;
+    expect(skipped).toEqual(
+      expect.arrayContaining([
+        {
+          file: `${FLEET}/charts/web/templates/deployment.yaml`,
+          reason: expect.stringContaining("Helm chart template"),
+        },
+        {
+          file: `${FLEET}/apps/production/kustomization.yaml`,
+          reason: expect.stringContaining("kustomization"),
+        },
+        { file: `${FLEET}/charts/web/values.yaml`, reason: "holds no Kubernetes object" },
+      ]),
+    );
+  });
+
+  it("shows waived findings as waived, with their reason, and does not fail on them", () => {
+    const { stdout } = run(["check", FLEET, ...CONFIG, "--format", "json"]);
+    const waived = (JSON.parse(stdout) as { findings: JsonFinding[] }).findings.filter(
+      (f) => f.status === "waived",
+    );
+    expect(waived.map((f) => `${f.rule}@${f.lines.start}`).sort()).toEqual([
+      "PCK007@23",
+      "PCK007@31",
+      "PCK013@32",
+    ]);
+    expect(waived.every((f) => !f.failing && f.waiver!.reason.length > 0)).toBe(true);
+  });
+
+  it("stops honouring a waiver after its last day and says why", () => {
+    const { stdout } = run(["check", `${FLEET}/apps/legacy`, ...CONFIG, "--format", "json"], ROOT, {
+      PORTCULLIS_TODAY: "2031-01-01",
+    });
+    const pck007 = (
+      JSON.parse(stdout) as { findings: (JsonFinding & { note?: string })[] }
+    ).findings.filter((f) => f.rule === "PCK007");
+    expect(pck007.map((f) => f.status)).toEqual(["open", "open"]);
+    expect(pck007[0]!.note).toMatch(/^waiver expired on 2030-12-31/);
+  });
+
+  it("writes SARIF 2.1.0 with a region on every result and a help link on every rule", () => {
+    const { code, stdout } = run(["check", FLEET, ...CONFIG, "--format", "sarif"]);
+    expect(code).toBe(1);
+    const sarif = JSON.parse(stdout);
+    expect(sarif.version).toBe("2.1.0");
+    const run0 = sarif.runs[0];
+    expect(run0.results.length).toBeGreaterThan(5);
+    for (const r of run0.results) {
+      expect(r.locations[0].physicalLocation.region.startLine).toBeGreaterThan(0);
+      expect(run0.tool.driver.rules[r.ruleIndex].id).toBe(r.ruleId);
+    }
+    for (const rule of run0.tool.driver.rules)
+      expect(rule.helpUri).toMatch(/\/docs\/rules\/[A-Z]{3}\d{3}\.md$/);
+    const suppressed = run0.results.filter((r: { suppressions?: unknown[] }) => r.suppressions);
+    expect(suppressed).toHaveLength(3);
+  });
+
+  it("writes GitHub workflow annotations with escaped properties", () => {
+    const { stdout } = run(["check", `${FLEET}/apps/legacy`, ...CONFIG, "--format", "github"]);
+    expect(stdout).toMatch(
+      /^::error file=examples\/fleet\/apps\/legacy\/payments.yaml,line=24,endLine=24,title=PCK001 Privileged container::container "payments" is privileged%0Ahttps:/m,
+    );
+    expect(stdout).toMatch(/^::notice file=.*title=PCK007.*::\[waived: /m);
+  });
+
+  it("prints text grouped by file with the source line", () => {
+    const { stdout } = run(["check", `${FLEET}/apps/legacy`, ...CONFIG, "--no-color"]);
+    expect(stdout).toContain("examples/fleet/apps/legacy/payments.yaml\n");
+    expect(stdout).toMatch(
+      / {3}24 {2}error {4}PCK001 {2}container "payments" is privileged \[Deployment\/payments\]\n {10}24 \| {13}privileged: true/,
+    );
+    expect(stdout).not.toContain("\u001b[");
+  });
+
+  it("writes the report to --output", () => {
+    const dir = mkdtempSync(join(tmpdir(), "portcullis-cli-"));
+    const out = join(dir, "report.sarif");
+    expect(run(["check", `${FLEET}/apps/legacy`, ...CONFIG, "-f", "sarif", "-o", out]).stdout).toBe(
+      "",
+    );
+    expect(JSON.parse(readFileSync(out, "utf8")).version).toBe("2.1.0");
+  });
+
+  it("lets --fail-on decide the exit code", () => {
+    expect(run(["check", `${FLEET}/apps/legacy`, ...CONFIG, "--fail-on", "never"]).code).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), "portcullis-cli-"));
+    writeFileSync(
+      join(dir, "svc.yaml"),
+      "apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: shop}\nspec:\n  type: NodePort\n  ports: [{port: 80}]\n",
+    );
+    expect(run(["check", "."], dir).code).toBe(0); // PCK020 is a warning
+    expect(run(["check", ".", "--fail-on", "warning"], dir).code).toBe(1);
+  });
+
+  it.each([
+    [["check", "--format", "xml"], /unknown format "xml"/],
+    [["check", "--fail-on", "fatal"], /unknown --fail-on "fatal"/],
+    [["check", "no/such/dir"], /no such file or directory: no\/such\/dir/],
+    [["check", "--bogus"], /Unknown option '--bogus'/],
+    [["frobnicate"], /unknown command "frobnicate"/],
+  ])("exits 2 on a usage error: %j", (args, message) => {
+    const { code, stderr } = run(args as string[]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+  });
+
+  it("exits 2 and checks nothing when the config is invalid, naming the path and line", () => {
+    const dir = mkdtempSync(join(tmpdir(), "portcullis-cli-"));
+    mkdirSync(join(dir, ".github"));
+    writeFileSync(
+      join(dir, ".github", "portcullis.yml"),
+      "failOn: sometimes\nrules:\n  PCK999: off\n",
+    );
+    writeFileSync(join(dir, "pod.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n");
+    const { code, stdout, stderr } = run(["check", "."], dir);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toContain(
+      "portcullis.yml:1: failOn: must be one of error, warning, notice, never",
+    );
+    expect(stderr).toContain("portcullis.yml:3: rules.PCK999: unknown rule");
+  });
+
+  it("keeps reviewing the other files when one is broken", () => {
+    const dir = mkdtempSync(join(tmpdir(), "portcullis-cli-"));
+    writeFileSync(join(dir, "broken.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: [\n");
+    writeFileSync(
+      join(dir, "priv.yaml"),
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: a\n      image: x:1\n      securityContext: {privileged: true}\n",
+    );
+    const { code, stdout } = run(["check", ".", "--format", "json"], dir);
+    expect(code).toBe(1);
+    const rules = (JSON.parse(stdout) as { findings: JsonFinding[] }).findings.map(
+      (f) => `${f.file}:${f.rule}`,
+    );
+    expect(rules).toContain("broken.yaml:PCS001");
+    expect(rules).toContain("priv.yaml:PCK001");
+  });
+
+  it("lists the catalogue", () => {
+    const { code, stdout } = run(["rules"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^PCK001 {2}error {4}Privileged container$/m);
+  });
+});
