@@ -55,6 +55,36 @@ describe("portcullis check", () => {
     );
   });
 
+  it("reports each GitOps rule at the catalogue's line and nothing on the hardened Flux sync", () => {
+    const dirs = ["clusters", "argocd", "infrastructure"].map((d) => `${FLEET}/${d}`);
+    const { stdout } = run(["check", ...dirs, ...CONFIG, "--format", "json"]);
+    const at = (JSON.parse(stdout) as { findings: JsonFinding[] }).findings.map(
+      (f) => `${f.file.replace(`${FLEET}/`, "")}:${f.lines.start}:${f.rule}`,
+    );
+    expect(at.sort()).toEqual(
+      [
+        "argocd/platform.yaml:9:PCA001",
+        "argocd/platform.yaml:12:PCA004",
+        "argocd/platform.yaml:16:PCA002",
+        "argocd/platform.yaml:20:PCA008",
+        "argocd/platform.yaml:29:PCA005",
+        "argocd/platform.yaml:31:PCA005",
+        "argocd/platform.yaml:34:PCA005",
+        "argocd/platform.yaml:43:PCA007",
+        "argocd/platform.yaml:55:PCA006",
+        "clusters/production/monitoring.yaml:9:PCF002",
+        "clusters/production/monitoring.yaml:16:PCF001",
+        "clusters/production/monitoring.yaml:21:PCF004",
+        "clusters/production/monitoring.yaml:25:PCF009",
+        "clusters/production/monitoring.yaml:27:PCF008",
+        "infrastructure/policies/admission.yaml:8:PCP002",
+        "infrastructure/policies/admission.yaml:28:PCP001",
+        "infrastructure/policies/admission.yaml:42:PCP003",
+        "infrastructure/policies/admission.yaml:62:PCR001",
+      ].sort(),
+    );
+  });
+
   it("stays quiet on the hardened app and on the overlay patch", () => {
     const { stdout } = run(["check", FLEET, ...CONFIG, "--format", "json"]);
     const files = new Set(
