@@ -11,11 +11,14 @@ const pages = expectedPages() as Map<string, string>;
 const ruleIds = readdirSync(join(ROOT, "policies", "rules")).sort();
 
 describe("rule pages", () => {
-  it.each(ruleIds)("docs/rules/%s.md exists and matches its metadata (run `npm run docs` if not)", (id) => {
-    const file = join(ROOT, "docs", "rules", `${id}.md`);
-    expect(existsSync(file)).toBe(true);
-    expect(readFileSync(file, "utf8")).toBe(pages.get(`${id}.md`));
-  });
+  it.each(ruleIds)(
+    "docs/rules/%s.md exists and matches its metadata (run `npm run docs` if not)",
+    (id) => {
+      const file = join(ROOT, "docs", "rules", `${id}.md`);
+      expect(existsSync(file)).toBe(true);
+      expect(readFileSync(file, "utf8")).toBe(pages.get(`${id}.md`));
+    },
+  );
 
   it("has a current catalogue index that links every rule", () => {
     const index = readFileSync(join(ROOT, "docs", "rules", "README.md"), "utf8");
@@ -24,6 +27,8 @@ describe("rule pages", () => {
   });
 
   it("is where every finding's link points", () => {
-    expect(ruleHelpUri("PCK001", "https://example.test/docs/rules")).toBe("https://example.test/docs/rules/PCK001.md");
+    expect(ruleHelpUri("PCK001", "https://example.test/docs/rules")).toBe(
+      "https://example.test/docs/rules/PCK001.md",
+    );
   });
 });
