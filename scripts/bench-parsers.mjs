@@ -55,7 +55,8 @@ function withSourceMap(text) {
         return at ? at.line + base : undefined;
       },
     });
-    offsetLines += part.split("\n").length;
+    // The next part starts on the separator's own line (split removed only the `---`).
+    offsetLines += (part.match(/\n/g) ?? []).length;
   }
   return docs.filter((d) => d.value !== undefined && d.value !== null);
 }
