@@ -270,6 +270,8 @@ if (values.write) {
   const j = current.indexOf(end);
   if (i < 0 || j < 0) throw new Error(`docs/benchmarks.md lacks the ${start} ... ${end} markers`);
   writeFileSync(doc, `${current.slice(0, i + start.length)}\n${text}\n${current.slice(j)}`);
+  // Keep the file as the project's formatter writes it, so `npm test` (prettier --check) stays green.
+  spawnSync(join(ROOT, "node_modules", ".bin", "prettier"), ["--write", doc], { stdio: "ignore" });
   console.error("updated docs/benchmarks.md");
 }
 if (rows.some((r) => r.parity.diffs > 0)) process.exitCode = 1;

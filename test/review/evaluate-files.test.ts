@@ -1,0 +1,144 @@
+import type { PolicyEngine } from "../../src/ports/policy-engine.js";
+import { evaluateFiles } from "../../src/review/evaluate-files.js";
+import { bundle, EMPTY_LAYOUT, evaluate, testConfig } from "../support/engine.js";
+
+const PRIVILEGED_PATCH = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          securityContext:
+            privileged: true
+`;
+
+const at = (report: ReturnType<typeof evaluate>) =>
+  report.findings.map((f) => `${f.file}:${f.lines.start}:${f.rule}:${f.status.kind}`);
+
+describe("evaluateFiles", () => {
+  it("reports what a kustomize patch sets, and nothing it merely leaves out", () => {
+    const layout = { chartRoots: new Set<string>(), patchFiles: new Set(["overlay/patch.yaml"]) };
+    const patch = evaluate({ "overlay/patch.yaml": PRIVILEGED_PATCH }, { layout });
+    expect(at(patch)).toEqual(["overlay/patch.yaml:11:PCK001:open"]);
+    // The same text as a whole manifest is missing many fields.
+    const whole = evaluate({ "deploy.yaml": PRIVILEGED_PATCH });
+    expect(whole.findings.length).toBeGreaterThan(5);
+  });
+
+  it("finds privileged: true hidden behind a merge key, on the anchor's line", () => {
+    const text = `apiVersion: v1
+kind: Pod
+metadata: {name: p}
+x-base: &base
+  privileged: true
+spec:
+  containers:
+    - name: a
+      image: ghcr.io/acme/a:1.0.0
+      securityContext:
+        <<: *base
+`;
+    expect(at(evaluate({ "p.yaml": text })).filter((f) => f.includes("PCK001"))).toEqual([
+      "p.yaml:5:PCK001:open",
+    ]);
+  });
+
+  it("waives by inline comment and by annotation, and explains waivers that do not apply", () => {
+    const text = `apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  annotations:
+    portcullis.dev/ignore: "PCK012 -- pinned by image automation; PCK021 until=2020-01-01 -- old; PCK016"
+spec:
+  hostPID: true # portcullis:ignore PCK004 -- node debugging pod, removed after incident INC-7
+  containers:
+    - name: a
+      image: ghcr.io/acme/a:1.0.0
+`;
+    const report = evaluate({ "p.yaml": text }, { today: "2026-06-01" });
+    const byRule = (rule: string) => report.findings.filter((f) => f.rule === rule);
+    expect(byRule("PCK004").map((f) => f.status)).toEqual([
+      {
+        kind: "waived",
+        waiver: {
+          rules: ["PCK004"],
+          reason: "node debugging pod, removed after incident INC-7",
+          expires: undefined,
+          source: "comment",
+          line: 8,
+        },
+      },
+    ]);
+    expect(byRule("PCK012").map((f) => f.status.kind)).toEqual(["waived"]);
+    expect(
+      byRule("PCK021").every(
+        (f) => f.status.kind === "open" && f.note === "waiver expired on 2020-01-01: old",
+      ),
+    ).toBe(true);
+    expect(byRule("PCK016").map((f) => [f.status.kind, f.note])).toEqual([
+      ["open", "waiver not applied: waiver has no reason (write it after `--`)"],
+    ]);
+  });
+
+  it("reports a document without apiVersion/kind among objects (PCS003) and skips files with no object", () => {
+    const report = evaluate({
+      "mixed.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n---\nfoo: bar\n",
+      "values.yaml": "replicaCount: 2\nimage: {tag: latest}\n",
+    });
+    expect(at(report)).toEqual(["mixed.yaml:5:PCS003:open"]);
+    expect(report.skipped).toEqual([{ file: "values.yaml", reason: "holds no Kubernetes object" }]);
+  });
+
+  it("refuses a huge manifest with PCS002 but skips a huge file that is no manifest", () => {
+    const config = testConfig({ limits: { maxFileBytes: 1000, maxDocuments: 100 } });
+    const big =
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n" + "  k: v\n".repeat(400);
+    const report = evaluate(
+      { "big.yaml": big, "lock.json": `{"x": "${"a".repeat(5000)}"}` },
+      { config },
+    );
+    expect(at(report)).toEqual(["big.yaml:1:PCS002:open"]);
+    expect(report.skipped.map((s) => s.file)).toEqual(["lock.json"]);
+  });
+
+  it("honours rules switched off and re-graded in the config", () => {
+    const config = testConfig({
+      rules: { PCK001: { enabled: true, severity: "notice" }, PCK004: { enabled: false } },
+    });
+    const report = evaluate(
+      {
+        "p.yaml":
+          "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostPID: true\n  containers:\n    - {name: a, image: 'x:1', securityContext: {privileged: true}}\n",
+      },
+      { config },
+    );
+    expect(report.findings.find((f) => f.rule === "PCK001")?.severity).toBe("notice");
+    expect(report.findings.some((f) => f.rule === "PCK004")).toBe(false);
+  });
+
+  it("turns an engine failure into an error for that document, never into a pass", () => {
+    const failing: PolicyEngine = {
+      setSettings: () => undefined,
+      evaluate: (inputs) =>
+        inputs.map(() => ({ ok: false, error: "policy evaluation failed: opa_abort" })),
+    };
+    const report = evaluateFiles(
+      [
+        {
+          path: "p.yaml",
+          content: new TextEncoder().encode("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"),
+        },
+      ],
+      EMPTY_LAYOUT,
+      testConfig(),
+      { engine: failing, rules: bundle().rules, today: "2026-06-01" },
+    );
+    expect(report.errors).toEqual([
+      { file: "p.yaml", line: 2, message: "policy evaluation failed: opa_abort" },
+    ]);
+  });
+});
