@@ -214,7 +214,10 @@ export function parseConfig(text: string, context: ConfigContext): ConfigResult 
           err(["settings", key], `unknown setting${hint ? ` (did you mean "${hint}"?)` : ""}`);
           continue;
         }
-        const problem = checkSettingShape(context.settingDefaults[key], v, ["settings", key], err);
+        const problem =
+          key === "resourceDefaults"
+            ? checkResourceDefaults(v, ["settings", key], err)
+            : checkSettingShape(context.settingDefaults[key], v, ["settings", key], err);
         if (!problem) {
           settings[key] =
             EXTENDING_SETTINGS.has(key) && Array.isArray(v)
@@ -326,6 +329,45 @@ function checkSettingShape(
     return true;
   }
   return false;
+}
+
+/** `{limits: {cpu, memory}, requests: {cpu, memory}}`, each value a Kubernetes quantity. */
+function checkResourceDefaults(
+  v: unknown,
+  path: (string | number)[],
+  err: (path: (string | number)[], message: string) => void,
+): boolean {
+  if (!isPlainObject(v)) {
+    err(path, `must be a mapping with limits and/or requests, found ${typeOf(v)}`);
+    return true;
+  }
+  let bad = false;
+  for (const [group, values] of Object.entries(v)) {
+    if (group !== "limits" && group !== "requests") {
+      err([...path, group], "unknown key (known: limits, requests)");
+      bad = true;
+    } else if (!isPlainObject(values)) {
+      err([...path, group], `must be a mapping of cpu and/or memory, found ${typeOf(values)}`);
+      bad = true;
+    } else {
+      for (const [resource, quantity] of Object.entries(values)) {
+        if (resource !== "cpu" && resource !== "memory") {
+          err([...path, group, resource], "unknown resource (known: cpu, memory)");
+          bad = true;
+        } else if (
+          typeof quantity !== "string" ||
+          !/^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/.test(quantity)
+        ) {
+          err(
+            [...path, group, resource],
+            `must be a quantity such as "500m" or "256Mi", found ${JSON.stringify(quantity)}`,
+          );
+          bad = true;
+        }
+      }
+    }
+  }
+  return bad;
 }
 
 function formatPath(path: readonly (string | number)[]): string {

@@ -89,7 +89,7 @@ export function renderText(report: EvaluationReport, options: TextOptions): stri
   const rules = [
     ...new Set(report.findings.filter((f) => f.status.kind === "open").map((f) => f.rule)),
   ].sort();
-  if (rules.length > 0 && rules.length <= 5)
-    out.push(paint("gray", rules.map((r) => `${r}: ${ruleHelpUri(r)}`).join("\n")));
+  // Every rule that has an open finding links to its page.
+  for (const r of rules) out.push(paint("gray", `${r}: ${ruleHelpUri(r)}`));
   return `${out.join("\n")}\n`;
 }

@@ -98,6 +98,26 @@ extra: true
     expect(config.settings.requiredLabels).toEqual(["app.kubernetes.io/name"]);
   });
 
+  it("validates resourceDefaults and keeps valid ones for the PCK009/PCK010 fixes", () => {
+    const ok = parseConfig(
+      "settings:\n  resourceDefaults:\n    limits: {cpu: 500m, memory: 256Mi}\n",
+      context,
+    );
+    expect(ok.errors).toEqual([]);
+    expect(ok.config.settings.resourceDefaults).toEqual({
+      limits: { cpu: "500m", memory: "256Mi" },
+    });
+    const bad = parseConfig(
+      "settings:\n  resourceDefaults:\n    limits: {cpu: lots, gpu: '1'}\n    extra: {}\n",
+      context,
+    );
+    expect(bad.errors.map((e) => `${e.path}: ${e.message}`)).toEqual([
+      'settings.resourceDefaults.limits.cpu: must be a quantity such as "500m" or "256Mi", found "lots"',
+      "settings.resourceDefaults.limits.gpu: unknown resource (known: cpu, memory)",
+      "settings.resourceDefaults.extra: unknown key (known: limits, requests)",
+    ]);
+  });
+
   it("reports YAML syntax errors with their line", () => {
     const { errors } = parseConfig("rules:\n  PCK001: [off\n", context);
     expect(errors).toHaveLength(1);
