@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// npm's prepare hook: build once after install (pre-commit and git installs need dist/), never twice.
+// npm's postinstall hook: build once after installing from a checkout (pre-commit and git installs
+// need dist/); a packed install already carries dist/ and skips. Not `prepare`: npm prints its banner on
+// `npm pack`'s stdout, which pre-commit reads as the tarball name.
 import { execSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
