@@ -4,8 +4,10 @@
 // `npm pack`'s stdout, which pre-commit reads as the tarball name.
 import { execSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { ROOT } from "./tools.mjs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 const built = ["dist/cli/main.js", "dist/policies/policy.wasm"].every((p) =>
   existsSync(join(ROOT, p)),
