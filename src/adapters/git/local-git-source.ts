@@ -1,0 +1,132 @@
+// The pull-request port over a local git repository: `portcullis review` compares base...head like GitHub does.
+import { execFileSync } from "node:child_process";
+import type {
+  ChangedFile,
+  ChangeList,
+  ChangeStatus,
+  PullRequestSource,
+} from "../../ports/pull-request-source.js";
+
+const MAX_OUTPUT = 512 * 1024 * 1024;
+
+function git(repo: string, args: readonly string[]): Buffer {
+  return execFileSync("git", ["-C", repo, ...args], {
+    maxBuffer: MAX_OUTPUT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+function gitText(repo: string, args: readonly string[]): string {
+  return git(repo, args).toString("utf8");
+}
+
+/** Resolves a ref to a commit SHA, with the ref's name in the error when it does not exist. */
+export function resolveCommit(repo: string, ref: string): string {
+  try {
+    return gitText(repo, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]).trim();
+  } catch {
+    throw new Error(`"${ref}" is not a commit in ${repo}`);
+  }
+}
+
+/** git's name-status letter in the port's words (T, a type change, reads as modified). */
+function statusOf(letter: string): ChangeStatus {
+  switch (letter) {
+    case "A":
+      return "added";
+    case "D":
+      return "removed";
+    case "R":
+      return "renamed";
+    case "C":
+      return "copied";
+    default:
+      return "modified";
+  }
+}
+
+/** Splits `git diff` output into hunks per new path, without the file headers (GitHub's `patch`). */
+export function patchesByPath(diff: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const section of diff.split(/^diff --git /m).slice(1)) {
+    const lines = section.split("\n");
+    const plus = lines.find((l) => l.startsWith("+++ "));
+    if (!plus || plus === "+++ /dev/null") continue;
+    const path = plus
+      .slice(4)
+      .replace(/^b\//, "")
+      .replace(/^"(.*)"$/, "$1");
+    const first = lines.findIndex((l) => l.startsWith("@@"));
+    if (first < 0) continue;
+    out.set(path, lines.slice(first).join("\n").replace(/\n$/, ""));
+  }
+  return out;
+}
+
+export class LocalGitSource implements PullRequestSource {
+  readonly base: string;
+  readonly head: string;
+
+  /** Compares `head` with its merge base with `baseRef` (what a pull request into `baseRef` shows). */
+  constructor(
+    private readonly repo: string,
+    baseRef: string,
+    headRef = "HEAD",
+  ) {
+    const baseCommit = resolveCommit(repo, baseRef);
+    this.head = resolveCommit(repo, headRef);
+    this.base = gitText(repo, ["merge-base", baseCommit, this.head]).trim();
+  }
+
+  async changedFiles(): Promise<ChangeList> {
+    const raw = gitText(this.repo, [
+      "diff",
+      "--name-status",
+      "-z",
+      "-M",
+      "--no-color",
+      this.base,
+      this.head,
+    ]);
+    const fields = raw.split("\0").filter((f) => f !== "");
+    const patches = patchesByPath(
+      gitText(this.repo, [
+        "diff",
+        "-M",
+        "--no-color",
+        "--no-ext-diff",
+        "-U3",
+        this.base,
+        this.head,
+      ]),
+    );
+    const files: ChangedFile[] = [];
+    for (let i = 0; i < fields.length; ) {
+      const code = fields[i++]!;
+      const letter = code[0]!;
+      if (letter === "R" || letter === "C") {
+        const previousPath = fields[i++]!;
+        const path = fields[i++]!;
+        files.push({ path, previousPath, status: statusOf(letter), patch: patches.get(path) });
+      } else {
+        const path = fields[i++]!;
+        files.push({ path, status: statusOf(letter), patch: patches.get(path) });
+      }
+    }
+    return { files, complete: true, total: files.length };
+  }
+
+  async readFile(commit: string, path: string): Promise<Uint8Array | undefined> {
+    try {
+      return git(this.repo, ["cat-file", "blob", `${commit}:${path}`]);
+    } catch {
+      return undefined;
+    }
+  }
+
+  async listPaths(commit: string): Promise<readonly string[]> {
+    return gitText(this.repo, ["ls-tree", "-r", "--name-only", "-z", commit])
+      .split("\0")
+      .filter((p) => p !== "");
+  }
+}

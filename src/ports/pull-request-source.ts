@@ -1,0 +1,32 @@
+// A pull request (or a local base..head range) in domain words: what changed, and file contents at a commit.
+
+export type ChangeStatus = "added" | "modified" | "removed" | "renamed" | "copied";
+
+export interface ChangedFile {
+  readonly path: string;
+  /** The path at the base, for a renamed or copied file. */
+  readonly previousPath?: string;
+  readonly status: ChangeStatus;
+  /** Unified diff hunks (no file header), as GitHub's list-files returns them; absent when too large. */
+  readonly patch?: string;
+}
+
+export interface ChangeList {
+  readonly files: readonly ChangedFile[];
+  /** false when the platform stopped listing (GitHub lists at most 3,000 files). */
+  readonly complete: boolean;
+  /** How many files changed, when the platform says. */
+  readonly total: number;
+}
+
+export interface PullRequestSource {
+  /** The commit the changes are compared with (the merge base with the target branch). */
+  readonly base: string;
+  /** The commit under review. */
+  readonly head: string;
+  changedFiles(): Promise<ChangeList>;
+  /** The bytes of a file at a commit, or undefined when it does not exist there. */
+  readFile(commit: string, path: string): Promise<Uint8Array | undefined>;
+  /** Every file path in the tree of a commit. */
+  listPaths(commit: string): Promise<readonly string[]>;
+}

@@ -1,0 +1,176 @@
+// The review use case: config from the base, changed manifests from the head, findings new vs pre-existing.
+import picomatch from "picomatch";
+import {
+  CONFIG_PATH,
+  parseConfig,
+  type Config,
+  type ConfigContext,
+  type ConfigError,
+} from "../config/config.js";
+import {
+  isKustomizationFile,
+  isYamlOrJson,
+  patchFilesOf,
+  type RepositoryLayout,
+} from "../core/file-role.js";
+import { parseManifest } from "../core/manifest.js";
+import type { Finding, RuleMetadata, SkippedFile } from "../core/types.js";
+import type { PolicyEngine } from "../ports/policy-engine.js";
+import type { ChangedFile, PullRequestSource } from "../ports/pull-request-source.js";
+import { evaluateFiles, type EvaluationReport, type SourceFile } from "./evaluate-files.js";
+
+export interface ReviewDeps {
+  readonly engine: PolicyEngine;
+  readonly rules: ReadonlyMap<string, RuleMetadata>;
+  readonly configContext: ConfigContext;
+  readonly today: string;
+}
+
+export interface ChangeReview {
+  /** The configuration in force: the base's (a change never reviews itself under its own rules). */
+  readonly config: Config;
+  /** Problems of the base configuration (defaults stand in for the broken parts). */
+  readonly configErrors: readonly ConfigError[];
+  /** Problems of the configuration as the change would leave it, when the change edits it. */
+  readonly headConfigErrors: readonly ConfigError[];
+  readonly configChanged: boolean;
+  /** Head findings; those also found on the base (same rule and fingerprint) are "existing". */
+  readonly report: EvaluationReport;
+  readonly changedFiles: readonly ChangedFile[];
+  /** false when the change list was cut by the platform: the review must not pass. */
+  readonly complete: boolean;
+  readonly totalChanged: number;
+}
+
+/** Chart roots and kustomize patch files of a commit, read from its tree and the kustomizations near `dirs`. */
+export async function loadLayout(
+  source: PullRequestSource,
+  commit: string,
+  dirs: ReadonlySet<string>,
+): Promise<RepositoryLayout> {
+  const paths = await source.listPaths(commit);
+  const chartRoots = new Set<string>();
+  const kustomizations: string[] = [];
+  for (const p of paths) {
+    const slash = p.lastIndexOf("/");
+    const dir = slash < 0 ? "" : p.slice(0, slash);
+    if (p.endsWith("/Chart.yaml") || p === "Chart.yaml") chartRoots.add(dir);
+    if (isKustomizationFile(p) && dirs.has(dir)) kustomizations.push(p);
+  }
+  const patchFiles = new Set<string>();
+  for (const k of kustomizations) {
+    const content = await source.readFile(commit, k);
+    if (!content) continue;
+    for (const doc of parseManifest(k, content).documents)
+      for (const p of patchFilesOf(k, doc.value)) patchFiles.add(p);
+  }
+  return { chartRoots, patchFiles };
+}
+
+function dirsOf(paths: readonly string[]): Set<string> {
+  // A patch is usually named by the kustomization beside it or one directory up (an overlay).
+  const dirs = new Set<string>();
+  for (const p of paths) {
+    const parts = p.split("/").slice(0, -1);
+    dirs.add(parts.join("/"));
+    if (parts.length > 0) dirs.add(parts.slice(0, -1).join("/"));
+  }
+  return dirs;
+}
+
+async function readAll(
+  source: PullRequestSource,
+  commit: string,
+  files: readonly { readPath: string; reportPath: string }[],
+): Promise<{ sources: SourceFile[]; missing: SkippedFile[] }> {
+  const sources: SourceFile[] = [];
+  const missing: SkippedFile[] = [];
+  for (const f of files) {
+    const content = await source.readFile(commit, f.readPath);
+    if (content) sources.push({ path: f.reportPath, content });
+    else missing.push({ file: f.reportPath, reason: `not found at ${commit.slice(0, 12)}` });
+  }
+  return { sources, missing };
+}
+
+/** Marks head findings that the base already had (same rule and fingerprint) as existing. */
+export function markExisting(head: readonly Finding[], base: readonly Finding[]): Finding[] {
+  const before = new Set(base.map((f) => `${f.rule}\u0000${f.fingerprint}`));
+  return head.map((f) =>
+    f.status.kind === "open" && before.has(`${f.rule}\u0000${f.fingerprint}`)
+      ? { ...f, status: { kind: "existing" } }
+      : f,
+  );
+}
+
+export async function reviewChanges(
+  source: PullRequestSource,
+  deps: ReviewDeps,
+): Promise<ChangeReview> {
+  const baseConfigText = await source.readFile(source.base, CONFIG_PATH);
+  const base = parseConfig(
+    baseConfigText ? Buffer.from(baseConfigText).toString("utf8") : "",
+    deps.configContext,
+  );
+  const config = base.config;
+
+  const changes = await source.changedFiles();
+  const configChange = changes.files.find((f) => f.path === CONFIG_PATH && f.status !== "removed");
+  let headConfigErrors: readonly ConfigError[] = [];
+  if (configChange) {
+    const text = await source.readFile(source.head, CONFIG_PATH);
+    headConfigErrors = parseConfig(
+      text ? Buffer.from(text).toString("utf8") : "",
+      deps.configContext,
+    ).errors;
+  }
+
+  const included = picomatch(config.include as string[], { dot: true });
+  const excluded = picomatch(config.exclude as string[], { dot: true });
+  const reviewed = changes.files.filter(
+    (f) => f.status !== "removed" && isYamlOrJson(f.path) && included(f.path) && !excluded(f.path),
+  );
+  const paths = reviewed.map((f) => f.path);
+  const [headLayout, baseLayout] = await Promise.all([
+    loadLayout(source, source.head, dirsOf(paths)),
+    loadLayout(source, source.base, dirsOf(reviewed.map((f) => f.previousPath ?? f.path))),
+  ]);
+
+  deps.engine.setSettings(config.settings as Record<string, unknown>);
+  const evalDeps = { engine: deps.engine, rules: deps.rules, today: deps.today };
+  const head = await readAll(
+    source,
+    source.head,
+    reviewed.map((f) => ({ readPath: f.path, reportPath: f.path })),
+  );
+  const headReport = evaluateFiles(head.sources, headLayout, config, evalDeps);
+  // The base version of each file is read under its head path, so fingerprints line up across renames.
+  const onBase = reviewed.filter((f) => f.status !== "added");
+  const baseFiles = await readAll(
+    source,
+    source.base,
+    onBase.map((f) => ({ readPath: f.previousPath ?? f.path, reportPath: f.path })),
+  );
+  const renamedLayout: RepositoryLayout = {
+    chartRoots: baseLayout.chartRoots,
+    patchFiles: new Set(
+      onBase.filter((f) => baseLayout.patchFiles.has(f.previousPath ?? f.path)).map((f) => f.path),
+    ),
+  };
+  const baseReport = evaluateFiles(baseFiles.sources, renamedLayout, config, evalDeps);
+
+  return {
+    config,
+    configErrors: base.errors,
+    headConfigErrors,
+    configChanged: configChange !== undefined,
+    report: {
+      ...headReport,
+      findings: markExisting(headReport.findings, baseReport.findings),
+      skipped: [...headReport.skipped, ...head.missing],
+    },
+    changedFiles: changes.files,
+    complete: changes.complete,
+    totalChanged: changes.total,
+  };
+}
