@@ -3,12 +3,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../adapters/fs/policy-bundle.js";
 import { runCheck, type CliIo } from "./check-command.js";
+import { runReview } from "./review-command.js";
 import { runRules } from "./rules-command.js";
 
 const USAGE = `usage: portcullis <command> [options]
 
 commands:
   check [paths...]   evaluate manifests with the built-in policies (portcullis check --help)
+  review [repo]      review base...head of a git repository as the GitHub App would (portcullis review --help)
   rules              list the built-in rules
   version            print the version`;
 
@@ -18,11 +20,13 @@ export function version(): string {
   ).version;
 }
 
-export function runCli(argv: readonly string[], io: CliIo): number {
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case "check":
       return runCheck(rest, io);
+    case "review":
+      return runReview(rest, io);
     case "rules":
       return runRules(rest, io);
     case "version":
@@ -41,7 +45,7 @@ export function runCli(argv: readonly string[], io: CliIo): number {
   }
 }
 
-export function main(): void {
+export async function main(): Promise<void> {
   const io: CliIo = {
     cwd: process.cwd(),
     env: process.env,
@@ -50,7 +54,7 @@ export function main(): void {
     version: version(),
   };
   try {
-    process.exitCode = runCli(process.argv.slice(2), io);
+    process.exitCode = await runCli(process.argv.slice(2), io);
   } catch (err) {
     process.stderr.write(
       `portcullis: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,

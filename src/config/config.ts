@@ -16,6 +16,8 @@ export interface RuleSetting {
 
 export interface Config {
   readonly failOn: FailLevel;
+  /** In a pull request, findings the base branch already had fail the check too. */
+  readonly failOnExisting: boolean;
   readonly include: readonly string[];
   readonly exclude: readonly string[];
   readonly rules: Readonly<Record<string, RuleSetting>>;
@@ -62,6 +64,7 @@ export interface ConfigContext {
 export function defaultConfig(context: ConfigContext): Config {
   return {
     failOn: "error",
+    failOnExisting: false,
     include: DEFAULT_INCLUDE,
     exclude: DEFAULT_EXCLUDE,
     rules: {},
@@ -70,7 +73,7 @@ export function defaultConfig(context: ConfigContext): Config {
   };
 }
 
-const TOP_LEVEL = ["failOn", "include", "exclude", "rules", "settings", "limits"];
+const TOP_LEVEL = ["failOn", "failOnExisting", "include", "exclude", "rules", "settings", "limits"];
 
 function closest(word: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
@@ -168,6 +171,13 @@ export function parseConfig(text: string, context: ConfigContext): ConfigResult 
       );
   }
 
+  let failOnExisting = base.failOnExisting;
+  if (raw.failOnExisting !== undefined) {
+    if (typeof raw.failOnExisting === "boolean") failOnExisting = raw.failOnExisting;
+    else
+      err(["failOnExisting"], `must be true or false, found ${JSON.stringify(raw.failOnExisting)}`);
+  }
+
   const globs = (key: "include" | "exclude"): readonly string[] => {
     const v = raw[key];
     if (v === undefined) return base[key];
@@ -243,7 +253,7 @@ export function parseConfig(text: string, context: ConfigContext): ConfigResult 
     }
   }
 
-  return { config: { failOn, include, exclude, rules, settings, limits }, errors };
+  return { config: { failOn, failOnExisting, include, exclude, rules, settings, limits }, errors };
 }
 
 function parseRuleSetting(

@@ -10,10 +10,10 @@ const ROOT = packageRoot();
 const FLEET = "examples/fleet";
 const CONFIG = ["--config", `${FLEET}/.github/portcullis.yml`];
 
-function run(args: string[], cwd = ROOT, env: Record<string, string> = {}) {
+async function run(args: string[], cwd = ROOT, env: Record<string, string> = {}) {
   let stdout = "";
   let stderr = "";
-  const code = runCli(args, {
+  const code = await runCli(args, {
     cwd,
     env: { PORTCULLIS_TODAY: "2026-06-01", ...env },
     stdout: { write: (s: string) => (stdout += s) },
@@ -34,8 +34,8 @@ interface JsonFinding {
 }
 
 describe("portcullis check", () => {
-  it("reports the legacy workload's problems on their exact lines and exits 1", () => {
-    const { code, stdout } = run(["check", FLEET, ...CONFIG, "--format", "json"]);
+  it("reports the legacy workload's problems on their exact lines and exits 1", async () => {
+    const { code, stdout } = await run(["check", FLEET, ...CONFIG, "--format", "json"]);
     expect(code).toBe(1);
     const report = JSON.parse(stdout) as { findings: JsonFinding[] };
     const at = report.findings
@@ -55,9 +55,9 @@ describe("portcullis check", () => {
     );
   });
 
-  it("reports each GitOps rule at the catalogue's line and nothing on the hardened Flux sync", () => {
+  it("reports each GitOps rule at the catalogue's line and nothing on the hardened Flux sync", async () => {
     const dirs = ["clusters", "argocd", "infrastructure"].map((d) => `${FLEET}/${d}`);
-    const { stdout } = run(["check", ...dirs, ...CONFIG, "--format", "json"]);
+    const { stdout } = await run(["check", ...dirs, ...CONFIG, "--format", "json"]);
     const at = (JSON.parse(stdout) as { findings: JsonFinding[] }).findings.map(
       (f) => `${f.file.replace(`${FLEET}/`, "")}:${f.lines.start}:${f.rule}`,
     );
@@ -85,21 +85,21 @@ describe("portcullis check", () => {
     );
   });
 
-  it("stays quiet on the hardened app and on the overlay patch", () => {
-    const { stdout } = run(["check", FLEET, ...CONFIG, "--format", "json"]);
+  it("stays quiet on the hardened app and on the overlay patch", async () => {
+    const { stdout } = await run(["check", FLEET, ...CONFIG, "--format", "json"]);
     const files = new Set(
       (JSON.parse(stdout) as { findings: JsonFinding[] }).findings.map((f) => f.file),
     );
     expect(files.has(`${FLEET}/apps/base/shop/deployment.yaml`)).toBe(false);
     expect(files.has(`${FLEET}/apps/base/shop/service.yaml`)).toBe(false);
     expect(files.has(`${FLEET}/apps/production/shop-replicas.yaml`)).toBe(false);
-    expect(run(["check", `${FLEET}/apps/base`, `${FLEET}/apps/production`, ...CONFIG]).code).toBe(
-      0,
-    );
+    expect(
+      (await run(["check", `${FLEET}/apps/base`, `${FLEET}/apps/production`, ...CONFIG])).code,
+    ).toBe(0);
   });
 
-  it("skips Helm templates and kustomizations, and says so", () => {
-    const { stdout } = run(["check", FLEET, ...CONFIG, "--format", "json"]);
+  it("skips Helm templates and kustomizations, and says so", async () => {
+    const { stdout } = await run(["check", FLEET, ...CONFIG, "--format", "json"]);
     const skipped = (JSON.parse(stdout) as { skipped: { file: string; reason: string }[] }).skipped;
     expect(skipped).toEqual(
       expect.arrayContaining([
@@ -116,8 +116,8 @@ describe("portcullis check", () => {
     );
   });
 
-  it("shows waived findings as waived, with their reason, and does not fail on them", () => {
-    const { stdout } = run(["check", FLEET, ...CONFIG, "--format", "json"]);
+  it("shows waived findings as waived, with their reason, and does not fail on them", async () => {
+    const { stdout } = await run(["check", FLEET, ...CONFIG, "--format", "json"]);
     const waived = (JSON.parse(stdout) as { findings: JsonFinding[] }).findings.filter(
       (f) => f.status === "waived",
     );
@@ -129,10 +129,14 @@ describe("portcullis check", () => {
     expect(waived.every((f) => !f.failing && f.waiver!.reason.length > 0)).toBe(true);
   });
 
-  it("stops honouring a waiver after its last day and says why", () => {
-    const { stdout } = run(["check", `${FLEET}/apps/legacy`, ...CONFIG, "--format", "json"], ROOT, {
-      PORTCULLIS_TODAY: "2031-01-01",
-    });
+  it("stops honouring a waiver after its last day and says why", async () => {
+    const { stdout } = await run(
+      ["check", `${FLEET}/apps/legacy`, ...CONFIG, "--format", "json"],
+      ROOT,
+      {
+        PORTCULLIS_TODAY: "2031-01-01",
+      },
+    );
     const pck007 = (
       JSON.parse(stdout) as { findings: (JsonFinding & { note?: string })[] }
     ).findings.filter((f) => f.rule === "PCK007");
@@ -140,8 +144,8 @@ describe("portcullis check", () => {
     expect(pck007[0]!.note).toMatch(/^waiver expired on 2030-12-31/);
   });
 
-  it("writes SARIF 2.1.0 with a region on every result and a help link on every rule", () => {
-    const { code, stdout } = run(["check", FLEET, ...CONFIG, "--format", "sarif"]);
+  it("writes SARIF 2.1.0 with a region on every result and a help link on every rule", async () => {
+    const { code, stdout } = await run(["check", FLEET, ...CONFIG, "--format", "sarif"]);
     expect(code).toBe(1);
     const sarif = JSON.parse(stdout);
     expect(sarif.version).toBe("2.1.0");
@@ -157,16 +161,22 @@ describe("portcullis check", () => {
     expect(suppressed).toHaveLength(3);
   });
 
-  it("writes GitHub workflow annotations with escaped properties", () => {
-    const { stdout } = run(["check", `${FLEET}/apps/legacy`, ...CONFIG, "--format", "github"]);
+  it("writes GitHub workflow annotations with escaped properties", async () => {
+    const { stdout } = await run([
+      "check",
+      `${FLEET}/apps/legacy`,
+      ...CONFIG,
+      "--format",
+      "github",
+    ]);
     expect(stdout).toMatch(
       /^::error file=examples\/fleet\/apps\/legacy\/payments.yaml,line=24,endLine=24,title=PCK001 Privileged container::container "payments" is privileged%0Ahttps:/m,
     );
     expect(stdout).toMatch(/^::notice file=.*title=PCK007.*::\[waived: /m);
   });
 
-  it("prints text grouped by file with the source line", () => {
-    const { stdout } = run(["check", `${FLEET}/apps/legacy`, ...CONFIG, "--no-color"]);
+  it("prints text grouped by file with the source line", async () => {
+    const { stdout } = await run(["check", `${FLEET}/apps/legacy`, ...CONFIG, "--no-color"]);
     expect(stdout).toContain("examples/fleet/apps/legacy/payments.yaml\n");
     expect(stdout).toMatch(
       / {3}24 {2}error {4}PCK001 {2}container "payments" is privileged \[Deployment\/payments\]\n {10}24 \| {13}privileged: true/,
@@ -174,24 +184,26 @@ describe("portcullis check", () => {
     expect(stdout).not.toContain("\u001b[");
   });
 
-  it("writes the report to --output", () => {
+  it("writes the report to --output", async () => {
     const dir = mkdtempSync(join(tmpdir(), "portcullis-cli-"));
     const out = join(dir, "report.sarif");
-    expect(run(["check", `${FLEET}/apps/legacy`, ...CONFIG, "-f", "sarif", "-o", out]).stdout).toBe(
-      "",
-    );
+    expect(
+      (await run(["check", `${FLEET}/apps/legacy`, ...CONFIG, "-f", "sarif", "-o", out])).stdout,
+    ).toBe("");
     expect(JSON.parse(readFileSync(out, "utf8")).version).toBe("2.1.0");
   });
 
-  it("lets --fail-on decide the exit code", () => {
-    expect(run(["check", `${FLEET}/apps/legacy`, ...CONFIG, "--fail-on", "never"]).code).toBe(0);
+  it("lets --fail-on decide the exit code", async () => {
+    expect(
+      (await run(["check", `${FLEET}/apps/legacy`, ...CONFIG, "--fail-on", "never"])).code,
+    ).toBe(0);
     const dir = mkdtempSync(join(tmpdir(), "portcullis-cli-"));
     writeFileSync(
       join(dir, "svc.yaml"),
       "apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: shop}\nspec:\n  type: NodePort\n  ports: [{port: 80}]\n",
     );
-    expect(run(["check", "."], dir).code).toBe(0); // PCK020 is a warning
-    expect(run(["check", ".", "--fail-on", "warning"], dir).code).toBe(1);
+    expect((await run(["check", "."], dir)).code).toBe(0); // PCK020 is a warning
+    expect((await run(["check", ".", "--fail-on", "warning"], dir)).code).toBe(1);
   });
 
   it.each([
@@ -200,13 +212,13 @@ describe("portcullis check", () => {
     [["check", "no/such/dir"], /no such file or directory: no\/such\/dir/],
     [["check", "--bogus"], /Unknown option '--bogus'/],
     [["frobnicate"], /unknown command "frobnicate"/],
-  ])("exits 2 on a usage error: %j", (args, message) => {
-    const { code, stderr } = run(args as string[]);
+  ])("exits 2 on a usage error: %j", async (args, message) => {
+    const { code, stderr } = await run(args as string[]);
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
   });
 
-  it("exits 2 and checks nothing when the config is invalid, naming the path and line", () => {
+  it("exits 2 and checks nothing when the config is invalid, naming the path and line", async () => {
     const dir = mkdtempSync(join(tmpdir(), "portcullis-cli-"));
     mkdirSync(join(dir, ".github"));
     writeFileSync(
@@ -214,7 +226,7 @@ describe("portcullis check", () => {
       "failOn: sometimes\nrules:\n  PCK999: off\n",
     );
     writeFileSync(join(dir, "pod.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n");
-    const { code, stdout, stderr } = run(["check", "."], dir);
+    const { code, stdout, stderr } = await run(["check", "."], dir);
     expect(code).toBe(2);
     expect(stdout).toBe("");
     expect(stderr).toContain(
@@ -223,14 +235,14 @@ describe("portcullis check", () => {
     expect(stderr).toContain("portcullis.yml:3: rules.PCK999: unknown rule");
   });
 
-  it("keeps reviewing the other files when one is broken", () => {
+  it("keeps reviewing the other files when one is broken", async () => {
     const dir = mkdtempSync(join(tmpdir(), "portcullis-cli-"));
     writeFileSync(join(dir, "broken.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: [\n");
     writeFileSync(
       join(dir, "priv.yaml"),
       "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: a\n      image: x:1\n      securityContext: {privileged: true}\n",
     );
-    const { code, stdout } = run(["check", ".", "--format", "json"], dir);
+    const { code, stdout } = await run(["check", ".", "--format", "json"], dir);
     expect(code).toBe(1);
     const rules = (JSON.parse(stdout) as { findings: JsonFinding[] }).findings.map(
       (f) => `${f.file}:${f.rule}`,
@@ -239,8 +251,8 @@ describe("portcullis check", () => {
     expect(rules).toContain("priv.yaml:PCK001");
   });
 
-  it("lists the catalogue", () => {
-    const { code, stdout } = run(["rules"]);
+  it("lists the catalogue", async () => {
+    const { code, stdout } = await run(["rules"]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^PCK001 {2}error {4}Privileged container$/m);
   });

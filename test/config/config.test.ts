@@ -21,6 +21,7 @@ describe("parseConfig", () => {
   it("reads rules on/off, severities, globs, settings and limits", () => {
     const { config, errors } = parseConfig(
       `failOn: warning
+failOnExisting: true
 include: ["clusters/**/*.yaml"]
 exclude: ["clusters/legacy/**"]
 rules:
@@ -37,6 +38,7 @@ limits:
     );
     expect(errors).toEqual([]);
     expect(config.failOn).toBe("warning");
+    expect(config.failOnExisting).toBe(true);
     expect(config.include).toEqual(["clusters/**/*.yaml"]);
     expect(config.exclude).toEqual([...DEFAULT_EXCLUDE, "clusters/legacy/**"]);
     expect(config.rules).toEqual({

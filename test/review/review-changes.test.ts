@@ -1,45 +1,12 @@
 // The review use case over a real local git repository: base config, head manifests, new vs existing.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { renameSync } from "node:fs";
+import { join } from "node:path";
 import { WasmPolicyEngine } from "../../src/adapters/opa/wasm-policy-engine.js";
 import { LocalGitSource, patchesByPath } from "../../src/adapters/git/local-git-source.js";
 import { reviewChanges } from "../../src/review/review-changes.js";
 import { bundle } from "../support/engine.js";
-
-function repo(): {
-  dir: string;
-  write: (path: string, text: string) => void;
-  commit: (msg: string) => void;
-  git: (...args: string[]) => string;
-} {
-  const dir = mkdtempSync(join(tmpdir(), "portcullis-review-"));
-  const git = (...args: string[]) =>
-    execFileSync("git", ["-C", dir, ...args], {
-      encoding: "utf8",
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: "t",
-        GIT_AUTHOR_EMAIL: "t@example.com",
-        GIT_COMMITTER_NAME: "t",
-        GIT_COMMITTER_EMAIL: "t@example.com",
-      },
-    });
-  git("init", "-q", "-b", "main");
-  return {
-    dir,
-    git,
-    write: (path, text) => {
-      mkdirSync(dirname(join(dir, path)), { recursive: true });
-      writeFileSync(join(dir, path), text);
-    },
-    commit: (msg) => {
-      git("add", "-A");
-      git("commit", "-q", "-m", msg);
-    },
-  };
-}
+import { gitRepo as repo } from "../support/git-repo.js";
 
 const pod = (name: string, extra = "") => `apiVersion: v1
 kind: Pod
@@ -67,7 +34,10 @@ describe("reviewChanges", () => {
   r.write(".github/portcullis.yml", "rules:\n  PCK012: off\n");
   r.write("apps/old.yaml", pod("old", "      securityContext: {privileged: true}\n"));
   r.write("apps/moved.yaml", pod("moved"));
-  r.write("apps/gone.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: gone}\ndata: {a: b}\n");
+  r.write(
+    "apps/gone.yaml",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: gone}\ndata: {a: b}\n",
+  );
   r.write("README.md", "# fleet\n");
   r.commit("base");
   r.git("checkout", "-q", "-b", "feature");

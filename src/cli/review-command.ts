@@ -1,0 +1,114 @@
+// `portcullis review [repo] --base <ref>`: the GitHub App's review of a pull request, run on a local repository.
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { LocalGitSource } from "../adapters/git/local-git-source.js";
+import { loadPolicyBundle } from "../adapters/fs/policy-bundle.js";
+import { WasmPolicyEngine } from "../adapters/opa/wasm-policy-engine.js";
+import { POLICY_CHECK_NAME } from "../render/check-run.js";
+import { reviewChanges } from "../review/review-changes.js";
+import { buildReviewOutput, type ReviewOutput } from "../review/review-output.js";
+import { today, type CliIo } from "./check-command.js";
+
+export const REVIEW_USAGE = `usage: portcullis review [repo] --base <ref> [--head <ref>] [--format text|markdown|json]
+
+Reviews the commits of <head> (default HEAD) that are not on <base>, as a pull request from
+<head> into <base>: configuration from the merge base, manifests from <head>, findings new or
+pre-existing. Prints the check run and the inline comments the GitHub App would post.
+
+exit status: 0 the check would pass, 1 it would fail, 2 usage or evaluation error`;
+
+const FORMATS = ["text", "markdown", "json"] as const;
+type Format = (typeof FORMATS)[number];
+
+function usageError(io: CliIo, message: string): number {
+  io.stderr.write(`portcullis review: ${message}\n${REVIEW_USAGE}\n`);
+  return 2;
+}
+
+export function renderReviewOutput(output: ReviewOutput, format: Format): string {
+  const { check, comments } = output;
+  if (format === "json") {
+    return `${JSON.stringify({ check: { name: POLICY_CHECK_NAME, ...check }, review: comments }, null, 2)}\n`;
+  }
+  const md = format === "markdown";
+  const out: string[] = [];
+  out.push(
+    md
+      ? `## ${POLICY_CHECK_NAME}: ${check.conclusion}`
+      : `${POLICY_CHECK_NAME}: ${check.conclusion}`,
+  );
+  out.push(md ? `**${check.title}**` : check.title, "", check.summary, "");
+  out.push(
+    md
+      ? `### Annotations (${check.annotations.length})`
+      : `Annotations (${check.annotations.length}):`,
+  );
+  for (const a of check.annotations) {
+    const where = `${a.path}:${a.start_line}${a.end_line !== a.start_line ? `-${a.end_line}` : ""}`;
+    out.push(
+      md
+        ? `- \`${where}\` **${a.annotation_level}** ${a.title}: ${a.message.split("\n")[0]}`
+        : `  ${where} ${a.annotation_level} ${a.title}: ${a.message.split("\n")[0]}`,
+    );
+  }
+  out.push("");
+  const counts = `${comments.comments.length} inline comments, ${comments.omitted} over the cap, ${comments.outsideDiff} outside the diff`;
+  out.push(md ? `### Review (${counts})` : `Review (${counts}):`);
+  for (const c of comments.comments) {
+    const where = `${c.path}:${c.start_line !== undefined ? `${c.start_line}-` : ""}${c.line}`;
+    out.push(md ? `#### \`${where}\`` : `--- ${where}`, c.body, "");
+  }
+  return `${out.join("\n")}\n`;
+}
+
+export async function runReview(argv: readonly string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        base: { type: "string", short: "b" },
+        head: { type: "string" },
+        format: { type: "string", short: "f" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (err) {
+    return usageError(io, err instanceof Error ? err.message : String(err));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout.write(`${REVIEW_USAGE}\n`);
+    return 0;
+  }
+  if (!values.base) return usageError(io, "--base <ref> is required");
+  if (positionals.length > 1) return usageError(io, "give at most one repository");
+  const format = (values.format ?? "text") as Format;
+  if (!FORMATS.includes(format))
+    return usageError(io, `unknown format "${values.format}" (one of ${FORMATS.join(", ")})`);
+  const repo = resolve(io.cwd, positionals[0] ?? ".");
+
+  let source: LocalGitSource;
+  try {
+    source = new LocalGitSource(repo, values.base, values.head ?? "HEAD");
+  } catch (err) {
+    return usageError(io, err instanceof Error ? err.message : String(err));
+  }
+  const bundle = io.bundle ?? loadPolicyBundle();
+  const engine = new WasmPolicyEngine(bundle.wasm);
+  const review = await reviewChanges(source, {
+    engine,
+    rules: bundle.rules,
+    configContext: {
+      settingDefaults: bundle.settingDefaults,
+      ruleIds: new Set(bundle.rules.keys()),
+    },
+    today: today(io.env),
+  });
+  const output = buildReviewOutput(review, bundle.rules, source.head);
+  io.stdout.write(renderReviewOutput(output, format));
+  if (review.report.errors.length > 0) return 2;
+  return output.check.conclusion === "failure" ? 1 : 0;
+}

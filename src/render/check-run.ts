@@ -1,0 +1,433 @@
+// The "Portcullis / policies" check run: conclusion, title, markdown summary and details, and
+// annotations, all within GitHub's limits (UTF-8 bytes, 50 annotations per request).
+import type { ConfigError, FailLevel } from "../config/config.js";
+import type { Finding, RuleMetadata, Severity, SkippedFile } from "../core/types.js";
+import type { EvaluationError } from "../review/evaluate-files.js";
+import { ruleHelpUri } from "./links.js";
+import { codeSpan, escapeMarkdown, markdownLink, truncateUtf8, utf8Length } from "./markdown.js";
+import { plural } from "./summary.js";
+
+export const POLICY_CHECK_NAME = "Portcullis / policies";
+/** `output.summary` and `output.text`: 65,535, counted in UTF-8 bytes to be safe. */
+export const MAX_OUTPUT_BYTES = 65_535;
+/** Annotation `message` and `raw_details`: 64 KB each; kept below 65,535 bytes. */
+export const MAX_ANNOTATION_FIELD_BYTES = 65_535;
+/** Annotation `title`: kept short (255 bytes), it is a one-line heading. */
+export const MAX_ANNOTATION_TITLE_BYTES = 255;
+/** Annotations per check run: each batch of 50 is one update request (10 at most). */
+export const MAX_ANNOTATIONS = 500;
+/** The Checks API refuses more than 50 annotations in one request. */
+export const ANNOTATIONS_PER_REQUEST = 50;
+/** Attacker-controlled text (messages, reasons, paths) is clipped to this many bytes in a line. */
+const MAX_ITEM_TEXT_BYTES = 500;
+
+export type AnnotationLevel = "failure" | "warning" | "notice";
+
+/** A check run annotation, in the shape of the GitHub API. */
+export interface Annotation {
+  readonly path: string;
+  readonly start_line: number;
+  readonly end_line: number;
+  readonly annotation_level: AnnotationLevel;
+  readonly message: string;
+  readonly title: string;
+  readonly raw_details?: string;
+}
+
+export interface PolicyCheckInput {
+  readonly findings: readonly Finding[];
+  readonly skipped: readonly SkippedFile[];
+  readonly errors: readonly EvaluationError[];
+  readonly failOn: FailLevel;
+  /** Findings also present on the base branch fail the check too. */
+  readonly failOnExisting: boolean;
+  readonly rules: ReadonlyMap<string, RuleMetadata>;
+  /** Errors of the configuration this pull request proposes: shown, never used. */
+  readonly configErrors: readonly ConfigError[];
+  readonly headSha: string;
+}
+
+export interface PolicyCheck {
+  readonly conclusion: "success" | "failure" | "neutral";
+  readonly title: string;
+  readonly summary: string;
+  readonly text?: string;
+  readonly annotations: Annotation[];
+}
+
+const RANK: Record<Severity, number> = { error: 3, warning: 2, notice: 1 };
+const LEVEL: Record<Severity, AnnotationLevel> = {
+  error: "failure",
+  warning: "warning",
+  notice: "notice",
+};
+const STATUS_ORDER = { open: 0, existing: 1, waived: 2 } as const;
+const STATUS_LABEL = { open: "new", existing: "pre-existing", waived: "waived" } as const;
+
+/** Whether a finding fails the check: open (or, with failOnExisting, pre-existing) at or above failOn. */
+export function failsCheck(finding: Finding, failOn: FailLevel, failOnExisting: boolean): boolean {
+  if (failOn === "never") return false;
+  const kind = finding.status.kind;
+  if (kind === "waived" || (kind === "existing" && !failOnExisting)) return false;
+  return RANK[finding.severity] >= RANK[failOn];
+}
+
+/** The check run output for a pull request's policy findings. */
+export function renderPolicyCheck(input: PolicyCheckInput): PolicyCheck {
+  const failing = input.findings.filter((f) =>
+    failsCheck(f, input.failOn, input.failOnExisting),
+  ).length;
+  const conclusion = failing > 0 || input.errors.length > 0 ? "failure" : "success";
+  const all = annotationsOf(input);
+  const annotations = all.slice(0, MAX_ANNOTATIONS);
+  const text = renderDetails(input);
+  return {
+    conclusion,
+    title: titleOf(input),
+    summary: renderSummary(input, failing, all.length - annotations.length),
+    ...(text === undefined ? {} : { text }),
+    annotations,
+  };
+}
+
+/** Splits annotations into the batches of one request each (50 for the Checks API). */
+export function annotationBatches<T>(
+  annotations: readonly T[],
+  size = ANNOTATIONS_PER_REQUEST,
+): T[][] {
+  if (!Number.isInteger(size) || size < 1)
+    throw new RangeError(`batch size must be >= 1, got ${size}`);
+  const batches: T[][] = [];
+  for (let i = 0; i < annotations.length; i += size) batches.push(annotations.slice(i, i + size));
+  return batches;
+}
+
+// --- title -------------------------------------------------------------------------------------
+
+function titleOf(input: PolicyCheckInput): string {
+  const c = { error: 0, warning: 0, notice: 0 };
+  let fresh = 0;
+  let waived = 0;
+  for (const f of input.findings) {
+    if (f.status.kind === "waived") {
+      waived++;
+      continue;
+    }
+    c[f.severity]++;
+    if (f.status.kind === "open") fresh++;
+  }
+  const parts: string[] = [];
+  const total = c.error + c.warning + c.notice;
+  if (total === 0) parts.push("No findings");
+  else {
+    const bySeverity = (["error", "warning", "notice"] as const)
+      .filter((s) => c[s] > 0)
+      .map((s) => plural(c[s], s));
+    parts.push(`${bySeverity.join(", ")} (${fresh} new)`);
+  }
+  if (waived > 0) parts.push(`${waived} waived`);
+  if (input.errors.length > 0)
+    parts.push(`${plural(input.errors.length, "document")} not evaluated`);
+  return parts.join(" · ");
+}
+
+// --- summary -----------------------------------------------------------------------------------
+
+/** A part of the summary: fixed lines, then items, cut with "N more not shown" when over budget. */
+interface Section {
+  readonly head: readonly string[];
+  readonly items: readonly string[];
+  readonly noun: string;
+}
+
+function clip(text: string): string {
+  return escapeMarkdown(truncateUtf8(text, MAX_ITEM_TEXT_BYTES, "…"));
+}
+
+function where(file: string, line?: number): string {
+  return line === undefined ? clip(file) : `${clip(file)} line ${line}`;
+}
+
+function ruleLink(rule: string): string {
+  return markdownLink(truncateUtf8(rule, 100, "…"), ruleHelpUri(rule));
+}
+
+function renderSummary(input: PolicyCheckInput, failing: number, unannotated: number): string {
+  const head = verdictLines(input, failing, unannotated);
+  const sections: Section[] = [
+    ruleTable(input),
+    notEvaluated(input),
+    configSection(input),
+    waivedSection(input),
+  ].filter((s): s is Section => s !== undefined);
+  return fitSections(head, sections, MAX_OUTPUT_BYTES);
+}
+
+function verdictLines(input: PolicyCheckInput, failing: number, unannotated: number): string[] {
+  const failed = failing > 0 || input.errors.length > 0;
+  const lines = [`## ${failed ? "❌ Policy check failed" : "✅ Policy check passed"}`, ""];
+  const sha = /^[0-9a-f]{7,64}$/i.test(input.headSha) ? input.headSha.slice(0, 12) : input.headSha;
+  const scope =
+    input.failOn === "never"
+      ? "Report only (`failOn: never`): findings do not fail this check."
+      : `Fails on new findings at **${input.failOn}** and above${input.failOnExisting ? ", pre-existing ones included (`failOnExisting`)" : ""}.`;
+  lines.push(`${scope} Commit ${codeSpan(truncateUtf8(sha, 64, "…"))}.`);
+  const reasons: string[] = [];
+  if (failing > 0)
+    reasons.push(`- **${failing}** ${failing === 1 ? "finding fails" : "findings fail"} the check`);
+  if (input.errors.length > 0)
+    reasons.push(
+      `- **${input.errors.length}** ${input.errors.length === 1 ? "document" : "documents"} could not be evaluated`,
+    );
+  if (reasons.length > 0) lines.push("", ...reasons);
+  if (unannotated > 0)
+    lines.push(
+      "",
+      `${unannotated} more ${unannotated === 1 ? "finding has" : "findings have"} no annotation (at most ${MAX_ANNOTATIONS} per check run); the details list every finding.`,
+    );
+  return lines;
+}
+
+function ruleTable(input: PolicyCheckInput): Section | undefined {
+  if (input.findings.length === 0) return undefined;
+  interface Row {
+    rule: string;
+    severities: Set<Severity>;
+    open: number;
+    existing: number;
+    waived: number;
+  }
+  const rows = new Map<string, Row>();
+  for (const f of input.findings) {
+    let row = rows.get(f.rule);
+    if (!row) {
+      row = { rule: f.rule, severities: new Set(), open: 0, existing: 0, waived: 0 };
+      rows.set(f.rule, row);
+    }
+    row.severities.add(f.severity);
+    row[f.status.kind]++;
+  }
+  const top = (r: Row) => Math.max(...[...r.severities].map((s) => RANK[s]));
+  const sorted = [...rows.values()].sort(
+    (a, b) => top(b) - top(a) || b.open - a.open || a.rule.localeCompare(b.rule),
+  );
+  return {
+    head: [
+      "### Findings by rule",
+      "",
+      "| Rule | Title | Severity | New | Pre-existing | Waived |",
+      "| --- | --- | --- | ---: | ---: | ---: |",
+    ],
+    items: sorted.map((r) => {
+      const severities = [...r.severities].sort((a, b) => RANK[b] - RANK[a]).join(", ");
+      const title = clip(input.rules.get(r.rule)?.title ?? "");
+      return `| ${ruleLink(r.rule)} | ${title} | ${severities} | ${r.open} | ${r.existing} | ${r.waived} |`;
+    }),
+    noun: "rule",
+  };
+}
+
+function notEvaluated(input: PolicyCheckInput): Section | undefined {
+  if (input.errors.length === 0 && input.skipped.length === 0) return undefined;
+  const head = ["### Files not evaluated", ""];
+  if (input.errors.length > 0)
+    head.push("Documents the policies could not evaluate fail the check.", "");
+  return {
+    head,
+    items: [
+      ...input.errors.map(
+        (e) => `- ${where(e.file, e.line)}: could not evaluate: ${clip(e.message)}`,
+      ),
+      ...input.skipped.map((s) => `- ${where(s.file)}: skipped: ${clip(s.reason)}`),
+    ],
+    noun: "file",
+  };
+}
+
+function configSection(input: PolicyCheckInput): Section | undefined {
+  if (input.configErrors.length === 0) return undefined;
+  return {
+    head: [
+      "### Configuration errors in this pull request",
+      "",
+      "This pull request changes the Portcullis configuration, and the new version has errors. It was not used for this check; fix it before merging.",
+      "",
+    ],
+    items: input.configErrors.map((e) => {
+      const at = [
+        e.path ? codeSpan(truncateUtf8(e.path, 200, "…")) : "",
+        e.line ? `line ${e.line}` : "",
+      ]
+        .filter(Boolean)
+        .join(" ");
+      return `- ${at ? `${at}: ` : ""}${clip(e.message)}`;
+    }),
+    noun: "error",
+  };
+}
+
+function waivedSection(input: PolicyCheckInput): Section | undefined {
+  const waived = input.findings.filter((f) => f.status.kind === "waived");
+  if (waived.length === 0) return undefined;
+  return {
+    head: ["### Waived findings", ""],
+    items: waived.map((f) => {
+      if (f.status.kind !== "waived") return "";
+      const w = f.status.waiver;
+      const until = w.expires ? ` (until ${clip(w.expires)})` : "";
+      return `- ${ruleLink(f.rule)} ${where(f.file, f.lines.start)}: ${clip(f.message)}. Waived by ${w.source} on line ${w.line}: ${clip(w.reason)}${until}`;
+    }),
+    noun: "waived finding",
+  };
+}
+
+function moreLine(n: number, noun: string): string {
+  return `_… ${n} more ${n === 1 ? noun : `${noun}s`} not shown._`;
+}
+
+/**
+ * Joins the head and the sections within `budget` UTF-8 bytes, shared fairly: sections are
+ * filled smallest first, each up to an equal share of what is left, so what a small section does
+ * not use goes to the larger ones. A section over its share keeps its heading and ends with
+ * "N more not shown": a long list never hides the next one.
+ */
+function fitSections(
+  head: readonly string[],
+  sections: readonly Section[],
+  budget: number,
+): string {
+  const cost = (lines: readonly string[]) => lines.reduce((n, l) => n + utf8Length(l) + 1, 0);
+  const full = sections.map((s) => cost(["", ...s.head, ...s.items]));
+  const rendered: string[][] = [];
+  let remaining = budget - cost(head);
+  const bySize = sections.map((_, i) => i).sort((a, b) => full[a]! - full[b]!);
+  bySize.forEach((index, k) => {
+    const share = Math.floor(remaining / (bySize.length - k));
+    const lines = renderSection(sections[index]!, share, cost);
+    rendered[index] = lines;
+    remaining -= cost(lines);
+  });
+  const out = [...head, ...rendered.flat()];
+  // Never reached with the shares above; a guard against a wrong estimate.
+  return truncateUtf8(out.join("\n"), budget, "\n\n_… summary cut here._");
+}
+
+/** A blank line, the section's head, and as many items as fit in `allowed` bytes. */
+function renderSection(
+  section: Section,
+  allowed: number,
+  cost: (lines: readonly string[]) => number,
+): string[] {
+  const lines = ["", ...section.head];
+  let size = cost(lines);
+  const worstMore = cost(["", moreLine(section.items.length, section.noun)]);
+  let shown = 0;
+  for (const item of section.items) {
+    const itemCost = utf8Length(item) + 1;
+    const last = shown === section.items.length - 1;
+    // The last item needs no room for a "more" line after it.
+    if (size + itemCost + (last ? 0 : worstMore) > allowed) break;
+    lines.push(item);
+    size += itemCost;
+    shown++;
+  }
+  if (shown < section.items.length) {
+    // After a blank line: a table would take a following line as one more row.
+    if (lines[lines.length - 1] !== "") lines.push("");
+    lines.push(moreLine(section.items.length - shown, section.noun));
+  }
+  return lines;
+}
+
+// --- details (output.text) --------------------------------------------------------------------
+
+function ordered(findings: readonly Finding[]): Finding[] {
+  return [...findings].sort(
+    (a, b) =>
+      STATUS_ORDER[a.status.kind] - STATUS_ORDER[b.status.kind] ||
+      RANK[b.severity] - RANK[a.severity],
+  );
+}
+
+function renderDetails(input: PolicyCheckInput): string | undefined {
+  if (input.findings.length === 0) return undefined;
+  const section: Section = {
+    head: [
+      "### Every finding",
+      "",
+      "| File | Line | Rule | Severity | Status | Message |",
+      "| --- | ---: | --- | --- | --- | --- |",
+    ],
+    items: ordered(input.findings).map(
+      (f) =>
+        `| ${clip(f.file)} | ${f.lines.start} | ${ruleLink(f.rule)} | ${f.severity} | ${STATUS_LABEL[f.status.kind]} | ${clip(f.message)} |`,
+    ),
+    noun: "finding",
+  };
+  return fitSections([], [section], MAX_OUTPUT_BYTES).replace(/^\n/, "");
+}
+
+// --- annotations -------------------------------------------------------------------------------
+
+function lineRange(start: number, end: number): { start_line: number; end_line: number } {
+  const s = Number.isInteger(start) && start >= 1 ? start : 1;
+  const e = Number.isInteger(end) && end >= s ? end : s;
+  return { start_line: s, end_line: e };
+}
+
+function field(text: string): string {
+  return truncateUtf8(text, MAX_ANNOTATION_FIELD_BYTES, "… (cut)");
+}
+
+function findingAnnotation(f: Finding, rules: ReadonlyMap<string, RuleMetadata>): Annotation {
+  const url = ruleHelpUri(f.rule);
+  const note = f.note ? ` (${f.note})` : "";
+  let level: AnnotationLevel = LEVEL[f.severity];
+  let prefix = "";
+  let suffix = "";
+  if (f.status.kind === "waived") {
+    const w = f.status.waiver;
+    level = "notice";
+    prefix = `Waived by ${w.source} on line ${w.line}: ${w.reason}${w.expires ? ` (until ${w.expires})` : ""}. `;
+    suffix = " (waived)";
+  } else if (f.status.kind === "existing") {
+    level = "notice";
+    prefix = "Pre-existing: also found on the base branch. ";
+    suffix = " (pre-existing)";
+  }
+  const title = `${f.rule}${rules.get(f.rule) ? `: ${rules.get(f.rule)!.title}` : ""}`;
+  const tail = `\n${url}`;
+  const details = [
+    f.resource?.kind
+      ? `Resource: ${[f.resource.kind, [f.resource.namespace, f.resource.name].filter(Boolean).join("/")].filter(Boolean).join(" ")}`
+      : undefined,
+    f.path.length > 0 ? `Field: ${f.path.map(String).join(".")}` : undefined,
+    `Fingerprint: ${f.fingerprint}`,
+  ].filter((l): l is string => l !== undefined);
+  return {
+    path: f.file,
+    ...lineRange(f.lines.start, f.lines.end),
+    annotation_level: level,
+    // The rule page stays even when the message is cut.
+    message:
+      truncateUtf8(
+        `${prefix}${f.message}${note}`,
+        MAX_ANNOTATION_FIELD_BYTES - utf8Length(tail),
+        "… (cut)",
+      ) + tail,
+    title: truncateUtf8(title, MAX_ANNOTATION_TITLE_BYTES - utf8Length(suffix), "…") + suffix,
+    raw_details: field(details.join("\n")),
+  };
+}
+
+/** Every annotation, most important first: evaluation errors, new findings by severity, pre-existing, waived. */
+function annotationsOf(input: PolicyCheckInput): Annotation[] {
+  const errors: Annotation[] = input.errors.map((e) => ({
+    path: e.file,
+    ...lineRange(e.line, e.line),
+    annotation_level: "failure",
+    message: field(`The policies could not evaluate this document: ${e.message}`),
+    title: "Portcullis: document not evaluated",
+  }));
+  return [...errors, ...ordered(input.findings).map((f) => findingAnnotation(f, input.rules))];
+}

@@ -1,0 +1,77 @@
+// What a review publishes: the policy check (conclusion, title, summary, annotations) and inline comments.
+import { parsePatch, type Hunk } from "../core/diff.js";
+import type { RuleMetadata } from "../core/types.js";
+import { MAX_OUTPUT_BYTES, renderPolicyCheck, type PolicyCheck } from "../render/check-run.js";
+import { escapeMarkdown, truncateUtf8 } from "../render/markdown.js";
+import { renderReviewComments, type ReviewComments } from "../render/review-comments.js";
+import type { ChangeReview } from "./review-changes.js";
+
+/** Inline comments per review; the rest stay annotations on the check. */
+export const MAX_REVIEW_COMMENTS = 30;
+
+export interface ReviewOutput {
+  readonly check: PolicyCheck;
+  readonly comments: ReviewComments;
+}
+
+export function buildReviewOutput(
+  review: ChangeReview,
+  rules: ReadonlyMap<string, RuleMetadata>,
+  headSha: string,
+): ReviewOutput {
+  const rendered = renderPolicyCheck({
+    findings: review.report.findings,
+    skipped: review.report.skipped,
+    errors: review.report.errors,
+    failOn: review.config.failOn,
+    failOnExisting: review.config.failOnExisting,
+    rules,
+    configErrors: review.headConfigErrors,
+    headSha,
+  });
+  const notes: string[] = [];
+  if (!review.complete) {
+    notes.push(
+      `**Not reviewed completely:** the change lists ${review.totalChanged} files and only ${review.changedFiles.length} could be read, so files were never evaluated. Split the change into smaller pull requests.`,
+    );
+  }
+  if (review.configErrors.length > 0) {
+    notes.push(
+      `**The base branch's configuration has errors**; defaults apply where it is wrong:\n${review.configErrors
+        .map(
+          (e) =>
+            `- ${e.line ? `line ${e.line}: ` : ""}${escapeMarkdown(`${e.path ? `${e.path}: ` : ""}${e.message}`)}`,
+        )
+        .join("\n")}`,
+    );
+  }
+  if (review.configChanged) {
+    notes.push(
+      "This change edits `.github/portcullis.yml`: it was reviewed under the base branch's version.",
+    );
+  }
+  const check: PolicyCheck = {
+    ...rendered,
+    // A review that could not see every file never passes.
+    conclusion: review.complete ? rendered.conclusion : "failure",
+    title: review.complete
+      ? rendered.title
+      : `Incomplete: ${review.totalChanged} files changed, too many to review`,
+    summary:
+      notes.length > 0
+        ? truncateUtf8(
+            `${notes.join("\n\n")}\n\n${rendered.summary}`,
+            MAX_OUTPUT_BYTES,
+            "\n\n_… cut at GitHub's size limit._",
+          )
+        : rendered.summary,
+  };
+  const patches = new Map<string, Hunk[]>(
+    review.changedFiles.map((f) => [f.path, parsePatch(f.patch)]),
+  );
+  const comments = renderReviewComments(review.report.findings, patches, {
+    max: MAX_REVIEW_COMMENTS,
+    rules,
+  });
+  return { check, comments };
+}

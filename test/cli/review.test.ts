@@ -1,0 +1,92 @@
+// `portcullis review` on a local repository prints the check and inline comments the app would post.
+import { runCli } from "../../src/cli/main.js";
+import { fingerprintOfComment } from "../../src/render/review-comments.js";
+import { bundle } from "../support/engine.js";
+import { gitRepo } from "../support/git-repo.js";
+
+async function run(args: string[], cwd: string) {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(args, {
+    cwd,
+    env: { PORTCULLIS_TODAY: "2026-06-01" },
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    version: "0.0.0-test",
+    bundle: bundle(),
+  });
+  return { code, stdout, stderr };
+}
+
+const deployment = (extra: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: ghcr.io/acme/web:1.0.0
+${extra}`;
+
+describe("portcullis review", () => {
+  const r = gitRepo();
+  r.write("apps/web.yaml", deployment(""));
+  r.commit("base");
+  r.git("checkout", "-q", "-b", "feature");
+  r.write(
+    "apps/web.yaml",
+    deployment("          securityContext:\n            privileged: true\n"),
+  );
+  r.commit("make it privileged");
+
+  it("fails the check for a new error and comments on the changed line", async () => {
+    const { code, stdout } = await run(
+      ["review", r.dir, "--base", "main", "--format", "json"],
+      r.dir,
+    );
+    expect(code).toBe(1);
+    const out = JSON.parse(stdout) as {
+      check: {
+        name: string;
+        conclusion: string;
+        annotations: { path: string; start_line: number; title: string }[];
+      };
+      review: { comments: { path: string; line: number; body: string }[] };
+    };
+    expect(out.check.name).toBe("Portcullis / policies");
+    expect(out.check.conclusion).toBe("failure");
+    expect(
+      out.check.annotations.some((a) => a.path === "apps/web.yaml" && a.start_line === 13),
+    ).toBe(true);
+    const privileged = out.review.comments.find((c) => c.line === 13);
+    expect(privileged?.path).toBe("apps/web.yaml");
+    expect(fingerprintOfComment(privileged!.body)).toMatch(/^[0-9a-f]{20}$/);
+    // Findings on unchanged lines stay annotations only.
+    expect(out.review.comments.every((c) => c.line >= 12)).toBe(true);
+  });
+
+  it("passes when the change adds nothing new (pre-existing findings do not fail)", async () => {
+    const { code, stdout } = await run(["review", ".", "--base", "main", "--head", "main"], r.dir);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Portcullis \/ policies: success$/m);
+  });
+
+  it("prints markdown", async () => {
+    const { stdout } = await run(["review", "--base", "main", "--format", "markdown"], r.dir);
+    expect(stdout).toMatch(/^## Portcullis \/ policies: failure$/m);
+    expect(stdout).toMatch(/^#### `apps\/web.yaml:13`$/m);
+  });
+
+  it.each([
+    [["review"], /--base <ref> is required/],
+    [["review", "--base", "nope"], /"nope" is not a commit/],
+    [["review", "--base", "main", "--format", "xml"], /unknown format "xml"/],
+  ])("exits 2 on a usage error: %j", async (args, message) => {
+    const { code, stderr } = await run(args as string[], r.dir);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+  });
+});
