@@ -1,0 +1,24 @@
+// The Probot app: every webhook this app handles is registered here, once.
+import type { ApplicationFunction } from "probot";
+import { onPullRequest, onRerequest, type ReviewTriggerDeps } from "./handlers/pull-request.js";
+
+export type AppDeps = ReviewTriggerDeps;
+
+export function createApp(deps: AppDeps): ApplicationFunction {
+  return (app) => {
+    app.on(
+      ["pull_request.opened", "pull_request.synchronize", "pull_request.reopened", "pull_request.ready_for_review"],
+      (context) => onPullRequest(context, deps),
+    );
+    // An edit matters only when it retargets the pull request: the base (and so the config) changed.
+    app.on("pull_request.edited", async (context) => {
+      if (context.payload.changes?.base) await onPullRequest(context, deps);
+    });
+    app.on("check_run.rerequested", (context) =>
+      onRerequest(context, context.payload.check_run.head_sha, context.payload.check_run.pull_requests, deps),
+    );
+    app.on("check_suite.rerequested", (context) =>
+      onRerequest(context, context.payload.check_suite.head_sha, context.payload.check_suite.pull_requests, deps),
+    );
+  };
+}

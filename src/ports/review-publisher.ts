@@ -1,0 +1,19 @@
+// Where a review's results go, in domain words: a check run that starts and always ends, and one review.
+import type { PolicyCheck } from "../render/check-run.js";
+import type { ReviewComment } from "../render/review-comments.js";
+
+export interface CheckHandle {
+  readonly id: number;
+}
+
+export interface ReviewPublisher {
+  /** Creates the check run, in progress, on the head commit. */
+  startCheck(name: string, headSha: string): Promise<CheckHandle>;
+  /** Completes it with its conclusion, output and every annotation (in batches the platform accepts). */
+  completeCheck(check: CheckHandle, output: PolicyCheck): Promise<void>;
+  /**
+   * Posts one review with inline comments on the head commit, leaving out comments whose
+   * fingerprint is already on the pull request. Returns how many were posted.
+   */
+  postReview(headSha: string, body: string, comments: readonly ReviewComment[]): Promise<number>;
+}

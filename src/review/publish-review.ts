@@ -1,0 +1,49 @@
+// Runs a pull request's review end to end: the check starts at once and always ends with a conclusion.
+import { POLICY_CHECK_NAME, type PolicyCheck } from "../render/check-run.js";
+import { escapeMarkdown } from "../render/markdown.js";
+import type { PullRequestSource } from "../ports/pull-request-source.js";
+import type { ReviewPublisher } from "../ports/review-publisher.js";
+import { reviewChanges, type ReviewDeps } from "./review-changes.js";
+import { buildReviewOutput } from "./review-output.js";
+
+export interface PublishedReview {
+  readonly conclusion: PolicyCheck["conclusion"];
+  readonly comments: number;
+  /** Why the review could not be completed, when it could not. */
+  readonly error?: string;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return typeof err === "string" ? err : JSON.stringify(err);
+}
+
+/**
+ * Starts the policy check, reviews, completes the check and posts the inline comments. Any
+ * failure after the check started completes it as a failure with the reason: never left in
+ * progress, never a silent success.
+ */
+export async function publishReview(
+  source: PullRequestSource,
+  publisher: ReviewPublisher,
+  deps: ReviewDeps,
+): Promise<PublishedReview> {
+  const check = await publisher.startCheck(POLICY_CHECK_NAME, source.head);
+  try {
+    const review = await reviewChanges(source, deps);
+    const output = buildReviewOutput(review, deps.rules, source.head);
+    await publisher.completeCheck(check, output.check);
+    const body = `Portcullis found ${output.check.title.toLowerCase()}. The check run "${POLICY_CHECK_NAME}" lists every finding.`;
+    const comments = output.comments.comments.length > 0 ? await publisher.postReview(source.head, body, output.comments.comments) : 0;
+    return { conclusion: output.check.conclusion, comments };
+  } catch (err) {
+    const reason = describe(err);
+    await publisher.completeCheck(check, {
+      conclusion: "failure",
+      title: "Portcullis could not complete the review",
+      summary: `The review stopped with an error, so this change was not checked:\n\n> ${escapeMarkdown(reason)}\n\nRe-run the check to try again.`,
+      annotations: [],
+    });
+    return { conclusion: "failure", comments: 0, error: reason };
+  }
+}

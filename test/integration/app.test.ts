@@ -1,0 +1,178 @@
+// The app through probot.receive(): a real webhook payload from @octokit/webhooks-examples, GitHub's
+// API served by strict nock mocks (an unmatched request fails the review; an unused mock fails the test).
+import { generateKeyPairSync } from "node:crypto";
+import { createRequire } from "node:module";
+import nock from "nock";
+import { Probot, ProbotOctokit } from "probot";
+import { createApp } from "../../src/app.js";
+import { POLICY_CHECK_NAME } from "../../src/render/check-run.js";
+import { fingerprintOfComment } from "../../src/render/review-comments.js";
+import { bundle } from "../support/engine.js";
+
+interface WebhookExamples {
+  name: string;
+  examples: { action?: string; [key: string]: unknown }[];
+}
+const examples = createRequire(import.meta.url)("@octokit/webhooks-examples") as WebhookExamples[];
+
+function example(event: string, action: string): Record<string, unknown> {
+  const found = examples.find((e) => e.name === event)?.examples.find((x) => x.action === action);
+  if (!found) throw new Error(`no ${event}.${action} example`);
+  // The public examples carry no installation; an app receives one with every event.
+  return {
+    ...structuredClone(found),
+    installation: { id: 4242, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI0Mg==" },
+  };
+}
+
+const { privateKey } = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs1", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+});
+
+const MANIFEST = `apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: shop
+spec:
+  containers:
+    - name: web
+      image: ghcr.io/acme/web:1.0.0
+      securityContext:
+        privileged: true
+`;
+const PATCH = `@@ -0,0 +1,11 @@\n${MANIFEST.trimEnd()
+  .split("\n")
+  .map((l) => `+${l}`)
+  .join("\n")}`;
+
+function newProbot(): Probot {
+  const probot = new Probot({
+    appId: 1,
+    privateKey,
+    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+    logLevel: "fatal",
+  });
+  void probot.load(createApp({ bundle: bundle(), today: () => "2026-06-01" }));
+  return probot;
+}
+
+describe("the app on pull_request.opened", () => {
+  beforeEach(() => {
+    nock.disableNetConnect();
+  });
+  afterEach(() => {
+    nock.cleanAll();
+    nock.enableNetConnect();
+  });
+
+  it("posts an in-progress check, completes it with annotations, and reviews the changed line", async () => {
+    const payload = example("pull_request", "opened");
+    const pr = payload.pull_request as {
+      number: number;
+      base: { sha: string };
+      head: { sha: string };
+    };
+    const repo = "/repos/Codertocat/Hello-World";
+    const bodies: Record<string, unknown[]> = { create: [], update: [], review: [] };
+    const api = nock("https://api.github.com")
+      .post("/app/installations/4242/access_tokens")
+      .reply(201, { token: "test-token", expires_at: "2099-01-01T00:00:00Z", permissions: {} })
+      .post(`${repo}/check-runs`, (b) => (bodies.create!.push(b), true))
+      .reply(201, { id: 99 })
+      .get(`${repo}/contents/.github%2Fportcullis.yml`)
+      .query({ ref: pr.base.sha })
+      .reply(404, { message: "Not Found" })
+      .get(`${repo}/pulls/${pr.number}/files`)
+      .query({ per_page: 100 })
+      .reply(200, [{ filename: "apps/web.yaml", status: "added", patch: PATCH, sha: "abc" }])
+      .get(`${repo}/git/trees/${pr.head.sha}`)
+      .query({ recursive: "true" })
+      .reply(200, {
+        sha: pr.head.sha,
+        truncated: false,
+        tree: [{ path: "apps/web.yaml", type: "blob" }],
+      })
+      .get(`${repo}/git/trees/${pr.base.sha}`)
+      .query({ recursive: "true" })
+      .reply(200, { sha: pr.base.sha, truncated: false, tree: [] })
+      .get(`${repo}/contents/apps%2Fweb.yaml`)
+      .query({ ref: pr.head.sha })
+      .reply(200, {
+        type: "file",
+        encoding: "base64",
+        content: Buffer.from(MANIFEST).toString("base64"),
+        sha: "abc",
+      })
+      .patch(`${repo}/check-runs/99`, (b) => (bodies.update!.push(b), true))
+      .reply(200, { id: 99 })
+      .get(`${repo}/pulls/${pr.number}/comments`)
+      .query({ per_page: 100 })
+      .reply(200, [])
+      .post(`${repo}/pulls/${pr.number}/reviews`, (b) => (bodies.review!.push(b), true))
+      .reply(200, { id: 1 });
+
+    await newProbot().receive({ id: "delivery-1", name: "pull_request", payload } as never);
+
+    expect(api.pendingMocks()).toEqual([]);
+    expect(bodies.create).toEqual([
+      expect.objectContaining({
+        name: POLICY_CHECK_NAME,
+        head_sha: pr.head.sha,
+        status: "in_progress",
+      }),
+    ]);
+    const update = bodies.update![0] as {
+      status: string;
+      conclusion: string;
+      output: {
+        title: string;
+        annotations: { path: string; start_line: number; annotation_level: string }[];
+      };
+    };
+    expect(update.status).toBe("completed");
+    expect(update.conclusion).toBe("failure");
+    expect(update.output.annotations).toContainEqual(
+      expect.objectContaining({
+        path: "apps/web.yaml",
+        start_line: 11,
+        annotation_level: "failure",
+      }),
+    );
+    const review = bodies.review![0] as {
+      commit_id: string;
+      event: string;
+      comments: { path: string; line: number; body: string }[];
+    };
+    expect(review.commit_id).toBe(pr.head.sha);
+    expect(review.event).toBe("COMMENT");
+    const privileged = review.comments.find((c) => c.line === 11);
+    expect(privileged?.path).toBe("apps/web.yaml");
+    expect(fingerprintOfComment(privileged!.body)).toBeDefined();
+  });
+
+  it("completes the check as a failure when the review breaks, never leaving it in progress", async () => {
+    const payload = example("pull_request", "opened");
+    const pr = payload.pull_request as { number: number; base: { sha: string } };
+    const repo = "/repos/Codertocat/Hello-World";
+    let completed: { conclusion?: string; output?: { title: string } } = {};
+    const api = nock("https://api.github.com")
+      .post("/app/installations/4242/access_tokens")
+      .reply(201, { token: "test-token", expires_at: "2099-01-01T00:00:00Z", permissions: {} })
+      .post(`${repo}/check-runs`)
+      .reply(201, { id: 100 })
+      .get(`${repo}/contents/.github%2Fportcullis.yml`)
+      .query({ ref: pr.base.sha })
+      .reply(500, { message: "Server Error" })
+      .patch(`${repo}/check-runs/100`, (b) => ((completed = b), true))
+      .reply(200, { id: 100 });
+
+    await newProbot().receive({ id: "delivery-2", name: "pull_request", payload } as never);
+
+    expect(api.pendingMocks()).toEqual([]);
+    expect(completed.conclusion).toBe("failure");
+    expect(completed.output?.title).toBe("Portcullis could not complete the review");
+  });
+});
