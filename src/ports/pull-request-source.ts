@@ -19,6 +19,11 @@ export interface ChangeList {
   readonly total: number;
 }
 
+export interface FileAtCommit {
+  readonly commit: string;
+  readonly path: string;
+}
+
 export interface PullRequestSource {
   /** The commit the changes are compared with (the merge base with the target branch). */
   readonly base: string;
@@ -27,6 +32,8 @@ export interface PullRequestSource {
   changedFiles(): Promise<ChangeList>;
   /** The bytes of a file at a commit, or undefined when it does not exist there. */
   readFile(commit: string, path: string): Promise<Uint8Array | undefined>;
+  /** Many files at once (as few requests as the platform allows), in the order asked. */
+  readFiles(requests: readonly FileAtCommit[]): Promise<(Uint8Array | undefined)[]>;
   /** Every file path in the tree of a commit. */
   listPaths(commit: string): Promise<readonly string[]>;
 }

@@ -78,18 +78,24 @@ function dirsOf(paths: readonly string[]): Set<string> {
   return dirs;
 }
 
-async function readAll(
-  source: PullRequestSource,
-  commit: string,
-  files: readonly { readPath: string; reportPath: string }[],
-): Promise<{ sources: SourceFile[]; missing: SkippedFile[] }> {
+interface WantedFile {
+  readonly commit: string;
+  readonly readPath: string;
+  readonly reportPath: string;
+}
+
+/** Files read from a commit, and those missing there (listed as not evaluated). */
+function collect(
+  files: readonly WantedFile[],
+  contents: readonly (Uint8Array | undefined)[],
+): { sources: SourceFile[]; missing: SkippedFile[] } {
   const sources: SourceFile[] = [];
   const missing: SkippedFile[] = [];
-  for (const f of files) {
-    const content = await source.readFile(commit, f.readPath);
+  files.forEach((f, i) => {
+    const content = contents[i];
     if (content) sources.push({ path: f.reportPath, content });
-    else missing.push({ file: f.reportPath, reason: `not found at ${commit.slice(0, 12)}` });
-  }
+    else missing.push({ file: f.reportPath, reason: `not found at ${f.commit.slice(0, 12)}` });
+  });
   return { sources, missing };
 }
 
@@ -136,21 +142,28 @@ export async function reviewChanges(
     loadLayout(source, source.base, dirsOf(reviewed.map((f) => f.previousPath ?? f.path))),
   ]);
 
-  deps.engine.setSettings(config.settings as Record<string, unknown>);
-  const evalDeps = { engine: deps.engine, rules: deps.rules, today: deps.today };
-  const head = await readAll(
-    source,
-    source.head,
-    reviewed.map((f) => ({ readPath: f.path, reportPath: f.path })),
-  );
-  const headReport = evaluateFiles(head.sources, headLayout, config, evalDeps);
   // The base version of each file is read under its head path, so fingerprints line up across renames.
   const onBase = reviewed.filter((f) => f.status !== "added");
-  const baseFiles = await readAll(
-    source,
-    source.base,
-    onBase.map((f) => ({ readPath: f.previousPath ?? f.path, reportPath: f.path })),
+  const atHead: WantedFile[] = reviewed.map((f) => ({
+    commit: source.head,
+    readPath: f.path,
+    reportPath: f.path,
+  }));
+  const atBase: WantedFile[] = onBase.map((f) => ({
+    commit: source.base,
+    readPath: f.previousPath ?? f.path,
+    reportPath: f.path,
+  }));
+  // One batch for both sides: as few requests as the platform allows.
+  const contents = await source.readFiles(
+    [...atHead, ...atBase].map((f) => ({ commit: f.commit, path: f.readPath })),
   );
+  const head = collect(atHead, contents.slice(0, atHead.length));
+  const baseFiles = collect(atBase, contents.slice(atHead.length));
+
+  deps.engine.setSettings(config.settings as Record<string, unknown>);
+  const evalDeps = { engine: deps.engine, rules: deps.rules, today: deps.today };
+  const headReport = evaluateFiles(head.sources, headLayout, config, evalDeps);
   const renamedLayout: RepositoryLayout = {
     chartRoots: baseLayout.chartRoots,
     patchFiles: new Set(

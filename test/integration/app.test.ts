@@ -77,6 +77,8 @@ describe("the app on pull_request.opened", () => {
     };
     const repo = "/repos/Codertocat/Hello-World";
     const bodies: Record<string, unknown[]> = { create: [], update: [], review: [] };
+    const graphql: { query: string; variables: Record<string, string> }[] = [];
+    let requests = 0;
     const api = nock("https://api.github.com")
       .post("/app/installations/4242/access_tokens")
       .reply(201, { token: "test-token", expires_at: "2099-01-01T00:00:00Z", permissions: {} })
@@ -98,13 +100,14 @@ describe("the app on pull_request.opened", () => {
       .get(`${repo}/git/trees/${pr.base.sha}`)
       .query({ recursive: "true" })
       .reply(200, { sha: pr.base.sha, truncated: false, tree: [] })
-      .get(`${repo}/contents/apps%2Fweb.yaml`)
-      .query({ ref: pr.head.sha })
+      .post("/graphql", (b: { query: string; variables: Record<string, string> }) => {
+        graphql.push(b);
+        return true;
+      })
       .reply(200, {
-        type: "file",
-        encoding: "base64",
-        content: Buffer.from(MANIFEST).toString("base64"),
-        sha: "abc",
+        data: {
+          repository: { f0: { oid: "abc", isBinary: false, isTruncated: false, text: MANIFEST } },
+        },
       })
       .patch(`${repo}/check-runs/99`, (b) => (bodies.update!.push(b), true))
       .reply(200, { id: 99 })
@@ -114,9 +117,14 @@ describe("the app on pull_request.opened", () => {
       .post(`${repo}/pulls/${pr.number}/reviews`, (b) => (bodies.review!.push(b), true))
       .reply(200, { id: 1 });
 
+    api.on("request", () => requests++);
     await newProbot().receive({ id: "delivery-1", name: "pull_request", payload } as never);
 
     expect(api.pendingMocks()).toEqual([]);
+    // Token, check create, config, file list, two trees, contents (one GraphQL query), check
+    // update, existing comments, review: 10 requests for the whole review.
+    expect(requests).toBe(10);
+    expect(graphql[0]!.variables.e0).toBe(`${pr.head.sha}:apps/web.yaml`);
     expect(bodies.create).toEqual([
       expect.objectContaining({
         name: POLICY_CHECK_NAME,

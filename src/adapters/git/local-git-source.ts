@@ -4,6 +4,7 @@ import type {
   ChangedFile,
   ChangeList,
   ChangeStatus,
+  FileAtCommit,
   PullRequestSource,
 } from "../../ports/pull-request-source.js";
 
@@ -122,6 +123,10 @@ export class LocalGitSource implements PullRequestSource {
     } catch {
       return undefined;
     }
+  }
+
+  async readFiles(requests: readonly FileAtCommit[]): Promise<(Uint8Array | undefined)[]> {
+    return Promise.all(requests.map((r) => this.readFile(r.commit, r.path)));
   }
 
   async listPaths(commit: string): Promise<readonly string[]> {

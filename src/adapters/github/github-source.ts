@@ -1,10 +1,25 @@
 // The pull-request port over GitHub's REST API: paginated file list, contents by commit, the tree.
 import type { ProbotOctokit } from "probot";
-import type { ChangedFile, ChangeList, ChangeStatus, PullRequestSource } from "../../ports/pull-request-source.js";
+import type {
+  ChangedFile,
+  ChangeList,
+  ChangeStatus,
+  FileAtCommit,
+  PullRequestSource,
+} from "../../ports/pull-request-source.js";
 
 export type Octokit = InstanceType<typeof ProbotOctokit>;
 
 const PER_PAGE = 100;
+/** Files per GraphQL query (each is one aliased `object(expression:)` lookup). */
+export const FILES_PER_QUERY = 100;
+
+interface GraphQlBlob {
+  readonly oid: string;
+  readonly isBinary: boolean | null;
+  readonly isTruncated: boolean;
+  readonly text: string | null;
+}
 
 export interface PullRequestRef {
   readonly owner: string;
@@ -68,16 +83,63 @@ export class GitHubPullRequestSource implements PullRequestSource {
 
   async readFile(commit: string, path: string): Promise<Uint8Array | undefined> {
     try {
-      const { data } = await this.octokit.rest.repos.getContent({ owner: this.pr.owner, repo: this.pr.repo, path, ref: commit });
+      const { data } = await this.octokit.rest.repos.getContent({
+        owner: this.pr.owner,
+        repo: this.pr.repo,
+        path,
+        ref: commit,
+      });
       if (Array.isArray(data) || data.type !== "file") return undefined;
-      if (data.encoding === "base64" && data.content !== "") return Buffer.from(data.content, "base64");
+      if (data.encoding === "base64" && data.content !== "")
+        return Buffer.from(data.content, "base64");
       // Above 1 MB the contents API leaves `content` empty; the blob API serves up to 100 MB.
-      const blob = await this.octokit.rest.git.getBlob({ owner: this.pr.owner, repo: this.pr.repo, file_sha: data.sha });
-      return Buffer.from(blob.data.content, "base64");
+      return this.readBlob(data.sha);
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
     }
+  }
+
+  /**
+   * Contents of many files in one GraphQL query per 100 (GitHub's `Blob.text`); binary or
+   * truncated blobs (over 512,000 bytes) are fetched exactly through the blob API.
+   */
+  async readFiles(requests: readonly FileAtCommit[]): Promise<(Uint8Array | undefined)[]> {
+    const out: (Uint8Array | undefined)[] = [];
+    for (let start = 0; start < requests.length; start += FILES_PER_QUERY) {
+      const chunk = requests.slice(start, start + FILES_PER_QUERY);
+      const variables: Record<string, string> = { owner: this.pr.owner, name: this.pr.repo };
+      chunk.forEach((r, i) => (variables[`e${i}`] = `${r.commit}:${r.path}`));
+      const params = chunk.map((_, i) => `$e${i}: String!`).join(", ");
+      const fields = chunk
+        .map(
+          (_, i) =>
+            `f${i}: object(expression: $e${i}) { ... on Blob { oid isBinary isTruncated text } }`,
+        )
+        .join("\n    ");
+      const query = `query($owner: String!, $name: String!, ${params}) {\n  repository(owner: $owner, name: $name) {\n    ${fields}\n  }\n}`;
+      const result = await this.octokit.graphql<{ repository: Record<string, GraphQlBlob | null> }>(
+        query,
+        variables,
+      );
+      for (let i = 0; i < chunk.length; i++) {
+        const blob = result.repository[`f${i}`];
+        if (!blob || blob.oid === undefined) out.push(undefined);
+        else if (blob.isBinary || blob.isTruncated || blob.text === null)
+          out.push(await this.readBlob(blob.oid));
+        else out.push(Buffer.from(blob.text, "utf8"));
+      }
+    }
+    return out;
+  }
+
+  private async readBlob(sha: string): Promise<Uint8Array> {
+    const blob = await this.octokit.rest.git.getBlob({
+      owner: this.pr.owner,
+      repo: this.pr.repo,
+      file_sha: sha,
+    });
+    return Buffer.from(blob.data.content, "base64");
   }
 
   async listPaths(commit: string): Promise<readonly string[]> {
