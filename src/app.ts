@@ -7,7 +7,12 @@ export type AppDeps = ReviewTriggerDeps;
 export function createApp(deps: AppDeps): ApplicationFunction {
   return (app) => {
     app.on(
-      ["pull_request.opened", "pull_request.synchronize", "pull_request.reopened", "pull_request.ready_for_review"],
+      [
+        "pull_request.opened",
+        "pull_request.synchronize",
+        "pull_request.reopened",
+        "pull_request.ready_for_review",
+      ],
       (context) => onPullRequest(context, deps),
     );
     // An edit matters only when it retargets the pull request: the base (and so the config) changed.
@@ -15,10 +20,20 @@ export function createApp(deps: AppDeps): ApplicationFunction {
       if (context.payload.changes?.base) await onPullRequest(context, deps);
     });
     app.on("check_run.rerequested", (context) =>
-      onRerequest(context, context.payload.check_run.head_sha, context.payload.check_run.pull_requests, deps),
+      onRerequest(
+        context,
+        context.payload.check_run.head_sha,
+        context.payload.check_run.pull_requests,
+        deps,
+      ),
     );
     app.on("check_suite.rerequested", (context) =>
-      onRerequest(context, context.payload.check_suite.head_sha, context.payload.check_suite.pull_requests, deps),
+      onRerequest(
+        context,
+        context.payload.check_suite.head_sha,
+        context.payload.check_suite.pull_requests,
+        deps,
+      ),
     );
   };
 }

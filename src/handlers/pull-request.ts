@@ -1,7 +1,11 @@
 // Webhook events -> a review trigger: which pull request, at which head. No business rules here.
 import type { Context } from "probot";
 import { GitHubReviewPublisher } from "../adapters/github/github-publisher.js";
-import { GitHubPullRequestSource, type Octokit, type PullRequestRef } from "../adapters/github/github-source.js";
+import {
+  GitHubPullRequestSource,
+  type Octokit,
+  type PullRequestRef,
+} from "../adapters/github/github-source.js";
 import { WasmPolicyEngine } from "../adapters/opa/wasm-policy-engine.js";
 import type { PolicyBundle } from "../adapters/fs/policy-bundle.js";
 import { publishReview } from "../review/publish-review.js";
@@ -20,7 +24,14 @@ interface PullRequestPayload {
 }
 
 export function refOf(owner: string, repo: string, pr: PullRequestPayload): PullRequestRef {
-  return { owner, repo, number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha, changedFiles: pr.changed_files ?? 0 };
+  return {
+    owner,
+    repo,
+    number: pr.number,
+    baseSha: pr.base.sha,
+    headSha: pr.head.sha,
+    changedFiles: pr.changed_files ?? 0,
+  };
 }
 
 /** Reviews one pull request of the repository the event came from (the base repository, also for forks). */
@@ -32,22 +43,40 @@ export async function reviewPullRequest(
 ): Promise<void> {
   const child = log.child({ repo: `${ref.owner}/${ref.repo}`, pr: ref.number, head: ref.headSha });
   const engine = new WasmPolicyEngine(deps.bundle.wasm);
-  const result = await publishReview(new GitHubPullRequestSource(octokit, ref), new GitHubReviewPublisher(octokit, ref), {
-    engine,
-    rules: deps.bundle.rules,
-    configContext: { settingDefaults: deps.bundle.settingDefaults, ruleIds: new Set(deps.bundle.rules.keys()) },
-    today: deps.today(),
-  });
+  const result = await publishReview(
+    new GitHubPullRequestSource(octokit, ref),
+    new GitHubReviewPublisher(octokit, ref),
+    {
+      engine,
+      rules: deps.bundle.rules,
+      configContext: {
+        settingDefaults: deps.bundle.settingDefaults,
+        ruleIds: new Set(deps.bundle.rules.keys()),
+      },
+      today: deps.today(),
+    },
+  );
   if (result.error) child.error({ err: result.error }, "review failed; check completed as failure");
   else child.info({ conclusion: result.conclusion, comments: result.comments }, "review published");
 }
 
 export async function onPullRequest(
-  context: Context<"pull_request.opened" | "pull_request.synchronize" | "pull_request.reopened" | "pull_request.ready_for_review" | "pull_request.edited">,
+  context: Context<
+    | "pull_request.opened"
+    | "pull_request.synchronize"
+    | "pull_request.reopened"
+    | "pull_request.ready_for_review"
+    | "pull_request.edited"
+  >,
   deps: ReviewTriggerDeps,
 ): Promise<void> {
   const { owner, repo } = context.repo();
-  await reviewPullRequest(context.octokit, context.log, refOf(owner, repo, context.payload.pull_request), deps);
+  await reviewPullRequest(
+    context.octokit,
+    context.log,
+    refOf(owner, repo, context.payload.pull_request),
+    deps,
+  );
 }
 
 /** A re-run from the GitHub UI: find the pull request of the head commit (fork PRs list none in the payload). */
@@ -60,7 +89,11 @@ export async function onRerequest(
   const { owner, repo } = context.repo();
   let numbers = listed.map((p) => p.number);
   if (numbers.length === 0) {
-    const { data } = await context.octokit.rest.repos.listPullRequestsAssociatedWithCommit({ owner, repo, commit_sha: headSha });
+    const { data } = await context.octokit.rest.repos.listPullRequestsAssociatedWithCommit({
+      owner,
+      repo,
+      commit_sha: headSha,
+    });
     numbers = data.filter((p) => p.state === "open").map((p) => p.number);
   }
   for (const pull_number of numbers) {

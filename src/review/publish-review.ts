@@ -34,7 +34,10 @@ export async function publishReview(
     const output = buildReviewOutput(review, deps.rules, source.head);
     await publisher.completeCheck(check, output.check);
     const body = `Portcullis found ${output.check.title.toLowerCase()}. The check run "${POLICY_CHECK_NAME}" lists every finding.`;
-    const comments = output.comments.comments.length > 0 ? await publisher.postReview(source.head, body, output.comments.comments) : 0;
+    const comments =
+      output.comments.comments.length > 0
+        ? await publisher.postReview(source.head, body, output.comments.comments)
+        : 0;
     return { conclusion: output.check.conclusion, comments };
   } catch (err) {
     const reason = describe(err);

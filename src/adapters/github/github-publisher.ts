@@ -46,18 +46,28 @@ export class GitHubReviewPublisher implements ReviewPublisher {
     });
     // Each further update appends its annotations to the completed run.
     for (const annotations of rest) {
-      await this.octokit.rest.checks.update({ ...base, output: { title: output.title, summary: output.summary, annotations } });
+      await this.octokit.rest.checks.update({
+        ...base,
+        output: { title: output.title, summary: output.summary, annotations },
+      });
     }
   }
 
-  async postReview(headSha: string, body: string, comments: readonly ReviewComment[]): Promise<number> {
+  async postReview(
+    headSha: string,
+    body: string,
+    comments: readonly ReviewComment[],
+  ): Promise<number> {
     const posted = new Set<string>();
-    for await (const page of this.octokit.paginate.iterator(this.octokit.rest.pulls.listReviewComments, {
-      owner: this.target.owner,
-      repo: this.target.repo,
-      pull_number: this.target.number,
-      per_page: 100,
-    })) {
+    for await (const page of this.octokit.paginate.iterator(
+      this.octokit.rest.pulls.listReviewComments,
+      {
+        owner: this.target.owner,
+        repo: this.target.repo,
+        pull_number: this.target.number,
+        per_page: 100,
+      },
+    )) {
       for (const c of page.data) {
         const fingerprint = fingerprintOfComment(c.body);
         if (fingerprint) posted.add(`${c.path}\u0000${fingerprint}`);
