@@ -8,6 +8,31 @@ import { createApp } from "../../src/app.js";
 import { POLICY_CHECK_NAME } from "../../src/render/check-run.js";
 import { fingerprintOfComment } from "../../src/render/review-comments.js";
 import { bundle } from "../support/engine.js";
+import { requestBodyErrors } from "../support/openapi.js";
+
+interface SentRequest {
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+/** Records every request a scope answers, to check each body against GitHub's OpenAPI description. */
+function record(scope: nock.Scope): SentRequest[] {
+  const sent: SentRequest[] = [];
+  scope.on(
+    "request",
+    (req: { method: string; path: string }, _interceptor: unknown, body: string) => {
+      sent.push({ method: req.method, path: req.path, body: body ? JSON.parse(body) : undefined });
+    },
+  );
+  return sent;
+}
+
+function openApiErrors(sent: readonly SentRequest[]): string[] {
+  return sent
+    .filter((r) => r.method !== "GET" && r.path !== "/graphql")
+    .flatMap((r) => requestBodyErrors(r.method, r.path, r.body));
+}
 
 interface WebhookExamples {
   name: string;
@@ -78,7 +103,6 @@ describe("the app on pull_request.opened", () => {
     const repo = "/repos/Codertocat/Hello-World";
     const bodies: Record<string, unknown[]> = { create: [], update: [], review: [] };
     const graphql: { query: string; variables: Record<string, string> }[] = [];
-    let requests = 0;
     const api = nock("https://api.github.com")
       .post("/app/installations/4242/access_tokens")
       .reply(201, { token: "test-token", expires_at: "2099-01-01T00:00:00Z", permissions: {} })
@@ -117,8 +141,10 @@ describe("the app on pull_request.opened", () => {
       .post(`${repo}/pulls/${pr.number}/reviews`, (b) => (bodies.review!.push(b), true))
       .reply(200, { id: 1 });
 
-    api.on("request", () => requests++);
+    const sent = record(api);
     await newProbot().receive({ id: "delivery-1", name: "pull_request", payload } as never);
+    const requests = sent.length;
+    expect(openApiErrors(sent)).toEqual([]);
 
     expect(api.pendingMocks()).toEqual([]);
     // Token, check create, config, file list, two trees, contents (one GraphQL query), check
@@ -177,7 +203,9 @@ describe("the app on pull_request.opened", () => {
       .patch(`${repo}/check-runs/100`, (b) => ((completed = b), true))
       .reply(200, { id: 100 });
 
+    const sent = record(api);
     await newProbot().receive({ id: "delivery-2", name: "pull_request", payload } as never);
+    expect(openApiErrors(sent)).toEqual([]);
 
     expect(api.pendingMocks()).toEqual([]);
     expect(completed.conclusion).toBe("failure");
