@@ -1,0 +1,122 @@
+// End to end over loopback: the real HTTP server receives HMAC-signed webhooks and talks to a
+// GitHub stand-in over HTTP. A bad signature is refused before anything runs.
+import { createHmac, generateKeyPairSync } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createRequire } from "node:module";
+import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
+import { createApp } from "../../src/app.js";
+import { bundle } from "../support/engine.js";
+import { startGitHubStandIn, type GitHubStandIn } from "../support/github-stand-in.js";
+
+const SECRET = "webhook-secret-for-tests";
+const { privateKey } = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs1", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+});
+
+interface Example {
+  name: string;
+  examples: Record<string, unknown>[];
+}
+const opened = (createRequire(import.meta.url)("@octokit/webhooks-examples") as Example[])
+  .find((e) => e.name === "pull_request")!
+  .examples.find((x) => x.action === "opened")!;
+const payload = { ...structuredClone(opened), installation: { id: 7 } } as unknown as {
+  pull_request: { number: number; base: { sha: string }; head: { sha: string } };
+};
+const MANIFEST =
+  "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\nspec:\n  hostNetwork: true\n  containers:\n    - {name: web, image: 'ghcr.io/acme/web:1.0.0'}\n";
+
+describe("the server over loopback", () => {
+  let standIn: GitHubStandIn;
+  let server: Server;
+  let url: string;
+
+  beforeAll(async () => {
+    standIn = await startGitHubStandIn({
+      owner: "Codertocat",
+      repo: "Hello-World",
+      number: payload.pull_request.number,
+      files: {
+        [payload.pull_request.head.sha]: { "pod.yaml": MANIFEST },
+        [payload.pull_request.base.sha]: {},
+      },
+      changed: [
+        {
+          filename: "pod.yaml",
+          status: "added",
+          patch: "@@ -0,0 +1,7 @@\n+x\n+x\n+x\n+x\n+x\n+x\n+x",
+        },
+      ],
+    });
+    const probot = new Probot({
+      appId: 1,
+      privateKey,
+      secret: SECRET,
+      baseUrl: standIn.url,
+      Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+      logLevel: "fatal",
+    });
+    const middleware = await createNodeMiddleware(
+      createApp({ bundle: bundle(), today: () => "2026-06-01" }),
+      {
+        probot,
+        webhooksPath: "/api/github/webhooks",
+      },
+    );
+    server = createServer((req, res) => {
+      void middleware(req, res, () => {
+        res.writeHead(404);
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/github/webhooks`;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await standIn.close();
+  });
+
+  const post = (body: string, signature: string, delivery: string) =>
+    fetch(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": "pull_request",
+        "x-github-delivery": delivery,
+        "x-hub-signature-256": signature,
+      },
+      body,
+    });
+
+  it("refuses a webhook whose signature does not match, and calls no API", async () => {
+    const body = JSON.stringify(payload);
+    const forged = `sha256=${createHmac("sha256", "not-the-secret").update(body).digest("hex")}`;
+    const response = await post(body, forged, "forged-delivery");
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+    expect(standIn.requests).toEqual([]);
+  });
+
+  it("reviews a signed pull_request webhook and completes the check on the stand-in", async () => {
+    const body = JSON.stringify(payload);
+    const signature = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
+    const response = await post(body, signature, "delivery-e2e-1");
+    expect(response.status).toBe(200);
+    const completed = await standIn.waitFor(
+      (r) => r.method === "PATCH" && (r.body as { status?: string })?.status === "completed",
+    );
+    const output = completed.body as {
+      conclusion: string;
+      output: { annotations: { path: string; start_line: number }[] };
+    };
+    expect(output.conclusion).toBe("failure");
+    expect(output.output.annotations).toContainEqual(
+      expect.objectContaining({ path: "pod.yaml", start_line: 5 }),
+    );
+  });
+});
