@@ -2,6 +2,9 @@
 import { run } from "probot";
 import { createApp } from "./app.js";
 import { loadPolicyBundle } from "./adapters/fs/policy-bundle.js";
+import { ReviewQueue } from "./review/review-queue.js";
 
 const bundle = loadPolicyBundle();
-await run(createApp({ bundle, today: () => new Date().toISOString().slice(0, 10) }));
+const concurrency = Number(process.env.PORTCULLIS_CONCURRENCY ?? "2");
+const queue = new ReviewQueue(Number.isInteger(concurrency) && concurrency > 0 ? concurrency : 2);
+await run(createApp({ bundle, queue, today: () => new Date().toISOString().slice(0, 10) }));

@@ -9,9 +9,12 @@ import {
 import { WasmPolicyEngine } from "../adapters/opa/wasm-policy-engine.js";
 import type { PolicyBundle } from "../adapters/fs/policy-bundle.js";
 import { publishReview } from "../review/publish-review.js";
+import type { ReviewQueue } from "../review/review-queue.js";
 
 export interface ReviewTriggerDeps {
   readonly bundle: PolicyBundle;
+  /** Reviews run from here; the webhook is answered as soon as the job is queued. */
+  readonly queue: ReviewQueue;
   /** YYYY-MM-DD for waiver expiry. */
   readonly today: () => string;
 }
@@ -34,14 +37,46 @@ export function refOf(owner: string, repo: string, pr: PullRequestPayload): Pull
   };
 }
 
-/** Reviews one pull request of the repository the event came from (the base repository, also for forks). */
-export async function reviewPullRequest(
+/**
+ * Queues the review of one pull request of the repository the event came from (the base
+ * repository, also for forks); the webhook is answered as soon as it is queued.
+ */
+export function queueReview(
   octokit: Octokit,
   log: Context["log"],
   ref: PullRequestRef,
   deps: ReviewTriggerDeps,
+  deliveryId: string,
+): void {
+  const child = log.child({
+    delivery: deliveryId,
+    repo: `${ref.owner}/${ref.repo}`,
+    pr: ref.number,
+    head: ref.headSha,
+  });
+  const outcome = deps.queue.enqueue({
+    key: `${ref.owner}/${ref.repo}#${ref.number}`,
+    headSha: ref.headSha,
+    deliveryId,
+    run: async (isCurrent) => {
+      try {
+        await reviewPullRequest(octokit, child, ref, deps, isCurrent);
+      } catch (err) {
+        // Only a failure to create the check lands here; after that, the check carries the error.
+        child.error({ err }, "review could not start");
+      }
+    },
+  });
+  child.info({ outcome }, "review queued");
+}
+
+async function reviewPullRequest(
+  octokit: Octokit,
+  child: Context["log"],
+  ref: PullRequestRef,
+  deps: ReviewTriggerDeps,
+  isCurrent: () => boolean,
 ): Promise<void> {
-  const child = log.child({ repo: `${ref.owner}/${ref.repo}`, pr: ref.number, head: ref.headSha });
   const engine = new WasmPolicyEngine(deps.bundle.wasm);
   const result = await publishReview(
     new GitHubPullRequestSource(octokit, ref),
@@ -55,6 +90,7 @@ export async function reviewPullRequest(
       },
       today: deps.today(),
     },
+    isCurrent,
   );
   if (result.error) child.error({ err: result.error }, "review failed; check completed as failure");
   else child.info({ conclusion: result.conclusion, comments: result.comments }, "review published");
@@ -71,11 +107,12 @@ export async function onPullRequest(
   deps: ReviewTriggerDeps,
 ): Promise<void> {
   const { owner, repo } = context.repo();
-  await reviewPullRequest(
+  queueReview(
     context.octokit,
     context.log,
     refOf(owner, repo, context.payload.pull_request),
     deps,
+    context.id,
   );
 }
 
@@ -99,6 +136,12 @@ export async function onRerequest(
   for (const pull_number of numbers) {
     const { data: pr } = await context.octokit.rest.pulls.get({ owner, repo, pull_number });
     if (pr.head.sha !== headSha) continue; // an older head: its results would be superseded anyway
-    await reviewPullRequest(context.octokit, context.log, refOf(owner, repo, pr), deps);
+    queueReview(
+      context.octokit,
+      context.log,
+      refOf(owner, repo, pr),
+      deps,
+      `${context.id}#${pull_number}`,
+    );
   }
 }

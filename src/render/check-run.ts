@@ -48,7 +48,7 @@ export interface PolicyCheckInput {
 }
 
 export interface PolicyCheck {
-  readonly conclusion: "success" | "failure" | "neutral";
+  readonly conclusion: "success" | "failure" | "neutral" | "cancelled";
   readonly title: string;
   readonly summary: string;
   readonly text?: string;

@@ -27,11 +27,22 @@ export async function publishReview(
   source: PullRequestSource,
   publisher: ReviewPublisher,
   deps: ReviewDeps,
+  isCurrent: () => boolean = () => true,
 ): Promise<PublishedReview> {
   const check = await publisher.startCheck(POLICY_CHECK_NAME, source.head);
   try {
     const review = await reviewChanges(source, deps);
     const output = buildReviewOutput(review, deps.rules, source.head);
+    if (!isCurrent()) {
+      // A newer push arrived while this one was reviewed: its results are dropped, its check ends.
+      await publisher.completeCheck(check, {
+        conclusion: "cancelled",
+        title: "Superseded by a newer push",
+        summary: `A newer commit was pushed while \`${source.head.slice(0, 12)}\` was being reviewed; the review of the newer commit replaces this one.`,
+        annotations: [],
+      });
+      return { conclusion: "cancelled", comments: 0 };
+    }
     await publisher.completeCheck(check, output.check);
     const body = `Portcullis found ${output.check.title.toLowerCase()}. The check run "${POLICY_CHECK_NAME}" lists every finding.`;
     const comments =

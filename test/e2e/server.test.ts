@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
 import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
 import { createApp } from "../../src/app.js";
+import { ReviewQueue } from "../../src/review/review-queue.js";
 import { bundle } from "../support/engine.js";
 import { startGitHubStandIn, type GitHubStandIn } from "../support/github-stand-in.js";
 
@@ -60,7 +61,7 @@ describe("the server over loopback", () => {
       logLevel: "fatal",
     });
     const middleware = await createNodeMiddleware(
-      createApp({ bundle: bundle(), today: () => "2026-06-01" }),
+      createApp({ bundle: bundle(), queue: new ReviewQueue(2), today: () => "2026-06-01" }),
       {
         probot,
         webhooksPath: "/api/github/webhooks",

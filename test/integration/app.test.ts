@@ -5,6 +5,7 @@ import { createRequire } from "node:module";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { createApp } from "../../src/app.js";
+import { ReviewQueue } from "../../src/review/review-queue.js";
 import { POLICY_CHECK_NAME } from "../../src/render/check-run.js";
 import { fingerprintOfComment } from "../../src/render/review-comments.js";
 import { bundle } from "../support/engine.js";
@@ -73,14 +74,17 @@ const PATCH = `@@ -0,0 +1,11 @@\n${MANIFEST.trimEnd()
   .map((l) => `+${l}`)
   .join("\n")}`;
 
+let queue: ReviewQueue;
+
 function newProbot(): Probot {
+  queue = new ReviewQueue(2);
   const probot = new Probot({
     appId: 1,
     privateKey,
     Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
     logLevel: "fatal",
   });
-  void probot.load(createApp({ bundle: bundle(), today: () => "2026-06-01" }));
+  void probot.load(createApp({ bundle: bundle(), queue, today: () => "2026-06-01" }));
   return probot;
 }
 
@@ -143,6 +147,7 @@ describe("the app on pull_request.opened", () => {
 
     const sent = record(api);
     await newProbot().receive({ id: "delivery-1", name: "pull_request", payload } as never);
+    await queue.idle();
     const requests = sent.length;
     expect(openApiErrors(sent)).toEqual([]);
 
@@ -205,6 +210,7 @@ describe("the app on pull_request.opened", () => {
 
     const sent = record(api);
     await newProbot().receive({ id: "delivery-2", name: "pull_request", payload } as never);
+    await queue.idle();
     expect(openApiErrors(sent)).toEqual([]);
 
     expect(api.pendingMocks()).toEqual([]);
