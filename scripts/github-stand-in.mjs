@@ -1,0 +1,115 @@
+// A loopback stand-in for the parts of GitHub's API a review uses: real HTTP, recorded requests.
+import { createServer } from "node:http";
+
+function readBody(req) {
+  return new Promise((resolve) => {
+    let body = "";
+    req.setEncoding("utf8");
+    req.on("data", (chunk) => (body += chunk));
+    req.on("end", () => resolve(body));
+  });
+}
+
+/**
+ * @param {{owner: string, repo: string, number: number, files: Record<string, Record<string, string>>,
+ *   changed: {filename: string, status: string, patch?: string}[]}} repo files by commit, then path
+ */
+export async function startGitHubStandIn(repo) {
+  const requests = [];
+  const waiters = [];
+  const prefix = `/repos/${repo.owner}/${repo.repo}`;
+  let checkRunId = 1000;
+
+  const route = (method, url, body) => {
+    const path = url.pathname;
+    if (method === "POST" && /^\/app\/installations\/\d+\/access_tokens$/.test(path)) {
+      return [
+        201,
+        { token: "stand-in-token", expires_at: "2099-01-01T00:00:00Z", permissions: {} },
+      ];
+    }
+    if (method === "POST" && path === `${prefix}/check-runs`) return [201, { id: ++checkRunId }];
+    if (method === "PATCH" && path.startsWith(`${prefix}/check-runs/`))
+      return [200, { id: Number(path.split("/").pop()) }];
+    if (method === "GET" && path.startsWith(`${prefix}/contents/`)) {
+      const file = decodeURIComponent(path.slice(`${prefix}/contents/`.length));
+      const text = repo.files[url.searchParams.get("ref") ?? ""]?.[file];
+      if (text === undefined) return [404, { message: "Not Found" }];
+      return [
+        200,
+        {
+          type: "file",
+          encoding: "base64",
+          content: Buffer.from(text).toString("base64"),
+          sha: "0",
+        },
+      ];
+    }
+    if (method === "GET" && path === `${prefix}/pulls/${repo.number}/files`) {
+      const page = Number(url.searchParams.get("page") ?? "1");
+      const perPage = Number(url.searchParams.get("per_page") ?? "30");
+      return [200, repo.changed.slice((page - 1) * perPage, page * perPage)];
+    }
+    if (method === "GET" && path.startsWith(`${prefix}/git/trees/`)) {
+      const commit = path.split("/").pop();
+      return [
+        200,
+        {
+          sha: commit,
+          truncated: false,
+          tree: Object.keys(repo.files[commit] ?? {}).map((p) => ({ path: p, type: "blob" })),
+        },
+      ];
+    }
+    if (method === "GET" && path === `${prefix}/pulls/${repo.number}/comments`) return [200, []];
+    if (method === "POST" && path === `${prefix}/pulls/${repo.number}/reviews`)
+      return [200, { id: 1 }];
+    if (method === "POST" && path === "/graphql") {
+      const { variables } = body;
+      const repository = {};
+      for (const [key, expression] of Object.entries(variables)) {
+        if (!/^e\d+$/.test(key)) continue;
+        const [commit, ...rest] = expression.split(":");
+        const text = repo.files[commit]?.[rest.join(":")];
+        repository[`f${key.slice(1)}`] =
+          text === undefined ? null : { oid: "0", isBinary: false, isTruncated: false, text };
+      }
+      return [200, { data: { repository } }];
+    }
+    return [404, { message: `stand-in has no ${method} ${path}` }];
+  };
+
+  const server = createServer(async (req, res) => {
+    const raw = await readBody(req);
+    const url = new URL(req.url ?? "/", "http://stand-in");
+    const body = raw ? JSON.parse(raw) : undefined;
+    const [status, payload] = route(req.method ?? "GET", url, body);
+    const recorded = { method: req.method ?? "GET", path: url.pathname, body, at: Date.now() };
+    requests.push(recorded);
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(JSON.stringify(payload));
+    for (const w of waiters.filter((w) => w.predicate(recorded))) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(recorded);
+    }
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address();
+  const handle = {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+    waitFor: (predicate, ms = 10_000) => {
+      const done = requests.find(predicate);
+      if (done) return Promise.resolve(done);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error("the stand-in never saw the expected request")),
+          ms,
+        );
+        waiters.push({ predicate, resolve: (r) => (clearTimeout(timer), resolve(r)) });
+      });
+    },
+  };
+  return handle;
+}
