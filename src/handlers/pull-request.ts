@@ -1,6 +1,7 @@
 // Webhook events -> a review trigger: which pull request, at which head. No business rules here.
 import type { Context } from "probot";
 import { GitHubReviewPublisher } from "../adapters/github/github-publisher.js";
+import { readDefaultBranchConfig } from "../adapters/github/github-config.js";
 import {
   GitHubPullRequestSource,
   type Octokit,
@@ -89,6 +90,7 @@ async function reviewPullRequest(
         ruleIds: new Set(deps.bundle.rules.keys()),
       },
       today: deps.today(),
+      extendsFrom: { owner: ref.owner, repo: ref.repo, read: readDefaultBranchConfig(octokit) },
     },
     isCurrent,
   );

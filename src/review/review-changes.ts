@@ -13,6 +13,7 @@ import {
   patchFilesOf,
   type RepositoryLayout,
 } from "../core/file-role.js";
+import { resolveConfig, type ReadOtherConfig } from "../config/extends.js";
 import { parseManifest } from "../core/manifest.js";
 import type { Finding, RuleMetadata, SkippedFile } from "../core/types.js";
 import type { PolicyEngine } from "../ports/policy-engine.js";
@@ -24,6 +25,15 @@ export interface ReviewDeps {
   readonly rules: ReadonlyMap<string, RuleMetadata>;
   readonly configContext: ConfigContext;
   readonly today: string;
+  /**
+   * Where `_extends` finds organisation defaults: the repository's owner and a reader of other
+   * repositories' configs. Without it (a local review) `_extends` is reported as not resolved.
+   */
+  readonly extendsFrom?: {
+    readonly owner: string;
+    readonly repo: string;
+    readonly read: ReadOtherConfig;
+  };
 }
 
 export interface ChangeReview {
@@ -109,14 +119,28 @@ export function markExisting(head: readonly Finding[], base: readonly Finding[])
   );
 }
 
+async function loadBaseConfig(text: string, deps: ReviewDeps) {
+  if (deps.extendsFrom) {
+    const { owner, repo, read } = deps.extendsFrom;
+    return resolveConfig(text, { owner, repo }, read, deps.configContext);
+  }
+  const result = parseConfig(text, deps.configContext);
+  if (!/^_extends\s*:/m.test(text)) return result;
+  const note = {
+    path: "_extends",
+    message: "_extends is resolved by the GitHub App only; this review used the file alone",
+  };
+  return { ...result, errors: [...result.errors, note] };
+}
+
 export async function reviewChanges(
   source: PullRequestSource,
   deps: ReviewDeps,
 ): Promise<ChangeReview> {
   const baseConfigText = await source.readFile(source.base, CONFIG_PATH);
-  const base = parseConfig(
+  const base = await loadBaseConfig(
     baseConfigText ? Buffer.from(baseConfigText).toString("utf8") : "",
-    deps.configContext,
+    deps,
   );
   const config = base.config;
 
