@@ -47,6 +47,8 @@ export interface ChangeReview {
   /** Head findings; those also found on the base (same rule and fingerprint) are "existing". */
   readonly report: EvaluationReport;
   readonly changedFiles: readonly ChangedFile[];
+  /** The head text of each evaluated file, for suggestions. */
+  readonly headTexts: ReadonlyMap<string, string>;
   /** false when the change list was cut by the platform: the review must not pass. */
   readonly complete: boolean;
   readonly totalChanged: number;
@@ -207,6 +209,7 @@ export async function reviewChanges(
       skipped: [...headReport.skipped, ...head.missing],
     },
     changedFiles: changes.files,
+    headTexts: new Map(head.sources.map((f) => [f.path, Buffer.from(f.content).toString("utf8")])),
     complete: changes.complete,
     totalChanged: changes.total,
   };

@@ -5,6 +5,7 @@ import { MAX_OUTPUT_BYTES, renderPolicyCheck, type PolicyCheck } from "../render
 import { escapeMarkdown, truncateUtf8 } from "../render/markdown.js";
 import { renderReviewComments, type ReviewComments } from "../render/review-comments.js";
 import type { ChangeReview } from "./review-changes.js";
+import { suggestionsFor } from "./suggestions.js";
 
 /** Inline comments per review; the rest stay annotations on the check. */
 export const MAX_REVIEW_COMMENTS = 30;
@@ -69,9 +70,11 @@ export function buildReviewOutput(
   const patches = new Map<string, Hunk[]>(
     review.changedFiles.map((f) => [f.path, parsePatch(f.patch)]),
   );
+  const suggestions = suggestionsFor(review.report.findings, review.headTexts);
   const comments = renderReviewComments(review.report.findings, patches, {
     max: MAX_REVIEW_COMMENTS,
     rules,
+    suggestions,
   });
   return { check, comments };
 }

@@ -64,6 +64,8 @@ describe("portcullis review", () => {
     const privileged = out.review.comments.find((c) => c.line === 13);
     expect(privileged?.path).toBe("apps/web.yaml");
     expect(fingerprintOfComment(privileged!.body)).toMatch(/^[0-9a-f]{20}$/);
+    // The fix as a one-click suggestion replacing exactly that line.
+    expect(privileged!.body).toContain("```suggestion\n            privileged: false\n```");
     // Findings on unchanged lines stay annotations only.
     expect(out.review.comments.every((c) => c.line >= 12)).toBe(true);
   });
