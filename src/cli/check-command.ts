@@ -6,7 +6,10 @@ import { readDirectorySources } from "../adapters/fs/directory-source.js";
 import { loadPolicyBundle, type PolicyBundle } from "../adapters/fs/policy-bundle.js";
 import { WasmPolicyEngine } from "../adapters/opa/wasm-policy-engine.js";
 import { CONFIG_PATH, FAIL_LEVELS, parseConfig, type FailLevel } from "../config/config.js";
-import { evaluateFiles } from "../review/evaluate-files.js";
+import { applyFixes } from "../core/fix.js";
+import type { Finding } from "../core/types.js";
+import { evaluateFiles, type EvaluationReport, type SourceFile } from "../review/evaluate-files.js";
+import { diffEdits, renderUnifiedDiff } from "../render/unified-diff.js";
 import { renderGithub } from "../render/github.js";
 import { renderJson } from "../render/json.js";
 import { renderSarif } from "../render/sarif.js";
@@ -36,6 +39,8 @@ options:
   -c, --config <file>                     configuration file (default: ${CONFIG_PATH} if present)
       --fail-on <error|warning|notice|never>
                                           lowest severity that fails the run (default: from config, else error)
+      --fix                               apply every safe auto-fix to the files in place, then report what remains
+      --fix-dry-run                       print the fixes as a unified diff (before the report) without writing
   -v, --verbose                           list skipped files in text output
       --no-color                          never colour text output
   -h, --help                              show this help
@@ -53,6 +58,66 @@ export function today(env: CliIo["env"]): string {
   return fixed && /^\d{4}-\d{2}-\d{2}$/.test(fixed) ? fixed : new Date().toISOString().slice(0, 10);
 }
 
+/** Rounds of fixing: each round re-checks, since one fix can make another applicable. */
+const MAX_FIX_ROUNDS = 3;
+
+/** Applies the fixes of every open finding, file by file, in memory. */
+function applyAllFixes(
+  report: EvaluationReport,
+  files: readonly SourceFile[],
+): { files: SourceFile[]; applied: number } {
+  const byFile = new Map<string, Finding[]>();
+  for (const f of report.findings) {
+    if (f.status.kind !== "open" || !f.fix || f.documentIndex === undefined) continue;
+    byFile.set(f.file, [...(byFile.get(f.file) ?? []), f]);
+  }
+  let applied = 0;
+  const result = files.map((source) => {
+    const findings = byFile.get(source.path);
+    if (!findings) return source;
+    const fixed = applyFixes(
+      source.path,
+      Buffer.from(source.content).toString("utf8"),
+      findings.map((f) => ({ documentIndex: f.documentIndex!, fix: f.fix! })),
+    );
+    applied += fixed.outcomes.filter((o) => o.applied && o.note === undefined).length;
+    return fixed.changed
+      ? { path: source.path, content: new TextEncoder().encode(fixed.text) }
+      : source;
+  });
+  return { files: result, applied };
+}
+
+/**
+ * Writes the fixed files (or prints their diff against the originals), and lists the fixes that
+ * remain possible but were not applied, with the fixer's reason.
+ */
+function publishFixes(
+  original: readonly SourceFile[],
+  fixed: readonly SourceFile[],
+  remaining: EvaluationReport,
+  io: CliIo,
+  dryRun: boolean,
+): void {
+  let changedFiles = 0;
+  fixed.forEach((f, i) => {
+    const before = original[i]!;
+    if (f === before) return;
+    changedFiles++;
+    const oldText = Buffer.from(before.content).toString("utf8");
+    const newText = Buffer.from(f.content).toString("utf8");
+    if (dryRun) io.stdout.write(renderUnifiedDiff(f.path, oldText, diffEdits(oldText, newText)));
+    else writeFileSync(resolve(io.cwd, f.path), newText);
+  });
+  const left = remaining.findings.filter((x) => x.status.kind === "open" && x.fix);
+  io.stderr.write(`portcullis: ${dryRun ? "would change" : "fixed"} ${changedFiles} file(s)\n`);
+  for (const x of left) {
+    io.stderr.write(
+      `portcullis: fix not applied: ${x.file}:${x.lines.start} ${x.rule} (${x.fix!.op} ${x.fix!.path.join(".")})\n`,
+    );
+  }
+}
+
 export function runCheck(argv: readonly string[], io: CliIo): number {
   let parsed;
   try {
@@ -66,6 +131,8 @@ export function runCheck(argv: readonly string[], io: CliIo): number {
         config: { type: "string", short: "c" },
         "fail-on": { type: "string" },
         verbose: { type: "boolean", short: "v" },
+        fix: { type: "boolean" },
+        "fix-dry-run": { type: "boolean" },
         "no-color": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -119,6 +186,11 @@ export function runCheck(argv: readonly string[], io: CliIo): number {
   const selection = readDirectorySources(paths, io.cwd, config);
   if (selection.missing.length > 0)
     return usageError(io, `no such file or directory: ${selection.missing.join(", ")}`);
+  if (selection.files.length === 0) {
+    io.stderr.write(
+      `portcullis: no YAML or JSON files found under ${paths.join(", ")} (include/exclude globs apply)\n`,
+    );
+  }
   const progress = io.stderr.isTTY && selection.files.length > 200;
   if (progress) io.stderr.write(`portcullis: evaluating ${selection.files.length} files...\n`);
 
@@ -132,14 +204,23 @@ export function runCheck(argv: readonly string[], io: CliIo): number {
     return 2;
   }
   engine.setSettings(config.settings as Record<string, unknown>);
-  const report = evaluateFiles(selection.files, selection.layout, config, {
-    engine,
-    rules: bundle.rules,
-    today: today(io.env),
-  });
+  const evaluationDeps = { engine, rules: bundle.rules, today: today(io.env) };
+  let files = selection.files;
+  let report = evaluateFiles(files, selection.layout, config, evaluationDeps);
+  if (values.fix || values["fix-dry-run"]) {
+    // A fix can make another one safe (no privilege escalation once not privileged): a few rounds.
+    const original = files;
+    for (let round = 0; round < MAX_FIX_ROUNDS; round++) {
+      const next = applyAllFixes(report, files);
+      if (next.applied === 0) break;
+      files = next.files;
+      report = evaluateFiles(files, selection.layout, config, evaluationDeps);
+    }
+    publishFixes(original, files, report, io, values["fix-dry-run"] === true);
+  }
 
   const texts = new Map(
-    selection.files.map((f) => [f.path, Buffer.from(f.content).toString("utf8").split(/\r?\n/)]),
+    files.map((f) => [f.path, Buffer.from(f.content).toString("utf8").split(/\r?\n/)]),
   );
   let output: string;
   switch (format) {

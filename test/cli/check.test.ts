@@ -1,4 +1,5 @@
 // The CLI end to end on the bundled example fleet: formats, exit codes, lines, waivers, patches.
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -249,6 +250,46 @@ describe("portcullis check", () => {
     );
     expect(rules).toContain("broken.yaml:PCS001");
     expect(rules).toContain("priv.yaml:PCK001");
+  });
+
+  it("--fix-dry-run prints a diff git can apply, and leaves the file alone", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "portcullis-fix-"));
+    const original = readFileSync(join(ROOT, FLEET, "apps/legacy/payments.yaml"), "utf8");
+    writeFileSync(join(dir, "payments.yaml"), original);
+    const { stdout, stderr } = await run(
+      ["check", ".", "--fix-dry-run", "--format", "json", "-o", join(dir, "report.json")],
+      dir,
+    );
+    expect(stdout).toMatch(/^--- a\/payments.yaml\n\+\+\+ b\/payments.yaml\n@@ -16,12 \+16,16 @@/);
+    expect(stdout).toContain("-            privileged: true\n+            privileged: false\n");
+    expect(stderr).toContain("portcullis: would change 1 file(s)");
+    expect(readFileSync(join(dir, "payments.yaml"), "utf8")).toBe(original);
+    writeFileSync(join(dir, "fix.diff"), stdout);
+    execFileSync("git", ["apply", "--check", "fix.diff"], { cwd: dir });
+  });
+
+  it("--fix rewrites the file, keeps its comments, and reports only what remains", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "portcullis-fix-"));
+    const original = readFileSync(join(ROOT, FLEET, "apps/legacy/payments.yaml"), "utf8");
+    writeFileSync(join(dir, "payments.yaml"), original);
+    const before = JSON.parse((await run(["check", ".", "--format", "json"], dir)).stdout) as {
+      findings: JsonFinding[];
+    };
+    const { code, stdout } = await run(["check", ".", "--fix", "--format", "json"], dir);
+    const after = JSON.parse(stdout) as { findings: JsonFinding[] };
+    const fixed = readFileSync(join(dir, "payments.yaml"), "utf8");
+    expect(fixed).not.toBe(original);
+    for (const comment of original.split("\n").filter((l) => l.trim().startsWith("#")))
+      expect(fixed).toContain(comment);
+    expect(fixed).toContain("# portcullis:ignore PCK013 -- reviewed by security, see SEC-142");
+    const open = (r: { findings: JsonFinding[] }) =>
+      r.findings.filter((f) => f.status === "open").map((f) => f.rule);
+    for (const rule of ["PCK001", "PCK004", "PCK016"]) {
+      expect(open(before)).toContain(rule);
+      expect(open(after)).not.toContain(rule);
+    }
+    expect(code).toBe(1); // what no fix can settle (a latest tag, a literal password) still fails
+    expect(open(after)).toEqual(expect.arrayContaining(["PCK011", "PCK023"]));
   });
 
   it("lists the catalogue", async () => {

@@ -38,7 +38,8 @@ export function readDirectorySources(
   const missing: string[] = [];
   const rel = (abs: string) => toPosix(relative(root, abs)) || ".";
 
-  const walk = (abs: string) => {
+  /** Globs are repository-relative; a directory outside `root` is matched relative to itself. */
+  const walk = (abs: string, base: string) => {
     let entries;
     try {
       entries = readdirSync(abs, { withFileTypes: true });
@@ -48,18 +49,19 @@ export function readDirectorySources(
     for (const entry of entries) {
       const child = join(abs, entry.name);
       const r = rel(child);
+      const m = r.startsWith("../") ? toPosix(relative(base, child)) : r;
       if (entry.isDirectory()) {
         if (
-          !excluded(`${r}/`) &&
-          !excluded(r) &&
+          !excluded(`${m}/`) &&
+          !excluded(m) &&
           entry.name !== ".git" &&
           entry.name !== "node_modules"
         )
-          walk(child);
+          walk(child, base);
       } else if (entry.isFile()) {
         if (entry.name === "Chart.yaml")
           chartRoots.add(posix.dirname(r) === "." ? "" : posix.dirname(r));
-        if (isYamlOrJson(entry.name) && included(r) && !excluded(r)) found.set(r, child);
+        if (isYamlOrJson(entry.name) && included(m) && !excluded(m)) found.set(r, child);
       }
     }
   };
@@ -73,7 +75,7 @@ export function readDirectorySources(
       missing.push(p);
       continue;
     }
-    if (stat.isDirectory()) walk(abs);
+    if (stat.isDirectory()) walk(abs, abs);
     else found.set(rel(abs), abs);
   }
 
