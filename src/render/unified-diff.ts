@@ -35,7 +35,10 @@ export function renderUnifiedDiff(
     for (const e of group) {
       for (; line < e.startLine; line++, oldCount++, newCount++) body.push(` ${lines[line - 1]}`);
       for (let l = e.startLine; l <= e.endLine; l++, oldCount++) body.push(`-${lines[l - 1]}`);
-      for (const r of e.replacement) (body.push(`+${r}`), newCount++);
+      for (const r of e.replacement) {
+        body.push(`+${r}`);
+        newCount++;
+      }
       line = Math.max(line, e.endLine + 1);
     }
     for (; line <= to; line++, oldCount++, newCount++) body.push(` ${lines[line - 1]}`);
