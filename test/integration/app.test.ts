@@ -217,4 +217,64 @@ describe("the app on pull_request.opened", () => {
     expect(completed.conclusion).toBe("failure");
     expect(completed.output?.title).toBe("Portcullis could not complete the review");
   });
+
+  it("re-runs from the UI for a fork pull request (no pull_requests in the payload)", async () => {
+    const payload = example("check_run", "rerequested") as {
+      check_run: { head_sha: string };
+      installation: unknown;
+    };
+    const sha = payload.check_run.head_sha;
+    const repo = "/repos/github/hello-world";
+    const pr = {
+      number: 5,
+      state: "open",
+      changed_files: 0,
+      base: { sha: "b".repeat(40) },
+      head: { sha },
+    };
+    let completed: { conclusion?: string } = {};
+    const api = nock("https://api.github.com")
+      .post(/^\/app\/installations\/\d+\/access_tokens$/)
+      .reply(201, { token: "test-token", expires_at: "2099-01-01T00:00:00Z", permissions: {} })
+      .get(`${repo}/commits/${sha}/pulls`)
+      .reply(200, [{ number: 5, state: "open" }])
+      .get(`${repo}/pulls/5`)
+      .reply(200, pr)
+      .post(`${repo}/check-runs`)
+      .reply(201, { id: 300 })
+      .get(`${repo}/contents/.github%2Fportcullis.yml`)
+      .query({ ref: pr.base.sha })
+      .reply(404, { message: "Not Found" })
+      .get(`${repo}/pulls/5/files`)
+      .query({ per_page: 100 })
+      .reply(200, [])
+      .get(`${repo}/git/trees/${sha}`)
+      .query({ recursive: "true" })
+      .reply(200, { sha, truncated: false, tree: [] })
+      .get(`${repo}/git/trees/${pr.base.sha}`)
+      .query({ recursive: "true" })
+      .reply(200, { sha: pr.base.sha, truncated: false, tree: [] })
+      .patch(`${repo}/check-runs/300`, (b) => ((completed = b), true))
+      .reply(200, { id: 300 });
+    const sent = record(api);
+
+    await newProbot().receive({ id: "delivery-3", name: "check_run", payload } as never);
+    await queue.idle();
+
+    expect(api.pendingMocks()).toEqual([]);
+    expect(openApiErrors(sent)).toEqual([]);
+    expect(completed.conclusion).toBe("success");
+  });
+
+  it("ignores an edit that does not change the base branch (no API call at all)", async () => {
+    const payload = {
+      ...example("pull_request", "opened"),
+      action: "edited",
+      changes: { title: { from: "old" } },
+    };
+    // With the network disabled and no mock, any request would make the handler (and receive) throw.
+    await newProbot().receive({ id: "delivery-4", name: "pull_request", payload } as never);
+    await queue.idle();
+    expect(nock.pendingMocks()).toEqual([]);
+  });
 });
