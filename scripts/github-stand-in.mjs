@@ -61,9 +61,12 @@ export async function startGitHubStandIn(repo) {
         },
       ];
     }
-    if (method === "GET" && path === `${prefix}/pulls/${repo.number}/comments`) return [200, []];
     if (method === "POST" && path === `${prefix}/pulls/${repo.number}/reviews`)
       return [200, { id: 1 }];
+    if (method === "POST" && path === "/graphql" && body.query.includes("reviewThreads")) {
+      const reviewThreads = { pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] };
+      return [200, { data: { repository: { pullRequest: { reviewThreads } } } }];
+    }
     if (method === "POST" && path === "/graphql") {
       const { variables } = body;
       const repository = {};

@@ -13,7 +13,13 @@ export interface ReviewPublisher {
   completeCheck(check: CheckHandle, output: PolicyCheck): Promise<void>;
   /**
    * Posts one review with inline comments on the head commit, leaving out comments whose
-   * fingerprint is already on the pull request. Returns how many were posted.
+   * fingerprint is already on the pull request, and resolves the threads of earlier comments whose
+   * finding is gone (`stillOpen` holds "path\u0000fingerprint" of every open finding).
    */
-  postReview(headSha: string, body: string, comments: readonly ReviewComment[]): Promise<number>;
+  postReview(
+    headSha: string,
+    body: string,
+    comments: readonly ReviewComment[],
+    stillOpen: ReadonlySet<string>,
+  ): Promise<{ posted: number; resolved: number }>;
 }

@@ -45,10 +45,18 @@ export async function publishReview(
     }
     await publisher.completeCheck(check, output.check);
     const body = `Portcullis found ${output.check.title.toLowerCase()}. The check run "${POLICY_CHECK_NAME}" lists every finding.`;
-    const comments =
-      output.comments.comments.length > 0
-        ? await publisher.postReview(source.head, body, output.comments.comments)
-        : 0;
+    const stillOpen = new Set(
+      review.report.findings
+        .filter((f) => f.status.kind === "open")
+        .map((f) => `${f.file}\u0000${f.fingerprint}`),
+    );
+    // Always called: besides posting, it resolves the threads of findings this push fixed.
+    const { posted: comments } = await publisher.postReview(
+      source.head,
+      body,
+      output.comments.comments,
+      stillOpen,
+    );
     return { conclusion: output.check.conclusion, comments };
   } catch (err) {
     const reason = describe(err);

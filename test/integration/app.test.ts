@@ -76,6 +76,16 @@ const PATCH = `@@ -0,0 +1,11 @@\n${MANIFEST.trimEnd()
 
 let queue: ReviewQueue;
 
+const NO_THREADS = {
+  data: {
+    repository: {
+      pullRequest: {
+        reviewThreads: { pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] },
+      },
+    },
+  },
+};
+
 function newProbot(): Probot {
   queue = new ReviewQueue(2);
   const probot = new Probot({
@@ -129,6 +139,7 @@ describe("the app on pull_request.opened", () => {
       .query({ recursive: "true" })
       .reply(200, { sha: pr.base.sha, truncated: false, tree: [] })
       .post("/graphql", (b: { query: string; variables: Record<string, string> }) => {
+        if (!b.query.includes("object(expression")) return false;
         graphql.push(b);
         return true;
       })
@@ -139,9 +150,8 @@ describe("the app on pull_request.opened", () => {
       })
       .patch(`${repo}/check-runs/99`, (b) => (bodies.update!.push(b), true))
       .reply(200, { id: 99 })
-      .get(`${repo}/pulls/${pr.number}/comments`)
-      .query({ per_page: 100 })
-      .reply(200, [])
+      .post("/graphql", (b: { query: string }) => b.query.includes("reviewThreads"))
+      .reply(200, NO_THREADS)
       .post(`${repo}/pulls/${pr.number}/reviews`, (b) => (bodies.review!.push(b), true))
       .reply(200, { id: 1 });
 
@@ -153,7 +163,7 @@ describe("the app on pull_request.opened", () => {
 
     expect(api.pendingMocks()).toEqual([]);
     // Token, check create, config, file list, two trees, contents (one GraphQL query), check
-    // update, existing comments, review: 10 requests for the whole review.
+    // update, existing review threads (GraphQL), review: 10 requests for the whole review.
     expect(requests).toBe(10);
     expect(graphql[0]!.variables.e0).toBe(`${pr.head.sha}:apps/web.yaml`);
     expect(bodies.create).toEqual([
@@ -255,7 +265,9 @@ describe("the app on pull_request.opened", () => {
       .query({ recursive: "true" })
       .reply(200, { sha: pr.base.sha, truncated: false, tree: [] })
       .patch(`${repo}/check-runs/300`, (b) => ((completed = b), true))
-      .reply(200, { id: 300 });
+      .reply(200, { id: 300 })
+      .post("/graphql", (b: { query: string }) => b.query.includes("reviewThreads"))
+      .reply(200, NO_THREADS);
     const sent = record(api);
 
     await newProbot().receive({ id: "delivery-3", name: "check_run", payload } as never);

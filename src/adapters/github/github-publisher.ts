@@ -4,6 +4,39 @@ import { fingerprintOfComment, type ReviewComment } from "../../render/review-co
 import type { CheckHandle, ReviewPublisher } from "../../ports/review-publisher.js";
 import type { Octokit } from "./github-source.js";
 
+interface ReviewThread {
+  readonly id: string;
+  readonly isResolved: boolean;
+  readonly path: string;
+  readonly comments: { readonly nodes: readonly { readonly body: string }[] };
+}
+
+interface ThreadsPage {
+  readonly repository: {
+    readonly pullRequest: {
+      readonly reviewThreads: {
+        readonly pageInfo: { readonly hasNextPage: boolean; readonly endCursor: string | null };
+        readonly nodes: readonly ReviewThread[];
+      };
+    };
+  };
+}
+
+const THREADS_QUERY = `query($owner: String!, $name: String!, $number: Int!, $cursor: String) {
+  repository(owner: $owner, name: $name) {
+    pullRequest(number: $number) {
+      reviewThreads(first: 100, after: $cursor) {
+        pageInfo { hasNextPage endCursor }
+        nodes { id isResolved path comments(first: 1) { nodes { body } } }
+      }
+    }
+  }
+}`;
+
+const RESOLVE_MUTATION = `mutation($threadId: ID!) {
+  resolveReviewThread(input: { threadId: $threadId }) { thread { id } }
+}`;
+
 export interface PublisherTarget {
   readonly owner: string;
   readonly repo: string;
@@ -53,31 +86,49 @@ export class GitHubReviewPublisher implements ReviewPublisher {
     }
   }
 
+  /** Every review thread of the pull request, with the first comment of each (ours carry a fingerprint). */
+  private async reviewThreads(): Promise<ReviewThread[]> {
+    const threads: ReviewThread[] = [];
+    let cursor: string | null = null;
+    do {
+      const result: ThreadsPage = await this.octokit.graphql<ThreadsPage>(THREADS_QUERY, {
+        owner: this.target.owner,
+        name: this.target.repo,
+        number: this.target.number,
+        cursor,
+      });
+      const page = result.repository.pullRequest.reviewThreads;
+      threads.push(...page.nodes);
+      cursor = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+    } while (cursor !== null);
+    return threads;
+  }
+
   async postReview(
     headSha: string,
     body: string,
     comments: readonly ReviewComment[],
-  ): Promise<number> {
+    stillOpen: ReadonlySet<string>,
+  ): Promise<{ posted: number; resolved: number }> {
+    const threads = await this.reviewThreads();
     const posted = new Set<string>();
-    for await (const page of this.octokit.paginate.iterator(
-      this.octokit.rest.pulls.listReviewComments,
-      {
-        owner: this.target.owner,
-        repo: this.target.repo,
-        pull_number: this.target.number,
-        per_page: 100,
-      },
-    )) {
-      for (const c of page.data) {
-        const fingerprint = fingerprintOfComment(c.body);
-        if (fingerprint) posted.add(`${c.path}\u0000${fingerprint}`);
+    let resolved = 0;
+    for (const thread of threads) {
+      const fingerprint = fingerprintOfComment(thread.comments.nodes[0]?.body ?? "");
+      if (!fingerprint) continue;
+      const key = `${thread.path}\u0000${fingerprint}`;
+      posted.add(key);
+      // The finding this thread is about is gone: mark the thread resolved.
+      if (!thread.isResolved && !stillOpen.has(key)) {
+        await this.octokit.graphql(RESOLVE_MUTATION, { threadId: thread.id });
+        resolved++;
       }
     }
     const fresh = comments.filter((c) => {
       const fingerprint = fingerprintOfComment(c.body);
       return !fingerprint || !posted.has(`${c.path}\u0000${fingerprint}`);
     });
-    if (fresh.length === 0) return 0;
+    if (fresh.length === 0) return { posted: 0, resolved };
     try {
       await this.octokit.rest.pulls.createReview({
         owner: this.target.owner,
@@ -91,9 +142,9 @@ export class GitHubReviewPublisher implements ReviewPublisher {
     } catch (err) {
       // A review is all or nothing: one comment GitHub will not anchor fails all of them. The
       // check run carries every finding as an annotation, so the review is left out, not retried.
-      if (status(err) === 422) return 0;
+      if (status(err) === 422) return { posted: 0, resolved };
       throw err;
     }
-    return fresh.length;
+    return { posted: fresh.length, resolved };
   }
 }
