@@ -13,11 +13,10 @@ import {
   type Document,
   type Node,
   type Pair,
-  type Tags,
   type YAMLMap,
   type YAMLSeq,
 } from "yaml";
-import { parseManifest } from "./manifest.js";
+import { isMergeKey, kubernetesYamlOptions, parseManifest } from "./manifest.js";
 import type { FixOperation, JsonPath, PathStep } from "./types.js";
 
 /** One fix to apply, on the document it belongs to (the index in its file, counting from 0). */
@@ -321,47 +320,9 @@ function splitLines(text: string): string[] {
 // ---------------------------------------------------------------------------------------------
 // Parsing: the same reading as manifest.ts (YAML 1.1, merge keys; JSON schema for .json files).
 
-const DROPPED_TAGS = new Set([
-  "tag:yaml.org,2002:timestamp",
-  "tag:yaml.org,2002:binary",
-  "tag:yaml.org,2002:set",
-  "tag:yaml.org,2002:omap",
-  "tag:yaml.org,2002:pairs",
-]);
-const DROPPED_TAG_IDS = new Set([
-  "timestamp",
-  "binary",
-  "set",
-  "omap",
-  "pairs",
-  "intTime",
-  "floatTime",
-]);
-
-function yaml11Tags(tags: Tags): Tags {
-  return tags.filter((tag) => {
-    if (typeof tag === "string") return !DROPPED_TAG_IDS.has(tag);
-    if (DROPPED_TAGS.has(tag.tag)) return false;
-    return !("format" in tag && tag.format === "TIME");
-  });
-}
-
 function parseDocs(text: string, json: boolean): Document.Parsed[] {
-  const options = json
-    ? ({ version: "1.2", schema: "json", keepSourceTokens: true, prettyErrors: false } as const)
-    : ({
-        version: "1.1",
-        merge: true,
-        customTags: yaml11Tags,
-        keepSourceTokens: true,
-        prettyErrors: false,
-      } as const);
-  const docs = parseAllDocuments(text, options);
+  const docs = parseAllDocuments(text, { ...kubernetesYamlOptions(json), keepSourceTokens: true });
   return (Array.isArray(docs) ? docs : [docs]) as Document.Parsed[];
-}
-
-function isMergeKey(value: unknown): boolean {
-  return value === "<<" || (typeof value === "symbol" && value.description === "<<");
 }
 
 function keyOf(pair: Pair): string | undefined {

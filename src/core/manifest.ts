@@ -106,23 +106,20 @@ function yaml11Tags(tags: Tags): Tags {
  * YAML is read as Kubernetes reads it (go-yaml v2, YAML 1.1): `yes`/`on` are booleans, `0644` is
  * octal, `<<` merge keys merge. JSON files are read with the JSON schema.
  */
-function parseOptions(isJson: boolean, lineCounter: LineCounter) {
+export function kubernetesYamlOptions(isJson: boolean) {
   return isJson
-    ? ({
-        lineCounter,
-        version: "1.2",
-        schema: "json",
-        uniqueKeys: true,
-        prettyErrors: false,
-      } as const)
+    ? ({ version: "1.2", schema: "json", uniqueKeys: true, prettyErrors: false } as const)
     : ({
-        lineCounter,
         version: "1.1",
         merge: true,
         uniqueKeys: true,
         customTags: yaml11Tags,
         prettyErrors: false,
       } as const);
+}
+
+function parseOptions(isJson: boolean, lineCounter: LineCounter) {
+  return { lineCounter, ...kubernetesYamlOptions(isJson) };
 }
 
 function decode(content: string | Uint8Array): { text?: string; problem?: FileProblem } {
@@ -448,7 +445,7 @@ function makeDocument(
   };
 }
 
-function isMergeKey(value: unknown): boolean {
+export function isMergeKey(value: unknown): boolean {
   return value === "<<" || (typeof value === "symbol" && value.description === "<<");
 }
 
