@@ -1,12 +1,12 @@
 // `portcullis check [paths...]`: evaluate local files with the built-in policies and print findings.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { readDirectorySources } from "../adapters/fs/directory-source.js";
 import { loadPolicyBundle, type PolicyBundle } from "../adapters/fs/policy-bundle.js";
 import { WasmPolicyEngine } from "../adapters/opa/wasm-policy-engine.js";
 import { CONFIG_PATH, FAIL_LEVELS, parseConfig, type FailLevel } from "../config/config.js";
 import { applyFixes } from "../core/fix.js";
+import { parseCommandArgs, usageError as commandUsageError } from "./command-args.js";
 import type { Finding } from "../core/types.js";
 import { evaluateFiles, type EvaluationReport, type SourceFile } from "../review/evaluate-files.js";
 import { diffEdits, renderUnifiedDiff } from "../render/unified-diff.js";
@@ -27,7 +27,6 @@ export interface CliIo {
 }
 
 export const FORMATS = ["text", "json", "sarif", "github"] as const;
-type Format = (typeof FORMATS)[number];
 
 export const CHECK_USAGE = `usage: portcullis check [paths...] [options]
 
@@ -48,10 +47,8 @@ options:
 exit status: 0 nothing at or above the fail level, 1 failing findings,
              2 usage, configuration or evaluation error`;
 
-function usageError(io: CliIo, message: string): number {
-  io.stderr.write(`portcullis check: ${message}\n${CHECK_USAGE}\n`);
-  return 2;
-}
+const CHECK = { name: "check", usage: CHECK_USAGE };
+const usageError = (io: CliIo, message: string) => commandUsageError(io, CHECK, message);
 
 export function today(env: CliIo["env"]): string {
   const fixed = env.PORTCULLIS_TODAY;
@@ -119,36 +116,24 @@ function publishFixes(
 }
 
 export function runCheck(argv: readonly string[], io: CliIo): number {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        format: { type: "string", short: "f" },
-        output: { type: "string", short: "o" },
-        config: { type: "string", short: "c" },
-        "fail-on": { type: "string" },
-        verbose: { type: "boolean", short: "v" },
-        fix: { type: "boolean" },
-        "fix-dry-run": { type: "boolean" },
-        "no-color": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (err) {
-    return usageError(io, err instanceof Error ? err.message : String(err));
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout.write(`${CHECK_USAGE}\n`);
-    return 0;
-  }
-  const format = (values.format ?? "text") as Format;
-  if (!FORMATS.includes(format))
-    return usageError(io, `unknown format "${values.format}" (one of ${FORMATS.join(", ")})`);
-  const failOnFlag = values["fail-on"];
+  const parsed = parseCommandArgs(
+    argv,
+    io,
+    CHECK,
+    {
+      output: { type: "string", short: "o" },
+      config: { type: "string", short: "c" },
+      "fail-on": { type: "string" },
+      verbose: { type: "boolean", short: "v" },
+      fix: { type: "boolean" },
+      "fix-dry-run": { type: "boolean" },
+      "no-color": { type: "boolean" },
+    },
+    FORMATS,
+  );
+  if (typeof parsed === "number") return parsed;
+  const { values, positionals, format } = parsed;
+  const failOnFlag = values.text("fail-on");
   if (failOnFlag !== undefined && !(FAIL_LEVELS as readonly string[]).includes(failOnFlag)) {
     return usageError(io, `unknown --fail-on "${failOnFlag}" (one of ${FAIL_LEVELS.join(", ")})`);
   }
@@ -164,9 +149,11 @@ export function runCheck(argv: readonly string[], io: CliIo): number {
     settingDefaults: bundle.settingDefaults,
     ruleIds: new Set(bundle.rules.keys()),
   };
-  const configPath = values.config ? resolve(io.cwd, values.config) : resolve(io.cwd, CONFIG_PATH);
-  if (values.config && !existsSync(configPath))
-    return usageError(io, `config file ${values.config} does not exist`);
+  const configPath = values.text("config")
+    ? resolve(io.cwd, values.text("config")!)
+    : resolve(io.cwd, CONFIG_PATH);
+  if (values.text("config") && !existsSync(configPath))
+    return usageError(io, `config file ${values.text("config")} does not exist`);
   const configText = existsSync(configPath) ? readFileSync(configPath, "utf8") : "";
   const { config, errors: configErrors } = parseConfig(configText, context);
   if (configErrors.length > 0) {
@@ -207,7 +194,7 @@ export function runCheck(argv: readonly string[], io: CliIo): number {
   const evaluationDeps = { engine, rules: bundle.rules, today: today(io.env) };
   let files = selection.files;
   let report = evaluateFiles(files, selection.layout, config, evaluationDeps);
-  if (values.fix || values["fix-dry-run"]) {
+  if (values.flag("fix") || values.flag("fix-dry-run")) {
     // A fix can make another one safe (no privilege escalation once not privileged): a few rounds.
     const original = files;
     for (let round = 0; round < MAX_FIX_ROUNDS; round++) {
@@ -216,7 +203,7 @@ export function runCheck(argv: readonly string[], io: CliIo): number {
       files = next.files;
       report = evaluateFiles(files, selection.layout, config, evaluationDeps);
     }
-    publishFixes(original, files, report, io, values["fix-dry-run"] === true);
+    publishFixes(original, files, report, io, values.flag("fix-dry-run"));
   }
 
   const texts = new Map(
@@ -237,12 +224,16 @@ export function runCheck(argv: readonly string[], io: CliIo): number {
       output = renderText(report, {
         failOn,
         color:
-          !values["no-color"] && !values.output && io.stdout.isTTY === true && !io.env.NO_COLOR,
-        verbose: values.verbose,
+          !values.flag("no-color") &&
+          !values.text("output") &&
+          io.stdout.isTTY === true &&
+          !io.env.NO_COLOR,
+        verbose: values.flag("verbose"),
         sourceLine: (file, line) => texts.get(file)?.[line - 1],
       });
   }
-  if (values.output) writeFileSync(resolve(io.cwd, values.output), output);
+  const outputPath = values.text("output");
+  if (outputPath) writeFileSync(resolve(io.cwd, outputPath), output);
   else io.stdout.write(output);
   return exitCodeOf(report, failOn);
 }

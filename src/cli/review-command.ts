@@ -1,6 +1,5 @@
 // `portcullis review [repo] --base <ref>`: the GitHub App's review of a pull request, run on a local repository.
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { LocalGitSource } from "../adapters/git/local-git-source.js";
 import { loadPolicyBundle } from "../adapters/fs/policy-bundle.js";
 import { WasmPolicyEngine } from "../adapters/opa/wasm-policy-engine.js";
@@ -8,6 +7,7 @@ import { POLICY_CHECK_NAME } from "../render/check-run.js";
 import { reviewChanges } from "../review/review-changes.js";
 import { buildReviewOutput, type ReviewOutput } from "../review/review-output.js";
 import { today, type CliIo } from "./check-command.js";
+import { parseCommandArgs, usageError as commandUsageError } from "./command-args.js";
 
 export const REVIEW_USAGE = `usage: portcullis review [repo] --base <ref> [--head <ref>] [--format text|markdown|json]
 
@@ -20,10 +20,8 @@ exit status: 0 the check would pass, 1 it would fail, 2 usage or evaluation erro
 const FORMATS = ["text", "markdown", "json"] as const;
 type Format = (typeof FORMATS)[number];
 
-function usageError(io: CliIo, message: string): number {
-  io.stderr.write(`portcullis review: ${message}\n${REVIEW_USAGE}\n`);
-  return 2;
-}
+const REVIEW = { name: "review", usage: REVIEW_USAGE };
+const usageError = (io: CliIo, message: string) => commandUsageError(io, REVIEW, message);
 
 export function renderReviewOutput(output: ReviewOutput, format: Format): string {
   const { check, comments } = output;
@@ -62,37 +60,23 @@ export function renderReviewOutput(output: ReviewOutput, format: Format): string
 }
 
 export async function runReview(argv: readonly string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        base: { type: "string", short: "b" },
-        head: { type: "string" },
-        format: { type: "string", short: "f" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (err) {
-    return usageError(io, err instanceof Error ? err.message : String(err));
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout.write(`${REVIEW_USAGE}\n`);
-    return 0;
-  }
-  if (!values.base) return usageError(io, "--base <ref> is required");
+  const parsed = parseCommandArgs(
+    argv,
+    io,
+    REVIEW,
+    { base: { type: "string", short: "b" }, head: { type: "string" } },
+    FORMATS,
+  );
+  if (typeof parsed === "number") return parsed;
+  const { values, positionals, format } = parsed;
+  const base = values.text("base");
+  if (!base) return usageError(io, "--base <ref> is required");
   if (positionals.length > 1) return usageError(io, "give at most one repository");
-  const format = (values.format ?? "text") as Format;
-  if (!FORMATS.includes(format))
-    return usageError(io, `unknown format "${values.format}" (one of ${FORMATS.join(", ")})`);
   const repo = resolve(io.cwd, positionals[0] ?? ".");
 
   let source: LocalGitSource;
   try {
-    source = new LocalGitSource(repo, values.base, values.head ?? "HEAD");
+    source = new LocalGitSource(repo, base, values.text("head") ?? "HEAD");
   } catch (err) {
     return usageError(io, err instanceof Error ? err.message : String(err));
   }
