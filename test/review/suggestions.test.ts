@@ -21,21 +21,40 @@ describe("suggestionsFor", () => {
     suggestions.get(report.findings.find((f) => f.rule === rule)!.fingerprint);
 
   it("replaces a bad value in place, keeping the line's comment", () => {
-    expect(of("PCK001")).toEqual({
-      startLine: 11,
-      endLine: 11,
-      lines: ["        privileged: false # keep this comment"],
-    });
+    const s = of("PCK001")!;
+    expect(s.startLine).toBe(11);
+    expect(s.endLine).toBe(11);
+    expect(s.lines[0]).toBe("        privileged: false # keep this comment");
   });
 
-  it("turns an insertion into a replacement of the line above", () => {
-    const s = of("PCK007")!;
-    expect(s.startLine).toBe(s.endLine);
-    expect(s.lines[0]).toBe(POD.split("\n")[s.startLine - 1]);
-    expect(s.lines.slice(1).join("\n")).toContain("readOnlyRootFilesystem: true");
+  it("folds an insertion after that line into the same suggestion (no two suggestions on one line)", () => {
+    expect(of("PCK007")).toBeUndefined();
+    expect(of("PCK001")!.lines.slice(1).join("\n")).toContain("readOnlyRootFilesystem: true");
   });
 
   it("offers nothing for findings without a fix", () => {
     expect(of("PCK021")).toBeUndefined();
+  });
+});
+
+describe("suggestionsFor with fixes on the same lines", () => {
+  const text = `apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: shop}
+spec:
+  containers:
+    - name: a
+      image: ghcr.io/acme/a:1.0.0
+      securityContext: {privileged: true}
+`;
+  const report = evaluate({ "p.yaml": text });
+  const suggestions = suggestionsFor(report.findings, new Map([["p.yaml", text]]));
+
+  it("merges them into one suggestion that carries every fix", () => {
+    const onLine8 = [...suggestions.values()].filter((s) => s.startLine === 8);
+    expect(onLine8).toHaveLength(1);
+    const line = onLine8[0]!.lines.join("\n");
+    expect(line).toContain("privileged: false");
+    expect(line).toContain("readOnlyRootFilesystem: true");
   });
 });
