@@ -95,7 +95,7 @@ const probot = new Probot({
 });
 const queue = new ReviewQueue(2);
 const middleware = await createNodeMiddleware(
-  createApp({ bundle: loadPolicyBundle(), queue, today: () => "2026-06-01" }),
+  createApp({ bundle: loadPolicyBundle(), queue, fixCommits: false, today: () => "2026-06-01" }),
   { probot, webhooksPath: "/api/github/webhooks" },
 );
 const server = createServer(

@@ -1,6 +1,11 @@
 // The Probot app: every webhook this app handles is registered here, once.
 import type { ApplicationFunction } from "probot";
-import { onPullRequest, onRerequest, type ReviewTriggerDeps } from "./handlers/pull-request.js";
+import {
+  onApplyFixes,
+  onPullRequest,
+  onRerequest,
+  type ReviewTriggerDeps,
+} from "./handlers/pull-request.js";
 
 export type AppDeps = ReviewTriggerDeps;
 
@@ -27,6 +32,7 @@ export function createApp(deps: AppDeps): ApplicationFunction {
         deps,
       ),
     );
+    app.on("check_run.requested_action", (context) => onApplyFixes(context, deps));
     app.on("check_suite.rerequested", (context) =>
       onRerequest(
         context,

@@ -10,10 +10,16 @@ import {
 import { WasmPolicyEngine } from "../adapters/opa/wasm-policy-engine.js";
 import type { PolicyBundle } from "../adapters/fs/policy-bundle.js";
 import { publishReview } from "../review/publish-review.js";
+import type { FixCommitOffer } from "../review/review-output.js";
+import { reviewChanges, type ReviewDeps } from "../review/review-changes.js";
+import { APPLY_FIXES, fixCommitMessage, planFixCommit } from "../review/fix-commit.js";
+import { GitHubCommitWriter } from "../adapters/github/github-commit-writer.js";
 import type { ReviewQueue } from "../review/review-queue.js";
 
 export interface ReviewTriggerDeps {
   readonly bundle: PolicyBundle;
+  /** The app was granted `contents: write` and may offer "Apply fixes" (PORTCULLIS_FIX_COMMITS=true). */
+  readonly fixCommits: boolean;
   /** Reviews run from here; the webhook is answered as soon as the job is queued. */
   readonly queue: ReviewQueue;
   /** YYYY-MM-DD for waiver expiry. */
@@ -23,8 +29,12 @@ export interface ReviewTriggerDeps {
 interface PullRequestPayload {
   readonly number: number;
   readonly changed_files?: number;
-  readonly base: { readonly sha: string };
-  readonly head: { readonly sha: string };
+  readonly base: { readonly sha: string; readonly repo?: { readonly full_name: string } | null };
+  readonly head: {
+    readonly sha: string;
+    readonly ref: string;
+    readonly repo?: { readonly full_name: string } | null;
+  };
 }
 
 export function refOf(owner: string, repo: string, pr: PullRequestPayload): PullRequestRef {
@@ -35,6 +45,10 @@ export function refOf(owner: string, repo: string, pr: PullRequestPayload): Pull
     baseSha: pr.base.sha,
     headSha: pr.head.sha,
     changedFiles: pr.changed_files ?? 0,
+    headBranch: pr.head.ref,
+    // A deleted fork has no head repository: treat it as a fork.
+    sameRepository:
+      pr.head.repo?.full_name !== undefined && pr.head.repo.full_name === pr.base.repo?.full_name,
   };
 }
 
@@ -71,6 +85,20 @@ export function queueReview(
   child.info({ outcome }, "review queued");
 }
 
+/** What a review of `ref` needs: a fresh engine (one per review), the rules, config defaults, `_extends`. */
+function reviewDepsOf(deps: ReviewTriggerDeps, ref: PullRequestRef, octokit: Octokit): ReviewDeps {
+  return {
+    engine: new WasmPolicyEngine(deps.bundle.wasm),
+    rules: deps.bundle.rules,
+    configContext: {
+      settingDefaults: deps.bundle.settingDefaults,
+      ruleIds: new Set(deps.bundle.rules.keys()),
+    },
+    today: deps.today(),
+    extendsFrom: { owner: ref.owner, repo: ref.repo, read: readDefaultBranchConfig(octokit) },
+  };
+}
+
 async function reviewPullRequest(
   octokit: Octokit,
   child: Context["log"],
@@ -78,24 +106,23 @@ async function reviewPullRequest(
   deps: ReviewTriggerDeps,
   isCurrent: () => boolean,
 ): Promise<void> {
-  const engine = new WasmPolicyEngine(deps.bundle.wasm);
   const result = await publishReview(
     new GitHubPullRequestSource(octokit, ref),
     new GitHubReviewPublisher(octokit, ref),
-    {
-      engine,
-      rules: deps.bundle.rules,
-      configContext: {
-        settingDefaults: deps.bundle.settingDefaults,
-        ruleIds: new Set(deps.bundle.rules.keys()),
-      },
-      today: deps.today(),
-      extendsFrom: { owner: ref.owner, repo: ref.repo, read: readDefaultBranchConfig(octokit) },
-    },
+    reviewDepsOf(deps, ref, octokit),
     isCurrent,
+    fixOfferFor(ref, deps),
   );
   if (result.error) child.error({ err: result.error }, "review failed; check completed as failure");
   else child.info({ conclusion: result.conclusion, comments: result.comments }, "review published");
+}
+
+function fixOfferFor(ref: PullRequestRef, deps: ReviewTriggerDeps): FixCommitOffer {
+  if (!deps.fixCommits)
+    return { enabled: false, reason: "fix commits are not enabled for this app" };
+  if (!ref.sameRepository)
+    return { enabled: false, reason: "the branch is in a fork, which the app cannot push to" };
+  return { enabled: true };
 }
 
 export async function onPullRequest(
@@ -145,5 +172,60 @@ export async function onRerequest(
       deps,
       `${context.id}#${pull_number}`,
     );
+  }
+}
+
+/**
+ * "Apply fixes" on the check run: re-reviews the head and commits every safe fix to the branch,
+ * only for a branch of this repository, only if the head has not moved, only when enabled.
+ */
+export async function onApplyFixes(
+  context: Context<"check_run.requested_action">,
+  deps: ReviewTriggerDeps,
+): Promise<void> {
+  if (context.payload.requested_action?.identifier !== APPLY_FIXES.identifier) return;
+  const { owner, repo } = context.repo();
+  const headSha = context.payload.check_run.head_sha;
+  const log = context.log.child({ delivery: context.id, repo: `${owner}/${repo}`, head: headSha });
+  if (!deps.fixCommits) {
+    log.warn("apply-fixes requested but fix commits are not enabled (PORTCULLIS_FIX_COMMITS)");
+    return;
+  }
+  for (const { number } of context.payload.check_run.pull_requests) {
+    const { data: pr } = await context.octokit.rest.pulls.get({ owner, repo, pull_number: number });
+    const ref = refOf(owner, repo, pr);
+    if (!ref.sameRepository) {
+      log.warn({ pr: number }, "apply-fixes refused: the branch is in a fork");
+      continue;
+    }
+    if (ref.headSha !== headSha) {
+      log.warn({ pr: number }, "apply-fixes refused: the branch moved since the review");
+      continue;
+    }
+    const octokit = context.octokit;
+    deps.queue.enqueue({
+      key: `${owner}/${repo}#${number}:fixes`,
+      headSha,
+      deliveryId: `${context.id}#${number}`,
+      run: async () => {
+        try {
+          const review = await reviewChanges(
+            new GitHubPullRequestSource(octokit, ref),
+            reviewDepsOf(deps, ref, octokit),
+          );
+          const plan = planFixCommit(review.report.findings, review.headTexts);
+          if (plan.files.length === 0) return;
+          const sha = await new GitHubCommitWriter(octokit, { owner, repo }).commitFiles(
+            ref.headBranch,
+            headSha,
+            fixCommitMessage(plan),
+            plan.files,
+          );
+          log.info({ pr: number, commit: sha, files: plan.files.length }, "fixes committed");
+        } catch (err) {
+          log.error({ err, pr: number }, "apply-fixes failed");
+        }
+      },
+    });
   }
 }

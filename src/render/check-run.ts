@@ -47,12 +47,20 @@ export interface PolicyCheckInput {
   readonly headSha: string;
 }
 
+/** A button on the check run (GitHub: at most 3; label <= 20, description <= 40, identifier <= 20 chars). */
+export interface CheckAction {
+  readonly label: string;
+  readonly description: string;
+  readonly identifier: string;
+}
+
 export interface PolicyCheck {
   readonly conclusion: "success" | "failure" | "neutral" | "cancelled";
   readonly title: string;
   readonly summary: string;
   readonly text?: string;
   readonly annotations: Annotation[];
+  readonly actions?: readonly CheckAction[];
 }
 
 const RANK: Record<Severity, number> = { error: 3, warning: 2, notice: 1 };

@@ -4,7 +4,7 @@ import { escapeMarkdown } from "../render/markdown.js";
 import type { PullRequestSource } from "../ports/pull-request-source.js";
 import type { ReviewPublisher } from "../ports/review-publisher.js";
 import { reviewChanges, type ReviewDeps } from "./review-changes.js";
-import { buildReviewOutput } from "./review-output.js";
+import { buildReviewOutput, type FixCommitOffer } from "./review-output.js";
 
 export interface PublishedReview {
   readonly conclusion: PolicyCheck["conclusion"];
@@ -28,11 +28,12 @@ export async function publishReview(
   publisher: ReviewPublisher,
   deps: ReviewDeps,
   isCurrent: () => boolean = () => true,
+  fixCommits?: FixCommitOffer,
 ): Promise<PublishedReview> {
   const check = await publisher.startCheck(POLICY_CHECK_NAME, source.head);
   try {
     const review = await reviewChanges(source, deps);
-    const output = buildReviewOutput(review, deps.rules, source.head);
+    const output = buildReviewOutput(review, deps.rules, source.head, fixCommits);
     if (!isCurrent()) {
       // A newer push arrived while this one was reviewed: its results are dropped, its check ends.
       await publisher.completeCheck(check, {

@@ -5,6 +5,7 @@ import { MAX_OUTPUT_BYTES, renderPolicyCheck, type PolicyCheck } from "../render
 import { escapeMarkdown, truncateUtf8 } from "../render/markdown.js";
 import { renderReviewComments, type ReviewComments } from "../render/review-comments.js";
 import type { ChangeReview } from "./review-changes.js";
+import { APPLY_FIXES, planFixCommit } from "./fix-commit.js";
 import { suggestionsFor } from "./suggestions.js";
 
 /** Inline comments per review; the rest stay annotations on the check. */
@@ -15,10 +16,18 @@ export interface ReviewOutput {
   readonly comments: ReviewComments;
 }
 
+/** Whether an "Apply fixes" button may be offered: the app may push, to a branch of this repository. */
+export interface FixCommitOffer {
+  readonly enabled: boolean;
+  /** Why not, when not (shown next to the fixable findings). */
+  readonly reason?: string;
+}
+
 export function buildReviewOutput(
   review: ChangeReview,
   rules: ReadonlyMap<string, RuleMetadata>,
   headSha: string,
+  fixCommits: FixCommitOffer = { enabled: false, reason: "fix commits are made by the GitHub App" },
 ): ReviewOutput {
   const rendered = renderPolicyCheck({
     findings: review.report.findings,
@@ -51,8 +60,18 @@ export function buildReviewOutput(
       "This change edits `.github/portcullis.yml`: it was reviewed under the base branch's version.",
     );
   }
+  const fixable = planFixCommit(review.report.findings, review.headTexts);
+  const fixCount = [...fixable.rules.values()].reduce((a, b) => a + b, 0);
+  if (fixCount > 0) {
+    notes.push(
+      fixCommits.enabled
+        ? `**${fixCount}** finding(s) have a safe fix: **Apply fixes** above commits them all to the branch, or accept the suggestions one by one.`
+        : `**${fixCount}** finding(s) have a safe fix: accept the suggestions on the changed lines (${fixCommits.reason}).`,
+    );
+  }
   const check: PolicyCheck = {
     ...rendered,
+    ...(fixCommits.enabled && fixCount > 0 ? { actions: [APPLY_FIXES] } : {}),
     // A review that could not see every file never passes.
     conclusion: review.complete ? rendered.conclusion : "failure",
     title: review.complete

@@ -61,7 +61,12 @@ describe("the server over loopback", () => {
       logLevel: "fatal",
     });
     const middleware = await createNodeMiddleware(
-      createApp({ bundle: bundle(), queue: new ReviewQueue(2), today: () => "2026-06-01" }),
+      createApp({
+        bundle: bundle(),
+        queue: new ReviewQueue(2),
+        fixCommits: false,
+        today: () => "2026-06-01",
+      }),
       {
         probot,
         webhooksPath: "/api/github/webhooks",

@@ -86,7 +86,7 @@ const NO_THREADS = {
   },
 };
 
-function newProbot(): Probot {
+function newProbot(fixCommits = false): Probot {
   queue = new ReviewQueue(2);
   const probot = new Probot({
     appId: 1,
@@ -94,7 +94,7 @@ function newProbot(): Probot {
     Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
     logLevel: "fatal",
   });
-  void probot.load(createApp({ bundle: bundle(), queue, today: () => "2026-06-01" }));
+  void probot.load(createApp({ bundle: bundle(), queue, fixCommits, today: () => "2026-06-01" }));
   return probot;
 }
 
@@ -288,5 +288,102 @@ describe("the app on pull_request.opened", () => {
     await newProbot().receive({ id: "delivery-4", name: "pull_request", payload } as never);
     await queue.idle();
     expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  describe("Apply fixes", () => {
+    const repo = "/repos/electron/electron";
+    const head = "5bd5f196a46b8222fb7484f05faba41a73cf34bd";
+    const baseSha = "a".repeat(40);
+    const payload = () => {
+      const p = example("check_run", "requested_action") as Record<string, unknown> & {
+        check_run: Record<string, unknown>;
+      };
+      p.requested_action = { identifier: "apply-fixes" };
+      p.check_run = { ...p.check_run, head_sha: head, pull_requests: [{ number: 26764 }] };
+      return p;
+    };
+    const pull = (headRepo: string) => ({
+      number: 26764,
+      changed_files: 1,
+      base: { sha: baseSha, ref: "main", repo: { full_name: "electron/electron" } },
+      head: { sha: head, ref: "feature/web", repo: { full_name: headRepo } },
+    });
+
+    it("commits every safe fix to a same-repository branch: tree, commit, fast-forward ref", async () => {
+      const bodies: Record<string, { [k: string]: unknown }> = {};
+      const api = nock("https://api.github.com")
+        .post(/^\/app\/installations\/\d+\/access_tokens$/)
+        .reply(201, { token: "test-token", expires_at: "2099-01-01T00:00:00Z", permissions: {} })
+        .get(`${repo}/pulls/26764`)
+        .reply(200, pull("electron/electron"))
+        .get(`${repo}/contents/.github%2Fportcullis.yml`)
+        .query({ ref: baseSha })
+        .reply(404, { message: "Not Found" })
+        .get(`${repo}/pulls/26764/files`)
+        .query({ per_page: 100 })
+        .reply(200, [{ filename: "apps/web.yaml", status: "added", patch: PATCH }])
+        .get(`${repo}/git/trees/${head}`)
+        .query({ recursive: "true" })
+        .reply(200, {
+          sha: head,
+          truncated: false,
+          tree: [{ path: "apps/web.yaml", type: "blob" }],
+        })
+        .get(`${repo}/git/trees/${baseSha}`)
+        .query({ recursive: "true" })
+        .reply(200, { sha: baseSha, truncated: false, tree: [] })
+        .post("/graphql")
+        .reply(200, {
+          data: {
+            repository: { f0: { oid: "abc", isBinary: false, isTruncated: false, text: MANIFEST } },
+          },
+        })
+        .get(`${repo}/git/commits/${head}`)
+        .reply(200, { sha: head, tree: { sha: "t".repeat(40) } })
+        .post(`${repo}/git/trees`, (b) => ((bodies.tree = b), true))
+        .reply(201, { sha: "u".repeat(40) })
+        .post(`${repo}/git/commits`, (b) => ((bodies.commit = b), true))
+        .reply(201, { sha: "c".repeat(40) })
+        .patch(`${repo}/git/refs/heads%2Ffeature%2Fweb`, (b) => ((bodies.ref = b), true))
+        .reply(200, { ref: "refs/heads/feature/web" });
+      const sent = record(api);
+
+      await newProbot(true).receive({
+        id: "delivery-5",
+        name: "check_run",
+        payload: payload(),
+      } as never);
+      await queue.idle();
+
+      expect(api.pendingMocks()).toEqual([]);
+      expect(openApiErrors(sent)).toEqual([]);
+      const tree = bodies.tree as { base_tree: string; tree: { path: string; content: string }[] };
+      expect(tree.base_tree).toBe("t".repeat(40));
+      expect(tree.tree.map((t) => t.path)).toEqual(["apps/web.yaml"]);
+      expect(tree.tree[0]!.content).toContain("privileged: false");
+      const commit = bodies.commit as { message: string; parents: string[] };
+      expect(commit.parents).toEqual([head]);
+      expect(commit.message).toMatch(/^Apply Portcullis fixes\n[\s\S]*- PCK001: 1 finding\n/);
+      expect(bodies.ref).toEqual({ sha: "c".repeat(40), force: false });
+    });
+
+    it("refuses a branch in a fork: no commit, no write at all", async () => {
+      const api = nock("https://api.github.com")
+        .post(/^\/app\/installations\/\d+\/access_tokens$/)
+        .reply(201, { token: "test-token", expires_at: "2099-01-01T00:00:00Z", permissions: {} })
+        .get(`${repo}/pulls/26764`)
+        .reply(200, pull("someone/electron-fork"));
+      const sent = record(api);
+      await newProbot(true).receive({
+        id: "delivery-6",
+        name: "check_run",
+        payload: payload(),
+      } as never);
+      await queue.idle();
+      expect(api.pendingMocks()).toEqual([]);
+      expect(sent.filter((r) => r.method !== "GET" && !r.path.includes("access_tokens"))).toEqual(
+        [],
+      );
+    });
   });
 });

@@ -76,6 +76,9 @@ export class GitHubReviewPublisher implements ReviewPublisher {
       conclusion: output.conclusion,
       completed_at: this.now().toISOString(),
       output: { title: output.title, summary: output.summary, ...text, annotations: first },
+      ...(output.actions && output.actions.length > 0
+        ? { actions: output.actions.map((a) => ({ ...a })) }
+        : {}),
     });
     // Each further update appends its annotations to the completed run.
     for (const annotations of rest) {

@@ -29,6 +29,9 @@ export interface PullRequestRef {
   readonly headSha: string;
   /** `changed_files` of the pull request, to detect a cut list. */
   readonly changedFiles: number;
+  /** The head branch, and whether it lives in this repository (not a fork). */
+  readonly headBranch: string;
+  readonly sameRepository: boolean;
 }
 
 function statusOf(status: string): ChangeStatus {
