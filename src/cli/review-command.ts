@@ -5,15 +5,16 @@ import { loadPolicyBundle } from "../adapters/fs/policy-bundle.js";
 import { WasmPolicyEngine } from "../adapters/opa/wasm-policy-engine.js";
 import { POLICY_CHECK_NAME } from "../render/check-run.js";
 import { reviewChanges } from "../review/review-changes.js";
-import { buildReviewOutput, type ReviewOutput } from "../review/review-output.js";
+import { buildReviewOutput, FIX_COMMITS_OFF, type ReviewOutput } from "../review/review-output.js";
 import { today, type CliIo } from "./check-command.js";
 import { parseCommandArgs, usageError as commandUsageError } from "./command-args.js";
 
-export const REVIEW_USAGE = `usage: portcullis review [repo] --base <ref> [--head <ref>] [--format text|markdown|json]
+export const REVIEW_USAGE = `usage: portcullis review [repo] --base <ref> [--head <ref>] [--format text|markdown|json] [--fix-commits]
 
 Reviews the commits of <head> (default HEAD) that are not on <base>, as a pull request from
 <head> into <base>: configuration from the merge base, manifests from <head>, findings new or
-pre-existing. Prints the check run and the inline comments the GitHub App would post.
+pre-existing. Prints the check run and the inline comments the GitHub App would post
+(--fix-commits: as an app with fix commits enabled, which offers the "Apply fixes" button).
 
 exit status: 0 the check would pass, 1 it would fail, 2 usage or evaluation error`;
 
@@ -64,7 +65,11 @@ export async function runReview(argv: readonly string[], io: CliIo): Promise<num
     argv,
     io,
     REVIEW,
-    { base: { type: "string", short: "b" }, head: { type: "string" } },
+    {
+      base: { type: "string", short: "b" },
+      head: { type: "string" },
+      "fix-commits": { type: "boolean" },
+    },
     FORMATS,
   );
   if (typeof parsed === "number") return parsed;
@@ -91,7 +96,12 @@ export async function runReview(argv: readonly string[], io: CliIo): Promise<num
     },
     today: today(io.env),
   });
-  const output = buildReviewOutput(review, bundle.rules, source.head);
+  const output = buildReviewOutput(
+    review,
+    bundle.rules,
+    source.head,
+    values.flag("fix-commits") ? { enabled: true } : FIX_COMMITS_OFF,
+  );
   io.stdout.write(renderReviewOutput(output, format));
   if (review.report.errors.length > 0) return 2;
   return output.check.conclusion === "failure" ? 1 : 0;

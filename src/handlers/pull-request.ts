@@ -10,7 +10,7 @@ import {
 import { WasmPolicyEngine } from "../adapters/opa/wasm-policy-engine.js";
 import type { PolicyBundle } from "../adapters/fs/policy-bundle.js";
 import { publishReview } from "../review/publish-review.js";
-import type { FixCommitOffer } from "../review/review-output.js";
+import { FIX_COMMITS_OFF, type FixCommitOffer } from "../review/review-output.js";
 import { reviewChanges, type ReviewDeps } from "../review/review-changes.js";
 import { APPLY_FIXES, fixCommitMessage, planFixCommit } from "../review/fix-commit.js";
 import { GitHubCommitWriter } from "../adapters/github/github-commit-writer.js";
@@ -118,8 +118,7 @@ async function reviewPullRequest(
 }
 
 function fixOfferFor(ref: PullRequestRef, deps: ReviewTriggerDeps): FixCommitOffer {
-  if (!deps.fixCommits)
-    return { enabled: false, reason: "fix commits are not enabled for this app" };
+  if (!deps.fixCommits) return FIX_COMMITS_OFF;
   if (!ref.sameRepository)
     return { enabled: false, reason: "the branch is in a fork, which the app cannot push to" };
   return { enabled: true };

@@ -23,11 +23,16 @@ export interface FixCommitOffer {
   readonly reason?: string;
 }
 
+export const FIX_COMMITS_OFF: FixCommitOffer = {
+  enabled: false,
+  reason: "fix commits are not enabled for this app",
+};
+
 export function buildReviewOutput(
   review: ChangeReview,
   rules: ReadonlyMap<string, RuleMetadata>,
   headSha: string,
-  fixCommits: FixCommitOffer = { enabled: false, reason: "fix commits are made by the GitHub App" },
+  fixCommits: FixCommitOffer = FIX_COMMITS_OFF,
 ): ReviewOutput {
   const rendered = renderPolicyCheck({
     findings: review.report.findings,

@@ -5,6 +5,8 @@ import { createRequire } from "node:module";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { createApp } from "../../src/app.js";
+import { runCli } from "../../src/cli/main.js";
+import { gitRepo } from "../support/git-repo.js";
 import { ReviewQueue } from "../../src/review/review-queue.js";
 import { POLICY_CHECK_NAME } from "../../src/render/check-run.js";
 import { fingerprintOfComment } from "../../src/render/review-comments.js";
@@ -200,6 +202,39 @@ describe("the app on pull_request.opened", () => {
     const privileged = review.comments.find((c) => c.line === 11);
     expect(privileged?.path).toBe("apps/web.yaml");
     expect(fingerprintOfComment(privileged!.body)).toBeDefined();
+
+    // The local twin prints exactly what the app posted, for the same change.
+    const local = gitRepo();
+    local.write("README.md", "base\n");
+    local.commit("base");
+    local.git("checkout", "-q", "-b", "feature");
+    local.write("apps/web.yaml", MANIFEST);
+    local.commit("add web");
+    let stdout = "";
+    await runCli(["review", local.dir, "--base", "main", "--format", "json"], {
+      cwd: local.dir,
+      env: { PORTCULLIS_TODAY: "2026-06-01" },
+      stdout: { write: (t: string) => (stdout += t) },
+      stderr: { write: () => true },
+      version: "test",
+      bundle: bundle(),
+    });
+    const twin = JSON.parse(stdout) as {
+      check: { conclusion: string; title: string; summary: string; annotations: unknown[] };
+      review: { comments: { path: string; line: number; body: string }[] };
+    };
+    const sha = (text: string) => text.replace(/[0-9a-f]{12}/g, "<sha>");
+    const posted = update as unknown as {
+      conclusion: string;
+      output: { title: string; summary: string; annotations: unknown[] };
+    };
+    expect(twin.check.conclusion).toBe(posted.conclusion);
+    expect(twin.check.title).toBe(posted.output.title);
+    expect(sha(twin.check.summary)).toBe(sha(posted.output.summary));
+    expect(twin.check.annotations).toEqual(posted.output.annotations);
+    expect(twin.review.comments.map(({ path, line, body }) => ({ path, line, body }))).toEqual(
+      review.comments.map(({ path, line, body }) => ({ path, line, body })),
+    );
   });
 
   it("completes the check as a failure when the review breaks, never leaving it in progress", async () => {
