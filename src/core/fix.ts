@@ -16,6 +16,7 @@ import {
   type YAMLMap,
   type YAMLSeq,
 } from "yaml";
+import { commonEnds } from "./common-lines.js";
 import { isMergeKey, kubernetesYamlOptions, parseManifest } from "./manifest.js";
 import type { FixOperation, JsonPath, PathStep } from "./types.js";
 
@@ -231,15 +232,7 @@ class LineBuffer {
     const live = this.live();
     const oldLines = live.slice(start, end + 1).map((e) => e.text);
     const newLines = splitLines(next);
-    let p = 0;
-    while (p < oldLines.length && p < newLines.length && oldLines[p] === newLines[p]) p++;
-    let s = 0;
-    while (
-      s < oldLines.length - p &&
-      s < newLines.length - p &&
-      oldLines[oldLines.length - 1 - s] === newLines[newLines.length - 1 - s]
-    )
-      s++;
+    const { head: p, tail: s } = commonEnds(oldLines, newLines);
     const removeCount = oldLines.length - p - s;
     const added = newLines.slice(p, newLines.length - s);
     if (removeCount === 0 && added.length === 0) return undefined;

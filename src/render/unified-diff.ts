@@ -1,4 +1,5 @@
 // A unified diff of line edits against the original text (what `check --fix-dry-run` prints).
+import { commonEnds } from "../core/common-lines.js";
 import type { LineEdit } from "../core/fix.js";
 
 const CONTEXT = 3;
@@ -55,15 +56,7 @@ const MAX_LCS_CELLS = 4_000_000;
 export function diffEdits(before: string, after: string): LineEdit[] {
   const a = before.replace(/\r?\n$/, "").split(/\r?\n/);
   const b = after.replace(/\r?\n$/, "").split(/\r?\n/);
-  let head = 0;
-  while (head < a.length && head < b.length && a[head] === b[head]) head++;
-  let tail = 0;
-  while (
-    tail < a.length - head &&
-    tail < b.length - head &&
-    a[a.length - 1 - tail] === b[b.length - 1 - tail]
-  )
-    tail++;
+  const { head, tail } = commonEnds(a, b);
   const x = a.slice(head, a.length - tail);
   const y = b.slice(head, b.length - tail);
   if (x.length === 0 && y.length === 0) return [];
