@@ -71,12 +71,23 @@ for (let i = 0; i < fileCount; i++) {
     patch: `@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join("\n")}`,
   });
 }
+// Five signed commits, as the pull request's commit list returns them.
+const commits = Array.from({ length: 5 }, (_, i) => ({
+  sha: createHmac("sha1", `commit-${i}`).digest("hex"),
+  parents: [{ sha: "p" }],
+  author: { login: "dev", type: "User" },
+  commit: {
+    verification: { verified: true, reason: "valid", signature: "-----BEGIN SSH SIGNATURE-----" },
+  },
+}));
 const standIn = await startGitHubStandIn({
   owner: "acme",
   repo: "fleet",
   number: 7,
   files,
   changed,
+  reviews: [],
+  commits,
 });
 
 const SECRET = "bench-secret";
@@ -111,6 +122,7 @@ for (let r = 0; r < runs; r++) {
     number: 7,
     pull_request: {
       number: 7,
+      user: { login: "dev" },
       changed_files: fileCount,
       commits: 5,
       base: { sha: base, ref: "main" },

@@ -12,7 +12,8 @@ function readBody(req) {
 
 /**
  * @param {{owner: string, repo: string, number: number, files: Record<string, Record<string, string>>,
- *   changed: {filename: string, status: string, patch?: string}[]}} repo files by commit, then path
+ *   changed: {filename: string, status: string, patch?: string}[], reviews?: object[], commits?: object[]}} repo
+ *   files by commit, then path; reviews and commits in the REST shapes of list-reviews and list-commits
  */
 export async function startGitHubStandIn(repo) {
   const requests = [];
@@ -63,6 +64,11 @@ export async function startGitHubStandIn(repo) {
     }
     if (method === "POST" && path === `${prefix}/pulls/${repo.number}/reviews`)
       return [200, { id: 1 }];
+    if (method === "GET" && path === `${prefix}/pulls/${repo.number}/comments`) return [200, []];
+    if (method === "GET" && path === `${prefix}/pulls/${repo.number}/reviews`)
+      return [200, repo.reviews ?? []];
+    if (method === "GET" && path === `${prefix}/pulls/${repo.number}/commits`)
+      return [200, repo.commits ?? []];
     if (method === "POST" && path === "/graphql" && body.query.includes("reviewThreads")) {
       const reviewThreads = { pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] };
       return [200, { data: { repository: { pullRequest: { reviewThreads } } } }];

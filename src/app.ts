@@ -3,6 +3,7 @@ import type { ApplicationFunction } from "probot";
 import {
   onApplyFixes,
   onPullRequest,
+  onPullRequestReview,
   onRerequest,
   type ReviewTriggerDeps,
 } from "./handlers/pull-request.js";
@@ -33,6 +34,15 @@ export function createApp(deps: AppDeps): ApplicationFunction {
       ),
     );
     app.on("check_run.requested_action", (context) => onApplyFixes(context, deps));
+    // Approvals change only the code-owners check: no policy run.
+    app.on(
+      [
+        "pull_request_review.submitted",
+        "pull_request_review.dismissed",
+        "pull_request_review.edited",
+      ],
+      (context) => onPullRequestReview(context, deps),
+    );
     app.on("check_suite.rerequested", (context) =>
       onRerequest(
         context,

@@ -24,7 +24,51 @@ export interface Config {
   /** What the Rego rules read as `data.settings` (defaults merged with the repository's). */
   readonly settings: Readonly<Record<string, unknown>>;
   readonly limits: { readonly maxFileBytes: number; readonly maxDocuments: number };
+  readonly codeOwners: CodeOwnersConfig;
+  readonly signedCommits: SignedCommitsConfig;
 }
+
+export interface CodeOwnersConfig {
+  readonly enabled: boolean;
+  /** Every owner of a file (each team, each user) must approve, not just one of them. */
+  readonly requireAllOwners: boolean;
+  /** Approvals of an older commit than the head do not count. */
+  readonly dismissStaleApprovals: boolean;
+  /** Globs of paths that must have an owner: a change to an unowned one fails the check. */
+  readonly mustBeOwned: readonly string[];
+}
+
+export interface SignedCommitsConfig {
+  readonly enabled: boolean;
+  readonly exemptBots: boolean;
+  readonly exemptMergeCommits: boolean;
+  readonly acceptedTypes: readonly ("gpg" | "ssh" | "smime")[];
+  /** Logins allowed to sign; empty means anyone whose signature GitHub verifies. */
+  readonly allowedSigners: readonly string[];
+}
+
+export const DEFAULT_CODE_OWNERS: CodeOwnersConfig = {
+  enabled: true,
+  requireAllOwners: false,
+  dismissStaleApprovals: false,
+  // The files that decide how a change is reviewed must always have an owner.
+  mustBeOwned: [
+    ".github/portcullis.yml",
+    ".github/CODEOWNERS",
+    "CODEOWNERS",
+    "docs/CODEOWNERS",
+    "policy/**",
+    "policies/**",
+  ],
+};
+
+export const DEFAULT_SIGNED_COMMITS: SignedCommitsConfig = {
+  enabled: true,
+  exemptBots: false,
+  exemptMergeCommits: false,
+  acceptedTypes: ["gpg", "ssh", "smime"],
+  allowedSigners: [],
+};
 
 export interface ConfigError {
   /** Where in the file: `rules.PCK007.severity`, `settings.requiredLabels[2]`. */
@@ -70,10 +114,22 @@ export function defaultConfig(context: ConfigContext): Config {
     rules: {},
     settings: structuredClone(context.settingDefaults) as Record<string, unknown>,
     limits: { maxFileBytes: MAX_FILE_BYTES, maxDocuments: MAX_DOCUMENTS_PER_FILE },
+    codeOwners: DEFAULT_CODE_OWNERS,
+    signedCommits: DEFAULT_SIGNED_COMMITS,
   };
 }
 
-const TOP_LEVEL = ["failOn", "failOnExisting", "include", "exclude", "rules", "settings", "limits"];
+const TOP_LEVEL = [
+  "failOn",
+  "failOnExisting",
+  "include",
+  "exclude",
+  "rules",
+  "settings",
+  "limits",
+  "codeOwners",
+  "signedCommits",
+];
 
 function closest(word: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
@@ -253,7 +309,67 @@ export function parseConfig(text: string, context: ConfigContext): ConfigResult 
     }
   }
 
-  return { config: { failOn, failOnExisting, include, exclude, rules, settings, limits }, errors };
+  const codeOwners = parseSection(
+    raw.codeOwners,
+    DEFAULT_CODE_OWNERS,
+    ["codeOwners"],
+    err,
+  ) as CodeOwnersConfig;
+  const signedCommits = parseSection(
+    raw.signedCommits,
+    DEFAULT_SIGNED_COMMITS,
+    ["signedCommits"],
+    err,
+  ) as SignedCommitsConfig;
+  for (const [i, t] of signedCommits.acceptedTypes.entries()) {
+    if (!["gpg", "ssh", "smime"].includes(t))
+      err(
+        ["signedCommits", "acceptedTypes", i],
+        `must be gpg, ssh or smime, found ${JSON.stringify(t)}`,
+      );
+  }
+  return {
+    config: {
+      failOn,
+      failOnExisting,
+      include,
+      exclude,
+      rules,
+      settings,
+      limits,
+      codeOwners,
+      signedCommits,
+    },
+    errors,
+  };
+}
+
+/** A mapping of booleans and string lists shaped like its defaults; wrong keys and types are errors. */
+function parseSection(
+  v: unknown,
+  defaults: object,
+  path: string[],
+  err: (path: (string | number)[], message: string) => void,
+): object {
+  if (v === undefined) return defaults;
+  if (!isPlainObject(v)) {
+    err(path, `must be a mapping, found ${typeOf(v)}`);
+    return defaults;
+  }
+  const out: Record<string, unknown> = { ...defaults };
+  for (const [key, value] of Object.entries(v)) {
+    const example = (defaults as Record<string, unknown>)[key];
+    if (example === undefined) {
+      const hint = closest(key, Object.keys(defaults));
+      err([...path, key], `unknown key${hint ? ` (did you mean "${hint}"?)` : ""}`);
+    } else if (typeof example === "boolean") {
+      if (typeof value === "boolean") out[key] = value;
+      else err([...path, key], `must be true or false, found ${JSON.stringify(value)}`);
+    } else if (Array.isArray(value) && value.every((x) => typeof x === "string" && x !== "")) {
+      out[key] = [...value];
+    } else err([...path, key], `must be a list of non-empty strings, found ${typeOf(value)}`);
+  }
+  return out;
 }
 
 function parseRuleSetting(

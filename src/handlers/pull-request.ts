@@ -11,7 +11,10 @@ import { WasmPolicyEngine } from "../adapters/opa/wasm-policy-engine.js";
 import type { PolicyBundle } from "../adapters/fs/policy-bundle.js";
 import { publishReview } from "../review/publish-review.js";
 import { FIX_COMMITS_OFF, type FixCommitOffer } from "../review/review-output.js";
-import { reviewChanges, type ReviewDeps } from "../review/review-changes.js";
+import { loadReviewConfig, reviewChanges, type ReviewDeps } from "../review/review-changes.js";
+import { publishGitChecks } from "../review/git-checks.js";
+import { defaultConfig, type Config } from "../config/config.js";
+import { loadPullRequestContext } from "../adapters/github/github-pr-context.js";
 import { APPLY_FIXES, fixCommitMessage, planFixCommit } from "../review/fix-commit.js";
 import { GitHubCommitWriter } from "../adapters/github/github-commit-writer.js";
 import type { ReviewQueue } from "../review/review-queue.js";
@@ -29,6 +32,8 @@ export interface ReviewTriggerDeps {
 interface PullRequestPayload {
   readonly number: number;
   readonly changed_files?: number;
+  readonly commits?: number;
+  readonly user?: { readonly login: string } | null;
   readonly base: { readonly sha: string; readonly repo?: { readonly full_name: string } | null };
   readonly head: {
     readonly sha: string;
@@ -46,6 +51,8 @@ export function refOf(owner: string, repo: string, pr: PullRequestPayload): Pull
     headSha: pr.head.sha,
     changedFiles: pr.changed_files ?? 0,
     headBranch: pr.head.ref,
+    author: pr.user?.login ?? "",
+    commitCount: pr.commits ?? 0,
     // A deleted fork has no head repository: treat it as a fork.
     sameRepository:
       pr.head.repo?.full_name !== undefined && pr.head.repo.full_name === pr.base.repo?.full_name,
@@ -106,15 +113,74 @@ async function reviewPullRequest(
   deps: ReviewTriggerDeps,
   isCurrent: () => boolean,
 ): Promise<void> {
+  const source = new GitHubPullRequestSource(octokit, ref);
+  const publisher = new GitHubReviewPublisher(octokit, ref);
+  const reviewDeps = reviewDepsOf(deps, ref, octokit);
   const result = await publishReview(
-    new GitHubPullRequestSource(octokit, ref),
-    new GitHubReviewPublisher(octokit, ref),
-    reviewDepsOf(deps, ref, octokit),
+    source,
+    publisher,
+    reviewDeps,
     isCurrent,
     fixOfferFor(ref, deps),
   );
   if (result.error) child.error({ err: result.error }, "review failed; check completed as failure");
   else child.info({ conclusion: result.conclusion, comments: result.comments }, "review published");
+  if (!isCurrent()) return;
+  const review = result.review;
+  // Without a readable config the checks still run, with the defaults, and fail with the reason.
+  let config: Config = defaultConfig(reviewDeps.configContext);
+  let configError: unknown;
+  try {
+    config = review?.config ?? (await loadReviewConfig(source, reviewDeps)).config;
+  } catch (err) {
+    configError = err;
+  }
+  await publishGitChecks(publisher, ref.headSha, config, async (needs) => {
+    if (configError !== undefined) throw configError;
+    const paths =
+      review?.changedFiles.map((f) => f.path) ??
+      (await source.changedFiles()).files.map((f) => f.path);
+    return loadPullRequestContext(octokit, ref, paths, needs);
+  });
+}
+
+/** A review was submitted, dismissed or edited: only the code-owners check changes. */
+export async function onPullRequestReview(
+  context: Context<
+    "pull_request_review.submitted" | "pull_request_review.dismissed" | "pull_request_review.edited"
+  >,
+  deps: ReviewTriggerDeps,
+): Promise<void> {
+  const { owner, repo } = context.repo();
+  const ref = refOf(owner, repo, context.payload.pull_request as unknown as PullRequestPayload);
+  const octokit = context.octokit;
+  const log = context.log.child({ delivery: context.id, repo: `${owner}/${repo}`, pr: ref.number });
+  deps.queue.enqueue({
+    key: `${owner}/${repo}#${ref.number}:owners`,
+    headSha: ref.headSha,
+    deliveryId: context.id,
+    run: async () => {
+      try {
+        const source = new GitHubPullRequestSource(octokit, ref);
+        const { config } = await loadReviewConfig(source, reviewDepsOf(deps, ref, octokit));
+        await publishGitChecks(
+          new GitHubReviewPublisher(octokit, ref),
+          ref.headSha,
+          config,
+          async (needs) =>
+            loadPullRequestContext(
+              octokit,
+              ref,
+              (await source.changedFiles()).files.map((f) => f.path),
+              needs,
+            ),
+          "codeOwners",
+        );
+      } catch (err) {
+        log.error({ err }, "code-owners check could not start");
+      }
+    },
+  });
 }
 
 function fixOfferFor(ref: PullRequestRef, deps: ReviewTriggerDeps): FixCommitOffer {

@@ -9,6 +9,8 @@ export interface CheckHandle {
 export interface ReviewPublisher {
   /** Creates the check run, in progress, on the head commit. */
   startCheck(name: string, headSha: string): Promise<CheckHandle>;
+  /** Creates a check run already completed (for checks whose answer is quick: one write, not two). */
+  postCompletedCheck(name: string, headSha: string, output: PolicyCheck): Promise<void>;
   /** Completes it with its conclusion, output and every annotation (in batches the platform accepts). */
   completeCheck(check: CheckHandle, output: PolicyCheck): Promise<void>;
   /**

@@ -3,11 +3,13 @@ import { POLICY_CHECK_NAME, type PolicyCheck } from "../render/check-run.js";
 import { escapeMarkdown } from "../render/markdown.js";
 import type { PullRequestSource } from "../ports/pull-request-source.js";
 import type { ReviewPublisher } from "../ports/review-publisher.js";
-import { reviewChanges, type ReviewDeps } from "./review-changes.js";
+import { reviewChanges, type ChangeReview, type ReviewDeps } from "./review-changes.js";
 import { buildReviewOutput, type FixCommitOffer } from "./review-output.js";
 
 export interface PublishedReview {
   readonly conclusion: PolicyCheck["conclusion"];
+  /** The review, when it completed (the Git-layer checks reuse its config and changed files). */
+  readonly review?: ChangeReview;
   readonly comments: number;
   /** Why the review could not be completed, when it could not. */
   readonly error?: string;
@@ -58,7 +60,7 @@ export async function publishReview(
       output.comments.comments,
       stillOpen,
     );
-    return { conclusion: output.check.conclusion, comments };
+    return { conclusion: output.check.conclusion, comments, review };
   } catch (err) {
     const reason = describe(err);
     await publisher.completeCheck(check, {

@@ -121,6 +121,12 @@ export function markExisting(head: readonly Finding[], base: readonly Finding[])
   );
 }
 
+/** The configuration in force for a change: the base commit's, with `_extends` resolved. */
+export async function loadReviewConfig(source: PullRequestSource, deps: ReviewDeps) {
+  const text = await source.readFile(source.base, CONFIG_PATH);
+  return loadBaseConfig(text ? Buffer.from(text).toString("utf8") : "", deps);
+}
+
 async function loadBaseConfig(text: string, deps: ReviewDeps) {
   if (deps.extendsFrom) {
     const { owner, repo, read } = deps.extendsFrom;
@@ -139,11 +145,7 @@ export async function reviewChanges(
   source: PullRequestSource,
   deps: ReviewDeps,
 ): Promise<ChangeReview> {
-  const baseConfigText = await source.readFile(source.base, CONFIG_PATH);
-  const base = await loadBaseConfig(
-    baseConfigText ? Buffer.from(baseConfigText).toString("utf8") : "",
-    deps,
-  );
+  const base = await loadReviewConfig(source, deps);
   const config = base.config;
 
   const changes = await source.changedFiles();

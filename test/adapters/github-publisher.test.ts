@@ -33,6 +33,14 @@ describe("GitHubReviewPublisher.postReview", () => {
     const resolved: string[] = [];
     let review: { comments: { path: string; body: string }[] } | undefined;
     const api = nock("https://api.github.com")
+      .get("/repos/acme/fleet/pulls/9/comments")
+      .query({ per_page: 100 })
+      .reply(200, [
+        { path: "a.yaml", body: marker("aaaa") },
+        { path: "a.yaml", body: marker("bbbb") },
+        { path: "a.yaml", body: marker("cccc") },
+        { path: "a.yaml", body: "a human's comment" },
+      ])
       .post("/graphql", (b: { query: string }) => b.query.includes("reviewThreads"))
       .reply(200, {
         data: {
@@ -88,16 +96,9 @@ describe("GitHubReviewPublisher.postReview", () => {
       number: 9,
     });
     nock("https://api.github.com")
-      .post("/graphql")
-      .reply(200, {
-        data: {
-          repository: {
-            pullRequest: {
-              reviewThreads: { pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] },
-            },
-          },
-        },
-      })
+      .get("/repos/acme/fleet/pulls/9/comments")
+      .query({ per_page: 100 })
+      .reply(200, [])
       .post("/repos/acme/fleet/pulls/9/reviews")
       .reply(422, { message: "Pull request review thread line must be part of the diff" });
     const result = await publisher.postReview(

@@ -78,14 +78,14 @@ const PATCH = `@@ -0,0 +1,11 @@\n${MANIFEST.trimEnd()
 
 let queue: ReviewQueue;
 
-const NO_THREADS = {
-  data: {
-    repository: {
-      pullRequest: {
-        reviewThreads: { pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] },
-      },
-    },
-  },
+/** A base config that leaves only the policy check (the Git-layer checks have tests of their own). */
+const POLICY_ONLY_CONFIG = {
+  type: "file",
+  encoding: "base64",
+  sha: "cfg",
+  content: Buffer.from(
+    "codeOwners: { enabled: false }\nsignedCommits: { enabled: false }\n",
+  ).toString("base64"),
 };
 
 function newProbot(fixCommits = false): Probot {
@@ -101,12 +101,20 @@ function newProbot(fixCommits = false): Probot {
 }
 
 describe("the app on pull_request.opened", () => {
+  // Strict mocks: a request no mock matches fails the test (handlers turn errors into checks).
+  let unmatched: string[] = [];
+  const onNoMatch = (req: { method?: string; path?: string }) =>
+    unmatched.push(`${req.method} ${req.path}`);
   beforeEach(() => {
+    unmatched = [];
     nock.disableNetConnect();
+    nock.emitter.on("no match", onNoMatch);
   });
   afterEach(() => {
+    nock.emitter.removeListener("no match", onNoMatch);
     nock.cleanAll();
     nock.enableNetConnect();
+    expect(unmatched).toEqual([]);
   });
 
   it("posts an in-progress check, completes it with annotations, and reviews the changed line", async () => {
@@ -126,7 +134,7 @@ describe("the app on pull_request.opened", () => {
       .reply(201, { id: 99 })
       .get(`${repo}/contents/.github%2Fportcullis.yml`)
       .query({ ref: pr.base.sha })
-      .reply(404, { message: "Not Found" })
+      .reply(200, POLICY_ONLY_CONFIG)
       .get(`${repo}/pulls/${pr.number}/files`)
       .query({ per_page: 100 })
       .reply(200, [{ filename: "apps/web.yaml", status: "added", patch: PATCH, sha: "abc" }])
@@ -152,8 +160,9 @@ describe("the app on pull_request.opened", () => {
       })
       .patch(`${repo}/check-runs/99`, (b) => (bodies.update!.push(b), true))
       .reply(200, { id: 99 })
-      .post("/graphql", (b: { query: string }) => b.query.includes("reviewThreads"))
-      .reply(200, NO_THREADS)
+      .get(`${repo}/pulls/${pr.number}/comments`)
+      .query({ per_page: 100 })
+      .reply(200, [])
       .post(`${repo}/pulls/${pr.number}/reviews`, (b) => (bodies.review!.push(b), true))
       .reply(200, { id: 1 });
 
@@ -165,7 +174,7 @@ describe("the app on pull_request.opened", () => {
 
     expect(api.pendingMocks()).toEqual([]);
     // Token, check create, config, file list, two trees, contents (one GraphQL query), check
-    // update, existing review threads (GraphQL), review: 10 requests for the whole review.
+    // update, existing review comments, review: 10 requests for the whole review.
     expect(requests).toBe(10);
     expect(graphql[0]!.variables.e0).toBe(`${pr.head.sha}:apps/web.yaml`);
     expect(bodies.create).toEqual([
@@ -242,6 +251,7 @@ describe("the app on pull_request.opened", () => {
     const pr = payload.pull_request as { number: number; base: { sha: string } };
     const repo = "/repos/Codertocat/Hello-World";
     let completed: { conclusion?: string; output?: { title: string } } = {};
+    const gitChecks: { name?: string; status?: string; conclusion?: string }[] = [];
     const api = nock("https://api.github.com")
       .post("/app/installations/4242/access_tokens")
       .reply(201, { token: "test-token", expires_at: "2099-01-01T00:00:00Z", permissions: {} })
@@ -251,7 +261,15 @@ describe("the app on pull_request.opened", () => {
       .query({ ref: pr.base.sha })
       .reply(500, { message: "Server Error" })
       .patch(`${repo}/check-runs/100`, (b) => ((completed = b), true))
-      .reply(200, { id: 100 });
+      .reply(200, { id: 100 })
+      // The Git-layer checks still appear, completed as failures with the same reason.
+      .get(`${repo}/contents/.github%2Fportcullis.yml`)
+      .query({ ref: pr.base.sha })
+      .reply(500, { message: "Server Error" })
+      .post(`${repo}/check-runs`, (b) => (gitChecks.push(b), true))
+      .reply(201, { id: 101 })
+      .post(`${repo}/check-runs`, (b) => (gitChecks.push(b), true))
+      .reply(201, { id: 102 });
 
     const sent = record(api);
     await newProbot().receive({ id: "delivery-2", name: "pull_request", payload } as never);
@@ -261,6 +279,10 @@ describe("the app on pull_request.opened", () => {
     expect(api.pendingMocks()).toEqual([]);
     expect(completed.conclusion).toBe("failure");
     expect(completed.output?.title).toBe("Portcullis could not complete the review");
+    expect(gitChecks.map((c) => [c.name, c.status, c.conclusion])).toEqual([
+      ["Portcullis / code owners", "completed", "failure"],
+      ["Portcullis / signed commits", "completed", "failure"],
+    ]);
   });
 
   it("re-runs from the UI for a fork pull request (no pull_requests in the payload)", async () => {
@@ -289,7 +311,7 @@ describe("the app on pull_request.opened", () => {
       .reply(201, { id: 300 })
       .get(`${repo}/contents/.github%2Fportcullis.yml`)
       .query({ ref: pr.base.sha })
-      .reply(404, { message: "Not Found" })
+      .reply(200, POLICY_ONLY_CONFIG)
       .get(`${repo}/pulls/5/files`)
       .query({ per_page: 100 })
       .reply(200, [])
@@ -301,8 +323,9 @@ describe("the app on pull_request.opened", () => {
       .reply(200, { sha: pr.base.sha, truncated: false, tree: [] })
       .patch(`${repo}/check-runs/300`, (b) => ((completed = b), true))
       .reply(200, { id: 300 })
-      .post("/graphql", (b: { query: string }) => b.query.includes("reviewThreads"))
-      .reply(200, NO_THREADS);
+      .get(`${repo}/pulls/5/comments`)
+      .query({ per_page: 100 })
+      .reply(200, []);
     const sent = record(api);
 
     await newProbot().receive({ id: "delivery-3", name: "check_run", payload } as never);
@@ -420,5 +443,87 @@ describe("the app on pull_request.opened", () => {
         [],
       );
     });
+  });
+
+  it("re-evaluates only the code-owners check when a review is submitted (team owner approves)", async () => {
+    const payload = example("pull_request_review", "submitted") as {
+      pull_request: { number: number; base: { sha: string }; head: { sha: string } };
+    };
+    const { number, base, head } = payload.pull_request;
+    const repo = "/repos/Codertocat/Hello-World";
+    const codeowners = "* @acme/platform\n/clusters/prod/ @acme/security\n";
+    const posted: {
+      name: string;
+      conclusion: string;
+      output: { title: string; summary: string };
+    }[] = [];
+    const api = nock("https://api.github.com")
+      .post(/^\/app\/installations\/\d+\/access_tokens$/)
+      .reply(201, { token: "test-token", expires_at: "2099-01-01T00:00:00Z", permissions: {} })
+      .get(`${repo}/contents/.github%2Fportcullis.yml`)
+      .query({ ref: base.sha })
+      .reply(404, { message: "Not Found" })
+      .get(`${repo}/pulls/${number}/files`)
+      .query({ per_page: 100 })
+      .reply(200, [
+        { filename: "apps/web.yaml", status: "modified" },
+        { filename: "clusters/prod/apps.yaml", status: "modified" },
+      ])
+      .get(`${repo}/contents/.github%2FCODEOWNERS`)
+      .query({ ref: base.sha })
+      .reply(200, {
+        type: "file",
+        encoding: "base64",
+        content: Buffer.from(codeowners).toString("base64"),
+        sha: "c",
+      })
+      .get(`${repo}/pulls/${number}/reviews`)
+      .query({ per_page: 100 })
+      .reply(200, [
+        {
+          user: { login: "paula" },
+          state: "APPROVED",
+          commit_id: head.sha,
+          submitted_at: "2026-06-01T10:00:00Z",
+        },
+        {
+          user: { login: "sam" },
+          state: "APPROVED",
+          commit_id: head.sha,
+          submitted_at: "2026-06-01T09:00:00Z",
+        },
+        {
+          user: { login: "sam" },
+          state: "DISMISSED",
+          commit_id: head.sha,
+          submitted_at: "2026-06-01T11:00:00Z",
+        },
+      ])
+      .get("/orgs/acme/teams/platform/members")
+      .query({ per_page: 100 })
+      .reply(200, [{ login: "paula" }])
+      .get("/orgs/acme/teams/security/members")
+      .query({ per_page: 100 })
+      .reply(200, [{ login: "sam" }])
+      .post(`${repo}/check-runs`, (b) => (posted.push(b), true))
+      .reply(201, { id: 400 });
+    const sent = record(api);
+
+    await newProbot().receive({ id: "delivery-7", name: "pull_request_review", payload } as never);
+    await queue.idle();
+
+    expect(api.pendingMocks()).toEqual([]);
+    expect(openApiErrors(sent)).toEqual([]);
+    // Only the code-owners check: no policy run, no signed-commits check, no review.
+    expect(posted.map((p) => [p.name, p.conclusion])).toEqual([
+      ["Portcullis / code owners", "failure"],
+    ]);
+    expect(posted[0]!.output.title).toBe("1 file(s) wait for a code owner");
+    expect(posted[0]!.output.summary).toContain(
+      "| apps/web.yaml | `@acme/platform` | approved by `paula` |",
+    );
+    expect(posted[0]!.output.summary).toContain(
+      "| clusters/prod/apps.yaml | `@acme/security` | waiting for `@acme/security` |",
+    );
   });
 });

@@ -15,6 +15,8 @@ export interface StandInRepo {
   readonly number: number;
   readonly files: Record<string, Record<string, string>>; // commit -> path -> text
   readonly changed: { filename: string; status: string; patch?: string }[];
+  readonly reviews?: unknown[];
+  readonly commits?: unknown[];
 }
 
 export interface GitHubStandIn {

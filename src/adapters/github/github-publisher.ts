@@ -66,6 +66,28 @@ export class GitHubReviewPublisher implements ReviewPublisher {
     return { id: data.id };
   }
 
+  async postCompletedCheck(name: string, headSha: string, output: PolicyCheck): Promise<void> {
+    const [first = [], ...rest] = annotationBatches(output.annotations);
+    const { data } = await this.octokit.rest.checks.create({
+      owner: this.target.owner,
+      repo: this.target.repo,
+      name,
+      head_sha: headSha,
+      status: "completed",
+      conclusion: output.conclusion,
+      completed_at: this.now().toISOString(),
+      output: { title: output.title, summary: output.summary, annotations: first },
+    });
+    for (const annotations of rest) {
+      await this.octokit.rest.checks.update({
+        owner: this.target.owner,
+        repo: this.target.repo,
+        check_run_id: data.id,
+        output: { title: output.title, summary: output.summary, annotations },
+      });
+    }
+  }
+
   async completeCheck(check: CheckHandle, output: PolicyCheck): Promise<void> {
     const [first = [], ...rest] = annotationBatches(output.annotations);
     const base = { owner: this.target.owner, repo: this.target.repo, check_run_id: check.id };
@@ -113,16 +135,33 @@ export class GitHubReviewPublisher implements ReviewPublisher {
     comments: readonly ReviewComment[],
     stillOpen: ReadonlySet<string>,
   ): Promise<{ posted: number; resolved: number }> {
-    const threads = await this.reviewThreads();
+    // Our earlier comments, by path and fingerprint, from the REST list (a read, not paced as a write).
     const posted = new Set<string>();
+    for await (const page of this.octokit.paginate.iterator(
+      this.octokit.rest.pulls.listReviewComments,
+      {
+        owner: this.target.owner,
+        repo: this.target.repo,
+        pull_number: this.target.number,
+        per_page: 100,
+      },
+    )) {
+      for (const c of page.data) {
+        const fingerprint = fingerprintOfComment(c.body);
+        if (fingerprint) posted.add(`${c.path}\u0000${fingerprint}`);
+      }
+    }
+    // Threads of findings this push fixed are resolved; only then are the threads themselves read.
     let resolved = 0;
-    for (const thread of threads) {
-      const fingerprint = fingerprintOfComment(thread.comments.nodes[0]?.body ?? "");
-      if (!fingerprint) continue;
-      const key = `${thread.path}\u0000${fingerprint}`;
-      posted.add(key);
-      // The finding this thread is about is gone: mark the thread resolved.
-      if (!thread.isResolved && !stillOpen.has(key)) {
+    if ([...posted].some((key) => !stillOpen.has(key))) {
+      for (const thread of await this.reviewThreads()) {
+        const fingerprint = fingerprintOfComment(thread.comments.nodes[0]?.body ?? "");
+        if (
+          !fingerprint ||
+          thread.isResolved ||
+          stillOpen.has(`${thread.path}\u0000${fingerprint}`)
+        )
+          continue;
         await this.octokit.graphql(RESOLVE_MUTATION, { threadId: thread.id });
         resolved++;
       }

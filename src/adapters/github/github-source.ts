@@ -32,6 +32,9 @@ export interface PullRequestRef {
   /** The head branch, and whether it lives in this repository (not a fork). */
   readonly headBranch: string;
   readonly sameRepository: boolean;
+  /** The pull request's author and its number of commits (for the Git-layer checks). */
+  readonly author: string;
+  readonly commitCount: number;
 }
 
 function statusOf(status: string): ChangeStatus {

@@ -1,0 +1,128 @@
+// What the Git-layer checks need from GitHub: CODEOWNERS at the base, reviews, team members, commits.
+import type { Review, ReviewState } from "../../core/approvals.js";
+import { CODEOWNERS_PATHS, ownersOf, parseCodeowners } from "../../core/codeowners.js";
+import { signatureTypeOf, type CommitVerification } from "../../core/signatures.js";
+import type { PullRequestContext } from "../../review/git-checks.js";
+import { GitHubPullRequestSource, type Octokit, type PullRequestRef } from "./github-source.js";
+
+/** GitHub lists at most this many commits of a pull request. */
+const MAX_LISTED_COMMITS = 250;
+
+function isMissing(err: unknown): boolean {
+  const status =
+    typeof err === "object" && err !== null ? (err as { status?: number }).status : undefined;
+  return status === 404 || status === 403;
+}
+
+export async function loadCodeowners(
+  source: GitHubPullRequestSource,
+): Promise<{ path: string; text: string } | undefined> {
+  for (const path of CODEOWNERS_PATHS) {
+    const content = await source.readFile(source.base, path);
+    if (content) return { path, text: Buffer.from(content).toString("utf8") };
+  }
+  return undefined;
+}
+
+async function loadReviews(octokit: Octokit, ref: PullRequestRef): Promise<Review[]> {
+  const reviews: Review[] = [];
+  for await (const page of octokit.paginate.iterator(octokit.rest.pulls.listReviews, {
+    owner: ref.owner,
+    repo: ref.repo,
+    pull_number: ref.number,
+    per_page: 100,
+  })) {
+    for (const r of page.data) {
+      if (!r.user?.login || !r.submitted_at) continue;
+      reviews.push({
+        login: r.user.login,
+        state: r.state as ReviewState,
+        commitId: r.commit_id ?? "",
+        submittedAt: r.submitted_at,
+      });
+    }
+  }
+  return reviews;
+}
+
+/** Members of each team that owns one of the changed paths (a team the app cannot read has none). */
+async function loadTeamMembers(
+  octokit: Octokit,
+  teams: ReadonlySet<string>,
+): Promise<Map<string, Set<string>>> {
+  const members = new Map<string, Set<string>>();
+  for (const team of teams) {
+    const [org, slug] = team.split("/") as [string, string];
+    const logins = new Set<string>();
+    try {
+      for await (const page of octokit.paginate.iterator(octokit.rest.teams.listMembersInOrg, {
+        org,
+        team_slug: slug,
+        per_page: 100,
+      })) {
+        for (const m of page.data) logins.add(m.login.toLowerCase());
+      }
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+    }
+    members.set(team.toLowerCase(), logins);
+  }
+  return members;
+}
+
+async function loadCommits(octokit: Octokit, ref: PullRequestRef): Promise<CommitVerification[]> {
+  const commits: CommitVerification[] = [];
+  for await (const page of octokit.paginate.iterator(octokit.rest.pulls.listCommits, {
+    owner: ref.owner,
+    repo: ref.repo,
+    pull_number: ref.number,
+    per_page: 100,
+  })) {
+    for (const c of page.data) {
+      const verification = c.commit.verification;
+      commits.push({
+        sha: c.sha,
+        verified: verification?.verified === true,
+        reason: verification?.reason ?? "unsigned",
+        author: c.author?.login,
+        authorIsBot: c.author?.type === "Bot" || (c.author?.login ?? "").endsWith("[bot]"),
+        parents: c.parents.length,
+        signatureType: signatureTypeOf(verification?.signature),
+      });
+    }
+  }
+  return commits;
+}
+
+export async function loadPullRequestContext(
+  octokit: Octokit,
+  ref: PullRequestRef,
+  changedPaths: readonly string[],
+  needs: { codeOwners: boolean; signedCommits: boolean },
+): Promise<PullRequestContext> {
+  const source = new GitHubPullRequestSource(octokit, ref);
+  const codeowners = needs.codeOwners ? await loadCodeowners(source) : undefined;
+  const teams = new Set<string>();
+  if (codeowners) {
+    const parsed = parseCodeowners(codeowners.text);
+    for (const path of changedPaths) {
+      for (const o of ownersOf(parsed, path)?.owners ?? [])
+        if (o.kind === "team") teams.add(`${o.org}/${o.slug}`);
+    }
+  }
+  const commits = needs.signedCommits ? await loadCommits(octokit, ref) : [];
+  return {
+    author: ref.author,
+    headSha: ref.headSha,
+    changedPaths,
+    reviews: needs.codeOwners ? await loadReviews(octokit, ref) : [],
+    codeowners,
+    teamMembers: await loadTeamMembers(octokit, teams),
+    emailLogins: new Map(),
+    commits,
+    commitsComplete:
+      commits.length >= Math.min(ref.commitCount, MAX_LISTED_COMMITS) &&
+      ref.commitCount <= MAX_LISTED_COMMITS,
+    commitCount: Math.max(ref.commitCount, commits.length),
+  };
+}
