@@ -4,6 +4,13 @@ import { LocalGitSource } from "../adapters/git/local-git-source.js";
 import { loadPolicyBundle } from "../adapters/fs/policy-bundle.js";
 import { WasmPolicyEngine } from "../adapters/opa/wasm-policy-engine.js";
 import { POLICY_CHECK_NAME } from "../render/check-run.js";
+import { CODE_OWNERS_CHECK, SIGNED_COMMITS_CHECK } from "../review/git-checks.js";
+import {
+  localOwnership,
+  localSignatures,
+  type LocalCommitSignature,
+  type LocalOwnership,
+} from "../adapters/git/local-git-checks.js";
 import { reviewChanges } from "../review/review-changes.js";
 import { buildReviewOutput, FIX_COMMITS_OFF, type ReviewOutput } from "../review/review-output.js";
 import { today, type CliIo } from "./check-command.js";
@@ -13,7 +20,8 @@ export const REVIEW_USAGE = `usage: portcullis review [repo] --base <ref> [--hea
 
 Reviews the commits of <head> (default HEAD) that are not on <base>, as a pull request from
 <head> into <base>: configuration from the merge base, manifests from <head>, findings new or
-pre-existing. Prints the check run and the inline comments the GitHub App would post
+pre-existing. Prints the check run and the inline comments the GitHub App would post, then who
+must approve each file (local CODEOWNERS at the base) and each commit's signature as git sees it
 (--fix-commits: as an app with fix commits enabled, which offers the "Apply fixes" button).
 
 exit status: 0 the check would pass, 1 it would fail, 2 usage or evaluation error`;
@@ -24,10 +32,48 @@ type Format = (typeof FORMATS)[number];
 const REVIEW = { name: "review", usage: REVIEW_USAGE };
 const usageError = (io: CliIo, message: string) => commandUsageError(io, REVIEW, message);
 
-export function renderReviewOutput(output: ReviewOutput, format: Format): string {
+/** The Git-layer checks as far as a local repository can tell (no reviews, local keyring). */
+export interface LocalGitChecks {
+  readonly codeOwners?: LocalOwnership;
+  readonly signedCommits?: readonly LocalCommitSignature[];
+}
+
+function renderLocalGitChecks(local: LocalGitChecks, md: boolean): string[] {
+  const out: string[] = [];
+  if (local.codeOwners) {
+    const o = local.codeOwners;
+    out.push(md ? `## ${CODE_OWNERS_CHECK} (local)` : `${CODE_OWNERS_CHECK} (local):`);
+    out.push(
+      o.file
+        ? `Owners from ${o.file} at the base; approvals are not known locally, so this lists who must approve.`
+        : "The base has no CODEOWNERS file.",
+    );
+    for (const f of o.files)
+      out.push(
+        `${md ? "- " : "  "}${f.path}: ${f.owners.length > 0 ? f.owners.join(" ") : "no owner"}`,
+      );
+    for (const e of o.errors)
+      out.push(`${md ? "- " : "  "}CODEOWNERS line ${e.line}: ${e.message}`);
+    out.push("");
+  }
+  if (local.signedCommits) {
+    out.push(md ? `## ${SIGNED_COMMITS_CHECK} (local)` : `${SIGNED_COMMITS_CHECK} (local):`);
+    out.push("As the local git and keyring see them; GitHub's verification may differ.");
+    for (const c of local.signedCommits)
+      out.push(`${md ? "- " : "  "}${c.sha.slice(0, 12)} ${c.author}: ${c.status} (${c.detail})`);
+    out.push("");
+  }
+  return out;
+}
+
+export function renderReviewOutput(
+  output: ReviewOutput,
+  format: Format,
+  local: LocalGitChecks = {},
+): string {
   const { check, comments } = output;
   if (format === "json") {
-    return `${JSON.stringify({ check: { name: POLICY_CHECK_NAME, ...check }, review: comments }, null, 2)}\n`;
+    return `${JSON.stringify({ check: { name: POLICY_CHECK_NAME, ...check }, review: comments, ...local }, null, 2)}\n`;
   }
   const md = format === "markdown";
   const out: string[] = [];
@@ -57,6 +103,7 @@ export function renderReviewOutput(output: ReviewOutput, format: Format): string
     const where = `${c.path}:${c.start_line !== undefined ? `${c.start_line}-` : ""}${c.line}`;
     out.push(md ? `#### \`${where}\`` : `--- ${where}`, c.body, "");
   }
+  out.push(...renderLocalGitChecks(local, md));
   return `${out.join("\n")}\n`;
 }
 
@@ -102,7 +149,16 @@ export async function runReview(argv: readonly string[], io: CliIo): Promise<num
     source.head,
     values.flag("fix-commits") ? { enabled: true } : FIX_COMMITS_OFF,
   );
-  io.stdout.write(renderReviewOutput(output, format));
+  const changed = review.changedFiles.map((f) => f.path);
+  const local: LocalGitChecks = {
+    codeOwners: review.config.codeOwners.enabled
+      ? await localOwnership(source, changed)
+      : undefined,
+    signedCommits: review.config.signedCommits.enabled
+      ? localSignatures(repo, source.base, source.head)
+      : undefined,
+  };
+  io.stdout.write(renderReviewOutput(output, format, local));
   if (review.report.errors.length > 0) return 2;
   return output.check.conclusion === "failure" ? 1 : 0;
 }

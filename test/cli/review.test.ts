@@ -91,4 +91,38 @@ describe("portcullis review", () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
   });
+
+  it("lists who must approve each file (CODEOWNERS at the base) and each commit's signature as git sees it", async () => {
+    const o = gitRepo();
+    o.write(".github/CODEOWNERS", "* @acme/platform\n/apps/ @alice\n!/x/ @nobody\n");
+    o.write("apps/web.yaml", deployment(""));
+    o.commit("base");
+    o.git("checkout", "-q", "-b", "change");
+    o.write(
+      "apps/web.yaml",
+      deployment("          securityContext:\n            privileged: true\n"),
+    );
+    o.write("README.md", "hello\n");
+    o.commit("unsigned change");
+    const { stdout } = await run(["review", "--base", "main", "--format", "json"], o.dir);
+    const out = JSON.parse(stdout) as {
+      codeOwners: {
+        file: string;
+        files: { path: string; owners: string[] }[];
+        errors: { line: number }[];
+      };
+      signedCommits: { status: string; detail: string }[];
+    };
+    expect(out.codeOwners.file).toBe(".github/CODEOWNERS");
+    expect(out.codeOwners.files).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path: "apps/web.yaml", owners: ["@alice"] }),
+        expect.objectContaining({ path: "README.md", owners: ["@acme/platform"] }),
+      ]),
+    );
+    expect(out.codeOwners.errors.map((e) => e.line)).toEqual([3]);
+    expect(out.signedCommits).toEqual([
+      expect.objectContaining({ status: "unsigned", detail: "no signature" }),
+    ]);
+  });
 });
