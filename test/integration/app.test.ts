@@ -526,4 +526,115 @@ describe("the app on pull_request.opened", () => {
       "| clusters/prod/apps.yaml | `@acme/security` | waiting for `@acme/security` |",
     );
   });
+
+  it("judges a PR that edits CODEOWNERS by the base's owners, and names the one unsigned commit", async () => {
+    const payload = example("pull_request", "synchronize") as {
+      pull_request: {
+        number: number;
+        base: { sha: string };
+        head: { sha: string };
+        commits?: number;
+      };
+    };
+    payload.pull_request.commits = 3;
+    const { number, base, head } = payload.pull_request;
+    const repo = "/repos/Codertocat/Hello-World";
+    // The base says the security team owns .github/; the PR's own CODEOWNERS does not matter.
+    const baseCodeowners = "* @acme/platform\n/.github/ @acme/security\n";
+    const signed = (sha: string) => ({
+      sha,
+      parents: [{ sha: "p" }],
+      author: { login: "dev", type: "User" },
+      commit: {
+        verification: {
+          verified: true,
+          reason: "valid",
+          signature: "-----BEGIN PGP SIGNATURE-----",
+        },
+      },
+    });
+    const posted: {
+      name: string;
+      conclusion: string;
+      output: { title: string; summary: string };
+    }[] = [];
+    const api = nock("https://api.github.com")
+      .post(/^\/app\/installations\/\d+\/access_tokens$/)
+      .reply(201, { token: "test-token", expires_at: "2099-01-01T00:00:00Z", permissions: {} })
+      .post(`${repo}/check-runs`, (b: { name: string }) => b.name === "Portcullis / policies")
+      .reply(201, { id: 500 })
+      .get(`${repo}/contents/.github%2Fportcullis.yml`)
+      .query({ ref: base.sha })
+      .reply(404, { message: "Not Found" })
+      .get(`${repo}/pulls/${number}/files`)
+      .query({ per_page: 100 })
+      .reply(200, [
+        { filename: ".github/CODEOWNERS", status: "modified", patch: "@@ -1,2 +1,2 @@\n-x\n+y" },
+      ])
+      .get(`${repo}/git/trees/${head.sha}`)
+      .query({ recursive: "true" })
+      .reply(200, { sha: head.sha, truncated: false, tree: [] })
+      .get(`${repo}/git/trees/${base.sha}`)
+      .query({ recursive: "true" })
+      .reply(200, { sha: base.sha, truncated: false, tree: [] })
+      .patch(`${repo}/check-runs/500`)
+      .reply(200, { id: 500 })
+      .get(`${repo}/pulls/${number}/comments`)
+      .query({ per_page: 100 })
+      .reply(200, [])
+      .get(`${repo}/contents/.github%2FCODEOWNERS`)
+      .query({ ref: base.sha })
+      .reply(200, {
+        type: "file",
+        encoding: "base64",
+        content: Buffer.from(baseCodeowners).toString("base64"),
+        sha: "c",
+      })
+      .get(`${repo}/pulls/${number}/commits`)
+      .query({ per_page: 100 })
+      .reply(200, [
+        signed("1".repeat(40)),
+        {
+          ...signed("2".repeat(40)),
+          commit: { verification: { verified: false, reason: "unsigned", signature: null } },
+        },
+        signed("3".repeat(40)),
+      ])
+      .get(`${repo}/pulls/${number}/reviews`)
+      .query({ per_page: 100 })
+      .reply(200, [
+        {
+          user: { login: "paula" },
+          state: "APPROVED",
+          commit_id: head.sha,
+          submitted_at: "2026-06-01T10:00:00Z",
+        },
+      ])
+      .get("/orgs/acme/teams/security/members")
+      .query({ per_page: 100 })
+      .reply(200, [{ login: "sam" }])
+      .post(`${repo}/check-runs`, (b) => (posted.push(b), true))
+      .reply(201, { id: 501 })
+      .post(`${repo}/check-runs`, (b) => (posted.push(b), true))
+      .reply(201, { id: 502 });
+    const sent = record(api);
+
+    await newProbot().receive({ id: "delivery-8", name: "pull_request", payload } as never);
+    await queue.idle();
+
+    expect(api.pendingMocks()).toEqual([]);
+    expect(openApiErrors(sent)).toEqual([]);
+    const [owners, signatures] = posted;
+    expect(owners!.name).toBe("Portcullis / code owners");
+    expect(owners!.conclusion).toBe("failure");
+    expect(owners!.output.summary).toContain(
+      "| .github/CODEOWNERS | `@acme/security` | waiting for `@acme/security` |",
+    );
+    expect(signatures!.name).toBe("Portcullis / signed commits");
+    expect(signatures!.conclusion).toBe("failure");
+    expect(signatures!.output.title).toBe("1 of 3 commits not verified");
+    expect(signatures!.output.summary).toContain(
+      "| `222222222222` | dev | fail | the commit is not signed |",
+    );
+  });
 });
