@@ -85,11 +85,11 @@ export function renderText(report: EvaluationReport, options: TextOptions): stri
       ? "report only (--fail-on never)"
       : `failing at ${options.failOn} and above: ${c.failing}`,
   ].filter(Boolean);
-  out.push(`${head} · ${tail.join(" · ")}`);
   const rules = [
     ...new Set(report.findings.filter((f) => f.status.kind === "open").map((f) => f.rule)),
   ].sort();
-  // Every rule that has an open finding links to its page.
+  // Every rule that has an open finding links to its page; the verdict stays the last line.
   for (const r of rules) out.push(paint("gray", `${r}: ${ruleHelpUri(r)}`));
+  out.push(`${head} · ${tail.join(" · ")}`);
   return `${out.join("\n")}\n`;
 }
