@@ -1,0 +1,80 @@
+// The GitHub source against strict nock mocks: pagination, a cut file list, contents by GraphQL.
+import nock from "nock";
+import { ProbotOctokit } from "probot";
+import {
+  GitHubPullRequestSource,
+  type Octokit,
+  type PullRequestRef,
+} from "../../src/adapters/github/github-source.js";
+
+const ref: PullRequestRef = {
+  owner: "acme",
+  repo: "fleet",
+  number: 3,
+  baseSha: "b".repeat(40),
+  headSha: "h".repeat(40),
+  changedFiles: 3500,
+  headBranch: "feature",
+  sameRepository: true,
+  author: "dev",
+  commitCount: 1,
+};
+
+const octokit = () =>
+  new ProbotOctokit({
+    auth: "test-token",
+    throttle: { enabled: false },
+    retry: { enabled: false },
+  }) as Octokit;
+
+describe("GitHubPullRequestSource", () => {
+  beforeEach(() => nock.disableNetConnect());
+  afterEach(() => {
+    nock.cleanAll();
+    nock.enableNetConnect();
+  });
+
+  it("reads every page of the file list and says so when GitHub cut it (3,500 changed, fewer listed)", async () => {
+    const page = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ filename: `f${i}.yaml`, status: "changed" }));
+    const api = nock("https://api.github.com")
+      .get("/repos/acme/fleet/pulls/3/files")
+      .query({ per_page: 100 })
+      .reply(200, page(100), {
+        link: '<https://api.github.com/repos/acme/fleet/pulls/3/files?per_page=100&page=2>; rel="next"',
+      })
+      .get("/repos/acme/fleet/pulls/3/files")
+      .query({ per_page: 100, page: 2 })
+      .reply(200, page(50));
+    const list = await new GitHubPullRequestSource(octokit(), ref).changedFiles();
+    expect(api.pendingMocks()).toEqual([]);
+    expect(list.files).toHaveLength(150);
+    expect(list.files[0]!.status).toBe("modified");
+    expect(list).toMatchObject({ complete: false, total: 3500 });
+  });
+
+  it("reads contents in one GraphQL query, exact bytes of binary or truncated blobs from the blob API", async () => {
+    const api = nock("https://api.github.com")
+      .post("/graphql")
+      .reply(200, {
+        data: {
+          repository: {
+            f0: { oid: "1", isBinary: false, isTruncated: false, text: "kind: A\n" },
+            f1: null,
+            f2: { oid: "2", isBinary: true, isTruncated: false, text: null },
+          },
+        },
+      })
+      .get("/repos/acme/fleet/git/blobs/2")
+      .reply(200, { content: Buffer.from([0, 1, 2]).toString("base64"), encoding: "base64" });
+    const [a, missing, binary] = await new GitHubPullRequestSource(octokit(), ref).readFiles([
+      { commit: ref.headSha, path: "a.yaml" },
+      { commit: ref.headSha, path: "gone.yaml" },
+      { commit: ref.headSha, path: "bin.yaml" },
+    ]);
+    expect(api.pendingMocks()).toEqual([]);
+    expect(Buffer.from(a!).toString()).toBe("kind: A\n");
+    expect(missing).toBeUndefined();
+    expect([...binary!]).toEqual([0, 1, 2]);
+  });
+});
