@@ -1,6 +1,6 @@
 # Portcullis: multi-stage build. Stage 1 builds the pinned OPA from the Go module proxy (tools/go.mod),
 # stage 2 builds the policy bundle and the TypeScript, stage 3 is a slim non-root runtime that also
-# carries `opa` for repository policies.
+# carries `opa` for repository policies. Health: /healthz (liveness), /readyz (readiness), /metrics.
 FROM golang:1.26-bookworm AS tools
 WORKDIR /src/tools
 COPY tools/go.mod tools/go.sum ./
@@ -24,5 +24,5 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
 USER node
 EXPOSE 3000
-HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:3000/ping').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:3000/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
 CMD ["node", "dist/index.js"]

@@ -1,5 +1,6 @@
 // The Probot app: every webhook this app handles is registered here, once.
 import type { ApplicationFunction } from "probot";
+import { opsHandler, type Lifecycle } from "./ops/ops-handler.js";
 import {
   onApplyFixes,
   onPullRequest,
@@ -8,10 +9,16 @@ import {
   type ReviewTriggerDeps,
 } from "./handlers/pull-request.js";
 
-export type AppDeps = ReviewTriggerDeps;
+export interface AppDeps extends ReviewTriggerDeps {
+  /** Whether the server takes webhooks (false once shutdown began; /readyz answers 503). */
+  readonly lifecycle?: Lifecycle;
+}
 
 export function createApp(deps: AppDeps): ApplicationFunction {
-  return (app) => {
+  return (app, options) => {
+    if (deps.metrics && options?.addHandler) {
+      options.addHandler(opsHandler(deps.metrics, deps.lifecycle ?? { ready: () => true }));
+    }
     app.on(
       [
         "pull_request.opened",

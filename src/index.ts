@@ -3,12 +3,36 @@ import { run } from "probot";
 import { createApp } from "./app.js";
 import { loadPolicyBundle } from "./adapters/fs/policy-bundle.js";
 import { ReviewQueue } from "./review/review-queue.js";
+import { Metrics } from "./ops/metrics.js";
 
 const bundle = loadPolicyBundle();
 const concurrency = Number(process.env.PORTCULLIS_CONCURRENCY ?? "2");
 const queue = new ReviewQueue(Number.isInteger(concurrency) && concurrency > 0 ? concurrency : 2);
 // Opt-in: the app was granted `contents: write` (see app.yml) and may commit fixes.
 const fixCommits = process.env.PORTCULLIS_FIX_COMMITS === "true";
+const metrics = new Metrics(() => queue.depth);
+
+// Graceful shutdown: stop being ready, let running and queued reviews finish (bounded), then exit.
+let ready = true;
+const SHUTDOWN_GRACE_MS = 25_000;
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, () => {
+    ready = false;
+    const timer = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
+    void queue.idle().then(() => {
+      clearTimeout(timer);
+      process.exit(0);
+    });
+  });
+}
+
 await run(
-  createApp({ bundle, queue, fixCommits, today: () => new Date().toISOString().slice(0, 10) }),
+  createApp({
+    bundle,
+    queue,
+    fixCommits,
+    metrics,
+    lifecycle: { ready: () => ready },
+    today: () => new Date().toISOString().slice(0, 10),
+  }),
 );

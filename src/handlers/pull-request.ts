@@ -14,6 +14,7 @@ import { FIX_COMMITS_OFF, type FixCommitOffer } from "../review/review-output.js
 import { loadReviewConfig, reviewChanges, type ReviewDeps } from "../review/review-changes.js";
 import { publishGitChecks } from "../review/git-checks.js";
 import { defaultConfig, type Config } from "../config/config.js";
+import { instrumentOctokit, type Metrics } from "../ops/metrics.js";
 import { loadPullRequestContext } from "../adapters/github/github-pr-context.js";
 import { APPLY_FIXES, fixCommitMessage, planFixCommit } from "../review/fix-commit.js";
 import { GitHubCommitWriter } from "../adapters/github/github-commit-writer.js";
@@ -23,6 +24,8 @@ export interface ReviewTriggerDeps {
   readonly bundle: PolicyBundle;
   /** The app was granted `contents: write` and may offer "Apply fixes" (PORTCULLIS_FIX_COMMITS=true). */
   readonly fixCommits: boolean;
+  /** Prometheus metrics, when the server exposes them. */
+  readonly metrics?: Metrics;
   /** Reviews run from here; the webhook is answered as soon as the job is queued. */
   readonly queue: ReviewQueue;
   /** YYYY-MM-DD for waiver expiry. */
@@ -76,13 +79,18 @@ export function queueReview(
     pr: ref.number,
     head: ref.headSha,
   });
+  const queuedAt = Date.now();
   const outcome = deps.queue.enqueue({
     key: `${ref.owner}/${ref.repo}#${ref.number}`,
     headSha: ref.headSha,
     deliveryId,
     run: async (isCurrent) => {
+      deps.metrics?.queueWaitSeconds.observe((Date.now() - queuedAt) / 1000);
+      const started = Date.now();
+      if (deps.metrics) instrumentOctokit(octokit, deps.metrics);
       try {
         await reviewPullRequest(octokit, child, ref, deps, isCurrent);
+        deps.metrics?.reviewSeconds.observe((Date.now() - started) / 1000);
       } catch (err) {
         // Only a failure to create the check lands here; after that, the check carries the error.
         child.error({ err }, "review could not start");
@@ -123,6 +131,8 @@ async function reviewPullRequest(
     isCurrent,
     fixOfferFor(ref, deps),
   );
+  deps.metrics?.reviews.inc({ conclusion: result.conclusion });
+  if (result.review) deps.metrics?.recordFindings(result.review.report.findings);
   if (result.error) child.error({ err: result.error }, "review failed; check completed as failure");
   else child.info({ conclusion: result.conclusion, comments: result.comments }, "review published");
   if (!isCurrent()) return;

@@ -46,6 +46,11 @@ export class ReviewQueue {
     return "queued";
   }
 
+  /** Reviews waiting or running. */
+  get depth(): number {
+    return this.waiting.size + this.active;
+  }
+
   /** Resolves when nothing is queued or running (for tests and graceful shutdown). */
   idle(): Promise<void> {
     if (this.active === 0 && this.waiting.size === 0) return Promise.resolve();

@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
 import { createApp } from "../../src/app.js";
 import { ReviewQueue } from "../../src/review/review-queue.js";
+import { Metrics } from "../../src/ops/metrics.js";
 import { bundle } from "../support/engine.js";
 import { startGitHubStandIn, type GitHubStandIn } from "../support/github-stand-in.js";
 
@@ -34,6 +35,9 @@ describe("the server over loopback", () => {
   let standIn: GitHubStandIn;
   let server: Server;
   let url: string;
+  let ready = true;
+  const queue = new ReviewQueue(2);
+  const metrics = new Metrics(() => queue.depth, { processMetrics: false });
 
   beforeAll(async () => {
     standIn = await startGitHubStandIn({
@@ -63,8 +67,10 @@ describe("the server over loopback", () => {
     const middleware = await createNodeMiddleware(
       createApp({
         bundle: bundle(),
-        queue: new ReviewQueue(2),
+        queue,
         fixCommits: false,
+        metrics,
+        lifecycle: { ready: () => ready },
         today: () => "2026-06-01",
       }),
       {
@@ -124,5 +130,21 @@ describe("the server over loopback", () => {
     expect(output.output.annotations).toContainEqual(
       expect.objectContaining({ path: "pod.yaml", start_line: 5 }),
     );
+  });
+
+  it("serves Prometheus metrics, liveness and readiness next to the webhook route", async () => {
+    await queue.idle();
+    const base = url.replace("/api/github/webhooks", "");
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toMatch(/^portcullis_reviews_total\{conclusion="failure"\} 1$/m);
+    expect(text).toMatch(
+      /^portcullis_findings_total\{rule="PCK004",severity="error",status="open"\} 1$/m,
+    );
+    expect(text).toMatch(/^portcullis_github_requests_total\{method="POST",status="201"\} \d+$/m);
+    expect(text).toMatch(/^portcullis_queue_depth 0$/m);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    ready = false;
+    expect((await fetch(`${base}/readyz`)).status).toBe(503);
   });
 });
