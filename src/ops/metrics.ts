@@ -73,8 +73,12 @@ interface HookableOctokit {
   };
 }
 
-/** Counts every request an Octokit makes and keeps the rate-limit headroom it reports. */
+const instrumented = new WeakSet<object>();
+
+/** Counts every request an Octokit makes and keeps the rate-limit headroom it reports (once per client). */
 export function instrumentOctokit(octokit: HookableOctokit, metrics: Metrics): void {
+  if (instrumented.has(octokit)) return;
+  instrumented.add(octokit);
   octokit.hook.after("request", (response, options) => {
     metrics.githubRequests.inc({ method: options.method, status: String(response.status) });
     const remaining = Number(response.headers["x-ratelimit-remaining"]);
