@@ -1,6 +1,6 @@
 // `portcullis check [paths...]`: evaluate local files with the built-in policies and print findings.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { readDirectorySources } from "../adapters/fs/directory-source.js";
 import { loadPolicyBundle, type PolicyBundle } from "../adapters/fs/policy-bundle.js";
 import { WasmPolicyEngine } from "../adapters/opa/wasm-policy-engine.js";
@@ -8,7 +8,16 @@ import { CONFIG_PATH, FAIL_LEVELS, parseConfig, type FailLevel } from "../config
 import { applyFixes } from "../core/fix.js";
 import { parseCommandArgs, usageError as commandUsageError } from "./command-args.js";
 import type { Finding } from "../core/types.js";
-import { evaluateFiles, type EvaluationReport, type SourceFile } from "../review/evaluate-files.js";
+import {
+  evaluateFiles,
+  type EvaluationError,
+  type EvaluationReport,
+  type SourceFile,
+} from "../review/evaluate-files.js";
+import type { PolicyEngine } from "../ports/policy-engine.js";
+import { compilePolicies, UserPolicyEngine } from "../adapters/opa/user-policies.js";
+import { findOpa } from "../adapters/opa/opa-binary.js";
+import { packageRoot } from "../adapters/fs/policy-bundle.js";
 import { diffEdits, renderUnifiedDiff } from "../render/unified-diff.js";
 import { renderGithub } from "../render/github.js";
 import { renderJson } from "../render/json.js";
@@ -40,6 +49,10 @@ options:
                                           lowest severity that fails the run (default: from config, else error)
       --fix                               apply every safe auto-fix to the files in place, then report what remains
       --fix-dry-run                       print the fixes as a unified diff (before the report) without writing
+  -p, --policy <dir>                      also run the repository's own Rego policies (conftest style:
+                                          deny/violation/warn, Rego v0 or v1); repeatable
+      --namespace <ns>                    the policies' package to run (default: main); repeatable
+      --all-namespaces                    run every package of the policies
   -v, --verbose                           list skipped files in text output
       --no-color                          never colour text output
   -h, --help                              show this help
@@ -127,6 +140,9 @@ export function runCheck(argv: readonly string[], io: CliIo): number {
       verbose: { type: "boolean", short: "v" },
       fix: { type: "boolean" },
       "fix-dry-run": { type: "boolean" },
+      policy: { type: "string", short: "p", multiple: true },
+      namespace: { type: "string", multiple: true },
+      "all-namespaces": { type: "boolean" },
       "no-color": { type: "boolean" },
     },
     FORMATS,
@@ -191,9 +207,42 @@ export function runCheck(argv: readonly string[], io: CliIo): number {
     return 2;
   }
   engine.setSettings(config.settings as Record<string, unknown>);
-  const evaluationDeps = { engine, rules: bundle.rules, today: today(io.env) };
+  // Repository policies (conftest style): compiled once, evaluated on the same documents.
+  const extraEngines: PolicyEngine[] = [];
+  const policyErrors: EvaluationError[] = [];
+  for (const dir of values.list("policy")) {
+    try {
+      const compiled = compilePolicies(
+        resolve(io.cwd, dir),
+        {
+          namespaces: values.flag("all-namespaces")
+            ? "all"
+            : values.list("namespace").length > 0
+              ? values.list("namespace")
+              : ["main"],
+        },
+        {
+          opa: findOpa(io.env),
+          capabilities: join(packageRoot(), "dist", "policies", "capabilities.json"),
+        },
+      );
+      extraEngines.push(new UserPolicyEngine(compiled));
+    } catch (err) {
+      // The built-in catalogue still runs; the broken policy fails the run with the compiler's words.
+      policyErrors.push({
+        file: dir,
+        line: 1,
+        message: `policy could not be compiled: ${err instanceof Error ? err.message : String(err)}`,
+      });
+    }
+  }
+  const evaluationDeps = { engine, extraEngines, rules: bundle.rules, today: today(io.env) };
   let files = selection.files;
-  let report = evaluateFiles(files, selection.layout, config, evaluationDeps);
+  const withPolicyErrors = (r: EvaluationReport): EvaluationReport => ({
+    ...r,
+    errors: [...policyErrors, ...r.errors],
+  });
+  let report = withPolicyErrors(evaluateFiles(files, selection.layout, config, evaluationDeps));
   if (values.flag("fix") || values.flag("fix-dry-run")) {
     // A fix can make another one safe (no privilege escalation once not privileged): a few rounds.
     const original = files;
@@ -201,7 +250,7 @@ export function runCheck(argv: readonly string[], io: CliIo): number {
       const next = applyAllFixes(report, files);
       if (next.applied === 0) break;
       files = next.files;
-      report = evaluateFiles(files, selection.layout, config, evaluationDeps);
+      report = withPolicyErrors(evaluateFiles(files, selection.layout, config, evaluationDeps));
     }
     publishFixes(original, files, report, io, values.flag("fix-dry-run"));
   }

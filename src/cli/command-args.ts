@@ -47,6 +47,15 @@ export function parseCommandArgs<O extends Options, F extends string>(
       typeof raw[name] === "string" ? (raw[name] as string) : undefined,
     /** Whether a boolean option was given. */
     flag: (name: keyof O & string) => raw[name] === true,
+    /** Every value of a repeatable string option (`multiple: true`). */
+    list: (name: keyof O & string): string[] => {
+      const v = (parsed.values as Record<string, unknown>)[name];
+      return Array.isArray(v)
+        ? v.filter((x): x is string => typeof x === "string")
+        : typeof v === "string"
+          ? [v]
+          : [];
+    },
   };
   if (raw.help) {
     io.stdout.write(`${command.usage}\n`);

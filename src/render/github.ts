@@ -1,7 +1,7 @@
 // GitHub Actions workflow commands: one annotation per finding on its file and lines.
 import type { Finding, Severity } from "../core/types.js";
 import type { EvaluationReport } from "../review/evaluate-files.js";
-import { ruleHelpUri } from "./links.js";
+import { isCatalogueRule, ruleHelpUri } from "./links.js";
 
 const COMMAND: Record<Severity, string> = { error: "error", warning: "warning", notice: "notice" };
 
@@ -18,7 +18,7 @@ function annotation(f: Finding, title: string): string {
   const command = waived ? "notice" : COMMAND[f.severity];
   const text = waived
     ? `[waived: ${waived.reason}] ${f.message}`
-    : `${f.message}${f.note ? ` (${f.note})` : ""}\n${ruleHelpUri(f.rule)}`;
+    : `${f.message}${f.note ? ` (${f.note})` : ""}${isCatalogueRule(f.rule) ? `\n${ruleHelpUri(f.rule)}` : ""}`;
   const props = [
     `file=${escapeProperty(f.file)}`,
     `line=${f.lines.start}`,

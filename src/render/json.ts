@@ -1,7 +1,7 @@
 // Machine-readable output: the whole report with counts and the verdict.
 import type { FailLevel } from "../config/config.js";
 import type { EvaluationReport } from "../review/evaluate-files.js";
-import { ruleHelpUri } from "./links.js";
+import { isCatalogueRule, ruleHelpUri } from "./links.js";
 import { countFindings, isFailing } from "./summary.js";
 
 export function renderJson(report: EvaluationReport, failOn: FailLevel): string {
@@ -21,7 +21,7 @@ export function renderJson(report: EvaluationReport, failOn: FailLevel): string 
         status: f.status.kind,
         ...(f.status.kind === "waived" ? { waiver: f.status.waiver } : {}),
         failing: isFailing(f, failOn),
-        helpUri: ruleHelpUri(f.rule),
+        ...(isCatalogueRule(f.rule) ? { helpUri: ruleHelpUri(f.rule) } : {}),
       })),
       skipped: report.skipped,
       errors: report.errors,

@@ -9,3 +9,8 @@ export function ruleHelpUri(
 ): string {
   return `${base.endsWith("/") ? base : `${base}/`}${rule}.md`;
 }
+
+/** Built-in catalogue ids (PCK001, PCF007, ...): the rules that have a page. */
+export function isCatalogueRule(rule: string): boolean {
+  return /^PC[A-Z]\d{3}$/.test(rule);
+}

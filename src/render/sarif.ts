@@ -85,7 +85,10 @@ export function renderSarif(report: EvaluationReport, options: SarifOptions): st
   const index = new Map(ids.map((id, i) => [id, i]));
   const descriptors = ids.map((id) => {
     const meta = options.rules.get(id);
-    return meta ? ruleDescriptor(meta) : { id, helpUri: ruleHelpUri(id) };
+    // A repository policy's rule has no page of ours.
+    return meta
+      ? ruleDescriptor(meta)
+      : { id, shortDescription: { text: `repository policy ${id}` } };
   });
   const notifications = [
     ...report.errors.map((e) => ({

@@ -2,7 +2,7 @@
 import type { FailLevel } from "../config/config.js";
 import type { Finding } from "../core/types.js";
 import type { EvaluationReport } from "../review/evaluate-files.js";
-import { ruleHelpUri } from "./links.js";
+import { isCatalogueRule, ruleHelpUri } from "./links.js";
 import { countFindings, plural } from "./summary.js";
 
 export interface TextOptions {
@@ -89,7 +89,7 @@ export function renderText(report: EvaluationReport, options: TextOptions): stri
     ...new Set(report.findings.filter((f) => f.status.kind === "open").map((f) => f.rule)),
   ].sort();
   // Every rule that has an open finding links to its page; the verdict stays the last line.
-  for (const r of rules) out.push(paint("gray", `${r}: ${ruleHelpUri(r)}`));
+  for (const r of rules.filter(isCatalogueRule)) out.push(paint("gray", `${r}: ${ruleHelpUri(r)}`));
   out.push(`${head} · ${tail.join(" · ")}`);
   return `${out.join("\n")}\n`;
 }

@@ -42,6 +42,8 @@ export interface EvaluationReport {
 
 export interface EvaluationDeps {
   readonly engine: PolicyEngine;
+  /** Repository policies, evaluated on the same documents after the built-in ones. */
+  readonly extraEngines?: readonly PolicyEngine[];
   readonly rules: ReadonlyMap<string, RuleMetadata>;
   /** YYYY-MM-DD: the day waivers are checked against. */
   readonly today: string;
@@ -139,21 +141,23 @@ export function evaluateFiles(
     document: p.doc.value,
     file: { path: p.file.file, partial: p.partial },
   }));
-  const results = deps.engine.evaluate(inputs);
-  pending.forEach((p, i) => {
-    const result = results[i];
-    if (!result || !result.ok) {
-      errors.push({
-        file: p.file.file,
-        line: p.doc.kindLine,
-        message: result ? result.error : "policy engine returned no result",
-      });
-      return;
-    }
-    findings.push(
-      ...assembleFindings(p.file, p.doc, result.findings, p.partial, context, p.waivers),
-    );
-  });
+  for (const engine of [deps.engine, ...(deps.extraEngines ?? [])]) {
+    const results = engine.evaluate(inputs);
+    pending.forEach((p, i) => {
+      const result = results[i];
+      if (!result || !result.ok) {
+        errors.push({
+          file: p.file.file,
+          line: p.doc.kindLine,
+          message: result ? result.error : "policy engine returned no result",
+        });
+        return;
+      }
+      findings.push(
+        ...assembleFindings(p.file, p.doc, result.findings, p.partial, context, p.waivers),
+      );
+    });
+  }
 
   return {
     findings: sortFindings(findings),

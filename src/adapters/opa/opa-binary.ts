@@ -1,0 +1,18 @@
+// Where the `opa` binary is at run time (repository policies are compiled with it).
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { packageRoot } from "../fs/policy-bundle.js";
+
+/** $PORTCULLIS_OPA, then the one `npm run build` made (.tools/bin/opa), then `opa` on PATH. */
+export function findOpa(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  const candidates = [env.PORTCULLIS_OPA, join(packageRoot(), ".tools", "bin", "opa")].filter(
+    (c): c is string => c !== undefined && c !== "",
+  );
+  for (const c of candidates) if (existsSync(c)) return c;
+  const onPath = spawnSync("sh", ["-c", "command -v opa"], { encoding: "utf8" });
+  if (onPath.status === 0 && onPath.stdout.trim() !== "") return onPath.stdout.trim();
+  throw new Error(
+    "repository policies need the opa binary: run `npm run build:tools`, put opa on PATH, or set PORTCULLIS_OPA",
+  );
+}

@@ -1,0 +1,217 @@
+// Repository policies written for conftest (`deny`, `violation`, `warn` in `package main` or any
+// namespace, Rego v0 or v1), compiled to wasm with the pinned `opa` in a child process with a time
+// limit and the wasm capabilities (no network, no clock), cached by content, run like the built-ins.
+import { createHash } from "node:crypto";
+import { spawnSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import type { LoadedPolicy, loadPolicySync as LoadPolicySync } from "@open-policy-agent/opa-wasm";
+import type { RawFinding } from "../../core/findings.js";
+import type { JsonPath } from "../../core/types.js";
+import type { PolicyEngine, PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
+import { installHostBuiltins } from "./host-builtins.js";
+import { describeThrown } from "./wasm-policy-engine.js";
+
+const { loadPolicySync } = createRequire(import.meta.url)("@open-policy-agent/opa-wasm") as {
+  loadPolicySync: typeof LoadPolicySync;
+};
+
+/** A repository policy may take this long to compile before it is reported as failed. */
+export const COMPILE_TIMEOUT_MS = 60_000;
+const RESULT_KINDS = ["deny", "violation", "warn"] as const;
+const ENTRYPOINT = "portcullis_user/results";
+
+export interface PolicySelection {
+  /** Namespaces to evaluate (conftest's --namespace, default `main`); all of them with `all`. */
+  readonly namespaces: readonly string[] | "all";
+}
+
+export interface CompiledPolicies {
+  readonly wasm: Uint8Array;
+  readonly namespaces: readonly string[];
+}
+
+function regoFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith(".rego") && !e.name.endsWith("_test.rego")) out.push(p);
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+/** The `package` of each Rego file. */
+export function packagesOf(sources: readonly string[]): string[] {
+  const names = new Set<string>();
+  for (const s of sources) {
+    const m = /^\s*package\s+([\w.]+)/m.exec(s);
+    if (m) names.add(m[1]!);
+  }
+  return [...names].sort();
+}
+
+/** The generated module that evaluates every selected namespace for each document of a batch. */
+function wrapper(namespaces: readonly string[], v0: boolean): string {
+  const perNamespace = namespaces
+    .map((ns) => {
+      const kinds = RESULT_KINDS.map((k) => `"${k}": [x | x := data.${ns}.${k}[_]]`).join(", ");
+      return `"${ns}": {${kinds}}`;
+    })
+    .join(", ");
+  const head = v0
+    ? "package portcullis_user\n\nresults = "
+    : "package portcullis_user\n\nresults := ";
+  return `${head}[r | d := input.documents[_]; r := {${perNamespace}} with input as d]\n`;
+}
+
+export class PolicyCompileError extends Error {}
+
+/**
+ * Compiles a policy directory, or takes it from the cache (keyed by the sources, the namespaces
+ * and the OPA binary). Rego v1 is tried first, then v0 (conftest's `deny[msg] { ... }`).
+ */
+export function compilePolicies(
+  dir: string,
+  selection: PolicySelection,
+  tools: { opa: string; capabilities: string; cacheDir?: string },
+): CompiledPolicies {
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new PolicyCompileError(`policy directory ${dir} does not exist`);
+  const files = regoFiles(dir);
+  if (files.length === 0) throw new PolicyCompileError(`no .rego files in ${dir}`);
+  const sources = files.map((f) => readFileSync(f, "utf8"));
+  const available = packagesOf(sources);
+  const namespaces =
+    selection.namespaces === "all"
+      ? available
+      : selection.namespaces.filter((n) => available.includes(n));
+  if (namespaces.length === 0) {
+    throw new PolicyCompileError(
+      `no policy in namespace ${(selection.namespaces as string[]).join(", ")} (found: ${available.join(", ")})`,
+    );
+  }
+  const hash = createHash("sha256");
+  files.forEach((f, i) => hash.update(`${relative(dir, f)}\u0000${sources[i]}\u0000`));
+  hash
+    .update(namespaces.join(","))
+    .update(readFileSync(tools.opa).length.toString())
+    .update(readFileSync(tools.capabilities));
+  const cacheDir = tools.cacheDir ?? join(tmpdir(), "portcullis-policy-cache");
+  const cached = join(cacheDir, `${hash.digest("hex").slice(0, 32)}.wasm`);
+  if (existsSync(cached)) return { wasm: readFileSync(cached), namespaces };
+
+  const work = mkdtempSync(join(tmpdir(), "portcullis-policies-"));
+  try {
+    let lastError = "";
+    for (const v0 of [false, true]) {
+      writeFileSync(join(work, "portcullis_user.rego"), wrapper(namespaces, v0));
+      const out = join(work, "bundle.tar.gz");
+      const args = [
+        "build",
+        "-t",
+        "wasm",
+        "--capabilities",
+        tools.capabilities,
+        "-e",
+        ENTRYPOINT,
+        "-o",
+        out,
+      ];
+      if (v0) args.push("--v0-compatible");
+      const r = spawnSync(tools.opa, [...args, ...files, join(work, "portcullis_user.rego")], {
+        encoding: "utf8",
+        timeout: COMPILE_TIMEOUT_MS,
+      });
+      if (r.error || r.signal)
+        throw new PolicyCompileError(
+          `opa build did not finish within ${COMPILE_TIMEOUT_MS / 1000} s`,
+        );
+      if (r.status === 0) {
+        spawnSync("tar", ["-xzf", out, "-C", work, "/policy.wasm"]);
+        const wasm = readFileSync(join(work, "policy.wasm"));
+        mkdirSync(cacheDir, { recursive: true });
+        writeFileSync(cached, wasm);
+        return { wasm, namespaces };
+      }
+      lastError = (r.stderr || r.stdout).trim();
+      // Only a parse error can be Rego v0; anything else is the policy's own error.
+      if (!/rego_parse_error/.test(lastError)) break;
+    }
+    throw new PolicyCompileError(lastError.split(work).join("<generated>"));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function toPath(path: unknown): JsonPath | undefined {
+  if (Array.isArray(path) && path.every((p) => typeof p === "string" || typeof p === "number"))
+    return path as JsonPath;
+  if (typeof path === "string" && path !== "") {
+    return path.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  }
+  return undefined;
+}
+
+/** A result of `deny`/`violation`/`warn`: a message, or an object with `msg` and maybe a `path`. */
+function toFinding(ns: string, kind: (typeof RESULT_KINDS)[number], value: unknown): RawFinding {
+  const rule = `${ns}.${kind}`;
+  const severity = kind === "warn" ? "warning" : "error";
+  if (typeof value === "string") return { rule, msg: value, path: [], severity };
+  const o = (value && typeof value === "object" ? value : {}) as Record<string, unknown>;
+  const msg = typeof o.msg === "string" ? o.msg : JSON.stringify(value);
+  return { rule, msg, path: toPath(o.path) ?? toPath(o._loc) ?? [], severity };
+}
+
+/** Runs compiled repository policies with conftest's input: the document itself. */
+export class UserPolicyEngine implements PolicyEngine {
+  private policy: LoadedPolicy;
+  private readonly module: WebAssembly.Module;
+
+  constructor(private readonly compiled: CompiledPolicies) {
+    installHostBuiltins();
+    this.module = new WebAssembly.Module(new Uint8Array(compiled.wasm));
+    this.policy = loadPolicySync(this.module, { initial: 32, maximum: 4096 });
+  }
+
+  setSettings(): void {
+    // Repository policies read only their input (conftest's model).
+  }
+
+  evaluate(inputs: readonly PolicyInput[]): PolicyResult[] {
+    return inputs.map((input) => {
+      try {
+        const output = this.policy.evaluate({ documents: [input.document] }, ENTRYPOINT) as {
+          result?: unknown;
+        }[];
+        const perDocument = (
+          output?.[0]?.result as Record<string, Record<string, unknown[]>>[] | undefined
+        )?.[0];
+        if (!perDocument) return { ok: false, error: "repository policy returned no result" };
+        const findings: RawFinding[] = [];
+        for (const ns of this.compiled.namespaces) {
+          for (const kind of RESULT_KINDS)
+            for (const v of perDocument[ns]?.[kind] ?? []) findings.push(toFinding(ns, kind, v));
+        }
+        return { ok: true, findings };
+      } catch (err) {
+        this.policy = loadPolicySync(this.module, { initial: 32, maximum: 4096 });
+        return { ok: false, error: `repository policy failed: ${describeThrown(err)}` };
+      }
+    });
+  }
+}

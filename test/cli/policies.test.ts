@@ -1,0 +1,168 @@
+// Repository policies written the conftest way, run by `portcullis check --policy`.
+import { mkdtempSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
+import { findOpa } from "../../src/adapters/opa/opa-binary.js";
+import { compilePolicies } from "../../src/adapters/opa/user-policies.js";
+import { runCli } from "../../src/cli/main.js";
+import { bundle } from "../support/engine.js";
+
+async function run(args: string[], cwd: string) {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(args, {
+    cwd,
+    env: {},
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    version: "test",
+    bundle: bundle(),
+  });
+  return { code, stdout, stderr };
+}
+
+interface JsonFinding {
+  rule: string;
+  severity: string;
+  message: string;
+  lines: { start: number };
+}
+
+const MANIFESTS = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: ghcr.io/acme/web:1.0.0
+          securityContext:
+            privileged: true
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: shop
+spec:
+  type: LoadBalancer
+  ports: [{ port: 443 }]
+`;
+
+/** A repository with manifests and a policy folder of Rego files. */
+function repo(policies: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "portcullis-policies-"));
+  writeFileSync(join(dir, "app.yaml"), MANIFESTS);
+  mkdirSync(join(dir, "policy"));
+  for (const [name, text] of Object.entries(policies))
+    writeFileSync(join(dir, "policy", name), text);
+  return dir;
+}
+
+// Written for these tests in the style of conftest's documentation: Rego v0, package main.
+const V0_POLICY = `package main
+
+deny[msg] {
+  input.kind == "Deployment"
+  container := input.spec.template.spec.containers[_]
+  container.securityContext.privileged == true
+  msg = sprintf("Container %s is privileged", [container.name])
+}
+
+warn[msg] {
+  input.kind == "Service"
+  input.spec.type == "LoadBalancer"
+  msg = sprintf("Service %v is exposed through a load balancer", [input.metadata.name])
+}
+`;
+
+describe("portcullis check --policy", () => {
+  it("runs Rego v0 conftest policies unchanged: deny fails at the kind line, warn warns", async () => {
+    const dir = repo({ "workloads.rego": V0_POLICY });
+    const { code, stdout } = await run(
+      ["check", "app.yaml", "--policy", "policy", "--format", "json"],
+      dir,
+    );
+    expect(code).toBe(1);
+    const mine = (JSON.parse(stdout) as { findings: JsonFinding[] }).findings.filter((f) =>
+      f.rule.startsWith("main."),
+    );
+    expect(mine.map((f) => [f.rule, f.severity, f.lines.start, f.message])).toEqual([
+      ["main.deny", "error", 2, "Container web is privileged"],
+      ["main.warn", "warning", 16, "Service web is exposed through a load balancer"],
+    ]);
+  });
+
+  it("puts an object result with a path on the exact line (Rego v1, any namespace)", async () => {
+    const dir = repo({
+      "exposure.rego": `package exposure
+
+deny contains {"msg": "no public load balancers", "path": ["spec", "type"]} if input.spec.type == "LoadBalancer"
+`,
+    });
+    const only = await run(["check", "app.yaml", "--policy", "policy", "--format", "json"], dir);
+    expect(only.code).toBe(2); // no `main` package: reported, never a silent pass
+    const ns = await run(
+      ["check", "app.yaml", "--policy", "policy", "--namespace", "exposure", "--format", "json"],
+      dir,
+    );
+    const found = (JSON.parse(ns.stdout) as { findings: JsonFinding[] }).findings.filter(
+      (f) => f.rule === "exposure.deny",
+    );
+    expect(found.map((f) => f.lines.start)).toEqual([21]);
+    const all = await run(
+      ["check", "app.yaml", "--policy", "policy", "--all-namespaces", "--format", "json"],
+      dir,
+    );
+    expect(
+      (JSON.parse(all.stdout) as { findings: JsonFinding[] }).findings.some(
+        (f) => f.rule === "exposure.deny",
+      ),
+    ).toBe(true);
+  });
+
+  it("reports a policy that does not compile with the compiler's message, and still runs the catalogue", async () => {
+    const dir = repo({ "broken.rego": "package main\n\ndeny[msg] {\n  input.kind ==\n}\n" });
+    const { code, stdout } = await run(
+      ["check", "app.yaml", "--policy", "policy", "--format", "json"],
+      dir,
+    );
+    expect(code).toBe(2);
+    const report = JSON.parse(stdout) as { errors: { message: string }[]; findings: JsonFinding[] };
+    expect(report.errors[0]!.message).toMatch(/^policy could not be compiled: .*broken\.rego:\d+/s);
+    expect(report.findings.some((f) => f.rule === "PCK001")).toBe(true);
+  });
+
+  it("refuses network and clock builtins at compile time", async () => {
+    const dir = repo({
+      "net.rego":
+        'package main\n\nimport rego.v1\n\ndeny contains "x" if http.send({"method": "get", "url": "http://169.254.169.254"}).status_code == 200\n',
+    });
+    const { code, stdout } = await run(
+      ["check", "app.yaml", "--policy", "policy", "--format", "json"],
+      dir,
+    );
+    expect(code).toBe(2);
+    expect((JSON.parse(stdout) as { errors: { message: string }[] }).errors[0]!.message).toContain(
+      "undefined function http.send",
+    );
+  });
+
+  it("compiles a policy folder once and reuses it from the cache", () => {
+    const dir = repo({ "workloads.rego": V0_POLICY });
+    const cacheDir = mkdtempSync(join(tmpdir(), "portcullis-cache-"));
+    const tools = {
+      opa: findOpa(),
+      capabilities: join(packageRoot(), "dist", "policies", "capabilities.json"),
+      cacheDir,
+    };
+    const first = compilePolicies(join(dir, "policy"), { namespaces: ["main"] }, tools);
+    const second = compilePolicies(join(dir, "policy"), { namespaces: ["main"] }, tools);
+    expect(readdirSync(cacheDir)).toHaveLength(1);
+    expect(Buffer.from(second.wasm).equals(Buffer.from(first.wasm))).toBe(true);
+  });
+});
