@@ -4,26 +4,14 @@ import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
-import { runCli } from "../../src/cli/main.js";
-import { bundle } from "../support/engine.js";
+import { runCommand } from "../support/cli.js";
 
 const ROOT = packageRoot();
 const FLEET = "examples/fleet";
 const CONFIG = ["--config", `${FLEET}/.github/portcullis.yml`];
 
-async function run(args: string[], cwd = ROOT, env: Record<string, string> = {}) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, {
-    cwd,
-    env: { PORTCULLIS_TODAY: "2026-06-01", ...env },
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    version: "0.0.0-test",
-    bundle: bundle(),
-  });
-  return { code, stdout, stderr };
-}
+const run = (args: string[], cwd = ROOT, env: Record<string, string> = {}) =>
+  runCommand(args, cwd, env);
 
 interface JsonFinding {
   rule: string;

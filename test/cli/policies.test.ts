@@ -5,22 +5,9 @@ import { join } from "node:path";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
 import { findOpa } from "../../src/adapters/opa/opa-binary.js";
 import { compilePolicies } from "../../src/adapters/opa/user-policies.js";
-import { runCli } from "../../src/cli/main.js";
-import { bundle } from "../support/engine.js";
+import { runCommand } from "../support/cli.js";
 
-async function run(args: string[], cwd: string) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, {
-    cwd,
-    env: {},
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    version: "test",
-    bundle: bundle(),
-  });
-  return { code, stdout, stderr };
-}
+const run = (args: string[], cwd: string) => runCommand(args, cwd);
 
 interface JsonFinding {
   rule: string;

@@ -1,22 +1,9 @@
 // `portcullis review` on a local repository prints the check and inline comments the app would post.
-import { runCli } from "../../src/cli/main.js";
 import { fingerprintOfComment } from "../../src/render/review-comments.js";
-import { bundle } from "../support/engine.js";
+import { runCommand } from "../support/cli.js";
 import { gitRepo } from "../support/git-repo.js";
 
-async function run(args: string[], cwd: string) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, {
-    cwd,
-    env: { PORTCULLIS_TODAY: "2026-06-01" },
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    version: "0.0.0-test",
-    bundle: bundle(),
-  });
-  return { code, stdout, stderr };
-}
+const run = (args: string[], cwd: string) => runCommand(args, cwd);
 
 const deployment = (extra: string) => `apiVersion: apps/v1
 kind: Deployment
