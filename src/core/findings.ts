@@ -30,6 +30,8 @@ export interface RawFinding {
   readonly severity?: Severity;
   readonly fix?: FixOperation;
   readonly scalarLine?: number;
+  /** Set when the policy itself excepts this result (conftest's `exception` rules): shown as waived. */
+  readonly exception?: string;
 }
 
 /** Per-rule decisions from the configuration. */
@@ -144,11 +146,20 @@ export function assembleFindings(
     const severity =
       context.policy.severity(r.rule) ??
       (isSeverity(r.severity) ? r.severity : (meta?.severity ?? "error"));
-    const { status, note } = statusFor(
-      r.rule,
-      [waivers.forLine(lines.start), ...documentWaivers],
-      context.today,
-    );
+    const { status, note } = r.exception
+      ? {
+          status: {
+            kind: "waived" as const,
+            waiver: {
+              rules: [r.rule],
+              reason: r.exception,
+              source: "policy-exception" as const,
+              line: lines.start,
+            },
+          },
+          note: undefined,
+        }
+      : statusFor(r.rule, [waivers.forLine(lines.start), ...documentWaivers], context.today);
     out.push({
       rule: r.rule,
       severity,

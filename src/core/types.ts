@@ -34,7 +34,8 @@ export type FixOperation =
   | { readonly op: "remove"; readonly path: JsonPath }
   | { readonly op: "append"; readonly path: JsonPath; readonly value: unknown };
 
-export type WaiverSource = "annotation" | "comment";
+/** Where a waiver was written: a resource annotation, an inline comment, or a policy's own exception. */
+export type WaiverSource = "annotation" | "comment" | "policy-exception";
 
 export interface Waiver {
   readonly rules: readonly string[];

@@ -152,4 +152,42 @@ deny contains {"msg": "no public load balancers", "path": ["spec", "type"]} if i
     expect(readdirSync(cacheDir)).toHaveLength(1);
     expect(Buffer.from(second.wasm).equals(Buffer.from(first.wasm))).toBe(true);
   });
+
+  it("finds named rules (deny_<name>) and honours the policy's exception rules, showing them as waived", async () => {
+    const dir = repo({
+      "named.rego": `package main
+
+deny_privileged[msg] {
+  input.kind == "Deployment"
+  input.spec.template.spec.containers[_].securityContext.privileged
+  msg := "privileged container"
+}
+
+warn_load_balancer[msg] {
+  input.spec.type == "LoadBalancer"
+  msg := "load balancer"
+}
+
+exception[rules] {
+  input.kind == "Deployment"
+  input.metadata.name == "web"
+  rules := ["privileged"]
+}
+`,
+    });
+    const { stdout } = await run(
+      ["check", "app.yaml", "--policy", "policy", "--format", "json"],
+      dir,
+    );
+    const mine = (
+      JSON.parse(stdout) as {
+        findings: (JsonFinding & { status: string; waiver?: { reason: string } })[];
+      }
+    ).findings.filter((f) => f.rule.startsWith("main."));
+    expect(mine.map((f) => [f.rule, f.severity, f.status])).toEqual([
+      ["main.deny_privileged", "error", "waived"],
+      ["main.warn_load_balancer", "warning", "open"],
+    ]);
+    expect(mine[0]!.waiver!.reason).toMatch(/exception rule \(privileged\)/);
+  });
 });

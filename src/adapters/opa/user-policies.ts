@@ -29,7 +29,6 @@ const { loadPolicySync } = createRequire(import.meta.url)("@open-policy-agent/op
 
 /** A repository policy may take this long to compile before it is reported as failed. */
 export const COMPILE_TIMEOUT_MS = 60_000;
-const RESULT_KINDS = ["deny", "violation", "warn"] as const;
 const ENTRYPOINT = "portcullis_user/results";
 
 export interface PolicySelection {
@@ -40,6 +39,8 @@ export interface PolicySelection {
 export interface CompiledPolicies {
   readonly wasm: Uint8Array;
   readonly namespaces: readonly string[];
+  /** The result rules of each namespace (`deny`, `warn_latest_tag`, ...). */
+  readonly rules: Readonly<Record<string, readonly string[]>>;
 }
 
 function regoFiles(dir: string): string[] {
@@ -57,20 +58,40 @@ function regoFiles(dir: string): string[] {
 
 /** The `package` of each Rego file. */
 export function packagesOf(sources: readonly string[]): string[] {
-  const names = new Set<string>();
-  for (const s of sources) {
-    const m = /^\s*package\s+([\w.]+)/m.exec(s);
-    if (m) names.add(m[1]!);
+  return [...rulesByPackage(sources).keys()].sort();
+}
+
+/**
+ * The result rules of each package, as conftest finds them: `deny`, `violation` and `warn`, with
+ * or without a `_name` suffix (`deny_run_as_root`), and whether the package has `exception` rules.
+ */
+export function rulesByPackage(
+  sources: readonly string[],
+): Map<string, { rules: Set<string>; exceptions: boolean }> {
+  const out = new Map<string, { rules: Set<string>; exceptions: boolean }>();
+  for (const source of sources) {
+    const pkg = /^\s*package\s+([\w.]+)/m.exec(source)?.[1];
+    if (!pkg) continue;
+    const entry = out.get(pkg) ?? { rules: new Set<string>(), exceptions: false };
+    for (const m of source.matchAll(
+      /^(deny|violation|warn)(_\w+)?(?=\s*(\[|contains\b|if\b|=|:=|\{))/gm,
+    )) {
+      entry.rules.add(`${m[1]}${m[2] ?? ""}`);
+    }
+    if (/^exception(?=\s*(\[|contains\b|if\b|=|:=|\{))/m.test(source)) entry.exceptions = true;
+    out.set(pkg, entry);
   }
-  return [...names].sort();
+  return out;
 }
 
 /** The generated module that evaluates every selected namespace for each document of a batch. */
-function wrapper(namespaces: readonly string[], v0: boolean): string {
-  const perNamespace = namespaces
-    .map((ns) => {
-      const kinds = RESULT_KINDS.map((k) => `"${k}": [x | x := data.${ns}.${k}[_]]`).join(", ");
-      return `"${ns}": {${kinds}}`;
+function wrapper(rules: Readonly<Record<string, readonly string[]>>, v0: boolean): string {
+  const perNamespace = Object.entries(rules)
+    .map(([ns, names]) => {
+      const fields = [...names, "exception"]
+        .map((r) => `"${r}": [x | x := data.${ns}.${r}[_]]`)
+        .join(", ");
+      return `"${ns}": {${fields}}`;
     })
     .join(", ");
   const head = v0
@@ -95,7 +116,8 @@ export function compilePolicies(
   const files = regoFiles(dir);
   if (files.length === 0) throw new PolicyCompileError(`no .rego files in ${dir}`);
   const sources = files.map((f) => readFileSync(f, "utf8"));
-  const available = packagesOf(sources);
+  const found = rulesByPackage(sources);
+  const available = [...found.keys()].sort();
   const namespaces =
     selection.namespaces === "all"
       ? available
@@ -105,21 +127,22 @@ export function compilePolicies(
       `no policy in namespace ${(selection.namespaces as string[]).join(", ")} (found: ${available.join(", ")})`,
     );
   }
+  const rules = Object.fromEntries(namespaces.map((ns) => [ns, [...found.get(ns)!.rules].sort()]));
   const hash = createHash("sha256");
   files.forEach((f, i) => hash.update(`${relative(dir, f)}\u0000${sources[i]}\u0000`));
   hash
-    .update(namespaces.join(","))
+    .update(JSON.stringify(rules))
     .update(readFileSync(tools.opa).length.toString())
     .update(readFileSync(tools.capabilities));
   const cacheDir = tools.cacheDir ?? join(tmpdir(), "portcullis-policy-cache");
   const cached = join(cacheDir, `${hash.digest("hex").slice(0, 32)}.wasm`);
-  if (existsSync(cached)) return { wasm: readFileSync(cached), namespaces };
+  if (existsSync(cached)) return { wasm: readFileSync(cached), namespaces, rules };
 
   const work = mkdtempSync(join(tmpdir(), "portcullis-policies-"));
   try {
     let lastError = "";
     for (const v0 of [false, true]) {
-      writeFileSync(join(work, "portcullis_user.rego"), wrapper(namespaces, v0));
+      writeFileSync(join(work, "portcullis_user.rego"), wrapper(rules, v0));
       const out = join(work, "bundle.tar.gz");
       const args = [
         "build",
@@ -146,7 +169,7 @@ export function compilePolicies(
         const wasm = readFileSync(join(work, "policy.wasm"));
         mkdirSync(cacheDir, { recursive: true });
         writeFileSync(cached, wasm);
-        return { wasm, namespaces };
+        return { wasm, namespaces, rules };
       }
       lastError = (r.stderr || r.stdout).trim();
       // Only a parse error can be Rego v0; anything else is the policy's own error.
@@ -167,14 +190,15 @@ function toPath(path: unknown): JsonPath | undefined {
   return undefined;
 }
 
-/** A result of `deny`/`violation`/`warn`: a message, or an object with `msg` and maybe a `path`. */
-function toFinding(ns: string, kind: (typeof RESULT_KINDS)[number], value: unknown): RawFinding {
-  const rule = `${ns}.${kind}`;
-  const severity = kind === "warn" ? "warning" : "error";
-  if (typeof value === "string") return { rule, msg: value, path: [], severity };
+/** A result of `deny`/`violation`/`warn` rules: a message, or an object with `msg` and maybe a `path`. */
+function toFinding(ns: string, name: string, value: unknown, exception?: string): RawFinding {
+  const rule = `${ns}.${name}`;
+  const severity = name.startsWith("warn") ? "warning" : "error";
+  const excepted = exception === undefined ? {} : { exception };
+  if (typeof value === "string") return { rule, msg: value, path: [], severity, ...excepted };
   const o = (value && typeof value === "object" ? value : {}) as Record<string, unknown>;
   const msg = typeof o.msg === "string" ? o.msg : JSON.stringify(value);
-  return { rule, msg, path: toPath(o.path) ?? toPath(o._loc) ?? [], severity };
+  return { rule, msg, path: toPath(o.path) ?? toPath(o._loc) ?? [], severity, ...excepted };
 }
 
 /** Runs compiled repository policies with conftest's input: the document itself. */
@@ -204,8 +228,19 @@ export class UserPolicyEngine implements PolicyEngine {
         if (!perDocument) return { ok: false, error: "repository policy returned no result" };
         const findings: RawFinding[] = [];
         for (const ns of this.compiled.namespaces) {
-          for (const kind of RESULT_KINDS)
-            for (const v of perDocument[ns]?.[kind] ?? []) findings.push(toFinding(ns, kind, v));
+          const results = perDocument[ns] ?? {};
+          // conftest: `exception` lists rule names (`run_as_root` excepts `deny_run_as_root`).
+          const excepted = new Set(
+            (results.exception ?? []).flat().filter((x): x is string => typeof x === "string"),
+          );
+          for (const name of this.compiled.rules[ns] ?? []) {
+            const suffix = name.replace(/^(deny|violation|warn)_?/, "");
+            const exception =
+              suffix !== "" && excepted.has(suffix)
+                ? `excepted by the policy's own exception rule (${suffix})`
+                : undefined;
+            for (const v of results[name] ?? []) findings.push(toFinding(ns, name, v, exception));
+          }
         }
         return { ok: true, findings };
       } catch (err) {
