@@ -15,7 +15,11 @@ import {
   type SourceFile,
 } from "../review/evaluate-files.js";
 import type { PolicyEngine } from "../ports/policy-engine.js";
-import { compilePolicies, UserPolicyEngine } from "../adapters/opa/user-policies.js";
+import {
+  compilePolicies,
+  loadPolicyData,
+  UserPolicyEngine,
+} from "../adapters/opa/user-policies.js";
 import { findOpa } from "../adapters/opa/opa-binary.js";
 import { packageRoot } from "../adapters/fs/policy-bundle.js";
 import { diffEdits, renderUnifiedDiff } from "../render/unified-diff.js";
@@ -53,6 +57,7 @@ options:
                                           deny/violation/warn, Rego v0 or v1); repeatable
       --namespace <ns>                    the policies' package to run (default: main); repeatable
       --all-namespaces                    run every package of the policies
+  -d, --data <path>                       JSON/YAML files (or folders of them) the policies read as data; repeatable
   -v, --verbose                           list skipped files in text output
       --no-color                          never colour text output
   -h, --help                              show this help
@@ -141,6 +146,7 @@ export function runCheck(argv: readonly string[], io: CliIo): number {
       fix: { type: "boolean" },
       "fix-dry-run": { type: "boolean" },
       policy: { type: "string", short: "p", multiple: true },
+      data: { type: "string", short: "d", multiple: true },
       namespace: { type: "string", multiple: true },
       "all-namespaces": { type: "boolean" },
       "no-color": { type: "boolean" },
@@ -226,13 +232,14 @@ export function runCheck(argv: readonly string[], io: CliIo): number {
           capabilities: join(packageRoot(), "dist", "policies", "capabilities.json"),
         },
       );
-      extraEngines.push(new UserPolicyEngine(compiled));
+      const data = loadPolicyData(values.list("data").map((d) => resolve(io.cwd, d)));
+      extraEngines.push(new UserPolicyEngine(compiled, data));
     } catch (err) {
       // The built-in catalogue still runs; the broken policy fails the run with the compiler's words.
       policyErrors.push({
         file: dir,
         line: 1,
-        message: `policy could not be compiled: ${err instanceof Error ? err.message : String(err)}`,
+        message: `repository policy could not be loaded: ${err instanceof Error ? err.message : String(err)}`,
       });
     }
   }

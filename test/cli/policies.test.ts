@@ -120,7 +120,9 @@ deny contains {"msg": "no public load balancers", "path": ["spec", "type"]} if i
     );
     expect(code).toBe(2);
     const report = JSON.parse(stdout) as { errors: { message: string }[]; findings: JsonFinding[] };
-    expect(report.errors[0]!.message).toMatch(/^policy could not be compiled: .*broken\.rego:\d+/s);
+    expect(report.errors[0]!.message).toMatch(
+      /^repository policy could not be loaded: .*broken\.rego:\d+/s,
+    );
     expect(report.findings.some((f) => f.rule === "PCK001")).toBe(true);
   });
 
@@ -189,5 +191,43 @@ exception[rules] {
       ["main.warn_load_balancer", "warning", "open"],
     ]);
     expect(mine[0]!.waiver!.reason).toMatch(/exception rule \(privileged\)/);
+  });
+
+  it("gives the policies data files (--data), merged at the root of data", async () => {
+    const dir = repo({
+      "registries.rego": `package main
+
+import rego.v1
+
+deny contains msg if {
+  some c in input.spec.template.spec.containers
+  not startswith(c.image, data.registries.allowed)
+  msg := sprintf("image %s is not from %s", [c.image, data.registries.allowed])
+}
+`,
+    });
+    mkdirSync(join(dir, "data"));
+    writeFileSync(
+      join(dir, "data", "registries.yaml"),
+      "registries:\n  allowed: registry.example.com/\n",
+    );
+    const { stdout } = await run(
+      ["check", "app.yaml", "--policy", "policy", "--data", "data", "--format", "json"],
+      dir,
+    );
+    const mine = (JSON.parse(stdout) as { findings: JsonFinding[] }).findings.filter(
+      (f) => f.rule === "main.deny",
+    );
+    expect(mine.map((f) => f.message)).toEqual([
+      "image ghcr.io/acme/web:1.0.0 is not from registry.example.com/",
+    ]);
+    const missing = await run(
+      ["check", "app.yaml", "--policy", "policy", "--data", "nowhere", "--format", "json"],
+      dir,
+    );
+    expect(missing.code).toBe(2);
+    expect(
+      (JSON.parse(missing.stdout) as { errors: { message: string }[] }).errors[0]!.message,
+    ).toMatch(/data path .*nowhere does not exist/);
   });
 });

@@ -17,6 +17,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import type { LoadedPolicy, loadPolicySync as LoadPolicySync } from "@open-policy-agent/opa-wasm";
+import { parse as parseYaml } from "yaml";
 import type { RawFinding } from "../../core/findings.js";
 import type { JsonPath } from "../../core/types.js";
 import type { PolicyEngine, PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
@@ -206,10 +207,20 @@ export class UserPolicyEngine implements PolicyEngine {
   private policy: LoadedPolicy;
   private readonly module: WebAssembly.Module;
 
-  constructor(private readonly compiled: CompiledPolicies) {
+  constructor(
+    private readonly compiled: CompiledPolicies,
+    /** What the policies read as `data` (conftest's --data files). */
+    private readonly data: Record<string, unknown> = {},
+  ) {
     installHostBuiltins();
     this.module = new WebAssembly.Module(new Uint8Array(compiled.wasm));
-    this.policy = loadPolicySync(this.module, { initial: 32, maximum: 4096 });
+    this.policy = this.instantiate();
+  }
+
+  private instantiate(): LoadedPolicy {
+    const policy = loadPolicySync(this.module, { initial: 32, maximum: 4096 });
+    policy.setData(this.data);
+    return policy;
   }
 
   setSettings(): void {
@@ -244,9 +255,53 @@ export class UserPolicyEngine implements PolicyEngine {
         }
         return { ok: true, findings };
       } catch (err) {
-        this.policy = loadPolicySync(this.module, { initial: 32, maximum: 4096 });
+        this.policy = this.instantiate();
         return { ok: false, error: `repository policy failed: ${describeThrown(err)}` };
       }
     });
   }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function mergeData(into: Record<string, unknown>, value: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(value)) {
+    if (k === "__proto__" || k === "constructor" || k === "prototype") continue;
+    const current = into[k];
+    if (isPlainObject(current) && isPlainObject(v)) mergeData(current, v);
+    else into[k] = v;
+  }
+}
+
+/**
+ * conftest's `--data`: every JSON/YAML file under the given paths, each a mapping merged into the
+ * root of `data` (later files win on conflicts). A file that is not a mapping is an error.
+ */
+export function loadPolicyData(paths: readonly string[]): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  const files: string[] = [];
+  const walk = (p: string) => {
+    if (statSync(p).isDirectory()) for (const e of readdirSync(p).sort()) walk(join(p, e));
+    else if (/\.(json|ya?ml)$/i.test(p)) files.push(p);
+  };
+  for (const p of paths) {
+    if (!existsSync(p)) throw new PolicyCompileError(`data path ${p} does not exist`);
+    walk(p);
+  }
+  for (const file of files) {
+    let value: unknown;
+    try {
+      value = parseYaml(readFileSync(file, "utf8"), { maxAliasCount: 100 });
+    } catch (err) {
+      throw new PolicyCompileError(
+        `data file ${file} could not be read: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`,
+      );
+    }
+    if (!isPlainObject(value))
+      throw new PolicyCompileError(`data file ${file} must hold a mapping`);
+    mergeData(data, value);
+  }
+  return data;
 }
