@@ -4,6 +4,13 @@ export type Severity = "error" | "warning" | "notice";
 
 export const SEVERITIES: readonly Severity[] = ["error", "warning", "notice"];
 
+/** Higher is more severe: for "at or above" tests and most-severe-first orders. */
+export const SEVERITY_RANK: Readonly<Record<Severity, number>> = {
+  error: 3,
+  warning: 2,
+  notice: 1,
+};
+
 /** A step of a JSON path: a mapping key or a sequence index. */
 export type PathStep = string | number;
 export type JsonPath = readonly PathStep[];

@@ -1,11 +1,17 @@
 // The "Portcullis / policies" check run: conclusion, title, markdown summary and details, and
 // annotations, all within GitHub's limits (UTF-8 bytes, 50 annotations per request).
 import type { ConfigError, FailLevel } from "../config/config.js";
-import type { Finding, RuleMetadata, Severity, SkippedFile } from "../core/types.js";
+import {
+  SEVERITY_RANK,
+  type Finding,
+  type RuleMetadata,
+  type Severity,
+  type SkippedFile,
+} from "../core/types.js";
 import type { EvaluationError } from "../review/evaluate-files.js";
 import { ruleHelpUri } from "./links.js";
 import { codeSpan, escapeMarkdown, markdownLink, truncateUtf8, utf8Length } from "./markdown.js";
-import { plural } from "./summary.js";
+import { isFailing, plural } from "./summary.js";
 
 export const POLICY_CHECK_NAME = "Portcullis / policies";
 /** `output.summary` and `output.text`: 65,535, counted in UTF-8 bytes to be safe. */
@@ -63,7 +69,6 @@ export interface PolicyCheck {
   readonly actions?: readonly CheckAction[];
 }
 
-const RANK: Record<Severity, number> = { error: 3, warning: 2, notice: 1 };
 const LEVEL: Record<Severity, AnnotationLevel> = {
   error: "failure",
   warning: "warning",
@@ -72,13 +77,8 @@ const LEVEL: Record<Severity, AnnotationLevel> = {
 const STATUS_ORDER = { open: 0, existing: 1, waived: 2 } as const;
 const STATUS_LABEL = { open: "new", existing: "pre-existing", waived: "waived" } as const;
 
-/** Whether a finding fails the check: open (or, with failOnExisting, pre-existing) at or above failOn. */
-export function failsCheck(finding: Finding, failOn: FailLevel, failOnExisting: boolean): boolean {
-  if (failOn === "never") return false;
-  const kind = finding.status.kind;
-  if (kind === "waived" || (kind === "existing" && !failOnExisting)) return false;
-  return RANK[finding.severity] >= RANK[failOn];
-}
+/** Whether a finding fails the check: the same rule as every other output. */
+export const failsCheck = isFailing;
 
 /** The check run output for a pull request's policy findings. */
 export function renderPolicyCheck(input: PolicyCheckInput): PolicyCheck {
@@ -215,7 +215,7 @@ function ruleTable(input: PolicyCheckInput): Section | undefined {
     row.severities.add(f.severity);
     row[f.status.kind]++;
   }
-  const top = (r: Row) => Math.max(...[...r.severities].map((s) => RANK[s]));
+  const top = (r: Row) => Math.max(...[...r.severities].map((s) => SEVERITY_RANK[s]));
   const sorted = [...rows.values()].sort(
     (a, b) => top(b) - top(a) || b.open - a.open || a.rule.localeCompare(b.rule),
   );
@@ -227,7 +227,9 @@ function ruleTable(input: PolicyCheckInput): Section | undefined {
       "| --- | --- | --- | ---: | ---: | ---: |",
     ],
     items: sorted.map((r) => {
-      const severities = [...r.severities].sort((a, b) => RANK[b] - RANK[a]).join(", ");
+      const severities = [...r.severities]
+        .sort((a, b) => SEVERITY_RANK[b] - SEVERITY_RANK[a])
+        .join(", ");
       const title = clip(input.rules.get(r.rule)?.title ?? "");
       return `| ${ruleLink(r.rule)} | ${title} | ${severities} | ${r.open} | ${r.existing} | ${r.waived} |`;
     }),
@@ -353,7 +355,7 @@ function ordered(findings: readonly Finding[]): Finding[] {
   return [...findings].sort(
     (a, b) =>
       STATUS_ORDER[a.status.kind] - STATUS_ORDER[b.status.kind] ||
-      RANK[b.severity] - RANK[a.severity],
+      SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity],
   );
 }
 

@@ -1,7 +1,7 @@
 // Inline review comments for open findings, anchored only where GitHub accepts them (inside a
 // hunk of the file's patch), each with a hidden fingerprint so a later push can update it.
 import { canComment, sameHunk, type Hunk } from "../core/diff.js";
-import type { Finding, RuleMetadata, Severity } from "../core/types.js";
+import { SEVERITY_RANK, type Finding, type RuleMetadata } from "../core/types.js";
 import { ruleHelpUri } from "./links.js";
 import { escapeMarkdown, fenceFor, markdownLink, truncateUtf8, utf8Length } from "./markdown.js";
 
@@ -44,7 +44,6 @@ export interface ReviewComments {
   readonly outsideDiff: number;
 }
 
-const RANK: Record<Severity, number> = { error: 3, warning: 2, notice: 1 };
 const MARKER = /<!-- portcullis:fingerprint=([A-Za-z0-9._:+/=-]{1,200}) -->/;
 
 /** The hidden marker a comment carries; only characters that cannot end an HTML comment. */
@@ -108,7 +107,7 @@ export function renderReviewComments(
     .filter((f) => (seen.has(f.fingerprint) ? false : (seen.add(f.fingerprint), true)))
     .sort(
       (a, b) =>
-        RANK[b.severity] - RANK[a.severity] ||
+        SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
         a.file.localeCompare(b.file) ||
         a.lines.start - b.lines.start ||
         a.rule.localeCompare(b.rule),

@@ -1,13 +1,17 @@
 // Counts and the verdict of a run: what fails it, what is only reported.
 import type { FailLevel } from "../config/config.js";
-import type { Finding, Severity } from "../core/types.js";
+import { SEVERITY_RANK, type Finding } from "../core/types.js";
 import type { EvaluationReport } from "../review/evaluate-files.js";
 
-const RANK: Record<Severity, number> = { error: 3, warning: 2, notice: 1 };
-
-export function isFailing(finding: Finding, failOn: FailLevel): boolean {
-  if (failOn === "never" || finding.status.kind !== "open") return false;
-  return RANK[finding.severity] >= RANK[failOn];
+/**
+ * Whether a finding fails: open (or, with `failOnExisting`, pre-existing) at or above `failOn`.
+ * Waived findings never fail.
+ */
+export function isFailing(finding: Finding, failOn: FailLevel, failOnExisting = false): boolean {
+  if (failOn === "never") return false;
+  const kind = finding.status.kind;
+  if (kind === "waived" || (kind === "existing" && !failOnExisting)) return false;
+  return SEVERITY_RANK[finding.severity] >= SEVERITY_RANK[failOn];
 }
 
 export interface Counts {

@@ -1,9 +1,7 @@
 // One-click suggestions: open findings' fixes applied to their file as line-range replacements.
 import { applyFixes } from "../core/fix.js";
-import type { Finding } from "../core/types.js";
+import { SEVERITY_RANK, type Finding } from "../core/types.js";
 import type { Suggestion } from "../render/review-comments.js";
-
-const RANK = { error: 3, warning: 2, notice: 1 } as const;
 
 interface Candidate {
   readonly finding: Finding;
@@ -68,7 +66,7 @@ export function suggestionsFor(
       // The most severe finding of the group carries the suggestion.
       const carrier = [...group].sort(
         (a, b) =>
-          RANK[b.finding.severity] - RANK[a.finding.severity] ||
+          SEVERITY_RANK[b.finding.severity] - SEVERITY_RANK[a.finding.severity] ||
           a.finding.rule.localeCompare(b.finding.rule),
       )[0]!;
       if (s) out.set(carrier.finding.fingerprint, s);
