@@ -1,6 +1,7 @@
 // Prometheus metrics of the app, on a registry of its own (no process-global state).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { Finding } from "../core/types.js";
+import { httpStatus } from "../adapters/github/http-status.js";
 
 export class Metrics {
   readonly registry = new Registry();
@@ -90,11 +91,10 @@ export function instrumentOctokit(octokit: HookableOctokit, metrics: Metrics): v
     }
   });
   octokit.hook.error("request", (error, options) => {
-    const status =
-      typeof error === "object" && error !== null
-        ? (error as { status?: number }).status
-        : undefined;
-    metrics.githubRequests.inc({ method: options.method, status: String(status ?? "error") });
+    metrics.githubRequests.inc({
+      method: options.method,
+      status: String(httpStatus(error) ?? "error"),
+    });
     throw error;
   });
 }

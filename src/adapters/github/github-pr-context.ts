@@ -3,14 +3,15 @@ import type { Review, ReviewState } from "../../core/approvals.js";
 import { CODEOWNERS_PATHS, ownersOf, parseCodeowners } from "../../core/codeowners.js";
 import { signatureTypeOf, type CommitVerification } from "../../core/signatures.js";
 import type { PullRequestContext } from "../../review/git-checks.js";
+import { httpStatus } from "./http-status.js";
 import { GitHubPullRequestSource, type Octokit, type PullRequestRef } from "./github-source.js";
 
 /** GitHub lists at most this many commits of a pull request. */
 const MAX_LISTED_COMMITS = 250;
 
+/** A team the app cannot see or read (404, 403) has no members it knows of. */
 function isMissing(err: unknown): boolean {
-  const status =
-    typeof err === "object" && err !== null ? (err as { status?: number }).status : undefined;
+  const status = httpStatus(err);
   return status === 404 || status === 403;
 }
 

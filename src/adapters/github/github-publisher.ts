@@ -3,6 +3,7 @@ import { annotationBatches, type PolicyCheck } from "../../render/check-run.js";
 import { fingerprintOfComment, type ReviewComment } from "../../render/review-comments.js";
 import type { CheckHandle, ReviewPublisher } from "../../ports/review-publisher.js";
 import type { Octokit } from "./github-source.js";
+import { httpStatus } from "./http-status.js";
 
 interface ReviewThread {
   readonly id: string;
@@ -41,10 +42,6 @@ export interface PublisherTarget {
   readonly owner: string;
   readonly repo: string;
   readonly number: number;
-}
-
-function status(err: unknown): number | undefined {
-  return typeof err === "object" && err !== null ? (err as { status?: number }).status : undefined;
 }
 
 export class GitHubReviewPublisher implements ReviewPublisher {
@@ -184,7 +181,7 @@ export class GitHubReviewPublisher implements ReviewPublisher {
     } catch (err) {
       // A review is all or nothing: one comment GitHub will not anchor fails all of them. The
       // check run carries every finding as an annotation, so the review is left out, not retried.
-      if (status(err) === 422) return { posted: 0, resolved };
+      if (httpStatus(err) === 422) return { posted: 0, resolved };
       throw err;
     }
     return { posted: fresh.length, resolved };

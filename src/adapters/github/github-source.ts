@@ -7,6 +7,7 @@ import type {
   FileAtCommit,
   PullRequestSource,
 } from "../../ports/pull-request-source.js";
+import { httpStatus } from "./http-status.js";
 
 export type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -49,8 +50,35 @@ function statusOf(status: string): ChangeStatus {
   }
 }
 
-function isNotFound(err: unknown): boolean {
-  return typeof err === "object" && err !== null && (err as { status?: number }).status === 404;
+/** A blob's exact bytes (up to 100 MB), by its SHA. */
+async function readBlob(
+  octokit: Octokit,
+  owner: string,
+  repo: string,
+  sha: string,
+): Promise<Uint8Array> {
+  const blob = await octokit.rest.git.getBlob({ owner, repo, file_sha: sha });
+  return Buffer.from(blob.data.content, "base64");
+}
+
+/**
+ * A file of a repository at a ref (its default branch without one), or undefined when it does not
+ * exist. Above 1 MB the contents API leaves `content` empty; the blob API serves up to 100 MB.
+ */
+export async function readRepositoryFile(
+  octokit: Octokit,
+  file: { owner: string; repo: string; path: string; ref?: string },
+): Promise<Uint8Array | undefined> {
+  try {
+    const { data } = await octokit.rest.repos.getContent(file);
+    if (Array.isArray(data) || data.type !== "file") return undefined;
+    if (data.encoding === "base64" && data.content !== "")
+      return Buffer.from(data.content, "base64");
+    return readBlob(octokit, file.owner, file.repo, data.sha);
+  } catch (err) {
+    if (httpStatus(err) === 404) return undefined;
+    throw err;
+  }
 }
 
 export class GitHubPullRequestSource implements PullRequestSource {
@@ -87,23 +115,13 @@ export class GitHubPullRequestSource implements PullRequestSource {
     return { files, complete: files.length >= total, total };
   }
 
-  async readFile(commit: string, path: string): Promise<Uint8Array | undefined> {
-    try {
-      const { data } = await this.octokit.rest.repos.getContent({
-        owner: this.pr.owner,
-        repo: this.pr.repo,
-        path,
-        ref: commit,
-      });
-      if (Array.isArray(data) || data.type !== "file") return undefined;
-      if (data.encoding === "base64" && data.content !== "")
-        return Buffer.from(data.content, "base64");
-      // Above 1 MB the contents API leaves `content` empty; the blob API serves up to 100 MB.
-      return this.readBlob(data.sha);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+  readFile(commit: string, path: string): Promise<Uint8Array | undefined> {
+    return readRepositoryFile(this.octokit, {
+      owner: this.pr.owner,
+      repo: this.pr.repo,
+      path,
+      ref: commit,
+    });
   }
 
   /**
@@ -132,20 +150,11 @@ export class GitHubPullRequestSource implements PullRequestSource {
         const blob = result.repository[`f${i}`];
         if (!blob || blob.oid === undefined) out.push(undefined);
         else if (blob.isBinary || blob.isTruncated || blob.text === null)
-          out.push(await this.readBlob(blob.oid));
+          out.push(await readBlob(this.octokit, this.pr.owner, this.pr.repo, blob.oid));
         else out.push(Buffer.from(blob.text, "utf8"));
       }
     }
     return out;
-  }
-
-  private async readBlob(sha: string): Promise<Uint8Array> {
-    const blob = await this.octokit.rest.git.getBlob({
-      owner: this.pr.owner,
-      repo: this.pr.repo,
-      file_sha: sha,
-    });
-    return Buffer.from(blob.data.content, "base64");
   }
 
   async listPaths(commit: string): Promise<readonly string[]> {
