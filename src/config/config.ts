@@ -1,6 +1,7 @@
 // The repository configuration (.github/portcullis.yml): schema, safe defaults, and every error with its path.
 import { parseDocument } from "yaml";
 import { MAX_DOCUMENTS_PER_FILE, MAX_FILE_BYTES } from "../core/limits.js";
+import { isPlainObject } from "../core/plain-data.js";
 import type { Severity } from "../core/types.js";
 import { SEVERITIES } from "../core/types.js";
 
@@ -156,10 +157,6 @@ function editDistance(a: string, b: string): number {
     }
   }
   return row[b.length]!;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 function typeOf(v: unknown): string {

@@ -1,6 +1,7 @@
 // `_extends`: a repository's config inherits organisation defaults from another repository of the
 // same owner, a bounded number of levels deep, with loops refused. Every error names its file.
 import { parseDocument } from "yaml";
+import { deepMerge, isPlainObject } from "../core/plain-data.js";
 import {
   CONFIG_PATH,
   parseConfig,
@@ -28,22 +29,6 @@ export function parseExtends(value: unknown, owner: string): ConfigLocation | st
   const m = /^(?:([\w.-]+)\/)?([\w.-]+)(?::(.+))?$/.exec(value.trim());
   if (!m) return `_extends "${value}" is not a repository name (owner/repo[:path])`;
   return { owner: m[1] ?? owner, repo: m[2]!, path: m[3] ?? CONFIG_PATH };
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-/** Deep merge for config: mappings merge key by key, everything else is replaced by the override. */
-function merge(base: unknown, override: unknown): unknown {
-  if (!isPlainObject(base) || !isPlainObject(override))
-    return override === undefined ? base : override;
-  const out: Record<string, unknown> = {};
-  for (const key of new Set([...Object.keys(base), ...Object.keys(override)])) {
-    if (key === "__proto__" || key === "constructor" || key === "prototype") continue;
-    out[key] = key in override ? merge(base[key], override[key]) : base[key];
-  }
-  return out;
 }
 
 function rawOf(text: string): unknown {
@@ -108,7 +93,7 @@ export async function resolveConfig(
       errors.push({ ...e, path: `${label(target)}: ${e.path}`.replace(/: $/, "") });
     }
     current = rawOf(extended);
-    merged = merge(current, merged);
+    merged = deepMerge(current, merged);
   }
   if (isPlainObject(merged)) delete merged._extends;
   const { config } = parseConfig(JSON.stringify(merged ?? {}), context);

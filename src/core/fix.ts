@@ -18,6 +18,7 @@ import {
 } from "yaml";
 import { commonEnds } from "./common-lines.js";
 import { isMergeKey, kubernetesYamlOptions, parseManifest } from "./manifest.js";
+import { isPlainObject } from "./plain-data.js";
 import type { FixOperation, JsonPath, PathStep } from "./types.js";
 
 /** One fix to apply, on the document it belongs to (the index in its file, counting from 0). */
@@ -482,10 +483,6 @@ function colonOffset(pair: Pair): number | undefined {
 
 // ---------------------------------------------------------------------------------------------
 // Rendering values
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 function isScalarValue(v: unknown): boolean {
   return v === null || ["string", "number", "boolean"].includes(typeof v);

@@ -20,6 +20,7 @@ import type { LoadedPolicy, loadPolicySync as LoadPolicySync } from "@open-polic
 import { parse as parseYaml } from "yaml";
 import type { RawFinding } from "../../core/findings.js";
 import type { JsonPath } from "../../core/types.js";
+import { deepMerge, isPlainObject } from "../../core/plain-data.js";
 import type { PolicyEngine, PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
 import { installHostBuiltins } from "./host-builtins.js";
 import { describeThrown } from "./wasm-policy-engine.js";
@@ -262,25 +263,12 @@ export class UserPolicyEngine implements PolicyEngine {
   }
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-function mergeData(into: Record<string, unknown>, value: Record<string, unknown>): void {
-  for (const [k, v] of Object.entries(value)) {
-    if (k === "__proto__" || k === "constructor" || k === "prototype") continue;
-    const current = into[k];
-    if (isPlainObject(current) && isPlainObject(v)) mergeData(current, v);
-    else into[k] = v;
-  }
-}
-
 /**
  * conftest's `--data`: every JSON/YAML file under the given paths, each a mapping merged into the
  * root of `data` (later files win on conflicts). A file that is not a mapping is an error.
  */
 export function loadPolicyData(paths: readonly string[]): Record<string, unknown> {
-  const data: Record<string, unknown> = {};
+  let data: Record<string, unknown> = {};
   const files: string[] = [];
   const walk = (p: string) => {
     if (statSync(p).isDirectory()) for (const e of readdirSync(p).sort()) walk(join(p, e));
@@ -301,7 +289,7 @@ export function loadPolicyData(paths: readonly string[]): Record<string, unknown
     }
     if (!isPlainObject(value))
       throw new PolicyCompileError(`data file ${file} must hold a mapping`);
-    mergeData(data, value);
+    data = deepMerge(data, value) as Record<string, unknown>;
   }
   return data;
 }
