@@ -13,21 +13,16 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import type { LoadedPolicy, loadPolicySync as LoadPolicySync } from "@open-policy-agent/opa-wasm";
+import type { LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { parse as parseYaml } from "yaml";
 import type { RawFinding } from "../../core/findings.js";
 import type { JsonPath } from "../../core/types.js";
 import { deepMerge, isPlainObject } from "../../core/plain-data.js";
 import type { PolicyEngine, PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
-import { installHostBuiltins } from "./host-builtins.js";
+import { WasmModule } from "./wasm-module.js";
 import { describeThrown } from "./wasm-policy-engine.js";
-
-const { loadPolicySync } = createRequire(import.meta.url)("@open-policy-agent/opa-wasm") as {
-  loadPolicySync: typeof LoadPolicySync;
-};
 
 /** A repository policy may take this long to compile before it is reported as failed. */
 export const COMPILE_TIMEOUT_MS = 60_000;
@@ -206,22 +201,15 @@ function toFinding(ns: string, name: string, value: unknown, exception?: string)
 /** Runs compiled repository policies with conftest's input: the document itself. */
 export class UserPolicyEngine implements PolicyEngine {
   private policy: LoadedPolicy;
-  private readonly module: WebAssembly.Module;
+  private readonly module: WasmModule;
 
   constructor(
     private readonly compiled: CompiledPolicies,
     /** What the policies read as `data` (conftest's --data files). */
     private readonly data: Record<string, unknown> = {},
   ) {
-    installHostBuiltins();
-    this.module = new WebAssembly.Module(new Uint8Array(compiled.wasm));
-    this.policy = this.instantiate();
-  }
-
-  private instantiate(): LoadedPolicy {
-    const policy = loadPolicySync(this.module, { initial: 32, maximum: 4096 });
-    policy.setData(this.data);
-    return policy;
+    this.module = new WasmModule(compiled.wasm);
+    this.policy = this.module.instantiate(this.data);
   }
 
   setSettings(): void {
@@ -256,7 +244,7 @@ export class UserPolicyEngine implements PolicyEngine {
         }
         return { ok: true, findings };
       } catch (err) {
-        this.policy = this.instantiate();
+        this.policy = this.module.instantiate(this.data);
         return { ok: false, error: `repository policy failed: ${describeThrown(err)}` };
       }
     });

@@ -1,19 +1,14 @@
 // Evaluates the compiled policy bundle (policy.wasm) with @open-policy-agent/opa-wasm, in batches.
-import type { LoadedPolicy, loadPolicySync as LoadPolicySync } from "@open-policy-agent/opa-wasm";
-import { createRequire } from "node:module";
+import type { LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import type { RawFinding } from "../../core/findings.js";
 import { MAX_BATCH_BYTES, MAX_WASM_MEMORY_PAGES } from "../../core/limits.js";
 import type { FixOperation, JsonPath, Severity } from "../../core/types.js";
 import { SEVERITIES } from "../../core/types.js";
 import type { PolicyEngine, PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
-import { installHostBuiltins, sdkBuiltinNames } from "./host-builtins.js";
+import { sdkBuiltinNames } from "./host-builtins.js";
+import { WasmModule } from "./wasm-module.js";
 
 const BATCH_ENTRYPOINT = "portcullis/main/batch";
-
-// The package's ESM entry exports only the async loader; the synchronous one is on the CJS entry.
-const { loadPolicySync } = createRequire(import.meta.url)("@open-policy-agent/opa-wasm") as {
-  loadPolicySync: typeof LoadPolicySync;
-};
 
 export interface WasmPolicyEngineOptions {
   readonly maxBatchBytes?: number;
@@ -30,18 +25,15 @@ export function describeThrown(err: unknown): string {
 }
 
 export class WasmPolicyEngine implements PolicyEngine {
-  private readonly module: WebAssembly.Module;
+  private readonly module: WasmModule;
   private policy: LoadedPolicy;
   private data: Record<string, unknown> = { settings: {} };
   private readonly maxBatchBytes: number;
-  private readonly maxMemoryPages: number;
 
   constructor(wasm: Uint8Array, options: WasmPolicyEngineOptions = {}) {
-    installHostBuiltins();
-    this.module = new WebAssembly.Module(new Uint8Array(wasm));
+    this.module = new WasmModule(wasm, options.maxMemoryPages ?? MAX_WASM_MEMORY_PAGES);
     this.maxBatchBytes = options.maxBatchBytes ?? MAX_BATCH_BYTES;
-    this.maxMemoryPages = options.maxMemoryPages ?? MAX_WASM_MEMORY_PAGES;
-    this.policy = this.instantiate();
+    this.policy = this.module.instantiate(this.data);
     const missing = [...requiredBuiltins(this.policy)].filter(
       (name) => !sdkBuiltinNames().has(name),
     );
@@ -53,12 +45,6 @@ export class WasmPolicyEngine implements PolicyEngine {
     if (!(BATCH_ENTRYPOINT in this.policy.entrypoints)) {
       throw new Error(`policy bundle has no "${BATCH_ENTRYPOINT}" entrypoint`);
     }
-  }
-
-  private instantiate(): LoadedPolicy {
-    const policy = loadPolicySync(this.module, { initial: 32, maximum: this.maxMemoryPages });
-    policy.setData(this.data);
-    return policy;
   }
 
   setSettings(settings: Record<string, unknown>): void {
@@ -98,7 +84,7 @@ export class WasmPolicyEngine implements PolicyEngine {
     } catch (err) {
       // An aborted evaluation can leave the instance in any state: start a fresh one, and retry
       // the documents one by one so that only the document that breaks it is lost.
-      this.policy = this.instantiate();
+      this.policy = this.module.instantiate(this.data);
       if (batch.length > 1) {
         for (const item of batch) this.evaluateBatch([item], results);
         return;
