@@ -262,9 +262,15 @@ export function runCheck(argv: readonly string[], io: CliIo): number {
     publishFixes(original, files, report, io, values.flag("fix-dry-run"));
   }
 
-  const texts = new Map(
-    files.map((f) => [f.path, Buffer.from(f.content).toString("utf8").split(/\r?\n/)]),
-  );
+  // Source lines are shown by the text format only, for files with findings: split them on demand.
+  const contents = new Map(files.map((f) => [f.path, f.content]));
+  const lines = new Map<string, string[]>();
+  const sourceLine = (file: string, line: number): string | undefined => {
+    const content = contents.get(file);
+    if (content === undefined) return undefined;
+    if (!lines.has(file)) lines.set(file, Buffer.from(content).toString("utf8").split(/\r?\n/));
+    return lines.get(file)![line - 1];
+  };
   let output: string;
   switch (format) {
     case "json":
@@ -285,7 +291,7 @@ export function runCheck(argv: readonly string[], io: CliIo): number {
           io.stdout.isTTY === true &&
           !io.env.NO_COLOR,
         verbose: values.flag("verbose"),
-        sourceLine: (file, line) => texts.get(file)?.[line - 1],
+        sourceLine,
       });
   }
   const outputPath = values.text("output");
