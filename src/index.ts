@@ -4,6 +4,7 @@ import { createApp } from "./app.js";
 import { loadPolicyBundle } from "./adapters/fs/policy-bundle.js";
 import { ReviewQueue } from "./review/review-queue.js";
 import { Metrics } from "./ops/metrics.js";
+import { portcullisOctokit, WriteLanes } from "./adapters/github/octokit.js";
 
 const bundle = loadPolicyBundle();
 const concurrency = Number(process.env.PORTCULLIS_CONCURRENCY ?? "2");
@@ -26,6 +27,11 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
   });
 }
 
+const burst = Number(process.env.PORTCULLIS_WRITE_BURST ?? "");
+const Octokit = portcullisOctokit(
+  new WriteLanes(Number.isInteger(burst) && burst > 0 ? burst : undefined),
+);
+
 await run(
   createApp({
     bundle,
@@ -35,4 +41,5 @@ await run(
     lifecycle: { ready: () => ready },
     today: () => new Date().toISOString().slice(0, 10),
   }),
+  { Octokit },
 );

@@ -27,3 +27,10 @@ export const MAX_BATCH_BYTES = 64 * 1024;
 
 /** Wasm linear memory ceiling in 64 KiB pages (256 MiB): a runaway evaluation fails closed. */
 export const MAX_WASM_MEMORY_PAGES = 4096;
+
+/**
+ * Writes an installation may send back to back (GitHub's secondary limit: at most 80
+ * content-creating requests a minute), then one more per WRITE_REFILL_MS.
+ */
+export const WRITE_BURST = 8;
+export const WRITE_REFILL_MS = 1_000;
