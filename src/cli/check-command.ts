@@ -1,6 +1,6 @@
 // `portcullis check [paths...]`: evaluate local files with the built-in policies and print findings.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { readDirectorySources } from "../adapters/fs/directory-source.js";
 import { loadPolicyBundle, type PolicyBundle } from "../adapters/fs/policy-bundle.js";
 import { WasmPolicyEngine } from "../adapters/opa/wasm-policy-engine.js";
@@ -18,10 +18,11 @@ import type { PolicyEngine } from "../ports/policy-engine.js";
 import {
   compilePolicies,
   loadPolicyData,
+  PolicyCompileError,
+  readPolicySources,
   UserPolicyEngine,
 } from "../adapters/opa/user-policies.js";
-import { findOpa } from "../adapters/opa/opa-binary.js";
-import { packageRoot } from "../adapters/fs/policy-bundle.js";
+import { defaultOpaTools } from "../adapters/opa/opa-build.js";
 import { diffEdits, renderUnifiedDiff } from "../render/unified-diff.js";
 import { renderGithub } from "../render/github.js";
 import { renderJson } from "../render/json.js";
@@ -133,7 +134,7 @@ function publishFixes(
   }
 }
 
-export function runCheck(argv: readonly string[], io: CliIo): number {
+export async function runCheck(argv: readonly string[], io: CliIo): Promise<number> {
   const parsed = parseCommandArgs(
     argv,
     io,
@@ -218,8 +219,8 @@ export function runCheck(argv: readonly string[], io: CliIo): number {
   const policyErrors: EvaluationError[] = [];
   for (const dir of values.list("policy")) {
     try {
-      const compiled = compilePolicies(
-        resolve(io.cwd, dir),
+      const compiled = await compilePolicies(
+        readPolicySources(resolve(io.cwd, dir), dir),
         {
           namespaces: values.flag("all-namespaces")
             ? "all"
@@ -227,18 +228,16 @@ export function runCheck(argv: readonly string[], io: CliIo): number {
               ? values.list("namespace")
               : ["main"],
         },
-        {
-          opa: findOpa(io.env),
-          capabilities: join(packageRoot(), "dist", "policies", "capabilities.json"),
-        },
+        defaultOpaTools(io.env),
       );
       const data = loadPolicyData(values.list("data").map((d) => resolve(io.cwd, d)));
       extraEngines.push(new UserPolicyEngine(compiled, data));
     } catch (err) {
       // The built-in catalogue still runs; the broken policy fails the run with the compiler's words.
+      const at = err instanceof PolicyCompileError ? err : undefined;
       policyErrors.push({
-        file: dir,
-        line: 1,
+        file: at?.file ?? dir,
+        line: at?.line ?? 1,
         message: `repository policy could not be loaded: ${err instanceof Error ? err.message : String(err)}`,
       });
     }

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
 import { findOpa } from "../../src/adapters/opa/opa-binary.js";
-import { compilePolicies } from "../../src/adapters/opa/user-policies.js";
+import { compilePolicies, readPolicySources } from "../../src/adapters/opa/user-policies.js";
 import { runCommand } from "../support/cli.js";
 
 const run = (args: string[], cwd: string) => runCommand(args, cwd);
@@ -119,10 +119,17 @@ deny contains {"msg": "no public load balancers", "path": ["spec", "type"]} if i
       dir,
     );
     expect(code).toBe(2);
-    const report = JSON.parse(stdout) as { errors: { message: string }[]; findings: JsonFinding[] };
+    const report = JSON.parse(stdout) as {
+      errors: { file: string; line: number; message: string }[];
+      findings: JsonFinding[];
+    };
     expect(report.errors[0]!.message).toMatch(
-      /^repository policy could not be loaded: .*broken\.rego:\d+/s,
+      /^repository policy could not be loaded: .*policy\/broken\.rego:\d+/s,
     );
+    // The error sits on the policy file's line the compiler names (its own path, not a temp path).
+    expect(report.errors[0]).toMatchObject({ file: "policy/broken.rego" });
+    expect(report.errors[0]!.line).toBeGreaterThanOrEqual(4);
+    expect(report.errors[0]!.message).not.toMatch(/tmp|portcullis-policies-/);
     expect(report.findings.some((f) => f.rule === "PCK001")).toBe(true);
   });
 
@@ -141,7 +148,7 @@ deny contains {"msg": "no public load balancers", "path": ["spec", "type"]} if i
     );
   });
 
-  it("compiles a policy folder once and reuses it from the cache", () => {
+  it("compiles a policy folder once and reuses it from the cache", async () => {
     const dir = repo({ "workloads.rego": V0_POLICY });
     const cacheDir = mkdtempSync(join(tmpdir(), "portcullis-cache-"));
     const tools = {
@@ -149,8 +156,9 @@ deny contains {"msg": "no public load balancers", "path": ["spec", "type"]} if i
       capabilities: join(packageRoot(), "dist", "policies", "capabilities.json"),
       cacheDir,
     };
-    const first = compilePolicies(join(dir, "policy"), { namespaces: ["main"] }, tools);
-    const second = compilePolicies(join(dir, "policy"), { namespaces: ["main"] }, tools);
+    const sources = readPolicySources(join(dir, "policy"), "policy");
+    const first = await compilePolicies(sources, { namespaces: ["main"] }, tools);
+    const second = await compilePolicies(sources, { namespaces: ["main"] }, tools);
     expect(readdirSync(cacheDir)).toHaveLength(1);
     expect(Buffer.from(second.wasm).equals(Buffer.from(first.wasm))).toBe(true);
   });

@@ -1,19 +1,6 @@
 // Repository policies written for conftest (`deny`, `violation`, `warn` in `package main` or any
-// namespace, Rego v0 or v1), compiled to wasm with the pinned `opa` in a child process with a time
-// limit and the wasm capabilities (no network, no clock), cached by content, run like the built-ins.
-import { createHash } from "node:crypto";
-import { spawnSync } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+// namespace, Rego v0 or v1), compiled to wasm with the pinned `opa` (opa-build.ts), run like the built-ins.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { parse as parseYaml } from "yaml";
@@ -21,12 +8,14 @@ import type { RawFinding } from "../../core/findings.js";
 import type { JsonPath } from "../../core/types.js";
 import { deepMerge, isPlainObject } from "../../core/plain-data.js";
 import type { PolicyEngine, PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
+import { buildWasm, PolicyCompileError, type OpaTools, type PolicySource } from "./opa-build.js";
 import { WasmModule } from "./wasm-module.js";
 import { describeThrown } from "./wasm-policy-engine.js";
 
-/** A repository policy may take this long to compile before it is reported as failed. */
-export const COMPILE_TIMEOUT_MS = 60_000;
+export { PolicyCompileError, type PolicySource } from "./opa-build.js";
+
 const ENTRYPOINT = "portcullis_user/results";
+const WRAPPER_PATH = ".portcullis-generated/results.rego";
 
 export interface PolicySelection {
   /** Namespaces to evaluate (conftest's --namespace, default `main`); all of them with `all`. */
@@ -40,17 +29,33 @@ export interface CompiledPolicies {
   readonly rules: Readonly<Record<string, readonly string[]>>;
 }
 
-function regoFiles(dir: string): string[] {
-  const out: string[] = [];
+/** Files under `dir` (recursively) whose name passes `keep`, as sources named `label/<relative>`. */
+function readSources(dir: string, label: string, keep: (name: string) => boolean): PolicySource[] {
+  const out: PolicySource[] = [];
   const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith(".rego") && !e.name.endsWith("_test.rego")) out.push(p);
+      else if (keep(e.name))
+        out.push({ path: join(label, relative(dir, p)), text: readFileSync(p, "utf8") });
     }
   };
   walk(dir);
-  return out.sort();
+  return out;
+}
+
+/** Whether a repository path is a policy module (tests are not: conftest's `verify` runs those). */
+export function isPolicyModule(path: string): boolean {
+  return path.endsWith(".rego") && !path.endsWith("_test.rego");
+}
+
+/** The Rego modules of a policy directory on disk, named `label/<relative path>`. */
+export function readPolicySources(dir: string, label = dir): PolicySource[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new PolicyCompileError(`policy directory ${label} does not exist`);
+  return readSources(dir, label, isPolicyModule);
 }
 
 /** The `package` of each Rego file. */
@@ -97,23 +102,17 @@ function wrapper(rules: Readonly<Record<string, readonly string[]>>, v0: boolean
   return `${head}[r | d := input.documents[_]; r := {${perNamespace}} with input as d]\n`;
 }
 
-export class PolicyCompileError extends Error {}
-
 /**
- * Compiles a policy directory, or takes it from the cache (keyed by the sources, the namespaces
+ * Compiles repository policies (or takes them from the cache, keyed by the sources, the namespaces
  * and the OPA binary). Rego v1 is tried first, then v0 (conftest's `deny[msg] { ... }`).
  */
-export function compilePolicies(
-  dir: string,
+export async function compilePolicies(
+  sources: readonly PolicySource[],
   selection: PolicySelection,
-  tools: { opa: string; capabilities: string; cacheDir?: string },
-): CompiledPolicies {
-  if (!existsSync(dir) || !statSync(dir).isDirectory())
-    throw new PolicyCompileError(`policy directory ${dir} does not exist`);
-  const files = regoFiles(dir);
-  if (files.length === 0) throw new PolicyCompileError(`no .rego files in ${dir}`);
-  const sources = files.map((f) => readFileSync(f, "utf8"));
-  const found = rulesByPackage(sources);
+  tools: OpaTools,
+): Promise<CompiledPolicies> {
+  if (sources.length === 0) throw new PolicyCompileError("no .rego files");
+  const found = rulesByPackage(sources.map((s) => s.text));
   const available = [...found.keys()].sort();
   const namespaces =
     selection.namespaces === "all"
@@ -125,57 +124,26 @@ export function compilePolicies(
     );
   }
   const rules = Object.fromEntries(namespaces.map((ns) => [ns, [...found.get(ns)!.rules].sort()]));
-  const hash = createHash("sha256");
-  files.forEach((f, i) => hash.update(`${relative(dir, f)}\u0000${sources[i]}\u0000`));
-  hash
-    .update(JSON.stringify(rules))
-    .update(readFileSync(tools.opa).length.toString())
-    .update(readFileSync(tools.capabilities));
-  const cacheDir = tools.cacheDir ?? join(tmpdir(), "portcullis-policy-cache");
-  const cached = join(cacheDir, `${hash.digest("hex").slice(0, 32)}.wasm`);
-  if (existsSync(cached)) return { wasm: readFileSync(cached), namespaces, rules };
-
-  const work = mkdtempSync(join(tmpdir(), "portcullis-policies-"));
-  try {
-    let lastError = "";
-    for (const v0 of [false, true]) {
-      writeFileSync(join(work, "portcullis_user.rego"), wrapper(rules, v0));
-      const out = join(work, "bundle.tar.gz");
-      const args = [
-        "build",
-        "-t",
-        "wasm",
-        "--capabilities",
-        tools.capabilities,
-        "-e",
-        ENTRYPOINT,
-        "-o",
-        out,
-      ];
-      if (v0) args.push("--v0-compatible");
-      const r = spawnSync(tools.opa, [...args, ...files, join(work, "portcullis_user.rego")], {
-        encoding: "utf8",
-        timeout: COMPILE_TIMEOUT_MS,
-      });
-      if (r.error || r.signal)
-        throw new PolicyCompileError(
-          `opa build did not finish within ${COMPILE_TIMEOUT_MS / 1000} s`,
-        );
-      if (r.status === 0) {
-        spawnSync("tar", ["-xzf", out, "-C", work, "/policy.wasm"]);
-        const wasm = readFileSync(join(work, "policy.wasm"));
-        mkdirSync(cacheDir, { recursive: true });
-        writeFileSync(cached, wasm);
-        return { wasm, namespaces, rules };
-      }
-      lastError = (r.stderr || r.stdout).trim();
+  let lastError: PolicyCompileError | undefined;
+  for (const v0 of [false, true]) {
+    try {
+      const wasm = await buildWasm(
+        {
+          sources: [...sources, { path: WRAPPER_PATH, text: wrapper(rules, v0) }],
+          entrypoints: [ENTRYPOINT],
+          v0,
+        },
+        tools,
+      );
+      return { wasm, namespaces, rules };
+    } catch (err) {
+      if (!(err instanceof PolicyCompileError)) throw err;
+      lastError = err;
       // Only a parse error can be Rego v0; anything else is the policy's own error.
-      if (!/rego_parse_error/.test(lastError)) break;
+      if (!/rego_parse_error/.test(err.message)) break;
     }
-    throw new PolicyCompileError(lastError.split(work).join("<generated>"));
-  } finally {
-    rmSync(work, { recursive: true, force: true });
   }
+  throw lastError!;
 }
 
 function toPath(path: unknown): JsonPath | undefined {
@@ -251,33 +219,38 @@ export class UserPolicyEngine implements PolicyEngine {
   }
 }
 
-/**
- * conftest's `--data`: every JSON/YAML file under the given paths, each a mapping merged into the
- * root of `data` (later files win on conflicts). A file that is not a mapping is an error.
- */
-export function loadPolicyData(paths: readonly string[]): Record<string, unknown> {
+/** Data files (JSON/YAML) in order, each a mapping merged into the root of `data`; later files win. */
+export function parsePolicyData(sources: readonly PolicySource[]): Record<string, unknown> {
   let data: Record<string, unknown> = {};
-  const files: string[] = [];
-  const walk = (p: string) => {
-    if (statSync(p).isDirectory()) for (const e of readdirSync(p).sort()) walk(join(p, e));
-    else if (/\.(json|ya?ml)$/i.test(p)) files.push(p);
-  };
-  for (const p of paths) {
-    if (!existsSync(p)) throw new PolicyCompileError(`data path ${p} does not exist`);
-    walk(p);
-  }
-  for (const file of files) {
+  for (const file of sources) {
     let value: unknown;
     try {
-      value = parseYaml(readFileSync(file, "utf8"), { maxAliasCount: 100 });
+      value = parseYaml(file.text, { maxAliasCount: 100 });
     } catch (err) {
       throw new PolicyCompileError(
-        `data file ${file} could not be read: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`,
+        `data file ${file.path} could not be read: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`,
+        file.path,
       );
     }
     if (!isPlainObject(value))
-      throw new PolicyCompileError(`data file ${file} must hold a mapping`);
+      throw new PolicyCompileError(`data file ${file.path} must hold a mapping`, file.path);
     data = deepMerge(data, value) as Record<string, unknown>;
   }
   return data;
+}
+
+/** Whether a path is a data file (conftest's `--data` reads JSON and YAML). */
+export function isDataFile(path: string): boolean {
+  return /\.(json|ya?ml)$/i.test(path);
+}
+
+/** conftest's `--data`: every JSON/YAML file under the given paths, merged into `data`. */
+export function loadPolicyData(paths: readonly string[]): Record<string, unknown> {
+  const files: PolicySource[] = [];
+  for (const p of paths) {
+    if (!existsSync(p)) throw new PolicyCompileError(`data path ${p} does not exist`);
+    if (statSync(p).isDirectory()) files.push(...readSources(p, p, isDataFile));
+    else if (isDataFile(p)) files.push({ path: p, text: readFileSync(p, "utf8") });
+  }
+  return parsePolicyData(files);
 }

@@ -1,0 +1,124 @@
+// Compiling Rego that arrives as text (a repository's policies, Gatekeeper templates) to wasm with the
+// pinned `opa`: in a child process with a time limit, under the wasm capabilities (no network, no
+// clock), cached on disk by the content of everything that goes in.
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { promisify } from "node:util";
+import { packageRoot } from "../fs/policy-bundle.js";
+import { findOpa } from "./opa-binary.js";
+
+const run = promisify(execFile);
+
+/** A policy may take this long to compile before it is reported as failed. */
+export const COMPILE_TIMEOUT_MS = 60_000;
+
+/** A Rego (or data) file: `path` is how errors name it (repository-relative). */
+export interface PolicySource {
+  readonly path: string;
+  readonly text: string;
+}
+
+export interface OpaTools {
+  readonly opa: string;
+  readonly capabilities: string;
+  /** Where compiled modules are kept (default: the system temp folder). */
+  readonly cacheDir?: string;
+}
+
+/** The opa found as `findOpa` does and the capabilities `npm run build` wrote. */
+export function defaultOpaTools(env?: Readonly<Record<string, string | undefined>>): OpaTools {
+  return {
+    opa: findOpa(env),
+    capabilities: join(packageRoot(), "dist", "policies", "capabilities.json"),
+  };
+}
+
+/** A policy that does not compile: the compiler's message, and where when it says. */
+export class PolicyCompileError extends Error {
+  constructor(
+    message: string,
+    readonly file?: string,
+    readonly line?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface WasmBuild {
+  readonly sources: readonly PolicySource[];
+  readonly entrypoints: readonly string[];
+  /** `--v0-compatible`: Rego v0 syntax (conftest's and Gatekeeper's `deny[msg] { ... }`). */
+  readonly v0: boolean;
+}
+
+function cacheKey(build: WasmBuild, tools: OpaTools): string {
+  const hash = createHash("sha256");
+  for (const s of [...build.sources].sort((a, b) => a.path.localeCompare(b.path)))
+    hash.update(`${s.path}\u0000${s.text}\u0000`);
+  hash
+    .update(JSON.stringify([build.entrypoints, build.v0]))
+    .update(readFileSync(tools.opa).length.toString())
+    .update(readFileSync(tools.capabilities));
+  return hash.digest("hex").slice(0, 32);
+}
+
+/** The first `file:line:` the compiler names, mapped back to the source's own path. */
+function locate(message: string): { file?: string; line?: number } {
+  const m = /(?:^|\s)([^\s:]+\.rego):(\d+):/.exec(message);
+  return m ? { file: m[1], line: Number(m[2]) } : {};
+}
+
+/**
+ * Builds one wasm module from `sources` with the given entrypoints, or takes it from the cache.
+ * Throws PolicyCompileError with the compiler's words (file paths as the sources name them).
+ */
+export async function buildWasm(build: WasmBuild, tools: OpaTools): Promise<Uint8Array> {
+  const cacheDir = tools.cacheDir ?? join(tmpdir(), "portcullis-policy-cache");
+  const cached = join(cacheDir, `${cacheKey(build, tools)}.wasm`);
+  if (existsSync(cached)) return readFileSync(cached);
+
+  const work = await mkdtemp(join(tmpdir(), "portcullis-policies-"));
+  const root = join(work, "src");
+  try {
+    const files: string[] = [];
+    for (const [i, s] of build.sources.entries()) {
+      // Paths are repository-relative; anything else (.., absolute) is written under an index.
+      const safe = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[\w./ -]+$/.test(s.path) ? s.path : `${i}.rego`;
+      const file = join(root, safe);
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, s.text);
+      files.push(file);
+    }
+    const out = join(work, "bundle.tar.gz");
+    const args = ["build", "-t", "wasm", "--capabilities", tools.capabilities, "-o", out];
+    for (const e of build.entrypoints) args.push("-e", e);
+    if (build.v0) args.push("--v0-compatible");
+    try {
+      await run(tools.opa, [...args, ...files], {
+        timeout: COMPILE_TIMEOUT_MS,
+        killSignal: "SIGKILL",
+        maxBuffer: 4 * 1024 * 1024,
+      });
+    } catch (err) {
+      const e = err as { killed?: boolean; signal?: string; stderr?: string; stdout?: string };
+      if (e.killed || e.signal)
+        throw new PolicyCompileError(
+          `opa build did not finish within ${COMPILE_TIMEOUT_MS / 1000} s`,
+        );
+      const message = (e.stderr || e.stdout || String(err)).trim().split(`${root}/`).join("");
+      const where = locate(message);
+      throw new PolicyCompileError(message.split(work).join("<generated>"), where.file, where.line);
+    }
+    await run("tar", ["-xzf", out, "-C", work, "/policy.wasm"]);
+    const wasm = await readFile(join(work, "policy.wasm"));
+    mkdirSync(cacheDir, { recursive: true });
+    await writeFile(cached, wasm);
+    return wasm;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
