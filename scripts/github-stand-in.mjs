@@ -12,8 +12,10 @@ function readBody(req) {
 
 /**
  * @param {{owner: string, repo: string, number: number, files: Record<string, Record<string, string>>,
- *   changed: {filename: string, status: string, patch?: string}[], reviews?: object[], commits?: object[]}} repo
- *   files by commit, then path; reviews and commits in the REST shapes of list-reviews and list-commits
+ *   changed: {filename: string, status: string, patch?: string}[], reviews?: object[], commits?: object[],
+ *   teams?: Record<string, string[]>}} repo
+ *   files by commit, then path; reviews and commits in the REST shapes of list-reviews and list-commits;
+ *   team members by "org/slug"
  */
 export async function startGitHubStandIn(repo) {
   const requests = [];
@@ -69,6 +71,12 @@ export async function startGitHubStandIn(repo) {
       return [200, repo.reviews ?? []];
     if (method === "GET" && path === `${prefix}/pulls/${repo.number}/commits`)
       return [200, repo.commits ?? []];
+    const team = /^\/orgs\/([^/]+)\/teams\/([^/]+)\/members$/.exec(path);
+    if (method === "GET" && team) {
+      const members = repo.teams?.[`${team[1]}/${team[2]}`];
+      if (members === undefined) return [404, { message: "Not Found" }];
+      return [200, members.map((login) => ({ login }))];
+    }
     if (method === "POST" && path === "/graphql" && body.query.includes("reviewThreads")) {
       const reviewThreads = { pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] };
       return [200, { data: { repository: { pullRequest: { reviewThreads } } } }];

@@ -5,6 +5,7 @@ import { loadPolicyBundle } from "./adapters/fs/policy-bundle.js";
 import { ReviewQueue } from "./review/review-queue.js";
 import { Metrics } from "./ops/metrics.js";
 import { portcullisOctokit, WriteLanes } from "./adapters/github/octokit.js";
+import { OpaPolicyCompiler } from "./adapters/opa/user-policies.js";
 
 const bundle = loadPolicyBundle();
 const concurrency = Number(process.env.PORTCULLIS_CONCURRENCY ?? "2");
@@ -38,6 +39,8 @@ await run(
     queue,
     fixCommits,
     metrics,
+    // Repository policies are compiled with the opa next to the app (the image ships it).
+    policyCompiler: new OpaPolicyCompiler(),
     lifecycle: { ready: () => ready },
     today: () => new Date().toISOString().slice(0, 10),
   }),

@@ -12,6 +12,10 @@ import {
   type LocalOwnership,
 } from "../adapters/git/local-git-checks.js";
 import { reviewChanges } from "../review/review-changes.js";
+import { OpaPolicyCompiler, parsePolicyData } from "../adapters/opa/user-policies.js";
+import { defaultOpaTools } from "../adapters/opa/opa-build.js";
+import { localPolicyPullRequest } from "../review/policy-context.js";
+import { findCodeowners } from "../core/codeowners.js";
 import { buildReviewOutput, FIX_COMMITS_OFF, type ReviewOutput } from "../review/review-output.js";
 import { today, type CliIo } from "./check-command.js";
 import { parseCommandArgs, usageError as commandUsageError } from "./command-args.js";
@@ -134,6 +138,19 @@ export async function runReview(argv: readonly string[], io: CliIo): Promise<num
   }
   const bundle = io.bundle ?? loadPolicyBundle();
   const engine = new WasmPolicyEngine(bundle.wasm);
+  // Repository policies see the change as a pull request nobody has approved yet.
+  const pullRequest = async () => {
+    const codeowners = await findCodeowners((path) => source.readFile(source.base, path));
+    const commits = localSignatures(repo, source.base, source.head);
+    return localPolicyPullRequest({
+      author: commits[0]?.author ?? "",
+      baseSha: source.base,
+      headSha: source.head,
+      changedPaths: (await source.changedFiles()).files.map((f) => f.path),
+      codeownersText: codeowners?.text,
+      commits,
+    });
+  };
   const review = await reviewChanges(source, {
     engine,
     rules: bundle.rules,
@@ -142,6 +159,11 @@ export async function runReview(argv: readonly string[], io: CliIo): Promise<num
       ruleIds: new Set(bundle.rules.keys()),
     },
     today: today(io.env),
+    repositoryPolicies: {
+      compiler: new OpaPolicyCompiler(() => defaultOpaTools(io.env)),
+      parseData: parsePolicyData,
+      pullRequest,
+    },
   });
   const output = buildReviewOutput(
     review,

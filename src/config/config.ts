@@ -27,6 +27,22 @@ export interface Config {
   readonly limits: { readonly maxFileBytes: number; readonly maxDocuments: number };
   readonly codeOwners: CodeOwnersConfig;
   readonly signedCommits: SignedCommitsConfig;
+  readonly policies: RepositoryPoliciesConfig;
+}
+
+/** The repository's own policies, read from the base commit (never from the change under review). */
+export interface RepositoryPoliciesConfig {
+  readonly enabled: boolean;
+  /** Directories of conftest-style Rego (`deny`/`violation`/`warn`), conftest's default `policy`. */
+  readonly paths: readonly string[];
+  /** The packages to run (conftest's --namespace). */
+  readonly namespaces: readonly string[];
+  /** Run every package instead (conftest's --all-namespaces). */
+  readonly allNamespaces: boolean;
+  /** JSON/YAML files or directories the policies read as `data` (conftest's --data). */
+  readonly data: readonly string[];
+  /** Teams (`org/slug`) whose membership each approver is given in `data.portcullis.pull_request`. */
+  readonly teams: readonly string[];
 }
 
 export interface CodeOwnersConfig {
@@ -69,6 +85,15 @@ export const DEFAULT_SIGNED_COMMITS: SignedCommitsConfig = {
   exemptMergeCommits: false,
   acceptedTypes: ["gpg", "ssh", "smime"],
   allowedSigners: [],
+};
+
+export const DEFAULT_POLICIES: RepositoryPoliciesConfig = {
+  enabled: true,
+  paths: ["policy"],
+  namespaces: ["main"],
+  allNamespaces: false,
+  data: [],
+  teams: [],
 };
 
 export interface ConfigError {
@@ -117,6 +142,7 @@ export function defaultConfig(context: ConfigContext): Config {
     limits: { maxFileBytes: MAX_FILE_BYTES, maxDocuments: MAX_DOCUMENTS_PER_FILE },
     codeOwners: DEFAULT_CODE_OWNERS,
     signedCommits: DEFAULT_SIGNED_COMMITS,
+    policies: DEFAULT_POLICIES,
   };
 }
 
@@ -130,6 +156,7 @@ const TOP_LEVEL = [
   "limits",
   "codeOwners",
   "signedCommits",
+  "policies",
 ];
 
 function closest(word: string, candidates: Iterable<string>): string | undefined {
@@ -325,6 +352,29 @@ export function parseConfig(text: string, context: ConfigContext): ConfigResult 
         `must be gpg, ssh or smime, found ${JSON.stringify(t)}`,
       );
   }
+  const parsedPolicies = parseSection(
+    raw.policies,
+    DEFAULT_POLICIES,
+    ["policies"],
+    err,
+  ) as RepositoryPoliciesConfig;
+  // Wrong entries are reported and left out; the rest stays in force.
+  const valid = (
+    key: "paths" | "data" | "teams",
+    ok: (v: string) => boolean,
+    what: string,
+  ): string[] =>
+    parsedPolicies[key].filter((v, i) => {
+      if (!ok(v)) err(["policies", key, i], `must be ${what}, found ${JSON.stringify(v)}`);
+      return ok(v);
+    });
+  const inside = (p: string) => !p.startsWith("/") && !p.split("/").includes("..");
+  const policies: RepositoryPoliciesConfig = {
+    ...parsedPolicies,
+    paths: valid("paths", inside, "a path inside the repository"),
+    data: valid("data", inside, "a path inside the repository"),
+    teams: valid("teams", (t) => /^@?[\w.-]+\/[\w.-]+$/.test(t), "a team as org/slug"),
+  };
   return {
     config: {
       failOn,
@@ -336,6 +386,7 @@ export function parseConfig(text: string, context: ConfigContext): ConfigResult 
       limits,
       codeOwners,
       signedCommits,
+      policies,
     },
     errors,
   };

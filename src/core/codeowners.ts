@@ -7,6 +7,17 @@ export const MAX_CODEOWNERS_BYTES = 3 * 1024 * 1024;
 /** Where GitHub looks, in this order; the first file found is used. */
 export const CODEOWNERS_PATHS = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"] as const;
 
+/** The CODEOWNERS file GitHub uses: the first of CODEOWNERS_PATHS that `read` finds. */
+export async function findCodeowners(
+  read: (path: string) => Promise<Uint8Array | undefined>,
+): Promise<{ path: string; text: string } | undefined> {
+  for (const path of CODEOWNERS_PATHS) {
+    const content = await read(path);
+    if (content) return { path, text: Buffer.from(content).toString("utf8") };
+  }
+  return undefined;
+}
+
 export type Owner =
   | { readonly kind: "user"; readonly login: string }
   | { readonly kind: "team"; readonly org: string; readonly slug: string }

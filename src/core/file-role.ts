@@ -12,6 +12,16 @@ export function isYamlOrJson(file: string): boolean {
   return /\.(ya?ml|json)$/i.test(file) || isKustomizationFile(file);
 }
 
+/** A Rego policy module (tests, `*_test.rego`, are not policies: `opa test` runs those). */
+export function isPolicyModule(path: string): boolean {
+  return path.endsWith(".rego") && !path.endsWith("_test.rego");
+}
+
+/** A data file policies can read (conftest's --data takes JSON and YAML). */
+export function isDataFile(path: string): boolean {
+  return /\.(json|ya?ml)$/i.test(path);
+}
+
 /** The chart root of a file under `<chart>/templates/`, when `<chart>/Chart.yaml` is known. */
 export function chartOf(file: string, chartRoots: ReadonlySet<string>): string | undefined {
   const parts = file.split("/");

@@ -15,7 +15,11 @@ import { loadReviewConfig, reviewChanges, type ReviewDeps } from "../review/revi
 import { publishGitChecks } from "../review/git-checks.js";
 import { defaultConfig, type Config } from "../config/config.js";
 import { instrumentOctokit, type Metrics } from "../ops/metrics.js";
-import { loadPullRequestContext } from "../adapters/github/github-pr-context.js";
+import { PullRequestFacts } from "../adapters/github/github-pr-context.js";
+import { parsePolicyData } from "../adapters/opa/user-policies.js";
+import type { RepositoryPolicyCompiler } from "../ports/policy-compiler.js";
+import { policyPullRequestOf } from "../review/policy-context.js";
+import { policiesReadPullRequest } from "../review/repository-policies.js";
 import { APPLY_FIXES, fixCommitMessage, planFixCommit } from "../review/fix-commit.js";
 import { GitHubCommitWriter } from "../adapters/github/github-commit-writer.js";
 import type { ReviewQueue } from "../review/review-queue.js";
@@ -30,6 +34,8 @@ export interface ReviewTriggerDeps {
   readonly queue: ReviewQueue;
   /** YYYY-MM-DD for waiver expiry. */
   readonly today: () => string;
+  /** Compiles the repository's own policies (from the base commit); without it they are not run. */
+  readonly policyCompiler?: RepositoryPolicyCompiler;
 }
 
 interface PullRequestPayload {
@@ -100,8 +106,16 @@ export function queueReview(
   child.info({ outcome }, "review queued");
 }
 
-/** What a review of `ref` needs: a fresh engine (one per review), the rules, config defaults, `_extends`. */
-function reviewDepsOf(deps: ReviewTriggerDeps, ref: PullRequestRef, octokit: Octokit): ReviewDeps {
+/**
+ * What a review of `ref` needs: a fresh engine (one per review), the rules, config defaults,
+ * `_extends`, and the repository's policies with the pull request's facts (read once, in `facts`).
+ */
+function reviewDepsOf(
+  deps: ReviewTriggerDeps,
+  ref: PullRequestRef,
+  octokit: Octokit,
+  facts: PullRequestFacts,
+): ReviewDeps {
   return {
     engine: new WasmPolicyEngine(deps.bundle.wasm),
     rules: deps.bundle.rules,
@@ -111,6 +125,19 @@ function reviewDepsOf(deps: ReviewTriggerDeps, ref: PullRequestRef, octokit: Oct
     },
     today: deps.today(),
     extendsFrom: { owner: ref.owner, repo: ref.repo, read: readDefaultBranchConfig(octokit) },
+    ...(deps.policyCompiler
+      ? {
+          repositoryPolicies: {
+            compiler: deps.policyCompiler,
+            parseData: parsePolicyData,
+            pullRequest: async (teams) =>
+              policyPullRequestOf(
+                await facts.load({ codeOwners: true, signedCommits: true, teams }),
+                { number: ref.number, baseSha: ref.baseSha },
+              ),
+          },
+        }
+      : {}),
   };
 }
 
@@ -123,7 +150,8 @@ async function reviewPullRequest(
 ): Promise<void> {
   const source = new GitHubPullRequestSource(octokit, ref);
   const publisher = new GitHubReviewPublisher(octokit, ref);
-  const reviewDeps = reviewDepsOf(deps, ref, octokit);
+  const facts = new PullRequestFacts(octokit, ref, source);
+  const reviewDeps = reviewDepsOf(deps, ref, octokit, facts);
   const result = await publishReview(
     source,
     publisher,
@@ -147,10 +175,7 @@ async function reviewPullRequest(
   }
   await publishGitChecks(publisher, ref.headSha, config, async (needs) => {
     if (configError !== undefined) throw configError;
-    const paths =
-      review?.changedFiles.map((f) => f.path) ??
-      (await source.changedFiles()).files.map((f) => f.path);
-    return loadPullRequestContext(octokit, ref, paths, needs);
+    return facts.load(needs);
   });
 }
 
@@ -172,20 +197,18 @@ export async function onPullRequestReview(
     run: async () => {
       try {
         const source = new GitHubPullRequestSource(octokit, ref);
-        const { config } = await loadReviewConfig(source, reviewDepsOf(deps, ref, octokit));
+        const facts = new PullRequestFacts(octokit, ref, source);
+        const { config } = await loadReviewConfig(source, reviewDepsOf(deps, ref, octokit, facts));
         await publishGitChecks(
           new GitHubReviewPublisher(octokit, ref),
           ref.headSha,
           config,
-          async (needs) =>
-            loadPullRequestContext(
-              octokit,
-              ref,
-              (await source.changedFiles()).files.map((f) => f.path),
-              needs,
-            ),
+          (needs) => facts.load(needs),
           "codeOwners",
         );
+        // Policies that read approvals (data.portcullis.pull_request) may judge differently now.
+        if (deps.policyCompiler && (await policiesReadPullRequest(source, config.policies)))
+          queueReview(octokit, context.log, ref, deps, `${context.id}#policies`);
       } catch (err) {
         log.error({ err }, "code-owners check could not start");
       }
@@ -284,9 +307,10 @@ export async function onApplyFixes(
       deliveryId: `${context.id}#${number}`,
       run: async () => {
         try {
+          const source = new GitHubPullRequestSource(octokit, ref);
           const review = await reviewChanges(
-            new GitHubPullRequestSource(octokit, ref),
-            reviewDepsOf(deps, ref, octokit),
+            source,
+            reviewDepsOf(deps, ref, octokit, new PullRequestFacts(octokit, ref, source)),
           );
           const plan = planFixCommit(review.report.findings, review.headTexts);
           if (plan.files.length === 0) return;

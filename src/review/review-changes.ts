@@ -19,6 +19,7 @@ import type { Finding, RuleMetadata, SkippedFile } from "../core/types.js";
 import type { PolicyEngine } from "../ports/policy-engine.js";
 import type { ChangedFile, PullRequestSource } from "../ports/pull-request-source.js";
 import { evaluateFiles, type EvaluationReport, type SourceFile } from "./evaluate-files.js";
+import { loadRepositoryPolicies, type RepositoryPolicyDeps } from "./repository-policies.js";
 
 export interface ReviewDeps {
   readonly engine: PolicyEngine;
@@ -34,6 +35,8 @@ export interface ReviewDeps {
     readonly repo: string;
     readonly read: ReadOtherConfig;
   };
+  /** Runs the repository's own policies (from the base commit) when set and configured. */
+  readonly repositoryPolicies?: RepositoryPolicyDeps;
 }
 
 export interface ChangeReview {
@@ -52,6 +55,8 @@ export interface ChangeReview {
   /** false when the change list was cut by the platform: the review must not pass. */
   readonly complete: boolean;
   readonly totalChanged: number;
+  /** The repository's own policy modules in force (read from the base commit). */
+  readonly policyModules: readonly string[];
 }
 
 /** Chart roots and kustomize patch files of a commit, read from its tree and the kustomizations near `dirs`. */
@@ -189,8 +194,17 @@ export async function reviewChanges(
   const head = collect(atHead, contents.slice(0, atHead.length));
   const baseFiles = collect(atBase, contents.slice(atHead.length));
 
+  const policies = deps.repositoryPolicies
+    ? await loadRepositoryPolicies(source, config.policies, deps.repositoryPolicies)
+    : { engines: [], errors: [], modules: [] };
+
   deps.engine.setSettings(config.settings as Record<string, unknown>);
-  const evalDeps = { engine: deps.engine, rules: deps.rules, today: deps.today };
+  const evalDeps = {
+    engine: deps.engine,
+    extraEngines: policies.engines,
+    rules: deps.rules,
+    today: deps.today,
+  };
   const headReport = evaluateFiles(head.sources, headLayout, config, evalDeps);
   const renamedLayout: RepositoryLayout = {
     chartRoots: baseLayout.chartRoots,
@@ -209,10 +223,12 @@ export async function reviewChanges(
       ...headReport,
       findings: markExisting(headReport.findings, baseReport.findings),
       skipped: [...headReport.skipped, ...head.missing],
+      errors: [...policies.errors, ...headReport.errors],
     },
     changedFiles: changes.files,
     headTexts: new Map(head.sources.map((f) => [f.path, Buffer.from(f.content).toString("utf8")])),
     complete: changes.complete,
     totalChanged: changes.total,
+    policyModules: policies.modules,
   };
 }

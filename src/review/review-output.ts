@@ -2,7 +2,7 @@
 import { parsePatch, type Hunk } from "../core/diff.js";
 import type { RuleMetadata } from "../core/types.js";
 import { MAX_OUTPUT_BYTES, renderPolicyCheck, type PolicyCheck } from "../render/check-run.js";
-import { escapeMarkdown, truncateUtf8 } from "../render/markdown.js";
+import { codeSpan, escapeMarkdown, truncateUtf8 } from "../render/markdown.js";
 import { renderReviewComments, type ReviewComments } from "../render/review-comments.js";
 import type { ChangeReview } from "./review-changes.js";
 import { APPLY_FIXES, planFixCommit } from "./fix-commit.js";
@@ -63,6 +63,16 @@ export function buildReviewOutput(
   if (review.configChanged) {
     notes.push(
       "This change edits `.github/portcullis.yml`: it was reviewed under the base branch's version.",
+    );
+  }
+  if (review.policyModules.length > 0) {
+    notes.push(
+      `Repository policies from the base branch ran too: ${review.policyModules
+        .slice(0, 10)
+        .map((m) => codeSpan(m))
+        .join(
+          ", ",
+        )}${review.policyModules.length > 10 ? ` and ${review.policyModules.length - 10} more` : ""}.`,
     );
   }
   const fixable = planFixCommit(review.report.findings, review.headTexts);

@@ -2,6 +2,9 @@
 import { fingerprintOfComment } from "../../src/render/review-comments.js";
 import { runCommand } from "../support/cli.js";
 import { gitRepo } from "../support/git-repo.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
 
 const run = (args: string[], cwd: string) => runCommand(args, cwd);
 
@@ -111,5 +114,49 @@ describe("portcullis review", () => {
     expect(out.signedCommits).toEqual([
       expect.objectContaining({ status: "unsigned", detail: "no signature" }),
     ]);
+  });
+
+  it("runs the base's repository policies with the change as an unapproved pull request", async () => {
+    const p = gitRepo();
+    p.write(
+      "policy/privileged-needs-security.rego",
+      readFileSync(
+        join(packageRoot(), "examples/fleet/policy/privileged-needs-security.rego"),
+        "utf8",
+      ),
+    );
+    // A policy that reads the local facts: the author and each commit's signature status.
+    p.write(
+      "policy/signed.rego",
+      'package main\n\nimport rego.v1\n\nwarn contains msg if {\n  input.kind == "Deployment"\n  some c in data.portcullis.pull_request.commits\n  not c.verified\n  msg := sprintf("commit %s by %s is %s", [substring(c.sha, 0, 7), c.author, c.reason])\n}\n',
+    );
+    p.write("apps/web.yaml", deployment(""));
+    p.commit("base");
+    p.git("checkout", "-q", "-b", "feature");
+    p.write(
+      "apps/web.yaml",
+      deployment("          securityContext:\n            privileged: true\n"),
+    );
+    // The change also tries to switch the policy off: the base's version is the one that runs.
+    p.write("policy/privileged-needs-security.rego", "package main\n");
+    p.commit("privileged, and no policy");
+    const { stdout } = await run(["review", p.dir, "--base", "main", "--format", "json"], p.dir);
+    const out = JSON.parse(stdout) as {
+      check: {
+        summary: string;
+        annotations: { path: string; start_line: number; title: string; message: string }[];
+      };
+    };
+    const mine = out.check.annotations.filter((a) => a.title.includes("main."));
+    expect(mine.map((a) => [a.title.split(":")[0], a.path, a.start_line])).toEqual(
+      expect.arrayContaining([
+        [expect.stringContaining("main.deny"), "apps/web.yaml", 13],
+        [expect.stringContaining("main.warn"), "apps/web.yaml", 2],
+      ]),
+    );
+    expect(mine.find((a) => a.title.includes("main.warn"))!.message).toMatch(
+      /commit [0-9a-f]{7} by t is unsigned/,
+    );
+    expect(out.check.summary).toContain("Repository policies from the base branch ran too");
   });
 });

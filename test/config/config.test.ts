@@ -137,4 +137,38 @@ extra: true
     expect(errors.map((e) => e.path)).toEqual(["settings.__proto__"]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
+
+  it("reads the repository-policies section, keeping valid entries and reporting the rest", () => {
+    expect(parseConfig("", context).config.policies).toEqual({
+      enabled: true,
+      paths: ["policy"],
+      namespaces: ["main"],
+      allNamespaces: false,
+      data: [],
+      teams: [],
+    });
+    const { config, errors } = parseConfig(
+      `policies:
+  paths: [policies/conftest, ../outside]
+  namespaces: [main, k8s]
+  data: [policies/data.yaml]
+  teams: ["@acme/security", not-a-team]
+  alNamespaces: true
+`,
+      context,
+    );
+    expect(config.policies).toMatchObject({
+      paths: ["policies/conftest"],
+      namespaces: ["main", "k8s"],
+      data: ["policies/data.yaml"],
+      teams: ["@acme/security"],
+      allNamespaces: false,
+    });
+    expect(errors.map((e) => [e.path, e.line])).toEqual([
+      ["policies.alNamespaces", 6],
+      ["policies.paths[1]", 2],
+      ["policies.teams[1]", 5],
+    ]);
+    expect(errors[0]!.message).toContain('did you mean "allNamespaces"');
+  });
 });

@@ -1,10 +1,12 @@
 // End to end over loopback: the real HTTP server receives HMAC-signed webhooks and talks to a
 // GitHub stand-in over HTTP. A bad signature is refused before anything runs.
-import { createHmac, generateKeyPairSync } from "node:crypto";
+import { createHmac } from "node:crypto";
+import { privateKey } from "../support/app-key.js";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
-import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
+import { createNodeMiddleware, Probot } from "probot";
+import { TestOctokit } from "../support/octokit.js";
 import { createApp } from "../../src/app.js";
 import { ReviewQueue } from "../../src/review/review-queue.js";
 import { Metrics } from "../../src/ops/metrics.js";
@@ -12,11 +14,6 @@ import { bundle } from "../support/engine.js";
 import { startGitHubStandIn, type GitHubStandIn } from "../support/github-stand-in.js";
 
 const SECRET = "webhook-secret-for-tests";
-const { privateKey } = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
 
 interface Example {
   name: string;
@@ -61,7 +58,7 @@ describe("the server over loopback", () => {
       privateKey,
       secret: SECRET,
       baseUrl: standIn.url,
-      Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+      Octokit: TestOctokit,
       logLevel: "fatal",
     });
     const middleware = await createNodeMiddleware(

@@ -1,9 +1,10 @@
 // The app through probot.receive(): a real webhook payload from @octokit/webhooks-examples, GitHub's
 // API served by strict nock mocks (an unmatched request fails the review; an unused mock fails the test).
-import { generateKeyPairSync } from "node:crypto";
+import { privateKey } from "../support/app-key.js";
 import { createRequire } from "node:module";
 import nock from "nock";
-import { Probot, ProbotOctokit } from "probot";
+import { Probot } from "probot";
+import { TestOctokit } from "../support/octokit.js";
 import { createApp } from "../../src/app.js";
 import { runCli } from "../../src/cli/main.js";
 import { gitRepo } from "../support/git-repo.js";
@@ -53,11 +54,6 @@ function example(event: string, action: string): Record<string, unknown> {
   };
 }
 
-const { privateKey } = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
 
 const MANIFEST = `apiVersion: v1
 kind: Pod
@@ -93,7 +89,7 @@ function newProbot(fixCommits = false): Probot {
   const probot = new Probot({
     appId: 1,
     privateKey,
-    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+    Octokit: TestOctokit,
     logLevel: "fatal",
   });
   void probot.load(createApp({ bundle: bundle(), queue, fixCommits, today: () => "2026-06-01" }));

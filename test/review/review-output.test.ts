@@ -33,6 +33,7 @@ function review(overrides: Partial<ChangeReview> = {}): ChangeReview {
     headTexts: new Map([["p.yaml", TEXT]]),
     complete: true,
     totalChanged: 1,
+    policyModules: [],
     ...overrides,
   };
 }

@@ -17,6 +17,8 @@ export interface StandInRepo {
   readonly changed: { filename: string; status: string; patch?: string }[];
   readonly reviews?: unknown[];
   readonly commits?: unknown[];
+  /** Members of each team, by "org/slug" (a team not listed answers 404). */
+  readonly teams?: Record<string, string[]>;
 }
 
 export interface GitHubStandIn {

@@ -1,7 +1,7 @@
 // The Git-layer checks as a local repository can answer them: owners from CODEOWNERS at the base,
 // signatures as `git` sees them (%G?), and an honest "cannot verify locally" where it cannot.
 import { execFileSync } from "node:child_process";
-import { CODEOWNERS_PATHS, ownersOf, ownerText, parseCodeowners } from "../../core/codeowners.js";
+import { findCodeowners, ownersOf, ownerText, parseCodeowners } from "../../core/codeowners.js";
 import type { PullRequestSource } from "../../ports/pull-request-source.js";
 
 export interface LocalOwnership {
@@ -19,12 +19,11 @@ export async function localOwnership(
   source: PullRequestSource,
   paths: readonly string[],
 ): Promise<LocalOwnership> {
-  for (const file of CODEOWNERS_PATHS) {
-    const content = await source.readFile(source.base, file);
-    if (!content) continue;
-    const codeowners = parseCodeowners(Buffer.from(content).toString("utf8"));
+  const found = await findCodeowners((path) => source.readFile(source.base, path));
+  if (found) {
+    const codeowners = parseCodeowners(found.text);
     return {
-      file,
+      file: found.path,
       files: paths.map((path) => {
         const match = ownersOf(codeowners, path);
         return { path, owners: (match?.owners ?? []).map(ownerText), line: match?.line };

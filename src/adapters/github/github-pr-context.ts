@@ -1,6 +1,6 @@
 // What the Git-layer checks need from GitHub: CODEOWNERS at the base, reviews, team members, commits.
 import type { Review, ReviewState } from "../../core/approvals.js";
-import { CODEOWNERS_PATHS, ownersOf, parseCodeowners } from "../../core/codeowners.js";
+import { findCodeowners, ownersOf, parseCodeowners } from "../../core/codeowners.js";
 import { signatureTypeOf, type CommitVerification } from "../../core/signatures.js";
 import type { PullRequestContext } from "../../review/git-checks.js";
 import { httpStatus } from "./http-status.js";
@@ -15,14 +15,10 @@ function isMissing(err: unknown): boolean {
   return status === 404 || status === 403;
 }
 
-export async function loadCodeowners(
+export function loadCodeowners(
   source: GitHubPullRequestSource,
 ): Promise<{ path: string; text: string } | undefined> {
-  for (const path of CODEOWNERS_PATHS) {
-    const content = await source.readFile(source.base, path);
-    if (content) return { path, text: Buffer.from(content).toString("utf8") };
-  }
-  return undefined;
+  return findCodeowners((path) => source.readFile(source.base, path));
 }
 
 async function loadReviews(octokit: Octokit, ref: PullRequestRef): Promise<Review[]> {
@@ -95,15 +91,22 @@ async function loadCommits(octokit: Octokit, ref: PullRequestRef): Promise<Commi
   return commits;
 }
 
+export interface ContextNeeds {
+  readonly codeOwners: boolean;
+  readonly signedCommits: boolean;
+  /** More teams (`org/slug`) whose members to read, beyond those owning a changed file. */
+  readonly teams?: readonly string[];
+}
+
 export async function loadPullRequestContext(
   octokit: Octokit,
   ref: PullRequestRef,
   changedPaths: readonly string[],
-  needs: { codeOwners: boolean; signedCommits: boolean },
+  needs: ContextNeeds,
+  source = new GitHubPullRequestSource(octokit, ref),
 ): Promise<PullRequestContext> {
-  const source = new GitHubPullRequestSource(octokit, ref);
   const codeowners = needs.codeOwners ? await loadCodeowners(source) : undefined;
-  const teams = new Set<string>();
+  const teams = new Set<string>((needs.teams ?? []).map((t) => t.replace(/^@/, "")));
   if (codeowners) {
     const parsed = parseCodeowners(codeowners.text);
     for (const path of changedPaths) {
@@ -126,4 +129,46 @@ export async function loadPullRequestContext(
       ref.commitCount <= MAX_LISTED_COMMITS,
     commitCount: Math.max(ref.commitCount, commits.length),
   };
+}
+
+/**
+ * The pull request's Git-layer facts, read once per review and shared by the repository policies
+ * (`data.portcullis.pull_request`) and the code-owners and signed-commits checks.
+ */
+export class PullRequestFacts {
+  #loaded: { needs: ContextNeeds; context: Promise<PullRequestContext> } | undefined;
+
+  constructor(
+    private readonly octokit: Octokit,
+    private readonly ref: PullRequestRef,
+    private readonly source: GitHubPullRequestSource,
+  ) {}
+
+  load(needs: ContextNeeds): Promise<PullRequestContext> {
+    const had = this.#loaded?.needs;
+    const covered =
+      had !== undefined &&
+      (had.codeOwners || !needs.codeOwners) &&
+      (had.signedCommits || !needs.signedCommits) &&
+      (needs.teams ?? []).every((t) => (had.teams ?? []).includes(t));
+    if (!covered) {
+      const union: ContextNeeds = {
+        codeOwners: needs.codeOwners || (had?.codeOwners ?? false),
+        signedCommits: needs.signedCommits || (had?.signedCommits ?? false),
+        teams: [...new Set([...(had?.teams ?? []), ...(needs.teams ?? [])])],
+      };
+      const context = this.source.changedFiles().then((changes) =>
+        loadPullRequestContext(
+          this.octokit,
+          this.ref,
+          changes.files.map((f) => f.path),
+          union,
+          this.source,
+        ),
+      );
+      this.#loaded = { needs: union, context };
+      context.catch(() => (this.#loaded = undefined));
+    }
+    return this.#loaded!.context;
+  }
 }

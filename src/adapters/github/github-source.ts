@@ -84,6 +84,9 @@ export async function readRepositoryFile(
 export class GitHubPullRequestSource implements PullRequestSource {
   readonly base: string;
   readonly head: string;
+  // One read per review: the layout, the repository policies and the Git-layer checks share them.
+  #changes: Promise<ChangeList> | undefined;
+  readonly #trees = new Map<string, Promise<readonly string[]>>();
 
   constructor(
     private readonly octokit: Octokit,
@@ -93,7 +96,13 @@ export class GitHubPullRequestSource implements PullRequestSource {
     this.head = pr.headSha;
   }
 
-  async changedFiles(): Promise<ChangeList> {
+  changedFiles(): Promise<ChangeList> {
+    this.#changes ??= this.listChangedFiles();
+    this.#changes.catch(() => (this.#changes = undefined));
+    return this.#changes;
+  }
+
+  private async listChangedFiles(): Promise<ChangeList> {
     const files: ChangedFile[] = [];
     for await (const page of this.octokit.paginate.iterator(this.octokit.rest.pulls.listFiles, {
       owner: this.pr.owner,
@@ -157,7 +166,17 @@ export class GitHubPullRequestSource implements PullRequestSource {
     return out;
   }
 
-  async listPaths(commit: string): Promise<readonly string[]> {
+  listPaths(commit: string): Promise<readonly string[]> {
+    let paths = this.#trees.get(commit);
+    if (!paths) {
+      paths = this.listTree(commit);
+      this.#trees.set(commit, paths);
+      paths.catch(() => this.#trees.delete(commit));
+    }
+    return paths;
+  }
+
+  private async listTree(commit: string): Promise<readonly string[]> {
     const { data } = await this.octokit.rest.git.getTree({
       owner: this.pr.owner,
       repo: this.pr.repo,

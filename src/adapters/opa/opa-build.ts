@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { packageRoot } from "../fs/policy-bundle.js";
+import type { PolicySource } from "../../ports/policy-compiler.js";
 import { findOpa } from "./opa-binary.js";
 
 const run = promisify(execFile);
@@ -16,11 +17,7 @@ const run = promisify(execFile);
 /** A policy may take this long to compile before it is reported as failed. */
 export const COMPILE_TIMEOUT_MS = 60_000;
 
-/** A Rego (or data) file: `path` is how errors name it (repository-relative). */
-export interface PolicySource {
-  readonly path: string;
-  readonly text: string;
-}
+export type { PolicySource } from "../../ports/policy-compiler.js";
 
 export interface OpaTools {
   readonly opa: string;

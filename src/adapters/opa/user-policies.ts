@@ -6,9 +6,17 @@ import type { LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { parse as parseYaml } from "yaml";
 import type { RawFinding } from "../../core/findings.js";
 import type { JsonPath } from "../../core/types.js";
+import { isDataFile, isPolicyModule } from "../../core/file-role.js";
 import { deepMerge, isPlainObject } from "../../core/plain-data.js";
 import type { PolicyEngine, PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
-import { buildWasm, PolicyCompileError, type OpaTools, type PolicySource } from "./opa-build.js";
+import type { ConftestPolicies, RepositoryPolicyCompiler } from "../../ports/policy-compiler.js";
+import {
+  buildWasm,
+  defaultOpaTools,
+  PolicyCompileError,
+  type OpaTools,
+  type PolicySource,
+} from "./opa-build.js";
 import { WasmModule } from "./wasm-module.js";
 import { describeThrown } from "./wasm-policy-engine.js";
 
@@ -44,11 +52,6 @@ function readSources(dir: string, label: string, keep: (name: string) => boolean
   };
   walk(dir);
   return out;
-}
-
-/** Whether a repository path is a policy module (tests are not: conftest's `verify` runs those). */
-export function isPolicyModule(path: string): boolean {
-  return path.endsWith(".rego") && !path.endsWith("_test.rego");
 }
 
 /** The Rego modules of a policy directory on disk, named `label/<relative path>`. */
@@ -239,11 +242,6 @@ export function parsePolicyData(sources: readonly PolicySource[]): Record<string
   return data;
 }
 
-/** Whether a path is a data file (conftest's `--data` reads JSON and YAML). */
-export function isDataFile(path: string): boolean {
-  return /\.(json|ya?ml)$/i.test(path);
-}
-
 /** conftest's `--data`: every JSON/YAML file under the given paths, merged into `data`. */
 export function loadPolicyData(paths: readonly string[]): Record<string, unknown> {
   const files: PolicySource[] = [];
@@ -253,4 +251,22 @@ export function loadPolicyData(paths: readonly string[]): Record<string, unknown
     else if (isDataFile(p)) files.push({ path: p, text: readFileSync(p, "utf8") });
   }
   return parsePolicyData(files);
+}
+
+/** The repository-policy compiler of the app and the review command: the pinned opa, in a child process. */
+export class OpaPolicyCompiler implements RepositoryPolicyCompiler {
+  #tools: OpaTools | undefined;
+
+  /** `tools` is resolved on first use, so a server without opa fails only repositories with policies. */
+  constructor(private readonly tools: () => OpaTools = () => defaultOpaTools()) {}
+
+  async conftest(policies: ConftestPolicies): Promise<PolicyEngine> {
+    this.#tools ??= this.tools();
+    const compiled = await compilePolicies(
+      policies.modules,
+      { namespaces: policies.namespaces },
+      this.#tools,
+    );
+    return new UserPolicyEngine(compiled, policies.data);
+  }
 }

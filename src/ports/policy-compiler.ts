@@ -1,0 +1,34 @@
+// Turning a repository's own policies (text read from the base commit) into an engine the pipeline runs.
+import type { PolicyEngine } from "./policy-engine.js";
+
+/** A Rego or data file: `path` is repository-relative, and how errors name it. */
+export interface PolicySource {
+  readonly path: string;
+  readonly text: string;
+}
+
+export interface ConftestPolicies {
+  readonly modules: readonly PolicySource[];
+  /** Packages to run, or every package. */
+  readonly namespaces: readonly string[] | "all";
+  /** What the policies read as `data`. */
+  readonly data: Record<string, unknown>;
+}
+
+/**
+ * Compiles repository policies. A policy that cannot be compiled is thrown as an error carrying
+ * `file` and `line` when the compiler named them.
+ */
+export interface RepositoryPolicyCompiler {
+  conftest(policies: ConftestPolicies): Promise<PolicyEngine>;
+}
+
+/** Where a compile error points, when the thrown value says (`file`, `line` properties). */
+export function locationOf(err: unknown): { file?: string; line?: number } {
+  if (typeof err !== "object" || err === null) return {};
+  const { file, line } = err as { file?: unknown; line?: unknown };
+  return {
+    ...(typeof file === "string" ? { file } : {}),
+    ...(typeof line === "number" ? { line } : {}),
+  };
+}

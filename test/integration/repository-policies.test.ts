@@ -1,0 +1,236 @@
+// The repository's own policies in the app, through probot.receive() against the loopback GitHub
+// stand-in: read from the base commit, given the pull request (approvals and the approvers' teams),
+// re-run when a review arrives, and a broken policy fails at its own line while the catalogue runs.
+import { privateKey } from "../support/app-key.js";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { Probot } from "probot";
+import { createApp } from "../../src/app.js";
+import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
+import { portcullisOctokit } from "../../src/adapters/github/octokit.js";
+import { OpaPolicyCompiler } from "../../src/adapters/opa/user-policies.js";
+import { POLICY_CHECK_NAME } from "../../src/render/check-run.js";
+import { ReviewQueue } from "../../src/review/review-queue.js";
+import { bundle } from "../support/engine.js";
+import {
+  startGitHubStandIn,
+  type GitHubStandIn,
+  type RecordedRequest,
+} from "../support/github-stand-in.js";
+
+
+interface Example {
+  name: string;
+  examples: { action?: string; [key: string]: unknown }[];
+}
+const examples = createRequire(import.meta.url)("@octokit/webhooks-examples") as Example[];
+function example(event: string, action: string) {
+  const found = examples.find((e) => e.name === event)!.examples.find((x) => x.action === action)!;
+  return { ...structuredClone(found), installation: { id: 31 } } as unknown as {
+    pull_request: {
+      number: number;
+      user: { login: string };
+      base: { sha: string };
+      head: { sha: string };
+    };
+  };
+}
+
+/** The documented example policy, exactly as the example repository holds it. */
+const EXAMPLE_POLICY = readFileSync(
+  join(packageRoot(), "examples/fleet/policy/privileged-needs-security.rego"),
+  "utf8",
+);
+const CONFIG = `codeOwners: { enabled: false }
+signedCommits: { enabled: false }
+policies:
+  teams: [acme/security]
+`;
+const MANIFEST = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: agent
+  namespace: ops
+spec:
+  template:
+    spec:
+      containers:
+        - name: agent
+          image: ghcr.io/acme/agent:1.0.0
+          securityContext:
+            privileged: true
+`;
+
+interface CheckBody {
+  name?: string;
+  status?: string;
+  conclusion?: string;
+  output?: {
+    summary: string;
+    annotations: { path: string; start_line: number; title: string; message: string }[];
+  };
+}
+
+describe("repository policies in the app", () => {
+  const opened = example("pull_request", "opened");
+  const { number, base, head } = opened.pull_request;
+  let standIn: GitHubStandIn;
+  let reviews: unknown[];
+  let files: Record<string, Record<string, string>>;
+
+  function newProbot(queue: ReviewQueue): Probot {
+    const probot = new Probot({
+      appId: 1,
+      privateKey,
+      baseUrl: standIn.url,
+      // The server's own Octokit class: throttled as in production, with its write bucket.
+      Octokit: portcullisOctokit(),
+      logLevel: "fatal",
+    });
+    void probot.load(
+      createApp({
+        bundle: bundle(),
+        queue,
+        fixCommits: false,
+        today: () => "2026-06-01",
+        policyCompiler: new OpaPolicyCompiler(),
+      }),
+    );
+    return probot;
+  }
+
+  /** Delivers a pull_request.opened and returns the completed policy check. */
+  async function review(delivery: string): Promise<CheckBody> {
+    const queue = new ReviewQueue(1);
+    const before = standIn.requests.length;
+    await newProbot(queue).receive({
+      id: delivery,
+      name: "pull_request",
+      payload: opened,
+    } as never);
+    await queue.idle();
+    const completed = standIn.requests
+      .slice(before)
+      .filter((r: RecordedRequest) => r.method === "PATCH")
+      .map((r) => r.body as CheckBody)
+      .find((b) => b.status === "completed");
+    if (!completed) throw new Error("the policy check was never completed");
+    return completed;
+  }
+
+  const repositoryFindings = (check: CheckBody) =>
+    (check.output?.annotations ?? []).filter((a) => a.title.includes("main.deny"));
+
+  beforeEach(async () => {
+    reviews = [];
+    files = {
+      [base.sha]: {
+        ".github/portcullis.yml": CONFIG,
+        "policy/privileged-needs-security.rego": EXAMPLE_POLICY,
+      },
+      [head.sha]: {
+        ".github/portcullis.yml": CONFIG,
+        "policy/privileged-needs-security.rego": EXAMPLE_POLICY,
+        "apps/agent.yaml": MANIFEST,
+      },
+    };
+    standIn = await startGitHubStandIn({
+      owner: "Codertocat",
+      repo: "Hello-World",
+      number,
+      files,
+      changed: [{ filename: "apps/agent.yaml", status: "added" }],
+      reviews,
+      teams: { "acme/security": ["sam"] },
+    });
+  });
+  afterEach(async () => standIn.close());
+
+  it("fails a privileged container without the security team's approval, at the privileged line", async () => {
+    const check = await review("d-1");
+    expect(check.conclusion).toBe("failure");
+    const found = repositoryFindings(check);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ path: "apps/agent.yaml", start_line: 13 });
+    expect(found[0]!.message).toContain(
+      'container "agent" is privileged, which needs an approval from @acme/security',
+    );
+    expect(check.output!.summary).toContain("`policy/privileged-needs-security.rego`");
+    // The approver's teams were looked up for the policy.
+    expect(standIn.requests.some((r) => r.path === "/orgs/acme/teams/security/members")).toBe(true);
+  });
+
+  it("passes the repository rule once a security team member approved the head commit", async () => {
+    reviews.push({
+      user: { login: "sam" },
+      state: "APPROVED",
+      commit_id: head.sha,
+      submitted_at: "2026-06-01T10:00:00Z",
+    });
+    const check = await review("d-2");
+    expect(repositoryFindings(check)).toEqual([]);
+    // The built-in catalogue still reports the privileged container (PCK001).
+    expect(check.output!.annotations.some((a) => a.title.includes("PCK001"))).toBe(true);
+  });
+
+  it("does not count an approval from outside the team, or one given on an older commit", async () => {
+    reviews.push(
+      {
+        user: { login: "dev" },
+        state: "APPROVED",
+        commit_id: head.sha,
+        submitted_at: "2026-06-01T10:00:00Z",
+      },
+      {
+        user: { login: "sam" },
+        state: "APPROVED",
+        commit_id: base.sha,
+        submitted_at: "2026-06-01T09:00:00Z",
+      },
+    );
+    expect(repositoryFindings(await review("d-3"))).toHaveLength(1);
+  });
+
+  it("judges a pull request that weakens the policy by the base's policy", async () => {
+    files[head.sha]!["policy/privileged-needs-security.rego"] = "package main\n";
+    expect(repositoryFindings(await review("d-4"))).toHaveLength(1);
+  });
+
+  it("fails a policy that does not compile at its own line, and still runs the catalogue", async () => {
+    files[base.sha]!["policy/broken.rego"] =
+      "package main\n\nimport rego.v1\n\ndeny contains msg if {\n  msg := unknown_thing\n}\n";
+    const check = await review("d-5");
+    expect(check.conclusion).toBe("failure");
+    const error = check.output!.annotations.find((a) => a.path === "policy/broken.rego");
+    expect(error).toMatchObject({ start_line: 6 });
+    expect(error!.message).toContain("unknown_thing");
+    expect(check.output!.annotations.some((a) => a.title.includes("PCK001"))).toBe(true);
+  });
+
+  it("runs the policy check again when a review is submitted, since the policies read approvals", async () => {
+    reviews.push({
+      user: { login: "sam" },
+      state: "APPROVED",
+      commit_id: head.sha,
+      submitted_at: "2026-06-01T10:00:00Z",
+    });
+    const payload = {
+      ...example("pull_request_review", "submitted"),
+      pull_request: opened.pull_request,
+    };
+    const queue = new ReviewQueue(1);
+    await newProbot(queue).receive({ id: "d-6", name: "pull_request_review", payload } as never);
+    await queue.idle();
+    const created = standIn.requests
+      .filter((r) => r.method === "POST" && r.path.endsWith("/check-runs"))
+      .map((r) => (r.body as CheckBody).name);
+    expect(created).toContain(POLICY_CHECK_NAME);
+    const completed = standIn.requests
+      .filter((r) => r.method === "PATCH")
+      .map((r) => r.body as CheckBody)
+      .find((b) => b.status === "completed");
+    expect(completed).toBeDefined();
+    expect(repositoryFindings(completed!)).toEqual([]);
+  });
+});
