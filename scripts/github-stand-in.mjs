@@ -71,6 +71,7 @@ export async function startGitHubStandIn(repo) {
       return [200, repo.reviews ?? []];
     if (method === "GET" && path === `${prefix}/pulls/${repo.number}/commits`)
       return [200, repo.commits ?? []];
+    if (method === "GET" && path === `${prefix}/codeowners/errors`) return [200, { errors: [] }];
     const team = /^\/orgs\/([^/]+)\/teams\/([^/]+)\/members$/.exec(path);
     if (method === "GET" && team) {
       const members = repo.teams?.[`${team[1]}/${team[2]}`];

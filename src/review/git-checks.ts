@@ -19,6 +19,8 @@ export interface PullRequestContext {
   readonly reviews: readonly Review[];
   /** CODEOWNERS from the base commit (the first of .github/, root, docs/), when there is one. */
   readonly codeowners?: { readonly path: string; readonly text: string };
+  /** Problems GitHub itself reports for that file (its `codeowners/errors` endpoint), when asked. */
+  readonly codeownersErrors?: readonly CodeownersError[];
   readonly teamMembers: ReadonlyMap<string, ReadonlySet<string>>;
   readonly emailLogins: ReadonlyMap<string, string>;
   readonly commits: readonly CommitVerification[];
@@ -35,7 +37,16 @@ export function codeOwnersCheck(
   context: PullRequestContext,
   config: CodeOwnersConfig,
 ): PolicyCheck {
-  const codeowners = parseCodeowners(context.codeowners?.text ?? "");
+  const parsed = parseCodeowners(context.codeowners?.text ?? "");
+  // Ours and GitHub's own findings on the file, one per line (ours first: they say what was skipped).
+  const seen = new Set(parsed.errors.map((e) => e.line));
+  const codeowners = {
+    ...parsed,
+    errors: [
+      ...parsed.errors,
+      ...(context.codeownersErrors ?? []).filter((e) => !seen.has(e.line)),
+    ].sort((a, b) => a.line - b.line),
+  };
   const mustBeOwned = picomatch(config.mustBeOwned as string[], { dot: true });
   const files = evaluateApprovals(
     context.changedPaths,
@@ -85,6 +96,18 @@ export function codeOwnersCheck(
   const rule = config.requireAllOwners
     ? "every owner of a file must approve it"
     : "one owner of each file must approve it";
+  // GitHub matches email owners to accounts by verified emails; the API finds only public ones.
+  const unmapped = [
+    ...new Set(
+      files.flatMap((f) =>
+        f.verdict.kind === "unowned"
+          ? []
+          : f.verdict.owners.filter(
+              (o) => !o.startsWith("@") && !context.emailLogins.has(o.toLowerCase()),
+            ),
+      ),
+    ),
+  ];
   const summary = [
     `## ${pass ? "✅" : "❌"} ${escapeMarkdown(title)}`,
     "",
@@ -93,6 +116,12 @@ export function codeOwnersCheck(
     "| File | Owners | Status |",
     "| --- | --- | ---: |",
     ...rows,
+    ...(unmapped.length > 0
+      ? [
+          "",
+          `Email owners matched to no GitHub account (only public profile emails can be looked up): ${unmapped.map(code).join(", ")}. Their approval cannot be seen; name them as \`@login\` in CODEOWNERS.`,
+        ]
+      : []),
     ...errorLines(codeowners.errors),
   ].join("\n");
   const annotations = context.codeowners
@@ -101,7 +130,7 @@ export function codeOwnersCheck(
         start_line: e.line,
         end_line: e.line,
         annotation_level: "warning" as const,
-        title: "CODEOWNERS line skipped",
+        title: "CODEOWNERS problem",
         message: e.message,
       }))
     : [];
@@ -112,7 +141,7 @@ function errorLines(errors: readonly CodeownersError[]): string[] {
   if (errors.length === 0) return [];
   return [
     "",
-    "### CODEOWNERS lines GitHub skips",
+    "### CODEOWNERS problems (lines with `!`, `[ ]` or `\\#` are skipped, as GitHub does)",
     "",
     ...errors.map((e) => `- line ${e.line}: ${escapeMarkdown(e.message)}`),
   ];

@@ -54,7 +54,6 @@ function example(event: string, action: string): Record<string, unknown> {
   };
 }
 
-
 const MANIFEST = `apiVersion: v1
 kind: Pod
 metadata:
@@ -473,6 +472,22 @@ describe("the app on pull_request.opened", () => {
         content: Buffer.from(codeowners).toString("base64"),
         sha: "c",
       })
+      .get(`${repo}/codeowners/errors`)
+      .query({ ref: base.sha })
+      .reply(200, {
+        errors: [
+          {
+            line: 2,
+            column: 17,
+            kind: "Unknown owner",
+            source: "/clusters/prod/ @acme/security",
+            suggestion: "make sure @acme/security exists and has write access to the repository",
+            message:
+              "Unknown owner on line 2: make sure @acme/security exists\n\n  /clusters/prod/ @acme/security\n",
+            path: ".github/CODEOWNERS",
+          },
+        ],
+      })
       .get(`${repo}/pulls/${number}/reviews`)
       .query({ per_page: 100 })
       .reply(200, [
@@ -520,6 +535,11 @@ describe("the app on pull_request.opened", () => {
     );
     expect(posted[0]!.output.summary).toContain(
       "| clusters/prod/apps.yaml | `@acme/security` | waiting for `@acme/security` |",
+    );
+    // GitHub's own view of the file (codeowners/errors) is listed with its line.
+    // (mentions are defused with a zero-width joiner, so no team is pinged)
+    expect(posted[0]!.output.summary).toMatch(
+      /- line 2: GitHub: Unknown owner on line 2: make sure @\u200dacme\/security exists/,
     );
   });
 
@@ -586,6 +606,9 @@ describe("the app on pull_request.opened", () => {
         content: Buffer.from(baseCodeowners).toString("base64"),
         sha: "c",
       })
+      .get(`${repo}/codeowners/errors`)
+      .query({ ref: base.sha })
+      .reply(200, { errors: [] })
       .get(`${repo}/pulls/${number}/commits`)
       .query({ per_page: 100 })
       .reply(200, [

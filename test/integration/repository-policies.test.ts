@@ -19,7 +19,6 @@ import {
   type RecordedRequest,
 } from "../support/github-stand-in.js";
 
-
 interface Example {
   name: string;
   examples: { action?: string; [key: string]: unknown }[];

@@ -67,6 +67,49 @@ async function loadTeamMembers(
   return members;
 }
 
+/**
+ * The account of each email owner, found through user search (`in:email`). GitHub matches
+ * CODEOWNERS emails against verified emails it does not expose; the API only finds public ones,
+ * so an email that maps to no account, or to several, stays unmapped and cannot approve.
+ */
+async function loadEmailLogins(
+  octokit: Octokit,
+  emails: ReadonlySet<string>,
+): Promise<Map<string, string>> {
+  const logins = new Map<string, string>();
+  for (const email of emails) {
+    try {
+      const { data } = await octokit.rest.search.users({ q: `${email} in:email`, per_page: 2 });
+      if (data.total_count === 1 && data.items[0]) logins.set(email, data.items[0].login);
+    } catch (err) {
+      if (!isMissing(err) && httpStatus(err) !== 422) throw err;
+    }
+  }
+  return logins;
+}
+
+/** GitHub's own errors for the base's CODEOWNERS (unknown users and teams among them). */
+async function loadCodeownersErrors(
+  octokit: Octokit,
+  ref: PullRequestRef,
+): Promise<{ line: number; message: string }[]> {
+  try {
+    const { data } = await octokit.rest.repos.codeownersErrors({
+      owner: ref.owner,
+      repo: ref.repo,
+      ref: ref.baseSha,
+    });
+    return data.errors.map((e) => ({
+      line: e.line,
+      message: `GitHub: ${e.message.split("\n")[0]}${e.suggestion ? ` (${e.suggestion})` : ""}`,
+    }));
+  } catch (err) {
+    // Not available (GitHub Enterprise Server before 3.4, no access): our own parse still reports.
+    if (isMissing(err)) return [];
+    throw err;
+  }
+}
+
 async function loadCommits(octokit: Octokit, ref: PullRequestRef): Promise<CommitVerification[]> {
   const commits: CommitVerification[] = [];
   for await (const page of octokit.paginate.iterator(octokit.rest.pulls.listCommits, {
@@ -107,11 +150,14 @@ export async function loadPullRequestContext(
 ): Promise<PullRequestContext> {
   const codeowners = needs.codeOwners ? await loadCodeowners(source) : undefined;
   const teams = new Set<string>((needs.teams ?? []).map((t) => t.replace(/^@/, "")));
+  const emails = new Set<string>();
   if (codeowners) {
     const parsed = parseCodeowners(codeowners.text);
     for (const path of changedPaths) {
-      for (const o of ownersOf(parsed, path)?.owners ?? [])
+      for (const o of ownersOf(parsed, path)?.owners ?? []) {
         if (o.kind === "team") teams.add(`${o.org}/${o.slug}`);
+        if (o.kind === "email") emails.add(o.email.toLowerCase());
+      }
     }
   }
   const commits = needs.signedCommits ? await loadCommits(octokit, ref) : [];
@@ -121,8 +167,9 @@ export async function loadPullRequestContext(
     changedPaths,
     reviews: needs.codeOwners ? await loadReviews(octokit, ref) : [],
     codeowners,
+    codeownersErrors: codeowners ? await loadCodeownersErrors(octokit, ref) : [],
     teamMembers: await loadTeamMembers(octokit, teams),
-    emailLogins: new Map(),
+    emailLogins: await loadEmailLogins(octokit, emails),
     commits,
     commitsComplete:
       commits.length >= Math.min(ref.commitCount, MAX_LISTED_COMMITS) &&
