@@ -6,8 +6,10 @@ import {
   onPullRequest,
   onPullRequestReview,
   onRerequest,
+  taskProcessor,
   type ReviewTriggerDeps,
 } from "./handlers/pull-request.js";
+import type { Octokit } from "./adapters/github/github-source.js";
 
 export interface AppDeps extends ReviewTriggerDeps {
   /** Whether the server takes webhooks (false once shutdown began; /readyz answers 503). */
@@ -16,6 +18,8 @@ export interface AppDeps extends ReviewTriggerDeps {
 
 export function createApp(deps: AppDeps): ApplicationFunction {
   return (app, options) => {
+    // Queued jobs are plain data: each gets its installation's Octokit where it runs.
+    deps.queue.process(taskProcessor((id) => app.auth(id) as Promise<Octokit>, app.log, deps));
     if (deps.metrics && options?.addHandler) {
       options.addHandler(opsHandler(deps.metrics, deps.lifecycle ?? { ready: () => true }));
     }

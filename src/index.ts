@@ -3,16 +3,17 @@ import { run } from "probot";
 import { createApp } from "./app.js";
 import { loadPolicyBundle } from "./adapters/fs/policy-bundle.js";
 import { ReviewQueue } from "./review/review-queue.js";
+import type { ReviewTask } from "./handlers/pull-request.js";
 import { Metrics } from "./ops/metrics.js";
 import { portcullisOctokit, WriteLanes } from "./adapters/github/octokit.js";
 import { OpaPolicyCompiler } from "./adapters/opa/user-policies.js";
 
 const bundle = loadPolicyBundle();
 const concurrency = Number(process.env.PORTCULLIS_CONCURRENCY ?? "2");
-const queue = new ReviewQueue(Number.isInteger(concurrency) && concurrency > 0 ? concurrency : 2);
+const queue = new ReviewQueue<ReviewTask>(Number.isInteger(concurrency) && concurrency > 0 ? concurrency : 2);
 // Opt-in: the app was granted `contents: write` (see app.yml) and may commit fixes.
 const fixCommits = process.env.PORTCULLIS_FIX_COMMITS === "true";
-const metrics = new Metrics(() => queue.depth);
+const metrics = new Metrics(() => queue.depth());
 
 // Graceful shutdown: stop being ready, let running and queued reviews finish (bounded), then exit.
 let ready = true;

@@ -22,7 +22,7 @@ import { policyPullRequestOf } from "../review/policy-context.js";
 import { policiesReadPullRequest } from "../review/repository-policies.js";
 import { APPLY_FIXES, fixCommitMessage, planFixCommit } from "../review/fix-commit.js";
 import { GitHubCommitWriter } from "../adapters/github/github-commit-writer.js";
-import type { ReviewQueue } from "../review/review-queue.js";
+import type { JobControl, TaskProcessor, TaskQueue } from "../review/review-queue.js";
 
 export interface ReviewTriggerDeps {
   readonly bundle: PolicyBundle;
@@ -31,7 +31,7 @@ export interface ReviewTriggerDeps {
   /** Prometheus metrics, when the server exposes them. */
   readonly metrics?: Metrics;
   /** Reviews run from here; the webhook is answered as soon as the job is queued. */
-  readonly queue: ReviewQueue;
+  readonly queue: TaskQueue<ReviewTask>;
   /** YYYY-MM-DD for waiver expiry. */
   readonly today: () => string;
   /** Compiles the repository's own policies (from the base commit); without it they are not run. */
@@ -68,42 +68,77 @@ export function refOf(owner: string, repo: string, pr: PullRequestPayload): Pull
   };
 }
 
+/** A queued job's data: plain values, so that any process (or replica) can run it. */
+export type ReviewTask = {
+  readonly kind: "review" | "owners" | "fixes";
+  readonly installationId: number;
+  readonly ref: PullRequestRef;
+  readonly deliveryId: string;
+  /** When the webhook was received (ms since the epoch), for the queue-wait metric. */
+  readonly queuedAt: number;
+};
+
+type Log = Context["log"];
+
+/** The job key: one lane per pull request and kind of work. */
+function keyOf(task: ReviewTask): string {
+  const pr = `${task.ref.owner}/${task.ref.repo}#${task.ref.number}`;
+  return task.kind === "review" ? pr : `${pr}:${task.kind}`;
+}
+
 /**
- * Queues the review of one pull request of the repository the event came from (the base
- * repository, also for forks); the webhook is answered as soon as it is queued.
+ * Queues work on one pull request of the repository the event came from (the base repository,
+ * also for forks); the webhook is answered as soon as the job is stored.
  */
-export function queueReview(
-  octokit: Octokit,
-  log: Context["log"],
-  ref: PullRequestRef,
+export async function queueTask(
+  log: Log,
   deps: ReviewTriggerDeps,
-  deliveryId: string,
-): void {
-  const child = log.child({
-    delivery: deliveryId,
-    repo: `${ref.owner}/${ref.repo}`,
-    pr: ref.number,
-    head: ref.headSha,
+  task: Omit<ReviewTask, "queuedAt">,
+): Promise<void> {
+  const outcome = await deps.queue.enqueue({
+    key: keyOf({ ...task, queuedAt: 0 }),
+    headSha: task.ref.headSha,
+    deliveryId: task.deliveryId,
+    task: { ...task, queuedAt: Date.now() },
   });
-  const queuedAt = Date.now();
-  const outcome = deps.queue.enqueue({
-    key: `${ref.owner}/${ref.repo}#${ref.number}`,
-    headSha: ref.headSha,
-    deliveryId,
-    run: async (isCurrent) => {
-      deps.metrics?.queueWaitSeconds.observe((Date.now() - queuedAt) / 1000);
+  log.info(
+    { outcome, kind: task.kind, pr: task.ref.number, head: task.ref.headSha },
+    "review queued",
+  );
+}
+
+/** An installation's Octokit (Probot's `app.auth`), wherever the job runs. */
+export type OctokitFor = (installationId: number) => Promise<Octokit>;
+
+/** Runs a queued job: rebuilds what it needs from its data, in whichever process takes it. */
+export function taskProcessor(
+  octokitFor: OctokitFor,
+  log: Log,
+  deps: ReviewTriggerDeps,
+): TaskProcessor<ReviewTask> {
+  return async (task, control) => {
+    const { ref } = task;
+    const child = log.child({
+      delivery: task.deliveryId,
+      repo: `${ref.owner}/${ref.repo}`,
+      pr: ref.number,
+      head: ref.headSha,
+      kind: task.kind,
+      attempt: control.attempt,
+    });
+    const octokit = await octokitFor(task.installationId);
+    if (deps.metrics) instrumentOctokit(octokit, deps.metrics);
+    if (task.kind === "review") {
+      deps.metrics?.queueWaitSeconds.observe((Date.now() - task.queuedAt) / 1000);
       const started = Date.now();
-      if (deps.metrics) instrumentOctokit(octokit, deps.metrics);
-      try {
-        await reviewPullRequest(octokit, child, ref, deps, isCurrent);
-        deps.metrics?.reviewSeconds.observe((Date.now() - started) / 1000);
-      } catch (err) {
-        // Only a failure to create the check lands here; after that, the check carries the error.
-        child.error({ err }, "review could not start");
-      }
-    },
-  });
-  child.info({ outcome }, "review queued");
+      await reviewPullRequest(octokit, child, ref, deps, control);
+      deps.metrics?.reviewSeconds.observe((Date.now() - started) / 1000);
+    } else if (task.kind === "owners") {
+      await recheckOwners(octokit, child, task, deps);
+    } else {
+      await applyFixes(octokit, child, ref, deps);
+    }
+  };
 }
 
 /**
@@ -143,27 +178,26 @@ function reviewDepsOf(
 
 async function reviewPullRequest(
   octokit: Octokit,
-  child: Context["log"],
+  child: Log,
   ref: PullRequestRef,
   deps: ReviewTriggerDeps,
-  isCurrent: () => boolean,
+  control: JobControl,
 ): Promise<void> {
   const source = new GitHubPullRequestSource(octokit, ref);
   const publisher = new GitHubReviewPublisher(octokit, ref);
   const facts = new PullRequestFacts(octokit, ref, source);
   const reviewDeps = reviewDepsOf(deps, ref, octokit, facts);
-  const result = await publishReview(
-    source,
-    publisher,
-    reviewDeps,
-    isCurrent,
-    fixOfferFor(ref, deps),
-  );
+  const result = await publishReview(source, publisher, reviewDeps, {
+    isCurrent: () => control.isCurrent(),
+    fixCommits: fixOfferFor(ref, deps),
+    resumeCheck: control.checkRunId === undefined ? undefined : { id: control.checkRunId },
+    onCheckStarted: (check) => control.rememberCheckRun(check.id),
+  });
   deps.metrics?.reviews.inc({ conclusion: result.conclusion });
   if (result.review) deps.metrics?.recordFindings(result.review.report.findings);
   if (result.error) child.error({ err: result.error }, "review failed; check completed as failure");
   else child.info({ conclusion: result.conclusion, comments: result.comments }, "review published");
-  if (!isCurrent()) return;
+  if (!(await control.isCurrent())) return;
   const review = result.review;
   // Without a readable config the checks still run, with the defaults, and fail with the reason.
   let config: Config = defaultConfig(reviewDeps.configContext);
@@ -187,33 +221,38 @@ export async function onPullRequestReview(
   deps: ReviewTriggerDeps,
 ): Promise<void> {
   const { owner, repo } = context.repo();
-  const ref = refOf(owner, repo, context.payload.pull_request as unknown as PullRequestPayload);
-  const octokit = context.octokit;
-  const log = context.log.child({ delivery: context.id, repo: `${owner}/${repo}`, pr: ref.number });
-  deps.queue.enqueue({
-    key: `${owner}/${repo}#${ref.number}:owners`,
-    headSha: ref.headSha,
+  await queueTask(context.log, deps, {
+    kind: "owners",
+    installationId: installationOf(context),
+    ref: refOf(owner, repo, context.payload.pull_request as unknown as PullRequestPayload),
     deliveryId: context.id,
-    run: async () => {
-      try {
-        const source = new GitHubPullRequestSource(octokit, ref);
-        const facts = new PullRequestFacts(octokit, ref, source);
-        const { config } = await loadReviewConfig(source, reviewDepsOf(deps, ref, octokit, facts));
-        await publishGitChecks(
-          new GitHubReviewPublisher(octokit, ref),
-          ref.headSha,
-          config,
-          (needs) => facts.load(needs),
-          "codeOwners",
-        );
-        // Policies that read approvals (data.portcullis.pull_request) may judge differently now.
-        if (deps.policyCompiler && (await policiesReadPullRequest(source, config.policies)))
-          queueReview(octokit, context.log, ref, deps, `${context.id}#policies`);
-      } catch (err) {
-        log.error({ err }, "code-owners check could not start");
-      }
-    },
   });
+}
+
+async function recheckOwners(
+  octokit: Octokit,
+  log: Log,
+  task: ReviewTask,
+  deps: ReviewTriggerDeps,
+): Promise<void> {
+  const { ref } = task;
+  const source = new GitHubPullRequestSource(octokit, ref);
+  const facts = new PullRequestFacts(octokit, ref, source);
+  const { config } = await loadReviewConfig(source, reviewDepsOf(deps, ref, octokit, facts));
+  await publishGitChecks(
+    new GitHubReviewPublisher(octokit, ref),
+    ref.headSha,
+    config,
+    (needs) => facts.load(needs),
+    "codeOwners",
+  );
+  // Policies that read approvals (data.portcullis.pull_request) may judge differently now.
+  if (deps.policyCompiler && (await policiesReadPullRequest(source, config.policies)))
+    await queueTask(log, deps, {
+      ...task,
+      kind: "review",
+      deliveryId: `${task.deliveryId}#policies`,
+    });
 }
 
 function fixOfferFor(ref: PullRequestRef, deps: ReviewTriggerDeps): FixCommitOffer {
@@ -234,13 +273,19 @@ export async function onPullRequest(
   deps: ReviewTriggerDeps,
 ): Promise<void> {
   const { owner, repo } = context.repo();
-  queueReview(
-    context.octokit,
-    context.log,
-    refOf(owner, repo, context.payload.pull_request),
-    deps,
-    context.id,
-  );
+  await queueTask(context.log, deps, {
+    kind: "review",
+    installationId: installationOf(context),
+    ref: refOf(owner, repo, context.payload.pull_request),
+    deliveryId: context.id,
+  });
+}
+
+/** The installation an event came with (an app's webhooks always carry one). */
+function installationOf(context: { payload: { installation?: { id: number } } }): number {
+  const id = context.payload.installation?.id;
+  if (id === undefined) throw new Error("the event carries no installation");
+  return id;
 }
 
 /** A re-run from the GitHub UI: find the pull request of the head commit (fork PRs list none in the payload). */
@@ -263,13 +308,12 @@ export async function onRerequest(
   for (const pull_number of numbers) {
     const { data: pr } = await context.octokit.rest.pulls.get({ owner, repo, pull_number });
     if (pr.head.sha !== headSha) continue; // an older head: its results would be superseded anyway
-    queueReview(
-      context.octokit,
-      context.log,
-      refOf(owner, repo, pr),
-      deps,
-      `${context.id}#${pull_number}`,
-    );
+    await queueTask(context.log, deps, {
+      kind: "review",
+      installationId: installationOf(context),
+      ref: refOf(owner, repo, pr),
+      deliveryId: `${context.id}#${pull_number}`,
+    });
   }
 }
 
@@ -300,31 +344,34 @@ export async function onApplyFixes(
       log.warn({ pr: number }, "apply-fixes refused: the branch moved since the review");
       continue;
     }
-    const octokit = context.octokit;
-    deps.queue.enqueue({
-      key: `${owner}/${repo}#${number}:fixes`,
-      headSha,
+    await queueTask(log, deps, {
+      kind: "fixes",
+      installationId: installationOf(context),
+      ref,
       deliveryId: `${context.id}#${number}`,
-      run: async () => {
-        try {
-          const source = new GitHubPullRequestSource(octokit, ref);
-          const review = await reviewChanges(
-            source,
-            reviewDepsOf(deps, ref, octokit, new PullRequestFacts(octokit, ref, source)),
-          );
-          const plan = planFixCommit(review.report.findings, review.headTexts);
-          if (plan.files.length === 0) return;
-          const sha = await new GitHubCommitWriter(octokit, { owner, repo }).commitFiles(
-            ref.headBranch,
-            headSha,
-            fixCommitMessage(plan),
-            plan.files,
-          );
-          log.info({ pr: number, commit: sha, files: plan.files.length }, "fixes committed");
-        } catch (err) {
-          log.error({ err, pr: number }, "apply-fixes failed");
-        }
-      },
     });
   }
+}
+
+/** Re-reviews the head and commits every safe fix to the branch (checked again when queued). */
+async function applyFixes(
+  octokit: Octokit,
+  log: Log,
+  ref: PullRequestRef,
+  deps: ReviewTriggerDeps,
+): Promise<void> {
+  const source = new GitHubPullRequestSource(octokit, ref);
+  const review = await reviewChanges(
+    source,
+    reviewDepsOf(deps, ref, octokit, new PullRequestFacts(octokit, ref, source)),
+  );
+  const plan = planFixCommit(review.report.findings, review.headTexts);
+  if (plan.files.length === 0) return;
+  const sha = await new GitHubCommitWriter(octokit, { owner: ref.owner, repo: ref.repo }).commitFiles(
+    ref.headBranch,
+    ref.headSha,
+    fixCommitMessage(plan),
+    plan.files,
+  );
+  log.info({ commit: sha, files: plan.files.length }, "fixes committed");
 }

@@ -42,13 +42,16 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(queueDepth: () => number, options: { processMetrics?: boolean } = {}) {
+  constructor(
+    queueDepth: () => number | Promise<number>,
+    options: { processMetrics?: boolean } = {},
+  ) {
     new Gauge({
       name: "portcullis_queue_depth",
-      help: "Reviews waiting or running",
+      help: "Reviews waiting, running or waiting for a retry (on Redis: across replicas)",
       registers: [this.registry],
-      collect() {
-        this.set(queueDepth());
+      async collect() {
+        this.set(await queueDepth());
       },
     });
     if (options.processMetrics !== false)

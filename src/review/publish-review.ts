@@ -2,7 +2,7 @@
 import { POLICY_CHECK_NAME, type PolicyCheck } from "../render/check-run.js";
 import { escapeMarkdown } from "../render/markdown.js";
 import type { PullRequestSource } from "../ports/pull-request-source.js";
-import type { ReviewPublisher } from "../ports/review-publisher.js";
+import type { CheckHandle, ReviewPublisher } from "../ports/review-publisher.js";
 import { reviewChanges, type ChangeReview, type ReviewDeps } from "./review-changes.js";
 import { buildReviewOutput, type FixCommitOffer } from "./review-output.js";
 
@@ -20,6 +20,16 @@ function describe(err: unknown): string {
   return typeof err === "string" ? err : JSON.stringify(err);
 }
 
+export interface ReviewRun {
+  /** False once a newer push of the pull request was queued: the results are then dropped. */
+  readonly isCurrent?: () => Promise<boolean>;
+  readonly fixCommits?: FixCommitOffer;
+  /** The check run an earlier attempt started before it died: completed here, not left running. */
+  readonly resumeCheck?: CheckHandle;
+  /** Told the check run as soon as it exists (the queue keeps it for a retry). */
+  readonly onCheckStarted?: (check: CheckHandle) => Promise<void>;
+}
+
 /**
  * Starts the policy check, reviews, completes the check and posts the inline comments. Any
  * failure after the check started completes it as a failure with the reason: never left in
@@ -29,14 +39,14 @@ export async function publishReview(
   source: PullRequestSource,
   publisher: ReviewPublisher,
   deps: ReviewDeps,
-  isCurrent: () => boolean = () => true,
-  fixCommits?: FixCommitOffer,
+  run: ReviewRun = {},
 ): Promise<PublishedReview> {
-  const check = await publisher.startCheck(POLICY_CHECK_NAME, source.head);
+  const check = run.resumeCheck ?? (await publisher.startCheck(POLICY_CHECK_NAME, source.head));
   try {
+    await run.onCheckStarted?.(check);
     const review = await reviewChanges(source, deps);
-    const output = buildReviewOutput(review, deps.rules, source.head, fixCommits);
-    if (!isCurrent()) {
+    const output = buildReviewOutput(review, deps.rules, source.head, run.fixCommits);
+    if (run.isCurrent && !(await run.isCurrent())) {
       // A newer push arrived while this one was reviewed: its results are dropped, its check ends.
       await publisher.completeCheck(check, {
         conclusion: "cancelled",

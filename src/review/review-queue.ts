@@ -1,35 +1,97 @@
-// The embedded review queue: webhooks are acknowledged at once, reviews run here with bounded
-// concurrency, one pull request at a time, and a newer head supersedes older work.
+// Where reviews wait: webhooks are acknowledged at once and their reviews run from a queue, one pull
+// request at a time, a newer head superseding older work, each delivery processed once, failed
+// jobs retried with backoff. Two implementations: this embedded one (one process) and BullMQ on
+// Redis (src/adapters/redis/redis-review-queue.ts) for several replicas. Jobs are plain data, so
+// a job can outlive the process that queued it.
 
-export interface ReviewJob {
-  /** One queue lane per pull request, e.g. "owner/repo#12". */
+export type EnqueueResult = "queued" | "duplicate-delivery" | "already-queued";
+
+export interface QueuedJob<T> {
+  /** One lane per pull request (and check), e.g. "owner/repo#12". */
   readonly key: string;
   readonly headSha: string;
   /** GitHub's X-GitHub-Delivery: the same delivery is processed once. */
   readonly deliveryId?: string;
-  /** Runs the review; `isCurrent()` turns false once a newer head of the same pull request arrives. */
-  run(isCurrent: () => boolean): Promise<void>;
+  /** What to do: plain, serialisable data. */
+  readonly task: T;
 }
 
-export type EnqueueResult = "queued" | "duplicate-delivery" | "already-queued";
+export interface JobControl {
+  /** False once a newer head of the same pull request was queued. */
+  isCurrent(): Promise<boolean>;
+  /** The check run an earlier attempt of this job created: complete it rather than start another. */
+  readonly checkRunId?: number;
+  /** Records the check run this attempt created, for a retry after a crash. */
+  rememberCheckRun(id: number): Promise<void>;
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+}
+
+export type TaskProcessor<T> = (task: T, control: JobControl) => Promise<void>;
+
+export interface TaskQueue<T> {
+  enqueue(job: QueuedJob<T>): Promise<EnqueueResult>;
+  /** Starts taking jobs (once; the app registers its processor when it loads). */
+  process(processor: TaskProcessor<T>): void;
+  /** Jobs waiting, running or waiting for a retry. */
+  depth(): Promise<number>;
+  /** Resolves when nothing is queued or running (tests, graceful shutdown). */
+  idle(): Promise<void>;
+  /** Stops taking jobs; running ones finish (or, on Redis, are picked up again elsewhere). */
+  close(): Promise<void>;
+}
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  readonly attempts: number;
+  /** Delay before the second attempt; it doubles for each further one. */
+  readonly backoffMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, backoffMs: 2_000 };
 
 /** Delivery ids remembered for de-duplication (GitHub redelivers with the same id). */
-const REMEMBERED_DELIVERIES = 10_000;
+export const REMEMBERED_DELIVERIES = 10_000;
 
-export class ReviewQueue {
-  private readonly waiting = new Map<string, ReviewJob>();
+export function backoffDelay(policy: RetryPolicy, attempt: number): number {
+  return policy.backoffMs * 2 ** (attempt - 1);
+}
+
+interface Entry<T> {
+  readonly job: QueuedJob<T>;
+  attempt: number;
+  checkRunId?: number;
+}
+
+export interface EmbeddedQueueOptions<T> {
+  /** Told about a job that failed for good (after its last attempt). */
+  readonly onError?: (job: QueuedJob<T>, err: unknown) => void;
+  readonly retry?: RetryPolicy;
+}
+
+/** The in-process queue: bounded concurrency, nothing survives a restart. */
+export class ReviewQueue<T> implements TaskQueue<T> {
+  private readonly waiting = new Map<string, Entry<T>>();
   private readonly running = new Set<string>();
   private readonly latest = new Map<string, string>();
   private readonly deliveries = new Set<string>();
+  /** Failed jobs waiting for their next attempt: timer -> key. */
+  private readonly retrying = new Map<ReturnType<typeof setTimeout>, string>();
+  private processor: TaskProcessor<T> | undefined;
   private active = 0;
+  private closed = false;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly concurrency = 2,
-    private readonly onError: (job: ReviewJob, err: unknown) => void = () => undefined,
+    private readonly options: EmbeddedQueueOptions<T> = {},
   ) {}
 
-  enqueue(job: ReviewJob): EnqueueResult {
+  enqueue(job: QueuedJob<T>): Promise<EnqueueResult> {
+    return Promise.resolve(this.add(job));
+  }
+
+  private add(job: QueuedJob<T>): EnqueueResult {
     if (job.deliveryId !== undefined) {
       if (this.deliveries.has(job.deliveryId)) return "duplicate-delivery";
       this.deliveries.add(job.deliveryId);
@@ -37,49 +99,101 @@ export class ReviewQueue {
         this.deliveries.delete(this.deliveries.values().next().value!);
     }
     const queued = this.waiting.get(job.key);
-    if (queued && queued.headSha === job.headSha) return "already-queued";
+    if (queued && queued.job.headSha === job.headSha) return "already-queued";
     // A newer head replaces the queued one, and tells the running one it is no longer current.
     this.latest.set(job.key, job.headSha);
     this.waiting.delete(job.key);
-    this.waiting.set(job.key, job);
+    this.waiting.set(job.key, { job, attempt: 1 });
     this.pump();
     return "queued";
   }
 
-  /** Reviews waiting or running. */
-  get depth(): number {
-    return this.waiting.size + this.active;
+  process(processor: TaskProcessor<T>): void {
+    this.processor = processor;
+    this.pump();
   }
 
-  /** Resolves when nothing is queued or running (for tests and graceful shutdown). */
+  depth(): Promise<number> {
+    return Promise.resolve(this.size);
+  }
+
+  /** Synchronous depth, for the metrics gauge. */
+  get size(): number {
+    return this.waiting.size + this.active + this.retrying.size;
+  }
+
   idle(): Promise<void> {
-    if (this.active === 0 && this.waiting.size === 0) return Promise.resolve();
+    if (this.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.retrying.keys()) clearTimeout(t);
+    this.retrying.clear();
+    this.waiting.clear();
+    await this.idle();
+  }
+
   private pump(): void {
+    const processor = this.processor;
+    if (!processor || this.closed) return;
     while (this.active < this.concurrency) {
       // Take the oldest waiting job whose pull request is not being reviewed right now.
-      const next = [...this.waiting.values()].find((j) => !this.running.has(j.key));
+      const next = [...this.waiting.values()].find((e) => !this.running.has(e.job.key));
       if (!next) break;
-      this.waiting.delete(next.key);
-      this.running.add(next.key);
+      const { key, headSha } = next.job;
+      this.waiting.delete(key);
+      this.running.add(key);
       this.active++;
-      const isCurrent = () => this.latest.get(next.key) === next.headSha;
-      void next
-        .run(isCurrent)
-        .catch((err: unknown) => this.onError(next, err))
+      const isCurrent = () => this.latest.get(key) === headSha;
+      const control: JobControl = {
+        isCurrent: () => Promise.resolve(isCurrent()),
+        checkRunId: next.checkRunId,
+        rememberCheckRun: (id) => {
+          next.checkRunId = id;
+          return Promise.resolve();
+        },
+        attempt: next.attempt,
+      };
+      void processor(next.job.task, control)
+        .catch((err: unknown) => this.failed(next, err, isCurrent()))
         .finally(() => {
-          this.running.delete(next.key);
+          this.running.delete(key);
           this.active--;
-          if (!this.waiting.has(next.key) && isCurrent()) this.latest.delete(next.key);
+          if (!this.waiting.has(key) && isCurrent() && !this.retryPending(key))
+            this.latest.delete(key);
           this.pump();
-          if (this.active === 0 && this.waiting.size === 0) {
-            const waiters = this.idleWaiters;
-            this.idleWaiters = [];
-            for (const w of waiters) w();
-          }
+          this.notifyIdle();
         });
     }
+  }
+
+  private retryPending(key: string): boolean {
+    return [...this.retrying.values()].includes(key);
+  }
+
+  private failed(entry: Entry<T>, err: unknown, current: boolean): void {
+    const policy = this.options.retry ?? DEFAULT_RETRY;
+    if (!current || this.closed || entry.attempt >= policy.attempts) {
+      this.options.onError?.(entry.job, err);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.retrying.delete(timer);
+      // A newer head queued meanwhile wins; otherwise the same job runs again.
+      if (this.latest.get(entry.job.key) === entry.job.headSha && !this.waiting.has(entry.job.key))
+        this.waiting.set(entry.job.key, { ...entry, attempt: entry.attempt + 1 });
+      this.pump();
+      this.notifyIdle();
+    }, backoffDelay(policy, entry.attempt));
+    this.retrying.set(timer, entry.job.key);
+  }
+
+  private notifyIdle(): void {
+    if (this.size !== 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
   }
 }

@@ -9,6 +9,7 @@ import { createNodeMiddleware, Probot } from "probot";
 import { TestOctokit } from "../support/octokit.js";
 import { createApp } from "../../src/app.js";
 import { ReviewQueue } from "../../src/review/review-queue.js";
+import type { ReviewTask } from "../../src/handlers/pull-request.js";
 import { Metrics } from "../../src/ops/metrics.js";
 import { bundle } from "../support/engine.js";
 import { startGitHubStandIn, type GitHubStandIn } from "../support/github-stand-in.js";
@@ -33,8 +34,8 @@ describe("the server over loopback", () => {
   let server: Server;
   let url: string;
   let ready = true;
-  const queue = new ReviewQueue(2);
-  const metrics = new Metrics(() => queue.depth, { processMetrics: false });
+  const queue = new ReviewQueue<ReviewTask>(2);
+  const metrics = new Metrics(() => queue.size, { processMetrics: false });
 
   beforeAll(async () => {
     standIn = await startGitHubStandIn({

@@ -9,6 +9,7 @@ import { createApp } from "../../src/app.js";
 import { runCli } from "../../src/cli/main.js";
 import { gitRepo } from "../support/git-repo.js";
 import { ReviewQueue } from "../../src/review/review-queue.js";
+import type { ReviewTask } from "../../src/handlers/pull-request.js";
 import { POLICY_CHECK_NAME } from "../../src/render/check-run.js";
 import { fingerprintOfComment } from "../../src/render/review-comments.js";
 import { bundle } from "../support/engine.js";
@@ -71,7 +72,7 @@ const PATCH = `@@ -0,0 +1,11 @@\n${MANIFEST.trimEnd()
   .map((l) => `+${l}`)
   .join("\n")}`;
 
-let queue: ReviewQueue;
+let queue: ReviewQueue<ReviewTask>;
 
 /** A base config that leaves only the policy check (the Git-layer checks have tests of their own). */
 const POLICY_ONLY_CONFIG = {
@@ -84,7 +85,7 @@ const POLICY_ONLY_CONFIG = {
 };
 
 function newProbot(fixCommits = false): Probot {
-  queue = new ReviewQueue(2);
+  queue = new ReviewQueue<ReviewTask>(2);
   const probot = new Probot({
     appId: 1,
     privateKey,

@@ -6,6 +6,7 @@ import { createApp } from "../../src/app.js";
 import { portcullisOctokit } from "../../src/adapters/github/octokit.js";
 import { CODE_OWNERS_CHECK } from "../../src/review/git-checks.js";
 import { ReviewQueue } from "../../src/review/review-queue.js";
+import type { ReviewTask } from "../../src/handlers/pull-request.js";
 import { privateKey } from "../support/app-key.js";
 import { bundle } from "../support/engine.js";
 import { startGitHubStandIn, type GitHubStandIn } from "../support/github-stand-in.js";
@@ -74,7 +75,7 @@ describe("a push after an approval", () => {
       ...opened.pull_request,
       head: { ...opened.pull_request.head, sha: headSha },
     };
-    const queue = new ReviewQueue(1);
+    const queue = new ReviewQueue<ReviewTask>(1);
     const probot = new Probot({
       appId: 1,
       privateKey,

@@ -12,6 +12,7 @@ import { portcullisOctokit } from "../../src/adapters/github/octokit.js";
 import { OpaPolicyCompiler } from "../../src/adapters/opa/user-policies.js";
 import { POLICY_CHECK_NAME } from "../../src/render/check-run.js";
 import { ReviewQueue } from "../../src/review/review-queue.js";
+import type { ReviewTask } from "../../src/handlers/pull-request.js";
 import { bundle } from "../support/engine.js";
 import {
   startGitHubStandIn,
@@ -78,7 +79,7 @@ describe("repository policies in the app", () => {
   let reviews: unknown[];
   let files: Record<string, Record<string, string>>;
 
-  function newProbot(queue: ReviewQueue): Probot {
+  function newProbot(queue: ReviewQueue<ReviewTask>): Probot {
     const probot = new Probot({
       appId: 1,
       privateKey,
@@ -101,7 +102,7 @@ describe("repository policies in the app", () => {
 
   /** Delivers a pull_request.opened and returns the completed policy check. */
   async function review(delivery: string): Promise<CheckBody> {
-    const queue = new ReviewQueue(1);
+    const queue = new ReviewQueue<ReviewTask>(1);
     const before = standIn.requests.length;
     await newProbot(queue).receive({
       id: delivery,
@@ -218,7 +219,7 @@ describe("repository policies in the app", () => {
       ...example("pull_request_review", "submitted"),
       pull_request: opened.pull_request,
     };
-    const queue = new ReviewQueue(1);
+    const queue = new ReviewQueue<ReviewTask>(1);
     await newProbot(queue).receive({ id: "d-6", name: "pull_request_review", payload } as never);
     await queue.idle();
     const created = standIn.requests
