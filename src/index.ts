@@ -2,7 +2,8 @@
 import { run } from "probot";
 import { createApp } from "./app.js";
 import { loadPolicyBundle } from "./adapters/fs/policy-bundle.js";
-import { ReviewQueue } from "./review/review-queue.js";
+import { ReviewQueue, type TaskQueue } from "./review/review-queue.js";
+import { RedisReviewQueue } from "./adapters/redis/redis-review-queue.js";
 import type { ReviewTask } from "./handlers/pull-request.js";
 import { Metrics } from "./ops/metrics.js";
 import { portcullisOctokit, WriteLanes } from "./adapters/github/octokit.js";
@@ -10,19 +11,25 @@ import { OpaPolicyCompiler } from "./adapters/opa/user-policies.js";
 
 const bundle = loadPolicyBundle();
 const concurrency = Number(process.env.PORTCULLIS_CONCURRENCY ?? "2");
-const queue = new ReviewQueue<ReviewTask>(Number.isInteger(concurrency) && concurrency > 0 ? concurrency : 2);
+const workers = Number.isInteger(concurrency) && concurrency > 0 ? concurrency : 2;
+// REDIS_URL: jobs in Redis (BullMQ), shared by every replica; Probot's throttling uses it too.
+const queue: TaskQueue<ReviewTask> = process.env.REDIS_URL
+  ? new RedisReviewQueue<ReviewTask>({ url: process.env.REDIS_URL, concurrency: workers })
+  : new ReviewQueue<ReviewTask>(workers);
 // Opt-in: the app was granted `contents: write` (see app.yml) and may commit fixes.
 const fixCommits = process.env.PORTCULLIS_FIX_COMMITS === "true";
 const metrics = new Metrics(() => queue.depth());
 
-// Graceful shutdown: stop being ready, let running and queued reviews finish (bounded), then exit.
+// Graceful shutdown: stop being ready, let running reviews finish (embedded: queued ones too; on
+// Redis they wait for another replica), bounded by the grace period, then exit. A review cut
+// short on Redis is taken again by another replica once its lock expires.
 let ready = true;
 const SHUTDOWN_GRACE_MS = 25_000;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, () => {
     ready = false;
     const timer = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
-    void queue.idle().then(() => {
+    void queue.close().then(() => {
       clearTimeout(timer);
       process.exit(0);
     });

@@ -126,17 +126,23 @@ export function taskProcessor(
       kind: task.kind,
       attempt: control.attempt,
     });
-    const octokit = await octokitFor(task.installationId);
-    if (deps.metrics) instrumentOctokit(octokit, deps.metrics);
-    if (task.kind === "review") {
-      deps.metrics?.queueWaitSeconds.observe((Date.now() - task.queuedAt) / 1000);
-      const started = Date.now();
-      await reviewPullRequest(octokit, child, ref, deps, control);
-      deps.metrics?.reviewSeconds.observe((Date.now() - started) / 1000);
-    } else if (task.kind === "owners") {
-      await recheckOwners(octokit, child, task, deps);
-    } else {
-      await applyFixes(octokit, child, ref, deps);
+    try {
+      const octokit = await octokitFor(task.installationId);
+      if (deps.metrics) instrumentOctokit(octokit, deps.metrics);
+      if (task.kind === "review") {
+        deps.metrics?.queueWaitSeconds.observe((Date.now() - task.queuedAt) / 1000);
+        const started = Date.now();
+        await reviewPullRequest(octokit, child, ref, deps, control);
+        deps.metrics?.reviewSeconds.observe((Date.now() - started) / 1000);
+      } else if (task.kind === "owners") {
+        await recheckOwners(octokit, child, task, deps);
+      } else {
+        await applyFixes(octokit, child, ref, deps);
+      }
+    } catch (err) {
+      // The queue retries it (with backoff) while attempts remain.
+      child.error({ err }, "job failed");
+      throw err;
     }
   };
 }
@@ -367,11 +373,9 @@ async function applyFixes(
   );
   const plan = planFixCommit(review.report.findings, review.headTexts);
   if (plan.files.length === 0) return;
-  const sha = await new GitHubCommitWriter(octokit, { owner: ref.owner, repo: ref.repo }).commitFiles(
-    ref.headBranch,
-    ref.headSha,
-    fixCommitMessage(plan),
-    plan.files,
-  );
+  const sha = await new GitHubCommitWriter(octokit, {
+    owner: ref.owner,
+    repo: ref.repo,
+  }).commitFiles(ref.headBranch, ref.headSha, fixCommitMessage(plan), plan.files);
   log.info({ commit: sha, files: plan.files.length }, "fixes committed");
 }

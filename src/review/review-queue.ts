@@ -37,7 +37,10 @@ export interface TaskQueue<T> {
   depth(): Promise<number>;
   /** Resolves when nothing is queued or running (tests, graceful shutdown). */
   idle(): Promise<void>;
-  /** Stops taking jobs; running ones finish (or, on Redis, are picked up again elsewhere). */
+  /**
+   * Shuts down: running jobs finish; embedded, queued ones too (nothing else would run them); on
+   * Redis, queued ones stay for the other replicas.
+   */
   close(): Promise<void>;
 }
 
@@ -127,12 +130,10 @@ export class ReviewQueue<T> implements TaskQueue<T> {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Nothing else would run them: queued jobs and pending retries are finished first. */
   async close(): Promise<void> {
-    this.closed = true;
-    for (const t of this.retrying.keys()) clearTimeout(t);
-    this.retrying.clear();
-    this.waiting.clear();
     await this.idle();
+    this.closed = true;
   }
 
   private pump(): void {
@@ -175,18 +176,24 @@ export class ReviewQueue<T> implements TaskQueue<T> {
 
   private failed(entry: Entry<T>, err: unknown, current: boolean): void {
     const policy = this.options.retry ?? DEFAULT_RETRY;
-    if (!current || this.closed || entry.attempt >= policy.attempts) {
+    if (!current || entry.attempt >= policy.attempts) {
       this.options.onError?.(entry.job, err);
       return;
     }
-    const timer = setTimeout(() => {
-      this.retrying.delete(timer);
-      // A newer head queued meanwhile wins; otherwise the same job runs again.
-      if (this.latest.get(entry.job.key) === entry.job.headSha && !this.waiting.has(entry.job.key))
-        this.waiting.set(entry.job.key, { ...entry, attempt: entry.attempt + 1 });
-      this.pump();
-      this.notifyIdle();
-    }, backoffDelay(policy, entry.attempt));
+    const timer = setTimeout(
+      () => {
+        this.retrying.delete(timer);
+        // A newer head queued meanwhile wins; otherwise the same job runs again.
+        if (
+          this.latest.get(entry.job.key) === entry.job.headSha &&
+          !this.waiting.has(entry.job.key)
+        )
+          this.waiting.set(entry.job.key, { ...entry, attempt: entry.attempt + 1 });
+        this.pump();
+        this.notifyIdle();
+      },
+      backoffDelay(policy, entry.attempt),
+    );
     this.retrying.set(timer, entry.job.key);
   }
 

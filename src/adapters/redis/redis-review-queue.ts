@@ -1,0 +1,159 @@
+// The review queue on Redis (BullMQ), for several replicas: jobs survive the process that queued
+// them, a delivery is processed once across replicas, a newer head supersedes queued and running
+// work of the same pull request, failed jobs retry with backoff, and a job whose worker died (its
+// lock expired) is picked up by another worker, which completes the check run the dead one started.
+import { randomUUID } from "node:crypto";
+import { Queue, Worker, type Job } from "bullmq";
+import { Redis } from "ioredis";
+import {
+  DEFAULT_RETRY,
+  type EnqueueResult,
+  type JobControl,
+  type QueuedJob,
+  type RetryPolicy,
+  type TaskProcessor,
+  type TaskQueue,
+} from "../../review/review-queue.js";
+
+export interface RedisQueueOptions {
+  readonly url: string;
+  /** Jobs this process runs at once. */
+  readonly concurrency: number;
+  readonly retry?: RetryPolicy;
+  /** Key prefix (several deployments can share one Redis). */
+  readonly prefix?: string;
+  /** How long a worker holds a job without renewing its lock; after that another worker takes it. */
+  readonly lockDurationMs?: number;
+  /** How often workers look for jobs whose lock expired. */
+  readonly stalledIntervalMs?: number;
+}
+
+/** How long deliveries and heads are remembered. */
+const MEMORY_SECONDS = 3 * 24 * 3600;
+const QUEUE_NAME = "reviews";
+
+interface JobData<T> {
+  readonly key: string;
+  readonly headSha: string;
+  readonly task: T;
+  readonly checkRunId?: number;
+}
+
+export class RedisReviewQueue<T> implements TaskQueue<T> {
+  readonly #redis: Redis;
+  readonly #queue: Queue<JobData<T>>;
+  readonly #prefix: string;
+  readonly #retry: RetryPolicy;
+  #worker: Worker<JobData<T>> | undefined;
+  #workerRedis: Redis | undefined;
+
+  constructor(private readonly options: RedisQueueOptions) {
+    // BullMQ's blocking commands need no per-request retry limit.
+    this.#redis = new Redis(options.url, { maxRetriesPerRequest: null });
+    this.#prefix = options.prefix ?? "portcullis";
+    this.#retry = options.retry ?? DEFAULT_RETRY;
+    this.#queue = new Queue<JobData<T>>(QUEUE_NAME, {
+      connection: this.#redis,
+      prefix: this.#prefix,
+    });
+  }
+
+  #latestKey(key: string): string {
+    return `${this.#prefix}:latest:${key}`;
+  }
+
+  #waitingKey(key: string): string {
+    return `${this.#prefix}:waiting:${key}`;
+  }
+
+  async enqueue(job: QueuedJob<T>): Promise<EnqueueResult> {
+    if (job.deliveryId !== undefined) {
+      const fresh = await this.#redis.set(
+        `${this.#prefix}:delivery:${job.deliveryId}`,
+        "1",
+        "EX",
+        MEMORY_SECONDS,
+        "NX",
+      );
+      if (fresh === null) return "duplicate-delivery";
+    }
+    const waitingId = await this.#redis.get(this.#waitingKey(job.key));
+    if (waitingId) {
+      const waiting = await this.#queue.getJob(waitingId);
+      const state = waiting ? await waiting.getState() : undefined;
+      if (waiting && (state === "waiting" || state === "delayed" || state === "prioritized")) {
+        if (waiting.data.headSha === job.headSha) return "already-queued";
+        // A newer head replaces the queued one (a job already taken is told by `latest`).
+        await waiting.remove().catch(() => undefined);
+      }
+    }
+    await this.#redis.set(this.#latestKey(job.key), job.headSha, "EX", MEMORY_SECONDS);
+    // BullMQ ids may not contain ":"; the id is unique, the key travels in the data.
+    const id = randomUUID();
+    await this.#queue.add(
+      "review",
+      { key: job.key, headSha: job.headSha, task: job.task },
+      {
+        jobId: id,
+        attempts: this.#retry.attempts,
+        backoff: { type: "exponential", delay: this.#retry.backoffMs },
+        removeOnComplete: 1000,
+        removeOnFail: 5000,
+      },
+    );
+    await this.#redis.set(this.#waitingKey(job.key), id, "EX", MEMORY_SECONDS);
+    return "queued";
+  }
+
+  process(processor: TaskProcessor<T>): void {
+    if (this.#worker) throw new Error("the queue already has a processor");
+    this.#worker = new Worker<JobData<T>>(
+      QUEUE_NAME,
+      async (job: Job<JobData<T>>) => {
+        const { key, headSha } = job.data;
+        if ((await this.#redis.get(this.#waitingKey(key))) === job.id)
+          await this.#redis.del(this.#waitingKey(key));
+        const control: JobControl = {
+          // Forgotten heads (after MEMORY_SECONDS) count as current: never drop a review for that.
+          isCurrent: async () => {
+            const latest = await this.#redis.get(this.#latestKey(key));
+            return latest === null || latest === headSha;
+          },
+          checkRunId: job.data.checkRunId,
+          rememberCheckRun: async (checkRunId) => {
+            await job.updateData({ ...job.data, checkRunId });
+          },
+          attempt: job.attemptsMade + 1,
+        };
+        await processor(job.data.task, control);
+      },
+      {
+        connection: (this.#workerRedis = this.#redis.duplicate({ maxRetriesPerRequest: null })),
+        prefix: this.#prefix,
+        concurrency: this.options.concurrency,
+        lockDuration: this.options.lockDurationMs ?? 30_000,
+        stalledInterval: this.options.stalledIntervalMs ?? 30_000,
+        // A job whose worker died is taken again (twice), not failed at once.
+        maxStalledCount: 2,
+      },
+    );
+    // Connection errors are retried by ioredis; a job's own failure is logged by the processor.
+    this.#worker.on("error", () => undefined);
+  }
+
+  async depth(): Promise<number> {
+    const counts = await this.#queue.getJobCounts("waiting", "active", "delayed", "prioritized");
+    return Object.values(counts).reduce((a, b) => a + b, 0);
+  }
+
+  async idle(): Promise<void> {
+    while ((await this.depth()) > 0) await new Promise((r) => setTimeout(r, 50));
+  }
+
+  async close(): Promise<void> {
+    await this.#worker?.close();
+    await this.#queue.close();
+    await this.#workerRedis?.quit().catch(() => undefined);
+    await this.#redis.quit().catch(() => undefined);
+  }
+}
