@@ -23,6 +23,7 @@ import {
   UserPolicyEngine,
 } from "../adapters/opa/user-policies.js";
 import { defaultOpaTools } from "../adapters/opa/opa-build.js";
+import { gatekeeperInventory, loadGatekeeperDirectory } from "../adapters/opa/gatekeeper.js";
 import { diffEdits, renderUnifiedDiff } from "../render/unified-diff.js";
 import { renderGithub } from "../render/github.js";
 import { renderJson } from "../render/json.js";
@@ -59,6 +60,8 @@ options:
       --namespace <ns>                    the policies' package to run (default: main); repeatable
       --all-namespaces                    run every package of the policies
   -d, --data <path>                       JSON/YAML files (or folders of them) the policies read as data; repeatable
+      --gatekeeper <dir>                  also evaluate the Gatekeeper ConstraintTemplates and Constraints under
+                                          <dir> as gator does (data.inventory: the checked manifests); repeatable
   -v, --verbose                           list skipped files in text output
       --no-color                          never colour text output
   -h, --help                              show this help
@@ -150,6 +153,7 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
       data: { type: "string", short: "d", multiple: true },
       namespace: { type: "string", multiple: true },
       "all-namespaces": { type: "boolean" },
+      gatekeeper: { type: "string", multiple: true },
       "no-color": { type: "boolean" },
     },
     FORMATS,
@@ -241,6 +245,19 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
         message: `repository policy could not be loaded: ${err instanceof Error ? err.message : String(err)}`,
       });
     }
+  }
+  // Gatekeeper constraints: data.inventory and namespaceSelectors read the manifests being checked.
+  const inventory = values.list("gatekeeper").length
+    ? gatekeeperInventory(selection.files, selection.layout)
+    : [];
+  for (const dir of values.list("gatekeeper")) {
+    const gatekeeper = await loadGatekeeperDirectory(dir, io.cwd, inventory, () =>
+      defaultOpaTools(io.env),
+    );
+    if (gatekeeper.engine) extraEngines.push(gatekeeper.engine);
+    policyErrors.push(...gatekeeper.errors);
+    for (const n of gatekeeper.notEvaluated)
+      io.stderr.write(`portcullis: ${n.file}:${n.line}: not evaluated: ${n.message}\n`);
   }
   const evaluationDeps = { engine, extraEngines, rules: bundle.rules, today: today(io.env) };
   let files = selection.files;

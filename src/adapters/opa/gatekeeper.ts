@@ -1,0 +1,582 @@
+// Gatekeeper ConstraintTemplates and Constraints read from repository files: each template's Rego
+// compiled to wasm with the pinned opa, each constraint evaluated on the changed objects as gator does.
+import type { LoadedPolicy } from "@open-policy-agent/opa-wasm";
+import { isYamlOrJson, roleOf, type RepositoryLayout } from "../../core/file-role.js";
+import { isKubernetesObject, type RawFinding } from "../../core/findings.js";
+import {
+  buildInventory,
+  detailsPath,
+  ENFORCEMENT_SEVERITY,
+  enforcementOf,
+  matchObject,
+  objectFacts,
+  parseMatch,
+  reviewOf,
+  type ConstraintMatch,
+  type ObjectFacts,
+} from "../../core/gatekeeper-match.js";
+import { MAX_BATCH_BYTES } from "../../core/limits.js";
+import { parseManifest, type ParsedDocument } from "../../core/manifest.js";
+import { isPlainObject } from "../../core/plain-data.js";
+import type { JsonPath, Severity } from "../../core/types.js";
+import type { PolicyEngine, PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
+import { readDirectorySources } from "../fs/directory-source.js";
+import { buildWasm, PolicyCompileError, type OpaTools, type PolicySource } from "./opa-build.js";
+import { WasmModule } from "./wasm-module.js";
+import { describeThrown } from "./wasm-policy-engine.js";
+
+/** The only target Gatekeeper's admission webhook (and gator) evaluates. */
+export const GATEKEEPER_TARGET = "admission.k8s.gatekeeper.sh";
+const TEMPLATE_VERSIONS: readonly string[] = ["v1", "v1beta1", "v1alpha1"];
+const ENTRYPOINT = "portcullis_gatekeeper/results";
+const PACKAGE = /^\s*package\s+([\w.]+)/m;
+/** Templates compiled at the same time (each is one `opa build` child process). */
+const COMPILE_CONCURRENCY = 4;
+
+/** A file and line, and what is wrong there (or why it was not evaluated). */
+export interface GatekeeperProblem {
+  readonly file: string;
+  readonly line: number;
+  readonly message: string;
+}
+
+export interface GatekeeperLoad {
+  /** Absent when no constraint can be evaluated. */
+  readonly engine?: PolicyEngine;
+  /** Broken templates and constraints: each fails the run, the rest still runs. */
+  readonly errors: readonly GatekeeperProblem[];
+  /** Templates and constraints read but not evaluated (CEL-only code, not enforced for gator). */
+  readonly notEvaluated: readonly GatekeeperProblem[];
+  /** The constraints in force, as rule ids (`K8sRequiredLabels/must-have-owner`). */
+  readonly constraints: readonly string[];
+}
+
+interface Placed {
+  readonly file: string;
+  readonly doc: ParsedDocument;
+  readonly value: Record<string, unknown>;
+}
+
+interface RegoModule {
+  readonly text: string;
+  /** Where the text sits in the template document. */
+  readonly at: JsonPath;
+}
+
+interface Template extends Placed {
+  readonly kind: string;
+  /** Absent for a template whose code is not Rego. */
+  readonly rego?: {
+    readonly main: RegoModule;
+    readonly libs: readonly RegoModule[];
+    readonly v1: boolean;
+  };
+  readonly skipped?: string;
+}
+
+function str(v: unknown): string {
+  return typeof v === "string" ? v : "";
+}
+
+function get(value: unknown, ...path: (string | number)[]): unknown {
+  let v = value;
+  for (const key of path) {
+    if (Array.isArray(v) && typeof key === "number") v = v[key];
+    else if (isPlainObject(v) && typeof key === "string") v = v[key];
+    else return undefined;
+  }
+  return v;
+}
+
+function problemAt(p: Placed, path: JsonPath, message: string): GatekeeperProblem {
+  return { file: p.file, line: p.doc.locate(path).lines.start, message };
+}
+
+/** The Rego of a template's target: `code` with engine Rego (v1 on request), else `rego` + `libs`. */
+function regoOf(
+  target: Record<string, unknown>,
+  at: JsonPath,
+): { rego?: Template["rego"]; engines: string[]; badLibs?: JsonPath } {
+  const code = Array.isArray(target.code) ? target.code : [];
+  const i = code.findIndex((c) => get(c, "engine") === "Rego");
+  const source = i >= 0 ? get(code[i], "source") : target;
+  const base: JsonPath = i >= 0 ? [...at, "code", i, "source"] : at;
+  const engines = code.map((c) => str(get(c, "engine"))).filter((e) => e !== "");
+  const main = get(source, "rego");
+  if (typeof main !== "string") return { engines };
+  const libs = get(source, "libs") ?? [];
+  if (!Array.isArray(libs) || libs.some((l) => typeof l !== "string"))
+    return { engines, badLibs: [...base, "libs"] };
+  return {
+    engines,
+    rego: {
+      main: { text: main, at: [...base, "rego"] },
+      libs: libs.map((text: string, j) => ({ text, at: [...base, "libs", j] })),
+      // Gatekeeper reads Rego v0 unless a `code` source asks for v1.
+      v1: i >= 0 && get(source, "version") === "v1",
+    },
+  };
+}
+
+function readTemplate(p: Placed, errors: GatekeeperProblem[]): Template | undefined {
+  const fail = (path: JsonPath, message: string) => {
+    errors.push(problemAt(p, path, message));
+    return undefined;
+  };
+  const version = str(p.value.apiVersion).split("/")[1] ?? "";
+  const name = str(get(p.value, "metadata", "name"));
+  const what = `ConstraintTemplate ${name || "(no name)"}`;
+  if (!TEMPLATE_VERSIONS.includes(version))
+    return fail(
+      ["apiVersion"],
+      `${what}: apiVersion must be templates.gatekeeper.sh/v1, v1beta1 or v1alpha1`,
+    );
+  const kind = str(get(p.value, "spec", "crd", "spec", "names", "kind"));
+  if (kind === "")
+    return fail(["spec", "crd"], `${what} does not specify spec.crd.spec.names.kind`);
+  if (name.toLowerCase() !== kind.toLowerCase())
+    return fail(
+      ["metadata", "name"],
+      `${what}: the name must be the lowercase of its kind ${kind}`,
+    );
+  const targets = get(p.value, "spec", "targets");
+  if (!Array.isArray(targets) || targets.length !== 1 || !isPlainObject(targets[0]))
+    return fail(["spec", "targets"], `${what} must declare exactly one target`);
+  if (targets[0].target !== GATEKEEPER_TARGET)
+    return fail(
+      ["spec", "targets", 0, "target"],
+      `${what}: target ${JSON.stringify(targets[0].target)} is not ${GATEKEEPER_TARGET}`,
+    );
+  const { rego, engines, badLibs } = regoOf(targets[0], ["spec", "targets", 0]);
+  if (badLibs) return fail(badLibs, `${what}: libs must be a list of Rego modules (strings)`);
+  if (!rego) {
+    if (engines.length > 0)
+      return {
+        ...p,
+        kind,
+        skipped: `${what} has no Rego code (engines: ${engines.join(", ")}); only Rego is evaluated`,
+      };
+    return fail(["spec", "targets", 0], `${what}: its target has no rego`);
+  }
+  if (!PACKAGE.test(rego.main.text)) return fail(rego.main.at, `${what}: its rego has no package`);
+  if (!/^violation(?=\s*(\[|contains\b|if\b|\{))/m.test(rego.main.text))
+    return fail(rego.main.at, `${what}: its rego is missing the required rule violation`);
+  return { ...p, kind, rego };
+}
+
+/** The generated module that runs a template's `violation` on each review of a batch. */
+function wrapper(main: string): string {
+  const pkg = PACKAGE.exec(main)![1];
+  return `package portcullis_gatekeeper\n\nresults := [vs | r := input.reviews[_]; vs := [v | v := data.${pkg}.violation[_]] with input as r]\n`;
+}
+
+/** Compiles one template; a compile error names the template file and its own line there. */
+async function compileTemplate(t: Template, index: number, tools: OpaTools): Promise<Uint8Array> {
+  const rego = t.rego!;
+  const base = `gatekeeper-${index}`;
+  const modules = [rego.main, ...rego.libs].map((m, j) => ({
+    ...m,
+    path: `${base}/${j === 0 ? "template" : `lib-${j}`}.rego`,
+  }));
+  try {
+    return await buildWasm(
+      {
+        sources: [...modules, { path: `${base}/wrapper.rego`, text: wrapper(rego.main.text) }],
+        entrypoints: [ENTRYPOINT],
+        v0: !rego.v1,
+      },
+      tools,
+    );
+  } catch (err) {
+    if (!(err instanceof PolicyCompileError)) throw err;
+    const lineOf = (path: string | undefined, line: number) => {
+      const m = modules.find((x) => x.path === path);
+      return m && (t.doc.locateInString(m.at, line - 1) ?? t.doc.locate(m.at).lines.start);
+    };
+    const message = err.message.replace(/(gatekeeper-\d+\/[\w-]+\.rego):(\d+)/g, (all, p, l) => {
+      const line = lineOf(p as string, Number(l));
+      return line === undefined ? all : `${t.file}:${line}`;
+    });
+    throw new PolicyCompileError(
+      message,
+      t.file,
+      lineOf(err.file, err.line ?? 1) ?? t.doc.kindLine,
+    );
+  }
+}
+
+/** One compiled template and its current instance (a fresh one after a throw inside wasm). */
+class TemplateRunner {
+  private policy: LoadedPolicy;
+
+  constructor(
+    private readonly module: WasmModule,
+    private readonly data: Record<string, unknown>,
+  ) {
+    this.policy = module.instantiate(data);
+  }
+
+  /** The `violation` results for each `{review, parameters}` input, in order. */
+  run(inputs: readonly unknown[]): unknown[][] {
+    try {
+      const out = this.policy.evaluate({ reviews: inputs }, ENTRYPOINT) as { result?: unknown }[];
+      const result = out?.[0]?.result;
+      if (!Array.isArray(result) || result.length !== inputs.length)
+        throw new Error(`the template returned no result for ${inputs.length} reviews`);
+      return result.map((r) => (Array.isArray(r) ? r : [r]));
+    } catch (err) {
+      this.policy = this.module.instantiate(this.data);
+      throw err;
+    }
+  }
+}
+
+interface Constraint {
+  /** `Kind/name`: the rule id of its findings. */
+  readonly id: string;
+  readonly runner: TemplateRunner;
+  readonly match: ConstraintMatch;
+  readonly severity: Severity;
+  readonly parameters: unknown;
+}
+
+interface Job {
+  readonly input: number;
+  readonly constraint: Constraint;
+  readonly payload: { review: unknown; parameters: unknown };
+  readonly bytes: number;
+}
+
+/** Evaluates constraints on documents: `input.review` and `input.parameters` as Gatekeeper builds them. */
+export class GatekeeperEngine implements PolicyEngine {
+  private readonly namespaces = new Map<string, { facts: ObjectFacts; object: unknown }>();
+
+  constructor(
+    private readonly constraints: readonly Constraint[],
+    /** The repository's objects: the Namespaces that namespaceSelectors read. */
+    inventory: readonly unknown[],
+  ) {
+    for (const o of inventory) {
+      if (!isPlainObject(o)) continue;
+      const facts = objectFacts(o);
+      if (facts.isNamespace && facts.name !== "")
+        this.namespaces.set(facts.name, { facts, object: o });
+    }
+  }
+
+  setSettings(): void {
+    // Constraints read their own parameters, not the repository settings.
+  }
+
+  evaluate(inputs: readonly PolicyInput[]): PolicyResult[] {
+    const findings = inputs.map((): RawFinding[] => []);
+    const failed = new Map<number, string>();
+    const jobs = new Map<TemplateRunner, Job[]>();
+    inputs.forEach((input, i) => {
+      // A kustomize patch is not what reaches the cluster; gator judges whole objects.
+      if (input.file.partial || !isKubernetesObject(input.document)) return;
+      const object = input.document as Record<string, unknown>;
+      const facts = objectFacts(object);
+      const namespace = this.namespaces.get(facts.namespace)?.object;
+      for (const c of this.constraints) {
+        const outcome = matchObject(c.match, facts, (n) => this.namespaces.get(n)?.facts);
+        if (outcome.kind === "no-match") continue;
+        if (outcome.kind === "unknown") {
+          findings[i]!.push({
+            rule: c.id,
+            msg: `not evaluated: ${outcome.reason}`,
+            path: [],
+            severity: "notice",
+          });
+          continue;
+        }
+        const payload = { review: reviewOf(object, facts, namespace), parameters: c.parameters };
+        const list = jobs.get(c.runner) ?? [];
+        list.push({ input: i, constraint: c, payload, bytes: JSON.stringify(payload).length });
+        jobs.set(c.runner, list);
+      }
+    });
+    for (const [runner, list] of jobs) {
+      let batch: Job[] = [];
+      let size = 0;
+      for (const job of [...list, undefined]) {
+        if (batch.length > 0 && (!job || size + job.bytes > MAX_BATCH_BYTES)) {
+          this.runBatch(runner, batch, findings, failed);
+          batch = [];
+          size = 0;
+        }
+        if (job) {
+          batch.push(job);
+          size += job.bytes;
+        }
+      }
+    }
+    return inputs.map((_, i) =>
+      failed.has(i) ? { ok: false, error: failed.get(i)! } : { ok: true, findings: findings[i]! },
+    );
+  }
+
+  private runBatch(
+    runner: TemplateRunner,
+    batch: readonly Job[],
+    findings: RawFinding[][],
+    failed: Map<number, string>,
+  ): void {
+    let results: unknown[][];
+    try {
+      results = runner.run(batch.map((j) => j.payload));
+    } catch (err) {
+      // Retry one by one, so that only the review that breaks the template is lost.
+      if (batch.length > 1) {
+        for (const job of batch) this.runBatch(runner, [job], findings, failed);
+        return;
+      }
+      failed.set(
+        batch[0]!.input,
+        `Gatekeeper constraint ${batch[0]!.constraint.id} failed: ${describeThrown(err)}`,
+      );
+      return;
+    }
+    batch.forEach((job, k) => {
+      for (const v of results[k]!) {
+        const o = isPlainObject(v) ? v : {};
+        findings[job.input]!.push({
+          rule: job.constraint.id,
+          msg: typeof o.msg === "string" ? o.msg : JSON.stringify(v),
+          path: detailsPath(o.details),
+          severity: job.constraint.severity,
+        });
+      }
+    });
+  }
+}
+
+/** Runs `fn` on every item with at most `limit` running at once. */
+async function inPool<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** Reads the documents of every file that mentions Gatekeeper (others are not policies). */
+function readDocuments(sources: readonly PolicySource[], errors: GatekeeperProblem[]) {
+  const templates: Placed[] = [];
+  const constraints: Placed[] = [];
+  for (const source of sources) {
+    if (!source.text.includes("gatekeeper.sh")) continue;
+    const parsed = parseManifest(source.path, source.text);
+    for (const p of parsed.problems)
+      errors.push({
+        file: source.path,
+        line: p.line,
+        message: `Gatekeeper file could not be read: ${p.message}`,
+      });
+    for (const doc of parsed.documents) {
+      if (!isPlainObject(doc.value)) continue;
+      const apiVersion = str(doc.value.apiVersion);
+      const placed = { file: source.path, doc, value: doc.value };
+      if (
+        doc.value.kind === "ConstraintTemplate" &&
+        apiVersion.startsWith("templates.gatekeeper.sh/")
+      )
+        templates.push(placed);
+      else if (apiVersion.startsWith("constraints.gatekeeper.sh/")) constraints.push(placed);
+    }
+  }
+  return { templates, constraints };
+}
+
+/**
+ * Reads ConstraintTemplates and Constraints from `sources` (any files: only Gatekeeper documents are
+ * taken), compiles the templates and returns an engine for the constraints. `inventory` is the
+ * repository's objects: `data.inventory`, and the Namespaces namespaceSelectors are resolved against.
+ * `tools` is resolved only when there is Rego to compile.
+ */
+export async function loadGatekeeper(
+  sources: readonly PolicySource[],
+  inventory: readonly unknown[],
+  tools: OpaTools | (() => OpaTools),
+): Promise<GatekeeperLoad> {
+  const errors: GatekeeperProblem[] = [];
+  const notEvaluated: GatekeeperProblem[] = [];
+  const docs = readDocuments(sources, errors);
+
+  const templates = new Map<string, Template>();
+  for (const placed of docs.templates) {
+    const t = readTemplate(placed, errors);
+    if (!t) continue;
+    const first = templates.get(t.kind.toLowerCase());
+    if (first) {
+      errors.push(
+        problemAt(
+          t,
+          ["spec", "crd"],
+          `ConstraintTemplate kind ${t.kind} is also defined at ${first.file}:${first.doc.kindLine}`,
+        ),
+      );
+      continue;
+    }
+    templates.set(t.kind.toLowerCase(), t);
+    if (t.skipped) notEvaluated.push({ file: t.file, line: t.doc.kindLine, message: t.skipped });
+  }
+
+  const compilable = [...templates.values()].filter((t) => t.rego);
+  const runners = new Map<Template, TemplateRunner>();
+  if (compilable.length > 0) {
+    let resolved: OpaTools | undefined;
+    try {
+      resolved = typeof tools === "function" ? tools() : tools;
+    } catch (err) {
+      const t = compilable[0]!;
+      errors.push({
+        file: t.file,
+        line: t.doc.kindLine,
+        message: `Gatekeeper templates could not be compiled: ${describeThrown(err)}`,
+      });
+    }
+    if (resolved) {
+      const built = await inPool(compilable, COMPILE_CONCURRENCY, (t, i) =>
+        compileTemplate(t, i, resolved).then(
+          (wasm) => ({ wasm }),
+          (err: unknown) => ({ err }),
+        ),
+      );
+      built.forEach((b, i) => {
+        const t = compilable[i]!;
+        if ("wasm" in b) {
+          const text = [t.rego!.main, ...t.rego!.libs].map((m) => m.text).join("\n");
+          // Only a template that reads the inventory gets a copy of it.
+          const data = text.includes("inventory") ? { inventory: buildInventory(inventory) } : {};
+          runners.set(t, new TemplateRunner(new WasmModule(b.wasm), data));
+          return;
+        }
+        const at = b.err instanceof PolicyCompileError ? b.err : undefined;
+        errors.push({
+          file: at?.file ?? t.file,
+          line: at?.line ?? t.doc.kindLine,
+          message: `ConstraintTemplate ${t.kind} could not be compiled: ${describeThrown(b.err)}`,
+        });
+      });
+    }
+  }
+
+  const constraints: Constraint[] = [];
+  const seen = new Set<string>();
+  for (const c of docs.constraints) {
+    const kind = str(c.value.kind);
+    const name = str(get(c.value, "metadata", "name"));
+    const id = `${kind}/${name}`;
+    const fail = (path: JsonPath, message: string) =>
+      errors.push(problemAt(c, path, `Constraint ${id}: ${message}`));
+    if (name === "") {
+      fail(["metadata"], "has no metadata.name");
+      continue;
+    }
+    const template = templates.get(kind.toLowerCase());
+    if (!template) {
+      const known = [...templates.values()].map((t) => t.kind).sort();
+      fail(
+        ["kind"],
+        `no ConstraintTemplate defines kind ${kind} (known: ${known.join(", ") || "none"})`,
+      );
+      continue;
+    }
+    if (seen.has(id)) {
+      fail(["metadata", "name"], "is defined twice");
+      continue;
+    }
+    seen.add(id);
+    const spec = isPlainObject(c.value.spec) ? c.value.spec : {};
+    const { match, problems } = parseMatch(spec.match);
+    const enforcement = enforcementOf(spec);
+    if ("problem" in enforcement) problems.push(enforcement.problem);
+    if (
+      spec.parameters !== undefined &&
+      spec.parameters !== null &&
+      !isPlainObject(spec.parameters)
+    )
+      problems.push({ path: ["spec", "parameters"], message: "spec.parameters must be a mapping" });
+    for (const p of problems) fail(p.path, p.message);
+    if (problems.length > 0) continue;
+    if (template.skipped || "notEnforced" in enforcement) {
+      const why =
+        "notEnforced" in enforcement
+          ? enforcement.notEnforced
+          : `its template ${template.kind} is not evaluated`;
+      notEvaluated.push({
+        file: c.file,
+        line: c.doc.kindLine,
+        message: `Constraint ${id}: ${why}`,
+      });
+      continue;
+    }
+    const runner = runners.get(template);
+    if (!runner || !("action" in enforcement)) continue; // the template's own error is reported
+    constraints.push({
+      id,
+      runner,
+      match,
+      severity: ENFORCEMENT_SEVERITY[enforcement.action],
+      parameters: spec.parameters ?? {},
+    });
+  }
+  return {
+    engine: constraints.length > 0 ? new GatekeeperEngine(constraints, inventory) : undefined,
+    errors,
+    notEvaluated,
+    constraints: constraints.map((c) => c.id),
+  };
+}
+
+/** The Kubernetes objects of whole-manifest files (not patches, kustomizations or chart templates). */
+export function gatekeeperInventory(
+  files: readonly { readonly path: string; readonly content: Uint8Array }[],
+  layout: RepositoryLayout,
+): unknown[] {
+  const objects: unknown[] = [];
+  for (const f of files) {
+    const text = Buffer.from(f.content).toString("utf8");
+    if (roleOf(f.path, layout, text) !== "manifest") continue;
+    for (const d of parseManifest(f.path, text).documents)
+      if (isKubernetesObject(d.value)) objects.push(d.value);
+  }
+  return objects;
+}
+
+/** `portcullis check --gatekeeper DIR`: every YAML/JSON file under `dir` (relative to `root`). */
+export async function loadGatekeeperDirectory(
+  dir: string,
+  root: string,
+  inventory: readonly unknown[],
+  tools: () => OpaTools,
+): Promise<GatekeeperLoad> {
+  const none = (message: string): GatekeeperLoad => ({
+    errors: [{ file: dir, line: 1, message }],
+    notEvaluated: [],
+    constraints: [],
+  });
+  const selection = readDirectorySources([dir], root, { include: ["**"], exclude: [] });
+  if (selection.missing.length > 0) return none(`Gatekeeper directory ${dir} does not exist`);
+  const sources = selection.files
+    .filter((f) => isYamlOrJson(f.path))
+    .map((f) => ({ path: f.path, text: Buffer.from(f.content).toString("utf8") }));
+  const loaded = await loadGatekeeper(sources, inventory, tools);
+  if (
+    loaded.constraints.length === 0 &&
+    loaded.errors.length === 0 &&
+    loaded.notEvaluated.length === 0
+  )
+    return none(`Gatekeeper directory ${dir} holds no ConstraintTemplate with a Constraint`);
+  return loaded;
+}

@@ -1,0 +1,309 @@
+// Gatekeeper conformance: every gator `Suite` under test/fixtures/gatekeeper, asserted through the
+// Gatekeeper engine as `gator verify` would, plus what Portcullis adds (severities, not evaluated).
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
+import { loadGatekeeper, type GatekeeperLoad } from "../../src/adapters/opa/gatekeeper.js";
+import { findOpa } from "../../src/adapters/opa/opa-binary.js";
+import type { RawFinding } from "../../src/core/findings.js";
+import { parseManifest } from "../../src/core/manifest.js";
+
+const FIXTURES = join(packageRoot(), "test", "fixtures", "gatekeeper");
+const tools = () => ({
+  opa: findOpa(),
+  capabilities: join(packageRoot(), "dist", "policies", "capabilities.json"),
+});
+
+interface Assertion {
+  violations?: "yes" | "no" | number | boolean;
+  message?: string;
+}
+interface Case {
+  name: string;
+  object: string;
+  inventory?: string[];
+  assertions: Assertion[];
+}
+interface SuiteTest {
+  name: string;
+  template: string;
+  constraint: string;
+  cases: Case[];
+}
+
+function suites(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory()
+      ? suites(join(dir, e.name))
+      : e.name === "suite.yaml"
+        ? [join(dir, e.name)]
+        : [],
+  );
+}
+
+/** Every object of a file, read as the pipeline reads manifests. */
+function objects(file: string): unknown[] {
+  return parseManifest(file, readFileSync(file, "utf8")).documents.map((d) => d.value);
+}
+
+const source = (base: string, path: string) => ({
+  path: relative(FIXTURES, join(base, path)),
+  text: readFileSync(join(base, path), "utf8"),
+});
+
+async function load(
+  base: string,
+  test: Pick<SuiteTest, "template" | "constraint">,
+  inventory: unknown[],
+): Promise<GatekeeperLoad> {
+  return loadGatekeeper(
+    [source(base, test.template), source(base, test.constraint)],
+    inventory,
+    tools,
+  );
+}
+
+function evaluate(loaded: GatekeeperLoad, object: unknown, path = "object.yaml"): RawFinding[] {
+  const [result] = loaded.engine!.evaluate([{ document: object, file: { path, partial: false } }]);
+  if (!result || !result.ok)
+    throw new Error(`not evaluated: ${result ? result.error : "no result"}`);
+  return [...result.findings];
+}
+
+/** gator's assertion: how many violations match `message` (a regular expression), against yes/no/n. */
+function check(assertion: Assertion, messages: readonly string[]): string | undefined {
+  const pattern = assertion.message ? new RegExp(assertion.message) : undefined;
+  const matching = messages.filter((m) => !pattern || pattern.test(m)).length;
+  // A YAML 1.1 reader turns an unquoted yes/no into a boolean: take both spellings.
+  const want = assertion.violations ?? "yes";
+  const ok =
+    want === "yes" || want === true
+      ? matching > 0
+      : want === "no" || want === false
+        ? matching === 0
+        : matching === want;
+  return ok
+    ? undefined
+    : `expected violations: ${String(want)}${pattern ? ` matching /${assertion.message}/` : ""}, got ${matching} of ${JSON.stringify(messages)}`;
+}
+
+const SEVERITY: Record<string, string> = { deny: "error", warn: "warning", dryrun: "notice" };
+
+describe("Gatekeeper conformance (gator Suites)", () => {
+  const found = suites(FIXTURES);
+
+  it("finds the suites", () => {
+    expect(found.length).toBeGreaterThanOrEqual(5);
+  });
+
+  for (const file of found) {
+    const base = dirname(file);
+    const suite = parseYaml(readFileSync(file, "utf8")) as { kind: string; tests: SuiteTest[] };
+    for (const test of suite.tests) {
+      const constraint = parseYaml(readFileSync(join(base, test.constraint), "utf8")) as {
+        spec?: { enforcementAction?: string };
+      };
+      it.each(test.cases.map((c) => [c.name, c] as const))(
+        `${relative(FIXTURES, base)} / ${test.name} / %s`,
+        async (_name, c) => {
+          const inventory = (c.inventory ?? []).flatMap((p) => objects(join(base, p)));
+          const loaded = await load(base, test, inventory);
+          expect(loaded.errors).toEqual([]);
+          expect(loaded.constraints).toHaveLength(1);
+          const [object] = objects(join(base, c.object));
+          const findings = evaluate(loaded, object);
+          expect(findings.filter((f) => f.msg.startsWith("not evaluated"))).toEqual([]);
+          const failures = c.assertions
+            .map((a) =>
+              check(
+                a,
+                findings.map((f) => f.msg),
+              ),
+            )
+            .filter((x): x is string => x !== undefined);
+          expect(failures).toEqual([]);
+          const action = constraint.spec?.enforcementAction ?? "deny";
+          const expected = action === "scoped" ? "warning" : SEVERITY[action];
+          for (const f of findings) {
+            expect(f.rule).toBe(loaded.constraints[0]);
+            expect(f.severity).toBe(expected);
+          }
+        },
+      );
+    }
+  }
+});
+
+describe("Gatekeeper semantics beyond gator's suites", () => {
+  const labels = join(FIXTURES, "requiredlabels");
+  const mustHaveOwner = {
+    template: "template.yaml",
+    constraint: "samples/must-have-owner/constraint.yaml",
+  };
+  const unowned = () => objects(join(labels, "samples/must-have-owner/example_disallowed.yaml"))[0];
+
+  it("says 'not evaluated' when a namespaceSelector needs a namespace the repository does not hold", async () => {
+    const loaded = await load(labels, mustHaveOwner, []);
+    const findings = evaluate(loaded, unowned());
+    expect(findings).toEqual([
+      {
+        rule: "K8sRequiredOwnerLabels/must-have-owner",
+        msg: expect.stringMatching(/^not evaluated: namespace shop not in repository/),
+        path: [],
+        severity: "notice",
+      },
+    ]);
+  });
+
+  it("gives data.inventory the repository's objects in Gatekeeper's shape", async () => {
+    const dir = join(FIXTURES, "uniqueingresshost");
+    const test = {
+      template: "template.yaml",
+      constraint: "samples/unique-ingress-host/constraint.yaml",
+    };
+    const taken = objects(join(dir, "samples/unique-ingress-host/inventory.yaml"))[0] as {
+      metadata: { namespace?: string };
+    };
+    // The same Ingress without a namespace sits under inventory.cluster, where the template does not look.
+    const clusterScoped = { ...taken, metadata: { ...taken.metadata, namespace: undefined } };
+    const blog = objects(join(dir, "samples/unique-ingress-host/example_disallowed.yaml"))[0];
+    expect(evaluate(await load(dir, test, [clusterScoped]), blog)).toEqual([]);
+    const findings = evaluate(await load(dir, test, [taken]), blog);
+    expect(findings.map((f) => [f.msg, f.path])).toEqual([
+      [
+        "host shop.acme.example is already served by Ingress shop/storefront",
+        ["spec", "rules", 1, "host"],
+      ],
+    ]);
+  });
+
+  it("skips kustomize patches: only whole objects reach the cluster", async () => {
+    const loaded = await load(
+      labels,
+      mustHaveOwner,
+      objects(join(labels, "samples/namespaces.yaml")),
+    );
+    const [result] = loaded.engine!.evaluate([
+      { document: unowned(), file: { path: "patch.yaml", partial: true } },
+    ]);
+    expect(result).toEqual({ ok: true, findings: [] });
+  });
+
+  it("reports a CEL-only template and its constraints as not evaluated, never as passing", async () => {
+    const template = readFileSync(join(FIXTURES, "celonly", "template.yaml"), "utf8");
+    const constraint = `apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: K8sCelOnly
+metadata:
+  name: labelled
+`;
+    const loaded = await loadGatekeeper(
+      [
+        { path: "gk/cel.yaml", text: template },
+        { path: "gk/labelled.yaml", text: constraint },
+      ],
+      [],
+      tools,
+    );
+    expect(loaded.engine).toBeUndefined();
+    expect(loaded.errors).toEqual([]);
+    expect(loaded.notEvaluated).toEqual([
+      {
+        file: "gk/cel.yaml",
+        line: 3,
+        message: expect.stringContaining("has no Rego code (engines: K8sNativeValidation)"),
+      },
+      {
+        file: "gk/labelled.yaml",
+        line: 2,
+        message: "Constraint K8sCelOnly/labelled: its template K8sCelOnly is not evaluated",
+      },
+    ]);
+  });
+
+  const BAD_MATCH = `apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: K8sRequiredOwnerLabels
+metadata:
+  name: bad-match
+spec:
+  enforcementAction: block
+  match:
+    scope: Everywhere
+    labelSelector:
+      matchExpressions:
+        - key: tier
+          operator: In
+`;
+
+  it("refuses what Gatekeeper refuses, at the file and line", async () => {
+    const template = readFileSync(join(labels, "template.yaml"), "utf8");
+    const loaded = await loadGatekeeper(
+      [
+        {
+          path: "gk/renamed.yaml",
+          text: template.replace("name: k8srequiredownerlabels", "name: owners"),
+        },
+        {
+          path: "gk/constraint.yaml",
+          text: BAD_MATCH,
+        },
+      ],
+      [],
+      tools,
+    );
+    expect(loaded.engine).toBeUndefined();
+    expect(loaded.errors.map((e) => [e.file, e.line])).toEqual([
+      ["gk/renamed.yaml", 5],
+      ["gk/constraint.yaml", 2],
+    ]);
+    expect(loaded.errors[0]!.message).toMatch(/name must be the lowercase of its kind/);
+    expect(loaded.errors[1]!.message).toMatch(
+      /no ConstraintTemplate defines kind K8sRequiredOwnerLabels/,
+    );
+
+    const valid = await loadGatekeeper(
+      [
+        { path: "gk/template.yaml", text: template },
+        {
+          path: "gk/constraint.yaml",
+          text: BAD_MATCH,
+        },
+      ],
+      [],
+      tools,
+    );
+    expect(valid.errors.map((e) => [e.line, e.message])).toEqual([
+      [8, expect.stringMatching(/scope must be \*, Cluster or Namespaced/)],
+      [11, expect.stringMatching(/operator In needs at least one value/)],
+      [6, expect.stringMatching(/unknown enforcementAction "block"/)],
+    ]);
+  });
+
+  it("maps a Rego compile error back to the template file's own line", async () => {
+    const template = readFileSync(join(labels, "template.yaml"), "utf8").replace(
+      "count(missing) > 0",
+      "count(missing) >",
+    );
+    const line = template.split("\n").findIndex((l) => l.includes("count(missing) >")) + 1;
+    const loaded = await loadGatekeeper([{ path: "gk/template.yaml", text: template }], [], tools);
+    expect(loaded.errors).toHaveLength(1);
+    expect(loaded.errors[0]).toMatchObject({ file: "gk/template.yaml" });
+    // The parser may point at the broken line or the one after it.
+    expect(loaded.errors[0]!.line).toBeGreaterThanOrEqual(line);
+    expect(loaded.errors[0]!.line).toBeLessThanOrEqual(line + 1);
+    expect(loaded.errors[0]!.message).toMatch(
+      /^ConstraintTemplate K8sRequiredOwnerLabels could not be compiled: .*gk\/template\.yaml:\d+: rego_\w+_error/s,
+    );
+    expect(loaded.errors[0]!.message).not.toMatch(/gatekeeper-\d+\/|tmp/);
+  });
+
+  it("reads templates as Rego v0 unless a code source asks for v1, as Gatekeeper does", async () => {
+    const v1Only = readFileSync(join(FIXTURES, "hostnetwork", "template.yaml"), "utf8").replace(
+      '            version: "v1"\n',
+      "",
+    );
+    const loaded = await loadGatekeeper([{ path: "gk/hostnetwork.yaml", text: v1Only }], [], tools);
+    expect(loaded.errors).toHaveLength(1);
+    expect(loaded.errors[0]!.message).toMatch(/rego_parse_error/);
+  });
+});
