@@ -43,6 +43,8 @@ export interface RepositoryPoliciesConfig {
   readonly data: readonly string[];
   /** Teams (`org/slug`) whose membership each approver is given in `data.portcullis.pull_request`. */
   readonly teams: readonly string[];
+  /** Directories or files of Gatekeeper ConstraintTemplates and Constraints, read at the base. */
+  readonly gatekeeper: readonly string[];
 }
 
 export interface CodeOwnersConfig {
@@ -94,6 +96,7 @@ export const DEFAULT_POLICIES: RepositoryPoliciesConfig = {
   allNamespaces: false,
   data: [],
   teams: [],
+  gatekeeper: [],
 };
 
 export interface ConfigError {
@@ -360,7 +363,7 @@ export function parseConfig(text: string, context: ConfigContext): ConfigResult 
   ) as RepositoryPoliciesConfig;
   // Wrong entries are reported and left out; the rest stays in force.
   const valid = (
-    key: "paths" | "data" | "teams",
+    key: "paths" | "data" | "teams" | "gatekeeper",
     ok: (v: string) => boolean,
     what: string,
   ): string[] =>
@@ -373,6 +376,7 @@ export function parseConfig(text: string, context: ConfigContext): ConfigResult 
     ...parsedPolicies,
     paths: valid("paths", inside, "a path inside the repository"),
     data: valid("data", inside, "a path inside the repository"),
+    gatekeeper: valid("gatekeeper", inside, "a path inside the repository"),
     teams: valid("teams", (t) => /^@?[\w.-]+\/[\w.-]+$/.test(t), "a team as org/slug"),
   };
   return {

@@ -21,6 +21,29 @@ export interface ConftestPolicies {
  */
 export interface RepositoryPolicyCompiler {
   conftest(policies: ConftestPolicies): Promise<PolicyEngine>;
+  /**
+   * Gatekeeper ConstraintTemplates and Constraints among `files`, evaluated against objects as
+   * gator does; `inventory` is what `data.inventory` and namespace selectors see.
+   */
+  gatekeeper(
+    files: readonly PolicySource[],
+    inventory: readonly unknown[],
+  ): Promise<GatekeeperPolicies>;
+}
+
+export interface PolicyProblem {
+  readonly file: string;
+  readonly line: number;
+  readonly message: string;
+}
+
+export interface GatekeeperPolicies {
+  /** Absent when no constraint can be evaluated. */
+  readonly engine?: PolicyEngine;
+  /** Broken templates and constraints: each fails the check. */
+  readonly errors: readonly PolicyProblem[];
+  /** Read but not evaluated (CEL-only templates...). */
+  readonly notEvaluated: readonly PolicyProblem[];
 }
 
 /** Where a compile error points, when the thrown value says (`file`, `line` properties). */

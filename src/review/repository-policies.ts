@@ -1,7 +1,15 @@
 // The repository's own policies for a change: read from the base commit (a change never brings its
 // own rules), compiled, and given the pull request as `data.portcullis.pull_request`.
 import { DEFAULT_POLICIES, type RepositoryPoliciesConfig } from "../config/config.js";
-import { isDataFile, isPolicyModule } from "../core/file-role.js";
+import {
+  isDataFile,
+  isKustomizationFile,
+  isPolicyModule,
+  isYamlOrJson,
+} from "../core/file-role.js";
+import { isKubernetesObject } from "../core/findings.js";
+import { parseManifest } from "../core/manifest.js";
+import type { SkippedFile } from "../core/types.js";
 import { deepMerge } from "../core/plain-data.js";
 import {
   locationOf,
@@ -25,11 +33,16 @@ export interface LoadedRepositoryPolicies {
   readonly engines: readonly PolicyEngine[];
   /** Policies that could not be loaded: each fails the check, at its file and line when known. */
   readonly errors: readonly EvaluationError[];
-  /** The modules in force, as read from the base commit. */
+  /** The policy files in force, as read from the base commit. */
   readonly modules: readonly string[];
+  /** Policies read but not evaluated (Gatekeeper CEL-only templates...), and why. */
+  readonly notEvaluated: readonly SkippedFile[];
 }
 
-const NONE: LoadedRepositoryPolicies = { engines: [], errors: [], modules: [] };
+const NONE: LoadedRepositoryPolicies = { engines: [], errors: [], modules: [], notEvaluated: [] };
+
+/** Files of the head read for Gatekeeper's data.inventory, at most. */
+export const INVENTORY_MAX_FILES = 1_000;
 
 function under(dir: string): (path: string) => boolean {
   const d = dir.replace(/^\.\/?/, "").replace(/\/+$/, "");
@@ -62,13 +75,45 @@ export async function policiesReadPullRequest(
   );
 }
 
+const CONFIG_FILE = ".github/portcullis.yml";
+
 export async function loadRepositoryPolicies(
   source: PullRequestSource,
   config: RepositoryPoliciesConfig,
   deps: RepositoryPolicyDeps,
 ): Promise<LoadedRepositoryPolicies> {
-  if (!config.enabled || config.paths.length === 0) return NONE;
+  if (!config.enabled) return NONE;
   const paths = await source.listPaths(source.base);
+  const [conftest, gatekeeper] = await Promise.all([
+    loadConftest(source, paths, config, deps),
+    loadGatekeeperPolicies(source, paths, config, deps),
+  ]);
+  return {
+    engines: [...conftest.engines, ...gatekeeper.engines],
+    errors: [...conftest.errors, ...gatekeeper.errors],
+    modules: [...conftest.modules, ...gatekeeper.modules],
+    notEvaluated: gatekeeper.notEvaluated,
+  };
+}
+
+/** Texts of `paths` at the base commit, in order (a missing file reads as empty). */
+async function readAtBase(
+  source: PullRequestSource,
+  paths: readonly string[],
+): Promise<PolicySource[]> {
+  const texts = await source.readFiles(paths.map((path) => ({ commit: source.base, path })));
+  return paths.map((path, i) => ({
+    path,
+    text: Buffer.from(texts[i] ?? new Uint8Array()).toString("utf8"),
+  }));
+}
+
+async function loadConftest(
+  source: PullRequestSource,
+  paths: readonly string[],
+  config: RepositoryPoliciesConfig,
+  deps: RepositoryPolicyDeps,
+): Promise<LoadedRepositoryPolicies> {
   const modules = policyModulesOf(paths, config);
   const errors: EvaluationError[] = [];
   // The default directory may simply not exist; a configured one that holds nothing is a mistake.
@@ -76,7 +121,7 @@ export async function loadRepositoryPolicies(
   for (const dir of config.paths) {
     if (configured && !modules.some(under(dir)))
       errors.push({
-        file: ".github/portcullis.yml",
+        file: CONFIG_FILE,
         line: 1,
         message: `policies.paths: ${dir} holds no .rego module at the base commit`,
       });
@@ -87,30 +132,23 @@ export async function loadRepositoryPolicies(
   for (const d of config.data) {
     if (!dataPaths.some(under(d)))
       errors.push({
-        file: ".github/portcullis.yml",
+        file: CONFIG_FILE,
         line: 1,
         message: `policies.data: ${d} holds no JSON or YAML file at the base commit`,
       });
   }
-  const texts = await source.readFiles(
-    [...modules, ...dataPaths].map((path) => ({ commit: source.base, path })),
-  );
-  const read = (list: readonly string[], offset: number): PolicySource[] =>
-    list.map((path, i) => ({
-      path,
-      text: Buffer.from(texts[offset + i] ?? new Uint8Array()).toString("utf8"),
-    }));
+  const sources = await readAtBase(source, [...modules, ...dataPaths]);
   try {
     const pullRequest = deps.pullRequest ? await deps.pullRequest(config.teams) : undefined;
-    const data = deepMerge(deps.parseData(read(dataPaths, modules.length)), {
+    const data = deepMerge(deps.parseData(sources.slice(modules.length)), {
       portcullis: { pull_request: pullRequest ?? null },
     }) as Record<string, unknown>;
     const engine = await deps.compiler.conftest({
-      modules: read(modules, 0),
+      modules: sources.slice(0, modules.length),
       namespaces: config.allNamespaces ? "all" : config.namespaces,
       data,
     });
-    return { engines: [engine], errors, modules };
+    return { ...NONE, engines: [engine], errors, modules };
   } catch (err) {
     const at = locationOf(err);
     errors.push({
@@ -118,6 +156,78 @@ export async function loadRepositoryPolicies(
       line: at.line ?? 1,
       message: `repository policy could not be loaded: ${describe(err)}`,
     });
-    return { engines: [], errors, modules };
+    return { ...NONE, errors, modules };
+  }
+}
+
+/**
+ * Kubernetes objects of the head commit (the repository as the change leaves it), for
+ * Gatekeeper's `data.inventory` and namespace selectors: at most INVENTORY_MAX_FILES files.
+ */
+async function readInventory(
+  source: PullRequestSource,
+  skip: (path: string) => boolean,
+): Promise<{ objects: unknown[]; cut: number }> {
+  const candidates = (await source.listPaths(source.head)).filter(
+    (p) => isYamlOrJson(p) && !isKustomizationFile(p) && !skip(p),
+  );
+  const taken = candidates.slice(0, INVENTORY_MAX_FILES);
+  const contents = await source.readFiles(taken.map((path) => ({ commit: source.head, path })));
+  const objects: unknown[] = [];
+  taken.forEach((path, i) => {
+    const content = contents[i];
+    if (!content) return;
+    for (const d of parseManifest(path, content).documents)
+      if (isKubernetesObject(d.value)) objects.push(d.value);
+  });
+  return { objects, cut: candidates.length - taken.length };
+}
+
+async function loadGatekeeperPolicies(
+  source: PullRequestSource,
+  paths: readonly string[],
+  config: RepositoryPoliciesConfig,
+  deps: RepositoryPolicyDeps,
+): Promise<LoadedRepositoryPolicies> {
+  if (config.gatekeeper.length === 0) return NONE;
+  const inGatekeeper = (p: string) => config.gatekeeper.some((d) => under(d)(p));
+  const files = paths.filter((p) => isDataFile(p) && inGatekeeper(p));
+  const errors: EvaluationError[] = config.gatekeeper
+    .filter((d) => !files.some(under(d)))
+    .map((d) => ({
+      file: CONFIG_FILE,
+      line: 1,
+      message: `policies.gatekeeper: ${d} holds no YAML or JSON file at the base commit`,
+    }));
+  if (files.length === 0) return { ...NONE, errors };
+  const [sources, inventory] = await Promise.all([
+    readAtBase(source, files),
+    readInventory(source, inGatekeeper),
+  ]);
+  const notEvaluated: SkippedFile[] = [];
+  if (inventory.cut > 0)
+    notEvaluated.push({
+      file: source.head.slice(0, 12),
+      reason: `Gatekeeper inventory: ${inventory.cut} more YAML/JSON files than the first ${INVENTORY_MAX_FILES} were left out of data.inventory`,
+    });
+  try {
+    const loaded = await deps.compiler.gatekeeper(sources, inventory.objects);
+    return {
+      engines: loaded.engine ? [loaded.engine] : [],
+      errors: [...errors, ...loaded.errors],
+      modules: files,
+      notEvaluated: [
+        ...notEvaluated,
+        ...loaded.notEvaluated.map((n) => ({ file: n.file, reason: `Gatekeeper: ${n.message}` })),
+      ],
+    };
+  } catch (err) {
+    const at = locationOf(err);
+    errors.push({
+      file: at.file ?? files[0]!,
+      line: at.line ?? 1,
+      message: `Gatekeeper policies could not be loaded: ${describe(err)}`,
+    });
+    return { ...NONE, errors, modules: files, notEvaluated };
   }
 }

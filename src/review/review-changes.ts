@@ -196,7 +196,7 @@ export async function reviewChanges(
 
   const policies = deps.repositoryPolicies
     ? await loadRepositoryPolicies(source, config.policies, deps.repositoryPolicies)
-    : { engines: [], errors: [], modules: [] };
+    : { engines: [], errors: [], modules: [], notEvaluated: [] };
 
   deps.engine.setSettings(config.settings as Record<string, unknown>);
   const evalDeps = {
@@ -222,7 +222,7 @@ export async function reviewChanges(
     report: {
       ...headReport,
       findings: markExisting(headReport.findings, baseReport.findings),
-      skipped: [...headReport.skipped, ...head.missing],
+      skipped: [...headReport.skipped, ...head.missing, ...policies.notEvaluated],
       errors: [...policies.errors, ...headReport.errors],
     },
     changedFiles: changes.files,

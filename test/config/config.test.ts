@@ -146,6 +146,7 @@ extra: true
       allNamespaces: false,
       data: [],
       teams: [],
+      gatekeeper: [],
     });
     const { config, errors } = parseConfig(
       `policies:

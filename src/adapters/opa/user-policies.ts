@@ -18,6 +18,7 @@ import {
   type PolicySource,
 } from "./opa-build.js";
 import { WasmModule } from "./wasm-module.js";
+import { loadGatekeeper } from "./gatekeeper.js";
 import { describeThrown } from "./wasm-policy-engine.js";
 
 export { PolicyCompileError, type PolicySource } from "./opa-build.js";
@@ -268,5 +269,9 @@ export class OpaPolicyCompiler implements RepositoryPolicyCompiler {
       this.#tools,
     );
     return new UserPolicyEngine(compiled, policies.data);
+  }
+
+  gatekeeper(files: readonly PolicySource[], inventory: readonly unknown[]) {
+    return loadGatekeeper(files, inventory, () => (this.#tools ??= this.tools()));
   }
 }
