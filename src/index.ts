@@ -7,7 +7,7 @@ import { RedisReviewQueue } from "./adapters/redis/redis-review-queue.js";
 import type { ReviewTask } from "./handlers/pull-request.js";
 import { Metrics } from "./ops/metrics.js";
 import { portcullisOctokit, WriteLanes } from "./adapters/github/octokit.js";
-import { OpaPolicyCompiler } from "./adapters/opa/user-policies.js";
+import { IsolatedPolicyCompiler, PolicyWorkerPool } from "./adapters/opa/isolated-policies.js";
 
 const bundle = loadPolicyBundle();
 const concurrency = Number(process.env.PORTCULLIS_CONCURRENCY ?? "2");
@@ -19,6 +19,12 @@ const queue: TaskQueue<ReviewTask> = process.env.REDIS_URL
 // Opt-in: the app was granted `contents: write` (see app.yml) and may commit fixes.
 const fixCommits = process.env.PORTCULLIS_FIX_COMMITS === "true";
 const metrics = new Metrics(() => queue.depth());
+// Repository policies run in worker threads with a time limit (a runaway policy is stopped).
+const timeLimit = Number(process.env.PORTCULLIS_POLICY_TIMEOUT_MS ?? "");
+const policyWorkers = new PolicyWorkerPool({
+  size: workers,
+  timeLimitMs: Number.isInteger(timeLimit) && timeLimit > 0 ? timeLimit : undefined,
+});
 
 // Graceful shutdown: stop being ready, let running reviews finish (embedded: queued ones too; on
 // Redis they wait for another replica), bounded by the grace period, then exit. A review cut
@@ -29,10 +35,13 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, () => {
     ready = false;
     const timer = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
-    void queue.close().then(() => {
-      clearTimeout(timer);
-      process.exit(0);
-    });
+    void queue
+      .close()
+      .then(() => policyWorkers.close())
+      .then(() => {
+        clearTimeout(timer);
+        process.exit(0);
+      });
   });
 }
 
@@ -48,7 +57,7 @@ await run(
     fixCommits,
     metrics,
     // Repository policies are compiled with the opa next to the app (the image ships it).
-    policyCompiler: new OpaPolicyCompiler(),
+    policyCompiler: new IsolatedPolicyCompiler(policyWorkers),
     lifecycle: { ready: () => ready },
     today: () => new Date().toISOString().slice(0, 10),
   }),

@@ -34,3 +34,8 @@ export const MAX_WASM_MEMORY_PAGES = 4096;
  */
 export const WRITE_BURST = 8;
 export const WRITE_REFILL_MS = 1_000;
+
+/** A repository policy's evaluation of one file batch may take this long before it is stopped. */
+export const POLICY_TIME_LIMIT_MS = 20_000;
+/** Heap ceiling of a policy worker thread, in MiB (wasm memory is capped by MAX_WASM_MEMORY_PAGES). */
+export const POLICY_WORKER_HEAP_MB = 512;

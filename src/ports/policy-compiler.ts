@@ -1,5 +1,5 @@
 // Turning a repository's own policies (text read from the base commit) into an engine the pipeline runs.
-import type { PolicyEngine } from "./policy-engine.js";
+import type { IsolatedPolicyEngine, PolicyEngine } from "./policy-engine.js";
 
 /** A Rego or data file: `path` is repository-relative, and how errors name it. */
 export interface PolicySource {
@@ -20,7 +20,7 @@ export interface ConftestPolicies {
  * `file` and `line` when the compiler named them.
  */
 export interface RepositoryPolicyCompiler {
-  conftest(policies: ConftestPolicies): Promise<PolicyEngine>;
+  conftest(policies: ConftestPolicies): Promise<PolicyEngine | IsolatedPolicyEngine>;
   /**
    * Gatekeeper ConstraintTemplates and Constraints among `files`, evaluated against objects as
    * gator does; `inventory` is what `data.inventory` and namespace selectors see.
@@ -39,7 +39,7 @@ export interface PolicyProblem {
 
 export interface GatekeeperPolicies {
   /** Absent when no constraint can be evaluated. */
-  readonly engine?: PolicyEngine;
+  readonly engine?: PolicyEngine | IsolatedPolicyEngine;
   /** Broken templates and constraints: each fails the check. */
   readonly errors: readonly PolicyProblem[];
   /** Read but not evaluated (CEL-only templates...). */

@@ -16,3 +16,11 @@ export interface PolicyEngine {
   setSettings(settings: Record<string, unknown>): void;
   evaluate(inputs: readonly PolicyInput[]): PolicyResult[];
 }
+
+/**
+ * An engine that evaluates out of this thread (a worker with a time limit and a memory ceiling):
+ * a runaway policy costs its own evaluation, not the process. Results come back per input.
+ */
+export interface IsolatedPolicyEngine {
+  evaluateIsolated(inputs: readonly PolicyInput[]): Promise<PolicyResult[]>;
+}

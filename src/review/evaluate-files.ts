@@ -17,7 +17,12 @@ import {
   type ParsedFile,
 } from "../core/manifest.js";
 import type { Finding, RuleMetadata, SkippedFile } from "../core/types.js";
-import type { PolicyEngine, PolicyInput } from "../ports/policy-engine.js";
+import type {
+  IsolatedPolicyEngine,
+  PolicyEngine,
+  PolicyInput,
+  PolicyResult,
+} from "../ports/policy-engine.js";
 
 export interface SourceFile {
   /** Repository-relative, `/`-separated. */
@@ -43,7 +48,7 @@ export interface EvaluationReport {
 export interface EvaluationDeps {
   readonly engine: PolicyEngine;
   /** Repository policies, evaluated on the same documents after the built-in ones. */
-  readonly extraEngines?: readonly PolicyEngine[];
+  readonly extraEngines?: readonly (PolicyEngine | IsolatedPolicyEngine)[];
   readonly rules: ReadonlyMap<string, RuleMetadata>;
   /** YYYY-MM-DD: the day waivers are checked against. */
   readonly today: string;
@@ -71,12 +76,22 @@ interface Pending {
   readonly waivers: FileWaivers;
 }
 
-export function evaluateFiles(
+interface Prepared {
+  readonly context: AssembleContext;
+  readonly findings: Finding[];
+  readonly skipped: SkippedFile[];
+  readonly pending: Pending[];
+  readonly inputs: PolicyInput[];
+  readonly filesEvaluated: number;
+}
+
+/** Parses every file and collects the documents the policies must see (and what is reported already). */
+function prepare(
   files: readonly SourceFile[],
   layout: RepositoryLayout,
   config: Config,
   deps: EvaluationDeps,
-): EvaluationReport {
+): Prepared {
   const context: AssembleContext = {
     rules: deps.rules,
     policy: rulePolicyOf(config),
@@ -84,13 +99,13 @@ export function evaluateFiles(
   };
   const findings: Finding[] = [];
   const skipped: SkippedFile[] = [];
-  const errors: EvaluationError[] = [];
   const pending: Pending[] = [];
   let filesEvaluated = 0;
 
   for (const source of files) {
+    // Only the Helm-template guess reads the text, and only for files under templates/.
     const sniff =
-      source.content.byteLength <= 64 * 1024
+      source.content.byteLength <= 64 * 1024 && /(^|\/)templates\//.test(source.path)
         ? Buffer.from(source.content).toString("utf8")
         : undefined;
     const role = roleOf(source.path, layout, sniff);
@@ -141,8 +156,18 @@ export function evaluateFiles(
     document: p.doc.value,
     file: { path: p.file.file, partial: p.partial },
   }));
-  for (const engine of [deps.engine, ...(deps.extraEngines ?? [])]) {
-    const results = engine.evaluate(inputs);
+  return { context, findings, skipped, pending, inputs, filesEvaluated };
+}
+
+/** Turns each engine's results into findings (or errors at the document's kind line). */
+function finish(
+  prepared: Prepared,
+  resultsPerEngine: readonly (readonly PolicyResult[])[],
+): EvaluationReport {
+  const { context, pending } = prepared;
+  const findings = [...prepared.findings];
+  const errors: EvaluationError[] = [];
+  for (const results of resultsPerEngine) {
     pending.forEach((p, i) => {
       const result = results[i];
       if (!result || !result.ok) {
@@ -158,14 +183,52 @@ export function evaluateFiles(
       );
     });
   }
-
   return {
     findings: sortFindings(findings),
-    skipped,
+    skipped: prepared.skipped,
     errors,
-    filesEvaluated,
+    filesEvaluated: prepared.filesEvaluated,
     documentsEvaluated: pending.length,
   };
+}
+
+export function evaluateFiles(
+  files: readonly SourceFile[],
+  layout: RepositoryLayout,
+  config: Config,
+  deps: EvaluationDeps,
+): EvaluationReport {
+  const prepared = prepare(files, layout, config, deps);
+  const engines = [deps.engine, ...(deps.extraEngines ?? [])];
+  return finish(
+    prepared,
+    engines.map((e) => {
+      if ("evaluate" in e) return e.evaluate(prepared.inputs);
+      throw new Error("an isolated engine needs evaluateFilesAsync");
+    }),
+  );
+}
+
+/**
+ * The same, with engines that evaluate elsewhere (repository policies in worker threads): they
+ * run side by side while the built-in catalogue runs here.
+ */
+export async function evaluateFilesAsync(
+  files: readonly SourceFile[],
+  layout: RepositoryLayout,
+  config: Config,
+  deps: EvaluationDeps,
+): Promise<EvaluationReport> {
+  const prepared = prepare(files, layout, config, deps);
+  const engines = [deps.engine, ...(deps.extraEngines ?? [])];
+  const isolated = engines.map((e) =>
+    "evaluateIsolated" in e && prepared.inputs.length > 0
+      ? e.evaluateIsolated(prepared.inputs)
+      : undefined,
+  );
+  const inline = engines.map((e) => ("evaluate" in e ? e.evaluate(prepared.inputs) : undefined));
+  const results = await Promise.all(isolated.map((r, i) => r ?? Promise.resolve(inline[i] ?? [])));
+  return finish(prepared, results);
 }
 
 export function sortFindings(findings: readonly Finding[]): Finding[] {

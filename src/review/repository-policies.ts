@@ -16,7 +16,7 @@ import {
   type PolicySource,
   type RepositoryPolicyCompiler,
 } from "../ports/policy-compiler.js";
-import type { PolicyEngine } from "../ports/policy-engine.js";
+import type { IsolatedPolicyEngine, PolicyEngine } from "../ports/policy-engine.js";
 import type { PullRequestSource } from "../ports/pull-request-source.js";
 import type { EvaluationError } from "./evaluate-files.js";
 import type { PolicyPullRequest } from "./policy-context.js";
@@ -30,7 +30,7 @@ export interface RepositoryPolicyDeps {
 }
 
 export interface LoadedRepositoryPolicies {
-  readonly engines: readonly PolicyEngine[];
+  readonly engines: readonly (PolicyEngine | IsolatedPolicyEngine)[];
   /** Policies that could not be loaded: each fails the check, at its file and line when known. */
   readonly errors: readonly EvaluationError[];
   /** The policy files in force, as read from the base commit. */

@@ -18,7 +18,7 @@ import { parseManifest } from "../core/manifest.js";
 import type { Finding, RuleMetadata, SkippedFile } from "../core/types.js";
 import type { PolicyEngine } from "../ports/policy-engine.js";
 import type { ChangedFile, PullRequestSource } from "../ports/pull-request-source.js";
-import { evaluateFiles, type EvaluationReport, type SourceFile } from "./evaluate-files.js";
+import { evaluateFilesAsync, type EvaluationReport, type SourceFile } from "./evaluate-files.js";
 import { loadRepositoryPolicies, type RepositoryPolicyDeps } from "./repository-policies.js";
 
 export interface ReviewDeps {
@@ -205,14 +205,14 @@ export async function reviewChanges(
     rules: deps.rules,
     today: deps.today,
   };
-  const headReport = evaluateFiles(head.sources, headLayout, config, evalDeps);
+  const headReport = await evaluateFilesAsync(head.sources, headLayout, config, evalDeps);
   const renamedLayout: RepositoryLayout = {
     chartRoots: baseLayout.chartRoots,
     patchFiles: new Set(
       onBase.filter((f) => baseLayout.patchFiles.has(f.previousPath ?? f.path)).map((f) => f.path),
     ),
   };
-  const baseReport = evaluateFiles(baseFiles.sources, renamedLayout, config, evalDeps);
+  const baseReport = await evaluateFilesAsync(baseFiles.sources, renamedLayout, config, evalDeps);
 
   return {
     config,

@@ -10,6 +10,11 @@ import { createApp } from "../../src/app.js";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
 import { portcullisOctokit } from "../../src/adapters/github/octokit.js";
 import { OpaPolicyCompiler } from "../../src/adapters/opa/user-policies.js";
+import {
+  IsolatedPolicyCompiler,
+  PolicyWorkerPool,
+} from "../../src/adapters/opa/isolated-policies.js";
+import type { RepositoryPolicyCompiler } from "../../src/ports/policy-compiler.js";
 import { POLICY_CHECK_NAME } from "../../src/render/check-run.js";
 import { ReviewQueue } from "../../src/review/review-queue.js";
 import type { ReviewTask } from "../../src/handlers/pull-request.js";
@@ -79,7 +84,10 @@ describe("repository policies in the app", () => {
   let reviews: unknown[];
   let files: Record<string, Record<string, string>>;
 
-  function newProbot(queue: ReviewQueue<ReviewTask>): Probot {
+  function newProbot(
+    queue: ReviewQueue<ReviewTask>,
+    policyCompiler: RepositoryPolicyCompiler = new OpaPolicyCompiler(),
+  ): Probot {
     const probot = new Probot({
       appId: 1,
       privateKey,
@@ -94,17 +102,17 @@ describe("repository policies in the app", () => {
         queue,
         fixCommits: false,
         today: () => "2026-06-01",
-        policyCompiler: new OpaPolicyCompiler(),
+        policyCompiler,
       }),
     );
     return probot;
   }
 
   /** Delivers a pull_request.opened and returns the completed policy check. */
-  async function review(delivery: string): Promise<CheckBody> {
+  async function review(delivery: string, compiler?: RepositoryPolicyCompiler): Promise<CheckBody> {
     const queue = new ReviewQueue<ReviewTask>(1);
     const before = standIn.requests.length;
-    await newProbot(queue).receive({
+    await newProbot(queue, compiler).receive({
       id: delivery,
       name: "pull_request",
       payload: opened,
@@ -207,6 +215,23 @@ describe("repository policies in the app", () => {
     expect(error!.message).toContain("unknown_thing");
     expect(check.output!.annotations.some((a) => a.title.includes("PCK001"))).toBe(true);
   });
+
+  it("stops a runaway policy in its worker and fails the check with the reason, catalogue intact", async () => {
+    files[base.sha]!["policy/runaway.rego"] =
+      'package main\n\nimport rego.v1\n\ndeny contains "never" if {\n  count([x | some x in numbers.range(1, 1000000000); x % 7 == 0]) < 0\n}\n';
+    const pool = new PolicyWorkerPool({ size: 1, timeLimitMs: 1_000 });
+    try {
+      const check = await review("d-7", new IsolatedPolicyCompiler(pool));
+      expect(check.conclusion).toBe("failure");
+      const stopped = check.output!.annotations.find((a) =>
+        a.message.includes("repository policy stopped: it ran longer than 1 s"),
+      );
+      expect(stopped).toMatchObject({ path: "apps/agent.yaml", start_line: 2 });
+      expect(check.output!.annotations.some((a) => a.title.includes("PCK001"))).toBe(true);
+    } finally {
+      await pool.close();
+    }
+  }, 20_000);
 
   it("runs the policy check again when a review is submitted, since the policies read approvals", async () => {
     reviews.push({

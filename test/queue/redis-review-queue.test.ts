@@ -17,8 +17,8 @@ let redis: TestRedis | undefined;
 beforeAll(async () => {
   redis = await startTestRedis();
   if (!redis)
-    console.warn(
-      "Redis queue tests skipped: no REDIS_URL and no redis-server on PATH (.ci/run installs one)",
+    process.stderr.write(
+      `redis-review-queue: skipped: no REDIS_URL and no redis-server on PATH (.ci/run installs one)\n`,
     );
 }, 20_000);
 afterAll(async () => redis?.stop());
