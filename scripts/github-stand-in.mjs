@@ -13,7 +13,8 @@ function readBody(req) {
 /**
  * @param {{owner: string, repo: string, number: number, files: Record<string, Record<string, string>>,
  *   changed: {filename: string, status: string, patch?: string}[], reviews?: object[], commits?: object[],
- *   teams?: Record<string, string[]>}} repo
+ *   teams?: Record<string, string[]>, faults?: {method: string, path: string, times?: number,
+ *   status?: number, headers?: Record<string, string>, message?: string, reset?: boolean}[]}} repo
  *   files by commit, then path; reviews and commits in the REST shapes of list-reviews and list-commits;
  *   team members by "org/slug"
  */
@@ -97,13 +98,29 @@ export async function startGitHubStandIn(repo) {
     return [404, { message: `stand-in has no ${method} ${path}` }];
   };
 
+  // Injected faults: the first `times` matching requests get `status` (or a reset connection).
+  const faults = (repo.faults ?? []).map((f) => ({ ...f, left: f.times ?? 1 }));
   const server = createServer(async (req, res) => {
     const raw = await readBody(req);
     const url = new URL(req.url ?? "/", "http://stand-in");
     const body = raw ? JSON.parse(raw) : undefined;
-    const [status, payload] = route(req.method ?? "GET", url, body);
-    const recorded = { method: req.method ?? "GET", path: url.pathname, body, at: Date.now() };
+    const method = req.method ?? "GET";
+    const fault = faults.find(
+      (f) => f.left > 0 && f.method === method && new RegExp(f.path).test(url.pathname),
+    );
+    const recorded = { method, path: url.pathname, body, at: Date.now(), fault: Boolean(fault) };
     requests.push(recorded);
+    if (fault) {
+      fault.left--;
+      if (fault.reset) {
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(fault.status, { "content-type": "application/json", ...fault.headers });
+      res.end(JSON.stringify({ message: fault.message ?? `injected ${fault.status}` }));
+      return;
+    }
+    const [status, payload] = route(method, url, body);
     res.writeHead(status, { "content-type": "application/json" });
     res.end(JSON.stringify(payload));
     for (const w of waiters.filter((w) => w.predicate(recorded))) {

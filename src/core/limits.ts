@@ -39,3 +39,8 @@ export const WRITE_REFILL_MS = 1_000;
 export const POLICY_TIME_LIMIT_MS = 20_000;
 /** Heap ceiling of a policy worker thread, in MiB (wasm memory is capped by MAX_WASM_MEMORY_PAGES). */
 export const POLICY_WORKER_HEAP_MB = 512;
+
+/** GitHub rate limits: how often a request is retried after waiting out `retry-after`, and the longest wait. */
+export const SECONDARY_LIMIT_RETRIES = 2;
+export const PRIMARY_LIMIT_RETRIES = 1;
+export const MAX_RATE_LIMIT_WAIT_S = 120;

@@ -22,7 +22,13 @@ import { policyPullRequestOf } from "../review/policy-context.js";
 import { policiesReadPullRequest } from "../review/repository-policies.js";
 import { APPLY_FIXES, fixCommitMessage, planFixCommit } from "../review/fix-commit.js";
 import { GitHubCommitWriter } from "../adapters/github/github-commit-writer.js";
-import type { JobControl, TaskProcessor, TaskQueue } from "../review/review-queue.js";
+import {
+  PermanentJobError,
+  type JobControl,
+  type TaskProcessor,
+  type TaskQueue,
+} from "../review/review-queue.js";
+import { httpStatus } from "../adapters/github/http-status.js";
 
 export interface ReviewTriggerDeps {
   readonly bundle: PolicyBundle;
@@ -107,6 +113,9 @@ export async function queueTask(
   );
 }
 
+/** Answers that another attempt would get again. */
+const PERMANENT_STATUSES = new Set([401, 403, 404, 410, 422]);
+
 /** An installation's Octokit (Probot's `app.auth`), wherever the job runs. */
 export type OctokitFor = (installationId: number) => Promise<Octokit>;
 
@@ -140,7 +149,13 @@ export function taskProcessor(
         await applyFixes(octokit, child, ref, deps);
       }
     } catch (err) {
-      // The queue retries it (with backoff) while attempts remain.
+      const status = httpStatus(err);
+      // A client error will not change on retry (installation suspended or removed, repository
+      // gone, no permission); anything else is retried with backoff while attempts remain.
+      if (status !== undefined && PERMANENT_STATUSES.has(status)) {
+        child.error({ err, status }, "job failed for good");
+        throw new PermanentJobError(err instanceof Error ? err.message : String(err));
+      }
       child.error({ err }, "job failed");
       throw err;
     }

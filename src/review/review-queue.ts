@@ -53,6 +53,11 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, backoffMs: 2_000 };
 
+/** A job failure that another attempt cannot fix (installation suspended, repository gone). */
+export class PermanentJobError extends Error {
+  override readonly name = "PermanentJobError";
+}
+
 /** Delivery ids remembered for de-duplication (GitHub redelivers with the same id). */
 export const REMEMBERED_DELIVERIES = 10_000;
 
@@ -176,7 +181,7 @@ export class ReviewQueue<T> implements TaskQueue<T> {
 
   private failed(entry: Entry<T>, err: unknown, current: boolean): void {
     const policy = this.options.retry ?? DEFAULT_RETRY;
-    if (!current || entry.attempt >= policy.attempts) {
+    if (!current || entry.attempt >= policy.attempts || err instanceof PermanentJobError) {
       this.options.onError?.(entry.job, err);
       return;
     }

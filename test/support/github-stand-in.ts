@@ -6,6 +6,8 @@ export interface RecordedRequest {
   readonly method: string;
   readonly path: string;
   readonly body: unknown;
+  /** Answered with an injected fault. */
+  readonly fault?: boolean;
 }
 
 /** The repository the stand-in serves: files by commit, and the pull request's changed files. */
@@ -19,6 +21,17 @@ export interface StandInRepo {
   readonly commits?: unknown[];
   /** Members of each team, by "org/slug" (a team not listed answers 404). */
   readonly teams?: Record<string, string[]>;
+  /** Injected faults: the first `times` (default 1) requests matching method and path (a regex). */
+  readonly faults?: {
+    readonly method: string;
+    readonly path: string;
+    readonly times?: number;
+    readonly status?: number;
+    readonly headers?: Record<string, string>;
+    readonly message?: string;
+    /** Close the connection without an answer. */
+    readonly reset?: boolean;
+  }[];
 }
 
 export interface GitHubStandIn {

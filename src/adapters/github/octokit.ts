@@ -10,7 +10,13 @@
 // with GitHub's `retry-after`.
 import Bottleneck from "bottleneck";
 import { ProbotOctokit } from "probot";
-import { WRITE_BURST, WRITE_REFILL_MS } from "../../core/limits.js";
+import {
+  MAX_RATE_LIMIT_WAIT_S,
+  PRIMARY_LIMIT_RETRIES,
+  SECONDARY_LIMIT_RETRIES,
+  WRITE_BURST,
+  WRITE_REFILL_MS,
+} from "../../core/limits.js";
 
 interface ThrottleOptions {
   readonly connection?: Bottleneck.IORedisConnection | Bottleneck.RedisConnection;
@@ -48,14 +54,49 @@ export class WriteLanes {
   }
 }
 
+export interface RetryOptions {
+  /** The unit of retry delays in ms (plugin-retry waits 1, 4, 9 units; a rate limit its retry-after in units). */
+  readonly baseMs?: number;
+}
+
+type LimitHandler = (
+  retryAfter: number,
+  options: { method: string; url: string },
+  octokit: { log: { warn(message: string): void } },
+  retryCount: number,
+) => boolean;
+
+/**
+ * Rate limits: GitHub's `retry-after` is honoured (the throttling plugin waits it out) a bounded
+ * number of times when the wait is short; otherwise the request fails and the check says why.
+ * (Probot's own handler never retries a secondary limit.)
+ */
+function limitHandler(kind: string, retries: number): LimitHandler {
+  return (retryAfter, options, octokit, retryCount) => {
+    const retry = retryCount < retries && retryAfter <= MAX_RATE_LIMIT_WAIT_S;
+    octokit.log.warn(
+      `${kind} rate limit on ${options.method} ${options.url}: ${retry ? `retrying in ${retryAfter} s` : "giving up"}`,
+    );
+    return retry;
+  };
+}
+
 /**
  * Probot's Octokit with a write bucket per installation (a burst of 1 restores the plugin's strict
- * 1 s spacing).
+ * 1 s spacing) and bounded retries of rate limits.
  */
-export function portcullisOctokit(lanes = new WriteLanes()): typeof ProbotOctokit {
+export function portcullisOctokit(
+  lanes = new WriteLanes(),
+  retry: RetryOptions = {},
+): typeof ProbotOctokit {
   return ProbotOctokit.defaults(
-    (options: { throttle?: ThrottleOptions; auth?: { installationId?: number | string } }) => {
+    (options: {
+      throttle?: ThrottleOptions;
+      retry?: Record<string, unknown>;
+      auth?: { installationId?: number | string };
+    }) => {
       const throttle = options.throttle ?? {};
+      const base = retry.baseMs === undefined ? {} : { retryAfterBaseValue: retry.baseMs };
       if (throttle.enabled === false) return options;
       // Probot builds a webhook's Octokit (octokit-auth-probot's event auth) without a throttle id,
       // so every installation would share one lane ("no-id"); GitHub's limits are per installation.
@@ -63,10 +104,14 @@ export function portcullisOctokit(lanes = new WriteLanes()): typeof ProbotOctoki
       const id = throttle.id ?? (installationId === undefined ? undefined : String(installationId));
       return {
         ...options,
+        retry: { ...options.retry, ...base },
         throttle: {
           ...throttle,
+          ...base,
           ...(id === undefined ? {} : { id }),
           write: lanes.group(throttle),
+          onRateLimit: limitHandler("primary", PRIMARY_LIMIT_RETRIES),
+          onSecondaryRateLimit: limitHandler("secondary", SECONDARY_LIMIT_RETRIES),
         },
       };
     },

@@ -3,10 +3,11 @@
 // work of the same pull request, failed jobs retry with backoff, and a job whose worker died (its
 // lock expired) is picked up by another worker, which completes the check run the dead one started.
 import { randomUUID } from "node:crypto";
-import { Queue, Worker, type Job } from "bullmq";
+import { Queue, UnrecoverableError, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
 import {
   DEFAULT_RETRY,
+  PermanentJobError,
   type EnqueueResult,
   type JobControl,
   type QueuedJob,
@@ -125,7 +126,13 @@ export class RedisReviewQueue<T> implements TaskQueue<T> {
           },
           attempt: job.attemptsMade + 1,
         };
-        await processor(job.data.task, control);
+        try {
+          await processor(job.data.task, control);
+        } catch (err) {
+          // BullMQ does not retry an UnrecoverableError.
+          if (err instanceof PermanentJobError) throw new UnrecoverableError(err.message);
+          throw err;
+        }
       },
       {
         connection: (this.#workerRedis = this.#redis.duplicate({ maxRetriesPerRequest: null })),
