@@ -1,24 +1,29 @@
 #!/usr/bin/env node
-// npm run bench: `portcullis check` against the pinned `opa eval` (Go) on the same bundle and inputs.
-// Usage: node scripts/bench.mjs [--corpus DIR] [--generate N] [--runs N] [--write]
+// npm run bench: `portcullis check` against the pinned `opa eval` (Go) on the same bundle and inputs,
+// and `portcullis check --policy` against the pinned `conftest test` on the same repository policies.
+// Usage: node scripts/bench.mjs [--corpus DIR] [--generate N] [--runs N] [--peers opa,conftest] [--write]
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { generateCorpus } from "./generate-manifests.mjs";
-import { ROOT, REGO_IGNORES, ensureOpa } from "./tools.mjs";
+import { ROOT, REGO_IGNORES, ensureConftest, ensureOpa } from "./tools.mjs";
 import { benchParsers } from "./bench-parsers.mjs";
+import { measure, median } from "./bench-measure.mjs";
+import { benchConftest, conftestTable } from "./conftest-peer.mjs";
 
 const { values } = parseArgs({
   options: {
     corpus: { type: "string" },
     generate: { type: "string", default: "1000" },
     runs: { type: "string", default: "5" },
+    peers: { type: "string", default: "opa,conftest" },
     write: { type: "boolean", default: false },
   },
 });
 const runs = Number(values.runs);
+const peers = new Set(values.peers.split(","));
 const corpus =
   values.corpus ??
   (existsSync(resolve(ROOT, "../shared/corpus")) ? resolve(ROOT, "../shared/corpus") : undefined);
@@ -33,26 +38,6 @@ const { defaultConfig } = await dist("config/config.js");
 const { loadPolicyBundle } = await dist("adapters/fs/policy-bundle.js");
 const { WasmPolicyEngine } = await dist("adapters/opa/wasm-policy-engine.js");
 
-const hasGnuTime = spawnSync("/usr/bin/time", ["-f", "%e", "true"]).status === 0;
-
-/** Wall seconds and peak RSS (KiB) of one process run. */
-function measure(cmd, args, options = {}) {
-  const started = process.hrtime.bigint();
-  const r = hasGnuTime
-    ? spawnSync("/usr/bin/time", ["-f", "__rss=%M", cmd, ...args], {
-        encoding: "utf8",
-        maxBuffer: 1 << 30,
-        ...options,
-      })
-    : spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 30, ...options });
-  const wall = Number(process.hrtime.bigint() - started) / 1e9;
-  if (r.status !== 0 && r.status !== 1) throw new Error(`${cmd} failed (${r.status}): ${r.stderr}`);
-  const rss = /__rss=(\d+)/.exec(r.stderr ?? "")?.[1];
-  return { wall, rssKiB: rss ? Number(rss) : undefined, stdout: r.stdout };
-}
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 /** The exact policy inputs `portcullis check` evaluates for a directory. */
 function policyInputs(dir) {
   const bundle = loadPolicyBundle();
@@ -63,6 +48,7 @@ function policyInputs(dir) {
   const selection = readDirectorySources(["."], dir, config);
   const documents = [];
   const perFile = [];
+  const paths = [];
   let files = 0;
   for (const f of selection.files) {
     const role = roleOf(f.path, selection.layout, Buffer.from(f.content).toString("utf8"));
@@ -76,11 +62,13 @@ function policyInputs(dir) {
       file: { path: f.path, partial: role === "patch" },
     }));
     perFile.push(inputs);
+    paths.push(f.path);
     documents.push(...inputs);
   }
   return {
     documents,
     perFile,
+    paths,
     files,
     bytes: selection.files.reduce((n, f) => n + f.content.byteLength, 0),
     settings: config.settings,
@@ -107,8 +95,7 @@ function parity(inputs, opaOutput) {
   return { diffs, total };
 }
 
-function benchDataset(name, dir) {
-  const inputs = policyInputs(dir);
+function benchDataset(name, dir, inputs) {
   const inputFile = join(work, `${name}-input.json`);
   const dataFile = join(work, `${name}-data.json`);
   writeFileSync(inputFile, JSON.stringify({ documents: inputs.documents }));
@@ -203,10 +190,12 @@ if (Number(values.generate) > 0)
     generateCorpus(join(work, "generated"), Number(values.generate)),
   ]);
 
-const rows = datasets.map(([name, dir]) => benchDataset(name, dir));
+const measured = datasets.map(([name, dir]) => ({ name, dir, inputs: policyInputs(dir) }));
+const rows = peers.has("opa") ? measured.map((d) => benchDataset(d.name, d.dir, d.inputs)) : [];
 const f = (n, d = 2) => n.toFixed(d);
+const machine = `Machine: ${process.platform}/${process.arch}, ${(await import("node:os")).cpus().length} cores, Node ${process.version}, OPA ${spawnSync(opa, ["version"], { encoding: "utf8" }).stdout.split("\n")[0].replace("Version: ", "")}; median of ${runs} runs.`;
 const lines = [
-  `Machine: ${process.platform}/${process.arch}, ${(await import("node:os")).cpus().length} cores, Node ${process.version}, OPA ${spawnSync(opa, ["version"], { encoding: "utf8" }).stdout.split("\n")[0].replace("Version: ", "")}; median of ${runs} runs.`,
+  machine,
   "",
   "| dataset | files | documents | MB | `portcullis check` | docs/s | peak RSS | `opa eval` per file | ratio | `opa eval`, one process, all documents pre-parsed | opa peak RSS | ratio | decisions identical |",
   "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -240,23 +229,55 @@ function findingsTable(report) {
   ];
 }
 
-const corpusRow = rows.find((r) => r.name === "corpus");
-const parserLines = corpus
-  ? ["", ...findingsTable(corpusRow.report), "", ...benchParsers(corpus)]
-  : [];
-const text = [...lines, "", ...parserLines].join("\n");
-console.log(text);
+/** `portcullis check --policy` against the pinned `conftest test` (built on first use, about 2 min). */
+function conftestSection() {
+  const conftest = ensureConftest();
+  const ruleIds = [...loadPolicyBundle().rules.keys()];
+  const conftestRows = measured.map((d) => ({
+    name: d.name,
+    files: d.inputs.files,
+    documents: d.inputs.documents.length,
+    ...benchConftest({ dir: d.dir, paths: d.inputs.paths, runs, work, conftest, ruleIds }),
+  }));
+  for (const r of conftestRows) {
+    for (const d of r.diffs.slice(0, 20))
+      console.error(
+        `conftest difference (${r.name}) ${d.file}: only ${d.only}${d.times > 1 ? ` (${d.times}x)` : ""}: ${d.entry}`,
+      );
+  }
+  return {
+    rows: conftestRows,
+    lines: [machine, "", ...conftestTable(conftestRows, conftest)],
+  };
+}
+
+const sections = [];
+if (peers.has("opa")) {
+  const corpusRow = rows.find((r) => r.name === "corpus");
+  const parserLines = corpus
+    ? ["", ...findingsTable(corpusRow.report), "", ...benchParsers(corpus)]
+    : [];
+  sections.push({ marker: "bench", text: [...lines, "", ...parserLines].join("\n") });
+}
+const conftestResult = peers.has("conftest") ? conftestSection() : undefined;
+if (conftestResult)
+  sections.push({ marker: "bench-conftest", text: conftestResult.lines.join("\n") });
+console.log(sections.map((x) => x.text).join("\n\n"));
 if (values.write) {
   const doc = join(ROOT, "docs", "benchmarks.md");
-  const current = readFileSync(doc, "utf8");
-  const start = "<!-- bench:start -->";
-  const end = "<!-- bench:end -->";
-  const i = current.indexOf(start);
-  const j = current.indexOf(end);
-  if (i < 0 || j < 0) throw new Error(`docs/benchmarks.md lacks the ${start} ... ${end} markers`);
-  writeFileSync(doc, `${current.slice(0, i + start.length)}\n${text}\n${current.slice(j)}`);
+  let current = readFileSync(doc, "utf8");
+  for (const { marker, text } of sections) {
+    const start = `<!-- ${marker}:start -->`;
+    const end = `<!-- ${marker}:end -->`;
+    const i = current.indexOf(start);
+    const j = current.indexOf(end);
+    if (i < 0 || j < 0) throw new Error(`docs/benchmarks.md lacks the ${start} ... ${end} markers`);
+    current = `${current.slice(0, i + start.length)}\n${text}\n${current.slice(j)}`;
+  }
+  writeFileSync(doc, current);
   // Keep the file as the project's formatter writes it, so `npm test` (prettier --check) stays green.
   spawnSync(join(ROOT, "node_modules", ".bin", "prettier"), ["--write", doc], { stdio: "ignore" });
   console.error("updated docs/benchmarks.md");
 }
-if (rows.some((r) => r.parity.diffs > 0)) process.exitCode = 1;
+if (rows.some((r) => r.parity.diffs > 0) || conftestResult?.rows.some((r) => r.diffs.length > 0))
+  process.exitCode = 1;

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Finds or builds the pinned OPA binary and runs the Rego checks (fmt, check --strict, test).
+// Finds or builds the pinned Go tools (opa; conftest for the conformance test and the benchmark)
+// and runs the Rego checks (fmt, check --strict, test).
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -11,19 +12,43 @@ const BIN_DIR = join(ROOT, ".tools", "bin");
 const OPA_MODULE = "github.com/open-policy-agent/opa";
 const REGO_IGNORES = ["--ignore", "*.yaml", "--ignore", "*.yml", "--ignore", "*.md"];
 
-/** The OPA version pinned in tools/go.mod. */
-export function pinnedVersion(module = OPA_MODULE) {
-  const gomod = readFileSync(join(TOOLS_DIR, "go.mod"), "utf8");
+/**
+ * The pinned Go tools. conftest has a module of its own (tools/conftest/go.mod) so that its
+ * dependencies can never move the OPA that builds the policies (tools/go.mod).
+ */
+const OPA = {
+  name: "opa",
+  module: OPA_MODULE,
+  dir: TOOLS_DIR,
+  versionArgs: ["version"],
+  versionPattern: /^Version:\s*(\S+)/m,
+  minGo: "1.24",
+  ldflags: () => "-s -w",
+};
+const CONFTEST_MODULE = "github.com/open-policy-agent/conftest";
+const CONFTEST = {
+  name: "conftest",
+  module: CONFTEST_MODULE,
+  dir: join(TOOLS_DIR, "conftest"),
+  versionArgs: ["--version"],
+  versionPattern: /^Conftest:\s*(\S+)/m,
+  minGo: "1.26.8",
+  // What conftest's own release build sets, so `conftest --version` names the pinned version.
+  ldflags: (version) => `-s -w -X ${CONFTEST_MODULE}/internal/version.Version=${version}`,
+};
+
+/** The version of `module` pinned in a tools go.mod (default: OPA in tools/go.mod). */
+export function pinnedVersion(module = OPA_MODULE, dir = TOOLS_DIR) {
+  const gomod = readFileSync(join(dir, "go.mod"), "utf8");
   const line = gomod.split("\n").find((l) => l.trim().startsWith(`${module} `));
-  if (!line) throw new Error(`tools/go.mod does not pin ${module}`);
+  if (!line) throw new Error(`${relative(ROOT, dir)}/go.mod does not pin ${module}`);
   return line.trim().split(/\s+/)[1].replace(/^v/, "");
 }
 
-function opaVersionOf(binary) {
-  const r = spawnSync(binary, ["version"], { encoding: "utf8" });
+function versionOf(tool, binary) {
+  const r = spawnSync(binary, tool.versionArgs, { encoding: "utf8" });
   if (r.status !== 0) return undefined;
-  const m = /^Version:\s*(\S+)/m.exec(r.stdout);
-  return m?.[1]?.replace(/^v/, "");
+  return tool.versionPattern.exec(r.stdout)?.[1]?.replace(/^v/, "");
 }
 
 function onPath(name) {
@@ -31,28 +56,86 @@ function onPath(name) {
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
-/** Returns the path of an `opa` at the pinned version: ours, then PATH, else built with Go. */
-export function ensureOpa({ quiet = false } = {}) {
-  const want = pinnedVersion();
-  const local = join(BIN_DIR, "opa");
-  if (existsSync(local) && opaVersionOf(local) === want) return local;
-  const fromPath = onPath("opa");
-  if (fromPath && opaVersionOf(fromPath) === want) return fromPath;
+/** The tool at its pinned version already here: ours in .tools/bin, then PATH. */
+function findTool(tool) {
+  const want = pinnedVersion(tool.module, tool.dir);
+  const local = join(BIN_DIR, tool.name);
+  if (existsSync(local) && versionOf(tool, local) === want) return local;
+  const fromPath = onPath(tool.name);
+  if (fromPath && versionOf(tool, fromPath) === want) return fromPath;
+  return undefined;
+}
+
+/** The tool at its pinned version: found, else built with Go from the module proxy into .tools/bin. */
+function ensureTool(tool, { quiet = false } = {}) {
+  const found = findTool(tool);
+  if (found) return found;
+  const want = pinnedVersion(tool.module, tool.dir);
+  const gomod = `${relative(ROOT, tool.dir)}/go.mod`;
   const go = onPath("go");
   if (!go) {
     throw new Error(
-      `portcullis needs OPA ${want}: install Go >= 1.24 (to build it from the module proxy) or put opa ${want} on PATH`,
+      `portcullis needs ${tool.name} ${want}: install Go >= ${tool.minGo} (to build it from the module proxy) or put ${tool.name} ${want} on PATH`,
     );
   }
   if (!quiet)
-    process.stderr.write(`building opa ${want} from the Go module proxy (tools/go.mod)...\n`);
+    process.stderr.write(`building ${tool.name} ${want} from the Go module proxy (${gomod})...\n`);
   mkdirSync(BIN_DIR, { recursive: true });
-  execFileSync(go, ["build", "-trimpath", "-ldflags=-s -w", "-o", local, OPA_MODULE], {
-    cwd: TOOLS_DIR,
-    stdio: ["ignore", "inherit", "inherit"],
-    env: { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=mod" },
-  });
+  const local = join(BIN_DIR, tool.name);
+  execFileSync(
+    go,
+    ["build", "-trimpath", `-ldflags=${tool.ldflags(want)}`, "-o", local, tool.module],
+    {
+      cwd: tool.dir,
+      stdio: ["ignore", "inherit", "inherit"],
+      env: { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=mod" },
+    },
+  );
   return local;
+}
+
+/** Returns the path of an `opa` at the pinned version: ours, then PATH, else built with Go. */
+export function ensureOpa(options = {}) {
+  return ensureTool(OPA, options);
+}
+
+/**
+ * Returns the path of a `conftest` at the version pinned in tools/conftest/go.mod: ours, then
+ * PATH, else built with Go (about 2 minutes on 2 cores with an empty Go cache). Only the
+ * conformance test and the benchmark use it; `npm ci` and `npm run build` never build it.
+ */
+export function ensureConftest(options = {}) {
+  return ensureTool(CONFTEST, options);
+}
+
+/** The pinned conftest if it is already built or on PATH; never builds it. */
+export function findConftest() {
+  return findTool(CONFTEST);
+}
+
+/**
+ * The folder of the pinned conftest module in the Go module cache (downloaded from the proxy when
+ * missing), or why it cannot be had. Its examples/ are conftest's own documented cases.
+ */
+export function conftestModuleDir() {
+  const go = onPath("go");
+  if (!go) return { reason: "Go is not installed" };
+  const version = pinnedVersion(CONFTEST_MODULE, CONFTEST.dir);
+  const r = spawnSync(go, ["mod", "download", "-json", `${CONFTEST_MODULE}@v${version}`], {
+    cwd: CONFTEST.dir,
+    encoding: "utf8",
+  });
+  let info;
+  try {
+    info = JSON.parse(r.stdout);
+  } catch {
+    info = undefined;
+  }
+  if (r.status !== 0 || !info?.Dir)
+    return {
+      reason: `go mod download ${CONFTEST_MODULE}@v${version} failed: ${(info?.Error ?? r.stderr ?? "").trim()}`,
+    };
+  return { dir: info.Dir, version };
 }
 
 function run(opa, args) {
@@ -78,11 +161,11 @@ export { REGO_IGNORES };
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const command = process.argv[2] ?? "opa";
   try {
-    const opa = ensureOpa();
-    if (command === "opa") console.log(opa);
-    else if (command === "opa-test") regoTests(opa);
+    if (command === "opa") console.log(ensureOpa());
+    else if (command === "opa-test") regoTests(ensureOpa());
+    else if (command === "conftest") console.log(ensureConftest());
     else {
-      console.error(`usage: node scripts/tools.mjs opa|opa-test`);
+      console.error(`usage: node scripts/tools.mjs opa|opa-test|conftest`);
       process.exit(2);
     }
   } catch (err) {
