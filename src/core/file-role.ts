@@ -22,6 +22,18 @@ export function isDataFile(path: string): boolean {
   return /\.(json|ya?ml)$/i.test(path);
 }
 
+/** The folders of `file` below the data root `root`: OPA's loader puts the file's data under them. */
+export function dataKeysOf(root: string, file: string): string[] {
+  const slash = file.lastIndexOf("/");
+  const dir = slash < 0 ? "" : file.slice(0, slash);
+  const base = root.replace(/\/+$/, "");
+  if (dir === base || !dir.startsWith(`${base}/`)) return [];
+  return dir
+    .slice(base.length + 1)
+    .split("/")
+    .filter((s) => s !== "" && s !== ".");
+}
+
 /** The chart root of a file under `<chart>/templates/`, when `<chart>/Chart.yaml` is known. */
 export function chartOf(file: string, chartRoots: ReadonlySet<string>): string | undefined {
   const parts = file.split("/");

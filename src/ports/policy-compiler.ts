@@ -7,6 +7,11 @@ export interface PolicySource {
   readonly text: string;
 }
 
+/** A data file, and the keys under `data` where its mapping goes (its folders below the data root). */
+export interface DataFile extends PolicySource {
+  readonly under?: readonly string[];
+}
+
 export interface ConftestPolicies {
   readonly modules: readonly PolicySource[];
   /** Packages to run, or every package. */

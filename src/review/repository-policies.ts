@@ -2,6 +2,7 @@
 // own rules), compiled, and given the pull request as `data.portcullis.pull_request`.
 import { DEFAULT_POLICIES, type RepositoryPoliciesConfig } from "../config/config.js";
 import {
+  dataKeysOf,
   isDataFile,
   isKustomizationFile,
   isPolicyModule,
@@ -13,6 +14,7 @@ import type { SkippedFile } from "../core/types.js";
 import { deepMerge } from "../core/plain-data.js";
 import {
   locationOf,
+  type DataFile,
   type PolicySource,
   type RepositoryPolicyCompiler,
 } from "../ports/policy-compiler.js";
@@ -26,7 +28,7 @@ export interface RepositoryPolicyDeps {
   /** The pull request as policies see it; asked only when the repository has policies. */
   readonly pullRequest?: (teams: readonly string[]) => Promise<PolicyPullRequest>;
   /** Reads data files; the default parses YAML/JSON (the adapter's conftest rules). */
-  readonly parseData: (files: readonly PolicySource[]) => Record<string, unknown>;
+  readonly parseData: (files: readonly DataFile[]) => Record<string, unknown>;
 }
 
 export interface LoadedRepositoryPolicies {
@@ -140,7 +142,12 @@ async function loadConftest(
   const sources = await readAtBase(source, [...modules, ...dataPaths]);
   try {
     const pullRequest = deps.pullRequest ? await deps.pullRequest(config.teams) : undefined;
-    const data = deepMerge(deps.parseData(sources.slice(modules.length)), {
+    // Each file's data goes under its folders below the configured data path, as OPA loads it.
+    const dataFiles = sources.slice(modules.length).map((f) => ({
+      ...f,
+      under: dataKeysOf(config.data.find((d) => under(d)(f.path)) ?? f.path, f.path),
+    }));
+    const data = deepMerge(deps.parseData(dataFiles), {
       portcullis: { pull_request: pullRequest ?? null },
     }) as Record<string, unknown>;
     const engine = await deps.compiler.conftest({

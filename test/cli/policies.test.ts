@@ -238,4 +238,92 @@ deny contains msg if {
       (JSON.parse(missing.stdout) as { errors: { message: string }[] }).errors[0]!.message,
     ).toMatch(/data path .*nowhere does not exist/);
   });
+
+  describe("conftest's finer points", () => {
+    const findings = (stdout: string, rule: string) =>
+      (JSON.parse(stdout) as { findings: (JsonFinding & { status?: string })[] }).findings.filter(
+        (f) => f.rule === rule,
+      );
+
+    it("refuses `deny[msg] if` (an object rule in Rego v1) instead of reporting `true`", async () => {
+      const dir = repo({
+        "object.rego":
+          'package main\n\nimport rego.v1\n\ndeny[msg] if {\n  input.kind == "Service"\n  msg := "a service"\n}\n',
+      });
+      const { code, stdout } = await run(
+        ["check", "app.yaml", "--policy", "policy", "--format", "json"],
+        dir,
+      );
+      expect(code).toBe(2);
+      const report = JSON.parse(stdout) as { errors: { message: string }[] };
+      expect(report.errors.map((e) => e.message)).toContain(
+        "repository policy main.deny is not a set of messages: in Rego v1 write `deny contains msg if { ... }`",
+      );
+      expect(findings(stdout, "main.deny").map((f) => f.message)).not.toContain("true");
+    });
+
+    it('lets an exception naming "" waive the unsuffixed rules, as conftest does', async () => {
+      const dir = repo({
+        "all.rego": `package main
+
+deny[msg] {
+  input.kind == "Deployment"
+  msg := "no deployments here"
+}
+
+exception[rules] {
+  input.metadata.name == "web"
+  rules := [""]
+}
+`,
+      });
+      const { stdout } = await run(
+        ["check", "app.yaml", "--policy", "policy", "--format", "json"],
+        dir,
+      );
+      expect(findings(stdout, "main.deny").map((f) => f.status)).toEqual(["waived"]);
+    });
+
+    it("gives data.conftest.file the file's name and folder", async () => {
+      const dir = repo({
+        "file.rego":
+          'package main\n\nimport rego.v1\n\nwarn contains msg if {\n  input.kind == "Service"\n  msg := sprintf("%s in %s", [data.conftest.file.name, data.conftest.file.dir])\n}\n',
+      });
+      mkdirSync(join(dir, "apps"));
+      writeFileSync(join(dir, "apps", "svc.yaml"), MANIFESTS);
+      const { stdout } = await run(
+        ["check", "apps/svc.yaml", "--policy", "policy", "--format", "json"],
+        dir,
+      );
+      expect(findings(stdout, "main.warn").map((f) => f.message)).toEqual([
+        "apps/svc.yaml in apps",
+      ]);
+    });
+
+    it("puts a data file in a subfolder under that folder's key, as OPA's loader does", async () => {
+      const dir = repo({
+        "nested.rego":
+          'package main\n\nimport rego.v1\n\nwarn contains msg if {\n  input.kind == "Service"\n  msg := sprintf("%s/%s", [data.teams.owner, data.limit])\n}\n',
+      });
+      mkdirSync(join(dir, "data", "teams"), { recursive: true });
+      writeFileSync(join(dir, "data", "teams", "owners.yaml"), "owner: platform\n");
+      writeFileSync(join(dir, "data", "top.json"), '{"limit": "ten"}');
+      const { stdout } = await run(
+        ["check", "app.yaml", "--policy", "policy", "--data", "data", "--format", "json"],
+        dir,
+      );
+      expect(findings(stdout, "main.warn").map((f) => f.message)).toEqual(["platform/ten"]);
+    });
+
+    it("takes one .rego file as --policy", async () => {
+      const dir = repo({ "workloads.rego": V0_POLICY });
+      const { stdout } = await run(
+        ["check", "app.yaml", "--policy", "policy/workloads.rego", "--format", "json"],
+        dir,
+      );
+      expect(findings(stdout, "main.deny").map((f) => f.message)).toEqual([
+        "Container web is privileged",
+      ]);
+    });
+  });
 });

@@ -12,11 +12,7 @@ import type {
   PolicySource,
   RepositoryPolicyCompiler,
 } from "../../ports/policy-compiler.js";
-import type {
-  IsolatedPolicyEngine,
-  PolicyInput,
-  PolicyResult,
-} from "../../ports/policy-engine.js";
+import type { IsolatedPolicyEngine, PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
 import { packageRoot } from "../fs/policy-bundle.js";
 import { defaultOpaTools, type OpaTools } from "./opa-build.js";
 import type { WorkerRequest, WorkerResponse } from "./policy-worker.js";

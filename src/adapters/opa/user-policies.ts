@@ -6,10 +6,14 @@ import type { LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { parse as parseYaml } from "yaml";
 import type { RawFinding } from "../../core/findings.js";
 import type { JsonPath } from "../../core/types.js";
-import { isDataFile, isPolicyModule } from "../../core/file-role.js";
+import { dataKeysOf, isDataFile, isPolicyModule } from "../../core/file-role.js";
 import { deepMerge, isPlainObject } from "../../core/plain-data.js";
 import type { PolicyEngine, PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
-import type { ConftestPolicies, RepositoryPolicyCompiler } from "../../ports/policy-compiler.js";
+import type {
+  ConftestPolicies,
+  DataFile,
+  RepositoryPolicyCompiler,
+} from "../../ports/policy-compiler.js";
 import {
   buildWasm,
   defaultOpaTools,
@@ -57,8 +61,12 @@ function readSources(dir: string, label: string, keep: (name: string) => boolean
 
 /** The Rego modules of a policy directory on disk, named `label/<relative path>`. */
 export function readPolicySources(dir: string, label = dir): PolicySource[] {
-  if (!existsSync(dir) || !statSync(dir).isDirectory())
-    throw new PolicyCompileError(`policy directory ${label} does not exist`);
+  if (!existsSync(dir)) throw new PolicyCompileError(`policy path ${label} does not exist`);
+  // conftest's -p also takes one .rego file.
+  if (!statSync(dir).isDirectory()) {
+    if (!dir.endsWith(".rego")) throw new PolicyCompileError(`${label} is not a .rego file`);
+    return [{ path: label, text: readFileSync(dir, "utf8") }];
+  }
   return readSources(dir, label, isPolicyModule);
 }
 
@@ -103,7 +111,7 @@ function wrapper(rules: Readonly<Record<string, readonly string[]>>, v0: boolean
   const head = v0
     ? "package portcullis_user\n\nresults = "
     : "package portcullis_user\n\nresults := ";
-  return `${head}[r | d := input.documents[_]; r := {${perNamespace}} with input as d]\n`;
+  return `${head}[r | d := input.documents[_]; r := {${perNamespace}} with input as d.document with data.conftest.file as d.file]\n`;
 }
 
 /**
@@ -191,7 +199,14 @@ export class UserPolicyEngine implements PolicyEngine {
   evaluate(inputs: readonly PolicyInput[]): PolicyResult[] {
     return inputs.map((input) => {
       try {
-        const output = this.policy.evaluate({ documents: [input.document] }, ENTRYPOINT) as {
+        // conftest's data.conftest.file: the file as given, and its folder.
+        const name = input.file.path;
+        const slash = name.lastIndexOf("/");
+        const file = { name, dir: slash < 0 ? "." : name.slice(0, slash) };
+        const output = this.policy.evaluate(
+          { documents: [{ document: input.document, file }] },
+          ENTRYPOINT,
+        ) as {
           result?: unknown;
         }[];
         const perDocument = (
@@ -206,12 +221,20 @@ export class UserPolicyEngine implements PolicyEngine {
             (results.exception ?? []).flat().filter((x): x is string => typeof x === "string"),
           );
           for (const name of this.compiled.rules[ns] ?? []) {
+            const values = results[name] ?? [];
+            // `deny[msg] if { ... }` in Rego v1 is an object rule whose values are `true`:
+            // conftest refuses it; reporting "true" as a message would hide the mistake.
+            if (values.some((v) => typeof v === "boolean"))
+              return {
+                ok: false,
+                error: `repository policy ${ns}.${name} is not a set of messages: in Rego v1 write \`${name} contains msg if { ... }\``,
+              };
+            // conftest: an exception naming "" excepts the rules without a suffix (deny, warn...).
             const suffix = name.replace(/^(deny|violation|warn)_?/, "");
-            const exception =
-              suffix !== "" && excepted.has(suffix)
-                ? `excepted by the policy's own exception rule (${suffix})`
-                : undefined;
-            for (const v of results[name] ?? []) findings.push(toFinding(ns, name, v, exception));
+            const exception = excepted.has(suffix)
+              ? `excepted by the policy's own exception rule (${suffix === "" ? '""' : suffix})`
+              : undefined;
+            for (const v of values) findings.push(toFinding(ns, name, v, exception));
           }
         }
         return { ok: true, findings };
@@ -223,8 +246,8 @@ export class UserPolicyEngine implements PolicyEngine {
   }
 }
 
-/** Data files (JSON/YAML) in order, each a mapping merged into the root of `data`; later files win. */
-export function parsePolicyData(sources: readonly PolicySource[]): Record<string, unknown> {
+/** Data files (JSON/YAML) in order, each mapping merged at its keys under `data`; later files win. */
+export function parsePolicyData(sources: readonly DataFile[]): Record<string, unknown> {
   let data: Record<string, unknown> = {};
   for (const file of sources) {
     let value: unknown;
@@ -238,17 +261,23 @@ export function parsePolicyData(sources: readonly PolicySource[]): Record<string
     }
     if (!isPlainObject(value))
       throw new PolicyCompileError(`data file ${file.path} must hold a mapping`, file.path);
-    data = deepMerge(data, value) as Record<string, unknown>;
+    const placed = [...(file.under ?? [])]
+      .reverse()
+      .reduce<Record<string, unknown>>((inner, key) => ({ [key]: inner }), value);
+    data = deepMerge(data, placed) as Record<string, unknown>;
   }
   return data;
 }
 
 /** conftest's `--data`: every JSON/YAML file under the given paths, merged into `data`. */
 export function loadPolicyData(paths: readonly string[]): Record<string, unknown> {
-  const files: PolicySource[] = [];
+  const files: DataFile[] = [];
   for (const p of paths) {
     if (!existsSync(p)) throw new PolicyCompileError(`data path ${p} does not exist`);
-    if (statSync(p).isDirectory()) files.push(...readSources(p, p, isDataFile));
+    if (statSync(p).isDirectory())
+      files.push(
+        ...readSources(p, p, isDataFile).map((f) => ({ ...f, under: dataKeysOf(p, f.path) })),
+      );
     else if (isDataFile(p)) files.push({ path: p, text: readFileSync(p, "utf8") });
   }
   return parsePolicyData(files);
