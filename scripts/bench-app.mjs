@@ -29,6 +29,7 @@ const { createApp } = await dist("app.js");
 const { ReviewQueue } = await dist("review/review-queue.js");
 const { loadPolicyBundle } = await dist("adapters/fs/policy-bundle.js");
 const { portcullisOctokit } = await dist("adapters/github/octokit.js");
+const { ContentCache } = await dist("adapters/github/content-cache.js");
 
 /** A hardened Deployment; `privileged` adds exactly one finding (PCK001). */
 function manifest(i, privileged) {
@@ -111,7 +112,13 @@ const probot = new Probot({
 });
 const queue = new ReviewQueue(2);
 const middleware = await createNodeMiddleware(
-  createApp({ bundle: loadPolicyBundle(), queue, fixCommits: false, today: () => "2026-06-01" }),
+  createApp({
+    bundle: loadPolicyBundle(),
+    queue,
+    fixCommits: false,
+    today: () => "2026-06-01",
+    contentCache: new ContentCache(),
+  }),
   { probot, webhooksPath: "/api/github/webhooks" },
 );
 const server = createServer(

@@ -7,6 +7,7 @@ import { RedisReviewQueue } from "./adapters/redis/redis-review-queue.js";
 import type { ReviewTask } from "./handlers/pull-request.js";
 import { Metrics } from "./ops/metrics.js";
 import { portcullisOctokit, WriteLanes } from "./adapters/github/octokit.js";
+import { ContentCache } from "./adapters/github/content-cache.js";
 import { IsolatedPolicyCompiler, PolicyWorkerPool } from "./adapters/opa/isolated-policies.js";
 
 const bundle = loadPolicyBundle();
@@ -58,6 +59,8 @@ await run(
     metrics,
     // Repository policies are compiled with the opa next to the app (the image ships it).
     policyCompiler: new IsolatedPolicyCompiler(policyWorkers),
+    // Contents at commit SHAs never change: kept across reviews (bounded), fewer GitHub requests.
+    contentCache: new ContentCache(),
     lifecycle: { ready: () => ready },
     today: () => new Date().toISOString().slice(0, 10),
   }),

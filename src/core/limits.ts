@@ -44,3 +44,7 @@ export const POLICY_WORKER_HEAP_MB = 512;
 export const SECONDARY_LIMIT_RETRIES = 2;
 export const PRIMARY_LIMIT_RETRIES = 1;
 export const MAX_RATE_LIMIT_WAIT_S = 120;
+
+/** The app's cache of contents at commit SHAs: bytes of files, and trees (file lists) kept. */
+export const CONTENT_CACHE_BYTES = 64 * 1024 * 1024;
+export const CONTENT_CACHE_TREES = 64;

@@ -16,6 +16,7 @@ import { publishGitChecks } from "../review/git-checks.js";
 import { defaultConfig, type Config } from "../config/config.js";
 import { instrumentOctokit, type Metrics } from "../ops/metrics.js";
 import { PullRequestFacts } from "../adapters/github/github-pr-context.js";
+import type { ContentCache } from "../adapters/github/content-cache.js";
 import { parsePolicyData } from "../adapters/opa/user-policies.js";
 import type { RepositoryPolicyCompiler } from "../ports/policy-compiler.js";
 import { policyPullRequestOf } from "../review/policy-context.js";
@@ -42,6 +43,8 @@ export interface ReviewTriggerDeps {
   readonly today: () => string;
   /** Compiles the repository's own policies (from the base commit); without it they are not run. */
   readonly policyCompiler?: RepositoryPolicyCompiler;
+  /** Contents at commit SHAs kept across reviews (fewer GitHub requests); none in tests. */
+  readonly contentCache?: ContentCache;
 }
 
 interface PullRequestPayload {
@@ -204,7 +207,7 @@ async function reviewPullRequest(
   deps: ReviewTriggerDeps,
   control: JobControl,
 ): Promise<void> {
-  const source = new GitHubPullRequestSource(octokit, ref);
+  const source = new GitHubPullRequestSource(octokit, ref, deps.contentCache);
   const publisher = new GitHubReviewPublisher(octokit, ref);
   const facts = new PullRequestFacts(octokit, ref, source);
   const reviewDeps = reviewDepsOf(deps, ref, octokit, facts);
@@ -257,7 +260,7 @@ async function recheckOwners(
   deps: ReviewTriggerDeps,
 ): Promise<void> {
   const { ref } = task;
-  const source = new GitHubPullRequestSource(octokit, ref);
+  const source = new GitHubPullRequestSource(octokit, ref, deps.contentCache);
   const facts = new PullRequestFacts(octokit, ref, source);
   const { config } = await loadReviewConfig(source, reviewDepsOf(deps, ref, octokit, facts));
   await publishGitChecks(
@@ -381,7 +384,7 @@ async function applyFixes(
   ref: PullRequestRef,
   deps: ReviewTriggerDeps,
 ): Promise<void> {
-  const source = new GitHubPullRequestSource(octokit, ref);
+  const source = new GitHubPullRequestSource(octokit, ref, deps.contentCache);
   const review = await reviewChanges(
     source,
     reviewDepsOf(deps, ref, octokit, new PullRequestFacts(octokit, ref, source)),

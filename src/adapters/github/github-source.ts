@@ -8,6 +8,7 @@ import type {
   PullRequestSource,
 } from "../../ports/pull-request-source.js";
 import { httpStatus } from "./http-status.js";
+import type { ContentCache } from "./content-cache.js";
 
 export type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -88,12 +89,17 @@ export class GitHubPullRequestSource implements PullRequestSource {
   #changes: Promise<ChangeList> | undefined;
   readonly #trees = new Map<string, Promise<readonly string[]>>();
 
+  private readonly repoKey: string;
+
   constructor(
     private readonly octokit: Octokit,
     private readonly pr: PullRequestRef,
+    /** Contents at commit SHAs kept across reviews (none: every read goes to GitHub). */
+    private readonly cache?: ContentCache,
   ) {
     this.base = pr.baseSha;
     this.head = pr.headSha;
+    this.repoKey = `${pr.owner}/${pr.repo}`;
   }
 
   changedFiles(): Promise<ChangeList> {
@@ -124,13 +130,17 @@ export class GitHubPullRequestSource implements PullRequestSource {
     return { files, complete: files.length >= total, total };
   }
 
-  readFile(commit: string, path: string): Promise<Uint8Array | undefined> {
-    return readRepositoryFile(this.octokit, {
+  async readFile(commit: string, path: string): Promise<Uint8Array | undefined> {
+    const cached = this.cache?.getFile(this.repoKey, commit, path);
+    if (cached !== undefined) return cached ?? undefined;
+    const content = await readRepositoryFile(this.octokit, {
       owner: this.pr.owner,
       repo: this.pr.repo,
       path,
       ref: commit,
     });
+    this.cache?.setFile(this.repoKey, commit, path, content);
+    return content;
   }
 
   /**
@@ -138,6 +148,18 @@ export class GitHubPullRequestSource implements PullRequestSource {
    * truncated blobs (over 512,000 bytes) are fetched exactly through the blob API.
    */
   async readFiles(requests: readonly FileAtCommit[]): Promise<(Uint8Array | undefined)[]> {
+    // Cached contents first; only the rest is asked for.
+    const out = requests.map((r) => this.cache?.getFile(this.repoKey, r.commit, r.path));
+    const missing = requests.flatMap((r, i) => (out[i] === undefined ? [i] : []));
+    const fetched = await this.fetchFiles(missing.map((i) => requests[i]!));
+    missing.forEach((index, j) => {
+      out[index] = fetched[j] ?? null;
+      this.cache?.setFile(this.repoKey, requests[index]!.commit, requests[index]!.path, fetched[j]);
+    });
+    return out.map((c) => c ?? undefined);
+  }
+
+  private async fetchFiles(requests: readonly FileAtCommit[]): Promise<(Uint8Array | undefined)[]> {
     const out: (Uint8Array | undefined)[] = [];
     for (let start = 0; start < requests.length; start += FILES_PER_QUERY) {
       const chunk = requests.slice(start, start + FILES_PER_QUERY);
@@ -177,6 +199,14 @@ export class GitHubPullRequestSource implements PullRequestSource {
   }
 
   private async listTree(commit: string): Promise<readonly string[]> {
+    const cached = this.cache?.getTree(this.repoKey, commit);
+    if (cached) return cached;
+    const paths = await this.fetchTree(commit);
+    this.cache?.setTree(this.repoKey, commit, paths);
+    return paths;
+  }
+
+  private async fetchTree(commit: string): Promise<readonly string[]> {
     const { data } = await this.octokit.rest.git.getTree({
       owner: this.pr.owner,
       repo: this.pr.repo,
