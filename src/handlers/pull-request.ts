@@ -184,6 +184,9 @@ function reviewDepsOf(
     },
     today: deps.today(),
     extendsFrom: { owner: ref.owner, repo: ref.repo, read: readDefaultBranchConfig(octokit) },
+    ...(deps.metrics
+      ? { onEvaluated: (seconds: number) => deps.metrics!.evaluationSeconds.observe(seconds) }
+      : {}),
     ...(deps.policyCompiler
       ? {
           repositoryPolicies: {

@@ -23,6 +23,12 @@ export class Metrics {
     buckets: [0.5, 1, 2, 3, 5, 10, 20, 40, 80],
     registers: [this.registry],
   });
+  readonly evaluationSeconds = new Histogram({
+    name: "portcullis_evaluation_duration_seconds",
+    help: "Time to evaluate one side (head or base) of a change: parsing and every policy",
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20],
+    registers: [this.registry],
+  });
   readonly queueWaitSeconds = new Histogram({
     name: "portcullis_queue_wait_seconds",
     help: "Time a review waited in the queue before it started",

@@ -140,6 +140,8 @@ describe("the server over loopback", () => {
     );
     expect(text).toMatch(/^portcullis_github_requests_total\{method="POST",status="201"\} \d+$/m);
     expect(text).toMatch(/^portcullis_queue_depth 0$/m);
+    // Two evaluations: the head, and the base (empty here: the file is new).
+    expect(text).toMatch(/^portcullis_evaluation_duration_seconds_count 2$/m);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
     ready = false;
