@@ -37,6 +37,8 @@ export interface ReviewDeps {
   };
   /** Runs the repository's own policies (from the base commit) when set and configured. */
   readonly repositoryPolicies?: RepositoryPolicyDeps;
+  /** Told how long each evaluation (head, base) took, in seconds (metrics). */
+  readonly onEvaluated?: (seconds: number) => void;
 }
 
 export interface ChangeReview {
@@ -205,14 +207,24 @@ export async function reviewChanges(
     rules: deps.rules,
     today: deps.today,
   };
-  const headReport = await evaluateFilesAsync(head.sources, headLayout, config, evalDeps);
+  const timed = async <T>(work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    const result = await work();
+    deps.onEvaluated?.((performance.now() - started) / 1000);
+    return result;
+  };
+  const headReport = await timed(() =>
+    evaluateFilesAsync(head.sources, headLayout, config, evalDeps),
+  );
   const renamedLayout: RepositoryLayout = {
     chartRoots: baseLayout.chartRoots,
     patchFiles: new Set(
       onBase.filter((f) => baseLayout.patchFiles.has(f.previousPath ?? f.path)).map((f) => f.path),
     ),
   };
-  const baseReport = await evaluateFilesAsync(baseFiles.sources, renamedLayout, config, evalDeps);
+  const baseReport = await timed(() =>
+    evaluateFilesAsync(baseFiles.sources, renamedLayout, config, evalDeps),
+  );
 
   return {
     config,
