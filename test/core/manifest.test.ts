@@ -120,6 +120,24 @@ spec:
     expect(v).toEqual({ a: true, b: false, mode: 420, c: "yes" });
   });
 
+  it.each([
+    ["e1", "e1"],
+    ["E5", "E5"],
+    [".", "."],
+    ["-.", "-."],
+    [".5", 0.5],
+    ["1.", 1],
+    ["1e3", 1000],
+    ["-1.5e-3", -0.0015],
+    ["0o20", 16],
+    ["-0o7", -7],
+    ["0o8", "0o8"],
+    ["0x1F", 31],
+    ["0644", 420],
+  ])("reads the plain scalar %s as go-yaml v2 does: %p", (scalar, expected) => {
+    expect(value(`v: ${scalar}\n`).v).toEqual(expected);
+  });
+
   it("keeps dates and base-60 lookalikes as strings", () => {
     expect(value("date: 2026-01-01\nport: 22:22\n")).toEqual({ date: "2026-01-01", port: "22:22" });
   });

@@ -3,6 +3,7 @@ import { loadPolicyBundle, type PolicyBundle } from "../../src/adapters/fs/polic
 import { WasmPolicyEngine } from "../../src/adapters/opa/wasm-policy-engine.js";
 import { defaultConfig, type Config } from "../../src/config/config.js";
 import type { RepositoryLayout } from "../../src/core/file-role.js";
+import type { PolicyEngine, PolicyInput } from "../../src/ports/policy-engine.js";
 import { evaluateFiles, type EvaluationReport } from "../../src/review/evaluate-files.js";
 
 let cached: PolicyBundle | undefined;
@@ -28,11 +29,24 @@ export const EMPTY_LAYOUT: RepositoryLayout = { chartRoots: new Set(), patchFile
 
 export function evaluate(
   files: Record<string, string | Uint8Array>,
-  options: { config?: Config; layout?: RepositoryLayout; today?: string } = {},
+  options: {
+    config?: Config;
+    layout?: RepositoryLayout;
+    today?: string;
+    /** Sees every batch of documents the policy engine is given. */
+    observe?: (inputs: readonly PolicyInput[]) => void;
+  } = {},
 ): EvaluationReport {
   const config = options.config ?? testConfig();
-  const engine = new WasmPolicyEngine(bundle().wasm);
-  engine.setSettings(config.settings as Record<string, unknown>);
+  const wasm = new WasmPolicyEngine(bundle().wasm);
+  wasm.setSettings(config.settings as Record<string, unknown>);
+  const observe = options.observe;
+  const engine: PolicyEngine = observe
+    ? {
+        setSettings: (settings) => wasm.setSettings(settings),
+        evaluate: (inputs) => (observe(inputs), wasm.evaluate(inputs)),
+      }
+    : wasm;
   const sources = Object.entries(files).map(([path, content]) => ({
     path,
     content: typeof content === "string" ? new TextEncoder().encode(content) : content,
