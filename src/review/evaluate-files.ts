@@ -61,14 +61,6 @@ export function rulePolicyOf(config: Config): RulePolicy {
   };
 }
 
-const MANIFEST_MARKERS = [Buffer.from("apiVersion"), Buffer.from("kind")];
-
-/** A file too large to parse is refused when it looks like a manifest, skipped otherwise. */
-function looksLikeManifest(content: Uint8Array): boolean {
-  const buf = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
-  return MANIFEST_MARKERS.every((m) => buf.includes(m));
-}
-
 interface Pending {
   readonly file: ParsedFile;
   readonly doc: ParsedDocument;
@@ -116,16 +108,8 @@ function prepare(
       });
       continue;
     }
-    if (
-      source.content.byteLength > config.limits.maxFileBytes &&
-      !looksLikeManifest(source.content)
-    ) {
-      skipped.push({
-        file: source.path,
-        reason: `larger than ${config.limits.maxFileBytes} bytes and holds no apiVersion/kind`,
-      });
-      continue;
-    }
+    // A file over the cap is refused (PCS002, failing) even when it shows no apiVersion/kind:
+    // quoted keys can spell them with escapes ("\x61piVersion"), so skipping would fail open.
     const parsed = parseManifest(source.path, source.content, {
       ...DEFAULT_PARSE_LIMITS,
       maxFileBytes: config.limits.maxFileBytes,

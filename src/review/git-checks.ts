@@ -1,7 +1,7 @@
 // The Git-layer checks of a pull request: "Portcullis / code owners" and "Portcullis / signed commits".
 import picomatch from "picomatch";
 import { approvalsPass, evaluateApprovals, type Review } from "../core/approvals.js";
-import { parseCodeowners, type CodeownersError } from "../core/codeowners.js";
+import { MAX_CODEOWNERS_BYTES, parseCodeowners, type CodeownersError } from "../core/codeowners.js";
 import { judgeCommit, type CommitVerification } from "../core/signatures.js";
 import type { CodeOwnersConfig, Config, SignedCommitsConfig } from "../config/config.js";
 import type { ReviewPublisher } from "../ports/review-publisher.js";
@@ -64,19 +64,25 @@ export function codeOwnersCheck(
       mustBeOwned,
     },
   );
-  const pass = approvalsPass(files);
+  // A file GitHub does not load (3 MB or more) requires no owner anywhere: that must not pass.
+  const notLoaded =
+    context.codeowners !== undefined &&
+    Buffer.byteLength(context.codeowners.text) >= MAX_CODEOWNERS_BYTES;
+  const pass = approvalsPass(files) && !notLoaded;
   const waiting = files.filter((f) => f.verdict.kind === "waiting").length;
   const unownedRequired = files.filter(
     (f) => f.verdict.kind === "unowned" && f.verdict.required,
   ).length;
-  const title = pass
-    ? `Code owners approved ${files.filter((f) => f.verdict.kind === "approved").length} of ${files.length} files`
-    : [
-        waiting > 0 ? `${waiting} file(s) wait for a code owner` : "",
-        unownedRequired > 0 ? `${unownedRequired} file(s) must have an owner` : "",
-      ]
-        .filter(Boolean)
-        .join(", ");
+  const title = notLoaded
+    ? `${context.codeowners!.path} is 3 MB or larger: GitHub does not load it`
+    : pass
+      ? `Code owners approved ${files.filter((f) => f.verdict.kind === "approved").length} of ${files.length} files`
+      : [
+          waiting > 0 ? `${waiting} file(s) wait for a code owner` : "",
+          unownedRequired > 0 ? `${unownedRequired} file(s) must have an owner` : "",
+        ]
+          .filter(Boolean)
+          .join(", ");
   const rows = files.map((f) => {
     const v = f.verdict;
     const status =

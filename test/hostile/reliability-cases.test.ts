@@ -564,22 +564,19 @@ describe("E5 size and count limits", () => {
     expect(rulesOf(raised, "apps/big.yaml")).not.toContain("PCS002");
   });
 
-  it.failing(
-    "E5.35 (known gap) a manifest over the cap whose keys are escaped (\\x61piVersion) still fails closed instead of being skipped as 'no apiVersion/kind'",
-    () => {
-      // Each object stays small enough for the API server; only the file is over the cap.
-      const hidden = PRIVILEGED_POD.replace("apiVersion:", '"\\x61piVersion":').replace(
-        "kind:",
-        '"\\x6bind":',
-      );
-      const filler = `---\n"\\x61piVersion": v1\n"\\x6bind": ConfigMap\nmetadata: {name: f}\ndata: {x: "${"a".repeat(MB)}"}\n`;
-      const text = `${hidden}${filler.repeat(5)}`;
-      expect(text).not.toContain("apiVersion");
-      const report = evaluate({ "hidden.yaml": text });
-      expect(report.skipped).toEqual([]);
-      expect(rulesOf(report, "hidden.yaml")).toContain("PCS002");
-    },
-  );
+  it("E5.35 a manifest over the cap whose keys are escaped (\\x61piVersion) still fails closed instead of being skipped as 'no apiVersion/kind'", () => {
+    // Each object stays small enough for the API server; only the file is over the cap.
+    const hidden = PRIVILEGED_POD.replace("apiVersion:", '"\\x61piVersion":').replace(
+      "kind:",
+      '"\\x6bind":',
+    );
+    const filler = `---\n"\\x61piVersion": v1\n"\\x6bind": ConfigMap\nmetadata: {name: f}\ndata: {x: "${"a".repeat(MB)}"}\n`;
+    const text = `${hidden}${filler.repeat(5)}`;
+    expect(text).not.toContain("apiVersion");
+    const report = evaluate({ "hidden.yaml": text });
+    expect(report.skipped).toEqual([]);
+    expect(rulesOf(report, "hidden.yaml")).toContain("PCS002");
+  });
 
   const tinyKeys = (n: number) =>
     `${CONFIG_MAP}${Array.from({ length: n }, (_, i) => `  k${i}: v`).join("\n")}\n`;
@@ -625,16 +622,13 @@ describe("E5 size and count limits", () => {
     expect(check.summary).toContain("- line 1: CODEOWNERS is 3 MB or larger");
   });
 
-  it.failing(
-    "E5.37 (known gap) a CODEOWNERS of 3 MB or more fails the code-owners check as a configuration error, never 'no owners required, success'",
-    () => {
-      const line = "/apps/ @acme/platform\n";
-      const text = line.repeat(Math.ceil(MAX_CODEOWNERS_BYTES / line.length));
-      expect(codeOwnersCheck(codeownersContext(text), DEFAULT_CODE_OWNERS).conclusion).not.toBe(
-        "success",
-      );
-    },
-  );
+  it("E5.37 a CODEOWNERS of 3 MB or more fails the code-owners check as a configuration error, never 'no owners required, success'", () => {
+    const line = "/apps/ @acme/platform\n";
+    const text = line.repeat(Math.ceil(MAX_CODEOWNERS_BYTES / line.length));
+    expect(codeOwnersCheck(codeownersContext(text), DEFAULT_CODE_OWNERS).conclusion).not.toBe(
+      "success",
+    );
+  });
 });
 
 describe("E10 output robustness", () => {
