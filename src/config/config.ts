@@ -7,6 +7,9 @@ import { SEVERITIES } from "../core/types.js";
 
 export const CONFIG_PATH = ".github/portcullis.yml";
 
+/** A configuration file larger than this is refused (defaults apply, the error is reported). */
+export const MAX_CONFIG_BYTES = 256 * 1024;
+
 export type FailLevel = Severity | "never";
 export const FAIL_LEVELS: readonly FailLevel[] = ["error", "warning", "notice", "never"];
 
@@ -202,6 +205,18 @@ function typeOf(v: unknown): string {
 /** Parses and validates a config file; defaults stand wherever the file is wrong or silent. */
 export function parseConfig(text: string, context: ConfigContext): ConfigResult {
   const errors: ConfigError[] = [];
+  // A pull request's own config is parsed too: bound the work before the parser sees it.
+  if (text.length > MAX_CONFIG_BYTES)
+    return {
+      config: defaultConfig(context),
+      errors: [
+        {
+          path: "",
+          message: `config is larger than ${MAX_CONFIG_BYTES} bytes; the defaults apply`,
+          line: 1,
+        },
+      ],
+    };
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   const lineOf = (path: (string | number)[]) => {
     const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;

@@ -16,6 +16,17 @@ export interface TextOptions {
 
 const CODES = { red: 31, yellow: 33, blue: 34, gray: 90, bold: 1, green: 32 } as const;
 
+/**
+ * Text from a repository (messages, file names, source lines) with control characters shown as
+ * `\xNN`: a manifest must not be able to move the cursor, recolour or rewrite a terminal.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+}
+
 export function renderText(report: EvaluationReport, options: TextOptions): string {
   const paint = (code: keyof typeof CODES, s: string) =>
     options.color ? `\u001b[${CODES[code]}m${s}\u001b[0m` : s;
@@ -29,19 +40,21 @@ export function renderText(report: EvaluationReport, options: TextOptions): stri
   const byFile = new Map<string, Finding[]>();
   for (const f of report.findings) byFile.set(f.file, [...(byFile.get(f.file) ?? []), f]);
   for (const [file, findings] of byFile) {
-    out.push(paint("bold", file));
+    out.push(paint("bold", terminalSafe(file)));
     for (const f of findings) {
       const where = String(f.lines.start).padStart(5);
       const resource = f.resource?.kind
-        ? paint("gray", ` [${f.resource.kind}/${f.resource.name ?? "?"}]`)
+        ? paint("gray", terminalSafe(` [${f.resource.kind}/${f.resource.name ?? "?"}]`))
         : "";
-      out.push(`${where}  ${level(f)}  ${paint("bold", f.rule)}  ${f.message}${resource}`);
+      out.push(
+        `${where}  ${level(f)}  ${paint("bold", terminalSafe(f.rule))}  ${terminalSafe(f.message)}${resource}`,
+      );
       const source = options.sourceLine(file, f.lines.start);
       if (source !== undefined)
         out.push(
           paint(
             "gray",
-            `       ${String(f.lines.start).padStart(5)} | ${source.replace(/\t/g, "  ")}`,
+            `       ${String(f.lines.start).padStart(5)} | ${terminalSafe(source.replace(/\t/g, "  "))}`,
           ),
         );
       if (f.status.kind === "waived") {
@@ -49,10 +62,12 @@ export function renderText(report: EvaluationReport, options: TextOptions): stri
         out.push(
           paint(
             "gray",
-            `         waived by ${w.source} on line ${w.line}: ${w.reason}${w.expires ? ` (until ${w.expires})` : ""}`,
+            terminalSafe(
+              `         waived by ${w.source} on line ${w.line}: ${w.reason}${w.expires ? ` (until ${w.expires})` : ""}`,
+            ),
           ),
         );
-      } else if (f.note) out.push(paint("yellow", `         ${f.note}`));
+      } else if (f.note) out.push(paint("yellow", terminalSafe(`         ${f.note}`)));
       if (f.fix)
         out.push(
           paint("green", `         auto-fix available (${f.fix.op} ${f.fix.path.join(".")})`),
@@ -61,9 +76,10 @@ export function renderText(report: EvaluationReport, options: TextOptions): stri
     out.push("");
   }
   for (const e of report.errors)
-    out.push(paint("red", `${e.file}:${e.line}: could not evaluate: ${e.message}`));
+    out.push(paint("red", terminalSafe(`${e.file}:${e.line}: could not evaluate: ${e.message}`)));
   if (options.verbose)
-    for (const s of report.skipped) out.push(paint("gray", `skipped ${s.file}: ${s.reason}`));
+    for (const s of report.skipped)
+      out.push(paint("gray", terminalSafe(`skipped ${s.file}: ${s.reason}`)));
   const c = countFindings(report.findings, options.failOn);
   const total = c.error + c.warning + c.notice;
   const parts = [

@@ -285,4 +285,17 @@ describe("portcullis check", () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^PCK001 {2}error {4}Privileged container$/m);
   });
+
+  it("never passes a manifest's control characters to the terminal (escape sequences shown as \\xNN)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "portcullis-tty-"));
+    // A double-quoted YAML string may hold ESC: clear screen, move the cursor, recolour.
+    writeFileSync(
+      join(dir, "evil.yaml"),
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: "x\\e[2J\\e[H", annotations: {a: "\\e]0;pwned\\a"}}\nspec:\n  containers:\n    - {name: "c\\e[31m", image: "nginx\\e[0m", securityContext: {privileged: true}}\n',
+    );
+    const { stdout } = await run(["check", "evil.yaml", "--no-color", "--fail-on", "never"], dir);
+    expect(stdout).toContain("PCK001");
+    expect(stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(stdout).toContain("\\x1b");
+  });
 });

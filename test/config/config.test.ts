@@ -172,4 +172,13 @@ extra: true
     ]);
     expect(errors[0]!.message).toContain('did you mean "allNamespaces"');
   });
+
+  it("refuses a configuration over 256 KiB with an error and the defaults, without parsing it", () => {
+    const huge = `rules:\n${Array.from({ length: 30_000 }, (_, i) => `  X${i}: off`).join("\n")}\n`;
+    const { config, errors } = parseConfig(huge, context);
+    expect(errors).toEqual([
+      { path: "", message: "config is larger than 262144 bytes; the defaults apply", line: 1 },
+    ]);
+    expect(config.rules).toEqual({});
+  });
 });
