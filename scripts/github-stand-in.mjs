@@ -14,7 +14,8 @@ function readBody(req) {
  * @param {{owner: string, repo: string, number: number, files: Record<string, Record<string, string>>,
  *   changed: {filename: string, status: string, patch?: string}[], reviews?: object[], commits?: object[],
  *   teams?: Record<string, string[]>, faults?: {method: string, path: string, times?: number,
- *   status?: number, headers?: Record<string, string>, message?: string, reset?: boolean}[]}} repo
+ *   status?: number, headers?: Record<string, string>, message?: string, reset?: boolean,
+ *   hang?: boolean}[]}} repo
  *   files by commit, then path; reviews and commits in the REST shapes of list-reviews and list-commits;
  *   team members by "org/slug"
  */
@@ -23,16 +24,25 @@ export async function startGitHubStandIn(repo) {
   const waiters = [];
   const prefix = `/repos/${repo.owner}/${repo.repo}`;
   let checkRunId = 1000;
+  /** Each check run created: its name and head commit, by id. */
+  const checkRuns = new Map();
 
+  // Several pull requests: their changed files by number (the one of `repo.number` by default).
+  const changedOf = (number) =>
+    repo.pulls?.[number]?.changed ?? (number === repo.number ? repo.changed : undefined);
   const route = (method, url, body) => {
-    const path = url.pathname;
+    // GitHub Enterprise Server's paths (Probot's GHE_HOST): /api/v3/... and /api/graphql.
+    const path = url.pathname.replace(/^\/api\/v3(?=\/)/, "").replace(/^\/api\/graphql$/, "/graphql");
     if (method === "POST" && /^\/app\/installations\/\d+\/access_tokens$/.test(path)) {
       return [
         201,
         { token: "stand-in-token", expires_at: "2099-01-01T00:00:00Z", permissions: {} },
       ];
     }
-    if (method === "POST" && path === `${prefix}/check-runs`) return [201, { id: ++checkRunId }];
+    if (method === "POST" && path === `${prefix}/check-runs`) {
+      checkRuns.set(++checkRunId, { name: body?.name, headSha: body?.head_sha });
+      return [201, { id: checkRunId }];
+    }
     if (method === "PATCH" && path.startsWith(`${prefix}/check-runs/`))
       return [200, { id: Number(path.split("/").pop()) }];
     if (method === "GET" && path.startsWith(`${prefix}/contents/`)) {
@@ -49,10 +59,11 @@ export async function startGitHubStandIn(repo) {
         },
       ];
     }
-    if (method === "GET" && path === `${prefix}/pulls/${repo.number}/files`) {
+    const files = new RegExp(`^${prefix}/pulls/(\\d+)/files$`).exec(path);
+    if (method === "GET" && files && changedOf(Number(files[1]))) {
       const page = Number(url.searchParams.get("page") ?? "1");
       const perPage = Number(url.searchParams.get("per_page") ?? "30");
-      return [200, repo.changed.slice((page - 1) * perPage, page * perPage)];
+      return [200, changedOf(Number(files[1])).slice((page - 1) * perPage, page * perPage)];
     }
     if (method === "GET" && path.startsWith(`${prefix}/git/trees/`)) {
       const commit = path.split("/").pop();
@@ -65,13 +76,13 @@ export async function startGitHubStandIn(repo) {
         },
       ];
     }
-    if (method === "POST" && path === `${prefix}/pulls/${repo.number}/reviews`)
-      return [200, { id: 1 }];
-    if (method === "GET" && path === `${prefix}/pulls/${repo.number}/comments`) return [200, []];
-    if (method === "GET" && path === `${prefix}/pulls/${repo.number}/reviews`)
-      return [200, repo.reviews ?? []];
-    if (method === "GET" && path === `${prefix}/pulls/${repo.number}/commits`)
-      return [200, repo.commits ?? []];
+    const pull = new RegExp(`^${prefix}/pulls/(\\d+)/(reviews|comments|commits)$`).exec(path);
+    if (pull && changedOf(Number(pull[1]))) {
+      if (method === "POST" && pull[2] === "reviews") return [200, { id: 1 }];
+      if (method === "GET" && pull[2] === "comments") return [200, []];
+      if (method === "GET" && pull[2] === "reviews") return [200, repo.reviews ?? []];
+      if (method === "GET" && pull[2] === "commits") return [200, repo.commits ?? []];
+    }
     if (method === "GET" && path === `${prefix}/codeowners/errors`) return [200, { errors: [] }];
     const team = /^\/orgs\/([^/]+)\/teams\/([^/]+)\/members$/.exec(path);
     if (method === "GET" && team) {
@@ -109,9 +120,19 @@ export async function startGitHubStandIn(repo) {
       (f) => f.left > 0 && f.method === method && new RegExp(f.path).test(url.pathname),
     );
     const recorded = { method, path: url.pathname, body, at: Date.now(), fault: Boolean(fault) };
+    if (method === "PATCH" && /\/check-runs\/\d+$/.test(url.pathname))
+      recorded.checkRun = checkRuns.get(Number(url.pathname.split("/").pop()));
     requests.push(recorded);
+    const notify = () => {
+      for (const w of waiters.filter((w) => w.predicate(recorded))) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(recorded);
+      }
+    };
     if (fault) {
       fault.left--;
+      notify();
+      if (fault.hang) return; // never answered (the client's process is expected to die)
       if (fault.reset) {
         req.socket.destroy();
         return;
@@ -123,10 +144,7 @@ export async function startGitHubStandIn(repo) {
     const [status, payload] = route(method, url, body);
     res.writeHead(status, { "content-type": "application/json" });
     res.end(JSON.stringify(payload));
-    for (const w of waiters.filter((w) => w.predicate(recorded))) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(recorded);
-    }
+    notify();
   });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address();

@@ -13,9 +13,17 @@ import { IsolatedPolicyCompiler, PolicyWorkerPool } from "./adapters/opa/isolate
 const bundle = loadPolicyBundle();
 const concurrency = Number(process.env.PORTCULLIS_CONCURRENCY ?? "2");
 const workers = Number.isInteger(concurrency) && concurrency > 0 ? concurrency : 2;
+const lockMs = Number(process.env.PORTCULLIS_QUEUE_LOCK_MS ?? "0");
 // REDIS_URL: jobs in Redis (BullMQ), shared by every replica; Probot's throttling uses it too.
 const queue: TaskQueue<ReviewTask> = process.env.REDIS_URL
-  ? new RedisReviewQueue<ReviewTask>({ url: process.env.REDIS_URL, concurrency: workers })
+  ? new RedisReviewQueue<ReviewTask>({
+      url: process.env.REDIS_URL,
+      concurrency: workers,
+      // Several deployments (or test runs) can share one Redis under different prefixes.
+      prefix: process.env.PORTCULLIS_QUEUE_PREFIX || undefined,
+      // How long a job stays with a replica that stopped answering before another takes it.
+      ...(lockMs > 0 ? { lockDurationMs: lockMs, stalledIntervalMs: Math.ceil(lockMs / 2) } : {}),
+    })
   : new ReviewQueue<ReviewTask>(workers);
 // Opt-in: the app was granted `contents: write` (see app.yml) and may commit fixes.
 const fixCommits = process.env.PORTCULLIS_FIX_COMMITS === "true";

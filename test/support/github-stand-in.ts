@@ -31,6 +31,8 @@ export interface StandInRepo {
     readonly message?: string;
     /** Close the connection without an answer. */
     readonly reset?: boolean;
+    /** Never answer. */
+    readonly hang?: boolean;
   }[];
 }
 
