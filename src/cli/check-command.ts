@@ -70,6 +70,11 @@ exit status: 0 nothing at or above the fail level, 1 failing findings,
              2 usage, configuration or evaluation error`;
 
 const CHECK = { name: "check", usage: CHECK_USAGE };
+
+const NO_CATALOGUE: PolicyEngine = {
+  setSettings: () => undefined,
+  evaluate: (inputs) => inputs.map(() => ({ ok: true, findings: [] })),
+};
 const usageError = (io: CliIo, message: string) => commandUsageError(io, CHECK, message);
 
 export function today(env: CliIo["env"]): string {
@@ -208,9 +213,12 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
   const progress = io.stderr.isTTY && selection.files.length > 200;
   if (progress) io.stderr.write(`portcullis: evaluating ${selection.files.length} files...\n`);
 
-  let engine: WasmPolicyEngine;
+  // Every catalogue rule switched off (a repository policy run alone, as with conftest): the
+  // built-in engine would only produce findings that are dropped, so it is not loaded at all.
+  const catalogueOff = [...bundle.rules.keys()].every((id) => config.rules[id]?.enabled === false);
+  let engine: PolicyEngine;
   try {
-    engine = new WasmPolicyEngine(bundle.wasm);
+    engine = catalogueOff ? NO_CATALOGUE : new WasmPolicyEngine(bundle.wasm);
   } catch (err) {
     io.stderr.write(
       `portcullis: cannot load the policy bundle: ${err instanceof Error ? err.message : String(err)}\n`,
