@@ -13,7 +13,7 @@ function readBody(req) {
 /**
  * @param {{owner: string, repo: string, number: number, files: Record<string, Record<string, string>>,
  *   changed: {filename: string, status: string, patch?: string}[], reviews?: object[], commits?: object[],
- *   teams?: Record<string, string[]>, faults?: {method: string, path: string, times?: number,
+ *   teams?: Record<string, string[]>, pullRequest?: object, faults?: {method: string, path: string, times?: number,
  *   status?: number, headers?: Record<string, string>, message?: string, reset?: boolean,
  *   hang?: boolean}[]}} repo
  *   files by commit, then path; reviews and commits in the REST shapes of list-reviews and list-commits;
@@ -32,7 +32,9 @@ export async function startGitHubStandIn(repo) {
     repo.pulls?.[number]?.changed ?? (number === repo.number ? repo.changed : undefined);
   const route = (method, url, body) => {
     // GitHub Enterprise Server's paths (Probot's GHE_HOST): /api/v3/... and /api/graphql.
-    const path = url.pathname.replace(/^\/api\/v3(?=\/)/, "").replace(/^\/api\/graphql$/, "/graphql");
+    const path = url.pathname
+      .replace(/^\/api\/v3(?=\/)/, "")
+      .replace(/^\/api\/graphql$/, "/graphql");
     if (method === "POST" && /^\/app\/installations\/\d+\/access_tokens$/.test(path)) {
       return [
         201,
@@ -75,6 +77,13 @@ export async function startGitHubStandIn(repo) {
           tree: Object.keys(repo.files[commit] ?? {}).map((p) => ({ path: p, type: "blob" })),
         },
       ];
+    }
+    const pr = new RegExp(`^${prefix}/pulls/(\\d+)$`).exec(path);
+    if (method === "GET" && pr) {
+      const number = Number(pr[1]);
+      const data =
+        repo.pulls?.[number]?.pr ?? (number === repo.number ? repo.pullRequest : undefined);
+      return data ? [200, data] : [404, { message: "Not Found" }];
     }
     const pull = new RegExp(`^${prefix}/pulls/(\\d+)/(reviews|comments|commits)$`).exec(path);
     if (pull && changedOf(Number(pull[1]))) {

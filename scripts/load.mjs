@@ -27,6 +27,8 @@ const { values } = parseArgs({
     // GitHub write pacing per installation (PORTCULLIS_WRITE_BURST); a huge burst lifts it, to
     // measure the server's own capacity rather than GitHub's limits.
     "write-burst": { type: "string", default: "" },
+    // Write a CPU profile of each replica into this folder (node --cpu-prof).
+    profile: { type: "string", default: "" },
   },
 });
 const RATE = Number(values.rate);
@@ -172,7 +174,8 @@ async function runScenario(replicaCount) {
   const replicas = [];
   for (let r = 0; r < replicaCount; r++) {
     const port = await freePort();
-    const child = spawn(process.execPath, [join(ROOT, "dist", "index.js")], {
+    const profile = values.profile ? ["--cpu-prof", "--cpu-prof-dir", values.profile] : [];
+    const child = spawn(process.execPath, [...profile, join(ROOT, "dist", "index.js")], {
       env: {
         ...process.env,
         APP_ID: "1",

@@ -47,10 +47,16 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     void queue
       .close()
       .then(() => policyWorkers.close())
-      .then(() => {
-        clearTimeout(timer);
-        process.exit(0);
-      });
+      .then(
+        () => {
+          clearTimeout(timer);
+          process.exit(0);
+        },
+        (err: unknown) => {
+          process.stderr.write(`portcullis: shutdown did not finish cleanly: ${String(err)}\n`);
+          process.exit(1);
+        },
+      );
   });
 }
 

@@ -119,6 +119,22 @@ export async function queueTask(
 /** Answers that another attempt would get again. */
 const PERMANENT_STATUSES = new Set([401, 403, 404, 410, 422]);
 
+/** GitHub's rate-limit answers (403 or 429): a secondary limit, or an exhausted primary one. */
+export function isRateLimit(err: unknown): boolean {
+  const e = err as {
+    status?: number;
+    message?: string;
+    response?: { headers?: Record<string, string | undefined> };
+  };
+  const headers = e.response?.headers ?? {};
+  return (
+    e.status === 429 ||
+    headers["retry-after"] !== undefined ||
+    headers["x-ratelimit-remaining"] === "0" ||
+    /rate limit/i.test(e.message ?? "")
+  );
+}
+
 /** An installation's Octokit (Probot's `app.auth`), wherever the job runs. */
 export type OctokitFor = (installationId: number) => Promise<Octokit>;
 
@@ -154,14 +170,22 @@ export function taskProcessor(
     } catch (err) {
       const status = httpStatus(err);
       // A client error will not change on retry (installation suspended or removed, repository
-      // gone, no permission); anything else is retried with backoff while attempts remain.
-      if (status !== undefined && PERMANENT_STATUSES.has(status)) {
+      // gone, no permission); anything else, rate limits included (GitHub answers those with 403
+      // too), is retried with backoff while attempts remain.
+      if (status !== undefined && PERMANENT_STATUSES.has(status) && !isRateLimit(err)) {
         child.error({ err, status }, "job failed for good");
         throw new PermanentJobError(err instanceof Error ? err.message : String(err));
       }
       child.error({ err }, "job failed");
       throw err;
     }
+  };
+}
+
+function configContextOf(deps: ReviewTriggerDeps) {
+  return {
+    settingDefaults: deps.bundle.settingDefaults,
+    ruleIds: new Set(deps.bundle.rules.keys()),
   };
 }
 
@@ -178,10 +202,7 @@ function reviewDepsOf(
   return {
     engine: new WasmPolicyEngine(deps.bundle.wasm),
     rules: deps.bundle.rules,
-    configContext: {
-      settingDefaults: deps.bundle.settingDefaults,
-      ruleIds: new Set(deps.bundle.rules.keys()),
-    },
+    configContext: configContextOf(deps),
     today: deps.today(),
     extendsFrom: { owner: ref.owner, repo: ref.repo, read: readDefaultBranchConfig(octokit) },
     ...(deps.metrics
@@ -234,9 +255,12 @@ async function reviewPullRequest(
   } catch (err) {
     configError = err;
   }
+  // Fresh facts: an approval dismissed while the policies ran must not be judged as given (the
+  // policies' copy is as old as the review). Without repository policies nothing was read yet.
+  const current = new PullRequestFacts(octokit, ref, source);
   await publishGitChecks(publisher, ref.headSha, config, async (needs) => {
     if (configError !== undefined) throw configError;
-    return facts.load(needs);
+    return current.load(needs);
   });
 }
 
@@ -262,21 +286,43 @@ async function recheckOwners(
   task: ReviewTask,
   deps: ReviewTriggerDeps,
 ): Promise<void> {
-  const { ref } = task;
+  // A review event's pull request carries no file or commit counts: without them a cut list
+  // would look complete. Read the pull request itself, and stop if the head moved since.
+  const { data: pr } = await octokit.rest.pulls.get({
+    owner: task.ref.owner,
+    repo: task.ref.repo,
+    pull_number: task.ref.number,
+  });
+  const ref = refOf(task.ref.owner, task.ref.repo, pr);
+  if (ref.headSha !== task.ref.headSha) {
+    log.info({ head: ref.headSha }, "review event for an older head: the newer push is reviewed");
+    return;
+  }
   const source = new GitHubPullRequestSource(octokit, ref, deps.contentCache);
   const facts = new PullRequestFacts(octokit, ref, source);
-  const { config } = await loadReviewConfig(source, reviewDepsOf(deps, ref, octokit, facts));
+  let config: Config = defaultConfig(configContextOf(deps));
+  let configError: unknown;
+  try {
+    config = (await loadReviewConfig(source, reviewDepsOf(deps, ref, octokit, facts))).config;
+  } catch (err) {
+    configError = err;
+  }
   await publishGitChecks(
     new GitHubReviewPublisher(octokit, ref),
     ref.headSha,
     config,
-    (needs) => facts.load(needs),
+    (needs) => {
+      if (configError !== undefined) throw configError;
+      return facts.load(needs);
+    },
     "codeOwners",
   );
+  if (configError !== undefined) return;
   // Policies that read approvals (data.portcullis.pull_request) may judge differently now.
   if (deps.policyCompiler && (await policiesReadPullRequest(source, config.policies)))
     await queueTask(log, deps, {
       ...task,
+      ref,
       kind: "review",
       deliveryId: `${task.deliveryId}#policies`,
     });

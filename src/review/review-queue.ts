@@ -188,12 +188,13 @@ export class ReviewQueue<T> implements TaskQueue<T> {
     const timer = setTimeout(
       () => {
         this.retrying.delete(timer);
-        // A newer head queued meanwhile wins; otherwise the same job runs again.
-        if (
-          this.latest.get(entry.job.key) === entry.job.headSha &&
-          !this.waiting.has(entry.job.key)
-        )
-          this.waiting.set(entry.job.key, { ...entry, attempt: entry.attempt + 1 });
+        // A newer head queued meanwhile wins; otherwise the same job runs again. A job of the
+        // same head queued meanwhile (a re-run) takes over the check run this one started.
+        const queued = this.waiting.get(entry.job.key);
+        if (this.latest.get(entry.job.key) === entry.job.headSha) {
+          if (!queued) this.waiting.set(entry.job.key, { ...entry, attempt: entry.attempt + 1 });
+          else queued.checkRunId ??= entry.checkRunId;
+        }
         this.pump();
         this.notifyIdle();
       },

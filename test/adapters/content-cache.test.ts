@@ -49,12 +49,15 @@ describe("ContentCache", () => {
         },
       })
       .post("/graphql", (body: { variables: Record<string, string> }) => {
-        // Only the file not read before is asked for.
-        return Object.keys(body.variables).filter((k) => k.startsWith("e")).length === 1;
+        // Only what was not read before is asked for; "absent" is asked again (never cached).
+        return Object.keys(body.variables).filter((k) => k.startsWith("e")).length === 2;
       })
       .reply(200, {
         data: {
-          repository: { f0: { oid: "2", isBinary: false, isTruncated: false, text: "kind: C\n" } },
+          repository: {
+            f0: null,
+            f1: { oid: "2", isBinary: false, isTruncated: false, text: "kind: C\n" },
+          },
         },
       })
       .get(`/repos/acme/fleet/git/trees/${SHA}`)
@@ -73,7 +76,7 @@ describe("ContentCache", () => {
       { commit: SHA, path: "c.yaml" },
     ]);
     expect(await second.listPaths(SHA)).toEqual(["a.yaml"]);
-    expect(await second.readFile(SHA, "a.yaml")).toEqual(a);
+    expect(await second.readFile(SHA, "a.yaml")).toEqual(a); // cached: no request
     expect(api.pendingMocks()).toEqual([]);
     expect(Buffer.from(a!).toString()).toBe("kind: A\n");
     expect(gone).toBeUndefined();

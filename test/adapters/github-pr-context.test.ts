@@ -50,9 +50,14 @@ describe("loadPullRequestContext", () => {
       .get("/search/users")
       .query({ q: "ana@acme.example in:email", per_page: 2 })
       .reply(200, { total_count: 1, incomplete_results: false, items: [{ login: "Ana" }] })
+      .get("/users/Ana")
+      .reply(200, { login: "Ana", email: "ANA@acme.example" })
       .get("/search/users")
       .query({ q: "ops@acme.example in:email", per_page: 2 })
-      .reply(200, { total_count: 0, incomplete_results: false, items: [] })
+      // A loose match: the account's public email is another one, so it does not count.
+      .reply(200, { total_count: 1, incomplete_results: false, items: [{ login: "opsy" }] })
+      .get("/users/opsy")
+      .reply(200, { login: "opsy", email: "opsy@elsewhere.example" })
       .get("/repos/acme/fleet/pulls/3/reviews")
       .query({ per_page: 100 })
       .reply(200, [

@@ -456,6 +456,9 @@ describe("the app on pull_request.opened", () => {
     const api = nock("https://api.github.com")
       .post(/^\/app\/installations\/\d+\/access_tokens$/)
       .reply(201, { token: "test-token", expires_at: "2099-01-01T00:00:00Z", permissions: {} })
+      // The review event's pull request has no file or commit counts: the app reads it.
+      .get(`${repo}/pulls/${number}`)
+      .reply(200, { ...payload.pull_request, changed_files: 2, commits: 1 })
       .get(`${repo}/contents/.github%2Fportcullis.yml`)
       .query({ ref: base.sha })
       .reply(404, { message: "Not Found" })

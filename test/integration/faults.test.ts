@@ -165,4 +165,21 @@ describe("GitHub API faults", () => {
     expect(completed).toHaveLength(1);
     expect(completed[0]!.output!.annotations.length).toBeGreaterThan(0);
   });
+
+  it("treats a rate limit that outlasts Octokit's waits as temporary: the queue runs the job again", async () => {
+    // Octokit waits out retry-after twice; the third 403 fails the job, which is not "permanent".
+    const { completed, count } = await reviewWith([
+      {
+        method: "POST",
+        path: "/check-runs$",
+        status: 403,
+        times: 3,
+        headers: { "retry-after": "1" },
+        message: "You have exceeded a secondary rate limit.",
+      },
+    ]);
+    expect(count("POST", /\/check-runs$/)).toBe(4);
+    expect(completed).toHaveLength(1);
+    expect(completed[0]!.output!.annotations.length).toBeGreaterThan(0);
+  });
 });

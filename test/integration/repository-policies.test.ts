@@ -151,6 +151,7 @@ describe("repository policies in the app", () => {
       changed: [{ filename: "apps/agent.yaml", status: "added" }],
       reviews,
       teams: { "acme/security": ["sam"] },
+      pullRequest: opened.pull_request,
     });
   });
   afterEach(async () => standIn.close());

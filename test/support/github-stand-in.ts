@@ -19,6 +19,8 @@ export interface StandInRepo {
   readonly changed: { filename: string; status: string; patch?: string }[];
   readonly reviews?: unknown[];
   readonly commits?: unknown[];
+  /** What GET /pulls/{number} answers for `number` (404 without it). */
+  readonly pullRequest?: unknown;
   /** Members of each team, by "org/slug" (a team not listed answers 404). */
   readonly teams?: Record<string, string[]>;
   /** Injected faults: the first `times` (default 1) requests matching method and path (a regex). */

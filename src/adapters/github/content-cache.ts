@@ -7,7 +7,7 @@ const FULL_SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
 /** Least-recently-used entries go first once the byte (or tree count) budget is exceeded. */
 export class ContentCache {
-  private readonly files = new Map<string, Uint8Array | null>();
+  private readonly files = new Map<string, Uint8Array>();
   private readonly trees = new Map<string, readonly string[]>();
   private bytes = 0;
   hits = 0;
@@ -23,8 +23,8 @@ export class ContentCache {
     return FULL_SHA.test(commit);
   }
 
-  /** The bytes (null: known absent), or undefined when not cached. */
-  getFile(repo: string, commit: string, path: string): Uint8Array | null | undefined {
+  /** The bytes, or undefined when not cached. */
+  getFile(repo: string, commit: string, path: string): Uint8Array | undefined {
     const key = `${repo}@${commit}:${path}`;
     const value = this.files.get(key);
     if (value === undefined) {
@@ -38,19 +38,20 @@ export class ContentCache {
   }
 
   setFile(repo: string, commit: string, path: string, content: Uint8Array | undefined): void {
-    if (!ContentCache.cacheable(commit)) return;
+    // "Absent" is not kept: a one-off miss must not outlive the review (a re-run asks again).
+    if (!ContentCache.cacheable(commit) || content === undefined) return;
     const key = `${repo}@${commit}:${path}`;
-    const size = content?.byteLength ?? 0;
+    const size = content.byteLength;
     if (size > this.maxBytes / 8) return; // one file may not push out everything else
     const old = this.files.get(key);
     if (old) this.bytes -= old.byteLength;
     this.files.delete(key);
-    this.files.set(key, content ?? null);
+    this.files.set(key, content);
     this.bytes += size;
     for (const [k, v] of this.files) {
       if (this.bytes <= this.maxBytes) break;
       this.files.delete(k);
-      this.bytes -= v?.byteLength ?? 0;
+      this.bytes -= v.byteLength;
     }
   }
 

@@ -80,7 +80,11 @@ async function loadEmailLogins(
   for (const email of emails) {
     try {
       const { data } = await octokit.rest.search.users({ q: `${email} in:email`, per_page: 2 });
-      if (data.total_count === 1 && data.items[0]) logins.set(email, data.items[0].login);
+      const hit = data.total_count === 1 ? data.items[0] : undefined;
+      if (!hit) continue;
+      // Search matches loosely: only an account whose public email is exactly this one counts.
+      const { data: user } = await octokit.rest.users.getByUsername({ username: hit.login });
+      if (user.email?.toLowerCase() === email) logins.set(email, hit.login);
     } catch (err) {
       if (!isMissing(err) && httpStatus(err) !== 422) throw err;
     }

@@ -132,7 +132,7 @@ export class GitHubPullRequestSource implements PullRequestSource {
 
   async readFile(commit: string, path: string): Promise<Uint8Array | undefined> {
     const cached = this.cache?.getFile(this.repoKey, commit, path);
-    if (cached !== undefined) return cached ?? undefined;
+    if (cached !== undefined) return cached;
     const content = await readRepositoryFile(this.octokit, {
       owner: this.pr.owner,
       repo: this.pr.repo,
@@ -153,10 +153,10 @@ export class GitHubPullRequestSource implements PullRequestSource {
     const missing = requests.flatMap((r, i) => (out[i] === undefined ? [i] : []));
     const fetched = await this.fetchFiles(missing.map((i) => requests[i]!));
     missing.forEach((index, j) => {
-      out[index] = fetched[j] ?? null;
+      out[index] = fetched[j];
       this.cache?.setFile(this.repoKey, requests[index]!.commit, requests[index]!.path, fetched[j]);
     });
-    return out.map((c) => c ?? undefined);
+    return out;
   }
 
   private async fetchFiles(requests: readonly FileAtCommit[]): Promise<(Uint8Array | undefined)[]> {

@@ -88,11 +88,12 @@ export function rulesByPackage(
     if (!pkg) continue;
     const entry = out.get(pkg) ?? { rules: new Set<string>(), exceptions: false };
     for (const m of source.matchAll(
-      /^(deny|violation|warn)(_\w+)?(?=\s*(\[|contains\b|if\b|=|:=|\{))/gm,
+      /^[ \t]*(deny|violation|warn)(_\w+)?(?=\s*(\[|contains\b|if\b|=|:=|\{))/gm,
     )) {
       entry.rules.add(`${m[1]}${m[2] ?? ""}`);
     }
-    if (/^exception(?=\s*(\[|contains\b|if\b|=|:=|\{))/m.test(source)) entry.exceptions = true;
+    if (/^[ \t]*exception(?=\s*(\[|contains\b|if\b|=|:=|\{))/m.test(source))
+      entry.exceptions = true;
     out.set(pkg, entry);
   }
   return out;

@@ -91,6 +91,17 @@ export class RedisReviewQueue<T> implements TaskQueue<T> {
     await this.#redis.set(this.#latestKey(job.key), job.headSha, "EX", MEMORY_SECONDS);
     // BullMQ ids may not contain ":"; the id is unique, the key travels in the data.
     const id = randomUUID();
+    await this.#add(id, job).catch(async (err: unknown) => {
+      // Not stored: forget the delivery, so that GitHub's redelivery is taken.
+      if (job.deliveryId !== undefined)
+        await this.#redis.del(`${this.#prefix}:delivery:${job.deliveryId}`).catch(() => 0);
+      throw err;
+    });
+    await this.#redis.set(this.#waitingKey(job.key), id, "EX", MEMORY_SECONDS);
+    return "queued";
+  }
+
+  async #add(id: string, job: QueuedJob<T>): Promise<void> {
     await this.#queue.add(
       "review",
       { key: job.key, headSha: job.headSha, task: job.task },
@@ -102,8 +113,6 @@ export class RedisReviewQueue<T> implements TaskQueue<T> {
         removeOnFail: 5000,
       },
     );
-    await this.#redis.set(this.#waitingKey(job.key), id, "EX", MEMORY_SECONDS);
-    return "queued";
   }
 
   process(processor: TaskProcessor<T>): void {
