@@ -33,6 +33,8 @@ export interface RepositoryPolicyCompiler {
   gatekeeper(
     files: readonly PolicySource[],
     inventory: readonly unknown[],
+    /** Namespaces as they are before the change, for those it edits: either version selects. */
+    previousNamespaces?: readonly unknown[],
   ): Promise<GatekeeperPolicies>;
 }
 

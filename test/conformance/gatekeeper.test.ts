@@ -143,15 +143,16 @@ describe("Gatekeeper semantics beyond gator's suites", () => {
   };
   const unowned = () => objects(join(labels, "samples/must-have-owner/example_disallowed.yaml"))[0];
 
-  it("says 'not evaluated' when a namespaceSelector needs a namespace the repository does not hold", async () => {
+  it("says 'not evaluated' when a namespaceSelector needs a namespace the repository does not hold, failing as the constraint would", async () => {
     const loaded = await load(labels, mustHaveOwner, []);
     const findings = evaluate(loaded, unowned());
+    // A deny constraint that cannot be decided is an error: never a silent pass.
     expect(findings).toEqual([
       {
         rule: "K8sRequiredOwnerLabels/must-have-owner",
         msg: expect.stringMatching(/^not evaluated: namespace shop not in repository/),
         path: [],
-        severity: "notice",
+        severity: "error",
       },
     ]);
   });

@@ -268,36 +268,25 @@ describe("Gatekeeper constraints in the app", () => {
   const { number, base, head } = opened.pull_request;
   const deployment = (name: string, namespace: string) =>
     `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: ghcr.io/acme/app:1.0.0\n`;
+  const policies = {
+    ".github/portcullis.yml":
+      "codeOwners: { enabled: false }\nsignedCommits: { enabled: false }\npolicies:\n  gatekeeper: [platform/gatekeeper]\n",
+    "platform/gatekeeper/template.yaml": fixture("template.yaml"),
+    "platform/gatekeeper/must-have-owner.yaml": fixture("samples/must-have-owner/constraint.yaml"),
+    "clusters/namespaces.yaml": fixture("samples/namespaces.yaml"),
+  };
 
-  it("evaluates the base's constraints on the changed objects, with namespaces from the repository", async () => {
-    const policies = {
-      ".github/portcullis.yml":
-        "codeOwners: { enabled: false }\nsignedCommits: { enabled: false }\npolicies:\n  gatekeeper: [platform/gatekeeper]\n",
-      "platform/gatekeeper/template.yaml": fixture("template.yaml"),
-      "platform/gatekeeper/must-have-owner.yaml": fixture(
-        "samples/must-have-owner/constraint.yaml",
-      ),
-      "clusters/namespaces.yaml": fixture("samples/namespaces.yaml"),
-    };
+  /** Reviews a change to the head files given; returns the Gatekeeper annotations. */
+  async function review(
+    headFiles: Record<string, string>,
+    changed: { filename: string; status: string }[],
+  ) {
     const standIn = await startGitHubStandIn({
       owner: "Codertocat",
       repo: "Hello-World",
       number,
-      files: {
-        [base.sha]: policies,
-        [head.sha]: {
-          ...policies,
-          // The change also tries to drop the constraint: the base's version is the one in force.
-          "platform/gatekeeper/must-have-owner.yaml": "",
-          "apps/shop.yaml": deployment("cart", "shop"),
-          "apps/sandbox.yaml": deployment("toy", "sandbox"),
-        },
-      },
-      changed: [
-        { filename: "apps/shop.yaml", status: "added" },
-        { filename: "apps/sandbox.yaml", status: "added" },
-        { filename: "platform/gatekeeper/must-have-owner.yaml", status: "modified" },
-      ],
+      files: { [base.sha]: policies, [head.sha]: { ...policies, ...headFiles } },
+      changed,
     });
     try {
       const queue = new ReviewQueue<ReviewTask>(1);
@@ -317,19 +306,56 @@ describe("Gatekeeper constraints in the app", () => {
           policyCompiler: new OpaPolicyCompiler(),
         }),
       );
-      await probot.receive({ id: "gk-1", name: "pull_request", payload: opened } as never);
+      await probot.receive({
+        id: `gk-${Math.random()}`,
+        name: "pull_request",
+        payload: opened,
+      } as never);
       await queue.idle();
       const completed = standIn.requests
         .map((r) => r.body as CheckBody)
         .find((b) => b?.status === "completed");
-      const gatekeeper = (completed?.output?.annotations ?? []).filter((a) =>
+      return (completed?.output?.annotations ?? []).filter((a) =>
         a.title.includes("K8sRequiredOwnerLabels/must-have-owner"),
       );
-      // Only the Deployment in the production namespace is selected.
-      expect(gatekeeper.map((a) => [a.path, a.start_line])).toEqual([["apps/shop.yaml", 2]]);
-      expect(gatekeeper[0]!.message).toContain("Deployment cart must have the label(s) owner");
     } finally {
       await standIn.close();
     }
+  }
+
+  it("evaluates the base's constraints on the changed objects, with namespaces from the repository", async () => {
+    const gatekeeper = await review(
+      {
+        // The change also tries to drop the constraint: the base's version is the one in force.
+        "platform/gatekeeper/must-have-owner.yaml": "",
+        "apps/shop.yaml": deployment("cart", "shop"),
+        "apps/sandbox.yaml": deployment("toy", "sandbox"),
+      },
+      [
+        { filename: "apps/shop.yaml", status: "added" },
+        { filename: "apps/sandbox.yaml", status: "added" },
+        { filename: "platform/gatekeeper/must-have-owner.yaml", status: "modified" },
+      ],
+    );
+    // Only the Deployment in the production namespace is selected.
+    expect(gatekeeper.map((a) => [a.path, a.start_line])).toEqual([["apps/shop.yaml", 2]]);
+    expect(gatekeeper[0]!.message).toContain("Deployment cart must have the label(s) owner");
+  });
+
+  it("does not let a change relabel its Namespace out of a constraint's selector", async () => {
+    const relabelled = fixture("samples/namespaces.yaml").replace(
+      "environment: production",
+      "environment: staging",
+    );
+    expect(relabelled).not.toEqual(fixture("samples/namespaces.yaml"));
+    const gatekeeper = await review(
+      { "clusters/namespaces.yaml": relabelled, "apps/shop.yaml": deployment("cart", "shop") },
+      [
+        { filename: "clusters/namespaces.yaml", status: "modified" },
+        { filename: "apps/shop.yaml", status: "added" },
+      ],
+    );
+    // The cluster has shop labelled production until this change lands: still selected.
+    expect(gatekeeper.map((a) => [a.path, a.start_line])).toEqual([["apps/shop.yaml", 2]]);
   });
 });

@@ -249,19 +249,47 @@ interface Job {
 
 /** Evaluates constraints on documents: `input.review` and `input.parameters` as Gatekeeper builds them. */
 export class GatekeeperEngine implements PolicyEngine {
-  private readonly namespaces = new Map<string, { facts: ObjectFacts; object: unknown }>();
+  /** Each Namespace's versions: the inventory's, then (when it differs) the one in force now. */
+  private readonly namespaces = new Map<string, { facts: ObjectFacts; object: unknown }[]>();
 
   constructor(
     private readonly constraints: readonly Constraint[],
     /** The repository's objects: the Namespaces that namespaceSelectors read. */
     inventory: readonly unknown[],
+    /**
+     * Namespaces as the cluster has them before the change (the base's versions of Namespaces
+     * the change edits): a change relabelling its own Namespace must not slip out of a selector,
+     * so an object is selected when either version of its Namespace selects it.
+     */
+    previous: readonly unknown[] = [],
   ) {
-    for (const o of inventory) {
+    for (const o of [...inventory, ...previous]) {
       if (!isPlainObject(o)) continue;
       const facts = objectFacts(o);
       if (facts.isNamespace && facts.name !== "")
-        this.namespaces.set(facts.name, { facts, object: o });
+        this.namespaces.set(facts.name, [
+          ...(this.namespaces.get(facts.name) ?? []),
+          { facts, object: o },
+        ]);
     }
+  }
+
+  /** The constraint's outcome for an object under each version of the Namespaces; a match wins. */
+  private matchAny(
+    c: Constraint,
+    facts: ObjectFacts,
+  ): { outcome: ReturnType<typeof matchObject>; namespace?: unknown } {
+    const versions = this.namespaces.get(facts.namespace) ?? [];
+    let last: ReturnType<typeof matchObject> | undefined;
+    for (let v = 0; v < Math.max(1, versions.length); v++) {
+      const outcome = matchObject(c.match, facts, (n) => {
+        const list = this.namespaces.get(n);
+        return n === facts.namespace ? list?.[v]?.facts : list?.[0]?.facts;
+      });
+      if (outcome.kind === "match") return { outcome, namespace: versions[v]?.object };
+      if (last?.kind !== "unknown") last = outcome;
+    }
+    return { outcome: last!, namespace: versions[0]?.object };
   }
 
   setSettings(): void {
@@ -277,16 +305,16 @@ export class GatekeeperEngine implements PolicyEngine {
       if (input.file.partial || !isKubernetesObject(input.document)) return;
       const object = input.document as Record<string, unknown>;
       const facts = objectFacts(object);
-      const namespace = this.namespaces.get(facts.namespace)?.object;
       for (const c of this.constraints) {
-        const outcome = matchObject(c.match, facts, (n) => this.namespaces.get(n)?.facts);
+        const { outcome, namespace } = this.matchAny(c, facts);
         if (outcome.kind === "no-match") continue;
         if (outcome.kind === "unknown") {
+          // Undecidable here, so it fails as the constraint would (deny: error): never a pass.
           findings[i]!.push({
             rule: c.id,
             msg: `not evaluated: ${outcome.reason}`,
             path: [],
-            severity: "notice",
+            severity: c.severity,
           });
           continue;
         }
@@ -407,6 +435,8 @@ export async function loadGatekeeper(
   sources: readonly PolicySource[],
   inventory: readonly unknown[],
   tools: OpaTools | (() => OpaTools),
+  /** The cluster's current versions of Namespaces the change edits (see GatekeeperEngine). */
+  previousNamespaces: readonly unknown[] = [],
 ): Promise<GatekeeperLoad> {
   const errors: GatekeeperProblem[] = [];
   const notEvaluated: GatekeeperProblem[] = [];
@@ -532,7 +562,10 @@ export async function loadGatekeeper(
     });
   }
   return {
-    engine: constraints.length > 0 ? new GatekeeperEngine(constraints, inventory) : undefined,
+    engine:
+      constraints.length > 0
+        ? new GatekeeperEngine(constraints, inventory, previousNamespaces)
+        : undefined,
     errors,
     notEvaluated,
     constraints: constraints.map((c) => c.id),

@@ -32,6 +32,7 @@ export type EngineRecipe =
       readonly key: string;
       readonly files: readonly PolicySource[];
       readonly inventory: readonly unknown[];
+      readonly previousNamespaces: readonly unknown[];
       readonly tools: OpaTools;
     };
 
@@ -198,18 +199,25 @@ export class IsolatedPolicyCompiler implements RepositoryPolicyCompiler {
   async gatekeeper(
     files: readonly PolicySource[],
     inventory: readonly unknown[],
+    previousNamespaces: readonly unknown[] = [],
   ): Promise<GatekeeperPolicies> {
     // Loaded here for its errors (and to fill the compile cache the worker then reads).
-    const loaded = await loadGatekeeper(files, inventory, () => this.resolveTools());
+    const loaded = await loadGatekeeper(
+      files,
+      inventory,
+      () => this.resolveTools(),
+      previousNamespaces,
+    );
     if (!loaded.engine) return loaded;
     const tools = this.resolveTools();
     return {
       ...loaded,
       engine: new IsolatedEngine(this.pool, {
         kind: "gatekeeper",
-        key: keyOf(files, inventory),
+        key: keyOf(files, inventory, previousNamespaces),
         files,
         inventory,
+        previousNamespaces,
         tools,
       }),
     };

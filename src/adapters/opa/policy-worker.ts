@@ -23,7 +23,12 @@ const KEEP = 4;
 
 async function build(recipe: EngineRecipe): Promise<PolicyEngine> {
   if (recipe.kind === "conftest") return new UserPolicyEngine(recipe.compiled, recipe.data);
-  const loaded = await loadGatekeeper(recipe.files, recipe.inventory, recipe.tools);
+  const loaded = await loadGatekeeper(
+    recipe.files,
+    recipe.inventory,
+    recipe.tools,
+    recipe.previousNamespaces,
+  );
   if (!loaded.engine) throw new Error("no Gatekeeper constraint can be evaluated");
   return loaded.engine;
 }

@@ -301,7 +301,16 @@ export class OpaPolicyCompiler implements RepositoryPolicyCompiler {
     return new UserPolicyEngine(compiled, policies.data);
   }
 
-  gatekeeper(files: readonly PolicySource[], inventory: readonly unknown[]) {
-    return loadGatekeeper(files, inventory, () => (this.#tools ??= this.tools()));
+  gatekeeper(
+    files: readonly PolicySource[],
+    inventory: readonly unknown[],
+    previousNamespaces: readonly unknown[] = [],
+  ) {
+    return loadGatekeeper(
+      files,
+      inventory,
+      () => (this.#tools ??= this.tools()),
+      previousNamespaces,
+    );
   }
 }
