@@ -6,6 +6,7 @@ import {
   onPullRequest,
   onPullRequestReview,
   onRerequest,
+  giveUpHandler,
   taskProcessor,
   type ReviewTriggerDeps,
 } from "./handlers/pull-request.js";
@@ -19,7 +20,11 @@ export interface AppDeps extends ReviewTriggerDeps {
 export function createApp(deps: AppDeps): ApplicationFunction {
   return (app, options) => {
     // Queued jobs are plain data: each gets its installation's Octokit where it runs.
-    deps.queue.process(taskProcessor((id) => app.auth(id) as Promise<Octokit>, app.log, deps));
+    const octokitFor = (id: number) => app.auth(id) as Promise<Octokit>;
+    deps.queue.process(
+      taskProcessor(octokitFor, app.log, deps),
+      giveUpHandler(octokitFor, app.log),
+    );
     if (deps.metrics && options?.addHandler) {
       options.addHandler(opsHandler(deps.metrics, deps.lifecycle ?? { ready: () => true }));
     }

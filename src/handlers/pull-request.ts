@@ -25,11 +25,14 @@ import { APPLY_FIXES, fixCommitMessage, planFixCommit } from "../review/fix-comm
 import { GitHubCommitWriter } from "../adapters/github/github-commit-writer.js";
 import {
   PermanentJobError,
+  type GiveUp,
   type JobControl,
   type TaskProcessor,
   type TaskQueue,
 } from "../review/review-queue.js";
 import { httpStatus } from "../adapters/github/http-status.js";
+import { POLICY_CHECK_NAME } from "../render/check-run.js";
+import { escapeMarkdown } from "../render/markdown.js";
 
 export interface ReviewTriggerDeps {
   readonly bundle: PolicyBundle;
@@ -186,6 +189,31 @@ function configContextOf(deps: ReviewTriggerDeps) {
   return {
     settingDefaults: deps.bundle.settingDefaults,
     ruleIds: new Set(deps.bundle.rules.keys()),
+  };
+}
+
+/**
+ * A job that will not run again: its check run (if it started one) is completed as a failure
+ * with the reason, and a review that never got to start one posts it completed, best effort
+ * (GitHub may be what failed). Never a check left "in progress".
+ */
+export function giveUpHandler(octokitFor: OctokitFor, log: Log): GiveUp<ReviewTask> {
+  return async (task, { checkRunId, error, permanent }) => {
+    // Nothing to close, and no access to post with (a suspended or removed installation).
+    if (task.kind !== "review" || (permanent && checkRunId === undefined)) return;
+    const output = {
+      conclusion: "failure" as const,
+      title: "Portcullis could not complete the review",
+      summary: `The review failed after every attempt, so this change was not checked:\n\n> ${escapeMarkdown(error)}\n\nRe-run the check to try again.`,
+      annotations: [],
+    };
+    try {
+      const publisher = new GitHubReviewPublisher(await octokitFor(task.installationId), task.ref);
+      if (checkRunId !== undefined) await publisher.completeCheck({ id: checkRunId }, output);
+      else await publisher.postCompletedCheck(POLICY_CHECK_NAME, task.ref.headSha, output);
+    } catch (err) {
+      log.error({ err, pr: task.ref.number, head: task.ref.headSha }, "could not close the check");
+    }
   };
 }
 

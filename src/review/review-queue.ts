@@ -29,10 +29,24 @@ export interface JobControl {
 
 export type TaskProcessor<T> = (task: T, control: JobControl) => Promise<void>;
 
+/**
+ * Told about a job that will not run again (its last attempt failed, its error is permanent, or
+ * its workers kept dying): the app completes the check run it started, so none stays in progress.
+ */
+export type GiveUp<T> = (
+  task: T,
+  info: {
+    readonly checkRunId?: number;
+    readonly error: string;
+    /** The error was permanent (no access): posting anything new would fail the same way. */
+    readonly permanent: boolean;
+  },
+) => Promise<void>;
+
 export interface TaskQueue<T> {
   enqueue(job: QueuedJob<T>): Promise<EnqueueResult>;
   /** Starts taking jobs (once; the app registers its processor when it loads). */
-  process(processor: TaskProcessor<T>): void;
+  process(processor: TaskProcessor<T>, onGiveUp?: GiveUp<T>): void;
   /** Jobs waiting, running or waiting for a retry. */
   depth(): Promise<number>;
   /** Resolves when nothing is queued or running (tests, graceful shutdown). */
@@ -86,7 +100,9 @@ export class ReviewQueue<T> implements TaskQueue<T> {
   /** Failed jobs waiting for their next attempt: timer -> key. */
   private readonly retrying = new Map<ReturnType<typeof setTimeout>, string>();
   private processor: TaskProcessor<T> | undefined;
+  private onGiveUp: GiveUp<T> | undefined;
   private active = 0;
+  private givingUp = 0;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
 
@@ -116,8 +132,9 @@ export class ReviewQueue<T> implements TaskQueue<T> {
     return "queued";
   }
 
-  process(processor: TaskProcessor<T>): void {
+  process(processor: TaskProcessor<T>, onGiveUp?: GiveUp<T>): void {
     this.processor = processor;
+    this.onGiveUp = onGiveUp;
     this.pump();
   }
 
@@ -127,7 +144,7 @@ export class ReviewQueue<T> implements TaskQueue<T> {
 
   /** Synchronous depth, for the metrics gauge. */
   get size(): number {
-    return this.waiting.size + this.active + this.retrying.size;
+    return this.waiting.size + this.active + this.retrying.size + this.givingUp;
   }
 
   idle(): Promise<void> {
@@ -183,6 +200,18 @@ export class ReviewQueue<T> implements TaskQueue<T> {
     const policy = this.options.retry ?? DEFAULT_RETRY;
     if (!current || entry.attempt >= policy.attempts || err instanceof PermanentJobError) {
       this.options.onError?.(entry.job, err);
+      const error = err instanceof Error ? err.message : String(err);
+      if (this.onGiveUp) {
+        // Counted in the depth until done: shutdown and idle() wait for the check to be closed.
+        this.givingUp++;
+        const permanent = err instanceof PermanentJobError;
+        void this.onGiveUp(entry.job.task, { checkRunId: entry.checkRunId, error, permanent })
+          .catch(() => undefined)
+          .finally(() => {
+            this.givingUp--;
+            this.notifyIdle();
+          });
+      }
       return;
     }
     const timer = setTimeout(

@@ -58,8 +58,9 @@ describe("GitHub API faults", () => {
       appId: 1,
       privateKey,
       baseUrl: standIn.url,
-      // Production's class: retries and rate-limit waits in units of 5 ms instead of 1 s.
-      Octokit: portcullisOctokit(new WriteLanes(), { baseMs: 5 }),
+      // Production's class: retries and rate-limit waits in units of 5 ms instead of 1 s, and a
+      // write bucket large enough that pacing (not under test here) never waits.
+      Octokit: portcullisOctokit(new WriteLanes(1_000), { baseMs: 5 }),
       logLevel: "fatal",
     });
     void probot.load(
@@ -181,5 +182,20 @@ describe("GitHub API faults", () => {
     expect(count("POST", /\/check-runs$/)).toBe(4);
     expect(completed).toHaveLength(1);
     expect(completed[0]!.output!.annotations.length).toBeGreaterThan(0);
+  });
+
+  it("completes the started check as a failure when every attempt fails: never left in progress", async () => {
+    // Each attempt tries to complete the check twice (result, then error), 4 requests each.
+    const { requests, count } = await reviewWith([
+      { method: "PATCH", path: "/check-runs/\\d+$", status: 502, times: 24 },
+    ]);
+    expect(count("POST", /\/check-runs$/)).toBe(1); // the retries resumed the same check run
+    const last = requests.filter((r) => r.method === "PATCH" && !r.fault).at(-1)!;
+    expect(last.body).toMatchObject({
+      status: "completed",
+      conclusion: "failure",
+      output: { title: "Portcullis could not complete the review" },
+    });
+    expect((last.body as CheckBody).output!.summary).toContain("failed after every attempt");
   });
 });

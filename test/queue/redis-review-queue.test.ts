@@ -169,4 +169,43 @@ describe("RedisReviewQueue", () => {
     },
     40_000,
   );
+
+  maybe("runs one job per pull request at a time, even with room for more", async () => {
+    const q = replica(`t-${randomUUID()}`, { lockDurationMs: 1_000 });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const log: string[] = [];
+    q.process(async (task, control) => {
+      log.push(`start ${task.name}`);
+      if (task.name.endsWith("@a")) await gate;
+      log.push(`end ${task.name} current=${await control.isCurrent()}`);
+    });
+    await q.enqueue(job("r#1", "a", "d-1"));
+    while (log.length === 0) await new Promise((r) => setTimeout(r, 20));
+    await q.enqueue(job("r#1", "b", "d-2")); // a re-run or a push while a runs
+    await new Promise((r) => setTimeout(r, 300));
+    expect(log).toEqual(["start r#1@a"]); // b waits although the worker has a free slot
+    release();
+    await q.idle();
+    expect(log).toEqual([
+      "start r#1@a",
+      "end r#1@a current=false",
+      "start r#1@b",
+      "end r#1@b current=true",
+    ]);
+  });
+
+  maybe("tells the app when a job gives up, with the check run it started", async () => {
+    const q = replica(`t-${randomUUID()}`);
+    const gaveUp: unknown[] = [];
+    q.process(recorder([]), async (task, info) => {
+      gaveUp.push({ task: task.name, ...info });
+    });
+    await q.enqueue(job("r#1", "a", "d-1", { failures: 5 }));
+    await q.idle();
+    while (gaveUp.length === 0) await new Promise((r) => setTimeout(r, 20));
+    expect(gaveUp).toEqual([
+      { task: "r#1@a", checkRunId: 703, error: "boom r#1@a", permanent: false },
+    ]);
+  });
 });

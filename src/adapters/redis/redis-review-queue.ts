@@ -3,12 +3,13 @@
 // work of the same pull request, failed jobs retry with backoff, and a job whose worker died (its
 // lock expired) is picked up by another worker, which completes the check run the dead one started.
 import { randomUUID } from "node:crypto";
-import { Queue, UnrecoverableError, Worker, type Job } from "bullmq";
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
 import {
   DEFAULT_RETRY,
   PermanentJobError,
   type EnqueueResult,
+  type GiveUp,
   type JobControl,
   type QueuedJob,
   type RetryPolicy,
@@ -115,39 +116,45 @@ export class RedisReviewQueue<T> implements TaskQueue<T> {
     );
   }
 
-  process(processor: TaskProcessor<T>): void {
+  #runningKey(key: string): string {
+    return `${this.#prefix}:running:${key}`;
+  }
+
+  process(processor: TaskProcessor<T>, onGiveUp?: GiveUp<T>): void {
     if (this.#worker) throw new Error("the queue already has a processor");
+    const lockMs = this.options.lockDurationMs ?? 30_000;
     this.#worker = new Worker<JobData<T>>(
       QUEUE_NAME,
-      async (job: Job<JobData<T>>) => {
-        const { key, headSha } = job.data;
-        if ((await this.#redis.get(this.#waitingKey(key))) === job.id)
-          await this.#redis.del(this.#waitingKey(key));
-        const control: JobControl = {
-          // Forgotten heads (after MEMORY_SECONDS) count as current: never drop a review for that.
-          isCurrent: async () => {
-            const latest = await this.#redis.get(this.#latestKey(key));
-            return latest === null || latest === headSha;
+      async (job: Job<JobData<T>>, token?: string) => {
+        const { key } = job.data;
+        // One job per pull request at a time across replicas (as the embedded queue does): a
+        // second one (a re-run arriving mid-review) waits its turn instead of racing the first.
+        const running = this.#runningKey(key);
+        const owned = await this.#redis.set(running, job.id!, "PX", lockMs, "NX");
+        if (owned === null) {
+          await job.moveToDelayed(Date.now() + Math.min(2_000, lockMs), token);
+          throw new DelayedError();
+        }
+        const renew = setInterval(
+          () => {
+            void this.#redis.pexpire(running, lockMs).catch(() => 0);
           },
-          checkRunId: job.data.checkRunId,
-          rememberCheckRun: async (checkRunId) => {
-            await job.updateData({ ...job.data, checkRunId });
-          },
-          attempt: job.attemptsMade + 1,
-        };
+          Math.ceil(lockMs / 3),
+        );
+        renew.unref();
         try {
-          await processor(job.data.task, control);
-        } catch (err) {
-          // BullMQ does not retry an UnrecoverableError.
-          if (err instanceof PermanentJobError) throw new UnrecoverableError(err.message);
-          throw err;
+          await this.#run(job, processor);
+        } finally {
+          clearInterval(renew);
+          if ((await this.#redis.get(running).catch(() => null)) === job.id)
+            await this.#redis.del(running).catch(() => 0);
         }
       },
       {
         connection: (this.#workerRedis = this.#redis.duplicate({ maxRetriesPerRequest: null })),
         prefix: this.#prefix,
         concurrency: this.options.concurrency,
-        lockDuration: this.options.lockDurationMs ?? 30_000,
+        lockDuration: lockMs,
         stalledInterval: this.options.stalledIntervalMs ?? 30_000,
         // A job whose worker died is taken again (twice), not failed at once.
         maxStalledCount: 2,
@@ -155,6 +162,50 @@ export class RedisReviewQueue<T> implements TaskQueue<T> {
     );
     // Connection errors are retried by ioredis; a job's own failure is logged by the processor.
     this.#worker.on("error", () => undefined);
+    if (!onGiveUp) return;
+    const giveUp = (job: Job<JobData<T>>, error: string, permanent: boolean) =>
+      void onGiveUp(job.data.task, { checkRunId: job.data.checkRunId, error, permanent }).catch(
+        () => 0,
+      );
+    this.#worker.on("failed", (job, err) => {
+      if (!job) return;
+      const permanent = err instanceof UnrecoverableError;
+      if (permanent || job.attemptsMade >= (job.opts.attempts ?? 1))
+        giveUp(job, err.message, permanent);
+    });
+    // A job whose workers kept dying is failed by BullMQ itself (no "failed" event here).
+    this.#worker.on("stalled", (jobId) => {
+      void this.#queue.getJob(jobId).then(async (job) => {
+        if (job && (await job.getState()) === "failed")
+          giveUp(job, "the review's worker stopped answering, again and again", false);
+      });
+    });
+  }
+
+  /** Runs one job: the queue's view of the pull request (current head, the check it started). */
+  async #run(job: Job<JobData<T>>, processor: TaskProcessor<T>): Promise<void> {
+    const { key, headSha } = job.data;
+    if ((await this.#redis.get(this.#waitingKey(key))) === job.id)
+      await this.#redis.del(this.#waitingKey(key));
+    const control: JobControl = {
+      // Forgotten heads (after MEMORY_SECONDS) count as current: never drop a review for that.
+      isCurrent: async () => {
+        const latest = await this.#redis.get(this.#latestKey(key));
+        return latest === null || latest === headSha;
+      },
+      checkRunId: job.data.checkRunId,
+      rememberCheckRun: async (checkRunId) => {
+        await job.updateData({ ...job.data, checkRunId });
+      },
+      attempt: job.attemptsMade + 1,
+    };
+    try {
+      await processor(job.data.task, control);
+    } catch (err) {
+      // BullMQ does not retry an UnrecoverableError.
+      if (err instanceof PermanentJobError) throw new UnrecoverableError(err.message);
+      throw err;
+    }
   }
 
   async depth(): Promise<number> {
