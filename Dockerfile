@@ -1,13 +1,19 @@
-# Portcullis: multi-stage build. Stage 1 builds the pinned OPA from the Go module proxy (tools/go.mod),
-# stage 2 builds the policy bundle and the TypeScript, stage 3 is a slim non-root runtime that also
-# carries `opa` for repository policies. Health: /healthz (liveness), /readyz (readiness), /metrics.
+# Portcullis: multi-stage build. Stage 1 builds the pinned OPA (tools/go.mod) and kustomize
+# (tools/kustomize/go.mod) from the Go module proxy, stage 2 builds the policy bundle and the
+# TypeScript, stage 3 is a slim non-root runtime that also carries `opa` for repository policies
+# and `kustomize` for rendering overlays. Health: /healthz (liveness), /readyz (readiness), /metrics.
 FROM golang:1.26-bookworm AS tools
 WORKDIR /src/tools
 COPY tools/go.mod tools/go.sum ./
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/opa github.com/open-policy-agent/opa
+WORKDIR /src/tools/kustomize
+COPY tools/kustomize/go.mod tools/kustomize/go.sum ./
+RUN CGO_ENABLED=0 go build -trimpath \
+    -ldflags="-s -w -X sigs.k8s.io/kustomize/api/provenance.version=$(go list -m -f '{{.Version}}' sigs.k8s.io/kustomize/kustomize/v5)" \
+    -o /out/kustomize sigs.k8s.io/kustomize/kustomize/v5
 
 FROM node:20-bookworm-slim AS build
-COPY --from=tools /out/opa /usr/local/bin/opa
+COPY --from=tools /out/opa /out/kustomize /usr/local/bin/
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -17,7 +23,7 @@ RUN npm run build && npm prune --omit=dev --ignore-scripts
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
 WORKDIR /app
-COPY --from=tools /out/opa /usr/local/bin/opa
+COPY --from=tools /out/opa /out/kustomize /usr/local/bin/
 COPY --from=build /app/package.json /app/app.yml ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -53,7 +53,9 @@ export function renderRulePage(meta) {
     "",
   ];
   const settings = /^# settings: (\{.*\})/.exec(
-    readFileSync(join(RULES, meta.id, "examples", "denied.yaml"), "utf8"),
+    denied === undefined
+      ? ""
+      : readFileSync(join(RULES, meta.id, "examples", "denied.yaml"), "utf8"),
   );
   if (settings) {
     const yaml = Object.entries(JSON.parse(settings[1])).map(

@@ -8,6 +8,7 @@ import type { ReviewTask } from "./handlers/pull-request.js";
 import { Metrics } from "./ops/metrics.js";
 import { portcullisOctokit, WriteLanes } from "./adapters/github/octokit.js";
 import { ContentCache } from "./adapters/github/content-cache.js";
+import { KustomizeRenderer } from "./adapters/render/kustomize.js";
 import { IsolatedPolicyCompiler, PolicyWorkerPool } from "./adapters/opa/isolated-policies.js";
 
 const bundle = loadPolicyBundle();
@@ -75,6 +76,8 @@ await run(
     policyCompiler: new IsolatedPolicyCompiler(policyWorkers),
     // Contents at commit SHAs never change: kept across reviews (bounded), fewer GitHub requests.
     contentCache: new ContentCache(),
+    // The kustomizations a change affects are rendered with the pinned kustomize (no network).
+    renderer: new KustomizeRenderer(),
     lifecycle: { ready: () => ready },
     today: () => new Date().toISOString().slice(0, 10),
   }),

@@ -31,7 +31,20 @@ export interface Config {
   readonly codeOwners: CodeOwnersConfig;
   readonly signedCommits: SignedCommitsConfig;
   readonly policies: RepositoryPoliciesConfig;
+  readonly render: RenderConfig;
 }
+
+/** Rendering before review (docs/rendering.md): what the cluster would get, not only the changed files. */
+export interface RenderConfig {
+  /** Render the kustomizations a change affects, at base and head, and evaluate their output. */
+  readonly kustomize: boolean;
+  /** Build folders as the Flux Kustomizations of the repository do (their patches, postBuild...). */
+  readonly flux: boolean;
+  /** Build folders as the Argo CD Applications of the repository do (`source.kustomize`...). */
+  readonly argocd: boolean;
+}
+
+export const DEFAULT_RENDER: RenderConfig = { kustomize: true, flux: true, argocd: true };
 
 /** The repository's own policies, read from the base commit (never from the change under review). */
 export interface RepositoryPoliciesConfig {
@@ -149,6 +162,7 @@ export function defaultConfig(context: ConfigContext): Config {
     codeOwners: DEFAULT_CODE_OWNERS,
     signedCommits: DEFAULT_SIGNED_COMMITS,
     policies: DEFAULT_POLICIES,
+    render: DEFAULT_RENDER,
   };
 }
 
@@ -163,6 +177,7 @@ const TOP_LEVEL = [
   "codeOwners",
   "signedCommits",
   "policies",
+  "render",
 ];
 
 function closest(word: string, candidates: Iterable<string>): string | undefined {
@@ -406,6 +421,7 @@ export function parseConfig(text: string, context: ConfigContext): ConfigResult 
       codeOwners,
       signedCommits,
       policies,
+      render: parseSection(raw.render, DEFAULT_RENDER, ["render"], err) as RenderConfig,
     },
     errors,
   };

@@ -72,6 +72,11 @@ export interface Finding {
   readonly status: FindingStatus;
   /** Why a waiver did not apply (expired, no reason), shown next to the finding. */
   readonly note?: string;
+  /**
+   * For a finding in rendered output: what renders it (`kustomize apps/prod`) and the controller
+   * objects that apply it (`Flux Kustomization flux-system/apps`).
+   */
+  readonly affects?: readonly string[];
 }
 
 export interface RuleMetadata {
@@ -93,4 +98,6 @@ export interface RuleMetadata {
 export interface SkippedFile {
   readonly file: string;
   readonly reason: string;
+  /** The line that asks for what was not evaluated (a remote base in a kustomization). */
+  readonly line?: number;
 }

@@ -17,6 +17,7 @@ import { defaultConfig, type Config } from "../config/config.js";
 import { instrumentOctokit, type Metrics } from "../ops/metrics.js";
 import { PullRequestFacts } from "../adapters/github/github-pr-context.js";
 import type { ContentCache } from "../adapters/github/content-cache.js";
+import type { ManifestRenderer } from "../ports/manifest-renderer.js";
 import { parsePolicyData } from "../adapters/opa/user-policies.js";
 import type { RepositoryPolicyCompiler } from "../ports/policy-compiler.js";
 import { policyPullRequestOf } from "../review/policy-context.js";
@@ -48,6 +49,8 @@ export interface ReviewTriggerDeps {
   readonly policyCompiler?: RepositoryPolicyCompiler;
   /** Contents at commit SHAs kept across reviews (fewer GitHub requests); none in tests. */
   readonly contentCache?: ContentCache;
+  /** Renders the kustomizations a change affects (config `render`); without it none is rendered. */
+  readonly renderer?: ManifestRenderer;
 }
 
 interface PullRequestPayload {
@@ -236,6 +239,7 @@ function reviewDepsOf(
     ...(deps.metrics
       ? { onEvaluated: (seconds: number) => deps.metrics!.evaluationSeconds.observe(seconds) }
       : {}),
+    ...(deps.renderer ? { renderer: deps.renderer } : {}),
     ...(deps.policyCompiler
       ? {
           repositoryPolicies: {

@@ -8,6 +8,8 @@ import {
   type Severity,
   type SkippedFile,
 } from "../core/types.js";
+import type { RenderedChange, RenderedTargetDiff } from "../core/rendered-diff.js";
+import { MAX_DIFF_ITEMS_PER_TARGET } from "../core/render-limits.js";
 import type { EvaluationError } from "../review/evaluate-files.js";
 import { ruleHelpUri } from "./links.js";
 import { codeSpan, escapeMarkdown, markdownLink, truncateUtf8, utf8Length } from "./markdown.js";
@@ -51,6 +53,10 @@ export interface PolicyCheckInput {
   /** Errors of the configuration this pull request proposes: shown, never used. */
   readonly configErrors: readonly ConfigError[];
   readonly headSha: string;
+  /** Kustomizations rendered for this change, with what the change does to each output. */
+  readonly rendered?: readonly RenderedTargetDiff[];
+  /** The renderer that produced them ("kustomize v5.8.2, without network"). */
+  readonly renderer?: string;
 }
 
 /** A button on the check run (GitHub: at most 3; label <= 20, description <= 40, identifier <= 20 chars). */
@@ -164,6 +170,7 @@ function renderSummary(input: PolicyCheckInput, failing: number, unannotated: nu
   const head = verdictLines(input, failing, unannotated);
   const sections: Section[] = [
     ruleTable(input),
+    renderedSection(input),
     notEvaluated(input),
     configSection(input),
     waivedSection(input),
@@ -237,6 +244,45 @@ function ruleTable(input: PolicyCheckInput): Section | undefined {
   };
 }
 
+const CHANGE_MARK = { added: "+", changed: "~", removed: "−" } as const;
+
+function resourceName(c: RenderedChange): string {
+  const r = c.resource;
+  return `${r.kind ?? "?"} ${[r.namespace, r.name].filter(Boolean).join("/")}`;
+}
+
+/** Per rendered kustomization, one line: what renders it, and the resources the change adds, changes, removes. */
+function renderedSection(input: PolicyCheckInput): Section | undefined {
+  const diffs = input.rendered ?? [];
+  if (diffs.length === 0) return undefined;
+  return {
+    head: [
+      "### Rendered changes",
+      "",
+      `What the cluster would get, rendered at the base and the head${input.renderer ? ` (${clip(input.renderer)})` : ""}: \`+\` added, \`~\` changed, \`−\` removed.`,
+      "",
+    ],
+    items: diffs.map((d) => {
+      const by = d.controllers.length > 0 ? ` (${clip(d.controllers.join(", "))})` : "";
+      const label = `- ${codeSpan(truncateUtf8(d.target, 200, "…"))}${by}`;
+      if (d.status !== "rendered")
+        return `${label}: ${d.status === "failed" ? "**could not be rendered**" : "not evaluated"}${d.reason ? `: ${clip(d.reason)}` : ""}`;
+      if (d.changes.length === 0)
+        return `${label}: no resource changes (${plural(d.resources, "resource")})`;
+      const shown = d.changes.slice(0, MAX_DIFF_ITEMS_PER_TARGET);
+      const count = (k: RenderedChange["change"]) => d.changes.filter((c) => c.change === k).length;
+      const totals = (["added", "changed", "removed"] as const)
+        .filter((k) => count(k) > 0)
+        .map((k) => `${count(k)} ${k}`)
+        .join(", ");
+      const more =
+        d.changes.length > shown.length ? `, … ${d.changes.length - shown.length} more` : "";
+      return `${label}: ${totals}: ${shown.map((c) => `${CHANGE_MARK[c.change]} ${clip(resourceName(c))}`).join(", ")}${more}`;
+    }),
+    noun: "rendered kustomization",
+  };
+}
+
 function notEvaluated(input: PolicyCheckInput): Section | undefined {
   if (input.errors.length === 0 && input.skipped.length === 0) return undefined;
   const head = ["### Files not evaluated", ""];
@@ -248,7 +294,7 @@ function notEvaluated(input: PolicyCheckInput): Section | undefined {
       ...input.errors.map(
         (e) => `- ${where(e.file, e.line)}: could not evaluate: ${clip(e.message)}`,
       ),
-      ...input.skipped.map((s) => `- ${where(s.file)}: skipped: ${clip(s.reason)}`),
+      ...input.skipped.map((s) => `- ${where(s.file, s.line)}: skipped: ${clip(s.reason)}`),
     ],
     noun: "file",
   };
@@ -412,6 +458,7 @@ function findingAnnotation(f: Finding, rules: ReadonlyMap<string, RuleMetadata>)
       ? `Resource: ${[f.resource.kind, [f.resource.namespace, f.resource.name].filter(Boolean).join("/")].filter(Boolean).join(" ")}`
       : undefined,
     f.path.length > 0 ? `Field: ${f.path.map(String).join(".")}` : undefined,
+    f.affects && f.affects.length > 0 ? `Rendered by: ${f.affects.join(", ")}` : undefined,
     `Fingerprint: ${f.fingerprint}`,
   ].filter((l): l is string => l !== undefined);
   return {

@@ -8,6 +8,7 @@ import {
   notAnObjectFindings,
   problemFindings,
   type AssembleContext,
+  type RawFinding,
   type RulePolicy,
 } from "../core/findings.js";
 import {
@@ -66,6 +67,28 @@ interface Pending {
   readonly doc: ParsedDocument;
   readonly partial: boolean;
   readonly waivers: FileWaivers;
+  /** Sends each result to the file and document it is reported on (a rendered resource's sources). */
+  readonly route?: RouteFindings;
+}
+
+/** One file's share of a document's results: the file, a document standing for it there, the results. */
+export interface RoutedFindings {
+  readonly file: ParsedFile;
+  readonly doc: ParsedDocument;
+  readonly raw: readonly RawFinding[];
+}
+
+export type RouteFindings = (raw: readonly RawFinding[]) => readonly RoutedFindings[];
+
+/**
+ * A document that is not in any file as the policies see it (a rendered resource): its results are
+ * routed to the source files that produced its fields, and reported there.
+ */
+export interface RoutedDocument {
+  /** The file errors are reported in, and the document (its kind line) they point at. */
+  readonly file: ParsedFile;
+  readonly doc: ParsedDocument;
+  readonly route: RouteFindings;
 }
 
 interface Prepared {
@@ -136,11 +159,14 @@ function prepare(
       pending.push({ file: parsed, doc, partial: role === "patch", waivers });
   }
 
-  const inputs: PolicyInput[] = pending.map((p) => ({
+  return { context, findings, skipped, pending, inputs: inputsOf(pending), filesEvaluated };
+}
+
+function inputsOf(pending: readonly Pending[]): PolicyInput[] {
+  return pending.map((p) => ({
     document: p.doc.value,
     file: { path: p.file.file, partial: p.partial },
   }));
-  return { context, findings, skipped, pending, inputs, filesEvaluated };
 }
 
 /** Turns each engine's results into findings (or errors at the document's kind line). */
@@ -150,6 +176,12 @@ function finish(
 ): EvaluationReport {
   const { context, pending } = prepared;
   const findings = [...prepared.findings];
+  const waiverCache = new Map<ParsedFile, FileWaivers>();
+  const waiversOf = (file: ParsedFile) => {
+    let w = waiverCache.get(file);
+    if (!w) waiverCache.set(file, (w = new FileWaivers(file)));
+    return w;
+  };
   const errors: EvaluationError[] = [];
   for (const results of resultsPerEngine) {
     pending.forEach((p, i) => {
@@ -162,9 +194,13 @@ function finish(
         });
         return;
       }
-      findings.push(
-        ...assembleFindings(p.file, p.doc, result.findings, p.partial, context, p.waivers),
-      );
+      const groups = p.route
+        ? p.route(result.findings)
+        : [{ file: p.file, doc: p.doc, raw: result.findings }];
+      for (const g of groups) {
+        const waivers = g.file === p.file ? p.waivers : waiversOf(g.file);
+        findings.push(...assembleFindings(g.file, g.doc, g.raw, p.partial, context, waivers));
+      }
     });
   }
   return {
@@ -203,7 +239,39 @@ export async function evaluateFilesAsync(
   config: Config,
   deps: EvaluationDeps,
 ): Promise<EvaluationReport> {
-  const prepared = prepare(files, layout, config, deps);
+  return runEngines(prepare(files, layout, config, deps), deps);
+}
+
+/**
+ * Evaluates documents that no single file holds (rendered resources) with the same engines, and
+ * reports each result where its route sends it.
+ */
+export async function evaluateRoutedAsync(
+  documents: readonly RoutedDocument[],
+  config: Config,
+  deps: EvaluationDeps,
+): Promise<EvaluationReport> {
+  const pending: Pending[] = documents.map((d) => ({
+    file: d.file,
+    doc: d.doc,
+    partial: false,
+    waivers: new FileWaivers(d.file),
+    route: d.route,
+  }));
+  return runEngines(
+    {
+      context: { rules: deps.rules, policy: rulePolicyOf(config), today: deps.today },
+      findings: [],
+      skipped: [],
+      pending,
+      inputs: inputsOf(pending),
+      filesEvaluated: new Set(documents.map((d) => d.file.file)).size,
+    },
+    deps,
+  );
+}
+
+async function runEngines(prepared: Prepared, deps: EvaluationDeps): Promise<EvaluationReport> {
   const engines = [deps.engine, ...(deps.extraEngines ?? [])];
   const isolated = engines.map((e) =>
     "evaluateIsolated" in e && prepared.inputs.length > 0

@@ -16,9 +16,17 @@ import {
 import { resolveConfig, type ReadOtherConfig } from "../config/extends.js";
 import { parseManifest } from "../core/manifest.js";
 import type { Finding, RuleMetadata, SkippedFile } from "../core/types.js";
+import type { RenderedTargetDiff } from "../core/rendered-diff.js";
+import type { ManifestRenderer } from "../ports/manifest-renderer.js";
 import type { PolicyEngine } from "../ports/policy-engine.js";
 import type { ChangedFile, PullRequestSource } from "../ports/pull-request-source.js";
-import { evaluateFilesAsync, type EvaluationReport, type SourceFile } from "./evaluate-files.js";
+import {
+  evaluateFilesAsync,
+  sortFindings,
+  type EvaluationReport,
+  type SourceFile,
+} from "./evaluate-files.js";
+import { renderChanges } from "./render-changes.js";
 import { loadRepositoryPolicies, type RepositoryPolicyDeps } from "./repository-policies.js";
 
 export interface ReviewDeps {
@@ -39,6 +47,15 @@ export interface ReviewDeps {
   readonly repositoryPolicies?: RepositoryPolicyDeps;
   /** Told how long each evaluation (head, base) took, in seconds (metrics). */
   readonly onEvaluated?: (seconds: number) => void;
+  /** Renders the kustomizations a change affects (config `render`); without it none is rendered. */
+  readonly renderer?: ManifestRenderer;
+}
+
+/** What rendering did in a review: per kustomization, the resources the change adds, changes, removes. */
+export interface RenderSummary {
+  readonly diffs: readonly RenderedTargetDiff[];
+  /** The renderer that ran ("kustomize v5.8.2, without network"). */
+  readonly renderer?: string;
 }
 
 export interface ChangeReview {
@@ -59,6 +76,8 @@ export interface ChangeReview {
   readonly totalChanged: number;
   /** The repository's own policy modules in force (read from the base commit). */
   readonly policyModules: readonly string[];
+  /** Rendered kustomizations, when rendering ran. */
+  readonly rendered?: RenderSummary;
 }
 
 /** Chart roots and kustomize patch files of a commit, read from its tree and the kustomizations near `dirs`. */
@@ -213,8 +232,21 @@ export async function reviewChanges(
     deps.onEvaluated?.((performance.now() - started) / 1000);
     return result;
   };
+  // Files a head render read are evaluated as rendered (patches included), not one by one.
+  const rendered =
+    deps.renderer && config.render.kustomize
+      ? await timed(() =>
+          renderChanges(source, changes.files, config, config.render, {
+            renderer: deps.renderer!,
+            evaluation: evalDeps,
+          }),
+        )
+      : undefined;
+  const direct = (f: SourceFile) => !rendered?.covered.has(f.path);
+  // A rendered finding lands in a source file: the include and exclude globs apply to it there.
+  const inScope = (f: Finding) => included(f.file) && !excluded(f.file);
   const headReport = await timed(() =>
-    evaluateFilesAsync(head.sources, headLayout, config, evalDeps),
+    evaluateFilesAsync(head.sources.filter(direct), headLayout, config, evalDeps),
   );
   const renamedLayout: RepositoryLayout = {
     chartRoots: baseLayout.chartRoots,
@@ -223,7 +255,7 @@ export async function reviewChanges(
     ),
   };
   const baseReport = await timed(() =>
-    evaluateFilesAsync(baseFiles.sources, renamedLayout, config, evalDeps),
+    evaluateFilesAsync(baseFiles.sources.filter(direct), renamedLayout, config, evalDeps),
   );
 
   return {
@@ -233,14 +265,26 @@ export async function reviewChanges(
     configChanged: configChange !== undefined,
     report: {
       ...headReport,
-      findings: markExisting(headReport.findings, baseReport.findings),
-      skipped: [...headReport.skipped, ...head.missing, ...policies.notEvaluated],
-      errors: [...policies.errors, ...headReport.errors],
+      findings: sortFindings(
+        markExisting(
+          [...headReport.findings, ...(rendered?.head ?? []).filter(inScope)],
+          [...baseReport.findings, ...(rendered?.base ?? []).filter(inScope)],
+        ),
+      ),
+      skipped: [
+        ...headReport.skipped,
+        ...head.missing,
+        ...policies.notEvaluated,
+        ...(rendered?.notEvaluated ?? []),
+      ],
+      errors: [...policies.errors, ...headReport.errors, ...(rendered?.errors ?? [])],
+      documentsEvaluated: headReport.documentsEvaluated + (rendered?.documentsEvaluated ?? 0),
     },
     changedFiles: changes.files,
     headTexts: new Map(head.sources.map((f) => [f.path, Buffer.from(f.content).toString("utf8")])),
     complete: changes.complete,
     totalChanged: changes.total,
     policyModules: policies.modules,
+    ...(rendered ? { rendered: { diffs: rendered.diffs, renderer: rendered.renderer } } : {}),
   };
 }

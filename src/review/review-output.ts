@@ -43,6 +43,8 @@ export function buildReviewOutput(
     rules,
     configErrors: review.headConfigErrors,
     headSha,
+    rendered: review.rendered?.diffs,
+    renderer: review.rendered?.renderer,
   });
   const notes: string[] = [];
   if (!review.complete) {

@@ -1,29 +1,18 @@
 // GitHub API faults injected by the loopback stand-in, through probot.receive() and the app's own
 // Octokit class: bounded retries, then an explicit conclusion with the reason; never a missing
 // check after one was started, never a false success, never a retry loop on a suspended install.
-import { createRequire } from "node:module";
-import { Probot } from "probot";
-import { createApp } from "../../src/app.js";
 import { portcullisOctokit, WriteLanes } from "../../src/adapters/github/octokit.js";
 import type { ReviewTask } from "../../src/handlers/pull-request.js";
 import { ReviewQueue } from "../../src/review/review-queue.js";
-import { privateKey } from "../support/app-key.js";
 import { bundle } from "../support/engine.js";
+import { appOn, webhookExample } from "../support/webhooks.js";
 import {
   startGitHubStandIn,
   type GitHubStandIn,
   type StandInRepo,
 } from "../support/github-stand-in.js";
 
-interface Example {
-  name: string;
-  examples: { action?: string; [key: string]: unknown }[];
-}
-const opened = structuredClone(
-  (createRequire(import.meta.url)("@octokit/webhooks-examples") as Example[])
-    .find((e) => e.name === "pull_request")!
-    .examples.find((x) => x.action === "opened")!,
-) as unknown as { pull_request: { number: number; base: { sha: string }; head: { sha: string } } };
+const opened = webhookExample("pull_request", "opened", 77);
 const { number, base, head } = opened.pull_request;
 
 const CONFIG = "codeOwners: { enabled: false }\nsignedCommits: { enabled: false }\n";
@@ -54,22 +43,17 @@ describe("GitHub API faults", () => {
       faults,
     });
     const queue = new ReviewQueue<ReviewTask>(1, { retry: { attempts: 3, backoffMs: 10 } });
-    const probot = new Probot({
-      appId: 1,
-      privateKey,
-      baseUrl: standIn.url,
-      // Production's class: retries and rate-limit waits in units of 5 ms instead of 1 s, and a
-      // write bucket large enough that pacing (not under test here) never waits.
-      Octokit: portcullisOctokit(new WriteLanes(1_000), { baseMs: 5 }),
-      logLevel: "fatal",
-    });
-    void probot.load(
-      createApp({ bundle: bundle(), queue, fixCommits: false, today: () => "2026-06-01" }),
+    // Production's class: retries and rate-limit waits in units of 5 ms instead of 1 s, and a
+    // write bucket large enough that pacing (not under test here) never waits.
+    const probot = appOn(
+      standIn.url,
+      { bundle: bundle(), queue, fixCommits: false, today: () => "2026-06-01" },
+      portcullisOctokit(new WriteLanes(1_000), { baseMs: 5 }),
     );
     await probot.receive({
       id: `d-${Math.random()}`,
       name: "pull_request",
-      payload: { ...opened, installation: { id: 77 } },
+      payload: opened,
     } as never);
     await queue.idle();
     const requests = standIn.requests;

@@ -1,27 +1,13 @@
 // A new push after an approval, through probot.receive() against the loopback GitHub stand-in: with
 // `dismissStaleApprovals` the code-owners check asks again; without, the approval still counts.
-import { createRequire } from "node:module";
-import { Probot } from "probot";
-import { createApp } from "../../src/app.js";
-import { portcullisOctokit } from "../../src/adapters/github/octokit.js";
 import { CODE_OWNERS_CHECK } from "../../src/review/git-checks.js";
 import { ReviewQueue } from "../../src/review/review-queue.js";
 import type { ReviewTask } from "../../src/handlers/pull-request.js";
-import { privateKey } from "../support/app-key.js";
 import { bundle } from "../support/engine.js";
+import { appOn, webhookExample } from "../support/webhooks.js";
 import { startGitHubStandIn, type GitHubStandIn } from "../support/github-stand-in.js";
 
-interface Example {
-  name: string;
-  examples: { action?: string; [key: string]: unknown }[];
-}
-const examples = createRequire(import.meta.url)("@octokit/webhooks-examples") as Example[];
-const find = (action: string) =>
-  structuredClone(
-    examples.find((e) => e.name === "pull_request")!.examples.find((x) => x.action === action)!,
-  ) as unknown as {
-    pull_request: { number: number; base: { sha: string }; head: { sha: string } };
-  };
+const find = (action: string) => webhookExample("pull_request", action, 5);
 
 const FIRST = "1".repeat(40);
 const SECOND = "2".repeat(40);
@@ -76,21 +62,17 @@ describe("a push after an approval", () => {
       head: { ...opened.pull_request.head, sha: headSha },
     };
     const queue = new ReviewQueue<ReviewTask>(1);
-    const probot = new Probot({
-      appId: 1,
-      privateKey,
-      baseUrl: standIn.url,
-      Octokit: portcullisOctokit(),
-      logLevel: "fatal",
+    const probot = appOn(standIn.url, {
+      bundle: bundle(),
+      queue,
+      fixCommits: false,
+      today: () => "2026-06-01",
     });
-    void probot.load(
-      createApp({ bundle: bundle(), queue, fixCommits: false, today: () => "2026-06-01" }),
-    );
     const before = standIn.requests.length;
     await probot.receive({
       id: `${action}-${headSha}`,
       name: "pull_request",
-      payload: { ...payload, installation: { id: 5 } },
+      payload,
     } as never);
     await queue.idle();
     const check = standIn.requests

@@ -1,14 +1,10 @@
 // The repository's own policies in the app, through probot.receive() against the loopback GitHub
 // stand-in: read from the base commit, given the pull request (approvals and the approvers' teams),
 // re-run when a review arrives, and a broken policy fails at its own line while the catalogue runs.
-import { privateKey } from "../support/app-key.js";
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
-import { Probot } from "probot";
-import { createApp } from "../../src/app.js";
+import type { Probot } from "probot";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
-import { portcullisOctokit } from "../../src/adapters/github/octokit.js";
 import { OpaPolicyCompiler } from "../../src/adapters/opa/user-policies.js";
 import {
   IsolatedPolicyCompiler,
@@ -24,23 +20,9 @@ import {
   type GitHubStandIn,
   type RecordedRequest,
 } from "../support/github-stand-in.js";
+import { appOn, webhookExample } from "../support/webhooks.js";
 
-interface Example {
-  name: string;
-  examples: { action?: string; [key: string]: unknown }[];
-}
-const examples = createRequire(import.meta.url)("@octokit/webhooks-examples") as Example[];
-function example(event: string, action: string) {
-  const found = examples.find((e) => e.name === event)!.examples.find((x) => x.action === action)!;
-  return { ...structuredClone(found), installation: { id: 31 } } as unknown as {
-    pull_request: {
-      number: number;
-      user: { login: string };
-      base: { sha: string };
-      head: { sha: string };
-    };
-  };
-}
+const example = webhookExample;
 
 /** The documented example policy, exactly as the example repository holds it. */
 const EXAMPLE_POLICY = readFileSync(
@@ -88,23 +70,14 @@ describe("repository policies in the app", () => {
     queue: ReviewQueue<ReviewTask>,
     policyCompiler: RepositoryPolicyCompiler = new OpaPolicyCompiler(),
   ): Probot {
-    const probot = new Probot({
-      appId: 1,
-      privateKey,
-      baseUrl: standIn.url,
-      // The server's own Octokit class: throttled as in production, with its write bucket.
-      Octokit: portcullisOctokit(),
-      logLevel: "fatal",
+    // The server's own Octokit class: throttled as in production, with its write bucket.
+    const probot = appOn(standIn.url, {
+      bundle: bundle(),
+      queue,
+      fixCommits: false,
+      today: () => "2026-06-01",
+      policyCompiler,
     });
-    void probot.load(
-      createApp({
-        bundle: bundle(),
-        queue,
-        fixCommits: false,
-        today: () => "2026-06-01",
-        policyCompiler,
-      }),
-    );
     return probot;
   }
 
@@ -290,22 +263,13 @@ describe("Gatekeeper constraints in the app", () => {
     });
     try {
       const queue = new ReviewQueue<ReviewTask>(1);
-      const probot = new Probot({
-        appId: 1,
-        privateKey,
-        baseUrl: standIn.url,
-        Octokit: portcullisOctokit(),
-        logLevel: "fatal",
+      const probot = appOn(standIn.url, {
+        bundle: bundle(),
+        queue,
+        fixCommits: false,
+        today: () => "2026-06-01",
+        policyCompiler: new OpaPolicyCompiler(),
       });
-      void probot.load(
-        createApp({
-          bundle: bundle(),
-          queue,
-          fixCommits: false,
-          today: () => "2026-06-01",
-          policyCompiler: new OpaPolicyCompiler(),
-        }),
-      );
       await probot.receive({
         id: `gk-${Math.random()}`,
         name: "pull_request",

@@ -64,6 +64,29 @@ export function patchesByPath(diff: string): Map<string, string> {
   return out;
 }
 
+/**
+ * `git cat-file --batch` output: per object `<sha> <type> <size>\n<content>\n`, or
+ * `<name> missing\n` (or `ambiguous`); only blobs are files.
+ */
+export function parseCatFileBatch(out: Buffer, count: number): (Uint8Array | undefined)[] {
+  const results: (Uint8Array | undefined)[] = [];
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const eol = out.indexOf(10, at);
+    if (eol < 0) throw new Error("git cat-file --batch ended early");
+    const header = out.subarray(at, eol).toString("utf8").split(" ");
+    at = eol + 1;
+    const size = Number(header[header.length - 1]);
+    if (header.length !== 3 || !Number.isInteger(size)) {
+      results.push(undefined); // missing or ambiguous
+      continue;
+    }
+    results.push(header[1] === "blob" ? out.subarray(at, at + size) : undefined);
+    at += size + 1;
+  }
+  return results;
+}
+
 export class LocalGitSource implements PullRequestSource {
   readonly base: string;
   readonly head: string;
@@ -125,8 +148,18 @@ export class LocalGitSource implements PullRequestSource {
     }
   }
 
+  /** One `git cat-file --batch` for all of them (a review of a large tree reads hundreds). */
   async readFiles(requests: readonly FileAtCommit[]): Promise<(Uint8Array | undefined)[]> {
-    return Promise.all(requests.map((r) => this.readFile(r.commit, r.path)));
+    const batchable = requests.filter((r) => !/[\n\r]/.test(r.path) && !/[\n\r]/.test(r.commit));
+    if (batchable.length < 2 || batchable.length !== requests.length)
+      return Promise.all(requests.map((r) => this.readFile(r.commit, r.path)));
+    const input = requests.map((r) => `${r.commit}:${r.path}\n`).join("");
+    const out = execFileSync("git", ["-C", this.repo, "cat-file", "--batch"], {
+      input,
+      maxBuffer: MAX_OUTPUT,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    return parseCatFileBatch(out, requests.length);
   }
 
   async listPaths(commit: string): Promise<readonly string[]> {

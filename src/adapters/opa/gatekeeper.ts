@@ -1,5 +1,6 @@
 // Gatekeeper ConstraintTemplates and Constraints read from repository files: each template's Rego
 // compiled to wasm with the pinned opa, each constraint evaluated on the changed objects as gator does.
+import { inPool } from "../../core/pool.js";
 import type { LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { isYamlOrJson, roleOf, type RepositoryLayout } from "../../core/file-role.js";
 import { isKubernetesObject, type RawFinding } from "../../core/findings.js";
@@ -377,24 +378,6 @@ export class GatekeeperEngine implements PolicyEngine {
       }
     });
   }
-}
-
-/** Runs `fn` on every item with at most `limit` running at once. */
-async function inPool<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, i: number) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 /** Reads the documents of every file that mentions Gatekeeper (others are not policies). */

@@ -1,0 +1,40 @@
+// Renders a kustomization from repository files, offline: what a GitOps controller would apply.
+
+/** Why a build produced nothing: each is reported at the kustomization's line, never a pass. */
+export type RenderFailure = "failed" | "timeout" | "output-too-large" | "unavailable";
+
+export type RenderOutcome =
+  | {
+      readonly ok: true;
+      /** The rendered multi-document YAML, with kustomize's origin annotations on every resource. */
+      readonly yaml: string;
+      /**
+       * The repository-relative directory that origin annotation paths are relative to (the
+       * generated wrapper kustomization's; "" when the root kustomization is built directly):
+       * `posix.join(originRoot, path)` is the source file.
+       */
+      readonly originRoot: string;
+      readonly durationMs: number;
+    }
+  | {
+      readonly ok: false;
+      readonly reason: RenderFailure;
+      readonly message: string;
+      readonly durationMs: number;
+    };
+
+export interface KustomizeBuild {
+  /**
+   * Every repository file the build may read (repository-relative, `/`-separated), already
+   * checked: no remote resource, no plugin that runs code, no path outside the repository.
+   */
+  readonly files: ReadonlyMap<string, Uint8Array>;
+  /** The kustomization directory to build, repository-relative ("" for the root). */
+  readonly dir: string;
+}
+
+export interface ManifestRenderer {
+  /** The renderer's name and version, for the summary ("kustomize v5.8.2"). */
+  describe(): Promise<string>;
+  renderKustomization(build: KustomizeBuild): Promise<RenderOutcome>;
+}
