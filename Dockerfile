@@ -1,7 +1,7 @@
-# Portcullis: multi-stage build. Stage 1 builds the pinned OPA (tools/go.mod) and kustomize
-# (tools/kustomize/go.mod) from the Go module proxy, stage 2 builds the policy bundle and the
-# TypeScript, stage 3 is a slim non-root runtime that also carries `opa` for repository policies
-# and `kustomize` for rendering overlays. Health: /healthz (liveness), /readyz (readiness), /metrics.
+# Portcullis: multi-stage build. Stage 1 builds the pinned OPA (tools/go.mod), kustomize
+# (tools/kustomize/go.mod) and helm (tools/helm/go.mod) from the Go module proxy, stage 2 builds
+# the policy bundle and the TypeScript, stage 3 is a slim non-root runtime that also carries `opa`
+# for repository policies, `kustomize` for rendering overlays and `helm` for rendering charts. Health: /healthz (liveness), /readyz (readiness), /metrics.
 FROM golang:1.26-bookworm AS tools
 WORKDIR /src/tools
 COPY tools/go.mod tools/go.sum ./
@@ -11,9 +11,14 @@ COPY tools/kustomize/go.mod tools/kustomize/go.sum ./
 RUN CGO_ENABLED=0 go build -trimpath \
     -ldflags="-s -w -X sigs.k8s.io/kustomize/api/provenance.version=$(go list -m -f '{{.Version}}' sigs.k8s.io/kustomize/kustomize/v5)" \
     -o /out/kustomize sigs.k8s.io/kustomize/kustomize/v5
+WORKDIR /src/tools/helm
+COPY tools/helm/go.mod tools/helm/go.sum ./
+RUN CGO_ENABLED=0 go build -trimpath \
+    -ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$(go list -m -f '{{.Version}}' helm.sh/helm/v3)" \
+    -o /out/helm helm.sh/helm/v3/cmd/helm
 
 FROM node:20-bookworm-slim AS build
-COPY --from=tools /out/opa /out/kustomize /usr/local/bin/
+COPY --from=tools /out/opa /out/kustomize /out/helm /usr/local/bin/
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -23,7 +28,7 @@ RUN npm run build && npm prune --omit=dev --ignore-scripts
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
 WORKDIR /app
-COPY --from=tools /out/opa /out/kustomize /usr/local/bin/
+COPY --from=tools /out/opa /out/kustomize /out/helm /usr/local/bin/
 COPY --from=build /app/package.json /app/app.yml ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -50,7 +50,7 @@ const KUSTOMIZE = {
   ldflags: (version) => `-s -w -X sigs.k8s.io/kustomize/api/provenance.version=v${version}`,
 };
 const HELM_MODULE = "helm.sh/helm/v3";
-/** helm, pinned the same way (tools/helm/go.mod); nothing in `npm run build` needs it yet. */
+/** helm renders the repository's charts before review; pinned the same way (tools/helm/go.mod). */
 const HELM = {
   name: "helm",
   module: HELM_MODULE,
@@ -150,7 +150,7 @@ export function ensureKustomize(options = {}) {
 
 /**
  * Returns the path of a `helm` at the version pinned in tools/helm/go.mod (about 3.5 minutes on 2
- * cores with empty Go caches). Only `npm run build:helm` builds it.
+ * cores with empty Go caches): `npm run build` and `npm run build:helm` build it, to render charts.
  */
 export function ensureHelm(options = {}) {
   return ensureTool(HELM, options);

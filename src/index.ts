@@ -8,6 +8,7 @@ import type { ReviewTask } from "./handlers/pull-request.js";
 import { Metrics } from "./ops/metrics.js";
 import { portcullisOctokit, WriteLanes } from "./adapters/github/octokit.js";
 import { ContentCache } from "./adapters/github/content-cache.js";
+import { HelmRenderer, withHelm } from "./adapters/render/helm.js";
 import { KustomizeRenderer } from "./adapters/render/kustomize.js";
 import { IsolatedPolicyCompiler, PolicyWorkerPool } from "./adapters/opa/isolated-policies.js";
 
@@ -76,8 +77,9 @@ await run(
     policyCompiler: new IsolatedPolicyCompiler(policyWorkers),
     // Contents at commit SHAs never change: kept across reviews (bounded), fewer GitHub requests.
     contentCache: new ContentCache(),
-    // The kustomizations a change affects are rendered with the pinned kustomize (no network).
-    renderer: new KustomizeRenderer(),
+    // The kustomizations and Helm releases a change affects are rendered with the pinned
+    // kustomize and helm (no network).
+    renderer: withHelm(new KustomizeRenderer(), new HelmRenderer()),
     lifecycle: { ready: () => ready },
     today: () => new Date().toISOString().slice(0, 10),
   }),

@@ -12,6 +12,7 @@ import {
   type LocalOwnership,
 } from "../adapters/git/local-git-checks.js";
 import { reviewChanges } from "../review/review-changes.js";
+import { findHelm, HelmRenderer, withHelm } from "../adapters/render/helm.js";
 import { findKustomize, KustomizeRenderer } from "../adapters/render/kustomize.js";
 import { OpaPolicyCompiler, parsePolicyData } from "../adapters/opa/user-policies.js";
 import { defaultOpaTools } from "../adapters/opa/opa-build.js";
@@ -160,7 +161,10 @@ export async function runReview(argv: readonly string[], io: CliIo): Promise<num
       ruleIds: new Set(bundle.rules.keys()),
     },
     today: today(io.env),
-    renderer: new KustomizeRenderer({ binary: findKustomize(io.env) ?? "" }),
+    renderer: withHelm(
+      new KustomizeRenderer({ binary: findKustomize(io.env) ?? "" }),
+      new HelmRenderer({ binary: findHelm(io.env) ?? "" }),
+    ),
     repositoryPolicies: {
       compiler: new OpaPolicyCompiler(() => defaultOpaTools(io.env)),
       parseData: parsePolicyData,

@@ -42,9 +42,16 @@ export interface RenderConfig {
   readonly flux: boolean;
   /** Build folders as the Argo CD Applications of the repository do (`source.kustomize`...). */
   readonly argocd: boolean;
+  /** Render the Helm releases (Flux HelmRelease, Argo CD Application) of charts in the repository. */
+  readonly helm: boolean;
 }
 
-export const DEFAULT_RENDER: RenderConfig = { kustomize: true, flux: true, argocd: true };
+export const DEFAULT_RENDER: RenderConfig = {
+  kustomize: true,
+  flux: true,
+  argocd: true,
+  helm: true,
+};
 
 /** The repository's own policies, read from the base commit (never from the change under review). */
 export interface RepositoryPoliciesConfig {

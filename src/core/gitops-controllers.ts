@@ -7,7 +7,7 @@ import { isPlainObject } from "./plain-data.js";
 import type { JsonPath } from "./types.js";
 
 export interface ControllerRef {
-  readonly kind: "Flux Kustomization" | "Argo CD Application";
+  readonly kind: "Flux Kustomization" | "Argo CD Application" | "Flux HelmRelease";
   readonly namespace?: string;
   readonly name: string;
   readonly file: string;
@@ -57,7 +57,7 @@ export interface ControllerTarget {
   readonly defaultNamespace?: string;
 }
 
-function str(v: unknown): string | undefined {
+export function str(v: unknown): string | undefined {
   return typeof v === "string" && v !== "" ? v : undefined;
 }
 
@@ -70,7 +70,7 @@ function stringMap(v: unknown): Record<string, string> {
   return out;
 }
 
-function at(value: unknown, path: JsonPath): unknown {
+export function at(value: unknown, path: JsonPath): unknown {
   let v = value;
   for (const step of path)
     v = Array.isArray(v) || isPlainObject(v) ? (v as Record<string, unknown>)[step] : undefined;
@@ -78,7 +78,7 @@ function at(value: unknown, path: JsonPath): unknown {
 }
 
 /** A folder path as a repository path, or undefined when it leaves the repository. */
-function folder(path: string): string | undefined {
+export function folder(path: string): string | undefined {
   const p = posix.normalize(path.replace(/^\.?\/+/, "") || ".");
   if (p === ".." || p.startsWith("../") || p.startsWith("/")) return undefined;
   return p === "." ? "" : p.replace(/\/+$/, "");
@@ -175,7 +175,7 @@ export function fluxSourcesOf(files: readonly ParsedFile[]): FluxSources {
   return { isSelf, artifacts };
 }
 
-function asArray(v: unknown): unknown[] {
+export function asArray(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];
 }
 
@@ -299,7 +299,9 @@ function argoTargets(file: ParsedFile, doc: ParsedDocument, tree: RepoTree): Con
     // A chart from a Helm repository has no path; a path into a chart is left to Helm rendering.
     if (raw === undefined || str(at(value, ["chart"])) !== undefined) continue;
     const dir = folder(raw);
-    if (dir === undefined || !tree.hasDir(dir)) continue;
+    // A folder with a Chart.yaml is a Helm chart to Argo CD (rendered by helm, not kustomize).
+    if (dir === undefined || !tree.hasDir(dir) || tree.hasFile(posix.join(dir, "Chart.yaml")))
+      continue;
     const k = isPlainObject(at(value, ["kustomize"]))
       ? (at(value, ["kustomize"]) as Record<string, unknown>)
       : {};

@@ -33,8 +33,24 @@ export interface KustomizeBuild {
   readonly dir: string;
 }
 
+export interface HelmBuild {
+  /** The chart's files and the values files (repository-relative), already checked and read. */
+  readonly files: ReadonlyMap<string, Uint8Array>;
+  /** The chart directory, repository-relative. */
+  readonly chartDir: string;
+  readonly release: string;
+  readonly namespace: string;
+  /** Values files among `files`, in the order helm reads them (`-f`; the last wins). */
+  readonly valuesFiles: readonly string[];
+}
+
 export interface ManifestRenderer {
   /** The renderer's name and version, for the summary ("kustomize v5.8.2"). */
   describe(): Promise<string>;
   renderKustomization(build: KustomizeBuild): Promise<RenderOutcome>;
+  /**
+   * `helm template` of a chart of the repository (no dependency update, no tests); each document
+   * carries helm's `# Source: <chart>/templates/x.yaml` comment. Absent: Helm is not rendered.
+   */
+  renderHelmChart?(build: HelmBuild): Promise<RenderOutcome>;
 }

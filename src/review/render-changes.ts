@@ -4,7 +4,7 @@
 import { posix } from "node:path";
 import type { Config } from "../config/config.js";
 import { isKustomizationFile, isYamlOrJson } from "../core/file-role.js";
-import { assembleFindings, isKubernetesObject } from "../core/findings.js";
+import { isKubernetesObject } from "../core/findings.js";
 import {
   applyOverlay,
   controllerTargetsOf,
@@ -18,12 +18,10 @@ import {
 } from "../core/gitops-controllers.js";
 import {
   affectedKustomizations,
-  parseKustomization,
   pluginRefusal,
   RepoTree,
   treeOf,
   type Blocked,
-  type KustomizationNode,
   type PatchSource,
 } from "../core/kustomize-tree.js";
 import {
@@ -57,23 +55,32 @@ import { diffRendered, type RenderedTargetDiff } from "../core/rendered-diff.js"
 import type { Finding, JsonPath, LineRange, ResourceRef, SkippedFile } from "../core/types.js";
 import type { ManifestRenderer } from "../ports/manifest-renderer.js";
 import type { ChangedFile, PullRequestSource } from "../ports/pull-request-source.js";
+import { renderHelmReleases } from "./render-helm.js";
+import {
+  changedPaths,
+  CLUSTER_SCOPED,
+  renderFailureFindings,
+  resourceRef,
+  show,
+  Side,
+} from "./render-side.js";
 import {
   evaluateRoutedAsync,
-  rulePolicyOf,
   type EvaluationDeps,
   type EvaluationError,
   type RoutedDocument,
   type RoutedFindings,
 } from "./evaluate-files.js";
 
-/** The rule a kustomization that does not build is reported under. */
-export const RENDER_FAILURE_RULE = "PCS004";
+export { RENDER_FAILURE_RULE } from "./render-side.js";
 
 /** YAML files read at the head to find Flux Kustomizations and Argo CD Applications, at most. */
 export const MAX_CONTROLLER_SCAN_FILES = 1_000;
 
 export interface RenderOptions {
   readonly kustomize: boolean;
+  /** Render the Helm releases of charts in the repository (needs `flux` or `argocd`). */
+  readonly helm: boolean;
   readonly flux: boolean;
   readonly argocd: boolean;
 }
@@ -113,76 +120,18 @@ interface Target {
   readonly controllers: readonly ControllerTarget[];
 }
 
-/** One commit's view: its files, kustomizations, controllers, and parsed files read so far. */
-class Side {
-  readonly parsed = new Map<string, ParsedFile>();
-  readonly bytes = new Map<string, Uint8Array | undefined>();
-  nodes = new Map<string, KustomizationNode>();
-
-  constructor(
-    readonly commit: string,
-    readonly tree: RepoTree,
-    private readonly source: PullRequestSource,
-    private readonly config: Config,
-  ) {}
-
-  async read(paths: readonly string[]): Promise<void> {
-    const missing = [...new Set(paths)].filter((p) => !this.bytes.has(p));
-    if (missing.length === 0) return;
-    const contents = await this.source.readFiles(
-      missing.map((path) => ({ commit: this.commit, path })),
-    );
-    missing.forEach((p, i) => this.bytes.set(p, contents[i]));
-  }
-
-  file(path: string): ParsedFile | undefined {
-    let parsed = this.parsed.get(path);
-    if (parsed) return parsed;
-    const content = this.bytes.get(path);
-    if (!content || !isYamlOrJson(path)) return undefined;
-    parsed = parseManifest(path, content, {
-      ...DEFAULT_PARSE_LIMITS,
-      maxFileBytes: this.config.limits.maxFileBytes,
-      maxDocuments: this.config.limits.maxDocuments,
-    });
-    this.parsed.set(path, parsed);
-    return parsed;
-  }
-
-  async loadKustomizations(): Promise<void> {
-    const files = this.tree.kustomizationFiles();
-    await this.read(files);
-    for (const file of files) {
-      const doc = this.file(file)?.documents[0];
-      if (!doc) continue;
-      const node = parseKustomization(file, doc, this.tree);
-      this.nodes.set(node.dir, node);
-    }
-  }
-}
-
-function show(dir: string): string {
-  return dir === "" ? "." : dir;
-}
-
-/** The changed paths as each side names them (a rename is a change of both paths). */
-function changedPaths(files: readonly ChangedFile[]): { head: Set<string>; base: Set<string> } {
-  const head = new Set<string>();
-  const base = new Set<string>();
-  for (const f of files) {
-    if (f.status !== "removed") head.add(f.path);
-    if (f.status !== "added") base.add(f.previousPath ?? f.path);
-    if (f.previousPath) head.add(f.previousPath);
-  }
-  return { head, base };
-}
-
 /** The head's Flux Kustomizations and Argo CD Applications that build a folder of this repository. */
 async function findControllers(
   side: Side,
   options: RenderOptions,
-): Promise<{ targets: ControllerTarget[]; sources: FluxSources }> {
-  if (!options.flux && !options.argocd) return { targets: [], sources: fluxSourcesOf([]) };
+): Promise<{
+  targets: ControllerTarget[];
+  sources: FluxSources;
+  files: ParsedFile[];
+  scanned: string[];
+}> {
+  if (!options.flux && !options.argocd)
+    return { targets: [], sources: fluxSourcesOf([]), files: [], scanned: [] };
   const candidates = [...side.tree.paths()]
     .filter((p) => /\.ya?ml$/i.test(p) && !isKustomizationFile(p))
     .sort()
@@ -199,8 +148,12 @@ async function findControllers(
     .filter((f): f is ParsedFile => f !== undefined);
   const sources = fluxSourcesOf(files);
   return {
-    targets: files.flatMap((f) => controllerTargetsOf(f, side.tree, sources, options)),
+    targets: options.kustomize
+      ? files.flatMap((f) => controllerTargetsOf(f, side.tree, sources, options))
+      : [],
     sources,
+    files,
+    scanned: candidates,
   };
 }
 
@@ -294,16 +247,7 @@ async function materialise(side: Side, target: Target): Promise<Materialised | u
       patches: [],
       tooLarge: `its tree has ${files.size} files, above the limit of ${MAX_RENDER_FILES}`,
     };
-  const list = [...files].filter((f) => side.tree.hasFile(f));
-  await side.read(list);
-  const out = new Map<string, Uint8Array>();
-  let bytes = 0;
-  for (const f of list) {
-    const content = side.bytes.get(f);
-    if (!content) continue;
-    bytes += content.byteLength;
-    out.set(f, content);
-  }
+  const { files: out, bytes } = await side.contents(files);
   if (bytes > MAX_RENDER_INPUT_BYTES)
     return {
       files: new Map(),
@@ -341,40 +285,6 @@ interface RenderedResource {
   readonly resource: ResourceRef;
   readonly origin: Origin;
 }
-
-function resourceRef(value: Record<string, unknown>): ResourceRef {
-  const meta = isPlainObject(value.metadata) ? value.metadata : {};
-  const s = (v: unknown) => (typeof v === "string" ? v : undefined);
-  return {
-    apiVersion: s(value.apiVersion),
-    kind: s(value.kind),
-    namespace: s(meta.namespace),
-    name: s(meta.name),
-  };
-}
-
-/** Kinds that have no namespace (Argo CD gives the destination namespace to the others). */
-const CLUSTER_SCOPED = new Set([
-  "Namespace",
-  "ClusterRole",
-  "ClusterRoleBinding",
-  "CustomResourceDefinition",
-  "PersistentVolume",
-  "StorageClass",
-  "PriorityClass",
-  "ValidatingWebhookConfiguration",
-  "MutatingWebhookConfiguration",
-  "APIService",
-  "IngressClass",
-  "RuntimeClass",
-  "CSIDriver",
-  "ClusterIssuer",
-  "ValidatingAdmissionPolicy",
-  "ValidatingAdmissionPolicyBinding",
-  "ConstraintTemplate",
-  "ClusterPolicy",
-  "GatewayClass",
-]);
 
 /** Flux `substituteFrom`: the repository's ConfigMaps by name in the object's namespace; Secrets' values are never read. */
 function substitutionValues(side: Side, target: ControllerTarget): Record<string, string> {
@@ -591,22 +501,13 @@ function failureFindings(
   const what = controller
     ? `${describeController(controller)} (${show(target.dir)})`
     : `kustomization ${show(target.dir)}`;
-  const context = {
-    rules: deps.evaluation.rules,
-    policy: rulePolicyOf(config),
-    today: deps.evaluation.today,
-  };
-  const raw = [
-    {
-      rule: RENDER_FAILURE_RULE,
-      msg: `${what} could not be rendered: ${message}`,
-      path: place.path,
-    },
-  ];
-  return assembleFindings(place.file, place.doc, raw, false, context).map((f) => ({
-    ...f,
-    affects: labelOf(target),
-  }));
+  return renderFailureFindings(
+    place,
+    `${what} could not be rendered: ${message}`,
+    labelOf(target),
+    config,
+    deps.evaluation,
+  );
 }
 
 /**
@@ -797,16 +698,17 @@ export async function renderChanges(
   options: RenderOptions,
   deps: RenderDeps,
 ): Promise<RenderedChanges> {
-  if (!options.kustomize) return EMPTY;
+  if (!options.kustomize && !options.helm) return EMPTY;
   const [headPaths, basePaths] = await Promise.all([
     source.listPaths(source.head),
     source.listPaths(source.base),
   ]);
   const head = new Side(source.head, new RepoTree(headPaths), source, config);
   const base = new Side(source.base, new RepoTree(basePaths), source, config);
-  await Promise.all([head.loadKustomizations(), base.loadKustomizations()]);
+  if (options.kustomize) await Promise.all([head.loadKustomizations(), base.loadKustomizations()]);
   const changed = changedPaths(changedFiles);
-  const { targets: headControllers, sources } = await findControllers(head, options);
+  const found = await findControllers(head, options);
+  const { targets: headControllers, sources } = found;
   // The base is read only where the head found controllers: their files, as the base had them.
   await base.read(
     [...new Set(headControllers.map((c) => c.controller.file))].filter((p) => base.tree.hasFile(p)),
@@ -826,7 +728,22 @@ export async function renderChanges(
     file: head.tree.kustomizationOf(t.dir) ?? show(t.dir),
     reason: `not rendered: a review renders at most ${MAX_RENDER_TARGETS} kustomizations`,
   }));
-  if (targets.length === 0) return { ...EMPTY, notEvaluated };
+  const helm = options.helm
+    ? await renderHelmReleases(
+        head,
+        base,
+        changed,
+        found,
+        { ...options, maxReleases: MAX_RENDER_TARGETS - targets.length },
+        {
+          config,
+          renderer: deps.renderer,
+          evaluation: deps.evaluation,
+        },
+      )
+    : undefined;
+  if (targets.length === 0 && (!helm || helm.diffs.length + helm.notEvaluated.length === 0))
+    return { ...EMPTY, notEvaluated };
   const results = await inPool(targets, RENDER_CONCURRENCY, async (t) => {
     const baseTarget: Target = {
       dir: t.dir,
@@ -839,10 +756,11 @@ export async function renderChanges(
     return { target: t, head: h, base: b };
   });
 
-  const covered = new Set<string>();
+  const covered = new Set<string>(helm?.covered);
   const diffs: RenderedTargetDiff[] = [];
   const errors: EvaluationError[] = [];
-  let documents = 0;
+  let documents = helm?.documents ?? 0;
+  notEvaluated.push(...(helm?.notEvaluated ?? []));
   for (const { target, head: h, base: b } of results) {
     for (const blocked of h.blocked)
       notEvaluated.push({
@@ -868,12 +786,12 @@ export async function renderChanges(
     });
   }
   return {
-    head: mergeAcrossTargets(results.flatMap((r) => r.head.findings)),
-    base: mergeAcrossTargets(results.flatMap((r) => r.base.findings)),
-    errors,
+    head: mergeAcrossTargets([...results.flatMap((r) => r.head.findings), ...(helm?.head ?? [])]),
+    base: mergeAcrossTargets([...results.flatMap((r) => r.base.findings), ...(helm?.base ?? [])]),
+    errors: [...errors, ...(helm?.errors ?? [])],
     notEvaluated: dedupeSkipped(notEvaluated),
     covered,
-    diffs,
+    diffs: [...diffs, ...(helm?.diffs ?? [])],
     documentsEvaluated: documents,
     renderer: await deps.renderer.describe(),
   };

@@ -234,7 +234,7 @@ export async function reviewChanges(
   };
   // Files a head render read are evaluated as rendered (patches included), not one by one.
   const rendered =
-    deps.renderer && config.render.kustomize
+    deps.renderer && (config.render.kustomize || config.render.helm)
       ? await timed(() =>
           renderChanges(source, changes.files, config, config.render, {
             renderer: deps.renderer!,

@@ -1,0 +1,294 @@
+// Helm releases of charts in this repository (Flux HelmReleases, Argo CD Applications of a chart
+// folder), read as their controllers read them, and how a rendered field maps back to a values line.
+import { posix } from "node:path";
+import {
+  asArray,
+  at,
+  folder,
+  str,
+  type ControllerRef,
+  type FluxSources,
+} from "./gitops-controllers.js";
+import type { RepoTree } from "./kustomize-tree.js";
+import type { ParsedDocument, ParsedFile } from "./manifest.js";
+import { isPlainObject } from "./plain-data.js";
+import type { JsonPath } from "./types.js";
+
+/** Where a release's values come from, in the order helm merges them (the last wins). */
+export type ValuesSource =
+  /** An object in the release object (`spec.values`, `valuesObject`). */
+  | { readonly kind: "inline"; readonly path: JsonPath }
+  /** A YAML string in the release object (Argo CD `helm.values`). */
+  | { readonly kind: "inline-text"; readonly path: JsonPath }
+  /** A values file of the repository. */
+  | { readonly kind: "file"; readonly file: string }
+  /** A key of a ConfigMap of the repository (Flux `valuesFrom`), at `targetPath` if set. */
+  | {
+      readonly kind: "ConfigMap";
+      readonly name: string;
+      readonly namespace?: string;
+      readonly key: string;
+      readonly targetPath?: string;
+      readonly optional: boolean;
+    };
+
+export interface HelmReleaseTarget {
+  readonly controller: ControllerRef;
+  readonly release: string;
+  readonly namespace: string;
+  /** The chart folder (with its Chart.yaml), when the chart is in this repository. */
+  readonly chartDir?: string;
+  readonly values: readonly ValuesSource[];
+  /** Why the release is not rendered (a remote chart, values from a Secret). */
+  readonly refusal?: string;
+}
+
+function isRelease(v: Record<string, unknown>, kind: string, group: string): boolean {
+  return v.kind === kind && typeof v.apiVersion === "string" && v.apiVersion.startsWith(group);
+}
+
+function ref(
+  file: ParsedFile,
+  doc: ParsedDocument,
+  kind: ControllerRef["kind"],
+  pathField: JsonPath,
+): ControllerRef {
+  const meta = at(doc.value, ["metadata"]);
+  return {
+    kind,
+    namespace: str(at(meta, ["namespace"])),
+    name: str(at(meta, ["name"])) ?? "",
+    file: file.file,
+    documentIndex: doc.index,
+    pathField,
+  };
+}
+
+function chartFolder(path: string, tree: RepoTree): string | undefined {
+  const dir = folder(path);
+  return dir !== undefined && tree.hasFile(posix.join(dir, "Chart.yaml")) ? dir : undefined;
+}
+
+function fluxRelease(
+  file: ParsedFile,
+  doc: ParsedDocument,
+  tree: RepoTree,
+  sources: FluxSources,
+): HelmReleaseTarget | undefined {
+  const v = doc.value;
+  // An overlay's patch of a HelmRelease names no chart: the release is where the chart is named.
+  if (
+    at(v, ["spec", "chartRef"]) === undefined &&
+    at(v, ["spec", "chart", "spec", "sourceRef"]) === undefined
+  )
+    return undefined;
+  const name = str(at(v, ["metadata", "name"])) ?? "";
+  const targetNamespace = str(at(v, ["spec", "targetNamespace"]));
+  const namespace = targetNamespace ?? str(at(v, ["metadata", "namespace"])) ?? "default";
+  const release =
+    str(at(v, ["spec", "releaseName"])) ?? (targetNamespace ? `${targetNamespace}-${name}` : name);
+  const chartRef = at(v, ["spec", "chartRef"]);
+  const chartSpec = at(v, ["spec", "chart", "spec"]);
+  const pathField: JsonPath = chartRef ? ["spec", "chartRef"] : ["spec", "chart", "spec", "chart"];
+  const controller = ref(file, doc, "Flux HelmRelease", pathField);
+  const values: ValuesSource[] = [];
+  let refusal: string | undefined;
+  for (const from of asArray(at(v, ["spec", "valuesFrom"]))) {
+    const kind = str(at(from, ["kind"]));
+    const fromName = str(at(from, ["name"])) ?? "";
+    const optional = at(from, ["optional"]) === true;
+    if (kind === "ConfigMap")
+      values.push({
+        kind,
+        name: fromName,
+        namespace: str(at(v, ["metadata", "namespace"])),
+        key: str(at(from, ["valuesKey"])) ?? "values.yaml",
+        targetPath: str(at(from, ["targetPath"])),
+        optional,
+      });
+    // Secret values are never read: a release that needs them is not evaluated.
+    else if (kind === "Secret" && !optional)
+      refusal ??= `its values come from Secret ${fromName}, whose values are never read`;
+  }
+  if (isPlainObject(at(v, ["spec", "values"])))
+    values.push({ kind: "inline", path: ["spec", "values"] });
+  let chartDir: string | undefined;
+  const sourceKind = str(at(chartSpec, ["sourceRef", "kind"]));
+  const sourceName = str(at(chartSpec, ["sourceRef", "name"])) ?? "";
+  const sourceNamespace =
+    str(at(chartSpec, ["sourceRef", "namespace"])) ?? str(at(v, ["metadata", "namespace"]));
+  const chart = str(at(chartSpec, ["chart"])) ?? "";
+  if (chartRef)
+    refusal = `its chart comes from ${str(at(chartRef, ["kind"])) ?? "a chart reference"} ${str(at(chartRef, ["name"])) ?? ""}, outside the repository`;
+  else if (sourceKind !== "GitRepository" || !sources.isSelf(sourceNamespace, sourceName))
+    refusal = `its chart ${chart} comes from ${sourceKind ?? "a source"} ${sourceName}, outside the repository`;
+  else {
+    chartDir = chartFolder(chart, tree);
+    if (chartDir === undefined) refusal = `its chart path ${chart} has no Chart.yaml here`;
+  }
+  return { controller, release, namespace, chartDir, values, refusal };
+}
+
+function argoReleases(file: ParsedFile, doc: ParsedDocument, tree: RepoTree): HelmReleaseTarget[] {
+  const v = doc.value;
+  const spec = at(v, ["spec"]);
+  const sources: { value: unknown; field: JsonPath }[] =
+    at(spec, ["source"]) !== undefined
+      ? [{ value: at(spec, ["source"]), field: ["spec", "source"] }]
+      : asArray(at(spec, ["sources"])).map((s, i) => ({ value: s, field: ["spec", "sources", i] }));
+  const out: HelmReleaseTarget[] = [];
+  for (const { value, field } of sources) {
+    const helm = at(value, ["helm"]);
+    const remote = str(at(value, ["chart"]));
+    const path = str(at(value, ["path"]));
+    const chartDir =
+      remote === undefined && path !== undefined ? chartFolder(path, tree) : undefined;
+    if (remote === undefined && chartDir === undefined) continue;
+    const controller = ref(file, doc, "Argo CD Application", [
+      ...field,
+      remote !== undefined ? "chart" : "path",
+    ]);
+    const values: ValuesSource[] = [];
+    let refusal: string | undefined =
+      remote !== undefined
+        ? `its chart ${remote} comes from ${str(at(value, ["repoURL"])) ?? "a Helm repository"}, outside the repository`
+        : undefined;
+    for (const f of asArray(at(helm, ["valueFiles"]))) {
+      if (typeof f !== "string") continue;
+      const resolved =
+        chartDir !== undefined && !f.startsWith("$") ? folder(posix.join(chartDir, f)) : undefined;
+      if (resolved !== undefined && tree.hasFile(resolved))
+        values.push({ kind: "file", file: resolved });
+      else refusal ??= `its values file ${f} is not a file of this repository`;
+    }
+    if (typeof at(helm, ["values"]) === "string")
+      values.push({ kind: "inline-text", path: [...field, "helm", "values"] });
+    if (isPlainObject(at(helm, ["valuesObject"])))
+      values.push({ kind: "inline", path: [...field, "helm", "valuesObject"] });
+    out.push({
+      controller,
+      release: str(at(helm, ["releaseName"])) ?? controller.name,
+      namespace: str(at(spec, ["destination", "namespace"])) ?? "default",
+      chartDir,
+      values,
+      refusal,
+    });
+  }
+  return out;
+}
+
+/** The Flux HelmReleases and Argo CD Helm Applications of a file. */
+export function helmReleasesOf(
+  file: ParsedFile,
+  tree: RepoTree,
+  sources: FluxSources,
+  enabled: { readonly flux: boolean; readonly argocd: boolean },
+): HelmReleaseTarget[] {
+  const out: HelmReleaseTarget[] = [];
+  for (const doc of file.documents) {
+    const v = doc.value;
+    if (!isPlainObject(v)) continue;
+    const flux =
+      enabled.flux && isRelease(v, "HelmRelease", "helm.toolkit.fluxcd.io/")
+        ? fluxRelease(file, doc, tree, sources)
+        : undefined;
+    if (flux) out.push(flux);
+    if (enabled.argocd && isRelease(v, "Application", "argoproj.io/"))
+      out.push(...argoReleases(file, doc, tree));
+  }
+  return out;
+}
+
+/**
+ * Why a chart is not rendered without fetching anything: a dependency of its Chart.yaml that is
+ * not vendored in its `charts/` folder (helm would need `helm dependency update`).
+ */
+export function missingDependency(
+  chartDir: string,
+  chartYaml: unknown,
+  tree: RepoTree,
+): string | undefined {
+  for (const d of asArray(at(chartYaml, ["dependencies"]))) {
+    const name = str(at(d, ["name"]));
+    if (!name) continue;
+    const charts = posix.join(chartDir, "charts");
+    const vendored =
+      tree.hasFile(posix.join(charts, name, "Chart.yaml")) ||
+      tree
+        .filesUnder(charts)
+        .some(
+          (f) =>
+            posix.dirname(f) === charts &&
+            posix.basename(f).startsWith(`${name}-`) &&
+            f.endsWith(".tgz"),
+        );
+    if (!vendored)
+      return `its chart ${chartDir} depends on ${name}, which is not vendored under ${charts}/ (charts are never downloaded)`;
+  }
+  return undefined;
+}
+
+/** A document of `helm template`'s output and the `# Source:` comment helm puts above it. */
+export interface HelmOutputDocument {
+  /** The template as a repository path (`<chartDir>/templates/x.yaml`), when helm named it. */
+  readonly template?: string;
+  readonly text: string;
+}
+
+/** Splits helm's output into documents with their template files. */
+export function splitHelmOutput(yaml: string, chartDir: string): HelmOutputDocument[] {
+  return yaml
+    .split(/^---[ \t]*$/m)
+    .filter((text) => text.trim() !== "")
+    .map((text) => {
+      const source = /^# Source: ([^\n]+)$/m.exec(text)?.[1]?.trim();
+      // `<chart name>/templates/x.yaml`, or `<chart>/charts/<sub>/templates/x.yaml`: the chart's name is its folder here.
+      const rest = source?.includes("/") ? source.slice(source.indexOf("/") + 1) : undefined;
+      return { template: rest ? posix.join(chartDir, rest) : undefined, text };
+    });
+}
+
+/** The line of a template's top-level `kind:` (1 when it has none): where template findings land. */
+export function templateKindLine(text: string): number {
+  const index = text.split("\n").findIndex((l) => /^kind\s*:/.test(l));
+  return index >= 0 ? index + 1 : 1;
+}
+
+function sameScalar(a: unknown, b: unknown): boolean {
+  if (a === null || typeof a === "object" || b === null || typeof b === "object") return false;
+  return a === b || String(a) === String(b);
+}
+
+/**
+ * Where a release's values set a rendered field: the deepest-last key of the values named as the
+ * field's last step and holding the same scalar (`privileged: true` in the values for a rendered
+ * `securityContext.privileged: true`). A simple heuristic: a template may rename or transform a
+ * value, and then the finding stays at the template.
+ */
+export function valuesKeyOf(values: unknown, field: string, value: unknown): JsonPath | undefined {
+  if (value === null || typeof value === "object") return undefined;
+  let found: JsonPath | undefined;
+  const walk = (v: unknown, path: JsonPath) => {
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
+    else if (isPlainObject(v))
+      for (const [k, x] of Object.entries(v)) {
+        if (k === field && sameScalar(x, value)) found = [...path, k];
+        walk(x, [...path, k]);
+      }
+  };
+  walk(values, []);
+  return found;
+}
+
+/** The scalar a finding's path points at in a rendered object, with the field's name. */
+export function renderedField(
+  value: unknown,
+  path: JsonPath,
+): { field: string; value: unknown } | undefined {
+  const last = path[path.length - 1];
+  if (typeof last !== "string") return undefined;
+  const v = at(value, path);
+  return v === undefined || v === null || typeof v === "object"
+    ? undefined
+    : { field: last, value: v };
+}

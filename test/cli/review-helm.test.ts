@@ -1,0 +1,199 @@
+// `portcullis review` renders the Helm releases of charts in the repository and reports at the
+// values line that set a field, else at the template that produced the object.
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { findHelm } from "../../src/adapters/render/helm.js";
+import { findKustomize } from "../../src/adapters/render/kustomize.js";
+import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
+import { runCommand } from "../support/cli.js";
+import { gitRepo, type TestRepo } from "../support/git-repo.js";
+import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+
+const haveTools = findHelm() !== undefined && findKustomize() !== undefined;
+if (!haveTools)
+  process.stderr.write(
+    "helm or kustomize is not built: run `npm run build:helm` and `npm run build:render` (Helm review tests skipped)\n",
+  );
+const withHelm = haveTools ? describe : describe.skip;
+
+const CHART = "apiVersion: v2\nname: web\nversion: 0.1.0\n";
+const CHART_VALUES = "replicas: 1\nsecurityContext:\n  privileged: false\n";
+const TEMPLATE = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}
+spec:
+  replicas: {{ .Values.replicas }}
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+        - name: web
+          image: ghcr.io/acme/web:1.0.0
+          securityContext:
+            privileged: {{ .Values.securityContext.privileged }}
+`;
+
+const RELEASE = (values: string) => `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: web
+  namespace: apps
+spec:
+  interval: 10m
+  chart:
+    spec:
+      chart: ./charts/web
+      sourceRef:
+        kind: GitRepository
+        name: flux-system
+        namespace: flux-system
+  values:
+${values}`;
+
+interface Out {
+  check: {
+    summary: string;
+    annotations: { path: string; start_line: number; title: string; raw_details?: string }[];
+  };
+}
+
+async function review(dir: string): Promise<Out> {
+  const { stdout } = await runCommand(["review", dir, "--base", "main", "--format", "json"], dir);
+  return JSON.parse(stdout) as Out;
+}
+
+const titled = (out: Out, rule: string) =>
+  out.check.annotations.filter((a) => a.title.startsWith(rule));
+
+function chartRepo(): TestRepo {
+  const r = gitRepo();
+  r.write("charts/web/Chart.yaml", CHART);
+  r.write("charts/web/values.yaml", CHART_VALUES);
+  r.write("charts/web/templates/deployment.yaml", TEMPLATE);
+  r.write("clusters/apps/web.yaml", RELEASE("    replicas: 2\n"));
+  r.commit("base");
+  r.git("checkout", "-q", "-b", "feature");
+  return r;
+}
+
+withHelm("portcullis review with Helm releases", () => {
+  it("reports privileged: true set in a HelmRelease's values at that values line, as new", async () => {
+    const r = chartRepo();
+    r.write(
+      "clusters/apps/web.yaml",
+      RELEASE("    replicas: 2\n    securityContext:\n      privileged: true\n"),
+    );
+    r.commit("privileged through values");
+    const out = await review(r.dir);
+    const privileged = titled(out, "PCK001");
+    expect(privileged.map((a) => `${a.path}:${a.start_line}`)).toEqual([
+      "clusters/apps/web.yaml:18",
+    ]);
+    expect(privileged[0]!.title).not.toContain("pre-existing");
+    expect(privileged[0]!.raw_details).toContain("Flux HelmRelease apps/web");
+    // Findings that no value sets land at the template's kind line, pre-existing.
+    const seccomp = titled(out, "PCK008");
+    expect(seccomp.map((a) => `${a.path}:${a.start_line}`)).toEqual([
+      "charts/web/templates/deployment.yaml:2",
+    ]);
+    expect(seccomp[0]!.title).toContain("(pre-existing)");
+    expect(out.check.summary).toContain("### Rendered changes");
+    expect(out.check.summary).toMatch(
+      /charts\/web \(Helm release apps\/web\).*changed.*Deployment apps\/web/s,
+    );
+  });
+
+  it("reports a template change at the template's kind line", async () => {
+    const r = chartRepo();
+    r.write(
+      "charts/web/templates/deployment.yaml",
+      TEMPLATE.replace(
+        "    spec:\n      containers:",
+        "    spec:\n      hostNetwork: true\n      containers:",
+      ),
+    );
+    r.commit("host network in the template");
+    const out = await review(r.dir);
+    const host = titled(out, "PCK004");
+    expect(host.map((a) => `${a.path}:${a.start_line}`)).toEqual([
+      "charts/web/templates/deployment.yaml:2",
+    ]);
+    expect(host[0]!.title).not.toContain("pre-existing");
+  });
+
+  it("reports a chart that does not render as PCS004 at the release's chart line", async () => {
+    const r = chartRepo();
+    r.write("charts/web/templates/broken.yaml", "kind: ConfigMap\ndata: {{ nosuchfunction }}\n");
+    r.commit("a broken template");
+    const out = await review(r.dir);
+    const failed = titled(out, "PCS004");
+    expect(failed.map((a) => `${a.path}:${a.start_line}`)).toEqual(["clusters/apps/web.yaml:10"]);
+    expect(out.check.summary).toMatch(
+      /charts\/web \(Helm release apps\/web\).*could not be rendered/,
+    );
+  });
+
+  it("lists a release of a remote chart as not evaluated at its chart line", async () => {
+    const r = chartRepo();
+    r.write(
+      "clusters/apps/remote.yaml",
+      `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: podinfo
+  namespace: apps
+spec:
+  chart:
+    spec:
+      chart: podinfo
+      sourceRef:
+        kind: HelmRepository
+        name: podinfo
+`,
+    );
+    r.commit("a remote chart");
+    const out = await review(r.dir);
+    expect(out.check.summary).toMatch(
+      /clusters\/apps\/remote.yaml line 9: .*its chart podinfo comes from HelmRepository podinfo, outside the repository/,
+    );
+  });
+
+  it("lists a chart whose dependency is not vendored as not evaluated, and never downloads it", async () => {
+    const r = chartRepo();
+    r.write(
+      "charts/web/Chart.yaml",
+      `${CHART}dependencies:\n  - name: redis\n    version: 1.0.0\n    repository: https://charts.example.com\n`,
+    );
+    r.commit("a dependency");
+    const out = await review(r.dir);
+    expect(out.check.summary).toMatch(/depends on redis, which is not vendored/);
+  });
+});
+
+const CORPUS = resolve(packageRoot(), "..", "shared", "corpus", "flux2-kustomize-helm-example");
+const withCorpus = haveTools && existsSync(CORPUS) ? describe : describe.skip;
+if (!existsSync(CORPUS)) process.stderr.write(`${CORPUS} is absent (Helm corpus test skipped)\n`);
+
+withCorpus("Helm releases of flux2-kustomize-helm-example", () => {
+  it("lists its HelmReleases (HelmRepository charts) as not evaluated, without fetching", async () => {
+    const r = gitRepo();
+    cpSync(CORPUS, r.dir, { recursive: true });
+    rmSync(join(r.dir, ".git"), { recursive: true, force: true });
+    r.git("init", "-q", "-b", "main");
+    r.commit("corpus");
+    r.git("checkout", "-q", "-b", "pr");
+    const path = join(r.dir, "apps/base/podinfo/release.yaml");
+    writeFileSync(path, readFileSync(path, "utf8").replace("tag: 8.6.2", "tag: 8.6.3"));
+    r.commit("bump redis");
+    const out = await review(r.dir);
+    expect(out.check.summary).toMatch(
+      /apps\/base\/podinfo\/release.yaml line 11: .*its chart podinfo comes from HelmRepository podinfo, outside the repository/,
+    );
+  });
+});

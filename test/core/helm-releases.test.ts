@@ -1,0 +1,190 @@
+// Helm releases read as Flux and Argo CD read them, and rendered fields mapped back to values.
+import { controllerTargetsOf, fluxSourcesOf } from "../../src/core/gitops-controllers.js";
+import {
+  helmReleasesOf,
+  missingDependency,
+  renderedField,
+  splitHelmOutput,
+  templateKindLine,
+  valuesKeyOf,
+} from "../../src/core/helm-releases.js";
+import { RepoTree } from "../../src/core/kustomize-tree.js";
+import { parseManifest } from "../../src/core/manifest.js";
+
+const tree = new RepoTree([
+  "charts/web/Chart.yaml",
+  "charts/web/templates/deployment.yaml",
+  "charts/web/values-prod.yaml",
+  "charts/web/charts/redis/Chart.yaml",
+  "apps/plain/deployment.yaml",
+]);
+const ALL = { flux: true, argocd: true };
+const releasesOf = (text: string) =>
+  helmReleasesOf(parseManifest("r.yaml", text), tree, fluxSourcesOf([]), ALL);
+
+const fluxRelease = (chart: string, sourceKind = "GitRepository", extra = "") => `
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: web
+  namespace: apps
+spec:
+  targetNamespace: prod
+  chart:
+    spec:
+      chart: ${chart}
+      sourceRef:
+        kind: ${sourceKind}
+        name: flux-system
+        namespace: flux-system
+${extra}`;
+
+describe("helmReleasesOf", () => {
+  it("reads a Flux HelmRelease of a chart in this repository, with its values in Flux's order", () => {
+    const [r] = releasesOf(
+      fluxRelease(
+        "./charts/web",
+        "GitRepository",
+        "  valuesFrom:\n    - kind: ConfigMap\n      name: web-values\n  values:\n    replicas: 2\n",
+      ),
+    );
+    expect(r).toMatchObject({
+      release: "prod-web",
+      namespace: "prod",
+      chartDir: "charts/web",
+      refusal: undefined,
+      values: [
+        { kind: "ConfigMap", name: "web-values", key: "values.yaml", namespace: "apps" },
+        { kind: "inline", path: ["spec", "values"] },
+      ],
+    });
+    expect(r!.controller).toMatchObject({
+      kind: "Flux HelmRelease",
+      pathField: ["spec", "chart", "spec", "chart"],
+    });
+  });
+
+  it.each([
+    ["a HelmRepository chart", fluxRelease("podinfo", "HelmRepository"), /HelmRepository/],
+    ["a path without a Chart.yaml", fluxRelease("./apps/plain"), /no Chart.yaml/],
+    [
+      "values from a Secret",
+      fluxRelease(
+        "./charts/web",
+        "GitRepository",
+        "  valuesFrom:\n    - kind: Secret\n      name: s\n",
+      ),
+      /Secret s, whose values are never read/,
+    ],
+  ])("refuses %s", (_, text, why) => {
+    expect(releasesOf(text)[0]!.refusal).toMatch(why);
+  });
+
+  it("skips an overlay's patch of a HelmRelease (no chart named)", () => {
+    const patch =
+      "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: web\nspec:\n  values:\n    a: 1\n";
+    expect(releasesOf(patch)).toEqual([]);
+  });
+
+  it("reads an Argo CD Application of a chart folder, and refuses a remote chart", () => {
+    const app = `
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web
+spec:
+  destination:
+    namespace: prod
+  sources:
+    - path: charts/web
+      helm:
+        valueFiles: [values-prod.yaml]
+        values: |
+          replicas: 3
+        valuesObject:
+          replicas: 4
+    - chart: redis
+      repoURL: https://charts.example.com
+`;
+    const [local, remote] = releasesOf(app);
+    expect(local).toMatchObject({
+      release: "web",
+      namespace: "prod",
+      chartDir: "charts/web",
+      values: [
+        { kind: "file", file: "charts/web/values-prod.yaml" },
+        { kind: "inline-text", path: ["spec", "sources", 0, "helm", "values"] },
+        { kind: "inline", path: ["spec", "sources", 0, "helm", "valuesObject"] },
+      ],
+    });
+    expect(remote!.refusal).toMatch(/chart redis comes from https:\/\/charts.example.com/);
+    expect(remote!.controller.pathField).toEqual(["spec", "sources", 1, "chart"]);
+  });
+});
+
+it("leaves an Argo CD Application of a chart folder to helm, not to kustomize", () => {
+  const app = parseManifest(
+    "app.yaml",
+    "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\nspec:\n  source:\n    path: charts/web\n",
+  );
+  expect(controllerTargetsOf(app, tree, fluxSourcesOf([]), ALL)).toEqual([]);
+  expect(helmReleasesOf(app, tree, fluxSourcesOf([]), ALL)).toHaveLength(1);
+});
+
+describe("missingDependency", () => {
+  it("accepts a vendored dependency and refuses one that would be downloaded", () => {
+    const deps = (name: string) => ({ dependencies: [{ name, repository: "https://x" }] });
+    expect(missingDependency("charts/web", deps("redis"), tree)).toBeUndefined();
+    expect(missingDependency("charts/web", deps("postgres"), tree)).toMatch(
+      /depends on postgres, which is not vendored under charts\/web\/charts\//,
+    );
+  });
+});
+
+describe("helm output and the mapping of findings", () => {
+  it("names each document's template as a repository path, subcharts included", () => {
+    const out = `---
+# Source: web/templates/deployment.yaml
+kind: Deployment
+---
+# Source: web/charts/redis/templates/sts.yaml
+kind: StatefulSet
+`;
+    expect(splitHelmOutput(out, "charts/web").map((d) => d.template)).toEqual([
+      "charts/web/templates/deployment.yaml",
+      "charts/web/charts/redis/templates/sts.yaml",
+    ]);
+  });
+
+  it("finds a template's kind line", () => {
+    expect(templateKindLine("{{- if .Values.on }}\napiVersion: v1\nkind: Pod\n")).toBe(3);
+    expect(templateKindLine('{{ include "x" . }}\n')).toBe(1);
+  });
+
+  it.each([
+    [
+      "the key named as the field, with the same value",
+      { securityContext: { privileged: true } },
+      ["securityContext", "privileged"],
+    ],
+    [
+      "the last of several",
+      { a: { privileged: true }, b: { privileged: true } },
+      ["b", "privileged"],
+    ],
+    ["not a key of another name", { enablePrivileged: true }, undefined],
+    ["not a different value", { privileged: false }, undefined],
+    ["the same value written as a string", { privileged: "true" }, ["privileged"]],
+  ])("maps a rendered field to %s", (_, values, key) => {
+    expect(valuesKeyOf(values, "privileged", true)).toEqual(key);
+  });
+
+  it("reads the rendered scalar a finding points at, and nothing for objects or list items", () => {
+    const rendered = { spec: { containers: [{ securityContext: { privileged: true } }] } };
+    expect(
+      renderedField(rendered, ["spec", "containers", 0, "securityContext", "privileged"]),
+    ).toEqual({ field: "privileged", value: true });
+    expect(renderedField(rendered, ["spec", "containers", 0, "securityContext"])).toBeUndefined();
+    expect(renderedField(rendered, ["spec", "containers", 0])).toBeUndefined();
+  });
+});
