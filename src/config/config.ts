@@ -44,6 +44,11 @@ export interface RenderConfig {
   readonly argocd: boolean;
   /** Render the Helm releases (Flux HelmRelease, Argo CD Application) of charts in the repository. */
   readonly helm: boolean;
+  /**
+   * Remote charts allowed to render from a copy vendored in the repository: `<chart>=<folder>`
+   * (the chart is still never fetched).
+   */
+  readonly vendoredCharts: readonly string[];
 }
 
 export const DEFAULT_RENDER: RenderConfig = {
@@ -51,6 +56,7 @@ export const DEFAULT_RENDER: RenderConfig = {
   flux: true,
   argocd: true,
   helm: true,
+  vendoredCharts: [],
 };
 
 /** The repository's own policies, read from the base commit (never from the change under review). */

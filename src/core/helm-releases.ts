@@ -69,11 +69,25 @@ function chartFolder(path: string, tree: RepoTree): string | undefined {
   return dir !== undefined && tree.hasFile(posix.join(dir, "Chart.yaml")) ? dir : undefined;
 }
 
+/** Allow-listed vendored copies of remote charts: chart name -> folder in the repository. */
+export type VendoredCharts = ReadonlyMap<string, string>;
+
+/** `render.vendoredCharts` entries, `<chart name>=<folder>`, as a map (malformed entries skipped). */
+export function vendoredChartsOf(entries: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const e of entries) {
+    const eq = e.indexOf("=");
+    if (eq > 0 && eq < e.length - 1) out.set(e.slice(0, eq).trim(), e.slice(eq + 1).trim());
+  }
+  return out;
+}
+
 function fluxRelease(
   file: ParsedFile,
   doc: ParsedDocument,
   tree: RepoTree,
   sources: FluxSources,
+  vendored: VendoredCharts,
 ): HelmReleaseTarget | undefined {
   const v = doc.value;
   // An overlay's patch of a HelmRelease names no chart: the release is where the chart is named.
@@ -120,16 +134,27 @@ function fluxRelease(
   const chart = str(at(chartSpec, ["chart"])) ?? "";
   if (chartRef)
     refusal = `its chart comes from ${str(at(chartRef, ["kind"])) ?? "a chart reference"} ${str(at(chartRef, ["name"])) ?? ""}, outside the repository`;
-  else if (sourceKind !== "GitRepository" || !sources.isSelf(sourceNamespace, sourceName))
-    refusal = `its chart ${chart} comes from ${sourceKind ?? "a source"} ${sourceName}, outside the repository`;
-  else {
+  else if (sourceKind !== "GitRepository" || !sources.isSelf(sourceNamespace, sourceName)) {
+    // A remote chart is never fetched; a copy vendored in the repository may be allow-listed.
+    const copy = vendored.get(chart);
+    chartDir = copy === undefined ? undefined : chartFolder(copy, tree);
+    if (copy === undefined)
+      refusal = `its chart ${chart} comes from ${sourceKind ?? "a source"} ${sourceName}, outside the repository (allow-list a vendored copy with render.vendoredCharts)`;
+    else if (chartDir === undefined)
+      refusal = `render.vendoredCharts names ${copy} for chart ${chart}, but it holds no Chart.yaml`;
+  } else {
     chartDir = chartFolder(chart, tree);
     if (chartDir === undefined) refusal = `its chart path ${chart} has no Chart.yaml here`;
   }
   return { controller, release, namespace, chartDir, values, refusal };
 }
 
-function argoReleases(file: ParsedFile, doc: ParsedDocument, tree: RepoTree): HelmReleaseTarget[] {
+function argoReleases(
+  file: ParsedFile,
+  doc: ParsedDocument,
+  tree: RepoTree,
+  vendored: VendoredCharts,
+): HelmReleaseTarget[] {
   const v = doc.value;
   const spec = at(v, ["spec"]);
   const sources: { value: unknown; field: JsonPath }[] =
@@ -141,8 +166,13 @@ function argoReleases(file: ParsedFile, doc: ParsedDocument, tree: RepoTree): He
     const helm = at(value, ["helm"]);
     const remote = str(at(value, ["chart"]));
     const path = str(at(value, ["path"]));
+    const copy = remote === undefined ? undefined : vendored.get(remote);
     const chartDir =
-      remote === undefined && path !== undefined ? chartFolder(path, tree) : undefined;
+      remote === undefined && path !== undefined
+        ? chartFolder(path, tree)
+        : copy !== undefined
+          ? chartFolder(copy, tree)
+          : undefined;
     if (remote === undefined && chartDir === undefined) continue;
     const controller = ref(file, doc, "Argo CD Application", [
       ...field,
@@ -150,9 +180,11 @@ function argoReleases(file: ParsedFile, doc: ParsedDocument, tree: RepoTree): He
     ]);
     const values: ValuesSource[] = [];
     let refusal: string | undefined =
-      remote !== undefined
-        ? `its chart ${remote} comes from ${str(at(value, ["repoURL"])) ?? "a Helm repository"}, outside the repository`
-        : undefined;
+      remote !== undefined && copy === undefined
+        ? `its chart ${remote} comes from ${str(at(value, ["repoURL"])) ?? "a Helm repository"}, outside the repository (allow-list a vendored copy with render.vendoredCharts)`
+        : remote !== undefined && chartDir === undefined
+          ? `render.vendoredCharts names ${copy} for chart ${remote}, but it holds no Chart.yaml`
+          : undefined;
     for (const f of asArray(at(helm, ["valueFiles"]))) {
       if (typeof f !== "string") continue;
       const resolved =
@@ -182,19 +214,24 @@ export function helmReleasesOf(
   file: ParsedFile,
   tree: RepoTree,
   sources: FluxSources,
-  enabled: { readonly flux: boolean; readonly argocd: boolean },
+  enabled: {
+    readonly flux: boolean;
+    readonly argocd: boolean;
+    readonly vendoredCharts?: VendoredCharts;
+  },
 ): HelmReleaseTarget[] {
+  const vendored = enabled.vendoredCharts ?? new Map<string, string>();
   const out: HelmReleaseTarget[] = [];
   for (const doc of file.documents) {
     const v = doc.value;
     if (!isPlainObject(v)) continue;
     const flux =
       enabled.flux && isRelease(v, "HelmRelease", "helm.toolkit.fluxcd.io/")
-        ? fluxRelease(file, doc, tree, sources)
+        ? fluxRelease(file, doc, tree, sources, vendored)
         : undefined;
     if (flux) out.push(flux);
     if (enabled.argocd && isRelease(v, "Application", "argoproj.io/"))
-      out.push(...argoReleases(file, doc, tree));
+      out.push(...argoReleases(file, doc, tree, vendored));
   }
   return out;
 }

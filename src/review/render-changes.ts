@@ -56,6 +56,7 @@ import type { Finding, JsonPath, LineRange, ResourceRef, SkippedFile } from "../
 import type { ManifestRenderer } from "../ports/manifest-renderer.js";
 import type { ChangedFile, PullRequestSource } from "../ports/pull-request-source.js";
 import { renderHelmReleases } from "./render-helm.js";
+import { vendoredChartsOf } from "../core/helm-releases.js";
 import {
   changedPaths,
   CLUSTER_SCOPED,
@@ -83,6 +84,8 @@ export interface RenderOptions {
   readonly helm: boolean;
   readonly flux: boolean;
   readonly argocd: boolean;
+  /** Remote charts rendered from a vendored copy: `<chart>=<folder>` entries. */
+  readonly vendoredCharts?: readonly string[];
 }
 
 export interface RenderDeps {
@@ -734,7 +737,12 @@ export async function renderChanges(
         base,
         changed,
         found,
-        { ...options, maxReleases: MAX_RENDER_TARGETS - targets.length },
+        {
+          flux: options.flux,
+          argocd: options.argocd,
+          maxReleases: MAX_RENDER_TARGETS - targets.length,
+          vendoredCharts: vendoredChartsOf(options.vendoredCharts ?? []),
+        },
         {
           config,
           renderer: deps.renderer,

@@ -7,6 +7,7 @@ import { isKubernetesObject } from "../core/findings.js";
 import { describeController, type FluxSources } from "../core/gitops-controllers.js";
 import {
   helmReleasesOf,
+  type VendoredCharts,
   missingDependency,
   renderedField,
   splitHelmOutput,
@@ -431,7 +432,12 @@ export async function renderHelmReleases(
   base: Side,
   changed: { head: ReadonlySet<string>; base: ReadonlySet<string> },
   found: { files: readonly ParsedFile[]; sources: FluxSources; scanned: readonly string[] },
-  options: { readonly flux: boolean; readonly argocd: boolean; readonly maxReleases: number },
+  options: {
+    readonly flux: boolean;
+    readonly argocd: boolean;
+    readonly maxReleases: number;
+    readonly vendoredCharts?: VendoredCharts;
+  },
   ctx: Omit<HelmContext, "scanned">,
 ): Promise<HelmRendered> {
   const out: HelmRendered = {

@@ -164,6 +164,42 @@ spec:
     );
   });
 
+  it("renders a remote chart from the vendored copy the base's configuration allow-lists", async () => {
+    const r = gitRepo();
+    r.write(".github/portcullis.yml", 'render:\n  vendoredCharts: ["podinfo=vendor/podinfo"]\n');
+    r.write("vendor/podinfo/Chart.yaml", CHART);
+    r.write("vendor/podinfo/values.yaml", CHART_VALUES);
+    r.write("vendor/podinfo/templates/deployment.yaml", TEMPLATE);
+    r.commit("base");
+    r.git("checkout", "-q", "-b", "feature");
+    r.write(
+      "clusters/apps/podinfo.yaml",
+      `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: podinfo
+  namespace: apps
+spec:
+  chart:
+    spec:
+      chart: podinfo
+      sourceRef:
+        kind: HelmRepository
+        name: podinfo
+  values:
+    securityContext:
+      privileged: true
+`,
+    );
+    r.commit("podinfo from the Helm repository, privileged");
+    const out = await review(r.dir);
+    // Rendered from vendor/podinfo (never fetched): the values line that set it.
+    expect(titled(out, "PCK001").map((a) => `${a.path}:${a.start_line}`)).toEqual([
+      "clusters/apps/podinfo.yaml:15",
+    ]);
+    expect(out.check.summary).not.toMatch(/outside the repository/);
+  });
+
   it("lists a chart whose dependency is not vendored as not evaluated, and never downloads it", async () => {
     const r = chartRepo();
     r.write(
