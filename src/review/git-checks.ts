@@ -16,6 +16,8 @@ export interface PullRequestContext {
   readonly author: string;
   readonly headSha: string;
   readonly changedPaths: readonly string[];
+  /** false when the platform listed fewer changed files than the pull request has. */
+  readonly changedPathsComplete?: boolean;
   readonly reviews: readonly Review[];
   /** CODEOWNERS from the base commit (the first of .github/, root, docs/), when there is one. */
   readonly codeowners?: { readonly path: string; readonly text: string };

@@ -32,12 +32,16 @@ export interface PolicyPullRequest {
   readonly base_sha: string;
   readonly head_sha: string;
   readonly changed_files: readonly string[];
+  /** false when GitHub listed fewer files than changed (it lists 3,000 at most). */
+  readonly changed_files_complete: boolean;
   readonly approvals: readonly PolicyApproval[];
   /** Reviewers whose latest review requests changes. */
   readonly changes_requested: readonly string[];
   /** The owners (`@user`, `@org/team`, email) of each changed file, from the base's CODEOWNERS. */
   readonly owners: Readonly<Record<string, readonly string[]>>;
   readonly commits: readonly PolicyCommit[];
+  /** false when GitHub listed fewer commits than the pull request has (it lists 250 at most). */
+  readonly commits_complete: boolean;
   /** Teams looked up for `approvals[].teams`. */
   readonly teams_checked: readonly string[];
 }
@@ -77,6 +81,7 @@ export function policyPullRequestOf(
     base_sha: pr.baseSha,
     head_sha: context.headSha,
     changed_files: context.changedPaths,
+    changed_files_complete: context.changedPathsComplete ?? true,
     approvals,
     changes_requested: latest.filter((r) => r.state === "CHANGES_REQUESTED").map((r) => r.login),
     owners: ownersByFile(context.codeowners?.text, context.changedPaths),
@@ -87,6 +92,7 @@ export function policyPullRequestOf(
       reason: c.reason,
       signature_type: c.signatureType ?? null,
     })),
+    commits_complete: context.commitsComplete,
     teams_checked: [...context.teamMembers.keys()].sort(),
   };
 }
@@ -120,6 +126,7 @@ export function localPolicyPullRequest(input: {
     base_sha: input.baseSha,
     head_sha: input.headSha,
     changed_files: input.changedPaths,
+    changed_files_complete: true,
     approvals: [],
     changes_requested: [],
     owners: ownersByFile(input.codeownersText, input.changedPaths),
@@ -130,6 +137,7 @@ export function localPolicyPullRequest(input: {
       reason: LOCAL_REASONS[c.status],
       signature_type: null,
     })),
+    commits_complete: true,
     teams_checked: [],
   };
 }

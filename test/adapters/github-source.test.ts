@@ -77,4 +77,15 @@ describe("GitHubPullRequestSource", () => {
     expect(missing).toBeUndefined();
     expect([...binary!]).toEqual([0, 1, 2]);
   });
+
+  it("refuses a tree GitHub truncated rather than review with files missing", async () => {
+    const api = nock("https://api.github.com")
+      .get(`/repos/acme/fleet/git/trees/${ref.baseSha}`)
+      .query({ recursive: "true" })
+      .reply(200, { sha: ref.baseSha, truncated: true, tree: [{ path: "a.yaml", type: "blob" }] });
+    await expect(
+      new GitHubPullRequestSource(octokit(), ref).listPaths(ref.baseSha),
+    ).rejects.toThrow(/too large for GitHub to list/);
+    expect(api.pendingMocks()).toEqual([]);
+  });
 });

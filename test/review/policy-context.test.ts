@@ -92,6 +92,19 @@ describe("policyPullRequestOf", () => {
       { sha: "c1", author: "dev", verified: true, reason: "valid", signature_type: "ssh" },
       { sha: "c2", author: null, verified: false, reason: "unsigned", signature_type: null },
     ]);
-    expect(pr).toMatchObject({ source: "github", number: 7, author: "Dev", head_sha: HEAD });
+    expect(pr).toMatchObject({
+      source: "github",
+      number: 7,
+      author: "Dev",
+      head_sha: HEAD,
+      commits_complete: true,
+      changed_files_complete: true,
+    });
+    // A cut list is said so: a policy must not read 250 commits as "all of them".
+    const cut = policyPullRequestOf(
+      context({ commitsComplete: false, changedPathsComplete: false }),
+      { number: 7, baseSha: "b" },
+    );
+    expect(cut).toMatchObject({ commits_complete: false, changed_files_complete: false });
   });
 });

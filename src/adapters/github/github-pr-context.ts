@@ -208,15 +208,16 @@ export class PullRequestFacts {
         signedCommits: needs.signedCommits || (had?.signedCommits ?? false),
         teams: [...new Set([...(had?.teams ?? []), ...(needs.teams ?? [])])],
       };
-      const context = this.source.changedFiles().then((changes) =>
-        loadPullRequestContext(
+      const context = this.source.changedFiles().then(async (changes) => ({
+        ...(await loadPullRequestContext(
           this.octokit,
           this.ref,
           changes.files.map((f) => f.path),
           union,
           this.source,
-        ),
-      );
+        )),
+        changedPathsComplete: changes.complete,
+      }));
       this.#loaded = { needs: union, context };
       context.catch(() => (this.#loaded = undefined));
     }

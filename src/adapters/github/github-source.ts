@@ -213,6 +213,12 @@ export class GitHubPullRequestSource implements PullRequestSource {
       tree_sha: commit,
       recursive: "true",
     });
+    // GitHub cuts a recursive tree at 100,000 entries (or 7 MB): policies, charts or overlays
+    // beyond the cut would be silently missing, so the review stops with the reason instead.
+    if (data.truncated)
+      throw new Error(
+        `the repository tree at ${commit.slice(0, 12)} is too large for GitHub to list (truncated at ${data.tree.length} entries): Portcullis cannot see every policy and overlay`,
+      );
     return data.tree.filter((e) => e.type === "blob" && e.path !== undefined).map((e) => e.path!);
   }
 }
