@@ -30,6 +30,8 @@ const { ReviewQueue } = await dist("review/review-queue.js");
 const { loadPolicyBundle } = await dist("adapters/fs/policy-bundle.js");
 const { portcullisOctokit } = await dist("adapters/github/octokit.js");
 const { ContentCache } = await dist("adapters/github/content-cache.js");
+const { KustomizeRenderer } = await dist("adapters/render/kustomize.js");
+const { HelmRenderer, withHelm } = await dist("adapters/render/helm.js");
 
 /** A hardened Deployment; `privileged` adds exactly one finding (PCK001). */
 function manifest(i, privileged) {
@@ -118,6 +120,8 @@ const middleware = await createNodeMiddleware(
     fixCommits: false,
     today: () => "2026-06-01",
     contentCache: new ContentCache(),
+    // As src/index.ts: rendering on (nothing to render here; what it costs to find out is measured).
+    renderer: withHelm(new KustomizeRenderer(), new HelmRenderer()),
   }),
   { probot, webhooksPath: "/api/github/webhooks" },
 );
