@@ -139,6 +139,30 @@ withHelm("portcullis review with Helm releases", () => {
     );
   });
 
+  it("refuses a release name that helm would read as a flag, and runs nothing", async () => {
+    const r = chartRepo();
+    const marker = join(r.dir, "..", `pwned-${Date.now()}`);
+    // A post-renderer would run the rendered YAML as a shell script.
+    r.write(
+      "charts/web/templates/cm.yaml",
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  a: b; touch ${marker}\n`,
+    );
+    r.write(
+      "clusters/apps/web.yaml",
+      RELEASE("    replicas: 2\n").replace(
+        "spec:\n  interval",
+        'spec:\n  releaseName: "--post-renderer=/bin/sh"\n  interval',
+      ),
+    );
+    r.commit("a release name that is a flag");
+    const out = await review(r.dir);
+    expect(existsSync(marker)).toBe(false);
+    const refused = titled(out, "PCS004");
+    expect(refused.map((a) => a.message).join("\n")).toMatch(
+      /refused release name "--post-renderer/,
+    );
+  });
+
   it("lists a release of a remote chart as not evaluated at its chart line", async () => {
     const r = chartRepo();
     r.write(

@@ -38,6 +38,9 @@ function helmEnvironment(home: string): NodeJS.ProcessEnv {
   });
 }
 
+/** Kubernetes' RFC 1123 label: what a release name and a namespace may be. */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
 export class HelmRenderer {
   private readonly tool: SandboxedTool;
 
@@ -67,16 +70,32 @@ export class HelmRenderer {
       "",
     );
     if (refused) return refused;
+    // The release name and namespace come from the repository: anything but a DNS label (what
+    // Helm and Kubernetes accept anyway) could be read by helm as a flag ("--post-renderer=...").
+    for (const [what, value, max] of [
+      ["release name", build.release, 53],
+      ["namespace", build.namespace, 63],
+    ] as const) {
+      if (value.length > max || !DNS_LABEL.test(value))
+        return {
+          ok: false,
+          reason: "failed",
+          message: `refused ${what} ${JSON.stringify(value.slice(0, 80))}: not a DNS label of at most ${max} characters`,
+          durationMs: elapsed(),
+        };
+    }
     return this.tool.inTemporaryCopy(build.files, async (repo, home) => {
       const outcome = await this.tool.run(
         [
           "template",
-          build.release,
-          `./${build.chartDir}`,
           "--namespace",
           build.namespace,
           "--skip-tests",
           ...build.valuesFiles.flatMap((f) => ["--values", `./${f}`]),
+          // Positionals after "--": never flags, whatever they hold.
+          "--",
+          build.release,
+          `./${build.chartDir}`,
         ],
         repo,
         helmEnvironment(home),
