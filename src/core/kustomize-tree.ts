@@ -115,7 +115,8 @@ const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 const HOST = /^[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?$/i;
 
 /** Why a path is never loaded, or undefined when it is a plain path inside the repository. */
-function refusal(dir: string, ref: string, tree: RepoTree): string | undefined {
+/** Why an entry of a kustomization (resource, base, component...) is never loaded, if it is not. */
+export function entryRefusal(dir: string, ref: string, tree: RepoTree): string | undefined {
   if (
     SCHEME.test(ref) ||
     /^git@|^git::|^ssh:/i.test(ref) ||
@@ -190,7 +191,7 @@ export function parseKustomization(
 
   /** A path entry: checked, then recorded as a kustomization directory or a file. */
   const use = (ref: string, path: JsonPath, allowDir: boolean): string | undefined => {
-    const why = refusal(dir, ref, tree);
+    const why = entryRefusal(dir, ref, tree);
     if (why) {
       block(path, why);
       return undefined;
@@ -259,7 +260,7 @@ export function parseKustomization(
         plugins.push({ file, line: lineOf([key, index]), inline: value });
         continue;
       }
-      const why = refusal(dir, value, tree);
+      const why = entryRefusal(dir, value, tree);
       if (why) {
         block([key, index], why);
         continue;

@@ -1,6 +1,7 @@
 // The rendering part of a review: the kustomizations a change affects (and the Flux and Argo CD
 // objects that build them) rendered at base and head, their resources evaluated, every finding
 // mapped back to the line a human edits, and what the change does to each output.
+import { entryRefusal } from "../core/kustomize-tree.js";
 import { posix } from "node:path";
 import type { Config } from "../config/config.js";
 import { isKustomizationFile, isYamlOrJson } from "../core/file-role.js";
@@ -216,12 +217,25 @@ async function materialise(side: Side, target: Target): Promise<Materialised | u
     }
     generated = { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources };
   }
+  // A controller's own components go through the same checks as a kustomization's entries:
+  // kustomize would otherwise load a folder above the root, or try a remote one.
+  const blocked: Blocked[] = [];
   for (const c of controller?.overlay.components ?? []) {
     const d = posix.normalize(posix.join(target.dir, c));
-    if (side.tree.kustomizationOf(d) !== undefined) roots.push(d);
+    const why =
+      entryRefusal(target.dir, c, side.tree) ??
+      (side.tree.kustomizationOf(d) === undefined
+        ? `component ${JSON.stringify(c)} is not a kustomization of this repository`
+        : undefined);
+    if (why === undefined) {
+      roots.push(d);
+      continue;
+    }
+    const ref = controller!.controller;
+    const doc = side.file(ref.file)?.documents[ref.documentIndex];
+    blocked.push({ file: ref.file, line: doc?.kindLine ?? 1, reason: why });
   }
   const files = new Set<string>(extraFiles);
-  const blocked: Blocked[] = [];
   const dirs: string[] = [];
   for (const r of roots) {
     const tree = treeOf(side.nodes, r);

@@ -59,7 +59,13 @@ ${values}`;
 interface Out {
   check: {
     summary: string;
-    annotations: { path: string; start_line: number; title: string; raw_details?: string }[];
+    annotations: {
+      path: string;
+      start_line: number;
+      title: string;
+      message: string;
+      raw_details?: string;
+    }[];
   };
 }
 

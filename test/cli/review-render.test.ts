@@ -307,3 +307,30 @@ spec:
     );
   });
 });
+
+withKustomize("a Flux Kustomization's own components", () => {
+  it("never loads a component outside the repository or a remote one: not evaluated, at the object", async () => {
+    const r = gitRepo();
+    r.write("apps/plain/deployment.yaml", BASE_DEPLOYMENT);
+    r.write("clusters/prod/apps.yaml", FLUX_KUSTOMIZATION("1.2.3", false));
+    r.commit("base");
+    r.git("checkout", "-q", "-b", "feature");
+    r.write(
+      "clusters/prod/apps.yaml",
+      FLUX_KUSTOMIZATION("1.2.3", false).replace(
+        "  targetNamespace: shop\n",
+        '  targetNamespace: shop\n  components:\n    - ../../../../../tmp/outside\n    - "https://example.com/c?ref=main"\n',
+      ),
+    );
+    r.commit("components outside");
+    const { out } = await review(r.dir);
+    // Both refused before any build, listed at the Flux Kustomization (its kind line).
+    expect(out.check.summary).toContain(
+      '- clusters/prod/apps.yaml line 2: skipped: path "../../../../../tmp/outside" leaves the repository; apps/plain was not rendered',
+    );
+    expect(out.check.summary).toContain(
+      '- clusters/prod/apps.yaml line 2: skipped: remote resource "https://example.com/c?ref=main" is never fetched',
+    );
+    expect(out.check.summary).not.toMatch(/Rendered changes[\s\S]*apps\/plain.*changed/);
+  });
+});
