@@ -331,7 +331,6 @@ async function renderRelease(
     namespace: release.namespace,
     valuesFiles: values.map((v) => v.buildPath),
   });
-  const read = [...chartFiles, ...valuesFiles];
   if (!outcome.ok && outcome.reason === "unavailable")
     return {
       ...NONE,
@@ -355,7 +354,16 @@ async function renderRelease(
     };
   const resources: ReleaseSide["resources"] = [];
   const documents: RoutedDocument[] = [];
+  // What this render stands for: the values files, the chart's own metadata and defaults, and
+  // the templates that produced output. A changed file of the chart that produced nothing here
+  // (a test hook, crds/, ci/ values, a disabled template) is still looked at on its own.
+  const covered = new Set<string>([
+    ...valuesFiles,
+    posix.join(chartDir, "Chart.yaml"),
+    posix.join(chartDir, "values.yaml"),
+  ]);
   for (const out of splitHelmOutput(outcome.yaml, chartDir)) {
+    if (out.template) covered.add(out.template);
     const parsed = parseManifest(`${describe(release)} (rendered)`, out.text).documents;
     const template =
       out.template && side.bytes.get(out.template)
@@ -388,7 +396,7 @@ async function renderRelease(
     resources,
     findings: report.findings.map((f) => ({ ...f, affects })),
     errors: [...report.errors],
-    files: read,
+    files: [...covered],
     durationMs: outcome.durationMs,
   };
 }

@@ -169,6 +169,19 @@ withHelm("portcullis review with Helm releases", () => {
     );
   });
 
+  it("still checks a changed chart file the render does not stand for (crds/, ci/)", async () => {
+    const r = chartRepo();
+    r.write(
+      "charts/web/crds/debug-pod.yaml",
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: debug, namespace: apps}\nspec:\n  containers:\n    - name: d\n      image: ghcr.io/acme/d:1.0.0\n      securityContext:\n        privileged: true\n",
+    );
+    r.commit("a privileged pod hidden in crds/");
+    const out = await review(r.dir);
+    expect(titled(out, "PCK001").map((a) => `${a.path}:${a.start_line}`)).toEqual([
+      "charts/web/crds/debug-pod.yaml:9",
+    ]);
+  });
+
   it("lists a release of a remote chart as not evaluated at its chart line", async () => {
     const r = chartRepo();
     r.write(
