@@ -213,7 +213,12 @@ function documentAims(doc: ParsedDocument, res: PatchedResource, target?: PatchT
   if (doc.resource.kind !== undefined && doc.resource.kind !== res.resource.kind) return false;
   const name = doc.resource.name;
   if (name === undefined) return true;
-  return namesOf(res).some((n) => n === name || n.includes(name));
+  // The name in the resource's own file is what a patch names: exact. Without it (no origin),
+  // the rendered name may carry a namePrefix/nameSuffix, which are joined with a dash or not at
+  // all; a patch for "api" must never claim "api-worker" when the source name is known.
+  if (res.sourceName !== undefined) return res.sourceName === name;
+  const rendered = res.resource.name ?? "";
+  return rendered === name || rendered.endsWith(name);
 }
 
 function pointer(path: string): (string | number)[] {

@@ -67,6 +67,15 @@ spec:
     });
   });
 
+  it("never lets a patch for one resource claim another whose name contains it", () => {
+    // A patch for Deployment "we" must not claim "web"'s privileged field (its source name is web).
+    const loaded = patches([{ file: "p.yaml" }], {
+      "p.yaml":
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: we\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          securityContext:\n            privileged: true\n",
+    });
+    expect(locateInPatches(loaded, rendered, PRIVILEGED)).toBeUndefined();
+  });
+
   it("skips a patch that does not set the field, and one aimed at another resource", () => {
     const loaded = patches([{ file: "a.yaml" }, { file: "b.yaml" }], {
       "a.yaml":
