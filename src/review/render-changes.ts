@@ -790,6 +790,13 @@ export async function renderChanges(
         line: blocked.line,
         reason: `${blocked.reason}; ${show(target.dir)} was not rendered`,
       });
+    // Not rendered for another reason (too many files or bytes): listed too, at the kustomization.
+    if (h.status === "not-evaluated" && h.blocked.length === 0)
+      notEvaluated.push({
+        file: head.tree.kustomizationOf(target.dir) ?? show(target.dir),
+        line: 1,
+        reason: `${h.reason ?? "not rendered"}; ${show(target.dir)} was not rendered`,
+      });
     if (h.status === "rendered") for (const f of h.files) if (changed.head.has(f)) covered.add(f);
     errors.push(...h.errors);
     documents += h.documents;
