@@ -120,10 +120,12 @@ export interface SandboxRun {
 export function runSandboxed(run: SandboxRun): Promise<SandboxResult> {
   const [command, ...args] = run.unshare ? [run.unshare, "-rn", "--", ...run.command] : run.command;
   return new Promise((resolve) => {
+    // Its own process group: a time limit or output cap kills the tool and anything it started.
     const child = spawn(command!, args, {
       cwd: run.cwd,
       env: run.env,
       stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
     });
     const out: Buffer[] = [];
     let outBytes = 0;
@@ -131,7 +133,11 @@ export function runSandboxed(run: SandboxRun): Promise<SandboxResult> {
     let stopped: "timeout" | "output-too-large" | undefined;
     const stop = (why: "timeout" | "output-too-large") => {
       stopped ??= why;
-      child.kill("SIGKILL");
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
     };
     const timer = setTimeout(() => stop("timeout"), run.timeLimitMs);
     child.stdout.on("data", (chunk: Buffer) => {
