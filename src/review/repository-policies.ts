@@ -51,8 +51,14 @@ function under(dir: string): (path: string) => boolean {
   return (p) => d === "" || p === d || p.startsWith(`${d}/`);
 }
 
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+/** A policy that could not be loaded: at the file and line the compiler named, else `fallback`. */
+function loadError(err: unknown, fallback: string, what: string): EvaluationError {
+  const at = locationOf(err);
+  return {
+    file: at.file ?? fallback,
+    line: at.line ?? 1,
+    message: `${what} could not be loaded: ${err instanceof Error ? err.message : String(err)}`,
+  };
 }
 
 /** The policy modules of a commit's file list that the configuration puts in force. */
@@ -157,12 +163,7 @@ async function loadConftest(
     });
     return { ...NONE, engines: [engine], errors, modules };
   } catch (err) {
-    const at = locationOf(err);
-    errors.push({
-      file: at.file ?? modules[0]!,
-      line: at.line ?? 1,
-      message: `repository policy could not be loaded: ${describe(err)}`,
-    });
+    errors.push(loadError(err, modules[0]!, "repository policy"));
     return { ...NONE, errors, modules };
   }
 }
@@ -231,7 +232,6 @@ async function loadGatekeeperPolicies(
     readInventory(source, inGatekeeper),
     previousNamespaces(source),
   ]);
-  const notEvaluated: SkippedFile[] = [];
   // A cut inventory could hide the Namespace a selector needs: that fails, it is not a note.
   if (inventory.cut > 0)
     errors.push({
@@ -245,18 +245,13 @@ async function loadGatekeeperPolicies(
       engines: loaded.engine ? [loaded.engine] : [],
       errors: [...errors, ...loaded.errors],
       modules: files,
-      notEvaluated: [
-        ...notEvaluated,
-        ...loaded.notEvaluated.map((n) => ({ file: n.file, reason: `Gatekeeper: ${n.message}` })),
-      ],
+      notEvaluated: loaded.notEvaluated.map((n) => ({
+        file: n.file,
+        reason: `Gatekeeper: ${n.message}`,
+      })),
     };
   } catch (err) {
-    const at = locationOf(err);
-    errors.push({
-      file: at.file ?? files[0]!,
-      line: at.line ?? 1,
-      message: `Gatekeeper policies could not be loaded: ${describe(err)}`,
-    });
-    return { ...NONE, errors, modules: files, notEvaluated };
+    errors.push(loadError(err, files[0]!, "Gatekeeper policies"));
+    return { ...NONE, errors, modules: files };
   }
 }

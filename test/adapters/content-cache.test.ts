@@ -1,33 +1,13 @@
 // Contents at commit SHAs are cached across reviews: a second read of the same files asks GitHub
 // only for what it has not seen; branch names are never cached; the byte budget evicts the oldest.
 import nock from "nock";
-import { ProbotOctokit } from "probot";
+import { mockedOctokit, pullRequestRef } from "../support/octokit.js";
 import { ContentCache } from "../../src/adapters/github/content-cache.js";
-import {
-  GitHubPullRequestSource,
-  type Octokit,
-  type PullRequestRef,
-} from "../../src/adapters/github/github-source.js";
+import { GitHubPullRequestSource } from "../../src/adapters/github/github-source.js";
 
 const SHA = "a".repeat(40);
-const ref: PullRequestRef = {
-  owner: "acme",
-  repo: "fleet",
-  number: 3,
-  baseSha: SHA,
-  headSha: "b".repeat(40),
-  changedFiles: 1,
-  headBranch: "feature",
-  sameRepository: true,
-  author: "dev",
-  commitCount: 1,
-};
-const octokit = () =>
-  new ProbotOctokit({
-    auth: "t",
-    throttle: { enabled: false },
-    retry: { enabled: false },
-  }) as Octokit;
+const ref = pullRequestRef({ baseSha: SHA, headSha: "b".repeat(40) });
+const octokit = mockedOctokit;
 
 describe("ContentCache", () => {
   beforeEach(() => nock.disableNetConnect());

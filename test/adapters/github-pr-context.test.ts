@@ -1,30 +1,13 @@
 // The Git-layer facts read from GitHub against strict nock mocks: an email owner is matched to its
 // account through user search, and that account's approval then counts.
 import nock from "nock";
-import { ProbotOctokit } from "probot";
+import { mockedOctokit, pullRequestRef } from "../support/octokit.js";
 import { loadPullRequestContext } from "../../src/adapters/github/github-pr-context.js";
-import type { Octokit, PullRequestRef } from "../../src/adapters/github/github-source.js";
 import { DEFAULT_CODE_OWNERS } from "../../src/config/config.js";
 import { codeOwnersCheck } from "../../src/review/git-checks.js";
 
-const ref: PullRequestRef = {
-  owner: "acme",
-  repo: "fleet",
-  number: 3,
-  baseSha: "b".repeat(40),
-  headSha: "h".repeat(40),
-  changedFiles: 2,
-  headBranch: "feature",
-  sameRepository: true,
-  author: "dev",
-  commitCount: 1,
-};
-const octokit = () =>
-  new ProbotOctokit({
-    auth: "t",
-    throttle: { enabled: false },
-    retry: { enabled: false },
-  }) as Octokit;
+const ref = pullRequestRef({ changedFiles: 2 });
+const octokit = mockedOctokit;
 const CODEOWNERS = "/apps/ ana@acme.example\n/infra/ ops@acme.example\n";
 
 describe("loadPullRequestContext", () => {

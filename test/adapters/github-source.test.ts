@@ -1,31 +1,11 @@
 // The GitHub source against strict nock mocks: pagination, a cut file list, contents by GraphQL.
 import nock from "nock";
-import { ProbotOctokit } from "probot";
-import {
-  GitHubPullRequestSource,
-  type Octokit,
-  type PullRequestRef,
-} from "../../src/adapters/github/github-source.js";
+import { mockedOctokit, pullRequestRef } from "../support/octokit.js";
+import { GitHubPullRequestSource } from "../../src/adapters/github/github-source.js";
 
-const ref: PullRequestRef = {
-  owner: "acme",
-  repo: "fleet",
-  number: 3,
-  baseSha: "b".repeat(40),
-  headSha: "h".repeat(40),
-  changedFiles: 3500,
-  headBranch: "feature",
-  sameRepository: true,
-  author: "dev",
-  commitCount: 1,
-};
+const ref = pullRequestRef({ changedFiles: 3500 });
 
-const octokit = () =>
-  new ProbotOctokit({
-    auth: "test-token",
-    throttle: { enabled: false },
-    retry: { enabled: false },
-  }) as Octokit;
+const octokit = mockedOctokit;
 
 describe("GitHubPullRequestSource", () => {
   beforeEach(() => nock.disableNetConnect());

@@ -10,8 +10,6 @@ export class ContentCache {
   private readonly files = new Map<string, Uint8Array>();
   private readonly trees = new Map<string, readonly string[]>();
   private bytes = 0;
-  hits = 0;
-  misses = 0;
 
   constructor(
     private readonly maxBytes = CONTENT_CACHE_BYTES,
@@ -27,11 +25,7 @@ export class ContentCache {
   getFile(repo: string, commit: string, path: string): Uint8Array | undefined {
     const key = `${repo}@${commit}:${path}`;
     const value = this.files.get(key);
-    if (value === undefined) {
-      this.misses++;
-      return undefined;
-    }
-    this.hits++;
+    if (value === undefined) return undefined;
     this.files.delete(key);
     this.files.set(key, value);
     return value;
