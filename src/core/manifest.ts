@@ -23,6 +23,8 @@ import {
   MAX_FILE_BYTES,
   MAX_SERIALIZED_DOCUMENT_BYTES,
 } from "./limits.js";
+import { fastPositions, lineIndex, type DocumentPositions } from "./fast-positions.js";
+import { fastRead, fastSchema, trimBack } from "./fast-yaml.js";
 import type { JsonPath, LineRange, ResourceRef } from "./types.js";
 
 /** Why a file (or one of its documents) could not be read: PCS001 syntax, PCS002 refused. */
@@ -270,11 +272,34 @@ function resourceOf(value: unknown): ResourceRef {
   };
 }
 
-/** Parses a file's text into documents with positions, and problems (never throws). */
+/**
+ * Parses a file's text into documents with positions, and problems (never throws). YAML is read
+ * first without positions (fast-yaml.ts) when that read is certain to give the same values; the
+ * positions are then worked out for a file the first time one of its documents is asked where a
+ * field is, which most files never are.
+ */
 export function parseManifest(
   file: string,
   content: string | Uint8Array,
   limits: ParseLimits = DEFAULT_PARSE_LIMITS,
+): ParsedFile {
+  return readManifest(file, content, limits, true);
+}
+
+/** The same, always parsed with positions up front (the reference the fast read is tested on). */
+export function parseManifestWithPositions(
+  file: string,
+  content: string | Uint8Array,
+  limits: ParseLimits = DEFAULT_PARSE_LIMITS,
+): ParsedFile {
+  return readManifest(file, content, limits, false);
+}
+
+function readManifest(
+  file: string,
+  content: string | Uint8Array,
+  limits: ParseLimits,
+  fast: boolean,
 ): ParsedFile {
   const size = typeof content === "string" ? Buffer.byteLength(content) : content.byteLength;
   if (size > limits.maxFileBytes) {
@@ -290,8 +315,17 @@ export function parseManifest(
     return { file, text: "", documents: [], problems: decoded.problem ? [decoded.problem] : [] };
   }
   const text = decoded.text;
-  const lineCounter = new LineCounter();
   const isJson = /\.json$/i.test(file);
+  if (fast && !isJson) {
+    const read = fastRead(text, kubernetesYamlOptions(false), { ...limits, serializedSize });
+    if (read.ok) return withLazyPositions(file, text, read.values, limits);
+  }
+  return parseText(file, text, isJson, limits);
+}
+
+/** The positioned parse of a decoded text. */
+function parseText(file: string, text: string, isJson: boolean, limits: ParseLimits): ParsedFile {
+  const lineCounter = new LineCounter();
   const problems: FileProblem[] = [];
   const documents: ParsedDocument[] = [];
   let docs: Document.Parsed[];
@@ -358,10 +392,62 @@ export function parseManifest(
       });
       return;
     }
-    documents.push(makeDocument(doc, index, value, lineOf));
+    documents.push(makeDocument(doc, index, value, text, lineOf));
   });
   return { file, text, documents, problems };
 }
+
+/**
+ * A file read without positions: its documents find their lines the first time any of them is
+ * asked, from js-yaml's node events (fast-positions.ts) or, when those cannot be matched with the
+ * values, by parsing the file with positions. Every path gives the same documents at the same
+ * indices and the same lines (test/core/fast-yaml.test.ts); a document missing from the positioned
+ * parse would sit at line 1.
+ */
+function withLazyPositions(
+  file: string,
+  text: string,
+  values: readonly unknown[],
+  limits: ParseLimits,
+): ParsedFile {
+  let positioned: ReadonlyMap<number, DocumentPositions> | undefined;
+  const place = (): ReadonlyMap<number, DocumentPositions> => {
+    const fast = fastPositions(text, fastSchema(kubernetesYamlOptions(false)));
+    if (fast) {
+      const found = new Map<number, DocumentPositions>();
+      fast.forEach((p, i) => p && found.set(i, p));
+      return found;
+    }
+    return new Map(parseText(file, text, false, limits).documents.map((d) => [d.index, d]));
+  };
+  const placed = (index: number): DocumentPositions =>
+    (positioned ??= place()).get(index) ?? UNPLACED;
+  const documents: ParsedDocument[] = [];
+  values.forEach((value, index) => {
+    if (value === null) return; // an empty document (e.g. a trailing `---`)
+    documents.push({
+      index,
+      value,
+      resource: resourceOf(value),
+      get lines() {
+        return placed(index).lines;
+      },
+      get kindLine() {
+        return placed(index).kindLine;
+      },
+      locate: (path) => placed(index).locate(path),
+      locateInString: (path, offset) => placed(index).locateInString(path, offset),
+    });
+  });
+  return { file, text, documents, problems: [] };
+}
+
+const UNPLACED: DocumentPositions = {
+  lines: { start: 1, end: 1 },
+  kindLine: 1,
+  locate: () => ({ lines: { start: 1, end: 1 }, exact: false }),
+  locateInString: () => undefined,
+};
 
 /** JSON size of a value, stopping early once it passes `cap` (aliases can expand enormously). */
 function serializedSize(value: unknown, cap: number): number {
@@ -422,11 +508,12 @@ function makeDocument(
   doc: Document.Parsed,
   index: number,
   value: unknown,
+  text: string,
   lineOf: (offset: number) => number,
 ): ParsedDocument {
   const root = doc.contents as ParsedNode;
   const start = lineOf(doc.contents?.range[0] ?? doc.range[0]);
-  const end = Math.max(start, lineOf(Math.max(doc.range[1] - 1, 0)));
+  const end = Math.max(start, lineOf(lastOffset(root, text) ?? doc.range[0]));
   const resolve = (node: Node | null): Node | null =>
     node && isAlias(node) ? ((node as Alias).resolve(doc) ?? null) : node;
   const nodeLine = (node: Node | null | undefined, fallback: number) =>
@@ -479,10 +566,7 @@ function makeDocument(
     const last = steps[steps.length - 1]!;
     if (path.length === 0) return { lines: { start: kindLine, end: kindLine }, exact: true };
     if (!complete) return { lines: { start: last.keyLine, end: last.keyLine }, exact: false };
-    const valueNode = resolve(last.node);
-    const valueEnd = valueNode?.range
-      ? lineOf(Math.max(valueNode.range[1] - 1, valueNode.range[0]))
-      : last.keyLine;
+    const valueEnd = lineOf(lastOffset(last.node, text) ?? 0);
     return { lines: { start: last.keyLine, end: Math.max(last.keyLine, valueEnd) }, exact: true };
   };
 
@@ -511,6 +595,29 @@ function makeDocument(
   };
 }
 
+/**
+ * Offset of the last character of a node's own text: a scalar's last non-blank character, a flow
+ * collection's closing bracket, a block collection's last entry. Comments and blank lines after a
+ * value are not part of it (the `yaml` package's ranges reach over them in some layouts), and an
+ * empty node is where its indicator left off. fast-positions.ts gives the same offsets.
+ */
+export function lastOffset(node: Node | null | undefined, text: string): number | undefined {
+  if (!node?.range) return undefined;
+  const [from, to] = node.range;
+  if ((isMap(node) || isSeq(node)) && !node.flow) {
+    let last: number | undefined;
+    for (const item of node.items as unknown[]) {
+      const entries = isMap(node) ? [(item as Pair).key, (item as Pair).value] : [item];
+      for (const entry of entries) {
+        const at = lastOffset(entry as Node | null, text);
+        if (at !== undefined && (last === undefined || at > last)) last = at;
+      }
+    }
+    return last ?? from;
+  }
+  return trimBack(text, from, to);
+}
+
 export function isMergeKey(value: unknown): boolean {
   return value === "<<" || (typeof value === "symbol" && value.description === "<<");
 }
@@ -533,18 +640,7 @@ function findPair(items: Pair[], key: string | number): Pair | undefined {
 /** Comments by line (1-based): read from the YAML token stream, so `#` inside strings is not one. */
 export function commentsByLine(text: string): Map<number, string> {
   const comments = new Map<number, string>();
-  const lineStarts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
-  const lineAt = (offset: number) => {
-    let lo = 0;
-    let hi = lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (lineStarts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
-  };
+  const lineAt = lineIndex(text);
   const visit = (token: unknown): void => {
     if (Array.isArray(token)) {
       for (const t of token) visit(t);

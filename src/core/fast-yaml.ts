@@ -1,0 +1,376 @@
+// The fast read of a YAML file: values only, no positions, and only when the answer is certain to be
+// the one the positioned parse (manifest.ts, the `yaml` package) would give. Anything unusual makes
+// it decline, and the caller parses with positions as before: declining is always safe.
+import jsyaml from "js-yaml";
+import { Document, isScalar, type ScalarTag } from "yaml";
+
+/** Why the fast read declined (for tests and the parser benchmark; callers only need "no"). */
+export type Decline =
+  | "directive"
+  | "complex key"
+  | "syntax"
+  | "anchor"
+  | "tag"
+  | "depth"
+  | "merge or null key"
+  | "long key"
+  | "documents"
+  | "size"
+  | "indentation"
+  | "line breaks"
+  | "uncertain";
+
+export type FastRead =
+  | { readonly ok: true; readonly values: readonly unknown[] }
+  | { readonly ok: false; readonly why: Decline };
+
+export interface FastLimits {
+  readonly maxDocuments: number;
+  readonly maxDepth: number;
+  readonly maxSerializedBytes: number;
+  /** The positioned parse's own size measure, so both paths refuse the same documents. */
+  readonly serializedSize: (value: unknown, cap: number) => number;
+}
+
+/**
+ * A `?` that could start an explicit key: followed by a blank, and after only indentation and `- `
+ * on its line or after `[`, `{`, `,`, `:`. Explicit keys may hold collections, which the positioned parse
+ * writes as YAML (`[ a, b ]`) and js-yaml as JavaScript would (`a,b`); a flow collection used as an
+ * implicit key is caught as it is read (below). Inside a string this is a false alarm that only
+ * costs time.
+ */
+function mayHaveExplicitKey(text: string): boolean {
+  for (let q = text.indexOf("?"); q >= 0; q = text.indexOf("?", q + 1)) {
+    const next = text.charCodeAt(q + 1);
+    if (!(Number.isNaN(next) || next === 0x20 || next === 0x09 || next === 0x0a || next === 0x0d))
+      continue;
+    let i = q - 1;
+    while (i >= 0 && (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x09)) i--;
+    const before = i < 0 ? 0x0a : text.charCodeAt(i);
+    if (before === 0x0a || before === 0x5b || before === 0x7b || before === 0x2c || before === 0x3a)
+      return true;
+    // `- ? key`: only `- ` indicators between the line start and the `?`.
+    while (i >= 0 && text.charCodeAt(i) === 0x2d) {
+      i--;
+      while (i >= 0 && (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x09)) i--;
+      if (i < 0 || text.charCodeAt(i) === 0x0a) return true;
+    }
+  }
+  return false;
+}
+// The positioned parse refuses implicit keys over 1024 characters (YAML 1.2, 7.4.1); js-yaml does not.
+const MAX_IMPLICIT_KEY = 1024;
+
+/**
+ * Line starts where the two parsers were seen to differ (test/core/fast-yaml.test.ts): a tab in
+ * indentation, a document marker run into its content (`---|`) or followed by content on its line
+ * (`--- |`: js-yaml reads that block scalar on past the next `---`), a top-level block scalar. This
+ * also matches lines inside block scalars: a false alarm only costs time.
+ */
+function uncertainLineStart(text: string): boolean {
+  if (text.includes("\t") && /^ *\t/m.test(text)) return true; // a tab in indentation
+  // `|`, `>` at column 0, and document markers: only where such a line start exists.
+  for (const mark of ["|", ">", "---", "..."]) {
+    if (text.startsWith(mark) && uncertainLine(text, 0)) return true;
+    for (let at = text.indexOf(`\n${mark}`); at >= 0; at = text.indexOf(`\n${mark}`, at + 1))
+      if (uncertainLine(text, at + 1)) return true;
+  }
+  return false;
+}
+
+function uncertainLine(text: string, at: number): boolean {
+  const c = text.charCodeAt(at);
+  if (c === 0x7c || c === 0x3e) return true; // `|`, `>` at column 0
+  const dashes = text.startsWith("---", at);
+  if (!dashes && !text.startsWith("...", at)) return false;
+  const next = text.charCodeAt(at + 3);
+  if (Number.isNaN(next)) return false;
+  if (!isBlank(next)) return true; // `---|`
+  if (!dashes) return false;
+  let j = at + 3;
+  while (text.charCodeAt(j) === 0x20 || text.charCodeAt(j) === 0x09) j++;
+  const after = text.charCodeAt(j);
+  return !(Number.isNaN(after) || after === 0x0a || after === 0x0d || after === 0x23); // `--- x`
+}
+/**
+ * The first characters a YAML 1.1 null, boolean, integer or float can start with (`~`, `null`,
+ * `yes`, `on`, `0x1F`, `-.inf`, ...); any other plain scalar is a string. Checked against every tag
+ * of the positioned parse in test/core/fast-yaml.test.ts.
+ */
+export const MAY_RESOLVE = /^[~NnYyTtOoFf+\-.0-9]/;
+
+/** The tag js-yaml records for a plain scalar our resolver typed; any other tag was explicit. */
+const IMPLICIT_TAG = "tag:portcullis.dev,2026:implicit";
+
+/**
+ * Plain scalars resolve with the positioned parse's own tag list (YAML 1.1 as Kubernetes reads it,
+ * manifest.ts's `kubernetesYamlOptions`), first match wins, as its composer does, so `yes`, `0644`,
+ * `1_000`, `.inf` and `e1` come out the same on both paths by construction.
+ */
+function implicitSchema(yamlOptions: object): jsyaml.Schema {
+  const doc = new Document(null, yamlOptions);
+  const tags = (doc.schema.tags as ScalarTag[]).filter(
+    (t) => t.default === true && t.test !== undefined && !("collection" in t && t.collection),
+  );
+  const refuse = (message: string) => {
+    throw new Error(message);
+  };
+  let resolved: unknown;
+  const type = new jsyaml.Type(IMPLICIT_TAG, {
+    kind: "scalar",
+    resolve: (text: string) => {
+      if (text !== "" && !MAY_RESOLVE.test(text)) return false; // a string, without 11 regexes
+      for (const tag of tags) {
+        if (!tag.test!.test(text)) continue;
+        const value = tag.resolve(text, refuse, doc.options);
+        resolved = isScalar(value) ? value.value : value;
+        return true;
+      }
+      return false;
+    },
+    construct: () => resolved,
+  });
+  return jsyaml.FAILSAFE_SCHEMA.extend({ implicit: [type] });
+}
+
+let schema: jsyaml.Schema | undefined;
+
+/** The js-yaml schema that reads plain scalars as the positioned parse with `yamlOptions` does. */
+export function fastSchema(yamlOptions: object): jsyaml.Schema {
+  return (schema ??= implicitSchema(yamlOptions));
+}
+
+class Declined extends Error {
+  constructor(readonly why: Decline) {
+    super(why);
+  }
+}
+
+interface ListenerState {
+  readonly position: number;
+  readonly line: number;
+  readonly input: string;
+  readonly tag: string | null;
+  readonly anchor: string | null;
+  readonly kind: string | null;
+  readonly result: unknown;
+}
+
+/**
+ * Values of every document of a YAML text (null for an empty one), or why they cannot be vouched
+ * for. `yamlOptions` are the positioned parse's options, whose scalar tags are reused.
+ */
+export function fastRead(text: string, yamlOptions: object, limits: FastLimits): FastRead {
+  // A `%YAML 1.2` directive would switch the positioned parse to YAML 1.2 (`yes` a string again).
+  if (text.startsWith("%") || text.includes("\n%")) return { ok: false, why: "directive" };
+  if (mayHaveExplicitKey(text)) return { ok: false, why: "complex key" };
+  // A carriage return alone: js-yaml breaks the line there, the positioned parse does not.
+  for (let r = text.indexOf("\r"); r >= 0; r = text.indexOf("\r", r + 1))
+    if (text.charCodeAt(r + 1) !== 0x0a) return { ok: false, why: "line breaks" };
+  // The other differences are found node by node as js-yaml reads (closeCheck).
+  if (uncertainLineStart(text)) return { ok: false, why: "uncertain" };
+  const schema = fastSchema(yamlOptions);
+  const opened: number[] = [];
+  const children: number[] = [];
+  const lines: number[] = [];
+  // js-yaml calls this around every node; at "close" the node's properties are known.
+  const listener = (event: "open" | "close", state: ListenerState) => {
+    if (event === "open") {
+      opened.push(state.position);
+      lines.push(state.line);
+      children.push(0);
+      // Bounds js-yaml's recursion too: 10,000 nested `[` would otherwise overflow the stack.
+      if (opened.length > limits.maxDepth + 2) throw new Declined("depth");
+      return;
+    }
+    const open = opened.pop()!;
+    const read = children.pop()!;
+    if (children.length > 0) children[children.length - 1]!++;
+    if (state.anchor !== null) throw new Declined("anchor"); // every alias needs an anchor
+    // js-yaml reads an empty `-` item without an event, and can hang what follows a comment line
+    // on the wrong sequence: a sequence with fewer events than items is left to the other parse.
+    if (state.kind === "sequence" && read < (state.result as unknown[]).length)
+      throw new Declined("uncertain");
+    const line = lines.pop()!;
+    const why = closeCheck(
+      state.kind,
+      state.input,
+      open,
+      state.position,
+      line === state.line,
+      opened,
+    );
+    if (why) throw new Declined(why);
+    const input = state.input;
+    const end = state.position;
+    const tag = state.tag;
+    if (tag === null || tag === "?") return;
+    // A scalar our resolver typed carries IMPLICIT_TAG; written out (`!<...>`) it is explicit.
+    if (tag !== IMPLICIT_TAG || input.slice(open, end).includes("!")) throw new Declined("tag");
+  };
+  let values: unknown[];
+  try {
+    values = jsyaml.loadAll(text, undefined, { schema, listener: listener as never });
+  } catch (err) {
+    return { ok: false, why: err instanceof Declined ? err.why : "syntax" };
+  }
+  if (values.length > limits.maxDocuments) return { ok: false, why: "documents" };
+  // Without aliases a document's JSON is at most about five times its text (`{a,b}`: two keys
+  // with null values); only a text that could pass the cap that way is measured.
+  const checkSize = text.length * 8 > limits.maxSerializedBytes;
+  for (const value of values) {
+    const why = inspect(value, limits.maxDepth);
+    if (why) return { ok: false, why };
+    const cap = limits.maxSerializedBytes;
+    if (checkSize && limits.serializedSize(value, cap) > cap) return { ok: false, why: "size" };
+  }
+  return { ok: true, values: values.map((v) => (v === undefined ? null : v)) };
+}
+
+/**
+ * A flow collection used as a mapping key: followed by a `:` on its line, or an entry of a flow
+ * mapping not after a `:` (`{{ .x }}` is a mapping whose key is a mapping).
+ */
+function flowCollectionIsKey(
+  input: string,
+  end: number,
+  open: number,
+  ancestors: readonly number[],
+): boolean {
+  let i = end;
+  while (input.charCodeAt(i) === 0x20 || input.charCodeAt(i) === 0x09) i++;
+  if (input.charCodeAt(i) === 0x3a) return true;
+  if (ancestors.length === 0) return false;
+  const parent = skipSpaceAndComments(input, ancestors[ancestors.length - 1]!);
+  const start = skipSpaceAndComments(input, open);
+  if (parent === start || input.charCodeAt(parent) !== 0x7b) return false;
+  let j = start - 1;
+  while (j > parent && isBlank(input.charCodeAt(j))) j--;
+  return input.charCodeAt(j) !== 0x3a; // after a comment this is a false alarm: only slower
+}
+
+/**
+ * Where a node just read would be read differently by the positioned parse (each case was found by
+ * test/core/fast-yaml.test.ts), or undefined.
+ */
+function closeCheck(
+  kind: string | null,
+  input: string,
+  open: number,
+  end: number,
+  oneLine: boolean,
+  ancestors: readonly number[],
+): Decline | undefined {
+  const last = input.charCodeAt(end - 1);
+  if (kind === null) return undefined;
+  if (kind === "mapping" || kind === "sequence") {
+    if (last !== 0x5d && last !== 0x7d) return undefined; // not `]`, `}`: a block collection
+    if (flowCollectionIsKey(input, end, open, ancestors)) return "complex key";
+    const start = skipSpaceAndComments(input, open);
+    // js-yaml takes `#` right after a flow token (`[a,#b]`, `[]#c`) as a comment; it is an error.
+    if (hasHash(input, start, end) || input.charCodeAt(end) === 0x23) return "uncertain";
+    return underIndented(input, start, end - 1, ancestors) ? "indentation" : undefined;
+  }
+  if ((last === 0x27 || last === 0x22) && input.charCodeAt(end) === 0x23) return "uncertain";
+  if (oneLine) return undefined;
+  const nl = input.indexOf("\n", open);
+  if (nl < 0 || nl >= end - 1) return undefined;
+  const start = skipSpaceAndComments(input, open);
+  // `q:`, a comment line, the value further down: the positioned parse may refuse it.
+  if (start > nl && hasHash(input, open, start)) return "uncertain";
+  const header = input.charCodeAt(start);
+  if (header === 0x7c || header === 0x3e) {
+    // A block scalar: explicit indentation (`|2`) and leading blank lines are read differently.
+    const eol = input.indexOf("\n", start);
+    if (/^[|>][-+]?[1-9]/.test(input.slice(start, start + 3))) return "uncertain";
+    if (eol >= 0 && /^[ \t]*\r?\n/.test(input.slice(eol + 1, eol + 200))) return "uncertain";
+  }
+  return underIndented(input, start, trimBack(input, start, end), ancestors)
+    ? "indentation"
+    : undefined;
+}
+
+/**
+ * A node over several lines (`start` to its last character `contentEnd`) with a continuation line
+ * not indented past the block collection holding it: the positioned parse refuses that ("must be
+ * sufficiently indented"), js-yaml reads it.
+ */
+function hasHash(input: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (input.charCodeAt(i) === 0x23) return true;
+  return false;
+}
+
+function underIndented(
+  input: string,
+  start: number,
+  contentEnd: number,
+  ancestors: readonly number[],
+): boolean {
+  let nl = input.indexOf("\n", start);
+  if (nl < 0 || nl >= contentEnd) return false;
+  // The nearest enclosing node that does not start where this one does or with a flow indicator
+  // is the block collection; its column is its indentation.
+  let column = -1;
+  for (let k = ancestors.length - 1; k >= 0; k--) {
+    const at = skipSpaceAndComments(input, ancestors[k]!);
+    const c = input.charCodeAt(at);
+    if (at === start || c === 0x5b || c === 0x7b) continue;
+    column = at - (input.lastIndexOf("\n", at - 1) + 1);
+    break;
+  }
+  for (; nl >= 0 && nl < contentEnd; nl = input.indexOf("\n", nl + 1)) {
+    let i = nl + 1;
+    while (input.charCodeAt(i) === 0x20) i++;
+    const c = input.charCodeAt(i);
+    if (c === 0x0a || c === 0x0d || c === 0x09) continue; // a blank line (tabs: js-yaml decides)
+    if (i - nl - 1 <= column) return true;
+  }
+  return false;
+}
+
+/** Offset of the last non-blank character before `end` (not before `start`). */
+export function trimBack(text: string, start: number, end: number): number {
+  let i = end - 1;
+  while (i > start && isBlank(text.charCodeAt(i))) i--;
+  return Math.max(i, start);
+}
+
+export function isBlank(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
+
+/** Past white space, line breaks and comments: where a node's own text starts. */
+export function skipSpaceAndComments(text: string, from: number): number {
+  let i = from;
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (isBlank(c)) i++;
+    else if (c === 0x23) {
+      while (i < text.length && text.charCodeAt(i) !== 0x0a) i++;
+    } else return i;
+  }
+}
+
+/**
+ * Depth past the limit, and keys the two parsers read differently: `<<` (a merge key for the
+ * positioned parse; js-yaml's schema here has none), a null key (`~:` is "" there, "null" here), a
+ * key longer than an implicit key may be.
+ */
+function inspect(root: unknown, maxDepth: number): Decline | undefined {
+  const stack: { v: unknown; d: number }[] = [{ v: root, d: 0 }];
+  while (stack.length > 0) {
+    const { v, d } = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    if (d > maxDepth) return "depth";
+    if (Array.isArray(v)) {
+      for (const x of v) stack.push({ v: x, d: d + 1 });
+      continue;
+    }
+    for (const key of Object.keys(v)) {
+      if (key === "<<" || key === "null") return "merge or null key";
+      if (key.length > MAX_IMPLICIT_KEY) return "long key";
+      stack.push({ v: (v as Record<string, unknown>)[key], d: d + 1 });
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,485 @@
+// The fast read (js-yaml, values first, positions on demand) against the positioned parse (`yaml`)
+// it stands in for: same documents at the same indices, same values, same problems, same lines for
+// every field. Checked on hand-picked edge cases, on generated YAML in every style, on the same YAML
+// damaged at random, on the repository's own YAML files, and on ../shared/corpus when present.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
+import { Document, type ScalarTag } from "yaml";
+import { fastRead, MAY_RESOLVE } from "../../src/core/fast-yaml.js";
+import {
+  DEFAULT_PARSE_LIMITS,
+  kubernetesYamlOptions,
+  parseManifest,
+  parseManifestWithPositions,
+} from "../../src/core/manifest.js";
+import type { JsonPath } from "../../src/core/types.js";
+
+// A longer or different run: FAST_YAML_SEED=<n> FAST_YAML_CASES=<n> npx jest test/core/fast-yaml.
+const SEED = Number(process.env.FAST_YAML_SEED ?? 20261127);
+const CASES = Number(process.env.FAST_YAML_CASES ?? 1500);
+
+const read = (text: string) =>
+  fastRead(text, kubernetesYamlOptions(false), {
+    ...DEFAULT_PARSE_LIMITS,
+    serializedSize: () => 0,
+  });
+
+/** Every path to every node of a value (capped), and a missing child under each. */
+function* paths(value: unknown, prefix: JsonPath = []): Generator<JsonPath> {
+  yield prefix;
+  if (value === null || typeof value !== "object") return;
+  for (const [k, v] of Object.entries(value))
+    yield* paths(v, [...prefix, Array.isArray(value) ? Number(k) : k]);
+}
+
+/** Differences between the two reads of one text (empty when they agree). */
+function differences(file: string, text: string): string[] {
+  const fast = parseManifest(file, text);
+  const full = parseManifestWithPositions(file, text);
+  const out: string[] = [];
+  const same = (what: string, a: unknown, b: unknown) => {
+    if (!isDeepStrictEqual(a, b))
+      out.push(`${what}: fast ${JSON.stringify(a)} positioned ${JSON.stringify(b)}`);
+  };
+  same("problems", fast.problems, full.problems);
+  same(
+    "indices",
+    fast.documents.map((d) => d.index),
+    full.documents.map((d) => d.index),
+  );
+  if (out.length > 0) return out;
+  fast.documents.forEach((a, i) => {
+    const b = full.documents[i]!;
+    same(`document ${a.index} value`, a.value, b.value);
+    same(`document ${a.index} resource`, a.resource, b.resource);
+    same(`document ${a.index} lines`, a.lines, b.lines);
+    same(`document ${a.index} kind line`, a.kindLine, b.kindLine);
+    let n = 0;
+    for (const p of paths(b.value)) {
+      if (n++ > 2000) break;
+      for (const q of [p, [...p, "no-such-field"], [...p, 7]])
+        same(`locate ${JSON.stringify(q)}`, a.locate(q), b.locate(q));
+      for (const offset of [0, 3])
+        same(
+          `in string ${JSON.stringify(p)}+${offset}`,
+          a.locateInString(p, offset),
+          b.locateInString(p, offset),
+        );
+    }
+  });
+  return out;
+}
+
+/** A small deterministic generator (mulberry32): the same cases on every run. */
+function random(seed: number) {
+  let s = seed >>> 0;
+  const next = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (n: number) => Math.floor(next() * n);
+  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
+  return { next, int, pick };
+}
+
+// Scalars whose reading differs between YAML versions, schemas or parsers.
+const SCALARS = [
+  "yes",
+  "No",
+  "ON",
+  "off",
+  "y",
+  "N",
+  "true",
+  "False",
+  "TRUE",
+  "0777",
+  "0o17",
+  "0x1F",
+  "0b101",
+  "1_000",
+  "+12",
+  "-0",
+  "1e3",
+  "1E-2",
+  ".5",
+  "5.",
+  ".inf",
+  "-.Inf",
+  ".nan",
+  "~",
+  "null",
+  "Null",
+  "",
+  "e1",
+  "1:30",
+  "190:20:30",
+  "2024-01-01",
+  "12:30:45",
+  "0.1.2",
+  ".",
+  "-",
+  "a: b",
+  "a #b",
+  "#c",
+  "- x",
+  "[x]",
+  "{x}",
+  "x]",
+  "*x",
+  "&x",
+  "!x",
+  "!!str x",
+  "%x",
+  "@x",
+  "`x",
+  "|",
+  "> x",
+  "'q'",
+  '"d"',
+  "tab\there",
+  "two\nlines",
+  "trailing \n",
+  "  lead",
+  "é ✓",
+  "back\\slash",
+  "nel\u0085",
+  "ls\u2028",
+  "k: v: w",
+  "0x_1",
+  "0b",
+  "1__0",
+  "+.5",
+  "-.",
+  "1e",
+  "NaN",
+  "Infinity",
+  "9007199254740993",
+  "123456789012345678901234567890",
+  "nginx:1.27",
+  "http://x:80/a?b=c#d",
+  "{{ .Values.x }}",
+  "${VAR}",
+] as const;
+const KEYS = [
+  "a",
+  "kind",
+  "name",
+  "on",
+  "yes",
+  "1",
+  "0x1F",
+  "~",
+  "null",
+  "<<",
+  "a b",
+  "k:v",
+  "#x",
+  "-",
+  "?",
+  "'q'",
+  "true",
+  "1.5",
+  "__proto__",
+  "toString",
+  "é",
+  "",
+] as const;
+
+type Gen = ReturnType<typeof random>;
+
+function quoteDouble(s: string): string {
+  return `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n").replace(/\t/g, "\\t")}"`;
+}
+
+function scalar(g: Gen, s: string, flow: boolean): string {
+  const style = g.int(flow ? 3 : 5);
+  if (style === 0) return s; // plain, whatever that makes of it
+  if (style === 1) return `'${s.replace(/'/g, "''")}'`;
+  if (style === 2) return quoteDouble(s);
+  return `${g.pick(["|", ">", "|-", ">+", "|2", "|+"])}${g.pick(["", " # c"])}`;
+}
+
+/** YAML text for a random value, in a random mix of styles, indented by `indent`. */
+function emit(g: Gen, depth: number, indent: string, flow: boolean): string {
+  const kind = depth <= 0 ? 0 : g.int(3);
+  if (kind === 0) {
+    const s = g.pick(SCALARS);
+    const text = scalar(g, s, flow);
+    if (text.startsWith("|") || text.startsWith(">")) {
+      const body = s.split("\n").map((l) => `${indent}  ${l}`);
+      return `${text}\n${body.join("\n")}${g.pick(["", "\n", "\n\n"])}`;
+    }
+    return text;
+  }
+  const n = g.int(4);
+  if (flow || g.int(4) === 0) {
+    const items = Array.from({ length: n }, () =>
+      kind === 1
+        ? emit(g, depth - 1, indent, true)
+        : `${scalar(g, g.pick(KEYS), true)}: ${emit(g, depth - 1, indent, true)}`,
+    );
+    const [open, close] = kind === 1 ? ["[", "]"] : ["{", "}"];
+    return `${open}${items.join(g.pick([", ", ",", `,\n${indent}  `]))}${g.pick(["", ","])}${close}`;
+  }
+  if (n === 0) return kind === 1 ? "[]" : "{}";
+  const lines = Array.from({ length: n }, () => {
+    const child = emit(g, depth - 1, `${indent}  `, false);
+    const nested = !/^[[{'"|>]/.test(child) && child.includes("\n");
+    const value = nested ? `\n${indent}  ${child}` : ` ${child}`;
+    const comment = g.int(6) === 0 ? `\n${indent}${g.pick(["", "  "])}# note` : "";
+    const blank = g.int(8) === 0 ? "\n" : "";
+    return kind === 1
+      ? `- ${nested ? child : child}${comment}${blank}`
+      : `${scalar(g, g.pick(KEYS), true)}:${g.int(10) === 0 ? "" : value}${comment}${blank}`;
+  });
+  return lines.join(`\n${indent}`);
+}
+
+function document(g: Gen): string {
+  const head = g.pick(["", "# head\n", "---\n", "--- # c\n", "\n"]);
+  const body = `apiVersion: v1\nkind: ${g.pick(["ConfigMap", "Pod", "yes"])}\nmetadata:\n  name: ${g.pick(SCALARS.slice(0, 20))}\ndata:\n  ${emit(g, 3, "  ", false)}\n`;
+  return head + body;
+}
+
+function generated(g: Gen): string {
+  const docs = Array.from({ length: 1 + g.int(3) }, () => document(g));
+  let text = docs.join(g.pick(["---\n", "...\n---\n", "--- \n"]));
+  if (g.int(10) === 0) text = text.replace(/\n/g, "\r\n");
+  return text;
+}
+
+const DAMAGE = [
+  ":",
+  "-",
+  "#",
+  "[",
+  "]",
+  "{",
+  "}",
+  "'",
+  '"',
+  "|",
+  ">",
+  "&",
+  "*",
+  "!",
+  "?",
+  "%",
+  "\t",
+  "\n",
+  " ",
+  ",",
+  "---\n",
+  "<<: ",
+];
+
+function damaged(g: Gen, text: string): string {
+  let t = text;
+  for (let i = 0, n = 1 + g.int(3); i < n; i++) {
+    const at = g.int(t.length + 1);
+    const op = g.int(3);
+    if (op === 0) t = t.slice(0, at) + g.pick(DAMAGE) + t.slice(at);
+    else if (op === 1) t = t.slice(0, at) + t.slice(at + 1 + g.int(3));
+    else {
+      const lines = t.split("\n");
+      const k = g.int(lines.length);
+      lines.splice(k, 0, lines[g.int(lines.length)]!);
+      t = lines.join("\n");
+    }
+  }
+  return t;
+}
+
+function yamlFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    if (name === "node_modules" || name.startsWith(".")) continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...yamlFiles(path));
+    else if (/\.ya?ml$/.test(name) && statSync(path).size < 2_000_000) out.push(path);
+  }
+  return out;
+}
+
+const EDGE_CASES: Record<string, string> = {
+  "comment-only file": "# nothing here\n",
+  "empty stream": "",
+  "leading separator": "---\na: 1\n",
+  "two separators first": "---\n---\na: 1\n",
+  "comments then separator": "# c\n\n---\na: 1\n---\n# c\n---\nb: 2\n",
+  "document end markers": "a: 1\n...\n---\nb: 2\n...\n",
+  "bare document after end marker": "a: 1\n...\nb: 2\n",
+  "null and empty documents": "--- ~\n---\n--- null\n---\na: 1\n",
+  "scalar document": "--- hello\n---\na: 1\n",
+  directive: "%YAML 1.2\n---\na: yes\n",
+  "yaml 1.1 booleans and numbers":
+    "a: yes\nb: off\nc: 0777\nd: 0o17\ne: 1_000\nf: .inf\ng: e1\nh: 1:30\n",
+  "null keys": "~: a\n",
+  "two null keys": "~: a\nnull: b\n",
+  "empty key": ": a\n",
+  "merge key": "base: &b {x: 1}\nd:\n  <<: *b\n  y: 2\n",
+  "quoted merge key": "'<<': 1\n",
+  "anchors and aliases": "a: &x 1\nb: *x\n",
+  "explicit tags": "a: !!str 1\nb: !!int '2'\nc: !custom x\nd: ! 12\n",
+  "flow collection key": "[a, b]: c\n",
+  "flow mapping key": "{a: 1}: c\n",
+  "explicit key": "? a\n: b\n",
+  "explicit collection key": "? [a]\n: b\n",
+  "compact explicit key": "a: ? b\n",
+  "duplicate keys": "a: 1\na: 2\n",
+  "duplicate by value": "1: a\n'1': b\ntrue: c\nyes: d\n",
+  "tab indentation": "a:\n\tb: 1\n",
+  "long implicit key": `${"k".repeat(1100)}: 1\n`,
+  "deep nesting": `${"[".repeat(200)}${"]".repeat(200)}\n`,
+  "block scalars": "a: |\n  x\n  y\n\nb: >-\n  p\n  q\nc: |+\n  keep\n\n\nd: |2\n    two\n",
+  "block scalar at end": "a: |\n  x\n",
+  "block scalar with comments after": "a: |\n  x\n# c\nb: 1\n",
+  escapes: "a: \"\\x41\\u263A\\U0001F600\\N\\_\\L\\P\\e\\0\\/\\ \\t\"\nb: 'it''s'\n",
+  "line folding": 'a: "x\n  y\n\n  z"\nb: p\n  q\n\n  r\n',
+  crlf: "a: 1\r\nb: |\r\n  x\r\n  y\r\nc: 'z'\r\n",
+  "empty values and comments": "a:\nb:\n# c\n# d\nc:\n  d:\n  # e\n\n  f: 1\ng: [1, # x\n  2]\n",
+  "empty sequence items": "s:\n-\n- \n- x\n-\n# c\n",
+  "flow with empty values": "a: {b: , c: }\nd: [e: 1, f]\n",
+  "nested sequences": "- - a\n  - b\n- - - c\n",
+  "compact mappings": "- a: 1\n  b: 2\n- c: 3\n",
+  "proto and toString": "__proto__: {x: 1}\ntoString: 2\n",
+  "trailing spaces": "a: 1   \nb: x y   \n",
+  "unicode line breaks": "a: x\u2028y\nb: 'p\u0085q'\n",
+  "control character": "a: \u0007\n",
+  "comment without space": "a: b#c\nd: e #f\n",
+  "colon in plain scalar": "url: http://x:80/\ntime: 12:30\n",
+  "go templates": "a: {{ .x }}\nb: '{{ .y }}'\n",
+  "indentation of sequences": "a:\n- 1\n- 2\nb:\n  - 3\n",
+  "multi-line flow": "a: [\n  1,\n  2\n]\nb: {\n  c: d\n}\n",
+  "tabs after values": "a: 1\t\nb:\tx\n",
+};
+
+describe("fast read: same answers as the positioned parse", () => {
+  it.each(Object.entries(EDGE_CASES))("%s", (_name, text) => {
+    expect(differences("case.yaml", text)).toEqual([]);
+  });
+
+  it("types a plain scalar only when it starts as a typed one can (the resolver's shortcut)", () => {
+    const tags = new Document(null, kubernetesYamlOptions(false)).schema.tags as ScalarTag[];
+    const tests = tags.filter((t) => t.default === true && t.test).map((t) => t.test!);
+    // Every first character, followed by what completes some typed scalar.
+    const tails = [
+      "",
+      "0",
+      "1",
+      "_1",
+      "x1F",
+      "o17",
+      "b1",
+      ".5",
+      "e3",
+      "inf",
+      "nan",
+      "NaN",
+      "es",
+      "o",
+      "n",
+      "ff",
+      "rue",
+      "alse",
+      "ull",
+      "ULL",
+      "ES",
+      "N",
+      "FF",
+      "RUE",
+      "ALSE",
+      ".inf",
+      ".nan",
+      "5e3",
+    ];
+    const missed: string[] = [];
+    for (let c = 0; c <= 0xffff; c++) {
+      const first = String.fromCharCode(c);
+      if (MAY_RESOLVE.test(first)) continue;
+      for (const tail of tails)
+        if (tests.some((t) => t.test(first + tail))) missed.push(JSON.stringify(first + tail));
+    }
+    expect(missed).toEqual([]);
+    expect(tests.some((t) => t.test(""))).toBe(true); // the empty scalar (null) is let through
+  });
+
+  it("declines what it cannot vouch for", () => {
+    const why = (text: string) => {
+      const r = read(text);
+      return r.ok ? "ok" : r.why;
+    };
+    expect(why(EDGE_CASES.directive!)).toBe("directive");
+    expect(why(EDGE_CASES["anchors and aliases"]!)).toBe("anchor");
+    expect(why(EDGE_CASES["merge key"]!)).toBe("anchor");
+    expect(why(EDGE_CASES["quoted merge key"]!)).toBe("merge or null key");
+    expect(why(EDGE_CASES["null keys"]!)).toBe("merge or null key");
+    expect(why(EDGE_CASES["explicit tags"]!)).toBe("tag");
+    expect(why(EDGE_CASES["flow collection key"]!)).toBe("complex key");
+    expect(why(EDGE_CASES["explicit key"]!)).toBe("complex key");
+    expect(why(EDGE_CASES["duplicate keys"]!)).toBe("syntax");
+    expect(why(EDGE_CASES["deep nesting"]!)).toBe("depth");
+    expect(why(EDGE_CASES["long implicit key"]!)).not.toBe("ok");
+    // ...and reads the usual manifest.
+    expect(why("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: yes\n")).toBe(
+      "ok",
+    );
+  });
+
+  it(`agrees on ${CASES} generated files in every style, and reads most of them itself`, () => {
+    const g = random(SEED);
+    let fast = 0;
+    const failures: string[] = [];
+    for (let i = 0; i < CASES; i++) {
+      const text = generated(g);
+      if (read(text).ok) fast++;
+      const d = differences(`gen-${i}.yaml`, text);
+      if (d.length > 0) failures.push(`${JSON.stringify(text)}\n  ${d.slice(0, 3).join("\n  ")}`);
+    }
+    expect(failures.slice(0, 5)).toEqual([]);
+    expect(fast).toBeGreaterThan(CASES / 3);
+  });
+
+  it(`agrees on ${CASES} damaged files (syntax errors, stray indicators, repeated lines)`, () => {
+    const g = random(SEED + 1);
+    let fast = 0;
+    const failures: string[] = [];
+    for (let i = 0; i < CASES; i++) {
+      const text = damaged(g, generated(g));
+      if (read(text).ok) fast++;
+      const d = differences(`damaged-${i}.yaml`, text);
+      if (d.length > 0) failures.push(`${JSON.stringify(text)}\n  ${d.slice(0, 3).join("\n  ")}`);
+    }
+    expect(failures.slice(0, 5)).toEqual([]);
+    expect(fast).toBeGreaterThan(CASES / 8);
+  });
+
+  it("agrees on every YAML file of this repository", () => {
+    const root = packageRoot();
+    const files = ["examples", "test", "policies", "deploy", "bench"].flatMap((d) =>
+      yamlFiles(join(root, d)),
+    );
+    expect(files.length).toBeGreaterThan(50);
+    const failures = files.flatMap((f) =>
+      differences(f, readFileSync(f, "utf8")).map((d) => `${f}: ${d}`),
+    );
+    expect(failures.slice(0, 5)).toEqual([]);
+  });
+
+  const corpus = join(packageRoot(), "..", "shared", "corpus");
+  if (!existsSync(corpus))
+    process.stderr.write(`fast read: ${corpus} is absent; the corpus comparison is skipped\n`);
+  (existsSync(corpus) ? it : it.skip)("agrees on every YAML file of ../shared/corpus", () => {
+    const failures = yamlFiles(corpus).flatMap((f) =>
+      differences(f, readFileSync(f, "utf8")).map((d) => `${f}: ${d}`),
+    );
+    expect(failures.slice(0, 5)).toEqual([]);
+  });
+});
