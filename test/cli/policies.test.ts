@@ -1,5 +1,15 @@
 // Repository policies written the conftest way, run by `portcullis check --policy`.
-import { mkdtempSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  mkdtempSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
@@ -148,8 +158,36 @@ deny contains {"msg": "no public load balancers", "path": ["spec", "type"]} if i
     );
   });
 
-  it("compiles a policy folder once and reuses it from the cache", async () => {
+  it("compiles a policy folder once and reuses it from the cache, refusals included", async () => {
     const dir = repo({ "workloads.rego": V0_POLICY });
+    const cacheDir = mkdtempSync(join(tmpdir(), "portcullis-cache-"));
+    // A copy of opa (same size and time, so the same cache key) that cannot run once the cache is
+    // warm: the second compile succeeds only if it never starts the compiler.
+    const opa = join(cacheDir, "..", `opa-copy-${process.pid}`);
+    copyFileSync(findOpa(), opa);
+    utimesSync(opa, statSync(findOpa()).atime, statSync(findOpa()).mtime);
+    chmodSync(opa, 0o755);
+    const tools = {
+      opa,
+      capabilities: join(packageRoot(), "dist", "policies", "capabilities.json"),
+      cacheDir,
+    };
+    const sources = readPolicySources(join(dir, "policy"), "policy");
+    const first = await compilePolicies(sources, { namespaces: ["main"] }, tools);
+    // The module, and the compiler's refusal of the Rego v1 reading tried first.
+    expect(
+      readdirSync(cacheDir)
+        .map((f) => f.replace(/^[0-9a-f]+/, "<key>"))
+        .sort(),
+    ).toEqual(["<key>.error.json", "<key>.wasm"]);
+    chmodSync(opa, 0o000);
+    const second = await compilePolicies(sources, { namespaces: ["main"] }, tools);
+    expect(Buffer.from(second.wasm).equals(Buffer.from(first.wasm))).toBe(true);
+    rmSync(opa, { force: true });
+  });
+
+  it("keeps a policy's compile error in the cache and reports it again with its line", async () => {
+    const dir = repo({ "broken.rego": "package main\n\ndeny[msg] {\n  msg := \n}\n" });
     const cacheDir = mkdtempSync(join(tmpdir(), "portcullis-cache-"));
     const tools = {
       opa: findOpa(),
@@ -157,10 +195,21 @@ deny contains {"msg": "no public load balancers", "path": ["spec", "type"]} if i
       cacheDir,
     };
     const sources = readPolicySources(join(dir, "policy"), "policy");
-    const first = await compilePolicies(sources, { namespaces: ["main"] }, tools);
-    const second = await compilePolicies(sources, { namespaces: ["main"] }, tools);
-    expect(readdirSync(cacheDir)).toHaveLength(1);
-    expect(Buffer.from(second.wasm).equals(Buffer.from(first.wasm))).toBe(true);
+    const refusal = async () =>
+      compilePolicies(sources, { namespaces: ["main"] }, tools).then(
+        () => undefined,
+        (e: unknown) => e as { message: string; file?: string; line?: number },
+      );
+    const first = await refusal();
+    expect(first?.file).toBe("policy/broken.rego");
+    const entries = readdirSync(cacheDir).length;
+    const second = await refusal();
+    expect(readdirSync(cacheDir)).toHaveLength(entries);
+    expect([second?.message, second?.file, second?.line]).toEqual([
+      first?.message,
+      first?.file,
+      first?.line,
+    ]);
   });
 
   it("finds named rules (deny_<name>) and honours the policy's exception rules, showing them as waived", async () => {

@@ -40,6 +40,8 @@ export class PolicyCompileError extends Error {
     message: string,
     readonly file?: string,
     readonly line?: number,
+    /** The compiler's own verdict on the policy (it ran and said why), which is kept in the cache. */
+    readonly verdict = false,
   ) {
     super(message);
   }
@@ -76,9 +78,47 @@ function locate(message: string): { file?: string; line?: number } {
  */
 export async function buildWasm(build: WasmBuild, tools: OpaTools): Promise<Uint8Array> {
   const cacheDir = tools.cacheDir ?? join(tmpdir(), "portcullis-policy-cache");
-  const cached = join(cacheDir, `${cacheKey(build, tools)}.wasm`);
+  const key = cacheKey(build, tools);
+  const cached = join(cacheDir, `${key}.wasm`);
   if (existsSync(cached)) return readFileSync(cached);
+  // The compiler's verdict on the same input is the same: a refusal is kept too, so a Rego v0
+  // policy (tried as v1 first) does not wait for `opa` on every run.
+  const refused = join(cacheDir, `${key}.error.json`);
+  if (existsSync(refused)) {
+    const e = JSON.parse(readFileSync(refused, "utf8")) as {
+      message: string;
+      file?: string;
+      line?: number;
+    };
+    throw new PolicyCompileError(e.message, e.file, e.line);
+  }
+  try {
+    const wasm = await compile(build, tools);
+    await writeWhole(cacheDir, cached, wasm);
+    return wasm;
+  } catch (err) {
+    if (err instanceof PolicyCompileError && err.verdict)
+      await writeWhole(
+        cacheDir,
+        refused,
+        JSON.stringify({ message: err.message, file: err.file, line: err.line }),
+      );
+    throw err;
+  }
+}
 
+/**
+ * Written whole under another name, then renamed: a reader never sees half an entry, and a process
+ * killed mid-write leaves no broken cache entry behind.
+ */
+async function writeWhole(dir: string, path: string, data: Uint8Array | string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const partial = `${path}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(partial, data);
+  await rename(partial, path);
+}
+
+async function compile(build: WasmBuild, tools: OpaTools): Promise<Uint8Array> {
   const work = await mkdtemp(join(tmpdir(), "portcullis-policies-"));
   const root = join(work, "src");
   try {
@@ -107,19 +147,18 @@ export async function buildWasm(build: WasmBuild, tools: OpaTools): Promise<Uint
         throw new PolicyCompileError(
           `opa build did not finish within ${COMPILE_TIMEOUT_MS / 1000} s`,
         );
-      const message = (e.stderr || e.stdout || String(err)).trim().split(`${root}/`).join("");
+      const said = (e.stderr || e.stdout || "").trim();
+      const message = (said || String(err)).split(`${root}/`).join("");
       const where = locate(message);
-      throw new PolicyCompileError(message.split(work).join("<generated>"), where.file, where.line);
+      throw new PolicyCompileError(
+        message.split(work).join("<generated>"),
+        where.file,
+        where.line,
+        said !== "",
+      );
     }
     await run("tar", ["-xzf", out, "-C", work, "/policy.wasm"]);
-    const wasm = await readFile(join(work, "policy.wasm"));
-    mkdirSync(cacheDir, { recursive: true });
-    // Written whole under another name, then renamed: a reader never sees half a module, and a
-    // process killed mid-write leaves no broken cache entry behind.
-    const partial = `${cached}.${process.pid}.${Date.now()}.tmp`;
-    await writeFile(partial, wasm);
-    await rename(partial, cached);
-    return wasm;
+    return await readFile(join(work, "policy.wasm"));
   } finally {
     await rm(work, { recursive: true, force: true });
   }
