@@ -1,0 +1,91 @@
+// The one-file CLI bundle (scripts/bundle.mjs, run by `npm run build`) against the compiled modules
+// it is made from: the same output and exit code for check, review and rules, and bin/portcullis
+// runs the bundle only while it is not older than the modules.
+import { spawnSync } from "node:child_process";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
+import { gitRepo } from "../support/git-repo.js";
+
+const ROOT = packageRoot();
+const BUNDLE = join(ROOT, "dist", "portcullis.mjs");
+const MODULES = join(ROOT, "dist", "cli", "main.js");
+const built = existsSync(BUNDLE) && existsSync(MODULES);
+if (!built) process.stderr.write(`bundle tests skipped: ${BUNDLE} is not built (npm run build)\n`);
+
+const runner = join(mkdtempSync(join(tmpdir(), "portcullis-bundle-")), "run.mjs");
+writeFileSync(runner, "const { main } = await import(process.env.ENTRY_URL); await main();\n");
+
+function run(entry: string, args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, [runner, ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, ENTRY_URL: `file://${entry}`, PORTCULLIS_TODAY: "2026-06-01" },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+(built ? describe : describe.skip)("the CLI bundle", () => {
+  const fleet = join(ROOT, "examples", "fleet");
+
+  it.each([
+    ["check", ["check", ".", "--config", ".github/portcullis.yml", "--format", "json"]],
+    ["check --format sarif", ["check", ".", "--format", "sarif"]],
+    ["rules", ["rules"]],
+    ["an unknown command", ["frobnicate"]],
+  ])("prints what the modules print: %s", (_name, args) => {
+    const a = run(BUNDLE, args, fleet);
+    const b = run(MODULES, args, fleet);
+    expect(a.stdout.length + a.stderr.length).toBeGreaterThan(0);
+    expect([a.code, a.stdout, a.stderr]).toEqual([b.code, b.stdout, b.stderr]);
+  });
+
+  it("prints what the modules print for a review of a git change (kustomize rendering included)", () => {
+    const repo = gitRepo();
+    repo.write("apps/web/deploy.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n");
+    repo.write("apps/web/kustomization.yaml", "resources:\n  - deploy.yaml\n");
+    repo.commit("base");
+    repo.write(
+      "apps/web/deploy.yaml",
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: nginx:latest\n",
+    );
+    repo.commit("head");
+    const args = ["review", ".", "--base", "HEAD~1", "--head", "HEAD", "--format", "json"];
+    const a = run(BUNDLE, args, repo.dir);
+    const b = run(MODULES, args, repo.dir);
+    expect(a.stdout).toContain("PCK");
+    expect([a.code, a.stdout, a.stderr]).toEqual([b.code, b.stdout, b.stderr]);
+  });
+
+  it("is used by bin/portcullis only while it is not older than the compiled modules", () => {
+    // bin/portcullis in a stand-in package whose two entries say which one ran.
+    const pkg = mkdtempSync(join(tmpdir(), "portcullis-bin-"));
+    mkdirSync(join(pkg, "bin"));
+    mkdirSync(join(pkg, "dist", "cli"), { recursive: true });
+    copyFileSync(join(ROOT, "bin", "portcullis"), join(pkg, "bin", "portcullis"));
+    const entry = (name: string) =>
+      `export async function main() { process.stdout.write(${JSON.stringify(name)}); }\n`;
+    writeFileSync(join(pkg, "dist", "portcullis.mjs"), entry("bundle"));
+    writeFileSync(join(pkg, "dist", "cli", "main.js"), entry("modules"));
+    writeFileSync(join(pkg, "package.json"), '{ "type": "module" }\n');
+    const ran = () =>
+      spawnSync(process.execPath, [join(pkg, "bin", "portcullis")], { encoding: "utf8" }).stdout;
+    const at = (path: string, seconds: number) => utimesSync(path, seconds, seconds);
+    at(join(pkg, "dist", "cli", "main.js"), 1_000_000);
+    at(join(pkg, "dist", "portcullis.mjs"), 1_000_100);
+    expect(ran()).toBe("bundle");
+    at(join(pkg, "dist", "portcullis.mjs"), 999_000); // tsc ran after the bundle was made
+    expect(ran()).toBe("modules");
+    rmSync(join(pkg, "dist", "portcullis.mjs"));
+    expect(ran()).toBe("modules");
+  });
+});
