@@ -81,18 +81,18 @@ export function fastPositions(
 }
 
 /**
- * The node behind a recorded one. A plain scalar read where a block mapping could have started is
- * recorded twice (js-yaml tries it as a key first, then keeps it): the inner record is the scalar;
- * a failed attempt leaves an empty record behind, which is not the node.
+ * The node behind a recorded one. A node read where a block mapping could have started (a plain
+ * scalar, or a flow collection, as a sequence item or on the line after its key) is recorded
+ * twice: js-yaml tries it as a key first, then keeps it; the inner record, with the very same
+ * value, is the node. A failed attempt leaves an empty record behind, which is not the node.
  */
 function unwrap(node: Recorded): Recorded {
   let n = node;
-  while (n.kind !== "mapping" && n.kind !== "sequence") {
+  for (;;) {
     const real = n.children.filter((c) => c.kind !== null);
-    if (real.length !== 1 || !Object.is(real[0]!.result, n.result)) break;
+    if (real.length !== 1 || !Object.is(real[0]!.result, n.result)) return n;
     n = real[0]!;
   }
-  return n;
 }
 
 function place(recorded: Recorded, text: string): Placed {

@@ -33,11 +33,11 @@ export interface FastLimits {
 }
 
 /**
- * A `?` that could start an explicit key: followed by a blank, and after only indentation and `- `
- * on its line or after `[`, `{`, `,`, `:`. Explicit keys may hold collections, which the positioned parse
- * writes as YAML (`[ a, b ]`) and js-yaml as JavaScript would (`a,b`); a flow collection used as an
- * implicit key is caught as it is read (below). Inside a string this is a false alarm that only
- * costs time.
+ * A `?` that could start an explicit key: followed by a blank, and after only indentation and
+ * `- ` on its line or after `[`, `{`, `,`, `:`. Explicit keys may hold collections, which the
+ * positioned parse writes as YAML (`[ a, b ]`) and js-yaml as JavaScript would (`a,b`); a flow
+ * collection used as an implicit key is caught as it is read (below). Inside a string this is a
+ * false alarm that only costs time.
  */
 function mayHaveExplicitKey(text: string): boolean {
   for (let q = text.indexOf("?"); q >= 0; q = text.indexOf("?", q + 1)) {
@@ -184,6 +184,7 @@ export function fastRead(text: string, yamlOptions: object, limits: FastLimits):
       return;
     }
     const open = opened.pop()!;
+    const line = lines.pop()!;
     const read = children.pop()!;
     if (children.length > 0) children[children.length - 1]!++;
     if (state.anchor !== null) throw new Declined("anchor"); // every alias needs an anchor
@@ -191,7 +192,6 @@ export function fastRead(text: string, yamlOptions: object, limits: FastLimits):
     // on the wrong sequence: a sequence with fewer events than items is left to the other parse.
     if (state.kind === "sequence" && read < (state.result as unknown[]).length)
       throw new Declined("uncertain");
-    const line = lines.pop()!;
     const why = closeCheck(
       state.kind,
       state.input,
@@ -266,9 +266,11 @@ function closeCheck(
   if (kind === "mapping" || kind === "sequence") {
     if (last !== 0x5d && last !== 0x7d) return undefined; // not `]`, `}`: a block collection
     if (flowCollectionIsKey(input, end, open, ancestors)) return "complex key";
+    if (input.charCodeAt(end) === 0x23) return "uncertain"; // `[]#c`: js-yaml reads a comment
     const start = skipSpaceAndComments(input, open);
-    // js-yaml takes `#` right after a flow token (`[a,#b]`, `[]#c`) as a comment; it is an error.
-    if (hasHash(input, start, end) || input.charCodeAt(end) === 0x23) return "uncertain";
+    if (insideFlow(input, start, ancestors)) return undefined; // the outer collection checks
+    // js-yaml takes `#` right after a flow token (`[a,#b]`) as a comment; it is an error.
+    if (hasHash(input, start, end)) return "uncertain";
     return underIndented(input, start, end - 1, ancestors) ? "indentation" : undefined;
   }
   if ((last === 0x27 || last === 0x22) && input.charCodeAt(end) === 0x23) return "uncertain";
@@ -278,6 +280,7 @@ function closeCheck(
   const start = skipSpaceAndComments(input, open);
   // `q:`, a comment line, the value further down: the positioned parse may refuse it.
   if (start > nl && hasHash(input, open, start)) return "uncertain";
+  if (insideFlow(input, start, ancestors)) return undefined; // the outer collection checks
   const header = input.charCodeAt(start);
   if (header === 0x7c || header === 0x3e) {
     // A block scalar: explicit indentation (`|2`) and leading blank lines are read differently.
@@ -290,16 +293,31 @@ function closeCheck(
     : undefined;
 }
 
-/**
- * A node over several lines (`start` to its last character `contentEnd`) with a continuation line
- * not indented past the block collection holding it: the positioned parse refuses that ("must be
- * sufficiently indented"), js-yaml reads it.
- */
 function hasHash(input: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (input.charCodeAt(i) === 0x23) return true;
   return false;
 }
 
+/**
+ * Whether the node starting at `start` sits in a flow collection: its nearest enclosing node (one
+ * that does not start where it does) starts with `[` or `{`. That collection's own checks cover
+ * the node's text, so the node is not scanned again (nested flow collections stay linear).
+ */
+function insideFlow(input: string, start: number, ancestors: readonly number[]): boolean {
+  for (let k = ancestors.length - 1; k >= 0; k--) {
+    const at = skipSpaceAndComments(input, ancestors[k]!);
+    if (at === start) continue;
+    const c = input.charCodeAt(at);
+    return c === 0x5b || c === 0x7b;
+  }
+  return false;
+}
+
+/**
+ * A node over several lines (`start` to its last character `contentEnd`) with a continuation line
+ * not indented past the block collection holding it: the positioned parse refuses that ("must be
+ * sufficiently indented"), js-yaml reads it.
+ */
 function underIndented(
   input: string,
   start: number,

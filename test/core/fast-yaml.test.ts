@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
 import { Document, type ScalarTag } from "yaml";
-import { fastRead, MAY_RESOLVE } from "../../src/core/fast-yaml.js";
+import { fastPositions } from "../../src/core/fast-positions.js";
+import { fastRead, fastSchema, MAY_RESOLVE } from "../../src/core/fast-yaml.js";
 import {
   DEFAULT_PARSE_LIMITS,
   kubernetesYamlOptions,
@@ -409,6 +410,22 @@ describe("fast read: same answers as the positioned parse", () => {
     }
     expect(missed).toEqual([]);
     expect(tests.some((t) => t.test(""))).toBe(true); // the empty scalar (null) is let through
+  });
+
+  it("takes the positions of usual manifests from js-yaml, without the positioned parse", () => {
+    const usual = [
+      "# c\napiVersion: v1\nkind: Pod\nmetadata:\n  name: a # trailing\n  # between\n  labels: {app: a}\n",
+      'spec:\n  containers:\n    - name: a\n      args: ["--x", "--y"]\n    - [a, b]\n    - {name: b}\n',
+      "data:\n  script: |\n    echo hi\n    # not a comment\n\n  empty:\n  next: 1\n---\nkind: B\n",
+      "items:\n  - a\n  -   b\n  - c: 1\n    d: [1,\n      2]\n",
+    ];
+    for (const text of usual) {
+      expect([text, fastPositions(text, fastSchema(kubernetesYamlOptions(false)))]).toEqual([
+        text,
+        expect.any(Array),
+      ]);
+      expect(differences("usual.yaml", text)).toEqual([]);
+    }
   });
 
   it("declines what it cannot vouch for", () => {
