@@ -255,7 +255,7 @@ const sections = [];
 if (peers.has("opa")) {
   const corpusRow = rows.find((r) => r.name === "corpus");
   const parserLines = corpus
-    ? ["", ...findingsTable(corpusRow.report), "", ...benchParsers(corpus)]
+    ? ["", ...findingsTable(corpusRow.report), "", ...benchParsers(corpus, parseManifest)]
     : [];
   sections.push({ marker: "bench", text: [...lines, "", ...parserLines].join("\n") });
 }
