@@ -143,6 +143,48 @@ deny contains {"msg": "no public load balancers", "path": ["spec", "type"]} if i
     expect(report.findings.some((f) => f.rule === "PCK001")).toBe(true);
   });
 
+  it("loses only the document a policy fails on, not the rest of its batch", async () => {
+    // \`only_label\` is a complete rule: a document with two different labels gives it two values,
+    // which stops the evaluation (a conflict). The other documents are still reported.
+    const dir = repo({
+      "conflict.rego": `package main
+
+only_label = v {
+  v := input.metadata.labels[_]
+}
+
+deny[msg] {
+  only_label == "web"
+  msg := sprintf("%v is labelled web", [input.metadata.name])
+}
+`,
+    });
+    writeFileSync(
+      join(dir, "labels.yaml"),
+      ["a", "b", "c"]
+        .map(
+          (name) =>
+            `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  labels:\n    app: web\n${name === "b" ? "    tier: db\n" : ""}`,
+        )
+        .join("---\n"),
+    );
+    const { stdout } = await run(
+      ["check", "labels.yaml", "--policy", "policy", "--format", "json"],
+      dir,
+    );
+    const report = JSON.parse(stdout) as {
+      errors: { file: string; line: number; message: string }[];
+      findings: JsonFinding[];
+    };
+    expect(report.findings.filter((f) => f.rule === "main.deny").map((f) => f.message)).toEqual([
+      "a is labelled web",
+      "c is labelled web",
+    ]);
+    expect(report.errors).toHaveLength(1);
+    expect(report.errors[0]).toMatchObject({ file: "labels.yaml", line: 9 });
+    expect(report.errors[0]!.message).toMatch(/^repository policy failed: /);
+  });
+
   it("refuses network and clock builtins at compile time", async () => {
     const dir = repo({
       "net.rego":

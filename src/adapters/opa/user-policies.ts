@@ -23,7 +23,8 @@ import {
 } from "./opa-build.js";
 import { WasmModule } from "./wasm-module.js";
 import { loadGatekeeper } from "./gatekeeper.js";
-import { describeThrown } from "./wasm-policy-engine.js";
+import { describeThrown, evaluateInBatches } from "./wasm-policy-engine.js";
+import { MAX_BATCH_BYTES } from "../../core/limits.js";
 
 export { PolicyCompileError, type PolicySource } from "./opa-build.js";
 
@@ -198,52 +199,61 @@ export class UserPolicyEngine implements PolicyEngine {
   }
 
   evaluate(inputs: readonly PolicyInput[]): PolicyResult[] {
-    return inputs.map((input) => {
-      try {
-        // conftest's data.conftest.file: the file as given, and its folder.
+    return evaluateInBatches(inputs, {
+      maxBatchBytes: MAX_BATCH_BYTES,
+      // conftest's data.conftest.file: the file as given, and its folder.
+      serialize: (input) => {
         const name = input.file.path;
         const slash = name.lastIndexOf("/");
         const file = { name, dir: slash < 0 ? "." : name.slice(0, slash) };
-        const output = this.policy.evaluate(
-          { documents: [{ document: input.document, file }] },
-          ENTRYPOINT,
-        ) as {
-          result?: unknown;
-        }[];
-        const perDocument = (
-          output?.[0]?.result as Record<string, Record<string, unknown[]>>[] | undefined
-        )?.[0];
-        if (!perDocument) return { ok: false, error: "repository policy returned no result" };
-        const findings: RawFinding[] = [];
-        for (const ns of this.compiled.namespaces) {
-          const results = perDocument[ns] ?? {};
-          // conftest: `exception` lists rule names (`run_as_root` excepts `deny_run_as_root`).
-          const excepted = new Set(
-            (results.exception ?? []).flat().filter((x): x is string => typeof x === "string"),
-          );
-          for (const name of this.compiled.rules[ns] ?? []) {
-            const values = results[name] ?? [];
-            // `deny[msg] if { ... }` in Rego v1 is an object rule whose values are `true`:
-            // conftest refuses it; reporting "true" as a message would hide the mistake.
-            if (values.some((v) => typeof v === "boolean"))
-              return {
-                ok: false,
-                error: `repository policy ${ns}.${name} is not a set of messages: in Rego v1 write \`${name} contains msg if { ... }\``,
-              };
-            // conftest: an exception naming "" excepts the rules without a suffix (deny, warn...).
-            const suffix = name.replace(/^(deny|violation|warn)_?/, "");
-            const exception = excepted.has(suffix)
-              ? `excepted by the policy's own exception rule (${suffix === "" ? '""' : suffix})`
-              : undefined;
-            for (const v of values) findings.push(toFinding(ns, name, v, exception));
-          }
-        }
-        return { ok: true, findings };
-      } catch (err) {
+        return JSON.stringify({ document: input.document, file });
+      },
+      run: (payload, count) => {
+        const output = this.policy.evaluate(payload, ENTRYPOINT) as { result?: unknown }[];
+        const perDocument = output?.[0]?.result;
+        if (!Array.isArray(perDocument) || perDocument.length !== count)
+          return new Array<PolicyResult>(count).fill({
+            ok: false,
+            error: "repository policy returned no result",
+          });
+        return perDocument.map((r) =>
+          this.toResult(r as Record<string, Record<string, unknown[]>>),
+        );
+      },
+      reset: () => {
         this.policy = this.module.instantiate(this.data);
-        return { ok: false, error: `repository policy failed: ${describeThrown(err)}` };
-      }
+      },
+      failed: (err) => `repository policy failed: ${describeThrown(err)}`,
     });
+  }
+
+  /** One document's results, namespace by namespace, as findings (exceptions applied). */
+  private toResult(perDocument: Record<string, Record<string, unknown[]>>): PolicyResult {
+    const findings: RawFinding[] = [];
+    for (const ns of this.compiled.namespaces) {
+      const results = perDocument[ns] ?? {};
+      // conftest: `exception` lists rule names (`run_as_root` excepts `deny_run_as_root`).
+      const excepted = new Set(
+        (results.exception ?? []).flat().filter((x): x is string => typeof x === "string"),
+      );
+      for (const name of this.compiled.rules[ns] ?? []) {
+        const values = results[name] ?? [];
+        // `deny[msg] if { ... }` in Rego v1 is an object rule whose values are `true`:
+        // conftest refuses it; reporting "true" as a message would hide the mistake.
+        if (values.some((v) => typeof v === "boolean"))
+          return {
+            ok: false,
+            error: `repository policy ${ns}.${name} is not a set of messages: in Rego v1 write \`${name} contains msg if { ... }\``,
+          };
+        // conftest: an exception naming "" excepts the rules without a suffix (deny, warn...).
+        const suffix = name.replace(/^(deny|violation|warn)_?/, "");
+        const exception = excepted.has(suffix)
+          ? `excepted by the policy's own exception rule (${suffix === "" ? '""' : suffix})`
+          : undefined;
+        for (const v of values) findings.push(toFinding(ns, name, v, exception));
+      }
+    }
+    return { ok: true, findings };
   }
 }
 

@@ -53,53 +53,71 @@ export class WasmPolicyEngine implements PolicyEngine {
   }
 
   evaluate(inputs: readonly PolicyInput[]): PolicyResult[] {
-    const results: PolicyResult[] = new Array(inputs.length);
-    let batch: { index: number; json: string }[] = [];
-    let size = 0;
-    const flush = () => {
-      if (batch.length > 0) this.evaluateBatch(batch, results);
-      batch = [];
-      size = 0;
-    };
-    inputs.forEach((input, index) => {
-      const json = JSON.stringify(input);
-      if (size + json.length > this.maxBatchBytes) flush();
-      batch.push({ index, json });
-      size += json.length;
+    return evaluateInBatches(inputs, {
+      maxBatchBytes: this.maxBatchBytes,
+      serialize: (input) => JSON.stringify(input),
+      run: (payload, count) =>
+        parseBatchResult(this.policy.evaluate(payload, BATCH_ENTRYPOINT), count),
+      reset: () => {
+        this.policy = this.module.instantiate(this.data);
+      },
+      failed: (err) => `policy evaluation failed: ${describeThrown(err)}`,
     });
-    flush();
-    return results;
   }
+}
 
-  private evaluateBatch(
-    batch: readonly { index: number; json: string }[],
-    results: PolicyResult[],
-  ): void {
+export interface Batching<T> {
+  readonly maxBatchBytes: number;
+  /** One document's JSON: an element of the entrypoint's `documents` array. */
+  readonly serialize: (item: T) => string;
+  /** Evaluates `{"documents": [...]}` (UTF-8 JSON) and returns one result per document. */
+  readonly run: (payload: ArrayBuffer, count: number) => PolicyResult[];
+  /** Replaces the wasm instance after a throw (an aborted evaluation can leave it in any state). */
+  readonly reset: () => void;
+  readonly failed: (err: unknown) => string;
+}
+
+/**
+ * Evaluates documents a batch (about `maxBatchBytes` of JSON) per wasm call. A batch that throws is
+ * evaluated again one document at a time on a fresh instance, so only the document that breaks it
+ * is lost (and reported).
+ */
+export function evaluateInBatches<T>(items: readonly T[], b: Batching<T>): PolicyResult[] {
+  const results: PolicyResult[] = new Array(items.length);
+  const evaluate = (batch: readonly { index: number; json: string }[]): void => {
     const payload = new TextEncoder().encode(
-      `{"documents":[${batch.map((b) => b.json).join(",")}]}`,
+      `{"documents":[${batch.map((x) => x.json).join(",")}]}`,
     );
-    let output: unknown;
+    let perDocument: PolicyResult[];
     try {
-      output = this.policy.evaluate(payload.buffer as ArrayBuffer, BATCH_ENTRYPOINT);
+      perDocument = b.run(payload.buffer as ArrayBuffer, batch.length);
     } catch (err) {
-      // An aborted evaluation can leave the instance in any state: start a fresh one, and retry
-      // the documents one by one so that only the document that breaks it is lost.
-      this.policy = this.module.instantiate(this.data);
+      b.reset();
       if (batch.length > 1) {
-        for (const item of batch) this.evaluateBatch([item], results);
+        for (const item of batch) evaluate([item]);
         return;
       }
-      results[batch[0]!.index] = {
-        ok: false,
-        error: `policy evaluation failed: ${describeThrown(err)}`,
-      };
+      results[batch[0]!.index] = { ok: false, error: b.failed(err) };
       return;
     }
-    const perDocument = parseBatchResult(output, batch.length);
     batch.forEach((item, i) => {
       results[item.index] = perDocument[i]!;
     });
-  }
+  };
+  let batch: { index: number; json: string }[] = [];
+  let size = 0;
+  items.forEach((item, index) => {
+    const json = b.serialize(item);
+    if (batch.length > 0 && size + json.length > b.maxBatchBytes) {
+      evaluate(batch);
+      batch = [];
+      size = 0;
+    }
+    batch.push({ index, json });
+    size += json.length;
+  });
+  if (batch.length > 0) evaluate(batch);
+  return results;
 }
 
 function requiredBuiltins(policy: LoadedPolicy): Set<string> {
