@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-const built = ["dist/cli/main.js", "dist/portcullis.mjs", "dist/policies/policy.wasm"].every((p) =>
+const built = ["dist/cli/main.js", "dist/portcullis.cjs", "dist/policies/policy.wasm"].every((p) =>
   existsSync(join(ROOT, p)),
 );
 const canBuild = existsSync(join(ROOT, "node_modules", "typescript"));

@@ -68,7 +68,11 @@ const MAX_IMPLICIT_KEY = 1024;
  * also matches lines inside block scalars: a false alarm only costs time.
  */
 function uncertainLineStart(text: string): boolean {
-  if (text.includes("\t") && /^ *\t/m.test(text)) return true; // a tab in indentation
+  for (let t = text.indexOf("\t"); t >= 0; t = text.indexOf("\t", t + 1)) {
+    let i = t - 1;
+    while (i >= 0 && text.charCodeAt(i) === 0x20) i--;
+    if (i < 0 || text.charCodeAt(i) === 0x0a) return true; // a tab in indentation
+  }
   // `|`, `>` at column 0, and document markers: only where such a line start exists.
   for (const mark of ["|", ">", "---", "..."]) {
     if (text.startsWith(mark) && uncertainLine(text, 0)) return true;
@@ -98,6 +102,10 @@ function uncertainLine(text: string, at: number): boolean {
  * of the positioned parse in test/core/fast-yaml.test.ts.
  */
 export const MAY_RESOLVE = /^[~NnYyTtOoFf+\-.0-9]/;
+/** MAY_RESOLVE as a table of first character codes (all of them ASCII). */
+const FIRST = Uint8Array.from({ length: 128 }, (_, c) =>
+  MAY_RESOLVE.test(String.fromCharCode(c)) ? 1 : 0,
+);
 
 /** The tag js-yaml records for a plain scalar our resolver typed; any other tag was explicit. */
 const IMPLICIT_TAG = "tag:portcullis.dev,2026:implicit";
@@ -119,7 +127,8 @@ function implicitSchema(yamlOptions: object): jsyaml.Schema {
   const type = new jsyaml.Type(IMPLICIT_TAG, {
     kind: "scalar",
     resolve: (text: string) => {
-      if (text !== "" && !MAY_RESOLVE.test(text)) return false; // a string, without 11 regexes
+      // A string, without 11 regular expressions.
+      if (text !== "" && FIRST[text.charCodeAt(0)] !== 1) return false;
       for (const tag of tags) {
         if (!tag.test!.test(text)) continue;
         const value = tag.resolve(text, refuse, doc.options);
@@ -374,21 +383,22 @@ export function skipSpaceAndComments(text: string, from: number): number {
  * positioned parse; js-yaml's schema here has none), a null key (`~:` is "" there, "null" here), a
  * key longer than an implicit key may be.
  */
-function inspect(root: unknown, maxDepth: number): Decline | undefined {
-  const stack: { v: unknown; d: number }[] = [{ v: root, d: 0 }];
-  while (stack.length > 0) {
-    const { v, d } = stack.pop()!;
-    if (v === null || typeof v !== "object") continue;
-    if (d > maxDepth) return "depth";
-    if (Array.isArray(v)) {
-      for (const x of v) stack.push({ v: x, d: d + 1 });
-      continue;
+function inspect(value: unknown, maxDepth: number, depth = 0): Decline | undefined {
+  // Recursion is bounded: the read itself stopped past maxDepth + 2 nested nodes.
+  if (value === null || typeof value !== "object") return undefined;
+  if (depth > maxDepth) return "depth";
+  if (Array.isArray(value)) {
+    for (const x of value) {
+      const why = inspect(x, maxDepth, depth + 1);
+      if (why) return why;
     }
-    for (const key of Object.keys(v)) {
-      if (key === "<<" || key === "null") return "merge or null key";
-      if (key.length > MAX_IMPLICIT_KEY) return "long key";
-      stack.push({ v: (v as Record<string, unknown>)[key], d: d + 1 });
-    }
+    return undefined;
+  }
+  for (const key in value) {
+    if (key === "<<" || key === "null") return "merge or null key";
+    if (key.length > MAX_IMPLICIT_KEY) return "long key";
+    const why = inspect((value as Record<string, unknown>)[key], maxDepth, depth + 1);
+    if (why) return why;
   }
   return undefined;
 }

@@ -1,6 +1,7 @@
 // The one-file CLI bundle (scripts/bundle.mjs, run by `npm run build`) against the compiled modules
-// it is made from: the same output and exit code for check, review and rules, and bin/portcullis
-// runs the bundle only while it is not older than the modules.
+// it is made from: bin/portcullis (bundle and code cache) gives the same output and exit code as
+// the modules for check, review and rules; the recorded code cache is one V8 accepts; and
+// bin/portcullis runs the bundle only while it is not older than the modules.
 import { spawnSync } from "node:child_process";
 import {
   copyFileSync,
@@ -17,7 +18,8 @@ import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
 import { gitRepo } from "../support/git-repo.js";
 
 const ROOT = packageRoot();
-const BUNDLE = join(ROOT, "dist", "portcullis.mjs");
+const BUNDLE = join(ROOT, "dist", "portcullis.cjs");
+const BIN = join(ROOT, "bin", "portcullis");
 const MODULES = join(ROOT, "dist", "cli", "main.js");
 const built = existsSync(BUNDLE) && existsSync(MODULES);
 if (!built) process.stderr.write(`bundle tests skipped: ${BUNDLE} is not built (npm run build)\n`);
@@ -25,8 +27,9 @@ if (!built) process.stderr.write(`bundle tests skipped: ${BUNDLE} is not built (
 const runner = join(mkdtempSync(join(tmpdir(), "portcullis-bundle-")), "run.mjs");
 writeFileSync(runner, "const { main } = await import(process.env.ENTRY_URL); await main();\n");
 
+/** The CLI through bin/portcullis (entry BIN) or straight from the compiled modules. */
 function run(entry: string, args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [runner, ...args], {
+  const r = spawnSync(process.execPath, [entry === BIN ? BIN : runner, ...args], {
     cwd,
     encoding: "utf8",
     env: { ...process.env, ENTRY_URL: `file://${entry}`, PORTCULLIS_TODAY: "2026-06-01" },
@@ -43,7 +46,7 @@ function run(entry: string, args: string[], cwd: string) {
     ["rules", ["rules"]],
     ["an unknown command", ["frobnicate"]],
   ])("prints what the modules print: %s", (_name, args) => {
-    const a = run(BUNDLE, args, fleet);
+    const a = run(BIN, args, fleet);
     const b = run(MODULES, args, fleet);
     expect(a.stdout.length + a.stderr.length).toBeGreaterThan(0);
     expect([a.code, a.stdout, a.stderr]).toEqual([b.code, b.stdout, b.stderr]);
@@ -60,10 +63,27 @@ function run(entry: string, args: string[], cwd: string) {
     );
     repo.commit("head");
     const args = ["review", ".", "--base", "HEAD~1", "--head", "HEAD", "--format", "json"];
-    const a = run(BUNDLE, args, repo.dir);
+    const a = run(BIN, args, repo.dir);
     const b = run(MODULES, args, repo.dir);
     expect(a.stdout).toContain("PCK");
     expect([a.code, a.stdout, a.stderr]).toEqual([b.code, b.stdout, b.stderr]);
+  });
+
+  it("comes with a code cache this Node accepts", () => {
+    const probe = spawnSync(
+      process.execPath,
+      [
+        "-e",
+        `const fs = require("node:fs"), vm = require("node:vm");
+const source = fs.readFileSync(process.argv[1], "utf8");
+const script = new vm.Script("(function (exports, require, module, __filename, __dirname) {" + source + "\\n})",
+  { filename: process.argv[1], cachedData: fs.readFileSync(process.argv[1] + ".cache") });
+process.stdout.write(String(script.cachedDataRejected));`,
+        BUNDLE,
+      ],
+      { encoding: "utf8" },
+    );
+    expect(probe.stdout).toBe("false");
   });
 
   it("is used by bin/portcullis only while it is not older than the compiled modules", () => {
@@ -72,20 +92,24 @@ function run(entry: string, args: string[], cwd: string) {
     mkdirSync(join(pkg, "bin"));
     mkdirSync(join(pkg, "dist", "cli"), { recursive: true });
     copyFileSync(join(ROOT, "bin", "portcullis"), join(pkg, "bin", "portcullis"));
-    const entry = (name: string) =>
-      `export async function main() { process.stdout.write(${JSON.stringify(name)}); }\n`;
-    writeFileSync(join(pkg, "dist", "portcullis.mjs"), entry("bundle"));
-    writeFileSync(join(pkg, "dist", "cli", "main.js"), entry("modules"));
+    writeFileSync(
+      join(pkg, "dist", "portcullis.cjs"),
+      'exports.main = async () => { process.stdout.write("bundle"); };\n',
+    );
+    writeFileSync(
+      join(pkg, "dist", "cli", "main.js"),
+      'export async function main() { process.stdout.write("modules"); }\n',
+    );
     writeFileSync(join(pkg, "package.json"), '{ "type": "module" }\n');
     const ran = () =>
       spawnSync(process.execPath, [join(pkg, "bin", "portcullis")], { encoding: "utf8" }).stdout;
     const at = (path: string, seconds: number) => utimesSync(path, seconds, seconds);
     at(join(pkg, "dist", "cli", "main.js"), 1_000_000);
-    at(join(pkg, "dist", "portcullis.mjs"), 1_000_100);
+    at(join(pkg, "dist", "portcullis.cjs"), 1_000_100);
     expect(ran()).toBe("bundle");
-    at(join(pkg, "dist", "portcullis.mjs"), 999_000); // tsc ran after the bundle was made
+    at(join(pkg, "dist", "portcullis.cjs"), 999_000); // tsc ran after the bundle was made
     expect(ran()).toBe("modules");
-    rmSync(join(pkg, "dist", "portcullis.mjs"));
+    rmSync(join(pkg, "dist", "portcullis.cjs"));
     expect(ran()).toBe("modules");
   });
 });
