@@ -420,7 +420,12 @@ function withLazyPositions(
 ): ParsedFile {
   let positioned: ReadonlyMap<number, DocumentPositions> | undefined;
   const place = (): ReadonlyMap<number, DocumentPositions> => {
-    const fast = fastPositions(text, fastSchema(kubernetesYamlOptions(false)));
+    let fast: ReturnType<typeof fastPositions>;
+    try {
+      fast = fastPositions(text, fastSchema(kubernetesYamlOptions(false)));
+    } catch {
+      fast = undefined; // never an error to the caller: the positioned parse answers instead
+    }
     if (fast) {
       const found = new Map<number, DocumentPositions>();
       fast.forEach((p, i) => p && found.set(i, p));
