@@ -90,11 +90,11 @@ function uncertainLine(text: string, at: number): boolean {
   const next = text.charCodeAt(at + 3);
   if (Number.isNaN(next)) return false;
   if (!isBlank(next)) return true; // `---|`
-  if (!dashes) return false;
   let j = at + 3;
   while (text.charCodeAt(j) === 0x20 || text.charCodeAt(j) === 0x09) j++;
   const after = text.charCodeAt(j);
-  return !(Number.isNaN(after) || after === 0x0a || after === 0x0d || after === 0x23); // `--- x`
+  // `--- x`, `... x`
+  return !(Number.isNaN(after) || after === 0x0a || after === 0x0d || after === 0x23);
 }
 /**
  * The first characters a YAML 1.1 null, boolean, integer or float can start with (`~`, `null`,
@@ -159,8 +159,8 @@ interface ListenerState {
   readonly position: number;
   readonly line: number;
   readonly input: string;
-  readonly tag: string | null;
-  readonly anchor: string | null;
+  readonly tag: string | null | undefined;
+  readonly anchor: string | null | undefined;
   readonly kind: string | null;
   readonly result: unknown;
 }
@@ -176,6 +176,8 @@ export function fastRead(text: string, yamlOptions: object, limits: FastLimits):
   // A carriage return alone: js-yaml breaks the line there, the positioned parse does not.
   for (let r = text.indexOf("\r"); r >= 0; r = text.indexOf("\r", r + 1))
     if (text.charCodeAt(r + 1) !== 0x0a) return { ok: false, why: "line breaks" };
+  // A byte-order mark past the start: the positioned parse drops it, js-yaml keeps it in the text.
+  if (text.includes("\uFEFF")) return { ok: false, why: "uncertain" };
   // The other differences are found node by node as js-yaml reads (closeCheck).
   if (uncertainLineStart(text)) return { ok: false, why: "uncertain" };
   const schema = fastSchema(yamlOptions);
@@ -185,6 +187,12 @@ export function fastRead(text: string, yamlOptions: object, limits: FastLimits):
   // js-yaml calls this around every node; at "close" the node's properties are known.
   const listener = (event: "open" | "close", state: ListenerState) => {
     if (event === "open") {
+      // A node's tag or anchor is read before the nodes inside it open; js-yaml can forget it by
+      // its close (`k: !` on one line, a block scalar on the next), so it is looked at here too.
+      // (Before the first node both are undefined.)
+      const tag = state.tag ?? null;
+      if ((state.anchor ?? null) !== null) throw new Declined("anchor");
+      if (tag !== null && tag !== "?" && tag !== IMPLICIT_TAG) throw new Declined("tag");
       opened.push(state.position);
       lines.push(state.line);
       children.push(0);
@@ -196,7 +204,7 @@ export function fastRead(text: string, yamlOptions: object, limits: FastLimits):
     const line = lines.pop()!;
     const read = children.pop()!;
     if (children.length > 0) children[children.length - 1]!++;
-    if (state.anchor !== null) throw new Declined("anchor"); // every alias needs an anchor
+    if ((state.anchor ?? null) !== null) throw new Declined("anchor"); // every alias needs one
     // js-yaml reads an empty `-` item without an event, and can hang what follows a comment line
     // on the wrong sequence: a sequence with fewer events than items is left to the other parse.
     if (state.kind === "sequence" && read < (state.result as unknown[]).length)
@@ -212,7 +220,7 @@ export function fastRead(text: string, yamlOptions: object, limits: FastLimits):
     if (why) throw new Declined(why);
     const input = state.input;
     const end = state.position;
-    const tag = state.tag;
+    const tag = state.tag ?? null;
     if (tag === null || tag === "?") return;
     // A scalar our resolver typed carries IMPLICIT_TAG; written out (`!<...>`) it is explicit.
     if (tag !== IMPLICIT_TAG || input.slice(open, end).includes("!")) throw new Declined("tag");
@@ -228,6 +236,10 @@ export function fastRead(text: string, yamlOptions: object, limits: FastLimits):
   // with null values); only a text that could pass the cap that way is measured.
   const checkSize = text.length * 8 > limits.maxSerializedBytes;
   for (const value of values) {
+    // A document that is a lone scalar (no manifest is one): its text is read differently at the
+    // top level (block scalars, folded quotes), so it is left to the positioned parse.
+    if (value !== null && value !== undefined && typeof value !== "object")
+      return { ok: false, why: "uncertain" };
     const why = inspect(value, limits.maxDepth);
     if (why) return { ok: false, why };
     const cap = limits.maxSerializedBytes;
@@ -289,12 +301,17 @@ function closeCheck(
   const start = skipSpaceAndComments(input, open);
   // `q:`, a comment line, the value further down: the positioned parse may refuse it.
   if (start > nl && hasHash(input, open, start)) return "uncertain";
-  if (insideFlow(input, start, ancestors)) return undefined; // the outer collection checks
   const header = input.charCodeAt(start);
+  // A quoted scalar over several lines with white space before a line break: js-yaml keeps that
+  // white space, the positioned parse folds it away.
+  if ((header === 0x27 || header === 0x22) && /[ \t]\r?\n/.test(input.slice(start, end)))
+    return "uncertain";
+  if (insideFlow(input, start, ancestors)) return undefined; // the outer collection checks
   if (header === 0x7c || header === 0x3e) {
-    // A block scalar: explicit indentation (`|2`) and leading blank lines are read differently.
+    // A block scalar: explicit indentation (`|2`), keeping trailing lines (`|+`) and leading blank
+    // lines are read differently.
     const eol = input.indexOf("\n", start);
-    if (/^[|>][-+]?[1-9]/.test(input.slice(start, start + 3))) return "uncertain";
+    if (/^[|>](?:[-+]?[1-9]|[1-9]?\+)/.test(input.slice(start, start + 3))) return "uncertain";
     if (eol >= 0 && /^[ \t]*\r?\n/.test(input.slice(eol + 1, eol + 200))) return "uncertain";
   }
   return underIndented(input, start, trimBack(input, start, end), ancestors)
@@ -357,7 +374,8 @@ function underIndented(
 
 /** Offset of the last non-blank character before `end` (not before `start`). */
 export function trimBack(text: string, start: number, end: number): number {
-  let i = end - 1;
+  // js-yaml appends a line break to a text without one: its offsets can pass the end by one.
+  let i = Math.min(end, text.length) - 1;
   while (i > start && isBlank(text.charCodeAt(i))) i--;
   return Math.max(i, start);
 }

@@ -360,6 +360,13 @@ const EDGE_CASES: Record<string, string> = {
   "indentation of sequences": "a:\n- 1\n- 2\nb:\n  - 3\n",
   "multi-line flow": "a: [\n  1,\n  2\n]\nb: {\n  c: d\n}\n",
   "tabs after values": "a: 1\t\nb:\tx\n",
+  "indented top-level block scalar": " |\n#: v\n",
+  "quoted scalar with white space before a break": '["x \n y"]\nk: "* \n "\n',
+  "tag on the line before a block scalar": "k:\n  !\n |\nz: 1\n",
+  "byte-order mark inside": "# c\n\uFEFFa: b\n",
+  "content after a document end marker": "a: 1\n... b\n",
+  "block scalar at the end without a line break": "a: |\n null: a\n ",
+  "kept block scalar and a last blank line": "- >+\n  a: %\n ",
 };
 
 describe("fast read: same answers as the positioned parse", () => {
@@ -444,6 +451,9 @@ describe("fast read: same answers as the positioned parse", () => {
     expect(why(EDGE_CASES["duplicate keys"]!)).toBe("syntax");
     expect(why(EDGE_CASES["deep nesting"]!)).toBe("depth");
     expect(why(EDGE_CASES["long implicit key"]!)).not.toBe("ok");
+    expect(why("k: !\n |\n")).toBe("tag"); // a tag js-yaml forgets by the node's close
+    expect(why("- 'x \n  y'\n")).toBe("uncertain"); // folded white space in a quoted scalar
+    expect(why("just a scalar\n")).toBe("uncertain");
     // ...and reads the usual manifest.
     expect(why("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: yes\n")).toBe(
       "ok",
@@ -475,7 +485,7 @@ describe("fast read: same answers as the positioned parse", () => {
       if (d.length > 0) failures.push(`${JSON.stringify(text)}\n  ${d.slice(0, 3).join("\n  ")}`);
     }
     expect(failures.slice(0, 5)).toEqual([]);
-    expect(fast).toBeGreaterThan(CASES / 8);
+    expect(fast).toBeGreaterThan(CASES / 12);
   });
 
   it("agrees on every YAML file of this repository", () => {
