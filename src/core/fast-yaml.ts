@@ -149,6 +149,15 @@ export function fastSchema(yamlOptions: object): jsyaml.Schema {
   return (schema ??= implicitSchema(yamlOptions));
 }
 
+/**
+ * The nodes open around the one just closed, innermost last: where each one's own text starts,
+ * worked out once per node (a node's open offset can sit before many blank lines).
+ */
+interface Ancestors {
+  readonly length: number;
+  start(k: number): number;
+}
+
 class Declined extends Error {
   constructor(readonly why: Decline) {
     super(why);
@@ -182,8 +191,16 @@ export function fastRead(text: string, yamlOptions: object, limits: FastLimits):
   if (uncertainLineStart(text)) return { ok: false, why: "uncertain" };
   const schema = fastSchema(yamlOptions);
   const opened: number[] = [];
+  const starts: number[] = [];
   const children: number[] = [];
   const lines: number[] = [];
+  const ancestors: Ancestors = {
+    get length() {
+      return opened.length;
+    },
+    start: (k) =>
+      starts[k]! >= 0 ? starts[k]! : (starts[k] = skipSpaceAndComments(text, opened[k]!)),
+  };
   // js-yaml calls this around every node; at "close" the node's properties are known.
   const listener = (event: "open" | "close", state: ListenerState) => {
     if (event === "open") {
@@ -194,6 +211,7 @@ export function fastRead(text: string, yamlOptions: object, limits: FastLimits):
       if ((state.anchor ?? null) !== null) throw new Declined("anchor");
       if (tag !== null && tag !== "?" && tag !== IMPLICIT_TAG) throw new Declined("tag");
       opened.push(state.position);
+      starts.push(-1);
       lines.push(state.line);
       children.push(0);
       // Bounds js-yaml's recursion too: 10,000 nested `[` would otherwise overflow the stack.
@@ -201,6 +219,7 @@ export function fastRead(text: string, yamlOptions: object, limits: FastLimits):
       return;
     }
     const open = opened.pop()!;
+    starts.pop();
     const line = lines.pop()!;
     const read = children.pop()!;
     if (children.length > 0) children[children.length - 1]!++;
@@ -215,7 +234,7 @@ export function fastRead(text: string, yamlOptions: object, limits: FastLimits):
       open,
       state.position,
       line === state.line,
-      opened,
+      ancestors,
     );
     if (why) throw new Declined(why);
     const input = state.input;
@@ -256,13 +275,13 @@ function flowCollectionIsKey(
   input: string,
   end: number,
   open: number,
-  ancestors: readonly number[],
+  ancestors: Ancestors,
 ): boolean {
   let i = end;
   while (input.charCodeAt(i) === 0x20 || input.charCodeAt(i) === 0x09) i++;
   if (input.charCodeAt(i) === 0x3a) return true;
   if (ancestors.length === 0) return false;
-  const parent = skipSpaceAndComments(input, ancestors[ancestors.length - 1]!);
+  const parent = ancestors.start(ancestors.length - 1);
   const start = skipSpaceAndComments(input, open);
   if (parent === start || input.charCodeAt(parent) !== 0x7b) return false;
   let j = start - 1;
@@ -280,7 +299,7 @@ function closeCheck(
   open: number,
   end: number,
   oneLine: boolean,
-  ancestors: readonly number[],
+  ancestors: Ancestors,
 ): Decline | undefined {
   const last = input.charCodeAt(end - 1);
   if (kind === null) return undefined;
@@ -329,9 +348,9 @@ function hasHash(input: string, from: number, to: number): boolean {
  * that does not start where it does) starts with `[` or `{`. That collection's own checks cover
  * the node's text, so the node is not scanned again (nested flow collections stay linear).
  */
-function insideFlow(input: string, start: number, ancestors: readonly number[]): boolean {
+function insideFlow(input: string, start: number, ancestors: Ancestors): boolean {
   for (let k = ancestors.length - 1; k >= 0; k--) {
-    const at = skipSpaceAndComments(input, ancestors[k]!);
+    const at = ancestors.start(k);
     if (at === start) continue;
     const c = input.charCodeAt(at);
     return c === 0x5b || c === 0x7b;
@@ -348,7 +367,7 @@ function underIndented(
   input: string,
   start: number,
   contentEnd: number,
-  ancestors: readonly number[],
+  ancestors: Ancestors,
 ): boolean {
   let nl = input.indexOf("\n", start);
   if (nl < 0 || nl >= contentEnd) return false;
@@ -356,7 +375,7 @@ function underIndented(
   // is the block collection; its column is its indentation.
   let column = -1;
   for (let k = ancestors.length - 1; k >= 0; k--) {
-    const at = skipSpaceAndComments(input, ancestors[k]!);
+    const at = ancestors.start(k);
     const c = input.charCodeAt(at);
     if (at === start || c === 0x5b || c === 0x7b) continue;
     column = at - (input.lastIndexOf("\n", at - 1) + 1);

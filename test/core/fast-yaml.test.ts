@@ -435,6 +435,18 @@ describe("fast read: same answers as the positioned parse", () => {
     }
   });
 
+  it("stays linear where every node looked back over the same blank lines (a hang guard)", () => {
+    // Each flow item once skipped its sequence's leading blank lines again: 1 MB took 160 s.
+    // The bound is generous (a loaded CI machine) and far below what the bug took.
+    const text = `items:\n${"\n".repeat(500_000)}${"- [x]\n".repeat(50_000)}`;
+    const started = performance.now();
+    const file = parseManifest("blank.yaml", text);
+    expect(performance.now() - started).toBeLessThan(15_000);
+    expect(file.problems).toEqual([]);
+    expect((file.documents[0]!.value as { items: unknown[] }).items).toHaveLength(50_000);
+    expect(file.documents[0]!.locate(["items", 49_999]).lines.start).toBe(550_001);
+  });
+
   it("declines what it cannot vouch for", () => {
     const why = (text: string) => {
       const r = read(text);
