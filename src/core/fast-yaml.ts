@@ -314,6 +314,16 @@ function closeCheck(
     return underIndented(input, start, end - 1, ancestors) ? "indentation" : undefined;
   }
   if ((last === 0x27 || last === 0x22) && input.charCodeAt(end) === 0x23) return "uncertain";
+  // `\U` past U+10FFFF: the positioned parse refuses the escape, js-yaml reads it.
+  if (last === 0x22 && hasLongEscape(input, open, end)) return "uncertain";
+  // An implicit key too long for the positioned parse, which counts from the key's first
+  // character to its `:` in the text (quotes, escapes and spaces included).
+  if (end - open > 1000) {
+    let i = end;
+    while (input.charCodeAt(i) === 0x20 || input.charCodeAt(i) === 0x09) i++;
+    if (input.charCodeAt(i) === 0x3a && i - skipSpaceAndComments(input, open) > 1000)
+      return "long key";
+  }
   if (oneLine) return undefined;
   const nl = input.indexOf("\n", open);
   if (nl < 0 || nl >= end - 1) return undefined;
@@ -323,7 +333,8 @@ function closeCheck(
   const header = input.charCodeAt(start);
   // A quoted scalar over several lines with white space before a line break: js-yaml keeps that
   // white space, the positioned parse folds it away.
-  if ((header === 0x27 || header === 0x22) && /[ \t]\r?\n/.test(input.slice(start, end)))
+  // An escaped line break (`\` at a line's end) is folded differently too.
+  if ((header === 0x27 || header === 0x22) && /[ \t\\]\r?\n/.test(input.slice(start, end)))
     return "uncertain";
   if (insideFlow(input, start, ancestors)) return undefined; // the outer collection checks
   if (header === 0x7c || header === 0x3e) {
@@ -340,6 +351,13 @@ function closeCheck(
 
 function hasHash(input: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (input.charCodeAt(i) === 0x23) return true;
+  return false;
+}
+
+/** Whether input[from, to) holds a `\U` escape (a bounded scan: scalars are read one by one). */
+function hasLongEscape(input: string, from: number, to: number): boolean {
+  for (let i = from; i < to - 1; i++)
+    if (input.charCodeAt(i) === 0x5c && input.charCodeAt(i + 1) === 0x55) return true;
   return false;
 }
 

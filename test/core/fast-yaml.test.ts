@@ -367,6 +367,10 @@ const EDGE_CASES: Record<string, string> = {
   "content after a document end marker": "a: 1\n... b\n",
   "block scalar at the end without a line break": "a: |\n null: a\n ",
   "kept block scalar and a last blank line": "- >+\n  a: %\n ",
+  "escaped line break and an empty line": 'a: "x\\\n\n  y"\nk: ["\\\n\n  "]\n',
+  "escape past U+10FFFF": 'a: "\\U00110000"\n',
+  "implicit key just over the limit in the text": `${"k".repeat(1024)} : 1\n"${"k".repeat(1023)}": 1\n`,
+  "escaped implicit key over the limit": `"${"\\x41".repeat(300)}": 1\n`,
 };
 
 describe("fast read: same answers as the positioned parse", () => {

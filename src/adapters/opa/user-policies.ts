@@ -211,11 +211,9 @@ export class UserPolicyEngine implements PolicyEngine {
       run: (payload, count) => {
         const output = this.policy.evaluate(payload, ENTRYPOINT) as { result?: unknown }[];
         const perDocument = output?.[0]?.result;
+        // Thrown, so that the batch is tried again one document at a time.
         if (!Array.isArray(perDocument) || perDocument.length !== count)
-          return new Array<PolicyResult>(count).fill({
-            ok: false,
-            error: "repository policy returned no result",
-          });
+          throw new Error("repository policy returned no result");
         return perDocument.map((r) =>
           this.toResult(r as Record<string, Record<string, unknown[]>>),
         );
