@@ -187,8 +187,8 @@ export function fastRead(text: string, yamlOptions: object, limits: FastLimits):
     if (text.charCodeAt(r + 1) !== 0x0a) return { ok: false, why: "line breaks" };
   // A byte-order mark past the start: the positioned parse drops it, js-yaml keeps it in the text.
   if (text.includes("\uFEFF")) return { ok: false, why: "uncertain" };
-  // The other differences are found node by node as js-yaml reads (closeCheck).
   if (uncertainLineStart(text)) return { ok: false, why: "uncertain" };
+  // The other differences are found node by node as js-yaml reads (the listener, closeCheck).
   const schema = fastSchema(yamlOptions);
   const opened: number[] = [];
   const starts: number[] = [];
