@@ -3,6 +3,7 @@
 // it decline, and the caller parses with positions as before: declining is always safe.
 import jsyaml from "js-yaml";
 import { Document, isScalar, type ScalarTag } from "yaml";
+import { kubernetesYamlOptions } from "./yaml-options.js";
 
 /** Why the fast read declined (for tests and the parser benchmark; callers only need "no"). */
 export type Decline =
@@ -112,11 +113,11 @@ const IMPLICIT_TAG = "tag:portcullis.dev,2026:implicit";
 
 /**
  * Plain scalars resolve with the positioned parse's own tag list (YAML 1.1 as Kubernetes reads it,
- * manifest.ts's `kubernetesYamlOptions`), first match wins, as its composer does, so `yes`, `0644`,
+ * yaml-options.ts's `kubernetesYamlOptions`), first match wins, as its composer does, so `yes`, `0644`,
  * `1_000`, `.inf` and `e1` come out the same on both paths by construction.
  */
-function implicitSchema(yamlOptions: object): jsyaml.Schema {
-  const doc = new Document(null, yamlOptions);
+function implicitSchema(): jsyaml.Schema {
+  const doc = new Document(null, kubernetesYamlOptions(false));
   const tags = (doc.schema.tags as ScalarTag[]).filter(
     (t) => t.default === true && t.test !== undefined && !("collection" in t && t.collection),
   );
@@ -144,9 +145,9 @@ function implicitSchema(yamlOptions: object): jsyaml.Schema {
 
 let schema: jsyaml.Schema | undefined;
 
-/** The js-yaml schema that reads plain scalars as the positioned parse with `yamlOptions` does. */
-export function fastSchema(yamlOptions: object): jsyaml.Schema {
-  return (schema ??= implicitSchema(yamlOptions));
+/** The js-yaml schema that reads plain scalars as the positioned parse does (built once). */
+export function fastSchema(): jsyaml.Schema {
+  return (schema ??= implicitSchema());
 }
 
 /**
@@ -176,9 +177,9 @@ interface ListenerState {
 
 /**
  * Values of every document of a YAML text (null for an empty one), or why they cannot be vouched
- * for. `yamlOptions` are the positioned parse's options, whose scalar tags are reused.
+ * for. Plain scalars are typed with the positioned parse's own tags (fastSchema).
  */
-export function fastRead(text: string, yamlOptions: object, limits: FastLimits): FastRead {
+export function fastRead(text: string, limits: FastLimits): FastRead {
   // A `%YAML 1.2` directive would switch the positioned parse to YAML 1.2 (`yes` a string again).
   if (text.startsWith("%") || text.includes("\n%")) return { ok: false, why: "directive" };
   if (mayHaveExplicitKey(text)) return { ok: false, why: "complex key" };
@@ -189,7 +190,7 @@ export function fastRead(text: string, yamlOptions: object, limits: FastLimits):
   if (text.includes("\uFEFF")) return { ok: false, why: "uncertain" };
   if (uncertainLineStart(text)) return { ok: false, why: "uncertain" };
   // The other differences are found node by node as js-yaml reads (the listener, closeCheck).
-  const schema = fastSchema(yamlOptions);
+  const schema = fastSchema();
   const opened: number[] = [];
   const starts: number[] = [];
   const children: number[] = [];

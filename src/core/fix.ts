@@ -17,7 +17,8 @@ import {
   type YAMLSeq,
 } from "yaml";
 import { commonEnds } from "./common-lines.js";
-import { isMergeKey, kubernetesYamlOptions, parseManifest } from "./manifest.js";
+import { isMergeKey, parseManifest } from "./manifest.js";
+import { kubernetesYamlOptions } from "./yaml-options.js";
 import { isPlainObject } from "./plain-data.js";
 import type { FixOperation, JsonPath, PathStep } from "./types.js";
 

@@ -14,8 +14,6 @@ import {
   type Node,
   type Pair,
   type ParsedNode,
-  type ScalarTag,
-  type Tags,
 } from "yaml";
 import {
   MAX_ALIAS_COUNT,
@@ -26,6 +24,7 @@ import {
 } from "./limits.js";
 import { fastPositions, lineIndex, type DocumentPositions } from "./fast-positions.js";
 import { fastRead, fastSchema, trimBack } from "./fast-yaml.js";
+import { kubernetesYamlOptions } from "./yaml-options.js";
 import type { JsonPath, LineRange, ResourceRef } from "./types.js";
 
 /** Why a file (or one of its documents) could not be read: PCS001 syntax, PCS002 refused. */
@@ -75,80 +74,6 @@ export const DEFAULT_PARSE_LIMITS: ParseLimits = {
   maxDepth: MAX_DEPTH,
   maxSerializedBytes: MAX_SERIALIZED_DOCUMENT_BYTES,
 };
-
-// YAML 1.1 tags that would turn scalars into Dates, Sets, Maps or Buffers, or read `1:30` as a
-// base-60 number. Kubernetes (sigs.k8s.io/yaml) yields plain strings for these, so we do too;
-// an explicit `!!set` or `!!timestamp` tag then becomes an unresolved tag, which is refused.
-const DROPPED_TAGS = new Set([
-  "tag:yaml.org,2002:timestamp",
-  "tag:yaml.org,2002:binary",
-  "tag:yaml.org,2002:set",
-  "tag:yaml.org,2002:omap",
-  "tag:yaml.org,2002:pairs",
-]);
-
-const DROPPED_TAG_IDS = new Set([
-  "timestamp",
-  "binary",
-  "set",
-  "omap",
-  "pairs",
-  "intTime",
-  "floatTime",
-]);
-
-// go-yaml reads a plain scalar as a float only when its mantissa has a digit. The `yaml` package's
-// YAML 1.1 floats also match `e1`, `.` or `-.` and read them as NaN, which policies see as null:
-// `image: e1` (docker.io/library/e1:latest for Kubernetes) then escaped every image rule.
-const FLOAT = /^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)$/;
-const FLOAT_EXP = /^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)[eE][-+]?[0-9]+$/;
-
-/** `0o20`: go-yaml reads it as 16 (Go's prefixed integers); YAML 1.1 alone keeps a string. */
-const OCTAL_0O: ScalarTag = {
-  identify: () => false, // parsing only: values are never written in this form
-  default: true,
-  tag: "tag:yaml.org,2002:int",
-  format: "OCT",
-  test: /^[-+]?0o_*[0-7][0-7_]*$/,
-  resolve: (text) => {
-    const plain = text.replace(/_/g, "");
-    const magnitude = parseInt(plain.replace(/^[-+]?0o/, ""), 8);
-    return plain.startsWith("-") ? -magnitude : magnitude;
-  },
-};
-
-function yaml11Tags(tags: Tags): Tags {
-  const kept = tags.filter((tag) => {
-    if (typeof tag === "string") return !DROPPED_TAG_IDS.has(tag);
-    if (DROPPED_TAGS.has(tag.tag)) return false;
-    // base-60 integers and floats share the int/float tags; they are the ones with a `:` format.
-    return !("format" in tag && tag.format === "TIME");
-  });
-  const numbers = kept.map((tag) => {
-    if (typeof tag === "string" || tag.tag !== "tag:yaml.org,2002:float" || !tag.test) return tag;
-    if (tag.test.test(".nan")) return tag; // .nan and .inf
-    return { ...tag, test: tag.format === "EXP" ? FLOAT_EXP : FLOAT } as ScalarTag;
-  });
-  return [...numbers, OCTAL_0O];
-}
-
-/**
- * YAML is read as Kubernetes reads it (go-yaml v2, YAML 1.1): `yes`/`on` are booleans, `0644` is
- * octal, `<<` merge keys merge. JSON files are read with the JSON schema. Duplicate keys are found
- * by `duplicateKeys`: the `yaml` package's own check compares each key with every earlier one, so
- * a 1 MB mapping of 100,000 tiny keys took 2.5 minutes (and the file cap admits four times more).
- */
-export function kubernetesYamlOptions(isJson: boolean) {
-  return isJson
-    ? ({ version: "1.2", schema: "json", uniqueKeys: false, prettyErrors: false } as const)
-    : ({
-        version: "1.1",
-        merge: true,
-        uniqueKeys: false,
-        customTags: yaml11Tags,
-        prettyErrors: false,
-      } as const);
-}
 
 interface Issue {
   readonly code: string;
@@ -325,7 +250,7 @@ function readManifest(
   const text = decoded.text;
   const isJson = /\.json$/i.test(file);
   if (fast && !isJson) {
-    const read = fastRead(text, kubernetesYamlOptions(false), { ...limits, serializedSize });
+    const read = fastRead(text, { ...limits, serializedSize });
     if (read.ok) return withLazyPositions(file, text, read.values, limits);
   }
   return parseText(file, text, isJson, limits);
@@ -422,7 +347,7 @@ function withLazyPositions(
   const place = (): ReadonlyMap<number, DocumentPositions> => {
     let fast: ReturnType<typeof fastPositions>;
     try {
-      fast = fastPositions(text, fastSchema(kubernetesYamlOptions(false)));
+      fast = fastPositions(text, fastSchema());
     } catch {
       fast = undefined; // never an error to the caller: the positioned parse answers instead
     }

@@ -11,18 +11,18 @@ import { fastPositions } from "../../src/core/fast-positions.js";
 import { fastRead, fastSchema, MAY_RESOLVE } from "../../src/core/fast-yaml.js";
 import {
   DEFAULT_PARSE_LIMITS,
-  kubernetesYamlOptions,
   parseManifest,
   parseManifestWithPositions,
 } from "../../src/core/manifest.js";
 import type { JsonPath } from "../../src/core/types.js";
+import { kubernetesYamlOptions } from "../../src/core/yaml-options.js";
 
 // A longer or different run: FAST_YAML_SEED=<n> FAST_YAML_CASES=<n> npx jest test/core/fast-yaml.
 const SEED = Number(process.env.FAST_YAML_SEED ?? 20261127);
 const CASES = Number(process.env.FAST_YAML_CASES ?? 1500);
 
 const read = (text: string) =>
-  fastRead(text, kubernetesYamlOptions(false), {
+  fastRead(text, {
     ...DEFAULT_PARSE_LIMITS,
     serializedSize: () => 0,
   });
@@ -431,10 +431,7 @@ describe("fast read: same answers as the positioned parse", () => {
       "items:\n  - a\n  -   b\n  - c: 1\n    d: [1,\n      2]\n",
     ];
     for (const text of usual) {
-      expect([text, fastPositions(text, fastSchema(kubernetesYamlOptions(false)))]).toEqual([
-        text,
-        expect.any(Array),
-      ]);
+      expect([text, fastPositions(text, fastSchema())]).toEqual([text, expect.any(Array)]);
       expect(differences("usual.yaml", text)).toEqual([]);
     }
   });
