@@ -4,6 +4,7 @@
 // recorded nodes cannot be matched one to one with its values is left to the positioned parse.
 import jsyaml from "js-yaml";
 import { skipSpaceAndComments, trimBack } from "./fast-yaml.js";
+import { lineIndex } from "./lines.js";
 import type { Located } from "./manifest.js";
 import type { JsonPath, LineRange } from "./types.js";
 
@@ -153,22 +154,6 @@ function endOf(text: string, start: number, close: number, entries: readonly Pla
   let last = start;
   for (const e of entries) if (e.last > last) last = e.last;
   return last;
-}
-
-/** The 1-based line of an offset of `text`, by binary search over its line starts. */
-export function lineIndex(text: string): (offset: number) => number {
-  const starts = [0];
-  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
-  return (offset) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
-  };
 }
 
 function documentPositions(

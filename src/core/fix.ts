@@ -18,6 +18,7 @@ import {
 } from "yaml";
 import { commonEnds } from "./common-lines.js";
 import { isMergeKey, parseManifest } from "./manifest.js";
+import { lineAt, lineStarts } from "./lines.js";
 import { kubernetesYamlOptions } from "./yaml-options.js";
 import { isPlainObject } from "./plain-data.js";
 import type { FixOperation, JsonPath, PathStep } from "./types.js";
@@ -331,20 +332,13 @@ function keyOf(pair: Pair): string | undefined {
 // Text positions
 
 class Source {
-  readonly starts: number[] = [0];
+  readonly starts: number[];
   constructor(readonly text: string) {
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
+    this.starts = lineStarts(text);
   }
   /** 0-based line of an offset. */
   line(offset: number): number {
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return lineAt(this.starts, offset);
   }
   lineStart(line: number): number {
     return this.starts[line] ?? this.text.length;

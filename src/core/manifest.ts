@@ -22,7 +22,8 @@ import {
   MAX_FILE_BYTES,
   MAX_SERIALIZED_DOCUMENT_BYTES,
 } from "./limits.js";
-import { fastPositions, lineIndex, type DocumentPositions } from "./fast-positions.js";
+import { fastPositions, type DocumentPositions } from "./fast-positions.js";
+import { lineIndex } from "./lines.js";
 import { fastRead, fastSchema, trimBack } from "./fast-yaml.js";
 import { kubernetesYamlOptions } from "./yaml-options.js";
 import type { JsonPath, LineRange, ResourceRef } from "./types.js";
