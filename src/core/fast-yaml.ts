@@ -274,8 +274,8 @@ export function fastRead(text: string, limits: FastLimits): FastRead {
  */
 function flowCollectionIsKey(
   input: string,
+  start: number,
   end: number,
-  open: number,
   ancestors: Ancestors,
 ): boolean {
   let i = end;
@@ -283,7 +283,6 @@ function flowCollectionIsKey(
   if (input.charCodeAt(i) === 0x3a) return true;
   if (ancestors.length === 0) return false;
   const parent = ancestors.start(ancestors.length - 1);
-  const start = skipSpaceAndComments(input, open);
   if (parent === start || input.charCodeAt(parent) !== 0x7b) return false;
   let j = start - 1;
   while (j > parent && isBlank(input.charCodeAt(j))) j--;
@@ -306,9 +305,9 @@ function closeCheck(
   if (kind === null) return undefined;
   if (kind === "mapping" || kind === "sequence") {
     if (last !== 0x5d && last !== 0x7d) return undefined; // not `]`, `}`: a block collection
-    if (flowCollectionIsKey(input, end, open, ancestors)) return "complex key";
-    if (input.charCodeAt(end) === 0x23) return "uncertain"; // `[]#c`: js-yaml reads a comment
     const start = skipSpaceAndComments(input, open);
+    if (flowCollectionIsKey(input, start, end, ancestors)) return "complex key";
+    if (input.charCodeAt(end) === 0x23) return "uncertain"; // `[]#c`: js-yaml reads a comment
     if (insideFlow(input, start, ancestors)) return undefined; // the outer collection checks
     // js-yaml takes `#` right after a flow token (`[a,#b]`) as a comment; it is an error.
     if (hasHash(input, start, end)) return "uncertain";
