@@ -13,7 +13,6 @@ import { ROOT } from "./tools.mjs";
 const outfile = join(ROOT, "dist", "portcullis.cjs");
 const cache = `${outfile}.cache`;
 rmSync(cache, { force: true });
-rmSync(join(ROOT, "dist", "portcullis.mjs"), { force: true }); // the ES module bundle of 0.1
 let esbuild;
 try {
   esbuild = await import("esbuild");
