@@ -3,6 +3,7 @@
 // parse (manifest.ts, the `yaml` package) gives: key lines, value ends, block scalars; a file whose
 // recorded nodes cannot be matched one to one with its values is left to the positioned parse.
 import jsyaml from "js-yaml";
+import { type BlockLimits, placeBlockYaml } from "./block-yaml.js";
 import { skipSpaceAndComments, trimBack } from "./fast-yaml.js";
 import { lineIndex } from "./lines.js";
 import type { Located } from "./manifest.js";
@@ -26,7 +27,7 @@ interface Recorded {
 }
 
 /** A node matched with its value: where its text starts and ends, and its fields or items. */
-interface Placed {
+export interface Placed {
   readonly start: number;
   /** Offset of the node's last character (its start when it is empty). */
   readonly last: number;
@@ -37,6 +38,20 @@ interface Placed {
 }
 
 class Unmatched extends Error {}
+
+/**
+ * Positions of every document of a text the line reader reads (block-yaml.ts), which places each
+ * node as it reads it; undefined for any other text.
+ */
+export function blockPositions(
+  text: string,
+  limits: BlockLimits,
+): (DocumentPositions | undefined)[] | undefined {
+  const read = placeBlockYaml(text, limits);
+  if (!read) return undefined;
+  const lineOf = lineIndex(text);
+  return read.roots.map((root) => root && documentPositions(root, text, lineOf));
+}
 
 /**
  * Positions of every document of `text` (the same `schema` as the fast read, so the same values),

@@ -2,8 +2,8 @@
 // the one the positioned parse (manifest.ts, the `yaml` package) would give. Anything unusual makes
 // it decline, and the caller parses with positions as before: declining is always safe.
 import jsyaml from "js-yaml";
-import { Document, isScalar, type ScalarTag } from "yaml";
-import { kubernetesYamlOptions } from "./yaml-options.js";
+import { readBlockYaml } from "./block-yaml.js";
+import { resolvePlain } from "./yaml-options.js";
 
 /** Why the fast read declined (for tests and the parser benchmark; callers only need "no"). */
 export type Decline =
@@ -97,46 +97,21 @@ function uncertainLine(text: string, at: number): boolean {
   // `--- x`, `... x`
   return !(Number.isNaN(after) || after === 0x0a || after === 0x0d || after === 0x23);
 }
-/**
- * The first characters a YAML 1.1 null, boolean, integer or float can start with (`~`, `null`,
- * `yes`, `on`, `0x1F`, `-.inf`, ...); any other plain scalar is a string. Checked against every tag
- * of the positioned parse in test/core/fast-yaml.test.ts.
- */
-export const MAY_RESOLVE = /^[~NnYyTtOoFf+\-.0-9]/;
-/** MAY_RESOLVE as a table of first character codes (all of them ASCII). */
-const FIRST = Uint8Array.from({ length: 128 }, (_, c) =>
-  MAY_RESOLVE.test(String.fromCharCode(c)) ? 1 : 0,
-);
-
 /** The tag js-yaml records for a plain scalar our resolver typed; any other tag was explicit. */
 const IMPLICIT_TAG = "tag:portcullis.dev,2026:implicit";
 
 /**
- * Plain scalars resolve with the positioned parse's own tag list (YAML 1.1 as Kubernetes reads it,
- * yaml-options.ts's `kubernetesYamlOptions`), first match wins, as its composer does, so `yes`, `0644`,
- * `1_000`, `.inf` and `e1` come out the same on both paths by construction.
+ * Plain scalars resolve with the positioned parse's own tag list (yaml-options.ts's
+ * `resolvePlain`), so `yes`, `0644`, `1_000`, `.inf` and `e1` come out the same on both paths by
+ * construction.
  */
 function implicitSchema(): jsyaml.Schema {
-  const doc = new Document(null, kubernetesYamlOptions(false));
-  const tags = (doc.schema.tags as ScalarTag[]).filter(
-    (t) => t.default === true && t.test !== undefined && !("collection" in t && t.collection),
-  );
-  const refuse = (message: string) => {
-    throw new Error(message);
-  };
   let resolved: unknown;
   const type = new jsyaml.Type(IMPLICIT_TAG, {
     kind: "scalar",
     resolve: (text: string) => {
-      // A string, without 11 regular expressions.
-      if (text !== "" && FIRST[text.charCodeAt(0)] !== 1) return false;
-      for (const tag of tags) {
-        if (!tag.test!.test(text)) continue;
-        const value = tag.resolve(text, refuse, doc.options);
-        resolved = isScalar(value) ? value.value : value;
-        return true;
-      }
-      return false;
+      resolved = resolvePlain(text);
+      return resolved !== text;
     },
     construct: () => resolved,
   });
@@ -180,6 +155,13 @@ interface ListenerState {
  * for. Plain scalars are typed with the positioned parse's own tags (fastSchema).
  */
 export function fastRead(text: string, limits: FastLimits): FastRead {
+  // Most manifests are in the line reader's plain style; it declines the rest at once.
+  const lined = readBlockYaml(text, limits);
+  return lined ? checked(text, lined, limits) : jsyamlRead(text, limits);
+}
+
+/** The second reader: js-yaml, with the checks that keep it to what the positioned parse reads alike. */
+export function jsyamlRead(text: string, limits: FastLimits): FastRead {
   // A `%YAML 1.2` directive would switch the positioned parse to YAML 1.2 (`yes` a string again).
   if (text.startsWith("%") || text.includes("\n%")) return { ok: false, why: "directive" };
   if (mayHaveExplicitKey(text)) return { ok: false, why: "complex key" };
@@ -252,9 +234,6 @@ export function fastRead(text: string, limits: FastLimits): FastRead {
     return { ok: false, why: err instanceof Declined ? err.why : "syntax" };
   }
   if (values.length > limits.maxDocuments) return { ok: false, why: "documents" };
-  // Without aliases a document's JSON is at most about five times its text (`{a,b}`: two keys
-  // with null values); only a text that could pass the cap that way is measured.
-  const checkSize = text.length * 8 > limits.maxSerializedBytes;
   for (const value of values) {
     // A document that is a lone scalar (no manifest is one): its text is read differently at the
     // top level (block scalars, folded quotes), so it is left to the positioned parse.
@@ -262,9 +241,18 @@ export function fastRead(text: string, limits: FastLimits): FastRead {
       return { ok: false, why: "uncertain" };
     const why = inspect(value, limits.maxDepth);
     if (why) return { ok: false, why };
-    const cap = limits.maxSerializedBytes;
-    if (checkSize && limits.serializedSize(value, cap) > cap) return { ok: false, why: "size" };
   }
+  return checked(text, values, limits);
+}
+
+/** Values read, once their size is known to be within the cap (aliases aside, JSON is at most ~5x the text). */
+function checked(text: string, values: readonly unknown[], limits: FastLimits): FastRead {
+  // Without aliases a document's JSON is at most about five times its text (`{a,b}`: two keys
+  // with null values); only a text that could pass the cap that way is measured.
+  const checkSize = text.length * 8 > limits.maxSerializedBytes;
+  const cap = limits.maxSerializedBytes;
+  for (const value of values)
+    if (checkSize && limits.serializedSize(value, cap) > cap) return { ok: false, why: "size" };
   return { ok: true, values: values.map((v) => (v === undefined ? null : v)) };
 }
 

@@ -22,7 +22,7 @@ import {
   MAX_FILE_BYTES,
   MAX_SERIALIZED_DOCUMENT_BYTES,
 } from "./limits.js";
-import { fastPositions, type DocumentPositions } from "./fast-positions.js";
+import { blockPositions, fastPositions, type DocumentPositions } from "./fast-positions.js";
 import { lineIndex } from "./lines.js";
 import { fastRead, fastSchema, trimBack } from "./fast-yaml.js";
 import { kubernetesYamlOptions } from "./yaml-options.js";
@@ -348,7 +348,7 @@ function withLazyPositions(
   const place = (): ReadonlyMap<number, DocumentPositions> => {
     let fast: ReturnType<typeof fastPositions>;
     try {
-      fast = fastPositions(text, fastSchema());
+      fast = blockPositions(text, limits) ?? fastPositions(text, fastSchema());
     } catch {
       fast = undefined; // never an error to the caller: the positioned parse answers instead
     }

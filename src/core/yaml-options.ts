@@ -1,6 +1,6 @@
 // How YAML is read: as Kubernetes reads it (go-yaml v2, YAML 1.1). Both readers use these options:
 // the positioned parse (manifest.ts) directly, the fast read (fast-yaml.ts) for its scalar types.
-import type { ScalarTag, Tags } from "yaml";
+import { Document, isScalar, type ScalarTag, type Tags } from "yaml";
 
 // YAML 1.1 tags that would turn scalars into Dates, Sets, Maps or Buffers, or read `1:30` as a
 // base-60 number. Kubernetes (sigs.k8s.io/yaml) yields plain strings for these, so we do too;
@@ -74,4 +74,44 @@ export function kubernetesYamlOptions(isJson: boolean) {
         customTags: yaml11Tags,
         prettyErrors: false,
       } as const);
+}
+
+/**
+ * The first characters a YAML 1.1 null, boolean, integer or float can start with (`~`, `null`,
+ * `yes`, `on`, `0x1F`, `-.inf`, ...); any other plain scalar is a string. Checked against every tag
+ * of the positioned parse in test/core/fast-yaml.test.ts.
+ */
+export const MAY_RESOLVE = /^[~NnYyTtOoFf+\-.0-9]/;
+/** MAY_RESOLVE as a table of first character codes (all of them ASCII). */
+const FIRST = Uint8Array.from({ length: 128 }, (_, c) =>
+  MAY_RESOLVE.test(String.fromCharCode(c)) ? 1 : 0,
+);
+
+let plainTags: { doc: Document; tags: ScalarTag[] } | undefined;
+
+/**
+ * What a plain scalar reads as: the first of the positioned parse's own YAML 1.1 tags that matches
+ * it, as its composer does, else the text itself. The fast readers (fast-yaml.ts, block-yaml.ts)
+ * type plain scalars with this, so both paths agree by construction.
+ */
+export function resolvePlain(text: string): unknown {
+  // A string, without 11 regular expressions.
+  if (text !== "" && FIRST[text.charCodeAt(0)] !== 1) return text;
+  if (!plainTags) {
+    const doc = new Document(null, kubernetesYamlOptions(false));
+    const tags = (doc.schema.tags as ScalarTag[]).filter(
+      (t) => t.default === true && t.test !== undefined && !("collection" in t && t.collection),
+    );
+    plainTags = { doc, tags };
+  }
+  for (const tag of plainTags.tags) {
+    if (!tag.test!.test(text)) continue;
+    const value = tag.resolve(text, refuse, plainTags.doc.options);
+    return isScalar(value) ? value.value : value;
+  }
+  return text;
+}
+
+function refuse(message: string): never {
+  throw new Error(message);
 }

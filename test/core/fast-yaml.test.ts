@@ -7,12 +7,15 @@ import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
 import { Document, type ScalarTag } from "yaml";
-import { fastPositions } from "../../src/core/fast-positions.js";
-import { fastRead, fastSchema, MAY_RESOLVE } from "../../src/core/fast-yaml.js";
+import { blockPositions, fastPositions } from "../../src/core/fast-positions.js";
+import { readBlockYaml } from "../../src/core/block-yaml.js";
+import { fastRead, fastSchema, jsyamlRead } from "../../src/core/fast-yaml.js";
+import { MAY_RESOLVE } from "../../src/core/yaml-options.js";
 import {
   DEFAULT_PARSE_LIMITS,
   parseManifest,
   parseManifestWithPositions,
+  type ParsedDocument,
 } from "../../src/core/manifest.js";
 import type { JsonPath } from "../../src/core/types.js";
 import { kubernetesYamlOptions } from "../../src/core/yaml-options.js";
@@ -21,11 +24,8 @@ import { kubernetesYamlOptions } from "../../src/core/yaml-options.js";
 const SEED = Number(process.env.FAST_YAML_SEED ?? 20261127);
 const CASES = Number(process.env.FAST_YAML_CASES ?? 1500);
 
-const read = (text: string) =>
-  fastRead(text, {
-    ...DEFAULT_PARSE_LIMITS,
-    serializedSize: () => 0,
-  });
+const LIMITS = { ...DEFAULT_PARSE_LIMITS, serializedSize: () => 0 };
+const read = (text: string) => fastRead(text, LIMITS);
 
 /** Every path to every node of a value (capped), and a missing child under each. */
 function* paths(value: unknown, prefix: JsonPath = []): Generator<JsonPath> {
@@ -35,7 +35,13 @@ function* paths(value: unknown, prefix: JsonPath = []): Generator<JsonPath> {
     yield* paths(v, [...prefix, Array.isArray(value) ? Number(k) : k]);
 }
 
-/** Differences between the two reads of one text (empty when they agree). */
+type Positions = Pick<ParsedDocument, "lines" | "kindLine" | "locate" | "locateInString">;
+
+/**
+ * Differences between the reads of one text (empty when they agree): the fast read as the CLI and
+ * the App use it, and each of its readers on its own (the line reader takes most files first, so
+ * js-yaml and its positions are checked here on the same texts too).
+ */
 function differences(file: string, text: string): string[] {
   const fast = parseManifest(file, text);
   const full = parseManifestWithPositions(file, text);
@@ -51,26 +57,56 @@ function differences(file: string, text: string): string[] {
     full.documents.map((d) => d.index),
   );
   if (out.length > 0) return out;
+  const expected = full.problems.length > 0 ? undefined : full.documents.map((d) => d.value);
+  const valuesOf = (values: readonly unknown[]) => values.filter((v) => v !== null);
+  const lined = readBlockYaml(text, LIMITS);
+  if (lined) same("line reader values", valuesOf(lined), expected);
+  const js = jsyamlRead(text, LIMITS);
+  if (js.ok) same("js-yaml values", valuesOf(js.values), expected);
+  if (out.length > 0) return out;
   fast.documents.forEach((a, i) => {
     const b = full.documents[i]!;
     same(`document ${a.index} value`, a.value, b.value);
     same(`document ${a.index} resource`, a.resource, b.resource);
-    same(`document ${a.index} lines`, a.lines, b.lines);
-    same(`document ${a.index} kind line`, a.kindLine, b.kindLine);
-    let n = 0;
-    for (const p of paths(b.value)) {
-      if (n++ > 2000) break;
-      for (const q of [p, [...p, "no-such-field"], [...p, 7]])
-        same(`locate ${JSON.stringify(q)}`, a.locate(q), b.locate(q));
-      for (const offset of [0, 3])
-        same(
-          `in string ${JSON.stringify(p)}+${offset}`,
-          a.locateInString(p, offset),
-          b.locateInString(p, offset),
-        );
-    }
+    samePositions(`document ${a.index}`, a, b, same);
   });
+  if (full.problems.length > 0) return out;
+  // Positions from each source the lazy lookup can take them from.
+  const sources = {
+    "line reader": lined && blockPositions(text, LIMITS),
+    "js-yaml": js.ok ? fastPositions(text, fastSchema()) : undefined,
+  };
+  for (const [name, positions] of Object.entries(sources)) {
+    if (!positions) continue;
+    for (const b of full.documents) {
+      const a = positions[b.index];
+      if (a) samePositions(`${name} document ${b.index}`, a, b, same);
+      else same(`${name} document ${b.index}`, "unplaced", "placed");
+    }
+  }
   return out;
+}
+
+function samePositions(
+  what: string,
+  a: Positions,
+  b: ParsedDocument,
+  same: (what: string, a: unknown, b: unknown) => void,
+): void {
+  same(`${what} lines`, a.lines, b.lines);
+  same(`${what} kind line`, a.kindLine, b.kindLine);
+  let n = 0;
+  for (const p of paths(b.value)) {
+    if (n++ > 2000) break;
+    for (const q of [p, [...p, "no-such-field"], [...p, 7]])
+      same(`${what} locate ${JSON.stringify(q)}`, a.locate(q), b.locate(q));
+    for (const offset of [0, 3])
+      same(
+        `${what} in string ${JSON.stringify(p)}+${offset}`,
+        a.locateInString(p, offset),
+        b.locateInString(p, offset),
+      );
+  }
 }
 
 /** A small deterministic generator (mulberry32): the same cases on every run. */
@@ -253,6 +289,143 @@ function generated(g: Gen): string {
   let text = docs.join(g.pick(["---\n", "...\n---\n", "--- \n"]));
   if (g.int(10) === 0) text = text.replace(/\n/g, "\r\n");
   return text;
+}
+
+// Manifests in the line reader's plain style (block-yaml.ts), with its borderline cases mixed in:
+// keys YAML 1.1 types, colons, hashes and dashes in scalars, escapes, block scalars with blank,
+// more indented and comment-like lines, compact and same-indent sequences, one-line flow.
+const PLAIN_KEYS = [
+  "name",
+  "image",
+  "app.kubernetes.io/name",
+  "x-y_z",
+  "a.b",
+  "on",
+  "y",
+  "1",
+  "-x",
+  "x-",
+];
+const PLAIN_SCALARS = [
+  "nginx:1.27",
+  "http://x:80/a?b=c#d",
+  "a #b",
+  "a#b",
+  "a: b",
+  "a:",
+  "-1",
+  "-x",
+  "- x",
+  "?x",
+  ":x",
+  "yes",
+  "0777",
+  "~",
+  "12:30",
+  "é ✓",
+  "x ",
+  "{{ .Values.x }}",
+  "[x]",
+  "a, b",
+];
+const QUOTED = [
+  "'it''s'",
+  "''",
+  '""',
+  '"a\\"b"',
+  '"\\u00e9\\n\\t"',
+  '"\\x41"',
+  '"\\/"',
+  '"a" x',
+  "'a'#c",
+  '"a":',
+];
+const FLOW = [
+  "[]",
+  "{}",
+  "[a, b]",
+  "[a,b]",
+  "[ 'x', \"y\" ]",
+  "{a: 1, b: [x, {c: d}]}",
+  "[-1, -x]",
+  "[a, ]",
+  "[a,,b]",
+  "{a: }",
+  "{a:1}",
+  "[a #c]",
+  "[a] # c",
+  "[a]#c",
+  "[x: y]",
+  "[- x]",
+];
+
+/** Mostly what the line reader reads; now and then (one in `rare`) a borderline case. */
+function plainPick<T>(g: Gen, usual: readonly T[], borderline: readonly T[], rare = 12): T {
+  return g.int(rare) === 0 ? g.pick(borderline) : g.pick(usual);
+}
+
+function plainValue(g: Gen, indent: string, depth: number, column: number): string {
+  const pick = g.int(depth <= 0 ? 5 : 8);
+  const comment = plainPick(g, ["", "", " # c"], ["  #c", "#c"]);
+  if (pick <= 1)
+    return ` ${plainPick(g, ["web", "nginx:1.27", "a#b", "-1", "yes", "~", "8080", "x y", "{{ .X }}"], PLAIN_SCALARS)}${comment}`;
+  if (pick === 2)
+    return ` ${plainPick(g, ["'it''s'", "''", '"a"', '"\\u00e9\\n"'], QUOTED)}${comment}`;
+  if (pick === 3)
+    return ` ${plainPick(g, ["[]", "{}", "[a, b]", "{a: 1, b: [x]}"], FLOW)}${comment}`;
+  if (pick === 4) {
+    const header = plainPick(g, ["|", "|-", ">", ">-"], ["| # c", "|+", "|2", ">+", "|#c"]);
+    const step = " ".repeat(1 + g.int(3));
+    const lines = Array.from({ length: 1 + g.int(4) }, () =>
+      plainPick(
+        g,
+        ["text", "more text", ""],
+        ["# not a comment", " more indented", " ", "  ", "x: y"],
+      ),
+    );
+    if (lines[0]!.trim() === "") lines[0] = "first";
+    const body = lines.map((l) => (l.trim() === "" ? l : `${indent}${step}${l}`)).join("\n");
+    return ` ${header}\n${body}${plainPick(g, ["", "\n"], ["\n\n", "\n  \n"])}`;
+  }
+  const inner = `${indent}${" ".repeat(plainPick(g, [2, 2, 4], [0, 1, 3]))}`;
+  return g.int(2) === 0
+    ? `\n${plainMapping(g, inner, depth - 1)}`
+    : `\n${plainSequence(g, inner, depth - 1, column)}`;
+}
+
+function plainMapping(g: Gen, indent: string, depth: number): string {
+  const n = 1 + g.int(3);
+  // Keys repeat only now and then (a duplicate is a problem, which the reader leaves to the others).
+  const keys = ["name", "image", "value", "args", "ports", "env"].sort(() => g.next() - 0.5);
+  return Array.from({ length: n }, (_, i) => {
+    const key = g.int(40) === 0 ? g.pick(PLAIN_KEYS) : g.int(40) === 0 ? keys[0]! : keys[i]!;
+    const value = g.int(12) === 0 ? "" : plainValue(g, indent, depth, indent.length);
+    const comment = g.int(8) === 0 ? `\n${indent}${g.pick(["", "  ", " "])}# note` : "";
+    const blank = g.int(8) === 0 ? "\n" : "";
+    return `${indent}${key}:${value}${comment}${blank}`;
+  }).join("\n");
+}
+
+function plainSequence(g: Gen, indent: string, depth: number, column: number): string {
+  const n = 1 + g.int(3);
+  return Array.from({ length: n }, () => {
+    const r = g.int(6);
+    if (r === 0) return `${indent}-${g.pick(["", " # c"])}`;
+    if (r === 1 && depth > 0) {
+      // A compact mapping: its other keys line up with the first.
+      const body = plainMapping(g, `${indent}  `, depth - 1).trimStart();
+      return `${indent}- ${body}`;
+    }
+    return `${indent}-${plainValue(g, indent, depth, Math.max(column, indent.length))}`;
+  }).join("\n");
+}
+
+function plainGenerated(g: Gen): string {
+  const docs = Array.from({ length: 1 + g.int(3) }, () => {
+    const head = g.pick(["", "", "---\n", "--- # c\n", "# c\n", "\n"]);
+    return `${head}apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n${plainMapping(g, "", 3)}\n`;
+  });
+  return docs.join(g.pick(["---\n", "", "--- \n"])) + g.pick(["", "", "---\n", "# end\n"]);
 }
 
 const DAMAGE = [
@@ -499,6 +672,34 @@ describe("fast read: same answers as the positioned parse", () => {
     }
     expect(failures.slice(0, 5)).toEqual([]);
     expect(fast).toBeGreaterThan(CASES / 12);
+  });
+
+  it(`agrees on ${CASES} plain-style files, and the line reader reads many of them`, () => {
+    const g = random(SEED + 2);
+    let lined = 0;
+    const failures: string[] = [];
+    for (let i = 0; i < CASES; i++) {
+      const text = plainGenerated(g);
+      if (readBlockYaml(text, LIMITS)) lined++;
+      const d = differences(`plain-${i}.yaml`, text);
+      if (d.length > 0) failures.push(`${JSON.stringify(text)}\n  ${d.slice(0, 3).join("\n  ")}`);
+    }
+    expect(failures.slice(0, 5)).toEqual([]);
+    expect(lined).toBeGreaterThan(CASES / 3);
+  });
+
+  it(`agrees on ${CASES} damaged plain-style files`, () => {
+    const g = random(SEED + 3);
+    let lined = 0;
+    const failures: string[] = [];
+    for (let i = 0; i < CASES; i++) {
+      const text = damaged(g, plainGenerated(g));
+      if (readBlockYaml(text, LIMITS)) lined++;
+      const d = differences(`plain-damaged-${i}.yaml`, text);
+      if (d.length > 0) failures.push(`${JSON.stringify(text)}\n  ${d.slice(0, 3).join("\n  ")}`);
+    }
+    expect(failures.slice(0, 5)).toEqual([]);
+    expect(lined).toBeGreaterThan(CASES / 20);
   });
 
   it("agrees on every YAML file of this repository", () => {
