@@ -146,6 +146,7 @@ class Reader {
         if (open) {
           values.push(null); // `---` with nothing after it
           this.roots.push(undefined);
+          if (values.length > this.limits.maxDocuments) throw new Outside();
         }
         if (j === this.count) break;
         open = true;
@@ -211,6 +212,7 @@ class Reader {
       }
       placed?.push(this.placed);
       const next = this.nextContent(this.at);
+      this.at = next;
       if (next === this.count || this.kinds[next] === MARKER) break;
       const indent = this.indents[next]!;
       if (indent > column) throw new Outside();
@@ -250,6 +252,7 @@ class Reader {
           : this.inlineValue(line, i, column, depth + 1);
       fields?.set(key, { key: scalar(offset, colon - 1, key), value: this.placed });
       const next = this.nextContent(this.at);
+      this.at = next;
       if (next === this.count || this.kinds[next] === MARKER) break;
       const indent = this.indents[next]!;
       if (indent > column) throw new Outside();
@@ -303,8 +306,10 @@ class Reader {
     ofKey: boolean,
     indicatorEnd: number,
   ): unknown {
+    // `at` is always a line nextContent stops at: the levels above do not scan the same run of
+    // blank and comment lines again.
     const next = this.nextContent(line + 1);
-    this.at = line + 1;
+    this.at = next;
     if (this.placing)
       this.placed = { start: indicatorEnd, last: indicatorEnd, empty: true, result: null };
     if (next === this.count || this.kinds[next] === MARKER) return null;
@@ -363,9 +368,9 @@ class Reader {
     // A quoted scalar ends at its closing quote (a flow collection has placed itself).
     if (this.placing && (c === 0x22 || c === 0x27)) this.placed = scalar(offset, after - 1, value);
     this.lineEnds(after, end);
-    this.at = line + 1;
     // A more indented line below would continue the scalar over several lines.
     const next = this.nextContent(line + 1);
+    this.at = next;
     if (next < this.count && this.kinds[next] !== MARKER && this.indents[next]! > column)
       throw new Outside();
     return value;
@@ -572,7 +577,7 @@ class Reader {
       blanks = 0;
       lastLine = l;
     }
-    this.at = l;
+    this.at = this.nextContent(l);
     const body = parts.join("");
     const value = strip ? body : `${body}\n`;
     if (this.placing) {

@@ -484,6 +484,7 @@ function yamlFiles(dir: string): string[] {
 
 const EDGE_CASES: Record<string, string> = {
   "comment-only file": "# nothing here\n",
+  "documents past the limit, the last one empty": "a: 1\n---\n".repeat(2000),
   "empty stream": "",
   "leading separator": "---\na: 1\n",
   "two separators first": "---\n---\na: 1\n",
@@ -619,6 +620,18 @@ describe("fast read: same answers as the positioned parse", () => {
     expect(file.problems).toEqual([]);
     expect((file.documents[0]!.value as { items: unknown[] }).items).toHaveLength(50_000);
     expect(file.documents[0]!.locate(["items", 49_999]).lines.start).toBe(550_001);
+  });
+
+  it("reads deep nesting before a long run of blank and comment lines once (a hang guard)", () => {
+    // Every level above the innermost value once scanned the run again: depth times its length.
+    let text = "";
+    for (let d = 0; d < 120; d++) text += `${"  ".repeat(d)}k${d}:\n`;
+    text += `${"  ".repeat(120)}leaf: x\n${"\n# c\n".repeat(500_000)}next: 1\n`;
+    const started = performance.now();
+    const values = readBlockYaml(text, LIMITS);
+    expect(performance.now() - started).toBeLessThan(15_000);
+    expect(values).toHaveLength(1);
+    expect((values![0] as Record<string, unknown>).next).toBe(1);
   });
 
   it("declines what it cannot vouch for", () => {
