@@ -228,6 +228,41 @@ deny[msg] {
     rmSync(opa, { force: true });
   });
 
+  it("compiles a new policy as v1 and v0 side by side and keeps both answers", async () => {
+    const dir = repo({
+      "services.rego":
+        'package main\n\nimport rego.v1\n\nwarn contains msg if {\n  input.kind == "Service"\n  msg := "a service"\n}\n',
+    });
+    const cacheDir = mkdtempSync(join(tmpdir(), "portcullis-cache-"));
+    const opa = join(cacheDir, "..", `opa-v1-copy-${process.pid}`);
+    copyFileSync(findOpa(), opa);
+    utimesSync(opa, statSync(findOpa()).atime, statSync(findOpa()).mtime);
+    chmodSync(opa, 0o755);
+    const tools = {
+      opa,
+      capabilities: join(packageRoot(), "dist", "policies", "capabilities.json"),
+      cacheDir,
+    };
+    const sources = readPolicySources(join(dir, "policy"), "policy");
+    const first = await compilePolicies(sources, { namespaces: ["main"] }, tools);
+    // v1's module, and v0's (`import rego.v1` makes the policy read the same both ways).
+    expect(
+      readdirSync(cacheDir)
+        .map((f) => f.replace(/^[0-9a-f]+/, "<key>"))
+        .sort(),
+    ).toEqual(["<key>.wasm", "<key>.wasm"]);
+    // Once cached, v1's answer is enough: the compiler is not started again.
+    chmodSync(opa, 0o000);
+    const second = await compilePolicies(sources, { namespaces: ["main"] }, tools);
+    expect(Buffer.from(second.wasm).equals(Buffer.from(first.wasm))).toBe(true);
+    rmSync(opa, { force: true });
+    const { stdout } = await run(["check", ".", "--policy", "policy", "--format", "json"], dir);
+    const findings = (JSON.parse(stdout) as { findings: JsonFinding[] }).findings;
+    expect(findings.filter((f) => f.rule === "main.warn").map((f) => f.message)).toEqual([
+      "a service",
+    ]);
+  });
+
   it("keeps a policy's compile error in the cache and reports it again with its line", async () => {
     const dir = repo({ "broken.rego": "package main\n\ndeny[msg] {\n  msg := \n}\n" });
     const cacheDir = mkdtempSync(join(tmpdir(), "portcullis-cache-"));

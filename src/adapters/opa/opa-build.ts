@@ -3,11 +3,20 @@
 // clock), cached on disk by the content of everything that goes in.
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { rm } from "node:fs/promises";
 import { promisify } from "node:util";
+import { gunzipSync } from "node:zlib";
 import { packageRoot } from "../fs/policy-bundle.js";
 import type { PolicySource } from "../../ports/policy-compiler.js";
 import { findOpa } from "./opa-binary.js";
@@ -66,10 +75,41 @@ function cacheKey(build: WasmBuild, tools: OpaTools): string {
   return hash.digest("hex").slice(0, 32);
 }
 
+/**
+ * `/policy.wasm` out of the bundle `opa build` writes: a gzipped tar (512-byte headers, sizes in
+ * octal, each file's content padded to 512 bytes), read here rather than by a `tar` process.
+ */
+export function wasmOfBundle(bundle: Uint8Array): Uint8Array {
+  const tar = gunzipSync(bundle);
+  const field = (at: number, length: number) =>
+    tar.toString("latin1", at, at + length).replace(/\0.*$/s, "");
+  for (let at = 0; at + 512 <= tar.length; ) {
+    const name = field(at, 100);
+    if (name === "") break; // the two empty blocks that end the archive
+    const size = parseInt(field(at + 124, 12).trim() || "0", 8);
+    if (!(size >= 0)) break;
+    const type = field(at + 156, 1);
+    const content = at + 512;
+    if ((type === "0" || type === "") && name.replace(/^\//, "") === "policy.wasm")
+      return new Uint8Array(tar.subarray(content, content + size));
+    at = content + Math.ceil(size / 512) * 512;
+  }
+  throw new Error("opa build wrote no policy.wasm");
+}
+
 /** The first `file:line:` the compiler names, mapped back to the source's own path. */
 function locate(message: string): { file?: string; line?: number } {
   const m = /(?:^|\s)([^\s:]+\.rego):(\d+):/.exec(message);
   return m ? { file: m[1], line: Number(m[2]) } : {};
+}
+
+/** Whether the cache holds the compiler's answer for this build (a module or a refusal). */
+export function cachedAnswer(build: WasmBuild, tools: OpaTools): boolean {
+  const cacheDir = tools.cacheDir ?? join(tmpdir(), "portcullis-policy-cache");
+  const key = cacheKey(build, tools);
+  return (
+    existsSync(join(cacheDir, `${key}.wasm`)) || existsSync(join(cacheDir, `${key}.error.json`))
+  );
 }
 
 /**
@@ -94,11 +134,11 @@ export async function buildWasm(build: WasmBuild, tools: OpaTools): Promise<Uint
   }
   try {
     const wasm = await compile(build, tools);
-    await writeWhole(cacheDir, cached, wasm);
+    writeWhole(cacheDir, cached, wasm);
     return wasm;
   } catch (err) {
     if (err instanceof PolicyCompileError && err.verdict)
-      await writeWhole(
+      writeWhole(
         cacheDir,
         refused,
         JSON.stringify({ message: err.message, file: err.file, line: err.line }),
@@ -111,15 +151,20 @@ export async function buildWasm(build: WasmBuild, tools: OpaTools): Promise<Uint
  * Written whole under another name, then renamed: a reader never sees half an entry, and a process
  * killed mid-write leaves no broken cache entry behind.
  */
-async function writeWhole(dir: string, path: string, data: Uint8Array | string): Promise<void> {
+function writeWhole(dir: string, path: string, data: Uint8Array | string): void {
   mkdirSync(dir, { recursive: true });
   const partial = `${path}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(partial, data);
-  await rename(partial, path);
+  writeFileSync(partial, data);
+  renameSync(partial, path);
 }
 
+/**
+ * The small files around a build are written and read synchronously: only `opa` and the removal of
+ * its folder are waited for, so a caller busy between turns of the event loop (the CLI reads its
+ * files while the policies compile) holds the build up twice, not once per file.
+ */
 async function compile(build: WasmBuild, tools: OpaTools): Promise<Uint8Array> {
-  const work = await mkdtemp(join(tmpdir(), "portcullis-policies-"));
+  const work = mkdtempSync(join(tmpdir(), "portcullis-policies-"));
   const root = join(work, "src");
   try {
     const files: string[] = [];
@@ -127,8 +172,8 @@ async function compile(build: WasmBuild, tools: OpaTools): Promise<Uint8Array> {
       // Paths are repository-relative; anything else (.., absolute) is written under an index.
       const safe = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[\w./ -]+$/.test(s.path) ? s.path : `${i}.rego`;
       const file = join(root, safe);
-      await mkdir(dirname(file), { recursive: true });
-      await writeFile(file, s.text);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, s.text);
       files.push(file);
     }
     const out = join(work, "bundle.tar.gz");
@@ -157,9 +202,9 @@ async function compile(build: WasmBuild, tools: OpaTools): Promise<Uint8Array> {
         said !== "",
       );
     }
-    await run("tar", ["-xzf", out, "-C", work, "/policy.wasm"]);
-    return await readFile(join(work, "policy.wasm"));
+    return wasmOfBundle(readFileSync(out));
   } finally {
+    // In the background (the thread pool): removing a folder tree takes several milliseconds.
     await rm(work, { recursive: true, force: true });
   }
 }

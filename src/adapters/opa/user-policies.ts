@@ -16,10 +16,12 @@ import type {
 } from "../../ports/policy-compiler.js";
 import {
   buildWasm,
+  cachedAnswer,
   defaultOpaTools,
   PolicyCompileError,
   type OpaTools,
   type PolicySource,
+  type WasmBuild,
 } from "./opa-build.js";
 import { WasmModule } from "./wasm-module.js";
 import { loadGatekeeper } from "./gatekeeper.js";
@@ -118,7 +120,8 @@ function wrapper(rules: Readonly<Record<string, readonly string[]>>, v0: boolean
 
 /**
  * Compiles repository policies (or takes them from the cache, keyed by the sources, the namespaces
- * and the OPA binary). Rego v1 is tried first, then v0 (conftest's `deny[msg] { ... }`).
+ * and the OPA binary) as Rego v1, or as v0 (conftest's `deny[msg] { ... }`) when v1 cannot parse
+ * them.
  */
 export async function compilePolicies(
   sources: readonly PolicySource[],
@@ -138,26 +141,31 @@ export async function compilePolicies(
     );
   }
   const rules = Object.fromEntries(namespaces.map((ns) => [ns, [...found.get(ns)!.rules].sort()]));
-  let lastError: PolicyCompileError | undefined;
-  for (const v0 of [false, true]) {
-    try {
-      const wasm = await buildWasm(
-        {
-          sources: [...sources, { path: WRAPPER_PATH, text: wrapper(rules, v0) }],
-          entrypoints: [ENTRYPOINT],
-          v0,
-        },
-        tools,
-      );
-      return { wasm, namespaces, rules };
-    } catch (err) {
-      if (!(err instanceof PolicyCompileError)) throw err;
-      lastError = err;
-      // Only a parse error can be Rego v0; anything else is the policy's own error.
-      if (!/rego_parse_error/.test(err.message)) break;
-    }
+  const build = (v0: boolean): WasmBuild => ({
+    sources: [...sources, { path: WRAPPER_PATH, text: wrapper(rules, v0) }],
+    entrypoints: [ENTRYPOINT],
+    v0,
+  });
+  const compiled = (wasm: Uint8Array): CompiledPolicies => ({ wasm, namespaces, rules });
+  // Not yet compiled: v1 and v0 compile side by side (a first run waits for one compile, not two;
+  // both answers are cached). Otherwise the cached v1 answer decides whether v0 is needed.
+  const v0Early = cachedAnswer(build(false), tools) ? undefined : buildWasm(build(true), tools);
+  // Settled before this returns either way: a build's temporary files are gone before the run ends.
+  // (Handled from the start: it may fail while v1 is still compiling.)
+  const v0Quiet = v0Early?.catch(() => undefined);
+  const v0Settled = async () => void (await v0Quiet);
+  let v1: Uint8Array;
+  try {
+    v1 = await buildWasm(build(false), tools);
+  } catch (err) {
+    // Only a parse error can be Rego v0; anything else is the policy's own error.
+    if (err instanceof PolicyCompileError && /rego_parse_error/.test(err.message))
+      return compiled(await (v0Early ?? buildWasm(build(true), tools)));
+    await v0Settled();
+    throw err;
   }
-  throw lastError!;
+  await v0Settled();
+  return compiled(v1);
 }
 
 function toPath(path: unknown): JsonPath | undefined {
