@@ -10,6 +10,8 @@ import { parseCommandArgs, usageError as commandUsageError } from "./command-arg
 import type { Finding } from "../core/types.js";
 import {
   evaluateFiles,
+  evaluateFilesWhenReady,
+  type EvaluationDeps,
   type EvaluationError,
   type EvaluationReport,
   type SourceFile,
@@ -226,54 +228,60 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
     return 2;
   }
   engine.setSettings(config.settings as Record<string, unknown>);
-  // Repository policies (conftest style): compiled once, evaluated on the same documents.
+  // Repository policies (conftest style): compiled once, evaluated on the same documents. The
+  // files are read while they compile (evaluateFilesWhenReady).
   const extraEngines: PolicyEngine[] = [];
   const policyErrors: EvaluationError[] = [];
-  for (const dir of values.list("policy")) {
-    try {
-      const compiled = await compilePolicies(
-        readPolicySources(resolve(io.cwd, dir), dir),
-        {
-          namespaces: values.flag("all-namespaces")
-            ? "all"
-            : values.list("namespace").length > 0
-              ? values.list("namespace")
-              : ["main"],
-        },
+  const ready = (async (): Promise<EvaluationDeps> => {
+    for (const dir of values.list("policy")) {
+      try {
+        const compiled = await compilePolicies(
+          readPolicySources(resolve(io.cwd, dir), dir),
+          {
+            namespaces: values.flag("all-namespaces")
+              ? "all"
+              : values.list("namespace").length > 0
+                ? values.list("namespace")
+                : ["main"],
+          },
+          defaultOpaTools(io.env),
+        );
+        const data = loadPolicyData(values.list("data").map((d) => resolve(io.cwd, d)));
+        extraEngines.push(new UserPolicyEngine(compiled, data));
+      } catch (err) {
+        // The built-in catalogue still runs; the broken policy fails the run with the compiler's words.
+        const at = err instanceof PolicyCompileError ? err : undefined;
+        policyErrors.push({
+          file: at?.file ?? dir,
+          line: at?.line ?? 1,
+          message: `repository policy could not be loaded: ${err instanceof Error ? err.message : String(err)}`,
+        });
+      }
+    }
+    // Gatekeeper constraints: data.inventory and namespaceSelectors read the manifests being checked.
+    const inventory = values.list("gatekeeper").length
+      ? gatekeeperInventory(selection.files, selection.layout)
+      : [];
+    for (const dir of values.list("gatekeeper")) {
+      const gatekeeper = await loadGatekeeperDirectory(dir, io.cwd, inventory, () =>
         defaultOpaTools(io.env),
       );
-      const data = loadPolicyData(values.list("data").map((d) => resolve(io.cwd, d)));
-      extraEngines.push(new UserPolicyEngine(compiled, data));
-    } catch (err) {
-      // The built-in catalogue still runs; the broken policy fails the run with the compiler's words.
-      const at = err instanceof PolicyCompileError ? err : undefined;
-      policyErrors.push({
-        file: at?.file ?? dir,
-        line: at?.line ?? 1,
-        message: `repository policy could not be loaded: ${err instanceof Error ? err.message : String(err)}`,
-      });
+      if (gatekeeper.engine) extraEngines.push(gatekeeper.engine);
+      policyErrors.push(...gatekeeper.errors);
+      for (const n of gatekeeper.notEvaluated)
+        io.stderr.write(`portcullis: ${n.file}:${n.line}: not evaluated: ${n.message}\n`);
     }
-  }
-  // Gatekeeper constraints: data.inventory and namespaceSelectors read the manifests being checked.
-  const inventory = values.list("gatekeeper").length
-    ? gatekeeperInventory(selection.files, selection.layout)
-    : [];
-  for (const dir of values.list("gatekeeper")) {
-    const gatekeeper = await loadGatekeeperDirectory(dir, io.cwd, inventory, () =>
-      defaultOpaTools(io.env),
-    );
-    if (gatekeeper.engine) extraEngines.push(gatekeeper.engine);
-    policyErrors.push(...gatekeeper.errors);
-    for (const n of gatekeeper.notEvaluated)
-      io.stderr.write(`portcullis: ${n.file}:${n.line}: not evaluated: ${n.message}\n`);
-  }
-  const evaluationDeps = { engine, extraEngines, rules: bundle.rules, today: today(io.env) };
+    return { engine, extraEngines, rules: bundle.rules, today: today(io.env) };
+  })();
   let files = selection.files;
   const withPolicyErrors = (r: EvaluationReport): EvaluationReport => ({
     ...r,
     errors: [...policyErrors, ...r.errors],
   });
-  let report = withPolicyErrors(evaluateFiles(files, selection.layout, config, evaluationDeps));
+  let report = withPolicyErrors(
+    await evaluateFilesWhenReady(files, selection.layout, config, ready),
+  );
+  const evaluationDeps = await ready;
   if (values.flag("fix") || values.flag("fix-dry-run")) {
     // A fix can make another one safe (no privilege escalation once not privileged): a few rounds.
     const original = files;

@@ -100,12 +100,40 @@ interface Prepared {
   readonly filesEvaluated: number;
 }
 
+/** A file's role, and what it reads as (not read at all for a Helm chart template). */
+interface ReadSource {
+  readonly role: ReturnType<typeof roleOf>;
+  readonly parsed?: ParsedFile;
+}
+
+/** Files read ahead of their evaluation (evaluateFilesWhenReady), by source. */
+type ReadAhead = ReadonlyMap<SourceFile, ReadSource>;
+
+function readSource(source: SourceFile, layout: RepositoryLayout, config: Config): ReadSource {
+  // Only the Helm-template guess reads the text, and only for files under templates/.
+  const sniff =
+    source.content.byteLength <= 64 * 1024 && /(^|\/)templates\//.test(source.path)
+      ? Buffer.from(source.content).toString("utf8")
+      : undefined;
+  const role = roleOf(source.path, layout, sniff);
+  if (role === "helm-template") return { role };
+  // A file over the cap is refused (PCS002, failing) even when it shows no apiVersion/kind:
+  // quoted keys can spell them with escapes ("\x61piVersion"), so skipping would fail open.
+  const parsed = parseManifest(source.path, source.content, {
+    ...DEFAULT_PARSE_LIMITS,
+    maxFileBytes: config.limits.maxFileBytes,
+    maxDocuments: config.limits.maxDocuments,
+  });
+  return { role, parsed };
+}
+
 /** Parses every file and collects the documents the policies must see (and what is reported already). */
 function prepare(
   files: readonly SourceFile[],
   layout: RepositoryLayout,
   config: Config,
   deps: EvaluationDeps,
+  readAhead?: ReadAhead,
 ): Prepared {
   const context: AssembleContext = {
     rules: deps.rules,
@@ -118,26 +146,14 @@ function prepare(
   let filesEvaluated = 0;
 
   for (const source of files) {
-    // Only the Helm-template guess reads the text, and only for files under templates/.
-    const sniff =
-      source.content.byteLength <= 64 * 1024 && /(^|\/)templates\//.test(source.path)
-        ? Buffer.from(source.content).toString("utf8")
-        : undefined;
-    const role = roleOf(source.path, layout, sniff);
-    if (role === "helm-template") {
+    const { role, parsed } = readAhead?.get(source) ?? readSource(source, layout, config);
+    if (!parsed) {
       skipped.push({
         file: source.path,
         reason: "Helm chart template: only its rendered output is a manifest",
       });
       continue;
     }
-    // A file over the cap is refused (PCS002, failing) even when it shows no apiVersion/kind:
-    // quoted keys can spell them with escapes ("\x61piVersion"), so skipping would fail open.
-    const parsed = parseManifest(source.path, source.content, {
-      ...DEFAULT_PARSE_LIMITS,
-      maxFileBytes: config.limits.maxFileBytes,
-      maxDocuments: config.limits.maxDocuments,
-    });
     findings.push(...problemFindings(parsed, parsed.problems, context));
     if (role === "kustomization") {
       skipped.push({
@@ -224,6 +240,7 @@ export function evaluateFiles(
   layout: RepositoryLayout,
   config: Config,
   deps: EvaluationDeps,
+  readAhead?: ReadAhead,
 ): EvaluationReport {
   const engines = [deps.engine, ...(deps.extraEngines ?? [])];
   const reports: EvaluationReport[] = [];
@@ -233,7 +250,7 @@ export function evaluateFiles(
       bytes += files[to]!.content.byteLength;
       if (bytes > CHUNK_BYTES) break;
     }
-    const prepared = prepare(files.slice(from, to), layout, config, deps);
+    const prepared = prepare(files.slice(from, to), layout, config, deps, readAhead);
     reports.push(
       finish(
         prepared,
@@ -252,6 +269,31 @@ export function evaluateFiles(
     filesEvaluated: reports.reduce((n, r) => n + r.filesEvaluated, 0),
     documentsEvaluated: reports.reduce((n, r) => n + r.documentsEvaluated, 0),
   };
+}
+
+/**
+ * evaluateFiles, with its engines still being made (repository policies compile in an `opa`
+ * process): files are read meanwhile, one at a time between turns of the event loop, and those
+ * read are not read again. Only what is read before the engines are ready is held at once.
+ */
+export async function evaluateFilesWhenReady(
+  files: readonly SourceFile[],
+  layout: RepositoryLayout,
+  config: Config,
+  deps: Promise<EvaluationDeps>,
+): Promise<EvaluationReport> {
+  let ready = false;
+  const settled = () => {
+    ready = true;
+  };
+  deps.then(settled, settled);
+  const readAhead = new Map<SourceFile, ReadSource>();
+  for (const source of files) {
+    if (ready) break;
+    readAhead.set(source, readSource(source, layout, config));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return evaluateFiles(files, layout, config, await deps, readAhead);
 }
 
 /**

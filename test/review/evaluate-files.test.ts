@@ -1,5 +1,6 @@
 import type { PolicyEngine } from "../../src/ports/policy-engine.js";
-import { evaluateFiles } from "../../src/review/evaluate-files.js";
+import { WasmPolicyEngine } from "../../src/adapters/opa/wasm-policy-engine.js";
+import { evaluateFiles, evaluateFilesWhenReady } from "../../src/review/evaluate-files.js";
 import { bundle, EMPTY_LAYOUT, evaluate, testConfig } from "../support/engine.js";
 
 const PRIVILEGED_PATCH = `apiVersion: apps/v1
@@ -141,5 +142,42 @@ spec:
     expect(report.errors).toEqual([
       { file: "p.yaml", line: 2, message: "policy evaluation failed: opa_abort" },
     ]);
+  });
+
+  it("reads files while its engines are still being made, and reports as evaluateFiles does", async () => {
+    const files = Array.from({ length: 40 }, (_, i) => ({
+      path: `apps/p${i}.yaml`,
+      content: new TextEncoder().encode(
+        i === 7
+          ? "a: [\n"
+          : `apiVersion: v1\nkind: Pod\nmetadata: {name: p${i}}\nspec:\n  hostPID: true\n`,
+      ),
+    }));
+    const deps = () => ({
+      engine: new WasmPolicyEngine(bundle().wasm),
+      rules: bundle().rules,
+      today: "2026-06-01",
+    });
+    const expected = evaluateFiles(files, EMPTY_LAYOUT, testConfig(), deps());
+    // Ready after ten turns of the event loop: some files are read ahead, the rest afterwards.
+    const late = new Promise<ReturnType<typeof deps>>((resolve) => {
+      let turns = 0;
+      const turn = () => (++turns === 10 ? resolve(deps()) : setImmediate(turn));
+      setImmediate(turn);
+    });
+    const report = await evaluateFilesWhenReady(files, EMPTY_LAYOUT, testConfig(), late);
+    expect(report).toEqual(expected);
+    expect(report.findings.some((f) => f.file === "apps/p7.yaml" && f.rule === "PCS001")).toBe(
+      true,
+    );
+    // Engines that cannot be made: the caller hears why, nothing is reported as passing.
+    await expect(
+      evaluateFilesWhenReady(
+        files,
+        EMPTY_LAYOUT,
+        testConfig(),
+        Promise.reject(new Error("no opa")),
+      ),
+    ).rejects.toThrow("no opa");
   });
 });
