@@ -86,10 +86,11 @@ function read(text: string, limits: BlockLimits, placing: boolean) {
 }
 
 class Reader {
-  private readonly starts: number[] = [];
-  private readonly ends: number[] = [];
-  private readonly indents: number[] = [];
-  private readonly kinds: number[] = [];
+  // Per line: where it starts, where it ends (before its line break), its indentation, its kind.
+  private readonly starts: Int32Array;
+  private readonly ends: Int32Array;
+  private readonly indents: Int32Array;
+  private readonly kinds: Uint8Array;
   private readonly count: number;
   /** With `placing`: each document's node, and the node read last. */
   readonly roots: (Placed | undefined)[] = [];
@@ -100,7 +101,14 @@ class Reader {
     private readonly limits: BlockLimits,
     private readonly placing: boolean,
   ) {
-    for (let start = 0; start <= text.length; ) {
+    let count = 1;
+    for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) count++;
+    this.count = count;
+    this.starts = new Int32Array(count);
+    this.ends = new Int32Array(count);
+    this.indents = new Int32Array(count);
+    this.kinds = new Uint8Array(count);
+    for (let line = 0, start = 0; line < count; line++) {
       let end = text.indexOf("\n", start);
       if (end < 0) end = text.length;
       let i = start;
@@ -109,13 +117,12 @@ class Reader {
       if (i === end) kind = BLANK;
       else if (text.charCodeAt(i) === HASH) kind = COMMENT;
       else if (i === start) kind = this.columnZero(start, end);
-      this.starts.push(start);
-      this.ends.push(end);
-      this.indents.push(i - start);
-      this.kinds.push(kind);
+      this.starts[line] = start;
+      this.ends[line] = end;
+      this.indents[line] = i - start;
+      this.kinds[line] = kind;
       start = end + 1;
     }
-    this.count = this.starts.length;
   }
 
   /** What a line starting at column 0 is: `---` starts a document; `...`, `%` are not read here. */
