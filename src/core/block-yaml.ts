@@ -23,11 +23,11 @@ const CONTENT = 2;
 const MARKER = 3; // `---`, a document's start
 
 /**
- * Characters a plain key is made of here: letters, digits, `_`, `.`, `/`, `-`; others (quotes,
- * spaces, `<<`, `?`, flow indicators) are left to the next reader.
+ * Characters a plain key is made of here: letters, digits, `_`, `.`, `/`, `-`, `$` (kustomize's
+ * `$patch`); others (quotes, spaces, `<<`, `?`, flow indicators) are left to the next reader.
  */
 const KEY_CHAR = Uint8Array.from({ length: 128 }, (_, c) =>
-  /[A-Za-z0-9_./-]/.test(String.fromCharCode(c)) ? 1 : 0,
+  /[A-Za-z0-9_./$-]/.test(String.fromCharCode(c)) ? 1 : 0,
 );
 
 /**

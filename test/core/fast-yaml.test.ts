@@ -305,6 +305,8 @@ const PLAIN_KEYS = [
   "1",
   "-x",
   "x-",
+  "$patch",
+  "a$",
 ];
 const PLAIN_SCALARS = [
   "nginx:1.27",
