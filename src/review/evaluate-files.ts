@@ -106,8 +106,8 @@ interface ReadSource {
   readonly parsed?: ParsedFile;
 }
 
-/** Files read ahead of their evaluation (evaluateFilesWhenReady), by source. */
-type ReadAhead = ReadonlyMap<SourceFile, ReadSource>;
+/** Files read ahead of their evaluation (evaluateFilesWhenReady), by source; used once. */
+type ReadAhead = Map<SourceFile, ReadSource>;
 
 function readSource(source: SourceFile, layout: RepositoryLayout, config: Config): ReadSource {
   // Only the Helm-template guess reads the text, and only for files under templates/.
@@ -146,7 +146,9 @@ function prepare(
   let filesEvaluated = 0;
 
   for (const source of files) {
-    const { role, parsed } = readAhead?.get(source) ?? readSource(source, layout, config);
+    const ahead = readAhead?.get(source);
+    if (ahead) readAhead!.delete(source); // held no longer than until its slice is evaluated
+    const { role, parsed } = ahead ?? readSource(source, layout, config);
     if (!parsed) {
       skipped.push({
         file: source.path,
@@ -234,6 +236,8 @@ function finish(
  * and the peak memory of a large run down, and each engine still sees many documents per call.
  */
 const CHUNK_BYTES = 512 * 1024;
+/** At most this much text is read ahead while engines are being made (evaluateFilesWhenReady). */
+const READ_AHEAD_BYTES = 8 * 1024 * 1024;
 
 export function evaluateFiles(
   files: readonly SourceFile[],
@@ -273,8 +277,9 @@ export function evaluateFiles(
 
 /**
  * evaluateFiles, with its engines still being made (repository policies compile in an `opa`
- * process): files are read meanwhile, one at a time between turns of the event loop, and those
- * read are not read again. Only what is read before the engines are ready is held at once.
+ * process): files are read meanwhile, one at a time between turns of the event loop, up to
+ * READ_AHEAD_BYTES of text, and those read are not read again (each is let go once its slice is
+ * evaluated).
  */
 export async function evaluateFilesWhenReady(
   files: readonly SourceFile[],
@@ -288,8 +293,10 @@ export async function evaluateFilesWhenReady(
   };
   deps.then(settled, settled);
   const readAhead = new Map<SourceFile, ReadSource>();
+  let bytes = 0;
   for (const source of files) {
-    if (ready) break;
+    bytes += source.content.byteLength;
+    if (ready || bytes > READ_AHEAD_BYTES) break;
     readAhead.set(source, readSource(source, layout, config));
     await new Promise((resolve) => setImmediate(resolve));
   }
