@@ -61,6 +61,7 @@ options:
                                           deny/violation/warn, Rego v0 or v1); repeatable
       --namespace <ns>                    the policies' package to run (default: main); repeatable
       --all-namespaces                    run every package of the policies
+      --rego-version <v0|v1>              read the policies in this Rego syntax only (default: v1, else v0)
   -d, --data <path>                       JSON/YAML files (or folders of them) the policies read as data; repeatable
       --gatekeeper <dir>                  also evaluate the Gatekeeper ConstraintTemplates and Constraints under
                                           <dir> as gator does (data.inventory: the checked manifests); repeatable
@@ -160,6 +161,7 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
       data: { type: "string", short: "d", multiple: true },
       namespace: { type: "string", multiple: true },
       "all-namespaces": { type: "boolean" },
+      "rego-version": { type: "string" },
       gatekeeper: { type: "string", multiple: true },
       "no-color": { type: "boolean" },
     },
@@ -171,6 +173,9 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
   if (failOnFlag !== undefined && !(FAIL_LEVELS as readonly string[]).includes(failOnFlag)) {
     return usageError(io, `unknown --fail-on "${failOnFlag}" (one of ${FAIL_LEVELS.join(", ")})`);
   }
+  const regoVersion = values.text("rego-version");
+  if (regoVersion !== undefined && regoVersion !== "v0" && regoVersion !== "v1")
+    return usageError(io, `unknown --rego-version "${regoVersion}" (v0 or v1)`);
 
   let bundle: PolicyBundle;
   try {
@@ -243,6 +248,7 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
               : values.list("namespace").length > 0
                 ? values.list("namespace")
                 : ["main"],
+            ...(regoVersion ? { regoVersion } : {}),
           },
           defaultOpaTools(io.env),
         );

@@ -68,6 +68,8 @@ export interface RepositoryPoliciesConfig {
   readonly namespaces: readonly string[];
   /** Run every package instead (conftest's --all-namespaces). */
   readonly allNamespaces: boolean;
+  /** The Rego syntax of the policies (conftest's --rego-version); `auto`: v1, else v0. */
+  readonly regoVersion: "auto" | "v0" | "v1";
   /** JSON/YAML files or directories the policies read as `data` (conftest's --data). */
   readonly data: readonly string[];
   /** Teams (`org/slug`) whose membership each approver is given in `data.portcullis.pull_request`. */
@@ -123,6 +125,7 @@ export const DEFAULT_POLICIES: RepositoryPoliciesConfig = {
   paths: ["policy"],
   namespaces: ["main"],
   allNamespaces: false,
+  regoVersion: "auto",
   data: [],
   teams: [],
   gatekeeper: [],
@@ -415,8 +418,16 @@ export function parseConfig(text: string, context: ConfigContext): ConfigResult 
       return ok(v);
     });
   const inside = (p: string) => !p.startsWith("/") && !p.split("/").includes("..");
+  if (!["auto", "v0", "v1"].includes(parsedPolicies.regoVersion))
+    err(
+      ["policies", "regoVersion"],
+      `must be auto, v0 or v1, found ${JSON.stringify(parsedPolicies.regoVersion)}`,
+    );
   const policies: RepositoryPoliciesConfig = {
     ...parsedPolicies,
+    regoVersion: ["v0", "v1"].includes(parsedPolicies.regoVersion)
+      ? parsedPolicies.regoVersion
+      : "auto",
     paths: valid("paths", inside, "a path inside the repository"),
     data: valid("data", inside, "a path inside the repository"),
     gatekeeper: valid("gatekeeper", inside, "a path inside the repository"),
@@ -461,6 +472,9 @@ function parseSection(
     } else if (typeof example === "boolean") {
       if (typeof value === "boolean") out[key] = value;
       else err([...path, key], `must be true or false, found ${JSON.stringify(value)}`);
+    } else if (typeof example === "string") {
+      if (typeof value === "string") out[key] = value;
+      else err([...path, key], `must be a string, found ${typeOf(value)}`);
     } else if (Array.isArray(value) && value.every((x) => typeof x === "string" && x !== "")) {
       out[key] = [...value];
     } else err([...path, key], `must be a list of non-empty strings, found ${typeOf(value)}`);

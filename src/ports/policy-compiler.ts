@@ -12,10 +12,14 @@ export interface DataFile extends PolicySource {
   readonly under?: readonly string[];
 }
 
+export type RegoVersion = "v0" | "v1";
+
 export interface ConftestPolicies {
   readonly modules: readonly PolicySource[];
   /** Packages to run, or every package. */
   readonly namespaces: readonly string[] | "all";
+  /** The Rego syntax to read them in (conftest's --rego-version); v1, else v0, when not given. */
+  readonly regoVersion?: RegoVersion;
   /** What the policies read as `data`. */
   readonly data: Record<string, unknown>;
 }

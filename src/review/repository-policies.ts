@@ -159,6 +159,7 @@ async function loadConftest(
     const engine = await deps.compiler.conftest({
       modules: sources.slice(0, modules.length),
       namespaces: config.allNamespaces ? "all" : config.namespaces,
+      ...(config.regoVersion === "auto" ? {} : { regoVersion: config.regoVersion }),
       data,
     });
     return { ...NONE, engines: [engine], errors, modules };

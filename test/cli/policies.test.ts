@@ -263,6 +263,54 @@ deny[msg] {
     ]);
   });
 
+  it("reads the policies in one Rego version only when told to (conftest's --rego-version)", async () => {
+    const dir = repo({ "workloads.rego": V0_POLICY });
+    const cacheDir = mkdtempSync(join(tmpdir(), "portcullis-cache-"));
+    const tools = {
+      opa: findOpa(),
+      capabilities: join(packageRoot(), "dist", "policies", "capabilities.json"),
+      cacheDir,
+    };
+    const sources = readPolicySources(join(dir, "policy"), "policy");
+    await compilePolicies(sources, { namespaces: ["main"], regoVersion: "v0" }, tools);
+    // Only the v0 build: no v1 attempt, no refusal kept.
+    expect(readdirSync(cacheDir).map((f) => f.replace(/^[0-9a-f]+/, "<key>"))).toEqual([
+      "<key>.wasm",
+    ]);
+    // Told v1, a v0 policy is refused with the parser's words instead of read as v0.
+    await expect(
+      compilePolicies(sources, { namespaces: ["main"], regoVersion: "v1" }, tools),
+    ).rejects.toThrow(/rego_parse_error/);
+    const cli = await run(
+      ["check", "app.yaml", "--policy", "policy", "--rego-version", "v0", "--format", "json"],
+      dir,
+    );
+    expect(
+      (JSON.parse(cli.stdout) as { findings: JsonFinding[] }).findings
+        .filter((f) => f.rule.startsWith("main."))
+        .map((f) => f.message),
+    ).toEqual(["Container web is privileged", "Service web is exposed through a load balancer"]);
+    const wrong = await run(
+      ["check", "app.yaml", "--policy", "policy", "--rego-version", "v2"],
+      dir,
+    );
+    expect([wrong.code, wrong.stderr]).toEqual([2, expect.stringContaining('--rego-version "v2"')]);
+  });
+
+  it("reports each policy folder that cannot be loaded and still runs the others", async () => {
+    const dir = repo({ "workloads.rego": V0_POLICY });
+    mkdirSync(join(dir, "broken"));
+    writeFileSync(join(dir, "broken", "b.rego"), "package main\n\ndeny[msg] {\n  msg :=\n}\n");
+    const { code, stdout } = await run(
+      ["check", "app.yaml", "-p", "broken", "-p", "missing", "-p", "policy", "--format", "json"],
+      dir,
+    );
+    expect(code).toBe(2);
+    const report = JSON.parse(stdout) as { errors: { file: string }[]; findings: JsonFinding[] };
+    expect(report.errors.map((e) => e.file)).toEqual(["broken/b.rego", "missing"]);
+    expect(report.findings.filter((f) => f.rule === "main.deny")).toHaveLength(1);
+  });
+
   it("keeps a policy's compile error in the cache and reports it again with its line", async () => {
     const dir = repo({ "broken.rego": "package main\n\ndeny[msg] {\n  msg := \n}\n" });
     const cacheDir = mkdtempSync(join(tmpdir(), "portcullis-cache-"));

@@ -144,6 +144,7 @@ extra: true
       paths: ["policy"],
       namespaces: ["main"],
       allNamespaces: false,
+      regoVersion: "auto",
       data: [],
       teams: [],
       gatekeeper: [],
@@ -171,6 +172,20 @@ extra: true
       ["policies.teams[1]", 5],
     ]);
     expect(errors[0]!.message).toContain('did you mean "allNamespaces"');
+  });
+
+  it("reads the policies' Rego version (conftest's --rego-version), auto unless v0 or v1", () => {
+    expect(parseConfig("policies:\n  regoVersion: v0\n", context).config.policies.regoVersion).toBe(
+      "v0",
+    );
+    for (const [text, message] of [
+      ["policies:\n  regoVersion: v2\n", 'must be auto, v0 or v1, found "v2"'],
+      ["policies:\n  regoVersion: [v1]\n", "must be a string, found list"],
+    ] as const) {
+      const { config, errors } = parseConfig(text, context);
+      expect(config.policies.regoVersion).toBe("auto");
+      expect(errors.map((e) => [e.path, e.message])).toEqual([["policies.regoVersion", message]]);
+    }
   });
 
   it("refuses a configuration over 256 KiB with an error and the defaults, without parsing it", () => {

@@ -10,7 +10,10 @@ import {
   IsolatedPolicyCompiler,
   PolicyWorkerPool,
 } from "../../src/adapters/opa/isolated-policies.js";
-import type { RepositoryPolicyCompiler } from "../../src/ports/policy-compiler.js";
+import type {
+  ConftestPolicies,
+  RepositoryPolicyCompiler,
+} from "../../src/ports/policy-compiler.js";
 import { POLICY_CHECK_NAME } from "../../src/render/check-run.js";
 import { ReviewQueue } from "../../src/review/review-queue.js";
 import type { ReviewTask } from "../../src/handlers/pull-request.js";
@@ -177,6 +180,20 @@ describe("repository policies in the app", () => {
   it("judges a pull request that weakens the policy by the base's policy", async () => {
     files[head.sha]!["policy/privileged-needs-security.rego"] = "package main\n";
     expect(repositoryFindings(await review("d-4"))).toHaveLength(1);
+  });
+
+  it("compiles the base's policies in the Rego version its configuration names", async () => {
+    files[base.sha]![".github/portcullis.yml"] = `${CONFIG}  regoVersion: v1\n`;
+    class Recording extends OpaPolicyCompiler {
+      readonly versions: unknown[] = [];
+      override async conftest(policies: ConftestPolicies) {
+        this.versions.push(policies.regoVersion);
+        return super.conftest(policies);
+      }
+    }
+    const compiler = new Recording();
+    expect(repositoryFindings(await review("d-rego", compiler))).toHaveLength(1);
+    expect(compiler.versions).toEqual(["v1"]);
   });
 
   it("fails a policy that does not compile at its own line, and still runs the catalogue", async () => {

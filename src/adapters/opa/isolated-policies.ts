@@ -185,7 +185,7 @@ export class IsolatedPolicyCompiler implements RepositoryPolicyCompiler {
   async conftest(policies: ConftestPolicies): Promise<IsolatedPolicyEngine> {
     const compiled = await compilePolicies(
       policies.modules,
-      { namespaces: policies.namespaces },
+      { namespaces: policies.namespaces, regoVersion: policies.regoVersion },
       this.resolveTools(),
     );
     return new IsolatedEngine(this.pool, {

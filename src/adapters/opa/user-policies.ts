@@ -13,6 +13,7 @@ import type {
   ConftestPolicies,
   DataFile,
   RepositoryPolicyCompiler,
+  RegoVersion,
 } from "../../ports/policy-compiler.js";
 import {
   buildWasm,
@@ -36,6 +37,8 @@ const WRAPPER_PATH = ".portcullis-generated/results.rego";
 export interface PolicySelection {
   /** Namespaces to evaluate (conftest's --namespace, default `main`); all of them with `all`. */
   readonly namespaces: readonly string[] | "all";
+  /** Only this Rego syntax (conftest's --rego-version); otherwise v1, and v0 when v1 cannot parse. */
+  readonly regoVersion?: RegoVersion;
 }
 
 export interface CompiledPolicies {
@@ -121,7 +124,7 @@ function wrapper(rules: Readonly<Record<string, readonly string[]>>, v0: boolean
 /**
  * Compiles repository policies (or takes them from the cache, keyed by the sources, the namespaces
  * and the OPA binary) as Rego v1, or as v0 (conftest's `deny[msg] { ... }`) when v1 cannot parse
- * them.
+ * them; as the one version `selection.regoVersion` names when it names one.
  */
 export async function compilePolicies(
   sources: readonly PolicySource[],
@@ -147,6 +150,8 @@ export async function compilePolicies(
     v0,
   });
   const compiled = (wasm: Uint8Array): CompiledPolicies => ({ wasm, namespaces, rules });
+  if (selection.regoVersion)
+    return compiled(await buildWasm(build(selection.regoVersion === "v0"), tools));
   // Not yet compiled: v1 and v0 compile side by side (a first run waits for one compile, not two;
   // both answers are cached). Otherwise the cached v1 answer decides whether v0 is needed.
   const v0Early = cachedAnswer(build(false), tools) ? undefined : buildWasm(build(true), tools);
@@ -311,7 +316,7 @@ export class OpaPolicyCompiler implements RepositoryPolicyCompiler {
     this.#tools ??= this.tools();
     const compiled = await compilePolicies(
       policies.modules,
-      { namespaces: policies.namespaces },
+      { namespaces: policies.namespaces, regoVersion: policies.regoVersion },
       this.#tools,
     );
     return new UserPolicyEngine(compiled, policies.data);
