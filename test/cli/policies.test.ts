@@ -60,6 +60,38 @@ function repo(policies: Record<string, string>): string {
   return dir;
 }
 
+/**
+ * A policy folder's sources and the compiler's tools with a fresh cache. With `unrunnable`, opa is
+ * a copy (same size and time, so the same cache keys) that the test can make unrunnable (`stop`)
+ * once the cache is warm: a later compile then succeeds only if it never starts the compiler.
+ */
+function compiling(dir: string, unrunnable = false) {
+  const cacheDir = mkdtempSync(join(tmpdir(), "portcullis-cache-"));
+  let opa = findOpa();
+  if (unrunnable) {
+    opa = join(cacheDir, "..", `opa-copy-${process.pid}-${cacheDir.slice(-6)}`);
+    copyFileSync(findOpa(), opa);
+    utimesSync(opa, statSync(findOpa()).atime, statSync(findOpa()).mtime);
+    chmodSync(opa, 0o755);
+  }
+  const tools = {
+    opa,
+    capabilities: join(packageRoot(), "dist", "policies", "capabilities.json"),
+    cacheDir,
+  };
+  const entries = () =>
+    readdirSync(cacheDir)
+      .map((f) => f.replace(/^[0-9a-f]+/, "<key>"))
+      .sort();
+  return {
+    tools,
+    entries,
+    sources: readPolicySources(join(dir, "policy"), "policy"),
+    stop: () => chmodSync(opa, 0o000),
+    cleanUp: () => unrunnable && rmSync(opa, { force: true }),
+  };
+}
+
 // Written for these tests in the style of conftest's documentation: Rego v0, package main.
 const V0_POLICY = `package main
 
@@ -202,30 +234,14 @@ deny[msg] {
 
   it("compiles a policy folder once and reuses it from the cache, refusals included", async () => {
     const dir = repo({ "workloads.rego": V0_POLICY });
-    const cacheDir = mkdtempSync(join(tmpdir(), "portcullis-cache-"));
-    // A copy of opa (same size and time, so the same cache key) that cannot run once the cache is
-    // warm: the second compile succeeds only if it never starts the compiler.
-    const opa = join(cacheDir, "..", `opa-copy-${process.pid}`);
-    copyFileSync(findOpa(), opa);
-    utimesSync(opa, statSync(findOpa()).atime, statSync(findOpa()).mtime);
-    chmodSync(opa, 0o755);
-    const tools = {
-      opa,
-      capabilities: join(packageRoot(), "dist", "policies", "capabilities.json"),
-      cacheDir,
-    };
-    const sources = readPolicySources(join(dir, "policy"), "policy");
+    const { tools, entries, sources, stop, cleanUp } = compiling(dir, true);
     const first = await compilePolicies(sources, { namespaces: ["main"] }, tools);
     // The module, and the compiler's refusal of the Rego v1 reading tried first.
-    expect(
-      readdirSync(cacheDir)
-        .map((f) => f.replace(/^[0-9a-f]+/, "<key>"))
-        .sort(),
-    ).toEqual(["<key>.error.json", "<key>.wasm"]);
-    chmodSync(opa, 0o000);
+    expect(entries()).toEqual(["<key>.error.json", "<key>.wasm"]);
+    stop();
     const second = await compilePolicies(sources, { namespaces: ["main"] }, tools);
     expect(Buffer.from(second.wasm).equals(Buffer.from(first.wasm))).toBe(true);
-    rmSync(opa, { force: true });
+    cleanUp();
   });
 
   it("compiles a new policy as v1 and v0 side by side and keeps both answers", async () => {
@@ -233,29 +249,15 @@ deny[msg] {
       "services.rego":
         'package main\n\nimport rego.v1\n\nwarn contains msg if {\n  input.kind == "Service"\n  msg := "a service"\n}\n',
     });
-    const cacheDir = mkdtempSync(join(tmpdir(), "portcullis-cache-"));
-    const opa = join(cacheDir, "..", `opa-v1-copy-${process.pid}`);
-    copyFileSync(findOpa(), opa);
-    utimesSync(opa, statSync(findOpa()).atime, statSync(findOpa()).mtime);
-    chmodSync(opa, 0o755);
-    const tools = {
-      opa,
-      capabilities: join(packageRoot(), "dist", "policies", "capabilities.json"),
-      cacheDir,
-    };
-    const sources = readPolicySources(join(dir, "policy"), "policy");
+    const { tools, entries, sources, stop, cleanUp } = compiling(dir, true);
     const first = await compilePolicies(sources, { namespaces: ["main"] }, tools);
     // v1's module, and v0's (`import rego.v1` makes the policy read the same both ways).
-    expect(
-      readdirSync(cacheDir)
-        .map((f) => f.replace(/^[0-9a-f]+/, "<key>"))
-        .sort(),
-    ).toEqual(["<key>.wasm", "<key>.wasm"]);
+    expect(entries()).toEqual(["<key>.wasm", "<key>.wasm"]);
     // Once cached, v1's answer is enough: the compiler is not started again.
-    chmodSync(opa, 0o000);
+    stop();
     const second = await compilePolicies(sources, { namespaces: ["main"] }, tools);
     expect(Buffer.from(second.wasm).equals(Buffer.from(first.wasm))).toBe(true);
-    rmSync(opa, { force: true });
+    cleanUp();
     const { stdout } = await run(["check", ".", "--policy", "policy", "--format", "json"], dir);
     const findings = (JSON.parse(stdout) as { findings: JsonFinding[] }).findings;
     expect(findings.filter((f) => f.rule === "main.warn").map((f) => f.message)).toEqual([
@@ -265,18 +267,10 @@ deny[msg] {
 
   it("reads the policies in one Rego version only when told to (conftest's --rego-version)", async () => {
     const dir = repo({ "workloads.rego": V0_POLICY });
-    const cacheDir = mkdtempSync(join(tmpdir(), "portcullis-cache-"));
-    const tools = {
-      opa: findOpa(),
-      capabilities: join(packageRoot(), "dist", "policies", "capabilities.json"),
-      cacheDir,
-    };
-    const sources = readPolicySources(join(dir, "policy"), "policy");
+    const { tools, entries, sources } = compiling(dir);
     await compilePolicies(sources, { namespaces: ["main"], regoVersion: "v0" }, tools);
     // Only the v0 build: no v1 attempt, no refusal kept.
-    expect(readdirSync(cacheDir).map((f) => f.replace(/^[0-9a-f]+/, "<key>"))).toEqual([
-      "<key>.wasm",
-    ]);
+    expect(entries()).toEqual(["<key>.wasm"]);
     // Told v1, a v0 policy is refused with the parser's words instead of read as v0.
     await expect(
       compilePolicies(sources, { namespaces: ["main"], regoVersion: "v1" }, tools),
@@ -313,13 +307,7 @@ deny[msg] {
 
   it("keeps a policy's compile error in the cache and reports it again with its line", async () => {
     const dir = repo({ "broken.rego": "package main\n\ndeny[msg] {\n  msg := \n}\n" });
-    const cacheDir = mkdtempSync(join(tmpdir(), "portcullis-cache-"));
-    const tools = {
-      opa: findOpa(),
-      capabilities: join(packageRoot(), "dist", "policies", "capabilities.json"),
-      cacheDir,
-    };
-    const sources = readPolicySources(join(dir, "policy"), "policy");
+    const { tools, entries, sources } = compiling(dir);
     const refusal = async () =>
       compilePolicies(sources, { namespaces: ["main"] }, tools).then(
         () => undefined,
@@ -327,9 +315,9 @@ deny[msg] {
       );
     const first = await refusal();
     expect(first?.file).toBe("policy/broken.rego");
-    const entries = readdirSync(cacheDir).length;
+    const count = entries().length;
     const second = await refusal();
-    expect(readdirSync(cacheDir)).toHaveLength(entries);
+    expect(entries()).toHaveLength(count);
     expect([second?.message, second?.file, second?.line]).toEqual([
       first?.message,
       first?.file,
