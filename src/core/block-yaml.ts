@@ -173,7 +173,10 @@ class Reader {
     return values;
   }
 
-  /** The line a node read last ended before. */
+  /**
+   * Where the node read last ended: the first line after it that nextContent stops at (a node, a
+   * marker or the end), so the levels above do not scan the blank and comment lines again.
+   */
   private at = 0;
 
   /** The next line from `i` holding a node or a document marker (blank and comment lines skipped). */
@@ -313,8 +316,6 @@ class Reader {
     ofKey: boolean,
     indicatorEnd: number,
   ): unknown {
-    // `at` is always a line nextContent stops at: the levels above do not scan the same run of
-    // blank and comment lines again.
     const next = this.nextContent(line + 1);
     this.at = next;
     if (this.placing)
