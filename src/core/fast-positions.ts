@@ -1,5 +1,6 @@
-// Where each field of a fast-read file sits (fast-yaml.ts), found by reading the file once more with
-// js-yaml and recording where every node opens and closes. The lines are the ones the positioned
+// Where each field of a fast-read file sits (fast-yaml.ts), found by reading the file once more: with
+// the line reader, which places every node as it reads it (blockPositions), or with js-yaml,
+// recording where every node opens and closes (fastPositions). The lines are the ones the positioned
 // parse (manifest.ts, the `yaml` package) gives: key lines, value ends, block scalars; a file whose
 // recorded nodes cannot be matched one to one with its values is left to the positioned parse.
 import jsyaml from "js-yaml";

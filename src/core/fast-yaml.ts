@@ -1,6 +1,7 @@
 // The fast read of a YAML file: values only, no positions, and only when the answer is certain to be
-// the one the positioned parse (manifest.ts, the `yaml` package) would give. Anything unusual makes
-// it decline, and the caller parses with positions as before: declining is always safe.
+// the one the positioned parse (manifest.ts, the `yaml` package) would give. The line reader
+// (block-yaml.ts) tries first, js-yaml second; anything unusual makes both decline, and the caller
+// parses with positions as before: declining is always safe.
 import jsyaml from "js-yaml";
 import { readBlockYaml } from "./block-yaml.js";
 import { resolvePlain } from "./yaml-options.js";

@@ -1,7 +1,9 @@
-// The fast read (js-yaml, values first, positions on demand) against the positioned parse (`yaml`)
-// it stands in for: same documents at the same indices, same values, same problems, same lines for
-// every field. Checked on hand-picked edge cases, on generated YAML in every style, on the same YAML
-// damaged at random, on the repository's own YAML files, and on ../shared/corpus when present.
+// The fast read (the line reader, then js-yaml: values first, positions on demand) against the
+// positioned parse (`yaml`) it stands in for: same documents at the same indices, same values, same
+// problems, same lines for every field, for the fast path and for each reader on its own. Checked on
+// hand-picked edge cases, on generated YAML in every style and in the line reader's plain style, on
+// the same YAML damaged at random, on the repository's own YAML files, and on ../shared/corpus when
+// present.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
