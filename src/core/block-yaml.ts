@@ -174,8 +174,8 @@ class Reader {
   }
 
   /**
-   * Where the node read last ended: the first line after it that nextContent stops at (a node, a
-   * marker or the end), so the levels above do not scan the blank and comment lines again.
+   * The line after the node read last. The collection holding it moves this on to the next line
+   * with a node (nextEntry), so the levels above do not scan the same blank and comment lines again.
    */
   private at = 0;
 
@@ -190,15 +190,29 @@ class Reader {
   private node(line: number, column: number, depth: number): unknown {
     if (depth > this.limits.maxDepth) throw new Outside();
     const offset = this.starts[line]! + column;
-    const c = this.text.charCodeAt(offset);
-    if (c === DASH && this.isItem(offset, this.ends[line]!))
-      return this.sequence(line, column, depth);
+    if (this.isItem(line, offset)) return this.sequence(line, column, depth);
     return this.mapping(line, column, offset, depth);
   }
 
-  /** Whether the `-` at `offset` is a sequence item's indicator (followed by a space or the end). */
-  private isItem(offset: number, end: number): boolean {
-    return offset + 1 === end || this.text.charCodeAt(offset + 1) === SPACE;
+  /** Whether `line` holds a sequence item's `-` at `offset` (followed by a space or the line's end). */
+  private isItem(line: number, offset: number): boolean {
+    const text = this.text;
+    if (text.charCodeAt(offset) !== DASH) return false;
+    return offset + 1 === this.ends[line] || text.charCodeAt(offset + 1) === SPACE;
+  }
+
+  /**
+   * After an entry of the block collection at `column`: the line of its next entry, or -1 where the
+   * collection ends (a document marker, the end, a line less indented). A line indented past the
+   * collection would continue the entry (a scalar over several lines): not read here.
+   */
+  private nextEntry(column: number): number {
+    const next = this.nextContent(this.at);
+    this.at = next;
+    if (next === this.count || this.kinds[next] === MARKER) return -1;
+    const indent = this.indents[next]!;
+    if (indent > column) throw new Outside();
+    return indent < column ? -1 : next;
   }
 
   private sequence(line: number, column: number, depth: number): unknown[] {
@@ -213,7 +227,7 @@ class Reader {
       while (i < end && text.charCodeAt(i) === SPACE) i++;
       if (i === end || text.charCodeAt(i) === HASH) {
         items.push(this.valueBelow(line, column, depth + 1, false, dash + 1));
-      } else if (text.charCodeAt(i) === DASH && this.isItem(i, end)) {
+      } else if (this.isItem(line, i)) {
         throw new Outside(); // `- - x`
       } else {
         const key = this.keyEnd(i, end);
@@ -221,14 +235,8 @@ class Reader {
         else items.push(this.inlineValue(line, i, column, depth + 1));
       }
       placed?.push(this.placed);
-      const next = this.nextContent(this.at);
-      this.at = next;
-      if (next === this.count || this.kinds[next] === MARKER) break;
-      const indent = this.indents[next]!;
-      if (indent > column) throw new Outside();
-      if (indent < column) break;
-      const offset = this.starts[next]! + indent;
-      if (text.charCodeAt(offset) !== DASH || !this.isItem(offset, this.ends[next]!)) break;
+      const next = this.nextEntry(column);
+      if (next < 0 || !this.isItem(next, this.starts[next]! + column)) break;
       line = next;
     }
     if (placed) this.placed = collection(start, items, undefined, placed);
@@ -261,17 +269,12 @@ class Reader {
           ? this.valueBelow(line, column, depth + 1, true, colon + 1)
           : this.inlineValue(line, i, column, depth + 1);
       fields?.set(key, { key: scalar(offset, colon - 1, key), value: this.placed });
-      const next = this.nextContent(this.at);
-      this.at = next;
-      if (next === this.count || this.kinds[next] === MARKER) break;
-      const indent = this.indents[next]!;
-      if (indent > column) throw new Outside();
-      if (indent < column) break;
+      const next = this.nextEntry(column);
+      if (next < 0) break;
       line = next;
       offset = this.starts[line]! + column;
       // A sequence item where a key should be: the positioned parse refuses it.
-      if (text.charCodeAt(offset) === DASH && this.isItem(offset, this.ends[line]!))
-        throw new Outside();
+      if (this.isItem(line, offset)) throw new Outside();
     }
     if (fields) this.placed = collection(start, map, fields, undefined);
     return map;
@@ -323,12 +326,8 @@ class Reader {
     if (next === this.count || this.kinds[next] === MARKER) return null;
     const indent = this.indents[next]!;
     if (indent < column) return null;
-    if (indent === column) {
-      if (!ofKey) return null;
-      const offset = this.starts[next]! + indent;
-      if (this.text.charCodeAt(offset) !== DASH || !this.isItem(offset, this.ends[next]!))
-        return null;
-    }
+    if (indent === column && !(ofKey && this.isItem(next, this.starts[next]! + indent)))
+      return null;
     return this.node(next, indent, depth);
   }
 
@@ -340,18 +339,23 @@ class Reader {
     const text = this.text;
     const end = this.ends[line]!;
     const c = text.charCodeAt(offset);
-    let value: unknown;
-    let after: number;
     if (c === 0x7c || c === 0x3e) return this.blockScalar(line, offset, column);
+    this.at = line + 1;
+    if (c === 0x5b || c === 0x7b) {
+      this.pos = offset;
+      const value = this.flowCollection(end, depth); // placed as it is read
+      this.lineEnds(this.pos, end);
+      return value;
+    }
+    let value: unknown;
+    let after: number; // past the scalar's text
+    let last: number; // its last character
     if (c === 0x22 || c === 0x27) {
       value = this.quoted(offset, end);
       after = this.pos;
-    } else if (c === 0x5b || c === 0x7b) {
-      this.pos = offset;
-      value = this.flowCollection(end, depth);
-      after = this.pos;
+      last = after - 1;
     } else {
-      if (c >= 128 ? false : NOT_PLAIN[c] === 1) {
+      if (c < 128 && NOT_PLAIN[c] === 1) {
         // `-`, `?`, `:` start a plain scalar when a non-space follows (`-1`, `:x`).
         if (!(c === DASH || c === COLON || c === 0x3f)) throw new Outside();
         const next = text.charCodeAt(offset + 1);
@@ -368,19 +372,12 @@ class Reader {
         if (d === COLON && (i + 1 === end || text.charCodeAt(i + 1) === SPACE)) throw new Outside();
       }
       while (text.charCodeAt(after - 1) === SPACE) after--;
-      const plain = text.slice(offset, after);
-      value = this.plain(plain);
-      if (this.placing) this.placed = scalar(offset, after - 1, value);
-      after = end;
+      value = this.plain(text.slice(offset, after));
+      last = after - 1;
+      after = end; // a comment, checked already
     }
-    // A quoted scalar ends at its closing quote (a flow collection has placed itself).
-    if (this.placing && (c === 0x22 || c === 0x27)) this.placed = scalar(offset, after - 1, value);
+    if (this.placing) this.placed = scalar(offset, last, value);
     this.lineEnds(after, end);
-    // A more indented line below would continue the scalar over several lines.
-    const next = this.nextContent(line + 1);
-    this.at = next;
-    if (next < this.count && this.kinds[next] !== MARKER && this.indents[next]! > column)
-      throw new Outside();
     return value;
   }
 
@@ -585,7 +582,7 @@ class Reader {
       blanks = 0;
       lastLine = l;
     }
-    this.at = this.nextContent(l);
+    this.at = l;
     const body = parts.join("");
     const value = strip ? body : `${body}\n`;
     if (this.placing) {
