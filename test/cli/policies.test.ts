@@ -92,6 +92,21 @@ function compiling(dir: string, unrunnable = false) {
   };
 }
 
+/**
+ * Compiles the folder's policies, then again with opa unable to run: the second compile must come
+ * from the cache, the same module. Returns the cache's entries after the first.
+ */
+async function compiledTwice(dir: string): Promise<string[]> {
+  const { tools, entries, sources, stop, cleanUp } = compiling(dir, true);
+  const first = await compilePolicies(sources, { namespaces: ["main"] }, tools);
+  const cached = entries();
+  stop();
+  const second = await compilePolicies(sources, { namespaces: ["main"] }, tools);
+  expect(Buffer.from(second.wasm).equals(Buffer.from(first.wasm))).toBe(true);
+  cleanUp();
+  return cached;
+}
+
 // Written for these tests in the style of conftest's documentation: Rego v0, package main.
 const V0_POLICY = `package main
 
@@ -234,14 +249,8 @@ deny[msg] {
 
   it("compiles a policy folder once and reuses it from the cache, refusals included", async () => {
     const dir = repo({ "workloads.rego": V0_POLICY });
-    const { tools, entries, sources, stop, cleanUp } = compiling(dir, true);
-    const first = await compilePolicies(sources, { namespaces: ["main"] }, tools);
     // The module, and the compiler's refusal of the Rego v1 reading tried first.
-    expect(entries()).toEqual(["<key>.error.json", "<key>.wasm"]);
-    stop();
-    const second = await compilePolicies(sources, { namespaces: ["main"] }, tools);
-    expect(Buffer.from(second.wasm).equals(Buffer.from(first.wasm))).toBe(true);
-    cleanUp();
+    expect(await compiledTwice(dir)).toEqual(["<key>.error.json", "<key>.wasm"]);
   });
 
   it("compiles a new policy as v1 and v0 side by side and keeps both answers", async () => {
@@ -249,15 +258,9 @@ deny[msg] {
       "services.rego":
         'package main\n\nimport rego.v1\n\nwarn contains msg if {\n  input.kind == "Service"\n  msg := "a service"\n}\n',
     });
-    const { tools, entries, sources, stop, cleanUp } = compiling(dir, true);
-    const first = await compilePolicies(sources, { namespaces: ["main"] }, tools);
-    // v1's module, and v0's (`import rego.v1` makes the policy read the same both ways).
-    expect(entries()).toEqual(["<key>.wasm", "<key>.wasm"]);
-    // Once cached, v1's answer is enough: the compiler is not started again.
-    stop();
-    const second = await compilePolicies(sources, { namespaces: ["main"] }, tools);
-    expect(Buffer.from(second.wasm).equals(Buffer.from(first.wasm))).toBe(true);
-    cleanUp();
+    // v1's module, and v0's (`import rego.v1` makes the policy read the same both ways); once
+    // cached, v1's answer is enough: the compiler is not started again.
+    expect(await compiledTwice(dir)).toEqual(["<key>.wasm", "<key>.wasm"]);
     const { stdout } = await run(["check", ".", "--policy", "policy", "--format", "json"], dir);
     const findings = (JSON.parse(stdout) as { findings: JsonFinding[] }).findings;
     expect(findings.filter((f) => f.rule === "main.warn").map((f) => f.message)).toEqual([
