@@ -32,7 +32,9 @@ const opa = ensureOpa();
 const dist = (p) => import(join(ROOT, "dist", p));
 const { readDirectorySources } = await dist("adapters/fs/directory-source.js");
 const { roleOf } = await dist("core/file-role.js");
-const { parseManifest } = await dist("core/manifest.js");
+const { parseManifest, DEFAULT_PARSE_LIMITS } = await dist("core/manifest.js");
+const { readBlockYaml } = await dist("core/block-yaml.js");
+const { jsyamlRead } = await dist("core/fast-yaml.js");
 const { isKubernetesObject } = await dist("core/findings.js");
 const { defaultConfig } = await dist("config/config.js");
 const { loadPolicyBundle } = await dist("adapters/fs/policy-bundle.js");
@@ -255,7 +257,15 @@ const sections = [];
 if (peers.has("opa")) {
   const corpusRow = rows.find((r) => r.name === "corpus");
   const parserLines = corpus
-    ? ["", ...findingsTable(corpusRow.report), "", ...benchParsers(corpus, parseManifest)]
+    ? [
+        "",
+        ...findingsTable(corpusRow.report),
+        "",
+        ...benchParsers(corpus, parseManifest, {
+          line: (text) => readBlockYaml(text, DEFAULT_PARSE_LIMITS) !== undefined,
+          js: (text) => jsyamlRead(text, { ...DEFAULT_PARSE_LIMITS, serializedSize: () => 0 }).ok,
+        }),
+      ]
     : [];
   sections.push({ marker: "bench", text: [...lines, "", ...parserLines].join("\n") });
 }
