@@ -1,6 +1,55 @@
 // A loopback stand-in for the parts of GitHub's API a review uses: real HTTP, recorded requests.
 import { createServer } from "node:http";
 
+/** What GitHub lists of a pull request's files (pulls/list-files: "a maximum of 3000 files"). */
+const LISTED_FILES = 3000;
+const bytes = (text) => Buffer.byteLength(text ?? "", "utf8");
+
+/**
+ * GitHub's limits on what the app posts, as GitHub enforces them (422 "Validation Failed"):
+ * check-run output summary and text 65,535, 50 annotations a request, annotation title 255 and
+ * message and raw_details 64 KB, 3 actions (label 20, description 40, identifier 20), review and
+ * comment bodies 65,536. Measured in UTF-8 bytes, the stricter reading.
+ */
+export function githubRefusals(method, path, body) {
+  const errors = [];
+  const over = (what, text, max) => {
+    if (typeof text === "string" && bytes(text) > max)
+      errors.push(
+        `${what} is too long (maximum is ${max} characters; ${bytes(text)} were supplied)`,
+      );
+  };
+  if (/\/check-runs(\/\d+)?$/.test(path) && (method === "POST" || method === "PATCH")) {
+    const output = body?.output;
+    if (output) {
+      over("output.summary", output.summary, 65535);
+      over("output.text", output.text, 65535);
+      const annotations = output.annotations ?? [];
+      if (annotations.length > 50)
+        errors.push(`No more than 50 items are allowed; ${annotations.length} were supplied.`);
+      for (const a of annotations) {
+        over("annotation title", a.title, 255);
+        over("annotation message", a.message, 65535);
+        over("annotation raw_details", a.raw_details, 65535);
+        if (!(a.start_line >= 1) || !(a.end_line >= a.start_line))
+          errors.push(`annotation lines ${a.start_line}-${a.end_line} are not a range`);
+      }
+    }
+    const actions = body?.actions ?? [];
+    if (actions.length > 3) errors.push(`No more than 3 actions are allowed`);
+    for (const a of actions) {
+      over("action label", a.label, 20);
+      over("action description", a.description, 40);
+      over("action identifier", a.identifier, 20);
+    }
+  }
+  if (method === "POST" && /\/pulls\/\d+\/reviews$/.test(path)) {
+    over("body", body?.body, 65536);
+    for (const c of body?.comments ?? []) over("comment body", c.body, 65536);
+  }
+  return errors;
+}
+
 function readBody(req) {
   return new Promise((resolve) => {
     let body = "";
@@ -22,6 +71,8 @@ function readBody(req) {
 export async function startGitHubStandIn(repo) {
   const requests = [];
   const waiters = [];
+  /** Commits the app created (Git data API), and where each branch points. */
+  const created = { trees: new Map(), commits: new Map(), refs: new Map() };
   const prefix = `/repos/${repo.owner}/${repo.repo}`;
   let checkRunId = 1000;
   /** Each check run created: its name and head commit, by id. */
@@ -42,11 +93,58 @@ export async function startGitHubStandIn(repo) {
       ];
     }
     if (method === "POST" && path === `${prefix}/check-runs`) {
-      checkRuns.set(++checkRunId, { name: body?.name, headSha: body?.head_sha });
-      return [201, { id: checkRunId }];
+      checkRuns.set(++checkRunId, {
+        id: checkRunId,
+        name: body?.name,
+        head_sha: body?.head_sha,
+        status: body?.status ?? "queued",
+        conclusion: body?.conclusion ?? null,
+      });
+      return [201, checkRuns.get(checkRunId)];
     }
-    if (method === "PATCH" && path.startsWith(`${prefix}/check-runs/`))
-      return [200, { id: Number(path.split("/").pop()) }];
+    const run = new RegExp(`^${prefix}/check-runs/(\\d+)$`).exec(path);
+    if (run && (method === "PATCH" || method === "GET")) {
+      const known = checkRuns.get(Number(run[1]));
+      if (!known) return [404, { message: "Not Found" }];
+      if (method === "PATCH" && body?.status) known.status = body.status;
+      if (method === "PATCH" && body?.conclusion) {
+        known.conclusion = body.conclusion;
+        known.status = "completed";
+      }
+      return [200, known];
+    }
+    const forRef = new RegExp(`^${prefix}/commits/([^/]+)/check-runs$`).exec(path);
+    if (method === "GET" && forRef) {
+      // Newest first, the latest run of each name (filter=latest).
+      const runs = [...checkRuns.values()].filter((r) => r.head_sha === forRef[1]).reverse();
+      const latest = runs.filter((r, i) => runs.findIndex((x) => x.name === r.name) === i);
+      return [200, { total_count: latest.length, check_runs: latest }];
+    }
+    // The Git data API, for "Apply fixes": a tree on a commit's, a commit, a fast-forward ref update.
+    const gitCommit = new RegExp(`^${prefix}/git/commits/([0-9a-f]+)$`).exec(path);
+    if (method === "GET" && gitCommit)
+      return [200, { sha: gitCommit[1], tree: { sha: `tree-of-${gitCommit[1]}` } }];
+    if (method === "POST" && path === `${prefix}/git/trees`) {
+      const sha = `${created.trees.size + 1}`.padStart(40, "a");
+      created.trees.set(sha, body);
+      return [201, { sha, tree: [] }];
+    }
+    if (method === "POST" && path === `${prefix}/git/commits`) {
+      if (!created.trees.has(body?.tree)) return [422, { message: "Tree SHA does not exist" }];
+      const sha = `${created.commits.size + 1}`.padStart(40, "c");
+      created.commits.set(sha, body);
+      return [201, { sha }];
+    }
+    const ref = new RegExp(`^${prefix}/git/refs/(.+)$`).exec(path);
+    if (method === "PATCH" && ref) {
+      const commit = created.commits.get(body?.sha);
+      if (!commit) return [422, { message: "Object does not exist" }];
+      const current = created.refs.get(ref[1]) ?? repo.pullRequest?.head?.sha;
+      if (!body.force && current !== undefined && !commit.parents.includes(current))
+        return [422, { message: "Update is not a fast forward" }];
+      created.refs.set(ref[1], body.sha);
+      return [200, { ref: `refs/${ref[1]}`, object: { sha: body.sha, type: "commit" } }];
+    }
     if (method === "GET" && path.startsWith(`${prefix}/contents/`)) {
       const file = decodeURIComponent(path.slice(`${prefix}/contents/`.length));
       const text = repo.files[url.searchParams.get("ref") ?? ""]?.[file];
@@ -65,7 +163,8 @@ export async function startGitHubStandIn(repo) {
     if (method === "GET" && files && changedOf(Number(files[1]))) {
       const page = Number(url.searchParams.get("page") ?? "1");
       const perPage = Number(url.searchParams.get("per_page") ?? "30");
-      return [200, changedOf(Number(files[1])).slice((page - 1) * perPage, page * perPage)];
+      const listed = changedOf(Number(files[1])).slice(0, LISTED_FILES);
+      return [200, listed.slice((page - 1) * perPage, page * perPage)];
     }
     if (method === "GET" && path.startsWith(`${prefix}/git/trees/`)) {
       const commit = path.split("/").pop();
@@ -130,7 +229,7 @@ export async function startGitHubStandIn(repo) {
     );
     const recorded = { method, path: url.pathname, body, at: Date.now(), fault: Boolean(fault) };
     if (method === "PATCH" && /\/check-runs\/\d+$/.test(url.pathname))
-      recorded.checkRun = checkRuns.get(Number(url.pathname.split("/").pop()));
+      recorded.checkRun = { ...checkRuns.get(Number(url.pathname.split("/").pop())) };
     requests.push(recorded);
     const notify = () => {
       for (const w of waiters.filter((w) => w.predicate(recorded))) {
@@ -150,7 +249,18 @@ export async function startGitHubStandIn(repo) {
       res.end(JSON.stringify({ message: fault.message ?? `injected ${fault.status}` }));
       return;
     }
-    const [status, payload] = route(method, url, body);
+    // GitHub's validation: its OpenAPI schema (when the test supplies a validator) and its limits.
+    const refused = [
+      ...(repo.validate && method !== "GET" && !/graphql$/.test(url.pathname)
+        ? repo.validate(method, url.pathname.replace(/^\/api\/v3(?=\/)/, ""), body)
+        : []),
+      ...githubRefusals(method, url.pathname, body),
+    ];
+    recorded.refused = refused.length > 0 ? refused : undefined;
+    const [status, payload] =
+      refused.length > 0
+        ? [422, { message: "Validation Failed", errors: refused }]
+        : route(method, url, body);
     res.writeHead(status, { "content-type": "application/json" });
     res.end(JSON.stringify(payload));
     notify();
@@ -173,5 +283,7 @@ export async function startGitHubStandIn(repo) {
       });
     },
   };
+  handle.created = created;
+  handle.checkRuns = checkRuns;
   return handle;
 }

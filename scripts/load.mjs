@@ -273,7 +273,7 @@ async function runScenario(replicaCount) {
         q.checkRun?.name === "Portcullis / policies" &&
         q.body?.status === "completed"
       )
-        completedAt.set(q.checkRun.headSha, { at: q.at, conclusion: q.body.conclusion });
+        completedAt.set(q.checkRun.head_sha, { at: q.at, conclusion: q.body.conclusion });
     }
     if ([...lastHead.values()].every((h) => completedAt.has(h))) break;
     await sleep(250);

@@ -11,8 +11,13 @@ import { WasmPolicyEngine } from "../adapters/opa/wasm-policy-engine.js";
 import type { PolicyBundle } from "../adapters/fs/policy-bundle.js";
 import { publishReview } from "../review/publish-review.js";
 import { FIX_COMMITS_OFF, type FixCommitOffer } from "../review/review-output.js";
-import { loadReviewConfig, reviewChanges, type ReviewDeps } from "../review/review-changes.js";
-import { publishGitChecks } from "../review/git-checks.js";
+import {
+  loadReviewConfig,
+  reviewChanges,
+  type ChangeReview,
+  type ReviewDeps,
+} from "../review/review-changes.js";
+import { CODE_OWNERS_CHECK, publishGitChecks, SIGNED_COMMITS_CHECK } from "../review/git-checks.js";
 import { defaultConfig, type Config } from "../config/config.js";
 import { instrumentOctokit, type Metrics } from "../ops/metrics.js";
 import { PullRequestFacts } from "../adapters/github/github-pr-context.js";
@@ -32,6 +37,7 @@ import {
   type TaskQueue,
 } from "../review/review-queue.js";
 import { httpStatus } from "../adapters/github/http-status.js";
+import { failFastAfterOutage } from "../adapters/github/octokit.js";
 import { POLICY_CHECK_NAME } from "../render/check-run.js";
 import { escapeMarkdown } from "../render/markdown.js";
 
@@ -162,6 +168,7 @@ export function taskProcessor(
     });
     try {
       const octokit = await octokitFor(task.installationId);
+      failFastAfterOutage(octokit as never);
       if (deps.metrics) instrumentOctokit(octokit, deps.metrics);
       if (task.kind === "review") {
         deps.metrics?.queueWaitSeconds.observe((Date.now() - task.queuedAt) / 1000);
@@ -195,27 +202,54 @@ function configContextOf(deps: ReviewTriggerDeps) {
   };
 }
 
+/** Why a check that a job gave up on ends as it does, for each of the three checks. */
+function giveUpReason(name: string, error: string): string {
+  const what =
+    name === POLICY_CHECK_NAME
+      ? "The review failed after every attempt, so this change was not checked"
+      : "This check could not be completed after every attempt, so nothing was verified";
+  return `${what}:\n\n> ${escapeMarkdown(error)}\n\nRe-run the check to try again.`;
+}
+
 /**
- * A job that will not run again: its check run (if it started one) is completed as a failure
- * with the reason, and a review that never got to start one posts it completed, best effort
- * (GitHub may be what failed). Never a check left "in progress".
+ * A job that will not run again: each of its checks still in progress is completed as a failure
+ * with its own reason, and a review that never got to start its policy check posts it completed,
+ * best effort (GitHub may be what failed). A check that already completed keeps its verdict.
+ * Never a check left "in progress", never a finished one rewritten.
  */
 export function giveUpHandler(octokitFor: OctokitFor, log: Log): GiveUp<ReviewTask> {
   return async (task, { checkRunId, error, permanent }) => {
     // Nothing to close, and no access to post with (a suspended or removed installation).
     if (task.kind !== "review" || (permanent && checkRunId === undefined)) return;
-    const output = {
+    const failed = (name: string) => ({
       conclusion: "failure" as const,
-      title: "Portcullis could not complete the review",
-      summary: `The review failed after every attempt, so this change was not checked:\n\n> ${escapeMarkdown(error)}\n\nRe-run the check to try again.`,
+      title:
+        name === POLICY_CHECK_NAME
+          ? "Portcullis could not complete the review"
+          : "Portcullis could not complete this check",
+      summary: giveUpReason(name, error),
       annotations: [],
-    };
+    });
     try {
-      const publisher = new GitHubReviewPublisher(await octokitFor(task.installationId), task.ref);
-      if (checkRunId !== undefined) await publisher.completeCheck({ id: checkRunId }, output);
-      else await publisher.postCompletedCheck(POLICY_CHECK_NAME, task.ref.headSha, output);
+      const octokit = await octokitFor(task.installationId);
+      failFastAfterOutage(octokit as never);
+      const publisher = new GitHubReviewPublisher(octokit, task.ref);
+      const names = [POLICY_CHECK_NAME, CODE_OWNERS_CHECK, SIGNED_COMMITS_CHECK];
+      const runs = await publisher.checksOn(task.ref.headSha, names);
+      for (const name of names) {
+        const run = runs.get(name);
+        if (run && !run.completed) await publisher.completeCheck({ id: run.id }, failed(name));
+      }
+      // The policy check always exists once a review was asked for; the Git-layer checks only
+      // when the configuration enables them, which a failed job may not have read.
+      if (!runs.has(POLICY_CHECK_NAME))
+        await publisher.postCompletedCheck(
+          POLICY_CHECK_NAME,
+          task.ref.headSha,
+          failed(POLICY_CHECK_NAME),
+        );
     } catch (err) {
-      log.error({ err, pr: task.ref.number, head: task.ref.headSha }, "could not close the check");
+      log.error({ err, pr: task.ref.number, head: task.ref.headSha }, "could not close the checks");
     }
   };
 }
@@ -267,18 +301,25 @@ async function reviewPullRequest(
   const publisher = new GitHubReviewPublisher(octokit, ref);
   const facts = new PullRequestFacts(octokit, ref, source);
   const reviewDeps = reviewDepsOf(deps, ref, octokit, facts);
-  const result = await publishReview(source, publisher, reviewDeps, {
-    isCurrent: () => control.isCurrent(),
-    fixCommits: fixOfferFor(ref, deps),
-    resumeCheck: control.checkRunId === undefined ? undefined : { id: control.checkRunId },
-    onCheckStarted: (check) => control.rememberCheckRun(check.id),
-  });
-  deps.metrics?.reviews.inc({ conclusion: result.conclusion });
-  if (result.review) deps.metrics?.recordFindings(result.review.report.findings);
-  if (result.error) child.error({ err: result.error }, "review failed; check completed as failure");
-  else child.info({ conclusion: result.conclusion, comments: result.comments }, "review published");
+  const resume = control.checkRunId === undefined ? undefined : { id: control.checkRunId };
+  // A retry after the policy check completed (the Git-layer checks failed) leaves it as it is.
+  let review: ChangeReview | undefined;
+  if (resume === undefined || !(await publisher.isCompleted(resume))) {
+    const result = await publishReview(source, publisher, reviewDeps, {
+      isCurrent: () => control.isCurrent(),
+      fixCommits: fixOfferFor(ref, deps),
+      resumeCheck: resume,
+      onCheckStarted: (check) => control.rememberCheckRun(check.id),
+    });
+    deps.metrics?.reviews.inc({ conclusion: result.conclusion });
+    if (result.review) deps.metrics?.recordFindings(result.review.report.findings);
+    if (result.error)
+      child.error({ err: result.error }, "review failed; check completed as failure");
+    else
+      child.info({ conclusion: result.conclusion, comments: result.comments }, "review published");
+    review = result.review;
+  }
   if (!(await control.isCurrent())) return;
-  const review = result.review;
   // Without a readable config the checks still run, with the defaults, and fail with the reason.
   let config: Config = defaultConfig(reviewDeps.configContext);
   let configError: unknown;

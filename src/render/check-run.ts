@@ -14,18 +14,19 @@ import type { EvaluationError } from "../review/evaluate-files.js";
 import { ruleHelpUri } from "./links.js";
 import { codeSpan, escapeMarkdown, markdownLink, truncateUtf8, utf8Length } from "./markdown.js";
 import { isFailing, plural } from "./summary.js";
+import { GITHUB_LIMITS, fitLine, fitSections, fitText, type Section } from "./github-limits.js";
 
 export const POLICY_CHECK_NAME = "Portcullis / policies";
 /** `output.summary` and `output.text`: 65,535, counted in UTF-8 bytes to be safe. */
-export const MAX_OUTPUT_BYTES = 65_535;
+export const MAX_OUTPUT_BYTES = GITHUB_LIMITS.checkOutputText;
 /** Annotation `message` and `raw_details`: 64 KB each; kept below 65,535 bytes. */
-export const MAX_ANNOTATION_FIELD_BYTES = 65_535;
-/** Annotation `title`: kept short (255 bytes), it is a one-line heading. */
-export const MAX_ANNOTATION_TITLE_BYTES = 255;
+export const MAX_ANNOTATION_FIELD_BYTES = GITHUB_LIMITS.annotationField;
+/** Annotation `title`: 255. */
+export const MAX_ANNOTATION_TITLE_BYTES = GITHUB_LIMITS.annotationTitle;
 /** Annotations per check run: each batch of 50 is one update request (10 at most). */
 export const MAX_ANNOTATIONS = 500;
 /** The Checks API refuses more than 50 annotations in one request. */
-export const ANNOTATIONS_PER_REQUEST = 50;
+export const ANNOTATIONS_PER_REQUEST = GITHUB_LIMITS.annotationsPerRequest;
 /** Attacker-controlled text (messages, reasons, paths) is clipped to this many bytes in a line. */
 const MAX_ITEM_TEXT_BYTES = 500;
 
@@ -107,7 +108,7 @@ export function renderPolicyCheck(input: PolicyCheckInput): PolicyCheck {
 /** Splits annotations into the batches of one request each (50 for the Checks API). */
 export function annotationBatches<T>(
   annotations: readonly T[],
-  size = ANNOTATIONS_PER_REQUEST,
+  size: number = ANNOTATIONS_PER_REQUEST,
 ): T[][] {
   if (!Number.isInteger(size) || size < 1)
     throw new RangeError(`batch size must be >= 1, got ${size}`);
@@ -146,13 +147,6 @@ function titleOf(input: PolicyCheckInput): string {
 }
 
 // --- summary -----------------------------------------------------------------------------------
-
-/** A part of the summary: fixed lines, then items, cut with "N more not shown" when over budget. */
-interface Section {
-  readonly head: readonly string[];
-  readonly items: readonly string[];
-  readonly noun: string;
-}
 
 function clip(text: string): string {
   return escapeMarkdown(truncateUtf8(text, MAX_ITEM_TEXT_BYTES, "…"));
@@ -337,64 +331,6 @@ function waivedSection(input: PolicyCheckInput): Section | undefined {
   };
 }
 
-function moreLine(n: number, noun: string): string {
-  return `_… ${n} more ${n === 1 ? noun : `${noun}s`} not shown._`;
-}
-
-/**
- * Joins the head and the sections within `budget` UTF-8 bytes, shared fairly: sections are
- * filled smallest first, each up to an equal share of what is left, so what a small section does
- * not use goes to the larger ones. A section over its share keeps its heading and ends with
- * "N more not shown": a long list never hides the next one.
- */
-function fitSections(
-  head: readonly string[],
-  sections: readonly Section[],
-  budget: number,
-): string {
-  const cost = (lines: readonly string[]) => lines.reduce((n, l) => n + utf8Length(l) + 1, 0);
-  const full = sections.map((s) => cost(["", ...s.head, ...s.items]));
-  const rendered: string[][] = [];
-  let remaining = budget - cost(head);
-  const bySize = sections.map((_, i) => i).sort((a, b) => full[a]! - full[b]!);
-  bySize.forEach((index, k) => {
-    const share = Math.floor(remaining / (bySize.length - k));
-    const lines = renderSection(sections[index]!, share, cost);
-    rendered[index] = lines;
-    remaining -= cost(lines);
-  });
-  const out = [...head, ...rendered.flat()];
-  // Never reached with the shares above; a guard against a wrong estimate.
-  return truncateUtf8(out.join("\n"), budget, "\n\n_… summary cut here._");
-}
-
-/** A blank line, the section's head, and as many items as fit in `allowed` bytes. */
-function renderSection(
-  section: Section,
-  allowed: number,
-  cost: (lines: readonly string[]) => number,
-): string[] {
-  const lines = ["", ...section.head];
-  let size = cost(lines);
-  const worstMore = cost(["", moreLine(section.items.length, section.noun)]);
-  let shown = 0;
-  for (const item of section.items) {
-    const itemCost = utf8Length(item) + 1;
-    const last = shown === section.items.length - 1;
-    // The last item needs no room for a "more" line after it.
-    if (size + itemCost + (last ? 0 : worstMore) > allowed) break;
-    lines.push(item);
-    size += itemCost;
-    shown++;
-  }
-  if (shown < section.items.length) {
-    // After a blank line: a table would take a following line as one more row.
-    if (lines[lines.length - 1] !== "") lines.push("");
-    lines.push(moreLine(section.items.length - shown, section.noun));
-  }
-  return lines;
-}
-
 // --- details (output.text) --------------------------------------------------------------------
 
 function ordered(findings: readonly Finding[]): Finding[] {
@@ -487,4 +423,41 @@ function annotationsOf(input: PolicyCheckInput): Annotation[] {
     title: "Portcullis: document not evaluated",
   }));
   return [...errors, ...ordered(input.findings).map((f) => findingAnnotation(f, input.rules))];
+}
+
+// --- GitHub's limits, for every check ------------------------------------------------------------
+
+function fitAnnotation(a: Annotation): Annotation {
+  return {
+    ...a,
+    ...lineRange(a.start_line, a.end_line),
+    message: field(a.message),
+    title: fitLine(a.title, MAX_ANNOTATION_TITLE_BYTES),
+    ...(a.raw_details === undefined ? {} : { raw_details: field(a.raw_details) }),
+  };
+}
+
+/**
+ * Any check's output within GitHub's limits (the last guard before it is posted): title,
+ * summary and text, each annotation's fields, at most three actions with their fields. Text cut
+ * here says how many lines were left out; renderers cut their own lists first, with row counts.
+ */
+export function fitCheck(check: PolicyCheck): PolicyCheck {
+  const L = GITHUB_LIMITS;
+  return {
+    ...check,
+    title: fitLine(check.title, L.checkTitle),
+    summary: fitText(check.summary, L.checkOutputText),
+    ...(check.text === undefined ? {} : { text: fitText(check.text, L.checkOutputText) }),
+    annotations: check.annotations.map(fitAnnotation),
+    ...(check.actions === undefined
+      ? {}
+      : {
+          actions: check.actions.slice(0, L.actions).map((a) => ({
+            label: fitLine(a.label, L.actionLabel),
+            description: fitLine(a.description, L.actionDescription),
+            identifier: a.identifier.slice(0, L.actionIdentifier),
+          })),
+        }),
+  };
 }

@@ -7,6 +7,7 @@ import type { CodeOwnersConfig, Config, SignedCommitsConfig } from "../config/co
 import type { ReviewPublisher } from "../ports/review-publisher.js";
 import type { PolicyCheck } from "../render/check-run.js";
 import { codeSpan, escapeMarkdown } from "../render/markdown.js";
+import { GITHUB_LIMITS, fitSections, type Section } from "../render/github-limits.js";
 
 export const CODE_OWNERS_CHECK = "Portcullis / code owners";
 export const SIGNED_COMMITS_CHECK = "Portcullis / signed commits";
@@ -70,22 +71,33 @@ export function codeOwnersCheck(
   const notLoaded =
     context.codeowners !== undefined &&
     Buffer.byteLength(context.codeowners.text) >= MAX_CODEOWNERS_BYTES;
-  const pass = approvalsPass(files) && !notLoaded;
+  // A cut file list (GitHub lists 3,000 files at most) could hide a file that waits for its owner.
+  const cut = context.changedPathsComplete === false;
+  const pass = approvalsPass(files) && !notLoaded && !cut;
   const waiting = files.filter((f) => f.verdict.kind === "waiting").length;
   const unownedRequired = files.filter(
     (f) => f.verdict.kind === "unowned" && f.verdict.required,
   ).length;
   const title = notLoaded
     ? `${context.codeowners!.path} is 3 MB or larger: GitHub does not load it`
-    : pass
-      ? `Code owners approved ${files.filter((f) => f.verdict.kind === "approved").length} of ${files.length} files`
-      : [
-          waiting > 0 ? `${waiting} file(s) wait for a code owner` : "",
-          unownedRequired > 0 ? `${unownedRequired} file(s) must have an owner` : "",
-        ]
-          .filter(Boolean)
-          .join(", ");
-  const rows = files.map((f) => {
+    : cut
+      ? `Incomplete: GitHub listed only ${files.length} changed files, the owners of the rest are unknown`
+      : pass
+        ? `Code owners approved ${files.filter((f) => f.verdict.kind === "approved").length} of ${files.length} files`
+        : [
+            waiting > 0 ? `${waiting} file(s) wait for a code owner` : "",
+            unownedRequired > 0 ? `${unownedRequired} file(s) must have an owner` : "",
+          ]
+            .filter(Boolean)
+            .join(", ");
+  // Files that hold the merge back first: a cut table still shows what to act on.
+  const rank = (v: (typeof files)[number]["verdict"]) =>
+    v.kind === "waiting" || (v.kind === "unowned" && v.required) ? 0 : v.kind === "unowned" ? 1 : 2;
+  const ordered = files
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => rank(a.f.verdict) - rank(b.f.verdict) || a.i - b.i)
+    .map((x) => x.f);
+  const rows = ordered.map((f) => {
     const v = f.verdict;
     const status =
       v.kind === "approved"
@@ -98,6 +110,17 @@ export function codeOwnersCheck(
     const owners = v.kind === "unowned" ? "" : v.owners.map(code).join(" ");
     return `| ${cell(f.path)} | ${owners} | ${status} |`;
   });
+  const hidden = (from: number) => {
+    const rest = ordered.slice(from);
+    const count = (r: number) => rest.filter((f) => rank(f.verdict) === r).length;
+    return [
+      count(0) > 0 ? `${count(0)} waiting for an owner or unowned but required` : "",
+      count(1) > 0 ? `${count(1)} without an owner` : "",
+      count(2) > 0 ? `${count(2)} approved` : "",
+    ]
+      .filter(Boolean)
+      .join(", ");
+  };
   const source = context.codeowners
     ? `Owners from \`${context.codeowners.path}\` on the base branch.`
     : "The base branch has no CODEOWNERS file (looked for `.github/CODEOWNERS`, `CODEOWNERS`, `docs/CODEOWNERS`).";
@@ -116,24 +139,41 @@ export function codeOwnersCheck(
       ),
     ),
   ];
-  const summary = [
+  const head = [
     `## ${pass ? "✅" : "❌"} ${escapeMarkdown(title)}`,
     "",
     `${source} Rule: ${rule}; the author's own approval does not count${config.dismissStaleApprovals ? "; approvals of older commits do not count" : ""}.`,
-    "",
-    "| File | Owners | Status |",
-    "| --- | --- | ---: |",
-    ...rows,
-    ...(unmapped.length > 0
+    ...(cut
       ? [
           "",
-          `Email owners matched to no GitHub account (only public profile emails can be looked up): ${unmapped.map(code).join(", ")}. Their approval cannot be seen; name them as \`@login\` in CODEOWNERS.`,
+          `GitHub lists at most ${GITHUB_LIMITS.listedFiles.toLocaleString("en-US")} files of a pull request, so the files beyond them were never judged and this check cannot pass. Split the pull request.`,
         ]
       : []),
-    ...errorLines(codeowners.errors),
-  ].join("\n");
+  ];
+  const sections: Section[] = [
+    {
+      head: ["| File | Owners | Status |", "| --- | --- | ---: |"],
+      items: rows,
+      noun: "file",
+      seeAll: "the pull request's Files changed tab shows each file's owners",
+      hidden,
+    },
+  ];
+  if (unmapped.length > 0)
+    sections.push({
+      head: [
+        "Email owners matched to no GitHub account (only public profile emails can be looked up); their approval cannot be seen, name them as `@login` in CODEOWNERS:",
+        "",
+      ],
+      items: unmapped.map((o) => `- ${code(o)}`),
+      noun: "email owner",
+    });
+  const errors = errorSection(codeowners.errors);
+  if (errors) sections.push(errors);
+  const summary = fitSections(head, sections, GITHUB_LIMITS.checkOutputText);
+  // One request's worth: the summary counts every problem.
   const annotations = context.codeowners
-    ? codeowners.errors.map((e) => ({
+    ? codeowners.errors.slice(0, GITHUB_LIMITS.annotationsPerRequest).map((e) => ({
         path: context.codeowners!.path,
         start_line: e.line,
         end_line: e.line,
@@ -145,14 +185,17 @@ export function codeOwnersCheck(
   return { conclusion: pass ? "success" : "failure", title, summary, annotations };
 }
 
-function errorLines(errors: readonly CodeownersError[]): string[] {
-  if (errors.length === 0) return [];
-  return [
-    "",
-    "### CODEOWNERS problems (lines with `!`, `[ ]` or `\\#` are skipped, as GitHub does)",
-    "",
-    ...errors.map((e) => `- line ${e.line}: ${escapeMarkdown(e.message)}`),
-  ];
+function errorSection(errors: readonly CodeownersError[]): Section | undefined {
+  if (errors.length === 0) return undefined;
+  return {
+    head: [
+      "### CODEOWNERS problems (lines with `!`, `[ ]` or `\\#` are skipped, as GitHub does)",
+      "",
+    ],
+    items: errors.map((e) => `- line ${e.line}: ${escapeMarkdown(e.message)}`),
+    noun: "problem",
+    seeAll: "GitHub shows every error when the CODEOWNERS file is opened on the base branch",
+  };
 }
 
 export function signedCommitsCheck(
@@ -193,14 +236,18 @@ export function signedCommitsCheck(
       : retry.length > 0
         ? `${retry.length} commit(s) could not be checked right now`
         : `All ${verdicts.length} commits verified`;
-  const summary = [
+  const head = [
     `## ${conclusion === "success" ? "✅" : conclusion === "neutral" ? "⏳" : "❌"} ${title}`,
     "",
     `Accepted signatures: ${config.acceptedTypes.join(", ")}${config.allowedSigners.length > 0 ? `; signers: ${config.allowedSigners.map(code).join(", ")}` : ""}${config.exemptBots ? "; bots exempt" : ""}${config.exemptMergeCommits ? "; merge commits exempt" : ""}.`,
-    ...(lines.length > 0
-      ? ["", "| Commit | Author | Verdict | Why |", "| --- | --- | --- | --- |", ...lines]
-      : []),
-  ].join("\n");
+  ];
+  const table: Section = {
+    head: ["| Commit | Author | Verdict | Why |", "| --- | --- | --- | --- |"],
+    items: lines,
+    noun: "commit",
+    seeAll: "the pull request's Commits tab shows each commit's verification",
+  };
+  const summary = fitSections(head, lines.length > 0 ? [table] : [], GITHUB_LIMITS.checkOutputText);
   return { conclusion, title, summary, annotations: [] };
 }
 
@@ -230,7 +277,11 @@ export async function publishGitChecks(
   } catch (err) {
     failure = err instanceof Error ? err.message : String(err);
   }
+  // Each check is posted on its own: one that GitHub refuses or fails to take never keeps the
+  // other from being posted. What could not be posted at all fails the job (it is retried).
+  const unposted: string[] = [];
   for (const which of wanted) {
+    const name = which === "codeOwners" ? CODE_OWNERS_CHECK : SIGNED_COMMITS_CHECK;
     const output: PolicyCheck = context
       ? which === "codeOwners"
         ? codeOwnersCheck(context, config.codeOwners)
@@ -241,10 +292,35 @@ export async function publishGitChecks(
           summary: `The check stopped with an error, so nothing was verified:\n\n> ${escapeMarkdown(failure ?? "unknown error")}\n\nRe-run the check to try again.`,
           annotations: [],
         };
-    await publisher.postCompletedCheck(
-      which === "codeOwners" ? CODE_OWNERS_CHECK : SIGNED_COMMITS_CHECK,
-      headSha,
-      output,
-    );
+    try {
+      await postWithFallback(publisher, name, headSha, output);
+    } catch (err) {
+      unposted.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (unposted.length > 0) throw new Error(`could not post ${unposted.join("; ")}`);
+}
+
+/**
+ * Posts a completed check; when GitHub refuses its output (422), posts the same verdict again
+ * with only the title and the reason, so the check is never missing.
+ */
+async function postWithFallback(
+  publisher: ReviewPublisher,
+  name: string,
+  headSha: string,
+  output: PolicyCheck,
+): Promise<void> {
+  try {
+    await publisher.postCompletedCheck(name, headSha, output);
+  } catch (err) {
+    if ((err as { status?: number }).status !== 422) throw err;
+    const reason = err instanceof Error ? err.message : String(err);
+    await publisher.postCompletedCheck(name, headSha, {
+      conclusion: output.conclusion,
+      title: output.title,
+      summary: `## ${escapeMarkdown(output.title)}\n\nThe verdict stands; GitHub refused this check's details, so they cannot be shown:\n\n> ${escapeMarkdown(reason)}`,
+      annotations: [],
+    });
   }
 }

@@ -64,7 +64,7 @@ describe("loadPullRequestContext", () => {
     expect(check.conclusion).toBe("failure");
     expect(check.summary).toContain("| apps/web.yaml | `ana@acme.example` | approved by `Ana` |");
     expect(check.summary).toContain(
-      "Email owners matched to no GitHub account (only public profile emails can be looked up): `ops@acme.example`",
+      "Email owners matched to no GitHub account (only public profile emails can be looked up); their approval cannot be seen, name them as `@login` in CODEOWNERS:\n\n- `ops@acme.example`",
     );
   });
 });

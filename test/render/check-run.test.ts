@@ -238,16 +238,24 @@ describe("renderPolicyCheck summary", () => {
     expect(bytes(big.summary)).toBeLessThanOrEqual(65_535);
     const shownRules = big.summary.split("\n").filter((l) => l.startsWith("| [PCX")).length;
     expect(shownRules).toBeGreaterThan(0);
-    expect(big.summary).toContain(`_… ${5_000 - shownRules} more rules not shown._`);
+    expect(big.summary).toContain(
+      `_… ${5_000 - shownRules} more rules not shown: run \`portcullis review\` locally to see them all._`,
+    );
     // Later sections are cut, never dropped.
     expect(big.summary).toContain("### Files not evaluated");
-    expect(big.summary).toMatch(/_… \d+ more files not shown\._/);
+    expect(big.summary).toMatch(
+      /_… \d+ more files not shown: run `portcullis review` locally to see them all\._/,
+    );
     expect(big.summary).toContain("### Waived findings");
-    expect(big.summary).toMatch(/_… \d+ more waived findings not shown\._/);
+    expect(big.summary).toMatch(
+      /_… \d+ more waived findings not shown: run `portcullis review` locally to see them all\._/,
+    );
     expect(big.text).toBeDefined();
     expect(bytes(big.text!)).toBeLessThanOrEqual(65_535);
     const shownFindings = big.text!.split("\n").filter((l) => l.startsWith("| apps/")).length;
-    expect(big.text).toContain(`_… ${5_000 - shownFindings} more findings not shown._`);
+    expect(big.text).toContain(
+      `_… ${5_000 - shownFindings} more findings not shown: run \`portcullis review\` locally to see them all._`,
+    );
   });
 
   it("counts UTF-8 bytes, not characters, with multi-byte text", () => {

@@ -95,6 +95,8 @@ describe("the Rendered changes section", () => {
     const { summary } = check(many);
     expect(Buffer.byteLength(summary, "utf8")).toBeLessThanOrEqual(MAX_OUTPUT_BYTES);
     expect(summary).toMatch(/… 250 more/);
-    expect(summary).toMatch(/_… \d+ more rendered kustomizations not shown\._/);
+    expect(summary).toMatch(
+      /_… \d+ more rendered kustomizations not shown: run `portcullis review` locally to see them all\._/,
+    );
   });
 });

@@ -1,6 +1,9 @@
 // Types for the loopback GitHub stand-in (scripts/github-stand-in.mjs), used by tests and the app bench.
 // @ts-expect-error: a plain ES module (scripts/ shares it with the app benchmark)
-import { startGitHubStandIn as start } from "../../scripts/github-stand-in.mjs";
+import {
+  githubRefusals as refusals,
+  startGitHubStandIn as start,
+} from "../../scripts/github-stand-in.mjs";
 
 export interface RecordedRequest {
   readonly method: string;
@@ -8,6 +11,10 @@ export interface RecordedRequest {
   readonly body: unknown;
   /** Answered with an injected fault. */
   readonly fault?: boolean;
+  /** Why the stand-in refused it with 422, as GitHub would (its schema, its limits). */
+  readonly refused?: string[];
+  /** For a check run's update: the run's name and head commit. */
+  readonly checkRun?: { readonly name: string; readonly head_sha: string };
 }
 
 /** The repository the stand-in serves: files by commit, and the pull request's changed files. */
@@ -23,6 +30,8 @@ export interface StandInRepo {
   readonly pullRequest?: unknown;
   /** Members of each team, by "org/slug" (a team not listed answers 404). */
   readonly teams?: Record<string, string[]>;
+  /** Errors of a request body against GitHub's schema (test/support/openapi.ts): answered 422. */
+  readonly validate?: (method: string, path: string, body: unknown) => string[];
   /** Injected faults: the first `times` (default 1) requests matching method and path (a regex). */
   readonly faults?: {
     readonly method: string;
@@ -41,9 +50,22 @@ export interface StandInRepo {
 export interface GitHubStandIn {
   readonly url: string;
   readonly requests: RecordedRequest[];
+  /** Check runs by id, as they stand. */
+  readonly checkRuns: Map<
+    number,
+    { name: string; head_sha: string; status: string; conclusion: string | null }
+  >;
+  /** What "Apply fixes" wrote through the Git data API: trees, commits, and branches moved. */
+  readonly created: {
+    trees: Map<string, { base_tree: string; tree: { path: string; content: string }[] }>;
+    commits: Map<string, { message: string; tree: string; parents: string[] }>;
+    refs: Map<string, string>;
+  };
   close(): Promise<void>;
   /** Resolves when a request matching `predicate` has been answered (or rejects after `ms`). */
   waitFor(predicate: (r: RecordedRequest) => boolean, ms?: number): Promise<RecordedRequest>;
 }
 
 export const startGitHubStandIn = start as (repo: StandInRepo) => Promise<GitHubStandIn>;
+/** Why GitHub would refuse this request body with 422 (its limits on texts, annotations, actions). */
+export const githubRefusals = refusals as (method: string, path: string, body: unknown) => string[];

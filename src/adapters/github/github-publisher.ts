@@ -1,5 +1,6 @@
 // The review publisher over GitHub: check runs with batched annotations, one review with inline comments.
-import { annotationBatches, type PolicyCheck } from "../../render/check-run.js";
+import { annotationBatches, fitCheck, type PolicyCheck } from "../../render/check-run.js";
+import { GITHUB_LIMITS, fitText } from "../../render/github-limits.js";
 import { fingerprintOfComment, type ReviewComment } from "../../render/review-comments.js";
 import type { CheckHandle, ReviewPublisher } from "../../ports/review-publisher.js";
 import type { Octokit } from "./github-source.js";
@@ -63,8 +64,10 @@ export class GitHubReviewPublisher implements ReviewPublisher {
     return { id: data.id };
   }
 
-  async postCompletedCheck(name: string, headSha: string, output: PolicyCheck): Promise<void> {
+  async postCompletedCheck(name: string, headSha: string, check: PolicyCheck): Promise<void> {
+    const output = fitCheck(check);
     const [first = [], ...rest] = annotationBatches(output.annotations);
+    const text = output.text === undefined ? {} : { text: output.text };
     const { data } = await this.octokit.rest.checks.create({
       owner: this.target.owner,
       repo: this.target.repo,
@@ -73,7 +76,7 @@ export class GitHubReviewPublisher implements ReviewPublisher {
       status: "completed",
       conclusion: output.conclusion,
       completed_at: this.now().toISOString(),
-      output: { title: output.title, summary: output.summary, annotations: first },
+      output: { title: output.title, summary: output.summary, ...text, annotations: first },
     });
     for (const annotations of rest) {
       await this.octokit.rest.checks.update({
@@ -85,7 +88,8 @@ export class GitHubReviewPublisher implements ReviewPublisher {
     }
   }
 
-  async completeCheck(check: CheckHandle, output: PolicyCheck): Promise<void> {
+  async completeCheck(check: CheckHandle, result: PolicyCheck): Promise<void> {
+    const output = fitCheck(result);
     const [first = [], ...rest] = annotationBatches(output.annotations);
     const base = { owner: this.target.owner, repo: this.target.repo, check_run_id: check.id };
     const text = output.text === undefined ? {} : { text: output.text };
@@ -106,6 +110,36 @@ export class GitHubReviewPublisher implements ReviewPublisher {
         output: { title: output.title, summary: output.summary, annotations },
       });
     }
+  }
+
+  /** Whether a check run is completed (a retried job leaves a completed one as it is). */
+  async isCompleted(check: CheckHandle): Promise<boolean> {
+    const { data } = await this.octokit.rest.checks.get({
+      owner: this.target.owner,
+      repo: this.target.repo,
+      check_run_id: check.id,
+    });
+    return data.status === "completed";
+  }
+
+  /** The latest check run of each of `names` on `headSha`, by name (one page of 100: ours are among them). */
+  async checksOn(
+    headSha: string,
+    names: readonly string[],
+  ): Promise<Map<string, { id: number; completed: boolean }>> {
+    const { data } = await this.octokit.rest.checks.listForRef({
+      owner: this.target.owner,
+      repo: this.target.repo,
+      ref: headSha,
+      filter: "latest",
+      per_page: 100,
+    });
+    const found = new Map<string, { id: number; completed: boolean }>();
+    for (const run of data.check_runs) {
+      if (names.includes(run.name) && !found.has(run.name))
+        found.set(run.name, { id: run.id, completed: run.status === "completed" });
+    }
+    return found;
   }
 
   /** Every review thread of the pull request, with the first comment of each (ours carry a fingerprint). */
@@ -175,8 +209,8 @@ export class GitHubReviewPublisher implements ReviewPublisher {
         pull_number: this.target.number,
         commit_id: headSha,
         event: "COMMENT",
-        body,
-        comments: fresh.map((c) => ({ ...c })),
+        body: fitText(body, GITHUB_LIMITS.commentBody),
+        comments: fresh.map((c) => ({ ...c, body: fitText(c.body, GITHUB_LIMITS.commentBody) })),
       });
     } catch (err) {
       // A review is all or nothing: one comment GitHub will not anchor fails all of them. The

@@ -117,3 +117,35 @@ export function portcullisOctokit(
     },
   ) as typeof ProbotOctokit;
 }
+
+interface Hookable {
+  readonly hook: {
+    wrap(
+      name: "request",
+      wrapper: (
+        request: (options: { request?: Record<string, unknown> }) => Promise<unknown>,
+        options: { request?: Record<string, unknown> },
+      ) => Promise<unknown>,
+    ): void;
+  };
+}
+
+/**
+ * One job's Octokit stops waiting on a GitHub that keeps failing: once a request has failed with
+ * a server error (5xx, or no answer) after all its retries, every further request of the job is
+ * tried once. Under a persistent outage a review's three checks so end within one request's
+ * retries (1 + 4 + 9 s), not one such wait per request.
+ */
+export function failFastAfterOutage(octokit: Hookable): void {
+  let outage = false;
+  octokit.hook.wrap("request", async (request, options) => {
+    if (outage) options.request = { ...options.request, retries: 0 };
+    try {
+      return await request(options);
+    } catch (err) {
+      const status = (err as { status?: number }).status;
+      if (status === undefined || status >= 500) outage = true;
+      throw err;
+    }
+  });
+}
