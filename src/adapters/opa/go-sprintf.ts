@@ -152,11 +152,24 @@ function formatOne(verb: string, raw: Value, flags: string, precision: number | 
       if (a.k !== "float") return a.k === "int" ? `%!${verb}(${goType(a)}=${a.i})` : bad();
       return plus(a.f < 0) + a.f.toFixed(precision ?? 6);
     case "e":
+    case "E": {
       if (a.k !== "float") return bad();
-      return precision !== undefined ? goExp(a.f.toExponential(precision)) : goFloat(a.f, "e");
+      // %e is 6 digits after the point unless told; only %v and %g are shortest.
+      const text = plus(a.f < 0) + goExp(a.f.toExponential(precision ?? 6));
+      return verb === "E" ? text.toUpperCase() : text;
+    }
     case "g":
+    case "G": {
       if (a.k !== "float") return bad();
-      return goFloat(a.f, "g");
+      const text = plus(a.f < 0) + goFloat(a.f, "g");
+      return verb === "G" ? text.toUpperCase() : text;
+    }
+    case "o":
+    case "b":
+      if (a.k !== "int") return bad();
+      return plus(a.i < 0n) + a.i.toString(verb === "o" ? 8 : 2);
+    case "c":
+      return a.k === "int" ? String.fromCodePoint(Number(a.i)) : bad();
     case "x":
     case "X": {
       const hex =

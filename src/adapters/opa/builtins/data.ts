@@ -214,10 +214,14 @@ function subsetOf(sup: RegoValue, sub: RegoValue, nested: boolean): boolean {
 
 /** numbers.range_step: from a to b (inclusive) by step, either direction. */
 function rangeStep(a: RegoValue, b: RegoValue, s: RegoValue): number[] {
-  const [x, y, step] = [num(a!, 1), num(b!, 2), num(s!, 3)];
-  if (!Number.isInteger(x)) throw typeError(1, a!, "integer");
-  if (!Number.isInteger(y)) throw typeError(2, b!, "integer");
-  if (!Number.isInteger(step)) throw typeError(3, s!, "integer");
+  const integer = (v: RegoValue, pos: number) => {
+    if (typeof v !== "number" && !(v instanceof RegoNumber)) throw typeError(pos, v, "integer");
+    const n = num(v, pos);
+    if (!Number.isInteger(n))
+      throw new Error(`operand ${pos} must be integer number but got floating-point number`);
+    return n;
+  };
+  const [x, y, step] = [integer(a!, 1), integer(b!, 2), integer(s!, 3)];
   if (step <= 0) throw new Error("numbers.range_step: step must be a positive integer");
   const out: number[] = [];
   if (x <= y) for (let i = x; i <= y; i += step) out.push(i);
