@@ -4,6 +4,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
+import { findOpa } from "../../src/adapters/opa/opa-binary.js";
+import { buildWasm, PolicyCompileError } from "../../src/adapters/opa/opa-build.js";
 import { opaOutcomes, opaVersion, wasmOutcomes } from "../support/opa-golden.js";
 
 /** Values a policy reads from its input: what the type checker cannot see, so runtime errors. */
@@ -171,5 +173,49 @@ describe(`host builtins against opa eval ${opaVersion()}`, () => {
     // The cases reach both values and errors.
     expect(want.filter((o) => o.error).length).toBeGreaterThan(20);
     expect(want.filter((o) => !o.error).length).toBeGreaterThan(60);
+  });
+});
+
+describe("builtins a review withholds", () => {
+  const tools = {
+    opa: findOpa(),
+    capabilities: join(packageRoot(), "dist", "policies", "capabilities.json"),
+  };
+  const compile = (expression: string) =>
+    buildWasm(
+      {
+        sources: [{ path: "p/withheld.rego", text: `package p\n\nx := ${expression}\n` }],
+        entrypoints: ["p/x"],
+        v0: false,
+      },
+      tools,
+    );
+
+  it.each([
+    [
+      'http.send({"method": "get", "url": "http://127.0.0.1"})',
+      "http.send",
+      "it reaches the network",
+    ],
+    ["time.now_ns()", "time.now_ns", "it reads the clock"],
+    ['rand.intn("k", 10)', "rand.intn", "it is random"],
+    ['net.lookup_ip_addr("example.com")', "net.lookup_ip_addr", "it reaches the network (DNS)"],
+  ])("refuses %s at compile time, saying why", async (expression, name, why) => {
+    const err = await compile(expression).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PolicyCompileError);
+    const e = err as PolicyCompileError;
+    expect(e.message).toContain(
+      `p/withheld.rego:3: rego_type_error: undefined function ${name} (refused: ${why}; a review must give the same answer every time)`,
+    );
+    expect([e.file, e.line]).toEqual(["p/withheld.rego", 3]);
+  });
+
+  it("names a builtin it does not supply yet as unsupported, not as unknown", async () => {
+    const err = (await compile('graphql.is_valid("{ a }", "type Query { a: Int }")').catch(
+      (e: unknown) => e,
+    )) as PolicyCompileError;
+    expect(err.message).toContain(
+      "undefined function graphql.is_valid (not supported by Portcullis:",
+    );
   });
 });
