@@ -75,7 +75,7 @@ describe("WasmPolicyEngine", () => {
     const dir = mkdtempSync(join(tmpdir(), "builtin-"));
     writeFileSync(
       join(dir, "p.rego"),
-      'package portcullis.main\n\nbatch := [strings.any_prefix_match(input.a, "x")]\n',
+      'package portcullis.main\n\nbatch := [uuid.parse(input.a)]\n',
     );
     execFileSync(opa, [
       "build",
@@ -89,11 +89,11 @@ describe("WasmPolicyEngine", () => {
     ]);
     execFileSync("tar", ["-xzf", join(dir, "b.tar.gz"), "-C", dir, "/policy.wasm"]);
     expect(() => new WasmPolicyEngine(readFileSync(join(dir, "policy.wasm")))).toThrow(
-      "policy bundle calls builtins the host does not provide: strings.any_prefix_match",
+      "policy bundle calls builtins the host does not provide: uuid.parse",
     );
   });
 
-  it.each(["http.send", "time.now_ns", "strings.any_prefix_match"])(
+  it.each(["http.send", "time.now_ns", "rand.intn"])(
     "makes the policy build fail on %s (capabilities file), not a review",
     (builtin) => {
       const dir = mkdtempSync(join(tmpdir(), "caps-"));
@@ -102,7 +102,7 @@ describe("WasmPolicyEngine", () => {
           ? 'http.send({"method": "get", "url": "http://x"})'
           : builtin === "time.now_ns"
             ? "time.now_ns()"
-            : 'strings.any_prefix_match("a", "b")';
+            : 'rand.intn("a", 2)';
       writeFileSync(join(dir, "p.rego"), `package p\n\nx := ${call}\n`);
       const caps = join(packageRoot(), "dist", "policies", "capabilities.json");
       const r = spawnSync(

@@ -1,51 +1,19 @@
 // Gatekeeper conformance: every gator `Suite` under test/fixtures/gatekeeper, asserted through the
 // Gatekeeper engine as `gator verify` would, plus what Portcullis adds (severities, not evaluated).
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
 import { loadGatekeeper, type GatekeeperLoad } from "../../src/adapters/opa/gatekeeper.js";
 import { findOpa } from "../../src/adapters/opa/opa-binary.js";
 import type { RawFinding } from "../../src/core/findings.js";
-import { parseManifest } from "../../src/core/manifest.js";
+import { check, objects, suites, type SuiteTest } from "../support/gator-suite.js";
 
 const FIXTURES = join(packageRoot(), "test", "fixtures", "gatekeeper");
 const tools = () => ({
   opa: findOpa(),
   capabilities: join(packageRoot(), "dist", "policies", "capabilities.json"),
 });
-
-interface Assertion {
-  violations?: "yes" | "no" | number | boolean;
-  message?: string;
-}
-interface Case {
-  name: string;
-  object: string;
-  inventory?: string[];
-  assertions: Assertion[];
-}
-interface SuiteTest {
-  name: string;
-  template: string;
-  constraint: string;
-  cases: Case[];
-}
-
-function suites(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory()
-      ? suites(join(dir, e.name))
-      : e.name === "suite.yaml"
-        ? [join(dir, e.name)]
-        : [],
-  );
-}
-
-/** Every object of a file, read as the pipeline reads manifests. */
-function objects(file: string): unknown[] {
-  return parseManifest(file, readFileSync(file, "utf8")).documents.map((d) => d.value);
-}
 
 const source = (base: string, path: string) => ({
   path: relative(FIXTURES, join(base, path)),
@@ -69,23 +37,6 @@ function evaluate(loaded: GatekeeperLoad, object: unknown, path = "object.yaml")
   if (!result || !result.ok)
     throw new Error(`not evaluated: ${result ? result.error : "no result"}`);
   return [...result.findings];
-}
-
-/** gator's assertion: how many violations match `message` (a regular expression), against yes/no/n. */
-function check(assertion: Assertion, messages: readonly string[]): string | undefined {
-  const pattern = assertion.message ? new RegExp(assertion.message) : undefined;
-  const matching = messages.filter((m) => !pattern || pattern.test(m)).length;
-  // A YAML 1.1 reader turns an unquoted yes/no into a boolean: take both spellings.
-  const want = assertion.violations ?? "yes";
-  const ok =
-    want === "yes" || want === true
-      ? matching > 0
-      : want === "no" || want === false
-        ? matching === 0
-        : matching === want;
-  return ok
-    ? undefined
-    : `expected violations: ${String(want)}${pattern ? ` matching /${assertion.message}/` : ""}, got ${matching} of ${JSON.stringify(messages)}`;
 }
 
 const SEVERITY: Record<string, string> = { deny: "error", warn: "warning", dryrun: "notice" };

@@ -1,19 +1,21 @@
 // OPA's `sprintf` as its Go implementation formats: Go fmt verbs over Rego values.
 // The wasm SDK's own sprintf (sprintf-js) prints arrays as "a,b", objects as "[object Object]"
 // and throws on %q; policy messages must read the same as under `opa eval`.
+import { entriesOf, RegoNumber, RegoSet, type RegoValue } from "./rego-value.js";
 
 type Value = unknown;
 
 /** Rego's text form of a value (ast.Term.String()): what `%v` prints for composites. */
 export function regoString(v: Value): string {
   if (v === null || v === undefined) return "null";
-  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "string") return goQuote(v);
   if (typeof v === "number") return numberText(v);
   if (typeof v === "boolean") return String(v);
+  if (v instanceof RegoNumber) return v.text;
   if (Array.isArray(v)) return `[${v.map(regoString).join(", ")}]`;
-  const entries = Object.keys(v as object)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}: ${regoString((v as Record<string, Value>)[k])}`);
+  if (v instanceof RegoSet)
+    return v.items.length ? `{${v.items.map(regoString).join(", ")}}` : "set()";
+  const entries = entriesOf(v as RegoValue).map(([k, x]) => `${regoString(k)}: ${regoString(x)}`);
   return `{${entries.join(", ")}}`;
 }
 
@@ -87,16 +89,37 @@ export function goQuote(s: string): string {
   return `${out}"`;
 }
 
-function goType(v: Value): string {
-  if (typeof v === "string") return "string";
-  if (typeof v === "number") return isInt64(v) ? "int64" : "float64";
-  return "string"; // composites reach fmt as their Rego text
+/** What fmt receives: a string, an int64 (or *big.Int), or a float64. */
+type GoArg =
+  | { readonly k: "string"; readonly s: string }
+  | { readonly k: "int"; readonly i: bigint }
+  | { readonly k: "float"; readonly f: number };
+
+/** The Go value fmt sees for a Rego argument (topdown's builtinSprintf conversion). */
+function asGo(v: Value): GoArg {
+  if (typeof v === "string") return { k: "string", s: v };
+  if (typeof v === "number") return isInt64(v) ? { k: "int", i: BigInt(v) } : { k: "float", f: v };
+  if (v instanceof RegoNumber) {
+    // The text decides: a fraction or an exponent makes a float64, else an integer.
+    if (/[.eE]/.test(v.text))
+      return Number.isFinite(v.value) ? { k: "float", f: v.value } : { k: "string", s: v.text };
+    return { k: "int", i: BigInt(v.text) };
+  }
+  // Composites, booleans and null reach fmt as their Rego text.
+  return { k: "string", s: regoString(v) };
 }
 
-/** The Go value fmt sees for a Rego argument (OPA passes composites as their text). */
-function asGo(v: Value): Value {
-  if (typeof v === "string" || typeof v === "number") return v;
-  return regoString(v);
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
+
+function goType(a: GoArg): string {
+  if (a.k === "string") return "string";
+  if (a.k === "float") return "float64";
+  return a.i >= INT64_MIN && a.i <= INT64_MAX ? "int64" : "*big.Int";
+}
+
+function goValueText(a: GoArg): string {
+  return a.k === "string" ? a.s : a.k === "int" ? a.i.toString() : goFloat(a.f, "g");
 }
 
 function pad(text: string, width: number | undefined, left: boolean, zero: boolean): string {
@@ -110,43 +133,56 @@ function pad(text: string, width: number | undefined, left: boolean, zero: boole
 }
 
 function formatOne(verb: string, raw: Value, flags: string, precision: number | undefined): string {
-  const v = asGo(raw);
-  const bad = () =>
-    `%!${verb}(${goType(v)}=${typeof v === "string" ? v : numberText(v as number)})`;
+  const a = asGo(raw);
+  const bad = () => `%!${verb}(${goType(a)}=${goValueText(a)})`;
+  const plus = (negative: boolean) => (flags.includes("+") && !negative ? "+" : "");
   switch (verb) {
     case "v":
-      return typeof v === "number" ? numberText(v) : String(v);
+      return goValueText(a);
     case "s":
-      if (typeof v !== "string") return bad();
-      return precision !== undefined ? [...v].slice(0, precision).join("") : v;
+      if (a.k !== "string") return bad();
+      return precision !== undefined ? [...a.s].slice(0, precision).join("") : a.s;
     case "q":
-      return typeof v === "string" ? goQuote(v) : bad();
+      return a.k === "string" ? goQuote(a.s) : bad();
     case "d":
-      if (typeof v !== "number" || !isInt64(v)) return bad();
-      return (flags.includes("+") && v >= 0 ? "+" : "") + BigInt(v).toString();
+      if (a.k !== "int") return bad();
+      return plus(a.i < 0n) + a.i.toString();
     case "f":
     case "F":
-      if (typeof v !== "number") return bad();
-      return (flags.includes("+") && v >= 0 ? "+" : "") + v.toFixed(precision ?? 6);
+      if (a.k !== "float") return a.k === "int" ? `%!${verb}(${goType(a)}=${a.i})` : bad();
+      return plus(a.f < 0) + a.f.toFixed(precision ?? 6);
     case "e":
-      if (typeof v !== "number") return bad();
-      return precision !== undefined ? goExp(v.toExponential(precision)) : goFloat(v, "e");
+    case "E": {
+      if (a.k !== "float") return bad();
+      // %e is 6 digits after the point unless told; only %v and %g are shortest.
+      const text = plus(a.f < 0) + goExp(a.f.toExponential(precision ?? 6));
+      return verb === "E" ? text.toUpperCase() : text;
+    }
     case "g":
-      if (typeof v !== "number") return bad();
-      return goFloat(v, "g");
+    case "G": {
+      if (a.k !== "float") return bad();
+      const text = plus(a.f < 0) + goFloat(a.f, "g");
+      return verb === "G" ? text.toUpperCase() : text;
+    }
+    case "o":
+    case "b":
+      if (a.k !== "int") return bad();
+      return plus(a.i < 0n) + a.i.toString(verb === "o" ? 8 : 2);
+    case "c":
+      return a.k === "int" ? String.fromCodePoint(Number(a.i)) : bad();
     case "x":
     case "X": {
       const hex =
-        typeof v === "number" && isInt64(v)
-          ? BigInt(v).toString(16)
-          : typeof v === "string"
-            ? Buffer.from(v, "utf8").toString("hex")
+        a.k === "int"
+          ? (a.i < 0n ? "-" : "") + (a.i < 0n ? -a.i : a.i).toString(16)
+          : a.k === "string"
+            ? Buffer.from(a.s, "utf8").toString("hex")
             : undefined;
       if (hex === undefined) return bad();
       return verb === "X" ? hex.toUpperCase() : hex;
     }
     default:
-      return `%!${verb}(${goType(v)}=${typeof v === "number" ? numberText(v) : String(v)})`;
+      return bad();
   }
 }
 
@@ -187,9 +223,7 @@ export function goSprintf(format: string, args: readonly Value[]): string {
   }
   out += format.slice(last);
   if (argIndex < args.length) {
-    const extra = args
-      .slice(argIndex)
-      .map((a) => `${goType(asGo(a))}=${typeof a === "number" ? numberText(a) : String(asGo(a))}`);
+    const extra = args.slice(argIndex).map((a) => `${goType(asGo(a))}=${goValueText(asGo(a))}`);
     out += `%!(EXTRA ${extra.join(", ")})`;
   }
   return out;

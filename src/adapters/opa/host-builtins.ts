@@ -1,36 +1,49 @@
-// Builtins the host provides to policies compiled to wasm, and the SDK builtins we replace.
+// The builtins the host answers for a policy compiled to wasm: the SDK's (yaml, regex.split), a
+// Go-exact sprintf, and those OPA's wasm runtime lacks (src/adapters/opa/builtins/). Which builtin
+// is native, host, refused or unsupported is recorded in tools/wasm-builtins.json; the policy
+// compiler's capabilities are built from that file, and docs/builtins.md is generated from it.
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { DATA_BUILTINS } from "./builtins/data.js";
+import { TEXT_BUILTINS } from "./builtins/text.js";
 import { goSprintf } from "./go-sprintf.js";
+import { toJson, type RegoValue } from "./rego-value.js";
 
-type Builtin = (...args: unknown[]) => unknown;
+export interface HostBuiltin {
+  readonly fn: (...args: RegoValue[]) => RegoValue | undefined;
+  /** Numbers as written (RegoNumber): sprintf prints `1.0` as Go prints a float64. */
+  readonly numberText?: boolean;
+}
+
+type SdkFn = (...args: unknown[]) => unknown;
+
+/** The SDK's own implementations (JSON in and out: sets reach them as arrays, as they always did). */
+function sdkBuiltins(): Record<string, HostBuiltin> {
+  const require = createRequire(import.meta.url);
+  const entry = require.resolve("@open-policy-agent/opa-wasm");
+  const table = require(join(dirname(entry), "builtins", "index.js")) as Record<string, SdkFn>;
+  return Object.fromEntries(
+    Object.entries(table).map(([name, fn]) => [
+      name,
+      { fn: (...args: RegoValue[]) => fn(...args.map(toJson)) as RegoValue | undefined },
+    ]),
+  );
+}
+
+const plain = (table: Record<string, HostBuiltin["fn"]>): Record<string, HostBuiltin> =>
+  Object.fromEntries(Object.entries(table).map(([name, fn]) => [name, { fn }]));
 
 /** Host implementations, keyed by Rego builtin name. */
-export const HOST_BUILTINS: Record<string, Builtin> = {
-  sprintf: (format: unknown, args: unknown) =>
-    goSprintf(String(format), Array.isArray(args) ? args : []),
+export const HOST_BUILTINS: Readonly<Record<string, HostBuiltin>> = {
+  ...sdkBuiltins(),
+  ...plain(TEXT_BUILTINS),
+  ...plain(DATA_BUILTINS),
+  sprintf: {
+    numberText: true,
+    fn: (format, args) => {
+      if (typeof format !== "string") throw new Error("operand 1 must be string");
+      if (!Array.isArray(args)) throw new Error("operand 2 must be array");
+      return goSprintf(format, args as RegoValue[]);
+    },
+  },
 };
-
-let installed = false;
-
-/**
- * The SDK resolves its own builtins before the custom ones passed to loadPolicy, so a custom
- * `sprintf` is never called. Its builtin table is a plain CommonJS object: replace the entries
- * there, once per process (see docs/decisions.md, "Go-compatible sprintf").
- */
-export function installHostBuiltins(): void {
-  if (installed) return;
-  const require = createRequire(import.meta.url);
-  const entry = require.resolve("@open-policy-agent/opa-wasm");
-  const table = require(join(dirname(entry), "builtins", "index.js")) as Record<string, Builtin>;
-  for (const [name, impl] of Object.entries(HOST_BUILTINS)) table[name] = impl;
-  installed = true;
-}
-
-/** Names the SDK implements itself (after our replacements). */
-export function sdkBuiltinNames(): Set<string> {
-  const require = createRequire(import.meta.url);
-  const entry = require.resolve("@open-policy-agent/opa-wasm");
-  const table = require(join(dirname(entry), "builtins", "index.js")) as Record<string, Builtin>;
-  return new Set([...Object.keys(table), ...Object.keys(HOST_BUILTINS)]);
-}

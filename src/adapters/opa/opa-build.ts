@@ -72,6 +72,9 @@ function cacheKey(build: WasmBuild, tools: OpaTools): string {
   hash
     .update(JSON.stringify([build.entrypoints, build.v0, opa.size, opa.mtimeMs]))
     .update(readFileSync(tools.capabilities));
+  // The explanations of withheld builtins are part of a cached refusal.
+  const withheld = join(dirname(tools.capabilities), "builtins.json");
+  if (existsSync(withheld)) hash.update(readFileSync(withheld));
   return hash.digest("hex").slice(0, 32);
 }
 
@@ -101,6 +104,29 @@ export function wasmOfBundle(bundle: Uint8Array): Uint8Array {
 function locate(message: string): { file?: string; line?: number } {
   const m = /(?:^|\s)([^\s:]+\.rego):(\d+):/.exec(message);
   return m ? { file: m[1], line: Number(m[2]) } : {};
+}
+
+/**
+ * The compiler's "undefined function X" for a builtin OPA has but Portcullis withholds, with why:
+ * the classification `npm run build:policies` wrote next to the capabilities (dist/policies/builtins.json).
+ */
+export function explainWithheld(message: string, capabilities: string): string {
+  let known: { refused?: Record<string, string>; unsupported?: Record<string, string> };
+  try {
+    known = JSON.parse(
+      readFileSync(join(dirname(capabilities), "builtins.json"), "utf8"),
+    ) as typeof known;
+  } catch {
+    return message;
+  }
+  return message.replace(/undefined function ([\w.]+)/g, (said, name: string) => {
+    const refused = known.refused?.[name];
+    if (refused)
+      return `${said} (refused: ${refused}; a review must give the same answer every time)`;
+    const unsupported = known.unsupported?.[name];
+    if (unsupported) return `${said} (not supported by Portcullis: ${unsupported})`;
+    return said;
+  });
 }
 
 /** Whether the cache holds the compiler's answer for this build (a module or a refusal). */
@@ -193,7 +219,10 @@ async function compile(build: WasmBuild, tools: OpaTools): Promise<Uint8Array> {
           `opa build did not finish within ${COMPILE_TIMEOUT_MS / 1000} s`,
         );
       const said = (e.stderr || e.stdout || "").trim();
-      const message = (said || String(err)).split(`${root}/`).join("");
+      const message = explainWithheld(
+        (said || String(err)).split(`${root}/`).join(""),
+        tools.capabilities,
+      );
       const where = locate(message);
       throw new PolicyCompileError(
         message.split(work).join("<generated>"),

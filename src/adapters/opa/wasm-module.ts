@@ -1,13 +1,8 @@
 // A compiled policy module and fresh instances of it: the one way both engines load wasm.
-import type { LoadedPolicy, loadPolicySync as LoadPolicySync } from "@open-policy-agent/opa-wasm";
-import { createRequire } from "node:module";
+import type { LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { MAX_WASM_MEMORY_PAGES } from "../../core/limits.js";
-import { installHostBuiltins } from "./host-builtins.js";
-
-// The package's ESM entry exports only the async loader; the synchronous one is on the CJS entry.
-const { loadPolicySync } = createRequire(import.meta.url)("@open-policy-agent/opa-wasm") as {
-  loadPolicySync: typeof LoadPolicySync;
-};
+import { HOST_BUILTINS } from "./host-builtins.js";
+import { importedBuiltins, instantiatePolicy } from "./wasm-runtime.js";
 
 export class WasmModule {
   private readonly module: WebAssembly.Module;
@@ -17,14 +12,19 @@ export class WasmModule {
     /** Linear memory ceiling: a runaway evaluation fails instead of exhausting the process. */
     private readonly maxMemoryPages = MAX_WASM_MEMORY_PAGES,
   ) {
-    installHostBuiltins();
     this.module = new WebAssembly.Module(new Uint8Array(wasm));
   }
 
   /** A fresh instance with `data` loaded (also the way to recover after a throw inside wasm). */
   instantiate(data: Record<string, unknown>): LoadedPolicy {
-    const policy = loadPolicySync(this.module, { initial: 32, maximum: this.maxMemoryPages });
+    const memory = new WebAssembly.Memory({ initial: 32, maximum: this.maxMemoryPages });
+    const policy = instantiatePolicy(this.module, memory);
     policy.setData(data);
     return policy;
   }
+}
+
+/** Builtins the module calls that the host does not provide (none, for a module we can run). */
+export function missingBuiltins(policy: LoadedPolicy): string[] {
+  return importedBuiltins(policy).filter((name) => !(name in HOST_BUILTINS));
 }

@@ -5,8 +5,7 @@ import { MAX_BATCH_BYTES, MAX_WASM_MEMORY_PAGES } from "../../core/limits.js";
 import type { FixOperation, JsonPath, Severity } from "../../core/types.js";
 import { SEVERITIES } from "../../core/types.js";
 import type { PolicyEngine, PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
-import { sdkBuiltinNames } from "./host-builtins.js";
-import { WasmModule } from "./wasm-module.js";
+import { missingBuiltins, WasmModule } from "./wasm-module.js";
 
 const BATCH_ENTRYPOINT = "portcullis/main/batch";
 
@@ -34,9 +33,7 @@ export class WasmPolicyEngine implements PolicyEngine {
     this.module = new WasmModule(wasm, options.maxMemoryPages ?? MAX_WASM_MEMORY_PAGES);
     this.maxBatchBytes = options.maxBatchBytes ?? MAX_BATCH_BYTES;
     this.policy = this.module.instantiate(this.data);
-    const missing = [...requiredBuiltins(this.policy)].filter(
-      (name) => !sdkBuiltinNames().has(name),
-    );
+    const missing = missingBuiltins(this.policy);
     if (missing.length > 0) {
       throw new Error(
         `policy bundle calls builtins the host does not provide: ${missing.join(", ")}`,
@@ -118,21 +115,6 @@ export function evaluateInBatches<T>(items: readonly T[], b: Batching<T>): Polic
   });
   if (batch.length > 0) evaluate(batch);
   return results;
-}
-
-function requiredBuiltins(policy: LoadedPolicy): Set<string> {
-  const instance = (policy.wasmInstance as WebAssembly.Instance).exports as Record<string, unknown>;
-  const builtins = instance.builtins as () => number;
-  const dump = instance.opa_json_dump as (addr: number) => number;
-  const addr = dump(builtins());
-  const bytes = new Uint8Array(policy.mem.buffer);
-  let end = addr;
-  while (bytes[end] !== 0) end++;
-  const table = JSON.parse(new TextDecoder().decode(bytes.subarray(addr, end))) as Record<
-    string,
-    number
-  >;
-  return new Set(Object.keys(table));
 }
 
 /** Validates the entrypoint's result; anything unexpected is a policy error, never "no findings". */

@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+// Writes docs/builtins.md from tools/wasm-builtins.json: which Rego builtins repository policies
+// (Gatekeeper templates, conftest-style --policy Rego) may call, and why the others are withheld.
+// `node scripts/gen-builtin-docs.mjs --check` fails when the page is not current.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, pinnedVersion } from "./tools.mjs";
+
+const PAGE = join(ROOT, "docs", "builtins.md");
+
+const list = (names) =>
+  [...names]
+    .sort()
+    .map((n) => `\`${n}\``)
+    .join(", ");
+
+/** A Markdown table laid out as Prettier lays it out (columns padded to their widest cell). */
+function table(entries) {
+  const rows = Object.entries(entries)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, why]) => [`\`${name}\``, why]);
+  const head = ["Builtin", "Why"];
+  const width = [0, 1].map((i) => Math.max(head[i].length, ...rows.map((r) => r[i].length)));
+  const line = (cells) => `| ${cells.map((c, i) => c.padEnd(width[i])).join(" | ")} |`;
+  return [line(head), line(width.map((w) => "-".repeat(w))), ...rows.map(line)];
+}
+
+/** The page as tools/wasm-builtins.json says it must read. */
+export function expectedBuiltinsPage() {
+  const b = JSON.parse(readFileSync(join(ROOT, "tools", "wasm-builtins.json"), "utf8"));
+  const available = b.native.length + b.sdk.length + b.host.length;
+  const total = available + Object.keys(b.refused).length + Object.keys(b.unsupported).length;
+  return [
+    "# Rego builtins in repository policies",
+    "",
+    "<!-- Generated from tools/wasm-builtins.json by `npm run docs:builtins`; do not edit. -->",
+    "",
+    "Repository policies (Gatekeeper templates, [`--gatekeeper`](gatekeeper.md), and conftest-style",
+    "Rego, [`--policy`](conftest.md)) are compiled to WebAssembly with the pinned OPA",
+    `${pinnedVersion()} and may call ${available} of its ${total} builtins. A policy that calls any`,
+    "other fails to compile, with the compiler's `undefined function` message and the reason from",
+    "this page, at the policy's file and line: never a silent pass.",
+    "",
+    "A builtin that fails at run time (a malformed unit, a bad version string) makes its expression",
+    "undefined, as under `opa eval` and in Gatekeeper (neither sets strict builtin errors).",
+    "",
+    `## Compiled into the module (${b.native.length})`,
+    "",
+    "OPA's wasm compiler implements these itself (`internal/compiler/wasm`).",
+    "",
+    list(b.native),
+    "",
+    `## Answered by the host (${b.sdk.length + b.host.length})`,
+    "",
+    "The wasm module calls out to Portcullis for these. `test/adapters/host-builtins.test.ts`",
+    "evaluates every one of them (and `sprintf` over every kind of value, sets included) with the",
+    "pinned `opa eval` and requires the same value, or the same error.",
+    "",
+    "From the `@open-policy-agent/opa-wasm` SDK: " +
+      list(b.sdk.filter((n) => n !== "sprintf")) +
+      ". Go's `fmt` formatting: `sprintf` (`src/adapters/opa/go-sprintf.ts`).",
+    "",
+    `Portcullis's own (\`src/adapters/opa/builtins/\`): ${list(b.host)}.`,
+    "",
+    `## Refused (${Object.keys(b.refused).length})`,
+    "",
+    "A review must give the same answer every time it runs: nothing that reaches the network, reads",
+    "the clock or is random.",
+    "",
+    ...table(b.refused),
+    "",
+    `## Not supported (${Object.keys(b.unsupported).length})`,
+    "",
+    "Deterministic, but not supplied: the policy fails to compile and says so.",
+    "",
+    ...table(b.unsupported),
+    "",
+  ].join("\n");
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const page = expectedBuiltinsPage();
+  if (process.argv.includes("--check")) {
+    if (readFileSync(PAGE, "utf8") !== page) {
+      console.error("docs/builtins.md is not current: run npm run docs:builtins");
+      process.exit(1);
+    }
+  } else writeFileSync(PAGE, page);
+}

@@ -1,0 +1,221 @@
+// Every builtin the host supplies to wasm policies, and sprintf over every value kind, against the
+// pinned `opa eval`: the same expression must give the same value, or be undefined with the same
+// error (`opa eval --strict-builtin-errors`). Each builtin the host lists has cases here.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
+import { findOpa } from "../../src/adapters/opa/opa-binary.js";
+import { buildWasm, PolicyCompileError } from "../../src/adapters/opa/opa-build.js";
+import { opaOutcomes, opaVersion, wasmOutcomes } from "../support/opa-golden.js";
+
+/** Values a policy reads from its input: what the type checker cannot see, so runtime errors. */
+const INPUT = {
+  n: 1,
+  one: 1.0,
+  half: 2.5,
+  big: 12345678901234567890,
+  s: "text",
+  obj: { b: [1, 2], a: { x: true } },
+  list: ["b", "a"],
+};
+
+export const CASES: Record<string, string[]> = {
+  "strings.any_prefix_match": [
+    'strings.any_prefix_match("docker.io/nginx", ["quay.io/", "docker.io/"])',
+    'strings.any_prefix_match(["a/x", "b/y"], {"b/"})',
+    'strings.any_prefix_match("abc", "abd")',
+    'strings.any_prefix_match([], "a")',
+    'strings.any_prefix_match(input.n, "a")',
+    'strings.any_prefix_match("a", input.n)',
+    'strings.any_prefix_match("a", [input.n])',
+  ],
+  "strings.any_suffix_match": [
+    'strings.any_suffix_match("nginx:latest", {":latest", ":dev"})',
+    'strings.any_suffix_match({"a.example", "b.test"}, [".example"])',
+    'strings.any_suffix_match("x", [])',
+    'strings.any_suffix_match(input.obj, "a")',
+  ],
+  "strings.count": [
+    'strings.count("cheese", "e")',
+    'strings.count("five", "")',
+    'strings.count("ääää", "ää")',
+    'strings.count(input.n, "a")',
+  ],
+  indexof_n: [
+    'indexof_n("sad saddle", "sad")',
+    'indexof_n("ääbä", "ä")',
+    'indexof_n("x", "")',
+    'indexof_n("aaa", "aa")',
+  ],
+  "glob.quote_meta": ['glob.quote_meta("*.github.com/{a,b}[x]?\\\\!-,")'],
+  "crypto.md5": ['crypto.md5("portcullis")', 'crypto.md5("")'],
+  "crypto.sha1": ['crypto.sha1("portcullis ✓")'],
+  "crypto.sha256": ['crypto.sha256("portcullis")', "crypto.sha256(input.n)"],
+  "crypto.hmac.md5": ['crypto.hmac.md5("message", "key")'],
+  "crypto.hmac.sha1": ['crypto.hmac.sha1("message", "key")'],
+  "crypto.hmac.sha256": ['crypto.hmac.sha256("message", "")'],
+  "crypto.hmac.sha512": ['crypto.hmac.sha512("message ✓", "key")'],
+  "crypto.hmac.equal": [
+    'crypto.hmac.equal("abc", "abc")',
+    'crypto.hmac.equal("abc", "abd")',
+    'crypto.hmac.equal("abc", "ab")',
+  ],
+  "hex.encode": ['hex.encode("hi ✓")'],
+  "hex.decode": ['hex.decode("6869")', 'hex.decode("686")', 'hex.decode("zz")', 'hex.decode("")'],
+  "base64url.encode_no_pad": ['base64url.encode_no_pad("any carnal pleas?")'],
+  "units.parse_bytes": [
+    'units.parse_bytes("1Ki")',
+    'units.parse_bytes("1.5GB")',
+    'units.parse_bytes("100")',
+    'units.parse_bytes("1e3k")',
+    'units.parse_bytes("2MiB")',
+    'units.parse_bytes("0.5m")',
+    'units.parse_bytes("\\"10\\"kb")',
+    'units.parse_bytes("1 Ki")',
+    'units.parse_bytes("Ki")',
+    'units.parse_bytes("12xb")',
+    'units.parse_bytes("1..2k")',
+    'units.parse_bytes("-3K")',
+  ],
+  "units.parse": [
+    'units.parse("500m")',
+    'units.parse("2")',
+    'units.parse("1.5Gi")',
+    'units.parse("100M")',
+    'units.parse("1k")',
+    'units.parse("0.1m")',
+    'units.parse("1m")',
+    'units.parse("2mi")',
+    'units.parse("3MI")',
+    'units.parse("x")',
+    'units.parse("1 m")',
+    'units.parse("7q")',
+    'units.parse("2e3")',
+  ],
+  "semver.compare": [
+    'semver.compare("1.2.3", "1.2.4")',
+    'semver.compare("v2.0.0", "1.99.99")',
+    'semver.compare("1.0.0-alpha", "1.0.0")',
+    'semver.compare("1.0.0-alpha.1", "1.0.0-alpha.beta")',
+    'semver.compare("1.0.0-beta.11", "1.0.0-beta.2")',
+    'semver.compare("1.0.0+build.1", "1.0.0+build.2")',
+    'semver.compare("1.0", "1.0.0")',
+    'semver.compare("1.0.0", "01.0.0")',
+  ],
+  "semver.is_valid": [
+    'semver.is_valid("1.0.0-rc.1+sha.5114f85")',
+    'semver.is_valid("1.0.0-01")',
+    'semver.is_valid("1.0")',
+    "semver.is_valid(input.n)",
+  ],
+  "object.subset": [
+    'object.subset({"a": {"b": 1, "c": [1, 2, 3]}}, {"a": {"c": [2, 3]}})',
+    'object.subset({"a": 1}, {"a": 2})',
+    "object.subset({1, 2, 3}, {1, 3})",
+    "object.subset([1, 2, 3, 4], [2, 3])",
+    "object.subset([1, 2, 3, 4], [2, 4])",
+    "object.subset([1, 2, 3], {3, 1})",
+    'object.subset({"a": {1, 2}}, {"a": {2}})',
+    "object.subset(input.list, input.n)",
+  ],
+  "numbers.range_step": [
+    "numbers.range_step(0, 10, 3)",
+    "numbers.range_step(10, 0, 4)",
+    "numbers.range_step(1, 2, 0)",
+    "numbers.range_step(input.half, 3, 1)",
+    "numbers.range_step(1, input.s, 1)",
+  ],
+};
+
+/** sprintf over every value kind: numbers as written, strings, booleans, null, composites, sets. */
+const SPRINTF = [
+  'sprintf("%v", [{"memory", "cpu"}])',
+  'sprintf("missing: %v", [{"b": {"z", "a"}, "a": [set(), {}]}])',
+  'sprintf("%v %v %v %v", [input.n, input.one, input.half, input.big])',
+  'sprintf("%d %d", [input.one, input.big])',
+  'sprintf("%v %d %s", [1.0, 10, 2.50])',
+  'sprintf("%v|%s|%d", [true, null, false])',
+  'sprintf("%v", [{1: "a", "b": 2.0}])',
+  'sprintf("%q", [{"a\\u0007"}])',
+  'sprintf("%.3f %e %g", [input.half, input.half, 1e21])',
+  'sprintf("%x %X %o %b %c", [255, "hi", 8, 5, 65])',
+  'sprintf("[%5d|%-5d|%05d|%+d|%8.3f|%-8v|%08.2f]", [42, 42, 42, 42, input.half, "ab", -1.5])',
+  'sprintf("%E %G %.2e %v %v", [1234.5678, 0.00001234, 1234.5678, 1e6, 123456.0])',
+  'sprintf("%s %v", ["only one"])',
+  'sprintf("%t %v", [true, input.s, "extra"])',
+  'sprintf("%d", [input.big])',
+  'sprintf("%v", [[null, true, "é\\n", 0.1, -0]])',
+  'sprintf("%v", [input.obj])',
+  'sprintf("%s", [input.list])',
+  'sprintf("%v", [[1e400]])',
+];
+
+describe(`host builtins against opa eval ${opaVersion()}`, () => {
+  const host = JSON.parse(
+    readFileSync(join(packageRoot(), "tools", "wasm-builtins.json"), "utf8"),
+  ) as {
+    host: string[];
+  };
+
+  it("has cases for every builtin the host supplies", () => {
+    expect(Object.keys(CASES).sort()).toEqual([...host.host].sort());
+  });
+
+  const all = [...Object.values(CASES).flat(), ...SPRINTF];
+
+  it("gives opa eval's value or error for every case", async () => {
+    const want = opaOutcomes(all, INPUT);
+    const got = await wasmOutcomes(all, INPUT);
+    const differences = all
+      .map((expression, i) => ({ expression, opa: want[i], portcullis: got[i] }))
+      .filter((d) => JSON.stringify(d.opa) !== JSON.stringify(d.portcullis));
+    expect(differences).toEqual([]);
+    // The cases reach both values and errors.
+    expect(want.filter((o) => o.error).length).toBeGreaterThan(20);
+    expect(want.filter((o) => !o.error).length).toBeGreaterThan(60);
+  });
+});
+
+describe("builtins a review withholds", () => {
+  const tools = {
+    opa: findOpa(),
+    capabilities: join(packageRoot(), "dist", "policies", "capabilities.json"),
+  };
+  const compile = (expression: string) =>
+    buildWasm(
+      {
+        sources: [{ path: "p/withheld.rego", text: `package p\n\nx := ${expression}\n` }],
+        entrypoints: ["p/x"],
+        v0: false,
+      },
+      tools,
+    );
+
+  it.each([
+    [
+      'http.send({"method": "get", "url": "http://127.0.0.1"})',
+      "http.send",
+      "it reaches the network",
+    ],
+    ["time.now_ns()", "time.now_ns", "it reads the clock"],
+    ['rand.intn("k", 10)', "rand.intn", "it is random"],
+    ['net.lookup_ip_addr("example.com")', "net.lookup_ip_addr", "it reaches the network (DNS)"],
+  ])("refuses %s at compile time, saying why", async (expression, name, why) => {
+    const err = await compile(expression).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PolicyCompileError);
+    const e = err as PolicyCompileError;
+    expect(e.message).toContain(
+      `p/withheld.rego:3: rego_type_error: undefined function ${name} (refused: ${why}; a review must give the same answer every time)`,
+    );
+    expect([e.file, e.line]).toEqual(["p/withheld.rego", 3]);
+  });
+
+  it("names a builtin it does not supply yet as unsupported, not as unknown", async () => {
+    const err = (await compile('graphql.is_valid("{ a }", "type Query { a: Int }")').catch(
+      (e: unknown) => e,
+    )) as PolicyCompileError;
+    expect(err.message).toContain(
+      "undefined function graphql.is_valid (not supported by Portcullis:",
+    );
+  });
+});
