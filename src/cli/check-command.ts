@@ -1,13 +1,16 @@
 // `portcullis check [paths...]`: evaluate local files with the built-in policies and print findings.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { readDirectorySources } from "../adapters/fs/directory-source.js";
 import { loadPolicyBundle, type PolicyBundle } from "../adapters/fs/policy-bundle.js";
 import { WasmPolicyEngine } from "../adapters/opa/wasm-policy-engine.js";
 import { CONFIG_PATH, FAIL_LEVELS, parseConfig, type FailLevel } from "../config/config.js";
-import { applyFixes } from "../core/fix.js";
-import { parseCommandArgs, usageError as commandUsageError } from "./command-args.js";
-import type { Finding } from "../core/types.js";
+import {
+  conflictingOptions,
+  parseCommandArgs,
+  usageError as commandUsageError,
+} from "./command-args.js";
+import { fixRounds, publishFixes, type FixScope } from "./check-fixes.js";
 import {
   evaluateFiles,
   evaluateFilesWhenReady,
@@ -26,7 +29,6 @@ import {
 } from "../adapters/opa/user-policies.js";
 import { defaultOpaTools } from "../adapters/opa/opa-build.js";
 import { gatekeeperInventory, loadGatekeeperDirectory } from "../adapters/opa/gatekeeper.js";
-import { diffEdits, renderUnifiedDiff } from "../render/unified-diff.js";
 import { renderGithub } from "../render/github.js";
 import { renderJson } from "../render/json.js";
 import { renderSarif } from "../render/sarif.js";
@@ -41,6 +43,8 @@ export interface CliIo {
   readonly version: string;
   /** The policy bundle; loaded from dist/policies when absent. */
   readonly bundle?: PolicyBundle;
+  /** Reads standard input to its end (`check -`); absent where there is none. */
+  readonly stdin?: () => Promise<Uint8Array>;
 }
 
 export const FORMATS = ["text", "json", "sarif", "github"] as const;
@@ -48,6 +52,7 @@ export const FORMATS = ["text", "json", "sarif", "github"] as const;
 export const CHECK_USAGE = `usage: portcullis check [paths...] [options]
 
 Evaluates YAML/JSON manifests under the given paths (default: .) with the built-in policies.
+A path of - reads one file from standard input (named by --stdin-filename).
 
 options:
   -f, --format <text|json|sarif|github>   output format (default: text)
@@ -55,8 +60,13 @@ options:
   -c, --config <file>                     configuration file (default: ${CONFIG_PATH} if present)
       --fail-on <error|warning|notice|never>
                                           lowest severity that fails the run (default: from config, else error)
-      --fix                               apply every safe auto-fix to the files in place, then report what remains
-      --fix-dry-run                       print the fixes as a unified diff (before the report) without writing
+      --fix                               apply the auto-fixes that cannot change whether a workload starts,
+                                          in place, then report what remains (the others are listed)
+      --fix=all                           apply every auto-fix, also those that need a look (docs/fixes.md)
+      --fix-dry-run[=all]                 print those fixes as a unified diff (before the report) without writing
+      --fail-if-empty                     exit 1 when no Kubernetes document was evaluated
+      --stdin-filename <path>             the path the file read from - stands for (default: stdin.yaml);
+                                          a kustomization above it that names it as a patch is found
   -p, --policy <dir>                      also run the repository's own Rego policies (conftest style:
                                           deny/violation/warn, Rego v0 or v1); repeatable
       --namespace <ns>                    the policies' package to run (default: main); repeatable
@@ -85,69 +95,55 @@ export function today(env: CliIo["env"]): string {
   return fixed && /^\d{4}-\d{2}-\d{2}$/.test(fixed) ? fixed : new Date().toISOString().slice(0, 10);
 }
 
-/** Rounds of fixing: each round re-checks, since one fix can make another applicable. */
-const MAX_FIX_ROUNDS = 3;
-
-/** Applies the fixes of every open finding, file by file, in memory. */
-function applyAllFixes(
-  report: EvaluationReport,
-  files: readonly SourceFile[],
-): { files: SourceFile[]; applied: number } {
-  const byFile = new Map<string, Finding[]>();
-  for (const f of report.findings) {
-    if (f.status.kind !== "open" || !f.fix || f.documentIndex === undefined) continue;
-    byFile.set(f.file, [...(byFile.get(f.file) ?? []), f]);
+/**
+ * `--fix=all` and `--fix-dry-run=all` as the parser takes them (two flags); any other value of
+ * those is refused.
+ */
+export function expandFixArgs(argv: readonly string[]): string[] | string {
+  const out: string[] = [];
+  for (const arg of argv) {
+    const m = /^--(fix|fix-dry-run)=(.*)$/.exec(arg);
+    if (!m) out.push(arg);
+    else if (m[2] === "all") out.push(`--${m[1]}`, "--fix-all");
+    else if (m[2] === "safe") out.push(`--${m[1]}`);
+    else
+      return `unknown --${m[1]}=${m[2]} (--${m[1]} applies the safe fixes, --${m[1]}=all every fix)`;
   }
-  let applied = 0;
-  const result = files.map((source) => {
-    const findings = byFile.get(source.path);
-    if (!findings) return source;
-    const fixed = applyFixes(
-      source.path,
-      Buffer.from(source.content).toString("utf8"),
-      findings.map((f) => ({ documentIndex: f.documentIndex!, fix: f.fix! })),
-    );
-    applied += fixed.outcomes.filter((o) => o.applied && o.note === undefined).length;
-    return fixed.changed
-      ? { path: source.path, content: new TextEncoder().encode(fixed.text) }
-      : source;
-  });
-  return { files: result, applied };
+  return out;
 }
 
-/**
- * Writes the fixed files (or prints their diff against the originals), and lists the fixes that
- * remain possible but were not applied, with the fixer's reason.
- */
-function publishFixes(
-  original: readonly SourceFile[],
-  fixed: readonly SourceFile[],
-  remaining: EvaluationReport,
-  io: CliIo,
-  dryRun: boolean,
-): void {
-  let changedFiles = 0;
-  fixed.forEach((f, i) => {
-    const before = original[i]!;
-    if (f === before) return;
-    changedFiles++;
-    const oldText = Buffer.from(before.content).toString("utf8");
-    const newText = Buffer.from(f.content).toString("utf8");
-    if (dryRun) io.stdout.write(renderUnifiedDiff(f.path, oldText, diffEdits(oldText, newText)));
-    else writeFileSync(resolve(io.cwd, f.path), newText);
-  });
-  const left = remaining.findings.filter((x) => x.status.kind === "open" && x.fix);
-  io.stderr.write(`portcullis: ${dryRun ? "would change" : "fixed"} ${changedFiles} file(s)\n`);
-  for (const x of left) {
-    io.stderr.write(
-      `portcullis: fix not applied: ${x.file}:${x.lines.start} ${x.rule} (${x.fix!.op} ${x.fix!.path.join(".")})\n`,
-    );
+/** Where --config points: a file, or a one-line reason it cannot be read. */
+function configProblem(path: string, given: string): string | undefined {
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch {
+    return `config file ${given} does not exist`;
   }
+  return stat.isFile() ? undefined : `--config ${given} is a directory, not a file`;
+}
+
+/** Checked before the run: where --output writes must be a file in an existing folder. */
+function outputProblem(path: string, given: string): string | undefined {
+  const stat = (p: string) => {
+    try {
+      return statSync(p);
+    } catch {
+      return undefined;
+    }
+  };
+  if (stat(path)?.isDirectory()) return `--output ${given} is a directory, not a file`;
+  const folder = stat(dirname(path));
+  if (!folder) return `--output ${given}: the folder ${dirname(given)} does not exist`;
+  if (!folder.isDirectory()) return `--output ${given}: ${dirname(given)} is not a folder`;
+  return undefined;
 }
 
 export async function runCheck(argv: readonly string[], io: CliIo): Promise<number> {
+  const args = expandFixArgs(argv);
+  if (typeof args === "string") return usageError(io, args);
   const parsed = parseCommandArgs(
-    argv,
+    args,
     io,
     CHECK,
     {
@@ -157,6 +153,9 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
       verbose: { type: "boolean", short: "v" },
       fix: { type: "boolean" },
       "fix-dry-run": { type: "boolean" },
+      "fix-all": { type: "boolean" },
+      "fail-if-empty": { type: "boolean" },
+      "stdin-filename": { type: "string" },
       policy: { type: "string", short: "p", multiple: true },
       data: { type: "string", short: "d", multiple: true },
       namespace: { type: "string", multiple: true },
@@ -169,6 +168,34 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
   );
   if (typeof parsed === "number") return parsed;
   const { values, positionals, format } = parsed;
+  const conflict = conflictingOptions((name) => values.given(name as "fix"), {
+    exclusive: [
+      ["fix", "fix-dry-run"],
+      ["namespace", "all-namespaces"],
+    ],
+    needs: {
+      namespace: "policy",
+      "all-namespaces": "policy",
+      "rego-version": "policy",
+      data: "policy",
+    },
+  });
+  if (conflict) return usageError(io, conflict);
+  const readsStdin = positionals.includes("-");
+  if (values.given("stdin-filename") && !readsStdin)
+    return usageError(io, "--stdin-filename needs - among the paths");
+  if (positionals.filter((p) => p === "-").length > 1)
+    return usageError(io, "- (standard input) can be given once");
+  if (readsStdin && !io.stdin) return usageError(io, "there is no standard input to read");
+  if (readsStdin && values.flag("fix"))
+    return usageError(
+      io,
+      "--fix cannot write back to standard input (--fix-dry-run prints a diff)",
+    );
+  const outputPath = values.text("output");
+  const outputAbs = outputPath ? resolve(io.cwd, outputPath) : undefined;
+  const badOutput = outputAbs && outputProblem(outputAbs, outputPath!);
+  if (badOutput) return usageError(io, badOutput);
   const failOnFlag = values.text("fail-on");
   if (failOnFlag !== undefined && !(FAIL_LEVELS as readonly string[]).includes(failOnFlag)) {
     return usageError(io, `unknown --fail-on "${failOnFlag}" (one of ${FAIL_LEVELS.join(", ")})`);
@@ -191,8 +218,10 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
   const configPath = values.text("config")
     ? resolve(io.cwd, values.text("config")!)
     : resolve(io.cwd, CONFIG_PATH);
-  if (values.text("config") && !existsSync(configPath))
-    return usageError(io, `config file ${values.text("config")} does not exist`);
+  const badConfig = values.text("config")
+    ? configProblem(configPath, values.text("config")!)
+    : existsSync(configPath) && configProblem(configPath, CONFIG_PATH);
+  if (badConfig) return usageError(io, badConfig);
   const configText = existsSync(configPath) ? readFileSync(configPath, "utf8") : "";
   const { config, errors: configErrors } = parseConfig(configText, context);
   if (configErrors.length > 0) {
@@ -209,7 +238,15 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
   const failOn = (failOnFlag as FailLevel | undefined) ?? config.failOn;
 
   const paths = positionals.length > 0 ? positionals : ["."];
-  const selection = readDirectorySources(paths, io.cwd, config);
+  const stdin = readsStdin
+    ? { path: values.text("stdin-filename") ?? "stdin.yaml", content: await io.stdin!() }
+    : undefined;
+  const selection = readDirectorySources(
+    paths.filter((p) => p !== "-"),
+    io.cwd,
+    config,
+    stdin,
+  );
   if (selection.missing.length > 0)
     return usageError(io, `no such file or directory: ${selection.missing.join(", ")}`);
   if (selection.files.length === 0) {
@@ -279,7 +316,7 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
     }
     return { engine, extraEngines, rules: bundle.rules, today: today(io.env) };
   })();
-  let files = selection.files;
+  let files: readonly SourceFile[] = selection.files;
   const withPolicyErrors = (r: EvaluationReport): EvaluationReport => ({
     ...r,
     errors: [...policyErrors, ...r.errors],
@@ -290,14 +327,13 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
   const evaluationDeps = await ready;
   if (values.flag("fix") || values.flag("fix-dry-run")) {
     // A fix can make another one safe (no privilege escalation once not privileged): a few rounds.
+    const scope: FixScope = values.flag("fix-all") ? "all" : "safe";
+    const dryRun = values.flag("fix-dry-run");
     const original = files;
-    for (let round = 0; round < MAX_FIX_ROUNDS; round++) {
-      const next = applyAllFixes(report, files);
-      if (next.applied === 0) break;
-      files = next.files;
-      report = withPolicyErrors(evaluateFiles(files, selection.layout, config, evaluationDeps));
-    }
-    publishFixes(original, files, report, io, values.flag("fix-dry-run"));
+    ({ files, report } = fixRounds(report, files, scope, (next) =>
+      withPolicyErrors(evaluateFiles(next, selection.layout, config, evaluationDeps)),
+    ));
+    publishFixes(original, files, report, io, { dryRun, scope });
   }
 
   // Source lines are shown by the text format only, for files with findings: split them on demand.
@@ -332,8 +368,8 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
         sourceLine,
       });
   }
-  const outputPath = values.text("output");
-  if (outputPath) writeFileSync(resolve(io.cwd, outputPath), output);
+  if (outputAbs) writeFileSync(outputAbs, output);
   else io.stdout.write(output);
-  return exitCodeOf(report, failOn);
+  const code = exitCodeOf(report, failOn);
+  return code === 0 && values.flag("fail-if-empty") && report.documentsEvaluated === 0 ? 1 : code;
 }

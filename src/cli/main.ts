@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../adapters/fs/policy-bundle.js";
 import { runCheck, type CliIo } from "./check-command.js";
+import { CliError, didYouMean, parseCommandArgs } from "./command-args.js";
 import { runReview } from "./review-command.js";
 import { runRules } from "./rules-command.js";
 
@@ -11,8 +12,11 @@ const USAGE = `usage: portcullis <command> [options]
 commands:
   check [paths...]   evaluate manifests with the built-in policies (portcullis check --help)
   review [repo]      review base...head of a git repository as the GitHub App would (portcullis review --help)
-  rules              list the built-in rules
+  rules              list the built-in rules (portcullis rules --help)
   version            print the version`;
+
+const VERSION = { name: "version", usage: "usage: portcullis version\n\nPrints the version." };
+const COMMANDS = ["check", "review", "rules", "version", "help"];
 
 export function version(): string {
   return (
@@ -20,7 +24,18 @@ export function version(): string {
   ).version;
 }
 
+/** Runs a command; what fails at the boundary is one line on stderr and exit 2. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (err) {
+    io.stderr.write(`${boundaryMessage(err)}\n`);
+    if (io.env.PORTCULLIS_DEBUG && err instanceof Error) io.stderr.write(`${err.stack}\n`);
+    return 2;
+  }
+}
+
+async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case "check":
@@ -30,35 +45,77 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     case "rules":
       return runRules(rest, io);
     case "version":
-    case "--version":
+    case "--version": {
+      const parsed = parseCommandArgs(rest, io, VERSION, {}, []);
+      if (typeof parsed === "number") return parsed;
+      if (parsed.positionals.length > 0) {
+        io.stderr.write(`portcullis version: takes no arguments\n`);
+        return 2;
+      }
       io.stdout.write(`${io.version}\n`);
       return 0;
+    }
     case undefined:
     case "help":
     case "--help":
     case "-h":
       io.stdout.write(`${USAGE}\n`);
       return command === undefined ? 2 : 0;
-    default:
-      io.stderr.write(`portcullis: unknown command "${command}"\n${USAGE}\n`);
+    default: {
+      const guess = didYouMean(command.replace(/^-+/, ""), COMMANDS);
+      io.stderr.write(
+        `portcullis: unknown command "${command}"${guess ? ` (did you mean "${guess}"?)` : ""}; commands: check, review, rules, version (portcullis --help)\n`,
+      );
       return 2;
+    }
   }
 }
 
+/** What the user reads when a command fails at the process boundary: one line, no stack. */
+export function boundaryMessage(err: unknown): string {
+  if (err instanceof CliError) return `portcullis: ${err.message}`;
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e === "object" && typeof e.code === "string" && e.syscall) {
+    const what: Record<string, string> = {
+      EISDIR: "is a directory",
+      ENOTDIR: "a part of the path is not a directory",
+      ENOENT: "no such file or directory",
+      EACCES: "permission denied",
+      EPERM: "operation not permitted",
+      ENOSPC: "no space left on the device",
+      EROFS: "read-only file system",
+    };
+    return `portcullis: cannot ${e.syscall} ${e.path ?? ""}: ${what[e.code] ?? e.code}`.replace(
+      / +:/,
+      ":",
+    );
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return `portcullis: internal error: ${message.split("\n")[0]} (PORTCULLIS_DEBUG=1 prints the stack)`;
+}
+
+/** A closed pipe (`portcullis rules --json | head -1`) ends the run quietly, as other tools do. */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 export async function main(): Promise<void> {
+  quietOnClosedPipe(process.stdout);
+  quietOnClosedPipe(process.stderr);
   const io: CliIo = {
     cwd: process.cwd(),
     env: process.env,
     stdout: process.stdout,
     stderr: process.stderr,
     version: version(),
+    stdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    },
   };
-  try {
-    process.exitCode = await runCli(process.argv.slice(2), io);
-  } catch (err) {
-    process.stderr.write(
-      `portcullis: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
-    process.exitCode = 2;
-  }
+  process.exitCode = await runCli(process.argv.slice(2), io);
 }

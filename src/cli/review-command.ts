@@ -1,4 +1,6 @@
 // `portcullis review [repo] --base <ref>`: the GitHub App's review of a pull request, run on a local repository.
+import { execFileSync } from "node:child_process";
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { LocalGitSource } from "../adapters/git/local-git-source.js";
 import { loadPolicyBundle } from "../adapters/fs/policy-bundle.js";
@@ -29,6 +31,13 @@ Reviews the commits of <head> (default HEAD) that are not on <base>, as a pull r
 pre-existing. Prints the check run and the inline comments the GitHub App would post, then who
 must approve each file (local CODEOWNERS at the base) and each commit's signature as git sees it
 (--fix-commits: as an app with fix commits enabled, which offers the "Apply fixes" button).
+
+options:
+  -b, --base <ref>                 the pull request's base branch or commit (required)
+      --head <ref>                 the pull request's head (default: HEAD)
+  -f, --format <text|markdown|json>  output format (default: text)
+      --fix-commits                as an app with fix commits enabled
+  -h, --help                       show this help
 
 exit status: 0 the check would pass, 1 it would fail, 2 usage or evaluation error`;
 
@@ -113,6 +122,21 @@ export function renderReviewOutput(
   return `${out.join("\n")}\n`;
 }
 
+/** Why `repo` cannot be reviewed (not a folder, not in a git repository), or undefined. */
+function repositoryProblem(repo: string, given: string): string | undefined {
+  try {
+    if (!statSync(repo).isDirectory()) return `${given} is not a folder`;
+  } catch {
+    return `no such folder: ${given}`;
+  }
+  try {
+    execFileSync("git", ["-C", repo, "rev-parse", "--git-dir"], { stdio: "ignore" });
+    return undefined;
+  } catch {
+    return `${given} is not in a git repository: review compares two commits (portcullis check reads plain folders)`;
+  }
+}
+
 export async function runReview(argv: readonly string[], io: CliIo): Promise<number> {
   const parsed = parseCommandArgs(
     argv,
@@ -132,6 +156,8 @@ export async function runReview(argv: readonly string[], io: CliIo): Promise<num
   if (positionals.length > 1) return usageError(io, "give at most one repository");
   const repo = resolve(io.cwd, positionals[0] ?? ".");
 
+  const notRepository = repositoryProblem(repo, positionals[0] ?? ".");
+  if (notRepository) return usageError(io, notRepository);
   let source: LocalGitSource;
   try {
     source = new LocalGitSource(repo, base, values.text("head") ?? "HEAD");

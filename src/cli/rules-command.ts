@@ -2,11 +2,26 @@
 import { loadPolicyBundle } from "../adapters/fs/policy-bundle.js";
 import { ruleHelpUri } from "../render/links.js";
 import type { CliIo } from "./check-command.js";
+import { parseCommandArgs, usageError } from "./command-args.js";
+
+export const RULES_USAGE = `usage: portcullis rules [--json]
+
+Lists the built-in rules: id, default severity and title (--json: every field, with its help link).
+
+options:
+      --json      print the rules as a JSON array
+  -h, --help      show this help`;
+
+const RULES = { name: "rules", usage: RULES_USAGE };
 
 export function runRules(argv: readonly string[], io: CliIo): number {
+  const parsed = parseCommandArgs(argv, io, RULES, { json: { type: "boolean" } }, []);
+  if (typeof parsed === "number") return parsed;
+  if (parsed.positionals.length > 0)
+    return usageError(io, RULES, `takes no arguments (got "${parsed.positionals[0]}")`);
   const bundle = io.bundle ?? loadPolicyBundle();
   const rules = [...bundle.rules.values()].sort((a, b) => a.id.localeCompare(b.id));
-  if (argv.includes("--json")) {
+  if (parsed.values.flag("json")) {
     io.stdout.write(
       `${JSON.stringify(
         rules.map((r) => ({ ...r, helpUri: ruleHelpUri(r.id) })),

@@ -54,14 +54,13 @@ export interface RepositoryLayout {
 
 /**
  * The role of a file from its path and the repository layout; `not-manifest` is decided later,
- * once the file is parsed and holds no Kubernetes object.
+ * once the file is parsed and holds no Kubernetes object. A file under `templates/` is a chart
+ * template only when a Chart.yaml above it makes it one: anything else is evaluated (a guess from
+ * its text would let `{{` hide a manifest).
  */
-export function roleOf(file: string, layout: RepositoryLayout, text?: string): FileRole {
+export function roleOf(file: string, layout: RepositoryLayout): FileRole {
   if (isKustomizationFile(file)) return "kustomization";
   if (chartOf(file, layout.chartRoots) !== undefined) return "helm-template";
-  // A chart's templates are Go templates; without the Chart.yaml in view, `{{` still gives them away.
-  if (/(^|\/)templates\//.test(file) && text !== undefined && text.includes("{{"))
-    return "helm-template";
   if (layout.patchFiles.has(file)) return "patch";
   return "manifest";
 }

@@ -66,13 +66,21 @@ function yaml11Tags(tags: Tags): Tags {
  */
 export function kubernetesYamlOptions(isJson: boolean) {
   return isJson
-    ? ({ version: "1.2", schema: "json", uniqueKeys: false, prettyErrors: false } as const)
+    ? ({
+        version: "1.2",
+        schema: "json",
+        uniqueKeys: false,
+        prettyErrors: false,
+        // The library's warnings go to process.emitWarning (stderr); what matters is a finding.
+        logLevel: "error",
+      } as const)
     : ({
         version: "1.1",
         merge: true,
         uniqueKeys: false,
         customTags: yaml11Tags,
         prettyErrors: false,
+        logLevel: "error",
       } as const);
 }
 

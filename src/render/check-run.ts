@@ -58,6 +58,8 @@ export interface PolicyCheckInput {
   readonly rendered?: readonly RenderedTargetDiff[];
   /** The renderer that produced them ("kustomize v5.8.2, without network"). */
   readonly renderer?: string;
+  /** Kubernetes documents the policies saw: 0 is said in the title, never a bare "No findings". */
+  readonly documentsEvaluated?: number;
 }
 
 /** A button on the check run (GitHub: at most 3; label <= 20, description <= 40, identifier <= 20 chars). */
@@ -133,7 +135,9 @@ function titleOf(input: PolicyCheckInput): string {
   }
   const parts: string[] = [];
   const total = c.error + c.warning + c.notice;
-  if (total === 0) parts.push("No findings");
+  if (total === 0 && input.documentsEvaluated === 0)
+    parts.push("No findings: no Kubernetes document was evaluated");
+  else if (total === 0) parts.push("No findings");
   else {
     const bySeverity = (["error", "warning", "notice"] as const)
       .filter((s) => c[s] > 0)

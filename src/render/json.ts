@@ -1,13 +1,24 @@
 // Machine-readable output: the whole report with counts and the verdict.
 import type { FailLevel } from "../config/config.js";
+import { fixSafety } from "../core/fix-safety.js";
 import type { EvaluationReport } from "../review/evaluate-files.js";
 import { isCatalogueRule, ruleHelpUri } from "./links.js";
 import { countFindings, isFailing } from "./summary.js";
+
+/**
+ * The report format's version: raised when a field changes meaning or goes away (adding one
+ * does not). Its JSON Schema is schemas/report.schema.json in the package.
+ */
+export const JSON_REPORT_VERSION = 1;
+export const JSON_REPORT_SCHEMA =
+  "https://raw.githubusercontent.com/portcullis-dev/portcullis/main/schemas/report.schema.json";
 
 export function renderJson(report: EvaluationReport, failOn: FailLevel): string {
   const counts = countFindings(report.findings, failOn);
   return `${JSON.stringify(
     {
+      $schema: JSON_REPORT_SCHEMA,
+      version: JSON_REPORT_VERSION,
       summary: {
         failOn,
         ...counts,
@@ -21,6 +32,7 @@ export function renderJson(report: EvaluationReport, failOn: FailLevel): string 
         status: f.status.kind,
         ...(f.status.kind === "waived" ? { waiver: f.status.waiver } : {}),
         failing: isFailing(f, failOn),
+        ...(f.fix ? { fixSafety: fixSafety(f.rule) } : {}),
         ...(isCatalogueRule(f.rule) ? { helpUri: ruleHelpUri(f.rule) } : {}),
       })),
       skipped: report.skipped,

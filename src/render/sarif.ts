@@ -1,4 +1,5 @@
 // SARIF 2.1.0 for code scanning: rule metadata with help links, a region on every result.
+import { fixSafety } from "../core/fix-safety.js";
 import type { Finding, RuleMetadata, Severity } from "../core/types.js";
 import type { EvaluationReport } from "../review/evaluate-files.js";
 import { ruleHelpUri } from "./links.js";
@@ -7,6 +8,16 @@ const LEVEL: Record<Severity, "error" | "warning" | "note"> = {
   error: "error",
   warning: "warning",
   notice: "note",
+};
+
+/**
+ * GitHub code scanning ranks security alerts by `security-severity` (0-10: 9+ critical, 7+ high,
+ * 4+ medium, above 0 low); a rule's default severity maps onto high, medium and low.
+ */
+export const SECURITY_SEVERITY: Record<Severity, string> = {
+  error: "8.0",
+  warning: "5.5",
+  notice: "2.0",
 };
 
 export interface SarifOptions {
@@ -32,6 +43,7 @@ function ruleDescriptor(meta: RuleMetadata) {
     properties: {
       tags: ["security", "kubernetes", meta.category],
       "problem.severity": LEVEL[meta.severity],
+      "security-severity": SECURITY_SEVERITY[meta.severity],
     },
   };
 }
@@ -64,7 +76,7 @@ function result(f: Finding, ruleIndex: number) {
       },
     ],
     partialFingerprints: { "portcullis/v1": f.fingerprint },
-    properties: { path: f.path, ...(f.fix ? { fix: f.fix } : {}) },
+    properties: { path: f.path, ...(f.fix ? { fix: f.fix, fixSafety: fixSafety(f.rule) } : {}) },
   };
   if (f.status.kind === "waived") {
     const w = f.status.waiver;

@@ -1,5 +1,6 @@
 // Human output: findings grouped by file with the offending source line, colour on a terminal.
 import type { FailLevel } from "../config/config.js";
+import { fixSafety } from "../core/fix-safety.js";
 import type { Finding } from "../core/types.js";
 import type { EvaluationReport } from "../review/evaluate-files.js";
 import { isCatalogueRule, ruleHelpUri } from "./links.js";
@@ -68,15 +69,18 @@ export function renderText(report: EvaluationReport, options: TextOptions): stri
           ),
         );
       } else if (f.note) out.push(paint("yellow", terminalSafe(`         ${f.note}`)));
-      if (f.fix)
+      if (f.fix) {
+        const what = `(${f.fix.op} ${f.fix.path.join(".")})`;
+        const safety = fixSafety(f.rule);
         out.push(
-          paint("green", `         auto-fix available (${f.fix.op} ${f.fix.path.join(".")})`),
+          safety.safe
+            ? paint("green", `         auto-fix available ${what}`)
+            : paint("yellow", terminalSafe(`         fix needs a look ${what}: ${safety.reason}`)),
         );
+      }
     }
     out.push("");
   }
-  for (const e of report.errors)
-    out.push(paint("red", terminalSafe(`${e.file}:${e.line}: could not evaluate: ${e.message}`)));
   if (options.verbose)
     for (const s of report.skipped)
       out.push(paint("gray", terminalSafe(`skipped ${s.file}: ${s.reason}`)));
@@ -88,10 +92,15 @@ export function renderText(report: EvaluationReport, options: TextOptions): stri
     plural(c.notice, "notice"),
   ];
   const head =
-    total === 0
-      ? paint("green", "✔ no findings")
-      : `${c.failing > 0 ? paint("red", "✖") : paint("yellow", "!")} ${plural(total, "finding")} (${parts.join(", ")})`;
+    total === 0 && report.documentsEvaluated === 0
+      ? paint("yellow", "! nothing evaluated: no Kubernetes document was found")
+      : total === 0
+        ? paint("green", "✔ no findings")
+        : `${c.failing > 0 ? paint("red", "✖") : paint("yellow", "!")} ${plural(total, "finding")} (${parts.join(", ")})`;
   const tail = [
+    report.errors.length > 0
+      ? paint("red", `${report.errors.length} could not be evaluated`)
+      : undefined,
     c.waived > 0 ? `${c.waived} waived` : undefined,
     `${plural(report.filesEvaluated, "file")}, ${plural(report.documentsEvaluated, "document")} evaluated`,
     report.skipped.length > 0
@@ -106,6 +115,9 @@ export function renderText(report: EvaluationReport, options: TextOptions): stri
   ].sort();
   // Every rule that has an open finding links to its page; the verdict stays the last line.
   for (const r of rules.filter(isCatalogueRule)) out.push(paint("gray", `${r}: ${ruleHelpUri(r)}`));
+  // What could not be evaluated comes last, next to the verdict it fails.
+  for (const e of report.errors)
+    out.push(paint("red", terminalSafe(`${e.file}:${e.line}: could not evaluate: ${e.message}`)));
   out.push(`${head} · ${tail.join(" · ")}`);
   return `${out.join("\n")}\n`;
 }

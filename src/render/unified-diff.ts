@@ -4,7 +4,13 @@ import type { LineEdit } from "../core/fix.js";
 
 const CONTEXT = 3;
 
-/** `--- a/path` / `+++ b/path` with one hunk per group of nearby edits, 3 lines of context. */
+const NO_EOL = "\\ No newline at end of file";
+
+/**
+ * `--- a/path` / `+++ b/path` with one hunk per group of nearby edits, 3 lines of context. A file
+ * without a final newline (the fixed text keeps it so) gets git's "\\ No newline at end of file"
+ * after its last line on each side, so `git apply` takes the diff.
+ */
 export function renderUnifiedDiff(
   path: string,
   original: string,
@@ -12,7 +18,11 @@ export function renderUnifiedDiff(
 ): string {
   if (edits.length === 0) return "";
   const lines = original.replace(/\r?\n$/, "").split(/\r?\n/);
+  const noEol = original !== "" && !original.endsWith("\n");
   const sorted = [...edits].sort((a, b) => a.startLine - b.startLine);
+  const oldTotal = lines.length;
+  const newTotal =
+    oldTotal + sorted.reduce((n, e) => n + e.replacement.length - (e.endLine - e.startLine + 1), 0);
   // Group edits whose context would overlap into one hunk.
   const groups: LineEdit[][] = [];
   for (const e of sorted) {
@@ -32,17 +42,31 @@ export function renderUnifiedDiff(
     const body: string[] = [];
     let oldCount = 0;
     let newCount = 0;
+    const oldLast = () => noEol && from + oldCount === oldTotal;
+    const newLast = () => noEol && from + shift + newCount === newTotal;
+    const context = (text: string) => {
+      const [o, n] = [oldLast(), newLast()];
+      if (o === n) body.push(` ${text}`, ...(o ? [NO_EOL] : []));
+      else body.push(`-${text}`, ...(o ? [NO_EOL] : []), `+${text}`, ...(n ? [NO_EOL] : []));
+      oldCount++;
+      newCount++;
+    };
+    const removed = (text: string) => {
+      body.push(`-${text}`, ...(oldLast() ? [NO_EOL] : []));
+      oldCount++;
+    };
+    const added = (text: string) => {
+      body.push(`+${text}`, ...(newLast() ? [NO_EOL] : []));
+      newCount++;
+    };
     let line = from;
     for (const e of group) {
-      for (; line < e.startLine; line++, oldCount++, newCount++) body.push(` ${lines[line - 1]}`);
-      for (let l = e.startLine; l <= e.endLine; l++, oldCount++) body.push(`-${lines[l - 1]}`);
-      for (const r of e.replacement) {
-        body.push(`+${r}`);
-        newCount++;
-      }
+      for (; line < e.startLine; line++) context(lines[line - 1]!);
+      for (let l = e.startLine; l <= e.endLine; l++) removed(lines[l - 1]!);
+      for (const r of e.replacement) added(r);
       line = Math.max(line, e.endLine + 1);
     }
-    for (; line <= to; line++, oldCount++, newCount++) body.push(` ${lines[line - 1]}`);
+    for (; line <= to; line++) context(lines[line - 1]!);
     out.push(`@@ -${from},${oldCount} +${from + shift},${newCount} @@`, ...body);
     shift += newCount - oldCount;
   }

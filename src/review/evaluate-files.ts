@@ -110,12 +110,7 @@ interface ReadSource {
 type ReadAhead = Map<SourceFile, ReadSource>;
 
 function readSource(source: SourceFile, layout: RepositoryLayout, config: Config): ReadSource {
-  // Only the Helm-template guess reads the text, and only for files under templates/.
-  const sniff =
-    source.content.byteLength <= 64 * 1024 && /(^|\/)templates\//.test(source.path)
-      ? Buffer.from(source.content).toString("utf8")
-      : undefined;
-  const role = roleOf(source.path, layout, sniff);
+  const role = roleOf(source.path, layout);
   if (role === "helm-template") return { role };
   // A file over the cap is refused (PCS002, failing) even when it shows no apiVersion/kind:
   // quoted keys can spell them with escapes ("\x61piVersion"), so skipping would fail open.
@@ -157,6 +152,14 @@ function prepare(
       continue;
     }
     findings.push(...problemFindings(parsed, parsed.problems, context));
+    // A rule switched off hides the finding, never the fact: what was not read stays listed.
+    for (const p of parsed.problems)
+      if (!context.policy.enabled(p.rule))
+        skipped.push({
+          file: source.path,
+          line: p.line,
+          reason: `not evaluated (${p.rule} is switched off, so this is no finding): ${p.message}`,
+        });
     if (role === "kustomization") {
       skipped.push({
         file: source.path,

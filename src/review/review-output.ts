@@ -45,6 +45,7 @@ export function buildReviewOutput(
     headSha,
     rendered: review.rendered?.diffs,
     renderer: review.rendered?.renderer,
+    documentsEvaluated: review.report.documentsEvaluated,
   });
   const notes: string[] = [];
   if (!review.complete) {

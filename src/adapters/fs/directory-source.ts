@@ -10,6 +10,7 @@ import {
 } from "../../core/file-role.js";
 import { parseManifest } from "../../core/manifest.js";
 import type { SourceFile } from "../../review/evaluate-files.js";
+import { chartRootAbove, namedAsPatchAbove } from "./patch-lookup.js";
 
 export interface DirectorySelection {
   readonly files: SourceFile[];
@@ -24,12 +25,15 @@ function toPosix(p: string): string {
 
 /**
  * Collects the YAML/JSON files under `paths` (files given explicitly are always taken), relative
- * to `root`, with the chart roots and kustomize patch files among them.
+ * to `root`, with the chart roots and kustomize patch files among them; `extra` is a file read
+ * elsewhere (standard input), placed at its path. A file is a patch when a kustomization among the
+ * files, or in a folder above it on disk, names it.
  */
 export function readDirectorySources(
   paths: readonly string[],
   root: string,
   globs: { include: readonly string[]; exclude: readonly string[] },
+  extra?: SourceFile,
 ): DirectorySelection {
   const included = picomatch(globs.include as string[], { dot: true });
   const excluded = picomatch(globs.exclude as string[], { dot: true });
@@ -79,9 +83,12 @@ export function readDirectorySources(
     else found.set(rel(abs), abs);
   }
 
+  if (extra) found.delete(rel(resolve(root, extra.path)));
   const files: SourceFile[] = [...found.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([path, abs]) => ({ path, content: readFileSync(abs) }));
+  const stdinPath = extra ? rel(resolve(root, extra.path)) : undefined;
+  if (extra) files.push({ path: stdinPath!, content: extra.content });
 
   const patchFiles = new Set<string>();
   for (const f of files) {
@@ -89,6 +96,16 @@ export function readDirectorySources(
     const parsed = parseManifest(f.path, f.content);
     for (const doc of parsed.documents)
       for (const p of patchFilesOf(f.path, doc.value)) patchFiles.add(p);
+  }
+  const searched = new Map<string, readonly string[]>();
+  for (const f of files) {
+    // A template given alone (or from a chart whose top was not walked) finds its Chart.yaml above.
+    if (/(^|\/)templates\//.test(f.path)) {
+      const chart = chartRootAbove(resolve(root, f.path));
+      if (chart !== undefined) chartRoots.add(rel(chart) === "." ? "" : rel(chart));
+    }
+    if (isKustomizationFile(f.path) || patchFiles.has(f.path)) continue;
+    if (namedAsPatchAbove(resolve(root, f.path), searched)) patchFiles.add(f.path);
   }
   return { files, layout: { chartRoots, patchFiles }, missing };
 }

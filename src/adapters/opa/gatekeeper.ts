@@ -563,7 +563,7 @@ export function gatekeeperInventory(
   const objects: unknown[] = [];
   for (const f of files) {
     const text = Buffer.from(f.content).toString("utf8");
-    if (roleOf(f.path, layout, text) !== "manifest") continue;
+    if (roleOf(f.path, layout) !== "manifest") continue;
     for (const d of parseManifest(f.path, text).documents)
       if (isKubernetesObject(d.value)) objects.push(d.value);
   }

@@ -1,0 +1,83 @@
+// A kustomize patch passed alone (pre-commit hands `check` the changed files only) is still a
+// patch: the kustomization that names it is in a folder above it (kustomize loads files only from
+// its own folder down), so the folders above are searched on disk.
+import { readFileSync, statSync } from "node:fs";
+import { dirname, join, posix, sep } from "node:path";
+import { patchFilesOf } from "../../core/file-role.js";
+import { parseManifest } from "../../core/manifest.js";
+
+const KUSTOMIZATION_NAMES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+/** Folders searched above a file, at most (a repository deeper than this is unusual). */
+const MAX_LEVELS = 32;
+/** A kustomization larger than this is not read for the search. */
+const MAX_KUSTOMIZATION_BYTES = 1024 * 1024;
+
+const toPosix = (p: string) => p.split(sep).join("/");
+
+/** The patches named by the kustomization in `dir`, as absolute `/`-separated paths (cached). */
+function patchesIn(dir: string, cache: Map<string, readonly string[]>): readonly string[] {
+  const known = cache.get(dir);
+  if (known) return known;
+  const out: string[] = [];
+  for (const name of KUSTOMIZATION_NAMES) {
+    const file = join(dir, name);
+    try {
+      const stat = statSync(file);
+      if (!stat.isFile() || stat.size > MAX_KUSTOMIZATION_BYTES) continue;
+      const abs = toPosix(file);
+      for (const doc of parseManifest(abs, readFileSync(file)).documents)
+        out.push(...patchFilesOf(abs, doc.value).map((p) => posix.normalize(p)));
+    } catch {
+      // unreadable: the folder names no patch we can see
+    }
+  }
+  cache.set(dir, out);
+  return out;
+}
+
+/**
+ * Whether a kustomization in a folder above `absFile` (its own folder included) names it as a
+ * patch. The search stops at the repository's top (a `.git` entry) or the file system's root.
+ */
+export function namedAsPatchAbove(
+  absFile: string,
+  cache: Map<string, readonly string[]> = new Map(),
+): boolean {
+  const target = toPosix(absFile);
+  let dir = dirname(absFile);
+  for (let level = 0; level < MAX_LEVELS; level++) {
+    if (patchesIn(dir, cache).includes(target)) return true;
+    if (isRepositoryTop(dir)) return false;
+    const up = dirname(dir);
+    if (up === dir) return false;
+    dir = up;
+  }
+  return false;
+}
+
+function isRepositoryTop(dir: string): boolean {
+  try {
+    statSync(join(dir, ".git"));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The chart folder of a file under a `templates/` folder, found on disk: the folder holding
+ * `templates/` when it has a Chart.yaml (as `relativeTo` sees it), else undefined.
+ */
+export function chartRootAbove(absFile: string): string | undefined {
+  const parts = toPosix(absFile).split("/");
+  for (let i = parts.length - 2; i > 0; i--) {
+    if (parts[i] !== "templates") continue;
+    const root = parts.slice(0, i).join("/") || "/";
+    try {
+      if (statSync(join(root, "Chart.yaml")).isFile()) return root;
+    } catch {
+      // no chart here: look further up
+    }
+  }
+  return undefined;
+}
