@@ -39,6 +39,7 @@ import {
   MAX_RENDER_OUTPUT_BYTES,
   MAX_RENDER_TARGETS,
   RENDER_CONCURRENCY,
+  RenderBudget,
 } from "../core/render-limits.js";
 import {
   generatorEntry,
@@ -87,6 +88,8 @@ export interface RenderOptions {
   readonly argocd: boolean;
   /** Remote charts rendered from a vendored copy: `<chart>=<folder>` entries. */
   readonly vendoredCharts?: readonly string[];
+  /** Builds this review may run (MAX_RENDER_TARGETS when unset). */
+  readonly maxTargets?: number;
 }
 
 export interface RenderDeps {
@@ -397,14 +400,17 @@ interface SideOutcome {
   readonly files: ReadonlySet<string>;
   readonly durationMs: number;
   readonly documents: number;
+  /** Left out: the review's render budget was used up. */
+  readonly overBudget?: boolean;
 }
 
-/** Renders one target at one side and evaluates what it produces. */
+/** Renders one target at one side and evaluates what it produces; `ticket` grants the build. */
 async function renderSide(
   side: Side,
   target: Target,
   config: Config,
   deps: RenderDeps,
+  budget: { ticket: () => boolean; reason: () => string },
 ): Promise<SideOutcome> {
   const none = {
     resources: [],
@@ -424,6 +430,8 @@ async function renderSide(
       blocked: m.blocked,
       reason: m.tooLarge ?? "it asks for what is never loaded",
     };
+  if (!budget.ticket())
+    return { ...none, status: "not-evaluated", reason: budget.reason(), overBudget: true };
   const outcome = await deps.renderer.renderKustomization({ dir: target.dir, files: m.files });
   if (!outcome.ok && outcome.reason === "unavailable") {
     // Not the repository's fault, and not something the base "already had": the review is incomplete.
@@ -740,11 +748,22 @@ export async function renderChanges(
   const baseOf = atBase(base, headControllers, baseControllers);
 
   const all = targetsOf(head, base, changed, headControllers);
-  const targets = all.slice(0, MAX_RENDER_TARGETS);
-  const notEvaluated: SkippedFile[] = all.slice(MAX_RENDER_TARGETS).map((t) => ({
-    file: head.tree.kustomizationOf(t.dir) ?? show(t.dir),
-    reason: `not rendered: a review renders at most ${MAX_RENDER_TARGETS} kustomizations`,
-  }));
+  const budget = new RenderBudget(options.maxTargets ?? MAX_RENDER_TARGETS);
+  const renderTarget = async (t: Target): Promise<TargetResult> => {
+    const baseTarget: Target = {
+      dir: t.dir,
+      controllers: t.controllers.map((c) => baseOf.get(c) ?? c),
+    };
+    // Head and base share one ticket: a target costs one unit of the budget, and only if it builds.
+    const gate = { ticket: budget.ticket(), reason: () => budget.reason };
+    const h = await renderSide(head, t, config, deps, gate);
+    const b = await renderSide(base, baseTarget, config, deps, gate);
+    return { target: t, head: h, base: b };
+  };
+  // What a Flux or Argo CD object builds comes first, then its Helm releases, then the
+  // kustomizations no object names.
+  const controlled = all.filter((t) => t.controllers.length > 0);
+  const results = await inPool(controlled, RENDER_CONCURRENCY, renderTarget);
   const helm = options.helm
     ? await renderHelmReleases(
         head,
@@ -754,36 +773,23 @@ export async function renderChanges(
         {
           flux: options.flux,
           argocd: options.argocd,
-          maxReleases: MAX_RENDER_TARGETS - targets.length,
+          budget,
           vendoredCharts: vendoredChartsOf(options.vendoredCharts ?? []),
         },
-        {
-          config,
-          renderer: deps.renderer,
-          evaluation: deps.evaluation,
-        },
+        { config, renderer: deps.renderer, evaluation: deps.evaluation },
       )
     : undefined;
-  if (targets.length === 0 && (!helm || helm.diffs.length + helm.notEvaluated.length === 0))
-    return { ...EMPTY, notEvaluated };
-  const results = await inPool(targets, RENDER_CONCURRENCY, async (t) => {
-    const baseTarget: Target = {
-      dir: t.dir,
-      controllers: t.controllers.map((c) => baseOf.get(c) ?? c),
-    };
-    const [h, b] = [
-      await renderSide(head, t, config, deps),
-      await renderSide(base, baseTarget, config, deps),
-    ];
-    return { target: t, head: h, base: b };
-  });
+  results.push(...(await renderPlain(head, all, results, renderTarget)));
+  if (results.length === 0 && (!helm || helm.diffs.length + helm.notEvaluated.length === 0))
+    return EMPTY;
 
   const covered = new Set<string>(helm?.covered);
   const diffs: RenderedTargetDiff[] = [];
   const errors: EvaluationError[] = [];
   let documents = helm?.documents ?? 0;
-  notEvaluated.push(...(helm?.notEvaluated ?? []));
+  const notEvaluated: SkippedFile[] = [...(helm?.notEvaluated ?? [])];
   for (const { target, head: h, base: b } of results) {
+    if (h.overBudget) errors.push(overBudgetError(head, target, h.reason!));
     for (const blocked of h.blocked)
       notEvaluated.push({
         file: blocked.file,
@@ -791,7 +797,7 @@ export async function renderChanges(
         reason: `${blocked.reason}; ${show(target.dir)} was not rendered`,
       });
     // Not rendered for another reason (too many files or bytes): listed too, at the kustomization.
-    if (h.status === "not-evaluated" && h.blocked.length === 0)
+    if (h.status === "not-evaluated" && h.blocked.length === 0 && !h.overBudget)
       notEvaluated.push({
         file: head.tree.kustomizationOf(target.dir) ?? show(target.dir),
         line: 1,
@@ -817,13 +823,84 @@ export async function renderChanges(
   return {
     head: mergeAcrossTargets([...results.flatMap((r) => r.head.findings), ...(helm?.head ?? [])]),
     base: mergeAcrossTargets([...results.flatMap((r) => r.base.findings), ...(helm?.base ?? [])]),
-    errors: [...errors, ...(helm?.errors ?? [])],
+    errors: [...errors, ...(helm?.errors ?? [])].sort(byPlace),
     notEvaluated: dedupeSkipped(notEvaluated),
     covered,
     diffs: [...diffs, ...(helm?.diffs ?? [])],
     documentsEvaluated: documents,
     renderer: await deps.renderer.describe(),
   };
+}
+
+interface TargetResult {
+  readonly target: Target;
+  readonly head: SideOutcome;
+  readonly base: SideOutcome;
+}
+
+/** The kustomization folders a target's build reads (its own tree, or its sub-folders' trees). */
+function buildDirs(side: Side, target: Target): Set<string> {
+  const roots = side.tree.kustomizationOf(target.dir)
+    ? [target.dir]
+    : target.controllers[0]
+      ? plainResources(side, target.dir, target.controllers[0].plain).filter(
+          (p) => side.tree.kustomizationOf(p) !== undefined,
+        )
+      : [];
+  return new Set(roots.flatMap((r) => treeOf(side.nodes, r).dirs));
+}
+
+/**
+ * The kustomizations no Flux or Argo CD object builds. One that a rendered target's tree already
+ * holds is not built again on its own (its changes were evaluated as that target deploys them);
+ * it is built alone only when none of those rendered at the head.
+ */
+async function renderPlain(
+  head: Side,
+  all: readonly Target[],
+  done: readonly TargetResult[],
+  renderTarget: (t: Target) => Promise<TargetResult>,
+): Promise<TargetResult[]> {
+  const dirs = new Map(all.map((t) => [t, buildDirs(head, t)]));
+  const plain = all.filter((t) => t.controllers.length === 0);
+  const containers = new Map(
+    plain.map((t) => [t, all.filter((o) => o !== t && dirs.get(o)!.has(t.dir))]),
+  );
+  const out = await inPool(
+    plain.filter((t) => containers.get(t)!.length === 0),
+    RENDER_CONCURRENCY,
+    renderTarget,
+  );
+  const rendered = new Set(
+    [...done, ...out].filter((r) => r.head.status === "rendered").map((r) => r.target),
+  );
+  const nested = plain
+    .filter((t) => containers.get(t)!.length > 0)
+    .sort((a, b) => containers.get(a)!.length - containers.get(b)!.length);
+  for (const t of nested) {
+    if (containers.get(t)!.some((o) => rendered.has(o))) continue;
+    const r = await renderTarget(t);
+    out.push(r);
+    if (r.head.status === "rendered") rendered.add(t);
+  }
+  return out;
+}
+
+/** A target the budget left out: an error at its line, so the check cannot pass without it. */
+function overBudgetError(side: Side, target: Target, reason: string): EvaluationError {
+  const place = reportPlace(side, target);
+  const what = target.controllers[0]
+    ? `${describeController(target.controllers[0].controller)} (${show(target.dir)})`
+    : `kustomization ${show(target.dir)}`;
+  return {
+    file: place?.file.file ?? show(target.dir),
+    line: place ? place.doc.locate(place.path).lines.start : 1,
+    message: `${what} was left out, ${reason}`,
+  };
+}
+
+function byPlace(a: EvaluationError, b: EvaluationError): number {
+  return a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0);
 }
 
 function dedupeSkipped(items: readonly SkippedFile[]): SkippedFile[] {

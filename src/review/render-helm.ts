@@ -18,7 +18,11 @@ import {
 } from "../core/helm-releases.js";
 import { parseManifest, type ParsedDocument, type ParsedFile } from "../core/manifest.js";
 import { isPlainObject } from "../core/plain-data.js";
-import { MAX_RENDER_FILES, MAX_RENDER_INPUT_BYTES } from "../core/render-limits.js";
+import {
+  MAX_RENDER_FILES,
+  MAX_RENDER_INPUT_BYTES,
+  type RenderBudget,
+} from "../core/render-limits.js";
 import { diffRendered, type RenderedTargetDiff } from "../core/rendered-diff.js";
 import type { Finding, JsonPath, LineRange, ResourceRef, SkippedFile } from "../core/types.js";
 import type { ManifestRenderer } from "../ports/manifest-renderer.js";
@@ -72,6 +76,8 @@ interface ReleaseSide {
   readonly errors: EvaluationError[];
   readonly files: readonly string[];
   readonly durationMs: number;
+  /** Left out: the review's render budget was used up. */
+  readonly overBudget?: boolean;
 }
 
 const NONE = { resources: [], findings: [], errors: [], files: [], durationMs: 0 };
@@ -292,6 +298,7 @@ async function renderRelease(
   side: Side,
   release: HelmReleaseTarget | undefined,
   ctx: HelmContext,
+  ticket: () => boolean,
 ): Promise<ReleaseSide> {
   const chartDir = release?.chartDir;
   if (!release || chartDir === undefined || !side.tree.hasFile(posix.join(chartDir, "Chart.yaml")))
@@ -324,6 +331,7 @@ async function renderRelease(
       status: "not-evaluated",
       reason: `its chart has ${bytes} bytes, above the limit of ${MAX_RENDER_INPUT_BYTES}`,
     };
+  if (!ticket()) return { ...NONE, status: "not-evaluated", overBudget: true };
   const outcome = await ctx.renderer.renderHelmChart!({
     files,
     chartDir,
@@ -443,7 +451,8 @@ export async function renderHelmReleases(
   options: {
     readonly flux: boolean;
     readonly argocd: boolean;
-    readonly maxReleases: number;
+    /** Shared with the kustomizations: a release costs one build, only if it builds. */
+    readonly budget: RenderBudget;
     readonly vendoredCharts?: VendoredCharts;
   },
   ctx: Omit<HelmContext, "scanned">,
@@ -462,17 +471,9 @@ export async function renderHelmReleases(
   const releases = found.files
     .flatMap((f) => helmReleasesOf(f, head.tree, found.sources, options))
     .filter((r) => isAffected(head, r, changed, found.scanned));
-  for (const [i, release] of releases.entries()) {
+  for (const release of releases) {
     const place = placeOf(head, release);
     if (!place) continue;
-    if (i >= options.maxReleases) {
-      out.notEvaluated.push({
-        file: place.file.file,
-        line: lineOf(place),
-        reason: `not rendered: a review renders at most ${options.maxReleases} kustomizations and releases`,
-      });
-      continue;
-    }
     await base.read(base.tree.hasFile(release.controller.file) ? [release.controller.file] : []);
     const baseFile = base.file(release.controller.file);
     const atBase = baseFile
@@ -480,9 +481,18 @@ export async function renderHelmReleases(
           (r) => releaseKey(r) === releaseKey(release),
         )
       : undefined;
-    const h = await renderRelease(head, release, context);
-    const b = await renderRelease(base, atBase, context);
-    if (release.refusal || h.status === "not-evaluated")
+    const ticket = options.budget.ticket();
+    const h = await renderRelease(head, release, context, ticket);
+    const b = await renderRelease(base, atBase, context, ticket);
+    const reason = h.overBudget ? options.budget.reason : (release.refusal ?? h.reason);
+    // Left out for the budget: an error, so the check cannot pass without it.
+    if (h.overBudget)
+      out.errors.push({
+        file: place.file.file,
+        line: lineOf(place),
+        message: `${describeController(release.controller)} (${describe(release)}) was left out, ${reason}`,
+      });
+    else if (release.refusal || h.status === "not-evaluated")
       out.notEvaluated.push({
         file: place.file.file,
         line: lineOf(place),
@@ -500,7 +510,7 @@ export async function renderHelmReleases(
       target: describe(release),
       controllers: [describeController(release.controller)],
       status: status === "absent" ? "rendered" : status,
-      reason: release.refusal ?? h.reason,
+      reason,
       changes:
         status === "rendered" || status === "absent" ? diffRendered(b.resources, h.resources) : [],
       resources: h.resources.length,
