@@ -73,6 +73,8 @@ export function kubernetesYamlOptions(isJson: boolean) {
         uniqueKeys: false,
         customTags: yaml11Tags,
         prettyErrors: false,
+        // No process warning on stderr (a collection used as a key): the problem is a finding.
+        logLevel: "error",
       } as const);
 }
 

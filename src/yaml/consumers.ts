@@ -75,7 +75,7 @@ function broken(
           {
             rule: "PCS001",
             message: `kubectl, Argo CD, kustomize and Flux cannot read this file: ${firstLine(kube.error!)}`,
-            line: ours.documents[0]?.lines.start ?? 1,
+            line: errorLine(ours, kube.error!),
           },
         ];
   const lines = ours.text.split("\n");
@@ -86,6 +86,18 @@ function broken(
     if (alone.kube.docs.length === 1) documents.push(withValue(doc, alone.kube.docs[0]));
   }
   return { file: ours.file, text: ours.text, documents, problems };
+}
+
+/**
+ * The line of a consumer's error: go-yaml counts lines from the start of the document it was
+ * given, which is the file's line for a file of one document; otherwise the first document's.
+ */
+function errorLine(ours: ParsedFile, error: string): number {
+  const line = /\bline (\d+)\b/.exec(error);
+  const lines = ours.text.split("\n").length;
+  // Past the end: go-yaml also broke lines at NEL, LS or PS, which are not line breaks here.
+  if (line && ours.documents.length <= 1 && Number(line[1]) <= lines) return Number(line[1]);
+  return ours.documents[0]?.lines.start ?? 1;
 }
 
 function oneRefuses(file: string, ours: ParsedFile, reading: OracleReading): ParsedFile {

@@ -303,3 +303,12 @@ const MUTATIONS: readonly Mutation[] = [
     return ls.join("\n");
   },
 ];
+
+/** Seeds in the style of real manifests, close to the classes where the readers part. */
+export const ADVERSARIAL = [
+  "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostNetwork: false\n  containers:\n    - name: c\n      image: nginx:1.27\n      securityContext:\n        privileged: false\n        runAsUser: 1000\n",
+  "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n  labels: { app: d, tier: web }\nspec:\n  replicas: 3\n  template:\n    spec:\n      containers: [{ name: c, image: x }]\n",
+  "kind: ConfigMap\ndata:\n  policy.csv: |\n    p, a, b\n    g, c, d\n  text: >-\n    folded\n    text\n---\nkind: Secret\nstringData:\n  key: 'value'\n  other: \"a\\tb\"\n",
+  "kind: Pod\nspec:\n  securityContext:\n    runAsNonRoot: true\n    runAsUser: 0\n  volumes:\n    - name: v\n      hostPath:\n        path: /\n",
+  "---\nkind: A\n---\n# only a comment\n---\nkind: B\nitems:\n- a\n- b\n",
+];
