@@ -2,7 +2,7 @@
 // Finds or builds the pinned Go tools (opa; kustomize for rendering overlays; conftest for the
 // conformance test and the benchmark; helm) and runs the Rego checks (fmt, check --strict, test).
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -62,6 +62,23 @@ const HELM = {
   ldflags: (version) => `-s -w -X ${HELM_MODULE}/internal/version.version=v${version}`,
 };
 
+/**
+ * The YAML oracle (tools/yaml-oracle): kubectl's/Argo CD's and kustomize's/Flux's own YAML readers,
+ * which decide every file the fast line reader cannot vouch for (docs/parsing.md). Rebuilt when
+ * its source is newer than the binary.
+ */
+const YAML_ORACLE = {
+  name: "yaml-oracle",
+  module: "k8s.io/apimachinery",
+  package: ".",
+  dir: join(TOOLS_DIR, "yaml-oracle"),
+  sources: ["main.go", "go.mod", "go.sum"],
+  versionArgs: ["--version"],
+  versionPattern: /apimachinery v(\S+)/,
+  minGo: "1.24",
+  ldflags: () => "-s -w",
+};
+
 /** The version of `module` pinned in a tools go.mod (default: OPA in tools/go.mod). */
 export function pinnedVersion(module = OPA_MODULE, dir = TOOLS_DIR) {
   const gomod = readFileSync(join(dir, "go.mod"), "utf8");
@@ -85,10 +102,19 @@ function onPath(name) {
 function findTool(tool) {
   const want = pinnedVersion(tool.module, tool.dir);
   const local = join(BIN_DIR, tool.name);
-  if (existsSync(local) && versionOf(tool, local) === want) return local;
+  if (existsSync(local) && versionOf(tool, local) === want && !staleBuild(tool, local))
+    return local;
+  if (tool.sources) return undefined; // built from this repository's source: never another copy
   const fromPath = onPath(tool.name);
   if (fromPath && versionOf(tool, fromPath) === want) return fromPath;
   return undefined;
+}
+
+/** A tool built from source in this repository whose source changed after the build. */
+function staleBuild(tool, binary) {
+  if (!tool.sources) return false;
+  const built = statSync(binary).mtimeMs;
+  return tool.sources.some((f) => statSync(join(tool.dir, f)).mtimeMs > built);
 }
 
 /** The tool at its pinned version: found, else built with Go from the module proxy into .tools/bin. */
@@ -156,6 +182,14 @@ export function ensureHelm(options = {}) {
   return ensureTool(HELM, options);
 }
 
+/**
+ * Returns the path of the YAML oracle built from tools/yaml-oracle (about 40 seconds on 2 cores
+ * with empty Go caches): `npm run build` and `npm run build:yaml` build it.
+ */
+export function ensureYamlOracle(options = {}) {
+  return ensureTool(YAML_ORACLE, options);
+}
+
 /** The pinned conftest if it is already built or on PATH; never builds it. */
 export function findConftest() {
   return findTool(CONFTEST);
@@ -214,8 +248,11 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     else if (command === "conftest") console.log(ensureConftest());
     else if (command === "kustomize") console.log(ensureKustomize());
     else if (command === "helm") console.log(ensureHelm());
+    else if (command === "yaml-oracle") console.log(ensureYamlOracle());
     else {
-      console.error(`usage: node scripts/tools.mjs opa|opa-test|conftest|kustomize|helm`);
+      console.error(
+        `usage: node scripts/tools.mjs opa|opa-test|conftest|kustomize|helm|yaml-oracle`,
+      );
       process.exit(2);
     }
   } catch (err) {

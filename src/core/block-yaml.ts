@@ -7,6 +7,7 @@
 
 import type { Placed } from "./fast-positions.js";
 import { resolvePlain } from "./yaml-options.js";
+import { agreedPlain, agreedText } from "../yaml/agreed.js";
 
 /** Anything outside the subset: the file goes to the next reader. */
 class Outside extends Error {}
@@ -45,6 +46,8 @@ const NOT_PLAIN = Uint8Array.from({ length: 128 }, (_, c) =>
 const keys = new Map<string, boolean>();
 const scalars = new Map<string, unknown>();
 const MAX_CACHED = 20_000;
+/** A plain scalar the consumers are not proven to read alike (cached like the others). */
+const DISPUTED = Symbol("disputed");
 const MAX_KEY = 1000;
 /** `,`, `]`, `}`, `[`, `{`. */
 const FLOW_END = [0x2c, 0x5d, 0x7d, 0x5b, 0x7b];
@@ -76,6 +79,8 @@ export function placeBlockYaml(
 function read(text: string, limits: BlockLimits, placing: boolean) {
   // A tab, a carriage return, a byte-order mark: all legal somewhere, all left to js-yaml.
   if (text.includes("\t") || text.includes("\r") || text.includes("\uFEFF")) return undefined;
+  // Characters and streams the consumers' readers disagree on (agreed.ts).
+  if (!agreedText(text)) return undefined;
   try {
     const reader = new Reader(text, limits, placing);
     return { values: reader.documents(), roots: reader.roots };
@@ -303,7 +308,11 @@ class Reader {
     const known = keys.get(key);
     if (known === true) return;
     if (known === false) throw new Outside();
-    const ok = key.charCodeAt(0) !== DASH && key !== "__proto__" && resolvePlain(key) === key;
+    const ok =
+      key.charCodeAt(0) !== DASH &&
+      key !== "__proto__" &&
+      resolvePlain(key) === key &&
+      agreedPlain(key, key);
     if (keys.size < MAX_CACHED) keys.set(key, ok);
     if (!ok) throw new Outside();
   }
@@ -479,9 +488,13 @@ class Reader {
 
   private plain(text: string): unknown {
     const cached = scalars.get(text);
+    if (cached === DISPUTED) throw new Outside();
     if (cached !== undefined || scalars.has(text)) return cached;
-    const value = resolvePlain(text);
+    const resolved = resolvePlain(text);
+    // A scalar the consumers may read otherwise (`yes`, `0777`, `12:30`) is not vouched for here.
+    const value = agreedPlain(text, resolved) ? resolved : DISPUTED;
     if (text.length <= 32 && scalars.size < MAX_CACHED) scalars.set(text, value);
+    if (value === DISPUTED) throw new Outside();
     return value;
   }
 
@@ -531,8 +544,8 @@ class Reader {
   private escaped(quoted: string): string {
     for (let i = quoted.indexOf("\\"); i >= 0; i = quoted.indexOf("\\", i + 2)) {
       const e = quoted.charCodeAt(i + 1);
-      // \" \\ \/ \b \f \n \r \t \u
-      if (!'"\\/bfnrtu'.includes(String.fromCharCode(e))) throw new Outside();
+      // \" \\ \b \f \n \r \t \u (not \/: go-yaml refuses it)
+      if (!'"\\bfnrtu'.includes(String.fromCharCode(e))) throw new Outside();
     }
     try {
       return JSON.parse(quoted) as string;
@@ -582,6 +595,9 @@ class Reader {
       blanks = 0;
       lastLine = l;
     }
+    // A text that runs to the end of a file without a last line break: go-yaml v2 keeps a line
+    // break there, v3 (kustomize) does not.
+    if (l >= this.count && !text.endsWith("\n")) throw new Outside();
     this.at = l;
     const body = parts.join("");
     const value = strip ? body : `${body}\n`;

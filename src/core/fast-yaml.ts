@@ -161,6 +161,15 @@ export function fastRead(text: string, limits: FastLimits): FastRead {
   return lined ? checked(text, lined, limits) : jsyamlRead(text, limits);
 }
 
+/**
+ * The line reader alone: the subset on which Portcullis and the consumers' readers are proven to
+ * agree (src/yaml/agreed.ts, test/yaml/differential.test.ts).
+ */
+export function lineRead(text: string, limits: FastLimits): FastRead {
+  const lined = readBlockYaml(text, limits);
+  return lined ? checked(text, lined, limits) : { ok: false, why: "uncertain" };
+}
+
 /** The second reader: js-yaml, with the checks that keep it to what the positioned parse reads alike. */
 export function jsyamlRead(text: string, limits: FastLimits): FastRead {
   // A `%YAML 1.2` directive would switch the positioned parse to YAML 1.2 (`yes` a string again).

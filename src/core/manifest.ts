@@ -24,13 +24,18 @@ import {
 } from "./limits.js";
 import { blockPositions, fastPositions, type DocumentPositions } from "./fast-positions.js";
 import { lineIndex } from "./lines.js";
-import { fastRead, fastSchema, trimBack } from "./fast-yaml.js";
+import { fastSchema, lineRead, trimBack } from "./fast-yaml.js";
+import { asConsumersRead, unproven } from "../yaml/consumers.js";
+import { oracleRead } from "../yaml/oracle.js";
 import { kubernetesYamlOptions } from "./yaml-options.js";
 import type { JsonPath, LineRange, ResourceRef } from "./types.js";
 
-/** Why a file (or one of its documents) could not be read: PCS001 syntax, PCS002 refused. */
+/**
+ * Why a file (or one of its documents) could not be read: PCS001 syntax, PCS002 refused as unsafe,
+ * PCS005 read differently by Kubernetes' own readers (or not provably read as they read it).
+ */
 export interface FileProblem {
-  readonly rule: "PCS001" | "PCS002";
+  readonly rule: "PCS001" | "PCS002" | "PCS005";
   readonly message: string;
   readonly line: number;
 }
@@ -117,24 +122,26 @@ function parseOptions(isJson: boolean, lineCounter: LineCounter) {
   return { lineCounter, ...kubernetesYamlOptions(isJson) };
 }
 
-function decode(content: string | Uint8Array): { text?: string; problem?: FileProblem } {
+function decode(content: string | Uint8Array): {
+  text?: string;
+  bom?: boolean;
+  problem?: FileProblem;
+} {
   if (typeof content === "string") {
     const nul = content.indexOf("\u0000");
     if (nul >= 0) return { problem: binaryProblem(content.slice(0, nul)) };
-    return { text: content.replace(/^\uFEFF/, "") };
+    return withoutBom(content);
   }
   const nul = content.indexOf(0);
   if (nul >= 0)
     return { problem: binaryProblem(new TextDecoder().decode(content.subarray(0, nul))) };
   // Node's own UTF-8 check is several times faster than a fatal TextDecoder on valid text.
   if (isUtf8(content))
-    return {
-      text: Buffer.from(content.buffer, content.byteOffset, content.byteLength)
-        .toString("utf8")
-        .replace(/^\uFEFF/, ""),
-    };
+    return withoutBom(
+      Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString("utf8"),
+    );
   try {
-    return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(content) };
+    return withoutBom(new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(content));
   } catch {
     const firstBad = firstInvalidUtf8(content);
     const before = new TextDecoder().decode(content.subarray(0, firstBad));
@@ -146,6 +153,12 @@ function decode(content: string | Uint8Array): { text?: string; problem?: FilePr
       },
     };
   }
+}
+
+/** The text without a leading byte-order mark, and whether it had one (the oracle reads it too). */
+function withoutBom(text: string): { text: string; bom: boolean } {
+  const bom = text.charCodeAt(0) === 0xfeff;
+  return { text: bom ? text.slice(1) : text, bom };
 }
 
 function binaryProblem(before: string): FileProblem {
@@ -250,15 +263,36 @@ function readManifest(
   }
   const text = decoded.text;
   const isJson = /\.json$/i.test(file);
-  if (fast && !isJson) {
-    const read = fastRead(text, { ...limits, serializedSize });
-    if (read.ok) return withLazyPositions(file, text, read.values, limits);
+  // The line reader vouches for its subset on its own (docs/parsing.md); the rest is read by the
+  // consumers' own readers, or refused when they are not installed.
+  if (!isJson && !decoded.bom) {
+    const read = lineRead(text, { ...limits, serializedSize });
+    if (read.ok)
+      return fast
+        ? withLazyPositions(file, text, read.values, limits)
+        : parseText(file, text, false, limits);
   }
-  return parseText(file, text, isJson, limits);
+  const placeable: ParsedDocument[] = [];
+  const ours = parseText(file, text, isJson, limits, placeable);
+  // Unsafe input (size, depth, aliases) is refused before anything else reads it.
+  if (ours.problems.some((p) => p.rule === "PCS002")) return ours;
+  const reading = oracleRead(decoded.bom ? `\uFEFF${text}` : text);
+  if (!reading) return unproven(file, ours);
+  return asConsumersRead({ file, ours, placeable }, reading, oracleRead);
 }
 
-/** The positioned parse of a decoded text. */
-function parseText(file: string, text: string, isJson: boolean, limits: ParseLimits): ParsedFile {
+/**
+ * The positioned parse of a decoded text. With `placeable`, every document that has a value is
+ * also collected there, the ones with problems included: their lines place what the consumers'
+ * readers decoded when those read the document and we do not (src/yaml/consumers.ts).
+ */
+function parseText(
+  file: string,
+  text: string,
+  isJson: boolean,
+  limits: ParseLimits,
+  placeable?: ParsedDocument[],
+): ParsedFile {
   const lineCounter = new LineCounter();
   const problems: FileProblem[] = [];
   const documents: ParsedDocument[] = [];
@@ -280,6 +314,7 @@ function parseText(file: string, text: string, isJson: boolean, limits: ParseLim
   }
   docs.forEach((doc, index) => {
     const issues: Issue[] = [...doc.errors, ...duplicateKeys(doc.contents), ...doc.warnings];
+    if (issues.length > 0 && placeable) placeAnyway(doc, index, text, lineOf, placeable);
     if (issues.length > 0) {
       for (const issue of issues) {
         const exhausted = issue.code === "RESOURCE_EXHAUSTION";
@@ -326,9 +361,29 @@ function parseText(file: string, text: string, isJson: boolean, limits: ParseLim
       });
       return;
     }
-    documents.push(makeDocument(doc, index, value, text, lineOf));
+    const made = makeDocument(doc, index, value, text, lineOf);
+    documents.push(made);
+    placeable?.push(made);
   });
   return { file, text, documents, problems };
+}
+
+/** A document with problems, placed all the same when it has a value (never throws). */
+function placeAnyway(
+  doc: Document.Parsed,
+  index: number,
+  text: string,
+  lineOf: (offset: number) => number,
+  placeable: ParsedDocument[],
+): void {
+  if (doc.contents === null || doc.errors.some((e) => e.code === "RESOURCE_EXHAUSTION")) return;
+  try {
+    const value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
+    if (value !== null && value !== undefined)
+      placeable.push(makeDocument(doc, index, value, text, lineOf));
+  } catch {
+    // nothing to place with: the consumers' values then have no document here
+  }
 }
 
 /**

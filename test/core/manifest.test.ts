@@ -1,4 +1,8 @@
 import { commentsByLine, parseManifest } from "../../src/core/manifest.js";
+import { yamlOracle } from "../support/yaml-oracle.js";
+
+// Files outside the line reader's subset are read by Kubernetes' own readers (tools/yaml-oracle).
+beforeAll(() => yamlOracle(), 300_000);
 
 const MULTI = `# leading comment
 apiVersion: apps/v1
@@ -115,9 +119,10 @@ spec:
     });
   });
 
-  it("reads YAML 1.1 booleans and octals like go-yaml v2", () => {
-    const v = value("a: yes\nb: off\nmode: 0644\nc: 'yes'\n");
-    expect(v).toEqual({ a: true, b: false, mode: 420, c: "yes" });
+  it("reads YAML 1.1 booleans and octals as kubectl and kustomize both apply them", () => {
+    // kustomize writes `yes` back unquoted, so what Flux applies is kubectl's `true` too.
+    const v = value("a: yes\nb: off\nmode: 0644\nc: 'yes'\nd: n\n");
+    expect(v).toEqual({ a: true, b: false, mode: 420, c: "yes", d: false });
   });
 
   it.each([
@@ -133,8 +138,11 @@ spec:
     ["-0o7", -7],
     ["0o8", "0o8"],
     ["0x1F", 31],
+    ["0X1F", 31],
+    ["0B11", 3],
+    ["1_000", 1000],
     ["0644", 420],
-  ])("reads the plain scalar %s as go-yaml v2 does: %p", (scalar, expected) => {
+  ])("reads the plain scalar %s as kubectl and kustomize do: %p", (scalar, expected) => {
     expect(value(`v: ${scalar}\n`).v).toEqual(expected);
   });
 
@@ -154,7 +162,7 @@ spec:
   it("handles CRLF line endings and a byte-order mark", () => {
     const file = parseManifest(
       "crlf.yaml",
-      "\uFEFFapiVersion: v1\r\nkind: Namespace\r\nmetadata:\r\n  name: n\r\n",
+      "\uFEFFapiVersion: v1\r\nkind: Namespace\r\nmetadata:\r\n  name: ns\r\n",
     );
     expect(file.problems).toEqual([]);
     expect(file.documents[0]!.locate(["metadata", "name"]).lines.start).toBe(4);
@@ -209,20 +217,32 @@ describe("parseManifest refuses hostile input with a finding, never a crash", ()
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
-  it("reports a duplicate key at its line (PCS001) instead of silently keeping one", () => {
-    expect(ruleAndLine("kind: Pod\nspec:\n  hostPID: false\n  hostPID: true\n")).toEqual([
-      "PCS001@4",
-    ]);
+  it("refuses a duplicate key at its line (PCS005): kubectl keeps the last, kustomize refuses", () => {
+    const file = parseManifest("d.yaml", "kind: Pod\nspec:\n  hostPID: false\n  hostPID: true\n");
+    expect(file.problems.map((p) => `${p.rule}@${p.line}`)).toEqual(["PCS005@4"]);
+    expect(file.problems[0]!.message).toMatch(/kubectl and Argo CD read this file, kustomize/);
+    expect(file.documents).toEqual([]);
   });
 
   it.each([
-    "!foo bar",
-    "!!python/object:os.system ls",
-    "!<tag:example.com,2000:x> y",
-    "!!set {a, b}",
-    "!!binary aGk=",
-  ])("reports an unsupported tag %s (PCS001)", (tagged) => {
-    expect(ruleAndLine(`kind: ConfigMap\ndata:\n  v: ${tagged}\n`)).toEqual(["PCS001@3"]);
+    ["!foo bar", "bar"],
+    ["!!python/object:os.system ls", "ls"],
+    ["!<tag:example.com,2000:x> y", "y"],
+    ["!!binary aGk=", "hi"],
+    ["!!str 0777", "0777"],
+  ])("reads an explicit tag %s as kubectl and kustomize both do: %p", (tagged, expected) => {
+    const file = parseManifest("t.yaml", `kind: ConfigMap\ndata:\n  v: ${tagged}\n`);
+    expect(file.problems).toEqual([]);
+    expect(file.documents[0]!.value).toEqual({ kind: "ConfigMap", data: { v: expected } });
+    expect(file.documents[0]!.locate(["data", "v"]).lines.start).toBe(3);
+  });
+
+  it("refuses a tag the consumers read differently (PCS005 at its line, both readings named)", () => {
+    const file = parseManifest("t.yaml", "kind: ConfigMap\ndata:\n  v: !!set {a, b}\n");
+    expect(file.problems.map((p) => `${p.rule}@${p.line}`)).toEqual(["PCS005@3"]);
+    expect(file.problems[0]!.message).toBe(
+      'read differently by Kubernetes\' own readers at data.v.a of document 1: kubectl and Argo CD see null, kustomize and Flux see ""',
+    );
   });
 
   it("reports a binary file named .yaml (PCS001)", () => {

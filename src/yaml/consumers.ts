@@ -1,0 +1,221 @@
+// Turns what the consumers' own readers decode (oracle.ts) into the documents policies see: their
+// values, placed with Portcullis' positioned reading of the same text, or PCS005 where kubectl/Argo
+// CD and kustomize/Flux part, or where Portcullis cannot place what they read.
+import type { FileProblem, ParsedDocument, ParsedFile } from "../core/manifest.js";
+import type { JsonPath } from "../core/types.js";
+import type { ConsumerReading, OracleFailure, OracleReading } from "./oracle.js";
+
+export const PCS005 = "PCS005";
+const KUBE = "kubectl and Argo CD";
+const KYAML = "kustomize and Flux";
+const ENABLE =
+  "build the exact reader with `npm run build:yaml` (needs Go) or point PORTCULLIS_YAML_ORACLE at it";
+
+/**
+ * Our positioned reading of a file: its documents and problems, and every document that has a
+ * value whether or not it has problems (placeable), in file order.
+ */
+export interface OurReading {
+  readonly file: string;
+  readonly ours: ParsedFile;
+  readonly placeable: readonly ParsedDocument[];
+}
+
+/** A file outside what Portcullis reads exactly on its own, with no oracle to decide it. */
+export function unproven(file: string, ours: ParsedFile): ParsedFile {
+  if (ours.problems.length > 0) return ours; // broken anyway: PCS001/PCS002 say where
+  const line = ours.documents[0]?.lines.start ?? 1;
+  return refused(
+    file,
+    ours.text,
+    line,
+    `this file uses YAML outside the subset Portcullis reads exactly as kubectl, Argo CD, kustomize and Flux do, so what they apply cannot be proven; ${ENABLE}`,
+  );
+}
+
+/** The file as the consumers read it (`ours` is the positioned reading of the same text). */
+export function asConsumersRead(
+  { file, ours, placeable }: OurReading,
+  reading: OracleReading | OracleFailure,
+  read: (text: string) => OracleReading | OracleFailure | undefined,
+): ParsedFile {
+  if ("failed" in reading)
+    return refused(
+      file,
+      ours.text,
+      1,
+      `the exact YAML reader failed (${reading.failed}); ${ENABLE}`,
+    );
+  const { kube, kyaml } = reading;
+  if (kube.error !== undefined && kyaml.error !== undefined) return broken(ours, kube, read);
+  if (kube.error !== undefined || kyaml.error !== undefined) return oneRefuses(file, ours, reading);
+  if (!reading.agree) return parted(file, ours, reading);
+  return placed(file, ours, placeable, kube);
+}
+
+function refused(file: string, text: string, line: number, message: string): ParsedFile {
+  return { file, text, documents: [], problems: [{ rule: PCS005, message, line }] };
+}
+
+/**
+ * Both consumers refuse the file: it is broken (PCS001, at our line when we found it too). Each
+ * document we could read is still reviewed when the consumers, reading it on its own, agree with
+ * each other on it: its value is theirs.
+ */
+function broken(
+  ours: ParsedFile,
+  kube: ConsumerReading,
+  read: (text: string) => OracleReading | OracleFailure | undefined,
+): ParsedFile {
+  const own = ours.problems.filter((p) => p.rule === "PCS001" || p.rule === "PCS002");
+  const problems: FileProblem[] =
+    own.length > 0
+      ? own
+      : [
+          {
+            rule: "PCS001",
+            message: `kubectl, Argo CD, kustomize and Flux cannot read this file: ${firstLine(kube.error!)}`,
+            line: errorLine(ours, kube.error!),
+          },
+        ];
+  const lines = ours.text.split("\n");
+  const documents: ParsedDocument[] = [];
+  for (const doc of nonEmpty(ours)) {
+    const alone = read(lines.slice(doc.lines.start - 1, doc.lines.end).join("\n") + "\n");
+    if (!alone || "failed" in alone || !alone.agree || alone.kube.error !== undefined) continue;
+    if (alone.kube.docs.length === 1) documents.push(withValue(doc, alone.kube.docs[0]));
+  }
+  return { file: ours.file, text: ours.text, documents, problems };
+}
+
+/**
+ * The line of a consumer's error: go-yaml counts lines from the start of the document it was
+ * given, which is the file's line for a file of one document; otherwise the first document's.
+ */
+function errorLine(ours: ParsedFile, error: string): number {
+  const line = /\bline (\d+)\b/.exec(error);
+  const lines = ours.text.split("\n").length;
+  // Past the end: go-yaml also broke lines at NEL, LS or PS, which are not line breaks here.
+  if (line && ours.documents.length <= 1 && Number(line[1]) <= lines) return Number(line[1]);
+  return ours.documents[0]?.lines.start ?? 1;
+}
+
+function oneRefuses(file: string, ours: ParsedFile, reading: OracleReading): ParsedFile {
+  const kubeFails = reading.kube.error !== undefined;
+  const [reader, other] = kubeFails ? [KUBE, KYAML] : [KYAML, KUBE];
+  const error = firstLine((kubeFails ? reading.kube.error : reading.kyaml.error)!);
+  const line = ours.problems[0]?.line ?? ours.documents[0]?.lines.start ?? 1;
+  return refused(
+    file,
+    ours.text,
+    line,
+    `read differently by Kubernetes' own readers: ${other} read this file, ${reader} refuse it (${error})`,
+  );
+}
+
+/** The consumers read different values: PCS005 at the line of the first field where they part. */
+function parted(file: string, ours: ParsedFile, reading: OracleReading): ParsedFile {
+  const [docIndex, ...path] = reading.path ?? [0];
+  const doc = nonEmpty(ours)[Number(docIndex)];
+  const line = doc ? doc.locate(path as JsonPath).lines.start : (ours.problems[0]?.line ?? 1);
+  const where = path.length > 0 ? ` at ${pathText(path)}` : "";
+  return refused(
+    file,
+    ours.text,
+    line,
+    `read differently by Kubernetes' own readers${where} of document ${Number(docIndex) + 1}: ${KUBE} see ${shown(reading.kubeValue)}, ${KYAML} see ${shown(reading.kyamlValue)}`,
+  );
+}
+
+/**
+ * The consumers agree: their values, each placed by our own reading of the same document (even
+ * one we refuse, such as a quoted scalar continued at its key's column that go-yaml accepts). When
+ * we do not find the same documents there is nothing to place their values with: PCS005.
+ */
+function placed(
+  file: string,
+  ours: ParsedFile,
+  placeable: readonly ParsedDocument[],
+  kube: ConsumerReading,
+): ParsedFile {
+  const docs = placeable.filter((d) => d.value !== null && d.value !== undefined);
+  if (docs.length !== kube.docs.length) {
+    const line = ours.problems[0]?.line ?? 1;
+    return refused(
+      file,
+      ours.text,
+      line,
+      `read differently by Portcullis: kubectl, Argo CD, kustomize and Flux find ${kube.docs.length} documents in this file, Portcullis ${docs.length}; it was not evaluated`,
+    );
+  }
+  const documents = docs.map((d, i) => withValue(d, kube.docs[i]));
+  return { file, text: ours.text, documents, problems: [] };
+}
+
+function withValue(doc: ParsedDocument, value: unknown): ParsedDocument {
+  if (sameJson(doc.value, value)) return doc;
+  return {
+    index: doc.index,
+    value,
+    resource: resourceOf(value),
+    get lines() {
+      return doc.lines;
+    },
+    get kindLine() {
+      return doc.kindLine;
+    },
+    locate: (path) => doc.locate(path),
+    locateInString: (path, offset) => doc.locateInString(path, offset),
+  };
+}
+
+function resourceOf(value: unknown): ParsedDocument["resource"] {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return {};
+  const v = value as Record<string, unknown>;
+  const meta = (v.metadata ?? {}) as Record<string, unknown>;
+  const str = (x: unknown) => (typeof x === "string" ? x : undefined);
+  return {
+    apiVersion: str(v.apiVersion),
+    kind: str(v.kind),
+    namespace: str(meta.namespace),
+    name: str(meta.name),
+  };
+}
+
+/** Whether two values are the same JSON (key order aside). */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bs = b as unknown[];
+    return a.length === bs.length && a.every((x, i) => sameJson(x, bs[i]));
+  }
+  const ak = Object.keys(a);
+  const bo = b as Record<string, unknown>;
+  if (ak.length !== Object.keys(bo).length) return false;
+  return ak.every(
+    (k) => Object.hasOwn(bo, k) && sameJson((a as Record<string, unknown>)[k], bo[k]),
+  );
+}
+
+function nonEmpty(file: ParsedFile): ParsedDocument[] {
+  return file.documents.filter((d) => d.value !== null && d.value !== undefined);
+}
+
+function shown(v: { value?: unknown; missing?: string } | undefined): string {
+  if (!v || v.missing !== undefined || !("value" in v)) return "nothing";
+  const text = JSON.stringify(v.value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function pathText(path: readonly (string | number)[]): string {
+  return path
+    .map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`))
+    .join("")
+    .replace(/^\./, "");
+}
+
+function firstLine(message: string): string {
+  return message.trim().split("\n").join(" ").replace(/\s+/g, " ");
+}
