@@ -63,7 +63,7 @@ function readBody(req) {
  * @param {{owner: string, repo: string, number: number, files: Record<string, Record<string, string>>,
  *   changed: {filename: string, status: string, patch?: string}[], reviews?: object[], commits?: object[],
  *   teams?: Record<string, string[]>, pullRequest?: object, faults?: {method: string, path: string, times?: number,
- *   status?: number, headers?: Record<string, string>, message?: string, reset?: boolean,
+ *   body?: string, status?: number, headers?: Record<string, string>, message?: string, reset?: boolean,
  *   hang?: boolean}[]}} repo
  *   files by commit, then path; reviews and commits in the REST shapes of list-reviews and list-commits;
  *   team members by "org/slug"
@@ -81,6 +81,7 @@ export async function startGitHubStandIn(repo) {
   // Several pull requests: their changed files by number (the one of `repo.number` by default).
   const changedOf = (number) =>
     repo.pulls?.[number]?.changed ?? (number === repo.number ? repo.changed : undefined);
+  let origin = "";
   const route = (method, url, body) => {
     // GitHub Enterprise Server's paths (Probot's GHE_HOST): /api/v3/... and /api/graphql.
     const path = url.pathname
@@ -113,6 +114,11 @@ export async function startGitHubStandIn(repo) {
       }
       return [200, known];
     }
+    const commitPulls = new RegExp(`^${prefix}/commits/([^/]+)/pulls$`).exec(path);
+    if (method === "GET" && commitPulls) {
+      const pr = repo.pullRequest;
+      return [200, pr?.head?.sha === commitPulls[1] ? [{ ...pr, state: pr.state ?? "open" }] : []];
+    }
     const forRef = new RegExp(`^${prefix}/commits/([^/]+)/check-runs$`).exec(path);
     if (method === "GET" && forRef) {
       // Newest first, the latest run of each name (filter=latest).
@@ -139,10 +145,10 @@ export async function startGitHubStandIn(repo) {
     if (method === "PATCH" && ref) {
       const commit = created.commits.get(body?.sha);
       if (!commit) return [422, { message: "Object does not exist" }];
-      const current = created.refs.get(ref[1]) ?? repo.pullRequest?.head?.sha;
+      const current = created.refs.get(decodeURIComponent(ref[1])) ?? repo.pullRequest?.head?.sha;
       if (!body.force && current !== undefined && !commit.parents.includes(current))
         return [422, { message: "Update is not a fast forward" }];
-      created.refs.set(ref[1], body.sha);
+      created.refs.set(decodeURIComponent(ref[1]), body.sha);
       return [200, { ref: `refs/${ref[1]}`, object: { sha: body.sha, type: "commit" } }];
     }
     if (method === "GET" && path.startsWith(`${prefix}/contents/`)) {
@@ -164,7 +170,14 @@ export async function startGitHubStandIn(repo) {
       const page = Number(url.searchParams.get("page") ?? "1");
       const perPage = Number(url.searchParams.get("per_page") ?? "30");
       const listed = changedOf(Number(files[1])).slice(0, LISTED_FILES);
-      return [200, listed.slice((page - 1) * perPage, page * perPage)];
+      // GitHub's pagination: a Link header names the next page while there is one.
+      const next = new URL(url);
+      next.searchParams.set("page", String(page + 1));
+      const link =
+        page * perPage < listed.length
+          ? { link: `<${origin}${next.pathname}${next.search}>; rel="next"` }
+          : {};
+      return [200, listed.slice((page - 1) * perPage, page * perPage), link];
     }
     if (method === "GET" && path.startsWith(`${prefix}/git/trees/`)) {
       const commit = path.split("/").pop();
@@ -225,7 +238,11 @@ export async function startGitHubStandIn(repo) {
     const body = raw ? JSON.parse(raw) : undefined;
     const method = req.method ?? "GET";
     const fault = faults.find(
-      (f) => f.left > 0 && f.method === method && new RegExp(f.path).test(url.pathname),
+      (f) =>
+        f.left > 0 &&
+        f.method === method &&
+        new RegExp(f.path).test(url.pathname) &&
+        (f.body === undefined || raw.includes(f.body)),
     );
     const recorded = { method, path: url.pathname, body, at: Date.now(), fault: Boolean(fault) };
     if (method === "PATCH" && /\/check-runs\/\d+$/.test(url.pathname))
@@ -257,16 +274,17 @@ export async function startGitHubStandIn(repo) {
       ...githubRefusals(method, url.pathname, body),
     ];
     recorded.refused = refused.length > 0 ? refused : undefined;
-    const [status, payload] =
+    const [status, payload, headers] =
       refused.length > 0
         ? [422, { message: "Validation Failed", errors: refused }]
         : route(method, url, body);
-    res.writeHead(status, { "content-type": "application/json" });
+    res.writeHead(status, { "content-type": "application/json", ...headers });
     res.end(JSON.stringify(payload));
     notify();
   });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address();
+  origin = `http://127.0.0.1:${port}`;
   const handle = {
     url: `http://127.0.0.1:${port}`,
     requests,

@@ -261,8 +261,11 @@ async function runScenario(replicaCount) {
   await Promise.all(pending);
   const sendSeconds = (Date.now() - started) / 1000;
 
-  // Wait until every pull request's last head has its policy check completed.
+  // Wait until every pull request's last head has its three checks completed (the policy check's
+  // time is the one reported; the count of requests covers all three and the review).
   const completedAt = new Map();
+  const gitChecksDone = new Set(); // "name@head"
+  const GIT_CHECKS = ["Portcullis / code owners", "Portcullis / signed commits"];
   const deadline = Date.now() + Number(values["drain-seconds"]) * 1000;
   let seen = 0;
   while (Date.now() < deadline) {
@@ -274,8 +277,16 @@ async function runScenario(replicaCount) {
         q.body?.status === "completed"
       )
         completedAt.set(q.checkRun.head_sha, { at: q.at, conclusion: q.body.conclusion });
+      if (
+        q.method === "POST" &&
+        GIT_CHECKS.includes(q.body?.name) &&
+        q.body?.status === "completed"
+      )
+        gitChecksDone.add(`${q.body.name}@${q.body.head_sha}`);
     }
-    if ([...lastHead.values()].every((h) => completedAt.has(h))) break;
+    const done = (h) =>
+      completedAt.has(h) && GIT_CHECKS.every((n) => gitChecksDone.has(`${n}@${h}`));
+    if ([...lastHead.values()].every(done)) break;
     await sleep(250);
   }
   clearInterval(sampler);
@@ -285,8 +296,20 @@ async function runScenario(replicaCount) {
   const conclusions = {};
   for (const { conclusion } of completedAt.values())
     conclusions[conclusion] = (conclusions[conclusion] ?? 0) + 1;
+  // Requests per pull request: those naming its number or one of its heads are its own; the rest
+  // (installation tokens, reads at the shared base commit) are spread evenly over the PRs.
+  const headToPr = new Map(events.map((e) => [e.head, e.pr]));
+  const own = new Map();
+  let shared = 0;
+  for (const q of standIn.requests) {
+    const pr = prOfRequest(q, headToPr);
+    if (pr === undefined) shared++;
+    else own.set(pr, (own.get(pr) ?? 0) + 1);
+  }
   const result = {
     replicas: replicaCount,
+    ownPerPr: [...lastHead.keys()].map((pr) => own.get(pr) ?? 0),
+    sharedPerPr: shared / lastHead.size,
     webhooks: events.length,
     sendSeconds,
     acks: acks.map((a) => a.ms),
@@ -304,6 +327,22 @@ async function runScenario(replicaCount) {
   redis.stop();
   await standIn.close();
   return result;
+}
+
+/** The pull request a recorded stand-in request was made for, when it names one. */
+function prOfRequest(q, headToPr) {
+  const pull = /\/pulls\/(\d+)(\/|$)/.exec(q.path);
+  if (pull) return Number(pull[1]);
+  const sha = q.checkRun?.head_sha ?? q.body?.head_sha;
+  if (sha && headToPr.has(sha)) return headToPr.get(sha);
+  const inPath = /\/(?:git\/trees|commits)\/([0-9a-f]{40})/.exec(q.path);
+  if (inPath && headToPr.has(inPath[1])) return headToPr.get(inPath[1]);
+  for (const v of Object.values(q.body?.variables ?? {})) {
+    const commit = typeof v === "string" ? v.split(":")[0] : undefined;
+    if (headToPr.has(commit)) return headToPr.get(commit);
+  }
+  if (typeof q.body?.variables?.number === "number") return q.body.variables.number;
+  return undefined;
 }
 
 /** 10,000 evaluations of a 20-manifest change in one process: RSS and heap every 1,000. */
@@ -353,11 +392,11 @@ const f = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
 const lines = [
   `${PRS} pull requests × ${FILES} manifests across ${INSTALLATIONS} installations; ${RATE} signed webhooks a second for ${SECONDS} s (each second's webhooks at once), round robin over the replicas; the real server (\`dist/index.js\`) per replica, all on one Redis; GitHub is the loopback stand-in; GitHub write pacing ${values["write-burst"] ? `lifted (PORTCULLIS_WRITE_BURST=${values["write-burst"]})` : "as in production (8 writes per installation, then 1 a second)"}. Reproduce: \`npm run load${values["write-burst"] ? ` -- --write-burst ${values["write-burst"]}` : ""}\`.`,
   "",
-  "| replicas | webhooks | ack p50 | ack p95 | ack p99 | failed acks | last head's check p50 | p95 | checks completed | reviews/s | API requests per PR | peak RSS per replica |",
-  "|---|---|---|---|---|---|---|---|---|---|---|---|",
+  "| replicas | webhooks | ack p50 | ack p95 | ack p99 | failed acks | last head's check p50 | p95 | checks completed | reviews/s | API requests per PR: mean | median | p95 | peak RSS per replica |",
+  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ...scenarios.map(
     (s) =>
-      `| ${s.replicas} | ${s.webhooks} | ${f(pct(s.acks, 50), 1)} ms | ${f(pct(s.acks, 95), 1)} ms | ${f(pct(s.acks, 99), 1)} ms | ${s.acksFailed} | ${f(pct(s.toCheck, 50) / 1000, 1)} s | ${f(pct(s.toCheck, 95) / 1000, 1)} s | ${s.checksCompleted} (${s.finalsCompleted}/${PRS} last heads) | ${f(s.reviewsPerSecond, 1)} | ${f(s.requests / PRS, 1)} | ${s.rss.map((r) => f(Math.max(...r.map((x) => x.mb)))).join(" / ")} MiB |`,
+      `| ${s.replicas} | ${s.webhooks} | ${f(pct(s.acks, 50), 1)} ms | ${f(pct(s.acks, 95), 1)} ms | ${f(pct(s.acks, 99), 1)} ms | ${s.acksFailed} | ${f(pct(s.toCheck, 50) / 1000, 1)} s | ${f(pct(s.toCheck, 95) / 1000, 1)} s | ${s.checksCompleted} (${s.finalsCompleted}/${PRS} last heads) | ${f(s.reviewsPerSecond, 1)} | ${f(s.requests / PRS, 1)} | ${f(pct(s.ownPerPr, 50) + s.sharedPerPr, 1)} | ${f(pct(s.ownPerPr, 95) + s.sharedPerPr, 1)} | ${s.rss.map((r) => f(Math.max(...r.map((x) => x.mb)))).join(" / ")} MiB |`,
   ),
   "",
   ...scenarios.map(

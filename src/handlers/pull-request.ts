@@ -168,7 +168,7 @@ export function taskProcessor(
     });
     try {
       const octokit = await octokitFor(task.installationId);
-      failFastAfterOutage(octokit as never);
+      failFastAfterOutage(octokit);
       if (deps.metrics) instrumentOctokit(octokit, deps.metrics);
       if (task.kind === "review") {
         deps.metrics?.queueWaitSeconds.observe((Date.now() - task.queuedAt) / 1000);
@@ -232,10 +232,19 @@ export function giveUpHandler(octokitFor: OctokitFor, log: Log): GiveUp<ReviewTa
     });
     try {
       const octokit = await octokitFor(task.installationId);
-      failFastAfterOutage(octokit as never);
+      failFastAfterOutage(octokit);
       const publisher = new GitHubReviewPublisher(octokit, task.ref);
       const names = [POLICY_CHECK_NAME, CODE_OWNERS_CHECK, SIGNED_COMMITS_CHECK];
-      const runs = await publisher.checksOn(task.ref.headSha, names);
+      // The head's checks by name; the job's own policy check is asked for directly when the list
+      // cannot be read or names another run.
+      const runs = await publisher
+        .checksOn(task.ref.headSha, names)
+        .catch(() => new Map<string, { id: number; completed: boolean }>());
+      if (checkRunId !== undefined && runs.get(POLICY_CHECK_NAME)?.id !== checkRunId)
+        runs.set(POLICY_CHECK_NAME, {
+          id: checkRunId,
+          completed: await publisher.isCompleted({ id: checkRunId }),
+        });
       for (const name of names) {
         const run = runs.get(name);
         if (run && !run.completed) await publisher.completeCheck({ id: run.id }, failed(name));

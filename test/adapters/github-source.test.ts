@@ -33,6 +33,18 @@ describe("GitHubPullRequestSource", () => {
     expect(list).toMatchObject({ complete: false, total: 3500 });
   });
 
+  it("asks once per commit for a file, also one that does not exist there", async () => {
+    const api = nock("https://api.github.com")
+      .get("/repos/acme/fleet/contents/CODEOWNERS")
+      .query({ ref: ref.baseSha })
+      .once()
+      .reply(404, { message: "Not Found" });
+    const source = new GitHubPullRequestSource(octokit(), ref);
+    expect(await source.readFile(ref.baseSha, "CODEOWNERS")).toBeUndefined();
+    expect(await source.readFile(ref.baseSha, "CODEOWNERS")).toBeUndefined();
+    expect(api.pendingMocks()).toEqual([]);
+  });
+
   it("reads contents in one GraphQL query, exact bytes of binary or truncated blobs from the blob API", async () => {
     const api = nock("https://api.github.com")
       .post("/graphql")

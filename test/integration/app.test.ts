@@ -14,6 +14,7 @@ import { POLICY_CHECK_NAME } from "../../src/render/check-run.js";
 import { fingerprintOfComment } from "../../src/render/review-comments.js";
 import { bundle } from "../support/engine.js";
 import { requestBodyErrors } from "../support/openapi.js";
+import { addedPatch, PRIVILEGED_POD } from "../support/webhooks.js";
 
 interface SentRequest {
   method: string;
@@ -55,22 +56,8 @@ function example(event: string, action: string): Record<string, unknown> {
   };
 }
 
-const MANIFEST = `apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-  namespace: shop
-spec:
-  containers:
-    - name: web
-      image: ghcr.io/acme/web:1.0.0
-      securityContext:
-        privileged: true
-`;
-const PATCH = `@@ -0,0 +1,11 @@\n${MANIFEST.trimEnd()
-  .split("\n")
-  .map((l) => `+${l}`)
-  .join("\n")}`;
+const MANIFEST = PRIVILEGED_POD;
+const PATCH = addedPatch(MANIFEST);
 
 let queue: ReviewQueue<ReviewTask>;
 
@@ -468,6 +455,14 @@ describe("the app on pull_request.opened", () => {
         { filename: "apps/web.yaml", status: "modified" },
         { filename: "clusters/prod/apps.yaml", status: "modified" },
       ])
+      // The base's tree says where CODEOWNERS is: the other places are not asked for.
+      .get(`${repo}/git/trees/${base.sha}`)
+      .query({ recursive: "true" })
+      .reply(200, {
+        sha: base.sha,
+        truncated: false,
+        tree: [{ path: ".github/CODEOWNERS", type: "blob" }],
+      })
       .get(`${repo}/contents/.github%2FCODEOWNERS`)
       .query({ ref: base.sha })
       .reply(200, {
@@ -596,7 +591,11 @@ describe("the app on pull_request.opened", () => {
       .reply(200, { sha: head.sha, truncated: false, tree: [] })
       .get(`${repo}/git/trees/${base.sha}`)
       .query({ recursive: "true" })
-      .reply(200, { sha: base.sha, truncated: false, tree: [] })
+      .reply(200, {
+        sha: base.sha,
+        truncated: false,
+        tree: [{ path: ".github/CODEOWNERS", type: "blob" }],
+      })
       .patch(`${repo}/check-runs/500`)
       .reply(200, { id: 500 })
       .get(`${repo}/pulls/${number}/comments`)

@@ -1,9 +1,11 @@
 // Types for the loopback GitHub stand-in (scripts/github-stand-in.mjs), used by tests and the app bench.
 // @ts-expect-error: a plain ES module (scripts/ shares it with the app benchmark)
-import {
-  githubRefusals as refusals,
-  startGitHubStandIn as start,
-} from "../../scripts/github-stand-in.mjs";
+import * as standIn from "../../scripts/github-stand-in.mjs";
+
+const { githubRefusals: refusals, startGitHubStandIn: start } = standIn as {
+  githubRefusals: unknown;
+  startGitHubStandIn: unknown;
+};
 
 export interface RecordedRequest {
   readonly method: string;
@@ -11,6 +13,8 @@ export interface RecordedRequest {
   readonly body: unknown;
   /** Answered with an injected fault. */
   readonly fault?: boolean;
+  /** When it arrived (ms since the epoch). */
+  readonly at?: number;
   /** Why the stand-in refused it with 422, as GitHub would (its schema, its limits). */
   readonly refused?: string[];
   /** For a check run's update: the run's name and head commit. */
@@ -37,6 +41,8 @@ export interface StandInRepo {
     readonly method: string;
     readonly path: string;
     readonly times?: number;
+    /** Only requests whose body contains this text. */
+    readonly body?: string;
     readonly status?: number;
     readonly headers?: Record<string, string>;
     readonly message?: string;

@@ -66,3 +66,15 @@ export function requestBodyErrors(method: string, path: string, body: unknown): 
     (e) => `${method} ${template}: ${e.instancePath || "/"} ${e.message}`,
   );
 }
+
+/**
+ * For the loopback stand-in: the errors GitHub's schema finds in a request body, where an
+ * operation GitHub does not have is an error too (the stand-in answers 422 to either).
+ */
+export function schemaRefusals(method: string, path: string, body: unknown): string[] {
+  try {
+    return requestBodyErrors(method, path, body);
+  } catch (err) {
+    return [err instanceof Error ? err.message : String(err)];
+  }
+}

@@ -45,3 +45,23 @@ export function appOn(
   void probot.load(createApp(deps));
   return probot;
 }
+
+/** A new file a pull request adds: a privileged Pod (PCK001, with a safe fix). */
+export const PRIVILEGED_POD = `apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: shop
+spec:
+  containers:
+    - name: web
+      image: ghcr.io/acme/web:1.0.0
+      securityContext:
+        privileged: true
+`;
+
+/** The patch GitHub lists for a file added with `text`. */
+export function addedPatch(text: string): string {
+  const lines = text.trimEnd().split("\n");
+  return `@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join("\n")}`;
+}

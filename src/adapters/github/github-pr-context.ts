@@ -1,6 +1,11 @@
 // What the Git-layer checks need from GitHub: CODEOWNERS at the base, reviews, team members, commits.
 import type { Review, ReviewState } from "../../core/approvals.js";
-import { findCodeowners, ownersOf, parseCodeowners } from "../../core/codeowners.js";
+import {
+  CODEOWNERS_PATHS,
+  findCodeowners,
+  ownersOf,
+  parseCodeowners,
+} from "../../core/codeowners.js";
 import { signatureTypeOf, type CommitVerification } from "../../core/signatures.js";
 import type { PullRequestContext } from "../../review/git-checks.js";
 import { httpStatus } from "./http-status.js";
@@ -15,10 +20,26 @@ function isMissing(err: unknown): boolean {
   return status === 404 || status === 403;
 }
 
-export function loadCodeowners(
+/**
+ * The base's CODEOWNERS. The base's tree (listed once per review, usually already by then) says
+ * which of the three places hold a file, so places that do not exist cost no request; a tree
+ * GitHub cannot list whole falls back to asking for each place.
+ */
+export async function loadCodeowners(
   source: GitHubPullRequestSource,
 ): Promise<{ path: string; text: string } | undefined> {
-  return findCodeowners((path) => source.readFile(source.base, path));
+  let present: ReadonlySet<string> | undefined;
+  try {
+    const paths = new Set(await source.listPaths(source.base));
+    present = new Set(CODEOWNERS_PATHS.filter((p) => paths.has(p)));
+  } catch {
+    present = undefined;
+  }
+  return findCodeowners((path) =>
+    present !== undefined && !present.has(path)
+      ? Promise.resolve(undefined)
+      : source.readFile(source.base, path),
+  );
 }
 
 async function loadReviews(octokit: Octokit, ref: PullRequestRef): Promise<Review[]> {

@@ -88,6 +88,8 @@ export class GitHubPullRequestSource implements PullRequestSource {
   // One read per review: the layout, the repository policies and the Git-layer checks share them.
   #changes: Promise<ChangeList> | undefined;
   readonly #trees = new Map<string, Promise<readonly string[]>>();
+  /** Single files read by path, by commit and path: a file absent at a commit is asked for once. */
+  readonly #files = new Map<string, Promise<Uint8Array | undefined>>();
 
   private readonly repoKey: string;
 
@@ -130,7 +132,18 @@ export class GitHubPullRequestSource implements PullRequestSource {
     return { files, complete: files.length >= total, total };
   }
 
-  async readFile(commit: string, path: string): Promise<Uint8Array | undefined> {
+  readFile(commit: string, path: string): Promise<Uint8Array | undefined> {
+    const key = `${commit}:${path}`;
+    let read = this.#files.get(key);
+    if (!read) {
+      read = this.fetchFile(commit, path);
+      this.#files.set(key, read);
+      read.catch(() => this.#files.delete(key));
+    }
+    return read;
+  }
+
+  private async fetchFile(commit: string, path: string): Promise<Uint8Array | undefined> {
     const cached = this.cache?.getFile(this.repoKey, commit, path);
     if (cached !== undefined) return cached;
     const content = await readRepositoryFile(this.octokit, {

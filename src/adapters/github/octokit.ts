@@ -9,6 +9,7 @@
 // post review) go out without waiting. Secondary-limit answers are still retried by the plugin
 // with GitHub's `retry-after`.
 import Bottleneck from "bottleneck";
+import type { Octokit } from "./github-source.js";
 import { ProbotOctokit } from "probot";
 import {
   MAX_RATE_LIMIT_WAIT_S,
@@ -118,28 +119,16 @@ export function portcullisOctokit(
   ) as typeof ProbotOctokit;
 }
 
-interface Hookable {
-  readonly hook: {
-    wrap(
-      name: "request",
-      wrapper: (
-        request: (options: { request?: Record<string, unknown> }) => Promise<unknown>,
-        options: { request?: Record<string, unknown> },
-      ) => Promise<unknown>,
-    ): void;
-  };
-}
-
 /**
  * One job's Octokit stops waiting on a GitHub that keeps failing: once a request has failed with
  * a server error (5xx, or no answer) after all its retries, every further request of the job is
  * tried once. Under a persistent outage a review's three checks so end within one request's
  * retries (1 + 4 + 9 s), not one such wait per request.
  */
-export function failFastAfterOutage(octokit: Hookable): void {
+export function failFastAfterOutage(octokit: Pick<Octokit, "hook">): void {
   let outage = false;
   octokit.hook.wrap("request", async (request, options) => {
-    if (outage) options.request = { ...options.request, retries: 0 };
+    if (outage) options.request = { ...options.request, retries: 0 } as typeof options.request;
     try {
       return await request(options);
     } catch (err) {
