@@ -35,7 +35,7 @@ export function expectedBuiltinsPage() {
     "",
     "<!-- Generated from tools/wasm-builtins.json by `npm run docs:builtins`; do not edit. -->",
     "",
-    "Repository policies (Gatekeeper templates, [`--gatekeeper`](gatekeeper.md), and conftest-style",
+    "Repository policies (Gatekeeper templates, [`--admission`](gatekeeper.md), and conftest-style",
     "Rego, [`--policy`](conftest.md)) are compiled to WebAssembly with the pinned OPA",
     `${pinnedVersion()} and may call ${available} of its ${total} builtins. A policy that calls any`,
     "other fails to compile, with the compiler's `undefined function` message and the reason from",
