@@ -112,6 +112,20 @@ describe("portcullis check --admission", () => {
       ],
     ]);
     expect(await run("--gatekeeper", "gatekeeper")).toEqual(viaAdmission);
+    // The finding names the constraint as its rule and links to where it is defined.
+    const text = await runCommand(["check", "app.yaml", "--admission", "gatekeeper"], dir);
+    expect(text.stdout).toContain(
+      "K8sNoPrivilegedContainers/no-privileged: gatekeeper/privileged/samples/no-privileged/constraint.yaml:2",
+    );
+    const json = await runCommand(
+      ["check", "app.yaml", "--admission", "gatekeeper", "--format", "json"],
+      dir,
+    );
+    expect(
+      (JSON.parse(json.stdout) as { findings: { rule: string; policy?: unknown }[] }).findings
+        .filter((f) => f.rule.startsWith("K8s"))
+        .map((f) => f.policy),
+    ).toEqual([{ file: "gatekeeper/privileged/samples/no-privileged/constraint.yaml", line: 2 }]);
     expect(await run("--admission", "gatekeeper", "--gatekeeper", "gatekeeper")).toEqual(
       viaAdmission,
     );

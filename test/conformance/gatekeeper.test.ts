@@ -80,6 +80,12 @@ describe("Gatekeeper conformance (gator Suites)", () => {
           const expected = action === "scoped" ? "warning" : SEVERITY[action];
           for (const f of findings) {
             expect(f.rule).toBe(loaded.constraints[0]);
+            // Each finding links to the constraint that found it: its file and `kind:` line.
+            const text = readFileSync(join(base, test.constraint), "utf8");
+            expect(f.policy).toEqual({
+              file: relative(FIXTURES, join(base, test.constraint)),
+              line: text.split("\n").findIndex((l) => l.startsWith("kind:")) + 1,
+            });
             expect(f.severity).toBe(expected);
           }
         },
@@ -167,6 +173,7 @@ describe("Gatekeeper semantics beyond gator's suites", () => {
         msg: expect.stringMatching(/^not evaluated: namespace shop not in repository/),
         path: [],
         severity: "error",
+        policy: { file: "requiredlabels/samples/must-have-owner/constraint.yaml", line: 2 },
       },
     ]);
   });
