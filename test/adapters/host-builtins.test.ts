@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
 import { findOpa } from "../../src/adapters/opa/opa-binary.js";
 import { buildWasm, PolicyCompileError } from "../../src/adapters/opa/opa-build.js";
+import { WasmModule } from "../../src/adapters/opa/wasm-module.js";
 import { opaOutcomes, opaVersion, wasmOutcomes } from "../support/opa-golden.js";
 
 /** Values a policy reads from its input: what the type checker cannot see, so runtime errors. */
@@ -216,6 +217,7 @@ export const CASES: Record<string, string[]> = {
     'time.format([1709209845000000000, "Asia/Kolkata"])',
     'time.format([0, "America/St_Johns"])',
   ],
+  trace: ['trace("checked")', "trace(input.n)"],
   "numbers.range_step": [
     "numbers.range_step(0, 10, 3)",
     "numbers.range_step(10, 0, 4)",
@@ -323,6 +325,20 @@ describe("builtins a review withholds", () => {
       `p/withheld.rego:3: rego_type_error: undefined function ${name} (refused: ${why}; a review must give the same answer every time)`,
     );
     expect([e.file, e.line]).toEqual(["p/withheld.rego", 3]);
+  });
+
+  it("compiles print away, as opa build does: the rule still holds", async () => {
+    const wasm = await buildWasm(
+      {
+        sources: [
+          { path: "p/print.rego", text: 'package p\n\nx := 1 if {\n  print("seen", input)\n}\n' },
+        ],
+        entrypoints: ["p/x"],
+        v0: false,
+      },
+      tools,
+    );
+    expect(new WasmModule(wasm).instantiate({}).evaluate({}, "p/x")).toEqual([{ result: 1 }]);
   });
 
   it("names a builtin it does not supply yet as unsupported, not as unknown", async () => {
