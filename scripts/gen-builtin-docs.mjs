@@ -29,15 +29,17 @@ function table(entries) {
 export function expectedBuiltinsPage() {
   const b = JSON.parse(readFileSync(join(ROOT, "tools", "wasm-builtins.json"), "utf8"));
   const available = b.native.length + b.sdk.length + b.host.length;
-  const total = available + Object.keys(b.refused).length + Object.keys(b.unsupported).length;
+  const erased = Object.keys(b.erased).length;
+  const total =
+    available + erased + Object.keys(b.refused).length + Object.keys(b.unsupported).length;
   return [
     "# Rego builtins in repository policies",
     "",
     "<!-- Generated from tools/wasm-builtins.json by `npm run docs:builtins`; do not edit. -->",
     "",
-    "Repository policies (Gatekeeper templates, [`--gatekeeper`](gatekeeper.md), and conftest-style",
+    "Repository policies (Gatekeeper templates, [`--admission`](gatekeeper.md), and conftest-style",
     "Rego, [`--policy`](conftest.md)) are compiled to WebAssembly with the pinned OPA",
-    `${pinnedVersion()} and may call ${available} of its ${total} builtins. A policy that calls any`,
+    `${pinnedVersion()} and may call ${available + erased} of its ${total} builtins. A policy that calls any`,
     "other fails to compile, with the compiler's `undefined function` message and the reason from",
     "this page, at the policy's file and line: never a silent pass.",
     "",
@@ -61,6 +63,10 @@ export function expectedBuiltinsPage() {
       ". Go's `fmt` formatting: `sprintf` (`src/adapters/opa/go-sprintf.ts`).",
     "",
     `Portcullis's own (\`src/adapters/opa/builtins/\`): ${list(b.host)}.`,
+    "",
+    `## Removed when compiled (${erased})`,
+    "",
+    ...table(b.erased),
     "",
     `## Refused (${Object.keys(b.refused).length})`,
     "",

@@ -73,8 +73,9 @@ options:
       --all-namespaces                    run every package of the policies
       --rego-version <v0|v1>              read the policies in this Rego syntax only (default: v1, else v0)
   -d, --data <path>                       JSON/YAML files (or folders of them) the policies read as data; repeatable
-      --gatekeeper <dir>                  also evaluate the Gatekeeper ConstraintTemplates and Constraints under
-                                          <dir> as gator does (data.inventory: the checked manifests); repeatable
+      --admission <dir>                   also evaluate the admission policies under <dir> (Gatekeeper
+                                          ConstraintTemplates and Constraints, as gator does; data.inventory:
+                                          the checked manifests); repeatable. --gatekeeper <dir> is an alias
   -v, --verbose                           list skipped files in text output
       --no-color                          never colour text output
   -h, --help                              show this help
@@ -161,6 +162,7 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
       namespace: { type: "string", multiple: true },
       "all-namespaces": { type: "boolean" },
       "rego-version": { type: "string" },
+      admission: { type: "string", multiple: true },
       gatekeeper: { type: "string", multiple: true },
       "no-color": { type: "boolean" },
     },
@@ -302,10 +304,12 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
       }
     }
     // Gatekeeper constraints: data.inventory and namespaceSelectors read the manifests being checked.
-    const inventory = values.list("gatekeeper").length
+    // --admission, and its older name --gatekeeper: the same folders, read once.
+    const admission = [...new Set([...values.list("admission"), ...values.list("gatekeeper")])];
+    const inventory = admission.length
       ? gatekeeperInventory(selection.files, selection.layout)
       : [];
-    for (const dir of values.list("gatekeeper")) {
+    for (const dir of admission) {
       const gatekeeper = await loadGatekeeperDirectory(dir, io.cwd, inventory, () =>
         defaultOpaTools(io.env),
       );

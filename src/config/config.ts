@@ -74,7 +74,12 @@ export interface RepositoryPoliciesConfig {
   readonly data: readonly string[];
   /** Teams (`org/slug`) whose membership each approver is given in `data.portcullis.pull_request`. */
   readonly teams: readonly string[];
-  /** Directories or files of Gatekeeper ConstraintTemplates and Constraints, read at the base. */
+  /**
+   * Directories or files of admission policies (Gatekeeper ConstraintTemplates and Constraints),
+   * read at the base. `gatekeeper` is the older name; both lists are read.
+   */
+  readonly admission: readonly string[];
+  /** Every admission policy path: `admission` and `gatekeeper` together, as the review reads them. */
   readonly gatekeeper: readonly string[];
 }
 
@@ -128,6 +133,7 @@ export const DEFAULT_POLICIES: RepositoryPoliciesConfig = {
   regoVersion: "auto",
   data: [],
   teams: [],
+  admission: [],
   gatekeeper: [],
 };
 
@@ -409,7 +415,7 @@ export function parseConfig(text: string, context: ConfigContext): ConfigResult 
   ) as RepositoryPoliciesConfig;
   // Wrong entries are reported and left out; the rest stays in force.
   const valid = (
-    key: "paths" | "data" | "teams" | "gatekeeper",
+    key: "paths" | "data" | "teams" | "gatekeeper" | "admission",
     ok: (v: string) => boolean,
     what: string,
   ): string[] =>
@@ -423,6 +429,7 @@ export function parseConfig(text: string, context: ConfigContext): ConfigResult 
       ["policies", "regoVersion"],
       `must be auto, v0 or v1, found ${JSON.stringify(parsedPolicies.regoVersion)}`,
     );
+  const admission = valid("admission", inside, "a path inside the repository");
   const policies: RepositoryPoliciesConfig = {
     ...parsedPolicies,
     regoVersion: ["v0", "v1"].includes(parsedPolicies.regoVersion)
@@ -430,7 +437,10 @@ export function parseConfig(text: string, context: ConfigContext): ConfigResult 
       : "auto",
     paths: valid("paths", inside, "a path inside the repository"),
     data: valid("data", inside, "a path inside the repository"),
-    gatekeeper: valid("gatekeeper", inside, "a path inside the repository"),
+    admission,
+    gatekeeper: [
+      ...new Set([...admission, ...valid("gatekeeper", inside, "a path inside the repository")]),
+    ],
     teams: valid("teams", (t) => /^@?[\w.-]+\/[\w.-]+$/.test(t), "a team as org/slug"),
   };
   return {

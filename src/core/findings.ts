@@ -7,6 +7,7 @@ import type {
   FindingStatus,
   FixOperation,
   JsonPath,
+  PolicyLocation,
   ResourceRef,
   RuleMetadata,
   Severity,
@@ -32,6 +33,8 @@ export interface RawFinding {
   readonly scalarLine?: number;
   /** Set when the policy itself excepts this result (conftest's `exception` rules): shown as waived. */
   readonly exception?: string;
+  /** Where the policy that gave the result is defined (a Gatekeeper constraint's file and line). */
+  readonly policy?: PolicyLocation;
 }
 
 /** Per-rule decisions from the configuration. */
@@ -170,6 +173,7 @@ export function assembleFindings(
       resource: doc.resource,
       path: r.path,
       fix: r.fix,
+      ...(r.policy ? { policy: r.policy } : {}),
       fingerprint,
       status,
       note,

@@ -77,6 +77,14 @@ export interface Finding {
    * objects that apply it (`Flux Kustomization flux-system/apps`).
    */
   readonly affects?: readonly string[];
+  /** Where the repository defines the policy that found this (a Gatekeeper constraint). */
+  readonly policy?: PolicyLocation;
+}
+
+/** A policy's file (repository-relative, as read) and the line it starts on. */
+export interface PolicyLocation {
+  readonly file: string;
+  readonly line: number;
 }
 
 export interface RuleMetadata {

@@ -18,7 +18,7 @@ function annotation(f: Finding, title: string): string {
   const command = waived ? "notice" : COMMAND[f.severity];
   const text = waived
     ? `[waived: ${waived.reason}] ${f.message}`
-    : `${f.message}${f.note ? ` (${f.note})` : ""}${isCatalogueRule(f.rule) ? `\n${ruleHelpUri(f.rule)}` : ""}`;
+    : `${f.message}${f.note ? ` (${f.note})` : ""}${isCatalogueRule(f.rule) ? `\n${ruleHelpUri(f.rule)}` : f.policy ? `\ndefined at ${f.policy.file}:${f.policy.line}` : ""}`;
   const props = [
     `file=${escapeProperty(f.file)}`,
     `line=${f.lines.start}`,

@@ -115,6 +115,14 @@ export function renderText(report: EvaluationReport, options: TextOptions): stri
   ].sort();
   // Every rule that has an open finding links to its page; the verdict stays the last line.
   for (const r of rules.filter(isCatalogueRule)) out.push(paint("gray", `${r}: ${ruleHelpUri(r)}`));
+  // A repository policy (a Gatekeeper constraint) links to where it is defined instead.
+  const defined = new Map(
+    report.findings.flatMap((f) =>
+      f.policy && f.status.kind === "open" ? [[f.rule, f.policy]] : [],
+    ),
+  );
+  for (const [r, p] of [...defined].sort(([a], [b]) => a.localeCompare(b)))
+    out.push(paint("gray", terminalSafe(`${r}: ${p.file}:${p.line}`)));
   // What could not be evaluated comes last, next to the verdict it fails.
   for (const e of report.errors)
     out.push(paint("red", terminalSafe(`${e.file}:${e.line}: could not evaluate: ${e.message}`)));

@@ -94,6 +94,44 @@ const gatekeeperFindings = (r: Report) =>
     .filter((f) => f.rule.startsWith("K8s"))
     .map((f) => [f.rule, f.severity, f.file, f.lines.start, f.message]);
 
+describe("portcullis check --admission", () => {
+  it("is the flag for admission policies; --gatekeeper is its alias and the same folder is read once", async () => {
+    const dir = repo([...PRIVILEGED]);
+    const run = async (...flags: string[]) => {
+      const { stdout } = await runCommand(["check", "app.yaml", "--format", "json", ...flags], dir);
+      return gatekeeperFindings(JSON.parse(stdout) as Report);
+    };
+    const viaAdmission = await run("--admission", "gatekeeper");
+    expect(viaAdmission).toEqual([
+      [
+        "K8sNoPrivilegedContainers/no-privileged",
+        "warning",
+        "app.yaml",
+        24,
+        "container cart of Deployment cart runs privileged",
+      ],
+    ]);
+    expect(await run("--gatekeeper", "gatekeeper")).toEqual(viaAdmission);
+    // The finding names the constraint as its rule and links to where it is defined.
+    const text = await runCommand(["check", "app.yaml", "--admission", "gatekeeper"], dir);
+    expect(text.stdout).toContain(
+      "K8sNoPrivilegedContainers/no-privileged: gatekeeper/privileged/samples/no-privileged/constraint.yaml:2",
+    );
+    const json = await runCommand(
+      ["check", "app.yaml", "--admission", "gatekeeper", "--format", "json"],
+      dir,
+    );
+    expect(
+      (JSON.parse(json.stdout) as { findings: { rule: string; policy?: unknown }[] }).findings
+        .filter((f) => f.rule.startsWith("K8s"))
+        .map((f) => f.policy),
+    ).toEqual([{ file: "gatekeeper/privileged/samples/no-privileged/constraint.yaml", line: 2 }]);
+    expect(await run("--admission", "gatekeeper", "--gatekeeper", "gatekeeper")).toEqual(
+      viaAdmission,
+    );
+  });
+});
+
 describe("portcullis check --gatekeeper", () => {
   it("reports each constraint's violations at the object's line with the enforcementAction's severity", async () => {
     const dir = repo([...OWNERS, ...PRIVILEGED]);

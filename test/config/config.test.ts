@@ -147,6 +147,7 @@ extra: true
       regoVersion: "auto",
       data: [],
       teams: [],
+      admission: [],
       gatekeeper: [],
     });
     const { config, errors } = parseConfig(
@@ -172,6 +173,16 @@ extra: true
       ["policies.teams[1]", 5],
     ]);
     expect(errors[0]!.message).toContain('did you mean "allNamespaces"');
+  });
+
+  it("reads policies.admission and its older name policies.gatekeeper into one list of admission policy paths", () => {
+    const { config, errors } = parseConfig(
+      "policies:\n  admission: [platform/gatekeeper, ../x]\n  gatekeeper: [platform/gatekeeper, legacy/gk]\n",
+      context,
+    );
+    expect(config.policies.admission).toEqual(["platform/gatekeeper"]);
+    expect(config.policies.gatekeeper).toEqual(["platform/gatekeeper", "legacy/gk"]);
+    expect(errors.map((e) => e.path)).toEqual(["policies.admission[1]"]);
   });
 
   it("reads the policies' Rego version (conftest's --rego-version), auto unless v0 or v1", () => {

@@ -1,6 +1,8 @@
 // Gatekeeper conformance: every gator `Suite` under test/fixtures/gatekeeper, asserted through the
 // Gatekeeper engine as `gator verify` would, plus what Portcullis adds (severities, not evaluated).
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
@@ -78,12 +80,79 @@ describe("Gatekeeper conformance (gator Suites)", () => {
           const expected = action === "scoped" ? "warning" : SEVERITY[action];
           for (const f of findings) {
             expect(f.rule).toBe(loaded.constraints[0]);
+            // Each finding links to the constraint that found it: its file and `kind:` line.
+            const text = readFileSync(join(base, test.constraint), "utf8");
+            expect(f.policy).toEqual({
+              file: relative(FIXTURES, join(base, test.constraint)),
+              line: text.split("\n").findIndex((l) => l.startsWith("kind:")) + 1,
+            });
             expect(f.severity).toBe(expected);
           }
         },
       );
     }
   }
+});
+
+describe("Gatekeeper messages as OPA prints them", () => {
+  it("gives, for a template on host builtins and sets, exactly the texts and fields opa eval gives", async () => {
+    const dir = join(FIXTURES, "containerlimits");
+    const test = {
+      template: "template.yaml",
+      constraint: "samples/bounded-limits/constraint.yaml",
+    };
+    const object = objects(join(dir, "samples/bounded-limits/example_disallowed.yaml"))[0] as {
+      metadata: { name: string; namespace: string };
+    };
+    const findings = evaluate(await load(dir, test, []), object);
+    // The same Rego and the input Gatekeeper builds, through the pinned opa (Go).
+    const template = parseYaml(readFileSync(join(dir, test.template), "utf8")) as {
+      spec: { targets: { rego: string }[] };
+    };
+    const constraint = parseYaml(readFileSync(join(dir, test.constraint), "utf8")) as {
+      spec: { parameters: unknown };
+    };
+    const work = mkdtempSync(join(tmpdir(), "gk-opa-"));
+    writeFileSync(join(work, "template.rego"), template.spec.targets[0]!.rego);
+    const input = {
+      review: {
+        object,
+        kind: { group: "apps", version: "v1", kind: "Deployment" },
+        name: object.metadata.name,
+        namespace: object.metadata.namespace,
+        operation: "CREATE",
+      },
+      parameters: constraint.spec.parameters,
+    };
+    writeFileSync(join(work, "input.json"), JSON.stringify(input));
+    const out = execFileSync(
+      findOpa(),
+      [
+        "eval",
+        "--v0-compatible",
+        "-f",
+        "json",
+        "-d",
+        join(work, "template.rego"),
+        "-i",
+        join(work, "input.json"),
+        "data.k8sboundedlimits.violation",
+      ],
+      { encoding: "utf8" },
+    );
+    const violations = (
+      JSON.parse(out) as {
+        result: { expressions: { value: { msg: string; details: { path: unknown[] } }[] }[] }[];
+      }
+    ).result[0]!.expressions[0]!.value;
+    const key = (x: { msg: string; path: unknown }) => JSON.stringify([x.msg, x.path]);
+    expect(findings.map((f) => key({ msg: f.msg, path: f.path })).sort()).toEqual(
+      violations.map((v) => key({ msg: v.msg, path: v.details.path })).sort(),
+    );
+    expect(findings.map((f) => f.msg)).toContain(
+      'container sidecar has no limits for {"cpu", "memory"}',
+    );
+  });
 });
 
 describe("Gatekeeper semantics beyond gator's suites", () => {
@@ -104,6 +173,7 @@ describe("Gatekeeper semantics beyond gator's suites", () => {
         msg: expect.stringMatching(/^not evaluated: namespace shop not in repository/),
         path: [],
         severity: "error",
+        policy: { file: "requiredlabels/samples/must-have-owner/constraint.yaml", line: 2 },
       },
     ]);
   });

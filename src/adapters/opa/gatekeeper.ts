@@ -19,7 +19,7 @@ import {
 import { MAX_BATCH_BYTES } from "../../core/limits.js";
 import { parseManifest, type ParsedDocument } from "../../core/manifest.js";
 import { isPlainObject } from "../../core/plain-data.js";
-import type { JsonPath, Severity } from "../../core/types.js";
+import type { JsonPath, PolicyLocation, Severity } from "../../core/types.js";
 import type { PolicyEngine, PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
 import { readDirectorySources } from "../fs/directory-source.js";
 import { buildWasm, PolicyCompileError, type OpaTools, type PolicySource } from "./opa-build.js";
@@ -239,6 +239,8 @@ interface Constraint {
   readonly match: ConstraintMatch;
   readonly severity: Severity;
   readonly parameters: unknown;
+  /** The constraint's file and `kind:` line: every finding links there. */
+  readonly source: PolicyLocation;
 }
 
 interface Job {
@@ -316,6 +318,7 @@ export class GatekeeperEngine implements PolicyEngine {
             msg: `not evaluated: ${outcome.reason}`,
             path: [],
             severity: c.severity,
+            policy: c.source,
           });
           continue;
         }
@@ -374,6 +377,7 @@ export class GatekeeperEngine implements PolicyEngine {
           msg: typeof o.msg === "string" ? o.msg : JSON.stringify(v),
           path: detailsPath(o.details),
           severity: job.constraint.severity,
+          policy: job.constraint.source,
         });
       }
     });
@@ -542,6 +546,7 @@ export async function loadGatekeeper(
       match,
       severity: ENFORCEMENT_SEVERITY[enforcement.action],
       parameters: spec.parameters ?? {},
+      source: { file: c.file, line: c.doc.kindLine },
     });
   }
   return {

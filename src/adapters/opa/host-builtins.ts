@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { DATA_BUILTINS } from "./builtins/data.js";
 import { TEXT_BUILTINS } from "./builtins/text.js";
+import { TIME_BUILTINS } from "./builtins/time.js";
 import { goSprintf } from "./go-sprintf.js";
 import { toJson, type RegoValue } from "./rego-value.js";
 
@@ -38,6 +39,7 @@ export const HOST_BUILTINS: Readonly<Record<string, HostBuiltin>> = {
   ...sdkBuiltins(),
   ...plain(TEXT_BUILTINS),
   ...plain(DATA_BUILTINS),
+  ...plain(TIME_BUILTINS),
   sprintf: {
     numberText: true,
     fn: (format, args) => {

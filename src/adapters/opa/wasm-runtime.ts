@@ -4,6 +4,7 @@
 // without --strict-builtin-errors; the message is kept for whoever asks (the golden tests).
 import type { LoadedPolicy as LoadedPolicyType } from "@open-policy-agent/opa-wasm";
 import { createRequire } from "node:module";
+import { Unsupported } from "./builtins/operands.js";
 import { HOST_BUILTINS, type HostBuiltin } from "./host-builtins.js";
 import { parseRegoValue, toRegoText, type RegoValue } from "./rego-value.js";
 
@@ -60,6 +61,7 @@ export function instantiatePolicy(
       );
       result = builtin.fn(...values);
     } catch (err) {
+      if (err instanceof Unsupported) throw err;
       sink?.(name, err instanceof Error ? err.message : String(err));
       return 0;
     }

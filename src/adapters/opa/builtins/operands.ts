@@ -51,3 +51,9 @@ export function strings(v: RegoValue, pos: number): string[] {
     return x;
   });
 }
+
+/**
+ * A call Portcullis cannot answer as OPA would: it stops the evaluation (the policy is reported as
+ * not evaluated) instead of making the call undefined, which a `deny` rule would read as a pass.
+ */
+export class Unsupported extends Error {}

@@ -2,7 +2,8 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { RegoValue } from "../rego-value.js";
 import { RegoSet } from "../rego-value.js";
-import { str, strings, typeError } from "./operands.js";
+import { goExpand, goFindAll, goRegExp, goReplaceAll } from "./go-regexp.js";
+import { num, str, strings, typeError, Unsupported } from "./operands.js";
 
 type Fn = (...args: RegoValue[]) => RegoValue | undefined;
 
@@ -85,6 +86,99 @@ function decodeUtf8(bytes: Buffer): string {
   return text;
 }
 
+function regexReplace(s: RegoValue, p: RegoValue, v: RegoValue): string {
+  const [text, pattern, template] = [str(s!, 1), str(p!, 2), str(v!, 3)];
+  return goReplaceAll(goRegExp(pattern, true), text, (m) => goExpand(template, m));
+}
+
+function regexFindN(p: RegoValue, s: RegoValue, n: RegoValue): string[] {
+  const [pattern, text, count] = [str(p!, 1), str(s!, 2), num(n!, 3)];
+  const found = goFindAll(goRegExp(pattern, true), text).map((m) => m[0]);
+  return count < 0 ? found : found.slice(0, count);
+}
+
+/** url.QueryEscape: all but letters, digits and -_.~ percent-encoded (upper case), space as +. */
+function queryEscape(s: string): string {
+  return [...Buffer.from(s, "utf8")]
+    .map((b) => {
+      const c = String.fromCharCode(b);
+      if (/[A-Za-z0-9\-_.~]/.test(c)) return c;
+      return c === " " ? "+" : `%${b.toString(16).toUpperCase().padStart(2, "0")}`;
+    })
+    .join("");
+}
+
+/** url.QueryUnescape. */
+function queryUnescape(s: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === "%") {
+      const hex = s.slice(i + 1, i + 3);
+      if (!/^[0-9a-fA-F]{2}$/.test(hex))
+        throw new Error(`invalid URL escape ${JSON.stringify(s.slice(i, i + 3))}`);
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else if (c === "+") bytes.push(0x20);
+    else bytes.push(...Buffer.from(c, "utf8"));
+  }
+  try {
+    return decodeUtf8(Buffer.from(bytes));
+  } catch {
+    throw new Unsupported(`${JSON.stringify(s)} decodes to bytes that are not UTF-8`);
+  }
+}
+
+/** url.Values.Encode: keys sorted, each value escaped, joined by &. */
+function encodeObject(o: RegoValue): string {
+  if (!o || typeof o !== "object" || Array.isArray(o) || o instanceof RegoSet)
+    throw typeError(1, o!, "object");
+  const fail = () => new Error("operand 1 values must be string, array[string], or set[string]");
+  return Object.keys(o)
+    .sort()
+    .flatMap((k) => {
+      const v = (o as Record<string, RegoValue>)[k]!;
+      const values =
+        typeof v === "string"
+          ? [v]
+          : Array.isArray(v) || v instanceof RegoSet
+            ? Array.isArray(v)
+              ? v
+              : v.items
+            : undefined;
+      if (!values) throw fail();
+      return values.map((x) => {
+        if (typeof x !== "string") throw fail();
+        return `${queryEscape(k)}=${queryEscape(x)}`;
+      });
+    })
+    .join("&");
+}
+
+/** url.ParseQuery: the first malformed pair is the error. */
+function decodeObject(q: RegoValue): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  let first: Error | undefined;
+  for (const part of str(q!, 1).split("&")) {
+    if (part === "") continue;
+    if (part.includes(";")) {
+      first ??= new Error("invalid semicolon separator in query");
+      continue;
+    }
+    const eq = part.indexOf("=");
+    try {
+      const key = queryUnescape(eq < 0 ? part : part.slice(0, eq));
+      const value = queryUnescape(eq < 0 ? "" : part.slice(eq + 1));
+      (out[key] ??= []).push(value);
+    } catch (err) {
+      if (err instanceof Unsupported) throw err;
+      first ??= err as Error;
+    }
+  }
+  if (first) throw first;
+  return out;
+}
+
 export const TEXT_BUILTINS: Record<string, Fn> = {
   "strings.any_prefix_match": anyAffix(false),
   "strings.any_suffix_match": anyAffix(true),
@@ -102,4 +196,10 @@ export const TEXT_BUILTINS: Record<string, Fn> = {
   "hex.encode": (s) => Buffer.from(str(s!, 1), "utf8").toString("hex"),
   "hex.decode": hexDecode,
   "base64url.encode_no_pad": (s) => Buffer.from(str(s!, 1), "utf8").toString("base64url"),
+  "regex.replace": regexReplace,
+  "regex.find_n": regexFindN,
+  "urlquery.encode": (s) => queryEscape(str(s!, 1)),
+  "urlquery.decode": (s) => queryUnescape(str(s!, 1)),
+  "urlquery.encode_object": encodeObject,
+  "urlquery.decode_object": decodeObject,
 };
