@@ -139,6 +139,23 @@ function outputProblem(path: string, given: string): string | undefined {
   return undefined;
 }
 
+/**
+ * `check` reads files as they are: kustomizations and chart templates given to it are not rendered
+ * (review renders them). Said on stderr on every run, never only under --verbose.
+ */
+function warnNotRendered(report: EvaluationReport, io: CliIo): void {
+  const kustomizations = report.skipped.filter((s) => s.reason.startsWith("kustomization:")).length;
+  const templates = report.skipped.filter((s) => s.reason.startsWith("Helm chart template")).length;
+  if (kustomizations + templates === 0) return;
+  const what = [
+    kustomizations > 0 ? `${kustomizations} kustomization(s)` : "",
+    templates > 0 ? `${templates} Helm chart template(s)` : "",
+  ].filter(Boolean);
+  io.stderr.write(
+    `portcullis: not evaluated: ${what.join(" and ")} (check reads files as they are and does not render; portcullis review renders what a change affects)\n`,
+  );
+}
+
 export async function runCheck(argv: readonly string[], io: CliIo): Promise<number> {
   const args = expandFixArgs(argv);
   if (typeof args === "string") return usageError(io, args);
@@ -336,6 +353,7 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
     publishFixes(original, files, report, io, { dryRun, scope });
   }
 
+  warnNotRendered(report, io);
   // Source lines are shown by the text format only, for files with findings: split them on demand.
   const contents = new Map(files.map((f) => [f.path, f.content]));
   const lines = new Map<string, string[]>();
