@@ -45,6 +45,14 @@ export interface CliIo {
   readonly bundle?: PolicyBundle;
   /** Reads standard input to its end (`check -`); absent where there is none. */
   readonly stdin?: () => Promise<Uint8Array>;
+  /** Given the finished report of a check (the Action renders its SARIF and job summary from it). */
+  readonly onReport?: (outcome: CheckOutcome) => void;
+}
+
+export interface CheckOutcome {
+  readonly report: EvaluationReport;
+  readonly failOn: FailLevel;
+  readonly bundle: PolicyBundle;
 }
 
 export const FORMATS = ["text", "json", "sarif", "github"] as const;
@@ -354,6 +362,7 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
   }
 
   warnNotRendered(report, io);
+  io.onReport?.({ report, failOn, bundle });
   // Source lines are shown by the text format only, for files with findings: split them on demand.
   const contents = new Map(files.map((f) => [f.path, f.content]));
   const lines = new Map<string, string[]>();
