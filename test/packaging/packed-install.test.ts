@@ -116,7 +116,9 @@ function sampleRepository(): string {
 describe("the packed npm package with Node alone", () => {
   it("has no Go, opa, kustomize or helm within reach", () => {
     for (const tool of ["go", "opa", "kustomize", "helm"])
-      expect(spawnSync("/bin/sh", ["-c", `command -v ${tool}`], { env: nodeOnly }).status).not.toBe(0);
+      expect(spawnSync("/bin/sh", ["-c", `command -v ${tool}`], { env: nodeOnly }).status).not.toBe(
+        0,
+      );
   });
 
   it("carries the compiled policy bundle and the schemas, not the sources, tests or tools", () => {
@@ -171,6 +173,22 @@ describe("the packed npm package with Node alone", () => {
     const r = run([...args, ...files], sampleRepository());
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/PCK001\s+container "payments" is privileged/);
+  });
+
+  it("the image hook runs the image of this version", () => {
+    const hooks = parseYaml(readFileSync(join(ROOT, ".pre-commit-hooks.yaml"), "utf8")) as {
+      id: string;
+      entry: string;
+      language: string;
+    }[];
+    const version = (
+      JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }
+    ).version;
+    const docker = hooks.find((h) => h.id === "portcullis-docker")!;
+    expect(docker.language).toBe("docker_image");
+    expect(docker.entry).toBe(
+      `--entrypoint /app/bin/portcullis ghcr.io/portcullis-dev/portcullis:${version} check`,
+    );
   });
 
   it("says in one line what a repository policy needs when opa is missing", () => {
