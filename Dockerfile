@@ -1,8 +1,15 @@
 # Portcullis: multi-stage build. Stage 1 builds the pinned OPA (tools/go.mod), kustomize
 # (tools/kustomize/go.mod) and helm (tools/helm/go.mod) from the Go module proxy, stage 2 builds
 # the policy bundle and the TypeScript, stage 3 is a slim non-root runtime that also carries `opa`
-# for repository policies, `kustomize` for rendering overlays and `helm` for rendering charts. Health: /healthz (liveness), /readyz (readiness), /metrics.
-FROM golang:1.26-bookworm AS tools
+# for repository policies, `kustomize` for rendering overlays and `helm` for rendering charts.
+# The app: `node dist/index.js` (health: /healthz, /readyz, /metrics). The CLI and the GitHub
+# Action: `/app/bin/portcullis` (action.yml runs `portcullis action` as the runner's user).
+# Base images are pinned by digest (a tag can be moved); bump the digests deliberately. Only the
+# files the build needs enter it (.dockerignore keeps .env and *.pem out of the context as well).
+ARG GO_IMAGE=golang:1.26-bookworm@sha256:a688600ca24f8a4d3ca77f95b0dd40704a9fc787c826660eb7ba0b641b8b175d
+ARG NODE_IMAGE=node:20-bookworm-slim@sha256:2cf067cfed83d5ea958367df9f966191a942351a2df77d6f0193e162b5febfc0
+
+FROM ${GO_IMAGE} AS tools
 WORKDIR /src/tools
 COPY tools/go.mod tools/go.sum ./
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/opa github.com/open-policy-agent/opa
@@ -17,15 +24,21 @@ RUN CGO_ENABLED=0 go build -trimpath \
     -ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$(go list -m -f '{{.Version}}' helm.sh/helm/v3)" \
     -o /out/helm helm.sh/helm/v3/cmd/helm
 
-FROM node:20-bookworm-slim AS build
+FROM ${NODE_IMAGE} AS build
 COPY --from=tools /out/opa /out/kustomize /out/helm /usr/local/bin/
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY . .
+COPY tsconfig.json tsconfig.build.json app.yml ./
+COPY bin ./bin
+COPY scripts ./scripts
+COPY tools ./tools
+COPY policies ./policies
+COPY src ./src
+COPY examples ./examples
 RUN npm run build && npm prune --omit=dev --ignore-scripts
 
-FROM node:20-bookworm-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
 WORKDIR /app
 COPY --from=tools /out/opa /out/kustomize /out/helm /usr/local/bin/

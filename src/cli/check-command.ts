@@ -45,6 +45,14 @@ export interface CliIo {
   readonly bundle?: PolicyBundle;
   /** Reads standard input to its end (`check -`); absent where there is none. */
   readonly stdin?: () => Promise<Uint8Array>;
+  /** Given the finished report of a check (the Action renders its SARIF and job summary from it). */
+  readonly onReport?: (outcome: CheckOutcome) => void;
+}
+
+export interface CheckOutcome {
+  readonly report: EvaluationReport;
+  readonly failOn: FailLevel;
+  readonly bundle: PolicyBundle;
 }
 
 export const FORMATS = ["text", "json", "sarif", "github"] as const;
@@ -138,6 +146,23 @@ function outputProblem(path: string, given: string): string | undefined {
   if (!folder) return `--output ${given}: the folder ${dirname(given)} does not exist`;
   if (!folder.isDirectory()) return `--output ${given}: ${dirname(given)} is not a folder`;
   return undefined;
+}
+
+/**
+ * `check` reads files as they are: kustomizations and chart templates given to it are not rendered
+ * (review renders them). Said on stderr on every run, never only under --verbose.
+ */
+function warnNotRendered(report: EvaluationReport, io: CliIo): void {
+  const kustomizations = report.skipped.filter((s) => s.reason.startsWith("kustomization:")).length;
+  const templates = report.skipped.filter((s) => s.reason.startsWith("Helm chart template")).length;
+  if (kustomizations + templates === 0) return;
+  const what = [
+    kustomizations > 0 ? `${kustomizations} kustomization(s)` : "",
+    templates > 0 ? `${templates} Helm chart template(s)` : "",
+  ].filter(Boolean);
+  io.stderr.write(
+    `portcullis: not evaluated: ${what.join(" and ")} (check reads files as they are and does not render; portcullis review renders what a change affects)\n`,
+  );
 }
 
 export async function runCheck(argv: readonly string[], io: CliIo): Promise<number> {
@@ -340,6 +365,8 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
     publishFixes(original, files, report, io, { dryRun, scope });
   }
 
+  warnNotRendered(report, io);
+  io.onReport?.({ report, failOn, bundle });
   // Source lines are shown by the text format only, for files with findings: split them on demand.
   const contents = new Map(files.map((f) => [f.path, f.content]));
   const lines = new Map<string, string[]>();

@@ -13,10 +13,11 @@ commands:
   check [paths...]   evaluate manifests with the built-in policies (portcullis check --help)
   review [repo]      review base...head of a git repository as the GitHub App would (portcullis review --help)
   rules              list the built-in rules (portcullis rules --help)
+  action             the GitHub Action's entry point (docs/action.md)
   version            print the version`;
 
 const VERSION = { name: "version", usage: "usage: portcullis version\n\nPrints the version." };
-const COMMANDS = ["check", "review", "rules", "version", "help"];
+const COMMANDS = ["check", "review", "rules", "action", "version", "help"];
 
 export function version(): string {
   return (
@@ -44,6 +45,9 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       return runReview(rest, io);
     case "rules":
       return runRules(rest, io);
+    case "action":
+      // Loaded only here: the Action's review needs Probot's Octokit, which check never loads.
+      return (await import("./action-command.js")).runAction(rest, io);
     case "version":
     case "--version": {
       const parsed = parseCommandArgs(rest, io, VERSION, {}, []);

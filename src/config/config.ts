@@ -290,6 +290,7 @@ export function parseConfig(text: string, context: ConfigContext): ConfigResult 
 
   for (const key of Object.keys(raw)) {
     if (key === "_extends") continue; // resolved by the loader before parsing
+    if (key === "$schema" && typeof raw[key] === "string") continue; // for editors (schemas/)
     if (!TOP_LEVEL.includes(key)) {
       const hint = closest(key, TOP_LEVEL);
       err([key], `unknown key${hint ? ` (did you mean "${hint}"?)` : ""}`);

@@ -59,6 +59,9 @@ export interface ReviewTriggerDeps {
   readonly renderer?: ManifestRenderer;
 }
 
+/** What one review needs (the GitHub Action runs one without a queue). */
+export type ReviewRunDeps = Omit<ReviewTriggerDeps, "queue">;
+
 interface PullRequestPayload {
   readonly number: number;
   readonly changed_files?: number;
@@ -195,7 +198,7 @@ export function taskProcessor(
   };
 }
 
-function configContextOf(deps: ReviewTriggerDeps) {
+function configContextOf(deps: ReviewRunDeps) {
   return {
     settingDefaults: deps.bundle.settingDefaults,
     ruleIds: new Set(deps.bundle.rules.keys()),
@@ -268,7 +271,7 @@ export function giveUpHandler(octokitFor: OctokitFor, log: Log): GiveUp<ReviewTa
  * `_extends`, and the repository's policies with the pull request's facts (read once, in `facts`).
  */
 function reviewDepsOf(
-  deps: ReviewTriggerDeps,
+  deps: ReviewRunDeps,
   ref: PullRequestRef,
   octokit: Octokit,
   facts: PullRequestFacts,
@@ -299,11 +302,12 @@ function reviewDepsOf(
   };
 }
 
-async function reviewPullRequest(
+/** Reviews a pull request and publishes the check runs and the review (the app's jobs, the Action). */
+export async function reviewPullRequest(
   octokit: Octokit,
   child: Log,
   ref: PullRequestRef,
-  deps: ReviewTriggerDeps,
+  deps: ReviewRunDeps,
   control: JobControl,
 ): Promise<void> {
   const source = new GitHubPullRequestSource(octokit, ref, deps.contentCache);
@@ -410,7 +414,7 @@ async function recheckOwners(
     });
 }
 
-function fixOfferFor(ref: PullRequestRef, deps: ReviewTriggerDeps): FixCommitOffer {
+function fixOfferFor(ref: PullRequestRef, deps: ReviewRunDeps): FixCommitOffer {
   if (!deps.fixCommits) return FIX_COMMITS_OFF;
   if (!ref.sameRepository)
     return { enabled: false, reason: "the branch is in a fork, which the app cannot push to" };

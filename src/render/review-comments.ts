@@ -1,5 +1,6 @@
 // Inline review comments for open findings, anchored only where GitHub accepts them (inside a
 // hunk of the file's patch), each with a hidden fingerprint so a later push can update it.
+import { fixSafety } from "../core/fix-safety.js";
 import { canComment, sameHunk, type Hunk } from "../core/diff.js";
 import { SEVERITY_RANK, type Finding, type RuleMetadata } from "../core/types.js";
 import { ruleHelpUri } from "./links.js";
@@ -83,7 +84,12 @@ function bodyOf(f: Finding, options: ReviewCommentOptions, suggestion?: Suggesti
   const end = `\n\n${marker(f.fingerprint)}`;
   const text = `${heading}\n\n${message}${note}`;
   if (suggestion) {
-    const withSuggestion = `${text}\n\n${suggestionBlock(suggestion)}${end}`;
+    // A fix that can stop the workload from starting says so above the button (docs/fixes.md).
+    const safety = fixSafety(f.rule);
+    const look = safety.safe
+      ? ""
+      : `\n\n⚠️ **This fix needs a look before you apply it:** ${escapeMarkdown(safety.reason)}.`;
+    const withSuggestion = `${text}${look}\n\n${suggestionBlock(suggestion)}${end}`;
     if (utf8Length(withSuggestion) <= MAX_COMMENT_BODY_BYTES) return withSuggestion;
   }
   return `${text}${end}`;

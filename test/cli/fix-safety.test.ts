@@ -5,7 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
 import { fixSafety, safeFixRules } from "../../src/core/fix-safety.js";
+import { parsePatch } from "../../src/core/diff.js";
+import { renderReviewComments } from "../../src/render/review-comments.js";
 import { runCommand } from "../support/cli.js";
+import { finding } from "../support/findings.js";
 import { bundle } from "../support/engine.js";
 
 const LEGACY = join(packageRoot(), "examples/fleet/apps/legacy/payments.yaml");
@@ -72,5 +75,22 @@ describe("fix safety", () => {
     expect(safeFixRules()).toEqual(["PCK008"]);
     for (const id of bundle().rules.keys()) expect(typeof fixSafety(id).reason).toBe("string");
     expect(fixSafety("PCK999").safe).toBe(false);
+  });
+
+  it("labels a review suggestion that needs a look, and not a safe one", () => {
+    const patches = new Map([
+      ["apps/web.yaml", parsePatch("@@ -0,0 +1,20 @@\n" + "+x\n".repeat(20))],
+    ]);
+    const body = (rule: string) =>
+      renderReviewComments(
+        [finding({ rule, file: "apps/web.yaml", lines: { start: 5, end: 5 }, fingerprint: rule })],
+        patches,
+        { max: 30, suggestions: new Map([[rule, { startLine: 5, endLine: 5, lines: ["y"] }]]) },
+      ).comments[0]!.body;
+    expect(body("PCK002")).toMatch(
+      /This fix needs a look before you apply it:\*\* the kubelet refuses to start[^\n]*\n\n```suggestion/,
+    );
+    expect(body("PCK008")).not.toContain("needs a look");
+    expect(body("PCK008")).toContain("```suggestion");
   });
 });

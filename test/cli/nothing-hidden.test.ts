@@ -46,6 +46,9 @@ describe("nothing hidden", () => {
     const r = await runCommand(["check", "chart/templates/pod.yaml", "-f", "json"], dir);
     const report = json(r.stdout);
     expect(report.findings).toEqual([]);
+    expect(r.stderr).toMatch(
+      /not evaluated: 1 Helm chart template\(s\) \(check reads files as they are and does not render/,
+    );
     expect(report.skipped).toContainEqual(
       expect.objectContaining({
         file: "chart/templates/pod.yaml",
