@@ -78,8 +78,12 @@ export function patchFilesOf(kustomizationFile: string, kustomization: unknown):
   for (const entry of asArray(k.patchesStrategicMerge)) add(entry);
   for (const entry of [...asArray(k.patches), ...asArray(k.patchesJson6902)]) {
     if (entry && typeof entry === "object") add((entry as Record<string, unknown>).path);
+    // `patches: [patch.yaml]`: kustomize refuses the entry (PCS004 when rendered), but the file is
+    // still a patch, never a whole resource.
+    else add(entry);
   }
-  return out.filter((p) => !p.startsWith("../") && p !== "..");
+  // Paths are relative to where the command runs: a patch above it is "../x.yaml", still a patch.
+  return out;
 }
 
 function asArray(v: unknown): unknown[] {

@@ -55,6 +55,8 @@ export interface ControllerTarget {
   };
   /** Argo CD: the namespace given to namespaced objects that name none. */
   readonly defaultNamespace?: string;
+  /** Where in the controller object the namespace is set: `overlay.namespace`, else `defaultNamespace`. */
+  readonly namespaceField?: JsonPath;
 }
 
 export function str(v: unknown): string | undefined {
@@ -232,6 +234,7 @@ function fluxTarget(
     },
     dir,
     overlay,
+    ...(overlay.namespace ? { namespaceField: ["spec", "targetNamespace"] } : {}),
     patches: patches.flatMap((p, i) =>
       isPlainObject(p) && typeof p.patch === "string"
         ? [
@@ -351,6 +354,9 @@ function argoTargets(file: ParsedFile, doc: ParsedDocument, tree: RepoTree): Con
       ),
       plain: { recurse: directory.recurse === true, json: true },
       defaultNamespace: str(at(spec, ["destination", "namespace"])),
+      namespaceField: str(k.namespace)
+        ? [...field, "kustomize", "namespace"]
+        : ["spec", "destination", "namespace"],
     });
   }
   return out;

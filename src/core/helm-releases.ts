@@ -41,6 +41,8 @@ export interface HelmReleaseTarget {
   readonly values: readonly ValuesSource[];
   /** Why the release is not rendered (a remote chart, values from a Secret). */
   readonly refusal?: string;
+  /** The field of the release object that sets `namespace`, when one does. */
+  readonly namespaceField?: JsonPath;
 }
 
 function isRelease(v: Record<string, unknown>, kind: string, group: string): boolean {
@@ -146,7 +148,12 @@ function fluxRelease(
     chartDir = chartFolder(chart, tree);
     if (chartDir === undefined) refusal = `its chart path ${chart} has no Chart.yaml here`;
   }
-  return { controller, release, namespace, chartDir, values, refusal };
+  const namespaceField: JsonPath | undefined = targetNamespace
+    ? ["spec", "targetNamespace"]
+    : str(at(v, ["metadata", "namespace"]))
+      ? ["metadata", "namespace"]
+      : undefined;
+  return { controller, release, namespace, chartDir, values, refusal, namespaceField };
 }
 
 function argoReleases(
@@ -201,6 +208,9 @@ function argoReleases(
       controller,
       release: str(at(helm, ["releaseName"])) ?? controller.name,
       namespace: str(at(spec, ["destination", "namespace"])) ?? "default",
+      ...(str(at(spec, ["destination", "namespace"]))
+        ? { namespaceField: ["spec", "destination", "namespace"] }
+        : {}),
       chartDir,
       values,
       refusal,

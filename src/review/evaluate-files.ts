@@ -1,6 +1,7 @@
 // The shared pipeline: files -> documents with positions -> policy results -> findings, nothing dropped.
 import type { Config } from "../config/config.js";
 import { roleOf, type RepositoryLayout } from "../core/file-role.js";
+import { parseJsonc } from "../core/jsonc.js";
 import {
   assembleFindings,
   FileWaivers,
@@ -119,6 +120,15 @@ function readSource(source: SourceFile, layout: RepositoryLayout, config: Config
     maxFileBytes: config.limits.maxFileBytes,
     maxDocuments: config.limits.maxDocuments,
   });
+  // JSON with comments (.vscode/settings.json, tsconfig.json, devcontainer.json) is read as the
+  // editors that own it read it; holding no Kubernetes object, it is not a manifest. An object of
+  // Kubernetes with comments keeps its syntax error: kubectl would not read it.
+  const syntaxOnly = parsed.problems.every((p) => p.rule === "PCS001");
+  if (parsed.problems.length > 0 && syntaxOnly && /\.json$/i.test(source.path)) {
+    const jsonc = parseJsonc(Buffer.from(source.content).toString("utf8"));
+    if (jsonc && !isKubernetesObject(jsonc.value))
+      return { role, parsed: { ...parsed, problems: [], documents: [] } };
+  }
   return { role, parsed };
 }
 

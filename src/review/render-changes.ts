@@ -495,7 +495,9 @@ async function renderSide(
   );
   const place = reportPlace(side, target);
   const documents = resources.flatMap((r) => {
-    const routed = routedDocument(side, r, m.patches, place);
+    const routed = routedDocument(side, r, m.patches, place, (res) =>
+      namespaceSetter(side, target, res),
+    );
     return routed ? [routed] : [];
   });
   const report = await evaluateRoutedAsync(documents, config, deps.evaluation);
@@ -510,6 +512,42 @@ async function renderSide(
     durationMs: outcome.durationMs,
     documents: documents.length,
   };
+}
+
+/**
+ * The line a human edits to change a rendered object's namespace: the controller's
+ * `targetNamespace` (Argo CD `kustomize.namespace`), else the outermost kustomization of the build
+ * that sets `namespace:` over the object's file, else the object's own `metadata.namespace`
+ * (undefined: the usual mapping), else the Application's `destination.namespace`.
+ */
+function namespaceSetter(side: Side, target: Target, r: RenderedResource): SourcePlace | undefined {
+  const controller = target.controllers[0];
+  const at = (file: string, documentIndex: number, path: JsonPath): SourcePlace | undefined => {
+    const doc = side.file(file)?.documents.find((d) => d.index === documentIndex);
+    return doc ? { file, lines: doc.locate(path).lines } : undefined;
+  };
+  const ref = controller?.controller;
+  if (ref && controller.overlay.namespace && controller.namespaceField)
+    return at(ref.file, ref.documentIndex, controller.namespaceField);
+  const own = side.tree.kustomizationOf(target.dir);
+  const roots = own ? [target.dir] : [...buildDirs(side, target)];
+  for (const root of roots) {
+    const tree = treeOf(side.nodes, root);
+    for (const dir of tree.dirs) {
+      const node = side.nodes.get(dir)!;
+      const doc = side.file(node.file)?.documents[0];
+      if (!doc || !isPlainObject(doc.value) || typeof doc.value.namespace !== "string") continue;
+      if (r.origin.file && !treeOf(side.nodes, dir).files.has(r.origin.file)) continue;
+      return { file: node.file, lines: doc.locate(["namespace"]).lines };
+    }
+  }
+  const originFile = r.origin.file ? side.file(r.origin.file) : undefined;
+  const originDoc = originFile ? originDocument(originFile, r.resource) : undefined;
+  const meta = isPlainObject(originDoc?.value) ? originDoc.value.metadata : undefined;
+  if (isPlainObject(meta) && typeof meta.namespace === "string") return undefined;
+  if (ref && controller.defaultNamespace && controller.namespaceField)
+    return at(ref.file, ref.documentIndex, controller.namespaceField);
+  return undefined;
 }
 
 /** PCS004 at the target's line, through the pipeline's assembly (severity, waivers, fingerprint). */
@@ -546,6 +584,7 @@ function routedDocument(
   r: RenderedResource,
   patches: readonly LoadedPatch[],
   place: { file: ParsedFile; doc: ParsedDocument } | undefined,
+  namespaceSetter?: (r: RenderedResource) => SourcePlace | undefined,
 ): RoutedDocument | undefined {
   const originFile = r.origin.file ? side.file(r.origin.file) : undefined;
   const originDoc = originFile ? originDocument(originFile, r.resource) : undefined;
@@ -560,6 +599,10 @@ function routedDocument(
   if (!home) return undefined;
   const patched = { value: r.value, resource: r.resource, sourceName: originDoc?.resource.name };
   const locate = (path: JsonPath): SourcePlace => {
+    if (path.length === 2 && path[0] === "metadata" && path[1] === "namespace") {
+      const setter = namespaceSetter?.(r);
+      if (setter) return setter;
+    }
     const inPatch = locateInPatches(patches, patched, path);
     if (inPatch) return inPatch;
     if (originDoc && originFile) {

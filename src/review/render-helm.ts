@@ -247,6 +247,7 @@ function routedHelmDocument(
   template: ParsedFile | undefined,
   values: readonly ReadValues[],
   place: Place,
+  release: HelmReleaseTarget,
 ): RoutedDocument {
   const resource = resourceRef(value);
   const home = template ?? place.file;
@@ -256,7 +257,14 @@ function routedHelmDocument(
     const groups = new Map<ParsedFile, Group>();
     for (const finding of raw) {
       let where = { file: home, line: homeLine };
-      const field = renderedField(value, finding.path);
+      // The release's namespace is set on the release object (Helm gives it to what names none).
+      const setsNamespace =
+        release.namespaceField !== undefined &&
+        JSON.stringify(finding.path) === '["metadata","namespace"]' &&
+        valueAt(value, ["metadata", "namespace"]) === release.namespace;
+      if (setsNamespace)
+        where = { file: place.file, line: place.doc.locate(release.namespaceField!).lines.start };
+      const field = setsNamespace ? undefined : renderedField(value, finding.path);
       for (const v of field ? [...values].reverse() : []) {
         const key = valuesKeyOf(v.value, field!.field, field!.value);
         const found = key ? v.locate(key) : undefined;
@@ -394,7 +402,7 @@ async function renderRelease(
       )
         meta.namespace = release.namespace;
       resources.push({ resource: resourceRef(doc.value), value: doc.value });
-      documents.push(routedHelmDocument(doc.value, template, values, place));
+      documents.push(routedHelmDocument(doc.value, template, values, place, release));
     }
   }
   const report = await evaluateRoutedAsync(documents, ctx.config, ctx.evaluation);

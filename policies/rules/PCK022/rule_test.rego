@@ -59,3 +59,23 @@ test_only_core_v1_secrets_are_checked if {
 	cm := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"password": "x"}}
 	count(PCK022.deny) == 0 with input as {"document": cm}
 }
+
+test_secret_manager_references_are_not_plaintext if {
+	count(PCK022.deny) == 0 with input as secret({"stringData": {"password": "op://infra/db/password"}})
+	count(PCK022.deny) == 0 with input as secret({"stringData": {"password": "vault:secret/data/db#password"}})
+	count(PCK022.deny) == 0 with input as secret({"stringData": {"password": "ref+vault://secret/db#/password"}})
+	count(PCK022.deny) == 0 with input as secret({"stringData": {"password": "<path:secret/data/db#password>"}})
+	count(PCK022.deny) == 0 with input as secret({"data": {"password": base64.encode("op://infra/db/password")}})
+}
+
+test_avp_placeholder_needs_the_path_annotation if {
+	count(PCK022.deny) == 1 with input as secret({"stringData": {"password": "<password>"}})
+	with_path := {"metadata": {"name": "db", "annotations": {"avp.kubernetes.io/path": "secret/data/db"}}, "stringData": {"password": "<password>"}}
+	count(PCK022.deny) == 0 with input as secret(with_path)
+}
+
+test_a_reference_beside_plaintext_is_still_plaintext if {
+	count(PCK022.deny) == 1 with input as secret({"stringData": {"a": "op://infra/db/password", "b": "hunter2"}})
+	count(PCK022.deny) == 1 with input as secret({"stringData": {"url": "postgres://app:hunter2@db/<path:secret/data/db#name>"}})
+	count(PCK022.deny) == 1 with input as secret({"stringData": {"password": "op://"}})
+}

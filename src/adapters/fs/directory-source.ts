@@ -1,6 +1,6 @@
 // Reads the files to check from the local file system: walks directories, applies include/exclude globs.
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, posix, relative, resolve, sep } from "node:path";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, posix, relative, resolve, sep } from "node:path";
 import picomatch from "picomatch";
 import {
   isKustomizationFile,
@@ -91,12 +91,25 @@ export function readDirectorySources(
   if (extra) files.push({ path: stdinPath!, content: extra.content });
 
   const patchFiles = new Set<string>();
-  for (const f of files) {
-    if (!isKustomizationFile(f.path)) continue;
-    const parsed = parseManifest(f.path, f.content);
-    for (const doc of parsed.documents)
-      for (const p of patchFilesOf(f.path, doc.value)) patchFiles.add(p);
-  }
+  const addPatches = (path: string, content: Uint8Array) => {
+    for (const doc of parseManifest(path, content).documents)
+      for (const p of patchFilesOf(path, doc.value)) patchFiles.add(p);
+  };
+  for (const f of files) if (isKustomizationFile(f.path)) addPatches(f.path, f.content);
+  // Kustomizations and charts anywhere in the repository decide what a file is, wherever the
+  // command runs and whatever part of the repository it is given.
+  const tops = new Set(
+    paths.flatMap((p) => (existsSync(resolve(root, p)) ? [topOf(resolve(root, p))] : [])),
+  );
+  for (const top of tops)
+    for (const abs of roleFiles(top)) {
+      const r = rel(abs);
+      if (posix.basename(r) === "Chart.yaml")
+        chartRoots.add(posix.dirname(r) === "." ? "" : posix.dirname(r));
+      else if (!found.has(r)) addPatches(r, readFileSync(abs));
+    }
+  // Outside a repository (no .git above), or for a file the walk did not reach, the folders
+  // above it still decide: its Chart.yaml, or a kustomization that names it as a patch.
   const searched = new Map<string, readonly string[]>();
   for (const f of files) {
     // A template given alone (or from a chart whose top was not walked) finds its Chart.yaml above.
@@ -108,4 +121,39 @@ export function readDirectorySources(
     if (namedAsPatchAbove(resolve(root, f.path), searched)) patchFiles.add(f.path);
   }
   return { files, layout: { chartRoots, patchFiles }, missing };
+}
+
+/** The repository a path is in: the nearest folder above it with `.git`; else the path's own folder. */
+function topOf(abs: string): string {
+  const start = statSync(abs).isDirectory() ? abs : dirname(abs);
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, ".git"))) return dir;
+    if (dirname(dir) === dir) return start;
+  }
+}
+
+/** Entries of a repository walk, at most: a larger repository is read as far as this. */
+const MAX_ROLE_WALK_ENTRIES = 50_000;
+
+/** The kustomization files and Chart.yaml files under `top` (no symbolic links, no .git, no node_modules). */
+function roleFiles(top: string): string[] {
+  const out: string[] = [];
+  let budget = MAX_ROLE_WALK_ENTRIES;
+  const walk = (dir: string) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (--budget < 0) return;
+      if (e.isDirectory() && e.name !== ".git" && e.name !== "node_modules")
+        walk(join(dir, e.name));
+      else if (e.isFile() && (e.name === "Chart.yaml" || isKustomizationFile(e.name)))
+        out.push(join(dir, e.name));
+    }
+  };
+  walk(top);
+  return out;
 }
