@@ -16,7 +16,7 @@ import {
   type HelmReleaseTarget,
   type ValuesSource,
 } from "../core/helm-releases.js";
-import { parseManifest, type ParsedDocument, type ParsedFile } from "../core/manifest.js";
+import { parseManifest, type ParsedDocument, type ParsedFile } from "../yaml/index.js";
 import { isPlainObject } from "../core/plain-data.js";
 import { MAX_RENDER_FILES, MAX_RENDER_INPUT_BYTES } from "../core/render-limits.js";
 import { diffRendered, type RenderedTargetDiff } from "../core/rendered-diff.js";

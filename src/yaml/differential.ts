@@ -2,7 +2,7 @@
 // `npm run fuzz:yaml`: whatever the line reader reads on its own (the only values Portcullis does
 // not take from the consumers' readers) must be exactly what kubectl/Argo CD and kustomize/Flux
 // read, with no error from either.
-import { readBlockYaml } from "../core/block-yaml.js";
+import { readBlockYaml } from "./block-yaml.js";
 import { MAX_DEPTH, MAX_DOCUMENTS_PER_FILE } from "../core/limits.js";
 import { sameJson } from "./consumers.js";
 import type { OracleReading } from "./oracle.js";

@@ -7,7 +7,7 @@ import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
 import { loadGatekeeper, type GatekeeperLoad } from "../../src/adapters/opa/gatekeeper.js";
 import { findOpa } from "../../src/adapters/opa/opa-binary.js";
 import type { RawFinding } from "../../src/core/findings.js";
-import { parseManifest } from "../../src/core/manifest.js";
+import { parseManifest } from "../../src/yaml/index.js";
 
 const FIXTURES = join(packageRoot(), "test", "fixtures", "gatekeeper");
 const tools = () => ({

@@ -11,18 +11,18 @@ import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
 import { Document, parseAllDocuments, type ScalarTag } from "yaml";
-import { blockPositions, fastPositions } from "../../src/core/fast-positions.js";
-import { readBlockYaml } from "../../src/core/block-yaml.js";
-import { fastRead, fastSchema, jsyamlRead } from "../../src/core/fast-yaml.js";
-import { MAY_RESOLVE } from "../../src/core/yaml-options.js";
+import { blockPositions, fastPositions } from "../../src/yaml/fast-positions.js";
+import { readBlockYaml } from "../../src/yaml/block-yaml.js";
+import { fastRead, fastSchema, jsyamlRead } from "../../src/yaml/fast-yaml.js";
+import { MAY_RESOLVE } from "../../src/yaml/yaml-options.js";
 import {
   DEFAULT_PARSE_LIMITS,
   parseManifest,
   parseManifestWithPositions,
   type ParsedDocument,
-} from "../../src/core/manifest.js";
+} from "../../src/yaml/index.js";
 import type { JsonPath } from "../../src/core/types.js";
-import { kubernetesYamlOptions } from "../../src/core/yaml-options.js";
+import { kubernetesYamlOptions } from "../../src/yaml/yaml-options.js";
 
 // A longer or different run: FAST_YAML_SEED=<n> FAST_YAML_CASES=<n> npx jest test/core/fast-yaml.
 const SEED = Number(process.env.FAST_YAML_SEED ?? 20261127);

@@ -20,7 +20,7 @@ import { resolveConfig } from "../../src/config/extends.js";
 import { MAX_CODEOWNERS_BYTES, parseCodeowners } from "../../src/core/codeowners.js";
 import { canComment, parsePatch, sameHunk, type Hunk } from "../../src/core/diff.js";
 import { MAX_DOCUMENTS_PER_FILE, MAX_FILE_BYTES } from "../../src/core/limits.js";
-import { parseManifest } from "../../src/core/manifest.js";
+import { parseManifest } from "../../src/yaml/index.js";
 import type { PullRequestSource } from "../../src/ports/pull-request-source.js";
 import {
   ANNOTATIONS_PER_REQUEST,

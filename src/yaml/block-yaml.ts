@@ -5,9 +5,9 @@
 // the positioned parse (manifest.ts, the `yaml` package) does; test/core/fast-yaml.test.ts compares
 // the three readers on the same texts.
 
-import type { Placed } from "./fast-positions.js";
+import type { Placed } from "./types.js";
 import { resolvePlain } from "./yaml-options.js";
-import { agreedPlain, agreedText } from "../yaml/agreed.js";
+import { agreedPlain, agreedText } from "./agreed.js";
 
 /** Anything outside the subset: the file goes to the next reader. */
 class Outside extends Error {}
