@@ -66,6 +66,16 @@ export function random(seed: number): () => number {
 const BREAKS = ["\r", "\r\n", "\u0085", "\u2028", "\u2029", "\n\n", "\n", "\v", "\f"];
 const SPACES = [" ", "  ", "\t", "\u00a0", "\u2003", "\u3000", "\ufeff", "\u200b", ""];
 const SCALARS = [
+  "0.16.0",
+  "1.2.3.4",
+  "9a5cfe",
+  "0x1fac",
+  "1e9abc",
+  "12e3d",
+  "+0xaf",
+  "1_0c",
+  "-0xfa",
+  "0.1.2e5",
   "yes",
   "Yes",
   "on",
