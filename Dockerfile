@@ -23,9 +23,12 @@ COPY tools/helm/go.mod tools/helm/go.sum ./
 RUN CGO_ENABLED=0 go build -trimpath \
     -ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$(go list -m -f '{{.Version}}' helm.sh/helm/v3)" \
     -o /out/helm helm.sh/helm/v3/cmd/helm
+WORKDIR /src/tools/yaml-oracle
+COPY tools/yaml-oracle/ ./
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/yaml-oracle .
 
 FROM ${NODE_IMAGE} AS build
-COPY --from=tools /out/opa /out/kustomize /out/helm /usr/local/bin/
+COPY --from=tools /out/opa /out/kustomize /out/helm /out/yaml-oracle /usr/local/bin/
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -41,7 +44,7 @@ RUN npm run build && npm prune --omit=dev --ignore-scripts
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
 WORKDIR /app
-COPY --from=tools /out/opa /out/kustomize /out/helm /usr/local/bin/
+COPY --from=tools /out/opa /out/kustomize /out/helm /out/yaml-oracle /usr/local/bin/
 COPY --from=build /app/package.json /app/app.yml ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

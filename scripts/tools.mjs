@@ -104,7 +104,6 @@ function findTool(tool) {
   const local = join(BIN_DIR, tool.name);
   if (existsSync(local) && versionOf(tool, local) === want && !staleBuild(tool, local))
     return local;
-  if (tool.sources) return undefined; // built from this repository's source: never another copy
   const fromPath = onPath(tool.name);
   if (fromPath && versionOf(tool, fromPath) === want) return fromPath;
   return undefined;

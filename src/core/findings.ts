@@ -1,7 +1,7 @@
 // Turns what the policies returned (rule, message, path) into findings with lines, fingerprints and waivers.
 import { createHash } from "node:crypto";
-import type { FileProblem, ParsedDocument, ParsedFile } from "./manifest.js";
-import { commentsByLine } from "./manifest.js";
+import type { FileProblem, ParsedDocument, ParsedFile } from "../yaml/index.js";
+import { commentsByLine } from "../yaml/index.js";
 import type {
   Finding,
   FindingStatus,

@@ -17,9 +17,9 @@ import {
   type YAMLSeq,
 } from "yaml";
 import { commonEnds } from "./common-lines.js";
-import { isMergeKey, parseManifest } from "./manifest.js";
+import { isMergeKey, parseManifest } from "../yaml/index.js";
 import { lineAt, lineStarts } from "./lines.js";
-import { kubernetesYamlOptions } from "./yaml-options.js";
+import { kubernetesYamlOptions } from "../yaml/yaml-options.js";
 import { isPlainObject } from "./plain-data.js";
 import type { FixOperation, JsonPath, PathStep } from "./types.js";
 

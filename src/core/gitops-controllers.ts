@@ -2,7 +2,7 @@
 // their controllers read them: which folder, with which options, applied by which object.
 import { posix } from "node:path";
 import type { PatchSource, RepoTree } from "./kustomize-tree.js";
-import type { ParsedDocument, ParsedFile } from "./manifest.js";
+import type { ParsedDocument, ParsedFile } from "../yaml/index.js";
 import { isPlainObject } from "./plain-data.js";
 import type { JsonPath } from "./types.js";
 

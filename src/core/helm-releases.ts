@@ -10,7 +10,7 @@ import {
   type FluxSources,
 } from "./gitops-controllers.js";
 import type { RepoTree } from "./kustomize-tree.js";
-import type { ParsedDocument, ParsedFile } from "./manifest.js";
+import type { ParsedDocument, ParsedFile } from "../yaml/index.js";
 import { isPlainObject } from "./plain-data.js";
 import type { JsonPath } from "./types.js";
 

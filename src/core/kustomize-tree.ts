@@ -2,7 +2,7 @@
 // that a change's affected kustomizations are known and nothing remote or executable is built.
 import { posix } from "node:path";
 import { isKustomizationFile } from "./file-role.js";
-import type { ParsedDocument } from "./manifest.js";
+import type { ParsedDocument } from "../yaml/index.js";
 import { isPlainObject } from "./plain-data.js";
 import type { JsonPath } from "./types.js";
 

@@ -3,7 +3,7 @@
 import { posix } from "node:path";
 import { parse } from "yaml";
 import type { PatchSource, PatchTarget } from "./kustomize-tree.js";
-import { parseManifest, type ParsedDocument, type ParsedFile } from "./manifest.js";
+import { parseManifest, type ParsedDocument, type ParsedFile } from "../yaml/index.js";
 import { isPlainObject } from "./plain-data.js";
 import type { JsonPath, LineRange, ResourceRef } from "./types.js";
 

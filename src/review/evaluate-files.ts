@@ -17,7 +17,7 @@ import {
   parseManifest,
   type ParsedDocument,
   type ParsedFile,
-} from "../core/manifest.js";
+} from "../yaml/index.js";
 import type { Finding, RuleMetadata, SkippedFile } from "../core/types.js";
 import type {
   IsolatedPolicyEngine,

@@ -30,7 +30,7 @@ import {
   parseManifest,
   type ParsedDocument,
   type ParsedFile,
-} from "../core/manifest.js";
+} from "../yaml/index.js";
 import { isPlainObject } from "../core/plain-data.js";
 import { inPool } from "../core/pool.js";
 import {

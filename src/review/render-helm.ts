@@ -16,7 +16,7 @@ import {
   type HelmReleaseTarget,
   type ValuesSource,
 } from "../core/helm-releases.js";
-import { parseManifest, type ParsedDocument, type ParsedFile } from "../core/manifest.js";
+import { parseManifest, type ParsedDocument, type ParsedFile } from "../yaml/index.js";
 import { isPlainObject } from "../core/plain-data.js";
 import {
   MAX_RENDER_FILES,

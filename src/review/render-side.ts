@@ -11,7 +11,7 @@ import {
   parseManifest,
   type ParsedDocument,
   type ParsedFile,
-} from "../core/manifest.js";
+} from "../yaml/index.js";
 import { isPlainObject } from "../core/plain-data.js";
 import type { Finding, JsonPath, ResourceRef } from "../core/types.js";
 import type { Config } from "../config/config.js";

@@ -9,7 +9,7 @@ import {
   isYamlOrJson,
 } from "../core/file-role.js";
 import { isKubernetesObject } from "../core/findings.js";
-import { parseManifest } from "../core/manifest.js";
+import { parseManifest } from "../yaml/index.js";
 import type { SkippedFile } from "../core/types.js";
 import { deepMerge } from "../core/plain-data.js";
 import {

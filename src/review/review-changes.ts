@@ -14,7 +14,7 @@ import {
   type RepositoryLayout,
 } from "../core/file-role.js";
 import { resolveConfig, type ReadOtherConfig } from "../config/extends.js";
-import { parseManifest } from "../core/manifest.js";
+import { parseManifest } from "../yaml/index.js";
 import type { Finding, RuleMetadata, SkippedFile } from "../core/types.js";
 import type { RenderedTargetDiff } from "../core/rendered-diff.js";
 import type { ManifestRenderer } from "../ports/manifest-renderer.js";

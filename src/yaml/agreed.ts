@@ -26,15 +26,20 @@ const NULL = /^(?:~|null|Null|NULL)$/;
 /** Strings that one of the readers may type (numbers, dates, times, base 60) or merge (`<<`, `=`). */
 const NUMBER_LIKE = /^[-+.0-9<=][-+.0-9_:a-fA-FoOxXtTzZ ]*$/;
 
+/** Versions (`0.16.0`): no number, date or time has two dots. */
+const VERSION = /^[0-9]+(?:\.[0-9]+){2,}$/;
+/** Digests (`9a5c...`): a, c, d or f is in no number but a 0x one, nor in any date or time. */
+const HEX_TEXT = /^(?![-+]?0[xX])[-+.0-9_:a-fA-FoOxXtTzZ ]*[acdfACDF]/;
+
 /**
  * Whether a plain scalar `text`, read by the line reader as `value`, is read as that same value by
- * every consumer: canonical integers and decimals, `true`/`false`, `null`/`~`, and strings that
+ * every consumer: canonical integers and decimals, `true`/`false`, `null`/`~`, versions, digests and strings that
  * no reader types (so not `yes`, `on`, `0777`, `12:30`, `2026-01-01`, `1_000`, `0X1F`, `.inf`).
  */
 export function agreedPlain(text: string, value: unknown): boolean {
   switch (typeof value) {
     case "string":
-      return !NUMBER_LIKE.test(text);
+      return !NUMBER_LIKE.test(text) || VERSION.test(text) || HEX_TEXT.test(text);
     case "number":
       return INTEGER.test(text) || DECIMAL.test(text);
     case "boolean":

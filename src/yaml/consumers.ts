@@ -1,9 +1,10 @@
 // Turns what the consumers' own readers decode (oracle.ts) into the documents policies see: their
 // values, placed with Portcullis' positioned reading of the same text, or PCS005 where kubectl/Argo
 // CD and kustomize/Flux part, or where Portcullis cannot place what they read.
-import type { FileProblem, ParsedDocument, ParsedFile } from "../core/manifest.js";
+import type { FileProblem, ParsedDocument, ParsedFile } from "./types.js";
 import type { JsonPath } from "../core/types.js";
 import type { ConsumerReading, OracleFailure, OracleReading } from "./oracle.js";
+import { resourceOf } from "./resource.js";
 
 export const PCS005 = "PCS005";
 const KUBE = "kubectl and Argo CD";
@@ -166,19 +167,6 @@ function withValue(doc: ParsedDocument, value: unknown): ParsedDocument {
     },
     locate: (path) => doc.locate(path),
     locateInString: (path, offset) => doc.locateInString(path, offset),
-  };
-}
-
-function resourceOf(value: unknown): ParsedDocument["resource"] {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return {};
-  const v = value as Record<string, unknown>;
-  const meta = (v.metadata ?? {}) as Record<string, unknown>;
-  const str = (x: unknown) => (typeof x === "string" ? x : undefined);
-  return {
-    apiVersion: str(v.apiVersion),
-    kind: str(v.kind),
-    namespace: str(meta.namespace),
-    name: str(meta.name),
   };
 }
 

@@ -2,7 +2,7 @@
 // `npm run fuzz:yaml`: whatever the line reader reads on its own (the only values Portcullis does
 // not take from the consumers' readers) must be exactly what kubectl/Argo CD and kustomize/Flux
 // read, with no error from either.
-import { readBlockYaml } from "../core/block-yaml.js";
+import { readBlockYaml } from "./block-yaml.js";
 import { MAX_DEPTH, MAX_DOCUMENTS_PER_FILE } from "../core/limits.js";
 import { sameJson } from "./consumers.js";
 import type { OracleReading } from "./oracle.js";
@@ -66,6 +66,16 @@ export function random(seed: number): () => number {
 const BREAKS = ["\r", "\r\n", "\u0085", "\u2028", "\u2029", "\n\n", "\n", "\v", "\f"];
 const SPACES = [" ", "  ", "\t", "\u00a0", "\u2003", "\u3000", "\ufeff", "\u200b", ""];
 const SCALARS = [
+  "0.16.0",
+  "1.2.3.4",
+  "9a5cfe",
+  "0x1fac",
+  "1e9abc",
+  "12e3d",
+  "+0xaf",
+  "1_0c",
+  "-0xfa",
+  "0.1.2e5",
   "yes",
   "Yes",
   "on",

@@ -55,10 +55,34 @@ export function oraclePath(env: NodeJS.ProcessEnv = process.env): string | undef
   return cached.path;
 }
 
+/** Answers kept for texts read again (a base and a head, the two reads of a test), by size. */
+const answers = new Map<string, OracleReading>();
+const MAX_CACHED_CHARS = 32 * 1024 * 1024;
+let cachedChars = 0;
+
+function remember(text: string, reading: OracleReading): void {
+  if (text.length > MAX_CACHED_CHARS / 4) return;
+  answers.set(text, reading);
+  cachedChars += text.length;
+  for (const [old] of answers) {
+    if (cachedChars <= MAX_CACHED_CHARS) break;
+    answers.delete(old);
+    cachedChars -= old.length;
+  }
+}
+
 /** What the consumers read from `text`, or undefined without an oracle. */
 export function oracleRead(text: string): OracleReading | OracleFailure | undefined {
   const binary = oraclePath();
   if (!binary) return undefined;
+  const known = answers.get(text);
+  if (known) return known;
+  const reading = spawnOracle(binary, text);
+  if (!("failed" in reading)) remember(text, reading);
+  return reading;
+}
+
+function spawnOracle(binary: string, text: string): OracleReading | OracleFailure {
   const r = spawnSync(binary, [], {
     input: `${JSON.stringify({ id: 0, text })}\n`,
     encoding: "utf8",

@@ -1,6 +1,8 @@
-// The fast read (the line reader, then js-yaml: values first, positions on demand) against the
-// positioned parse (`yaml`) it stands in for: same documents at the same indices, same values, same
-// problems, same lines for every field, for the fast path and for each reader on its own. Checked on
+// The fast read (the line reader: values first, positions on demand) against the positioned parse
+// (`yaml`) it stands in for: same documents at the same indices, same values, same problems, same
+// lines for every field, for the fast path and for each JavaScript reader on its own against the
+// `yaml` package's values (which values policies see is proven against Kubernetes' own readers in
+// test/yaml/). Checked on
 // hand-picked edge cases, on generated YAML in every style and in the line reader's plain style, on
 // the same YAML damaged at random, on the repository's own YAML files, and on ../shared/corpus when
 // present.
@@ -8,23 +10,23 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
-import { Document, type ScalarTag } from "yaml";
-import { blockPositions, fastPositions } from "../../src/core/fast-positions.js";
-import { readBlockYaml } from "../../src/core/block-yaml.js";
-import { fastRead, fastSchema, jsyamlRead } from "../../src/core/fast-yaml.js";
-import { MAY_RESOLVE } from "../../src/core/yaml-options.js";
+import { Document, parseAllDocuments, type ScalarTag } from "yaml";
+import { blockPositions, fastPositions } from "../../src/yaml/fast-positions.js";
+import { readBlockYaml } from "../../src/yaml/block-yaml.js";
+import { fastRead, fastSchema, jsyamlRead } from "../../src/yaml/fast-yaml.js";
+import { MAY_RESOLVE } from "../../src/yaml/yaml-options.js";
 import {
   DEFAULT_PARSE_LIMITS,
   parseManifest,
   parseManifestWithPositions,
   type ParsedDocument,
-} from "../../src/core/manifest.js";
+} from "../../src/yaml/index.js";
 import type { JsonPath } from "../../src/core/types.js";
-import { kubernetesYamlOptions } from "../../src/core/yaml-options.js";
+import { kubernetesYamlOptions } from "../../src/yaml/yaml-options.js";
 
 // A longer or different run: FAST_YAML_SEED=<n> FAST_YAML_CASES=<n> npx jest test/core/fast-yaml.
 const SEED = Number(process.env.FAST_YAML_SEED ?? 20261127);
-const CASES = Number(process.env.FAST_YAML_CASES ?? 1500);
+const CASES = Number(process.env.FAST_YAML_CASES ?? 800);
 
 const LIMITS = { ...DEFAULT_PARSE_LIMITS, serializedSize: () => 0 };
 const read = (text: string) => fastRead(text, LIMITS);
@@ -59,7 +61,9 @@ function differences(file: string, text: string): string[] {
     full.documents.map((d) => d.index),
   );
   if (out.length > 0) return out;
-  const expected = full.problems.length > 0 ? undefined : full.documents.map((d) => d.value);
+  // Each JavaScript reader is held to the `yaml` package's own values (its positions come from
+  // there); which values policies see is decided with Kubernetes' readers (test/yaml/).
+  const expected = referenceValues(text);
   const valuesOf = (values: readonly unknown[]) => values.filter((v) => v !== null);
   const lined = readBlockYaml(text, LIMITS);
   if (lined) same("line reader values", valuesOf(lined), expected);
@@ -72,7 +76,7 @@ function differences(file: string, text: string): string[] {
     same(`document ${a.index} resource`, a.resource, b.resource);
     samePositions(`document ${a.index}`, a, b, same);
   });
-  if (full.problems.length > 0) return out;
+  if (full.problems.length > 0 || !expected) return out;
   // Positions from each source the lazy lookup can take them from.
   const sources = {
     "line reader": lined && blockPositions(text, LIMITS),
@@ -87,6 +91,19 @@ function differences(file: string, text: string): string[] {
     }
   }
   return out;
+}
+
+/** The `yaml` package's values of a text's non-empty documents, or undefined on any problem. */
+function referenceValues(text: string): unknown[] | undefined {
+  const docs = parseAllDocuments(text, { ...kubernetesYamlOptions(false), uniqueKeys: true });
+  const list = Array.isArray(docs) ? docs : [docs];
+  if (list.length > DEFAULT_PARSE_LIMITS.maxDocuments) return undefined;
+  if (list.some((d) => d.errors.length > 0 || d.warnings.length > 0)) return undefined;
+  try {
+    return list.map((d) => d.toJS({ maxAliasCount: 100 }) as unknown).filter((v) => v != null);
+  } catch {
+    return undefined;
+  }
 }
 
 function samePositions(
@@ -702,7 +719,9 @@ describe("fast read: same answers as the positioned parse", () => {
       if (d.length > 0) failures.push(`${JSON.stringify(text)}\n  ${d.slice(0, 3).join("\n  ")}`);
     }
     expect(failures.slice(0, 5)).toEqual([]);
-    expect(lined).toBeGreaterThan(CASES / 3);
+    // The generator mixes in `yes`, `0777`, `12:30`...: those the line reader leaves to
+    // Kubernetes' own readers (src/yaml/agreed.ts), so it reads about a third itself.
+    expect(lined).toBeGreaterThan(CASES / 4);
   });
 
   it(`agrees on ${CASES} damaged plain-style files`, () => {

@@ -6,7 +6,7 @@ import {
   substituteVariables,
 } from "../../src/core/gitops-controllers.js";
 import { RepoTree } from "../../src/core/kustomize-tree.js";
-import { parseManifest } from "../../src/core/manifest.js";
+import { parseManifest } from "../../src/yaml/index.js";
 
 const tree = new RepoTree([
   "apps/web/deployment.yaml",

@@ -9,7 +9,7 @@ import {
   valuesKeyOf,
 } from "../../src/core/helm-releases.js";
 import { RepoTree } from "../../src/core/kustomize-tree.js";
-import { parseManifest } from "../../src/core/manifest.js";
+import { parseManifest } from "../../src/yaml/index.js";
 
 const tree = new RepoTree([
   "charts/web/Chart.yaml",

@@ -7,7 +7,7 @@ import {
   treeOf,
   type KustomizationNode,
 } from "../../src/core/kustomize-tree.js";
-import { parseManifest } from "../../src/core/manifest.js";
+import { parseManifest } from "../../src/yaml/index.js";
 
 function graph(files: Record<string, string>): Map<string, KustomizationNode> {
   const tree = new RepoTree(Object.keys(files));

@@ -1,4 +1,4 @@
-import { commentsByLine, parseManifest } from "../../src/core/manifest.js";
+import { commentsByLine, parseManifest } from "../../src/yaml/index.js";
 import { yamlOracle } from "../support/yaml-oracle.js";
 
 // Files outside the line reader's subset are read by Kubernetes' own readers (tools/yaml-oracle).

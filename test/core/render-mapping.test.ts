@@ -1,6 +1,6 @@
 // Fields of a rendered resource mapped back to the patch that set them, else to their source line.
 import type { PatchSource } from "../../src/core/kustomize-tree.js";
-import { parseManifest, type ParsedFile } from "../../src/core/manifest.js";
+import { parseManifest, type ParsedFile } from "../../src/yaml/index.js";
 import {
   loadPatch,
   locateInPatches,

@@ -20,7 +20,7 @@ import { resolveConfig } from "../../src/config/extends.js";
 import { MAX_CODEOWNERS_BYTES, parseCodeowners } from "../../src/core/codeowners.js";
 import { canComment, parsePatch, sameHunk, type Hunk } from "../../src/core/diff.js";
 import { MAX_DOCUMENTS_PER_FILE, MAX_FILE_BYTES } from "../../src/core/limits.js";
-import { parseManifest } from "../../src/core/manifest.js";
+import { parseManifest } from "../../src/yaml/index.js";
 import type { PullRequestSource } from "../../src/ports/pull-request-source.js";
 import {
   ANNOTATIONS_PER_REQUEST,
@@ -202,7 +202,7 @@ describe("E4 parser hardening", () => {
     expect(report.summary.documentsEvaluated).toBe(1);
   });
 
-  it("E4.24 unknown tags (local, python/object, verbatim) are refused as PCS001 at their line: the document is not evaluated as a plain string", async () => {
+  it("E4.24 unknown tags (local, python/object, verbatim) are read as kubectl and kustomize both read them, as the tagged text: the document is evaluated", async () => {
     const tagged = (tag: string) => `${PRIVILEGED_POD}      command: [sh]\n      args: ${tag}\n`;
     const { code, report } = await checkFiles({
       "local.yaml": tagged("!foo bar"),
@@ -210,21 +210,45 @@ describe("E4 parser hardening", () => {
       "verbatim.yaml": tagged("!<tag:example.com,2000:app/x> y"),
     });
     expect(code).toBe(1);
-    expect(ruleLines(report.findings).sort()).toEqual([
-      "local.yaml:10:PCS001",
-      "python.yaml:10:PCS001",
-      "verbatim.yaml:10:PCS001",
+    const found = ruleLines(report.findings);
+    for (const file of ["local.yaml", "python.yaml", "verbatim.yaml"])
+      expect(found).toContain(`${file}:8:PCK001`);
+    expect(report.findings.filter((f) => f.rule.startsWith("PCS"))).toEqual([]);
+    const args = (tag: string) =>
+      (
+        parseManifest("t.yaml", tagged(tag)).documents[0]!.value as {
+          spec: { containers: { args: unknown }[] };
+        }
+      ).spec.containers[0]!.args;
+    expect([args("!foo bar"), args("!!python/object:os.system ls"), args("!<tag:x> y")]).toEqual([
+      "bar",
+      "ls",
+      "y",
     ]);
-    for (const f of report.findings) expect(f.message).toMatch(/unsupported YAML tag/);
   });
 
-  it("E4.25 !!binary, !!set, !!omap and !!timestamp are refused as PCS001, never turned into a Buffer, Set, Map or Date; untagged dates and 1:30 stay strings", () => {
+  it("E4.25 !!binary, !!omap and !!timestamp are read as kubectl and kustomize both read them (never a Buffer, Map or Date); !!set, which they read differently, is PCS005; untagged dates and 1:30 stay strings", () => {
     const tags = ["!!binary aGk=", "!!set {a, b}", "!!omap [{a: 1}]", "!!timestamp 2026-01-01"];
     const files = Object.fromEntries(
       tags.map((tag, i) => [`t${i}.yaml`, `${PRIVILEGED_POD}      args: ${tag}\n`]),
     );
     const report = evaluate(files);
-    expect(at(report).sort()).toEqual(tags.map((_, i) => `t${i}.yaml:9:PCS001`));
+    expect(
+      at(report)
+        .filter((f) => f.includes("PCS"))
+        .sort(),
+    ).toEqual(["t1.yaml:9:PCS005"]);
+    const args = (tag: string) =>
+      (
+        parseManifest("t.yaml", `${PRIVILEGED_POD}      args: ${tag}\n`).documents[0]!.value as {
+          spec: { containers: { args: unknown }[] };
+        }
+      ).spec.containers[0]!.args;
+    expect([args(tags[0]!), args(tags[2]!), args(tags[3]!)]).toEqual([
+      "hi",
+      [{ a: 1 }],
+      "2026-01-01",
+    ]);
     const plain = parseManifest(
       "p.yaml",
       `${CONFIG_MAP}  since: 2026-01-01\n  at: 2001-12-14t21:59:43.10-05:00\n  window: 1:30\n`,
@@ -307,7 +331,7 @@ spec:
     expect(report.findings.filter((f) => f.rule === "PCK002")).toEqual([]);
   });
 
-  it("E4.28 a duplicate key (privileged: false, then true) is refused as PCS001 at the second key, in block, flow and JSON mappings: never last-wins", async () => {
+  it("E4.28 a duplicate key (privileged: false, then true) is refused as PCS005 at the second key, in block, flow and JSON mappings: kubectl keeps the last, kustomize refuses", async () => {
     const { code, report } = await checkFiles({
       "block.yaml": PRIVILEGED_POD.replace(
         "securityContext: {privileged: true}",
@@ -329,11 +353,11 @@ spec:
     });
     expect(code).toBe(1);
     expect(ruleLines(report.findings).sort()).toEqual([
-      "block.yaml:10:PCS001",
-      "flow.yaml:8:PCS001",
-      "pod.json:7:PCS001",
+      "block.yaml:10:PCS005",
+      "flow.yaml:8:PCS005",
+      "pod.json:7:PCS005",
     ]);
-    for (const f of report.findings) expect(f.message).toMatch(/duplicate key/);
+    for (const f of report.findings) expect(f.message).toMatch(/kustomize and Flux refuse it/);
   });
 
   it("E4.29 a malformed document between two good ones fails the run with PCS001 inside it; the good documents keep their own line numbers, and other files are still evaluated", async () => {
@@ -412,14 +436,12 @@ spec:
     expect(JSON.stringify(result.config)).not.toContain("polluted");
   });
 
-  it("E4.32 integers beyond 2^53 are read as the nearest double and .inf/.nan as null (JSON has no such numbers): the document is evaluated, nothing crashes", async () => {
+  it("E4.32 integers beyond 2^53 are read as the nearest double, as kubectl and kustomize read them: the document is evaluated; .inf and .nan, which neither can turn into JSON, are PCS001", async () => {
     const text = `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: shop}
 spec:
   replicas: 12345678901234567890
-  progressDeadlineSeconds: .inf
-  minReadySeconds: .nan
   template:
     spec:
       securityContext: {runAsUser: 9007199254740993}
@@ -429,17 +451,18 @@ spec:
           securityContext: {privileged: true}
 `;
     const value = parseManifest("deploy.yaml", text).documents[0]!.value as {
-      spec: { replicas: number; progressDeadlineSeconds: number; minReadySeconds: number };
+      spec: { replicas: number };
     };
     expect(value.spec.replicas).toBe(Number("12345678901234567890"));
-    expect(JSON.stringify(value.spec)).toContain('"progressDeadlineSeconds":null');
-    expect(Number.isNaN(value.spec.minReadySeconds)).toBe(true);
-    const { code, report } = await checkFiles({ "deploy.yaml": text });
+    const infinite = text.replace("  template:", "  progressDeadlineSeconds: .inf\n  template:");
+    const { code, report } = await checkFiles({ "deploy.yaml": text, "inf.yaml": infinite });
     expect(code).toBe(1);
     expect(report.errors).toEqual([]);
     expect(report.summary.documentsEvaluated).toBe(1);
-    expect(ruleLines(report.findings)).toContain("deploy.yaml:14:PCK001");
-    expect(report.findings.filter((f) => f.rule.startsWith("PCS"))).toEqual([]);
+    expect(ruleLines(report.findings)).toContain("deploy.yaml:12:PCK001");
+    const pcs = report.findings.filter((f) => f.rule.startsWith("PCS"));
+    expect(pcs.map((f) => `${f.file}:${f.rule}`)).toEqual(["inf.yaml:PCS001"]);
+    expect(pcs[0]!.message).toMatch(/unsupported value: \+Inf/);
   });
 });
 

@@ -2,7 +2,7 @@
 // kustomize/Flux (issue 15), as a minimal case: read as the consumers read it, or refused with
 // PCS005 at the line where their readings part; and, without the consumers' readers (a Node-only
 // install), never a value they would not read.
-import { parseManifest } from "../../src/core/manifest.js";
+import { parseManifest } from "../../src/yaml/index.js";
 import { yamlOracle } from "../support/yaml-oracle.js";
 
 beforeAll(() => yamlOracle(), 300_000);

@@ -18,7 +18,7 @@ import { yamlOracle } from "../support/yaml-oracle.js";
 const ROOT = join(import.meta.dirname, "..", "..");
 const CORPUS = join(ROOT, "..", "shared", "corpus");
 const SEED = Number(process.env.YAML_FUZZ_SEED ?? 15);
-const CASES = Number(process.env.YAML_FUZZ_CASES ?? 30_000);
+const CASES = Number(process.env.YAML_FUZZ_CASES ?? 50_000);
 
 function yamlFiles(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {

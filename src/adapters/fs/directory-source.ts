@@ -8,7 +8,7 @@ import {
   patchFilesOf,
   type RepositoryLayout,
 } from "../../core/file-role.js";
-import { parseManifest } from "../../core/manifest.js";
+import { parseManifest } from "../../yaml/index.js";
 import type { SourceFile } from "../../review/evaluate-files.js";
 import { chartRootAbove, namedAsPatchAbove } from "./patch-lookup.js";
 

@@ -17,7 +17,7 @@ import {
   type ObjectFacts,
 } from "../../core/gatekeeper-match.js";
 import { MAX_BATCH_BYTES } from "../../core/limits.js";
-import { parseManifest, type ParsedDocument } from "../../core/manifest.js";
+import { parseManifest, type ParsedDocument } from "../../yaml/index.js";
 import { isPlainObject } from "../../core/plain-data.js";
 import type { JsonPath, PolicyLocation, Severity } from "../../core/types.js";
 import type { PolicyEngine, PolicyInput, PolicyResult } from "../../ports/policy-engine.js";

@@ -5,9 +5,9 @@
 // the positioned parse (manifest.ts, the `yaml` package) does; test/core/fast-yaml.test.ts compares
 // the three readers on the same texts.
 
-import type { Placed } from "./fast-positions.js";
+import type { Placed } from "./types.js";
 import { resolvePlain } from "./yaml-options.js";
-import { agreedPlain, agreedText } from "../yaml/agreed.js";
+import { agreedPlain, agreedText } from "./agreed.js";
 
 /** Anything outside the subset: the file goes to the next reader. */
 class Outside extends Error {}
@@ -50,6 +50,10 @@ const MAX_CACHED = 20_000;
 const DISPUTED = Symbol("disputed");
 const MAX_KEY = 1000;
 /** `,`, `]`, `}`, `[`, `{`. */
+/** Indicators the line reader leaves to the consumers' readers inside a flow plain scalar. */
+const FLOW_DISPUTED = Uint8Array.from({ length: 128 }, (_, c) =>
+  "?!&*|>'\"%@`".includes(String.fromCharCode(c)) ? 1 : 0,
+);
 const FLOW_END = [0x2c, 0x5d, 0x7d, 0x5b, 0x7b];
 
 export interface BlockLimits {
@@ -475,6 +479,8 @@ class Reader {
       const d = text.charCodeAt(i);
       if (d === 0x2c || d === 0x5d || d === 0x7d) break;
       if (d === 0x5b || d === 0x7b || d === COLON || d === HASH) throw new Outside();
+      // go-yaml v2 refuses `a? ` in a flow collection; other indicators are kept out as well.
+      if (d < 128 && FLOW_DISPUTED[d] === 1) throw new Outside();
     }
     this.pos = i;
     while (text.charCodeAt(i - 1) === SPACE) i--;

@@ -21,58 +21,23 @@ import {
   MAX_DOCUMENTS_PER_FILE,
   MAX_FILE_BYTES,
   MAX_SERIALIZED_DOCUMENT_BYTES,
-} from "./limits.js";
-import { blockPositions, fastPositions, type DocumentPositions } from "./fast-positions.js";
-import { lineIndex } from "./lines.js";
+} from "../core/limits.js";
+import { blockPositions, fastPositions } from "./fast-positions.js";
+import { lineIndex } from "../core/lines.js";
 import { fastSchema, lineRead, trimBack } from "./fast-yaml.js";
-import { asConsumersRead, unproven } from "../yaml/consumers.js";
-import { oracleRead } from "../yaml/oracle.js";
+import { asConsumersRead, unproven } from "./consumers.js";
+import { resourceOf } from "./resource.js";
+import { oracleRead } from "./oracle.js";
 import { kubernetesYamlOptions } from "./yaml-options.js";
-import type { JsonPath, LineRange, ResourceRef } from "./types.js";
-
-/**
- * Why a file (or one of its documents) could not be read: PCS001 syntax, PCS002 refused as unsafe,
- * PCS005 read differently by Kubernetes' own readers (or not provably read as they read it).
- */
-export interface FileProblem {
-  readonly rule: "PCS001" | "PCS002" | "PCS005";
-  readonly message: string;
-  readonly line: number;
-}
-
-export interface Located {
-  readonly lines: LineRange;
-  /** false when the path does not exist and the nearest existing parent was used. */
-  readonly exact: boolean;
-}
-
-export interface ParsedDocument {
-  /** Index of the document in its file, counting from 0. */
-  readonly index: number;
-  readonly value: unknown;
-  readonly lines: LineRange;
-  readonly resource: ResourceRef;
-  /** The line of `kind:` (or of the document start when there is none). */
-  readonly kindLine: number;
-  /** The field's lines, or the nearest existing parent's line for a missing field. */
-  locate(path: JsonPath): Located;
-  /** The file line of line `offset` (0-based) inside the multi-line string at `path`. */
-  locateInString(path: JsonPath, offset: number): number | undefined;
-}
-
-export interface ParsedFile {
-  readonly file: string;
-  readonly text: string;
-  readonly documents: readonly ParsedDocument[];
-  readonly problems: readonly FileProblem[];
-}
-
-export interface ParseLimits {
-  readonly maxFileBytes: number;
-  readonly maxDocuments: number;
-  readonly maxDepth: number;
-  readonly maxSerializedBytes: number;
-}
+import type { JsonPath } from "../core/types.js";
+import type {
+  DocumentPositions,
+  FileProblem,
+  Located,
+  ParsedDocument,
+  ParsedFile,
+  ParseLimits,
+} from "./types.js";
 
 export const DEFAULT_PARSE_LIMITS: ParseLimits = {
   maxFileBytes: MAX_FILE_BYTES,
@@ -204,19 +169,6 @@ function depthExceeds(value: unknown, maxDepth: number): boolean {
     for (const child of Object.values(v)) stack.push({ v: child, d: d + 1 });
   }
   return false;
-}
-
-function resourceOf(value: unknown): ResourceRef {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return {};
-  const v = value as Record<string, unknown>;
-  const meta = (v.metadata ?? {}) as Record<string, unknown>;
-  const str = (x: unknown) => (typeof x === "string" ? x : undefined);
-  return {
-    apiVersion: str(v.apiVersion),
-    kind: str(v.kind),
-    namespace: str(meta?.namespace),
-    name: str(meta?.name),
-  };
 }
 
 /**

@@ -6,17 +6,9 @@
 import jsyaml from "js-yaml";
 import { type BlockLimits, placeBlockYaml } from "./block-yaml.js";
 import { skipSpaceAndComments, trimBack } from "./fast-yaml.js";
-import { lineIndex } from "./lines.js";
-import type { Located } from "./manifest.js";
-import type { JsonPath, LineRange } from "./types.js";
-
-/** The position answers of one document (the subset of ParsedDocument they stand in for). */
-export interface DocumentPositions {
-  readonly lines: LineRange;
-  readonly kindLine: number;
-  locate(path: JsonPath): Located;
-  locateInString(path: JsonPath, offset: number): number | undefined;
-}
+import { lineIndex } from "../core/lines.js";
+import type { JsonPath } from "../core/types.js";
+import type { DocumentPositions, Placed } from "./types.js";
 
 /** A node as js-yaml read it: offsets of its open and close events, and what it produced. */
 interface Recorded {
@@ -25,17 +17,6 @@ interface Recorded {
   close: number;
   children: Recorded[];
   result: unknown;
-}
-
-/** A node matched with its value: where its text starts and ends, and its fields or items. */
-export interface Placed {
-  readonly start: number;
-  /** Offset of the node's last character (its start when it is empty). */
-  readonly last: number;
-  readonly empty: boolean;
-  readonly fields?: ReadonlyMap<string, { readonly key: Placed; readonly value: Placed }>;
-  readonly items?: readonly Placed[];
-  readonly result: unknown;
 }
 
 class Unmatched extends Error {}
