@@ -208,6 +208,17 @@ describe("GitHub's limits, end to end", () => {
     expect(gh.checkRuns.get(policyId)!.conclusion).toBe("success");
   });
 
+  it("posts the Git-layer checks when GitHub keeps failing the policy check's completion", async () => {
+    const faults = [{ method: "PATCH", path: "/check-runs/\\d+$", status: 502, times: 1_000 }];
+    const { final, requests } = await review(largePullRequest(2, { faults }));
+    expect(final.get(CODE_OWNERS_CHECK)!.conclusion).toBe("success");
+    expect(final.get(SIGNED_COMMITS_CHECK)!.conclusion).toBe("success");
+    // Each of the 3 attempts posted them before it failed; the policy check stays unanswered.
+    const posted = requests.filter((r) => r.method === "POST" && r.path.endsWith("/check-runs"));
+    expect(posted.filter((r) => (r.body as CheckBody).name === CODE_OWNERS_CHECK)).toHaveLength(3);
+    expect(final.has(POLICY_CHECK_NAME)).toBe(false);
+  });
+
   it("posts the verdict with the reason when GitHub refuses a check's details (422)", async () => {
     const faults = [
       { method: "POST", path: "/check-runs$", body: "code owners", status: 422, times: 1 },
