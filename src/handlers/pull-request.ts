@@ -150,6 +150,12 @@ export function isRateLimit(err: unknown): boolean {
   );
 }
 
+/** An error another attempt would get again (a client error that is not a rate limit). */
+function isPermanent(err: unknown): boolean {
+  const status = httpStatus(err);
+  return status !== undefined && PERMANENT_STATUSES.has(status) && !isRateLimit(err);
+}
+
 /** An installation's Octokit (Probot's `app.auth`), wherever the job runs. */
 export type OctokitFor = (installationId: number) => Promise<Octokit>;
 
@@ -184,12 +190,11 @@ export function taskProcessor(
         await applyFixes(octokit, child, ref, deps);
       }
     } catch (err) {
-      const status = httpStatus(err);
       // A client error will not change on retry (installation suspended or removed, repository
       // gone, no permission); anything else, rate limits included (GitHub answers those with 403
       // too), is retried with backoff while attempts remain.
-      if (status !== undefined && PERMANENT_STATUSES.has(status) && !isRateLimit(err)) {
-        child.error({ err, status }, "job failed for good");
+      if (isPermanent(err)) {
+        child.error({ err, status: httpStatus(err) }, "job failed for good");
         throw new PermanentJobError(err instanceof Error ? err.message : String(err));
       }
       child.error({ err }, "job failed");
@@ -314,23 +319,16 @@ export async function reviewPullRequest(
   const publisher = new GitHubReviewPublisher(octokit, ref);
   const facts = new PullRequestFacts(octokit, ref, source);
   const reviewDeps = reviewDepsOf(deps, ref, octokit, facts);
-  const resume = control.checkRunId === undefined ? undefined : { id: control.checkRunId };
-  // A retry after the policy check completed (the Git-layer checks failed) leaves it as it is.
+  // A policy check that cannot be published keeps no other check from being posted: the
+  // Git-layer checks go out, then the job fails (and is retried).
   let review: ChangeReview | undefined;
-  if (resume === undefined || !(await publisher.isCompleted(resume))) {
-    const result = await publishReview(source, publisher, reviewDeps, {
-      isCurrent: () => control.isCurrent(),
-      fixCommits: fixOfferFor(ref, deps),
-      resumeCheck: resume,
-      onCheckStarted: (check) => control.rememberCheckRun(check.id),
-    });
-    deps.metrics?.reviews.inc({ conclusion: result.conclusion });
-    if (result.review) deps.metrics?.recordFindings(result.review.report.findings);
-    if (result.error)
-      child.error({ err: result.error }, "review failed; check completed as failure");
-    else
-      child.info({ conclusion: result.conclusion, comments: result.comments }, "review published");
-    review = result.review;
+  let policyFailure: unknown;
+  try {
+    review = await policyCheck(publisher, source, reviewDeps, ref, deps, control, child);
+  } catch (err) {
+    // No access (suspended installation, repository gone): nothing else could be posted either.
+    if (isPermanent(err)) throw err;
+    policyFailure = err;
   }
   if (!(await control.isCurrent())) return;
   // Without a readable config the checks still run, with the defaults, and fail with the reason.
@@ -348,6 +346,35 @@ export async function reviewPullRequest(
     if (configError !== undefined) throw configError;
     return current.load(needs);
   });
+  if (policyFailure !== undefined) throw policyFailure;
+}
+
+/**
+ * The policy check of a review job: started (or resumed), reviewed, completed. A retry after it
+ * completed (the Git-layer checks failed) leaves it as it is. Returns the review, when one ran.
+ */
+async function policyCheck(
+  publisher: GitHubReviewPublisher,
+  source: GitHubPullRequestSource,
+  reviewDeps: ReviewDeps,
+  ref: PullRequestRef,
+  deps: ReviewTriggerDeps,
+  control: JobControl,
+  child: Log,
+): Promise<ChangeReview | undefined> {
+  const resume = control.checkRunId === undefined ? undefined : { id: control.checkRunId };
+  if (resume !== undefined && (await publisher.isCompleted(resume))) return undefined;
+  const result = await publishReview(source, publisher, reviewDeps, {
+    isCurrent: () => control.isCurrent(),
+    fixCommits: fixOfferFor(ref, deps),
+    resumeCheck: resume,
+    onCheckStarted: (check) => control.rememberCheckRun(check.id),
+  });
+  deps.metrics?.reviews.inc({ conclusion: result.conclusion });
+  if (result.review) deps.metrics?.recordFindings(result.review.report.findings);
+  if (result.error) child.error({ err: result.error }, "review failed; check completed as failure");
+  else child.info({ conclusion: result.conclusion, comments: result.comments }, "review published");
+  return result.review;
 }
 
 /** A review was submitted, dismissed or edited: only the code-owners check changes. */

@@ -4,10 +4,11 @@ import { fixSafety } from "../core/fix-safety.js";
 import { canComment, sameHunk, type Hunk } from "../core/diff.js";
 import { SEVERITY_RANK, type Finding, type RuleMetadata } from "../core/types.js";
 import { ruleHelpUri } from "./links.js";
+import { GITHUB_LIMITS } from "./github-limits.js";
 import { escapeMarkdown, fenceFor, markdownLink, truncateUtf8, utf8Length } from "./markdown.js";
 
 /** GitHub's limit for a review comment body is 65,536 characters; kept in UTF-8 bytes. */
-export const MAX_COMMENT_BODY_BYTES = 65_536;
+export const MAX_COMMENT_BODY_BYTES = GITHUB_LIMITS.commentBody;
 /** The part of a body given to the (escaped) finding message. */
 const MAX_MESSAGE_BYTES = 8_192;
 

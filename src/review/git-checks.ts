@@ -221,11 +221,12 @@ export function signedCommitsCheck(
         `| \`${v.commit.sha.slice(0, 12)}\` | ${cell(v.commit.author ?? "unknown")} | ${v.verdict.kind} | ${"why" in v.verdict ? cell(v.verdict.why) : ""} |`,
     );
   if (!context.commitsComplete) {
-    const title = `Incomplete: ${context.commitCount} commits, GitHub lists at most 250`;
+    const max = GITHUB_LIMITS.listedCommits;
+    const title = `Incomplete: ${context.commitCount} commits, GitHub lists at most ${max}`;
     return {
       conclusion: "failure",
       title,
-      summary: `## ❌ ${title}\n\nCommits beyond the first 250 could not be read, so their signatures were not checked. Split the pull request or squash it.`,
+      summary: `## ❌ ${title}\n\nCommits beyond the first ${max} could not be read, so their signatures were not checked. Split the pull request or squash it.`,
       annotations: [],
     };
   }

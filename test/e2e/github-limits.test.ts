@@ -171,7 +171,7 @@ describe("GitHub's limits, end to end", () => {
     ];
     // Production's unit is 1 s: `FAULT_UNIT_MS=1000` measures the real bound (docs/benchmarks.md).
     const unit = Number(process.env.FAULT_UNIT_MS ?? 20);
-    const { final, elapsed, requests } = await review(largePullRequest(2, { faults }), unit);
+    const { final, requests } = await review(largePullRequest(2, { faults }), unit);
     if (process.env.FAULT_UNIT_MS)
       process.stderr.write(`checks ended ${endTimes(requests).join(", ")} after the webhook\n`);
     expect([...final.keys()].sort()).toEqual([...CHECKS].sort());
@@ -179,10 +179,16 @@ describe("GitHub's limits, end to end", () => {
       expect(final.get(name)!.conclusion).toBe("failure");
       expect(final.get(name)!.output!.summary).toMatch(/50[23]/);
     }
-    // Octokit's retries wait 1 + 4 + 9 units once; every later failing read is tried once.
+    // Octokit's retries (waits of 1 + 4 + 9 units) run once; every later failing read is tried
+    // once. (The time this takes is a benchmark: docs/benchmarks.md, not asserted here.)
     const failed = requests.filter((r) => r.fault);
-    expect(failed.length).toBeLessThanOrEqual(4 + 8);
-    expect(elapsed).toBeLessThan(14 * unit + 3_000);
+    // The first failing read: 1 + 3 retries; every other failing request: once.
+    const first = failed[0]!;
+    const same = (r: { method: string; path: string }) =>
+      r.method === first.method && r.path === first.path;
+    expect(failed.slice(0, 4).every(same)).toBe(true);
+    const later = failed.slice(4);
+    expect(later.filter((r, i) => later.findIndex((x) => x.path === r.path) !== i)).toEqual([]);
   }, 60_000);
 
   it("posts the other checks when GitHub keeps failing one, and never rewrites a completed check", async () => {
@@ -200,6 +206,17 @@ describe("GitHub's limits, end to end", () => {
     );
     expect(updates).toHaveLength(1);
     expect(gh.checkRuns.get(policyId)!.conclusion).toBe("success");
+  });
+
+  it("posts the Git-layer checks when GitHub keeps failing the policy check's completion", async () => {
+    const faults = [{ method: "PATCH", path: "/check-runs/\\d+$", status: 502, times: 1_000 }];
+    const { final, requests } = await review(largePullRequest(2, { faults }));
+    expect(final.get(CODE_OWNERS_CHECK)!.conclusion).toBe("success");
+    expect(final.get(SIGNED_COMMITS_CHECK)!.conclusion).toBe("success");
+    // Each of the 3 attempts posted them before it failed; the policy check stays unanswered.
+    const posted = requests.filter((r) => r.method === "POST" && r.path.endsWith("/check-runs"));
+    expect(posted.filter((r) => (r.body as CheckBody).name === CODE_OWNERS_CHECK)).toHaveLength(3);
+    expect(final.has(POLICY_CHECK_NAME)).toBe(false);
   });
 
   it("posts the verdict with the reason when GitHub refuses a check's details (422)", async () => {

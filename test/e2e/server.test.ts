@@ -13,6 +13,7 @@ import type { ReviewTask } from "../../src/handlers/pull-request.js";
 import { Metrics } from "../../src/ops/metrics.js";
 import { bundle } from "../support/engine.js";
 import { startGitHubStandIn, type GitHubStandIn } from "../support/github-stand-in.js";
+import { schemaRefusals } from "../support/openapi.js";
 
 const SECRET = "webhook-secret-for-tests";
 
@@ -53,6 +54,8 @@ describe("the server over loopback", () => {
           patch: "@@ -0,0 +1,7 @@\n+x\n+x\n+x\n+x\n+x\n+x\n+x",
         },
       ],
+      // GitHub's validation: a body its schema refuses is answered 422, as GitHub would.
+      validate: schemaRefusals,
     });
     const probot = new Probot({
       appId: 1,
@@ -125,6 +128,7 @@ describe("the server over loopback", () => {
       output: { annotations: { path: string; start_line: number }[] };
     };
     expect(output.conclusion).toBe("failure");
+    expect(standIn.requests.filter((r) => r.refused)).toEqual([]);
     expect(output.output.annotations).toContainEqual(
       expect.objectContaining({ path: "pod.yaml", start_line: 5 }),
     );

@@ -9,10 +9,11 @@ import {
 import { signatureTypeOf, type CommitVerification } from "../../core/signatures.js";
 import type { PullRequestContext } from "../../review/git-checks.js";
 import { httpStatus } from "./http-status.js";
+import { GITHUB_LIMITS } from "../../render/github-limits.js";
 import { GitHubPullRequestSource, type Octokit, type PullRequestRef } from "./github-source.js";
 
 /** GitHub lists at most this many commits of a pull request. */
-const MAX_LISTED_COMMITS = 250;
+const MAX_LISTED_COMMITS = GITHUB_LIMITS.listedCommits;
 
 /** A team the app cannot see or read (404, 403) has no members it knows of. */
 function isMissing(err: unknown): boolean {
