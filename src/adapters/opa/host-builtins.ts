@@ -5,6 +5,7 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { DATA_BUILTINS } from "./builtins/data.js";
+import { MISC_BUILTINS } from "./builtins/misc.js";
 import { TEXT_BUILTINS } from "./builtins/text.js";
 import { TIME_BUILTINS } from "./builtins/time.js";
 import { goSprintf } from "./go-sprintf.js";
@@ -40,6 +41,7 @@ export const HOST_BUILTINS: Readonly<Record<string, HostBuiltin>> = {
   ...plain(TEXT_BUILTINS),
   ...plain(DATA_BUILTINS),
   ...plain(TIME_BUILTINS),
+  ...plain(MISC_BUILTINS),
   sprintf: {
     numberText: true,
     fn: (format, args) => {
