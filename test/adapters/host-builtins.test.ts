@@ -20,6 +20,8 @@ const INPUT = {
   list: ["b", "a"],
   q: { a: 1 },
   qa: { a: [1] },
+  badop: [{ op: 1, path: "/b" }],
+  nonobj: [1],
 };
 
 export const CASES: Record<string, string[]> = {
@@ -120,6 +122,15 @@ export const CASES: Record<string, string[]> = {
     "object.subset([1, 2, 3], {3, 1})",
     'object.subset({"a": {1, 2}}, {"a": {2}})',
     "object.subset(input.list, input.n)",
+  ],
+  "strings.split_n": [
+    'strings.split_n("a,b,c,d", ",", 2)',
+    'strings.split_n("a,b,c,d", ",", -2)',
+    'strings.split_n("a,b", ",", 5)',
+    'strings.split_n("a,b", ",", 0)',
+    'strings.split_n("äbc", "", 2)',
+    'strings.split_n("a,b,c", ",", -9)',
+    'strings.split_n("a", ",", input.half)',
   ],
   "regex.replace": [
     'regex.replace("-1 +2 3", "([+-]?)(\\\\d)", "<$1|${2}>")',
@@ -261,6 +272,32 @@ export const CASES: Record<string, string[]> = {
   "io.jwt.verify_hs512": [
     'io.jwt.verify_hs512("eyJhbGciOiJIUzUxMiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyLCJiaWciOjEyMzQ1Njc4OTAxMjM0NTY3ODkwfQ.fNJM05ka1k59NyRelfZx5dwDQ2QAi78ulC-avzGg0dKZEMN3VXhUrkzbTdSOwQKqq3ZiSBRcStRM50tVjaXSXw", "k")',
     'io.jwt.verify_hs512("x.y", "k")',
+  ],
+  "json.patch": [
+    'json.patch({"a": {"b": [1, 2]}}, [{"op": "add", "path": "/a/b/1", "value": 9}, {"op": "add", "path": "/a/b/-", "value": 3}])',
+    'json.patch({"a": 1, "b": 2}, [{"op": "remove", "path": "/a"}, {"op": "replace", "path": "b", "value": {"c": 1}}])',
+    'json.patch({"a": {"x": 1}}, [{"op": "move", "from": "/a/x", "path": "/y"}, {"op": "copy", "from": "/y", "path": "/z"}])',
+    'json.patch({"a": 1}, [{"op": "test", "path": "/a", "value": 1}, {"op": "add", "path": ["k/1", "n"], "value": 2}])',
+    'json.patch({"k/1": {}}, [{"op": "add", "path": ["k/1", "n"], "value": 2}, {"op": "add", "path": "/m~1n~0", "value": 0}])',
+    'json.patch({"s": {1, 2}}, [{"op": "add", "path": ["s", 3], "value": 3}, {"op": "remove", "path": ["s", 1]}])',
+    'json.patch({"a": 1}, [{"op": "test", "path": "/a", "value": 2}])',
+    'json.patch({"a": 1}, [{"op": "remove", "path": "/b"}])',
+    'json.patch({"a": [1]}, [{"op": "add", "path": "/a/5", "value": 2}])',
+    'json.patch({"a": [1]}, [{"op": "remove", "path": "/a/1"}])',
+    'json.patch({"a": [1]}, [{"op": "add", "path": "/a/01", "value": 2}])',
+    'json.patch({"a": 1}, [{"op": "add", "path": "/a/b", "value": 2}])',
+    'json.patch({"a": {}}, [{"op": "add", "path": "/x/y", "value": 2}])',
+    'json.patch({"a": [0]}, [{"op": "add", "path": "/a/3/x", "value": 2}])',
+    'json.patch({"a": 1}, [{"op": "frob", "path": "/a"}])',
+    'json.patch({"a": 1}, [{"path": "/a"}])',
+    'json.patch({"a": 1}, [{"op": "add"}])',
+    'json.patch({"a": 1}, [{"op": "add", "path": "/b"}])',
+    'json.patch({"a": 1}, input.badop)',
+    'json.patch({"a": 1}, [{"op": "move", "path": "/b"}])',
+    'json.patch({"a": 1}, input.nonobj)',
+    'json.patch({"a": 1}, [{"op": "add", "path": "", "value": [7]}])',
+    'json.patch({"a": 1}, [{"op": "add", "path": 5, "value": 2}])',
+    'json.patch({"s": {1}}, [{"op": "add", "path": ["s", 3], "value": 4}])',
   ],
   "numbers.range_step": [
     "numbers.range_step(0, 10, 3)",

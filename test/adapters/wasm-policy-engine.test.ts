@@ -75,7 +75,7 @@ describe("WasmPolicyEngine", () => {
     const dir = mkdtempSync(join(tmpdir(), "builtin-"));
     writeFileSync(
       join(dir, "p.rego"),
-      'package portcullis.main\n\nbatch := [uuid.parse(input.a)]\n',
+      "package portcullis.main\n\nbatch := [uuid.parse(input.a)]\n",
     );
     execFileSync(opa, [
       "build",

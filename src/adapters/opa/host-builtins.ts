@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { DATA_BUILTINS } from "./builtins/data.js";
 import { MISC_BUILTINS } from "./builtins/misc.js";
+import { PATCH_BUILTINS } from "./builtins/patch.js";
 import { TEXT_BUILTINS } from "./builtins/text.js";
 import { TIME_BUILTINS } from "./builtins/time.js";
 import { goSprintf } from "./go-sprintf.js";
@@ -42,6 +43,7 @@ export const HOST_BUILTINS: Readonly<Record<string, HostBuiltin>> = {
   ...plain(DATA_BUILTINS),
   ...plain(TIME_BUILTINS),
   ...plain(MISC_BUILTINS),
+  ...plain(PATCH_BUILTINS),
   sprintf: {
     numberText: true,
     fn: (format, args) => {
