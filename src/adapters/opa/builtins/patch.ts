@@ -111,8 +111,7 @@ function remove(parent: RegoValue, key: RegoValue): RegoValue {
   if (isObj(parent)) {
     if (typeof key !== "string" || !Object.prototype.hasOwnProperty.call(parent, key))
       throw missing();
-    const { [key]: _gone, ...rest } = parent;
-    return rest;
+    return Object.fromEntries(Object.entries(parent).filter(([k]) => k !== key));
   }
   if (parent instanceof RegoSet) {
     if (!parent.items.some((x) => equal(x, key))) throw missing();
