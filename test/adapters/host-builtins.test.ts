@@ -246,6 +246,15 @@ export const CASES: Record<string, string[]> = {
     'net.cidr_expand("10.0.0.255/32")',
     'net.cidr_expand("10.0.0.0/x")',
   ],
+  "net.cidr_contains_matches": [
+    'sort(net.cidr_contains_matches(["10.0.0.0/8", ["192.168.0.0/16", "x"]], {"10.1.2.3", "192.168.7.0/24", "172.16.0.1"}))',
+    'sort(net.cidr_contains_matches({"a": "2001:db8::/32", "b": ["10.0.0.0/24"]}, ["2001:db8::1", "10.0.0.0/23", "10.0.0.128/25"]))',
+    'net.cidr_contains_matches("10.0.0.0/8", "10.2.0.0/16")',
+    'net.cidr_contains_matches("10.0.0.0/8", "nonsense")',
+    'net.cidr_contains_matches("10.0.0.0/88", "10.0.0.1")',
+    'net.cidr_contains_matches([[]], "10.0.0.1")',
+    'net.cidr_contains_matches(input.n, "10.0.0.1")',
+  ],
   "uuid.parse": [
     'uuid.parse("00000000-0000-0000-0000-000000000000")',
     'uuid.parse("urn:uuid:6ba7b810-9dad-11d1-80b4-00c04fd430c8")',
@@ -298,6 +307,12 @@ export const CASES: Record<string, string[]> = {
     'json.patch({"a": 1}, [{"op": "add", "path": "", "value": [7]}])',
     'json.patch({"a": 1}, [{"op": "add", "path": 5, "value": 2}])',
     'json.patch({"s": {1}}, [{"op": "add", "path": ["s", 3], "value": 4}])',
+  ],
+  "graph.reachable_paths": [
+    'sort(graph.reachable_paths({"a": ["b", "c"], "b": {"d"}, "c": [], "d": ["a"]}, ["a"]))',
+    'sort(graph.reachable_paths({"a": ["x"], "b": []}, {"a", "b", "z"}))',
+    "graph.reachable_paths(input.obj, input.n)",
+    "graph.reachable_paths(input.list, [])",
   ],
   "numbers.range_step": [
     "numbers.range_step(0, 10, 3)",

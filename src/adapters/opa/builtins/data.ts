@@ -229,7 +229,51 @@ function rangeStep(a: RegoValue, b: RegoValue, s: RegoValue): number[] {
   return out;
 }
 
+/** graph.reachable_paths: every path from the given nodes until a leaf, a missing node or a cycle. */
+function reachablePaths(g: RegoValue, initial: RegoValue): RegoSet {
+  if (!isObject(g) || g instanceof RegoSet) throw typeError(1, g!, "object");
+  const graph = g as Record<string, RegoValue>;
+  const start = Array.isArray(initial)
+    ? initial
+    : initial instanceof RegoSet
+      ? initial.items
+      : undefined;
+  if (!start) throw typeError(2, initial!, "{array, set}");
+  const edgesOf = (node: RegoValue): RegoValue[] | undefined => {
+    if (typeof node !== "string" || !Object.prototype.hasOwnProperty.call(graph, node))
+      return undefined;
+    const e = graph[node]!;
+    return Array.isArray(e) ? [...e] : e instanceof RegoSet ? [...e.items] : [];
+  };
+  const found: RegoValue[][] = [];
+  const walk = (root: RegoValue, path: RegoValue[], reached: RegoValue[]): void => {
+    const edges = edgesOf(root);
+    if (!edges) {
+      found.push(path);
+      return;
+    }
+    const here = [...path, root];
+    if (edges.length === 0) {
+      found.push(here);
+      return;
+    }
+    const seen = [...reached, root];
+    for (const next of edges) {
+      if (seen.some((r) => compareRego(r, next) === 0)) found.push(here);
+      else walk(next, here, seen);
+    }
+  };
+  for (const node of start) {
+    const edges = edgesOf(node);
+    if (!edges) continue;
+    if (edges.length === 0) found.push([node]);
+    for (const next of edges) walk(next, [node], [node]);
+  }
+  return new RegoSet(found);
+}
+
 export const DATA_BUILTINS: Record<string, Fn> = {
+  "graph.reachable_paths": reachablePaths,
   // Its note goes nowhere (as in Gatekeeper, unless tracing is asked for); the call is true.
   trace: (note) => {
     str(note!, 1);

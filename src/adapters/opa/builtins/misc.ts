@@ -1,7 +1,7 @@
 // Builtins over addresses, identifiers, tokens and types the wasm runtime lacks, after OPA's
 // topdown/{cidr,uuid,tokens,casts}.go.
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { parseRegoValue, RegoSet, type RegoValue } from "../rego-value.js";
+import { parseRegoValue, RegoNumber, RegoSet, type RegoValue } from "../rego-value.js";
 import { str, typeError, Unsupported } from "./operands.js";
 
 type Fn = (...args: RegoValue[]) => RegoValue | undefined;
@@ -73,6 +73,71 @@ function cidrExpand(v: RegoValue): RegoValue {
   for (let a = start; a < start + size; a++)
     out.push([24, 16, 8, 0].map((s) => Math.floor(a / 2 ** s) % 256).join("."));
   return new RegoSet(out);
+}
+
+interface Net {
+  readonly width: 32 | 128;
+  readonly first: bigint;
+  readonly last: bigint;
+}
+
+const toBig = (groups: number[], bitsEach: number) =>
+  groups.reduce((a, g) => (a << BigInt(bitsEach)) | BigInt(g), 0n);
+
+/** An address as Go compares it; an IPv4 address inside IPv6 (::ffff:a.b.c.d) is not supported. */
+function address(text: string): { width: 32 | 128; value: bigint } | undefined {
+  const v4 = ipv4(text);
+  if (v4) return { width: 32, value: toBig(v4, 8) };
+  const v6 = ipv6(text);
+  if (!v6) return undefined;
+  if (v6.slice(0, 5).every((g) => g === 0) && v6[5] === 0xffff)
+    throw new Unsupported(`the IPv4-mapped address ${text} is not supported`);
+  return { width: 128, value: toBig(v6, 16) };
+}
+
+function network(text: string): Net | undefined {
+  const slash = text.indexOf("/");
+  if (slash < 0 || !parseCidr(text)) return undefined;
+  const a = address(text.slice(0, slash))!;
+  const host = BigInt(a.width - Number(text.slice(slash + 1)));
+  const first = (a.value >> host) << host;
+  return { width: a.width, first, last: first | ((1n << host) - 1n) };
+}
+
+/** net.cidr_contains as OPA has it: an address or a whole network inside the first network. */
+function cidrContains(a: string, b: string): boolean {
+  const outer = network(a);
+  if (!outer) throw new Error(`invalid CIDR address: ${a}`);
+  const inside = (width: number, v: bigint) =>
+    width === outer.width && v >= outer.first && v <= outer.last;
+  const ip = address(b);
+  if (ip) return inside(ip.width, ip.value);
+  const inner = network(b);
+  if (!inner) throw new Error(`not a valid textual representation of an IP address or CIDR: ${b}`);
+  return inside(inner.width, inner.first) && inside(inner.width, inner.last);
+}
+
+/** The (cidr, key) pairs of one operand of net.cidr_contains_matches. */
+function cidrEntries(operand: number, v: RegoValue): [string, RegoValue][] {
+  const cidrOf = (x: RegoValue): string => {
+    const c = typeof x === "string" ? x : Array.isArray(x) && x.length > 0 ? x[0] : undefined;
+    if (c === undefined)
+      throw new Error(`operand ${operand}: element must be string or non-empty array`);
+    return str(c as RegoValue, 1);
+  };
+  if (typeof v === "string") return [[v, v]];
+  if (Array.isArray(v)) return (v as RegoValue[]).map((x, i) => [cidrOf(x), i]);
+  if (v instanceof RegoSet) return v.items.map((x) => [cidrOf(x), x]);
+  if (v && typeof v === "object" && !(v instanceof RegoNumber))
+    return Object.entries(v as Record<string, RegoValue>).map(([k, x]) => [cidrOf(x), k]);
+  return [];
+}
+
+function cidrContainsMatches(a: RegoValue, b: RegoValue): RegoSet {
+  const found: RegoValue[] = [];
+  for (const [c1, k1] of cidrEntries(1, a!))
+    for (const [c2, k2] of cidrEntries(2, b!)) if (cidrContains(c1, c2)) found.push([k1, k2]);
+  return new RegoSet(found);
 }
 
 const VARIANTS = (b: number) =>
@@ -229,6 +294,7 @@ const isObject = (v: RegoValue) =>
 export const MISC_BUILTINS: Record<string, Fn> = {
   "net.cidr_is_valid": (v) => typeof v === "string" && parseCidr(v) !== undefined,
   "net.cidr_expand": cidrExpand,
+  "net.cidr_contains_matches": cidrContainsMatches,
   "uuid.parse": uuidParse,
   "io.jwt.decode": jwtDecode,
   "io.jwt.verify_hs256": jwtVerifyHs("sha256"),
