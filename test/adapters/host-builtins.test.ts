@@ -22,6 +22,9 @@ const INPUT = {
   qa: { a: [1] },
   badop: [{ op: 1, path: "/b" }],
   nonobj: [1],
+  badindent: { indent: 1 },
+  badkey: { color: true },
+  badpretty: { pretty: "yes" },
 };
 
 export const CASES: Record<string, string[]> = {
@@ -313,6 +316,16 @@ export const CASES: Record<string, string[]> = {
     'sort(graph.reachable_paths({"a": ["x"], "b": []}, {"a", "b", "z"}))',
     "graph.reachable_paths(input.obj, input.n)",
     "graph.reachable_paths(input.list, [])",
+  ],
+  "json.marshal_with_options": [
+    'json.marshal_with_options({"b": [1, 2.50, {"y", "x"}], "a": "<&>\\u2028é", "c": {}}, {"indent": "  "})',
+    'json.marshal_with_options({"a": [1, []]}, {"pretty": false, "prefix": "--"})',
+    'json.marshal_with_options({"a": {"z": null, "y": true}}, {"prefix": ">"})',
+    'json.marshal_with_options([], {"pretty": true})',
+    'json.marshal_with_options({"a": 1}, {})',
+    "json.marshal_with_options(input.obj, input.badindent)",
+    "json.marshal_with_options(input.obj, input.badkey)",
+    "json.marshal_with_options(input.obj, input.badpretty)",
   ],
   "numbers.range_step": [
     "numbers.range_step(0, 10, 3)",

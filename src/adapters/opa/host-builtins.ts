@@ -41,6 +41,11 @@ export const HOST_BUILTINS: Readonly<Record<string, HostBuiltin>> = {
   ...sdkBuiltins(),
   ...plain(TEXT_BUILTINS),
   ...plain(DATA_BUILTINS),
+  // Numbers print as written (1.0 stays 1.0), as Go's json.Number does.
+  "json.marshal_with_options": {
+    numberText: true,
+    fn: DATA_BUILTINS["json.marshal_with_options"]!,
+  },
   ...plain(TIME_BUILTINS),
   ...plain(MISC_BUILTINS),
   ...plain(PATCH_BUILTINS),
