@@ -75,7 +75,7 @@ describe("WasmPolicyEngine", () => {
     const dir = mkdtempSync(join(tmpdir(), "builtin-"));
     writeFileSync(
       join(dir, "p.rego"),
-      'package portcullis.main\n\nbatch := [uuid.parse(input.a)]\n',
+      'package portcullis.main\n\nbatch := [time.parse_ns("2006", input.a)]\n',
     );
     execFileSync(opa, [
       "build",
@@ -89,7 +89,7 @@ describe("WasmPolicyEngine", () => {
     ]);
     execFileSync("tar", ["-xzf", join(dir, "b.tar.gz"), "-C", dir, "/policy.wasm"]);
     expect(() => new WasmPolicyEngine(readFileSync(join(dir, "policy.wasm")))).toThrow(
-      "policy bundle calls builtins the host does not provide: uuid.parse",
+      "policy bundle calls builtins the host does not provide: time.parse_ns",
     );
   });
 

@@ -22,7 +22,7 @@ function module(expressions: readonly string[]): string {
 }
 
 /** `opa eval` of every expression: values in one run, then each undefined one with its error. */
-export function opaOutcomes(expressions: readonly string[], input: unknown): Outcome[] {
+export function opaOutcomes(expressions: readonly string[], input: unknown, v0 = false): Outcome[] {
   const dir = mkdtempSync(join(tmpdir(), "golden-"));
   writeFileSync(join(dir, "golden.rego"), module(expressions));
   writeFileSync(join(dir, "input.json"), JSON.stringify(input));
@@ -38,6 +38,7 @@ export function opaOutcomes(expressions: readonly string[], input: unknown): Out
       join(dir, "input.json"),
     ];
     if (strict) args.push("--strict-builtin-errors");
+    if (v0) args.push("--v0-compatible");
     const r = spawnSync(opa, [...args, query], { encoding: "utf8" });
     return JSON.parse(r.stdout) as {
       result?: { expressions: { value: unknown }[] }[];
@@ -58,10 +59,11 @@ export function opaOutcomes(expressions: readonly string[], input: unknown): Out
 export async function wasmOutcomes(
   expressions: readonly string[],
   input: unknown,
+  v0 = false,
 ): Promise<Outcome[]> {
   const entrypoints = expressions.map((_, i) => `golden/c${i}`);
   const wasm = await buildWasm(
-    { sources: [{ path: "golden.rego", text: module(expressions) }], entrypoints, v0: false },
+    { sources: [{ path: "golden.rego", text: module(expressions) }], entrypoints, v0 },
     { opa: findOpa(), capabilities: join(packageRoot(), "dist", "policies", "capabilities.json") },
   );
   const policy = new WasmModule(wasm).instantiate({});

@@ -5,6 +5,8 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { DATA_BUILTINS } from "./builtins/data.js";
+import { MISC_BUILTINS } from "./builtins/misc.js";
+import { PATCH_BUILTINS } from "./builtins/patch.js";
 import { TEXT_BUILTINS } from "./builtins/text.js";
 import { TIME_BUILTINS } from "./builtins/time.js";
 import { goSprintf } from "./go-sprintf.js";
@@ -39,7 +41,14 @@ export const HOST_BUILTINS: Readonly<Record<string, HostBuiltin>> = {
   ...sdkBuiltins(),
   ...plain(TEXT_BUILTINS),
   ...plain(DATA_BUILTINS),
+  // Numbers print as written (1.0 stays 1.0), as Go's json.Number does.
+  "json.marshal_with_options": {
+    numberText: true,
+    fn: DATA_BUILTINS["json.marshal_with_options"]!,
+  },
   ...plain(TIME_BUILTINS),
+  ...plain(MISC_BUILTINS),
+  ...plain(PATCH_BUILTINS),
   sprintf: {
     numberText: true,
     fn: (format, args) => {

@@ -1,7 +1,7 @@
 // Builtins over quantities, versions and documents the wasm runtime lacks, after OPA's
 // topdown/{parse_bytes,parse_units,semver,subset,numbers}.go.
-import { compareRego, RegoNumber, RegoSet, type RegoValue } from "../rego-value.js";
-import { isObject, num, str, typeError } from "./operands.js";
+import { compareRego, RegoMap, RegoNumber, RegoSet, type RegoValue } from "../rego-value.js";
+import { isObject, num, str, typeError, Unsupported } from "./operands.js";
 
 type Fn = (...args: RegoValue[]) => RegoValue | undefined;
 
@@ -229,7 +229,110 @@ function rangeStep(a: RegoValue, b: RegoValue, s: RegoValue): number[] {
   return out;
 }
 
+/** graph.reachable_paths: every path from the given nodes until a leaf, a missing node or a cycle. */
+function reachablePaths(g: RegoValue, initial: RegoValue): RegoSet {
+  if (!isObject(g) || g instanceof RegoSet) throw typeError(1, g!, "object");
+  const graph = g as Record<string, RegoValue>;
+  const start = Array.isArray(initial)
+    ? initial
+    : initial instanceof RegoSet
+      ? initial.items
+      : undefined;
+  if (!start) throw typeError(2, initial!, "{array, set}");
+  const edgesOf = (node: RegoValue): RegoValue[] | undefined => {
+    if (typeof node !== "string" || !Object.prototype.hasOwnProperty.call(graph, node))
+      return undefined;
+    const e = graph[node]!;
+    return Array.isArray(e) ? [...e] : e instanceof RegoSet ? [...e.items] : [];
+  };
+  const found: RegoValue[][] = [];
+  const walk = (root: RegoValue, path: RegoValue[], reached: RegoValue[]): void => {
+    const edges = edgesOf(root);
+    if (!edges) {
+      found.push(path);
+      return;
+    }
+    const here = [...path, root];
+    if (edges.length === 0) {
+      found.push(here);
+      return;
+    }
+    const seen = [...reached, root];
+    for (const next of edges) {
+      if (seen.some((r) => compareRego(r, next) === 0)) found.push(here);
+      else walk(next, here, seen);
+    }
+  };
+  for (const node of start) {
+    const edges = edgesOf(node);
+    if (!edges) continue;
+    if (edges.length === 0) found.push([node]);
+    for (const next of edges) walk(next, [node], [node]);
+  }
+  return new RegoSet(found);
+}
+
+/** encoding/json's string: HTML-safe (<, >, & escaped), U+2028 and U+2029 escaped. */
+function goJsonString(s: string): string {
+  return JSON.stringify(s).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/** json.Marshal of ast.JSON(value): keys sorted, sets as sorted lists, numbers as written. */
+function goJson(v: RegoValue, indent: string | undefined, prefix: string, depth = 0): string {
+  const nl = (d: number) => (indent === undefined ? "" : `\n${prefix}${indent.repeat(d)}`);
+  const sep = indent === undefined ? ":" : ": ";
+  if (v === null || typeof v === "boolean") return String(v);
+  if (typeof v === "number") return JSON.stringify(v);
+  if (v instanceof RegoNumber) return v.text;
+  if (typeof v === "string") return goJsonString(v);
+  const list = Array.isArray(v) ? (v as RegoValue[]) : v instanceof RegoSet ? v.items : undefined;
+  if (list) {
+    if (list.length === 0) return "[]";
+    return `[${list.map((x) => nl(depth + 1) + goJson(x, indent, prefix, depth + 1)).join(",")}${nl(depth)}]`;
+  }
+  if (v instanceof RegoMap)
+    throw new Unsupported("json.marshal_with_options of an object with non-string keys");
+  const keys = Object.keys(v as object).sort((a, b) =>
+    Buffer.compare(Buffer.from(a), Buffer.from(b)),
+  );
+  if (keys.length === 0) return "{}";
+  const o = v as Record<string, RegoValue>;
+  return `{${keys.map((k) => `${nl(depth + 1)}${goJsonString(k)}${sep}${goJson(o[k]!, indent, prefix, depth + 1)}`).join(",")}${nl(depth)}}`;
+}
+
+function marshalWithOptions(v: RegoValue, options: RegoValue): string {
+  if (!isObject(options) || options instanceof RegoSet || options instanceof RegoMap)
+    throw typeError(2, options!, "object");
+  let indent = "\t";
+  let prefix = "";
+  let implicit = false;
+  let pretty: boolean | undefined;
+  for (const key of Object.keys(options).sort()) {
+    const value = (options as Record<string, RegoValue>)[key]!;
+    if (key === "prefix" || key === "indent") {
+      if (typeof value !== "string")
+        throw new Error(
+          `operand 2 key ${JSON.stringify(key)} failed cast to string: ${typeError(Object.keys(options).sort().indexOf(key), value, "string").message}`,
+        );
+      if (key === "prefix") prefix = value;
+      else indent = value;
+      implicit = true;
+    } else if (key === "pretty") {
+      if (typeof value !== "boolean")
+        throw new Error(`operand 2 key ${JSON.stringify(key)} failed cast to bool`);
+      pretty = value;
+    } else throw new Error(`operand 2 object contained unknown key ${JSON.stringify(key)}`);
+  }
+  const indented = pretty ?? implicit;
+  return indented ? prefix + goJson(v!, indent, prefix) : goJson(v!, undefined, "");
+}
+
 export const DATA_BUILTINS: Record<string, Fn> = {
+  "json.marshal_with_options": marshalWithOptions,
+  "graph.reachable_paths": reachablePaths,
   // Its note goes nowhere (as in Gatekeeper, unless tracing is asked for); the call is true.
   trace: (note) => {
     str(note!, 1);

@@ -179,6 +179,25 @@ function decodeObject(q: RegoValue): Record<string, string[]> {
   return out;
 }
 
+/** Go's strings.SplitN (an empty separator splits into characters). */
+function goSplitN(s: string, sep: string, n: number): string[] {
+  if (n === 0) return [];
+  const parts = sep === "" ? [...s] : s.split(sep);
+  if (n < 0 || parts.length <= n) return parts;
+  return [...parts.slice(0, n - 1), parts.slice(n - 1).join(sep)];
+}
+
+/** strings.split_n: the first n parts (the rest dropped), or the last -n. */
+function splitN(s: RegoValue, d: RegoValue, n: RegoValue): string[] {
+  const [text, sep] = [str(s!, 1), str(d!, 2)];
+  const count = num(n!, 3);
+  if (!Number.isInteger(count))
+    throw new Error("operand 3 must be integer number but got floating-point number");
+  if (count >= 0) return goSplitN(text, sep, count + 1).slice(0, count);
+  const parts = goSplitN(text, sep, -1);
+  return parts.slice(Math.max(parts.length + count, 0));
+}
+
 export const TEXT_BUILTINS: Record<string, Fn> = {
   "strings.any_prefix_match": anyAffix(false),
   "strings.any_suffix_match": anyAffix(true),
@@ -196,6 +215,7 @@ export const TEXT_BUILTINS: Record<string, Fn> = {
   "hex.encode": (s) => Buffer.from(str(s!, 1), "utf8").toString("hex"),
   "hex.decode": hexDecode,
   "base64url.encode_no_pad": (s) => Buffer.from(str(s!, 1), "utf8").toString("base64url"),
+  "strings.split_n": splitN,
   "regex.replace": regexReplace,
   "regex.find_n": regexFindN,
   "urlquery.encode": (s) => queryEscape(str(s!, 1)),
