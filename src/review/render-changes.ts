@@ -41,6 +41,13 @@ import {
   RENDER_CONCURRENCY,
 } from "../core/render-limits.js";
 import {
+  imageOverrideFor,
+  imageOverridesOf,
+  isImagePath,
+  valueAt,
+  type ImageOverride,
+} from "../core/image-overrides.js";
+import {
   generatorEntry,
   loadPatch,
   locateInPatches,
@@ -191,6 +198,8 @@ interface Materialised {
   readonly files: Map<string, Uint8Array>;
   readonly blocked: Blocked[];
   readonly patches: LoadedPatch[];
+  /** The `images:` entries of the build's kustomizations, outermost first. */
+  readonly images?: ImageOverride[];
   readonly tooLarge?: string;
 }
 
@@ -293,7 +302,8 @@ async function materialise(side: Side, target: Target): Promise<Materialised | u
   const patches = sources
     .map((s) => loadPatch(s, (p) => side.file(p)))
     .filter((p): p is LoadedPatch => p !== undefined);
-  return { files: out, blocked, patches };
+  const images = dirs.flatMap((d) => imageOverridesOf(side.file(side.nodes.get(d)?.file ?? "")));
+  return { files: out, blocked, patches, images };
 }
 
 /** A rendered resource with where it came from. */
@@ -487,7 +497,7 @@ async function renderSide(
   );
   const place = reportPlace(side, target);
   const documents = resources.flatMap((r) => {
-    const routed = routedDocument(side, r, m.patches, place);
+    const routed = routedDocument(side, r, m.patches, place, m.images ?? []);
     return routed ? [routed] : [];
   });
   const report = await evaluateRoutedAsync(documents, config, deps.evaluation);
@@ -538,6 +548,7 @@ function routedDocument(
   r: RenderedResource,
   patches: readonly LoadedPatch[],
   place: { file: ParsedFile; doc: ParsedDocument } | undefined,
+  images: readonly ImageOverride[],
 ): RoutedDocument | undefined {
   const originFile = r.origin.file ? side.file(r.origin.file) : undefined;
   const originDoc = originFile ? originDocument(originFile, r.resource) : undefined;
@@ -552,6 +563,9 @@ function routedDocument(
   if (!home) return undefined;
   const patched = { value: r.value, resource: r.resource, sourceName: originDoc?.resource.name };
   const locate = (path: JsonPath): SourcePlace => {
+    // kustomize's images transformer runs after the patches: the entry that set the image wins.
+    const image = isImagePath(path) ? imageOverrideFor(images, valueAt(r.value, path)) : undefined;
+    if (image) return image;
     const inPatch = locateInPatches(patches, patched, path);
     if (inPatch) return inPatch;
     if (originDoc && originFile) {

@@ -86,6 +86,34 @@ describe("check --render", () => {
     expect(new Set(at)).toEqual(new Set(annotations));
   });
 
+  it("puts an images: transformer's finding on its newTag line, in check and in review", async () => {
+    const repo = fleet();
+    repo.write(
+      "overlay/kustomization.yaml",
+      `${OVERLAY}images:\n  - name: registry.example.com/web\n    newTag: latest\n`,
+    );
+    repo.commit("latest");
+    const check = await runCommand(["check", "overlay", "--render", "-f", "json"], repo.dir);
+    const found = (JSON.parse(check.stdout) as Json).findings.filter((f) => f.rule === "PCK011");
+    expect(found.map((f) => `${f.file}:${f.lines.start}`)).toEqual([
+      "overlay/kustomization.yaml:7",
+    ]);
+    const review = await runCommand(
+      ["review", repo.dir, "--base", "HEAD~1", "-f", "json"],
+      repo.dir,
+    );
+    const annotations = (
+      JSON.parse(review.stdout) as {
+        check: { annotations: { path: string; start_line: number; title: string }[] };
+      }
+    ).check.annotations.filter((a) => a.title.startsWith("PCK011"));
+    expect(annotations.map((a) => `${a.path}:${a.start_line}`)).toEqual([
+      "overlay/kustomization.yaml:7",
+    ]);
+    // The base's own image line is not blamed for the overlay's tag.
+    expect(found.some((f) => f.file === "base/deploy.yaml")).toBe(false);
+  });
+
   it("without --render, says loudly that the kustomizations were not built", async () => {
     const repo = fleet();
     const r = await runCommand(["check", "overlay", "-f", "json"], repo.dir);
