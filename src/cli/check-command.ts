@@ -11,6 +11,7 @@ import {
   usageError as commandUsageError,
 } from "./command-args.js";
 import { fixRounds, publishFixes, type FixScope } from "./check-fixes.js";
+import { evaluateRendered } from "./check-render.js";
 import {
   evaluateFiles,
   evaluateFilesWhenReady,
@@ -72,6 +73,8 @@ options:
                                           in place, then report what remains (the others are listed)
       --fix=all                           apply every auto-fix, also those that need a look (docs/fixes.md)
       --fix-dry-run[=all]                 print those fixes as a unified diff (before the report) without writing
+      --render                            build the kustomizations and Helm charts among the files with the
+                                          renderers review uses (kustomize, helm) and evaluate their output
       --fail-if-empty                     exit 1 when no Kubernetes document was evaluated
       --stdin-filename <path>             the path the file read from - stands for (default: stdin.yaml);
                                           a kustomization above it that names it as a patch is found
@@ -152,7 +155,7 @@ function outputProblem(path: string, given: string): string | undefined {
  * `check` reads files as they are: kustomizations and chart templates given to it are not rendered
  * (review renders them). Said on stderr on every run, never only under --verbose.
  */
-function warnNotRendered(report: EvaluationReport, io: CliIo): void {
+function warnNotRendered(report: EvaluationReport, io: CliIo, rendering: boolean): void {
   const kustomizations = report.skipped.filter((s) => s.reason.startsWith("kustomization:")).length;
   const templates = report.skipped.filter((s) => s.reason.startsWith("Helm chart template")).length;
   if (kustomizations + templates === 0) return;
@@ -161,7 +164,11 @@ function warnNotRendered(report: EvaluationReport, io: CliIo): void {
     templates > 0 ? `${templates} Helm chart template(s)` : "",
   ].filter(Boolean);
   io.stderr.write(
-    `portcullis: not evaluated: ${what.join(" and ")} (check reads files as they are and does not render; portcullis review renders what a change affects)\n`,
+    `portcullis: not evaluated: ${what.join(" and ")} (${
+      rendering
+        ? "no render built them: a chart renders through a Flux HelmRelease or Argo CD Application that names it, a kustomization when a file it reads is checked"
+        : "check reads files as they are; --render builds them as review does"
+    })\n`,
   );
 }
 
@@ -182,6 +189,7 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
       "fix-all": { type: "boolean" },
       "fail-if-empty": { type: "boolean" },
       "stdin-filename": { type: "string" },
+      render: { type: "boolean" },
       policy: { type: "string", short: "p", multiple: true },
       data: { type: "string", short: "d", multiple: true },
       namespace: { type: "string", multiple: true },
@@ -198,6 +206,8 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
   const conflict = conflictingOptions((name) => values.given(name as "fix"), {
     exclusive: [
       ["fix", "fix-dry-run"],
+      ["render", "fix"],
+      ["render", "fix-dry-run"],
       ["namespace", "all-namespaces"],
     ],
     needs: {
@@ -351,7 +361,9 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
     errors: [...policyErrors, ...r.errors],
   });
   let report = withPolicyErrors(
-    await evaluateFilesWhenReady(files, selection.layout, config, ready),
+    values.flag("render")
+      ? await evaluateRendered(files, selection.layout, config, await ready, io)
+      : await evaluateFilesWhenReady(files, selection.layout, config, ready),
   );
   const evaluationDeps = await ready;
   if (values.flag("fix") || values.flag("fix-dry-run")) {
@@ -365,7 +377,7 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
     publishFixes(original, files, report, io, { dryRun, scope });
   }
 
-  warnNotRendered(report, io);
+  warnNotRendered(report, io, values.flag("render"));
   io.onReport?.({ report, failOn, bundle });
   // Source lines are shown by the text format only, for files with findings: split them on demand.
   const contents = new Map(files.map((f) => [f.path, f.content]));

@@ -14,8 +14,7 @@ import {
   type LocalOwnership,
 } from "../adapters/git/local-git-checks.js";
 import { reviewChanges } from "../review/review-changes.js";
-import { findHelm, HelmRenderer, withHelm } from "../adapters/render/helm.js";
-import { findKustomize, KustomizeRenderer } from "../adapters/render/kustomize.js";
+import { localRenderer } from "./check-render.js";
 import { OpaPolicyCompiler, parsePolicyData } from "../adapters/opa/user-policies.js";
 import { defaultOpaTools } from "../adapters/opa/opa-build.js";
 import { localPolicyPullRequest } from "../review/policy-context.js";
@@ -187,10 +186,7 @@ export async function runReview(argv: readonly string[], io: CliIo): Promise<num
       ruleIds: new Set(bundle.rules.keys()),
     },
     today: today(io.env),
-    renderer: withHelm(
-      new KustomizeRenderer({ binary: findKustomize(io.env) ?? "" }),
-      new HelmRenderer({ binary: findHelm(io.env) ?? "" }),
-    ),
+    renderer: localRenderer(io.env),
     repositoryPolicies: {
       compiler: new OpaPolicyCompiler(() => defaultOpaTools(io.env)),
       parseData: parsePolicyData,

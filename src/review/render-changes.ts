@@ -42,6 +42,13 @@ import {
   RenderBudget,
 } from "../core/render-limits.js";
 import {
+  imageOverrideFor,
+  imageOverridesOf,
+  isImagePath,
+  valueAt,
+  type ImageOverride,
+} from "../core/image-overrides.js";
+import {
   generatorEntry,
   loadPatch,
   locateInPatches,
@@ -194,6 +201,8 @@ interface Materialised {
   readonly files: Map<string, Uint8Array>;
   readonly blocked: Blocked[];
   readonly patches: LoadedPatch[];
+  /** The `images:` entries of the build's kustomizations, outermost first. */
+  readonly images?: ImageOverride[];
   readonly tooLarge?: string;
 }
 
@@ -296,7 +305,8 @@ async function materialise(side: Side, target: Target): Promise<Materialised | u
   const patches = sources
     .map((s) => loadPatch(s, (p) => side.file(p)))
     .filter((p): p is LoadedPatch => p !== undefined);
-  return { files: out, blocked, patches };
+  const images = dirs.flatMap((d) => imageOverridesOf(side.file(side.nodes.get(d)?.file ?? "")));
+  return { files: out, blocked, patches, images };
 }
 
 /** A rendered resource with where it came from. */
@@ -495,7 +505,7 @@ async function renderSide(
   );
   const place = reportPlace(side, target);
   const documents = resources.flatMap((r) => {
-    const routed = routedDocument(side, r, m.patches, place, (res) =>
+    const routed = routedDocument(side, r, m.patches, place, m.images ?? [], (res) =>
       namespaceSetter(side, target, res),
     );
     return routed ? [routed] : [];
@@ -584,6 +594,7 @@ function routedDocument(
   r: RenderedResource,
   patches: readonly LoadedPatch[],
   place: { file: ParsedFile; doc: ParsedDocument } | undefined,
+  images: readonly ImageOverride[],
   namespaceSetter?: (r: RenderedResource) => SourcePlace | undefined,
 ): RoutedDocument | undefined {
   const originFile = r.origin.file ? side.file(r.origin.file) : undefined;
@@ -603,6 +614,9 @@ function routedDocument(
       const setter = namespaceSetter?.(r);
       if (setter) return setter;
     }
+    // kustomize's images transformer runs after the patches: the entry that set the image wins.
+    const image = isImagePath(path) ? imageOverrideFor(images, valueAt(r.value, path)) : undefined;
+    if (image) return image;
     const inPatch = locateInPatches(patches, patched, path);
     if (inPatch) return inPatch;
     if (originDoc && originFile) {

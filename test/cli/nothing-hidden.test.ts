@@ -47,7 +47,7 @@ describe("nothing hidden", () => {
     const report = json(r.stdout);
     expect(report.findings).toEqual([]);
     expect(r.stderr).toMatch(
-      /not evaluated: 1 Helm chart template\(s\) \(check reads files as they are and does not render/,
+      /not evaluated: 1 Helm chart template\(s\) \(check reads files as they are; --render builds them as review does/,
     );
     expect(report.skipped).toContainEqual(
       expect.objectContaining({

@@ -7,6 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
 import { runCli } from "../../src/cli/main.js";
+import { renderText } from "../../src/render/text.js";
+import { finding } from "../support/findings.js";
 import { bundle } from "../support/engine.js";
 import { runCommand } from "../support/cli.js";
 import { removeWorkspaces, workspace } from "../support/workspace.js";
@@ -203,6 +205,34 @@ describe("--fix-dry-run on a file without a final newline", () => {
     execFileSync("git", ["apply", "--check", "fix.diff"], { cwd: dir });
     execFileSync("git", ["apply", "fix.diff"], { cwd: dir });
     expect(readFileSync(join(dir, "pod.yaml"), "utf8").endsWith("\n")).toBe(false);
+  });
+});
+
+describe("text output", () => {
+  it("puts what could not be evaluated after the rule links and counts it on the verdict line", () => {
+    const out = renderText(
+      {
+        findings: [finding()],
+        skipped: [],
+        errors: [
+          {
+            file: "policy/deny.rego",
+            line: 3,
+            message: "repository policy could not be loaded: rego_parse_error",
+          },
+        ],
+        filesEvaluated: 1,
+        documentsEvaluated: 1,
+      },
+      { failOn: "error", color: false, sourceLine: () => undefined },
+    )
+      .trimEnd()
+      .split("\n");
+    const error = out.findIndex((l) => l.startsWith("policy/deny.rego:3: could not evaluate"));
+    const link = out.findIndex((l) => l.startsWith("PCK001: https://"));
+    expect(link).toBeGreaterThan(-1);
+    expect(error).toBe(out.length - 2); // after the links, right above the verdict
+    expect(out.at(-1)).toMatch(/ · 1 could not be evaluated · /);
   });
 });
 

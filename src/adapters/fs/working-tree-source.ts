@@ -1,0 +1,77 @@
+// The files on disk as a pull request that adds them: `check --render` hands review's renderers
+// a "change" whose base is empty and whose head is the folder check runs in, so kustomizations and
+// Helm charts are built exactly as a review builds them.
+import { lstatSync, readdirSync, readFileSync } from "node:fs";
+import { join, posix, resolve, sep } from "node:path";
+import type {
+  ChangeList,
+  FileAtCommit,
+  PullRequestSource,
+} from "../../ports/pull-request-source.js";
+
+export const WORKING_TREE = "working-tree";
+const EMPTY_BASE = "empty";
+/** Files listed from the folder at most (a larger folder is listed up to here). */
+const MAX_PATHS = 50_000;
+
+export class WorkingTreeSource implements PullRequestSource {
+  readonly base = EMPTY_BASE;
+  readonly head = WORKING_TREE;
+  #paths: readonly string[] | undefined;
+
+  /** `root`: the folder; `changed`: root-relative `/` paths of the files check was given. */
+  constructor(
+    private readonly root: string,
+    private readonly changed: readonly string[],
+  ) {}
+
+  async changedFiles(): Promise<ChangeList> {
+    const files = this.changed.map((path) => ({ path, status: "added" as const }));
+    return { files, complete: true, total: files.length };
+  }
+
+  async readFile(commit: string, path: string): Promise<Uint8Array | undefined> {
+    if (commit !== WORKING_TREE) return undefined;
+    const normal = posix.normalize(path);
+    if (normal.startsWith("../") || posix.isAbsolute(normal)) return undefined;
+    const abs = resolve(this.root, ...normal.split("/"));
+    try {
+      // Symbolic links are not followed: a review reads what git stores, never where a link points.
+      if (!lstatSync(abs).isFile()) return undefined;
+      return readFileSync(abs);
+    } catch {
+      return undefined;
+    }
+  }
+
+  readFiles(requests: readonly FileAtCommit[]): Promise<(Uint8Array | undefined)[]> {
+    return Promise.all(requests.map((r) => this.readFile(r.commit, r.path)));
+  }
+
+  async listPaths(commit: string): Promise<readonly string[]> {
+    if (commit !== WORKING_TREE) return [];
+    this.#paths ??= listFiles(this.root);
+    return this.#paths;
+  }
+}
+
+function listFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, prefix: string) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (out.length >= MAX_PATHS) return;
+      const rel = prefix ? `${prefix}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        if (e.name !== ".git" && e.name !== "node_modules") walk(join(dir, e.name), rel);
+      } else if (e.isFile()) out.push(rel.split(sep).join("/"));
+    }
+  };
+  walk(root, "");
+  return out.sort();
+}

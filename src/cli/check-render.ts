@@ -1,0 +1,66 @@
+// `check --render`: the kustomizations and Helm charts among the files check is given are built
+// by review's own renderers (review/render-changes.ts) and their output evaluated; the files a
+// render read are reported from the rendered resources, not one by one.
+import { WorkingTreeSource } from "../adapters/fs/working-tree-source.js";
+import { findHelm, HelmRenderer, withHelm } from "../adapters/render/helm.js";
+import { findKustomize, KustomizeRenderer } from "../adapters/render/kustomize.js";
+import type { Config } from "../config/config.js";
+import type { ManifestRenderer } from "../ports/manifest-renderer.js";
+import { renderChanges } from "../review/render-changes.js";
+import {
+  evaluateFiles,
+  sortFindings,
+  type EvaluationDeps,
+  type EvaluationReport,
+  type SourceFile,
+} from "../review/evaluate-files.js";
+import type { RepositoryLayout } from "../core/file-role.js";
+import type { CliIo } from "./check-command.js";
+
+/** The renderers `review` and `check --render` run: kustomize, and helm for charts. */
+export function localRenderer(env: CliIo["env"]): ManifestRenderer {
+  return withHelm(
+    new KustomizeRenderer({ binary: findKustomize(env) ?? "" }),
+    new HelmRenderer({ binary: findHelm(env) ?? "" }),
+  );
+}
+
+/**
+ * Evaluates `files` as `check` does, after rendering what they hold to render (files under the
+ * folder check runs in; others are evaluated as they are).
+ */
+export async function evaluateRendered(
+  files: readonly SourceFile[],
+  layout: RepositoryLayout,
+  config: Config,
+  deps: EvaluationDeps,
+  io: CliIo,
+): Promise<EvaluationReport> {
+  const inside = files.filter((f) => !f.path.startsWith("../")).map((f) => f.path);
+  const source = new WorkingTreeSource(io.cwd, inside);
+  const { files: changed } = await source.changedFiles();
+  const rendered = await renderChanges(
+    source,
+    changed,
+    config,
+    { ...config.render, kustomize: true, helm: true },
+    { renderer: localRenderer(io.env), evaluation: deps },
+  );
+  const direct = evaluateFiles(
+    files.filter((f) => !rendered.covered.has(f.path)),
+    layout,
+    config,
+    deps,
+  );
+  return {
+    findings: sortFindings([...direct.findings, ...rendered.head]),
+    skipped: [
+      // A kustomization or chart template that was rendered is not "skipped".
+      ...direct.skipped.filter((s) => !rendered.covered.has(s.file)),
+      ...rendered.notEvaluated,
+    ],
+    errors: [...direct.errors, ...rendered.errors],
+    filesEvaluated: direct.filesEvaluated + rendered.covered.size,
+    documentsEvaluated: direct.documentsEvaluated + rendered.documentsEvaluated,
+  };
+}
