@@ -1,7 +1,10 @@
 // Helm releases of charts in this repository (Flux HelmReleases, Argo CD Applications of a chart
 // folder), read as their controllers read them, and how a rendered field maps back to a values line.
 import { posix } from "node:path";
+import { argoApplicationsOf, type ArgoApplication } from "./argocd-apps.js";
 import {
+  argoContext,
+  argoSources,
   asArray,
   at,
   folder,
@@ -134,11 +137,26 @@ function fluxRelease(
   const sourceNamespace =
     str(at(chartSpec, ["sourceRef", "namespace"])) ?? str(at(v, ["metadata", "namespace"]));
   const chart = str(at(chartSpec, ["chart"])) ?? "";
-  if (chartRef)
-    refusal = `its chart comes from ${str(at(chartRef, ["kind"])) ?? "a chart reference"} ${str(at(chartRef, ["name"])) ?? ""}, outside the repository`;
-  else if (sourceKind !== "GitRepository" || !sources.isSelf(sourceNamespace, sourceName)) {
+  if (chartRef) {
+    // `chartRef: OCIRepository`: the chart is the artifact at the repository's URL.
+    const kind = str(at(chartRef, ["kind"]));
+    const refName = str(at(chartRef, ["name"])) ?? "";
+    const refNamespace = str(at(chartRef, ["namespace"])) ?? str(at(v, ["metadata", "namespace"]));
+    const url = sources.chartSourceUrl(kind, refNamespace, refName);
+    const chartName = url?.replace(/\/+$/, "").split("/").pop();
+    const copy =
+      kind === "OCIRepository" && url !== undefined && chartName !== undefined
+        ? vendoredCopy(vendored, chartName, { repoURL: url.slice(0, -chartName.length) })
+        : undefined;
+    chartDir = copy === undefined ? undefined : chartFolder(copy, tree);
+    if (copy === undefined)
+      refusal = `its chart comes from ${kind ?? "a chart reference"} ${refName}${url ? ` (${url})` : ""}, outside the repository (allow-list a vendored copy with render.vendoredCharts)`;
+    else if (chartDir === undefined)
+      refusal = `render.vendoredCharts names ${copy} for ${url}, but it holds no Chart.yaml`;
+  } else if (sourceKind !== "GitRepository" || !sources.isSelf(sourceNamespace, sourceName)) {
     // A remote chart is never fetched; a copy vendored in the repository may be allow-listed.
-    const copy = vendored.get(chart);
+    const repoUrl = sources.chartSourceUrl(sourceKind, sourceNamespace, sourceName);
+    const copy = vendoredCopy(vendored, chart, { repoURL: repoUrl });
     chartDir = copy === undefined ? undefined : chartFolder(copy, tree);
     if (copy === undefined)
       refusal = `its chart ${chart} comes from ${sourceKind ?? "a source"} ${sourceName}, outside the repository (allow-list a vendored copy with render.vendoredCharts)`;
@@ -158,22 +176,30 @@ function fluxRelease(
 
 function argoReleases(
   file: ParsedFile,
-  doc: ParsedDocument,
+  app: ArgoApplication,
   tree: RepoTree,
   vendored: VendoredCharts,
+  sources: FluxSources,
 ): HelmReleaseTarget[] {
+  const doc = app.doc;
   const v = doc.value;
   const spec = at(v, ["spec"]);
-  const sources: { value: unknown; field: JsonPath }[] =
-    at(spec, ["source"]) !== undefined
-      ? [{ value: at(spec, ["source"]), field: ["spec", "source"] }]
-      : asArray(at(spec, ["sources"])).map((s, i) => ({ value: s, field: ["spec", "sources", i] }));
+  const all = argoSources(spec);
+  // Multi-source Applications: `ref: values` names a source whose files `$values/...` reads.
+  const refs = new Map<string, unknown>();
+  for (const { value } of all) {
+    const name = str(at(value, ["ref"]));
+    if (name) refs.set(name, at(value, ["repoURL"]));
+  }
   const out: HelmReleaseTarget[] = [];
-  for (const { value, field } of sources) {
+  for (const { value, field: own } of all) {
+    const field = [...app.prefix, ...own];
     const helm = at(value, ["helm"]);
     const remote = str(at(value, ["chart"]));
     const path = str(at(value, ["path"]));
-    const copy = remote === undefined ? undefined : vendored.get(remote);
+    // A chart folder of another repository is not this repository's, whatever its path.
+    if (remote === undefined && sources.isSelfUrl(str(at(value, ["repoURL"]))) !== true) continue;
+    const copy = remote === undefined ? undefined : vendoredCopy(vendored, remote, value);
     const chartDir =
       remote === undefined && path !== undefined
         ? chartFolder(path, tree)
@@ -194,11 +220,14 @@ function argoReleases(
           : undefined;
     for (const f of asArray(at(helm, ["valueFiles"]))) {
       if (typeof f !== "string") continue;
-      const resolved =
-        chartDir !== undefined && !f.startsWith("$") ? folder(posix.join(chartDir, f)) : undefined;
-      if (resolved !== undefined && tree.hasFile(resolved))
+      const resolved = valuesFilePath(f, chartDir, refs, sources);
+      if (typeof resolved === "string" && tree.hasFile(resolved))
         values.push({ kind: "file", file: resolved });
-      else refusal ??= `its values file ${f} is not a file of this repository`;
+      else
+        refusal ??=
+          typeof resolved === "object"
+            ? resolved.refusal
+            : `its values file ${f} is not a file of this repository`;
     }
     if (typeof at(helm, ["values"]) === "string")
       values.push({ kind: "inline-text", path: [...field, "helm", "values"] });
@@ -209,7 +238,7 @@ function argoReleases(
       release: str(at(helm, ["releaseName"])) ?? controller.name,
       namespace: str(at(spec, ["destination", "namespace"])) ?? "default",
       ...(str(at(spec, ["destination", "namespace"]))
-        ? { namespaceField: ["spec", "destination", "namespace"] }
+        ? { namespaceField: [...app.prefix, "spec", "destination", "namespace"] }
         : {}),
       chartDir,
       values,
@@ -240,10 +269,55 @@ export function helmReleasesOf(
         ? fluxRelease(file, doc, tree, sources, vendored)
         : undefined;
     if (flux) out.push(flux);
-    if (enabled.argocd && isRelease(v, "Application", "argoproj.io/"))
-      out.push(...argoReleases(file, doc, tree, vendored));
   }
+  if (enabled.argocd)
+    for (const app of argoApplicationsOf(file, argoContext(tree, sources)).apps)
+      out.push(...argoReleases(file, app, tree, vendored, sources));
   return out;
+}
+
+/**
+ * A values file of an Argo CD Helm source as a repository path: relative to the chart, or
+ * `$<ref>/path` from the source with that `ref` when it is this repository; else why not.
+ */
+function valuesFilePath(
+  f: string,
+  chartDir: string | undefined,
+  refs: ReadonlyMap<string, unknown>,
+  sources: FluxSources,
+): string | { refusal: string } | undefined {
+  const m = /^\$([^/]+)\/(.*)$/.exec(f);
+  if (!m) return chartDir !== undefined ? folder(posix.join(chartDir, f)) : undefined;
+  if (!refs.has(m[1]!)) return { refusal: `its values file ${f} names no source with ref ${m[1]}` };
+  const url = refs.get(m[1]!);
+  const self = sources.isSelfUrl(typeof url === "string" ? url : undefined);
+  if (self !== true)
+    return {
+      refusal:
+        self === false
+          ? `its values file ${f} comes from another repository (${String(url)})`
+          : `its values file ${f} comes from ${String(url)}, which cannot be compared with this repository (its URL is unknown)`,
+    };
+  return folder(m[2]!);
+}
+
+/**
+ * The vendored copy of a remote chart: by the chart's name, or by its full reference (the
+ * Helm repository or OCI registry URL and the chart), so `oci://` sources match as well.
+ */
+function vendoredCopy(
+  vendored: VendoredCharts,
+  chart: string,
+  source: unknown,
+): string | undefined {
+  const repo = (str(at(source, ["repoURL"])) ?? "").replace(/\/+$/, "");
+  const full = repo === "" ? chart : `${repo}/${chart}`;
+  return (
+    vendored.get(full) ??
+    vendored.get(full.replace(/^oci:\/\//, "")) ??
+    vendored.get(`oci://${full.replace(/^oci:\/\//, "")}`) ??
+    vendored.get(chart)
+  );
 }
 
 /**

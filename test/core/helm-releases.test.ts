@@ -19,8 +19,10 @@ const tree = new RepoTree([
   "apps/plain/deployment.yaml",
 ]);
 const ALL = { flux: true, argocd: true };
+/** This repository, as its git remote names it (ssh): Argo CD's https repoURL is the same. */
+const SELF = "git@github.com:acme/fleet.git";
 const releasesOf = (text: string) =>
-  helmReleasesOf(parseManifest("r.yaml", text), tree, fluxSourcesOf([]), ALL);
+  helmReleasesOf(parseManifest("r.yaml", text), tree, fluxSourcesOf([], [SELF]), ALL);
 
 const fluxRelease = (chart: string, sourceKind = "GitRepository", extra = "") => `
 apiVersion: helm.toolkit.fluxcd.io/v2
@@ -97,6 +99,7 @@ spec:
     namespace: prod
   sources:
     - path: charts/web
+      repoURL: https://github.com/acme/fleet
       helm:
         valueFiles: [values-prod.yaml]
         values: |
@@ -125,10 +128,10 @@ spec:
 it("leaves an Argo CD Application of a chart folder to helm, not to kustomize", () => {
   const app = parseManifest(
     "app.yaml",
-    "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\nspec:\n  source:\n    path: charts/web\n",
+    "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\nspec:\n  source:\n    repoURL: https://github.com/acme/fleet\n    path: charts/web\n",
   );
-  expect(controllerTargetsOf(app, tree, fluxSourcesOf([]), ALL)).toEqual([]);
-  expect(helmReleasesOf(app, tree, fluxSourcesOf([]), ALL)).toHaveLength(1);
+  expect(controllerTargetsOf(app, tree, fluxSourcesOf([], [SELF]), ALL)).toEqual([]);
+  expect(helmReleasesOf(app, tree, fluxSourcesOf([], [SELF]), ALL)).toHaveLength(1);
 });
 
 describe("missingDependency", () => {
