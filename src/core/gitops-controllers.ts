@@ -118,6 +118,8 @@ export interface FluxSources {
     namespace: string | undefined,
     name: string,
   ) => string | undefined;
+  /** An OCIRepository's `spec.ref` (tag, digest, semver), by namespace and name. */
+  readonly ociRef: (namespace: string | undefined, name: string) => Record<string, unknown>;
 }
 
 function fluxDocs(files: readonly ParsedFile[], kind: string, group: string) {
@@ -186,21 +188,28 @@ export function fluxSourcesOf(
       artifacts.set(name, rules);
     }
   }
-  const chartSources = new Map<string, string>();
+  const chartSources = new Map<string, Record<string, unknown>>();
   for (const kind of ["OCIRepository", "HelmRepository"])
     for (const v of fluxDocs(files, kind, "source.toolkit.fluxcd.io")) {
-      const url = str(at(v, ["spec", "url"]));
       const ns = str(at(v, ["metadata", "namespace"])) ?? "";
-      if (url) chartSources.set(`${kind}/${ns}/${str(at(v, ["metadata", "name"])) ?? ""}`, url);
+      const spec = at(v, ["spec"]);
+      if (isPlainObject(spec) && str(spec.url))
+        chartSources.set(`${kind}/${ns}/${str(at(v, ["metadata", "name"])) ?? ""}`, spec);
     }
-  const chartSourceUrl = (kind: string | undefined, namespace: string | undefined, name: string) =>
+  const chartSource = (kind: string | undefined, namespace: string | undefined, name: string) =>
     chartSources.get(`${kind ?? ""}/${namespace ?? ""}/${name}`) ??
     // A source without a namespace in the repository is applied into the object's.
     chartSources.get(`${kind ?? ""}//${name}`);
+  const chartSourceUrl = (kind: string | undefined, namespace: string | undefined, name: string) =>
+    str(chartSource(kind, namespace, name)?.url);
+  const ociRef = (namespace: string | undefined, name: string) => {
+    const ref = chartSource("OCIRepository", namespace, name)?.ref;
+    return isPlainObject(ref) ? ref : {};
+  };
   const known = new Set([...selfUrls, ...repositoryUrls.map(sameRepository)]);
   const isSelfUrl = (url: string | undefined) =>
     known.size === 0 ? undefined : url !== undefined && known.has(sameRepository(url));
-  return { isSelf, artifacts, isSelfUrl, readData, chartSourceUrl };
+  return { isSelf, artifacts, isSelfUrl, readData, chartSourceUrl, ociRef };
 }
 
 export function asArray(v: unknown): unknown[] {

@@ -2,6 +2,7 @@
 // folder), read as their controllers read them, and how a rendered field maps back to a values line.
 import { posix } from "node:path";
 import { argoApplicationsOf, type ArgoApplication } from "./argocd-apps.js";
+import { remoteRefusal, type RemoteChart } from "./remote-charts.js";
 import {
   argoContext,
   argoSources,
@@ -46,6 +47,8 @@ export interface HelmReleaseTarget {
   readonly refusal?: string;
   /** The field of the release object that sets `namespace`, when one does. */
   readonly namespaceField?: JsonPath;
+  /** A remote chart the base configuration allows, pinned: fetched, then rendered offline. */
+  readonly remote?: RemoteChart;
 }
 
 function isRelease(v: Record<string, unknown>, kind: string, group: string): boolean {
@@ -93,8 +96,10 @@ function fluxRelease(
   tree: RepoTree,
   sources: FluxSources,
   vendored: VendoredCharts,
+  allow: readonly string[],
 ): HelmReleaseTarget | undefined {
   const v = doc.value;
+  let remote: RemoteChart | undefined;
   // An overlay's patch of a HelmRelease names no chart: the release is where the chart is named.
   if (
     at(v, ["spec", "chartRef"]) === undefined &&
@@ -149,8 +154,16 @@ function fluxRelease(
         ? vendoredCopy(vendored, chartName, { repoURL: url.slice(0, -chartName.length) })
         : undefined;
     chartDir = copy === undefined ? undefined : chartFolder(copy, tree);
-    if (copy === undefined)
-      refusal = `its chart comes from ${kind ?? "a chart reference"} ${refName}${url ? ` (${url})` : ""}, outside the repository (allow-list a vendored copy with render.vendoredCharts)`;
+    const ref = sources.ociRef(refNamespace, refName);
+    const fetched: RemoteChart | undefined =
+      kind === "OCIRepository" && url?.startsWith("oci://")
+        ? { kind: "oci", url, tag: str(ref.tag), digest: str(ref.digest) }
+        : undefined;
+    if (copy === undefined && fetched && allow.length > 0) {
+      refusal = remoteRefusal(fetched, allow);
+      if (!refusal) remote = fetched;
+    } else if (copy === undefined)
+      refusal = `its chart comes from ${kind ?? "a chart reference"} ${refName}${url ? ` (${url})` : ""}, outside the repository (allow its registry with render.remoteCharts, or a vendored copy with render.vendoredCharts)`;
     else if (chartDir === undefined)
       refusal = `render.vendoredCharts names ${copy} for ${url}, but it holds no Chart.yaml`;
   } else if (sourceKind !== "GitRepository" || !sources.isSelf(sourceNamespace, sourceName)) {
@@ -158,8 +171,18 @@ function fluxRelease(
     const repoUrl = sources.chartSourceUrl(sourceKind, sourceNamespace, sourceName);
     const copy = vendoredCopy(vendored, chart, { repoURL: repoUrl });
     chartDir = copy === undefined ? undefined : chartFolder(copy, tree);
-    if (copy === undefined)
-      refusal = `its chart ${chart} comes from ${sourceKind ?? "a source"} ${sourceName}, outside the repository (allow-list a vendored copy with render.vendoredCharts)`;
+    const version = str(at(chartSpec, ["version"])) ?? "";
+    const fetched: RemoteChart | undefined =
+      sourceKind !== "HelmRepository" || repoUrl === undefined
+        ? undefined
+        : repoUrl.startsWith("oci://")
+          ? { kind: "oci", url: `${repoUrl.replace(/\/+$/, "")}/${chart}`, tag: version }
+          : { kind: "http", repository: repoUrl, chart, version };
+    if (copy === undefined && fetched && allow.length > 0) {
+      refusal = remoteRefusal(fetched, allow);
+      if (!refusal) remote = fetched;
+    } else if (copy === undefined)
+      refusal = `its chart ${chart} comes from ${sourceKind ?? "a source"} ${sourceName}, outside the repository (allow its repository with render.remoteCharts, or a vendored copy with render.vendoredCharts)`;
     else if (chartDir === undefined)
       refusal = `render.vendoredCharts names ${copy} for chart ${chart}, but it holds no Chart.yaml`;
   } else {
@@ -171,7 +194,16 @@ function fluxRelease(
     : str(at(v, ["metadata", "namespace"]))
       ? ["metadata", "namespace"]
       : undefined;
-  return { controller, release, namespace, chartDir, values, refusal, namespaceField };
+  return {
+    controller,
+    release,
+    namespace,
+    chartDir,
+    values,
+    refusal,
+    namespaceField,
+    ...(remote ? { remote } : {}),
+  };
 }
 
 function argoReleases(
@@ -180,6 +212,7 @@ function argoReleases(
   tree: RepoTree,
   vendored: VendoredCharts,
   sources: FluxSources,
+  allow: readonly string[],
 ): HelmReleaseTarget[] {
   const doc = app.doc;
   const v = doc.value;
@@ -212,9 +245,14 @@ function argoReleases(
       remote !== undefined ? "chart" : "path",
     ]);
     const values: ValuesSource[] = [];
-    let refusal: string | undefined =
-      remote !== undefined && copy === undefined
-        ? `its chart ${remote} comes from ${str(at(value, ["repoURL"])) ?? "a Helm repository"}, outside the repository (allow-list a vendored copy with render.vendoredCharts)`
+    const fetched =
+      remote !== undefined && copy === undefined && allow.length > 0
+        ? argoRemote(value, remote)
+        : undefined;
+    let refusal: string | undefined = fetched
+      ? remoteRefusal(fetched, allow)
+      : remote !== undefined && copy === undefined
+        ? `its chart ${remote} comes from ${str(at(value, ["repoURL"])) ?? "a Helm repository"}, outside the repository (allow its repository with render.remoteCharts, or a vendored copy with render.vendoredCharts)`
         : remote !== undefined && chartDir === undefined
           ? `render.vendoredCharts names ${copy} for chart ${remote}, but it holds no Chart.yaml`
           : undefined;
@@ -243,9 +281,20 @@ function argoReleases(
       chartDir,
       values,
       refusal,
+      ...(fetched && !refusal ? { remote: fetched } : {}),
     });
   }
   return out;
+}
+
+/** An Argo CD Helm source's chart: `oci://` (or a bare registry host) or an HTTP repository. */
+function argoRemote(source: unknown, chart: string): RemoteChart | undefined {
+  const repo = str(at(source, ["repoURL"]))?.replace(/\/+$/, "");
+  const version = str(at(source, ["targetRevision"])) ?? "";
+  if (repo === undefined) return undefined;
+  if (/^https?:\/\//i.test(repo)) return { kind: "http", repository: repo, chart, version };
+  const host = repo.replace(/^oci:\/\//i, "");
+  return { kind: "oci", url: `oci://${host}/${chart}`, tag: version };
 }
 
 /** The Flux HelmReleases and Argo CD Helm Applications of a file. */
@@ -257,6 +306,8 @@ export function helmReleasesOf(
     readonly flux: boolean;
     readonly argocd: boolean;
     readonly vendoredCharts?: VendoredCharts;
+    /** The base configuration's allow-list of chart registries and repositories. */
+    readonly remoteCharts?: readonly string[];
   },
 ): HelmReleaseTarget[] {
   const vendored = enabled.vendoredCharts ?? new Map<string, string>();
@@ -266,13 +317,13 @@ export function helmReleasesOf(
     if (!isPlainObject(v)) continue;
     const flux =
       enabled.flux && isRelease(v, "HelmRelease", "helm.toolkit.fluxcd.io/")
-        ? fluxRelease(file, doc, tree, sources, vendored)
+        ? fluxRelease(file, doc, tree, sources, vendored, enabled.remoteCharts ?? [])
         : undefined;
     if (flux) out.push(flux);
   }
   if (enabled.argocd)
     for (const app of argoApplicationsOf(file, argoContext(tree, sources)).apps)
-      out.push(...argoReleases(file, app, tree, vendored, sources));
+      out.push(...argoReleases(file, app, tree, vendored, sources, enabled.remoteCharts ?? []));
   return out;
 }
 

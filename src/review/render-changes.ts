@@ -92,6 +92,9 @@ export interface RenderOptions {
   readonly vendoredCharts?: readonly string[];
   /** Builds this review may run (MAX_RENDER_TARGETS when unset). */
   readonly maxTargets?: number;
+  /** Allow-listed remote chart registries and repositories (none: never fetched). */
+  readonly remoteCharts?: readonly string[];
+  readonly plainHttpRegistries?: readonly string[];
 }
 
 export interface RenderDeps {
@@ -826,6 +829,8 @@ export async function renderChanges(
           argocd: options.argocd,
           budget,
           vendoredCharts: vendoredChartsOf(options.vendoredCharts ?? []),
+          remoteCharts: options.remoteCharts ?? [],
+          plainHttpRegistries: options.plainHttpRegistries ?? [],
         },
         { config, renderer: deps.renderer, evaluation: deps.evaluation },
       )

@@ -191,3 +191,59 @@ kind: StatefulSet
     expect(renderedField(rendered, ["spec", "containers", 0])).toBeUndefined();
   });
 });
+
+describe("remote charts of Flux releases", () => {
+  const files = parseManifest(
+    "apps.yaml",
+    `apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata:
+  name: web
+  namespace: apps
+spec:
+  url: oci://ghcr.io/acme/charts/web
+  ref:
+    tag: 1.2.3
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: web
+  namespace: apps
+spec:
+  chartRef:
+    kind: OCIRepository
+    name: web
+`,
+  );
+  const sources = fluxSourcesOf([files]);
+
+  it("renders a chartRef OCIRepository release from the vendored copy its OCI address names", () => {
+    for (const key of ["oci://ghcr.io/acme/charts/web", "ghcr.io/acme/charts/web", "web"]) {
+      const [release] = helmReleasesOf(files, tree, sources, {
+        ...ALL,
+        vendoredCharts: new Map([[key, "charts/web"]]),
+      });
+      expect(release).toMatchObject({ chartDir: "charts/web", refusal: undefined });
+    }
+  });
+
+  it("fetches it only when the allow-list covers it, pinned by the OCIRepository's ref", () => {
+    const [allowed] = helmReleasesOf(files, tree, sources, {
+      ...ALL,
+      remoteCharts: ["oci://ghcr.io/acme"],
+    });
+    expect(allowed!.remote).toEqual({
+      kind: "oci",
+      url: "oci://ghcr.io/acme/charts/web",
+      tag: "1.2.3",
+      digest: undefined,
+    });
+    const [other] = helmReleasesOf(files, tree, sources, {
+      ...ALL,
+      remoteCharts: ["oci://ghcr.io/other"],
+    });
+    expect(other!.remote).toBeUndefined();
+    expect(other!.refusal).toMatch(/not on the allow-list/);
+  });
+});
