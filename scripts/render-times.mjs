@@ -13,7 +13,7 @@ const { KustomizeRenderer } = await import(
 const { RepoTree, parseKustomization, treeOf } = await import(
   join(ROOT, "dist", "core", "kustomize-tree.js")
 );
-const { parseManifest } = await import(join(ROOT, "dist", "core", "manifest.js"));
+const { parseManifest } = await import(join(ROOT, "dist", "yaml", "index.js"));
 
 const args = process.argv.slice(2);
 const runsAt = args.indexOf("--runs");

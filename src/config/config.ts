@@ -49,6 +49,13 @@ export interface RenderConfig {
    * (the chart is still never fetched).
    */
   readonly vendoredCharts: readonly string[];
+  /**
+   * Remote charts the review may fetch (docs/rendering.md, "Remote charts"): registry and
+   * repository prefixes (`oci://ghcr.io/acme/charts`, `https://charts.example.com`); none by default.
+   */
+  readonly remoteCharts: readonly string[];
+  /** Registries (`host:port`) of remoteCharts reached over plain HTTP (a registry in the cluster). */
+  readonly plainHttpRegistries: readonly string[];
 }
 
 export const DEFAULT_RENDER: RenderConfig = {
@@ -57,6 +64,8 @@ export const DEFAULT_RENDER: RenderConfig = {
   argocd: true,
   helm: true,
   vendoredCharts: [],
+  remoteCharts: [],
+  plainHttpRegistries: [],
 };
 
 /** The repository's own policies, read from the base commit (never from the change under review). */

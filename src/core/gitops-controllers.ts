@@ -3,6 +3,12 @@
 import { posix } from "node:path";
 import type { PatchSource, RepoTree } from "./kustomize-tree.js";
 import type { ParsedDocument, ParsedFile } from "../yaml/index.js";
+import {
+  argoApplicationsOf,
+  sameRepository,
+  type ArgoApplication,
+  type ArgoContext,
+} from "./argocd-apps.js";
 import { isPlainObject } from "./plain-data.js";
 import type { JsonPath } from "./types.js";
 
@@ -98,18 +104,22 @@ export interface FluxSources {
    * ArtifactGenerators (`from: "@monorepo/apps/base/**"`, `to: "@artifact/base/"`), by name.
    */
   readonly artifacts: ReadonlyMap<string, CopyRules>;
-}
-
-/** A Git URL as host/path, so that `ssh://git@host/org/repo.git` and `https://host/org/repo` match. */
-function sameRepository(url: string): string {
-  return url
-    .trim()
-    .replace(/^[a-z+]+:\/\//i, "")
-    .replace(/^[^@/]+@/, "")
-    .replace(/^([^/:]+):(?!\d)/, "$1/")
-    .replace(/\.git\/?$/, "")
-    .replace(/\/+$/, "")
-    .toLowerCase();
+  /**
+   * Whether a Git URL (an Argo CD source's `repoURL`) is this repository: the URLs the platform
+   * gives for it and the `flux-system` GitRepository's, compared as host/path (https, ssh and
+   * `.git` alike); undefined when no URL of this repository is known.
+   */
+  readonly isSelfUrl: (url: string | undefined) => boolean | undefined;
+  /** The parsed content of a repository file read for an ApplicationSet's git files generator. */
+  readonly readData: (path: string) => unknown;
+  /** The URL of a Flux OCIRepository or HelmRepository of the repository, by kind, namespace and name. */
+  readonly chartSourceUrl: (
+    kind: string | undefined,
+    namespace: string | undefined,
+    name: string,
+  ) => string | undefined;
+  /** An OCIRepository's `spec.ref` (tag, digest, semver), by namespace and name. */
+  readonly ociRef: (namespace: string | undefined, name: string) => Record<string, unknown>;
 }
 
 function fluxDocs(files: readonly ParsedFile[], kind: string, group: string) {
@@ -130,7 +140,11 @@ function fluxDocs(files: readonly ParsedFile[], kind: string, group: string) {
  * The repository is the `flux-system` GitRepository (what `flux bootstrap` makes), and any other
  * GitRepository of the same URL; other sources are other repositories and are not rendered.
  */
-export function fluxSourcesOf(files: readonly ParsedFile[]): FluxSources {
+export function fluxSourcesOf(
+  files: readonly ParsedFile[],
+  repositoryUrls: readonly string[] = [],
+  readData: (path: string) => unknown = () => undefined,
+): FluxSources {
   const urls = new Map<string, string>();
   for (const v of fluxDocs(files, "GitRepository", "source.toolkit.fluxcd.io")) {
     const url = str(at(v, ["spec", "url"]));
@@ -174,7 +188,28 @@ export function fluxSourcesOf(files: readonly ParsedFile[]): FluxSources {
       artifacts.set(name, rules);
     }
   }
-  return { isSelf, artifacts };
+  const chartSources = new Map<string, Record<string, unknown>>();
+  for (const kind of ["OCIRepository", "HelmRepository"])
+    for (const v of fluxDocs(files, kind, "source.toolkit.fluxcd.io")) {
+      const ns = str(at(v, ["metadata", "namespace"])) ?? "";
+      const spec = at(v, ["spec"]);
+      if (isPlainObject(spec) && str(spec.url))
+        chartSources.set(`${kind}/${ns}/${str(at(v, ["metadata", "name"])) ?? ""}`, spec);
+    }
+  const chartSource = (kind: string | undefined, namespace: string | undefined, name: string) =>
+    chartSources.get(`${kind ?? ""}/${namespace ?? ""}/${name}`) ??
+    // A source without a namespace in the repository is applied into the object's.
+    chartSources.get(`${kind ?? ""}//${name}`);
+  const chartSourceUrl = (kind: string | undefined, namespace: string | undefined, name: string) =>
+    str(chartSource(kind, namespace, name)?.url);
+  const ociRef = (namespace: string | undefined, name: string) => {
+    const ref = chartSource("OCIRepository", namespace, name)?.ref;
+    return isPlainObject(ref) ? ref : {};
+  };
+  const known = new Set([...selfUrls, ...repositoryUrls.map(sameRepository)]);
+  const isSelfUrl = (url: string | undefined) =>
+    known.size === 0 ? undefined : url !== undefined && known.has(sameRepository(url));
+  return { isSelf, artifacts, isSelfUrl, readData, chartSourceUrl, ociRef };
 }
 
 export function asArray(v: unknown): unknown[] {
@@ -288,19 +323,25 @@ function argoImage(spec: string): Record<string, unknown> | undefined {
   return image === "" ? undefined : out;
 }
 
-function argoTargets(file: ParsedFile, doc: ParsedDocument, tree: RepoTree): ControllerTarget[] {
+function argoTargets(
+  file: ParsedFile,
+  app: ArgoApplication,
+  tree: RepoTree,
+  sources: FluxSources,
+): ControllerTarget[] {
+  const doc = app.doc;
   const v = doc.value as Record<string, unknown>;
+  const fieldOf = (p: JsonPath): JsonPath => [...app.prefix, ...p];
   const spec = isPlainObject(v.spec) ? v.spec : {};
   const meta = isPlainObject(v.metadata) ? v.metadata : {};
-  const sources: { value: unknown; field: JsonPath }[] =
-    spec.source !== undefined
-      ? [{ value: spec.source, field: ["spec", "source"] }]
-      : asArray(spec.sources).map((s, i) => ({ value: s, field: ["spec", "sources", i] }));
   const out: ControllerTarget[] = [];
-  for (const { value, field } of sources) {
+  for (const { value, field: own } of argoSources(spec)) {
+    const field = app.prefix.length > 0 ? [...app.prefix, ...own] : own;
     const raw = str(at(value, ["path"]));
     // A chart from a Helm repository has no path; a path into a chart is left to Helm rendering.
     if (raw === undefined || str(at(value, ["chart"])) !== undefined) continue;
+    // Another repository's folder is not this one's, whatever its path.
+    if (sources.isSelfUrl(str(at(value, ["repoURL"]))) !== true) continue;
     const dir = folder(raw);
     // A folder with a Chart.yaml is a Helm chart to Argo CD (rendered by helm, not kustomize).
     if (dir === undefined || !tree.hasDir(dir) || tree.hasFile(posix.join(dir, "Chart.yaml")))
@@ -356,7 +397,7 @@ function argoTargets(file: ParsedFile, doc: ParsedDocument, tree: RepoTree): Con
       defaultNamespace: str(at(spec, ["destination", "namespace"])),
       namespaceField: str(k.namespace)
         ? [...field, "kustomize", "namespace"]
-        : ["spec", "destination", "namespace"],
+        : fieldOf(["spec", "destination", "namespace"]),
     });
   }
   return out;
@@ -381,9 +422,56 @@ export function controllerTargetsOf(
       const t = fluxTarget(file, doc, tree, sources);
       if (t) out.push(t);
     }
-    if (enabled.argocd && v.kind === "Application" && v.apiVersion.startsWith("argoproj.io/"))
-      out.push(...argoTargets(file, doc, tree));
   }
+  if (enabled.argocd)
+    for (const app of argoApplicationsOf(file, argoContext(tree, sources)).apps)
+      out.push(...argoTargets(file, app, tree, sources));
+  return out;
+}
+
+export function argoContext(tree: RepoTree, sources: FluxSources): ArgoContext {
+  return { tree, isSelfUrl: sources.isSelfUrl, readData: sources.readData };
+}
+
+/** An Application's sources: `spec.source`, or each of `spec.sources`, with their paths. */
+export function argoSources(spec: unknown): { value: unknown; field: JsonPath }[] {
+  return at(spec, ["source"]) !== undefined
+    ? [{ value: at(spec, ["source"]), field: ["spec", "source"] }]
+    : asArray(at(spec, ["sources"])).map((s, i) => ({ value: s, field: ["spec", "sources", i] }));
+}
+
+/**
+ * What of a file's Argo CD objects is not evaluated, at the field: an Application source (a
+ * folder) of another repository, or of a repository that cannot be compared with this one, and
+ * an ApplicationSet whose generators cannot be decided from the repository.
+ */
+export function argoNotEvaluated(
+  file: ParsedFile,
+  tree: RepoTree,
+  sources: FluxSources,
+): { file: string; line: number; reason: string }[] {
+  const { apps, refusals } = argoApplicationsOf(file, argoContext(tree, sources));
+  const out = refusals.map((r) => {
+    const doc = file.documents.find((d) => d.index === r.documentIndex)!;
+    return { file: file.file, line: doc.locate(r.path).lines.start, reason: r.reason };
+  });
+  for (const app of apps)
+    for (const { value, field } of argoSources(at(app.doc.value, ["spec"]))) {
+      const url = str(at(value, ["repoURL"]));
+      if (str(at(value, ["chart"])) !== undefined) continue;
+      const self = sources.isSelfUrl(url);
+      if (self === true) continue;
+      const line = app.doc.locate([...app.prefix, ...field, "repoURL"]).lines.start;
+      const name = str(at(app.doc.value, ["metadata", "name"])) ?? "";
+      out.push({
+        file: file.file,
+        line,
+        reason:
+          self === false
+            ? `not evaluated: other repository (Argo CD Application ${name} builds ${url})`
+            : `not evaluated: Argo CD Application ${name} builds ${url ?? "a repository"}, which cannot be compared with this repository (its URL is unknown: no git remote, no flux-system GitRepository)`,
+      });
+    }
   return out;
 }
 

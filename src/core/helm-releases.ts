@@ -1,7 +1,11 @@
 // Helm releases of charts in this repository (Flux HelmReleases, Argo CD Applications of a chart
 // folder), read as their controllers read them, and how a rendered field maps back to a values line.
 import { posix } from "node:path";
+import { argoApplicationsOf, type ArgoApplication } from "./argocd-apps.js";
+import { remoteRefusal, type RemoteChart } from "./remote-charts.js";
 import {
+  argoContext,
+  argoSources,
   asArray,
   at,
   folder,
@@ -43,6 +47,8 @@ export interface HelmReleaseTarget {
   readonly refusal?: string;
   /** The field of the release object that sets `namespace`, when one does. */
   readonly namespaceField?: JsonPath;
+  /** A remote chart the base configuration allows, pinned: fetched, then rendered offline. */
+  readonly remote?: RemoteChart;
 }
 
 function isRelease(v: Record<string, unknown>, kind: string, group: string): boolean {
@@ -90,8 +96,10 @@ function fluxRelease(
   tree: RepoTree,
   sources: FluxSources,
   vendored: VendoredCharts,
+  allow: readonly string[],
 ): HelmReleaseTarget | undefined {
   const v = doc.value;
+  let remote: RemoteChart | undefined;
   // An overlay's patch of a HelmRelease names no chart: the release is where the chart is named.
   if (
     at(v, ["spec", "chartRef"]) === undefined &&
@@ -134,14 +142,47 @@ function fluxRelease(
   const sourceNamespace =
     str(at(chartSpec, ["sourceRef", "namespace"])) ?? str(at(v, ["metadata", "namespace"]));
   const chart = str(at(chartSpec, ["chart"])) ?? "";
-  if (chartRef)
-    refusal = `its chart comes from ${str(at(chartRef, ["kind"])) ?? "a chart reference"} ${str(at(chartRef, ["name"])) ?? ""}, outside the repository`;
-  else if (sourceKind !== "GitRepository" || !sources.isSelf(sourceNamespace, sourceName)) {
-    // A remote chart is never fetched; a copy vendored in the repository may be allow-listed.
-    const copy = vendored.get(chart);
+  if (chartRef) {
+    // `chartRef: OCIRepository`: the chart is the artifact at the repository's URL.
+    const kind = str(at(chartRef, ["kind"]));
+    const refName = str(at(chartRef, ["name"])) ?? "";
+    const refNamespace = str(at(chartRef, ["namespace"])) ?? str(at(v, ["metadata", "namespace"]));
+    const url = sources.chartSourceUrl(kind, refNamespace, refName);
+    const chartName = url?.replace(/\/+$/, "").split("/").pop();
+    const copy =
+      kind === "OCIRepository" && url !== undefined && chartName !== undefined
+        ? vendoredCopy(vendored, chartName, { repoURL: url.slice(0, -chartName.length) })
+        : undefined;
     chartDir = copy === undefined ? undefined : chartFolder(copy, tree);
-    if (copy === undefined)
-      refusal = `its chart ${chart} comes from ${sourceKind ?? "a source"} ${sourceName}, outside the repository (allow-list a vendored copy with render.vendoredCharts)`;
+    const ref = sources.ociRef(refNamespace, refName);
+    const fetched: RemoteChart | undefined =
+      kind === "OCIRepository" && url?.startsWith("oci://")
+        ? { kind: "oci", url, tag: str(ref.tag), digest: str(ref.digest) }
+        : undefined;
+    if (copy === undefined && fetched && allow.length > 0) {
+      refusal = remoteRefusal(fetched, allow);
+      if (!refusal) remote = fetched;
+    } else if (copy === undefined)
+      refusal = `its chart comes from ${kind ?? "a chart reference"} ${refName}${url ? ` (${url})` : ""}, outside the repository (allow its registry with render.remoteCharts, or a vendored copy with render.vendoredCharts)`;
+    else if (chartDir === undefined)
+      refusal = `render.vendoredCharts names ${copy} for ${url}, but it holds no Chart.yaml`;
+  } else if (sourceKind !== "GitRepository" || !sources.isSelf(sourceNamespace, sourceName)) {
+    // A remote chart is never fetched; a copy vendored in the repository may be allow-listed.
+    const repoUrl = sources.chartSourceUrl(sourceKind, sourceNamespace, sourceName);
+    const copy = vendoredCopy(vendored, chart, { repoURL: repoUrl });
+    chartDir = copy === undefined ? undefined : chartFolder(copy, tree);
+    const version = str(at(chartSpec, ["version"])) ?? "";
+    const fetched: RemoteChart | undefined =
+      sourceKind !== "HelmRepository" || repoUrl === undefined
+        ? undefined
+        : repoUrl.startsWith("oci://")
+          ? { kind: "oci", url: `${repoUrl.replace(/\/+$/, "")}/${chart}`, tag: version }
+          : { kind: "http", repository: repoUrl, chart, version };
+    if (copy === undefined && fetched && allow.length > 0) {
+      refusal = remoteRefusal(fetched, allow);
+      if (!refusal) remote = fetched;
+    } else if (copy === undefined)
+      refusal = `its chart ${chart} comes from ${sourceKind ?? "a source"} ${sourceName}, outside the repository (allow its repository with render.remoteCharts, or a vendored copy with render.vendoredCharts)`;
     else if (chartDir === undefined)
       refusal = `render.vendoredCharts names ${copy} for chart ${chart}, but it holds no Chart.yaml`;
   } else {
@@ -153,27 +194,45 @@ function fluxRelease(
     : str(at(v, ["metadata", "namespace"]))
       ? ["metadata", "namespace"]
       : undefined;
-  return { controller, release, namespace, chartDir, values, refusal, namespaceField };
+  return {
+    controller,
+    release,
+    namespace,
+    chartDir,
+    values,
+    refusal,
+    namespaceField,
+    ...(remote ? { remote } : {}),
+  };
 }
 
 function argoReleases(
   file: ParsedFile,
-  doc: ParsedDocument,
+  app: ArgoApplication,
   tree: RepoTree,
   vendored: VendoredCharts,
+  sources: FluxSources,
+  allow: readonly string[],
 ): HelmReleaseTarget[] {
+  const doc = app.doc;
   const v = doc.value;
   const spec = at(v, ["spec"]);
-  const sources: { value: unknown; field: JsonPath }[] =
-    at(spec, ["source"]) !== undefined
-      ? [{ value: at(spec, ["source"]), field: ["spec", "source"] }]
-      : asArray(at(spec, ["sources"])).map((s, i) => ({ value: s, field: ["spec", "sources", i] }));
+  const all = argoSources(spec);
+  // Multi-source Applications: `ref: values` names a source whose files `$values/...` reads.
+  const refs = new Map<string, unknown>();
+  for (const { value } of all) {
+    const name = str(at(value, ["ref"]));
+    if (name) refs.set(name, at(value, ["repoURL"]));
+  }
   const out: HelmReleaseTarget[] = [];
-  for (const { value, field } of sources) {
+  for (const { value, field: own } of all) {
+    const field = [...app.prefix, ...own];
     const helm = at(value, ["helm"]);
     const remote = str(at(value, ["chart"]));
     const path = str(at(value, ["path"]));
-    const copy = remote === undefined ? undefined : vendored.get(remote);
+    // A chart folder of another repository is not this repository's, whatever its path.
+    if (remote === undefined && sources.isSelfUrl(str(at(value, ["repoURL"]))) !== true) continue;
+    const copy = remote === undefined ? undefined : vendoredCopy(vendored, remote, value);
     const chartDir =
       remote === undefined && path !== undefined
         ? chartFolder(path, tree)
@@ -186,19 +245,27 @@ function argoReleases(
       remote !== undefined ? "chart" : "path",
     ]);
     const values: ValuesSource[] = [];
-    let refusal: string | undefined =
-      remote !== undefined && copy === undefined
-        ? `its chart ${remote} comes from ${str(at(value, ["repoURL"])) ?? "a Helm repository"}, outside the repository (allow-list a vendored copy with render.vendoredCharts)`
+    const fetched =
+      remote !== undefined && copy === undefined && allow.length > 0
+        ? argoRemote(value, remote)
+        : undefined;
+    let refusal: string | undefined = fetched
+      ? remoteRefusal(fetched, allow)
+      : remote !== undefined && copy === undefined
+        ? `its chart ${remote} comes from ${str(at(value, ["repoURL"])) ?? "a Helm repository"}, outside the repository (allow its repository with render.remoteCharts, or a vendored copy with render.vendoredCharts)`
         : remote !== undefined && chartDir === undefined
           ? `render.vendoredCharts names ${copy} for chart ${remote}, but it holds no Chart.yaml`
           : undefined;
     for (const f of asArray(at(helm, ["valueFiles"]))) {
       if (typeof f !== "string") continue;
-      const resolved =
-        chartDir !== undefined && !f.startsWith("$") ? folder(posix.join(chartDir, f)) : undefined;
-      if (resolved !== undefined && tree.hasFile(resolved))
+      const resolved = valuesFilePath(f, chartDir, refs, sources);
+      if (typeof resolved === "string" && tree.hasFile(resolved))
         values.push({ kind: "file", file: resolved });
-      else refusal ??= `its values file ${f} is not a file of this repository`;
+      else
+        refusal ??=
+          typeof resolved === "object"
+            ? resolved.refusal
+            : `its values file ${f} is not a file of this repository`;
     }
     if (typeof at(helm, ["values"]) === "string")
       values.push({ kind: "inline-text", path: [...field, "helm", "values"] });
@@ -209,14 +276,25 @@ function argoReleases(
       release: str(at(helm, ["releaseName"])) ?? controller.name,
       namespace: str(at(spec, ["destination", "namespace"])) ?? "default",
       ...(str(at(spec, ["destination", "namespace"]))
-        ? { namespaceField: ["spec", "destination", "namespace"] }
+        ? { namespaceField: [...app.prefix, "spec", "destination", "namespace"] }
         : {}),
       chartDir,
       values,
       refusal,
+      ...(fetched && !refusal ? { remote: fetched } : {}),
     });
   }
   return out;
+}
+
+/** An Argo CD Helm source's chart: `oci://` (or a bare registry host) or an HTTP repository. */
+function argoRemote(source: unknown, chart: string): RemoteChart | undefined {
+  const repo = str(at(source, ["repoURL"]))?.replace(/\/+$/, "");
+  const version = str(at(source, ["targetRevision"])) ?? "";
+  if (repo === undefined) return undefined;
+  if (/^https?:\/\//i.test(repo)) return { kind: "http", repository: repo, chart, version };
+  const host = repo.replace(/^oci:\/\//i, "");
+  return { kind: "oci", url: `oci://${host}/${chart}`, tag: version };
 }
 
 /** The Flux HelmReleases and Argo CD Helm Applications of a file. */
@@ -228,6 +306,8 @@ export function helmReleasesOf(
     readonly flux: boolean;
     readonly argocd: boolean;
     readonly vendoredCharts?: VendoredCharts;
+    /** The base configuration's allow-list of chart registries and repositories. */
+    readonly remoteCharts?: readonly string[];
   },
 ): HelmReleaseTarget[] {
   const vendored = enabled.vendoredCharts ?? new Map<string, string>();
@@ -237,13 +317,58 @@ export function helmReleasesOf(
     if (!isPlainObject(v)) continue;
     const flux =
       enabled.flux && isRelease(v, "HelmRelease", "helm.toolkit.fluxcd.io/")
-        ? fluxRelease(file, doc, tree, sources, vendored)
+        ? fluxRelease(file, doc, tree, sources, vendored, enabled.remoteCharts ?? [])
         : undefined;
     if (flux) out.push(flux);
-    if (enabled.argocd && isRelease(v, "Application", "argoproj.io/"))
-      out.push(...argoReleases(file, doc, tree, vendored));
   }
+  if (enabled.argocd)
+    for (const app of argoApplicationsOf(file, argoContext(tree, sources)).apps)
+      out.push(...argoReleases(file, app, tree, vendored, sources, enabled.remoteCharts ?? []));
   return out;
+}
+
+/**
+ * A values file of an Argo CD Helm source as a repository path: relative to the chart, or
+ * `$<ref>/path` from the source with that `ref` when it is this repository; else why not.
+ */
+function valuesFilePath(
+  f: string,
+  chartDir: string | undefined,
+  refs: ReadonlyMap<string, unknown>,
+  sources: FluxSources,
+): string | { refusal: string } | undefined {
+  const m = /^\$([^/]+)\/(.*)$/.exec(f);
+  if (!m) return chartDir !== undefined ? folder(posix.join(chartDir, f)) : undefined;
+  if (!refs.has(m[1]!)) return { refusal: `its values file ${f} names no source with ref ${m[1]}` };
+  const url = refs.get(m[1]!);
+  const self = sources.isSelfUrl(typeof url === "string" ? url : undefined);
+  if (self !== true)
+    return {
+      refusal:
+        self === false
+          ? `its values file ${f} comes from another repository (${String(url)})`
+          : `its values file ${f} comes from ${String(url)}, which cannot be compared with this repository (its URL is unknown)`,
+    };
+  return folder(m[2]!);
+}
+
+/**
+ * The vendored copy of a remote chart: by the chart's name, or by its full reference (the
+ * Helm repository or OCI registry URL and the chart), so `oci://` sources match as well.
+ */
+function vendoredCopy(
+  vendored: VendoredCharts,
+  chart: string,
+  source: unknown,
+): string | undefined {
+  const repo = (str(at(source, ["repoURL"])) ?? "").replace(/\/+$/, "");
+  const full = repo === "" ? chart : `${repo}/${chart}`;
+  return (
+    vendored.get(full) ??
+    vendored.get(full.replace(/^oci:\/\//, "")) ??
+    vendored.get(`oci://${full.replace(/^oci:\/\//, "")}`) ??
+    vendored.get(chart)
+  );
 }
 
 /**

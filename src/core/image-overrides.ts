@@ -2,7 +2,7 @@
 // image, so a finding on the image lands on that entry's newTag, digest or newName line (the line
 // a human edits), not on the base resource's `image:` that the overlay overrides.
 import type { LineRange } from "./types.js";
-import type { ParsedFile } from "./manifest.js";
+import type { ParsedFile } from "../yaml/index.js";
 import { isPlainObject } from "./plain-data.js";
 import type { JsonPath } from "./types.js";
 

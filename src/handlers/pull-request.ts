@@ -358,7 +358,7 @@ async function policyCheck(
   source: GitHubPullRequestSource,
   reviewDeps: ReviewDeps,
   ref: PullRequestRef,
-  deps: ReviewTriggerDeps,
+  deps: ReviewRunDeps,
   control: JobControl,
   child: Log,
 ): Promise<ChangeReview | undefined> {

@@ -1,4 +1,5 @@
 // Renders a kustomization from repository files, offline: what a GitOps controller would apply.
+import type { RemoteChart } from "../core/remote-charts.js";
 
 /** Why a build produced nothing: each is reported at the kustomization's line, never a pass. */
 export type RenderFailure = "failed" | "timeout" | "output-too-large" | "unavailable";
@@ -53,4 +54,20 @@ export interface ManifestRenderer {
    * carries helm's `# Source: <chart>/templates/x.yaml` comment. Absent: Helm is not rendered.
    */
   renderHelmChart?(build: HelmBuild): Promise<RenderOutcome>;
+  /** Fetches an allow-listed, pinned remote chart (outside the sandbox). Absent: never fetched. */
+  fetchChart?: ChartFetch["fetchChart"];
+}
+
+/** A remote chart's files (its archive unpacked, the top folder kept) and its archive's digest. */
+export type FetchedChart =
+  | { readonly ok: true; readonly files: ReadonlyMap<string, Uint8Array>; readonly digest: string }
+  | { readonly ok: false; readonly reason: string };
+
+export interface ChartFetch {
+  /** `allow`: the base configuration's allow-list; `plainHttp`: registries reached without TLS. */
+  fetchChart(
+    chart: RemoteChart,
+    allow: readonly string[],
+    plainHttp?: readonly string[],
+  ): Promise<FetchedChart>;
 }

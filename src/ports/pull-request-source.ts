@@ -36,4 +36,9 @@ export interface PullRequestSource {
   readFiles(requests: readonly FileAtCommit[]): Promise<(Uint8Array | undefined)[]>;
   /** Every file path in the tree of a commit. */
   listPaths(commit: string): Promise<readonly string[]>;
+  /**
+   * The URLs this repository is known by (the platform's, the git remotes'): an Argo CD source
+   * whose repoURL is none of these (nor the flux-system GitRepository's) is another repository.
+   */
+  readonly repositoryUrls?: readonly string[];
 }

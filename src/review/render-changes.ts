@@ -6,8 +6,10 @@ import { posix } from "node:path";
 import type { Config } from "../config/config.js";
 import { isKustomizationFile, isYamlOrJson } from "../core/file-role.js";
 import { isKubernetesObject } from "../core/findings.js";
+import { gitFilesRead } from "../core/argocd-apps.js";
 import {
   applyOverlay,
+  argoNotEvaluated,
   controllerTargetsOf,
   describeController,
   fluxSourcesOf,
@@ -97,6 +99,9 @@ export interface RenderOptions {
   readonly vendoredCharts?: readonly string[];
   /** Builds this review may run (MAX_RENDER_TARGETS when unset). */
   readonly maxTargets?: number;
+  /** Allow-listed remote chart registries and repositories (none: never fetched). */
+  readonly remoteCharts?: readonly string[];
+  readonly plainHttpRegistries?: readonly string[];
 }
 
 export interface RenderDeps {
@@ -138,6 +143,7 @@ interface Target {
 async function findControllers(
   side: Side,
   options: RenderOptions,
+  repositoryUrls: readonly string[],
 ): Promise<{
   targets: ControllerTarget[];
   sources: FluxSources;
@@ -145,7 +151,7 @@ async function findControllers(
   scanned: string[];
 }> {
   if (!options.flux && !options.argocd)
-    return { targets: [], sources: fluxSourcesOf([]), files: [], scanned: [] };
+    return { targets: [], sources: fluxSourcesOf([], repositoryUrls), files: [], scanned: [] };
   const candidates = [...side.tree.paths()]
     .filter((p) => /\.ya?ml$/i.test(p) && !isKustomizationFile(p))
     .sort()
@@ -160,7 +166,12 @@ async function findControllers(
     })
     .map((p) => side.file(p))
     .filter((f): f is ParsedFile => f !== undefined);
-  const sources = fluxSourcesOf(files);
+  // An ApplicationSet's git files generators read files (often JSON) that the scan did not.
+  const paths = [...side.tree.paths()];
+  await side.read([
+    ...new Set(files.flatMap((f) => f.documents.flatMap((d) => gitFilesRead(d.value, paths)))),
+  ]);
+  const sources = fluxSourcesOf(files, repositoryUrls, (p) => side.file(p)?.documents[0]?.value);
   return {
     targets: options.kustomize
       ? files.flatMap((f) => controllerTargetsOf(f, side.tree, sources, options))
@@ -789,7 +800,7 @@ export async function renderChanges(
   const base = new Side(source.base, new RepoTree(basePaths), source, config);
   if (options.kustomize) await Promise.all([head.loadKustomizations(), base.loadKustomizations()]);
   const changed = changedPaths(changedFiles);
-  const found = await findControllers(head, options);
+  const found = await findControllers(head, options, source.repositoryUrls ?? []);
   const { targets: headControllers, sources } = found;
   // The base is read only where the head found controllers: their files, as the base had them.
   await base.read(
@@ -832,19 +843,27 @@ export async function renderChanges(
           argocd: options.argocd,
           budget,
           vendoredCharts: vendoredChartsOf(options.vendoredCharts ?? []),
+          remoteCharts: options.remoteCharts ?? [],
+          plainHttpRegistries: options.plainHttpRegistries ?? [],
         },
         { config, renderer: deps.renderer, evaluation: deps.evaluation },
       )
     : undefined;
   results.push(...(await renderPlain(head, all, results, renderTarget)));
+  // Argo CD objects the change touches that are not this repository's, or cannot be decided.
+  const argoNotices = options.argocd
+    ? found.files
+        .filter((f) => changed.head.has(f.file))
+        .flatMap((f) => argoNotEvaluated(f, head.tree, sources))
+    : [];
   if (results.length === 0 && (!helm || helm.diffs.length + helm.notEvaluated.length === 0))
-    return EMPTY;
+    return { ...EMPTY, notEvaluated: argoNotices };
 
   const covered = new Set<string>(helm?.covered);
   const diffs: RenderedTargetDiff[] = [];
   const errors: EvaluationError[] = [];
   let documents = helm?.documents ?? 0;
-  const notEvaluated: SkippedFile[] = [...(helm?.notEvaluated ?? [])];
+  const notEvaluated: SkippedFile[] = [...(helm?.notEvaluated ?? []), ...argoNotices];
   for (const { target, head: h, base: b } of results) {
     if (h.overBudget) errors.push(overBudgetError(head, target, h.reason!));
     for (const blocked of h.blocked)

@@ -17,6 +17,7 @@ import {
   type ValuesSource,
 } from "../core/helm-releases.js";
 import { parseManifest, type ParsedDocument, type ParsedFile } from "../yaml/index.js";
+import { chartAddress, type RemoteChart } from "../core/remote-charts.js";
 import { isPlainObject } from "../core/plain-data.js";
 import {
   MAX_RENDER_FILES,
@@ -299,6 +300,86 @@ interface HelmContext {
   readonly evaluation: EvaluationDeps;
   /** The YAML files scanned for controller objects (where ConfigMaps of values are looked for). */
   readonly scanned: readonly string[];
+  /** The base configuration's allow-list of remote charts, and registries reached without TLS. */
+  readonly remoteCharts: readonly string[];
+  readonly plainHttp: readonly string[];
+}
+
+/** The chart folder of the repository a release renders, read; or why it is not rendered. */
+async function repositoryChart(
+  side: Side,
+  release: HelmReleaseTarget,
+): Promise<{ dir: string; files: Map<string, Uint8Array> } | ReleaseSide> {
+  const chartDir = release.chartDir;
+  if (chartDir === undefined || !side.tree.hasFile(posix.join(chartDir, "Chart.yaml")))
+    return { ...NONE, status: "absent" };
+  if (release.refusal) return { ...NONE, status: "not-evaluated", reason: release.refusal };
+  const chartFiles = side.tree.filesUnder(chartDir);
+  if (chartFiles.length > MAX_RENDER_FILES)
+    return {
+      ...NONE,
+      status: "not-evaluated",
+      reason: `its chart has ${chartFiles.length} files, above the limit of ${MAX_RENDER_FILES}`,
+    };
+  await side.read(chartFiles);
+  const chartYaml = side.file(posix.join(chartDir, "Chart.yaml"))?.documents[0]?.value;
+  const missing = missingDependency(chartDir, chartYaml, side.tree);
+  if (missing) return { ...NONE, status: "not-evaluated", reason: missing };
+  const { files, bytes } = await side.contents(chartFiles);
+  if (bytes > MAX_RENDER_INPUT_BYTES)
+    return {
+      ...NONE,
+      status: "not-evaluated",
+      reason: `its chart has ${bytes} bytes, above the limit of ${MAX_RENDER_INPUT_BYTES}`,
+    };
+  return { dir: chartDir, files };
+}
+
+/** Where a fetched chart goes in the build's copy (never a path of the repository). */
+const REMOTE_DIR = ".portcullis-chart";
+
+/**
+ * An allow-listed remote chart, fetched outside the sandbox (by digest, from the cache when it
+ * is there). A chart that cannot be fetched (unreachable, too large, a digest that does not
+ * match) is an evaluation error at the release's chart line: the check cannot pass without it.
+ */
+async function remoteChart(
+  release: HelmReleaseTarget,
+  remote: RemoteChart,
+  ctx: HelmContext,
+  place: Place,
+): Promise<{ dir: string; files: Map<string, Uint8Array> } | ReleaseSide> {
+  if (release.refusal) return { ...NONE, status: "not-evaluated", reason: release.refusal };
+  if (!ctx.renderer.fetchChart)
+    return { ...NONE, status: "not-evaluated", reason: "remote charts are not fetched here" };
+  const fetched = await ctx.renderer.fetchChart(remote, ctx.remoteCharts, ctx.plainHttp);
+  if (!fetched.ok)
+    return {
+      ...NONE,
+      status: "failed",
+      reason: fetched.reason,
+      errors: [{ file: place.file.file, line: lineOf(place), message: fetched.reason }],
+    };
+  const top = [...fetched.files.keys()]
+    .filter((p) => posix.basename(p) === "Chart.yaml")
+    .sort((a, b) => a.split("/").length - b.split("/").length)[0];
+  if (top === undefined)
+    return {
+      ...NONE,
+      status: "failed",
+      reason: `${chartAddress(remote)} holds no Chart.yaml`,
+      errors: [
+        {
+          file: place.file.file,
+          line: lineOf(place),
+          message: `${chartAddress(remote)} holds no Chart.yaml`,
+        },
+      ],
+    };
+  const files = new Map<string, Uint8Array>();
+  for (const [p, b] of fetched.files) files.set(`${REMOTE_DIR}/${p}`, b);
+  const dir = posix.dirname(`${REMOTE_DIR}/${top}`);
+  return { dir, files };
 }
 
 /** Renders one release at one side and evaluates what it produces. */
@@ -308,37 +389,22 @@ async function renderRelease(
   ctx: HelmContext,
   ticket: () => boolean,
 ): Promise<ReleaseSide> {
-  const chartDir = release?.chartDir;
-  if (!release || chartDir === undefined || !side.tree.hasFile(posix.join(chartDir, "Chart.yaml")))
-    return { ...NONE, status: "absent" };
+  if (!release) return { ...NONE, status: "absent" };
   const place = placeOf(side, release);
   if (!place) return { ...NONE, status: "absent" };
-  if (release.refusal) return { ...NONE, status: "not-evaluated", reason: release.refusal };
-  const chartFiles = side.tree.filesUnder(chartDir);
-  if (chartFiles.length > MAX_RENDER_FILES)
-    return {
-      ...NONE,
-      status: "not-evaluated",
-      reason: `its chart has ${chartFiles.length} files, above the limit of ${MAX_RENDER_FILES}`,
-    };
+  const chart = release.remote
+    ? await remoteChart(release, release.remote, ctx, place)
+    : await repositoryChart(side, release);
+  if ("status" in chart) return chart;
+  const { dir: chartDir, files } = chart;
   const valuesFiles = release.values.flatMap((v) => (v.kind === "file" ? [v.file] : []));
-  await side.read([...chartFiles, ...valuesFiles]);
-  const chartYaml = side.file(posix.join(chartDir, "Chart.yaml"))?.documents[0]?.value;
-  const missing = missingDependency(chartDir, chartYaml, side.tree);
-  if (missing) return { ...NONE, status: "not-evaluated", reason: missing };
+  await side.read(valuesFiles);
   // ConfigMaps of values are looked for among the files scanned at the head, as this side has them.
   if (release.values.some((v) => v.kind === "ConfigMap"))
     await side.read(ctx.scanned.filter((p) => side.tree.hasFile(p)));
   const values = readValues(side, release, place, ctx.scanned);
   if (typeof values === "string") return { ...NONE, status: "not-evaluated", reason: values };
-  const { files, bytes } = await side.contents(chartFiles);
   for (const v of values) files.set(v.buildPath, v.content);
-  if (bytes > MAX_RENDER_INPUT_BYTES)
-    return {
-      ...NONE,
-      status: "not-evaluated",
-      reason: `its chart has ${bytes} bytes, above the limit of ${MAX_RENDER_INPUT_BYTES}`,
-    };
   if (!ticket()) return { ...NONE, status: "not-evaluated", overBudget: true };
   const outcome = await ctx.renderer.renderHelmChart!({
     files,
@@ -462,8 +528,10 @@ export async function renderHelmReleases(
     /** Shared with the kustomizations: a release costs one build, only if it builds. */
     readonly budget: RenderBudget;
     readonly vendoredCharts?: VendoredCharts;
+    readonly remoteCharts: readonly string[];
+    readonly plainHttpRegistries: readonly string[];
   },
-  ctx: Omit<HelmContext, "scanned">,
+  ctx: Omit<HelmContext, "scanned" | "remoteCharts" | "plainHttp">,
 ): Promise<HelmRendered> {
   const out: HelmRendered = {
     head: [],
@@ -475,7 +543,12 @@ export async function renderHelmReleases(
     documents: 0,
   };
   if (!ctx.renderer.renderHelmChart) return out;
-  const context: HelmContext = { ...ctx, scanned: found.scanned };
+  const context: HelmContext = {
+    ...ctx,
+    scanned: found.scanned,
+    remoteCharts: options.remoteCharts,
+    plainHttp: options.plainHttpRegistries,
+  };
   const releases = found.files
     .flatMap((f) => helmReleasesOf(f, head.tree, found.sources, options))
     .filter((r) => isAffected(head, r, changed, found.scanned));

@@ -6,6 +6,7 @@ import { findKustomize } from "../../src/adapters/render/kustomize.js";
 import { runCommand } from "../support/cli.js";
 import { gitRepo } from "../support/git-repo.js";
 import { join } from "node:path";
+import { deployment } from "../support/deployment.js";
 
 const haveTools = findKustomize() !== undefined && findHelm() !== undefined;
 if (!haveTools)
@@ -29,17 +30,7 @@ const at = (annotations: Annotation[], rule: string) =>
     .map((a) => `${a.path}:${a.start_line}`)
     .sort();
 
-const DEPLOY = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  template:
-    spec:
-      containers:
-        - name: web
-          image: ghcr.io/acme/web:1.0.0
-`;
+const DEPLOY = deployment(false);
 
 withTools("namespace findings land on the line that sets the namespace", () => {
   it("a Flux Kustomization's targetNamespace, a kustomization's namespace:, a HelmRelease's targetNamespace", async () => {

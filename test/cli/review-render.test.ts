@@ -268,6 +268,8 @@ spec:
     "apps/argo/service.yaml",
     "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: 80\n",
   );
+  // The repository's remote: the Application's repoURL names this repository.
+  r.git("remote", "add", "origin", "git@github.com:acme/fleet.git");
   r.commit("base");
   r.git("checkout", "-q", "-b", "feature");
   r.write("clusters/prod/apps.yaml", FLUX_KUSTOMIZATION("latest", true));

@@ -10,7 +10,6 @@ import { loadGatekeeper, type GatekeeperLoad } from "../../src/adapters/opa/gate
 import { findOpa } from "../../src/adapters/opa/opa-binary.js";
 import type { RawFinding } from "../../src/core/findings.js";
 import { check, objects, suites, type SuiteTest } from "../support/gator-suite.js";
-import { parseManifest } from "../../src/yaml/index.js";
 
 const FIXTURES = join(packageRoot(), "test", "fixtures", "gatekeeper");
 const tools = () => ({

@@ -112,7 +112,12 @@ spec:
     namespace: shop
 `,
     );
-    const [target] = controllerTargetsOf(file, tree, fluxSourcesOf([]), ALL);
+    const [target] = controllerTargetsOf(
+      file,
+      tree,
+      fluxSourcesOf([], ["https://github.com/acme/fleet.git"]),
+      ALL,
+    );
     expect(target).toMatchObject({
       dir: "apps/api",
       defaultNamespace: "shop",

@@ -19,8 +19,10 @@ const tree = new RepoTree([
   "apps/plain/deployment.yaml",
 ]);
 const ALL = { flux: true, argocd: true };
+/** This repository, as its git remote names it (ssh): Argo CD's https repoURL is the same. */
+const SELF = "git@github.com:acme/fleet.git";
 const releasesOf = (text: string) =>
-  helmReleasesOf(parseManifest("r.yaml", text), tree, fluxSourcesOf([]), ALL);
+  helmReleasesOf(parseManifest("r.yaml", text), tree, fluxSourcesOf([], [SELF]), ALL);
 
 const fluxRelease = (chart: string, sourceKind = "GitRepository", extra = "") => `
 apiVersion: helm.toolkit.fluxcd.io/v2
@@ -97,6 +99,7 @@ spec:
     namespace: prod
   sources:
     - path: charts/web
+      repoURL: https://github.com/acme/fleet
       helm:
         valueFiles: [values-prod.yaml]
         values: |
@@ -125,10 +128,10 @@ spec:
 it("leaves an Argo CD Application of a chart folder to helm, not to kustomize", () => {
   const app = parseManifest(
     "app.yaml",
-    "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\nspec:\n  source:\n    path: charts/web\n",
+    "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\nspec:\n  source:\n    repoURL: https://github.com/acme/fleet\n    path: charts/web\n",
   );
-  expect(controllerTargetsOf(app, tree, fluxSourcesOf([]), ALL)).toEqual([]);
-  expect(helmReleasesOf(app, tree, fluxSourcesOf([]), ALL)).toHaveLength(1);
+  expect(controllerTargetsOf(app, tree, fluxSourcesOf([], [SELF]), ALL)).toEqual([]);
+  expect(helmReleasesOf(app, tree, fluxSourcesOf([], [SELF]), ALL)).toHaveLength(1);
 });
 
 describe("missingDependency", () => {
@@ -186,5 +189,61 @@ kind: StatefulSet
     ).toEqual({ field: "privileged", value: true });
     expect(renderedField(rendered, ["spec", "containers", 0, "securityContext"])).toBeUndefined();
     expect(renderedField(rendered, ["spec", "containers", 0])).toBeUndefined();
+  });
+});
+
+describe("remote charts of Flux releases", () => {
+  const files = parseManifest(
+    "apps.yaml",
+    `apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata:
+  name: web
+  namespace: apps
+spec:
+  url: oci://ghcr.io/acme/charts/web
+  ref:
+    tag: 1.2.3
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: web
+  namespace: apps
+spec:
+  chartRef:
+    kind: OCIRepository
+    name: web
+`,
+  );
+  const sources = fluxSourcesOf([files]);
+
+  it("renders a chartRef OCIRepository release from the vendored copy its OCI address names", () => {
+    for (const key of ["oci://ghcr.io/acme/charts/web", "ghcr.io/acme/charts/web", "web"]) {
+      const [release] = helmReleasesOf(files, tree, sources, {
+        ...ALL,
+        vendoredCharts: new Map([[key, "charts/web"]]),
+      });
+      expect(release).toMatchObject({ chartDir: "charts/web", refusal: undefined });
+    }
+  });
+
+  it("fetches it only when the allow-list covers it, pinned by the OCIRepository's ref", () => {
+    const [allowed] = helmReleasesOf(files, tree, sources, {
+      ...ALL,
+      remoteCharts: ["oci://ghcr.io/acme"],
+    });
+    expect(allowed!.remote).toEqual({
+      kind: "oci",
+      url: "oci://ghcr.io/acme/charts/web",
+      tag: "1.2.3",
+      digest: undefined,
+    });
+    const [other] = helmReleasesOf(files, tree, sources, {
+      ...ALL,
+      remoteCharts: ["oci://ghcr.io/other"],
+    });
+    expect(other!.remote).toBeUndefined();
+    expect(other!.refusal).toMatch(/not on the allow-list/);
   });
 });

@@ -1,5 +1,5 @@
 // kustomize's images: entries located, and matched to the image they produce.
-import { parseManifest } from "../../src/core/manifest.js";
+import { parseManifest } from "../../src/yaml/index.js";
 import {
   imageOverrideFor,
   imageOverridesOf,

@@ -8,20 +8,9 @@ import type { ManifestRenderer } from "../../src/ports/manifest-renderer.js";
 import { renderChanges } from "../../src/review/render-changes.js";
 import { bundle } from "../support/engine.js";
 import { gitRepo } from "../support/git-repo.js";
+import { deployment } from "../support/deployment.js";
 
-const DEPLOY = (privileged: boolean) => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  template:
-    spec:
-      containers:
-        - name: web
-          image: ghcr.io/acme/web:1.0.0
-          securityContext:
-            privileged: ${privileged}
-`;
+const DEPLOY = deployment;
 
 const FLUX = `apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization

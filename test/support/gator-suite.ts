@@ -2,7 +2,7 @@
 // Gatekeeper conformance test and the run over the public gatekeeper-library when it is present.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseManifest } from "../../src/core/manifest.js";
+import { parseManifest } from "../../src/yaml/index.js";
 
 export interface Assertion {
   violations?: "yes" | "no" | number | boolean;

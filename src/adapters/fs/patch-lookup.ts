@@ -4,7 +4,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { dirname, join, posix, sep } from "node:path";
 import { patchFilesOf } from "../../core/file-role.js";
-import { parseManifest } from "../../core/manifest.js";
+import { parseManifest } from "../../yaml/index.js";
 
 const KUSTOMIZATION_NAMES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 /** Folders searched above a file, at most (a repository deeper than this is unusual). */

@@ -102,6 +102,20 @@ export class LocalGitSource implements PullRequestSource {
     this.base = gitText(repo, ["merge-base", baseCommit, this.head]).trim();
   }
 
+  /** The URLs of the repository's git remotes (none: no remote is configured). */
+  get repositoryUrls(): readonly string[] {
+    let text = "";
+    try {
+      text = gitText(this.repo, ["config", "--get-regexp", "^remote\\..*\\.url$"]);
+    } catch {
+      return []; // git exits 1 when no key matches
+    }
+    return text
+      .split("\n")
+      .map((l) => l.split(" ").slice(1).join(" ").trim())
+      .filter(Boolean);
+  }
+
   async changedFiles(): Promise<ChangeList> {
     const raw = gitText(this.repo, [
       "diff",

@@ -104,6 +104,19 @@ export class GitHubPullRequestSource implements PullRequestSource {
     this.repoKey = `${pr.owner}/${pr.repo}`;
   }
 
+  /** The repository's web URL on its GitHub host (github.com, or a GitHub Enterprise server). */
+  get repositoryUrls(): readonly string[] {
+    const api = String(this.octokit.request.endpoint.DEFAULTS.baseUrl ?? "https://api.github.com");
+    let host = "github.com";
+    try {
+      const u = new URL(api);
+      if (u.host !== "api.github.com") host = u.host;
+    } catch {
+      // the default host
+    }
+    return [`https://${host}/${this.pr.owner}/${this.pr.repo}`];
+  }
+
   changedFiles(): Promise<ChangeList> {
     this.#changes ??= this.listChangedFiles();
     this.#changes.catch(() => (this.#changes = undefined));

@@ -1,7 +1,9 @@
 // Runs the pinned helm on a chart copied from the repository: `helm template`, offline, no
 // dependency update, no tests, in the same lock as kustomize.
 import { join } from "node:path";
+import { ChartFetcher } from "./chart-fetch.js";
 import type {
+  ChartFetch,
   HelmBuild,
   KustomizeBuild,
   ManifestRenderer,
@@ -112,11 +114,19 @@ export class HelmRenderer {
   }
 }
 
-/** One renderer for the review: kustomize's builds, and helm's charts. */
-export function withHelm(kustomize: ManifestRenderer, helm: HelmRenderer): ManifestRenderer {
+/**
+ * One renderer for the review: kustomize's builds, helm's charts, and the remote charts the base
+ * configuration allows (fetched here, outside the sandbox; rendered inside it, offline).
+ */
+export function withHelm(
+  kustomize: ManifestRenderer,
+  helm: HelmRenderer,
+  charts: ChartFetch = new ChartFetcher(),
+): ManifestRenderer {
   return {
     describe: async () => `${await kustomize.describe()}; ${helm.describe()}`,
     renderKustomization: (build: KustomizeBuild) => kustomize.renderKustomization(build),
     renderHelmChart: (build: HelmBuild) => helm.renderHelmChart(build),
+    fetchChart: (chart, allow, plainHttp) => charts.fetchChart(chart, allow, plainHttp),
   };
 }

@@ -1,0 +1,272 @@
+// Remote charts against real servers on loopback: the OCI registry (built from the Go module
+// proxy, charts pushed with the pinned helm's OCI client) and a static HTTP Helm repository.
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { gzipSync } from "node:zlib";
+import { join } from "node:path";
+import { readChartArchive } from "../../src/adapters/render/chart-archive.js";
+import { ChartFetcher, readCredentials } from "../../src/adapters/render/chart-fetch.js";
+import {
+  haveChartTools,
+  indexYaml,
+  packageChart,
+  read,
+  startRegistry,
+  staticServer,
+  type Registry,
+} from "../support/chart-servers.js";
+
+if (!haveChartTools())
+  process.stderr.write(
+    "the loopback OCI registry or helm is not built: run `npm run build:registry` and `npm run build:helm` (remote chart tests skipped)\n",
+  );
+const withTools = haveChartTools() ? describe : describe.skip;
+
+const fetcher = (options: Partial<ConstructorParameters<typeof ChartFetcher>[0]> = {}) =>
+  new ChartFetcher({
+    maxBytes: 1024 * 1024,
+    timeoutMs: 5_000,
+    cacheDir: mkdtempSync(join(tmpdir(), "portcullis-chart-cache-")),
+    credentials: new Map(),
+    ...options,
+  });
+
+withTools("remote charts from an OCI registry", () => {
+  let registry: Registry;
+  let digest: string;
+  beforeAll(async () => {
+    registry = await startRegistry();
+    digest = registry.push(packageChart("web", "1.2.3"), "charts");
+  });
+  afterAll(() => registry.stop());
+  const url = () => `oci://${registry.address}/charts/web`;
+  const allow = () => [`oci://${registry.address}/charts`];
+  const plain = () => [registry.address];
+
+  it("fetches an allow-listed chart pinned by tag, and keeps it by digest in the cache", async () => {
+    const f = fetcher();
+    const out = await f.fetchChart({ kind: "oci", url: url(), tag: "1.2.3" }, allow(), plain());
+    expect(out.ok).toBe(true);
+    if (!out.ok) return;
+    expect([...out.files.keys()].sort()).toEqual([
+      "web/Chart.yaml",
+      "web/templates/deploy.yaml",
+      "web/values.yaml",
+    ]);
+    expect(out.digest).toMatch(/^sha256:/);
+    const cache = (f as unknown as { options: { cacheDir: string } }).options.cacheDir;
+    expect(readdirSync(cache)).toEqual([out.digest.replace(":", "-")]);
+  });
+
+  it("fetches by the manifest digest helm reported, and refuses a digest the registry does not match", async () => {
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const ok = await fetcher().fetchChart({ kind: "oci", url: url(), digest }, allow(), plain());
+    expect(ok.ok).toBe(true);
+    // A registry that serves other bytes than those pinned (the manifest, then a layer).
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      layers: [
+        {
+          mediaType: "application/vnd.cncf.helm.chart.content.v1.tar+gzip",
+          digest: `sha256:${"1".repeat(64)}`,
+          size: 10,
+        },
+      ],
+    });
+    const manifestDigest = `sha256:${createHash("sha256").update(manifest).digest("hex")}`;
+    const liar = await staticServer({
+      "/v2/": "{}",
+      [`/v2/charts/web/manifests/${digest}`]: manifest,
+      [`/v2/charts/web/manifests/${manifestDigest}`]: manifest,
+      [`/v2/charts/web/blobs/sha256:${"1".repeat(64)}`]: "other bytes",
+    });
+    const host = liar.url.slice(7);
+    try {
+      const pinned = await fetcher().fetchChart(
+        { kind: "oci", url: `oci://${host}/charts/web`, digest },
+        [`oci://${host}`],
+        [host],
+      );
+      expect(pinned).toEqual({
+        ok: false,
+        reason: expect.stringMatching(/digest mismatch: the manifest of charts\/web is sha256:/),
+      });
+      const layer = await fetcher().fetchChart(
+        { kind: "oci", url: `oci://${host}/charts/web`, digest: manifestDigest },
+        [`oci://${host}`],
+        [host],
+      );
+      expect(layer).toEqual({
+        ok: false,
+        reason: expect.stringMatching(/digest mismatch: .*blobs/),
+      });
+    } finally {
+      await liar.stop();
+    }
+  });
+
+  it("refuses a chart over the size limit", async () => {
+    const big = registry.push(
+      packageChart("big", "1.0.0", `blob: ${randomBytes(50_000).toString("base64")}\n`),
+      "charts",
+    );
+    expect(big).not.toBe("");
+    const out = await fetcher({ maxBytes: 2_000 }).fetchChart(
+      { kind: "oci", url: `oci://${registry.address}/charts/big`, tag: "1.0.0" },
+      allow(),
+      plain(),
+    );
+    expect(out).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/above the limit of 2000|more than 2000 bytes/),
+    });
+  });
+
+  it("never contacts a registry that is not on the allow-list, nor fetches an unpinned chart", async () => {
+    const server = await staticServer({});
+    try {
+      const out = await fetcher().fetchChart(
+        { kind: "oci", url: `oci://${server.url.slice(7)}/charts/web`, tag: "1.2.3" },
+        allow(),
+        [server.url.slice(7)],
+      );
+      expect(out).toEqual({ ok: false, reason: expect.stringMatching(/not on the allow-list/) });
+      const unpinned = await fetcher().fetchChart(
+        { kind: "oci", url: url(), tag: "latest" },
+        allow(),
+        plain(),
+      );
+      expect(unpinned).toEqual({ ok: false, reason: expect.stringMatching(/not pinned/) });
+      // A prefix matches at a path boundary only.
+      const lookalike = await fetcher().fetchChart(
+        { kind: "oci", url: `oci://${registry.address}/charts-evil/web`, tag: "1.2.3" },
+        allow(),
+        plain(),
+      );
+      expect(lookalike.ok).toBe(false);
+      expect(server.requests).toEqual([]);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("gives up on a registry that hangs, within the time limit", async () => {
+    const server = await staticServer({}, { hang: true });
+    const host = server.url.slice(7);
+    try {
+      const started = Date.now();
+      const out = await fetcher({ timeoutMs: 500 }).fetchChart(
+        { kind: "oci", url: `oci://${host}/charts/web`, tag: "1.2.3" },
+        [`oci://${host}`],
+        [host],
+      );
+      expect(out).toEqual({ ok: false, reason: expect.stringMatching(/did not answer in time/) });
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+withTools("remote charts from an HTTP Helm repository", () => {
+  it("fetches the exact version the index lists, checks its digest, and sends credentials without ever showing them", async () => {
+    const archive = read(packageChart("web", "2.0.0"));
+    const auth = `Basic ${Buffer.from("robot:s3cret-password").toString("base64")}`;
+    const server = await staticServer(
+      {
+        "/index.yaml": indexYaml([
+          { name: "web", version: "2.0.0", file: "web-2.0.0.tgz", bytes: archive },
+          {
+            name: "web",
+            version: "2.0.1",
+            file: "web-2.0.0.tgz",
+            bytes: archive,
+            digest: "ab".repeat(32),
+          },
+        ]),
+        "/web-2.0.0.tgz": archive,
+      },
+      { auth },
+    );
+    const host = server.url.slice(7);
+    try {
+      const chart = (version: string) => ({
+        kind: "http" as const,
+        repository: server.url,
+        chart: "web",
+        version,
+      });
+      const without = await fetcher().fetchChart(chart("2.0.0"), [server.url]);
+      expect(without).toEqual({ ok: false, reason: expect.stringMatching(/answered 401/) });
+      // Credentials from a mounted docker config.json, never from the repository.
+      const dir = mkdtempSync(join(tmpdir(), "portcullis-creds-"));
+      writeFileSync(
+        join(dir, "config.json"),
+        JSON.stringify({ auths: { [host]: { username: "robot", password: "s3cret-password" } } }),
+      );
+      const credentials = readCredentials(join(dir, "config.json"));
+      const ok = await fetcher({ credentials }).fetchChart(chart("2.0.0"), [server.url]);
+      expect(ok.ok).toBe(true);
+      const mismatch = await fetcher({ credentials }).fetchChart(chart("2.0.1"), [server.url]);
+      expect(mismatch).toEqual({ ok: false, reason: expect.stringMatching(/digest mismatch/) });
+      expect(JSON.stringify([without, mismatch])).not.toMatch(/s3cret|cm9ib3Q6/);
+      const range = await fetcher({ credentials }).fetchChart(chart(">=2.0.0"), [server.url]);
+      expect(range).toEqual({
+        ok: false,
+        reason: expect.stringMatching(/not pinned to an exact version/),
+      });
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+/** A gzipped tar of entries (name, type flag, content), as a hostile chart server would send. */
+function tgz(entries: { name: string; type?: string; body?: string }[]): Uint8Array {
+  const blocks: Buffer[] = [];
+  for (const e of entries) {
+    const body = Buffer.from(e.body ?? "");
+    const header = Buffer.alloc(512);
+    header.write(e.name, 0, 100);
+    header.write(body.length.toString(8).padStart(11, "0"), 124, 12);
+    header.write(e.type ?? "0", 156, 1);
+    header.write("ustar", 257, 6);
+    blocks.push(header, body, Buffer.alloc((512 - (body.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return gzipSync(Buffer.concat(blocks));
+}
+
+describe("a chart archive", () => {
+  const limits = { maxBytes: 1024 * 1024, maxFiles: 10 };
+  it("is read into its regular files", () => {
+    const files = readChartArchive(tgz([{ name: "web/Chart.yaml", body: "name: web\n" }]), limits);
+    expect(files).toEqual(
+      new Map([["web/Chart.yaml", new Uint8Array(Buffer.from("name: web\n"))]]),
+    );
+  });
+
+  it("is refused when it holds a path outside the chart, an absolute path, a link, or too much", () => {
+    expect(readChartArchive(tgz([{ name: "../evil.yaml", body: "x" }]), limits)).toMatch(
+      /outside the chart/,
+    );
+    expect(readChartArchive(tgz([{ name: "/etc/passwd", body: "x" }]), limits)).toMatch(
+      /outside the chart/,
+    );
+    expect(readChartArchive(tgz([{ name: "web/link", type: "2" }]), limits)).toMatch(
+      /not a regular file/,
+    );
+    expect(
+      readChartArchive(tgz([{ name: "web/a", body: "x".repeat(5000) }]), {
+        ...limits,
+        maxBytes: 1000,
+      }),
+    ).toMatch(/more than 1000 bytes/);
+    const many = Array.from({ length: 11 }, (_, i) => ({ name: `web/${i}`, body: "x" }));
+    expect(readChartArchive(tgz(many), limits)).toMatch(/more than 10 files/);
+    expect(readChartArchive(new Uint8Array([1, 2, 3]), limits)).toBe(
+      "the chart archive is not gzip",
+    );
+  });
+});

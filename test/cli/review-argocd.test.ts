@@ -1,0 +1,147 @@
+// Issue 23, requirement 3: Argo CD sources checked against the repository, ApplicationSets
+// expanded, multi-source `$values` read, through `portcullis review` with the pinned tools.
+import { findHelm } from "../../src/adapters/render/helm.js";
+import { findKustomize } from "../../src/adapters/render/kustomize.js";
+import { runCommand } from "../support/cli.js";
+import { gitRepo } from "../support/git-repo.js";
+import { deployment } from "../support/deployment.js";
+
+const haveTools = findKustomize() !== undefined && findHelm() !== undefined;
+if (!haveTools)
+  process.stderr.write("kustomize or helm is not built: Argo CD review tests skipped\n");
+const withTools = haveTools ? describe : describe.skip;
+
+interface Out {
+  check: {
+    summary: string;
+    annotations: { path: string; start_line: number; title: string; raw_details?: string }[];
+  };
+}
+
+const DEPLOY = deployment;
+
+const APPSET = `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: apps
+  namespace: argocd
+spec:
+  generators:
+    - git:
+        repoURL: https://github.com/acme/fleet.git
+        revision: HEAD
+        directories:
+          - path: apps/*
+  template:
+    metadata:
+      name: '{{path.basename}}'
+    spec:
+      project: default
+      source:
+        repoURL: https://github.com/acme/fleet.git
+        targetRevision: HEAD
+        path: '{{path}}'
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: '{{path.basename}}'
+`;
+
+const FOREIGN = `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: theirs
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://github.com/other/apps.git
+    targetRevision: HEAD
+    path: apps/web
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: theirs
+`;
+
+const MULTI = `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: chart
+  namespace: argocd
+spec:
+  project: default
+  sources:
+    - repoURL: git@github.com:acme/fleet.git
+      path: charts/web
+      helm:
+        valueFiles:
+          - $values/env/prod/values.yaml
+    - repoURL: https://github.com/acme/fleet
+      targetRevision: HEAD
+      ref: values
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: chart
+`;
+
+const TEMPLATE = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: ghcr.io/acme/web:1.0.0
+          securityContext:
+            privileged: {{ .Values.privileged }}
+`;
+
+withTools("portcullis review of Argo CD sources", () => {
+  const r = gitRepo();
+  r.git("remote", "add", "origin", "git@github.com:acme/fleet.git");
+  r.write("argocd/appset.yaml", APPSET);
+  r.write("argocd/chart.yaml", MULTI);
+  r.write("apps/web/deploy.yaml", DEPLOY(false));
+  r.write("apps/api/deploy.yaml", deployment(false, "api"));
+  r.write("charts/web/Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n");
+  r.write("charts/web/values.yaml", "privileged: false\n");
+  r.write("charts/web/templates/deploy.yaml", TEMPLATE);
+  r.write("env/prod/values.yaml", "privileged: false\n");
+  r.commit("base");
+  r.git("checkout", "-q", "-b", "feature");
+  r.write("apps/web/deploy.yaml", DEPLOY(true));
+  r.write("env/prod/values.yaml", "# production\nprivileged: true\n");
+  r.write("argocd/theirs.yaml", FOREIGN);
+  r.commit("privileged web, privileged chart, another repository's app");
+
+  let out: Out;
+  beforeAll(async () => {
+    const { stdout } = await runCommand(
+      ["review", r.dir, "--base", "main", "--format", "json"],
+      r.dir,
+    );
+    out = JSON.parse(stdout) as Out;
+  });
+
+  const privileged = () =>
+    out.check.annotations
+      .filter((a) => a.title.startsWith("PCK001"))
+      .map((a) => `${a.path}:${a.start_line}`)
+      .sort();
+
+  it("renders the Applications an ApplicationSet's git directories generator makes, and $values from this repository", () => {
+    expect(privileged()).toEqual(["apps/web/deploy.yaml:12", "env/prod/values.yaml:2"]);
+    const web = out.check.annotations.find((a) => a.path === "apps/web/deploy.yaml")!;
+    expect(web.raw_details).toContain("Argo CD Application argocd/web");
+    expect(web.raw_details).toContain("Deployment web/web");
+  });
+
+  it("lists another repository's Application as not evaluated: other repository, and renders nothing for it", () => {
+    expect(out.check.summary).toContain("argocd/theirs.yaml");
+    const line = out.check.summary.split("\n").find((l) => l.includes("argocd/theirs.yaml"));
+    expect(line).toMatch(/line 9: .*not evaluated: other repository/);
+    expect(line).toContain("theirs builds https://github.com/other/apps.git");
+    expect(out.check.summary).not.toContain("Argo CD Application argocd/theirs");
+  });
+});

@@ -1,0 +1,93 @@
+// Issue 23 "Done when": a repository whose releases all use an allow-listed OCI chart on the
+// loopback registry is reviewed with findings on the values lines; a chart not on the allow-list
+// is listed as not evaluated and never fetched.
+import { runCommand } from "../support/cli.js";
+import {
+  haveChartTools,
+  packageChart,
+  startRegistry,
+  type Registry,
+} from "../support/chart-servers.js";
+import { gitRepo } from "../support/git-repo.js";
+
+const withTools = haveChartTools() ? describe : describe.skip;
+
+const OCI_REPOSITORY = (address: string) => `apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata:
+  name: web
+  namespace: apps
+spec:
+  interval: 10m
+  url: oci://${address}/charts/web
+  ref:
+    tag: 1.2.3
+`;
+
+const RELEASE = (name: string, privileged: boolean) => `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: ${name}
+  namespace: apps
+spec:
+  interval: 10m
+  chartRef:
+    kind: OCIRepository
+    name: web
+  values:
+    securityContext:
+      privileged: ${privileged}
+`;
+
+interface Out {
+  check: { summary: string; annotations: { path: string; start_line: number; title: string }[] };
+}
+
+withTools("portcullis review of releases of remote OCI charts", () => {
+  let registry: Registry;
+  beforeAll(async () => {
+    registry = await startRegistry();
+    registry.push(packageChart("web", "1.2.3"), "charts");
+  });
+  afterAll(() => registry.stop());
+
+  const run = async (allow: boolean) => {
+    const r = gitRepo();
+    r.write(
+      ".github/portcullis.yml",
+      allow
+        ? `render:\n  remoteCharts: ["oci://${registry.address}/charts"]\n  plainHttpRegistries: ["${registry.address}"]\n`
+        : "render:\n  helm: true\n",
+    );
+    r.write("apps/source.yaml", OCI_REPOSITORY(registry.address));
+    r.write("apps/web.yaml", RELEASE("web", false));
+    r.write("apps/api.yaml", RELEASE("api", false));
+    r.commit("base");
+    r.git("checkout", "-q", "-b", "feature");
+    r.write("apps/web.yaml", RELEASE("web", true));
+    r.write("apps/api.yaml", RELEASE("api", true));
+    r.commit("privileged releases");
+    const { stdout } = await runCommand(
+      ["review", r.dir, "--base", "main", "--format", "json"],
+      r.dir,
+    );
+    return JSON.parse(stdout) as Out;
+  };
+
+  it("fetches the allow-listed chart, renders it offline, and reports at the values lines", async () => {
+    const out = await run(true);
+    const privileged = out.check.annotations
+      .filter((a) => a.title.startsWith("PCK001"))
+      .map((a) => `${a.path}:${a.start_line}`)
+      .sort();
+    expect(privileged).toEqual(["apps/api.yaml:13", "apps/web.yaml:13"]);
+    expect(out.check.summary).toContain("Helm release apps/web");
+  });
+
+  it("lists a release whose registry is not allow-listed as not evaluated at its chartRef line", async () => {
+    const out = await run(false);
+    expect(out.check.annotations.filter((a) => a.title.startsWith("PCK001"))).toEqual([]);
+    const line = out.check.summary.split("\n").find((l) => l.includes("apps/web.yaml line 8"));
+    expect(line).toMatch(/not on the allow-list|allow its registry with render.remoteCharts/);
+  });
+});
