@@ -66,6 +66,9 @@ function buildContext(): string[] {
   });
 }
 
+/** The Go tools the image carries, built in its tools stage. */
+const IMAGE_TOOLS = ["opa", "kustomize", "helm", "yaml-oracle"];
+
 describe("the Dockerfile", () => {
   it("pins every base image by digest", () => {
     const all = stages();
@@ -79,7 +82,7 @@ describe("the Dockerfile", () => {
     expect(user).toBeDefined();
     expect(user).not.toMatch(/^USER (root|0)(:|$)/);
     expect(final.steps).toContain(
-      "COPY --from=tools /out/opa /out/kustomize /out/helm /usr/local/bin/",
+      "COPY --from=tools /out/opa /out/kustomize /out/helm /out/yaml-oracle /usr/local/bin/",
     );
     expect(final.steps).toContain("COPY --from=build /app/bin ./bin");
   });
@@ -93,7 +96,12 @@ describe("the Dockerfile", () => {
       expect(tools).toContain(stamp);
       expect(DOCKERFILE).toContain(stamp);
     }
-    for (const mod of ["tools/go.mod", "tools/kustomize/go.mod", "tools/helm/go.mod"])
+    for (const mod of [
+      "tools/go.mod",
+      "tools/kustomize/go.mod",
+      "tools/helm/go.mod",
+      "tools/yaml-oracle/go.mod",
+    ])
       expect(existsSync(join(ROOT, mod))).toBe(true);
   });
 
@@ -110,7 +118,7 @@ describe("the Dockerfile", () => {
 
   it("its build stage builds with only the files it copies and the tools stage's binaries", () => {
     const tools = join(ROOT, ".tools", "bin");
-    if (!["opa", "kustomize", "helm"].every((t) => existsSync(join(tools, t))))
+    if (!IMAGE_TOOLS.every((t) => existsSync(join(tools, t))))
       throw new Error("the pinned tools are not built: run `npm run build` first");
     const app = mkdtempSync(join(tmpdir(), "pcs-image-build-"));
     try {
@@ -133,7 +141,7 @@ describe("the Dockerfile", () => {
       symlinkSync(join(ROOT, "node_modules"), join(app, "node_modules"));
       const bin = join(app, ".image-bin");
       mkdirSync(bin);
-      for (const t of ["opa", "kustomize", "helm"]) symlinkSync(join(tools, t), join(bin, t));
+      for (const t of IMAGE_TOOLS) symlinkSync(join(tools, t), join(bin, t));
       const path = [bin, join(process.execPath, ".."), "/usr/bin", "/bin"].join(":");
       const r = spawnSync("npm", ["run", "build"], {
         cwd: app,
