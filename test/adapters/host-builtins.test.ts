@@ -161,6 +161,14 @@ export const CASES: Record<string, string[]> = {
     'regex.find_n("\\\\Aa", "aaa", -1)',
     'regex.find_n("a\\\\z", "aaa", -1)',
   ],
+  "regex.template_match": [
+    'regex.template_match("urn:foo:{.*}", "urn:foo:bar:baz", "{", "}")',
+    'regex.template_match("urn:foo.bar:{[a-z]+}", "urn:foo.bar:42", "{", "}")',
+    'regex.template_match("v<\\\\d+>.<\\\\d+>", "v1.22", "<", ">")',
+    'regex.template_match("a{b", "ab", "{", "}")',
+    'regex.template_match("a{(}", "a", "{", "}")',
+    'regex.template_match("a", "a", "{{", "}")',
+  ],
   "urlquery.encode": ['urlquery.encode("a b&c=d/é~_-.*!")'],
   "urlquery.decode": [
     'urlquery.decode("a+b%26c%3Dd%2F%C3%A9")',

@@ -198,6 +198,46 @@ function splitN(s: RegoValue, d: RegoValue, n: RegoValue): string[] {
   return parts.slice(Math.max(parts.length + count, 0));
 }
 
+/** regexp.QuoteMeta: Go's special characters escaped. */
+const goQuoteMeta = (s: string) => s.replace(/[\\.+*?()|[\]{}^$]/g, "\\$&");
+
+/** regex.template_match: literal text around delimited patterns, the whole anchored. */
+function templateMatch(t: RegoValue, v: RegoValue, s: RegoValue, e: RegoValue): boolean {
+  const [template, value, start, end] = [str(t!, 1), str(v!, 2), str(s!, 3), str(e!, 4)];
+  const bytes = (x: string) => Buffer.byteLength(x, "utf8");
+  if (bytes(start) !== 1)
+    throw new Error(
+      `start delimiter has to be exactly one character long but is ${bytes(start)} long`,
+    );
+  if (bytes(end) !== 1)
+    throw new Error(
+      `end delimiter has to be exactly one character long but is ${bytes(start)} long`,
+    );
+  const unbalanced = () => new Error(`unbalanced braces in ${JSON.stringify(template)}`);
+  const spans: [number, number][] = [];
+  let level = 0;
+  let open = 0;
+  for (let i = 0; i < template.length; i++) {
+    if (template[i] === start) {
+      if (++level === 1) open = i;
+    } else if (template[i] === end) {
+      if (--level === 0) spans.push([open, i + 1]);
+      else if (level < 0) throw unbalanced();
+    }
+  }
+  if (level !== 0) throw unbalanced();
+  let pattern = "^";
+  let at = 0;
+  for (const [from, to] of spans) {
+    const inner = template.slice(from + 1, to - 1);
+    goRegExp(`^${inner}$`);
+    pattern += `${goQuoteMeta(template.slice(at, from))}(${inner})`;
+    at = to;
+  }
+  pattern += `${goQuoteMeta(template.slice(at))}$`;
+  return goRegExp(pattern).test(value);
+}
+
 export const TEXT_BUILTINS: Record<string, Fn> = {
   "strings.any_prefix_match": anyAffix(false),
   "strings.any_suffix_match": anyAffix(true),
@@ -218,6 +258,7 @@ export const TEXT_BUILTINS: Record<string, Fn> = {
   "strings.split_n": splitN,
   "regex.replace": regexReplace,
   "regex.find_n": regexFindN,
+  "regex.template_match": templateMatch,
   "urlquery.encode": (s) => queryEscape(str(s!, 1)),
   "urlquery.decode": (s) => queryUnescape(str(s!, 1)),
   "urlquery.encode_object": encodeObject,
