@@ -60,6 +60,7 @@ import type { Finding, JsonPath, LineRange, ResourceRef, SkippedFile } from "../
 import type { ManifestRenderer } from "../ports/manifest-renderer.js";
 import type { ChangedFile, PullRequestSource } from "../ports/pull-request-source.js";
 import { renderHelmReleases } from "./render-helm.js";
+import { followedTargets, isApplication, type RenderedApplication } from "./render-followed.js";
 import { vendoredChartsOf } from "../core/helm-releases.js";
 import {
   changedPaths,
@@ -835,7 +836,26 @@ export async function renderChanges(
         { config, renderer: deps.renderer, evaluation: deps.evaluation },
       )
     : undefined;
-  results.push(...(await renderPlain(head, all, results, renderTarget)));
+  // An app of apps: the Applications that renders produced build folders too.
+  const produced = [
+    ...results.flatMap((r) =>
+      r.head.status === "rendered"
+        ? r.head.resources
+            .filter((x) => isApplication(x.value))
+            .map((x) => ({ parent: parentOf(head, r.target), value: x.value }))
+        : [],
+    ),
+    ...(helm?.applications ?? []),
+  ].filter((a): a is RenderedApplication => a.parent !== undefined);
+  const built = new Set(all.map((t) => t.dir));
+  const followed = targetsOf(
+    head,
+    base,
+    changed,
+    followedTargets(head, head.tree, sources, produced),
+  ).filter((t) => !built.has(t.dir) && t.controllers.length > 0);
+  results.push(...(await inPool(followed, RENDER_CONCURRENCY, renderTarget)));
+  results.push(...(await renderPlain(head, [...all, ...followed], results, renderTarget)));
   // Argo CD objects the change touches that are not this repository's, or cannot be decided.
   const argoNotices = options.argocd
     ? found.files
@@ -892,6 +912,16 @@ export async function renderChanges(
     documentsEvaluated: documents,
     renderer: await deps.renderer.describe(),
   };
+}
+
+/** What a target's render is attributed to: its controller object, else its kustomization. */
+function parentOf(side: Side, target: Target): ControllerRef | undefined {
+  const c = target.controllers[0]?.controller;
+  if (c) return c;
+  const own = side.tree.kustomizationOf(target.dir);
+  return own
+    ? { kind: "Argo CD Application", name: "", file: own, documentIndex: 0, pathField: [] }
+    : undefined;
 }
 
 interface TargetResult {

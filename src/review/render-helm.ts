@@ -34,6 +34,7 @@ import {
   type RoutedDocument,
   type RoutedFindings,
 } from "./evaluate-files.js";
+import { isApplication, type RenderedApplication } from "./render-followed.js";
 import {
   CLUSTER_SCOPED,
   renderFailureFindings,
@@ -53,6 +54,8 @@ export interface HelmRendered {
   readonly covered: Set<string>;
   readonly diffs: RenderedTargetDiff[];
   documents: number;
+  /** Argo CD Applications the head's renders produced (an app of apps), to be followed. */
+  readonly applications: RenderedApplication[];
 }
 
 interface Place {
@@ -541,6 +544,7 @@ export async function renderHelmReleases(
     covered: new Set(),
     diffs: [],
     documents: 0,
+    applications: [],
   };
   if (!ctx.renderer.renderHelmChart) return out;
   const context: HelmContext = {
@@ -549,9 +553,28 @@ export async function renderHelmReleases(
     remoteCharts: options.remoteCharts,
     plainHttp: options.plainHttpRegistries,
   };
-  const releases = found.files
-    .flatMap((f) => helmReleasesOf(f, head.tree, found.sources, options))
-    .filter((r) => isAffected(head, r, changed, found.scanned));
+  const all = found.files.flatMap((f) => helmReleasesOf(f, head.tree, found.sources, options));
+  // A chart whose templates are Argo CD Applications (an app of apps) is rendered even when the
+  // change does not touch it: the folders its Applications build are known only from its output.
+  const templates = all.flatMap((r) =>
+    r.chartDir === undefined ? [] : head.tree.filesUnder(posix.join(r.chartDir, "templates")),
+  );
+  await head.read(templates);
+  const producesApplications = (r: HelmReleaseTarget) =>
+    options.argocd &&
+    r.chartDir !== undefined &&
+    head.tree.filesUnder(posix.join(r.chartDir, "templates")).some((t) => {
+      const text = head.bytes.get(t);
+      return (
+        text !== undefined &&
+        /argoproj\.io[\s\S]*kind:\s*Application\b|kind:\s*Application\b[\s\S]*argoproj\.io/.test(
+          Buffer.from(text).toString("utf8"),
+        )
+      );
+    });
+  const releases = all.filter(
+    (r) => isAffected(head, r, changed, found.scanned) || producesApplications(r),
+  );
   for (const release of releases) {
     const place = placeOf(head, release);
     if (!place) continue;
@@ -581,6 +604,9 @@ export async function renderHelmReleases(
       });
     if (h.status === "rendered")
       for (const f of h.files) if (changed.head.has(f)) out.covered.add(f);
+    for (const r of h.resources)
+      if (isApplication(r.value))
+        out.applications.push({ parent: release.controller, value: r.value });
     out.head.push(...h.findings);
     out.base.push(...b.findings);
     out.errors.push(...h.errors);
