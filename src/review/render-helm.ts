@@ -8,7 +8,6 @@ import { describeController, type FluxSources } from "../core/gitops-controllers
 import {
   helmReleasesOf,
   type VendoredCharts,
-  missingDependency,
   renderedField,
   splitHelmOutput,
   templateKindLine,
@@ -17,13 +16,8 @@ import {
   type ValuesSource,
 } from "../core/helm-releases.js";
 import { parseManifest, type ParsedDocument, type ParsedFile } from "../yaml/index.js";
-import { chartAddress, type RemoteChart } from "../core/remote-charts.js";
 import { isPlainObject } from "../core/plain-data.js";
-import {
-  MAX_RENDER_FILES,
-  MAX_RENDER_INPUT_BYTES,
-  type RenderBudget,
-} from "../core/render-limits.js";
+import { type RenderBudget } from "../core/render-limits.js";
 import { diffRendered, type RenderedTargetDiff } from "../core/rendered-diff.js";
 import type { Finding, JsonPath, LineRange, ResourceRef, SkippedFile } from "../core/types.js";
 import type { ManifestRenderer } from "../ports/manifest-renderer.js";
@@ -34,6 +28,7 @@ import {
   type RoutedDocument,
   type RoutedFindings,
 } from "./evaluate-files.js";
+import { isApplication, type RenderedApplication } from "./render-followed.js";
 import {
   CLUSTER_SCOPED,
   renderFailureFindings,
@@ -41,6 +36,14 @@ import {
   show,
   type Side,
 } from "./render-side.js";
+import {
+  lineOf,
+  NONE,
+  remoteChart,
+  repositoryChart,
+  type Place,
+  type ReleaseSide,
+} from "./render-helm-chart.js";
 
 /** Where the generated values files (a release's inline values) go in the build's copy. */
 const VALUES_DIR = ".portcullis-values";
@@ -53,12 +56,8 @@ export interface HelmRendered {
   readonly covered: Set<string>;
   readonly diffs: RenderedTargetDiff[];
   documents: number;
-}
-
-interface Place {
-  readonly file: ParsedFile;
-  readonly doc: ParsedDocument;
-  readonly path: JsonPath;
+  /** Argo CD Applications the head's renders produced (an app of apps), to be followed. */
+  readonly applications: RenderedApplication[];
 }
 
 /** A values source as read at one side: its values, and the line of any key in it. */
@@ -69,28 +68,10 @@ interface ReadValues {
   readonly locate: (key: JsonPath) => { file: ParsedFile; line: number } | undefined;
 }
 
-interface ReleaseSide {
-  readonly status: "rendered" | "failed" | "not-evaluated" | "absent";
-  readonly reason?: string;
-  readonly resources: { resource: ResourceRef; value: unknown }[];
-  readonly findings: Finding[];
-  readonly errors: EvaluationError[];
-  readonly files: readonly string[];
-  readonly durationMs: number;
-  /** Left out: the review's render budget was used up. */
-  readonly overBudget?: boolean;
-}
-
-const NONE = { resources: [], findings: [], errors: [], files: [], durationMs: 0 };
-
 function placeOf(side: Side, release: HelmReleaseTarget): Place | undefined {
   const file = side.file(release.controller.file);
   const doc = file?.documents.find((d) => d.index === release.controller.documentIndex);
   return file && doc ? { file, doc, path: release.controller.pathField } : undefined;
-}
-
-function lineOf(place: Place): number {
-  return place.doc.locate(place.path).lines.start;
 }
 
 function describe(release: HelmReleaseTarget): string {
@@ -294,7 +275,7 @@ function routedHelmDocument(
   return { file: home, doc: standIn(value, resource, index, homeLine, new Map()), route };
 }
 
-interface HelmContext {
+export interface HelmContext {
   readonly config: Config;
   readonly renderer: ManifestRenderer;
   readonly evaluation: EvaluationDeps;
@@ -303,83 +284,6 @@ interface HelmContext {
   /** The base configuration's allow-list of remote charts, and registries reached without TLS. */
   readonly remoteCharts: readonly string[];
   readonly plainHttp: readonly string[];
-}
-
-/** The chart folder of the repository a release renders, read; or why it is not rendered. */
-async function repositoryChart(
-  side: Side,
-  release: HelmReleaseTarget,
-): Promise<{ dir: string; files: Map<string, Uint8Array> } | ReleaseSide> {
-  const chartDir = release.chartDir;
-  if (chartDir === undefined || !side.tree.hasFile(posix.join(chartDir, "Chart.yaml")))
-    return { ...NONE, status: "absent" };
-  if (release.refusal) return { ...NONE, status: "not-evaluated", reason: release.refusal };
-  const chartFiles = side.tree.filesUnder(chartDir);
-  if (chartFiles.length > MAX_RENDER_FILES)
-    return {
-      ...NONE,
-      status: "not-evaluated",
-      reason: `its chart has ${chartFiles.length} files, above the limit of ${MAX_RENDER_FILES}`,
-    };
-  await side.read(chartFiles);
-  const chartYaml = side.file(posix.join(chartDir, "Chart.yaml"))?.documents[0]?.value;
-  const missing = missingDependency(chartDir, chartYaml, side.tree);
-  if (missing) return { ...NONE, status: "not-evaluated", reason: missing };
-  const { files, bytes } = await side.contents(chartFiles);
-  if (bytes > MAX_RENDER_INPUT_BYTES)
-    return {
-      ...NONE,
-      status: "not-evaluated",
-      reason: `its chart has ${bytes} bytes, above the limit of ${MAX_RENDER_INPUT_BYTES}`,
-    };
-  return { dir: chartDir, files };
-}
-
-/** Where a fetched chart goes in the build's copy (never a path of the repository). */
-const REMOTE_DIR = ".portcullis-chart";
-
-/**
- * An allow-listed remote chart, fetched outside the sandbox (by digest, from the cache when it
- * is there). A chart that cannot be fetched (unreachable, too large, a digest that does not
- * match) is an evaluation error at the release's chart line: the check cannot pass without it.
- */
-async function remoteChart(
-  release: HelmReleaseTarget,
-  remote: RemoteChart,
-  ctx: HelmContext,
-  place: Place,
-): Promise<{ dir: string; files: Map<string, Uint8Array> } | ReleaseSide> {
-  if (release.refusal) return { ...NONE, status: "not-evaluated", reason: release.refusal };
-  if (!ctx.renderer.fetchChart)
-    return { ...NONE, status: "not-evaluated", reason: "remote charts are not fetched here" };
-  const fetched = await ctx.renderer.fetchChart(remote, ctx.remoteCharts, ctx.plainHttp);
-  if (!fetched.ok)
-    return {
-      ...NONE,
-      status: "failed",
-      reason: fetched.reason,
-      errors: [{ file: place.file.file, line: lineOf(place), message: fetched.reason }],
-    };
-  const top = [...fetched.files.keys()]
-    .filter((p) => posix.basename(p) === "Chart.yaml")
-    .sort((a, b) => a.split("/").length - b.split("/").length)[0];
-  if (top === undefined)
-    return {
-      ...NONE,
-      status: "failed",
-      reason: `${chartAddress(remote)} holds no Chart.yaml`,
-      errors: [
-        {
-          file: place.file.file,
-          line: lineOf(place),
-          message: `${chartAddress(remote)} holds no Chart.yaml`,
-        },
-      ],
-    };
-  const files = new Map<string, Uint8Array>();
-  for (const [p, b] of fetched.files) files.set(`${REMOTE_DIR}/${p}`, b);
-  const dir = posix.dirname(`${REMOTE_DIR}/${top}`);
-  return { dir, files };
 }
 
 /** Renders one release at one side and evaluates what it produces. */
@@ -541,6 +445,7 @@ export async function renderHelmReleases(
     covered: new Set(),
     diffs: [],
     documents: 0,
+    applications: [],
   };
   if (!ctx.renderer.renderHelmChart) return out;
   const context: HelmContext = {
@@ -549,9 +454,28 @@ export async function renderHelmReleases(
     remoteCharts: options.remoteCharts,
     plainHttp: options.plainHttpRegistries,
   };
-  const releases = found.files
-    .flatMap((f) => helmReleasesOf(f, head.tree, found.sources, options))
-    .filter((r) => isAffected(head, r, changed, found.scanned));
+  const all = found.files.flatMap((f) => helmReleasesOf(f, head.tree, found.sources, options));
+  // A chart whose templates are Argo CD Applications (an app of apps) is rendered even when the
+  // change does not touch it: the folders its Applications build are known only from its output.
+  const templates = all.flatMap((r) =>
+    r.chartDir === undefined ? [] : head.tree.filesUnder(posix.join(r.chartDir, "templates")),
+  );
+  await head.read(templates);
+  const producesApplications = (r: HelmReleaseTarget) =>
+    options.argocd &&
+    r.chartDir !== undefined &&
+    head.tree.filesUnder(posix.join(r.chartDir, "templates")).some((t) => {
+      const text = head.bytes.get(t);
+      return (
+        text !== undefined &&
+        /argoproj\.io[\s\S]*kind:\s*Application\b|kind:\s*Application\b[\s\S]*argoproj\.io/.test(
+          Buffer.from(text).toString("utf8"),
+        )
+      );
+    });
+  const releases = all.filter(
+    (r) => isAffected(head, r, changed, found.scanned) || producesApplications(r),
+  );
   for (const release of releases) {
     const place = placeOf(head, release);
     if (!place) continue;
@@ -581,6 +505,9 @@ export async function renderHelmReleases(
       });
     if (h.status === "rendered")
       for (const f of h.files) if (changed.head.has(f)) out.covered.add(f);
+    for (const r of h.resources)
+      if (isApplication(r.value))
+        out.applications.push({ parent: release.controller, value: r.value });
     out.head.push(...h.findings);
     out.base.push(...b.findings);
     out.errors.push(...h.errors);

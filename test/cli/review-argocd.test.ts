@@ -145,3 +145,65 @@ withTools("portcullis review of Argo CD sources", () => {
     expect(out.check.summary).not.toContain("Argo CD Application argocd/theirs");
   });
 });
+
+withTools("portcullis review of an app of apps built with Helm", () => {
+  it("follows the Applications the root chart renders, and builds their folders as they deploy them", async () => {
+    const r = gitRepo();
+    r.git("remote", "add", "origin", "https://github.com/acme/fleet");
+    r.write(
+      "root.yaml",
+      `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: root
+  namespace: argocd
+spec:
+  project: platform
+  source:
+    repoURL: https://github.com/acme/fleet
+    targetRevision: main
+    path: apps
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: argocd
+`,
+    );
+    r.write("apps/Chart.yaml", "apiVersion: v2\nname: apps\nversion: 0.1.0\n");
+    r.write("apps/values.yaml", "repoURL: https://github.com/acme/fleet.git\n");
+    r.write(
+      "apps/templates/guestbook.yaml",
+      `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: guestbook
+  namespace: argocd
+spec:
+  project: platform
+  source:
+    repoURL: {{ .Values.repoURL }}
+    targetRevision: main
+    path: guestbook
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: guestbook
+`,
+    );
+    r.write("guestbook/deploy.yaml", DEPLOY(false));
+    r.commit("base");
+    r.git("checkout", "-q", "-b", "feature");
+    r.write("guestbook/deploy.yaml", DEPLOY(true));
+    r.commit("privileged guestbook");
+    const { stdout } = await runCommand(
+      ["review", r.dir, "--base", "main", "--format", "json"],
+      r.dir,
+    );
+    const out = JSON.parse(stdout) as Out;
+    const privileged = out.check.annotations.filter((a) => a.title.startsWith("PCK001"));
+    expect(privileged.map((a) => `${a.path}:${a.start_line}`)).toEqual([
+      "guestbook/deploy.yaml:12",
+    ]);
+    // Rendered as the child Application deploys it: into its destination namespace.
+    expect(privileged[0]!.raw_details).toContain("Argo CD Application argocd/guestbook");
+    expect(privileged[0]!.raw_details).toContain("Deployment guestbook/web");
+  });
+});

@@ -133,3 +133,78 @@ describe("the render budget", () => {
     ]);
   });
 });
+
+describe("the render budget with Helm releases (issue 23's false green)", () => {
+  const release = (name: string, chart: string, source: string, privileged: boolean) =>
+    `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: ${name}
+  namespace: apps
+spec:
+  chart:
+    spec:
+      chart: ${chart}
+      sourceRef:
+        kind: ${source}
+        name: ${source === "GitRepository" ? "flux-system" : "remote"}
+  values:
+    securityContext:
+      privileged: ${privileged}
+`;
+  const r = gitRepo();
+  const write = (privileged: boolean) => {
+    // Alphabetically first: releases of remote charts, which are never rendered here.
+    for (const n of ["a", "b", "c"])
+      r.write(`apps/${n}.yaml`, release(`${n}-remote`, "podinfo", "HelmRepository", privileged));
+    r.write("apps/z.yaml", release("z-local", "./charts/web", "GitRepository", privileged));
+    r.write("charts/web/Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n");
+    r.write("charts/web/templates/deploy.yaml", "kind: Deployment\n");
+  };
+  write(false);
+  r.commit("base");
+  r.git("checkout", "-q", "-b", "feature");
+  write(true);
+  r.commit("privileged");
+
+  it("renders the in-repository release whatever the unrenderable ones before it, and finds privileged: true", async () => {
+    const b = bundle();
+    const rendered: string[] = [];
+    const renderer: ManifestRenderer = {
+      describe: async () => "helm (test)",
+      renderKustomization: async () => ({
+        ok: false,
+        reason: "failed",
+        message: "no",
+        durationMs: 0,
+      }),
+      renderHelmChart: async (build) => {
+        rendered.push(build.release);
+        const values = Buffer.from(build.files.get(build.valuesFiles.at(-1)!)!).toString("utf8");
+        const privileged = /"privileged":true/.test(values);
+        return {
+          ok: true,
+          yaml: `---\n# Source: web/templates/deploy.yaml\n${deployment(privileged).replace("name: web\nspec", `name: ${build.release}\nspec`)}`,
+          originRoot: "",
+          durationMs: 1,
+        };
+      },
+    };
+    const out = await renderChanges(
+      new LocalGitSource(r.dir, "main", "feature"),
+      (await new LocalGitSource(r.dir, "main", "feature").changedFiles()).files,
+      defaultConfig({ settingDefaults: b.settingDefaults, ruleIds: new Set(b.rules.keys()) }),
+      { kustomize: false, helm: true, flux: true, argocd: false, maxTargets: 1 },
+      {
+        renderer,
+        evaluation: { engine: new WasmPolicyEngine(b.wasm), rules: b.rules, today: "2026-06-01" },
+      },
+    );
+    expect(rendered).toEqual(["z-local", "z-local"]);
+    expect(out.head.filter((f) => f.rule === "PCK001")).toEqual([
+      expect.objectContaining({ file: "apps/z.yaml", lines: { start: 15, end: 15 } }),
+    ]);
+    expect(out.errors).toEqual([]);
+    expect(out.notEvaluated.filter((s) => s.file !== "apps/z.yaml")).toHaveLength(3);
+  });
+});
