@@ -23,8 +23,11 @@ const INTEGER = /^-?(?:0|[1-9][0-9]{0,14})$/;
 const DECIMAL = /^-?(?:0|[1-9][0-9]{0,14})\.[0-9]{1,15}$/;
 const BOOLEAN = /^(?:true|True|TRUE|false|False|FALSE)$/;
 const NULL = /^(?:~|null|Null|NULL)$/;
-/** Strings that one of the readers may type (numbers, dates, times, base 60) or merge (`<<`, `=`). */
-const NUMBER_LIKE = /^[-+.0-9<=][-+.0-9_:a-fA-FoOxXtTzZ ]*$/;
+/**
+ * Strings that one of the readers may type: numbers, dates, times, base 60. (`<<` and `=` as
+ * values are strings for all of them; as keys the line reader never takes them.)
+ */
+const NUMBER_LIKE = /^[-+.0-9][-+.0-9_:a-fA-FoOxXtTzZ ]*$/;
 
 /** Versions (`0.16.0`): no number, date or time has two dots. */
 const VERSION = /^[0-9]+(?:\.[0-9]+){2,}$/;
