@@ -4,7 +4,13 @@ import { dirname, resolve } from "node:path";
 import { readDirectorySources } from "../adapters/fs/directory-source.js";
 import { loadPolicyBundle, type PolicyBundle } from "../adapters/fs/policy-bundle.js";
 import { WasmPolicyEngine } from "../adapters/opa/wasm-policy-engine.js";
-import { CONFIG_PATH, FAIL_LEVELS, parseConfig, type FailLevel } from "../config/config.js";
+import {
+  CONFIG_PATH,
+  FAIL_LEVELS,
+  parseConfig,
+  type Config,
+  type FailLevel,
+} from "../config/config.js";
 import {
   conflictingOptions,
   parseCommandArgs,
@@ -20,16 +26,14 @@ import {
   type EvaluationReport,
   type SourceFile,
 } from "../review/evaluate-files.js";
-import type { PolicyEngine } from "../ports/policy-engine.js";
-import {
-  compilePolicies,
-  loadPolicyData,
-  PolicyCompileError,
-  readPolicySources,
-  UserPolicyEngine,
-} from "../adapters/opa/user-policies.js";
+import { OpaPolicyCompiler, parsePolicyData } from "../adapters/opa/user-policies.js";
 import { defaultOpaTools } from "../adapters/opa/opa-build.js";
-import { gatekeeperInventory, loadGatekeeperDirectory } from "../adapters/opa/gatekeeper.js";
+import { gatekeeperInventory } from "../adapters/opa/gatekeeper.js";
+import type { EngineDescriptor } from "../engines/engine.js";
+import { loadEngines } from "../engines/load.js";
+import { ENGINES } from "../engines/registry.js";
+import { workingTreeFiles } from "../engines/repository-files.js";
+import { messageOf } from "../core/errors.js";
 import { renderGithub } from "../render/github.js";
 import { renderJson } from "../render/json.js";
 import { renderSarif } from "../render/sarif.js";
@@ -46,6 +50,8 @@ export interface CliIo {
   readonly bundle?: PolicyBundle;
   /** Reads standard input to its end (`check -`); absent where there is none. */
   readonly stdin?: () => Promise<Uint8Array>;
+  /** The engine registry (src/engines/registry.ts unless a test adds an engine). */
+  readonly engines?: readonly EngineDescriptor[];
   /** Given the finished report of a check (the Action renders its SARIF and job summary from it). */
   readonly onReport?: (outcome: CheckOutcome) => void;
 }
@@ -96,10 +102,6 @@ exit status: 0 nothing at or above the fail level, 1 failing findings,
 
 const CHECK = { name: "check", usage: CHECK_USAGE };
 
-const NO_CATALOGUE: PolicyEngine = {
-  setSettings: () => undefined,
-  evaluate: (inputs) => inputs.map(() => ({ ok: true, findings: [] })),
-};
 const usageError = (io: CliIo, message: string) => commandUsageError(io, CHECK, message);
 
 export function today(env: CliIo["env"]): string {
@@ -170,6 +172,32 @@ function warnNotRendered(report: EvaluationReport, io: CliIo, rendering: boolean
         : "check reads files as they are; --render builds them as review does"
     })\n`,
   );
+}
+
+/**
+ * The configuration the engines load with: `--namespace`, `--all-namespaces` and `--rego-version`
+ * stand in for the `policies` section's when `--policy` is given (the folders themselves are
+ * passed as the command line's).
+ */
+function withPolicyFlags(
+  config: Config,
+  values: {
+    list(name: "namespace"): string[];
+    flag(name: "all-namespaces"): boolean;
+    list(name: "policy"): string[];
+  },
+  regoVersion: string | undefined,
+): Config {
+  if (values.list("policy").length === 0) return config;
+  return {
+    ...config,
+    policies: {
+      ...config.policies,
+      namespaces: values.list("namespace").length > 0 ? values.list("namespace") : ["main"],
+      allNamespaces: values.flag("all-namespaces"),
+      regoVersion: regoVersion === "v0" || regoVersion === "v1" ? regoVersion : "auto",
+    },
+  };
 }
 
 export async function runCheck(argv: readonly string[], io: CliIo): Promise<number> {
@@ -245,7 +273,7 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
   try {
     bundle = io.bundle ?? loadPolicyBundle();
   } catch (err) {
-    io.stderr.write(`portcullis: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.stderr.write(`portcullis: ${messageOf(err)}\n`);
     return 2;
   }
   const context = {
@@ -294,67 +322,44 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
   const progress = io.stderr.isTTY && selection.files.length > 200;
   if (progress) io.stderr.write(`portcullis: evaluating ${selection.files.length} files...\n`);
 
-  // Every catalogue rule switched off (a repository policy run alone, as with conftest): the
-  // built-in engine would only produce findings that are dropped, so it is not loaded at all.
-  const catalogueOff = [...bundle.rules.keys()].every((id) => config.rules[id]?.enabled === false);
-  let engine: PolicyEngine;
-  try {
-    engine = catalogueOff ? NO_CATALOGUE : new WasmPolicyEngine(bundle.wasm);
-  } catch (err) {
-    io.stderr.write(
-      `portcullis: cannot load the policy bundle: ${err instanceof Error ? err.message : String(err)}\n`,
-    );
-    return 2;
-  }
-  engine.setSettings(config.settings as Record<string, unknown>);
-  // Repository policies (conftest style): compiled once, evaluated on the same documents. The
-  // files are read while they compile (evaluateFilesWhenReady).
-  const extraEngines: PolicyEngine[] = [];
-  const policyErrors: EvaluationError[] = [];
-  const ready = (async (): Promise<EvaluationDeps> => {
-    for (const dir of values.list("policy")) {
-      try {
-        const compiled = await compilePolicies(
-          readPolicySources(resolve(io.cwd, dir), dir),
-          {
-            namespaces: values.flag("all-namespaces")
-              ? "all"
-              : values.list("namespace").length > 0
-                ? values.list("namespace")
-                : ["main"],
-            ...(regoVersion ? { regoVersion } : {}),
-          },
-          defaultOpaTools(io.env),
-        );
-        const data = loadPolicyData(values.list("data").map((d) => resolve(io.cwd, d)));
-        extraEngines.push(new UserPolicyEngine(compiled, data));
-      } catch (err) {
-        // The built-in catalogue still runs; the broken policy fails the run with the compiler's words.
-        const at = err instanceof PolicyCompileError ? err : undefined;
-        policyErrors.push({
-          file: at?.file ?? dir,
-          line: at?.line ?? 1,
-          message: `repository policy could not be loaded: ${err instanceof Error ? err.message : String(err)}`,
-        });
-      }
-    }
-    // Gatekeeper constraints: data.inventory and namespaceSelectors read the manifests being checked.
-    // --admission, and its older name --gatekeeper: the same folders, read once.
-    const admission = [...new Set([...values.list("admission"), ...values.list("gatekeeper")])];
-    const inventory = admission.length
-      ? gatekeeperInventory(selection.files, selection.layout)
-      : [];
-    for (const dir of admission) {
-      const gatekeeper = await loadGatekeeperDirectory(dir, io.cwd, inventory, () =>
-        defaultOpaTools(io.env),
+  // The engines of the registry, with the folders of --policy/--admission standing in for the
+  // configuration's; made while the files are read (evaluateFilesWhenReady).
+  const policies = withPolicyFlags(config, values, regoVersion);
+  const ready = loadEngines(io.engines ?? ENGINES, {
+    config: policies,
+    configFile: values.text("config") ?? CONFIG_PATH,
+    catalogue: () => new WasmPolicyEngine(bundle.wasm),
+    rules: bundle.rules,
+    files: workingTreeFiles(io.cwd),
+    inventory: async () => ({
+      objects: gatekeeperInventory(selection.files, selection.layout),
+      cut: 0,
+    }),
+    previousNamespaces: async () => [],
+    opa: {
+      compiler: new OpaPolicyCompiler(() => defaultOpaTools(io.env)),
+      parseData: parsePolicyData,
+    },
+    commandLine: {
+      root: io.cwd,
+      env: io.env,
+      policy: values.list("policy"),
+      data: values.list("data"),
+      // --admission, and its older name --gatekeeper: the same folders, read once.
+      admission: [...new Set([...values.list("admission"), ...values.list("gatekeeper")])],
+    },
+  }).then((loaded) => {
+    for (const n of loaded.notEvaluated)
+      io.stderr.write(
+        `portcullis: ${n.file}${n.line ? `:${n.line}` : ""}: not evaluated: ${n.reason}\n`,
       );
-      if (gatekeeper.engine) extraEngines.push(gatekeeper.engine);
-      policyErrors.push(...gatekeeper.errors);
-      for (const n of gatekeeper.notEvaluated)
-        io.stderr.write(`portcullis: ${n.file}:${n.line}: not evaluated: ${n.message}\n`);
-    }
-    return { engine, extraEngines, rules: bundle.rules, today: today(io.env) };
-  })();
+    return loaded;
+  });
+  const policyErrors: EvaluationError[] = [];
+  const deps = ready.then((loaded): EvaluationDeps => {
+    policyErrors.push(...loaded.problems);
+    return { engines: loaded.engines, rules: bundle.rules, today: today(io.env) };
+  });
   let files: readonly SourceFile[] = selection.files;
   const withPolicyErrors = (r: EvaluationReport): EvaluationReport => ({
     ...r,
@@ -362,17 +367,17 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
   });
   let report = withPolicyErrors(
     values.flag("render")
-      ? await evaluateRendered(files, selection.layout, config, await ready, io)
-      : await evaluateFilesWhenReady(files, selection.layout, config, ready),
+      ? await evaluateRendered(files, selection.layout, config, await deps, io)
+      : await evaluateFilesWhenReady(files, selection.layout, config, deps),
   );
-  const evaluationDeps = await ready;
+  const evaluationDeps = await deps;
   if (values.flag("fix") || values.flag("fix-dry-run")) {
     // A fix can make another one safe (no privilege escalation once not privileged): a few rounds.
     const scope: FixScope = values.flag("fix-all") ? "all" : "safe";
     const dryRun = values.flag("fix-dry-run");
     const original = files;
-    ({ files, report } = fixRounds(report, files, scope, (next) =>
-      withPolicyErrors(evaluateFiles(next, selection.layout, config, evaluationDeps)),
+    ({ files, report } = await fixRounds(report, files, scope, async (next) =>
+      withPolicyErrors(await evaluateFiles(next, selection.layout, config, evaluationDeps)),
     ));
     publishFixes(original, files, report, io, { dryRun, scope });
   }

@@ -51,17 +51,17 @@ function applyRound(
 }
 
 /** Fixes rounds until nothing more applies; returns the fixed files and the report on them. */
-export function fixRounds(
+export async function fixRounds(
   report: EvaluationReport,
   files: readonly SourceFile[],
   scope: FixScope,
-  evaluate: (files: readonly SourceFile[]) => EvaluationReport,
-): { files: readonly SourceFile[]; report: EvaluationReport } {
+  evaluate: (files: readonly SourceFile[]) => Promise<EvaluationReport>,
+): Promise<{ files: readonly SourceFile[]; report: EvaluationReport }> {
   for (let round = 0; round < MAX_FIX_ROUNDS; round++) {
     const next = applyRound(report, files, scope);
     if (next.applied === 0) break;
     files = next.files;
-    report = evaluate(files);
+    report = await evaluate(files);
   }
   return { files, report };
 }

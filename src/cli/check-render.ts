@@ -46,7 +46,7 @@ export async function evaluateRendered(
     { ...config.render, kustomize: true, helm: true },
     { renderer: localRenderer(io.env), evaluation: deps },
   );
-  const direct = evaluateFiles(
+  const direct = await evaluateFiles(
     files.filter((f) => !rendered.covered.has(f.path)),
     layout,
     config,

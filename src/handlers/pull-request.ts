@@ -23,6 +23,7 @@ import { instrumentOctokit, type Metrics } from "../ops/metrics.js";
 import { PullRequestFacts } from "../adapters/github/github-pr-context.js";
 import type { ContentCache } from "../adapters/github/content-cache.js";
 import type { ManifestRenderer } from "../ports/manifest-renderer.js";
+import type { EngineDescriptor } from "../engines/engine.js";
 import { parsePolicyData } from "../adapters/opa/user-policies.js";
 import type { RepositoryPolicyCompiler } from "../ports/policy-compiler.js";
 import { policyPullRequestOf } from "../review/policy-context.js";
@@ -57,6 +58,8 @@ export interface ReviewTriggerDeps {
   readonly contentCache?: ContentCache;
   /** Renders the kustomizations a change affects (config `render`); without it none is rendered. */
   readonly renderer?: ManifestRenderer;
+  /** The engine registry (src/engines/registry.ts unless a test adds an engine). */
+  readonly engines?: readonly EngineDescriptor[];
 }
 
 /** What one review needs (the GitHub Action runs one without a queue). */
@@ -291,6 +294,7 @@ function reviewDepsOf(
       ? { onEvaluated: (seconds: number) => deps.metrics!.evaluationSeconds.observe(seconds) }
       : {}),
     ...(deps.renderer ? { renderer: deps.renderer } : {}),
+    ...(deps.engines ? { engines: deps.engines } : {}),
     ...(deps.policyCompiler
       ? {
           repositoryPolicies: {
@@ -432,7 +436,7 @@ async function recheckOwners(
   );
   if (configError !== undefined) return;
   // Policies that read approvals (data.portcullis.pull_request) may judge differently now.
-  if (deps.policyCompiler && (await policiesReadPullRequest(source, config.policies)))
+  if (deps.policyCompiler && (await policiesReadPullRequest(source, config, deps.engines)))
     await queueTask(log, deps, {
       ...task,
       ref,

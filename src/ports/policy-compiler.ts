@@ -1,4 +1,5 @@
 // Turning a repository's own policies (text read from the base commit) into an engine the pipeline runs.
+import type { Problem } from "../core/problem.js";
 import type { IsolatedPolicyEngine, PolicyEngine } from "./policy-engine.js";
 
 /** A Rego or data file: `path` is repository-relative, and how errors name it. */
@@ -42,11 +43,7 @@ export interface RepositoryPolicyCompiler {
   ): Promise<GatekeeperPolicies>;
 }
 
-export interface PolicyProblem {
-  readonly file: string;
-  readonly line: number;
-  readonly message: string;
-}
+export type PolicyProblem = Problem;
 
 export interface GatekeeperPolicies {
   /** Absent when no constraint can be evaluated. */

@@ -19,12 +19,9 @@ import {
   type ParsedFile,
 } from "../yaml/index.js";
 import type { Finding, RuleMetadata, SkippedFile } from "../core/types.js";
-import type {
-  IsolatedPolicyEngine,
-  PolicyEngine,
-  PolicyInput,
-  PolicyResult,
-} from "../ports/policy-engine.js";
+import type { Problem } from "../core/problem.js";
+import type { PolicyInput, PolicyResult } from "../ports/policy-engine.js";
+import type { Engine } from "../engines/engine.js";
 
 export interface SourceFile {
   /** Repository-relative, `/`-separated. */
@@ -33,11 +30,7 @@ export interface SourceFile {
 }
 
 /** A document the policies could not be evaluated on: reported, and it fails the run. */
-export interface EvaluationError {
-  readonly file: string;
-  readonly line: number;
-  readonly message: string;
-}
+export type EvaluationError = Problem;
 
 export interface EvaluationReport {
   readonly findings: readonly Finding[];
@@ -48,9 +41,8 @@ export interface EvaluationReport {
 }
 
 export interface EvaluationDeps {
-  readonly engine: PolicyEngine;
-  /** Repository policies, evaluated on the same documents after the built-in ones. */
-  readonly extraEngines?: readonly (PolicyEngine | IsolatedPolicyEngine)[];
+  /** The engines the registry loaded, each run on every document (their results in this order). */
+  readonly engines: readonly Engine[];
   readonly rules: ReadonlyMap<string, RuleMetadata>;
   /** YYYY-MM-DD: the day waivers are checked against. */
   readonly today: string;
@@ -252,14 +244,13 @@ const CHUNK_BYTES = 512 * 1024;
 /** At most this much text is read ahead while engines are being made (evaluateFilesWhenReady). */
 const READ_AHEAD_BYTES = 8 * 1024 * 1024;
 
-export function evaluateFiles(
+export async function evaluateFiles(
   files: readonly SourceFile[],
   layout: RepositoryLayout,
   config: Config,
   deps: EvaluationDeps,
   readAhead?: ReadAhead,
-): EvaluationReport {
-  const engines = [deps.engine, ...(deps.extraEngines ?? [])];
+): Promise<EvaluationReport> {
   const reports: EvaluationReport[] = [];
   for (let from = 0; from < files.length; ) {
     let to = from + 1;
@@ -267,15 +258,8 @@ export function evaluateFiles(
       bytes += files[to]!.content.byteLength;
       if (bytes > CHUNK_BYTES) break;
     }
-    const prepared = prepare(files.slice(from, to), layout, config, deps, readAhead);
     reports.push(
-      finish(
-        prepared,
-        engines.map((e) => {
-          if ("evaluate" in e) return e.evaluate(prepared.inputs);
-          throw new Error("an isolated engine needs evaluateFilesAsync");
-        }),
-      ),
+      await runEngines(prepare(files.slice(from, to), layout, config, deps, readAhead), deps),
     );
     from = to;
   }
@@ -317,19 +301,6 @@ export async function evaluateFilesWhenReady(
 }
 
 /**
- * The same, with engines that evaluate elsewhere (repository policies in worker threads): they
- * run side by side while the built-in catalogue runs here.
- */
-export async function evaluateFilesAsync(
-  files: readonly SourceFile[],
-  layout: RepositoryLayout,
-  config: Config,
-  deps: EvaluationDeps,
-): Promise<EvaluationReport> {
-  return runEngines(prepare(files, layout, config, deps), deps);
-}
-
-/**
  * Evaluates documents that no single file holds (rendered resources) with the same engines, and
  * reports each result where its route sends it.
  */
@@ -358,15 +329,13 @@ export async function evaluateRoutedAsync(
   );
 }
 
+/** Every engine on the prepared documents, side by side (an isolated one runs in its worker). */
 async function runEngines(prepared: Prepared, deps: EvaluationDeps): Promise<EvaluationReport> {
-  const engines = [deps.engine, ...(deps.extraEngines ?? [])];
-  const isolated = engines.map((e) =>
-    "evaluateIsolated" in e && prepared.inputs.length > 0
-      ? e.evaluateIsolated(prepared.inputs)
-      : undefined,
+  const results = await Promise.all(
+    deps.engines.map((e) =>
+      prepared.inputs.length > 0 ? e.evaluate(prepared.inputs) : Promise.resolve([]),
+    ),
   );
-  const inline = engines.map((e) => ("evaluate" in e ? e.evaluate(prepared.inputs) : undefined));
-  const results = await Promise.all(isolated.map((r, i) => r ?? Promise.resolve(inline[i] ?? [])));
   return finish(prepared, results);
 }
 

@@ -21,15 +21,17 @@ import type { ManifestRenderer } from "../ports/manifest-renderer.js";
 import type { PolicyEngine } from "../ports/policy-engine.js";
 import type { ChangedFile, PullRequestSource } from "../ports/pull-request-source.js";
 import {
-  evaluateFilesAsync,
+  evaluateFiles,
   sortFindings,
   type EvaluationReport,
   type SourceFile,
 } from "./evaluate-files.js";
 import { renderChanges } from "./render-changes.js";
-import { loadRepositoryPolicies, type RepositoryPolicyDeps } from "./repository-policies.js";
+import type { EngineDescriptor } from "../engines/engine.js";
+import { loadReviewEngines, type RepositoryPolicyDeps } from "./repository-policies.js";
 
 export interface ReviewDeps {
+  /** The built-in catalogue's evaluator (a fresh one per review). */
   readonly engine: PolicyEngine;
   readonly rules: ReadonlyMap<string, RuleMetadata>;
   readonly configContext: ConfigContext;
@@ -45,6 +47,8 @@ export interface ReviewDeps {
   };
   /** Runs the repository's own policies (from the base commit) when set and configured. */
   readonly repositoryPolicies?: RepositoryPolicyDeps;
+  /** The engine registry (src/engines/registry.ts unless a test adds an engine). */
+  readonly engines?: readonly EngineDescriptor[];
   /** Told how long each evaluation (head, base) took, in seconds (metrics). */
   readonly onEvaluated?: (seconds: number) => void;
   /** Renders the kustomizations a change affects (config `render`); without it none is rendered. */
@@ -215,14 +219,14 @@ export async function reviewChanges(
   const head = collect(atHead, contents.slice(0, atHead.length));
   const baseFiles = collect(atBase, contents.slice(atHead.length));
 
-  const policies = deps.repositoryPolicies
-    ? await loadRepositoryPolicies(source, config.policies, deps.repositoryPolicies)
-    : { engines: [], errors: [], modules: [], notEvaluated: [] };
-
-  deps.engine.setSettings(config.settings as Record<string, unknown>);
+  const policies = await loadReviewEngines(source, config, {
+    catalogue: deps.engine,
+    rules: deps.rules,
+    ...(deps.repositoryPolicies ? { opa: deps.repositoryPolicies } : {}),
+    ...(deps.engines ? { registry: deps.engines } : {}),
+  });
   const evalDeps = {
-    engine: deps.engine,
-    extraEngines: policies.engines,
+    engines: policies.engines,
     rules: deps.rules,
     today: deps.today,
   };
@@ -246,7 +250,7 @@ export async function reviewChanges(
   // A rendered finding lands in a source file: the include and exclude globs apply to it there.
   const inScope = (f: Finding) => included(f.file) && !excluded(f.file);
   const headReport = await timed(() =>
-    evaluateFilesAsync(head.sources.filter(direct), headLayout, config, evalDeps),
+    evaluateFiles(head.sources.filter(direct), headLayout, config, evalDeps),
   );
   const renamedLayout: RepositoryLayout = {
     chartRoots: baseLayout.chartRoots,
@@ -255,7 +259,7 @@ export async function reviewChanges(
     ),
   };
   const baseReport = await timed(() =>
-    evaluateFilesAsync(baseFiles.sources.filter(direct), renamedLayout, config, evalDeps),
+    evaluateFiles(baseFiles.sources.filter(direct), renamedLayout, config, evalDeps),
   );
 
   return {
@@ -277,14 +281,14 @@ export async function reviewChanges(
         ...policies.notEvaluated,
         ...(rendered?.notEvaluated ?? []),
       ],
-      errors: [...policies.errors, ...headReport.errors, ...(rendered?.errors ?? [])],
+      errors: [...policies.problems, ...headReport.errors, ...(rendered?.errors ?? [])],
       documentsEvaluated: headReport.documentsEvaluated + (rendered?.documentsEvaluated ?? 0),
     },
     changedFiles: changes.files,
     headTexts: new Map(head.sources.map((f) => [f.path, Buffer.from(f.content).toString("utf8")])),
     complete: changes.complete,
     totalChanged: changes.total,
-    policyModules: policies.modules,
+    policyModules: policies.files,
     ...(rendered ? { rendered: { diffs: rendered.diffs, renderer: rendered.renderer } } : {}),
   };
 }

@@ -599,12 +599,12 @@ interface Tally {
 
 const keyOf = (f: Finding) => `${f.rule}:${f.fingerprint}`;
 
-function checkFixedFiles(
+async function checkFixedFiles(
   files: Record<string, string>,
   config: ReturnType<typeof testConfig>,
   tally: Tally,
-): void {
-  const before = evaluate(files, { config });
+): Promise<void> {
+  const before = await evaluate(files, { config });
   const withFix = new Map<string, Finding[]>();
   for (const f of before.findings)
     if (f.fix && f.documentIndex !== undefined)
@@ -639,7 +639,7 @@ function checkFixedFiles(
     fixed[file] = result.text;
   }
   if (Object.keys(fixed).length === 0) return;
-  const after = evaluate(fixed, { config });
+  const after = await evaluate(fixed, { config });
   const beforeKeys = new Set(before.findings.map(keyOf));
   const afterKeys = new Set(after.findings.map(keyOf));
   const stillThere = [...appliedFindings.values()].flat().filter((f) => afterKeys.has(keyOf(f)));
@@ -680,14 +680,14 @@ describe("property: the catalogue's fixes", () => {
     ["with resourceDefaults", RESOURCE_DEFAULTS],
   ])(
     "fix every denied example cleanly, keep every untouched line, and clear exactly the fixed findings (%s)",
-    (label, extra) => {
+    async (label, extra) => {
       const tally: Tally = { files: 0, applied: 0, refused: new Map() };
       for (const rule of readdirSync(RULES_DIR).sort()) {
         const path = join(RULES_DIR, rule, "examples", "denied.yaml");
         if (!existsSync(path)) continue;
         const text = readFileSync(path, "utf8");
         const config = testConfig({}, { ...exampleSettings(text), ...extra });
-        checkFixedFiles({ [`${rule}/denied.yaml`]: text }, config, tally);
+        await checkFixedFiles({ [`${rule}/denied.yaml`]: text }, config, tally);
       }
       report(`catalogue, ${label}`, tally);
       expect(tally.files).toBeGreaterThan(10);
@@ -713,12 +713,12 @@ describe("property: a real-world corpus", () => {
     process.stderr.write(`fix property: ${CORPUS} does not exist; corpus check skipped\n`);
   (present ? it : it.skip)(
     "fixes every file of ../shared/corpus cleanly with the default config",
-    () => {
+    async () => {
       const files: Record<string, string> = {};
       for (const path of yamlFiles(CORPUS))
         files[relative(CORPUS, path)] = readFileSync(path, "utf8");
       const tally: Tally = { files: 0, applied: 0, refused: new Map() };
-      checkFixedFiles(files, testConfig(), tally);
+      await checkFixedFiles(files, testConfig(), tally);
       report(`corpus, ${Object.keys(files).length} YAML files`, tally);
       expect(tally.applied).toBeGreaterThan(0);
       expect([...tally.refused.keys()]).toEqual([]);

@@ -86,9 +86,9 @@ const at = (report: EvaluationReport) => ruleLines(report.findings);
 const rulesOf = (report: EvaluationReport, file: string) =>
   report.findings.filter((f) => f.file === file).map((f) => f.rule);
 
-function timed<T>(run: () => T): { value: T; ms: number } {
+async function timedAsync<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const started = performance.now();
-  const value = run();
+  const value = await run();
   return { value, ms: performance.now() - started };
 }
 
@@ -156,12 +156,12 @@ describe("E4 parser hardening", () => {
     expect(ruleLines(report.findings)).toContain("pod.yaml:8:PCK001");
   });
 
-  it("E4.22 aliases under the count limit that copy a 1 MiB scalar 99 times are refused as PCS002 by the size budget, before the policy engine sees them", () => {
+  it("E4.22 aliases under the count limit that copy a 1 MiB scalar 99 times are refused as PCS002 by the size budget, before the policy engine sees them", async () => {
     const scalar = "x".repeat(MB);
     const text = `${CONFIG_MAP}  seed: &big "${scalar}"\n  copies: [${Array(99).fill("*big").join(", ")}]\n`;
     expect(bytes(text)).toBeLessThan(MAX_FILE_BYTES);
     const given: string[] = [];
-    const { value: report, ms } = timed(() =>
+    const { value: report, ms } = await timedAsync(() =>
       evaluate(
         { "amplified.yaml": text, "pod.yaml": PRIVILEGED_POD },
         { observe: (inputs) => given.push(...inputs.map((i) => i.file.path)) },
@@ -227,12 +227,12 @@ describe("E4 parser hardening", () => {
     ]);
   });
 
-  it("E4.25 !!binary, !!omap and !!timestamp are read as kubectl and kustomize both read them (never a Buffer, Map or Date); !!set, which they read differently, is PCS005; untagged dates and 1:30 stay strings", () => {
+  it("E4.25 !!binary, !!omap and !!timestamp are read as kubectl and kustomize both read them (never a Buffer, Map or Date); !!set, which they read differently, is PCS005; untagged dates and 1:30 stay strings", async () => {
     const tags = ["!!binary aGk=", "!!set {a, b}", "!!omap [{a: 1}]", "!!timestamp 2026-01-01"];
     const files = Object.fromEntries(
       tags.map((tag, i) => [`t${i}.yaml`, `${PRIVILEGED_POD}      args: ${tag}\n`]),
     );
-    const report = evaluate(files);
+    const report = await evaluate(files);
     expect(
       at(report)
         .filter((f) => f.includes("PCS"))
@@ -286,7 +286,7 @@ ${context}`;
     expect(privileged).toEqual(["list.yaml:5:PCK001", "single.yaml:5:PCK001"]);
   });
 
-  it("E4.27 YAML 1.1 scalars are read as Kubernetes reads them: 0644 is 420, yes/on are true, a `y` key is `true`, 0o20 is 16, and e1 is a string (so its image is still checked)", () => {
+  it("E4.27 YAML 1.1 scalars are read as Kubernetes reads them: 0644 is 420, yes/on are true, a `y` key is `true`, 0o20 is 16, and e1 is a string (so its image is still checked)", async () => {
     const text = `apiVersion: v1
 kind: Pod
 metadata: {name: web, namespace: shop, labels: {y: tier}}
@@ -322,7 +322,7 @@ spec:
       true,
       16,
     ]);
-    const report = evaluate({ "pod.yaml": text });
+    const report = await evaluate({ "pod.yaml": text });
     // docker.io/library/e1:latest for Kubernetes: no tag, no digest; port 16 is published on the node.
     expect(at(report)).toEqual(
       expect.arrayContaining(["pod.yaml:10:PCK011", "pod.yaml:10:PCK012", "pod.yaml:12:PCK014"]),
@@ -555,9 +555,9 @@ describe("E5 size and count limits", () => {
     return out;
   };
 
-  it("E5.35 a 5 MB, 50 MB or 101 MB manifest is refused as PCS002 at line 1 before it is parsed, in bounded time; other files are still evaluated", () => {
+  it("E5.35 a 5 MB, 50 MB or 101 MB manifest is refused as PCS002 at line 1 before it is parsed, in bounded time; other files are still evaluated", async () => {
     for (const size of [5 * MB, 50 * MB, 101 * MB]) {
-      const { value: report, ms } = timed(() =>
+      const { value: report, ms } = await timedAsync(() =>
         evaluate({ "big.yaml": paddedPod(size), "pod.yaml": PRIVILEGED_POD }),
       );
       expect(ms).toBeLessThan(BOUNDED_MS);
@@ -585,7 +585,7 @@ describe("E5 size and count limits", () => {
     });
     expect(api.pendingMocks()).toEqual([]);
     expect(Buffer.from(read!).equals(Buffer.from(five))).toBe(true);
-    const raised = evaluate(
+    const raised = await evaluate(
       { "apps/big.yaml": read! },
       { config: testConfig({ limits: { maxFileBytes: 8 * MB, maxDocuments: 100 } }) },
     );
@@ -593,7 +593,7 @@ describe("E5 size and count limits", () => {
     expect(rulesOf(raised, "apps/big.yaml")).not.toContain("PCS002");
   });
 
-  it("E5.35 a manifest over the cap whose keys are escaped (\\x61piVersion) still fails closed instead of being skipped as 'no apiVersion/kind'", () => {
+  it("E5.35 a manifest over the cap whose keys are escaped (\\x61piVersion) still fails closed instead of being skipped as 'no apiVersion/kind'", async () => {
     // Each object stays small enough for the API server; only the file is over the cap.
     const hidden = PRIVILEGED_POD.replace("apiVersion:", '"\\x61piVersion":').replace(
       "kind:",
@@ -602,7 +602,7 @@ describe("E5 size and count limits", () => {
     const filler = `---\n"\\x61piVersion": v1\n"\\x6bind": ConfigMap\nmetadata: {name: f}\ndata: {x: "${"a".repeat(MB)}"}\n`;
     const text = `${hidden}${filler.repeat(5)}`;
     expect(text).not.toContain("apiVersion");
-    const report = evaluate({ "hidden.yaml": text });
+    const report = await evaluate({ "hidden.yaml": text });
     expect(report.skipped).toEqual([]);
     expect(rulesOf(report, "hidden.yaml")).toContain("PCS002");
   });
@@ -610,24 +610,24 @@ describe("E5 size and count limits", () => {
   const tinyKeys = (n: number) =>
     `${CONFIG_MAP}${Array.from({ length: n }, (_, i) => `  k${i}: v`).join("\n")}\n`;
 
-  it("E5.36 a file of 10,000 documents is refused as PCS002 by the document cap, in bounded time", () => {
-    const docs = Array.from({ length: 10_000 }, (_, i) => `${CONFIG_MAP}  k: v${i}`).join(
+  it("E5.36 a file of 10,000 documents is refused as PCS002 by the document cap, in bounded time", async () => {
+    const docs = Array.from({ length: 10_000 }, async (_, i) => `${CONFIG_MAP}  k: v${i}`).join(
       "\n---\n",
     );
-    const { value: report, ms } = timed(() => evaluate({ "docs.yaml": docs }));
+    const { value: report, ms } = await timedAsync(() => evaluate({ "docs.yaml": docs }));
     expect(ms).toBeLessThan(BOUNDED_MS);
     expect(at(report)).toEqual(["docs.yaml:1:PCS002"]);
     expect(report.findings[0]!.message).toContain(`limit of ${MAX_DOCUMENTS_PER_FILE}`);
   });
 
-  it("E5.36 a file of 1,000,000 tiny keys is refused as PCS002 by the size cap; 50,000 keys within the caps are evaluated in linear time", () => {
-    const million = timed(() => evaluate({ "million.yaml": tinyKeys(1_000_000) }));
+  it("E5.36 a file of 1,000,000 tiny keys is refused as PCS002 by the size cap; 50,000 keys within the caps are evaluated in linear time", async () => {
+    const million = await timedAsync(() => evaluate({ "million.yaml": tinyKeys(1_000_000) }));
     expect(million.ms).toBeLessThan(BOUNDED_MS);
     expect(at(million.value)).toEqual(["million.yaml:1:PCS002"]);
     expect(million.value.findings[0]!.message).toMatch(/above the \d+-byte limit/);
 
     // The yaml package's own duplicate-key check is quadratic: with it this took about 40 s.
-    const wide = timed(() => evaluate({ "wide.yaml": tinyKeys(50_000) }));
+    const wide = await timedAsync(() => evaluate({ "wide.yaml": tinyKeys(50_000) }));
     expect(wide.ms).toBeLessThan(BOUNDED_MS);
     expect(wide.value.findings).toEqual([]);
     expect(wide.value.documentsEvaluated).toBe(1);
@@ -669,7 +669,7 @@ describe("E10 output robustness", () => {
   ).join("---\n");
 
   it("E10.63 with 500+ findings the check sends at most 50 annotations per request (500 in all), a summary under 65,535 bytes that counts the rest, and bodies GitHub's schema accepts", async () => {
-    const report = evaluate({ "pods.yaml": PODS });
+    const report = await evaluate({ "pods.yaml": PODS });
     expect(report.findings.length).toBeGreaterThan(MAX_ANNOTATIONS);
     const check = renderPolicyCheck({
       findings: report.findings,
@@ -701,7 +701,7 @@ describe("E10 output robustness", () => {
     expect(bytes(bodies[0]!.output.text!)).toBeLessThanOrEqual(MAX_OUTPUT_BYTES);
   });
 
-  it("E10.64 review comments stay inside the diff (a range only within one hunk, start_line always below line); findings outside it fall back to annotations", () => {
+  it("E10.64 review comments stay inside the diff (a range only within one hunk, start_line always below line); findings outside it fall back to annotations", async () => {
     // A host path (PCK005 spans lines 24-25) and fixes that insert lines (multi-line suggestions).
     const hostPod = PRIVILEGED_POD.replace("name: web", "name: api").replace(
       "securityContext: {privileged: true}\n",
@@ -723,7 +723,7 @@ describe("E10 output robustness", () => {
       .slice(9)
       .map((l) => `+${l}`)
       .join("\n")}`;
-    const report = evaluate({ "pods.yaml": text });
+    const report = await evaluate({ "pods.yaml": text });
     const review = {
       config: testConfig(),
       configErrors: [],
@@ -779,7 +779,7 @@ spec:
     - name: "${hostile}"
       image: "${image}"
 `;
-    const report = evaluate({ "apps/web.yaml": text });
+    const report = await evaluate({ "apps/web.yaml": text });
     const carrying = report.findings.filter((f) => f.message.includes("@acme/admins"));
     expect(carrying.map((f) => [f.rule, f.status.kind])).toEqual(
       expect.arrayContaining([

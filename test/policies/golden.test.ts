@@ -36,19 +36,19 @@ describe.each(ruleIds)("rule %s", (rule) => {
 
   if (!withExamples(rule)) return;
 
-  it("reports every denied example on the marked line and nowhere else", () => {
+  it("reports every denied example on the marked line and nowhere else", async () => {
     const text = readFileSync(join(examples, "denied.yaml"), "utf8");
     const expected = expectedMarkers(text, rule);
     expect(expected.length).toBeGreaterThan(0);
-    const report = evaluate({ [`${rule}/denied.yaml`]: text }, { config: testConfig({}, exampleSettings(text)) });
+    const report = await evaluate({ [`${rule}/denied.yaml`]: text }, { config: testConfig({}, exampleSettings(text)) });
     expect(report.errors).toEqual([]);
     const actual = report.findings.filter((f) => f.rule === rule).map((f) => `${f.lines.start}:${f.rule}`).sort();
     expect(actual).toEqual(expected);
   });
 
-  it("stays quiet on the allowed example", () => {
+  it("stays quiet on the allowed example", async () => {
     const text = readFileSync(join(examples, "allowed.yaml"), "utf8");
-    const report = evaluate({ [`${rule}/allowed.yaml`]: text }, { config: testConfig({}, exampleSettings(text)) });
+    const report = await evaluate({ [`${rule}/allowed.yaml`]: text }, { config: testConfig({}, exampleSettings(text)) });
     expect(report.errors).toEqual([]);
     expect(report.findings.filter((f) => f.rule === rule)).toEqual([]);
   });

@@ -79,7 +79,10 @@ const describeSeeds = seedText ? describe : describe.skip;
 if (!seedText) process.stderr.write(`seed-parity: skipped, ${SEEDS} is not present\n`);
 
 describeSeeds("the seed document's policies", () => {
-  const report = evaluate({ "workloads.yaml": fixtureText });
+  let report: Awaited<ReturnType<typeof evaluate>>;
+  beforeAll(async () => {
+    report = await evaluate({ "workloads.yaml": fixtureText });
+  });
 
   it.each(POLICIES)("$name runs unchanged and flags what the catalogue flags", ({ pattern, query, rules }) => {
     const rego = pattern.exec(seedText!)?.[1];

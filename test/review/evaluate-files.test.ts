@@ -1,5 +1,6 @@
 import type { PolicyEngine } from "../../src/ports/policy-engine.js";
 import { WasmPolicyEngine } from "../../src/adapters/opa/wasm-policy-engine.js";
+import { engineOf } from "../../src/engines/engine.js";
 import { evaluateFiles, evaluateFilesWhenReady } from "../../src/review/evaluate-files.js";
 import { bundle, EMPTY_LAYOUT, evaluate, testConfig } from "../support/engine.js";
 
@@ -16,20 +17,20 @@ spec:
             privileged: true
 `;
 
-const at = (report: ReturnType<typeof evaluate>) =>
+const at = (report: Awaited<ReturnType<typeof evaluate>>) =>
   report.findings.map((f) => `${f.file}:${f.lines.start}:${f.rule}:${f.status.kind}`);
 
 describe("evaluateFiles", () => {
-  it("reports what a kustomize patch sets, and nothing it merely leaves out", () => {
+  it("reports what a kustomize patch sets, and nothing it merely leaves out", async () => {
     const layout = { chartRoots: new Set<string>(), patchFiles: new Set(["overlay/patch.yaml"]) };
-    const patch = evaluate({ "overlay/patch.yaml": PRIVILEGED_PATCH }, { layout });
+    const patch = await evaluate({ "overlay/patch.yaml": PRIVILEGED_PATCH }, { layout });
     expect(at(patch)).toEqual(["overlay/patch.yaml:11:PCK001:open"]);
     // The same text as a whole manifest is missing many fields.
-    const whole = evaluate({ "deploy.yaml": PRIVILEGED_PATCH });
+    const whole = await evaluate({ "deploy.yaml": PRIVILEGED_PATCH });
     expect(whole.findings.length).toBeGreaterThan(5);
   });
 
-  it("finds privileged: true hidden behind a merge key, on the anchor's line", () => {
+  it("finds privileged: true hidden behind a merge key, on the anchor's line", async () => {
     const text = `apiVersion: v1
 kind: Pod
 metadata: {name: p}
@@ -42,12 +43,12 @@ spec:
       securityContext:
         <<: *base
 `;
-    expect(at(evaluate({ "p.yaml": text })).filter((f) => f.includes("PCK001"))).toEqual([
+    expect(at(await evaluate({ "p.yaml": text })).filter((f) => f.includes("PCK001"))).toEqual([
       "p.yaml:5:PCK001:open",
     ]);
   });
 
-  it("waives by inline comment and by annotation, and explains waivers that do not apply", () => {
+  it("waives by inline comment and by annotation, and explains waivers that do not apply", async () => {
     const text = `apiVersion: v1
 kind: Pod
 metadata:
@@ -60,7 +61,7 @@ spec:
     - name: a
       image: ghcr.io/acme/a:1.0.0
 `;
-    const report = evaluate({ "p.yaml": text }, { today: "2026-06-01" });
+    const report = await evaluate({ "p.yaml": text }, { today: "2026-06-01" });
     const byRule = (rule: string) => report.findings.filter((f) => f.rule === rule);
     expect(byRule("PCK004").map((f) => f.status)).toEqual([
       {
@@ -85,8 +86,8 @@ spec:
     ]);
   });
 
-  it("reports a document without apiVersion/kind among objects (PCS003) and skips files with no object", () => {
-    const report = evaluate({
+  it("reports a document without apiVersion/kind among objects (PCS003) and skips files with no object", async () => {
+    const report = await evaluate({
       "mixed.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n---\nfoo: bar\n",
       "values.yaml": "replicaCount: 2\nimage: {tag: latest}\n",
     });
@@ -94,11 +95,11 @@ spec:
     expect(report.skipped).toEqual([{ file: "values.yaml", reason: "holds no Kubernetes object" }]);
   });
 
-  it("refuses every file over the cap with PCS002, even one that shows no apiVersion/kind", () => {
+  it("refuses every file over the cap with PCS002, even one that shows no apiVersion/kind", async () => {
     const config = testConfig({ limits: { maxFileBytes: 1000, maxDocuments: 100 } });
     const big =
       "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n" + "  k: v\n".repeat(400);
-    const report = evaluate(
+    const report = await evaluate(
       { "big.yaml": big, "lock.json": `{"x": "${"a".repeat(5000)}"}` },
       { config },
     );
@@ -107,11 +108,11 @@ spec:
     expect(report.skipped).toEqual([]);
   });
 
-  it("honours rules switched off and re-graded in the config", () => {
+  it("honours rules switched off and re-graded in the config", async () => {
     const config = testConfig({
       rules: { PCK001: { enabled: true, severity: "notice" }, PCK004: { enabled: false } },
     });
-    const report = evaluate(
+    const report = await evaluate(
       {
         "p.yaml":
           "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostPID: true\n  containers:\n    - {name: a, image: 'x:1', securityContext: {privileged: true}}\n",
@@ -122,13 +123,13 @@ spec:
     expect(report.findings.some((f) => f.rule === "PCK004")).toBe(false);
   });
 
-  it("turns an engine failure into an error for that document, never into a pass", () => {
+  it("turns an engine failure into an error for that document, never into a pass", async () => {
     const failing: PolicyEngine = {
       setSettings: () => undefined,
       evaluate: (inputs) =>
         inputs.map(() => ({ ok: false, error: "policy evaluation failed: opa_abort" })),
     };
-    const report = evaluateFiles(
+    const report = await evaluateFiles(
       [
         {
           path: "p.yaml",
@@ -137,7 +138,7 @@ spec:
       ],
       EMPTY_LAYOUT,
       testConfig(),
-      { engine: failing, rules: bundle().rules, today: "2026-06-01" },
+      { engines: [engineOf("failing", failing)], rules: bundle().rules, today: "2026-06-01" },
     );
     expect(report.errors).toEqual([
       { file: "p.yaml", line: 2, message: "policy evaluation failed: opa_abort" },
@@ -154,11 +155,11 @@ spec:
       ),
     }));
     const deps = () => ({
-      engine: new WasmPolicyEngine(bundle().wasm),
+      engines: [engineOf("catalogue", new WasmPolicyEngine(bundle().wasm))],
       rules: bundle().rules,
       today: "2026-06-01",
     });
-    const expected = evaluateFiles(files, EMPTY_LAYOUT, testConfig(), deps());
+    const expected = await evaluateFiles(files, EMPTY_LAYOUT, testConfig(), deps());
     // Ready after ten turns of the event loop: some files are read ahead, the rest afterwards.
     const late = new Promise<ReturnType<typeof deps>>((resolve) => {
       let turns = 0;

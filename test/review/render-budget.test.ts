@@ -2,6 +2,7 @@
 // object builds comes first, a folder already built inside a tree is not built again, and what
 // the budget leaves out fails the check at its line with the exact reason.
 import { WasmPolicyEngine } from "../../src/adapters/opa/wasm-policy-engine.js";
+import { engineOf } from "../../src/engines/engine.js";
 import { LocalGitSource } from "../../src/adapters/git/local-git-source.js";
 import { defaultConfig } from "../../src/config/config.js";
 import type { ManifestRenderer } from "../../src/ports/manifest-renderer.js";
@@ -90,7 +91,7 @@ describe("the render budget", () => {
       {
         renderer,
         evaluation: {
-          engine: new WasmPolicyEngine(b.wasm),
+          engines: [engineOf("catalogue", new WasmPolicyEngine(b.wasm))],
           rules: b.rules,
           today: "2026-06-01",
         },
@@ -197,7 +198,11 @@ spec:
       { kustomize: false, helm: true, flux: true, argocd: false, maxTargets: 1 },
       {
         renderer,
-        evaluation: { engine: new WasmPolicyEngine(b.wasm), rules: b.rules, today: "2026-06-01" },
+        evaluation: {
+          engines: [engineOf("catalogue", new WasmPolicyEngine(b.wasm))],
+          rules: b.rules,
+          today: "2026-06-01",
+        },
       },
     );
     expect(rendered).toEqual(["z-local", "z-local"]);

@@ -13,13 +13,13 @@ spec:
         privileged: true
 `;
 
-function review(overrides: Partial<ChangeReview> = {}): ChangeReview {
+async function review(overrides: Partial<ChangeReview> = {}): Promise<ChangeReview> {
   return {
     config: testConfig(),
     configErrors: [],
     headConfigErrors: [],
     configChanged: false,
-    report: evaluate({ "p.yaml": TEXT }),
+    report: await evaluate({ "p.yaml": TEXT }),
     changedFiles: [
       {
         path: "p.yaml",
@@ -39,8 +39,8 @@ function review(overrides: Partial<ChangeReview> = {}): ChangeReview {
 }
 
 describe("buildReviewOutput", () => {
-  it("offers Apply fixes when fix commits are enabled and something is fixable", () => {
-    const { check } = buildReviewOutput(review(), bundle().rules, "h".repeat(40), {
+  it("offers Apply fixes when fix commits are enabled and something is fixable", async () => {
+    const { check } = buildReviewOutput(await review(), bundle().rules, "h".repeat(40), {
       enabled: true,
     });
     expect(check.actions).toEqual([
@@ -53,8 +53,8 @@ describe("buildReviewOutput", () => {
     expect(check.summary).toContain("**Apply fixes** above commits them all");
   });
 
-  it("offers no button on a fork, and says why next to the suggestions", () => {
-    const { check } = buildReviewOutput(review(), bundle().rules, "h".repeat(40), {
+  it("offers no button on a fork, and says why next to the suggestions", async () => {
+    const { check } = buildReviewOutput(await review(), bundle().rules, "h".repeat(40), {
       enabled: false,
       reason: "the branch is in a fork",
     });
@@ -64,9 +64,14 @@ describe("buildReviewOutput", () => {
     );
   });
 
-  it("fails an incomplete review whatever the findings", () => {
+  it("fails an incomplete review whatever the findings", async () => {
     const { check } = buildReviewOutput(
-      review({ report: evaluate({}), changedFiles: [], complete: false, totalChanged: 3500 }),
+      await review({
+        report: await evaluate({}),
+        changedFiles: [],
+        complete: false,
+        totalChanged: 3500,
+      }),
       bundle().rules,
       "h".repeat(40),
     );

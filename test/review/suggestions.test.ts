@@ -14,8 +14,10 @@ spec:
         privileged: true # keep this comment
 `;
 
+const podReport = await evaluate({ "pod.yaml": POD });
+
 describe("suggestionsFor", () => {
-  const report = evaluate({ "pod.yaml": POD });
+  const report = podReport;
   const suggestions = suggestionsFor(report.findings, new Map([["pod.yaml", POD]]));
   const of = (rule: string) =>
     suggestions.get(report.findings.find((f) => f.rule === rule)!.fingerprint);
@@ -37,8 +39,7 @@ describe("suggestionsFor", () => {
   });
 });
 
-describe("suggestionsFor with fixes on the same lines", () => {
-  const text = `apiVersion: v1
+const sameLines = `apiVersion: v1
 kind: Pod
 metadata: {name: p, namespace: shop}
 spec:
@@ -47,7 +48,11 @@ spec:
       image: ghcr.io/acme/a:1.0.0
       securityContext: {privileged: true}
 `;
-  const report = evaluate({ "p.yaml": text });
+const sameLinesReport = await evaluate({ "p.yaml": sameLines });
+
+describe("suggestionsFor with fixes on the same lines", () => {
+  const text = sameLines;
+  const report = sameLinesReport;
   const suggestions = suggestionsFor(report.findings, new Map([["p.yaml", text]]));
 
   it("merges them into one suggestion that carries every fix", () => {

@@ -4,6 +4,7 @@ import { WasmPolicyEngine } from "../../src/adapters/opa/wasm-policy-engine.js";
 import { defaultConfig, type Config } from "../../src/config/config.js";
 import type { RepositoryLayout } from "../../src/core/file-role.js";
 import type { PolicyEngine, PolicyInput } from "../../src/ports/policy-engine.js";
+import { engineOf } from "../../src/engines/engine.js";
 import { evaluateFiles, type EvaluationReport } from "../../src/review/evaluate-files.js";
 
 let cached: PolicyBundle | undefined;
@@ -27,7 +28,7 @@ export function testConfig(
 
 export const EMPTY_LAYOUT: RepositoryLayout = { chartRoots: new Set(), patchFiles: new Set() };
 
-export function evaluate(
+export async function evaluate(
   files: Record<string, string | Uint8Array>,
   options: {
     config?: Config;
@@ -36,7 +37,7 @@ export function evaluate(
     /** Sees every batch of documents the policy engine is given. */
     observe?: (inputs: readonly PolicyInput[]) => void;
   } = {},
-): EvaluationReport {
+): Promise<EvaluationReport> {
   const config = options.config ?? testConfig();
   const wasm = new WasmPolicyEngine(bundle().wasm);
   wasm.setSettings(config.settings as Record<string, unknown>);
@@ -52,7 +53,7 @@ export function evaluate(
     content: typeof content === "string" ? new TextEncoder().encode(content) : content,
   }));
   return evaluateFiles(sources, options.layout ?? EMPTY_LAYOUT, config, {
-    engine,
+    engines: [engineOf("catalogue", engine)],
     rules: bundle().rules,
     today: options.today ?? "2026-06-01",
   });

@@ -1,0 +1,101 @@
+// The plug-in point for policy engines: what an engine is, how it is described, how it is loaded.
+// Adding an engine is one folder under src/engines/ exporting an EngineDescriptor, plus one line
+// in src/engines/registry.ts; the review (app and `portcullis review`) and `check` load engines
+// only through that registry.
+import type { Config } from "../config/config.js";
+import type { Problem } from "../core/problem.js";
+import type { RuleMetadata, SkippedFile } from "../core/types.js";
+import type {
+  IsolatedPolicyEngine,
+  PolicyEngine,
+  PolicyInput,
+  PolicyResult,
+} from "../ports/policy-engine.js";
+import type { PolicyFiles, RepositoryPolicyDeps } from "./repository-files.js";
+
+/** Something wrong with a policy or its configuration: at a file and line, it fails the run. */
+export type { Problem };
+
+/** A loaded engine: documents in, results per document out, wherever it runs (here or a worker). */
+export interface Engine {
+  /** The descriptor's id (`catalogue`, `conftest`, `gatekeeper`...). */
+  readonly id: string;
+  evaluate(inputs: readonly PolicyInput[]): Promise<PolicyResult[]>;
+}
+
+/** What a load step gives: engines to run, problems that fail the run, policies read but not run. */
+export interface EngineLoad {
+  readonly engines: readonly Engine[];
+  readonly problems: readonly Problem[];
+  /** Policies read but not evaluated (a Gatekeeper CEL-only template...), and why. */
+  readonly notEvaluated: readonly SkippedFile[];
+  /** The policy files in force (for the summary and for who must own them). */
+  readonly files: readonly string[];
+}
+
+export const NOTHING_LOADED: EngineLoad = {
+  engines: [],
+  problems: [],
+  notEvaluated: [],
+  files: [],
+};
+
+/**
+ * Folders named on the command line (`check --policy`, `--admission`): each is loaded on its own,
+ * relative to `root`, and replaces the configuration's list for the engine that reads it.
+ */
+export interface CommandLinePolicies {
+  readonly root: string;
+  readonly policy: readonly string[];
+  readonly data: readonly string[];
+  readonly admission: readonly string[];
+  /** The environment the pinned tools are found from (PORTCULLIS_OPA...). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** Everything a load step may use; an engine takes what it needs and ignores the rest. */
+export interface EngineContext {
+  /** The configuration in force (each engine reads its own section). */
+  readonly config: Config;
+  /** Where configuration problems are reported. */
+  readonly configFile: string;
+  /** The built-in catalogue's evaluator (the compiled bundle), and its rules. */
+  readonly catalogue: () => PolicyEngine;
+  readonly rules?: ReadonlyMap<string, RuleMetadata>;
+  /** The repository's policy files: the base commit in a review, the working tree in `check`. */
+  readonly files: PolicyFiles;
+  /** Kubernetes objects as the change leaves the repository (Gatekeeper's data.inventory). */
+  readonly inventory: (skip: (path: string) => boolean) => Promise<Inventory>;
+  /** The versions before the change of the Namespaces it edits (a relabelling must not evade a selector). */
+  readonly previousNamespaces: () => Promise<readonly unknown[]>;
+  /** The shared OPA toolchain; without it the Rego engines of the repository are not run. */
+  readonly opa?: RepositoryPolicyDeps;
+  /** `check`'s folder flags, when given. */
+  readonly commandLine?: CommandLinePolicies;
+}
+
+export interface Inventory {
+  readonly objects: readonly unknown[];
+  /** Files left out (over the inventory's cap): a selector could miss a Namespace. */
+  readonly cut: number;
+}
+
+export interface EngineDescriptor {
+  readonly id: string;
+  /** The configuration keys it reads (documentation and the config schema's grouping). */
+  readonly config: readonly string[];
+  /** The repository folders (or files) its policies are read from under `config`. */
+  reads(config: Config): readonly string[];
+  load(ctx: EngineContext): Promise<EngineLoad>;
+}
+
+/** One asynchronous `evaluate` over the adapters' evaluators, in this thread or isolated. */
+export function engineOf(id: string, evaluator: PolicyEngine | IsolatedPolicyEngine): Engine {
+  if ("evaluateIsolated" in evaluator)
+    return {
+      id,
+      evaluate: (inputs) =>
+        inputs.length > 0 ? evaluator.evaluateIsolated(inputs) : Promise.resolve([]),
+    };
+  return { id, evaluate: async (inputs) => evaluator.evaluate(inputs) };
+}

@@ -1,0 +1,11 @@
+// The policy engines, in the order their results are reported. One line per engine.
+import type { EngineDescriptor } from "./engine.js";
+import { catalogueEngine } from "./catalogue/index.js";
+import { conftestEngine } from "./conftest/index.js";
+import { gatekeeperEngine } from "./gatekeeper/index.js";
+
+export const ENGINES: readonly EngineDescriptor[] = [
+  catalogueEngine,
+  conftestEngine,
+  gatekeeperEngine,
+];

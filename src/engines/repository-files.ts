@@ -1,0 +1,132 @@
+// Where engines read the repository's policies from: the base commit of a change (the review) or
+// the working tree (`check`), behind one small interface; and the inventory Gatekeeper reads.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative, resolve, sep } from "node:path";
+import { isKustomizationFile, isYamlOrJson } from "../core/file-role.js";
+import { isKubernetesObject } from "../core/findings.js";
+import type { DataFile, PolicySource, RepositoryPolicyCompiler } from "../ports/policy-compiler.js";
+import type { PullRequestSource } from "../ports/pull-request-source.js";
+import type { PolicyPullRequest } from "../review/policy-context.js";
+import { parseManifest } from "../yaml/index.js";
+import type { Inventory } from "./engine.js";
+
+/** The shared OPA toolchain the Rego engines load with. */
+export interface RepositoryPolicyDeps {
+  readonly compiler: RepositoryPolicyCompiler;
+  /** The pull request as policies see it; asked only when the repository has policies. */
+  readonly pullRequest?: (teams: readonly string[]) => Promise<PolicyPullRequest>;
+  /** Reads data files; the default parses YAML/JSON (the adapter's conftest rules). */
+  readonly parseData: (files: readonly DataFile[]) => Record<string, unknown>;
+}
+
+export interface PolicyFiles {
+  /** Where they are read, for messages: "at the base commit", "in the working tree". */
+  readonly where: string;
+  /** Repository-relative paths of the files under any of `dirs` (each a folder or a file). */
+  list(dirs: readonly string[]): Promise<string[]>;
+  /** Their texts, in order (a missing file reads as empty). */
+  read(paths: readonly string[]): Promise<PolicySource[]>;
+}
+
+/** Whether `path` is `dir` or below it (`./` and trailing slashes ignored; `.` is everything). */
+export function under(dir: string): (path: string) => boolean {
+  const d = dir.replace(/^\.\/?/, "").replace(/\/+$/, "");
+  return (p) => d === "" || p === d || p.startsWith(`${d}/`);
+}
+
+/** The files of a change's base commit (a change never brings its own policies). */
+export function baseCommitFiles(source: PullRequestSource): PolicyFiles {
+  return {
+    where: "at the base commit",
+    list: async (dirs) =>
+      (await source.listPaths(source.base)).filter((p) => dirs.some((d) => under(d)(p))),
+    read: async (paths) => {
+      const texts = await source.readFiles(paths.map((path) => ({ commit: source.base, path })));
+      return paths.map((path, i) => ({
+        path,
+        text: Buffer.from(texts[i] ?? new Uint8Array()).toString("utf8"),
+      }));
+    },
+  };
+}
+
+/** The files of a working tree at `root` (`check`), named relative to it. */
+export function workingTreeFiles(root: string): PolicyFiles {
+  const toPosix = (p: string) => p.split(sep).join("/");
+  return {
+    where: "in the working tree",
+    list: async (dirs) => {
+      const out = new Set<string>();
+      const walk = (abs: string) => {
+        let stat;
+        try {
+          stat = statSync(abs);
+        } catch {
+          return;
+        }
+        if (!stat.isDirectory()) {
+          out.add(toPosix(relative(root, abs)));
+          return;
+        }
+        for (const e of readdirSync(abs).sort()) walk(join(abs, e));
+      };
+      for (const d of dirs) walk(resolve(root, d));
+      return [...out].sort();
+    },
+    read: async (paths) =>
+      paths.map((path) => {
+        let text = "";
+        try {
+          text = readFileSync(resolve(root, path), "utf8");
+        } catch {
+          // a file gone since it was listed reads as empty, as a missing one at a commit does
+        }
+        return { path, text };
+      }),
+  };
+}
+
+/** Files of the head read for Gatekeeper's data.inventory, at most. */
+export const INVENTORY_MAX_FILES = 1_000;
+
+/**
+ * Kubernetes objects of the head commit (the repository as the change leaves it), for
+ * Gatekeeper's `data.inventory` and namespace selectors: at most INVENTORY_MAX_FILES files.
+ */
+export async function headInventory(
+  source: PullRequestSource,
+  skip: (path: string) => boolean,
+): Promise<Inventory> {
+  const candidates = (await source.listPaths(source.head)).filter(
+    (p) => isYamlOrJson(p) && !isKustomizationFile(p) && !skip(p),
+  );
+  const taken = candidates.slice(0, INVENTORY_MAX_FILES);
+  const contents = await source.readFiles(taken.map((path) => ({ commit: source.head, path })));
+  const objects: unknown[] = [];
+  taken.forEach((path, i) => {
+    const content = contents[i];
+    if (!content) return;
+    for (const d of parseManifest(path, content).documents)
+      if (isKubernetesObject(d.value)) objects.push(d.value);
+  });
+  return { objects, cut: candidates.length - taken.length };
+}
+
+/** The base's versions of the Namespaces the change edits (a relabelling must not evade a selector). */
+export async function previousNamespacesOf(source: PullRequestSource): Promise<unknown[]> {
+  const changed = (await source.changedFiles()).files.filter(
+    (f) => f.status !== "added" && isYamlOrJson(f.path),
+  );
+  const contents = await source.readFiles(
+    changed.map((f) => ({ commit: source.base, path: f.previousPath ?? f.path })),
+  );
+  const namespaces: unknown[] = [];
+  changed.forEach((f, i) => {
+    const content = contents[i];
+    if (!content) return;
+    for (const d of parseManifest(f.path, content).documents)
+      if (isKubernetesObject(d.value) && (d.value as { kind?: unknown }).kind === "Namespace")
+        namespaces.push(d.value);
+  });
+  return namespaces;
+}
