@@ -1,5 +1,79 @@
 import tseslint from "typescript-eslint";
 
+/** Modules that do I/O or talk to a platform: none of them in a pure folder. */
+const IO_AND_SDKS = [
+  "node:fs",
+  "node:fs/promises",
+  "node:child_process",
+  "node:net",
+  "node:http",
+  "node:https",
+  "node:worker_threads",
+  "node:os",
+  "probot",
+  "@octokit/*",
+  "@open-policy-agent/*",
+  "bullmq",
+  "ioredis",
+];
+const io = {
+  group: IO_AND_SDKS,
+  message: "a pure folder does no I/O and uses no SDK (docs/architecture.md)",
+};
+/** Import patterns of a folder, relative from anywhere under src/ (`../x/`, `../../x/`). */
+const folder = (name) => [`../${name}/*`, `../../${name}/*`, `../../../${name}/*`];
+const useCases = {
+  group: [
+    ...["review", "cli", "handlers", "engines"].flatMap(folder),
+    // owners/ holds the CODEOWNERS, approvals and signature vocabulary (pure) and one use case.
+    "**/owners/git-checks.js",
+  ],
+  message: "adapters implement ports; they never import use cases (docs/architecture.md)",
+};
+const upward = (message, ...names) => ({ group: names.flatMap(folder), message });
+
+// The layering of docs/architecture.md, enforced: each entry names what a folder must not import.
+export const LAYERS = [
+  {
+    files: ["src/core/**/*.ts", "src/owners/{codeowners,approvals,signatures}.ts"],
+    patterns: [
+      io,
+      upward(
+        "core is the shared vocabulary: it imports no adapter, use case or front door",
+        "adapters",
+        "review",
+        "cli",
+        "handlers",
+        "engines",
+        "render",
+        "config",
+        "ports",
+      ),
+    ],
+  },
+  {
+    files: ["src/config/**/*.ts", "src/ports/**/*.ts", "src/render/**/*.ts"],
+    patterns: [
+      io,
+      upward(
+        "config, ports and renderers import the domain, never adapters or use cases",
+        "adapters",
+        "review",
+        "cli",
+        "handlers",
+        "engines",
+      ),
+    ],
+  },
+  { files: ["src/adapters/**/*.ts"], patterns: [useCases] },
+  {
+    files: ["src/review/**/*.ts", "src/owners/**/*.ts"],
+    patterns: [
+      upward("use cases are driven by the front doors, not the other way", "cli", "handlers"),
+    ],
+  },
+];
+
 export default tseslint.config(
   {
     ignores: ["dist/", "node_modules/", ".tools/", "coverage/", "scratch/", ".helpers/", "tools/"],
@@ -14,4 +88,8 @@ export default tseslint.config(
   },
   { files: ["src/cli/**", "scripts/**", "bin/**"], rules: { "no-console": "off" } },
   { files: ["test/**"], rules: { "@typescript-eslint/no-non-null-assertion": "off" } },
+  ...LAYERS.map(({ files, patterns }) => ({
+    files,
+    rules: { "no-restricted-imports": ["error", { patterns }] },
+  })),
 );

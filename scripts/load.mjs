@@ -351,6 +351,7 @@ async function soak(count) {
   const { loadPolicyBundle } = await dist("adapters/fs/policy-bundle.js");
   const { WasmPolicyEngine } = await dist("adapters/opa/wasm-policy-engine.js");
   const { evaluateFiles } = await dist("review/evaluate-files.js");
+  const { engineOf } = await dist("engines/engine.js");
   const { defaultConfig } = await dist("config/config.js");
   const bundle = loadPolicyBundle();
   const config = defaultConfig({
@@ -367,7 +368,11 @@ async function soak(count) {
   const samples = [];
   const t0 = Date.now();
   for (let n = 1; n <= count; n++) {
-    evaluateFiles(sources, layout, config, { engine, rules: bundle.rules, today: "2026-06-01" });
+    await evaluateFiles(sources, layout, config, {
+      engines: [engineOf("catalogue", engine)],
+      rules: bundle.rules,
+      today: "2026-06-01",
+    });
     if (n % (count / 10) === 0)
       samples.push({
         n,

@@ -9,12 +9,10 @@ import type { Finding } from "../core/types.js";
 import { diffEdits, renderUnifiedDiff } from "../render/unified-diff.js";
 import type { EvaluationReport, SourceFile } from "../review/evaluate-files.js";
 import type { CliIo } from "./check-command.js";
+import { MAX_FIX_ROUNDS } from "../core/limits.js";
 
 /** Which fixes a run applies: the safe ones, or all of them (`--fix=all`). */
 export type FixScope = "safe" | "all";
-
-/** Rounds of fixing: each round re-checks, since one fix can make another applicable. */
-const MAX_FIX_ROUNDS = 3;
 
 const inScope = (f: Finding, scope: FixScope) =>
   f.status.kind === "open" &&

@@ -6,6 +6,7 @@ import { runCheck, type CliIo } from "./check-command.js";
 import { CliError, didYouMean, parseCommandArgs } from "./command-args.js";
 import { runReview } from "./review-command.js";
 import { runRules } from "./rules-command.js";
+import { messageOf } from "../core/errors.js";
 
 const USAGE = `usage: portcullis <command> [options]
 
@@ -94,7 +95,7 @@ export function boundaryMessage(err: unknown): string {
       ":",
     );
   }
-  const message = err instanceof Error ? err.message : String(err);
+  const message = messageOf(err);
   return `portcullis: internal error: ${message.split("\n")[0]} (PORTCULLIS_DEBUG=1 prints the stack)`;
 }
 

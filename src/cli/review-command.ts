@@ -6,7 +6,7 @@ import { LocalGitSource } from "../adapters/git/local-git-source.js";
 import { loadPolicyBundle } from "../adapters/fs/policy-bundle.js";
 import { WasmPolicyEngine } from "../adapters/opa/wasm-policy-engine.js";
 import { POLICY_CHECK_NAME } from "../render/check-run.js";
-import { CODE_OWNERS_CHECK, SIGNED_COMMITS_CHECK } from "../review/git-checks.js";
+import { CODE_OWNERS_CHECK, SIGNED_COMMITS_CHECK } from "../owners/git-checks.js";
 import {
   localOwnership,
   localSignatures,
@@ -18,10 +18,11 @@ import { localRenderer } from "./check-render.js";
 import { OpaPolicyCompiler, parsePolicyData } from "../adapters/opa/user-policies.js";
 import { defaultOpaTools } from "../adapters/opa/opa-build.js";
 import { localPolicyPullRequest } from "../review/policy-context.js";
-import { findCodeowners } from "../core/codeowners.js";
+import { findCodeowners } from "../owners/codeowners.js";
 import { buildReviewOutput, FIX_COMMITS_OFF, type ReviewOutput } from "../review/review-output.js";
 import { today, type CliIo } from "./check-command.js";
 import { parseCommandArgs, usageError as commandUsageError } from "./command-args.js";
+import { messageOf } from "../core/errors.js";
 
 export const REVIEW_USAGE = `usage: portcullis review [repo] --base <ref> [--head <ref>] [--format text|markdown|json] [--fix-commits]
 
@@ -161,7 +162,7 @@ export async function runReview(argv: readonly string[], io: CliIo): Promise<num
   try {
     source = new LocalGitSource(repo, base, values.text("head") ?? "HEAD");
   } catch (err) {
-    return usageError(io, err instanceof Error ? err.message : String(err));
+    return usageError(io, messageOf(err));
   }
   const bundle = io.bundle ?? loadPolicyBundle();
   const engine = new WasmPolicyEngine(bundle.wasm);

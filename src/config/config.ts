@@ -1,14 +1,12 @@
 // The repository configuration (.github/portcullis.yml): schema, safe defaults, and every error with its path.
 import { parseDocument } from "yaml";
-import { MAX_DOCUMENTS_PER_FILE, MAX_FILE_BYTES } from "../core/limits.js";
+import { MAX_CONFIG_BYTES, MAX_DOCUMENTS_PER_FILE, MAX_FILE_BYTES } from "../core/limits.js";
 import { isPlainObject } from "../core/plain-data.js";
 import type { Severity } from "../core/types.js";
 import { SEVERITIES } from "../core/types.js";
+export { MAX_CONFIG_BYTES };
 
 export const CONFIG_PATH = ".github/portcullis.yml";
-
-/** A configuration file larger than this is refused (defaults apply, the error is reported). */
-export const MAX_CONFIG_BYTES = 256 * 1024;
 
 export type FailLevel = Severity | "never";
 export const FAIL_LEVELS: readonly FailLevel[] = ["error", "warning", "notice", "never"];

@@ -9,9 +9,8 @@ import {
   type ConfigError,
   type ConfigResult,
 } from "./config.js";
-
-/** How many `_extends` hops a config may take (Probot's org-defaults pattern needs one). */
-export const MAX_EXTENDS_DEPTH = 3;
+import { MAX_EXTENDS_DEPTH } from "../core/limits.js";
+export { MAX_EXTENDS_DEPTH };
 
 export interface ConfigLocation {
   readonly owner: string;

@@ -22,6 +22,8 @@ import { lineAt, lineStarts } from "./lines.js";
 import { kubernetesYamlOptions } from "../yaml/yaml-options.js";
 import { isPlainObject } from "./plain-data.js";
 import type { FixOperation, JsonPath, PathStep } from "./types.js";
+import { MAX_STEPS_PER_FIX } from "./limits.js";
+import { messageOf } from "./errors.js";
 
 /** One fix to apply, on the document it belongs to (the index in its file, counting from 0). */
 export interface FixRequest {
@@ -73,7 +75,6 @@ const refuse = (reason: string): never => {
 };
 
 const BOM = "\uFEFF";
-const MAX_STEPS_PER_FIX = 500;
 
 // ---------------------------------------------------------------------------------------------
 // Entry point
@@ -88,7 +89,7 @@ export function applyFixes(
   try {
     return new FixSession(String(file), text, list).run();
   } catch (err) {
-    const reason = `internal error: ${err instanceof Error ? err.message : String(err)}`;
+    const reason = `internal error: ${messageOf(err)}`;
     return {
       file: String(file),
       text: typeof text === "string" ? text : "",
@@ -935,7 +936,7 @@ class FixSession {
         const reason =
           err instanceof Refusal
             ? err.message
-            : `internal error: ${err instanceof Error ? err.message : String(err)}`;
+            : `internal error: ${messageOf(err)}`;
         outcome = {
           index: item.index,
           documentIndex: item.documentIndex,

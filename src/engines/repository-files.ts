@@ -9,6 +9,8 @@ import type { PullRequestSource } from "../ports/pull-request-source.js";
 import type { PolicyPullRequest } from "../review/policy-context.js";
 import { parseManifest } from "../yaml/index.js";
 import type { Inventory } from "./engine.js";
+import { INVENTORY_MAX_FILES } from "../core/limits.js";
+export { INVENTORY_MAX_FILES };
 
 /** The shared OPA toolchain the Rego engines load with. */
 export interface RepositoryPolicyDeps {
@@ -85,9 +87,6 @@ export function workingTreeFiles(root: string): PolicyFiles {
       }),
   };
 }
-
-/** Files of the head read for Gatekeeper's data.inventory, at most. */
-export const INVENTORY_MAX_FILES = 1_000;
 
 /**
  * Kubernetes objects of the head commit (the repository as the change leaves it), for

@@ -17,7 +17,7 @@ import {
   type ChangeReview,
   type ReviewDeps,
 } from "../review/review-changes.js";
-import { CODE_OWNERS_CHECK, publishGitChecks, SIGNED_COMMITS_CHECK } from "../review/git-checks.js";
+import { CODE_OWNERS_CHECK, publishGitChecks, SIGNED_COMMITS_CHECK } from "../owners/git-checks.js";
 import { defaultConfig, type Config } from "../config/config.js";
 import { instrumentOctokit, type Metrics } from "../ops/metrics.js";
 import { PullRequestFacts } from "../adapters/github/github-pr-context.js";
@@ -41,6 +41,7 @@ import { httpStatus } from "../adapters/github/http-status.js";
 import { failFastAfterOutage } from "../adapters/github/octokit.js";
 import { POLICY_CHECK_NAME } from "../render/check-run.js";
 import { escapeMarkdown } from "../render/markdown.js";
+import { messageOf } from "../core/errors.js";
 
 export interface ReviewTriggerDeps {
   readonly bundle: PolicyBundle;
@@ -198,7 +199,7 @@ export function taskProcessor(
       // too), is retried with backoff while attempts remain.
       if (isPermanent(err)) {
         child.error({ err, status: httpStatus(err) }, "job failed for good");
-        throw new PermanentJobError(err instanceof Error ? err.message : String(err));
+        throw new PermanentJobError(messageOf(err));
       }
       child.error({ err }, "job failed");
       throw err;

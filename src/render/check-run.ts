@@ -10,7 +10,7 @@ import {
 } from "../core/types.js";
 import type { RenderedChange, RenderedTargetDiff } from "../core/rendered-diff.js";
 import { MAX_DIFF_ITEMS_PER_TARGET } from "../core/render-limits.js";
-import type { EvaluationError } from "../review/evaluate-files.js";
+import type { EvaluationError } from "../core/report.js";
 import { ruleHelpUri } from "./links.js";
 import { codeSpan, escapeMarkdown, markdownLink, truncateUtf8, utf8Length } from "./markdown.js";
 import { isFailing, plural } from "./summary.js";

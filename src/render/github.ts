@@ -1,6 +1,6 @@
 // GitHub Actions workflow commands: one annotation per finding on its file and lines.
 import type { Finding, Severity } from "../core/types.js";
-import type { EvaluationReport } from "../review/evaluate-files.js";
+import type { EvaluationReport } from "../core/report.js";
 import { isCatalogueRule, ruleHelpUri } from "./links.js";
 
 const COMMAND: Record<Severity, string> = { error: "error", warning: "warning", notice: "notice" };

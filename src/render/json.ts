@@ -1,7 +1,7 @@
 // Machine-readable output: the whole report with counts and the verdict.
 import type { FailLevel } from "../config/config.js";
 import { fixSafety } from "../core/fix-safety.js";
-import type { EvaluationReport } from "../review/evaluate-files.js";
+import type { EvaluationReport } from "../core/report.js";
 import { isCatalogueRule, ruleHelpUri } from "./links.js";
 import { countFindings, isFailing } from "./summary.js";
 

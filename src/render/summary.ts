@@ -1,7 +1,7 @@
 // Counts and the verdict of a run: what fails it, what is only reported.
 import type { FailLevel } from "../config/config.js";
 import { SEVERITY_RANK, type Finding } from "../core/types.js";
-import type { EvaluationReport } from "../review/evaluate-files.js";
+import type { EvaluationReport } from "../core/report.js";
 
 /**
  * Whether a finding fails: open (or, with `failOnExisting`, pre-existing) at or above `failOn`.

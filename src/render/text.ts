@@ -2,7 +2,7 @@
 import type { FailLevel } from "../config/config.js";
 import { fixSafety } from "../core/fix-safety.js";
 import type { Finding } from "../core/types.js";
-import type { EvaluationReport } from "../review/evaluate-files.js";
+import type { EvaluationReport } from "../core/report.js";
 import { isCatalogueRule, ruleHelpUri } from "./links.js";
 import { countFindings, plural } from "./summary.js";
 

@@ -19,26 +19,12 @@ import {
   type ParsedFile,
 } from "../yaml/index.js";
 import type { Finding, RuleMetadata, SkippedFile } from "../core/types.js";
-import type { Problem } from "../core/problem.js";
+import type { EvaluationError, EvaluationReport, SourceFile } from "../core/report.js";
 import type { PolicyInput, PolicyResult } from "../ports/policy-engine.js";
 import type { Engine } from "../engines/engine.js";
+import { EVALUATION_CHUNK_BYTES, READ_AHEAD_BYTES } from "../core/limits.js";
 
-export interface SourceFile {
-  /** Repository-relative, `/`-separated. */
-  readonly path: string;
-  readonly content: Uint8Array;
-}
-
-/** A document the policies could not be evaluated on: reported, and it fails the run. */
-export type EvaluationError = Problem;
-
-export interface EvaluationReport {
-  readonly findings: readonly Finding[];
-  readonly skipped: readonly SkippedFile[];
-  readonly errors: readonly EvaluationError[];
-  readonly filesEvaluated: number;
-  readonly documentsEvaluated: number;
-}
+export type { EvaluationError, EvaluationReport, SourceFile } from "../core/report.js";
 
 export interface EvaluationDeps {
   /** The engines the registry loaded, each run on every document (their results in this order). */
@@ -235,15 +221,6 @@ function finish(
   };
 }
 
-/**
- * Files are read, evaluated and reported a slice at a time (about CHUNK_BYTES of text): values of
- * documents without findings are then garbage while still young, which keeps the collector's work
- * and the peak memory of a large run down, and each engine still sees many documents per call.
- */
-const CHUNK_BYTES = 512 * 1024;
-/** At most this much text is read ahead while engines are being made (evaluateFilesWhenReady). */
-const READ_AHEAD_BYTES = 8 * 1024 * 1024;
-
 export async function evaluateFiles(
   files: readonly SourceFile[],
   layout: RepositoryLayout,
@@ -256,7 +233,7 @@ export async function evaluateFiles(
     let to = from + 1;
     for (let bytes = files[from]!.content.byteLength; to < files.length; to++) {
       bytes += files[to]!.content.byteLength;
-      if (bytes > CHUNK_BYTES) break;
+      if (bytes > EVALUATION_CHUNK_BYTES) break;
     }
     reports.push(
       await runEngines(prepare(files.slice(from, to), layout, config, deps, readAhead), deps),

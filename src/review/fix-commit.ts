@@ -2,6 +2,9 @@
 import { applyFixes } from "../core/fix.js";
 import type { Finding } from "../core/types.js";
 import type { CheckAction } from "../render/check-run.js";
+import type { FileChange } from "../ports/commit-writer.js";
+
+export type { CommitWriter, FileChange } from "../ports/commit-writer.js";
 
 export const APPLY_FIXES: CheckAction = {
   label: "Apply fixes",
@@ -9,10 +12,6 @@ export const APPLY_FIXES: CheckAction = {
   identifier: "apply-fixes",
 };
 
-export interface FileChange {
-  readonly path: string;
-  readonly text: string;
-}
 
 export interface FixCommitPlan {
   readonly files: readonly FileChange[];
@@ -56,12 +55,3 @@ export function fixCommitMessage(plan: FixCommitPlan): string {
   return `Apply Portcullis fixes\n\nSafe fixes for the open findings of this pull request:\n${lines.join("\n")}\n`;
 }
 
-/** Writes a commit with the changed files on top of `headSha` and moves the branch to it. */
-export interface CommitWriter {
-  commitFiles(
-    branch: string,
-    headSha: string,
-    message: string,
-    files: readonly FileChange[],
-  ): Promise<string>;
-}

@@ -1,9 +1,9 @@
 // The pull request as repository policies read it (`data.portcullis.pull_request`): who wrote it,
 // who approved it (and their teams), who owns each changed file, and how each commit is signed.
 // In `data`, not `input`, because a conftest policy's input is the manifest itself.
-import { latestReviews } from "../core/approvals.js";
-import { ownersOf, ownerText, parseCodeowners } from "../core/codeowners.js";
-import type { PullRequestContext } from "./git-checks.js";
+import { latestReviews } from "../owners/approvals.js";
+import { ownersOf, ownerText, parseCodeowners } from "../owners/codeowners.js";
+import type { PullRequestContext } from "../owners/git-checks.js";
 
 export interface PolicyApproval {
   readonly login: string;

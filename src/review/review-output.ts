@@ -7,9 +7,8 @@ import { renderReviewComments, type ReviewComments } from "../render/review-comm
 import type { ChangeReview } from "./review-changes.js";
 import { APPLY_FIXES, planFixCommit } from "./fix-commit.js";
 import { suggestionsFor } from "./suggestions.js";
-
-/** Inline comments per review; the rest stay annotations on the check. */
-export const MAX_REVIEW_COMMENTS = 30;
+import { MAX_REVIEW_COMMENTS } from "../core/limits.js";
+export { MAX_REVIEW_COMMENTS };
 
 export interface ReviewOutput {
   readonly check: PolicyCheck;

@@ -4,7 +4,7 @@ import nock from "nock";
 import { mockedOctokit, pullRequestRef } from "../support/octokit.js";
 import { loadPullRequestContext } from "../../src/adapters/github/github-pr-context.js";
 import { DEFAULT_CODE_OWNERS } from "../../src/config/config.js";
-import { codeOwnersCheck } from "../../src/review/git-checks.js";
+import { codeOwnersCheck } from "../../src/owners/git-checks.js";
 
 const ref = pullRequestRef({ changedFiles: 2 });
 const octokit = mockedOctokit;

@@ -4,7 +4,7 @@
 // real server; the loopback stand-in answers 422 to any body GitHub's OpenAPI schema or limits
 // refuse, and only fast-forwards a branch.
 import { POLICY_CHECK_NAME } from "../../src/render/check-run.js";
-import { CODE_OWNERS_CHECK, SIGNED_COMMITS_CHECK } from "../../src/review/git-checks.js";
+import { CODE_OWNERS_CHECK, SIGNED_COMMITS_CHECK } from "../../src/owners/git-checks.js";
 import { startE2eServer, type E2eServer } from "../support/e2e-server.js";
 import {
   startGitHubStandIn,

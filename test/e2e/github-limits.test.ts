@@ -3,7 +3,7 @@
 // schema and its limits on texts, annotations and actions. Large pull requests (3,000 files with
 // long paths, and one beyond GitHub's listing), persistent 5xx answers, a check GitHub refuses.
 import { POLICY_CHECK_NAME } from "../../src/render/check-run.js";
-import { CODE_OWNERS_CHECK, SIGNED_COMMITS_CHECK } from "../../src/review/git-checks.js";
+import { CODE_OWNERS_CHECK, SIGNED_COMMITS_CHECK } from "../../src/owners/git-checks.js";
 import { startE2eServer, type E2eServer } from "../support/e2e-server.js";
 import {
   startGitHubStandIn,

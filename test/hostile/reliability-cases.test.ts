@@ -17,7 +17,7 @@ import {
   type ConfigContext,
 } from "../../src/config/config.js";
 import { resolveConfig } from "../../src/config/extends.js";
-import { MAX_CODEOWNERS_BYTES, parseCodeowners } from "../../src/core/codeowners.js";
+import { MAX_CODEOWNERS_BYTES, parseCodeowners } from "../../src/owners/codeowners.js";
 import { canComment, parsePatch, sameHunk, type Hunk } from "../../src/core/diff.js";
 import { MAX_DOCUMENTS_PER_FILE, MAX_FILE_BYTES } from "../../src/core/limits.js";
 import { parseManifest } from "../../src/yaml/index.js";
@@ -33,7 +33,7 @@ import {
 import { ZWJ } from "../../src/render/markdown.js";
 import { MAX_COMMENT_BODY_BYTES, renderReviewComments } from "../../src/render/review-comments.js";
 import type { EvaluationReport } from "../../src/review/evaluate-files.js";
-import { codeOwnersCheck, signedCommitsCheck } from "../../src/review/git-checks.js";
+import { codeOwnersCheck, signedCommitsCheck } from "../../src/owners/git-checks.js";
 import { reviewChanges } from "../../src/review/review-changes.js";
 import { buildReviewOutput } from "../../src/review/review-output.js";
 import { runCommand } from "../support/cli.js";

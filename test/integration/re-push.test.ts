@@ -1,6 +1,6 @@
 // A new push after an approval, through probot.receive() against the loopback GitHub stand-in: with
 // `dismissStaleApprovals` the code-owners check asks again; without, the approval still counts.
-import { CODE_OWNERS_CHECK } from "../../src/review/git-checks.js";
+import { CODE_OWNERS_CHECK } from "../../src/owners/git-checks.js";
 import { ReviewQueue } from "../../src/review/review-queue.js";
 import type { ReviewTask } from "../../src/handlers/pull-request.js";
 import { bundle } from "../support/engine.js";

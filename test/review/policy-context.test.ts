@@ -1,5 +1,5 @@
 import { policyPullRequestOf } from "../../src/review/policy-context.js";
-import type { PullRequestContext } from "../../src/review/git-checks.js";
+import type { PullRequestContext } from "../../src/owners/git-checks.js";
 
 const HEAD = "h".repeat(40);
 

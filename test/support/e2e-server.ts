@@ -10,6 +10,7 @@ import type { ReviewTask } from "../../src/handlers/pull-request.js";
 import { ReviewQueue, type RetryPolicy } from "../../src/review/review-queue.js";
 import { privateKey } from "./app-key.js";
 import { bundle } from "./engine.js";
+import type { EngineDescriptor } from "../../src/engines/engine.js";
 
 const SECRET = "e2e-webhook-secret";
 
@@ -25,6 +26,8 @@ export interface E2eOptions {
   /** The unit of Octokit's retry waits in ms (production: 1,000; waits of 1, 4, 9 units). */
   readonly retryBaseMs?: number;
   readonly retry?: RetryPolicy;
+  /** The engine registry the app loads from (the product's unless given). */
+  readonly engines?: readonly EngineDescriptor[];
 }
 
 export async function startE2eServer(
@@ -49,6 +52,7 @@ export async function startE2eServer(
       queue,
       fixCommits: options.fixCommits ?? false,
       today: () => "2026-06-01",
+      ...(options.engines ? { engines: options.engines } : {}),
     }),
     { probot, webhooksPath: "/api/github/webhooks" },
   );

@@ -9,8 +9,9 @@ import {
   type RepositoryLayout,
 } from "../../core/file-role.js";
 import { parseManifest } from "../../yaml/index.js";
-import type { SourceFile } from "../../review/evaluate-files.js";
+import type { SourceFile } from "../../core/report.js";
 import { chartRootAbove, namedAsPatchAbove } from "./patch-lookup.js";
+import { MAX_ROLE_WALK_ENTRIES } from "../../core/limits.js";
 
 export interface DirectorySelection {
   readonly files: SourceFile[];
@@ -131,9 +132,6 @@ function topOf(abs: string): string {
     if (dirname(dir) === dir) return start;
   }
 }
-
-/** Entries of a repository walk, at most: a larger repository is read as far as this. */
-const MAX_ROLE_WALK_ENTRIES = 50_000;
 
 /** The kustomization files and Chart.yaml files under `top` (no symbolic links, no .git, no node_modules). */
 function roleFiles(top: string): string[] {

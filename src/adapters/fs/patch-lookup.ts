@@ -5,12 +5,9 @@ import { readFileSync, statSync } from "node:fs";
 import { dirname, join, posix, sep } from "node:path";
 import { patchFilesOf } from "../../core/file-role.js";
 import { parseManifest } from "../../yaml/index.js";
+import { MAX_KUSTOMIZATION_BYTES, MAX_PATCH_LOOKUP_LEVELS } from "../../core/limits.js";
 
 const KUSTOMIZATION_NAMES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
-/** Folders searched above a file, at most (a repository deeper than this is unusual). */
-const MAX_LEVELS = 32;
-/** A kustomization larger than this is not read for the search. */
-const MAX_KUSTOMIZATION_BYTES = 1024 * 1024;
 
 const toPosix = (p: string) => p.split(sep).join("/");
 
@@ -45,7 +42,7 @@ export function namedAsPatchAbove(
 ): boolean {
   const target = toPosix(absFile);
   let dir = dirname(absFile);
-  for (let level = 0; level < MAX_LEVELS; level++) {
+  for (let level = 0; level < MAX_PATCH_LOOKUP_LEVELS; level++) {
     if (patchesIn(dir, cache).includes(target)) return true;
     if (isRepositoryTop(dir)) return false;
     const up = dirname(dir);

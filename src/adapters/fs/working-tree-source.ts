@@ -8,11 +8,10 @@ import type {
   FileAtCommit,
   PullRequestSource,
 } from "../../ports/pull-request-source.js";
+import { MAX_WORKING_TREE_PATHS } from "../../core/limits.js";
 
 export const WORKING_TREE = "working-tree";
 const EMPTY_BASE = "empty";
-/** Files listed from the folder at most (a larger folder is listed up to here). */
-const MAX_PATHS = 50_000;
 
 export class WorkingTreeSource implements PullRequestSource {
   readonly base = EMPTY_BASE;
@@ -65,7 +64,7 @@ function listFiles(root: string): string[] {
       return;
     }
     for (const e of entries) {
-      if (out.length >= MAX_PATHS) return;
+      if (out.length >= MAX_WORKING_TREE_PATHS) return;
       const rel = prefix ? `${prefix}/${e.name}` : e.name;
       if (e.isDirectory()) {
         if (e.name !== ".git" && e.name !== "node_modules") walk(join(dir, e.name), rel);

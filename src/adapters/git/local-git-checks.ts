@@ -1,7 +1,7 @@
 // The Git-layer checks as a local repository can answer them: owners from CODEOWNERS at the base,
 // signatures as `git` sees them (%G?), and an honest "cannot verify locally" where it cannot.
 import { execFileSync } from "node:child_process";
-import { findCodeowners, ownersOf, ownerText, parseCodeowners } from "../../core/codeowners.js";
+import { findCodeowners, ownersOf, ownerText, parseCodeowners } from "../../owners/codeowners.js";
 import type { PullRequestSource } from "../../ports/pull-request-source.js";
 
 export interface LocalOwnership {

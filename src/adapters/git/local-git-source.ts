@@ -7,12 +7,11 @@ import type {
   FileAtCommit,
   PullRequestSource,
 } from "../../ports/pull-request-source.js";
-
-const MAX_OUTPUT = 512 * 1024 * 1024;
+import { MAX_GIT_OUTPUT_BYTES } from "../../core/limits.js";
 
 function git(repo: string, args: readonly string[]): Buffer {
   return execFileSync("git", ["-C", repo, ...args], {
-    maxBuffer: MAX_OUTPUT,
+    maxBuffer: MAX_GIT_OUTPUT_BYTES,
     stdio: ["ignore", "pipe", "pipe"],
   });
 }
@@ -170,7 +169,7 @@ export class LocalGitSource implements PullRequestSource {
     const input = requests.map((r) => `${r.commit}:${r.path}\n`).join("");
     const out = execFileSync("git", ["-C", this.repo, "cat-file", "--batch"], {
       input,
-      maxBuffer: MAX_OUTPUT,
+      maxBuffer: MAX_GIT_OUTPUT_BYTES,
       stdio: ["pipe", "pipe", "pipe"],
     });
     return parseCatFileBatch(out, requests.length);

@@ -1,5 +1,5 @@
 // One commit through the Git data API: a tree on top of the head's, a commit, a fast-forward ref update.
-import type { CommitWriter, FileChange } from "../../review/fix-commit.js";
+import type { CommitWriter, FileChange } from "../../ports/commit-writer.js";
 import type { Octokit } from "./github-source.js";
 
 export class GitHubCommitWriter implements CommitWriter {

@@ -1,13 +1,13 @@
 // What the Git-layer checks need from GitHub: CODEOWNERS at the base, reviews, team members, commits.
-import type { Review, ReviewState } from "../../core/approvals.js";
+import type { Review, ReviewState } from "../../owners/approvals.js";
 import {
   CODEOWNERS_PATHS,
   findCodeowners,
   ownersOf,
   parseCodeowners,
-} from "../../core/codeowners.js";
-import { signatureTypeOf, type CommitVerification } from "../../core/signatures.js";
-import type { PullRequestContext } from "../../review/git-checks.js";
+} from "../../owners/codeowners.js";
+import { signatureTypeOf, type CommitVerification } from "../../owners/signatures.js";
+import type { PullRequestContext } from "../../ports/pull-request-context.js";
 import { httpStatus } from "./http-status.js";
 import { GITHUB_LIMITS } from "../../render/github-limits.js";
 import { GitHubPullRequestSource, type Octokit, type PullRequestRef } from "./github-source.js";

@@ -6,6 +6,7 @@ import type { PolicyEngine, PolicyInput, PolicyResult } from "../../ports/policy
 import type { EngineRecipe } from "./isolated-policies.js";
 import { loadGatekeeper } from "./gatekeeper.js";
 import { UserPolicyEngine } from "./user-policies.js";
+import { messageOf } from "../../core/errors.js";
 
 export interface WorkerRequest {
   readonly id: number;
@@ -50,7 +51,7 @@ parentPort?.on("message", (request: WorkerRequest) => {
       (results): WorkerResponse => ({ id: request.id, results }),
       (err: unknown): WorkerResponse => ({
         id: request.id,
-        error: err instanceof Error ? err.message : String(err),
+        error: messageOf(err),
       }),
     )
     .then((response) => parentPort!.postMessage(response));

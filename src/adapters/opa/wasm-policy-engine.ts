@@ -6,6 +6,7 @@ import type { FixOperation, JsonPath, Severity } from "../../core/types.js";
 import { SEVERITIES } from "../../core/types.js";
 import type { PolicyEngine, PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
 import { missingBuiltins, WasmModule } from "./wasm-module.js";
+import { messageOf } from "../../core/errors.js";
 
 const BATCH_ENTRYPOINT = "portcullis/main/batch";
 
@@ -14,14 +15,8 @@ export interface WasmPolicyEngineOptions {
   readonly maxMemoryPages?: number;
 }
 
-/** opa-wasm throws strings and plain objects as well as Errors. */
-export function describeThrown(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  if (typeof err === "string") return err;
-  if (err && typeof err === "object" && "message" in err)
-    return String((err as { message: unknown }).message);
-  return JSON.stringify(err);
-}
+/** opa-wasm throws strings and plain objects as well as Errors: the one helper for them. */
+export const describeThrown = messageOf;
 
 export class WasmPolicyEngine implements PolicyEngine {
   private readonly module: WasmModule;

@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { Unsupported } from "./builtins/operands.js";
 import { HOST_BUILTINS, type HostBuiltin } from "./host-builtins.js";
 import { parseRegoValue, toRegoText, type RegoValue } from "./rego-value.js";
+import { messageOf } from "../../core/errors.js";
 
 const { LoadedPolicy } = createRequire(import.meta.url)("@open-policy-agent/opa-wasm") as {
   LoadedPolicy: new (
@@ -62,7 +63,7 @@ export function instantiatePolicy(
       result = builtin.fn(...values);
     } catch (err) {
       if (err instanceof Unsupported) throw err;
-      sink?.(name, err instanceof Error ? err.message : String(err));
+      sink?.(name, messageOf(err));
       return 0;
     }
     if (result === undefined) return 0;

@@ -15,7 +15,7 @@ import {
   type RetryPolicy,
   type TaskProcessor,
   type TaskQueue,
-} from "../../review/review-queue.js";
+} from "../../ports/task-queue.js";
 
 export interface RedisQueueOptions {
   readonly url: string;

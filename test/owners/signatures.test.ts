@@ -4,7 +4,7 @@ import {
   REASONS,
   signatureTypeOf,
   type CommitVerification,
-} from "../../src/core/signatures.js";
+} from "../../src/owners/signatures.js";
 
 const options = {
   exemptBots: false,

@@ -1,36 +1,21 @@
 // The Git-layer checks of a pull request: "Portcullis / code owners" and "Portcullis / signed commits".
 import picomatch from "picomatch";
-import { approvalsPass, evaluateApprovals, type Review } from "../core/approvals.js";
-import { MAX_CODEOWNERS_BYTES, parseCodeowners, type CodeownersError } from "../core/codeowners.js";
-import { judgeCommit, type CommitVerification } from "../core/signatures.js";
+import { approvalsPass, evaluateApprovals } from "./approvals.js";
+import { MAX_CODEOWNERS_BYTES, parseCodeowners, type CodeownersError } from "./codeowners.js";
+import { judgeCommit } from "./signatures.js";
 import type { CodeOwnersConfig, Config, SignedCommitsConfig } from "../config/config.js";
+import type { PullRequestContext } from "../ports/pull-request-context.js";
 import type { ReviewPublisher } from "../ports/review-publisher.js";
+
+export type { PullRequestContext } from "../ports/pull-request-context.js";
 import type { PolicyCheck } from "../render/check-run.js";
 import { codeSpan, escapeMarkdown } from "../render/markdown.js";
 import { GITHUB_LIMITS, fitSections, type Section } from "../render/github-limits.js";
+import { messageOf } from "../core/errors.js";
 
 export const CODE_OWNERS_CHECK = "Portcullis / code owners";
 export const SIGNED_COMMITS_CHECK = "Portcullis / signed commits";
 
-/** What the Git-layer checks read about a pull request (all from the base repository). */
-export interface PullRequestContext {
-  readonly author: string;
-  readonly headSha: string;
-  readonly changedPaths: readonly string[];
-  /** false when the platform listed fewer changed files than the pull request has. */
-  readonly changedPathsComplete?: boolean;
-  readonly reviews: readonly Review[];
-  /** CODEOWNERS from the base commit (the first of .github/, root, docs/), when there is one. */
-  readonly codeowners?: { readonly path: string; readonly text: string };
-  /** Problems GitHub itself reports for that file (its `codeowners/errors` endpoint), when asked. */
-  readonly codeownersErrors?: readonly CodeownersError[];
-  readonly teamMembers: ReadonlyMap<string, ReadonlySet<string>>;
-  readonly emailLogins: ReadonlyMap<string, string>;
-  readonly commits: readonly CommitVerification[];
-  /** false when GitHub listed fewer commits than the pull request has (its cap is 250). */
-  readonly commitsComplete: boolean;
-  readonly commitCount: number;
-}
 
 const cell = (text: string) => escapeMarkdown(text);
 /** Names in code spans: no mention pings inside them, and `codeSpan` keeps backticks from breaking out. */
@@ -276,7 +261,7 @@ export async function publishGitChecks(
   try {
     context = await load(needs);
   } catch (err) {
-    failure = err instanceof Error ? err.message : String(err);
+    failure = messageOf(err);
   }
   // Each check is posted on its own: one that GitHub refuses or fails to take never keeps the
   // other from being posted. What could not be posted at all fails the job (it is retried).
@@ -296,7 +281,7 @@ export async function publishGitChecks(
     try {
       await postWithFallback(publisher, name, headSha, output);
     } catch (err) {
-      unposted.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+      unposted.push(`${name}: ${messageOf(err)}`);
     }
   }
   if (unposted.length > 0) throw new Error(`could not post ${unposted.join("; ")}`);
@@ -316,7 +301,7 @@ async function postWithFallback(
     await publisher.postCompletedCheck(name, headSha, output);
   } catch (err) {
     if ((err as { status?: number }).status !== 422) throw err;
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = messageOf(err);
     await publisher.postCompletedCheck(name, headSha, {
       conclusion: output.conclusion,
       title: output.title,

@@ -1,8 +1,7 @@
 // CODEOWNERS with GitHub's semantics: gitignore-like patterns minus `!`, `[ ]` and `\#`; the last
+import { MAX_CODEOWNERS_BYTES } from "../core/limits.js";
+export { MAX_CODEOWNERS_BYTES };
 // matching line wins; a pattern without owners clears ownership; bad lines are skipped and reported.
-
-/** GitHub ignores a CODEOWNERS file of 3 MB or more. */
-export const MAX_CODEOWNERS_BYTES = 3 * 1024 * 1024;
 
 /** Where GitHub looks, in this order; the first file found is used. */
 export const CODEOWNERS_PATHS = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"] as const;

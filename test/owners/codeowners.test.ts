@@ -1,4 +1,4 @@
-import { compilePattern, ownersOf, ownerText, parseCodeowners } from "../../src/core/codeowners.js";
+import { compilePattern, ownersOf, ownerText, parseCodeowners } from "../../src/owners/codeowners.js";
 
 describe("CODEOWNERS patterns (GitHub's documented examples and gitignore rules)", () => {
   it.each([

@@ -4,8 +4,8 @@ import {
   latestReviews,
   type ApprovalContext,
   type Review,
-} from "../../src/core/approvals.js";
-import { parseCodeowners } from "../../src/core/codeowners.js";
+} from "../../src/owners/approvals.js";
+import { parseCodeowners } from "../../src/owners/codeowners.js";
 
 const CODEOWNERS = parseCodeowners(
   [

@@ -1,0 +1,21 @@
+// What a run reports (the vocabulary every renderer reads): findings, skipped files, errors, counts.
+import type { Problem } from "./problem.js";
+import type { Finding, SkippedFile } from "./types.js";
+
+export interface SourceFile {
+  /** Repository-relative, `/`-separated. */
+  readonly path: string;
+  readonly content: Uint8Array;
+}
+
+/** A document the policies could not be evaluated on: reported, and it fails the run. */
+export type EvaluationError = Problem;
+
+export interface EvaluationReport {
+  readonly findings: readonly Finding[];
+  readonly skipped: readonly SkippedFile[];
+  readonly errors: readonly EvaluationError[];
+  readonly filesEvaluated: number;
+  readonly documentsEvaluated: number;
+}
+
