@@ -24,7 +24,7 @@ const io = {
 const folder = (name) => [`../${name}/*`, `../../${name}/*`, `../../../${name}/*`];
 const useCases = {
   group: [
-    ...["review", "cli", "handlers", "engines"].flatMap(folder),
+    ...["review", "cli", "handlers", "jobs", "engines"].flatMap(folder),
     // owners/ holds the CODEOWNERS, approvals and signature vocabulary (pure) and one use case.
     "**/owners/git-checks.js",
   ],
@@ -45,6 +45,8 @@ export const LAYERS = [
         "cli",
         "handlers",
         "engines",
+        "jobs",
+        "owners",
         "render",
         "config",
         "ports",
@@ -61,15 +63,32 @@ export const LAYERS = [
         "review",
         "cli",
         "handlers",
+        "jobs",
         "engines",
       ),
     ],
   },
   { files: ["src/adapters/**/*.ts"], patterns: [useCases] },
   {
+    files: ["src/handlers/**/*.ts"],
+    patterns: [
+      upward(
+        "handlers turn an event into a job; the work is in src/jobs/ (docs/architecture.md)",
+        "adapters",
+        "engines",
+        "owners",
+      ),
+    ],
+  },
+  {
     files: ["src/review/**/*.ts", "src/owners/**/*.ts"],
     patterns: [
-      upward("use cases are driven by the front doors, not the other way", "cli", "handlers"),
+      upward(
+        "use cases are driven by the front doors, not the other way",
+        "cli",
+        "handlers",
+        "jobs",
+      ),
     ],
   },
 ];

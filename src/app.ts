@@ -6,10 +6,8 @@ import {
   onPullRequest,
   onPullRequestReview,
   onRerequest,
-  giveUpHandler,
-  taskProcessor,
-  type ReviewTriggerDeps,
 } from "./handlers/pull-request.js";
+import { giveUpHandler, taskProcessor, type ReviewTriggerDeps } from "./jobs/review-jobs.js";
 import type { Octokit } from "./adapters/github/github-source.js";
 
 export interface AppDeps extends ReviewTriggerDeps {

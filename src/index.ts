@@ -4,7 +4,7 @@ import { createApp } from "./app.js";
 import { loadPolicyBundle } from "./adapters/fs/policy-bundle.js";
 import { ReviewQueue, type TaskQueue } from "./review/review-queue.js";
 import { RedisReviewQueue } from "./adapters/redis/redis-review-queue.js";
-import type { ReviewTask } from "./handlers/pull-request.js";
+import type { ReviewTask } from "./jobs/review-jobs.js";
 import { Metrics } from "./ops/metrics.js";
 import { portcullisOctokit, WriteLanes } from "./adapters/github/octokit.js";
 import { ContentCache } from "./adapters/github/content-cache.js";

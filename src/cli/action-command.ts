@@ -11,7 +11,7 @@ import { OpaPolicyCompiler } from "../adapters/opa/user-policies.js";
 import { defaultOpaTools } from "../adapters/opa/opa-build.js";
 import { HelmRenderer, withHelm } from "../adapters/render/helm.js";
 import { KustomizeRenderer } from "../adapters/render/kustomize.js";
-import { refOf, reviewPullRequest } from "../handlers/pull-request.js";
+import { refOf, reviewPullRequest } from "../jobs/review-jobs.js";
 import { renderPolicyCheck } from "../render/check-run.js";
 import { renderSarif } from "../render/sarif.js";
 import { runCheck, today, type CheckOutcome, type CliIo } from "./check-command.js";

@@ -1,4 +1,6 @@
-// The policy engine as the pipeline sees it: documents in, raw rule results out.
+// The evaluators the OPA adapters implement: documents in, raw rule results out. The pipeline
+// sees every engine as an `Engine` (src/engines/engine.ts: one asynchronous `evaluate`), which
+// `engineOf` makes of either kind below.
 import type { RawFinding } from "../core/findings.js";
 
 export interface PolicyInput {

@@ -9,7 +9,7 @@ import { createNodeMiddleware, Probot } from "probot";
 import { TestOctokit } from "../support/octokit.js";
 import { createApp } from "../../src/app.js";
 import { ReviewQueue } from "../../src/review/review-queue.js";
-import type { ReviewTask } from "../../src/handlers/pull-request.js";
+import type { ReviewTask } from "../../src/jobs/review-jobs.js";
 import { Metrics } from "../../src/ops/metrics.js";
 import { bundle } from "../support/engine.js";
 import { startGitHubStandIn, type GitHubStandIn } from "../support/github-stand-in.js";

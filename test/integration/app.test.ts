@@ -9,7 +9,7 @@ import { createApp } from "../../src/app.js";
 import { runCli } from "../../src/cli/main.js";
 import { gitRepo } from "../support/git-repo.js";
 import { ReviewQueue } from "../../src/review/review-queue.js";
-import type { ReviewTask } from "../../src/handlers/pull-request.js";
+import type { ReviewTask } from "../../src/jobs/review-jobs.js";
 import { POLICY_CHECK_NAME } from "../../src/render/check-run.js";
 import { fingerprintOfComment } from "../../src/render/review-comments.js";
 import { bundle } from "../support/engine.js";

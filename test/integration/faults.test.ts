@@ -2,7 +2,7 @@
 // Octokit class: bounded retries, then an explicit conclusion with the reason; never a missing
 // check after one was started, never a false success, never a retry loop on a suspended install.
 import { portcullisOctokit, WriteLanes } from "../../src/adapters/github/octokit.js";
-import type { ReviewTask } from "../../src/handlers/pull-request.js";
+import type { ReviewTask } from "../../src/jobs/review-jobs.js";
 import { ReviewQueue } from "../../src/review/review-queue.js";
 import { bundle } from "../support/engine.js";
 import { appOn, webhookExample } from "../support/webhooks.js";

@@ -2,7 +2,7 @@
 // `dismissStaleApprovals` the code-owners check asks again; without, the approval still counts.
 import { CODE_OWNERS_CHECK } from "../../src/owners/git-checks.js";
 import { ReviewQueue } from "../../src/review/review-queue.js";
-import type { ReviewTask } from "../../src/handlers/pull-request.js";
+import type { ReviewTask } from "../../src/jobs/review-jobs.js";
 import { bundle } from "../support/engine.js";
 import { appOn, webhookExample } from "../support/webhooks.js";
 import { startGitHubStandIn, type GitHubStandIn } from "../support/github-stand-in.js";

@@ -2,7 +2,7 @@
 // patch that sets privileged: true is reported at the patch line, the rendered diff is in the
 // summary, and the app's check and the local twin's agree, annotation for annotation.
 import { findKustomize, KustomizeRenderer } from "../../src/adapters/render/kustomize.js";
-import type { ReviewTask } from "../../src/handlers/pull-request.js";
+import type { ReviewTask } from "../../src/jobs/review-jobs.js";
 import { ReviewQueue } from "../../src/review/review-queue.js";
 import { runCommand } from "../support/cli.js";
 import { bundle } from "../support/engine.js";

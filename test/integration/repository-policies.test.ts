@@ -16,7 +16,7 @@ import type {
 } from "../../src/ports/policy-compiler.js";
 import { POLICY_CHECK_NAME } from "../../src/render/check-run.js";
 import { ReviewQueue } from "../../src/review/review-queue.js";
-import type { ReviewTask } from "../../src/handlers/pull-request.js";
+import type { ReviewTask } from "../../src/jobs/review-jobs.js";
 import { bundle } from "../support/engine.js";
 import {
   startGitHubStandIn,

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { createNodeMiddleware, Probot } from "probot";
 import { createApp } from "../../src/app.js";
 import { portcullisOctokit, WriteLanes } from "../../src/adapters/github/octokit.js";
-import type { ReviewTask } from "../../src/handlers/pull-request.js";
+import type { ReviewTask } from "../../src/jobs/review-jobs.js";
 import { ReviewQueue, type RetryPolicy } from "../../src/review/review-queue.js";
 import { privateKey } from "./app-key.js";
 import { bundle } from "./engine.js";
