@@ -933,10 +933,7 @@ class FixSession {
       } catch (err) {
         this.lines.restore(snapshot);
         this.windows = windows;
-        const reason =
-          err instanceof Refusal
-            ? err.message
-            : `internal error: ${messageOf(err)}`;
+        const reason = err instanceof Refusal ? err.message : `internal error: ${messageOf(err)}`;
         outcome = {
           index: item.index,
           documentIndex: item.documentIndex,

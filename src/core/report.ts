@@ -18,4 +18,3 @@ export interface EvaluationReport {
   readonly filesEvaluated: number;
   readonly documentsEvaluated: number;
 }
-

@@ -16,7 +16,6 @@ import { messageOf } from "../core/errors.js";
 export const CODE_OWNERS_CHECK = "Portcullis / code owners";
 export const SIGNED_COMMITS_CHECK = "Portcullis / signed commits";
 
-
 const cell = (text: string) => escapeMarkdown(text);
 /** Names in code spans: no mention pings inside them, and `codeSpan` keeps backticks from breaking out. */
 const code = (text: string) => codeSpan(text, { table: true });

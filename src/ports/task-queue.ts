@@ -68,4 +68,3 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, backoffMs: 2_000 };
 export class PermanentJobError extends Error {
   override readonly name = "PermanentJobError";
 }
-

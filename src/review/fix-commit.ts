@@ -12,7 +12,6 @@ export const APPLY_FIXES: CheckAction = {
   identifier: "apply-fixes",
 };
 
-
 export interface FixCommitPlan {
   readonly files: readonly FileChange[];
   /** Rule id -> how many of its findings the commit fixes. */
@@ -54,4 +53,3 @@ export function fixCommitMessage(plan: FixCommitPlan): string {
     .map(([rule, n]) => `- ${rule}: ${n} finding${n === 1 ? "" : "s"}`);
   return `Apply Portcullis fixes\n\nSafe fixes for the open findings of this pull request:\n${lines.join("\n")}\n`;
 }
-

@@ -1,4 +1,9 @@
-import { compilePattern, ownersOf, ownerText, parseCodeowners } from "../../src/owners/codeowners.js";
+import {
+  compilePattern,
+  ownersOf,
+  ownerText,
+  parseCodeowners,
+} from "../../src/owners/codeowners.js";
 
 describe("CODEOWNERS patterns (GitHub's documented examples and gitignore rules)", () => {
   it.each([
