@@ -33,6 +33,7 @@ export function buildReviewOutput(
   rules: ReadonlyMap<string, RuleMetadata>,
   headSha: string,
   fixCommits: FixCommitOffer = FIX_COMMITS_OFF,
+  policyBlobUrl?: string,
 ): ReviewOutput {
   const rendered = renderPolicyCheck({
     findings: review.report.findings,
@@ -46,6 +47,7 @@ export function buildReviewOutput(
     rendered: review.rendered?.diffs,
     renderer: review.rendered?.renderer,
     documentsEvaluated: review.report.documentsEvaluated,
+    policyBlobUrl,
   });
   const notes: string[] = [];
   if (!review.complete) {
@@ -112,6 +114,7 @@ export function buildReviewOutput(
     max: MAX_REVIEW_COMMENTS,
     rules,
     suggestions,
+    policyBlobUrl,
   });
   return { check, comments };
 }
