@@ -26,8 +26,9 @@ import { HEAVY_DEV_ONLY } from "./dev-only.js";
 
 const ROOT = packageRoot();
 const HOOK_SCRIPT = join(ROOT, "scripts", "pre-commit-hook.mjs");
-const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string })
-  .version;
+const VERSION = (
+  JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }
+).version;
 
 let work: string;
 beforeAll(() => {
@@ -228,7 +229,7 @@ withPreCommit("`pre-commit run` with the portcullis hook on a machine with Node 
     const npx = join(npmCache, "_npx");
     const trees = readdirSync(npx).map((d) => join(npx, d, "node_modules"));
     expect(trees).toHaveLength(1);
-    const [tree] = trees;
+    const tree = trees[0]!;
     expect(existsSync(join(tree, "portcullis", "dist", "policies", "policy.wasm"))).toBe(true);
     expect(existsSync(join(tree, "@open-policy-agent", "opa-wasm"))).toBe(true);
     for (const name of HEAVY_DEV_ONLY) expect(existsSync(join(tree, name))).toBe(false);
