@@ -50,7 +50,7 @@ export function asConsumersRead(
   const { kube, kyaml } = reading;
   if (kube.error !== undefined && kyaml.error !== undefined) return broken(ours, kube, read);
   if (kube.error !== undefined || kyaml.error !== undefined) return oneRefuses(file, ours, reading);
-  if (!reading.agree) return parted(file, ours, reading);
+  if (!reading.agree) return parted(file, ours, placeable, reading);
   return placed(file, ours, placeable, kube);
 }
 
@@ -81,7 +81,7 @@ function broken(
         ];
   const lines = ours.text.split("\n");
   const documents: ParsedDocument[] = [];
-  for (const doc of nonEmpty(ours)) {
+  for (const doc of nonEmpty(ours.documents)) {
     const alone = read(lines.slice(doc.lines.start - 1, doc.lines.end).join("\n") + "\n");
     if (!alone || "failed" in alone || !alone.agree || alone.kube.error !== undefined) continue;
     if (alone.kube.docs.length === 1) documents.push(withValue(doc, alone.kube.docs[0]));
@@ -115,9 +115,15 @@ function oneRefuses(file: string, ours: ParsedFile, reading: OracleReading): Par
 }
 
 /** The consumers read different values: PCS005 at the line of the first field where they part. */
-function parted(file: string, ours: ParsedFile, reading: OracleReading): ParsedFile {
+function parted(
+  file: string,
+  ours: ParsedFile,
+  placeable: readonly ParsedDocument[],
+  reading: OracleReading,
+): ParsedFile {
   const [docIndex, ...path] = reading.path ?? [0];
-  const doc = nonEmpty(ours)[Number(docIndex)];
+  // Placed with every document we could read, the ones with problems too (a duplicate key).
+  const doc = nonEmpty(placeable)[Number(docIndex)];
   const line = doc ? doc.locate(path as JsonPath).lines.start : (ours.problems[0]?.line ?? 1);
   const where = path.length > 0 ? ` at ${pathText(path)}` : "";
   return refused(
@@ -139,7 +145,7 @@ function placed(
   placeable: readonly ParsedDocument[],
   kube: ConsumerReading,
 ): ParsedFile {
-  const docs = placeable.filter((d) => d.value !== null && d.value !== undefined);
+  const docs = nonEmpty(placeable);
   if (docs.length !== kube.docs.length) {
     const line = ours.problems[0]?.line ?? 1;
     return refused(
@@ -187,8 +193,8 @@ export function sameJson(a: unknown, b: unknown): boolean {
   );
 }
 
-function nonEmpty(file: ParsedFile): ParsedDocument[] {
-  return file.documents.filter((d) => d.value !== null && d.value !== undefined);
+function nonEmpty(documents: readonly ParsedDocument[]): ParsedDocument[] {
+  return documents.filter((d) => d.value !== null && d.value !== undefined);
 }
 
 function shown(v: { value?: unknown; missing?: string } | undefined): string {
