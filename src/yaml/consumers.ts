@@ -49,7 +49,11 @@ export function asConsumersRead(
     );
   const { kube, kyaml } = reading;
   if (kube.error !== undefined && kyaml.error !== undefined) return broken(ours, kube, read);
-  if (kube.error !== undefined || kyaml.error !== undefined) return oneRefuses(file, ours, reading);
+  if (kube.error !== undefined || kyaml.error !== undefined) {
+    // The documents both read alike on their own are still evaluated (kubectl applies them).
+    const refusal = oneRefuses(file, ours, reading);
+    return { ...refusal, documents: readAlone(ours, read) };
+  }
   if (!reading.agree) return parted(file, ours, placeable, reading);
   return placed(file, ours, placeable, kube);
 }
@@ -79,6 +83,14 @@ function broken(
             line: errorLine(ours, kube.error!),
           },
         ];
+  return { file: ours.file, text: ours.text, documents: readAlone(ours, read), problems };
+}
+
+/** Each document we read that both consumers, given it on its own, read alike: with their value. */
+function readAlone(
+  ours: ParsedFile,
+  read: (text: string) => OracleReading | OracleFailure | undefined,
+): ParsedDocument[] {
   const lines = ours.text.split("\n");
   const documents: ParsedDocument[] = [];
   for (const doc of nonEmpty(ours.documents)) {
@@ -86,7 +98,7 @@ function broken(
     if (!alone || "failed" in alone || !alone.agree || alone.kube.error !== undefined) continue;
     if (alone.kube.docs.length === 1) documents.push(withValue(doc, alone.kube.docs[0]));
   }
-  return { file: ours.file, text: ours.text, documents, problems };
+  return documents;
 }
 
 /**

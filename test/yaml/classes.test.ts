@@ -177,6 +177,16 @@ describe("a file where the consumers part on one document", () => {
       },
     ]);
   });
+
+  it("still evaluates the other documents of a file one consumer refuses (a duplicate key)", () => {
+    const text =
+      "kind: Pod\nspec:\n  hostNetwork: true\n---\nkind: Pod\nspec:\n  hostPID: false\n  hostPID: true\n";
+    const file = parseManifest("dup.yaml", text);
+    expect(file.documents.map((d) => [d.index, d.value])).toEqual([
+      [0, { kind: "Pod", spec: { hostNetwork: true } }],
+    ]);
+    expect(file.problems.map((p) => `${p.rule}@${p.line}`)).toEqual(["PCS005@8"]);
+  });
 });
 
 describe("without the consumers' readers (a Node-only install)", () => {
