@@ -31,8 +31,14 @@ import { diffRendered, type RenderedTargetDiff } from "../core/rendered-diff.js"
 import type { Finding, JsonPath, SkippedFile } from "../core/types.js";
 import type { ManifestRenderer } from "../ports/manifest-renderer.js";
 import type { ChangedFile, PullRequestSource } from "../ports/pull-request-source.js";
-import { renderHelmReleases } from "./render-helm.js";
-import { followedTargets, isApplication, type RenderedApplication } from "./render-followed.js";
+import { helmContextOf, renderHelmReleases } from "./render-helm.js";
+import {
+  followedNotices,
+  followedTargets,
+  isApplication,
+  renderFollowedReleases,
+  type RenderedApplication,
+} from "./render-followed.js";
 import { vendoredChartsOf } from "../core/helm-releases.js";
 import {
   changedPaths,
@@ -400,34 +406,32 @@ export async function renderChanges(
   // kustomizations no object names.
   const controlled = all.filter((t) => t.controllers.length > 0);
   const results = await inPool(controlled, RENDER_CONCURRENCY, renderTarget);
+  const helmOptions = {
+    flux: options.flux,
+    argocd: options.argocd,
+    budget,
+    vendoredCharts: vendoredChartsOf(options.vendoredCharts ?? []),
+    remoteCharts: options.remoteCharts ?? [],
+    plainHttpRegistries: options.plainHttpRegistries ?? [],
+  };
+  const helmDeps = { config, renderer: deps.renderer, evaluation: deps.evaluation };
   const helm = options.helm
-    ? await renderHelmReleases(
-        head,
-        base,
-        changed,
-        found,
-        {
-          flux: options.flux,
-          argocd: options.argocd,
-          budget,
-          vendoredCharts: vendoredChartsOf(options.vendoredCharts ?? []),
-          remoteCharts: options.remoteCharts ?? [],
-          plainHttpRegistries: options.plainHttpRegistries ?? [],
-        },
-        { config, renderer: deps.renderer, evaluation: deps.evaluation },
-      )
+    ? await renderHelmReleases(head, base, changed, found, helmOptions, helmDeps)
     : undefined;
-  // An app of apps: the Applications that renders produced build folders too.
-  const produced = [
-    ...results.flatMap((r) =>
-      r.head.status === "rendered"
-        ? r.head.resources
-            .filter((x) => isApplication(x.value))
-            .map((x) => ({ parent: parentOf(head, r.target), value: x.value }))
-        : [],
-    ),
-    ...(helm?.applications ?? []),
-  ].filter((a): a is RenderedApplication => a.parent !== undefined);
+  // An app of apps: the Applications that renders produced build folders and charts too.
+  const producedAt = (side: "head" | "base") =>
+    [
+      ...results.flatMap((r) =>
+        r[side].status === "rendered"
+          ? r[side].resources
+              .filter((x) => isApplication(x.value))
+              .map((x) => ({ parent: parentOf(head, r.target), value: x.value }))
+          : [],
+      ),
+      ...((side === "head" ? helm?.applications : helm?.baseApplications) ?? []),
+    ].filter((a): a is RenderedApplication => a.parent !== undefined);
+  const produced = producedAt("head");
+  const producedAtBase = producedAt("base");
   const built = new Set(all.map((t) => t.dir));
   const followed = targetsOf(
     head,
@@ -436,12 +440,25 @@ export async function renderChanges(
     followedTargets(head, head.tree, sources, produced),
   ).filter((t) => !built.has(t.dir) && t.controllers.length > 0);
   results.push(...(await inPool(followed, RENDER_CONCURRENCY, renderTarget)));
+  if (helm && deps.renderer.renderHelmChart)
+    await renderFollowedReleases(
+      { head, base },
+      { head: produced, base: producedAtBase },
+      changed,
+      sources,
+      helmOptions,
+      helmContextOf(found, helmOptions, helmDeps),
+      helm,
+    );
   results.push(...(await renderPlain(head, [...all, ...followed], results, renderTarget)));
   // Argo CD objects the change touches that are not this repository's, or cannot be decided.
   const argoNotices = options.argocd
-    ? found.files
-        .filter((f) => changed.head.has(f.file))
-        .flatMap((f) => argoNotEvaluated(f, head.tree, sources))
+    ? [
+        ...found.files
+          .filter((f) => changed.head.has(f.file))
+          .flatMap((f) => argoNotEvaluated(f, head.tree, sources)),
+        ...followedNotices(head, sources, produced, producedAtBase),
+      ]
     : [];
   if (results.length === 0 && (!helm || helm.diffs.length + helm.notEvaluated.length === 0))
     return { ...EMPTY, notEvaluated: argoNotices };

@@ -37,8 +37,10 @@ import {
   type Side,
 } from "./render-side.js";
 import {
+  fieldAt,
   lineOf,
   NONE,
+  type FieldPlace,
   remoteChart,
   repositoryChart,
   type Place,
@@ -58,6 +60,8 @@ export interface HelmRendered {
   documents: number;
   /** Argo CD Applications the head's renders produced (an app of apps), to be followed. */
   readonly applications: RenderedApplication[];
+  /** The same at the base (what the head's are compared with). */
+  readonly baseApplications: RenderedApplication[];
 }
 
 /** A values source as read at one side: its values, and the line of any key in it. */
@@ -116,7 +120,9 @@ function valuesInString(place: Place, buildPath: string, text: string): ReadValu
       if (!inner) return undefined;
       const offset = inner.locate(key).lines.start - 1;
       const line = place.doc.locateInString(place.path, offset);
-      return line === undefined ? undefined : { file: place.file, line };
+      // An Application a chart rendered: where its whole values text was set.
+      if (line === undefined) return place.at ? place.at(place.path) : undefined;
+      return { file: place.file, line };
     },
   };
 }
@@ -146,15 +152,13 @@ function readOne(
   buildPath: string,
 ): ReadValues | string | undefined {
   if (source.kind === "inline") {
-    const value = place.doc.locate(source.path).exact ? valueAt(place.doc.value, source.path) : {};
+    // (A rendered Application stands in with no lines of its own: its value is read directly.)
+    const value = valueAt(place.doc.value, source.path) ?? {};
     return {
       buildPath,
       content: new TextEncoder().encode(`${JSON.stringify(value)}\n`),
       value,
-      locate: (key) => ({
-        file: place.file,
-        line: place.doc.locate([...source.path, ...key]).lines.start,
-      }),
+      locate: (key) => fieldAt(place, [...source.path, ...key]),
     };
   }
   if (source.kind === "inline-text") {
@@ -219,6 +223,36 @@ function standIn(
 }
 
 /**
+ * Where a field of a rendered object is set: a field holding a value the release's values set
+ * under a key of the field's name is at that values line (the last source that sets it); the
+ * namespace Helm gave is at the release's namespace field; any other is at the template.
+ */
+function fieldPlaceOf(
+  value: Record<string, unknown>,
+  home: ParsedFile,
+  homeLine: number,
+  values: readonly ReadValues[],
+  place: Place,
+  release: HelmReleaseTarget,
+): FieldPlace {
+  return (path) => {
+    // The release's namespace is set on the release object (Helm gives it to what names none).
+    const setsNamespace =
+      release.namespaceField !== undefined &&
+      JSON.stringify(path) === '["metadata","namespace"]' &&
+      valueAt(value, ["metadata", "namespace"]) === release.namespace;
+    if (setsNamespace) return fieldAt(place, release.namespaceField!);
+    const field = renderedField(value, path);
+    for (const v of field ? [...values].reverse() : []) {
+      const key = valuesKeyOf(v.value, field!.field, field!.value);
+      const found = key ? v.locate(key) : undefined;
+      if (found) return found;
+    }
+    return { file: home, line: homeLine };
+  };
+}
+
+/**
  * A rendered object routed as the pipeline needs it: a finding whose field holds a value the
  * release's values set under a key of the field's name lands on that values line (the last source
  * that sets it); any other lands on the template's kind line. Fixes are dropped: a template is not
@@ -230,31 +264,17 @@ function routedHelmDocument(
   values: readonly ReadValues[],
   place: Place,
   release: HelmReleaseTarget,
-): RoutedDocument {
+  defaults: readonly ReadValues[],
+): RoutedDocument & { at: FieldPlace } {
   const resource = resourceRef(value);
   const home = template ?? place.file;
   const homeLine = template ? templateKindLine(template.text) : lineOf(place);
+  const fieldPlace = fieldPlaceOf(value, home, homeLine, values, place, release);
   const route = (raw: RoutedFindings["raw"]): RoutedFindings[] => {
     type Group = { lines: Map<string, LineRange>; raw: RoutedFindings["raw"][number][] };
     const groups = new Map<ParsedFile, Group>();
     for (const finding of raw) {
-      let where = { file: home, line: homeLine };
-      // The release's namespace is set on the release object (Helm gives it to what names none).
-      const setsNamespace =
-        release.namespaceField !== undefined &&
-        JSON.stringify(finding.path) === '["metadata","namespace"]' &&
-        valueAt(value, ["metadata", "namespace"]) === release.namespace;
-      if (setsNamespace)
-        where = { file: place.file, line: place.doc.locate(release.namespaceField!).lines.start };
-      const field = setsNamespace ? undefined : renderedField(value, finding.path);
-      for (const v of field ? [...values].reverse() : []) {
-        const key = valuesKeyOf(v.value, field!.field, field!.value);
-        const found = key ? v.locate(key) : undefined;
-        if (found) {
-          where = found;
-          break;
-        }
-      }
+      const where = fieldPlace(finding.path);
       const g: Group = groups.get(where.file) ?? { lines: new Map(), raw: [] };
       groups.set(where.file, g);
       g.lines.set(JSON.stringify(finding.path), { start: where.line, end: where.line });
@@ -272,7 +292,10 @@ function routedHelmDocument(
     });
   };
   const index = home === place.file ? place.doc.index : 0;
-  return { file: home, doc: standIn(value, resource, index, homeLine, new Map()), route };
+  const doc = standIn(value, resource, index, homeLine, new Map());
+  // An object's fields as a child Application's values: the chart's own values.yaml counts too.
+  const at = fieldPlaceOf(value, home, homeLine, [...defaults, ...values], place, release);
+  return { file: home, doc, route, at };
 }
 
 export interface HelmContext {
@@ -284,6 +307,22 @@ export interface HelmContext {
   /** The base configuration's allow-list of remote charts, and registries reached without TLS. */
   readonly remoteCharts: readonly string[];
   readonly plainHttp: readonly string[];
+  /** Shared with the kustomizations: a release costs one build, only if it builds. */
+  readonly budget: RenderBudget;
+}
+
+/** The repository chart's own values.yaml, read (where a rendered Application's values may be set). */
+async function chartDefaults(
+  side: Side,
+  release: HelmReleaseTarget,
+  place: Place,
+): Promise<ReadValues[]> {
+  if (release.remote || release.chartDir === undefined) return [];
+  const file = posix.join(release.chartDir, "values.yaml");
+  if (!side.tree.hasFile(file)) return [];
+  await side.read([file]);
+  const read = readOne(side, { kind: "file", file }, place, [], file);
+  return read && typeof read !== "string" ? [read] : [];
 }
 
 /** Renders one release at one side and evaluates what it produces. */
@@ -292,9 +331,10 @@ async function renderRelease(
   release: HelmReleaseTarget | undefined,
   ctx: HelmContext,
   ticket: () => boolean,
+  at?: Place,
 ): Promise<ReleaseSide> {
   if (!release) return { ...NONE, status: "absent" };
-  const place = placeOf(side, release);
+  const place = at ?? placeOf(side, release);
   if (!place) return { ...NONE, status: "absent" };
   const chart = release.remote
     ? await remoteChart(release, release.remote, ctx, place)
@@ -309,6 +349,7 @@ async function renderRelease(
   const values = readValues(side, release, place, ctx.scanned);
   if (typeof values === "string") return { ...NONE, status: "not-evaluated", reason: values };
   for (const v of values) files.set(v.buildPath, v.content);
+  const defaults = await chartDefaults(side, release, place);
   if (!ticket()) return { ...NONE, status: "not-evaluated", overBudget: true };
   const outcome = await ctx.renderer.renderHelmChart!({
     files,
@@ -371,8 +412,9 @@ async function renderRelease(
         (typeof meta.namespace !== "string" || meta.namespace === "")
       )
         meta.namespace = release.namespace;
-      resources.push({ resource: resourceRef(doc.value), value: doc.value });
-      documents.push(routedHelmDocument(doc.value, template, values, place, release));
+      const routed = routedHelmDocument(doc.value, template, values, place, release, defaults);
+      resources.push({ resource: resourceRef(doc.value), value: doc.value, at: routed.at });
+      documents.push(routed);
     }
   }
   const report = await evaluateRoutedAsync(documents, ctx.config, ctx.evaluation);
@@ -387,13 +429,93 @@ async function renderRelease(
   };
 }
 
-function releaseKey(r: HelmReleaseTarget): string {
+/** The context a review's Helm renders share: the budget, allow-lists and scanned files. */
+export function helmContextOf(
+  found: { scanned: readonly string[] },
+  options: {
+    readonly budget: RenderBudget;
+    readonly remoteCharts: readonly string[];
+    readonly plainHttpRegistries: readonly string[];
+  },
+  ctx: Omit<HelmContext, "scanned" | "remoteCharts" | "plainHttp" | "budget">,
+): HelmContext {
+  return {
+    ...ctx,
+    scanned: found.scanned,
+    remoteCharts: options.remoteCharts,
+    plainHttp: options.plainHttpRegistries,
+    budget: options.budget,
+  };
+}
+
+/**
+ * One release rendered at head and base for one ticket of the budget, its outcome added to
+ * `out`; `place` is where the release object is (for a rendered Application, a stand-in whose
+ * fields are found where the parent's render set them).
+ */
+export async function renderReleasePair(
+  sides: { head: Side; base: Side },
+  pair: {
+    release: HelmReleaseTarget;
+    atBase: HelmReleaseTarget | undefined;
+    place: Place;
+    basePlace?: Place;
+  },
+  changed: { head: ReadonlySet<string> },
+  context: HelmContext,
+  out: HelmRendered,
+): Promise<void> {
+  const { release, atBase, place } = pair;
+  const budget = context.budget;
+  const ticket = budget.ticket();
+  const h = await renderRelease(sides.head, release, context, ticket, place);
+  const b = await renderRelease(sides.base, atBase, context, ticket, pair.basePlace);
+  const reason = h.overBudget ? budget.reason : (release.refusal ?? h.reason);
+  // Left out for the budget: an error, so the check cannot pass without it.
+  if (h.overBudget)
+    out.errors.push({
+      file: place.file.file,
+      line: lineOf(place),
+      message: `${describeController(release.controller)} (${describe(release)}) was left out, ${reason}`,
+    });
+  else if (release.refusal || h.status === "not-evaluated")
+    out.notEvaluated.push({
+      file: place.file.file,
+      line: lineOf(place),
+      reason: `${release.refusal ?? h.reason}; ${describeController(release.controller)} was not rendered`,
+    });
+  if (h.status === "rendered") for (const f of h.files) if (changed.head.has(f)) out.covered.add(f);
+  const produced = (r: ReleaseSide, parent: HelmReleaseTarget) =>
+    r.resources
+      .filter((x) => isApplication(x.value))
+      .map((x) => ({ parent: parent.controller, value: x.value, at: x.at }));
+  out.applications.push(...produced(h, release));
+  if (atBase) out.baseApplications.push(...produced(b, atBase));
+  out.head.push(...h.findings);
+  out.base.push(...b.findings);
+  out.errors.push(...h.errors);
+  out.documents += h.resources.length;
+  const status = release.refusal ? "not-evaluated" : h.status;
+  if (status === "absent" && b.status === "absent") return;
+  out.diffs.push({
+    target: describe(release),
+    controllers: [describeController(release.controller)],
+    status: status === "absent" ? "rendered" : status,
+    reason,
+    changes:
+      status === "rendered" || status === "absent" ? diffRendered(b.resources, h.resources) : [],
+    resources: h.resources.length,
+    durationMs: h.durationMs + b.durationMs,
+  });
+}
+
+export function releaseKey(r: HelmReleaseTarget): string {
   const c = r.controller;
   return JSON.stringify([c.kind, c.namespace ?? "", c.name, c.pathField]);
 }
 
 /** Whether a change touches the release: its object, its chart folder, a values file or ConfigMap. */
-function isAffected(
+export function isAffected(
   side: Side,
   release: HelmReleaseTarget,
   changed: { head: ReadonlySet<string>; base: ReadonlySet<string> },
@@ -435,7 +557,7 @@ export async function renderHelmReleases(
     readonly remoteCharts: readonly string[];
     readonly plainHttpRegistries: readonly string[];
   },
-  ctx: Omit<HelmContext, "scanned" | "remoteCharts" | "plainHttp">,
+  ctx: Omit<HelmContext, "scanned" | "remoteCharts" | "plainHttp" | "budget">,
 ): Promise<HelmRendered> {
   const out: HelmRendered = {
     head: [],
@@ -446,14 +568,10 @@ export async function renderHelmReleases(
     diffs: [],
     documents: 0,
     applications: [],
+    baseApplications: [],
   };
   if (!ctx.renderer.renderHelmChart) return out;
-  const context: HelmContext = {
-    ...ctx,
-    scanned: found.scanned,
-    remoteCharts: options.remoteCharts,
-    plainHttp: options.plainHttpRegistries,
-  };
+  const context = helmContextOf(found, options, ctx);
   const all = found.files.flatMap((f) => helmReleasesOf(f, head.tree, found.sources, options));
   // A chart whose templates are Argo CD Applications (an app of apps) is rendered even when the
   // change does not touch it: the folders its Applications build are known only from its output.
@@ -486,44 +604,7 @@ export async function renderHelmReleases(
           (r) => releaseKey(r) === releaseKey(release),
         )
       : undefined;
-    const ticket = options.budget.ticket();
-    const h = await renderRelease(head, release, context, ticket);
-    const b = await renderRelease(base, atBase, context, ticket);
-    const reason = h.overBudget ? options.budget.reason : (release.refusal ?? h.reason);
-    // Left out for the budget: an error, so the check cannot pass without it.
-    if (h.overBudget)
-      out.errors.push({
-        file: place.file.file,
-        line: lineOf(place),
-        message: `${describeController(release.controller)} (${describe(release)}) was left out, ${reason}`,
-      });
-    else if (release.refusal || h.status === "not-evaluated")
-      out.notEvaluated.push({
-        file: place.file.file,
-        line: lineOf(place),
-        reason: `${release.refusal ?? h.reason}; ${describeController(release.controller)} was not rendered`,
-      });
-    if (h.status === "rendered")
-      for (const f of h.files) if (changed.head.has(f)) out.covered.add(f);
-    for (const r of h.resources)
-      if (isApplication(r.value))
-        out.applications.push({ parent: release.controller, value: r.value });
-    out.head.push(...h.findings);
-    out.base.push(...b.findings);
-    out.errors.push(...h.errors);
-    out.documents += h.resources.length;
-    const status = release.refusal ? "not-evaluated" : h.status;
-    if (status === "absent" && b.status === "absent") continue;
-    out.diffs.push({
-      target: describe(release),
-      controllers: [describeController(release.controller)],
-      status: status === "absent" ? "rendered" : status,
-      reason,
-      changes:
-        status === "rendered" || status === "absent" ? diffRendered(b.resources, h.resources) : [],
-      resources: h.resources.length,
-      durationMs: h.durationMs + b.durationMs,
-    });
+    await renderReleasePair({ head, base }, { release, atBase, place }, changed, context, out);
   }
   return out;
 }
