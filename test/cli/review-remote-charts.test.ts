@@ -49,6 +49,18 @@ interface Out {
   check: { summary: string; annotations: { path: string; start_line: number; title: string }[] };
 }
 
+async function review(dir: string): Promise<Out> {
+  const { stdout } = await runCommand(["review", dir, "--base", "main", "--format", "json"], dir);
+  return JSON.parse(stdout) as Out;
+}
+
+/** PCK001 findings as `path:line`, sorted. */
+const privilegedAt = (out: Out) =>
+  out.check.annotations
+    .filter((a) => a.title.startsWith("PCK001"))
+    .map((a) => `${a.path}:${a.start_line}`)
+    .sort();
+
 withTools("portcullis review of releases of remote OCI charts", () => {
   let registry: Registry;
   beforeAll(async () => {
@@ -68,20 +80,12 @@ withTools("portcullis review of releases of remote OCI charts", () => {
     r.write("apps/web.yaml", RELEASE("web", true));
     r.write("apps/api.yaml", RELEASE("api", true));
     r.commit("privileged releases");
-    const { stdout } = await runCommand(
-      ["review", r.dir, "--base", "main", "--format", "json"],
-      r.dir,
-    );
-    return JSON.parse(stdout) as Out;
+    return review(r.dir);
   };
 
   it("fetches the allow-listed chart, renders it offline, and reports at the values lines", async () => {
     const out = await run(true);
-    const privileged = out.check.annotations
-      .filter((a) => a.title.startsWith("PCK001"))
-      .map((a) => `${a.path}:${a.start_line}`)
-      .sort();
-    expect(privileged).toEqual(["apps/api.yaml:13", "apps/web.yaml:13"]);
+    expect(privilegedAt(out)).toEqual(["apps/api.yaml:13", "apps/web.yaml:13"]);
     expect(out.check.summary).toContain("Helm release apps/web");
   });
 
@@ -153,19 +157,12 @@ spec:
       r.git("checkout", "-q", "-b", "feature");
       r.write("apps/values.yaml", values(true));
       r.commit("privileged web");
-      const { stdout } = await runCommand(
-        ["review", r.dir, "--base", "main", "--format", "json"],
-        r.dir,
-      );
-      return JSON.parse(stdout) as Out;
+      return review(r.dir);
     };
 
     it("fetches the allow-listed chart of the child Application and reports at the root chart's values line", async () => {
       const out = await run(true);
-      const privileged = out.check.annotations
-        .filter((a) => a.title.startsWith("PCK001"))
-        .map((a) => `${a.path}:${a.start_line}`);
-      expect(privileged).toEqual(["apps/values.yaml:4"]);
+      expect(privilegedAt(out)).toEqual(["apps/values.yaml:4"]);
       expect(out.check.summary).toContain("Argo CD Application argocd/web");
     });
 
