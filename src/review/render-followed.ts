@@ -13,6 +13,7 @@ import {
 } from "../core/gitops-controllers.js";
 import { helmReleasesOf, type VendoredCharts } from "../core/helm-releases.js";
 import type { RepoTree } from "../core/kustomize-tree.js";
+import { originDocument } from "../core/render-mapping.js";
 import type { SkippedFile } from "../core/types.js";
 import type { ParsedDocument, ParsedFile } from "../yaml/index.js";
 import type { FieldPlace, Place } from "./render-helm-chart.js";
@@ -23,6 +24,7 @@ import {
   type HelmContext,
   type HelmRendered,
 } from "./render-helm.js";
+import type { RenderedResource } from "./render-routing.js";
 import type { Side } from "./render-side.js";
 
 /** An Application a render produced, and the object whose render produced it. */
@@ -64,6 +66,61 @@ function changedSinceBase(app: RenderedApplication, base: readonly RenderedAppli
   return !before || JSON.stringify(before.value) !== JSON.stringify(app.value);
 }
 
+/** The place of an object in the repository: its file and document. */
+export function originKey(ref: { file: string; documentIndex: number }): string {
+  return `${ref.file}\u0000${ref.documentIndex}`;
+}
+
+/**
+ * The Flux HelmReleases of a build's output, as the build made them (a kustomize patch of their
+ * values applied), each at its file's document, its fields where the build set them.
+ */
+export function builtReleases(
+  side: Side,
+  resources: readonly RenderedResource[],
+): RenderedApplication[] {
+  return resources.flatMap((r) => {
+    const file = r.origin.file ? side.file(r.origin.file) : undefined;
+    const doc = file ? originDocument(file, r.resource) : undefined;
+    if (r.value.kind !== "HelmRelease" || !r.at || !doc || !isPlainObject(doc.value)) return [];
+    const spec = isPlainObject(doc.value.spec) ? doc.value.spec : {};
+    const parent: ControllerRef = {
+      kind: "Flux HelmRelease",
+      namespace: doc.resource.namespace,
+      name: doc.resource.name ?? "",
+      file: file!.file,
+      documentIndex: doc.index,
+      pathField: spec.chartRef ? ["spec", "chartRef"] : ["spec", "chart", "spec", "chart"],
+    };
+    return [{ parent, value: r.value, at: r.at }];
+  });
+}
+
+/**
+ * The built HelmReleases to render instead of their files: every build of a release one build
+ * changed from its file (a patch of its values or chart), each distinct build once.
+ */
+export function patchedReleases(side: Side, built: readonly RenderedApplication[]) {
+  const spec = (v: unknown) => JSON.stringify(isPlainObject(v) ? v.spec : undefined);
+  const patched = new Set(
+    built
+      .filter((b) => {
+        const doc = side
+          .file(b.parent.file)
+          ?.documents.find((d) => d.index === b.parent.documentIndex);
+        return spec(doc?.value) !== spec(b.value);
+      })
+      .map((b) => originKey(b.parent)),
+  );
+  const seen = new Set<string>();
+  return built.filter((b) => {
+    const key = `${originKey(b.parent)}\u0000${JSON.stringify(b.value)}`;
+    if (!patched.has(originKey(b.parent)) || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 /** Rendered Applications the change touches that build another repository (or cannot say). */
 export function followedNotices(
   side: Side,
@@ -90,8 +147,9 @@ export async function renderFollowedReleases(
   options: { vendoredCharts?: VendoredCharts; remoteCharts: readonly string[] },
   context: HelmContext,
   out: HelmRendered,
+  kind: "Argo CD" | "Flux" = "Argo CD",
 ): Promise<void> {
-  const enabled = { ...options, flux: false, argocd: true };
+  const enabled = { ...options, flux: kind === "Flux", argocd: kind === "Argo CD" };
   const releasesOf = (side: Side, app: RenderedApplication) => {
     const own = standInOf(side, app);
     return (own ? helmReleasesOf(own.file, side.tree, sources, enabled) : []).map((release) => ({

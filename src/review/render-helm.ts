@@ -27,7 +27,7 @@ import {
   type RoutedDocument,
   type RoutedFindings,
 } from "./evaluate-files.js";
-import { isApplication, type RenderedApplication } from "./render-followed.js";
+import { isApplication, originKey, type RenderedApplication } from "./render-followed.js";
 import {
   CLUSTER_SCOPED,
   renderFailureFindings,
@@ -423,6 +423,8 @@ export async function renderHelmReleases(
     readonly vendoredCharts?: VendoredCharts;
     readonly remoteCharts: readonly string[];
     readonly plainHttpRegistries: readonly string[];
+    /** Releases (by file and document) rendered as a build patched them instead. */
+    readonly replaced?: ReadonlySet<string>;
   },
   ctx: Omit<HelmContext, "scanned" | "remoteCharts" | "plainHttp" | "budget">,
 ): Promise<HelmRendered> {
@@ -459,7 +461,9 @@ export async function renderHelmReleases(
       );
     });
   const releases = all.filter(
-    (r) => isAffected(head, r, changed, found.scanned) || producesApplications(r),
+    (r) =>
+      !options.replaced?.has(originKey(r.controller)) &&
+      (isAffected(head, r, changed, found.scanned) || producesApplications(r)),
   );
   for (const release of releases) {
     const place = placeOf(head, release);
