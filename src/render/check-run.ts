@@ -11,7 +11,7 @@ import {
 import type { RenderedChange, RenderedTargetDiff } from "../core/rendered-diff.js";
 import { MAX_DIFF_ITEMS_PER_TARGET } from "../core/render-limits.js";
 import type { EvaluationError } from "../core/report.js";
-import { ruleHelpUri } from "./links.js";
+import { findingHelpUri } from "./links.js";
 import { codeSpan, escapeMarkdown, markdownLink, truncateUtf8, utf8Length } from "./markdown.js";
 import { isFailing, plural } from "./summary.js";
 import { GITHUB_LIMITS, fitLine, fitSections, fitText, type Section } from "./github-limits.js";
@@ -60,6 +60,8 @@ export interface PolicyCheckInput {
   readonly renderer?: string;
   /** Kubernetes documents the policies saw: 0 is said in the title, never a bare "No findings". */
   readonly documentsEvaluated?: number;
+  /** `https://<host>/<owner>/<repo>/blob/<base sha>/`: repository policies' findings link there. */
+  readonly policyBlobUrl?: string;
 }
 
 /** A button on the check run (GitHub: at most 3; label <= 20, description <= 40, identifier <= 20 chars). */
@@ -160,8 +162,10 @@ function where(file: string, line?: number): string {
   return line === undefined ? clip(file) : `${clip(file)} line ${line}`;
 }
 
-function ruleLink(rule: string): string {
-  return markdownLink(truncateUtf8(rule, 100, "…"), ruleHelpUri(rule));
+function ruleLink(f: Pick<Finding, "rule" | "policy">, policyBlobUrl?: string): string {
+  const name = truncateUtf8(f.rule, 100, "…");
+  const url = findingHelpUri(f, policyBlobUrl);
+  return url ? markdownLink(name, url) : escapeMarkdown(name);
 }
 
 function renderSummary(input: PolicyCheckInput, failing: number, unannotated: number): string {
@@ -205,6 +209,7 @@ function ruleTable(input: PolicyCheckInput): Section | undefined {
   if (input.findings.length === 0) return undefined;
   interface Row {
     rule: string;
+    policy?: Finding["policy"];
     severities: Set<Severity>;
     open: number;
     existing: number;
@@ -214,7 +219,14 @@ function ruleTable(input: PolicyCheckInput): Section | undefined {
   for (const f of input.findings) {
     let row = rows.get(f.rule);
     if (!row) {
-      row = { rule: f.rule, severities: new Set(), open: 0, existing: 0, waived: 0 };
+      row = {
+        rule: f.rule,
+        policy: f.policy,
+        severities: new Set(),
+        open: 0,
+        existing: 0,
+        waived: 0,
+      };
       rows.set(f.rule, row);
     }
     row.severities.add(f.severity);
@@ -236,7 +248,7 @@ function ruleTable(input: PolicyCheckInput): Section | undefined {
         .sort((a, b) => SEVERITY_RANK[b] - SEVERITY_RANK[a])
         .join(", ");
       const title = clip(input.rules.get(r.rule)?.title ?? "");
-      return `| ${ruleLink(r.rule)} | ${title} | ${severities} | ${r.open} | ${r.existing} | ${r.waived} |`;
+      return `| ${ruleLink(r, input.policyBlobUrl)} | ${title} | ${severities} | ${r.open} | ${r.existing} | ${r.waived} |`;
     }),
     noun: "rule",
   };
@@ -329,7 +341,7 @@ function waivedSection(input: PolicyCheckInput): Section | undefined {
       if (f.status.kind !== "waived") return "";
       const w = f.status.waiver;
       const until = w.expires ? ` (until ${clip(w.expires)})` : "";
-      return `- ${ruleLink(f.rule)} ${where(f.file, f.lines.start)}: ${clip(f.message)}. Waived by ${w.source} on line ${w.line}: ${clip(w.reason)}${until}`;
+      return `- ${ruleLink(f, input.policyBlobUrl)} ${where(f.file, f.lines.start)}: ${clip(f.message)}. Waived by ${w.source} on line ${w.line}: ${clip(w.reason)}${until}`;
     }),
     noun: "waived finding",
   };
@@ -356,7 +368,7 @@ function renderDetails(input: PolicyCheckInput): string | undefined {
     ],
     items: ordered(input.findings).map(
       (f) =>
-        `| ${clip(f.file)} | ${f.lines.start} | ${ruleLink(f.rule)} | ${f.severity} | ${STATUS_LABEL[f.status.kind]} | ${clip(f.message)} |`,
+        `| ${clip(f.file)} | ${f.lines.start} | ${ruleLink(f, input.policyBlobUrl)} | ${f.severity} | ${STATUS_LABEL[f.status.kind]} | ${clip(f.message)} |`,
     ),
     noun: "finding",
   };
@@ -375,8 +387,12 @@ function field(text: string): string {
   return truncateUtf8(text, MAX_ANNOTATION_FIELD_BYTES, "… (cut)");
 }
 
-function findingAnnotation(f: Finding, rules: ReadonlyMap<string, RuleMetadata>): Annotation {
-  const url = ruleHelpUri(f.rule);
+function findingAnnotation(
+  f: Finding,
+  rules: ReadonlyMap<string, RuleMetadata>,
+  policyBlobUrl?: string,
+): Annotation {
+  const url = findingHelpUri(f, policyBlobUrl);
   const note = f.note ? ` (${f.note})` : "";
   let level: AnnotationLevel = LEVEL[f.severity];
   let prefix = "";
@@ -392,7 +408,7 @@ function findingAnnotation(f: Finding, rules: ReadonlyMap<string, RuleMetadata>)
     suffix = " (pre-existing)";
   }
   const title = `${f.rule}${rules.get(f.rule) ? `: ${rules.get(f.rule)!.title}` : ""}`;
-  const tail = `\n${url}`;
+  const tail = url ? `\n${url}` : "";
   const details = [
     f.resource?.kind
       ? `Resource: ${[f.resource.kind, [f.resource.namespace, f.resource.name].filter(Boolean).join("/")].filter(Boolean).join(" ")}`
@@ -426,7 +442,10 @@ function annotationsOf(input: PolicyCheckInput): Annotation[] {
     message: field(`The policies could not evaluate this document: ${e.message}`),
     title: "Portcullis: document not evaluated",
   }));
-  return [...errors, ...ordered(input.findings).map((f) => findingAnnotation(f, input.rules))];
+  return [
+    ...errors,
+    ...ordered(input.findings).map((f) => findingAnnotation(f, input.rules, input.policyBlobUrl)),
+  ];
 }
 
 // --- GitHub's limits, for every check ------------------------------------------------------------

@@ -3,7 +3,7 @@
 import { fixSafety } from "../core/fix-safety.js";
 import { canComment, sameHunk, type Hunk } from "../core/diff.js";
 import { SEVERITY_RANK, type Finding, type RuleMetadata } from "../core/types.js";
-import { ruleHelpUri } from "./links.js";
+import { findingHelpUri } from "./links.js";
 import { GITHUB_LIMITS } from "./github-limits.js";
 import { escapeMarkdown, fenceFor, markdownLink, truncateUtf8, utf8Length } from "./markdown.js";
 
@@ -36,6 +36,8 @@ export interface ReviewCommentOptions {
   readonly suggestions?: ReadonlyMap<string, Suggestion>;
   /** For the rule title next to its id. */
   readonly rules?: ReadonlyMap<string, RuleMetadata>;
+  /** `https://<host>/<owner>/<repo>/blob/<base sha>/`: repository policies' findings link there. */
+  readonly policyBlobUrl?: string;
 }
 
 export interface ReviewComments {
@@ -79,7 +81,9 @@ function suggestionBlock(s: Suggestion): string {
 
 function bodyOf(f: Finding, options: ReviewCommentOptions, suggestion?: Suggestion): string {
   const title = options.rules?.get(f.rule)?.title;
-  const heading = `**${escapeMarkdown(f.severity)}** · ${markdownLink(f.rule, ruleHelpUri(f.rule))}${title ? ` · ${escapeMarkdown(title)}` : ""}`;
+  const url = findingHelpUri(f, options.policyBlobUrl);
+  const rule = url ? markdownLink(f.rule, url) : escapeMarkdown(f.rule);
+  const heading = `**${escapeMarkdown(f.severity)}** · ${rule}${title ? ` · ${escapeMarkdown(title)}` : ""}`;
   const note = f.note ? `\n\n${escapeMarkdown(truncateUtf8(f.note, 1_000, "…"))}` : "";
   const message = escapeMarkdown(truncateUtf8(f.message, MAX_MESSAGE_BYTES, "…"));
   const end = `\n\n${marker(f.fingerprint)}`;

@@ -45,7 +45,13 @@ export async function publishReview(
   try {
     await run.onCheckStarted?.(check);
     const review = await reviewChanges(source, deps);
-    const output = buildReviewOutput(review, deps.rules, source.head, run.fixCommits);
+    const output = buildReviewOutput(
+      review,
+      deps.rules,
+      source.head,
+      run.fixCommits,
+      policyBlobUrlOf(source),
+    );
     if (run.isCurrent && !(await run.isCurrent())) {
       // A newer push arrived while this one was reviewed: its results are dropped, its check ends.
       await publisher.completeCheck(check, {
@@ -81,4 +87,13 @@ export async function publishReview(
     });
     return { conclusion: "failure", comments: 0, error: reason };
   }
+}
+
+/**
+ * Where the base's files are shown on the web (`https://<host>/<owner>/<repo>/blob/<base>/`), so a
+ * repository policy's finding links to the constraint that found it; none for a non-web remote.
+ */
+function policyBlobUrlOf(source: PullRequestSource): string | undefined {
+  const web = source.repositoryUrls?.find((u) => /^https:\/\//.test(u));
+  return web ? `${web.replace(/\.git$/, "").replace(/\/+$/, "")}/blob/${source.base}/` : undefined;
 }

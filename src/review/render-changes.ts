@@ -7,9 +7,7 @@ import {
   argoNotEvaluated,
   controllerTargetsOf,
   describeController,
-  substituteVariables,
   type ControllerRef,
-  type ControllerTarget,
 } from "../core/gitops-controllers.js";
 import { RepoTree, type Blocked } from "../core/kustomize-tree.js";
 import {
@@ -31,17 +29,20 @@ import { diffRendered, type RenderedTargetDiff } from "../core/rendered-diff.js"
 import type { Finding, JsonPath, SkippedFile } from "../core/types.js";
 import type { ManifestRenderer } from "../ports/manifest-renderer.js";
 import type { ChangedFile, PullRequestSource } from "../ports/pull-request-source.js";
-import { renderHelmReleases } from "./render-helm.js";
-import { followedTargets, isApplication, type RenderedApplication } from "./render-followed.js";
-import { vendoredChartsOf } from "../core/helm-releases.js";
+import { helmContextOf, renderHelmReleases } from "./render-helm.js";
+import { postProcess, substitutionValues } from "./render-postbuild.js";
 import {
-  changedPaths,
-  CLUSTER_SCOPED,
-  renderFailureFindings,
-  resourceRef,
-  show,
-  Side,
-} from "./render-side.js";
+  builtReleases,
+  followedNotices,
+  followedTargets,
+  isApplication,
+  originKey,
+  patchedReleases,
+  renderFollowedReleases,
+  type RenderedApplication,
+} from "./render-followed.js";
+import { vendoredChartsOf } from "../core/helm-releases.js";
+import { changedPaths, renderFailureFindings, resourceRef, show, Side } from "./render-side.js";
 import {
   evaluateRoutedAsync,
   type EvaluationDeps,
@@ -104,66 +105,6 @@ const EMPTY: RenderedChanges = {
   diffs: [],
   documentsEvaluated: 0,
 };
-
-/** Flux `substituteFrom`: the repository's ConfigMaps by name in the object's namespace; Secrets' values are never read. */
-function substitutionValues(side: Side, target: ControllerTarget): Record<string, string> {
-  const sub = target.substitute;
-  if (!sub) return {};
-  const vars: Record<string, string> = {};
-  const namespace = target.controller.namespace;
-  for (const from of sub.from) {
-    for (const file of side.parsed.values())
-      for (const doc of file.documents) {
-        const v = doc.value;
-        if (!isPlainObject(v) || v.kind !== from.kind || doc.resource.name !== from.name) continue;
-        if (namespace && doc.resource.namespace && doc.resource.namespace !== namespace) continue;
-        for (const key of ["data", "stringData"]) {
-          const data = isPlainObject(v[key]) ? v[key] : {};
-          for (const [k, x] of Object.entries(data))
-            vars[k] =
-              from.kind === "Secret" ? `SECRET-${from.name}-${k}` : String(x).replace(/\n/g, "");
-        }
-      }
-  }
-  for (const [k, v] of Object.entries(sub.values)) vars[k] = v.replace(/\n/g, "");
-  return vars;
-}
-
-function postProcess(
-  value: Record<string, unknown>,
-  controller: ControllerTarget | undefined,
-  vars: Record<string, string>,
-): Record<string, unknown> {
-  let out = value;
-  if (controller?.substitute) {
-    const meta = isPlainObject(out.metadata) ? out.metadata : {};
-    const disabled = [meta.labels, meta.annotations].some(
-      (m) => isPlainObject(m) && m["kustomize.toolkit.fluxcd.io/substitute"] === "disabled",
-    );
-    if (!disabled) out = substituteVariables(out, vars) as Record<string, unknown>;
-  }
-  const common = controller?.commonMetadata;
-  if (common) {
-    const meta = isPlainObject(out.metadata) ? out.metadata : (out.metadata = {});
-    const m = meta as Record<string, unknown>;
-    if (Object.keys(common.labels).length > 0)
-      m.labels = { ...(isPlainObject(m.labels) ? m.labels : {}), ...common.labels };
-    if (Object.keys(common.annotations).length > 0)
-      m.annotations = {
-        ...(isPlainObject(m.annotations) ? m.annotations : {}),
-        ...common.annotations,
-      };
-  }
-  const ns = controller?.defaultNamespace;
-  if (ns && typeof out.kind === "string" && !CLUSTER_SCOPED.has(out.kind)) {
-    const meta = (isPlainObject(out.metadata) ? out.metadata : (out.metadata = {})) as Record<
-      string,
-      unknown
-    >;
-    if (typeof meta.namespace !== "string" || meta.namespace === "") meta.namespace = ns;
-  }
-  return out;
-}
 
 /** Where a failure of the target is reported: the controller's path field, else the kustomization's kind line. */
 function reportPlace(
@@ -297,6 +238,8 @@ async function renderSide(
     const routed = routedDocument(side, r, m.patches, place, m.images ?? [], (res) =>
       namespaceSetter(side, target, res),
     );
+    // A HelmRelease's values as this build patched them are rendered with their lines.
+    if (routed && r.value.kind === "HelmRelease") r.at = routed.at;
     return routed ? [routed] : [];
   });
   const report = await evaluateRoutedAsync(documents, config, deps.evaluation);
@@ -400,34 +343,39 @@ export async function renderChanges(
   // kustomizations no object names.
   const controlled = all.filter((t) => t.controllers.length > 0);
   const results = await inPool(controlled, RENDER_CONCURRENCY, renderTarget);
+  // HelmReleases a Flux Kustomization's build patched are rendered as built, not as stored.
+  const builtAt = (s: "head" | "base") =>
+    results.flatMap((r) =>
+      r[s].status === "rendered" ? builtReleases(s === "head" ? head : base, r[s].resources) : [],
+    );
+  const patched = options.flux ? patchedReleases(head, builtAt("head")) : [];
+  const helmOptions = {
+    replaced: new Set(patched.map((p) => originKey(p.parent))),
+    flux: options.flux,
+    argocd: options.argocd,
+    budget,
+    vendoredCharts: vendoredChartsOf(options.vendoredCharts ?? []),
+    remoteCharts: options.remoteCharts ?? [],
+    plainHttpRegistries: options.plainHttpRegistries ?? [],
+  };
+  const helmDeps = { config, renderer: deps.renderer, evaluation: deps.evaluation };
   const helm = options.helm
-    ? await renderHelmReleases(
-        head,
-        base,
-        changed,
-        found,
-        {
-          flux: options.flux,
-          argocd: options.argocd,
-          budget,
-          vendoredCharts: vendoredChartsOf(options.vendoredCharts ?? []),
-          remoteCharts: options.remoteCharts ?? [],
-          plainHttpRegistries: options.plainHttpRegistries ?? [],
-        },
-        { config, renderer: deps.renderer, evaluation: deps.evaluation },
-      )
+    ? await renderHelmReleases(head, base, changed, found, helmOptions, helmDeps)
     : undefined;
-  // An app of apps: the Applications that renders produced build folders too.
-  const produced = [
-    ...results.flatMap((r) =>
-      r.head.status === "rendered"
-        ? r.head.resources
-            .filter((x) => isApplication(x.value))
-            .map((x) => ({ parent: parentOf(head, r.target), value: x.value }))
-        : [],
-    ),
-    ...(helm?.applications ?? []),
-  ].filter((a): a is RenderedApplication => a.parent !== undefined);
+  // An app of apps: the Applications that renders produced build folders and charts too.
+  const producedAt = (side: "head" | "base") =>
+    [
+      ...results.flatMap((r) =>
+        r[side].status === "rendered"
+          ? r[side].resources
+              .filter((x) => isApplication(x.value))
+              .map((x) => ({ parent: parentOf(head, r.target), value: x.value }))
+          : [],
+      ),
+      ...((side === "head" ? helm?.applications : helm?.baseApplications) ?? []),
+    ].filter((a): a is RenderedApplication => a.parent !== undefined);
+  const produced = producedAt("head");
+  const producedAtBase = producedAt("base");
   const built = new Set(all.map((t) => t.dir));
   const followed = targetsOf(
     head,
@@ -436,12 +384,40 @@ export async function renderChanges(
     followedTargets(head, head.tree, sources, produced),
   ).filter((t) => !built.has(t.dir) && t.controllers.length > 0);
   results.push(...(await inPool(followed, RENDER_CONCURRENCY, renderTarget)));
+  if (helm && deps.renderer.renderHelmChart) {
+    const context = helmContextOf(found, helmOptions, helmDeps);
+    const sides = { head, base };
+    const [h, b] = [produced, producedAtBase];
+    await renderFollowedReleases(
+      sides,
+      { head: h, base: b },
+      changed,
+      sources,
+      helmOptions,
+      context,
+      helm,
+    );
+    const built = { head: patched, base: builtAt("base") };
+    await renderFollowedReleases(
+      sides,
+      built,
+      changed,
+      sources,
+      helmOptions,
+      context,
+      helm,
+      "Flux",
+    );
+  }
   results.push(...(await renderPlain(head, [...all, ...followed], results, renderTarget)));
   // Argo CD objects the change touches that are not this repository's, or cannot be decided.
   const argoNotices = options.argocd
-    ? found.files
-        .filter((f) => changed.head.has(f.file))
-        .flatMap((f) => argoNotEvaluated(f, head.tree, sources))
+    ? [
+        ...found.files
+          .filter((f) => changed.head.has(f.file))
+          .flatMap((f) => argoNotEvaluated(f, head.tree, sources)),
+        ...followedNotices(head, sources, produced, producedAtBase),
+      ]
     : [];
   if (results.length === 0 && (!helm || helm.diffs.length + helm.notEvaluated.length === 0))
     return { ...EMPTY, notEvaluated: argoNotices };

@@ -14,12 +14,26 @@ export interface Place {
   readonly file: ParsedFile;
   readonly doc: ParsedDocument;
   readonly path: JsonPath;
+  /**
+   * Where a field of the object is set, when the object is not text of `file` (an Application a
+   * chart rendered: its fields' values lines or template); else the document's own lines.
+   */
+  readonly at?: FieldPlace;
+}
+
+/** The file and line that set a field (a path) of an object. */
+export type FieldPlace = (path: JsonPath) => { file: ParsedFile; line: number };
+
+/** The line that sets a field of the object at the place. */
+export function fieldAt(place: Place, path: JsonPath): { file: ParsedFile; line: number } {
+  return place.at ? place.at(path) : { file: place.file, line: place.doc.locate(path).lines.start };
 }
 
 export interface ReleaseSide {
   readonly status: "rendered" | "failed" | "not-evaluated" | "absent";
   readonly reason?: string;
-  readonly resources: { resource: ResourceRef; value: unknown }[];
+  /** `at`: where each field of a rendered object was set (values line, else template). */
+  readonly resources: { resource: ResourceRef; value: unknown; at?: FieldPlace }[];
   readonly findings: Finding[];
   readonly errors: EvaluationError[];
   readonly files: readonly string[];

@@ -13,13 +13,12 @@ import {
   templateKindLine,
   valuesKeyOf,
   type HelmReleaseTarget,
-  type ValuesSource,
 } from "../core/helm-releases.js";
 import { parseManifest, type ParsedDocument, type ParsedFile } from "../yaml/index.js";
 import { isPlainObject } from "../core/plain-data.js";
 import { type RenderBudget } from "../core/render-limits.js";
 import { diffRendered, type RenderedTargetDiff } from "../core/rendered-diff.js";
-import type { Finding, JsonPath, LineRange, ResourceRef, SkippedFile } from "../core/types.js";
+import type { Finding, LineRange, ResourceRef, SkippedFile } from "../core/types.js";
 import type { ManifestRenderer } from "../ports/manifest-renderer.js";
 import {
   evaluateRoutedAsync,
@@ -28,7 +27,7 @@ import {
   type RoutedDocument,
   type RoutedFindings,
 } from "./evaluate-files.js";
-import { isApplication, type RenderedApplication } from "./render-followed.js";
+import { isApplication, originKey, type RenderedApplication } from "./render-followed.js";
 import {
   CLUSTER_SCOPED,
   renderFailureFindings,
@@ -37,16 +36,22 @@ import {
   type Side,
 } from "./render-side.js";
 import {
+  chartDefaults,
+  findConfigMap,
+  readValues,
+  valueAt,
+  type ReadValues,
+} from "./render-helm-values.js";
+import {
+  fieldAt,
   lineOf,
   NONE,
+  type FieldPlace,
   remoteChart,
   repositoryChart,
   type Place,
   type ReleaseSide,
 } from "./render-helm-chart.js";
-
-/** Where the generated values files (a release's inline values) go in the build's copy. */
-const VALUES_DIR = ".portcullis-values";
 
 export interface HelmRendered {
   readonly head: Finding[];
@@ -58,14 +63,8 @@ export interface HelmRendered {
   documents: number;
   /** Argo CD Applications the head's renders produced (an app of apps), to be followed. */
   readonly applications: RenderedApplication[];
-}
-
-/** A values source as read at one side: its values, and the line of any key in it. */
-interface ReadValues {
-  readonly buildPath: string;
-  readonly content: Uint8Array;
-  readonly value: unknown;
-  readonly locate: (key: JsonPath) => { file: ParsedFile; line: number } | undefined;
+  /** The same at the base (what the head's are compared with). */
+  readonly baseApplications: RenderedApplication[];
 }
 
 function placeOf(side: Side, release: HelmReleaseTarget): Place | undefined {
@@ -80,120 +79,6 @@ function describe(release: HelmReleaseTarget): string {
 
 function labelOf(release: HelmReleaseTarget): string[] {
   return [`helm ${describe(release)}`, describeController(release.controller)];
-}
-
-/** The repository's ConfigMap of that name (and namespace, when both say one), among the scanned files. */
-function findConfigMap(
-  side: Side,
-  files: readonly string[],
-  name: string,
-  namespace: string | undefined,
-): Place | undefined {
-  for (const path of files) {
-    const bytes = side.bytes.get(path);
-    if (!bytes || !Buffer.from(bytes).includes("ConfigMap")) continue;
-    const file = side.file(path);
-    const doc = file?.documents.find(
-      (d) =>
-        isPlainObject(d.value) &&
-        d.value.kind === "ConfigMap" &&
-        d.resource.name === name &&
-        (!namespace || !d.resource.namespace || d.resource.namespace === namespace),
-    );
-    if (file && doc) return { file, doc, path: [] };
-  }
-  return undefined;
-}
-
-/** A YAML string inside a document (`helm.values`, a ConfigMap key), with its keys' lines in the file. */
-function valuesInString(place: Place, buildPath: string, text: string): ReadValues {
-  const inner = parseManifest(buildPath, text).documents[0];
-  return {
-    buildPath,
-    content: new TextEncoder().encode(text),
-    value: inner?.value,
-    locate: (key) => {
-      if (!inner) return undefined;
-      const offset = inner.locate(key).lines.start - 1;
-      const line = place.doc.locateInString(place.path, offset);
-      return line === undefined ? undefined : { file: place.file, line };
-    },
-  };
-}
-
-/** Each values source of a release at one side, read; or why the release cannot be rendered. */
-function readValues(
-  side: Side,
-  release: HelmReleaseTarget,
-  place: Place,
-  scanned: readonly string[],
-): ReadValues[] | string {
-  const out: ReadValues[] = [];
-  for (const [i, source] of release.values.entries()) {
-    const buildPath = `${VALUES_DIR}/${i}.yaml`;
-    const read = readOne(side, source, place, scanned, buildPath);
-    if (typeof read === "string") return read;
-    if (read) out.push(read);
-  }
-  return out;
-}
-
-function readOne(
-  side: Side,
-  source: ValuesSource,
-  place: Place,
-  scanned: readonly string[],
-  buildPath: string,
-): ReadValues | string | undefined {
-  if (source.kind === "inline") {
-    const value = place.doc.locate(source.path).exact ? valueAt(place.doc.value, source.path) : {};
-    return {
-      buildPath,
-      content: new TextEncoder().encode(`${JSON.stringify(value)}\n`),
-      value,
-      locate: (key) => ({
-        file: place.file,
-        line: place.doc.locate([...source.path, ...key]).lines.start,
-      }),
-    };
-  }
-  if (source.kind === "inline-text") {
-    const text = valueAt(place.doc.value, source.path);
-    return valuesInString({ ...place, path: source.path }, buildPath, String(text ?? ""));
-  }
-  if (source.kind === "file") {
-    const file = side.file(source.file);
-    const content = side.bytes.get(source.file);
-    if (!file || !content) return `its values file ${source.file} could not be read`;
-    const doc = file.documents[0];
-    return {
-      buildPath: source.file,
-      content,
-      value: doc?.value,
-      locate: (key) => (doc ? { file, line: doc.locate(key).lines.start } : undefined),
-    };
-  }
-  const found = findConfigMap(side, scanned, source.name, source.namespace);
-  const text = found ? valueAt(found.doc.value, ["data", source.key]) : undefined;
-  if (typeof text !== "string")
-    return source.optional
-      ? undefined
-      : `its values come from ConfigMap ${source.name} (key ${source.key}), which is not in the repository`;
-  const read = valuesInString({ ...found!, path: ["data", source.key] }, buildPath, text);
-  if (!source.targetPath) return read;
-  // Flux sets the whole text at a dotted path; the keys keep their names (and their lines).
-  const wrapped = source.targetPath
-    .split(".")
-    .reverse()
-    .reduce<unknown>((v, k) => ({ [k]: v }), text);
-  return { ...read, content: new TextEncoder().encode(`${JSON.stringify(wrapped)}\n`) };
-}
-
-function valueAt(value: unknown, path: JsonPath): unknown {
-  let v = value;
-  for (const step of path)
-    v = Array.isArray(v) || isPlainObject(v) ? (v as Record<string, unknown>)[step] : undefined;
-  return v;
 }
 
 /** A document of a file as the pipeline sees a rendered object: every finding at its mapped line. */
@@ -219,6 +104,36 @@ function standIn(
 }
 
 /**
+ * Where a field of a rendered object is set: a field holding a value the release's values set
+ * under a key of the field's name is at that values line (the last source that sets it); the
+ * namespace Helm gave is at the release's namespace field; any other is at the template.
+ */
+function fieldPlaceOf(
+  value: Record<string, unknown>,
+  home: ParsedFile,
+  homeLine: number,
+  values: readonly ReadValues[],
+  place: Place,
+  release: HelmReleaseTarget,
+): FieldPlace {
+  return (path) => {
+    // The release's namespace is set on the release object (Helm gives it to what names none).
+    const setsNamespace =
+      release.namespaceField !== undefined &&
+      JSON.stringify(path) === '["metadata","namespace"]' &&
+      valueAt(value, ["metadata", "namespace"]) === release.namespace;
+    if (setsNamespace) return fieldAt(place, release.namespaceField!);
+    const field = renderedField(value, path);
+    for (const v of field ? [...values].reverse() : []) {
+      const key = valuesKeyOf(v.value, field!.field, field!.value);
+      const found = key ? v.locate(key) : undefined;
+      if (found) return found;
+    }
+    return { file: home, line: homeLine };
+  };
+}
+
+/**
  * A rendered object routed as the pipeline needs it: a finding whose field holds a value the
  * release's values set under a key of the field's name lands on that values line (the last source
  * that sets it); any other lands on the template's kind line. Fixes are dropped: a template is not
@@ -230,31 +145,17 @@ function routedHelmDocument(
   values: readonly ReadValues[],
   place: Place,
   release: HelmReleaseTarget,
-): RoutedDocument {
+  defaults: readonly ReadValues[],
+): RoutedDocument & { at: FieldPlace } {
   const resource = resourceRef(value);
   const home = template ?? place.file;
   const homeLine = template ? templateKindLine(template.text) : lineOf(place);
+  const fieldPlace = fieldPlaceOf(value, home, homeLine, values, place, release);
   const route = (raw: RoutedFindings["raw"]): RoutedFindings[] => {
     type Group = { lines: Map<string, LineRange>; raw: RoutedFindings["raw"][number][] };
     const groups = new Map<ParsedFile, Group>();
     for (const finding of raw) {
-      let where = { file: home, line: homeLine };
-      // The release's namespace is set on the release object (Helm gives it to what names none).
-      const setsNamespace =
-        release.namespaceField !== undefined &&
-        JSON.stringify(finding.path) === '["metadata","namespace"]' &&
-        valueAt(value, ["metadata", "namespace"]) === release.namespace;
-      if (setsNamespace)
-        where = { file: place.file, line: place.doc.locate(release.namespaceField!).lines.start };
-      const field = setsNamespace ? undefined : renderedField(value, finding.path);
-      for (const v of field ? [...values].reverse() : []) {
-        const key = valuesKeyOf(v.value, field!.field, field!.value);
-        const found = key ? v.locate(key) : undefined;
-        if (found) {
-          where = found;
-          break;
-        }
-      }
+      const where = fieldPlace(finding.path);
       const g: Group = groups.get(where.file) ?? { lines: new Map(), raw: [] };
       groups.set(where.file, g);
       g.lines.set(JSON.stringify(finding.path), { start: where.line, end: where.line });
@@ -272,7 +173,10 @@ function routedHelmDocument(
     });
   };
   const index = home === place.file ? place.doc.index : 0;
-  return { file: home, doc: standIn(value, resource, index, homeLine, new Map()), route };
+  const doc = standIn(value, resource, index, homeLine, new Map());
+  // An object's fields as a child Application's values: the chart's own values.yaml counts too.
+  const at = fieldPlaceOf(value, home, homeLine, [...defaults, ...values], place, release);
+  return { file: home, doc, route, at };
 }
 
 export interface HelmContext {
@@ -284,6 +188,8 @@ export interface HelmContext {
   /** The base configuration's allow-list of remote charts, and registries reached without TLS. */
   readonly remoteCharts: readonly string[];
   readonly plainHttp: readonly string[];
+  /** Shared with the kustomizations: a release costs one build, only if it builds. */
+  readonly budget: RenderBudget;
 }
 
 /** Renders one release at one side and evaluates what it produces. */
@@ -292,9 +198,10 @@ async function renderRelease(
   release: HelmReleaseTarget | undefined,
   ctx: HelmContext,
   ticket: () => boolean,
+  at?: Place,
 ): Promise<ReleaseSide> {
   if (!release) return { ...NONE, status: "absent" };
-  const place = placeOf(side, release);
+  const place = at ?? placeOf(side, release);
   if (!place) return { ...NONE, status: "absent" };
   const chart = release.remote
     ? await remoteChart(release, release.remote, ctx, place)
@@ -309,6 +216,7 @@ async function renderRelease(
   const values = readValues(side, release, place, ctx.scanned);
   if (typeof values === "string") return { ...NONE, status: "not-evaluated", reason: values };
   for (const v of values) files.set(v.buildPath, v.content);
+  const defaults = await chartDefaults(side, release, place);
   if (!ticket()) return { ...NONE, status: "not-evaluated", overBudget: true };
   const outcome = await ctx.renderer.renderHelmChart!({
     files,
@@ -371,8 +279,9 @@ async function renderRelease(
         (typeof meta.namespace !== "string" || meta.namespace === "")
       )
         meta.namespace = release.namespace;
-      resources.push({ resource: resourceRef(doc.value), value: doc.value });
-      documents.push(routedHelmDocument(doc.value, template, values, place, release));
+      const routed = routedHelmDocument(doc.value, template, values, place, release, defaults);
+      resources.push({ resource: resourceRef(doc.value), value: doc.value, at: routed.at });
+      documents.push(routed);
     }
   }
   const report = await evaluateRoutedAsync(documents, ctx.config, ctx.evaluation);
@@ -387,13 +296,93 @@ async function renderRelease(
   };
 }
 
-function releaseKey(r: HelmReleaseTarget): string {
+/** The context a review's Helm renders share: the budget, allow-lists and scanned files. */
+export function helmContextOf(
+  found: { scanned: readonly string[] },
+  options: {
+    readonly budget: RenderBudget;
+    readonly remoteCharts: readonly string[];
+    readonly plainHttpRegistries: readonly string[];
+  },
+  ctx: Omit<HelmContext, "scanned" | "remoteCharts" | "plainHttp" | "budget">,
+): HelmContext {
+  return {
+    ...ctx,
+    scanned: found.scanned,
+    remoteCharts: options.remoteCharts,
+    plainHttp: options.plainHttpRegistries,
+    budget: options.budget,
+  };
+}
+
+/**
+ * One release rendered at head and base for one ticket of the budget, its outcome added to
+ * `out`; `place` is where the release object is (for a rendered Application, a stand-in whose
+ * fields are found where the parent's render set them).
+ */
+export async function renderReleasePair(
+  sides: { head: Side; base: Side },
+  pair: {
+    release: HelmReleaseTarget;
+    atBase: HelmReleaseTarget | undefined;
+    place: Place;
+    basePlace?: Place;
+  },
+  changed: { head: ReadonlySet<string> },
+  context: HelmContext,
+  out: HelmRendered,
+): Promise<void> {
+  const { release, atBase, place } = pair;
+  const budget = context.budget;
+  const ticket = budget.ticket();
+  const h = await renderRelease(sides.head, release, context, ticket, place);
+  const b = await renderRelease(sides.base, atBase, context, ticket, pair.basePlace);
+  const reason = h.overBudget ? budget.reason : (release.refusal ?? h.reason);
+  // Left out for the budget: an error, so the check cannot pass without it.
+  if (h.overBudget)
+    out.errors.push({
+      file: place.file.file,
+      line: lineOf(place),
+      message: `${describeController(release.controller)} (${describe(release)}) was left out, ${reason}`,
+    });
+  else if (release.refusal || h.status === "not-evaluated")
+    out.notEvaluated.push({
+      file: place.file.file,
+      line: lineOf(place),
+      reason: `${release.refusal ?? h.reason}; ${describeController(release.controller)} was not rendered`,
+    });
+  if (h.status === "rendered") for (const f of h.files) if (changed.head.has(f)) out.covered.add(f);
+  const produced = (r: ReleaseSide, parent: HelmReleaseTarget) =>
+    r.resources
+      .filter((x) => isApplication(x.value))
+      .map((x) => ({ parent: parent.controller, value: x.value, at: x.at }));
+  out.applications.push(...produced(h, release));
+  if (atBase) out.baseApplications.push(...produced(b, atBase));
+  out.head.push(...h.findings);
+  out.base.push(...b.findings);
+  out.errors.push(...h.errors);
+  out.documents += h.resources.length;
+  const status = release.refusal ? "not-evaluated" : h.status;
+  if (status === "absent" && b.status === "absent") return;
+  out.diffs.push({
+    target: describe(release),
+    controllers: [describeController(release.controller)],
+    status: status === "absent" ? "rendered" : status,
+    reason,
+    changes:
+      status === "rendered" || status === "absent" ? diffRendered(b.resources, h.resources) : [],
+    resources: h.resources.length,
+    durationMs: h.durationMs + b.durationMs,
+  });
+}
+
+export function releaseKey(r: HelmReleaseTarget): string {
   const c = r.controller;
   return JSON.stringify([c.kind, c.namespace ?? "", c.name, c.pathField]);
 }
 
 /** Whether a change touches the release: its object, its chart folder, a values file or ConfigMap. */
-function isAffected(
+export function isAffected(
   side: Side,
   release: HelmReleaseTarget,
   changed: { head: ReadonlySet<string>; base: ReadonlySet<string> },
@@ -434,8 +423,10 @@ export async function renderHelmReleases(
     readonly vendoredCharts?: VendoredCharts;
     readonly remoteCharts: readonly string[];
     readonly plainHttpRegistries: readonly string[];
+    /** Releases (by file and document) rendered as a build patched them instead. */
+    readonly replaced?: ReadonlySet<string>;
   },
-  ctx: Omit<HelmContext, "scanned" | "remoteCharts" | "plainHttp">,
+  ctx: Omit<HelmContext, "scanned" | "remoteCharts" | "plainHttp" | "budget">,
 ): Promise<HelmRendered> {
   const out: HelmRendered = {
     head: [],
@@ -446,14 +437,10 @@ export async function renderHelmReleases(
     diffs: [],
     documents: 0,
     applications: [],
+    baseApplications: [],
   };
   if (!ctx.renderer.renderHelmChart) return out;
-  const context: HelmContext = {
-    ...ctx,
-    scanned: found.scanned,
-    remoteCharts: options.remoteCharts,
-    plainHttp: options.plainHttpRegistries,
-  };
+  const context = helmContextOf(found, options, ctx);
   const all = found.files.flatMap((f) => helmReleasesOf(f, head.tree, found.sources, options));
   // A chart whose templates are Argo CD Applications (an app of apps) is rendered even when the
   // change does not touch it: the folders its Applications build are known only from its output.
@@ -474,7 +461,9 @@ export async function renderHelmReleases(
       );
     });
   const releases = all.filter(
-    (r) => isAffected(head, r, changed, found.scanned) || producesApplications(r),
+    (r) =>
+      !options.replaced?.has(originKey(r.controller)) &&
+      (isAffected(head, r, changed, found.scanned) || producesApplications(r)),
   );
   for (const release of releases) {
     const place = placeOf(head, release);
@@ -486,44 +475,7 @@ export async function renderHelmReleases(
           (r) => releaseKey(r) === releaseKey(release),
         )
       : undefined;
-    const ticket = options.budget.ticket();
-    const h = await renderRelease(head, release, context, ticket);
-    const b = await renderRelease(base, atBase, context, ticket);
-    const reason = h.overBudget ? options.budget.reason : (release.refusal ?? h.reason);
-    // Left out for the budget: an error, so the check cannot pass without it.
-    if (h.overBudget)
-      out.errors.push({
-        file: place.file.file,
-        line: lineOf(place),
-        message: `${describeController(release.controller)} (${describe(release)}) was left out, ${reason}`,
-      });
-    else if (release.refusal || h.status === "not-evaluated")
-      out.notEvaluated.push({
-        file: place.file.file,
-        line: lineOf(place),
-        reason: `${release.refusal ?? h.reason}; ${describeController(release.controller)} was not rendered`,
-      });
-    if (h.status === "rendered")
-      for (const f of h.files) if (changed.head.has(f)) out.covered.add(f);
-    for (const r of h.resources)
-      if (isApplication(r.value))
-        out.applications.push({ parent: release.controller, value: r.value });
-    out.head.push(...h.findings);
-    out.base.push(...b.findings);
-    out.errors.push(...h.errors);
-    out.documents += h.resources.length;
-    const status = release.refusal ? "not-evaluated" : h.status;
-    if (status === "absent" && b.status === "absent") continue;
-    out.diffs.push({
-      target: describe(release),
-      controllers: [describeController(release.controller)],
-      status: status === "absent" ? "rendered" : status,
-      reason,
-      changes:
-        status === "rendered" || status === "absent" ? diffRendered(b.resources, h.resources) : [],
-      resources: h.resources.length,
-      durationMs: h.durationMs + b.durationMs,
-    });
+    await renderReleasePair({ head, base }, { release, atBase, place }, changed, context, out);
   }
   return out;
 }

@@ -21,6 +21,7 @@ import {
   type ImageOverride,
 } from "../core/image-overrides.js";
 import type { Side } from "./render-side.js";
+import type { FieldPlace } from "./render-helm-chart.js";
 import { type RoutedDocument, type RoutedFindings } from "./evaluate-files.js";
 
 /** A rendered resource with where it came from. */ import {
@@ -32,6 +33,8 @@ export interface RenderedResource {
   readonly value: Record<string, unknown>;
   readonly resource: ResourceRef;
   readonly origin: Origin;
+  /** Where each field was set (the patch, the source file), once routed. */
+  at?: FieldPlace;
 }
 
 /**
@@ -87,7 +90,7 @@ export function routedDocument(
   place: { file: ParsedFile; doc: ParsedDocument } | undefined,
   images: readonly ImageOverride[],
   namespaceSetter?: (r: RenderedResource) => SourcePlace | undefined,
-): RoutedDocument | undefined {
+): (RoutedDocument & { at: FieldPlace }) | undefined {
   const originFile = r.origin.file ? side.file(r.origin.file) : undefined;
   const originDoc = originFile ? originDocument(originFile, r.resource) : undefined;
   const generatedIn =
@@ -184,5 +187,9 @@ export function routedDocument(
       return file ? [{ file, doc: standIn(file, g.index, g.lines), raw: g.raw }] : [];
     });
   };
-  return { file: home.file, doc: standIn(home.file, home.doc.index, new Map()), route };
+  const at: FieldPlace = (path) => {
+    const where = locate(path);
+    return { file: side.file(where.file) ?? home.file, line: where.lines.start };
+  };
+  return { file: home.file, doc: standIn(home.file, home.doc.index, new Map()), route, at };
 }

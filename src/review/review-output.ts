@@ -32,6 +32,7 @@ export function buildReviewOutput(
   rules: ReadonlyMap<string, RuleMetadata>,
   headSha: string,
   fixCommits: FixCommitOffer = FIX_COMMITS_OFF,
+  policyBlobUrl?: string,
 ): ReviewOutput {
   const rendered = renderPolicyCheck({
     findings: review.report.findings,
@@ -45,6 +46,7 @@ export function buildReviewOutput(
     rendered: review.rendered?.diffs,
     renderer: review.rendered?.renderer,
     documentsEvaluated: review.report.documentsEvaluated,
+    policyBlobUrl,
   });
   const notes: string[] = [];
   if (!review.complete) {
@@ -111,6 +113,7 @@ export function buildReviewOutput(
     max: MAX_REVIEW_COMMENTS,
     rules,
     suggestions,
+    policyBlobUrl,
   });
   return { check, comments };
 }

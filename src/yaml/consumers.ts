@@ -49,8 +49,12 @@ export function asConsumersRead(
     );
   const { kube, kyaml } = reading;
   if (kube.error !== undefined && kyaml.error !== undefined) return broken(ours, kube, read);
-  if (kube.error !== undefined || kyaml.error !== undefined) return oneRefuses(file, ours, reading);
-  if (!reading.agree) return parted(file, ours, reading);
+  if (kube.error !== undefined || kyaml.error !== undefined) {
+    // The documents both read alike on their own are still evaluated (kubectl applies them).
+    const refusal = oneRefuses(file, ours, reading);
+    return { ...refusal, documents: readAlone(ours, read) };
+  }
+  if (!reading.agree) return parted(file, ours, placeable, reading);
   return placed(file, ours, placeable, kube);
 }
 
@@ -79,14 +83,22 @@ function broken(
             line: errorLine(ours, kube.error!),
           },
         ];
+  return { file: ours.file, text: ours.text, documents: readAlone(ours, read), problems };
+}
+
+/** Each document we read that both consumers, given it on its own, read alike: with their value. */
+function readAlone(
+  ours: ParsedFile,
+  read: (text: string) => OracleReading | OracleFailure | undefined,
+): ParsedDocument[] {
   const lines = ours.text.split("\n");
   const documents: ParsedDocument[] = [];
-  for (const doc of nonEmpty(ours)) {
+  for (const doc of nonEmpty(ours.documents)) {
     const alone = read(lines.slice(doc.lines.start - 1, doc.lines.end).join("\n") + "\n");
     if (!alone || "failed" in alone || !alone.agree || alone.kube.error !== undefined) continue;
     if (alone.kube.docs.length === 1) documents.push(withValue(doc, alone.kube.docs[0]));
   }
-  return { file: ours.file, text: ours.text, documents, problems };
+  return documents;
 }
 
 /**
@@ -114,18 +126,70 @@ function oneRefuses(file: string, ours: ParsedFile, reading: OracleReading): Par
   );
 }
 
-/** The consumers read different values: PCS005 at the line of the first field where they part. */
-function parted(file: string, ours: ParsedFile, reading: OracleReading): ParsedFile {
-  const [docIndex, ...path] = reading.path ?? [0];
-  const doc = nonEmpty(ours)[Number(docIndex)];
-  const line = doc ? doc.locate(path as JsonPath).lines.start : (ours.problems[0]?.line ?? 1);
+/**
+ * The consumers read different values. When both find the same documents as we do, each document
+ * they read alike is still evaluated with their value, and each one they part on is PCS005 at the
+ * line of its first field where they part; otherwise the file is refused at the first such field.
+ */
+function parted(
+  file: string,
+  ours: ParsedFile,
+  placeable: readonly ParsedDocument[],
+  reading: OracleReading,
+): ParsedFile {
+  const docs = nonEmpty(placeable);
+  const { kube, kyaml } = reading;
+  if (docs.length !== kube.docs.length || docs.length !== kyaml.docs.length) {
+    const [docIndex, ...path] = reading.path ?? [0];
+    const doc = docs[Number(docIndex)];
+    const line = doc ? doc.locate(path as JsonPath).lines.start : (ours.problems[0]?.line ?? 1);
+    const message = partingMessage(Number(docIndex), path, reading.kubeValue, reading.kyamlValue);
+    return refused(file, ours.text, line, message);
+  }
+  const documents: ParsedDocument[] = [];
+  const problems: FileProblem[] = [];
+  docs.forEach((doc, i) => {
+    const where = partingPath(kube.docs[i], kyaml.docs[i], []);
+    if (!where) return documents.push(withValue(doc, kube.docs[i]));
+    const message = partingMessage(i, where.path, where.kube, where.kyaml);
+    problems.push({ rule: PCS005, message, line: doc.locate(where.path).lines.start });
+  });
+  return { file, text: ours.text, documents, problems };
+}
+
+function partingMessage(
+  index: number,
+  path: readonly (string | number)[],
+  kubeValue: Shown | undefined,
+  kyamlValue: Shown | undefined,
+): string {
   const where = path.length > 0 ? ` at ${pathText(path)}` : "";
-  return refused(
-    file,
-    ours.text,
-    line,
-    `read differently by Kubernetes' own readers${where} of document ${Number(docIndex) + 1}: ${KUBE} see ${shown(reading.kubeValue)}, ${KYAML} see ${shown(reading.kyamlValue)}`,
-  );
+  return `read differently by Kubernetes' own readers${where} of document ${index + 1}: ${KUBE} see ${shown(kubeValue)}, ${KYAML} see ${shown(kyamlValue)}`;
+}
+
+type Shown = { value?: unknown; missing?: string };
+
+/** The first path (keys in order, as the oracle reports it) where two JSON values differ. */
+export function partingPath(
+  a: unknown,
+  b: unknown,
+  path: (string | number)[],
+): { path: (string | number)[]; kube: Shown; kyaml: Shown } | undefined {
+  if (sameJson(a, b)) return undefined;
+  const both = a && b && typeof a === "object" && typeof b === "object";
+  if (both && Array.isArray(a) === Array.isArray(b)) {
+    const x = a as Record<string, unknown>;
+    const y = b as Record<string, unknown>;
+    const keys = [...new Set([...Object.keys(x), ...Object.keys(y)])];
+    if (!Array.isArray(a)) keys.sort();
+    for (const k of keys) {
+      const key = Array.isArray(a) ? Number(k) : k;
+      const found = partingPath(x[k], y[k], [...path, key]);
+      if (found) return found;
+    }
+  }
+  const side = (v: unknown): Shown => (v === undefined ? { missing: "" } : { value: v });
+  return { path, kube: side(a), kyaml: side(b) };
 }
 
 /**
@@ -139,7 +203,7 @@ function placed(
   placeable: readonly ParsedDocument[],
   kube: ConsumerReading,
 ): ParsedFile {
-  const docs = placeable.filter((d) => d.value !== null && d.value !== undefined);
+  const docs = nonEmpty(placeable);
   if (docs.length !== kube.docs.length) {
     const line = ours.problems[0]?.line ?? 1;
     return refused(
@@ -187,11 +251,11 @@ export function sameJson(a: unknown, b: unknown): boolean {
   );
 }
 
-function nonEmpty(file: ParsedFile): ParsedDocument[] {
-  return file.documents.filter((d) => d.value !== null && d.value !== undefined);
+function nonEmpty(documents: readonly ParsedDocument[]): ParsedDocument[] {
+  return documents.filter((d) => d.value !== null && d.value !== undefined);
 }
 
-function shown(v: { value?: unknown; missing?: string } | undefined): string {
+function shown(v: Shown | undefined): string {
   if (!v || v.missing !== undefined || !("value" in v)) return "nothing";
   const text = JSON.stringify(v.value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;

@@ -4,7 +4,7 @@
 // read, with no error from either.
 import { readBlockYaml } from "./block-yaml.js";
 import { MAX_DEPTH, MAX_DOCUMENTS_PER_FILE } from "../core/limits.js";
-import { sameJson } from "./consumers.js";
+import { partingPath } from "./consumers.js";
 import type { OracleReading } from "./oracle.js";
 
 const LIMITS = { maxDocuments: MAX_DOCUMENTS_PER_FILE, maxDepth: MAX_DEPTH };
@@ -32,19 +32,11 @@ export function disagreement(text: string, reading: OracleReading): string | und
 
 /** The first path where two JSON values differ, with both values there. */
 function firstDifference(a: unknown, b: unknown, path: (string | number)[]): string | undefined {
-  if (sameJson(a, b)) return undefined;
-  if (a && b && typeof a === "object" && typeof b === "object") {
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    for (const k of keys) {
-      const x = (a as Record<string, unknown>)[k];
-      const y = (b as Record<string, unknown>)[k];
-      if (!sameJson(x, y)) return firstDifference(x, y, [...path, k]);
-    }
-  }
-  return `${JSON.stringify(path)}: line reader ${short(a)}, consumers ${short(b)}`;
+  const found = partingPath(a, b, path);
+  if (!found) return undefined;
+  const short = (v: { value?: unknown }) => (JSON.stringify(v.value) ?? "nothing").slice(0, 100);
+  return `${JSON.stringify(found.path)}: line reader ${short(found.kube)}, consumers ${short(found.kyaml)}`;
 }
-
-const short = (v: unknown) => (JSON.stringify(v) ?? "nothing").slice(0, 100);
 
 /** The line reader's non-empty documents, or undefined when it declines. */
 export function lineValues(text: string): unknown[] | undefined {

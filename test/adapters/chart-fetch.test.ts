@@ -6,7 +6,11 @@ import { tmpdir } from "node:os";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { readChartArchive } from "../../src/adapters/render/chart-archive.js";
-import { ChartFetcher, readCredentials } from "../../src/adapters/render/chart-fetch.js";
+import {
+  ChartFetcher,
+  chartFetchOptions,
+  readCredentials,
+} from "../../src/adapters/render/chart-fetch.js";
 import {
   haveChartTools,
   indexYaml,
@@ -206,6 +210,18 @@ withTools("remote charts from an HTTP Helm repository", () => {
         JSON.stringify({ auths: { [host]: { username: "robot", password: "s3cret-password" } } }),
       );
       const credentials = readCredentials(join(dir, "config.json"));
+      // The same JSON from the environment gives the same credentials.
+      expect(
+        chartFetchOptions({
+          PORTCULLIS_REGISTRY_AUTHS: JSON.stringify({
+            auths: {
+              [`https://${host}`]: {
+                auth: Buffer.from("robot:s3cret-password").toString("base64"),
+              },
+            },
+          }),
+        }).credentials,
+      ).toEqual(credentials);
       const ok = await fetcher({ credentials }).fetchChart(chart("2.0.0"), [server.url]);
       expect(ok.ok).toBe(true);
       const mismatch = await fetcher({ credentials }).fetchChart(chart("2.0.1"), [server.url]);

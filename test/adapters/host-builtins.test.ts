@@ -1,6 +1,7 @@
 // Every builtin the host supplies to wasm policies, and sprintf over every value kind, against the
 // pinned `opa eval`: the same expression must give the same value, or be undefined with the same
 // error (`opa eval --strict-builtin-errors`). Each builtin the host lists has cases here.
+import { constants, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
@@ -8,6 +9,36 @@ import { findOpa } from "../../src/adapters/opa/opa-binary.js";
 import { buildWasm, PolicyCompileError } from "../../src/adapters/opa/opa-build.js";
 import { WasmModule } from "../../src/adapters/opa/wasm-module.js";
 import { opaOutcomes, opaVersion, wasmOutcomes } from "../support/opa-golden.js";
+
+/** Tokens signed here with fresh keys: both evaluators verify the same bytes. */
+function signedTokens(): Record<string, string> {
+  const b64 = (x: string | Buffer) => Buffer.from(x).toString("base64url");
+  const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const other = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const ec = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const ed = generateKeyPairSync("ed25519");
+  const pem = (k: KeyObject) => k.export({ type: "spki", format: "pem" }).toString();
+  const token = (alg: string, sign: (data: Buffer) => Buffer) => {
+    const body = `${b64(JSON.stringify({ alg, typ: "JWT" }))}.${b64(JSON.stringify({ sub: "ci" }))}`;
+    return `${body}.${b64(sign(Buffer.from(body)))}`;
+  };
+  return {
+    rsaPem: pem(rsa.publicKey),
+    otherPem: pem(other.publicKey),
+    ecPem: pem(ec.publicKey),
+    edPem: pem(ed.publicKey),
+    extraPem: `${pem(rsa.publicKey)}\nmore`,
+    rs256: token("RS256", (d) => sign("sha256", d, rsa.privateKey)),
+    rs512: token("RS512", (d) => sign("sha512", d, rsa.privateKey)),
+    ps384: token("PS384", (d) =>
+      sign("sha384", d, { key: rsa.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING }),
+    ),
+    es256: token("ES256", (d) =>
+      sign("sha256", d, { key: ec.privateKey, dsaEncoding: "ieee-p1363" }),
+    ),
+    eddsa: token("EdDSA", (d) => sign(null, d, ed.privateKey)),
+  };
+}
 
 /** Values a policy reads from its input: what the type checker cannot see, so runtime errors. */
 const INPUT = {
@@ -25,6 +56,7 @@ const INPUT = {
   badindent: { indent: 1 },
   badkey: { color: true },
   badpretty: { pretty: "yes" },
+  jwt: signedTokens(),
 };
 
 export const CASES: Record<string, string[]> = {
@@ -281,6 +313,32 @@ export const CASES: Record<string, string[]> = {
     'io.jwt.decode("eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyLCJiaWciOjEyMzQ1Njc4OTAxMjM0NTY3ODkwfQ.za8TpMDJZJfAXsJ9zsiTIIdlD-sWNrRb2oj368HzxIY")',
     'io.jwt.decode("eyJhbGciOiJub25lIn0.WzEsMl0.")',
     'io.jwt.decode("%%%.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyLCJiaWciOjEyMzQ1Njc4OTAxMjM0NTY3ODkwfQ.za8TpMDJZJfAXsJ9zsiTIIdlD-sWNrRb2oj368HzxIY")',
+  ],
+  "io.jwt.verify_rs256": [
+    "io.jwt.verify_rs256(input.jwt.rs256, input.jwt.rsaPem)",
+    "io.jwt.verify_rs256(input.jwt.rs256, input.jwt.otherPem)",
+    "io.jwt.verify_rs256(input.jwt.rs256, input.jwt.ecPem)",
+    "io.jwt.verify_rs256(input.jwt.rs256, input.jwt.extraPem)",
+    'io.jwt.verify_rs256(input.jwt.rs256, "-----BEGIN NOTHING-----\\nAAAA\\n-----END NOTHING-----\\n")',
+    'io.jwt.verify_rs256("a.b", input.jwt.rsaPem)',
+  ],
+  "io.jwt.verify_rs384": ["io.jwt.verify_rs384(input.jwt.rs512, input.jwt.rsaPem)"],
+  "io.jwt.verify_rs512": ["io.jwt.verify_rs512(input.jwt.rs512, input.jwt.rsaPem)"],
+  "io.jwt.verify_ps256": ["io.jwt.verify_ps256(input.jwt.ps384, input.jwt.rsaPem)"],
+  "io.jwt.verify_ps384": [
+    "io.jwt.verify_ps384(input.jwt.ps384, input.jwt.rsaPem)",
+    "io.jwt.verify_ps384(input.jwt.rs256, input.jwt.rsaPem)",
+  ],
+  "io.jwt.verify_ps512": ["io.jwt.verify_ps512(input.jwt.ps384, input.jwt.otherPem)"],
+  "io.jwt.verify_es256": [
+    "io.jwt.verify_es256(input.jwt.es256, input.jwt.ecPem)",
+    "io.jwt.verify_es256(input.jwt.es256, input.jwt.rsaPem)",
+  ],
+  "io.jwt.verify_es384": ["io.jwt.verify_es384(input.jwt.es256, input.jwt.ecPem)"],
+  "io.jwt.verify_es512": ["io.jwt.verify_es512(input.jwt.es256, input.jwt.ecPem)"],
+  "io.jwt.verify_eddsa": [
+    "io.jwt.verify_eddsa(input.jwt.eddsa, input.jwt.edPem)",
+    "io.jwt.verify_eddsa(input.jwt.eddsa, input.jwt.ecPem)",
   ],
   "io.jwt.verify_hs256": [
     'io.jwt.verify_hs256("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyLCJiaWciOjEyMzQ1Njc4OTAxMjM0NTY3ODkwfQ.za8TpMDJZJfAXsJ9zsiTIIdlD-sWNrRb2oj368HzxIY", "secret")',

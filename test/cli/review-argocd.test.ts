@@ -20,6 +20,11 @@ interface Out {
 
 const DEPLOY = deployment;
 
+async function review(dir: string): Promise<Out> {
+  const { stdout } = await runCommand(["review", dir, "--base", "main", "--format", "json"], dir);
+  return JSON.parse(stdout) as Out;
+}
+
 const APPSET = `apiVersion: argoproj.io/v1alpha1
 kind: ApplicationSet
 metadata:
@@ -117,11 +122,7 @@ withTools("portcullis review of Argo CD sources", () => {
 
   let out: Out;
   beforeAll(async () => {
-    const { stdout } = await runCommand(
-      ["review", r.dir, "--base", "main", "--format", "json"],
-      r.dir,
-    );
-    out = JSON.parse(stdout) as Out;
+    out = await review(r.dir);
   });
 
   const privileged = () =>
@@ -146,13 +147,7 @@ withTools("portcullis review of Argo CD sources", () => {
   });
 });
 
-withTools("portcullis review of an app of apps built with Helm", () => {
-  it("follows the Applications the root chart renders, and builds their folders as they deploy them", async () => {
-    const r = gitRepo();
-    r.git("remote", "add", "origin", "https://github.com/acme/fleet");
-    r.write(
-      "root.yaml",
-      `apiVersion: argoproj.io/v1alpha1
+const ROOT_APP = `apiVersion: argoproj.io/v1alpha1
 kind: Application
 metadata:
   name: root
@@ -166,8 +161,13 @@ spec:
   destination:
     server: https://kubernetes.default.svc
     namespace: argocd
-`,
-    );
+`;
+
+withTools("portcullis review of an app of apps built with Helm", () => {
+  it("follows the Applications the root chart renders, and builds their folders as they deploy them", async () => {
+    const r = gitRepo();
+    r.git("remote", "add", "origin", "https://github.com/acme/fleet");
+    r.write("root.yaml", ROOT_APP);
     r.write("apps/Chart.yaml", "apiVersion: v2\nname: apps\nversion: 0.1.0\n");
     r.write("apps/values.yaml", "repoURL: https://github.com/acme/fleet.git\n");
     r.write(
@@ -193,11 +193,7 @@ spec:
     r.git("checkout", "-q", "-b", "feature");
     r.write("guestbook/deploy.yaml", DEPLOY(true));
     r.commit("privileged guestbook");
-    const { stdout } = await runCommand(
-      ["review", r.dir, "--base", "main", "--format", "json"],
-      r.dir,
-    );
-    const out = JSON.parse(stdout) as Out;
+    const out = await review(r.dir);
     const privileged = out.check.annotations.filter((a) => a.title.startsWith("PCK001"));
     expect(privileged.map((a) => `${a.path}:${a.start_line}`)).toEqual([
       "guestbook/deploy.yaml:12",
@@ -205,5 +201,96 @@ spec:
     // Rendered as the child Application deploys it: into its destination namespace.
     expect(privileged[0]!.raw_details).toContain("Argo CD Application argocd/guestbook");
     expect(privileged[0]!.raw_details).toContain("Deployment guestbook/web");
+  });
+});
+
+/** A child Application of the root chart whose own source is the Helm chart ./charts/web. */
+const CHILD_CHART_APP = `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web
+  namespace: argocd
+spec:
+  project: platform
+  source:
+    repoURL: {{ .Values.repoURL }}
+    targetRevision: main
+    path: charts/web
+    helm:
+      valueFiles:
+        - values-prod.yaml
+      valuesObject:
+{{ toYaml .Values.web | indent 8 }}
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: web
+`;
+
+/** Another repository's Application whose path is also a chart folder of this repository. */
+const FOREIGN_CHILD_APP = FOREIGN.replace("other/apps.git", "other/charts").replace(
+  "path: apps/web",
+  "path: charts/web",
+);
+
+withTools("portcullis review of an app of apps whose children are Helm charts", () => {
+  const CHART_TEMPLATE = `${TEMPLATE}            allowPrivilegeEscalation: {{ .Values.allowPrivilegeEscalation }}
+`;
+  const setup = () => {
+    const r = gitRepo();
+    r.git("remote", "add", "origin", "https://github.com/acme/fleet");
+    r.write("root.yaml", ROOT_APP);
+    r.write("apps/Chart.yaml", "apiVersion: v2\nname: apps\nversion: 0.1.0\n");
+    r.write(
+      "apps/values.yaml",
+      "repoURL: https://github.com/acme/fleet.git\nweb:\n  allowPrivilegeEscalation: false\n",
+    );
+    r.write("apps/templates/web.yaml", CHILD_CHART_APP);
+    r.write("charts/web/Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n");
+    r.write("charts/web/values.yaml", "privileged: false\nallowPrivilegeEscalation: false\n");
+    r.write("charts/web/values-prod.yaml", "replicas: 2\nprivileged: false\n");
+    r.write("charts/web/templates/deploy.yaml", CHART_TEMPLATE);
+    r.commit("base");
+    r.git("checkout", "-q", "-b", "feature");
+    return r;
+  };
+  const places = (out: Out, rule: string) =>
+    out.check.annotations
+      .filter((a) => a.title.startsWith(rule))
+      .map((a) => `${a.path}:${a.start_line}`)
+      .sort();
+
+  it("renders a child Application's chart with its values file, the finding at the values line", async () => {
+    const r = setup();
+    r.write("charts/web/values-prod.yaml", "replicas: 2\nprivileged: true\n");
+    r.commit("privileged web in production");
+    const out = await review(r.dir);
+    expect(places(out, "PCK001")).toEqual(["charts/web/values-prod.yaml:2"]);
+    const finding = out.check.annotations.find((a) => a.title.startsWith("PCK001"))!;
+    expect(finding.raw_details).toContain("Argo CD Application argocd/web");
+    // Rendered as the child deploys it: its release name and destination namespace.
+    expect(finding.raw_details).toContain("Deployment web/web");
+  });
+
+  it("reports a value the root chart's values give the child (valuesObject) at the root's values line", async () => {
+    const r = setup();
+    r.write(
+      "apps/values.yaml",
+      "repoURL: https://github.com/acme/fleet.git\nweb:\n  allowPrivilegeEscalation: true\n",
+    );
+    r.commit("escalation for web");
+    const out = await review(r.dir);
+    expect(places(out, "PCK003")).toEqual(["apps/values.yaml:3"]);
+  });
+
+  it("lists a child chart Application of another repository as not evaluated: other repository", async () => {
+    const r = setup();
+    r.write("apps/templates/theirs.yaml", FOREIGN_CHILD_APP);
+    r.write("charts/web/values-prod.yaml", "replicas: 2\nprivileged: true\n");
+    r.commit("their web, privileged ours");
+    const out = await review(r.dir);
+    expect(out.check.summary).toMatch(/root\.yaml.*not evaluated: other repository/);
+    expect(out.check.summary).toContain("theirs builds https://github.com/other/charts");
+    // Its path names a chart of this repository; it is never rendered from it.
+    expect(out.check.summary).not.toContain("Argo CD Application argocd/theirs");
   });
 });

@@ -77,6 +77,22 @@ async function review(dir: string): Promise<Out> {
 const titled = (out: Out, rule: string) =>
   out.check.annotations.filter((a) => a.title.startsWith(rule));
 
+/**
+ * The release apps/web's privileged: true is new at `at` (a values line); findings that no value
+ * sets land at the template's kind line, pre-existing (the base rendered the same).
+ */
+function expectNewPrivileged(out: Out, at: string): void {
+  const privileged = titled(out, "PCK001");
+  expect(privileged.map((a) => `${a.path}:${a.start_line}`)).toEqual([at]);
+  expect(privileged[0]!.title).not.toContain("pre-existing");
+  expect(privileged[0]!.raw_details).toContain("Flux HelmRelease apps/web");
+  const seccomp = titled(out, "PCK008");
+  expect(seccomp.map((a) => `${a.path}:${a.start_line}`)).toEqual([
+    "charts/web/templates/deployment.yaml:2",
+  ]);
+  expect(seccomp[0]!.title).toContain("(pre-existing)");
+}
+
 function chartRepo(): TestRepo {
   const r = gitRepo();
   r.write("charts/web/Chart.yaml", CHART);
@@ -97,18 +113,7 @@ withHelm("portcullis review with Helm releases", () => {
     );
     r.commit("privileged through values");
     const out = await review(r.dir);
-    const privileged = titled(out, "PCK001");
-    expect(privileged.map((a) => `${a.path}:${a.start_line}`)).toEqual([
-      "clusters/apps/web.yaml:18",
-    ]);
-    expect(privileged[0]!.title).not.toContain("pre-existing");
-    expect(privileged[0]!.raw_details).toContain("Flux HelmRelease apps/web");
-    // Findings that no value sets land at the template's kind line, pre-existing.
-    const seccomp = titled(out, "PCK008");
-    expect(seccomp.map((a) => `${a.path}:${a.start_line}`)).toEqual([
-      "charts/web/templates/deployment.yaml:2",
-    ]);
-    expect(seccomp[0]!.title).toContain("(pre-existing)");
+    expectNewPrivileged(out, "clusters/apps/web.yaml:18");
     expect(out.check.summary).toContain("### Rendered changes");
     expect(out.check.summary).toMatch(
       /charts\/web \(Helm release apps\/web\).*changed.*Deployment apps\/web/s,
@@ -274,5 +279,55 @@ withCorpus("Helm releases of flux2-kustomize-helm-example", () => {
     expect(out.check.summary).toMatch(
       /apps\/base\/podinfo\/release.yaml line 11: .*its chart podinfo comes from HelmRepository podinfo, outside the repository/,
     );
+  });
+});
+
+/** A Flux Kustomization building the production overlay, which patches the HelmRelease's values. */
+const FLUX_APPS = `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: apps
+  namespace: flux-system
+spec:
+  interval: 10m
+  path: ./apps/production
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+`;
+
+const VALUES_PATCH = (values: string) => `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: web
+  namespace: apps
+spec:
+  values:
+${values}`;
+
+withHelm("portcullis review of a HelmRelease whose values a kustomize patch changes", () => {
+  it("renders the release with the patched values and reports at the patch's values line", async () => {
+    const r = gitRepo();
+    r.write("charts/web/Chart.yaml", CHART);
+    r.write("charts/web/values.yaml", CHART_VALUES);
+    r.write("charts/web/templates/deployment.yaml", TEMPLATE);
+    r.write("apps/base/web/helmrelease.yaml", RELEASE("    replicas: 2\n"));
+    r.write("apps/base/web/kustomization.yaml", "resources:\n  - helmrelease.yaml\n");
+    r.write(
+      "apps/production/kustomization.yaml",
+      "resources:\n  - ../base/web\npatches:\n  - path: web-values.yaml\n",
+    );
+    r.write("apps/production/web-values.yaml", VALUES_PATCH("    replicas: 3\n"));
+    r.write("clusters/prod/apps.yaml", FLUX_APPS);
+    r.commit("base");
+    r.git("checkout", "-q", "-b", "feature");
+    r.write(
+      "apps/production/web-values.yaml",
+      VALUES_PATCH("    replicas: 3\n    securityContext:\n      privileged: true\n"),
+    );
+    r.commit("privileged web in production");
+    const out = await review(r.dir);
+    expectNewPrivileged(out, "apps/production/web-values.yaml:10");
   });
 });

@@ -24,7 +24,12 @@ function fix(file: string, text: string, ...fixes: (FixOperation | [number, FixO
 /** What must hold for every result: edits rebuild the text, untouched lines are identical, it parses. */
 function expectSound(file: string, text: string, result: FixResult): void {
   expect(applyLineEdits(text, result.edits)).toBe(result.text);
-  expect(parseManifest(file, result.text).problems).toEqual([]);
+  // No problem the original did not have (a PCS005 elsewhere in the file may move with the edits).
+  const had = new Set(parseManifest(file, text).problems.map((p) => `${p.rule} ${p.message}`));
+  const added = parseManifest(file, result.text).problems.filter(
+    (p) => !had.has(`${p.rule} ${p.message}`),
+  );
+  expect(added).toEqual([]);
   const before = text.split("\n");
   const after = result.text.split("\n");
   let shift = 0;
@@ -721,7 +726,11 @@ describe("property: a real-world corpus", () => {
       await checkFixedFiles(files, testConfig(), tally);
       report(`corpus, ${Object.keys(files).length} YAML files`, tally);
       expect(tally.applied).toBeGreaterThan(0);
-      expect([...tally.refused.keys()]).toEqual([]);
+      // A file Kubernetes' own readers read differently (PCS005) is rightly never edited.
+      const refused = [...tally.refused.keys()].filter(
+        (why) => !why.includes("read differently by Kubernetes' own readers"),
+      );
+      expect(refused).toEqual([]);
     },
   );
 });

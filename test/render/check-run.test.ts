@@ -236,7 +236,7 @@ describe("renderPolicyCheck summary", () => {
     }));
     const big = renderPolicyCheck(input({ findings: many, skipped: manySkipped }));
     expect(bytes(big.summary)).toBeLessThanOrEqual(65_535);
-    const shownRules = big.summary.split("\n").filter((l) => l.startsWith("| [PCX")).length;
+    const shownRules = big.summary.split("\n").filter((l) => /^\| \[?PCX/.test(l)).length;
     expect(shownRules).toBeGreaterThan(0);
     expect(big.summary).toContain(
       `_… ${5_000 - shownRules} more rules not shown: run \`portcullis review\` locally to see them all._`,
@@ -414,5 +414,30 @@ describe("annotationBatches", () => {
 
   it("refuses a batch size below one", () => {
     expect(() => annotationBatches([1], 0)).toThrow(RangeError);
+  });
+});
+
+describe("renderPolicyCheck links of repository policies", () => {
+  const BLOB = "https://github.com/acme/fleet/blob/0123456789abcdef0123456789abcdef01234567/";
+  const gatekeeper = finding({
+    rule: "must-have-owner",
+    policy: { file: "policies/owner.yaml", line: 7 },
+  });
+  const conftest = finding({ rule: "deny-latest", lines: { start: 9, end: 9 } });
+
+  it("links the constraint in the rule table, the details and the annotation", () => {
+    const check = renderPolicyCheck(input({ findings: [gatekeeper], policyBlobUrl: BLOB }));
+    const link = `[must-have-owner](${BLOB}policies/owner.yaml#L7)`;
+    expect(check.summary).toContain(link);
+    expect(check.text).toContain(link);
+    expect(check.annotations[0]!.message).toContain(`${BLOB}policies/owner.yaml#L7`);
+    expect(check.summary).not.toContain("docs/rules/must-have-owner");
+  });
+
+  it("gives a rule with neither a catalogue page nor a known policy no link at all", () => {
+    const check = renderPolicyCheck(input({ findings: [conftest] }));
+    expect(check.summary).toContain("| deny-latest |");
+    expect(`${check.summary}${check.text}`).not.toContain("docs/rules/deny-latest");
+    expect(check.annotations[0]!.message).not.toContain("https://");
   });
 });

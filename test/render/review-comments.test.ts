@@ -198,3 +198,25 @@ describe("renderReviewComments suggestions", () => {
     expect(comment.start_line).toBeUndefined();
   });
 });
+
+describe("renderReviewComments links of repository policies", () => {
+  const BLOB = "https://github.com/acme/fleet/blob/0123456789abcdef0123456789abcdef01234567/";
+
+  it("links a Gatekeeper constraint's finding to the constraint's file and line at the base", () => {
+    const f = finding({
+      rule: "must-have-owner",
+      policy: { file: "policies/constraints/owner label.yaml", line: 2 },
+    });
+    const [comment] = renderReviewComments([f], patches, { max: 30, policyBlobUrl: BLOB }).comments;
+    expect(comment!.body.split("\n")[0]).toBe(
+      `**error** · [must-have-owner](${BLOB}policies/constraints/owner%20label.yaml#L2)`,
+    );
+  });
+
+  it("never links a rule outside the catalogue to a catalogue page that does not exist", () => {
+    const f = finding({ rule: "deny-latest" });
+    const [comment] = renderReviewComments([f], patches, { max: 30, policyBlobUrl: BLOB }).comments;
+    expect(comment!.body.split("\n")[0]).toBe("**error** · deny-latest");
+    expect(comment!.body).not.toContain("docs/rules/deny-latest");
+  });
+});

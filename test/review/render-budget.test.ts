@@ -7,6 +7,9 @@ import { LocalGitSource } from "../../src/adapters/git/local-git-source.js";
 import { defaultConfig } from "../../src/config/config.js";
 import type { ManifestRenderer } from "../../src/ports/manifest-renderer.js";
 import { renderChanges } from "../../src/review/render-changes.js";
+import { findHelm } from "../../src/adapters/render/helm.js";
+import { findKustomize } from "../../src/adapters/render/kustomize.js";
+import { localRenderer } from "../../src/cli/check-render.js";
 import { bundle } from "../support/engine.js";
 import { gitRepo } from "../support/git-repo.js";
 import { deployment } from "../support/deployment.js";
@@ -211,5 +214,85 @@ spec:
     ]);
     expect(out.errors).toEqual([]);
     expect(out.notEvaluated.filter((s) => s.file !== "apps/z.yaml")).toHaveLength(3);
+  });
+});
+
+const withTools =
+  findHelm() !== undefined && findKustomize() !== undefined ? describe : describe.skip;
+
+withTools("the render budget and an app of apps' Helm children", () => {
+  const r = gitRepo();
+  r.git("remote", "add", "origin", "https://github.com/acme/fleet");
+  const app = (name: string, path: string, values = "") => `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: ${name}
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://github.com/acme/fleet
+    path: ${path}
+${values}  destination:
+    server: https://kubernetes.default.svc
+    namespace: ${name}
+`;
+  r.write("root.yaml", app("root", "apps"));
+  r.write("apps/Chart.yaml", "apiVersion: v2\nname: apps\nversion: 0.1.0\n");
+  // A template (not a manifest of the repository until rendered): its values file from the root's values.
+  r.write("apps/values.yaml", "valuesFile: values-prod.yaml\n");
+  r.write(
+    "apps/templates/web.yaml",
+    app("web", "charts/web", "    helm:\n      valueFiles: [{{ .Values.valuesFile }}]\n"),
+  );
+  r.write("charts/web/Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n");
+  r.write("charts/web/values-prod.yaml", "privileged: false\n");
+  r.write(
+    "charts/web/templates/deploy.yaml",
+    deployment(false).replace("privileged: false", "privileged: {{ .Values.privileged }}"),
+  );
+  r.commit("base");
+  r.git("checkout", "-q", "-b", "feature");
+  r.write("charts/web/values-prod.yaml", "privileged: true\n");
+  r.commit("privileged web");
+
+  const run = async (maxTargets: number) => {
+    const b = bundle();
+    const source = new LocalGitSource(r.dir, "main", "feature");
+    return renderChanges(
+      source,
+      (await source.changedFiles()).files,
+      defaultConfig({ settingDefaults: b.settingDefaults, ruleIds: new Set(b.rules.keys()) }),
+      { kustomize: true, helm: true, flux: false, argocd: true, maxTargets },
+      {
+        renderer: localRenderer(process.env),
+        evaluation: {
+          engines: [engineOf("catalogue", new WasmPolicyEngine(b.wasm))],
+          rules: b.rules,
+          today: "2026-06-01",
+        },
+      },
+    );
+  };
+
+  it("counts a child chart's render like any release, and what it leaves out fails the check at the root's line", async () => {
+    const out = await run(1);
+    expect(out.head.filter((f) => f.rule === "PCK001")).toEqual([]);
+    expect(out.errors).toEqual([
+      {
+        file: "root.yaml",
+        line: 10,
+        message:
+          "Argo CD Application argocd/web (charts/web (Helm release web/web)) was left out, not rendered: this review already rendered 1 kustomizations and Helm releases, its limit (those a Flux or Argo CD object builds first)",
+      },
+    ]);
+  });
+
+  it("renders the child chart within the budget, the finding at its values line", async () => {
+    const out = await run(2);
+    expect(out.errors).toEqual([]);
+    expect(out.head.filter((f) => f.rule === "PCK001")).toEqual([
+      expect.objectContaining({ file: "charts/web/values-prod.yaml", lines: { start: 1, end: 1 } }),
+    ]);
   });
 });

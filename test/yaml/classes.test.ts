@@ -159,6 +159,36 @@ describe("each known class is read as Kubernetes' own readers read it, or refuse
   });
 });
 
+describe("a file where the consumers part on one document", () => {
+  it("still evaluates the documents they read alike; the other is PCS005 at its line", () => {
+    const text =
+      "kind: Pod\nspec:\n  hostNetwork: true\n---\nkind: ConfigMap\ndata:\n  a: |\n    x";
+    const file = parseManifest("two.yaml", text);
+    expect(file.documents.map((d) => [d.index, d.value])).toEqual([
+      [0, { kind: "Pod", spec: { hostNetwork: true } }],
+    ]);
+    expect(file.documents[0]!.locate(["spec", "hostNetwork"]).lines.start).toBe(3);
+    expect(file.problems).toEqual([
+      {
+        rule: "PCS005",
+        line: 7,
+        message:
+          'read differently by Kubernetes\' own readers at data.a of document 2: kubectl and Argo CD see "x\\n", kustomize and Flux see "x"',
+      },
+    ]);
+  });
+
+  it("still evaluates the other documents of a file one consumer refuses (a duplicate key)", () => {
+    const text =
+      "kind: Pod\nspec:\n  hostNetwork: true\n---\nkind: Pod\nspec:\n  hostPID: false\n  hostPID: true\n";
+    const file = parseManifest("dup.yaml", text);
+    expect(file.documents.map((d) => [d.index, d.value])).toEqual([
+      [0, { kind: "Pod", spec: { hostNetwork: true } }],
+    ]);
+    expect(file.problems.map((p) => `${p.rule}@${p.line}`)).toEqual(["PCS005@8"]);
+  });
+});
+
 describe("without the consumers' readers (a Node-only install)", () => {
   beforeAll(() => (process.env.PORTCULLIS_YAML_ORACLE = ""));
   afterAll(() => delete process.env.PORTCULLIS_YAML_ORACLE);

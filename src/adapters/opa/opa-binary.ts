@@ -13,6 +13,6 @@ export function findOpa(env: Readonly<Record<string, string | undefined>> = proc
   const onPath = spawnSync("sh", ["-c", "command -v opa"], { encoding: "utf8" });
   if (onPath.status === 0 && onPath.stdout.trim() !== "") return onPath.stdout.trim();
   throw new Error(
-    "repository policies need the opa binary: run `npm run build:tools`, put opa on PATH, or set PORTCULLIS_OPA",
+    "repository policies need the opa binary: put opa on PATH or set PORTCULLIS_OPA (the container image and the GitHub Action carry it; in a checkout of Portcullis, `npm run build:tools` builds it)",
   );
 }

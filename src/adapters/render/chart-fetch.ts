@@ -40,7 +40,8 @@ export interface ChartFetchOptions {
  * Options from the environment: PORTCULLIS_CHART_CACHE (default: a folder in the temp dir),
  * PORTCULLIS_CHART_MAX_BYTES (20 MiB), PORTCULLIS_CHART_TIMEOUT_MS (30 s), and
  * PORTCULLIS_REGISTRY_CONFIG: a docker config.json (`{"auths": {"host": {"auth": base64
- * "user:password"}}}` or `username`/`password`/`identitytoken`), e.g. a mounted Secret.
+ * "user:password"}}}` or `username`/`password`), e.g. a mounted Secret, and
+ * PORTCULLIS_REGISTRY_AUTHS: the same JSON in the environment.
  */
 export function chartFetchOptions(
   env: Readonly<Record<string, string | undefined>> = process.env,
@@ -51,26 +52,37 @@ export function chartFetchOptions(
     maxBytes: num(env.PORTCULLIS_CHART_MAX_BYTES, 20 * 1024 * 1024),
     timeoutMs: num(env.PORTCULLIS_CHART_TIMEOUT_MS, 30_000),
     cacheDir: env.PORTCULLIS_CHART_CACHE || join(tmpdir(), "portcullis-charts"),
-    credentials: env.PORTCULLIS_REGISTRY_CONFIG
-      ? readCredentials(env.PORTCULLIS_REGISTRY_CONFIG)
-      : new Map(),
+    // A mounted file, or the same JSON in the environment (a Secret as an environment variable).
+    credentials: new Map([
+      ...(env.PORTCULLIS_REGISTRY_CONFIG ? readCredentials(env.PORTCULLIS_REGISTRY_CONFIG) : []),
+      ...(env.PORTCULLIS_REGISTRY_AUTHS ? credentialsOf(env.PORTCULLIS_REGISTRY_AUTHS) : []),
+    ]),
   };
 }
 
-/** A docker config.json's `auths`, as an Authorization value (`Basic ...`) by host. */
+/** A docker config.json file's `auths`, as an Authorization value (`Basic ...`) by host. */
 export function readCredentials(path: string): Map<string, string> {
+  try {
+    return credentialsOf(readFileSync(path, "utf8"));
+  } catch {
+    return new Map(); // unreadable: no credentials (the fetch then fails as unauthorised)
+  }
+}
+
+/** The `auths` of a docker config.json text, by host; nothing when it is not one. */
+export function credentialsOf(text: string): Map<string, string> {
   const out = new Map<string, string>();
   let config: unknown;
   try {
-    config = JSON.parse(readFileSync(path, "utf8"));
+    config = JSON.parse(text);
   } catch {
-    return out; // unreadable: no credentials (the fetch then fails as unauthorised)
+    return out;
   }
-  const auths = (config as { auths?: Record<string, Record<string, unknown>> }).auths ?? {};
+  const auths = (config as { auths?: Record<string, Record<string, unknown>> } | null)?.auths ?? {};
   for (const [key, entry] of Object.entries(auths)) {
     const host = key.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "");
-    if (typeof entry.auth === "string") out.set(host, `Basic ${entry.auth}`);
-    else if (typeof entry.username === "string" && typeof entry.password === "string")
+    if (typeof entry?.auth === "string") out.set(host, `Basic ${entry.auth}`);
+    else if (typeof entry?.username === "string" && typeof entry?.password === "string")
       out.set(
         host,
         `Basic ${Buffer.from(`${entry.username}:${entry.password}`).toString("base64")}`,

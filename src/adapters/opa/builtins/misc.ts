@@ -1,6 +1,14 @@
 // Builtins over addresses, identifiers, tokens and types the wasm runtime lacks, after OPA's
 // topdown/{cidr,uuid,tokens,casts}.go.
-import { createHmac, timingSafeEqual } from "node:crypto";
+import {
+  constants,
+  createHmac,
+  createPublicKey,
+  timingSafeEqual,
+  verify as cryptoVerify,
+  X509Certificate,
+  type KeyObject,
+} from "node:crypto";
 import { parseRegoValue, RegoNumber, RegoSet, type RegoValue } from "../rego-value.js";
 import { str, typeError, Unsupported } from "./operands.js";
 
@@ -228,8 +236,8 @@ function jwtParts(v: RegoValue): [string, string, string] {
 
 const utf8 = (b: Buffer) => new TextDecoder("utf-8", { fatal: true }).decode(b);
 
-function jwtDecode(v: RegoValue): RegoValue {
-  const [h, p, s] = jwtParts(v);
+/** decodeHeader: the first part as a JSON object, never a JWE. */
+function jwtHeader(h: string): Record<string, RegoValue> {
   let headerText: string;
   try {
     headerText = utf8(base64UrlBytes(h));
@@ -244,6 +252,12 @@ function jwtDecode(v: RegoValue): RegoValue {
     throw new Error(`bad JWT header: ${(err as Error).message}`);
   }
   if ("enc" in header) throw new Error("JWT is a JWE object, which is not supported");
+  return header;
+}
+
+function jwtDecode(v: RegoValue): RegoValue {
+  const [h, p, s] = jwtParts(v);
+  const header = jwtHeader(h);
   let payloadText: string;
   try {
     payloadText = utf8(base64UrlBytes(p));
@@ -277,6 +291,71 @@ function jwtVerifyHs(algorithm: string): Fn {
   };
 }
 
+/** The public key of a PEM certificate or public key, as OPA reads them; JWKs are not supported. */
+function verificationKey(text: string): KeyObject {
+  const begin = text.indexOf("-----BEGIN ");
+  if (begin < 0) throw new Unsupported("JWK keys for JWT verification are not supported");
+  const type = /^-----BEGIN ([^-]+)-----/.exec(text.slice(begin))?.[1];
+  const endMarker = `-----END ${type}-----`;
+  const end = text.indexOf(endMarker, begin);
+  if (!type || end < 0) throw new Unsupported("a PEM block Portcullis cannot read as Go does");
+  const afterLine = text.slice(end + endMarker.length).replace(/^[^\n]*\n?/, "");
+  if (afterLine.length > 0) throw new Error("extra data after a PEM certificate block");
+  const block = text.slice(begin, end + endMarker.length);
+  try {
+    if (type === "CERTIFICATE") return new X509Certificate(block).publicKey;
+    if (type === "PUBLIC KEY") return createPublicKey(block);
+  } catch {
+    throw new Unsupported(`a PEM ${type.toLowerCase()} that Node cannot read`);
+  }
+  throw new Error("failed to extract a Key from the PEM certificate");
+}
+
+type Check = (key: KeyObject, data: Buffer, signature: Buffer) => boolean;
+
+function jwtVerify(check: Check): Fn {
+  return (token, keyText) => {
+    const [h, p, s] = jwtParts(token!);
+    const key = verificationKey(str(keyText!, 2));
+    let signature: Buffer;
+    try {
+      signature = base64UrlBytes(s);
+    } catch (err) {
+      throw new Error(`JWT signature had invalid encoding: ${(err as Error).message}`);
+    }
+    jwtHeader(h);
+    try {
+      return check(key, Buffer.from(`${h}.${p}`), signature);
+    } catch {
+      return false;
+    }
+  };
+}
+
+const rsa =
+  (hash: string, pss: boolean): Check =>
+  (key, data, sig) =>
+    key.asymmetricKeyType === "rsa" &&
+    cryptoVerify(
+      hash,
+      data,
+      pss
+        ? {
+            key,
+            padding: constants.RSA_PKCS1_PSS_PADDING,
+            saltLength: constants.RSA_PSS_SALTLEN_AUTO,
+          }
+        : key,
+      sig,
+    );
+const ecdsa =
+  (hash: string): Check =>
+  (key, data, sig) =>
+    key.asymmetricKeyType === "ec" &&
+    cryptoVerify(hash, data, { key, dsaEncoding: "ieee-p1363" }, sig);
+const eddsa: Check = (key, data, sig) =>
+  key.asymmetricKeyType === "ed25519" && cryptoVerify(null, data, key, sig);
+
 function cast(
   expected: string,
   ok: (v: RegoValue) => boolean,
@@ -300,6 +379,16 @@ export const MISC_BUILTINS: Record<string, Fn> = {
   "io.jwt.verify_hs256": jwtVerifyHs("sha256"),
   "io.jwt.verify_hs384": jwtVerifyHs("sha384"),
   "io.jwt.verify_hs512": jwtVerifyHs("sha512"),
+  "io.jwt.verify_rs256": jwtVerify(rsa("sha256", false)),
+  "io.jwt.verify_rs384": jwtVerify(rsa("sha384", false)),
+  "io.jwt.verify_rs512": jwtVerify(rsa("sha512", false)),
+  "io.jwt.verify_ps256": jwtVerify(rsa("sha256", true)),
+  "io.jwt.verify_ps384": jwtVerify(rsa("sha384", true)),
+  "io.jwt.verify_ps512": jwtVerify(rsa("sha512", true)),
+  "io.jwt.verify_es256": jwtVerify(ecdsa("sha256")),
+  "io.jwt.verify_es384": jwtVerify(ecdsa("sha384")),
+  "io.jwt.verify_es512": jwtVerify(ecdsa("sha512")),
+  "io.jwt.verify_eddsa": jwtVerify(eddsa),
   cast_array: cast(
     "array|set",
     (v) => Array.isArray(v) || v instanceof RegoSet,
