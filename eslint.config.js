@@ -54,7 +54,7 @@ export const LAYERS = [
     ],
   },
   {
-    files: ["src/config/**/*.ts", "src/ports/**/*.ts", "src/render/**/*.ts"],
+    files: ["src/config/**/*.ts", "src/ports/**/*.ts", "src/render/**/*.ts", "src/fixes/**/*.ts"],
     patterns: [
       io,
       upward(

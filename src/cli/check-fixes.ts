@@ -3,8 +3,8 @@
 // change whether the workload starts (core/fix-safety.ts); `--fix=all` applies the others too.
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { applyFixes } from "../core/fix.js";
-import { fixSafety } from "../core/fix-safety.js";
+import { applyFixes } from "../fixes/fix.js";
+import { fixSafety } from "../fixes/fix-safety.js";
 import type { Finding } from "../core/types.js";
 import { diffEdits, renderUnifiedDiff } from "../render/unified-diff.js";
 import type { EvaluationReport, SourceFile } from "../review/evaluate-files.js";

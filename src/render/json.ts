@@ -1,6 +1,6 @@
 // Machine-readable output: the whole report with counts and the verdict.
 import type { FailLevel } from "../config/config.js";
-import { fixSafety } from "../core/fix-safety.js";
+import { fixSafety } from "../fixes/fix-safety.js";
 import type { EvaluationReport } from "../core/report.js";
 import { isCatalogueRule, ruleHelpUri } from "./links.js";
 import { countFindings, isFailing } from "./summary.js";

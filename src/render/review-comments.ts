@@ -1,6 +1,6 @@
 // Inline review comments for open findings, anchored only where GitHub accepts them (inside a
 // hunk of the file's patch), each with a hidden fingerprint so a later push can update it.
-import { fixSafety } from "../core/fix-safety.js";
+import { fixSafety } from "../fixes/fix-safety.js";
 import { canComment, sameHunk, type Hunk } from "../core/diff.js";
 import { SEVERITY_RANK, type Finding, type RuleMetadata } from "../core/types.js";
 import { findingHelpUri } from "./links.js";

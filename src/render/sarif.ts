@@ -1,5 +1,5 @@
 // SARIF 2.1.0 for code scanning: rule metadata with help links, a region on every result.
-import { fixSafety } from "../core/fix-safety.js";
+import { fixSafety } from "../fixes/fix-safety.js";
 import type { Finding, RuleMetadata, Severity } from "../core/types.js";
 import type { EvaluationReport } from "../core/report.js";
 import { ruleHelpUri } from "./links.js";

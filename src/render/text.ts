@@ -1,6 +1,6 @@
 // Human output: findings grouped by file with the offending source line, colour on a terminal.
 import type { FailLevel } from "../config/config.js";
-import { fixSafety } from "../core/fix-safety.js";
+import { fixSafety } from "../fixes/fix-safety.js";
 import type { Finding } from "../core/types.js";
 import type { EvaluationReport } from "../core/report.js";
 import { isCatalogueRule, ruleHelpUri } from "./links.js";

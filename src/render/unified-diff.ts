@@ -1,6 +1,6 @@
 // A unified diff of line edits against the original text (what `check --fix-dry-run` prints).
 import { commonEnds } from "../core/common-lines.js";
-import type { LineEdit } from "../core/fix.js";
+import type { LineEdit } from "../fixes/fix.js";
 
 const CONTEXT = 3;
 

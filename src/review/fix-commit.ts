@@ -1,5 +1,5 @@
 // "Apply fixes": every safe fix of a pull request's open findings as one commit on its branch.
-import { applyFixes } from "../core/fix.js";
+import { applyFixes } from "../fixes/fix.js";
 import type { Finding } from "../core/types.js";
 import type { CheckAction } from "../render/check-run.js";
 import type { FileChange } from "../ports/commit-writer.js";

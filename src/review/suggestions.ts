@@ -1,5 +1,5 @@
 // One-click suggestions: open findings' fixes applied to their file as line-range replacements.
-import { applyFixes } from "../core/fix.js";
+import { applyFixes } from "../fixes/fix.js";
 import { SEVERITY_RANK, type Finding } from "../core/types.js";
 import type { Suggestion } from "../render/review-comments.js";
 

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
-import { fixSafety, safeFixRules } from "../../src/core/fix-safety.js";
+import { fixSafety, safeFixRules } from "../../src/fixes/fix-safety.js";
 import { parsePatch } from "../../src/core/diff.js";
 import { renderReviewComments } from "../../src/render/review-comments.js";
 import { runCommand } from "../support/cli.js";

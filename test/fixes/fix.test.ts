@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
-import { applyFixes, applyLineEdits, type FixResult } from "../../src/core/fix.js";
+import { applyFixes, applyLineEdits, type FixResult } from "../../src/fixes/fix.js";
 import { commentsByLine, parseManifest } from "../../src/yaml/index.js";
 import type { Finding, FixOperation, JsonPath, PathStep } from "../../src/core/types.js";
 import { evaluate, testConfig } from "../support/engine.js";
