@@ -30,6 +30,11 @@ export interface SourceFile {
   /** Repository-relative, `/`-separated. */
   readonly path: string;
   readonly content: Uint8Array;
+  /**
+   * Why the file was not read (a symbolic link out of the repository, a FIFO...): reported at the
+   * file as refused (PCS002, failing), never skipped.
+   */
+  readonly refused?: string;
 }
 
 /** A document the policies could not be evaluated on: reported, and it fails the run. */
@@ -112,6 +117,10 @@ type ReadAhead = Map<SourceFile, ReadSource>;
 
 function readSource(source: SourceFile, layout: RepositoryLayout, config: Config): ReadSource {
   const role = roleOf(source.path, layout);
+  if (source.refused !== undefined) {
+    const problem = { rule: "PCS002" as const, message: source.refused, line: 1 };
+    return { role, parsed: { file: source.path, text: "", documents: [], problems: [problem] } };
+  }
   if (role === "helm-template") return { role };
   // A file over the cap is refused (PCS002, failing) even when it shows no apiVersion/kind:
   // quoted keys can spell them with escapes ("\x61piVersion"), so skipping would fail open.

@@ -1,6 +1,18 @@
 // False greens found by an adversarial review: inputs kubectl, Argo CD or Flux would apply that
 // `check` passed without a word (default excludes, list documents, symbolic links, special files).
-import { checkFiles, removeWorkspaces, ruleLines } from "../support/workspace.js";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, symlinkSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { runCommand } from "../support/cli.js";
+import {
+  checkFiles,
+  removeWorkspaces,
+  ruleLines,
+  workspace,
+  type JsonReport,
+} from "../support/workspace.js";
+
+const BIN = resolve("bin/portcullis");
 
 const POD_JSON = JSON.stringify({
   apiVersion: "v1",
@@ -35,5 +47,107 @@ describe("default excludes", () => {
     expect(code).toBe(0);
     expect(report.findings).toEqual([]);
     expect(report.errors).toEqual([]);
+  });
+});
+
+/** `check --format json` in `dir`, in-process. */
+async function check(dir: string, ...args: string[]) {
+  const r = await runCommand(["check", ...args, "--format", "json"], dir);
+  return { code: r.code, stderr: r.stderr, report: JSON.parse(r.stdout) as JsonReport };
+}
+
+const refusals = (report: JsonReport) =>
+  report.findings.filter((f) => f.rule === "PCS002").map((f) => `${f.file}: ${f.message}`);
+
+describe("symbolic links in check", () => {
+  it("a link to a file inside the repository is read as its target, reported under the link's path", async () => {
+    const dir = workspace({ "real/pod.json": POD_JSON, "note.txt": "note: x\n" });
+    execFileSync("git", ["init", "-q", dir]);
+    mkdirSync(join(dir, "apps"));
+    symlinkSync("../real/pod.json", join(dir, "apps/pod.yaml"));
+    const { code, report } = await check(dir, "apps");
+    expect(code).toBe(1);
+    expect(ruleLines(report.findings)).toContain("apps/pod.yaml:1:PCK001");
+  });
+
+  it("a link out of the repository, absolute, dangling or looping fails at that file, unread", async () => {
+    const outside = workspace({ "secret.yaml": "kind: Secret\n" });
+    const dir = workspace({
+      "keep.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+    });
+    execFileSync("git", ["init", "-q", dir]);
+    symlinkSync(join(outside, "secret.yaml"), join(dir, "absolute.yaml"));
+    symlinkSync("../" + outside.split("/").pop()! + "/secret.yaml", join(dir, "relative-out.yaml"));
+    symlinkSync("missing.yaml", join(dir, "dangling.yaml"));
+    symlinkSync("loop-b.yaml", join(dir, "loop-a.yaml"));
+    symlinkSync("loop-a.yaml", join(dir, "loop-b.yaml"));
+    const { code, report } = await check(dir, ".");
+    expect(code).toBe(1);
+    const refused = refusals(report);
+    expect(refused).toEqual([
+      expect.stringMatching(/^absolute\.yaml: symbolic link to \/.*secret\.yaml: not evaluated/),
+      expect.stringMatching(/^dangling\.yaml: symbolic link to missing\.yaml: not evaluated/),
+      expect.stringMatching(/^loop-a\.yaml: symbolic link to loop-b\.yaml: not evaluated/),
+      expect.stringMatching(/^loop-b\.yaml: symbolic link to loop-a\.yaml: not evaluated/),
+      expect.stringMatching(
+        /^relative-out\.yaml: symbolic link to \.\.\/.*: not evaluated \(it points outside/,
+      ),
+    ]);
+  });
+
+  it("a folder of only links is not 'no YAML files found' and an explicit link out is not read", async () => {
+    const outside = workspace({ "host.yaml": POD_JSON });
+    const dir = workspace({});
+    execFileSync("git", ["init", "-q", dir]);
+    symlinkSync(join(outside, "host.yaml"), join(dir, "paths.yaml"));
+    const walked = await check(dir, ".");
+    expect(walked.code).toBe(1);
+    expect(walked.stderr).not.toMatch(/no YAML or JSON files found/);
+    const explicit = await check(dir, "paths.yaml");
+    expect(explicit.code).toBe(1);
+    expect(refusals(explicit.report)).toEqual([
+      expect.stringMatching(/^paths\.yaml: symbolic link to .*: not evaluated/),
+    ]);
+    expect(ruleLines(explicit.report.findings)).not.toContain("paths.yaml:1:PCK001");
+  });
+});
+
+describe("special files in check", () => {
+  /** bin/portcullis in a child process, killed after 20 s: a hang fails the test instead of jest. */
+  const run = (cwd: string, ...args: string[]) => {
+    const r = spawnSync(process.execPath, [BIN, "check", ...args, "--format", "json"], {
+      cwd,
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    expect(r.signal).toBeNull(); // not killed by the timeout
+    return { code: r.status, report: JSON.parse(r.stdout) as JsonReport };
+  };
+
+  it("a FIFO named .yaml, in a folder or given explicitly, is refused, never read (no hang)", () => {
+    const dir = workspace({ "ok.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n" });
+    execFileSync("mkfifo", [join(dir, "fifo.yaml")]);
+    for (const target of [".", "fifo.yaml"]) {
+      const { code, report } = run(dir, target);
+      expect(code).toBe(1);
+      expect(refusals(report)).toEqual([
+        "fifo.yaml: a FIFO: not evaluated (only regular files are read)",
+      ]);
+    }
+  });
+
+  it("a device given explicitly, or a link to one, is refused (no hang)", () => {
+    const dir = workspace({});
+    symlinkSync("/dev/zero", join(dir, "zero.yaml"));
+    const device = run(dir, "/dev/zero");
+    expect(device.code).toBe(1);
+    expect(refusals(device.report)).toEqual([
+      expect.stringMatching(/: a character device: not evaluated/),
+    ]);
+    const link = run(dir, "zero.yaml");
+    expect(link.code).toBe(1);
+    expect(refusals(link.report)).toEqual([
+      "zero.yaml: symbolic link to /dev/zero: not evaluated (absolute)",
+    ]);
   });
 });
