@@ -19,6 +19,7 @@ import {
   type ParsedFile,
 } from "../yaml/index.js";
 import type { Finding, RuleMetadata, SkippedFile } from "../core/types.js";
+import { fromItem, listItemsOf } from "./list-items.js";
 import type {
   IsolatedPolicyEngine,
   PolicyEngine,
@@ -195,8 +196,18 @@ function prepare(
     filesEvaluated++;
     const waivers = new FileWaivers(parsed);
     findings.push(...notAnObjectFindings(parsed, context, waivers));
-    for (const doc of objects)
-      pending.push({ file: parsed, doc, partial: role === "patch", waivers });
+    for (const doc of objects) {
+      const partial = role === "patch";
+      pending.push({ file: parsed, doc, partial, waivers });
+      for (const item of listItemsOf(doc))
+        pending.push({
+          file: parsed,
+          doc: item.doc,
+          partial,
+          waivers,
+          route: (raw) => [{ file: parsed, doc: item.doc, raw: fromItem(raw, item.prefix) }],
+        });
+    }
   }
 
   return { context, findings, skipped, pending, inputs: inputsOf(pending), filesEvaluated };
@@ -347,13 +358,19 @@ export async function evaluateRoutedAsync(
   config: Config,
   deps: EvaluationDeps,
 ): Promise<EvaluationReport> {
-  const pending: Pending[] = documents.map((d) => ({
-    file: d.file,
-    doc: d.doc,
-    partial: false,
-    waivers: new FileWaivers(d.file),
-    route: d.route,
-  }));
+  const pending: Pending[] = documents.flatMap((d) => {
+    const waivers = new FileWaivers(d.file);
+    const own = { file: d.file, doc: d.doc, partial: false, waivers, route: d.route };
+    // A rendered list is applied item by item too (its items routed as the list's fields are).
+    return [
+      own,
+      ...listItemsOf(d.doc).map((item) => ({
+        ...own,
+        doc: item.doc,
+        route: (raw: readonly RawFinding[]) => d.route(fromItem(raw, item.prefix)),
+      })),
+    ];
+  });
   return runEngines(
     {
       context: { rules: deps.rules, policy: rulePolicyOf(config), today: deps.today },

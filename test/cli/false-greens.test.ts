@@ -151,3 +151,84 @@ describe("special files in check", () => {
     ]);
   });
 });
+
+describe("list documents", () => {
+  const LIST = `apiVersion: v1
+kind: List
+items:
+  - apiVersion: v1
+    kind: ConfigMap
+    metadata: {name: c}
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: p}
+    spec:
+      containers:
+        - name: a
+          image: x
+          securityContext:
+            privileged: true
+`;
+  const POD_LIST = `apiVersion: v1
+kind: PodList
+items:
+  - metadata: {name: one}
+    spec:
+      containers:
+        - name: a
+          image: x
+          securityContext: {privileged: true}
+  - spec:
+      containers:
+        - name: a
+          image: x
+          securityContext: {privileged: true}
+  - spec:
+      containers:
+        - name: a
+          image: x
+          securityContext: {privileged: true}
+`;
+  const CONFIGMAP_WITH_ITEMS = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: c}
+items:
+  - ${POD_JSON}
+`;
+
+  it("each item of a kind: List is evaluated, its findings on the item's lines", async () => {
+    const { code, report } = await checkFiles({ "list.yaml": LIST });
+    expect(code).toBe(1);
+    const privileged = report.findings.filter((f) => f.rule === "PCK001");
+    expect(privileged.map((f) => `${f.file}:${f.lines.start}`)).toEqual(["list.yaml:15"]);
+  });
+
+  it("kindless items of a PodList are Pods of the list's apiVersion, each with its own fingerprint", async () => {
+    const { report } = await checkFiles({ "pods.yaml": POD_LIST });
+    const privileged = report.findings.filter((f) => f.rule === "PCK001");
+    expect(ruleLines(privileged)).toEqual([
+      "pods.yaml:9:PCK001",
+      "pods.yaml:14:PCK001",
+      "pods.yaml:19:PCK001",
+    ]);
+    const fingerprints = privileged.map(
+      (f) => (f as unknown as { fingerprint: string }).fingerprint,
+    );
+    expect(new Set(fingerprints).size).toBe(3);
+  });
+
+  it("an object of another kind with an items array is read both ways (kubectl applies the items)", async () => {
+    const { code, report } = await checkFiles({ "cm.yaml": CONFIGMAP_WITH_ITEMS });
+    expect(code).toBe(1);
+    expect(ruleLines(report.findings)).toContain("cm.yaml:5:PCK001");
+    expect(report.summary.documentsEvaluated).toBe(2);
+  });
+
+  it("a list item's fix is offered at the item's field", async () => {
+    const { report } = await checkFiles({ "list.yaml": LIST });
+    const f = report.findings.find((x) => x.rule === "PCK001") as unknown as {
+      path: (string | number)[];
+    };
+    expect(f.path).toEqual(["items", 1, "spec", "containers", 0, "securityContext", "privileged"]);
+  });
+});
