@@ -112,6 +112,20 @@ describe("symbolic links in check", () => {
   });
 });
 
+describe("symbolic links to folders in check", () => {
+  it("a linked folder inside the repository is walked under the link's path; a link to an ancestor ends", async () => {
+    const dir = workspace({ "base/pod.json": POD_JSON });
+    execFileSync("git", ["init", "-q", dir]);
+    mkdirSync(join(dir, "overlay"));
+    symlinkSync("../base", join(dir, "overlay/linked"));
+    symlinkSync("..", join(dir, "base/up"));
+    const { report } = await check(dir, "overlay");
+    expect(ruleLines(report.findings).filter((l) => l.endsWith(":PCK001"))).toEqual([
+      "overlay/linked/pod.json:1:PCK001",
+    ]);
+  });
+});
+
 describe("special files in check", () => {
   /** bin/portcullis in a child process, killed after 20 s: a hang fails the test instead of jest. */
   const run = (cwd: string, ...args: string[]) => {

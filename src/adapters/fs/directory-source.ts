@@ -1,5 +1,5 @@
 // Reads the files to check from the local file system: walks directories, applies include/exclude globs.
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname, join, posix, relative, resolve, sep } from "node:path";
 import picomatch from "picomatch";
 import {
@@ -46,9 +46,10 @@ export function readDirectorySources(
   const rel = (abs: string) => toPosix(relative(root, abs)) || ".";
 
   /** Globs are repository-relative; a directory outside `root` is matched relative to itself. */
-  const walk = (abs: string, base: string, real = abs) => {
-    if (walked.has(real)) return; // a folder reached twice through links
-    walked.add(real);
+  const walk = (abs: string, base: string, real?: string) => {
+    const key = real ?? realOf(abs);
+    if (walked.has(key)) return; // a folder reached twice through links
+    walked.add(key);
     let entries;
     try {
       entries = readdirSync(abs, { withFileTypes: true });
@@ -138,6 +139,14 @@ export function readDirectorySources(
     if (namedAsPatchAbove(resolve(root, f.path), searched)) patchFiles.add(f.path);
   }
   return { files, layout: { chartRoots, patchFiles }, missing };
+}
+
+function realOf(abs: string): string {
+  try {
+    return realpathSync(abs);
+  } catch {
+    return abs;
+  }
 }
 
 /** The repository a path is in: the nearest folder above it with `.git`; else the path's own folder. */
