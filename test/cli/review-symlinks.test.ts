@@ -68,4 +68,19 @@ describe("review of symbolic links", () => {
       expect.stringMatching(/^text\.yaml: symbolic link to note: x: not evaluated \(dangling/),
     ]);
   });
+
+  it("a kustomization's resource that is a link inside the repository is rendered as its target", async () => {
+    const r = gitRepo();
+    r.write("README.md", "x\n");
+    r.commit("base");
+    r.git("checkout", "-q", "-b", "feature");
+    r.write("shared/pod.txt", PRIVILEGED);
+    r.write("apps/kustomization.yaml", "resources:\n  - pod.yaml\n");
+    symlinkSync("../shared/pod.txt", join(r.dir, "apps/pod.yaml"));
+    r.commit("kustomization with a linked resource");
+    const out = await review(r.dir);
+    expect(out.check.conclusion).toBe("failure");
+    expect(out.check.annotations.filter((a) => /PCS00/.test(a.title))).toEqual([]);
+    expect(out.check.annotations.some((a) => /PCK001/.test(a.title))).toBe(true);
+  });
 });
