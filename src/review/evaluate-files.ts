@@ -19,6 +19,7 @@ import {
   type ParsedFile,
 } from "../yaml/index.js";
 import type { Finding, RuleMetadata, SkippedFile } from "../core/types.js";
+import { fromItem, listItemsOf } from "./list-items.js";
 import type {
   IsolatedPolicyEngine,
   PolicyEngine,
@@ -30,6 +31,11 @@ export interface SourceFile {
   /** Repository-relative, `/`-separated. */
   readonly path: string;
   readonly content: Uint8Array;
+  /**
+   * Why the file was not read (a symbolic link out of the repository, a FIFO...): reported at the
+   * file as refused (PCS002, failing), never skipped.
+   */
+  readonly refused?: string;
 }
 
 /** A document the policies could not be evaluated on: reported, and it fails the run. */
@@ -112,6 +118,10 @@ type ReadAhead = Map<SourceFile, ReadSource>;
 
 function readSource(source: SourceFile, layout: RepositoryLayout, config: Config): ReadSource {
   const role = roleOf(source.path, layout);
+  if (source.refused !== undefined) {
+    const problem = { rule: "PCS002" as const, message: source.refused, line: 1 };
+    return { role, parsed: { file: source.path, text: "", documents: [], problems: [problem] } };
+  }
   if (role === "helm-template") return { role };
   // A file over the cap is refused (PCS002, failing) even when it shows no apiVersion/kind:
   // quoted keys can spell them with escapes ("\x61piVersion"), so skipping would fail open.
@@ -186,8 +196,18 @@ function prepare(
     filesEvaluated++;
     const waivers = new FileWaivers(parsed);
     findings.push(...notAnObjectFindings(parsed, context, waivers));
-    for (const doc of objects)
-      pending.push({ file: parsed, doc, partial: role === "patch", waivers });
+    for (const doc of objects) {
+      const partial = role === "patch";
+      pending.push({ file: parsed, doc, partial, waivers });
+      for (const item of listItemsOf(doc))
+        pending.push({
+          file: parsed,
+          doc: item.doc,
+          partial,
+          waivers,
+          route: (raw) => [{ file: parsed, doc: item.doc, raw: fromItem(raw, item.prefix) }],
+        });
+    }
   }
 
   return { context, findings, skipped, pending, inputs: inputsOf(pending), filesEvaluated };
@@ -338,13 +358,19 @@ export async function evaluateRoutedAsync(
   config: Config,
   deps: EvaluationDeps,
 ): Promise<EvaluationReport> {
-  const pending: Pending[] = documents.map((d) => ({
-    file: d.file,
-    doc: d.doc,
-    partial: false,
-    waivers: new FileWaivers(d.file),
-    route: d.route,
-  }));
+  const pending: Pending[] = documents.flatMap((d) => {
+    const waivers = new FileWaivers(d.file);
+    const own = { file: d.file, doc: d.doc, partial: false, waivers, route: d.route };
+    // A rendered list is applied item by item too (its items routed as the list's fields are).
+    return [
+      own,
+      ...listItemsOf(d.doc).map((item) => ({
+        ...own,
+        doc: item.doc,
+        route: (raw: readonly RawFinding[]) => d.route(fromItem(raw, item.prefix)),
+      })),
+    ];
+  });
   return runEngines(
     {
       context: { rules: deps.rules, policy: rulePolicyOf(config), today: deps.today },

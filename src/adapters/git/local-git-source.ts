@@ -176,6 +176,16 @@ export class LocalGitSource implements PullRequestSource {
     return parseCatFileBatch(out, requests.length);
   }
 
+  /** Paths stored as symbolic links (mode 120000) at `commit`. */
+  async symbolicLinks(commit: string): Promise<ReadonlySet<string>> {
+    const links = new Set<string>();
+    for (const entry of gitText(this.repo, ["ls-tree", "-r", "-z", commit]).split("\0")) {
+      const tab = entry.indexOf("\t");
+      if (entry.startsWith("120000 ") && tab > 0) links.add(entry.slice(tab + 1));
+    }
+    return links;
+  }
+
   async listPaths(commit: string): Promise<readonly string[]> {
     return gitText(this.repo, ["ls-tree", "-r", "--name-only", "-z", commit])
       .split("\0")
