@@ -2,7 +2,7 @@
 // folder), read as their controllers read them, and how a rendered field maps back to a values line.
 import { posix } from "node:path";
 import { argoApplicationsOf, type ArgoApplication } from "./argocd-apps.js";
-import { remoteRefusal, type RemoteChart } from "./remote-charts.js";
+import { canonicalChart, remoteRefusal, type RemoteChart } from "./remote-charts.js";
 import {
   argoContext,
   argoSources,
@@ -161,7 +161,7 @@ function fluxRelease(
         : undefined;
     if (copy === undefined && fetched && allow.length > 0) {
       refusal = remoteRefusal(fetched, allow);
-      if (!refusal) remote = fetched;
+      if (!refusal) remote = canonical(fetched);
     } else if (copy === undefined)
       refusal = `its chart comes from ${kind ?? "a chart reference"} ${refName}${url ? ` (${url})` : ""}, outside the repository (allow its registry with render.remoteCharts, or a vendored copy with render.vendoredCharts)`;
     else if (chartDir === undefined)
@@ -180,7 +180,7 @@ function fluxRelease(
           : { kind: "http", repository: repoUrl, chart, version };
     if (copy === undefined && fetched && allow.length > 0) {
       refusal = remoteRefusal(fetched, allow);
-      if (!refusal) remote = fetched;
+      if (!refusal) remote = canonical(fetched);
     } else if (copy === undefined)
       refusal = `its chart ${chart} comes from ${sourceKind ?? "a source"} ${sourceName}, outside the repository (allow its repository with render.remoteCharts, or a vendored copy with render.vendoredCharts)`;
     else if (chartDir === undefined)
@@ -281,10 +281,16 @@ function argoReleases(
       chartDir,
       values,
       refusal,
-      ...(fetched && !refusal ? { remote: fetched } : {}),
+      ...(fetched && !refusal ? { remote: canonical(fetched) } : {}),
     });
   }
   return out;
+}
+
+/** A chart the allow-list let through, by the address it was matched with. */
+function canonical(chart: RemoteChart): RemoteChart {
+  const c = canonicalChart(chart);
+  return "refusal" in c ? chart : c;
 }
 
 /** An Argo CD Helm source's chart: `oci://` (or a bare registry host) or an HTTP repository. */
