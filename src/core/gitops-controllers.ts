@@ -449,9 +449,9 @@ export function argoNotEvaluated(
   file: ParsedFile,
   tree: RepoTree,
   sources: FluxSources,
-): { file: string; line: number; reason: string }[] {
+): { file: string; line: number; reason: string; fails?: true }[] {
   const { apps, refusals } = argoApplicationsOf(file, argoContext(tree, sources));
-  const out = refusals.map((r) => {
+  const out: { file: string; line: number; reason: string; fails?: true }[] = refusals.map((r) => {
     const doc = file.documents.find((d) => d.index === r.documentIndex)!;
     return { file: file.file, line: doc.locate(r.path).lines.start, reason: r.reason };
   });
@@ -460,6 +460,13 @@ export function argoNotEvaluated(
       const url = str(at(value, ["repoURL"]));
       if (str(at(value, ["chart"])) !== undefined) continue;
       const self = sources.isSelfUrl(url);
+      const unrendered = self === true ? argoUnrenderable(value, tree) : undefined;
+      if (unrendered) {
+        const name = str(at(app.doc.value, ["metadata", "name"])) ?? "";
+        const line = app.doc.locate([...app.prefix, ...field, unrendered.field]).lines.start;
+        const reason = `not evaluated: Argo CD Application ${name} ${unrendered.reason}`;
+        out.push({ file: file.file, line, reason, fails: true });
+      }
       if (self === true) continue;
       const line = app.doc.locate([...app.prefix, ...field, "repoURL"]).lines.start;
       const name = str(at(app.doc.value, ["metadata", "name"])) ?? "";
@@ -473,6 +480,39 @@ export function argoNotEvaluated(
       });
     }
   return out;
+}
+
+/**
+ * Why Argo CD would deploy a source of this repository that Portcullis cannot render: a config
+ * management plugin, or a directory app whose folder holds Jsonnet (Argo CD evaluates `*.jsonnet`
+ * in directory apps by default). Either would otherwise look like an empty render and pass.
+ */
+function argoUnrenderable(
+  source: unknown,
+  tree: RepoTree,
+): { field: string; reason: string } | undefined {
+  if (at(source, ["plugin"]) !== undefined)
+    return {
+      field: "plugin",
+      reason:
+        "is rendered by a config management plugin (source.plugin), which Portcullis cannot run",
+    };
+  const raw = str(at(source, ["path"]));
+  const dir = raw === undefined ? undefined : folder(raw);
+  if (dir === undefined || !tree.hasDir(dir)) return undefined;
+  if (tree.hasFile(posix.join(dir, "Chart.yaml")) || tree.kustomizationOf(dir) !== undefined)
+    return undefined;
+  const recurse = at(source, ["directory", "recurse"]) === true;
+  const prefix = dir === "" ? "" : `${dir}/`;
+  const jsonnet = tree
+    .filesUnder(dir)
+    .find((f) => f.endsWith(".jsonnet") && (recurse || !f.slice(prefix.length).includes("/")));
+  return jsonnet === undefined
+    ? undefined
+    : {
+        field: "path",
+        reason: `reads ${jsonnet}: Argo CD evaluates Jsonnet in a directory app, which Portcullis does not`,
+      };
 }
 
 export function describeController(c: ControllerRef): string {

@@ -443,14 +443,19 @@ export async function renderChanges(
         .filter((f) => changed.head.has(f.file))
         .flatMap((f) => argoNotEvaluated(f, head.tree, sources))
     : [];
+  // A source Argo CD deploys but Portcullis cannot render (a plugin, Jsonnet) fails the run.
+  const argoErrors: EvaluationError[] = argoNotices
+    .filter((n) => n.fails)
+    .map((n) => ({ file: n.file, line: n.line, message: n.reason }));
+  const argoSkipped = argoNotices.filter((n) => !n.fails);
   if (results.length === 0 && (!helm || helm.diffs.length + helm.notEvaluated.length === 0))
-    return { ...EMPTY, notEvaluated: argoNotices };
+    return { ...EMPTY, errors: argoErrors, notEvaluated: argoSkipped };
 
   const covered = new Set<string>(helm?.covered);
   const diffs: RenderedTargetDiff[] = [];
-  const errors: EvaluationError[] = [];
+  const errors: EvaluationError[] = [...argoErrors];
   let documents = helm?.documents ?? 0;
-  const notEvaluated: SkippedFile[] = [...(helm?.notEvaluated ?? []), ...argoNotices];
+  const notEvaluated: SkippedFile[] = [...(helm?.notEvaluated ?? []), ...argoSkipped];
   for (const { target, head: h, base: b } of results) {
     if (h.overBudget) errors.push(overBudgetError(head, target, h.reason!));
     for (const blocked of h.blocked)
