@@ -7,7 +7,6 @@ import {
   argoNotEvaluated,
   controllerTargetsOf,
   describeController,
-  substituteVariables,
   type ControllerRef,
   type ControllerTarget,
 } from "../core/gitops-controllers.js";
@@ -32,6 +31,7 @@ import type { Finding, JsonPath, SkippedFile } from "../core/types.js";
 import type { ManifestRenderer } from "../ports/manifest-renderer.js";
 import type { ChangedFile, PullRequestSource } from "../ports/pull-request-source.js";
 import { renderHelmReleases } from "./render-helm.js";
+import { substituteDocuments, substitutionOf } from "./render-substitute.js";
 import { followedTargets, isApplication, type RenderedApplication } from "./render-followed.js";
 import { vendoredChartsOf } from "../core/helm-releases.js";
 import {
@@ -105,43 +105,11 @@ const EMPTY: RenderedChanges = {
   documentsEvaluated: 0,
 };
 
-/** Flux `substituteFrom`: the repository's ConfigMaps by name in the object's namespace; Secrets' values are never read. */
-function substitutionValues(side: Side, target: ControllerTarget): Record<string, string> {
-  const sub = target.substitute;
-  if (!sub) return {};
-  const vars: Record<string, string> = {};
-  const namespace = target.controller.namespace;
-  for (const from of sub.from) {
-    for (const file of side.parsed.values())
-      for (const doc of file.documents) {
-        const v = doc.value;
-        if (!isPlainObject(v) || v.kind !== from.kind || doc.resource.name !== from.name) continue;
-        if (namespace && doc.resource.namespace && doc.resource.namespace !== namespace) continue;
-        for (const key of ["data", "stringData"]) {
-          const data = isPlainObject(v[key]) ? v[key] : {};
-          for (const [k, x] of Object.entries(data))
-            vars[k] =
-              from.kind === "Secret" ? `SECRET-${from.name}-${k}` : String(x).replace(/\n/g, "");
-        }
-      }
-  }
-  for (const [k, v] of Object.entries(sub.values)) vars[k] = v.replace(/\n/g, "");
-  return vars;
-}
-
 function postProcess(
   value: Record<string, unknown>,
   controller: ControllerTarget | undefined,
-  vars: Record<string, string>,
 ): Record<string, unknown> {
-  let out = value;
-  if (controller?.substitute) {
-    const meta = isPlainObject(out.metadata) ? out.metadata : {};
-    const disabled = [meta.labels, meta.annotations].some(
-      (m) => isPlainObject(m) && m["kustomize.toolkit.fluxcd.io/substitute"] === "disabled",
-    );
-    if (!disabled) out = substituteVariables(out, vars) as Record<string, unknown>;
-  }
+  const out = value;
   const common = controller?.commonMetadata;
   if (common) {
     const meta = isPlainObject(out.metadata) ? out.metadata : (out.metadata = {});
@@ -256,11 +224,12 @@ async function renderSide(
       durationMs: outcome.durationMs,
     };
   }
-  const rendered = parseManifest(`${show(target.dir)} (rendered)`, outcome.yaml, {
+  const limits = {
     ...DEFAULT_PARSE_LIMITS,
     maxFileBytes: MAX_RENDER_OUTPUT_BYTES,
     maxDocuments: Number.MAX_SAFE_INTEGER,
-  });
+  };
+  const rendered = parseManifest(`${show(target.dir)} (rendered)`, outcome.yaml, limits);
   if (rendered.problems.length > 0) {
     const findings = failureFindings(
       side,
@@ -278,13 +247,25 @@ async function renderSide(
     };
   }
   const controller = target.controllers[0];
-  const vars = controller ? substitutionValues(side, controller) : {};
+  // Flux post-build substitution, on each document's text; what it leaves unknown is an error.
+  const vars = controller ? await substitutionOf(side, controller) : undefined;
+  const substituted = vars
+    ? substituteDocuments(rendered.file, outcome.yaml, rendered.documents, vars, limits)
+    : { documents: rendered.documents, notEvaluated: [] };
+  const place = reportPlace(side, target);
+  const substitutionErrors: EvaluationError[] = place
+    ? substituted.notEvaluated.map((why) => ({
+        file: place.file.file,
+        line: place.doc.locate(place.path).lines.start,
+        message: `not evaluated: ${why} (post-build substitution of ${describeController(controller!.controller)}); it was left out`,
+      }))
+    : [];
   const resources: RenderedResource[] = [];
-  for (const doc of rendered.documents) {
+  for (const doc of substituted.documents) {
     if (!isPlainObject(doc.value) || !isKubernetesObject(doc.value)) continue;
     const value = structuredClone(doc.value);
     const origin = takeOrigin(value, outcome.originRoot);
-    const processed = postProcess(value, controller, vars);
+    const processed = postProcess(value, controller);
     resources.push({ value: processed, resource: resourceRef(processed), origin });
   }
   await side.read(
@@ -292,7 +273,6 @@ async function renderSide(
       .flatMap((r) => [r.origin.file, r.origin.configuredIn])
       .filter((p): p is string => p !== undefined),
   );
-  const place = reportPlace(side, target);
   const documents = resources.flatMap((r) => {
     const routed = routedDocument(side, r, m.patches, place, m.images ?? [], (res) =>
       namespaceSetter(side, target, res),
@@ -305,7 +285,7 @@ async function renderSide(
     status: "rendered",
     resources,
     findings: report.findings.map((f) => ({ ...f, affects })),
-    errors: [...report.errors],
+    errors: [...substitutionErrors, ...report.errors],
     blocked: [],
     files: new Set(m.files.keys()),
     durationMs: outcome.durationMs,
