@@ -87,6 +87,8 @@ export interface RenderedChanges {
   readonly base: readonly Finding[];
   readonly errors: readonly EvaluationError[];
   readonly notEvaluated: readonly SkippedFile[];
+  /** Among `notEvaluated`: kustomizations refused before building (helmCharts, exec functions, paths outside). */
+  readonly unbuilt?: readonly SkippedFile[];
   /** Changed files the head renders read: their resources were evaluated as rendered. */
   readonly covered: ReadonlySet<string>;
   readonly diffs: readonly RenderedTargetDiff[];
@@ -436,14 +438,18 @@ export async function renderChanges(
   const errors: EvaluationError[] = [...argoErrors];
   let documents = helm?.documents ?? 0;
   const notEvaluated: SkippedFile[] = [...(helm?.notEvaluated ?? []), ...argoSkipped];
+  const unbuilt: SkippedFile[] = [];
   for (const { target, head: h, base: b } of results) {
     if (h.overBudget) errors.push(overBudgetError(head, target, h.reason!));
-    for (const blocked of h.blocked)
-      notEvaluated.push({
+    for (const blocked of h.blocked) {
+      const entry = {
         file: blocked.file,
         line: blocked.line,
         reason: `${blocked.reason}; ${show(target.dir)} was not rendered`,
-      });
+      };
+      notEvaluated.push(entry);
+      unbuilt.push(entry);
+    }
     // Not rendered for another reason (too many files or bytes): listed too, at the kustomization.
     if (h.status === "not-evaluated" && h.blocked.length === 0 && !h.overBudget)
       notEvaluated.push({
@@ -473,6 +479,7 @@ export async function renderChanges(
     base: mergeAcrossTargets([...results.flatMap((r) => r.base.findings), ...(helm?.base ?? [])]),
     errors: [...errors, ...(helm?.errors ?? [])].sort(byPlace),
     notEvaluated: dedupeSkipped(notEvaluated),
+    unbuilt: dedupeSkipped(unbuilt),
     covered,
     diffs: [...diffs, ...(helm?.diffs ?? [])],
     documentsEvaluated: documents,
