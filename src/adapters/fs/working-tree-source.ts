@@ -8,6 +8,7 @@ import type {
   FileAtCommit,
   PullRequestSource,
 } from "../../ports/pull-request-source.js";
+import { gitRemoteUrls } from "../git/local-git-source.js";
 
 export const WORKING_TREE = "working-tree";
 const EMPTY_BASE = "empty";
@@ -24,6 +25,11 @@ export class WorkingTreeSource implements PullRequestSource {
     private readonly root: string,
     private readonly changed: readonly string[],
   ) {}
+
+  /** The URLs of the git remotes of the repository the folder is in, as review reports them. */
+  get repositoryUrls(): readonly string[] {
+    return gitRemoteUrls(this.root);
+  }
 
   async changedFiles(): Promise<ChangeList> {
     const files = this.changed.map((path) => ({ path, status: "added" as const }));

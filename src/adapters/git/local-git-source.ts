@@ -21,6 +21,20 @@ function gitText(repo: string, args: readonly string[]): string {
   return git(repo, args).toString("utf8");
 }
 
+/** The URLs of the git remotes of the repository at `dir` (none: no remote, or not a repository). */
+export function gitRemoteUrls(dir: string): string[] {
+  let text = "";
+  try {
+    text = gitText(dir, ["config", "--get-regexp", "^remote\\..*\\.url$"]);
+  } catch {
+    return []; // git exits 1 when no key matches, 128 outside a repository
+  }
+  return text
+    .split("\n")
+    .map((l) => l.split(" ").slice(1).join(" ").trim())
+    .filter(Boolean);
+}
+
 /** Resolves a ref to a commit SHA, with the ref's name in the error when it does not exist. */
 export function resolveCommit(repo: string, ref: string): string {
   try {
@@ -104,16 +118,7 @@ export class LocalGitSource implements PullRequestSource {
 
   /** The URLs of the repository's git remotes (none: no remote is configured). */
   get repositoryUrls(): readonly string[] {
-    let text = "";
-    try {
-      text = gitText(this.repo, ["config", "--get-regexp", "^remote\\..*\\.url$"]);
-    } catch {
-      return []; // git exits 1 when no key matches
-    }
-    return text
-      .split("\n")
-      .map((l) => l.split(" ").slice(1).join(" ").trim())
-      .filter(Boolean);
+    return gitRemoteUrls(this.repo);
   }
 
   async changedFiles(): Promise<ChangeList> {
