@@ -6,7 +6,7 @@ doc := input.document
 
 kind := doc.kind
 
-workload_kinds := {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob", "Rollout"}
+workload_kinds := {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob", "Rollout", "PodTemplate"}
 
 container_kinds := ["containers", "initContainers", "ephemeralContainers"]
 
@@ -17,9 +17,12 @@ pod_spec_path := ["spec"] if kind == "Pod"
 
 pod_spec_path := ["spec", "jobTemplate", "spec", "template", "spec"] if kind == "CronJob"
 
+# A PodTemplate (core/v1) holds its pod template at the top level: `template.spec`.
+pod_spec_path := ["template", "spec"] if kind == "PodTemplate"
+
 pod_spec_path := ["spec", "template", "spec"] if {
 	is_workload
-	not kind in {"Pod", "CronJob"}
+	not kind in {"Pod", "CronJob", "PodTemplate"}
 }
 
 # The path of the pod template's metadata (the Pod's own metadata for a bare Pod).

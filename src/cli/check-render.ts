@@ -46,6 +46,9 @@ export async function evaluateRendered(
     { ...config.render, kustomize: true, helm: true },
     { renderer: localRenderer(io.env), evaluation: deps },
   );
+  const key = (s: { file: string; line?: number; reason: string }) =>
+    JSON.stringify([s.file, s.line, s.reason]);
+  const unbuilt = new Map((rendered.unbuilt ?? []).map((s) => [key(s), s]));
   const direct = await evaluateFiles(
     files.filter((f) => !rendered.covered.has(f.path)),
     layout,
@@ -57,9 +60,19 @@ export async function evaluateRendered(
     skipped: [
       // A kustomization or chart template that was rendered is not "skipped".
       ...direct.skipped.filter((s) => !rendered.covered.has(s.file)),
-      ...rendered.notEvaluated,
+      ...rendered.notEvaluated.filter((s) => !unbuilt.has(key(s))),
     ],
-    errors: [...direct.errors, ...rendered.errors],
+    // --render asked for the build: one refused (helmCharts, an exec function, a path outside
+    // the folder) was not evaluated, an error, never a clean pass.
+    errors: [
+      ...direct.errors,
+      ...rendered.errors,
+      ...[...unbuilt.values()].map((s) => ({
+        file: s.file,
+        line: s.line ?? 1,
+        message: `not evaluated: ${s.reason}`,
+      })),
+    ],
     filesEvaluated: direct.filesEvaluated + rendered.covered.size,
     documentsEvaluated: direct.documentsEvaluated + rendered.documentsEvaluated,
   };

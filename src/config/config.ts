@@ -160,9 +160,6 @@ export const DEFAULT_INCLUDE = ["**/*.yaml", "**/*.yml", "**/*.json", "**/Kustom
 export const DEFAULT_EXCLUDE = [
   "**/node_modules/**",
   "**/.git/**",
-  "**/package.json",
-  "**/package-lock.json",
-  "**/tsconfig*.json",
   ".github/workflows/**",
   ".github/portcullis.yml",
   ".pre-commit-config.yaml",

@@ -449,9 +449,9 @@ export function argoNotEvaluated(
   file: ParsedFile,
   tree: RepoTree,
   sources: FluxSources,
-): { file: string; line: number; reason: string }[] {
+): { file: string; line: number; reason: string; fails?: true }[] {
   const { apps, refusals } = argoApplicationsOf(file, argoContext(tree, sources));
-  const out = refusals.map((r) => {
+  const out: { file: string; line: number; reason: string; fails?: true }[] = refusals.map((r) => {
     const doc = file.documents.find((d) => d.index === r.documentIndex)!;
     return { file: file.file, line: doc.locate(r.path).lines.start, reason: r.reason };
   });
@@ -460,6 +460,13 @@ export function argoNotEvaluated(
       const url = str(at(value, ["repoURL"]));
       if (str(at(value, ["chart"])) !== undefined) continue;
       const self = sources.isSelfUrl(url);
+      const unrendered = self === true ? argoUnrenderable(value, tree) : undefined;
+      if (unrendered) {
+        const name = str(at(app.doc.value, ["metadata", "name"])) ?? "";
+        const line = app.doc.locate([...app.prefix, ...field, unrendered.field]).lines.start;
+        const reason = `not evaluated: Argo CD Application ${name} ${unrendered.reason}`;
+        out.push({ file: file.file, line, reason, fails: true });
+      }
       if (self === true) continue;
       const line = app.doc.locate([...app.prefix, ...field, "repoURL"]).lines.start;
       const name = str(at(app.doc.value, ["metadata", "name"])) ?? "";
@@ -473,6 +480,39 @@ export function argoNotEvaluated(
       });
     }
   return out;
+}
+
+/**
+ * Why Argo CD would deploy a source of this repository that Portcullis cannot render: a config
+ * management plugin, or a directory app whose folder holds Jsonnet (Argo CD evaluates `*.jsonnet`
+ * in directory apps by default). Either would otherwise look like an empty render and pass.
+ */
+function argoUnrenderable(
+  source: unknown,
+  tree: RepoTree,
+): { field: string; reason: string } | undefined {
+  if (at(source, ["plugin"]) !== undefined)
+    return {
+      field: "plugin",
+      reason:
+        "is rendered by a config management plugin (source.plugin), which Portcullis cannot run",
+    };
+  const raw = str(at(source, ["path"]));
+  const dir = raw === undefined ? undefined : folder(raw);
+  if (dir === undefined || !tree.hasDir(dir)) return undefined;
+  if (tree.hasFile(posix.join(dir, "Chart.yaml")) || tree.kustomizationOf(dir) !== undefined)
+    return undefined;
+  const recurse = at(source, ["directory", "recurse"]) === true;
+  const prefix = dir === "" ? "" : `${dir}/`;
+  const jsonnet = tree
+    .filesUnder(dir)
+    .find((f) => f.endsWith(".jsonnet") && (recurse || !f.slice(prefix.length).includes("/")));
+  return jsonnet === undefined
+    ? undefined
+    : {
+        field: "path",
+        reason: `reads ${jsonnet}: Argo CD evaluates Jsonnet in a directory app, which Portcullis does not`,
+      };
 }
 
 export function describeController(c: ControllerRef): string {
@@ -521,46 +561,4 @@ export function isEmptyOverlay(overlay: KustomizationOverlay): boolean {
       v === undefined ||
       (Array.isArray(v) ? v.length === 0 : isPlainObject(v) && Object.keys(v).length === 0),
   );
-}
-
-const VARIABLE = /\$(\$?)\{([_a-zA-Z][_a-zA-Z0-9]*)(?:(:?[=-])([^}]*))?\}/g;
-
-/**
- * Flux's post-build substitution on every string of an object: `${var}`, `${var:=default}`,
- * `${var:-default}`, `$${var}` for a literal. A string that was one variable is re-read as YAML
- * reads a plain scalar (`replicas: ${REPLICAS}` becomes a number), as Flux substitutes the YAML text.
- */
-export function substituteVariables(
-  value: unknown,
-  vars: Readonly<Record<string, string>>,
-): unknown {
-  if (typeof value === "string") {
-    if (!value.includes("${")) return value;
-    const whole = /^\$\{[_a-zA-Z][_a-zA-Z0-9]*(?::?[=-][^}]*)?\}$/.test(value);
-    const out = value.replace(
-      VARIABLE,
-      (match, escaped: string, name: string, op?: string, fallback?: string) => {
-        if (escaped) return match.slice(1);
-        const v = Object.hasOwn(vars, name) ? vars[name] : undefined;
-        if (op === undefined) return v ?? "";
-        if (op.startsWith(":")) return v === undefined || v === "" ? (fallback ?? "") : v;
-        return v ?? fallback ?? "";
-      },
-    );
-    return whole ? plainScalar(out) : out;
-  }
-  if (Array.isArray(value)) return value.map((v) => substituteVariables(v, vars));
-  if (isPlainObject(value)) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = substituteVariables(v, vars);
-    return out;
-  }
-  return value;
-}
-
-function plainScalar(text: string): unknown {
-  if (/^-?(0|[1-9][0-9]*)$/.test(text)) return Number(text);
-  if (/^-?[0-9]+\.[0-9]+$/.test(text)) return Number(text);
-  if (text === "true" || text === "false") return text === "true";
-  return text;
 }

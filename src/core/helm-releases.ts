@@ -2,7 +2,7 @@
 // folder), read as their controllers read them, and how a rendered field maps back to a values line.
 import { posix } from "node:path";
 import { argoApplicationsOf, type ArgoApplication } from "./argocd-apps.js";
-import { remoteRefusal, type RemoteChart } from "./remote-charts.js";
+import { canonicalChart, remoteRefusal, type RemoteChart } from "./remote-charts.js";
 import {
   argoContext,
   argoSources,
@@ -49,6 +49,60 @@ export interface HelmReleaseTarget {
   readonly namespaceField?: JsonPath;
   /** A remote chart the base configuration allows, pinned: fetched, then rendered offline. */
   readonly remote?: RemoteChart;
+  /**
+   * Argo CD `helm.parameters`, in order, applied after every values source as helm's `--set`
+   * (`--set-string` for `forceString`), as Argo CD passes them.
+   */
+  readonly set?: readonly HelmSet[];
+  /**
+   * Why the controller would deploy something Portcullis cannot reproduce (Flux `valuesFiles`,
+   * `postRenderers`, Argo CD `fileParameters`): an evaluation error, so the check cannot pass.
+   */
+  readonly unsupported?: string;
+}
+
+export interface HelmSet {
+  readonly name: string;
+  readonly value: string;
+  /** `--set-string`: the value stays a string (Argo CD `forceString: true`). */
+  readonly string: boolean;
+}
+
+/** What a Flux HelmRelease asks of its controller that Portcullis does not reproduce. */
+function fluxUnsupported(v: unknown): string | undefined {
+  const files = [
+    ...asArray(at(v, ["spec", "chart", "spec", "valuesFiles"])),
+    ...(at(v, ["spec", "chart", "spec", "valuesFile"]) === undefined
+      ? []
+      : [at(v, ["spec", "chart", "spec", "valuesFile"])]),
+  ];
+  if (files.length > 0)
+    return `its chart.spec.valuesFiles (${files.map(String).join(", ")}) replace the chart's values.yaml as Flux packages the chart, which Portcullis does not reproduce`;
+  const post = asArray(at(v, ["spec", "postRenderers"]));
+  if (post.length > 0)
+    return `its spec.postRenderers (kustomize patches or images applied to helm's output) are not applied by Portcullis`;
+  return undefined;
+}
+
+/**
+ * Argo CD `helm.parameters` as helm `--set` arguments (a repeated name: the last one, as Argo
+ * CD's map keeps it); or why they cannot be (a value that is not a string, `fileParameters`).
+ */
+function argoParameters(helm: unknown): HelmSet[] | string {
+  if (asArray(at(helm, ["fileParameters"])).length > 0)
+    return "its helm.fileParameters (--set-file) are not applied by Portcullis";
+  const byName = new Map<string, HelmSet>();
+  for (const p of asArray(at(helm, ["parameters"]))) {
+    const name = at(p, ["name"]);
+    const value = at(p, ["value"]) ?? "";
+    if (typeof name !== "string" || name === "" || typeof value !== "string")
+      return `its helm.parameters entry ${JSON.stringify(p)} is not a name and a string value, which Argo CD cannot read`;
+    byName.delete(name);
+    byName.set(name, { name, value, string: at(p, ["forceString"]) === true });
+  }
+  // Argo CD passes every --set, then every --set-string.
+  const all = [...byName.values()];
+  return [...all.filter((s) => !s.string), ...all.filter((s) => s.string)];
 }
 
 function isRelease(v: Record<string, unknown>, kind: string, group: string): boolean {
@@ -161,7 +215,7 @@ function fluxRelease(
         : undefined;
     if (copy === undefined && fetched && allow.length > 0) {
       refusal = remoteRefusal(fetched, allow);
-      if (!refusal) remote = fetched;
+      if (!refusal) remote = canonical(fetched);
     } else if (copy === undefined)
       refusal = `its chart comes from ${kind ?? "a chart reference"} ${refName}${url ? ` (${url})` : ""}, outside the repository (allow its registry with render.remoteCharts, or a vendored copy with render.vendoredCharts)`;
     else if (chartDir === undefined)
@@ -180,7 +234,7 @@ function fluxRelease(
           : { kind: "http", repository: repoUrl, chart, version };
     if (copy === undefined && fetched && allow.length > 0) {
       refusal = remoteRefusal(fetched, allow);
-      if (!refusal) remote = fetched;
+      if (!refusal) remote = canonical(fetched);
     } else if (copy === undefined)
       refusal = `its chart ${chart} comes from ${sourceKind ?? "a source"} ${sourceName}, outside the repository (allow its repository with render.remoteCharts, or a vendored copy with render.vendoredCharts)`;
     else if (chartDir === undefined)
@@ -194,15 +248,17 @@ function fluxRelease(
     : str(at(v, ["metadata", "namespace"]))
       ? ["metadata", "namespace"]
       : undefined;
+  const unsupported = fluxUnsupported(v);
   return {
     controller,
     release,
     namespace,
     chartDir,
     values,
-    refusal,
+    refusal: refusal ?? unsupported,
     namespaceField,
     ...(remote ? { remote } : {}),
+    ...(unsupported ? { unsupported } : {}),
   };
 }
 
@@ -271,6 +327,9 @@ function argoReleases(
       values.push({ kind: "inline-text", path: [...field, "helm", "values"] });
     if (isPlainObject(at(helm, ["valuesObject"])))
       values.push({ kind: "inline", path: [...field, "helm", "valuesObject"] });
+    const set = argoParameters(helm);
+    const unsupported = typeof set === "string" ? set : undefined;
+    refusal ??= unsupported;
     out.push({
       controller,
       release: str(at(helm, ["releaseName"])) ?? controller.name,
@@ -281,10 +340,17 @@ function argoReleases(
       chartDir,
       values,
       refusal,
-      ...(fetched && !refusal ? { remote: fetched } : {}),
+      ...(fetched && !refusal ? { remote: canonical(fetched) } : {}),
+      ...(typeof set === "string" ? { unsupported } : set.length > 0 ? { set } : {}),
     });
   }
   return out;
+}
+
+/** A chart the allow-list let through, by the address it was matched with. */
+function canonical(chart: RemoteChart): RemoteChart {
+  const c = canonicalChart(chart);
+  return "refusal" in c ? chart : c;
 }
 
 /** An Argo CD Helm source's chart: `oci://` (or a bare registry host) or an HTTP repository. */

@@ -6,6 +6,11 @@ export interface SourceFile {
   /** Repository-relative, `/`-separated. */
   readonly path: string;
   readonly content: Uint8Array;
+  /**
+   * Why the file was not read (a symbolic link out of the repository, a FIFO...): reported at the
+   * file as refused (PCS002, failing), never skipped.
+   */
+  readonly refused?: string;
 }
 
 /** A document the policies could not be evaluated on: reported, and it fails the run. */

@@ -43,6 +43,8 @@ export interface HelmBuild {
   readonly namespace: string;
   /** Values files among `files`, in the order helm reads them (`-f`; the last wins). */
   readonly valuesFiles: readonly string[];
+  /** `--set name=value` (`--set-string` when `string`), after the values files, in order. */
+  readonly set?: readonly { name: string; value: string; string: boolean }[];
 }
 
 export interface ManifestRenderer {

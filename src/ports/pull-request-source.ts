@@ -37,6 +37,11 @@ export interface PullRequestSource {
   /** Every file path in the tree of a commit. */
   listPaths(commit: string): Promise<readonly string[]>;
   /**
+   * The paths that are symbolic links (git mode 120000) in the tree of a commit: reading one
+   * gives the link's target path, not a file's content. Absent: the platform stores no links.
+   */
+  symbolicLinks?(commit: string): Promise<ReadonlySet<string>>;
+  /**
    * The URLs this repository is known by (the platform's, the git remotes'): an Argo CD source
    * whose repoURL is none of these (nor the flux-system GitRepository's) is another repository.
    */

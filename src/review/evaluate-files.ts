@@ -25,6 +25,7 @@ import type { Engine } from "../engines/engine.js";
 import { EVALUATION_CHUNK_BYTES, READ_AHEAD_BYTES } from "../core/limits.js";
 
 export type { EvaluationError, EvaluationReport, SourceFile } from "../core/report.js";
+import { fromItem, listItemsOf } from "./list-items.js";
 
 export interface EvaluationDeps {
   /** The engines the registry loaded, each run on every document (their results in this order). */
@@ -90,6 +91,10 @@ type ReadAhead = Map<SourceFile, ReadSource>;
 
 function readSource(source: SourceFile, layout: RepositoryLayout, config: Config): ReadSource {
   const role = roleOf(source.path, layout);
+  if (source.refused !== undefined) {
+    const problem = { rule: "PCS002" as const, message: source.refused, line: 1 };
+    return { role, parsed: { file: source.path, text: "", documents: [], problems: [problem] } };
+  }
   if (role === "helm-template") return { role };
   // A file over the cap is refused (PCS002, failing) even when it shows no apiVersion/kind:
   // quoted keys can spell them with escapes ("\x61piVersion"), so skipping would fail open.
@@ -164,8 +169,18 @@ function prepare(
     filesEvaluated++;
     const waivers = new FileWaivers(parsed);
     findings.push(...notAnObjectFindings(parsed, context, waivers));
-    for (const doc of objects)
-      pending.push({ file: parsed, doc, partial: role === "patch", waivers });
+    for (const doc of objects) {
+      const partial = role === "patch";
+      pending.push({ file: parsed, doc, partial, waivers });
+      for (const item of listItemsOf(doc))
+        pending.push({
+          file: parsed,
+          doc: item.doc,
+          partial,
+          waivers,
+          route: (raw) => [{ file: parsed, doc: item.doc, raw: fromItem(raw, item.prefix) }],
+        });
+    }
   }
 
   return { context, findings, skipped, pending, inputs: inputsOf(pending), filesEvaluated };
@@ -286,13 +301,19 @@ export async function evaluateRoutedAsync(
   config: Config,
   deps: EvaluationDeps,
 ): Promise<EvaluationReport> {
-  const pending: Pending[] = documents.map((d) => ({
-    file: d.file,
-    doc: d.doc,
-    partial: false,
-    waivers: new FileWaivers(d.file),
-    route: d.route,
-  }));
+  const pending: Pending[] = documents.flatMap((d) => {
+    const waivers = new FileWaivers(d.file);
+    const own = { file: d.file, doc: d.doc, partial: false, waivers, route: d.route };
+    // A rendered list is applied item by item too (its items routed as the list's fields are).
+    return [
+      own,
+      ...listItemsOf(d.doc).map((item) => ({
+        ...own,
+        doc: item.doc,
+        route: (raw: readonly RawFinding[]) => d.route(fromItem(raw, item.prefix)),
+      })),
+    ];
+  });
   return runEngines(
     {
       context: { rules: deps.rules, policy: rulePolicyOf(config), today: deps.today },

@@ -30,7 +30,8 @@ import type { Finding, JsonPath, SkippedFile } from "../core/types.js";
 import type { ManifestRenderer } from "../ports/manifest-renderer.js";
 import type { ChangedFile, PullRequestSource } from "../ports/pull-request-source.js";
 import { helmContextOf, renderHelmReleases } from "./render-helm.js";
-import { postProcess, substitutionValues } from "./render-postbuild.js";
+import { postProcess } from "./render-postbuild.js";
+import { substituteDocuments, substitutionOf } from "./render-substitute.js";
 import {
   builtReleases,
   followedNotices,
@@ -88,6 +89,8 @@ export interface RenderedChanges {
   readonly base: readonly Finding[];
   readonly errors: readonly EvaluationError[];
   readonly notEvaluated: readonly SkippedFile[];
+  /** Among `notEvaluated`: kustomizations refused before building (helmCharts, exec functions, paths outside). */
+  readonly unbuilt?: readonly SkippedFile[];
   /** Changed files the head renders read: their resources were evaluated as rendered. */
   readonly covered: ReadonlySet<string>;
   readonly diffs: readonly RenderedTargetDiff[];
@@ -197,11 +200,12 @@ async function renderSide(
       durationMs: outcome.durationMs,
     };
   }
-  const rendered = parseManifest(`${show(target.dir)} (rendered)`, outcome.yaml, {
+  const limits = {
     ...DEFAULT_PARSE_LIMITS,
     maxFileBytes: MAX_RENDER_OUTPUT_BYTES,
     maxDocuments: Number.MAX_SAFE_INTEGER,
-  });
+  };
+  const rendered = parseManifest(`${show(target.dir)} (rendered)`, outcome.yaml, limits);
   if (rendered.problems.length > 0) {
     const findings = failureFindings(
       side,
@@ -219,13 +223,25 @@ async function renderSide(
     };
   }
   const controller = target.controllers[0];
-  const vars = controller ? substitutionValues(side, controller) : {};
+  // Flux post-build substitution, on each document's text; what it leaves unknown is an error.
+  const vars = controller ? await substitutionOf(side, controller) : undefined;
+  const substituted = vars
+    ? substituteDocuments(rendered.file, outcome.yaml, rendered.documents, vars, limits)
+    : { documents: rendered.documents, notEvaluated: [] };
+  const place = reportPlace(side, target);
+  const substitutionErrors: EvaluationError[] = place
+    ? substituted.notEvaluated.map((why) => ({
+        file: place.file.file,
+        line: place.doc.locate(place.path).lines.start,
+        message: `not evaluated: ${why} (post-build substitution of ${describeController(controller!.controller)}); it was left out`,
+      }))
+    : [];
   const resources: RenderedResource[] = [];
-  for (const doc of rendered.documents) {
+  for (const doc of substituted.documents) {
     if (!isPlainObject(doc.value) || !isKubernetesObject(doc.value)) continue;
     const value = structuredClone(doc.value);
     const origin = takeOrigin(value, outcome.originRoot);
-    const processed = postProcess(value, controller, vars);
+    const processed = postProcess(value, controller);
     resources.push({ value: processed, resource: resourceRef(processed), origin });
   }
   await side.read(
@@ -233,7 +249,6 @@ async function renderSide(
       .flatMap((r) => [r.origin.file, r.origin.configuredIn])
       .filter((p): p is string => p !== undefined),
   );
-  const place = reportPlace(side, target);
   const documents = resources.flatMap((r) => {
     const routed = routedDocument(side, r, m.patches, place, m.images ?? [], (res) =>
       namespaceSetter(side, target, res),
@@ -248,7 +263,7 @@ async function renderSide(
     status: "rendered",
     resources,
     findings: report.findings.map((f) => ({ ...f, affects })),
-    errors: [...report.errors],
+    errors: [...substitutionErrors, ...report.errors],
     blocked: [],
     files: new Set(m.files.keys()),
     durationMs: outcome.durationMs,
@@ -411,7 +426,7 @@ export async function renderChanges(
   }
   results.push(...(await renderPlain(head, [...all, ...followed], results, renderTarget)));
   // Argo CD objects the change touches that are not this repository's, or cannot be decided.
-  const argoNotices = options.argocd
+  const argoNotices: (SkippedFile & { readonly fails?: true })[] = options.argocd
     ? [
         ...found.files
           .filter((f) => changed.head.has(f.file))
@@ -419,22 +434,31 @@ export async function renderChanges(
         ...followedNotices(head, sources, produced, producedAtBase),
       ]
     : [];
+  // A source Argo CD deploys but Portcullis cannot render (a plugin, Jsonnet) fails the run.
+  const argoErrors: EvaluationError[] = argoNotices
+    .filter((n) => n.fails)
+    .map((n) => ({ file: n.file, line: n.line ?? 1, message: n.reason }));
+  const argoSkipped = argoNotices.filter((n) => !n.fails);
   if (results.length === 0 && (!helm || helm.diffs.length + helm.notEvaluated.length === 0))
-    return { ...EMPTY, notEvaluated: argoNotices };
+    return { ...EMPTY, errors: argoErrors, notEvaluated: argoSkipped };
 
   const covered = new Set<string>(helm?.covered);
   const diffs: RenderedTargetDiff[] = [];
-  const errors: EvaluationError[] = [];
+  const errors: EvaluationError[] = [...argoErrors];
   let documents = helm?.documents ?? 0;
-  const notEvaluated: SkippedFile[] = [...(helm?.notEvaluated ?? []), ...argoNotices];
+  const notEvaluated: SkippedFile[] = [...(helm?.notEvaluated ?? []), ...argoSkipped];
+  const unbuilt: SkippedFile[] = [];
   for (const { target, head: h, base: b } of results) {
     if (h.overBudget) errors.push(overBudgetError(head, target, h.reason!));
-    for (const blocked of h.blocked)
-      notEvaluated.push({
+    for (const blocked of h.blocked) {
+      const entry = {
         file: blocked.file,
         line: blocked.line,
         reason: `${blocked.reason}; ${show(target.dir)} was not rendered`,
-      });
+      };
+      notEvaluated.push(entry);
+      unbuilt.push(entry);
+    }
     // Not rendered for another reason (too many files or bytes): listed too, at the kustomization.
     if (h.status === "not-evaluated" && h.blocked.length === 0 && !h.overBudget)
       notEvaluated.push({
@@ -464,6 +488,7 @@ export async function renderChanges(
     base: mergeAcrossTargets([...results.flatMap((r) => r.base.findings), ...(helm?.base ?? [])]),
     errors: [...errors, ...(helm?.errors ?? [])].sort(byPlace),
     notEvaluated: dedupeSkipped(notEvaluated),
+    unbuilt: dedupeSkipped(unbuilt),
     covered,
     diffs: [...diffs, ...(helm?.diffs ?? [])],
     documentsEvaluated: documents,

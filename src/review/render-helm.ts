@@ -224,6 +224,7 @@ async function renderRelease(
     release: release.release,
     namespace: release.namespace,
     valuesFiles: values.map((v) => v.buildPath),
+    ...(release.set ? { set: release.set } : {}),
   });
   if (!outcome.ok && outcome.reason === "unavailable")
     return {
@@ -344,6 +345,13 @@ export async function renderReleasePair(
       file: place.file.file,
       line: lineOf(place),
       message: `${describeController(release.controller)} (${describe(release)}) was left out, ${reason}`,
+    });
+  // What the controller would do and Portcullis cannot: an error, never a silent pass.
+  else if (release.unsupported)
+    out.errors.push({
+      file: place.file.file,
+      line: lineOf(place),
+      message: `not evaluated: ${release.unsupported}; ${describeController(release.controller)} was not rendered`,
     });
   else if (release.refusal || h.status === "not-evaluated")
     out.notEvaluated.push({

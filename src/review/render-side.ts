@@ -17,6 +17,7 @@ import type { Finding, JsonPath, ResourceRef } from "../core/types.js";
 import type { Config } from "../config/config.js";
 import type { ChangedFile, PullRequestSource } from "../ports/pull-request-source.js";
 import { rulePolicyOf, type EvaluationDeps } from "./evaluate-files.js";
+import { resolveLinks } from "./symbolic-links.js";
 
 /** The rule a kustomization or Helm release that does not render is reported under. */
 export const RENDER_FAILURE_RULE = "PCS004";
@@ -40,7 +41,14 @@ export class Side {
     const contents = await this.source.readFiles(
       missing.map((path) => ({ commit: this.commit, path })),
     );
-    missing.forEach((p, i) => this.bytes.set(p, contents[i]));
+    // A symbolic link is its target inside the repository; one that is refused reads as absent.
+    const read = missing.flatMap((path, i) => {
+      const content = contents[i];
+      return content ? [{ path, content }] : [];
+    });
+    const resolved = await resolveLinks(this.source, this.commit, read, (f) => f.path);
+    missing.forEach((p) => this.bytes.set(p, undefined));
+    for (const f of resolved) if (f.refused === undefined) this.bytes.set(f.path, f.content);
   }
 
   /** The contents of those files that exist at this side, read, and their total size. */

@@ -29,6 +29,7 @@ import {
 import { renderChanges } from "./render-changes.js";
 import type { EngineDescriptor } from "../engines/engine.js";
 import { loadReviewEngines, type RepositoryPolicyDeps } from "./repository-policies.js";
+import { resolveLinks } from "./symbolic-links.js";
 
 export interface ReviewDeps {
   /** The built-in catalogue's evaluator (a fresh one per review). */
@@ -130,7 +131,7 @@ interface WantedFile {
 function collect(
   files: readonly WantedFile[],
   contents: readonly (Uint8Array | undefined)[],
-): { sources: SourceFile[]; missing: SkippedFile[] } {
+): { sources: readonly SourceFile[]; missing: SkippedFile[] } {
   const sources: SourceFile[] = [];
   const missing: SkippedFile[] = [];
   files.forEach((f, i) => {
@@ -218,6 +219,15 @@ export async function reviewChanges(
   );
   const head = collect(atHead, contents.slice(0, atHead.length));
   const baseFiles = collect(atBase, contents.slice(atHead.length));
+  // A link is read as its target inside the repository, or refused: never as its target's path.
+  const readPathAtBase = new Map(atBase.map((f) => [f.reportPath, f.readPath]));
+  head.sources = await resolveLinks(source, source.head, head.sources, (f) => f.path);
+  baseFiles.sources = await resolveLinks(
+    source,
+    source.base,
+    baseFiles.sources,
+    (f) => readPathAtBase.get(f.path) ?? f.path,
+  );
 
   const policies = await loadReviewEngines(source, config, {
     catalogue: deps.engine,

@@ -155,6 +155,74 @@ withTools("remote charts from an OCI registry", () => {
     }
   });
 
+  it("matches the allow-list against the address it fetches: dot segments and escapes never climb out of the allowed prefix", async () => {
+    // What a bypass would reach is really there: a fetch of it would succeed.
+    registry.push(packageChart("web", "1.2.3"), "evil");
+    registry.push(packageChart("web", "1.2.3"), "evil2");
+    const acme = [`oci://${registry.address}/acme/charts`];
+    for (const path of [
+      "acme/charts/../../evil/web",
+      "acme/charts/%2e%2e/%2e%2e/evil2/web",
+      "acme/charts/%2E%2E/%2e%2E/evil/web",
+    ]) {
+      const out = await fetcher().fetchChart(
+        { kind: "oci", url: `oci://${registry.address}/${path}`, tag: "1.2.3" },
+        acme,
+        plain(),
+      );
+      expect(out).toEqual({ ok: false, reason: expect.stringMatching(/not on the allow-list/) });
+      // The message names the address that would have been fetched, not the text as written.
+      if (!out.ok) expect(out.reason).toContain(`oci://${registry.address}/evil`);
+    }
+    // What stays ambiguous after one decoding (an escaped slash, a double escape) is refused.
+    for (const path of ["acme/charts/..%2f..%2fevil/web", "acme/charts/%252e%252e/evil/web"]) {
+      const out = await fetcher().fetchChart(
+        { kind: "oci", url: `oci://${registry.address}/${path}`, tag: "1.2.3" },
+        acme,
+        plain(),
+      );
+      expect(out).toEqual({ ok: false, reason: expect.stringMatching(/is ambiguous/) });
+    }
+    // A dot segment that stays inside the allowed prefix is resolved and fetched.
+    const inside = await fetcher().fetchChart(
+      { kind: "oci", url: `oci://${registry.address}/charts/./x/../web`, tag: "1.2.3" },
+      allow(),
+      plain(),
+    );
+    expect(inside.ok).toBe(true);
+  });
+
+  it("matches an HTTP repository by its resolved address too", async () => {
+    const archive = read(packageChart("web", "3.0.0"));
+    const server = await staticServer({
+      "/evil/index.yaml": indexYaml([
+        { name: "web", version: "3.0.0", file: "web-3.0.0.tgz", bytes: archive },
+      ]),
+      "/evil/web-3.0.0.tgz": archive,
+    });
+    try {
+      for (const repository of [
+        `${server.url}/charts/../evil`,
+        `${server.url}/charts/%2e%2e/evil`,
+      ]) {
+        const out = await fetcher().fetchChart(
+          { kind: "http", repository, chart: "web", version: "3.0.0" },
+          [`${server.url}/charts`],
+        );
+        expect(out).toEqual({ ok: false, reason: expect.stringMatching(/not on the allow-list/) });
+        if (!out.ok) expect(out.reason).toContain(`${server.url}/evil/web:3.0.0`);
+      }
+      const dotted = await fetcher().fetchChart(
+        { kind: "http", repository: `${server.url}/charts`, chart: "..", version: "3.0.0" },
+        [`${server.url}/charts`],
+      );
+      expect(dotted).toEqual({ ok: false, reason: expect.stringMatching(/is ambiguous/) });
+      expect(server.requests).toEqual([]);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it("gives up on a registry that hangs, within the time limit", async () => {
     const server = await staticServer({}, { hang: true });
     const host = server.url.slice(7);

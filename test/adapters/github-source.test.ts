@@ -80,4 +80,23 @@ describe("GitHubPullRequestSource", () => {
     ).rejects.toThrow(/too large for GitHub to list/);
     expect(api.pendingMocks()).toEqual([]);
   });
+
+  it("names the tree's symbolic links (mode 120000) from the same tree listing", async () => {
+    const api = nock("https://api.github.com")
+      .get(`/repos/acme/fleet/git/trees/${ref.headSha}`)
+      .query({ recursive: "true" })
+      .reply(200, {
+        sha: ref.headSha,
+        truncated: false,
+        tree: [
+          { path: "apps/pod.yaml", type: "blob", mode: "120000" },
+          { path: "apps/web.yaml", type: "blob", mode: "100644" },
+          { path: "apps", type: "tree", mode: "040000" },
+        ],
+      });
+    const source = new GitHubPullRequestSource(octokit(), ref);
+    expect(await source.listPaths(ref.headSha)).toEqual(["apps/pod.yaml", "apps/web.yaml"]);
+    expect([...(await source.symbolicLinks(ref.headSha))]).toEqual(["apps/pod.yaml"]);
+    expect(api.pendingMocks()).toEqual([]);
+  });
 });

@@ -135,6 +135,52 @@ describe("check --render", () => {
     );
   });
 
+  it("fails (not evaluated, exit 2) on a kustomization it refuses to build, never a clean pass", async () => {
+    const repo = fleet();
+    repo.write(
+      "charts-kust/kustomization.yaml",
+      "helmCharts:\n  - name: web\n    repo: https://charts.example.com\n    version: 1.0.0\n",
+    );
+    repo.write("outside/kustomization.yaml", "resources: [../../elsewhere]\n");
+    repo.commit("unbuildable");
+    for (const dir of ["charts-kust", "outside"]) {
+      const check = await runCommand(["check", dir, "--render", "-f", "json"], repo.dir);
+      expect(check.code).toBe(2);
+      const out = JSON.parse(check.stdout) as Json & {
+        errors: { file: string; message: string }[];
+      };
+      expect(out.errors.map((e) => e.file)).toContain(`${dir}/kustomization.yaml`);
+      expect(out.errors.map((e) => e.message).join("\n")).toMatch(/^not evaluated: /m);
+    }
+  });
+
+  it("compares Argo CD repoURLs with the folder's git remotes, as review does", async () => {
+    const repo = fleet();
+    repo.git("remote", "add", "origin", "https://github.com/acme/fleet");
+    repo.write(
+      "apps/web.yaml",
+      `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://github.com/acme/fleet
+    path: overlay
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: shop
+`,
+    );
+    repo.commit("app");
+    const check = await runCommand(["check", ".", "--render", "-f", "json"], repo.dir);
+    expect(check.stdout + check.stderr).not.toMatch(/its URL is unknown/);
+    const at = (JSON.parse(check.stdout) as Json).findings.map((f) => `${f.file}:${f.rule}`);
+    expect(at).toContain("overlay/privileged.yaml:PCK001");
+  });
+
   it("is refused with --fix (the fixes of rendered findings land in other files)", async () => {
     const r = await runCommand(["check", ".", "--render", "--fix"], packageRoot());
     expect(r.code).toBe(2);

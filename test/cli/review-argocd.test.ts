@@ -294,3 +294,51 @@ withTools("portcullis review of an app of apps whose children are Helm charts", 
     expect(out.check.summary).not.toContain("Argo CD Application argocd/theirs");
   });
 });
+
+withTools("portcullis review of Argo CD sources it cannot render", () => {
+  const app = (name: string, source: string) => `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: ${name}
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://github.com/acme/fleet
+    targetRevision: HEAD
+${source}
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: ${name}
+`;
+
+  it("fails closed on a directory app with Jsonnet and on a config management plugin, at the Application's line, instead of an empty render", async () => {
+    const r = gitRepo();
+    r.git("remote", "add", "origin", "https://github.com/acme/fleet");
+    r.write("README.md", "fleet\n");
+    r.commit("base");
+    r.git("checkout", "-q", "-b", "feature");
+    r.write("apps/jsonnet/main.jsonnet", "{ apiVersion: 'v1', kind: 'Pod' }\n");
+    r.write("apps/cmp/values.txt", "anything\n");
+    r.write("argocd/jsonnet.yaml", app("jsonnet", "    path: apps/jsonnet"));
+    r.write(
+      "argocd/cmp.yaml",
+      app("cmp", "    path: apps/cmp\n    plugin:\n      name: secret-maker"),
+    );
+    r.commit("apps Portcullis cannot render");
+    const { code, stdout } = await runCommand(
+      ["review", r.dir, "--base", "main", "--format", "json"],
+      r.dir,
+    );
+    const out = JSON.parse(stdout) as Out & { check: { conclusion: string } };
+    expect(out.check.conclusion).toBe("failure");
+    expect(code).not.toBe(0);
+    const lines = out.check.summary.split("\n");
+    expect(lines.find((l) => l.includes("argocd/jsonnet.yaml"))).toMatch(
+      /line 11: .*not evaluated: Argo CD Application jsonnet reads apps\/jsonnet\/main\.jsonnet: Argo CD evaluates Jsonnet/,
+    );
+    expect(lines.find((l) => l.includes("argocd/cmp.yaml"))).toMatch(
+      /line 12: .*not evaluated: Argo CD Application cmp is rendered by a config management plugin/,
+    );
+  });
+});

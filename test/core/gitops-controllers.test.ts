@@ -1,9 +1,9 @@
 // Flux Kustomizations and Argo CD Applications read as their controllers read them.
+import { substituteText } from "../../src/core/flux-substitute.js";
 import {
   applyOverlay,
   controllerTargetsOf,
   fluxSourcesOf,
-  substituteVariables,
 } from "../../src/core/gitops-controllers.js";
 import { RepoTree } from "../../src/core/kustomize-tree.js";
 import { parseManifest } from "../../src/yaml/index.js";
@@ -167,21 +167,49 @@ describe("applyOverlay", () => {
   });
 });
 
-describe("substituteVariables", () => {
+describe("substituteText (Flux post-build substitution on a resource's YAML text)", () => {
+  const vars = (
+    values: Record<string, string>,
+    unknown: [string, string][] = [],
+    external?: string,
+  ) => ({
+    values,
+    unknown: new Map(unknown),
+    ...(external ? { external } : {}),
+  });
   it.each([
-    ["${TAG}", { TAG: "v1.2" }, "v1.2"],
-    // As Flux substitutes the YAML text: a value alone is read again, so 1.2 is a number.
-    ["${TAG}", { TAG: "1.2" }, 1.2],
-    ["img:${TAG}", { TAG: "1.2" }, "img:1.2"],
-    ["${REPLICAS}", { REPLICAS: "3" }, 3],
-    ["${ENABLED}", { ENABLED: "true" }, true],
-    ["${MISSING}", {}, ""],
-    ["${MISSING:=fallback}", {}, "fallback"],
-    ["${EMPTY:-fallback}", { EMPTY: "" }, "fallback"],
-    ["${EMPTY-fallback}", { EMPTY: "" }, ""],
-    ["$${TAG}", { TAG: "1.2" }, "${TAG}"],
-    ["$TAG stays", { TAG: "1.2" }, "$TAG stays"],
-  ])("%s with %j -> %j", (text, vars, expected) => {
-    expect(substituteVariables({ v: text }, vars)).toEqual({ v: expected });
+    ["v: ${TAG}", { TAG: "v1.2" }, "v: v1.2"],
+    ["v: img:${TAG}", { TAG: "1.2" }, "v: img:1.2"],
+    ["v: ${MISSING}", { X: "1" }, "v: "],
+    ["v: ${MISSING:=fallback}", { X: "1" }, "v: fallback"],
+    ["v: ${EMPTY:-fallback}", { EMPTY: "" }, "v: fallback"],
+    ["v: ${EMPTY-fallback}", { EMPTY: "" }, "v: "],
+    ["v: ${UNSET=fallback}", { X: "1" }, "v: fallback"],
+    ["v: $${TAG}", { TAG: "1.2" }, "v: ${TAG}"],
+    ["v: $TAG stays", { TAG: "1.2" }, "v: $TAG stays"],
+    // Keys and values of any type: the text is read again afterwards.
+    ["${NETKEY}: true", { NETKEY: "hostNetwork" }, "hostNetwork: true"],
+    ["hostPID: ${T}${RUE}", { T: "t", RUE: "rue" }, "hostPID: true"],
+    // No variables at all: Flux substitutes nothing.
+    ["v: ${TAG:=x}", {}, "v: ${TAG:=x}"],
+  ])("%s with %j -> %s", (text, values, expected) => {
+    expect(substituteText(text, vars(values))).toEqual({ text: expected });
+  });
+
+  it("refuses what it cannot know: a Secret's value, a source outside the repository, a bash string function", () => {
+    expect(substituteText("v: ${PASS}", vars({ A: "1" }, [["PASS", "Secret creds"]]))).toEqual({
+      notEvaluated: "its variable PASS comes from Secret creds, whose values are never read",
+    });
+    expect(substituteText("v: ${B:=x}", vars({ A: "1" }, [], "ConfigMap cluster-vars"))).toEqual({
+      notEvaluated:
+        "its variable B may come from ConfigMap cluster-vars, which is not in the repository",
+    });
+    expect(substituteText("v: ${A}", vars({ A: "1" }, [], "ConfigMap cluster-vars"))).toEqual({
+      text: "v: 1",
+    });
+    for (const form of ["${A^^}", "${#A}", "${A:0:1}", "${A:=${B}}", "${A"])
+      expect(substituteText(`v: ${form}`, vars({ A: "1" }))).toEqual({
+        notEvaluated: expect.stringMatching(/a substitution form Portcullis does not reproduce/),
+      });
   });
 });

@@ -26,3 +26,12 @@ test_string_true_is_not_privileged if {
 	# Kubernetes rejects a string here; the API server would refuse the object, not run it privileged.
 	count(PCK001.deny) == 0 with input as pod([{"name": "a", "securityContext": {"privileged": "true"}}])
 }
+
+test_privileged_container_in_pod_template_is_denied if {
+	# core/v1 PodTemplate keeps its pod template at the top level, not under spec.
+	doc := {"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": "t"}, "template": {"spec": {"containers": [{"name": "a", "securityContext": {"privileged": true}}]}}}
+	findings := PCK001.deny with input as {"document": doc}
+	count(findings) == 1
+	some f in findings
+	f.path == ["template", "spec", "containers", 0, "securityContext", "privileged"]
+}

@@ -62,3 +62,9 @@ test_host_path_of_the_wrong_type_is_still_reported if {
 	f.path == ["spec", "volumes", 0, "hostPath"]
 	f.msg == `volume "x" is a hostPath volume`
 }
+
+test_host_path_in_pod_template_is_denied if {
+	doc := {"apiVersion": "v1", "kind": "PodTemplate", "template": {"spec": {"volumes": [{"name": "h", "hostPath": {"path": "/etc"}}]}}}
+	some f in PCK005.deny with input as {"document": doc}
+	f.path == ["template", "spec", "volumes", 0, "hostPath"]
+}

@@ -4,9 +4,10 @@ package portcullis.rules.PCK021
 import data.portcullis.lib.k8s
 
 # Jobs and CronJobs run to completion; so does a bare Pod whose restartPolicy is not Always.
+# A PodTemplate runs nothing itself: whoever uses it decides how long its pods live.
 long_running if {
 	k8s.is_workload
-	not k8s.kind in {"Job", "CronJob"}
+	not k8s.kind in {"Job", "CronJob", "PodTemplate"}
 	not run_to_completion_pod
 }
 

@@ -69,3 +69,8 @@ test_bare_pod_counts_unless_it_runs_to_completion if {
 test_non_workloads_are_ignored if {
 	count(PCK021.deny) == 0 with input as {"document": {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}}
 }
+
+test_pod_template_is_not_held_to_probes if {
+	doc := {"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": "t"}, "template": {"spec": {"containers": [{"name": "a", "image": "x"}]}}}
+	count(PCK021.deny) == 0 with input as {"document": doc}
+}

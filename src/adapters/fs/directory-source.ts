@@ -1,5 +1,5 @@
 // Reads the files to check from the local file system: walks directories, applies include/exclude globs.
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname, join, posix, relative, resolve, sep } from "node:path";
 import picomatch from "picomatch";
 import {
@@ -12,6 +12,7 @@ import { parseManifest } from "../../yaml/index.js";
 import type { SourceFile } from "../../core/report.js";
 import { chartRootAbove, namedAsPatchAbove } from "./patch-lookup.js";
 import { MAX_ROLE_WALK_ENTRIES } from "../../core/limits.js";
+import { classify, type DiskEntry } from "./special-files.js";
 
 export interface DirectorySelection {
   readonly files: SourceFile[];
@@ -38,13 +39,18 @@ export function readDirectorySources(
 ): DirectorySelection {
   const included = picomatch(globs.include as string[], { dot: true });
   const excluded = picomatch(globs.exclude as string[], { dot: true });
-  const found = new Map<string, string>();
+  /** Repository-relative path -> the file to read, or why it is refused. */
+  const found = new Map<string, DiskEntry>();
+  const walked = new Set<string>();
   const chartRoots = new Set<string>();
   const missing: string[] = [];
   const rel = (abs: string) => toPosix(relative(root, abs)) || ".";
 
   /** Globs are repository-relative; a directory outside `root` is matched relative to itself. */
-  const walk = (abs: string, base: string) => {
+  const walk = (abs: string, base: string, real?: string) => {
+    const key = real ?? realOf(abs);
+    if (walked.has(key)) return; // a folder reached twice through links
+    walked.add(key);
     let entries;
     try {
       entries = readdirSync(abs, { withFileTypes: true });
@@ -66,28 +72,40 @@ export function readDirectorySources(
       } else if (entry.isFile()) {
         if (entry.name === "Chart.yaml")
           chartRoots.add(posix.dirname(r) === "." ? "" : posix.dirname(r));
-        if (isYamlOrJson(entry.name) && included(m) && !excluded(m)) found.set(r, child);
+        if (isYamlOrJson(entry.name) && included(m) && !excluded(m))
+          found.set(r, { kind: "file", abs: child });
+      } else {
+        // A symbolic link, FIFO, device or socket: followed inside the repository, else refused.
+        const candidate = isYamlOrJson(entry.name) && included(m) && !excluded(m);
+        const what = classify(child, root);
+        if (what.kind === "directory") {
+          if (!excluded(`${m}/`) && !excluded(m)) walk(child, base, what.abs);
+        } else if (candidate) found.set(r, what);
       }
     }
   };
 
   for (const p of paths) {
     const abs = resolve(root, p);
-    let stat;
+    let what;
     try {
-      stat = statSync(abs);
+      what = classify(abs, root);
     } catch {
       missing.push(p);
       continue;
     }
-    if (stat.isDirectory()) walk(abs, abs);
-    else found.set(rel(abs), abs);
+    if (what.kind === "directory") walk(abs, abs, what.abs);
+    else found.set(rel(abs), what);
   }
 
   if (extra) found.delete(rel(resolve(root, extra.path)));
   const files: SourceFile[] = [...found.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([path, abs]) => ({ path, content: readFileSync(abs) }));
+    .map(([path, what]) =>
+      what.kind === "file"
+        ? { path, content: readFileSync(what.abs) }
+        : { path, content: new Uint8Array(), refused: what.kind === "refused" ? what.reason : "" },
+    );
   const stdinPath = extra ? rel(resolve(root, extra.path)) : undefined;
   if (extra) files.push({ path: stdinPath!, content: extra.content });
 
@@ -122,6 +140,14 @@ export function readDirectorySources(
     if (namedAsPatchAbove(resolve(root, f.path), searched)) patchFiles.add(f.path);
   }
   return { files, layout: { chartRoots, patchFiles }, missing };
+}
+
+function realOf(abs: string): string {
+  try {
+    return realpathSync(abs);
+  } catch {
+    return abs;
+  }
 }
 
 /** The repository a path is in: the nearest folder above it with `.git`; else the path's own folder. */

@@ -9,6 +9,7 @@ import type {
   PullRequestSource,
 } from "../../ports/pull-request-source.js";
 import { MAX_WORKING_TREE_PATHS } from "../../core/limits.js";
+import { gitRemoteUrls } from "../git/local-git-source.js";
 
 export const WORKING_TREE = "working-tree";
 const EMPTY_BASE = "empty";
@@ -23,6 +24,11 @@ export class WorkingTreeSource implements PullRequestSource {
     private readonly root: string,
     private readonly changed: readonly string[],
   ) {}
+
+  /** The URLs of the git remotes of the repository the folder is in, as review reports them. */
+  get repositoryUrls(): readonly string[] {
+    return gitRemoteUrls(this.root);
+  }
 
   async changedFiles(): Promise<ChangeList> {
     const files = this.changed.map((path) => ({ path, status: "added" as const }));

@@ -20,6 +20,20 @@ function gitText(repo: string, args: readonly string[]): string {
   return git(repo, args).toString("utf8");
 }
 
+/** The URLs of the git remotes of the repository at `dir` (none: no remote, or not a repository). */
+export function gitRemoteUrls(dir: string): string[] {
+  let text = "";
+  try {
+    text = gitText(dir, ["config", "--get-regexp", "^remote\\..*\\.url$"]);
+  } catch {
+    return []; // git exits 1 when no key matches, 128 outside a repository
+  }
+  return text
+    .split("\n")
+    .map((l) => l.split(" ").slice(1).join(" ").trim())
+    .filter(Boolean);
+}
+
 /** Resolves a ref to a commit SHA, with the ref's name in the error when it does not exist. */
 export function resolveCommit(repo: string, ref: string): string {
   try {
@@ -103,16 +117,7 @@ export class LocalGitSource implements PullRequestSource {
 
   /** The URLs of the repository's git remotes (none: no remote is configured). */
   get repositoryUrls(): readonly string[] {
-    let text = "";
-    try {
-      text = gitText(this.repo, ["config", "--get-regexp", "^remote\\..*\\.url$"]);
-    } catch {
-      return []; // git exits 1 when no key matches
-    }
-    return text
-      .split("\n")
-      .map((l) => l.split(" ").slice(1).join(" ").trim())
-      .filter(Boolean);
+    return gitRemoteUrls(this.repo);
   }
 
   async changedFiles(): Promise<ChangeList> {
@@ -173,6 +178,16 @@ export class LocalGitSource implements PullRequestSource {
       stdio: ["pipe", "pipe", "pipe"],
     });
     return parseCatFileBatch(out, requests.length);
+  }
+
+  /** Paths stored as symbolic links (mode 120000) at `commit`. */
+  async symbolicLinks(commit: string): Promise<ReadonlySet<string>> {
+    const links = new Set<string>();
+    for (const entry of gitText(this.repo, ["ls-tree", "-r", "-z", commit]).split("\0")) {
+      const tab = entry.indexOf("\t");
+      if (entry.startsWith("120000 ") && tab > 0) links.add(entry.slice(tab + 1));
+    }
+    return links;
   }
 
   async listPaths(commit: string): Promise<readonly string[]> {

@@ -88,6 +88,8 @@ export class GitHubPullRequestSource implements PullRequestSource {
   // One read per review: the layout, the repository policies and the Git-layer checks share them.
   #changes: Promise<ChangeList> | undefined;
   readonly #trees = new Map<string, Promise<readonly string[]>>();
+  /** Symbolic links (mode 120000) of each commit's tree, as fetchTree saw them. */
+  readonly #links = new Map<string, ReadonlySet<string>>();
   /** Single files read by path, by commit and path: a file absent at a commit is asked for once. */
   readonly #files = new Map<string, Promise<Uint8Array | undefined>>();
 
@@ -245,6 +247,16 @@ export class GitHubPullRequestSource implements PullRequestSource {
       throw new Error(
         `the repository tree at ${commit.slice(0, 12)} is too large for GitHub to list (truncated at ${data.tree.length} entries): Portcullis cannot see every policy and overlay`,
       );
-    return data.tree.filter((e) => e.type === "blob" && e.path !== undefined).map((e) => e.path!);
+    const blobs = data.tree.filter((e) => e.type === "blob" && e.path !== undefined);
+    this.#links.set(commit, new Set(blobs.filter((e) => e.mode === "120000").map((e) => e.path!)));
+    return blobs.map((e) => e.path!);
+  }
+
+  /** Paths stored as symbolic links at `commit` (the tree is fetched again when it came from the cache). */
+  async symbolicLinks(commit: string): Promise<ReadonlySet<string>> {
+    const known = this.#links.get(commit);
+    if (known) return known;
+    await this.fetchTree(commit);
+    return this.#links.get(commit)!;
   }
 }

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import {
+  canonicalChart,
   chartAddress,
   isDigest,
   remoteRefusal,
@@ -182,12 +183,15 @@ export class ChartFetcher implements ChartFetch {
   constructor(private readonly options: ChartFetchOptions = chartFetchOptions()) {}
 
   async fetchChart(
-    chart: RemoteChart,
+    asWritten: RemoteChart,
     allow: readonly string[],
     plainHttp: readonly string[] = [],
   ): Promise<FetchedChart> {
-    const refused = remoteRefusal(chart, allow);
+    const refused = remoteRefusal(asWritten, allow);
     if (refused) return { ok: false, reason: refused };
+    // Fetched by its canonical address, the one the allow-list was matched against.
+    const chart = canonicalChart(asWritten);
+    if ("refusal" in chart) return { ok: false, reason: chart.refusal };
     const budget: Budget = {
       signal: AbortSignal.timeout(this.options.timeoutMs),
       maxBytes: this.options.maxBytes,

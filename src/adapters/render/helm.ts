@@ -94,6 +94,10 @@ export class HelmRenderer {
           build.namespace,
           "--skip-tests",
           ...build.valuesFiles.flatMap((f) => ["--values", `./${f}`]),
+          ...(build.set ?? []).flatMap((s) => [
+            s.string ? "--set-string" : "--set",
+            `${s.name}=${argoSetValue(s.value)}`,
+          ]),
           // Positionals after "--": never flags, whatever they hold.
           "--",
           build.release,
@@ -112,6 +116,15 @@ export class HelmRenderer {
       return { ok: true, yaml: outcome.yaml, originRoot: "", durationMs: elapsed() };
     });
   }
+}
+
+/**
+ * A parameter's value as Argo CD hands it to helm: commas escaped (helm would split the value at
+ * them) unless already escaped, or unless the value is a `{a,b}` list.
+ */
+export function argoSetValue(value: string): string {
+  if (value.startsWith("{") && value.endsWith("}")) return value;
+  return value.replace(/(^|[^\\]),/g, "$1\\,").replace(/(^|[^\\]),/g, "$1\\,");
 }
 
 /**
