@@ -214,6 +214,20 @@ describe("without the consumers' readers (a Node-only install)", () => {
     ]);
   });
 
+  it("evaluates no document of a file with a broken one from values it cannot prove", () => {
+    // Go reads the NEL as a line break: kubectl applies this Pod with hostNetwork.
+    const text =
+      "kind: Pod\nspec:\n  dnsPolicy: ClusterFirst #\u0085  hostNetwork: true\n---\na: [1, 2\n";
+    const file = parseManifest("a.yaml", text);
+    expect(file.documents).toEqual([]);
+    expect(file.problems.map((p) => p.rule)).toContain("PCS001");
+    expect(file.problems).toContainEqual({
+      rule: "PCS005",
+      line: 1,
+      message: expect.stringMatching(/cannot be proven/) as string,
+    });
+  });
+
   it("still reads a file in the line reader's subset", () => {
     const file = parseManifest("a.yaml", "kind: Pod\nspec:\n  hostNetwork: true\n");
     expect(file.problems).toEqual([]);
