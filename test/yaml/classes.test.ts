@@ -137,6 +137,11 @@ const CASES: [string, string, Outcome][] = [
     { refused: "PCS005@3" },
   ],
   ["the escape \\/", 'kind: ConfigMap\ndata:\n  a: "x\\/y"\n', { refused: "PCS001@3" }],
+  // Found by review: characters and escapes both Go readers refuse, which JavaScript reads.
+  ["U+FFFE in a comment", "kind: Pod # c\ufffe\n", { refused: "PCS001@1" }],
+  ["U+FFFF in a value", "kind: Pod\nx: a\uffff\n", { refused: "PCS001@1" }],
+  ["a surrogate pair escape", 'kind: Pod\nx: "\\uD83D\\uDE00"\n', { refused: "PCS001@2" }],
+  ["a lone surrogate escape", 'kind: Pod\nx: "\\uD800"\n', { refused: "PCS001@2" }],
 ];
 
 const outcome = (text: string): Outcome => {
