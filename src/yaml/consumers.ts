@@ -9,8 +9,9 @@ import { resourceOf } from "./resource.js";
 export const PCS005 = "PCS005" as const;
 const KUBE = "kubectl and Argo CD";
 const KYAML = "kustomize and Flux";
+/** How to get the exact reader, true in every install (a packed npm install has no scripts/tools). */
 const ENABLE =
-  "build the exact reader with `npm run build:yaml` (needs Go) or point PORTCULLIS_YAML_ORACLE at it";
+  "the Portcullis container image and GitHub Action carry the exact reader; elsewhere point PORTCULLIS_YAML_ORACLE at a built yaml-oracle (in a Portcullis checkout, `npm run build:yaml` builds it, needs Go)";
 
 /**
  * Our positioned reading of a file: its documents and problems, and every document that has a
