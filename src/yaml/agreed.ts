@@ -5,11 +5,13 @@
 
 /**
  * Characters the readers treat differently: NEL, LS, PS (YAML 1.1 line breaks), a byte-order mark,
- * control characters, and every Unicode space but U+0020 (Go's `unicode.IsSpace` decides where a
+ * control characters, U+FFFE and U+FFFF (go-yaml's reader refuses them, even in a comment: "control
+ * characters are not allowed"; it accepts the other noncharacters, U+FDD0-U+FDEF and U+nFFFE/F, as
+ * JavaScript does), and every Unicode space but U+0020 (Go's `unicode.IsSpace` decides where a
  * JSON stream starts and what trails a `---`).
  */
 const DISPUTED_CHARACTERS =
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u00a0\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff\ufff9-\ufffb]/;
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u00a0\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff\ufff9-\ufffb\ufffe\uffff]/;
 
 /** A text the line reader may read: no disputed character, and not a JSON stream for apimachinery. */
 export function agreedText(text: string): boolean {

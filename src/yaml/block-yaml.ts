@@ -552,6 +552,8 @@ class Reader {
       const e = quoted.charCodeAt(i + 1);
       // \" \\ \b \f \n \r \t \u (not \/: go-yaml refuses it)
       if (!'"\\bfnrtu'.includes(String.fromCharCode(e))) throw new Outside();
+      // A surrogate (\uD800-\uDFFF), even in a pair: both Go readers refuse it, JSON reads it.
+      if (e === 0x75 && /^[dD][89a-fA-F]/.test(quoted.slice(i + 2, i + 4))) throw new Outside();
     }
     try {
       return JSON.parse(quoted) as string;

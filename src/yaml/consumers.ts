@@ -6,11 +6,12 @@ import type { JsonPath } from "../core/types.js";
 import type { ConsumerReading, OracleFailure, OracleReading } from "./oracle.js";
 import { resourceOf } from "./resource.js";
 
-export const PCS005 = "PCS005";
+export const PCS005 = "PCS005" as const;
 const KUBE = "kubectl and Argo CD";
 const KYAML = "kustomize and Flux";
+/** How to get the exact reader, true in every install (a packed npm install has no scripts/tools). */
 const ENABLE =
-  "build the exact reader with `npm run build:yaml` (needs Go) or point PORTCULLIS_YAML_ORACLE at it";
+  "the Portcullis container image and GitHub Action carry the exact reader; elsewhere point PORTCULLIS_YAML_ORACLE at a built yaml-oracle (in a Portcullis checkout, `npm run build:yaml` builds it, needs Go)";
 
 /**
  * Our positioned reading of a file: its documents and problems, and every document that has a
@@ -24,14 +25,16 @@ export interface OurReading {
 
 /** A file outside what Portcullis reads exactly on its own, with no oracle to decide it. */
 export function unproven(file: string, ours: ParsedFile): ParsedFile {
-  if (ours.problems.length > 0) return ours; // broken anyway: PCS001/PCS002 say where
-  const line = ours.documents[0]?.lines.start ?? 1;
-  return refused(
-    file,
-    ours.text,
-    line,
-    `this file uses YAML outside the subset Portcullis reads exactly as kubectl, Argo CD, kustomize and Flux do, so what they apply cannot be proven; ${ENABLE}`,
-  );
+  const message = `this file uses YAML outside the subset Portcullis reads exactly as kubectl, Argo CD, kustomize and Flux do, so what they apply cannot be proven; ${ENABLE}`;
+  if (ours.problems.length === 0)
+    return refused(file, ours.text, ours.documents[0]?.lines.start ?? 1, message);
+  // Broken: PCS001/PCS002 say where; the documents we could read are not evaluated from values
+  // the consumers may read otherwise (kubectl still applies them): each one is PCS005.
+  const problems: FileProblem[] = [
+    ...ours.problems,
+    ...nonEmpty(ours.documents).map((d) => ({ rule: PCS005, message, line: d.lines.start })),
+  ].sort((a, b) => a.line - b.line);
+  return { file, text: ours.text, documents: [], problems };
 }
 
 /** The file as the consumers read it (`ours` is the positioned reading of the same text). */

@@ -175,6 +175,17 @@ const TOKENS = [
   "on: ",
   "é",
   "\u00e9",
+  // Noncharacters (go-yaml refuses U+FFFE/U+FFFF, reads the others), surrogate escapes.
+  "\ufffe",
+  "\uffff",
+  "\ufdd0",
+  "\u{1fffe}",
+  "\u{1f600}",
+  "\\uD83D\\uDE00",
+  "\\uD800",
+  "\\udfff",
+  "\\uFFFE",
+  "\\U0001F600",
 ];
 
 const pick = <T>(rng: () => number, list: readonly T[]): T =>

@@ -137,6 +137,11 @@ const CASES: [string, string, Outcome][] = [
     { refused: "PCS005@3" },
   ],
   ["the escape \\/", 'kind: ConfigMap\ndata:\n  a: "x\\/y"\n', { refused: "PCS001@3" }],
+  // Found by review: characters and escapes both Go readers refuse, which JavaScript reads.
+  ["U+FFFE in a comment", "kind: Pod # c\ufffe\n", { refused: "PCS001@1" }],
+  ["U+FFFF in a value", "kind: Pod\nx: a\uffff\n", { refused: "PCS001@1" }],
+  ["a surrogate pair escape", 'kind: Pod\nx: "\\uD83D\\uDE00"\n', { refused: "PCS001@2" }],
+  ["a lone surrogate escape", 'kind: Pod\nx: "\\uD800"\n', { refused: "PCS001@2" }],
 ];
 
 const outcome = (text: string): Outcome => {
@@ -209,9 +214,25 @@ describe("without the consumers' readers (a Node-only install)", () => {
       {
         rule: "PCS005",
         line: 1,
-        message: expect.stringContaining("npm run build:yaml") as string,
+        message: expect.stringMatching(
+          /container image and GitHub Action carry the exact reader; elsewhere point PORTCULLIS_YAML_ORACLE at a built yaml-oracle \(in a Portcullis checkout, `npm run build:yaml`/,
+        ) as string,
       },
     ]);
+  });
+
+  it("evaluates no document of a file with a broken one from values it cannot prove", () => {
+    // Go reads the NEL as a line break: kubectl applies this Pod with hostNetwork.
+    const text =
+      "kind: Pod\nspec:\n  dnsPolicy: ClusterFirst #\u0085  hostNetwork: true\n---\na: [1, 2\n";
+    const file = parseManifest("a.yaml", text);
+    expect(file.documents).toEqual([]);
+    expect(file.problems.map((p) => p.rule)).toContain("PCS001");
+    expect(file.problems).toContainEqual({
+      rule: "PCS005",
+      line: 1,
+      message: expect.stringMatching(/cannot be proven/) as string,
+    });
   });
 
   it("still reads a file in the line reader's subset", () => {
