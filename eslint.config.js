@@ -68,7 +68,7 @@ export const LAYERS = [
       ),
     ],
   },
-  { files: ["src/adapters/**/*.ts"], patterns: [useCases] },
+  { files: ["src/adapters/**/*.ts", "src/engines/opa/**/*.ts"], patterns: [useCases] },
   {
     files: ["src/handlers/**/*.ts"],
     patterns: [

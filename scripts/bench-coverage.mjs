@@ -24,7 +24,7 @@ const write = process.argv.includes("--write");
 const dist = (p) => import(join(ROOT, "dist", p));
 const { LocalGitSource } = await dist("adapters/git/local-git-source.js");
 const { loadPolicyBundle } = await dist("adapters/fs/policy-bundle.js");
-const { WasmPolicyEngine } = await dist("adapters/opa/wasm-policy-engine.js");
+const { WasmPolicyEngine } = await dist("engines/opa/wasm-policy-engine.js");
 const { reviewChanges } = await dist("review/review-changes.js");
 const { findHelm, HelmRenderer, withHelm } = await dist("adapters/render/helm.js");
 const { findKustomize, KustomizeRenderer } = await dist("adapters/render/kustomize.js");

@@ -38,7 +38,7 @@ const { jsyamlRead } = await dist("yaml/fast-yaml.js");
 const { isKubernetesObject } = await dist("core/findings.js");
 const { defaultConfig } = await dist("config/config.js");
 const { loadPolicyBundle } = await dist("adapters/fs/policy-bundle.js");
-const { WasmPolicyEngine } = await dist("adapters/opa/wasm-policy-engine.js");
+const { WasmPolicyEngine } = await dist("engines/opa/wasm-policy-engine.js");
 
 /** The exact policy inputs `portcullis check` evaluates for a directory. */
 function policyInputs(dir) {

@@ -34,7 +34,7 @@ function writeCapabilities(opa) {
       `tools/wasm-builtins.json names builtins OPA does not know: ${unknown.join(", ")}`,
     );
   current.builtins = current.builtins.filter((b) => names.has(b.name));
-  // What the compiler's "undefined function" means for a builtin OPA has (src/adapters/opa/opa-build.ts).
+  // What the compiler's "undefined function" means for a builtin OPA has (src/engines/opa/opa-build.ts).
   writeFileSync(
     join(OUT, "builtins.json"),
     JSON.stringify({ refused: allowed.refused, unsupported: allowed.unsupported }),

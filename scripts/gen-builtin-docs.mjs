@@ -54,15 +54,15 @@ export function expectedBuiltinsPage() {
     "",
     `## Answered by the host (${b.sdk.length + b.host.length})`,
     "",
-    "The wasm module calls out to Portcullis for these. `test/adapters/host-builtins.test.ts`",
+    "The wasm module calls out to Portcullis for these. `test/engines/host-builtins.test.ts`",
     "evaluates every one of them (and `sprintf` over every kind of value, sets included) with the",
     "pinned `opa eval` and requires the same value, or the same error.",
     "",
     "From the `@open-policy-agent/opa-wasm` SDK: " +
       list(b.sdk.filter((n) => n !== "sprintf")) +
-      ". Go's `fmt` formatting: `sprintf` (`src/adapters/opa/go-sprintf.ts`).",
+      ". Go's `fmt` formatting: `sprintf` (`src/engines/opa/go-sprintf.ts`).",
     "",
-    `Portcullis's own (\`src/adapters/opa/builtins/\`): ${list(b.host)}.`,
+    `Portcullis's own (\`src/engines/opa/builtins/\`): ${list(b.host)}.`,
     "",
     "A few calls to these stop the evaluation instead of answering (the policy is reported as not",
     "evaluated, never as passing), because Portcullis cannot answer them exactly as OPA would: a",

@@ -349,7 +349,7 @@ function prOfRequest(q, headToPr) {
 async function soak(count) {
   const dist = (p) => import(join(ROOT, "dist", p));
   const { loadPolicyBundle } = await dist("adapters/fs/policy-bundle.js");
-  const { WasmPolicyEngine } = await dist("adapters/opa/wasm-policy-engine.js");
+  const { WasmPolicyEngine } = await dist("engines/opa/wasm-policy-engine.js");
   const { evaluateFiles } = await dist("review/evaluate-files.js");
   const { engineOf } = await dist("engines/engine.js");
   const { defaultConfig } = await dist("config/config.js");

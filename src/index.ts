@@ -10,7 +10,7 @@ import { portcullisOctokit, WriteLanes } from "./adapters/github/octokit.js";
 import { ContentCache } from "./adapters/github/content-cache.js";
 import { HelmRenderer, withHelm } from "./adapters/render/helm.js";
 import { KustomizeRenderer } from "./adapters/render/kustomize.js";
-import { IsolatedPolicyCompiler, PolicyWorkerPool } from "./adapters/opa/isolated-policies.js";
+import { IsolatedPolicyCompiler, PolicyWorkerPool } from "./engines/opa/isolated-policies.js";
 
 const bundle = loadPolicyBundle();
 const concurrency = Number(process.env.PORTCULLIS_CONCURRENCY ?? "2");

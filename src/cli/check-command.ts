@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { readDirectorySources } from "../adapters/fs/directory-source.js";
 import { loadPolicyBundle, type PolicyBundle } from "../adapters/fs/policy-bundle.js";
-import { WasmPolicyEngine } from "../adapters/opa/wasm-policy-engine.js";
+import { WasmPolicyEngine } from "../engines/opa/wasm-policy-engine.js";
 import {
   CONFIG_PATH,
   FAIL_LEVELS,
@@ -26,9 +26,9 @@ import {
   type EvaluationReport,
   type SourceFile,
 } from "../review/evaluate-files.js";
-import { OpaPolicyCompiler, parsePolicyData } from "../adapters/opa/user-policies.js";
-import { defaultOpaTools } from "../adapters/opa/opa-build.js";
-import { gatekeeperInventory } from "../adapters/opa/gatekeeper.js";
+import { OpaPolicyCompiler, parsePolicyData } from "../engines/opa/user-policies.js";
+import { defaultOpaTools } from "../engines/opa/opa-build.js";
+import { gatekeeperInventory } from "../engines/opa/gatekeeper.js";
 import type { EngineDescriptor } from "../engines/engine.js";
 import { loadEngines } from "../engines/load.js";
 import { ENGINES } from "../engines/registry.js";

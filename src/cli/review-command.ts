@@ -4,7 +4,7 @@ import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { LocalGitSource } from "../adapters/git/local-git-source.js";
 import { loadPolicyBundle } from "../adapters/fs/policy-bundle.js";
-import { WasmPolicyEngine } from "../adapters/opa/wasm-policy-engine.js";
+import { WasmPolicyEngine } from "../engines/opa/wasm-policy-engine.js";
 import { POLICY_CHECK_NAME } from "../render/check-run.js";
 import { CODE_OWNERS_CHECK, SIGNED_COMMITS_CHECK } from "../owners/git-checks.js";
 import {
@@ -15,8 +15,8 @@ import {
 } from "../adapters/git/local-git-checks.js";
 import { reviewChanges } from "../review/review-changes.js";
 import { localRenderer } from "./check-render.js";
-import { OpaPolicyCompiler, parsePolicyData } from "../adapters/opa/user-policies.js";
-import { defaultOpaTools } from "../adapters/opa/opa-build.js";
+import { OpaPolicyCompiler, parsePolicyData } from "../engines/opa/user-policies.js";
+import { defaultOpaTools } from "../engines/opa/opa-build.js";
 import { localPolicyPullRequest } from "../review/policy-context.js";
 import { findCodeowners } from "../owners/codeowners.js";
 import { buildReviewOutput, FIX_COMMITS_OFF, type ReviewOutput } from "../review/review-output.js";

@@ -8,7 +8,7 @@ import {
   type Octokit,
   type PullRequestRef,
 } from "../adapters/github/github-source.js";
-import { WasmPolicyEngine } from "../adapters/opa/wasm-policy-engine.js";
+import { WasmPolicyEngine } from "../engines/opa/wasm-policy-engine.js";
 import type { PolicyBundle } from "../adapters/fs/policy-bundle.js";
 import { publishReview } from "../review/publish-review.js";
 import { FIX_COMMITS_OFF, type FixCommitOffer } from "../review/review-output.js";
@@ -25,7 +25,7 @@ import { PullRequestFacts } from "../adapters/github/github-pr-context.js";
 import type { ContentCache } from "../adapters/github/content-cache.js";
 import type { ManifestRenderer } from "../ports/manifest-renderer.js";
 import type { EngineDescriptor } from "../engines/engine.js";
-import { parsePolicyData } from "../adapters/opa/user-policies.js";
+import { parsePolicyData } from "../engines/opa/user-policies.js";
 import type { RepositoryPolicyCompiler } from "../ports/policy-compiler.js";
 import { policyPullRequestOf } from "../review/policy-context.js";
 import { policiesReadPullRequest } from "../review/repository-policies.js";

@@ -13,8 +13,8 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
-import { findOpa } from "../../src/adapters/opa/opa-binary.js";
-import { compilePolicies, readPolicySources } from "../../src/adapters/opa/user-policies.js";
+import { findOpa } from "../../src/engines/opa/opa-binary.js";
+import { compilePolicies, readPolicySources } from "../../src/engines/opa/user-policies.js";
 import { runCommand } from "../support/cli.js";
 
 const run = (args: string[], cwd: string) => runCommand(args, cwd);

@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
-import { loadGatekeeper } from "../../src/adapters/opa/gatekeeper.js";
-import { findOpa } from "../../src/adapters/opa/opa-binary.js";
+import { loadGatekeeper } from "../../src/engines/opa/gatekeeper.js";
+import { findOpa } from "../../src/engines/opa/opa-binary.js";
 import { check, objects, suites, type SuiteTest } from "../support/gator-suite.js";
 
 const LIBRARY = process.env.GATEKEEPER_LIBRARY ?? "";

@@ -5,8 +5,8 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
-import { findOpa } from "../../src/adapters/opa/opa-binary.js";
-import { HOST_BUILTINS } from "../../src/adapters/opa/host-builtins.js";
+import { findOpa } from "../../src/engines/opa/opa-binary.js";
+import { HOST_BUILTINS } from "../../src/engines/opa/host-builtins.js";
 // @ts-expect-error: a plain ES module script without types
 import { expectedBuiltinsPage } from "../../scripts/gen-builtin-docs.mjs";
 

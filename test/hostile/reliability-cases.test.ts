@@ -9,7 +9,7 @@ import {
 } from "../../src/adapters/github/github-source.js";
 import { loadPullRequestContext } from "../../src/adapters/github/github-pr-context.js";
 import { GitHubReviewPublisher } from "../../src/adapters/github/github-publisher.js";
-import { WasmPolicyEngine } from "../../src/adapters/opa/wasm-policy-engine.js";
+import { WasmPolicyEngine } from "../../src/engines/opa/wasm-policy-engine.js";
 import {
   DEFAULT_CODE_OWNERS,
   DEFAULT_SIGNED_COMMITS,

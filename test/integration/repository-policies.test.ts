@@ -5,11 +5,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Probot } from "probot";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
-import { OpaPolicyCompiler } from "../../src/adapters/opa/user-policies.js";
+import { OpaPolicyCompiler } from "../../src/engines/opa/user-policies.js";
 import {
   IsolatedPolicyCompiler,
   PolicyWorkerPool,
-} from "../../src/adapters/opa/isolated-policies.js";
+} from "../../src/engines/opa/isolated-policies.js";
 import type {
   ConftestPolicies,
   RepositoryPolicyCompiler,

@@ -1,5 +1,5 @@
 import type { PolicyEngine } from "../../src/ports/policy-engine.js";
-import { WasmPolicyEngine } from "../../src/adapters/opa/wasm-policy-engine.js";
+import { WasmPolicyEngine } from "../../src/engines/opa/wasm-policy-engine.js";
 import { engineOf } from "../../src/engines/engine.js";
 import { evaluateFiles, evaluateFilesWhenReady } from "../../src/review/evaluate-files.js";
 import { bundle, EMPTY_LAYOUT, evaluate, testConfig } from "../support/engine.js";

@@ -1,7 +1,7 @@
 // The render budget never hides an error: only builds that run count, what a Flux or Argo CD
 // object builds comes first, a folder already built inside a tree is not built again, and what
 // the budget leaves out fails the check at its line with the exact reason.
-import { WasmPolicyEngine } from "../../src/adapters/opa/wasm-policy-engine.js";
+import { WasmPolicyEngine } from "../../src/engines/opa/wasm-policy-engine.js";
 import { engineOf } from "../../src/engines/engine.js";
 import { LocalGitSource } from "../../src/adapters/git/local-git-source.js";
 import { defaultConfig } from "../../src/config/config.js";

@@ -1,5 +1,5 @@
 // Rendering in the review use case, with a renderer that cannot render: never a silent pass.
-import { WasmPolicyEngine } from "../../src/adapters/opa/wasm-policy-engine.js";
+import { WasmPolicyEngine } from "../../src/engines/opa/wasm-policy-engine.js";
 import { LocalGitSource } from "../../src/adapters/git/local-git-source.js";
 import type { ManifestRenderer } from "../../src/ports/manifest-renderer.js";
 import { reviewChanges } from "../../src/review/review-changes.js";

@@ -2,7 +2,7 @@
 import { execFileSync } from "node:child_process";
 import { renameSync } from "node:fs";
 import { join } from "node:path";
-import { WasmPolicyEngine } from "../../src/adapters/opa/wasm-policy-engine.js";
+import { WasmPolicyEngine } from "../../src/engines/opa/wasm-policy-engine.js";
 import { LocalGitSource, patchesByPath } from "../../src/adapters/git/local-git-source.js";
 import { reviewChanges } from "../../src/review/review-changes.js";
 import { bundle } from "../support/engine.js";

@@ -1,6 +1,6 @@
 // Shared test setup: the built bundle, a wasm engine, and a one-call evaluation of in-memory files.
 import { loadPolicyBundle, type PolicyBundle } from "../../src/adapters/fs/policy-bundle.js";
-import { WasmPolicyEngine } from "../../src/adapters/opa/wasm-policy-engine.js";
+import { WasmPolicyEngine } from "../../src/engines/opa/wasm-policy-engine.js";
 import { defaultConfig, type Config } from "../../src/config/config.js";
 import type { RepositoryLayout } from "../../src/core/file-role.js";
 import type { PolicyEngine, PolicyInput } from "../../src/ports/policy-engine.js";

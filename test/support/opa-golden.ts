@@ -6,10 +6,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
-import { findOpa } from "../../src/adapters/opa/opa-binary.js";
-import { buildWasm } from "../../src/adapters/opa/opa-build.js";
-import { WasmModule } from "../../src/adapters/opa/wasm-module.js";
-import { onBuiltinError } from "../../src/adapters/opa/wasm-runtime.js";
+import { findOpa } from "../../src/engines/opa/opa-binary.js";
+import { buildWasm } from "../../src/engines/opa/opa-build.js";
+import { WasmModule } from "../../src/engines/opa/wasm-module.js";
+import { onBuiltinError } from "../../src/engines/opa/wasm-runtime.js";
 
 /** What one side says of an expression: its value, or undefined with the builtin's error. */
 export interface Outcome {

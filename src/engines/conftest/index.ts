@@ -11,8 +11,8 @@ import {
   loadPolicyData,
   readPolicySources,
   UserPolicyEngine,
-} from "../../adapters/opa/user-policies.js";
-import { defaultOpaTools } from "../../adapters/opa/opa-build.js";
+} from "../opa/user-policies.js";
+import { defaultOpaTools } from "../opa/opa-build.js";
 import {
   engineOf,
   NOTHING_LOADED,

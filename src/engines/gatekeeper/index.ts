@@ -2,8 +2,8 @@
 // `policies.admission` (and its older name `policies.gatekeeper`), or `check --admission`.
 import { isDataFile } from "../../core/file-role.js";
 import type { Config } from "../../config/config.js";
-import { loadGatekeeperDirectory } from "../../adapters/opa/gatekeeper.js";
-import { defaultOpaTools } from "../../adapters/opa/opa-build.js";
+import { loadGatekeeperDirectory } from "../opa/gatekeeper.js";
+import { defaultOpaTools } from "../opa/opa-build.js";
 import { loadProblem } from "../conftest/index.js";
 import {
   engineOf,

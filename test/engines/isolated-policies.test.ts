@@ -3,8 +3,8 @@
 import {
   IsolatedPolicyCompiler,
   PolicyWorkerPool,
-} from "../../src/adapters/opa/isolated-policies.js";
-import { OpaPolicyCompiler } from "../../src/adapters/opa/user-policies.js";
+} from "../../src/engines/opa/isolated-policies.js";
+import { OpaPolicyCompiler } from "../../src/engines/opa/user-policies.js";
 import type { PolicyEngine, PolicyInput } from "../../src/ports/policy-engine.js";
 
 const FAST =

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { goQuote, goSprintf } from "../../src/adapters/opa/go-sprintf.js";
+import { goQuote, goSprintf } from "../../src/engines/opa/go-sprintf.js";
 // @ts-expect-error: a plain ES module script without types
 import { ensureOpa } from "../../scripts/tools.mjs";
 

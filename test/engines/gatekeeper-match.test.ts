@@ -10,7 +10,7 @@ import {
   selectorMatches,
   wildcardMatches,
   type LabelSelector,
-} from "../../src/core/gatekeeper-match.js";
+} from "../../src/engines/gatekeeper/match.js";
 
 const pod = (namespace?: string, labels: Record<string, string> = {}, name = "api") => ({
   apiVersion: "v1",

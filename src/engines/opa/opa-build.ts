@@ -17,7 +17,7 @@ import { dirname, join } from "node:path";
 import { rm } from "node:fs/promises";
 import { promisify } from "node:util";
 import { gunzipSync } from "node:zlib";
-import { packageRoot } from "../fs/policy-bundle.js";
+import { packageRoot } from "../../adapters/fs/policy-bundle.js";
 import type { PolicySource } from "../../ports/policy-compiler.js";
 import { findOpa } from "./opa-binary.js";
 

@@ -15,13 +15,13 @@ import {
   reviewOf,
   type ConstraintMatch,
   type ObjectFacts,
-} from "../../core/gatekeeper-match.js";
+} from "../gatekeeper/match.js";
 import { MAX_BATCH_BYTES } from "../../core/limits.js";
 import { parseManifest, type ParsedDocument } from "../../yaml/index.js";
 import { isPlainObject } from "../../core/plain-data.js";
 import type { JsonPath, PolicyLocation, Severity } from "../../core/types.js";
 import type { PolicyEngine, PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
-import { readDirectorySources } from "../fs/directory-source.js";
+import { readDirectorySources } from "../../adapters/fs/directory-source.js";
 import { buildWasm, PolicyCompileError, type OpaTools, type PolicySource } from "./opa-build.js";
 import { WasmModule } from "./wasm-module.js";
 import { describeThrown } from "./wasm-policy-engine.js";

@@ -1,7 +1,7 @@
 // Gatekeeper's constraint semantics as pure functions: which objects a constraint's `match` selects,
 // its enforcement action, the review its template reads, and `data.inventory` in Gatekeeper's shape.
-import { isPlainObject } from "./plain-data.js";
-import type { JsonPath, Severity } from "./types.js";
+import { isPlainObject } from "../../core/plain-data.js";
+import type { JsonPath, Severity } from "../../core/types.js";
 
 export type SelectorOperator = "In" | "NotIn" | "Exists" | "DoesNotExist";
 

@@ -13,7 +13,7 @@ import type {
   RepositoryPolicyCompiler,
 } from "../../ports/policy-compiler.js";
 import type { IsolatedPolicyEngine, PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
-import { packageRoot } from "../fs/policy-bundle.js";
+import { packageRoot } from "../../adapters/fs/policy-bundle.js";
 import { defaultOpaTools, type OpaTools } from "./opa-build.js";
 import type { WorkerRequest, WorkerResponse } from "./policy-worker.js";
 import { loadGatekeeper } from "./gatekeeper.js";

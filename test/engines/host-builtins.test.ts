@@ -5,9 +5,9 @@ import { constants, generateKeyPairSync, sign, type KeyObject } from "node:crypt
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
-import { findOpa } from "../../src/adapters/opa/opa-binary.js";
-import { buildWasm, PolicyCompileError } from "../../src/adapters/opa/opa-build.js";
-import { WasmModule } from "../../src/adapters/opa/wasm-module.js";
+import { findOpa } from "../../src/engines/opa/opa-binary.js";
+import { buildWasm, PolicyCompileError } from "../../src/engines/opa/opa-build.js";
+import { WasmModule } from "../../src/engines/opa/wasm-module.js";
 import { opaOutcomes, opaVersion, wasmOutcomes } from "../support/opa-golden.js";
 
 /** Tokens signed here with fresh keys: both evaluators verify the same bytes. */

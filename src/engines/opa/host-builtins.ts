@@ -1,5 +1,5 @@
 // The builtins the host answers for a policy compiled to wasm: the SDK's (yaml, regex.split), a
-// Go-exact sprintf, and those OPA's wasm runtime lacks (src/adapters/opa/builtins/). Which builtin
+// Go-exact sprintf, and those OPA's wasm runtime lacks (src/engines/opa/builtins/). Which builtin
 // is native, host, refused or unsupported is recorded in tools/wasm-builtins.json; the policy
 // compiler's capabilities are built from that file, and docs/builtins.md is generated from it.
 import { createRequire } from "node:module";

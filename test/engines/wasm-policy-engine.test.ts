@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
-import { parseBatchResult, WasmPolicyEngine } from "../../src/adapters/opa/wasm-policy-engine.js";
+import { parseBatchResult, WasmPolicyEngine } from "../../src/engines/opa/wasm-policy-engine.js";
 // @ts-expect-error: a plain ES module script without types
 import { ensureOpa } from "../../scripts/tools.mjs";
 import { bundle } from "../support/engine.js";

@@ -2,7 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { packageRoot } from "../fs/policy-bundle.js";
+import { packageRoot } from "../../adapters/fs/policy-bundle.js";
 
 /** $PORTCULLIS_OPA, then the one `npm run build` made (.tools/bin/opa), then `opa` on PATH. */
 export function findOpa(env: Readonly<Record<string, string | undefined>> = process.env): string {
