@@ -68,7 +68,10 @@ export const LAYERS = [
       ),
     ],
   },
-  { files: ["src/adapters/**/*.ts", "src/engines/opa/**/*.ts"], patterns: [useCases] },
+  {
+    files: ["src/adapters/**/*.ts", "src/engines/opa/**/*.ts", "src/gitops/adapters/**/*.ts"],
+    patterns: [useCases],
+  },
   {
     files: ["src/handlers/**/*.ts"],
     patterns: [
@@ -81,7 +84,7 @@ export const LAYERS = [
     ],
   },
   {
-    files: ["src/review/**/*.ts", "src/owners/**/*.ts"],
+    files: ["src/review/**/*.ts", "src/owners/**/*.ts", "src/gitops/*.ts"],
     patterns: [
       upward(
         "use cases are driven by the front doors, not the other way",

@@ -30,8 +30,8 @@ const { ReviewQueue } = await dist("review/review-queue.js");
 const { loadPolicyBundle } = await dist("adapters/fs/policy-bundle.js");
 const { portcullisOctokit } = await dist("adapters/github/octokit.js");
 const { ContentCache } = await dist("adapters/github/content-cache.js");
-const { KustomizeRenderer } = await dist("adapters/render/kustomize.js");
-const { HelmRenderer, withHelm } = await dist("adapters/render/helm.js");
+const { KustomizeRenderer } = await dist("gitops/adapters/kustomize.js");
+const { HelmRenderer, withHelm } = await dist("gitops/adapters/helm.js");
 
 /** A hardened Deployment; `privileged` adds exactly one finding (PCK001). */
 function manifest(i, privileged) {

@@ -26,9 +26,9 @@ const { LocalGitSource } = await dist("adapters/git/local-git-source.js");
 const { loadPolicyBundle } = await dist("adapters/fs/policy-bundle.js");
 const { WasmPolicyEngine } = await dist("engines/opa/wasm-policy-engine.js");
 const { reviewChanges } = await dist("review/review-changes.js");
-const { findHelm, HelmRenderer, withHelm } = await dist("adapters/render/helm.js");
-const { findKustomize, KustomizeRenderer } = await dist("adapters/render/kustomize.js");
-const { ChartFetcher, chartFetchOptions } = await dist("adapters/render/chart-fetch.js");
+const { findHelm, HelmRenderer, withHelm } = await dist("gitops/adapters/helm.js");
+const { findKustomize, KustomizeRenderer } = await dist("gitops/adapters/kustomize.js");
+const { ChartFetcher, chartFetchOptions } = await dist("gitops/adapters/chart-fetch.js");
 const { parseManifest } = await dist("yaml/index.js");
 
 const helm = findHelm();

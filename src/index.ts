@@ -8,8 +8,8 @@ import type { ReviewTask } from "./jobs/review-jobs.js";
 import { Metrics } from "./ops/metrics.js";
 import { portcullisOctokit, WriteLanes } from "./adapters/github/octokit.js";
 import { ContentCache } from "./adapters/github/content-cache.js";
-import { HelmRenderer, withHelm } from "./adapters/render/helm.js";
-import { KustomizeRenderer } from "./adapters/render/kustomize.js";
+import { HelmRenderer, withHelm } from "./gitops/adapters/helm.js";
+import { KustomizeRenderer } from "./gitops/adapters/kustomize.js";
 import { IsolatedPolicyCompiler, PolicyWorkerPool } from "./engines/opa/isolated-policies.js";
 
 const bundle = loadPolicyBundle();

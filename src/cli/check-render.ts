@@ -1,12 +1,12 @@
 // `check --render`: the kustomizations and Helm charts among the files check is given are built
-// by review's own renderers (review/render-changes.ts) and their output evaluated; the files a
+// by review's own renderers (gitops/render-changes.ts) and their output evaluated; the files a
 // render read are reported from the rendered resources, not one by one.
 import { WorkingTreeSource } from "../adapters/fs/working-tree-source.js";
-import { findHelm, HelmRenderer, withHelm } from "../adapters/render/helm.js";
-import { findKustomize, KustomizeRenderer } from "../adapters/render/kustomize.js";
+import { findHelm, HelmRenderer, withHelm } from "../gitops/adapters/helm.js";
+import { findKustomize, KustomizeRenderer } from "../gitops/adapters/kustomize.js";
 import type { Config } from "../config/config.js";
 import type { ManifestRenderer } from "../ports/manifest-renderer.js";
-import { renderChanges } from "../review/render-changes.js";
+import { renderChanges } from "../gitops/render-changes.js";
 import {
   evaluateFiles,
   sortFindings,

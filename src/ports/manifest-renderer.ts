@@ -1,5 +1,5 @@
 // Renders a kustomization from repository files, offline: what a GitOps controller would apply.
-import type { RemoteChart } from "../core/remote-charts.js";
+import type { RemoteChart } from "../gitops/remote-charts.js";
 
 /** Why a build produced nothing: each is reported at the kustomization's line, never a pass. */
 export type RenderFailure = "failed" | "timeout" | "output-too-large" | "unavailable";

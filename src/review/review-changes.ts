@@ -26,7 +26,7 @@ import {
   type EvaluationReport,
   type SourceFile,
 } from "./evaluate-files.js";
-import { renderChanges } from "./render-changes.js";
+import { renderChanges } from "../gitops/render-changes.js";
 import type { EngineDescriptor } from "../engines/engine.js";
 import { loadReviewEngines, type RepositoryPolicyDeps } from "./repository-policies.js";
 import { resolveLinks } from "./symbolic-links.js";

@@ -1,8 +1,8 @@
 // Issue 23, requirement 4: namespace findings on the line that sets the namespace, `check` results
 // independent of the working directory, JSON with comments, secret-manager references, string
 // patches.
-import { findHelm } from "../../src/adapters/render/helm.js";
-import { findKustomize } from "../../src/adapters/render/kustomize.js";
+import { findHelm } from "../../src/gitops/adapters/helm.js";
+import { findKustomize } from "../../src/gitops/adapters/kustomize.js";
 import { runCommand } from "../support/cli.js";
 import { gitRepo } from "../support/git-repo.js";
 import { join } from "node:path";

@@ -1,7 +1,7 @@
 // Issue 23, requirement 3: Argo CD sources checked against the repository, ApplicationSets
 // expanded, multi-source `$values` read, through `portcullis review` with the pinned tools.
-import { findHelm } from "../../src/adapters/render/helm.js";
-import { findKustomize } from "../../src/adapters/render/kustomize.js";
+import { findHelm } from "../../src/gitops/adapters/helm.js";
+import { findKustomize } from "../../src/gitops/adapters/kustomize.js";
 import { runCommand } from "../support/cli.js";
 import { gitRepo } from "../support/git-repo.js";
 import { deployment } from "../support/deployment.js";

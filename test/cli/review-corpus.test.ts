@@ -2,7 +2,7 @@
 // to an overlay patch is reported at the patch line, with the rendered diff in the summary.
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { findKustomize } from "../../src/adapters/render/kustomize.js";
+import { findKustomize } from "../../src/gitops/adapters/kustomize.js";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
 import { runCommand } from "../support/cli.js";
 import { gitRepo, type TestRepo } from "../support/git-repo.js";

@@ -1,6 +1,6 @@
 // Flux post-build substitution runs on each built resource's YAML text (envsubst), so a variable
 // can make a key or a typed value; `portcullis review` must see what Flux applies.
-import { findKustomize } from "../../src/adapters/render/kustomize.js";
+import { findKustomize } from "../../src/gitops/adapters/kustomize.js";
 import { runCommand } from "../support/cli.js";
 import { gitRepo } from "../support/git-repo.js";
 

@@ -1,9 +1,9 @@
 // Helm value sources a controller applies beyond values files and inline values: Argo CD
 // `helm.parameters` are rendered as Argo CD passes them (`--set`, `--set-string`); Flux
 // `valuesFiles` and `postRenderers` are not reproduced, so such a release fails closed.
-import { findHelm } from "../../src/adapters/render/helm.js";
-import { findKustomize } from "../../src/adapters/render/kustomize.js";
-import { argoSetValue } from "../../src/adapters/render/helm.js";
+import { findHelm } from "../../src/gitops/adapters/helm.js";
+import { findKustomize } from "../../src/gitops/adapters/kustomize.js";
+import { argoSetValue } from "../../src/gitops/adapters/helm.js";
 import { runCommand } from "../support/cli.js";
 import { gitRepo, type TestRepo } from "../support/git-repo.js";
 

@@ -2,8 +2,8 @@
 // values line that set a field, else at the template that produced the object.
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { findHelm } from "../../src/adapters/render/helm.js";
-import { findKustomize } from "../../src/adapters/render/kustomize.js";
+import { findHelm } from "../../src/gitops/adapters/helm.js";
+import { findKustomize } from "../../src/gitops/adapters/kustomize.js";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
 import { runCommand } from "../support/cli.js";
 import { gitRepo, type TestRepo } from "../support/git-repo.js";

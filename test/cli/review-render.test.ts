@@ -2,7 +2,7 @@
 import { chmodSync, existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { findKustomize } from "../../src/adapters/render/kustomize.js";
+import { findKustomize } from "../../src/gitops/adapters/kustomize.js";
 import { runCommand } from "../support/cli.js";
 import { gitRepo } from "../support/git-repo.js";
 import { recordingServer } from "../support/recording-server.js";

@@ -1,7 +1,7 @@
 // The app renders the kustomizations a pull request affects, like `portcullis review` does: an overlay
 // patch that sets privileged: true is reported at the patch line, the rendered diff is in the
 // summary, and the app's check and the local twin's agree, annotation for annotation.
-import { findKustomize, KustomizeRenderer } from "../../src/adapters/render/kustomize.js";
+import { findKustomize, KustomizeRenderer } from "../../src/gitops/adapters/kustomize.js";
 import type { ReviewTask } from "../../src/jobs/review-jobs.js";
 import { ReviewQueue } from "../../src/review/review-queue.js";
 import { runCommand } from "../support/cli.js";

@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
-import { findHelm } from "../../src/adapters/render/helm.js";
+import { findHelm } from "../../src/gitops/adapters/helm.js";
 
 export const REGISTRY_BINARY = join(packageRoot(), ".tools", "bin", "oci-registry");
 export const haveChartTools = () => existsSync(REGISTRY_BINARY) && findHelm() !== undefined;

@@ -4,8 +4,8 @@ import { posix } from "node:path";
 import { parse } from "yaml";
 import type { PatchSource, PatchTarget } from "./kustomize-tree.js";
 import { parseManifest, type ParsedDocument, type ParsedFile } from "../yaml/index.js";
-import { isPlainObject } from "./plain-data.js";
-import type { JsonPath, LineRange, ResourceRef } from "./types.js";
+import { isPlainObject } from "../core/plain-data.js";
+import type { JsonPath, LineRange, ResourceRef } from "../core/types.js";
 
 export const ORIGIN_ANNOTATION = "config.kubernetes.io/origin";
 const BUILD_ANNOTATIONS = [ORIGIN_ANNOTATION, "alpha.config.kubernetes.io/transformations"];

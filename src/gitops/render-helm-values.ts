@@ -1,7 +1,7 @@
 // The values of a Helm release at one side of a review: each source (inline, a values text, a
 // file, a ConfigMap of the repository) read, with the line of any key in it.
 import { posix } from "node:path";
-import type { HelmReleaseTarget, ValuesSource } from "../core/helm-releases.js";
+import type { HelmReleaseTarget, ValuesSource } from "./helm-releases.js";
 import { isPlainObject } from "../core/plain-data.js";
 import type { JsonPath } from "../core/types.js";
 import { parseManifest, type ParsedFile } from "../yaml/index.js";

@@ -1,10 +1,10 @@
 // What a review renders: the folders a change affects, who builds them (Flux Kustomizations,
 // Argo CD Applications), and the files each build reads, checked and read.
-import { entryRefusal } from "../core/kustomize-tree.js";
+import { entryRefusal } from "./kustomize-tree.js";
 import { posix } from "node:path";
 import { isKustomizationFile, isYamlOrJson } from "../core/file-role.js";
 import { isKubernetesObject } from "../core/findings.js";
-import { gitFilesRead } from "../core/argocd-apps.js";
+import { gitFilesRead } from "./argocd-apps.js";
 import {
   applyOverlay,
   controllerTargetsOf,
@@ -13,19 +13,19 @@ import {
   type ControllerRef,
   type ControllerTarget,
   type FluxSources,
-} from "../core/gitops-controllers.js";
+} from "./gitops-controllers.js";
 import {
   affectedKustomizations,
   pluginRefusal,
   treeOf,
   type Blocked,
   type PatchSource,
-} from "../core/kustomize-tree.js";
+} from "./kustomize-tree.js";
 import { parseManifest, type ParsedFile } from "../yaml/index.js";
 import { isPlainObject } from "../core/plain-data.js";
 import { MAX_RENDER_FILES, MAX_RENDER_INPUT_BYTES } from "../core/render-limits.js";
-import { loadPatch, type LoadedPatch } from "../core/render-mapping.js";
-import { imageOverridesOf, type ImageOverride } from "../core/image-overrides.js";
+import { loadPatch, type LoadedPatch } from "./render-mapping.js";
+import { imageOverridesOf, type ImageOverride } from "./image-overrides.js";
 import type { Side } from "./render-side.js";
 
 /** A folder to build, and who builds it. */ import type { RenderOptions } from "./render-changes.js";

@@ -1,11 +1,11 @@
 // Flux Kustomizations and Argo CD Applications read as their controllers read them.
-import { substituteText } from "../../src/core/flux-substitute.js";
+import { substituteText } from "../../src/gitops/flux-substitute.js";
 import {
   applyOverlay,
   controllerTargetsOf,
   fluxSourcesOf,
-} from "../../src/core/gitops-controllers.js";
-import { RepoTree } from "../../src/core/kustomize-tree.js";
+} from "../../src/gitops/gitops-controllers.js";
+import { RepoTree } from "../../src/gitops/kustomize-tree.js";
 import { parseManifest } from "../../src/yaml/index.js";
 
 const tree = new RepoTree([

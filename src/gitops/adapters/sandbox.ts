@@ -11,7 +11,7 @@ import {
   RENDER_TIME_LIMIT_MS,
 } from "../../core/render-limits.js";
 import type { RenderOutcome } from "../../ports/manifest-renderer.js";
-import { packageRoot } from "../fs/policy-bundle.js";
+import { packageRoot } from "../../adapters/fs/policy-bundle.js";
 
 /** A port nothing listens on: a proxy there makes every outbound HTTP request fail at once. */
 const CLOSED_PROXY = "http://127.0.0.1:9";

@@ -15,7 +15,7 @@ import {
   isDigest,
   remoteRefusal,
   type RemoteChart,
-} from "../../core/remote-charts.js";
+} from "../remote-charts.js";
 import { MAX_RENDER_FILES, MAX_RENDER_INPUT_BYTES } from "../../core/render-limits.js";
 import type { ChartFetch, FetchedChart } from "../../ports/manifest-renderer.js";
 import { readChartArchive } from "./chart-archive.js";

@@ -2,7 +2,7 @@
 import { chmodSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { findKustomize, KustomizeRenderer } from "../../src/adapters/render/kustomize.js";
+import { findKustomize, KustomizeRenderer } from "../../src/gitops/adapters/kustomize.js";
 import { recordingServer } from "../support/recording-server.js";
 
 const kustomize = findKustomize();

@@ -4,8 +4,8 @@ import {
   SUBSTITUTE_DISABLED,
   substituteText,
   type SubstitutionVars,
-} from "../core/flux-substitute.js";
-import type { ControllerTarget } from "../core/gitops-controllers.js";
+} from "./flux-substitute.js";
+import type { ControllerTarget } from "./gitops-controllers.js";
 import { isPlainObject } from "../core/plain-data.js";
 import { parseManifest, type ParsedDocument, type ParseLimits } from "../yaml/index.js";
 import type { Side } from "./render-side.js";

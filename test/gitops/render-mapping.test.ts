@@ -1,5 +1,5 @@
 // Fields of a rendered resource mapped back to the patch that set them, else to their source line.
-import type { PatchSource } from "../../src/core/kustomize-tree.js";
+import type { PatchSource } from "../../src/gitops/kustomize-tree.js";
 import { parseManifest, type ParsedFile } from "../../src/yaml/index.js";
 import {
   loadPatch,
@@ -8,7 +8,7 @@ import {
   takeOrigin,
   translatePath,
   type PatchedResource,
-} from "../../src/core/render-mapping.js";
+} from "../../src/gitops/render-mapping.js";
 
 const rendered: PatchedResource = {
   value: {

@@ -15,8 +15,8 @@ import {
 } from "./gitops-controllers.js";
 import type { RepoTree } from "./kustomize-tree.js";
 import type { ParsedDocument, ParsedFile } from "../yaml/index.js";
-import { isPlainObject } from "./plain-data.js";
-import type { JsonPath } from "./types.js";
+import { isPlainObject } from "../core/plain-data.js";
+import type { JsonPath } from "../core/types.js";
 
 /** Where a release's values come from, in the order helm merges them (the last wins). */
 export type ValuesSource =

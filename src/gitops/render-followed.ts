@@ -10,10 +10,10 @@ import {
   type ControllerRef,
   type ControllerTarget,
   type FluxSources,
-} from "../core/gitops-controllers.js";
-import { helmReleasesOf, type VendoredCharts } from "../core/helm-releases.js";
-import type { RepoTree } from "../core/kustomize-tree.js";
-import { originDocument } from "../core/render-mapping.js";
+} from "./gitops-controllers.js";
+import { helmReleasesOf, type VendoredCharts } from "./helm-releases.js";
+import type { RepoTree } from "./kustomize-tree.js";
+import { originDocument } from "./render-mapping.js";
 import type { SkippedFile } from "../core/types.js";
 import type { ParsedDocument, ParsedFile } from "../yaml/index.js";
 import type { FieldPlace, Place } from "./render-helm-chart.js";

@@ -1,5 +1,5 @@
 // Helm releases read as Flux and Argo CD read them, and rendered fields mapped back to values.
-import { controllerTargetsOf, fluxSourcesOf } from "../../src/core/gitops-controllers.js";
+import { controllerTargetsOf, fluxSourcesOf } from "../../src/gitops/gitops-controllers.js";
 import {
   helmReleasesOf,
   missingDependency,
@@ -7,8 +7,8 @@ import {
   splitHelmOutput,
   templateKindLine,
   valuesKeyOf,
-} from "../../src/core/helm-releases.js";
-import { RepoTree } from "../../src/core/kustomize-tree.js";
+} from "../../src/gitops/helm-releases.js";
+import { RepoTree } from "../../src/gitops/kustomize-tree.js";
 import { parseManifest } from "../../src/yaml/index.js";
 
 const tree = new RepoTree([

@@ -5,8 +5,8 @@ import { posix } from "node:path";
 import picomatch from "picomatch";
 import type { RepoTree } from "./kustomize-tree.js";
 import type { ParsedDocument, ParsedFile } from "../yaml/index.js";
-import { isPlainObject } from "./plain-data.js";
-import type { JsonPath } from "./types.js";
+import { isPlainObject } from "../core/plain-data.js";
+import type { JsonPath } from "../core/types.js";
 
 /** A Git URL as host/path, so that `ssh://git@host/org/repo.git` and `https://host/org/repo` match. */
 export function sameRepository(url: string): string {

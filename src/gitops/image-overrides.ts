@@ -1,10 +1,10 @@
 // kustomize's `images:` transformer: which entry of which kustomization set a rendered container
 // image, so a finding on the image lands on that entry's newTag, digest or newName line (the line
 // a human edits), not on the base resource's `image:` that the overlay overrides.
-import type { LineRange } from "./types.js";
+import type { LineRange } from "../core/types.js";
 import type { ParsedFile } from "../yaml/index.js";
-import { isPlainObject } from "./plain-data.js";
-import type { JsonPath } from "./types.js";
+import { isPlainObject } from "../core/plain-data.js";
+import type { JsonPath } from "../core/types.js";
 
 const CONTAINER_LISTS = new Set(["containers", "initContainers", "ephemeralContainers"]);
 

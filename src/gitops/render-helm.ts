@@ -4,7 +4,7 @@
 import { posix } from "node:path";
 import type { Config } from "../config/config.js";
 import { isKubernetesObject } from "../core/findings.js";
-import { describeController, type FluxSources } from "../core/gitops-controllers.js";
+import { describeController, type FluxSources } from "./gitops-controllers.js";
 import {
   helmReleasesOf,
   type VendoredCharts,
@@ -13,7 +13,7 @@ import {
   templateKindLine,
   valuesKeyOf,
   type HelmReleaseTarget,
-} from "../core/helm-releases.js";
+} from "./helm-releases.js";
 import { parseManifest, type ParsedDocument, type ParsedFile } from "../yaml/index.js";
 import { isPlainObject } from "../core/plain-data.js";
 import { type RenderBudget } from "../core/render-limits.js";
@@ -26,7 +26,7 @@ import {
   type EvaluationError,
   type RoutedDocument,
   type RoutedFindings,
-} from "./evaluate-files.js";
+} from "../review/evaluate-files.js";
 import { isApplication, originKey, type RenderedApplication } from "./render-followed.js";
 import {
   CLUSTER_SCOPED,

@@ -8,8 +8,8 @@ import {
   controllerTargetsOf,
   describeController,
   type ControllerRef,
-} from "../core/gitops-controllers.js";
-import { RepoTree, type Blocked } from "../core/kustomize-tree.js";
+} from "./gitops-controllers.js";
+import { RepoTree, type Blocked } from "./kustomize-tree.js";
 import {
   DEFAULT_PARSE_LIMITS,
   parseManifest,
@@ -24,7 +24,7 @@ import {
   RENDER_CONCURRENCY,
   RenderBudget,
 } from "../core/render-limits.js";
-import { takeOrigin } from "../core/render-mapping.js";
+import { takeOrigin } from "./render-mapping.js";
 import { diffRendered, type RenderedTargetDiff } from "../core/rendered-diff.js";
 import type { Finding, JsonPath, SkippedFile } from "../core/types.js";
 import type { ManifestRenderer } from "../ports/manifest-renderer.js";
@@ -42,13 +42,13 @@ import {
   renderFollowedReleases,
   type RenderedApplication,
 } from "./render-followed.js";
-import { vendoredChartsOf } from "../core/helm-releases.js";
+import { vendoredChartsOf } from "./helm-releases.js";
 import { changedPaths, renderFailureFindings, resourceRef, show, Side } from "./render-side.js";
 import {
   evaluateRoutedAsync,
   type EvaluationDeps,
   type EvaluationError,
-} from "./evaluate-files.js";
+} from "../review/evaluate-files.js";
 import {
   atBase,
   buildDirs,

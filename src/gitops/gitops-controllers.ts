@@ -9,8 +9,8 @@ import {
   type ArgoApplication,
   type ArgoContext,
 } from "./argocd-apps.js";
-import { isPlainObject } from "./plain-data.js";
-import type { JsonPath } from "./types.js";
+import { isPlainObject } from "../core/plain-data.js";
+import type { JsonPath } from "../core/types.js";
 
 export interface ControllerRef {
   readonly kind: "Flux Kustomization" | "Argo CD Application" | "Flux HelmRelease";

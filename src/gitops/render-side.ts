@@ -4,7 +4,7 @@ import {
   parseKustomization,
   type KustomizationNode,
   type RepoTree,
-} from "../core/kustomize-tree.js";
+} from "./kustomize-tree.js";
 import { assembleFindings } from "../core/findings.js";
 import {
   DEFAULT_PARSE_LIMITS,
@@ -16,8 +16,8 @@ import { isPlainObject } from "../core/plain-data.js";
 import type { Finding, JsonPath, ResourceRef } from "../core/types.js";
 import type { Config } from "../config/config.js";
 import type { ChangedFile, PullRequestSource } from "../ports/pull-request-source.js";
-import { rulePolicyOf, type EvaluationDeps } from "./evaluate-files.js";
-import { resolveLinks } from "./symbolic-links.js";
+import { rulePolicyOf, type EvaluationDeps } from "../review/evaluate-files.js";
+import { resolveLinks } from "../review/symbolic-links.js";
 
 /** The rule a kustomization or Helm release that does not render is reported under. */
 export const RENDER_FAILURE_RULE = "PCS004";

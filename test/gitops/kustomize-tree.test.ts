@@ -6,7 +6,7 @@ import {
   RepoTree,
   treeOf,
   type KustomizationNode,
-} from "../../src/core/kustomize-tree.js";
+} from "../../src/gitops/kustomize-tree.js";
 import { parseManifest } from "../../src/yaml/index.js";
 
 function graph(files: Record<string, string>): Map<string, KustomizationNode> {

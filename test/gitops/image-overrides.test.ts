@@ -5,7 +5,7 @@ import {
   imageOverridesOf,
   isImagePath,
   splitImage,
-} from "../../src/core/image-overrides.js";
+} from "../../src/gitops/image-overrides.js";
 
 const KUSTOMIZATION = `resources: [../base]
 images:

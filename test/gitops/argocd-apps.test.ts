@@ -1,13 +1,13 @@
 // Argo CD Applications as the repository declares them: ApplicationSet generators expanded,
 // repoURL compared with the repository, multi-source `$values`.
-import { argoApplicationsOf, sameRepository } from "../../src/core/argocd-apps.js";
+import { argoApplicationsOf, sameRepository } from "../../src/gitops/argocd-apps.js";
 import {
   argoNotEvaluated,
   controllerTargetsOf,
   fluxSourcesOf,
-} from "../../src/core/gitops-controllers.js";
-import { helmReleasesOf } from "../../src/core/helm-releases.js";
-import { RepoTree } from "../../src/core/kustomize-tree.js";
+} from "../../src/gitops/gitops-controllers.js";
+import { helmReleasesOf } from "../../src/gitops/helm-releases.js";
+import { RepoTree } from "../../src/gitops/kustomize-tree.js";
 import { parseManifest } from "../../src/yaml/index.js";
 
 const SELF = "https://github.com/acme/fleet";

@@ -1,12 +1,12 @@
 // The chart a Helm release renders: the repository's chart folder, or an allow-listed remote
 // chart fetched (outside the sandbox) and unpacked into the build's copy; or why it is not.
 import { posix } from "node:path";
-import { missingDependency, type HelmReleaseTarget } from "../core/helm-releases.js";
+import { missingDependency, type HelmReleaseTarget } from "./helm-releases.js";
 import { type ParsedDocument, type ParsedFile } from "../yaml/index.js";
-import { chartAddress, type RemoteChart } from "../core/remote-charts.js";
+import { chartAddress, type RemoteChart } from "./remote-charts.js";
 import { MAX_RENDER_FILES, MAX_RENDER_INPUT_BYTES } from "../core/render-limits.js";
 import type { Finding, JsonPath, ResourceRef } from "../core/types.js";
-import { type EvaluationError } from "./evaluate-files.js";
+import { type EvaluationError } from "../review/evaluate-files.js";
 import { type Side } from "./render-side.js";
 import type { HelmContext } from "./render-helm.js";
 

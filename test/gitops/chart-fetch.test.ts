@@ -5,12 +5,12 @@ import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
-import { readChartArchive } from "../../src/adapters/render/chart-archive.js";
+import { readChartArchive } from "../../src/gitops/adapters/chart-archive.js";
 import {
   ChartFetcher,
   chartFetchOptions,
   readCredentials,
-} from "../../src/adapters/render/chart-fetch.js";
+} from "../../src/gitops/adapters/chart-fetch.js";
 import {
   haveChartTools,
   indexYaml,

@@ -1,10 +1,10 @@
 // What each kustomization reads (files, other kustomizations) and what it would fetch or run, so
 // that a change's affected kustomizations are known and nothing remote or executable is built.
 import { posix } from "node:path";
-import { isKustomizationFile } from "./file-role.js";
+import { isKustomizationFile } from "../core/file-role.js";
 import type { ParsedDocument } from "../yaml/index.js";
-import { isPlainObject } from "./plain-data.js";
-import type { JsonPath } from "./types.js";
+import { isPlainObject } from "../core/plain-data.js";
+import type { JsonPath } from "../core/types.js";
 
 /** The file list of a commit, with the directory questions a kustomization's paths raise. */
 export class RepoTree {

@@ -1,6 +1,6 @@
 // A rendered resource's findings routed to the line a human edits: the patch that set the
 // field, the field in the resource's source file, the line that sets its namespace.
-import { treeOf } from "../core/kustomize-tree.js";
+import { treeOf } from "./kustomize-tree.js";
 import { type ParsedDocument, type ParsedFile } from "../yaml/index.js";
 import { isPlainObject } from "../core/plain-data.js";
 import {
@@ -12,17 +12,17 @@ import {
   translatePath,
   type LoadedPatch,
   type Origin,
-} from "../core/render-mapping.js";
+} from "./render-mapping.js";
 import type { JsonPath, LineRange, ResourceRef } from "../core/types.js";
 import {
   imageOverrideFor,
   isImagePath,
   valueAt,
   type ImageOverride,
-} from "../core/image-overrides.js";
+} from "./image-overrides.js";
 import type { Side } from "./render-side.js";
 import type { FieldPlace } from "./render-helm-chart.js";
-import { type RoutedDocument, type RoutedFindings } from "./evaluate-files.js";
+import { type RoutedDocument, type RoutedFindings } from "../review/evaluate-files.js";
 
 /** A rendered resource with where it came from. */ import {
   buildDirs,

@@ -1,6 +1,6 @@
 // What Flux and Argo CD do to a build's output after kustomize: common metadata and the default
 // namespace. Flux's post-build variable substitution runs on the text first (render-substitute.ts).
-import type { ControllerTarget } from "../core/gitops-controllers.js";
+import type { ControllerTarget } from "./gitops-controllers.js";
 import { isPlainObject } from "../core/plain-data.js";
 import { CLUSTER_SCOPED } from "./render-side.js";
 
