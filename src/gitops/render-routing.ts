@@ -14,12 +14,7 @@ import {
   type Origin,
 } from "./render-mapping.js";
 import type { JsonPath, LineRange, ResourceRef } from "../core/types.js";
-import {
-  imageOverrideFor,
-  isImagePath,
-  valueAt,
-  type ImageOverride,
-} from "./image-overrides.js";
+import { imageOverrideFor, isImagePath, valueAt, type ImageOverride } from "./image-overrides.js";
 import type { Side } from "./render-side.js";
 import type { FieldPlace } from "./render-helm-chart.js";
 import { type RoutedDocument, type RoutedFindings } from "../review/evaluate-files.js";

@@ -1,10 +1,6 @@
 // One commit's side of a rendering review: its files, read once and parsed once.
 import { isYamlOrJson } from "../core/file-role.js";
-import {
-  parseKustomization,
-  type KustomizationNode,
-  type RepoTree,
-} from "./kustomize-tree.js";
+import { parseKustomization, type KustomizationNode, type RepoTree } from "./kustomize-tree.js";
 import { assembleFindings } from "../core/findings.js";
 import {
   DEFAULT_PARSE_LIMITS,

@@ -1,10 +1,6 @@
 // Flux post-build substitution of a rendered build: the variables the repository tells, and each
 // rendered document's text substituted and read again, as kustomize-controller does.
-import {
-  SUBSTITUTE_DISABLED,
-  substituteText,
-  type SubstitutionVars,
-} from "./flux-substitute.js";
+import { SUBSTITUTE_DISABLED, substituteText, type SubstitutionVars } from "./flux-substitute.js";
 import type { ControllerTarget } from "./gitops-controllers.js";
 import { isPlainObject } from "../core/plain-data.js";
 import { parseManifest, type ParsedDocument, type ParseLimits } from "../yaml/index.js";
