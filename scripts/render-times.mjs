@@ -8,10 +8,10 @@ import { join, relative, resolve } from "node:path";
 import { ROOT } from "./tools.mjs";
 
 const { KustomizeRenderer } = await import(
-  join(ROOT, "dist", "adapters", "render", "kustomize.js")
+  join(ROOT, "dist", "gitops", "adapters", "kustomize.js")
 );
 const { RepoTree, parseKustomization, treeOf } = await import(
-  join(ROOT, "dist", "core", "kustomize-tree.js")
+  join(ROOT, "dist", "gitops", "kustomize-tree.js")
 );
 const { parseManifest } = await import(join(ROOT, "dist", "yaml", "index.js"));
 

@@ -53,7 +53,7 @@ interface Slot {
   busy?: { id: number; resolve: (r: PolicyResult[] | string) => void; timer: NodeJS.Timeout };
 }
 
-const WORKER_FILE = join(packageRoot(), "dist", "adapters", "opa", "policy-worker.js");
+const WORKER_FILE = join(packageRoot(), "dist", "engines", "opa", "policy-worker.js");
 
 /** A fixed set of worker threads; a worker that runs over its time or memory is replaced. */
 export class PolicyWorkerPool {
