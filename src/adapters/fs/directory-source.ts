@@ -120,17 +120,24 @@ export function readDirectorySources(
   const tops = new Set(
     paths.flatMap((p) => (existsSync(resolve(root, p)) ? [topOf(resolve(root, p))] : [])),
   );
-  for (const top of tops)
-    for (const abs of roleFiles(top)) {
+  // Repositories walked whole: every kustomization and Chart.yaml above a file in them is read.
+  const walkedRepositories: string[] = [];
+  for (const top of tops) {
+    const walked = roleFiles(top);
+    if (walked.complete && existsSync(join(top, ".git"))) walkedRepositories.push(top);
+    for (const abs of walked.files) {
       const r = rel(abs);
       if (posix.basename(r) === "Chart.yaml")
         chartRoots.add(posix.dirname(r) === "." ? "" : posix.dirname(r));
       else if (!found.has(r)) addPatches(r, readFileSync(abs));
     }
-  // Outside a repository (no .git above), or for a file the walk did not reach, the folders
-  // above it still decide: its Chart.yaml, or a kustomization that names it as a patch.
+  }
+  // Outside a repository (no .git above), for a file the walk did not reach (past its budget,
+  // through a link, under node_modules), the folders above it still decide: its Chart.yaml, or a
+  // kustomization that names it as a patch. Inside a walked repository that is already known.
   const searched = new Map<string, readonly string[]>();
   for (const f of files) {
+    if (walkedRepositories.some((top) => reachedByWalk(resolve(root, f.path), top))) continue;
     // A template given alone (or from a chart whose top was not walked) finds its Chart.yaml above.
     if (/(^|\/)templates\//.test(f.path)) {
       const chart = chartRootAbove(resolve(root, f.path));
@@ -160,9 +167,10 @@ function topOf(abs: string): string {
 }
 
 /** The kustomization files and Chart.yaml files under `top` (no symbolic links, no .git, no node_modules). */
-function roleFiles(top: string): string[] {
+function roleFiles(top: string): { files: string[]; complete: boolean } {
   const out: string[] = [];
   let budget = MAX_ROLE_WALK_ENTRIES;
+  let linked = false;
   const walk = (dir: string) => {
     let entries;
     try {
@@ -174,10 +182,25 @@ function roleFiles(top: string): string[] {
       if (--budget < 0) return;
       if (e.isDirectory() && e.name !== ".git" && e.name !== "node_modules")
         walk(join(dir, e.name));
-      else if (e.isFile() && (e.name === "Chart.yaml" || isKustomizationFile(e.name)))
-        out.push(join(dir, e.name));
+      else if (e.name === "Chart.yaml" || isKustomizationFile(e.name)) {
+        if (e.isFile()) out.push(join(dir, e.name));
+        // A linked one is not read here: the search upwards from each file reads it.
+        else if (e.isSymbolicLink()) linked = true;
+      }
     }
   };
   walk(top);
-  return out;
+  return { files: out, complete: budget >= 0 && !linked };
+}
+
+/** Whether `abs` is a file the repository walk of `top` saw in place: no link, no node_modules or .git on the way. */
+function reachedByWalk(abs: string, top: string): boolean {
+  const inside = relative(top, abs);
+  if (inside === "" || inside.startsWith("..") || resolve(top, inside) !== abs) return false;
+  if (inside.split(sep).some((part) => part === "node_modules" || part === ".git")) return false;
+  try {
+    return realpathSync(abs) === abs;
+  } catch {
+    return false;
+  }
 }
