@@ -33,14 +33,35 @@ function writeCapabilities(opa) {
     throw new Error(
       `tools/wasm-builtins.json names builtins OPA does not know: ${unknown.join(", ")}`,
     );
-  current.builtins = current.builtins.filter((b) => names.has(b.name));
-  // What the compiler's "undefined function" means for a builtin OPA has (src/engines/opa/opa-build.ts).
+  const all = current.builtins;
+  current.builtins = all.filter((b) => names.has(b.name));
+  // What the compiler's "undefined function" means for a builtin OPA has (src/engines/opa/opa-build.ts),
+  // and which builtins send a policy to the pinned opa itself (src/engines/opa/opa-eval.ts).
   writeFileSync(
     join(OUT, "builtins.json"),
-    JSON.stringify({ refused: allowed.refused, unsupported: allowed.unsupported }),
+    JSON.stringify({
+      engine: allowed.engine,
+      refused: allowed.refused,
+      unsupported: allowed.unsupported,
+    }),
   );
   const path = join(OUT, "capabilities.json");
   writeFileSync(path, JSON.stringify(current));
+  // The pinned opa evaluates every deterministic builtin: the wasm set, the engine list and print;
+  // `allow_net: []` keeps json.match_schema from fetching a remote `$ref` (no key allows every host).
+  const evaluated = new Set([
+    ...names,
+    ...Object.keys(allowed.engine),
+    ...Object.keys(allowed.erased),
+  ]);
+  writeFileSync(
+    join(OUT, "capabilities-opa.json"),
+    JSON.stringify({
+      ...current,
+      builtins: all.filter((b) => evaluated.has(b.name)),
+      allow_net: [],
+    }),
+  );
   return path;
 }
 

@@ -15,11 +15,11 @@ const list = (names) =>
     .join(", ");
 
 /** A Markdown table laid out as Prettier lays it out (columns padded to their widest cell). */
-function table(entries) {
+function table(entries, why = "Why") {
   const rows = Object.entries(entries)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, why]) => [`\`${name}\``, why]);
-  const head = ["Builtin", "Why"];
+  const head = ["Builtin", why];
   const width = [0, 1].map((i) => Math.max(head[i].length, ...rows.map((r) => r[i].length)));
   const line = (cells) => `| ${cells.map((c, i) => c.padEnd(width[i])).join(" | ")} |`;
   return [line(head), line(width.map((w) => "-".repeat(w))), ...rows.map(line)];
@@ -30,18 +30,24 @@ export function expectedBuiltinsPage() {
   const b = JSON.parse(readFileSync(join(ROOT, "tools", "wasm-builtins.json"), "utf8"));
   const available = b.native.length + b.sdk.length + b.host.length;
   const erased = Object.keys(b.erased).length;
+  const engine = Object.keys(b.engine).length;
   const total =
-    available + erased + Object.keys(b.refused).length + Object.keys(b.unsupported).length;
+    available + erased + engine + Object.keys(b.refused).length + Object.keys(b.unsupported).length;
   return [
     "# Rego builtins in repository policies",
     "",
     "<!-- Generated from tools/wasm-builtins.json by `npm run docs:builtins`; do not edit. -->",
     "",
     "Repository policies (Gatekeeper templates, [`--admission`](gatekeeper.md), and conftest-style",
-    "Rego, [`--policy`](conftest.md)) are compiled to WebAssembly with the pinned OPA",
-    `${pinnedVersion()} and may call ${available + erased} of its ${total} builtins. A policy that calls any`,
-    "other fails to compile, with the compiler's `undefined function` message and the reason from",
-    "this page, at the policy's file and line: never a silent pass.",
+    "Rego, [`--policy`](conftest.md)), in `portcullis check` and in the app alike, may call",
+    `${available + erased + engine} of the ${total} builtins of the pinned OPA ${pinnedVersion()}: every deterministic one a policy can call.`,
+    "They are compiled to WebAssembly and run with the builtins below; a policy that calls one of",
+    `the ${engine} the WebAssembly host does not supply is evaluated by the pinned \`opa\` itself`,
+    "([below](#evaluated-by-the-pinned-opa-" +
+      engine +
+      ")). A policy that calls any other fails to",
+    "compile, with the compiler's `undefined function` message and the reason from this page, at",
+    "the policy's file and line: never a silent pass.",
     "",
     "A builtin that fails at run time (a malformed unit, a bad version string) makes its expression",
     "undefined, as under `opa eval` and in Gatekeeper (neither sets strict builtin errors).",
@@ -64,13 +70,30 @@ export function expectedBuiltinsPage() {
     "",
     `Portcullis's own (\`src/engines/opa/builtins/\`): ${list(b.host)}.`,
     "",
-    "A few calls to these stop the evaluation instead of answering (the policy is reported as not",
-    "evaluated, never as passing), because Portcullis cannot answer them exactly as OPA would: a",
-    "regular expression JavaScript reads differently from Go (flags inside a pattern, `(?U)`, `\\C`),",
-    'the time zone `"Local"` (the machine\'s), `time.add_date` and `time.diff` in a named zone,',
+    "A few calls to these are handed to the pinned `opa` instead (the batch is evaluated again with",
+    "`opa eval`, as for the builtins [below](#evaluated-by-the-pinned-opa-" +
+      engine +
+      ")), because",
+    "Portcullis cannot answer them exactly as OPA would: a regular expression JavaScript reads",
+    'differently from Go (flags inside a pattern, `(?U)`, `\\C`), the time zone `"Local"` (which',
+    "`opa eval` reads as UTC: a review does not depend on the machine's zone), `time.add_date` and",
+    "`time.diff` in a named zone,",
     "`time.format` with a layout other than RFC 3339, `net.cidr_expand` of an IPv6 network or of",
     "more than 65,536 addresses, nested JWTs, JWT parts that are not JSON, and JWT verification",
     "with a JWK key (PEM certificates and public keys are supported).",
+    "",
+    `## Evaluated by the pinned opa (${engine})`,
+    "",
+    "Deterministic builtins whose answer is Go's own code (its parsers, its structures as JSON, its",
+    "error messages). A policy that calls any of them is checked with `opa check` and evaluated by",
+    "the pinned `opa eval`, one process per batch of documents (about 64 KiB of input), with the",
+    "capabilities of every deterministic builtin and `allow_net: []` (no remote JSON Schema",
+    "`$ref`), `TZ=UTC`, the policy time limit (20 s) and a memory ceiling (512 MiB of heap). The",
+    "answer is OPA's by construction; `test/engines/opa-eval-builtins.test.ts` runs each class",
+    "through Portcullis and through `opa eval` directly. The cost is a process per batch: see",
+    "[decisions](decisions.md#builtins-the-wasm-host-lacks-the-pinned-opa-evaluates-them).",
+    "",
+    ...table(b.engine, "What only Go's code answers"),
     "",
     `## Removed when compiled (${erased})`,
     "",
@@ -85,7 +108,7 @@ export function expectedBuiltinsPage() {
     "",
     `## Not supported (${Object.keys(b.unsupported).length})`,
     "",
-    "Deterministic, but not supplied: the policy fails to compile and says so.",
+    "The policy fails to compile and says so.",
     "",
     ...table(b.unsupported),
     "",

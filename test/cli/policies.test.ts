@@ -102,7 +102,7 @@ async function compiledTwice(dir: string): Promise<string[]> {
   const cached = entries();
   stop();
   const second = await compilePolicies(sources, { namespaces: ["main"] }, tools);
-  expect(Buffer.from(second.wasm).equals(Buffer.from(first.wasm))).toBe(true);
+  expect(Buffer.from(second.wasm!).equals(Buffer.from(first.wasm!))).toBe(true);
   cleanUp();
   return cached;
 }

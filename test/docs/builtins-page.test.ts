@@ -16,6 +16,7 @@ const lists = JSON.parse(readFileSync(join(ROOT, "tools", "wasm-builtins.json"),
   sdk: string[];
   host: string[];
   erased: Record<string, string>;
+  engine: Record<string, string>;
   refused: Record<string, string>;
   unsupported: Record<string, string>;
 };
@@ -30,6 +31,7 @@ describe("the builtin list", () => {
       ...lists.sdk,
       ...lists.host,
       ...Object.keys(lists.erased),
+      ...Object.keys(lists.engine),
       ...Object.keys(lists.refused),
       ...Object.keys(lists.unsupported),
     ].sort();
@@ -39,6 +41,14 @@ describe("the builtin list", () => {
   it("is what policies are compiled against (npm run build:policies)", () => {
     const caps = names(readFileSync(join(ROOT, "dist", "policies", "capabilities.json"), "utf8"));
     expect(caps).toEqual([...lists.native, ...lists.sdk, ...lists.host].sort());
+  });
+
+  it("gives the pinned opa every builtin but the refused and unsupported ones, and no network", () => {
+    const file = readFileSync(join(ROOT, "dist", "policies", "capabilities-opa.json"), "utf8");
+    const opa = names(execFileSync(findOpa(), ["capabilities", "--current"], { encoding: "utf8" }));
+    const withheld = new Set([...Object.keys(lists.refused), ...Object.keys(lists.unsupported)]);
+    expect(names(file)).toEqual(opa.filter((n) => !withheld.has(n)));
+    expect((JSON.parse(file) as { allow_net?: unknown }).allow_net).toEqual([]);
   });
 
   it("is what the host answers: the SDK's, sprintf and Portcullis's own, nothing else", () => {

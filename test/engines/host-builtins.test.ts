@@ -8,6 +8,7 @@ import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
 import { findOpa } from "../../src/engines/opa/opa-binary.js";
 import { buildWasm, PolicyCompileError } from "../../src/engines/opa/opa-build.js";
 import { WasmModule } from "../../src/engines/opa/wasm-module.js";
+import { buildPolicy } from "../../src/engines/opa/policy-runner.js";
 import { opaOutcomes, opaVersion, wasmOutcomes } from "../support/opa-golden.js";
 
 /** Tokens signed here with fresh keys: both evaluators verify the same bytes. */
@@ -480,7 +481,8 @@ describe(`host builtins against opa eval ${opaVersion()}`, () => {
 });
 
 describe("a call the host cannot answer as OPA would", () => {
-  it("stops the evaluation instead of being undefined (a deny rule would read that as a pass)", async () => {
+  // PolicyRunner then evaluates the batch with the pinned opa (test/engines/opa-eval-builtins.test.ts).
+  it("stops the wasm evaluation instead of being undefined (a deny rule would read that as a pass)", async () => {
     await expect(wasmOutcomes(['regex.replace("A", "(?i:a)", "b")'], {})).rejects.toThrow(
       "inline flags inside a pattern are not supported",
     );
@@ -492,8 +494,9 @@ describe("builtins a review withholds", () => {
     opa: findOpa(),
     capabilities: join(packageRoot(), "dist", "policies", "capabilities.json"),
   };
+  // The path both engines compile with: wasm, else the pinned opa (which refuses the same builtins).
   const compile = (expression: string) =>
-    buildWasm(
+    buildPolicy(
       {
         sources: [{ path: "p/withheld.rego", text: `package p\n\nx := ${expression}\n` }],
         entrypoints: ["p/x"],
@@ -511,6 +514,16 @@ describe("builtins a review withholds", () => {
     ["time.now_ns()", "time.now_ns", "it reads the clock"],
     ['rand.intn("k", 10)', "rand.intn", "it is random"],
     ['net.lookup_ip_addr("example.com")', "net.lookup_ip_addr", "it reaches the network (DNS)"],
+    [
+      "crypto.x509.parse_and_verify_certificates(input.cert)",
+      "crypto.x509.parse_and_verify_certificates",
+      "it checks the certificates' validity against the clock",
+    ],
+    [
+      '[graphql.is_valid("{ a }", "type Query { a: Int }"), http.send({"method": "get", "url": "http://127.0.0.1"})]',
+      "http.send",
+      "it reaches the network",
+    ],
   ])("refuses %s at compile time, saying why", async (expression, name, why) => {
     const err = await compile(expression).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PolicyCompileError);
@@ -535,12 +548,21 @@ describe("builtins a review withholds", () => {
     expect(new WasmModule(wasm).instantiate({}).evaluate({}, "p/x")).toEqual([{ result: 1 }]);
   });
 
-  it("names a builtin it does not supply yet as unsupported, not as unknown", async () => {
-    const err = (await compile('graphql.is_valid("{ a }", "type Query { a: Int }")').catch(
-      (e: unknown) => e,
-    )) as PolicyCompileError;
-    expect(err.message).toContain(
-      "undefined function graphql.is_valid (not supported by Portcullis:",
-    );
+  it("does not compile a builtin only the pinned opa supplies to wasm (opa eval runs it)", async () => {
+    const err = (await buildWasm(
+      {
+        sources: [
+          {
+            path: "p/engine.rego",
+            text: 'package p\n\nx := graphql.is_valid("{ a }", "type Query { a: Int }")\n',
+          },
+        ],
+        entrypoints: ["p/x"],
+        v0: false,
+      },
+      tools,
+    ).catch((e: unknown) => e)) as PolicyCompileError;
+    expect(err.message).toContain("undefined function graphql.is_valid");
+    expect(err.message).not.toContain("refused");
   });
 });

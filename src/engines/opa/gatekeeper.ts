@@ -1,7 +1,6 @@
 // Gatekeeper ConstraintTemplates and Constraints read from repository files: each template's Rego
 // compiled to wasm with the pinned opa, each constraint evaluated on the changed objects as gator does.
 import { inPool } from "../../core/pool.js";
-import type { LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { isYamlOrJson, roleOf, type RepositoryLayout } from "../../core/file-role.js";
 import { isKubernetesObject, type RawFinding } from "../../core/findings.js";
 import {
@@ -22,8 +21,8 @@ import { isPlainObject } from "../../core/plain-data.js";
 import type { JsonPath, PolicyLocation, Severity } from "../../core/types.js";
 import type { PolicyEngine, PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
 import { readDirectorySources } from "../../adapters/fs/directory-source.js";
-import { buildWasm, PolicyCompileError, type OpaTools, type PolicySource } from "./opa-build.js";
-import { WasmModule } from "./wasm-module.js";
+import { PolicyCompileError, type OpaTools, type PolicySource } from "./opa-build.js";
+import { buildPolicy, PolicyRunner, type CompiledModule } from "./policy-runner.js";
 import { describeThrown } from "./wasm-policy-engine.js";
 
 /** The only target Gatekeeper's admission webhook (and gator) evaluates. */
@@ -172,7 +171,11 @@ function wrapper(main: string): string {
 }
 
 /** Compiles one template; a compile error names the template file and its own line there. */
-async function compileTemplate(t: Template, index: number, tools: OpaTools): Promise<Uint8Array> {
+async function compileTemplate(
+  t: Template,
+  index: number,
+  tools: OpaTools,
+): Promise<CompiledModule> {
   const rego = t.rego!;
   const base = `gatekeeper-${index}`;
   const modules = [rego.main, ...rego.libs].map((m, j) => ({
@@ -180,7 +183,7 @@ async function compileTemplate(t: Template, index: number, tools: OpaTools): Pro
     path: `${base}/${j === 0 ? "template" : `lib-${j}`}.rego`,
   }));
   try {
-    return await buildWasm(
+    return await buildPolicy(
       {
         sources: [...modules, { path: `${base}/wrapper.rego`, text: wrapper(rego.main.text) }],
         entrypoints: [ENTRYPOINT],
@@ -206,29 +209,20 @@ async function compileTemplate(t: Template, index: number, tools: OpaTools): Pro
   }
 }
 
-/** One compiled template and its current instance (a fresh one after a throw inside wasm). */
+/** One compiled template (in wasm, or with the pinned opa: policy-runner.ts). */
 class TemplateRunner {
-  private policy: LoadedPolicy;
+  private readonly runner: PolicyRunner;
 
-  constructor(
-    private readonly module: WasmModule,
-    private readonly data: Record<string, unknown>,
-  ) {
-    this.policy = module.instantiate(data);
+  constructor(compiled: CompiledModule, data: Record<string, unknown>) {
+    this.runner = new PolicyRunner(compiled, data, ENTRYPOINT);
   }
 
   /** The `violation` results for each `{review, parameters}` input, in order. */
   run(inputs: readonly unknown[]): unknown[][] {
-    try {
-      const out = this.policy.evaluate({ reviews: inputs }, ENTRYPOINT) as { result?: unknown }[];
-      const result = out?.[0]?.result;
-      if (!Array.isArray(result) || result.length !== inputs.length)
-        throw new Error(`the template returned no result for ${inputs.length} reviews`);
-      return result.map((r) => (Array.isArray(r) ? r : [r]));
-    } catch (err) {
-      this.policy = this.module.instantiate(this.data);
-      throw err;
-    }
+    const result = this.runner.evaluate({ reviews: inputs });
+    if (!Array.isArray(result) || result.length !== inputs.length)
+      throw new Error(`the template returned no result for ${inputs.length} reviews`);
+    return result.map((r: unknown) => (Array.isArray(r) ? r : [r]));
   }
 }
 
@@ -465,17 +459,17 @@ export async function loadGatekeeper(
     if (resolved) {
       const built = await inPool(compilable, COMPILE_CONCURRENCY, (t, i) =>
         compileTemplate(t, i, resolved).then(
-          (wasm) => ({ wasm }),
+          (compiled) => ({ compiled }),
           (err: unknown) => ({ err }),
         ),
       );
       built.forEach((b, i) => {
         const t = compilable[i]!;
-        if ("wasm" in b) {
+        if ("compiled" in b) {
           const text = [t.rego!.main, ...t.rego!.libs].map((m) => m.text).join("\n");
           // Only a template that reads the inventory gets a copy of it.
           const data = text.includes("inventory") ? { inventory: buildInventory(inventory) } : {};
-          runners.set(t, new TemplateRunner(new WasmModule(b.wasm), data));
+          runners.set(t, new TemplateRunner(b.compiled, data));
           return;
         }
         const at = b.err instanceof PolicyCompileError ? b.err : undefined;

@@ -190,7 +190,7 @@ export class IsolatedPolicyCompiler implements RepositoryPolicyCompiler {
     );
     return new IsolatedEngine(this.pool, {
       kind: "conftest",
-      key: keyOf(compiled.wasm, compiled.rules, policies.data),
+      key: keyOf(compiled.wasm ?? compiled.program.sources, compiled.rules, policies.data),
       compiled,
       data: policies.data,
     });

@@ -139,17 +139,23 @@ export function cachedAnswer(build: WasmBuild, tools: OpaTools): boolean {
 }
 
 /**
- * Builds one wasm module from `sources` with the given entrypoints, or takes it from the cache.
- * Throws PolicyCompileError with the compiler's words (file paths as the sources name them).
+ * The compiler's answer for `build`, from the cache or from `produce` (then kept): the value, saved
+ * under `<key><suffix>` as `save` writes it, or its refusal (`<key><suffix>.error.json`). The
+ * compiler's verdict on the same input is the same: a refusal is kept too, so a Rego v0 policy
+ * (tried as v1 first) does not wait for `opa` on every run.
  */
-export async function buildWasm(build: WasmBuild, tools: OpaTools): Promise<Uint8Array> {
+async function cachedVerdict<T>(
+  build: WasmBuild,
+  tools: OpaTools,
+  suffix: string,
+  io: { load: (path: string) => T; save: (value: T) => Uint8Array | string },
+  produce: () => Promise<T>,
+): Promise<T> {
   const cacheDir = tools.cacheDir ?? join(tmpdir(), "portcullis-policy-cache");
   const key = cacheKey(build, tools);
-  const cached = join(cacheDir, `${key}.wasm`);
-  if (existsSync(cached)) return readFileSync(cached);
-  // The compiler's verdict on the same input is the same: a refusal is kept too, so a Rego v0
-  // policy (tried as v1 first) does not wait for `opa` on every run.
-  const refused = join(cacheDir, `${key}.error.json`);
+  const cached = join(cacheDir, `${key}${suffix}`);
+  if (existsSync(cached)) return io.load(cached);
+  const refused = join(cacheDir, `${key}${suffix === ".wasm" ? "" : suffix}.error.json`);
   if (existsSync(refused)) {
     const e = JSON.parse(readFileSync(refused, "utf8")) as {
       message: string;
@@ -159,9 +165,9 @@ export async function buildWasm(build: WasmBuild, tools: OpaTools): Promise<Uint
     throw new PolicyCompileError(e.message, e.file, e.line);
   }
   try {
-    const wasm = await compile(build, tools);
-    writeWhole(cacheDir, cached, wasm);
-    return wasm;
+    const value = await produce();
+    writeWhole(cacheDir, cached, io.save(value));
+    return value;
   } catch (err) {
     if (err instanceof PolicyCompileError && err.verdict)
       writeWhole(
@@ -171,6 +177,41 @@ export async function buildWasm(build: WasmBuild, tools: OpaTools): Promise<Uint
       );
     throw err;
   }
+}
+
+/**
+ * Builds one wasm module from `sources` with the given entrypoints, or takes it from the cache.
+ * Throws PolicyCompileError with the compiler's words (file paths as the sources name them).
+ */
+export function buildWasm(build: WasmBuild, tools: OpaTools): Promise<Uint8Array> {
+  return cachedVerdict(
+    build,
+    tools,
+    ".wasm",
+    { load: (path) => readFileSync(path), save: (wasm) => wasm },
+    () => compile(build, tools),
+  );
+}
+
+/**
+ * `opa check` against the capabilities of the pinned opa itself (every deterministic builtin),
+ * or its cached verdict: whether the policy compiles for `opa eval` (src/engines/opa/opa-eval.ts).
+ */
+export function checkForOpa(build: WasmBuild, tools: OpaTools): Promise<void> {
+  return cachedVerdict(build, tools, ".opa-check", { load: () => undefined, save: () => "" }, () =>
+    runOpa(
+      build,
+      tools,
+      (files) => [
+        "check",
+        "--capabilities",
+        opaCapabilities(tools.capabilities),
+        ...(build.v0 ? ["--v0-compatible"] : []),
+        ...files,
+      ],
+      () => undefined,
+    ),
+  );
 }
 
 /**
@@ -184,30 +225,40 @@ function writeWhole(dir: string, path: string, data: Uint8Array | string): void 
   renameSync(partial, path);
 }
 
+/** Writes `sources` under `root`: repository-relative paths as given, anything else (.., absolute) under an index. */
+export function writeSources(root: string, sources: readonly PolicySource[]): string[] {
+  const files: string[] = [];
+  for (const [i, s] of sources.entries()) {
+    const safe = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[\w./ -]+$/.test(s.path) ? s.path : `${i}.rego`;
+    const file = join(root, safe);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, s.text);
+    files.push(file);
+  }
+  return files;
+}
+
 /**
+ * Runs `opa` on the build's sources written to a temporary folder: `args(files, work)` gives its
+ * arguments, `done(work)` reads what it wrote. Its refusal is a PolicyCompileError with the
+ * compiler's words, file paths as the sources name them.
+ *
  * The small files around a build are written and read synchronously: only `opa` and the removal of
  * its folder are waited for, so a caller busy between turns of the event loop (the CLI reads its
  * files while the policies compile) holds the build up twice, not once per file.
  */
-async function compile(build: WasmBuild, tools: OpaTools): Promise<Uint8Array> {
+async function runOpa<T>(
+  build: WasmBuild,
+  tools: OpaTools,
+  args: (files: string[], work: string) => string[],
+  done: (work: string) => T,
+): Promise<T> {
   const work = mkdtempSync(join(tmpdir(), "portcullis-policies-"));
   const root = join(work, "src");
   try {
-    const files: string[] = [];
-    for (const [i, s] of build.sources.entries()) {
-      // Paths are repository-relative; anything else (.., absolute) is written under an index.
-      const safe = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[\w./ -]+$/.test(s.path) ? s.path : `${i}.rego`;
-      const file = join(root, safe);
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, s.text);
-      files.push(file);
-    }
-    const out = join(work, "bundle.tar.gz");
-    const args = ["build", "-t", "wasm", "--capabilities", tools.capabilities, "-o", out];
-    for (const e of build.entrypoints) args.push("-e", e);
-    if (build.v0) args.push("--v0-compatible");
+    const files = writeSources(root, build.sources);
     try {
-      await run(tools.opa, [...args, ...files], {
+      await run(tools.opa, args(files, work), {
         timeout: COMPILE_TIMEOUT_MS,
         killSignal: "SIGKILL",
         maxBuffer: 4 * 1024 * 1024,
@@ -216,7 +267,7 @@ async function compile(build: WasmBuild, tools: OpaTools): Promise<Uint8Array> {
       const e = err as { killed?: boolean; signal?: string; stderr?: string; stdout?: string };
       if (e.killed || e.signal)
         throw new PolicyCompileError(
-          `opa build did not finish within ${COMPILE_TIMEOUT_MS / 1000} s`,
+          `opa ${args([], work)[0]} did not finish within ${COMPILE_TIMEOUT_MS / 1000} s`,
         );
       const said = (e.stderr || e.stdout || "").trim();
       const message = explainWithheld(
@@ -231,9 +282,29 @@ async function compile(build: WasmBuild, tools: OpaTools): Promise<Uint8Array> {
         said !== "",
       );
     }
-    return wasmOfBundle(readFileSync(out));
+    return done(work);
   } finally {
     // In the background (the thread pool): removing a folder tree takes several milliseconds.
     await rm(work, { recursive: true, force: true });
   }
+}
+
+function compile(build: WasmBuild, tools: OpaTools): Promise<Uint8Array> {
+  return runOpa(
+    build,
+    tools,
+    (files, work) => {
+      const out = join(work, "bundle.tar.gz");
+      const args = ["build", "-t", "wasm", "--capabilities", tools.capabilities, "-o", out];
+      for (const e of build.entrypoints) args.push("-e", e);
+      if (build.v0) args.push("--v0-compatible");
+      return [...args, ...files];
+    },
+    (work) => wasmOfBundle(readFileSync(join(work, "bundle.tar.gz"))),
+  );
+}
+
+/** The capabilities `opa eval` runs repository policies under, next to the wasm ones. */
+export function opaCapabilities(capabilities: string): string {
+  return join(dirname(capabilities), "capabilities-opa.json");
 }

@@ -2,7 +2,6 @@
 // namespace, Rego v0 or v1), compiled to wasm with the pinned `opa` (opa-build.ts), run like the built-ins.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import type { LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { parse as parseYaml } from "yaml";
 import type { RawFinding } from "../../core/findings.js";
 import type { JsonPath } from "../../core/types.js";
@@ -16,7 +15,6 @@ import type {
   RegoVersion,
 } from "../../ports/policy-compiler.js";
 import {
-  buildWasm,
   cachedAnswer,
   defaultOpaTools,
   PolicyCompileError,
@@ -24,7 +22,7 @@ import {
   type PolicySource,
   type WasmBuild,
 } from "./opa-build.js";
-import { WasmModule } from "./wasm-module.js";
+import { buildPolicy, PolicyRunner, type CompiledModule } from "./policy-runner.js";
 import { loadGatekeeper } from "./gatekeeper.js";
 import { describeThrown, evaluateInBatches } from "./wasm-policy-engine.js";
 import { MAX_BATCH_BYTES } from "../../core/limits.js";
@@ -41,8 +39,8 @@ export interface PolicySelection {
   readonly regoVersion?: RegoVersion;
 }
 
-export interface CompiledPolicies {
-  readonly wasm: Uint8Array;
+/** The policies compiled (wasm, or a program for the pinned opa: policy-runner.ts). */
+export interface CompiledPolicies extends CompiledModule {
   readonly namespaces: readonly string[];
   /** The result rules of each namespace (`deny`, `warn_latest_tag`, ...). */
   readonly rules: Readonly<Record<string, readonly string[]>>;
@@ -149,23 +147,23 @@ export async function compilePolicies(
     entrypoints: [ENTRYPOINT],
     v0,
   });
-  const compiled = (wasm: Uint8Array): CompiledPolicies => ({ wasm, namespaces, rules });
+  const compiled = (module: CompiledModule): CompiledPolicies => ({ ...module, namespaces, rules });
   if (selection.regoVersion)
-    return compiled(await buildWasm(build(selection.regoVersion === "v0"), tools));
+    return compiled(await buildPolicy(build(selection.regoVersion === "v0"), tools));
   // Not yet compiled: v1 and v0 compile side by side (a first run waits for one compile, not two;
   // both answers are cached). Otherwise the cached v1 answer decides whether v0 is needed.
-  const v0Early = cachedAnswer(build(false), tools) ? undefined : buildWasm(build(true), tools);
+  const v0Early = cachedAnswer(build(false), tools) ? undefined : buildPolicy(build(true), tools);
   // Settled before this returns either way: a build's temporary files are gone before the run ends.
   // (Handled from the start: it may fail while v1 is still compiling.)
   const v0Quiet = v0Early?.catch(() => undefined);
   const v0Settled = async () => void (await v0Quiet);
-  let v1: Uint8Array;
+  let v1: CompiledModule;
   try {
-    v1 = await buildWasm(build(false), tools);
+    v1 = await buildPolicy(build(false), tools);
   } catch (err) {
     // Only a parse error can be Rego v0; anything else is the policy's own error.
     if (err instanceof PolicyCompileError && /rego_parse_error/.test(err.message))
-      return compiled(await (v0Early ?? buildWasm(build(true), tools)));
+      return compiled(await (v0Early ?? buildPolicy(build(true), tools)));
     await v0Settled();
     throw err;
   }
@@ -195,16 +193,14 @@ function toFinding(ns: string, name: string, value: unknown, exception?: string)
 
 /** Runs compiled repository policies with conftest's input: the document itself. */
 export class UserPolicyEngine implements PolicyEngine {
-  private policy: LoadedPolicy;
-  private readonly module: WasmModule;
+  private readonly runner: PolicyRunner;
 
   constructor(
     private readonly compiled: CompiledPolicies,
     /** What the policies read as `data` (conftest's --data files). */
     private readonly data: Record<string, unknown> = {},
   ) {
-    this.module = new WasmModule(compiled.wasm);
-    this.policy = this.module.instantiate(this.data);
+    this.runner = new PolicyRunner(compiled, this.data, ENTRYPOINT);
   }
 
   setSettings(): void {
@@ -222,8 +218,7 @@ export class UserPolicyEngine implements PolicyEngine {
         return JSON.stringify({ document: input.document, file });
       },
       run: (payload, count) => {
-        const output = this.policy.evaluate(payload, ENTRYPOINT) as { result?: unknown }[];
-        const perDocument = output?.[0]?.result;
+        const perDocument = this.runner.evaluate(payload);
         // Thrown, so that the batch is tried again one document at a time.
         if (!Array.isArray(perDocument) || perDocument.length !== count)
           throw new Error("repository policy returned no result");
@@ -232,7 +227,7 @@ export class UserPolicyEngine implements PolicyEngine {
         );
       },
       reset: () => {
-        this.policy = this.module.instantiate(this.data);
+        // The runner replaces its own wasm instance after a throw.
       },
       failed: (err) => `repository policy failed: ${describeThrown(err)}`,
     });

@@ -1,0 +1,133 @@
+// The pinned `opa` as the evaluator of a repository policy the wasm host cannot run exactly: one
+// that calls a deterministic builtin the host does not supply (x509 and key parsing, GraphQL, JSON
+// Schema, rego.parse_module, ...; tools/wasm-builtins.json `engine`), or a call the host declines
+// (a Go regular expression JavaScript reads differently). One `opa eval` per batch of documents,
+// with the capabilities of every deterministic builtin and no network (`capabilities-opa.json`),
+// a time limit, a memory ceiling and TZ=UTC (time.parse_ns reads zone names in the
+// process's zone). Synchronous, like the wasm evaluation it stands in for: in the app it runs in a
+// policy worker thread, whose pool keeps its own time limit.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { POLICY_TIME_LIMIT_MS, POLICY_WORKER_HEAP_MB } from "../../core/limits.js";
+import type { PolicySource } from "../../ports/policy-compiler.js";
+import { opaCapabilities, writeSources, type OpaTools, type WasmBuild } from "./opa-build.js";
+
+/** Everything `opa eval` needs to evaluate a compiled policy's entrypoint: plain data (cloned into workers). */
+export interface OpaProgram {
+  readonly sources: readonly PolicySource[];
+  readonly v0: boolean;
+  readonly opa: string;
+  /** capabilities-opa.json: every deterministic builtin of the pinned OPA, no network. */
+  readonly capabilities: string;
+}
+
+export interface OpaEvalLimits {
+  readonly timeLimitMs: number;
+  /**
+   * The process's data ceiling in MiB (RLIMIT_DATA: memory it writes to, not the address space Go
+   * reserves up front, which an RLIMIT_AS ceiling would count and fail on at random).
+   */
+  readonly heapMb: number;
+}
+
+export const DEFAULT_OPA_EVAL_LIMITS: OpaEvalLimits = {
+  timeLimitMs: POLICY_TIME_LIMIT_MS,
+  heapMb: POLICY_WORKER_HEAP_MB,
+};
+
+/** The program that evaluates `build` with the pinned opa. */
+export function programOf(build: WasmBuild, tools: OpaTools): OpaProgram {
+  return {
+    sources: build.sources,
+    v0: build.v0,
+    opa: tools.opa,
+    capabilities: opaCapabilities(tools.capabilities),
+  };
+}
+
+/** `pkg/rule` (a wasm entrypoint) as a query: `data.pkg.rule`. */
+export function queryOf(entrypoint: string): string {
+  return `data.${entrypoint.split("/").join(".")}`;
+}
+
+interface EvalOutput {
+  readonly result?: readonly { readonly expressions?: readonly { readonly value?: unknown }[] }[];
+  readonly errors?: readonly { readonly message?: string }[];
+}
+
+/** Why the process gave no answer, in one line. */
+function failure(
+  r: ReturnType<typeof spawnSync>,
+  limits: OpaEvalLimits,
+  stdout: string,
+  stderr: string,
+): Error {
+  const e = r.error as (Error & { code?: string }) | undefined;
+  if (e?.code === "ETIMEDOUT" || r.signal === "SIGKILL")
+    return new Error(
+      `repository policy stopped: it ran longer than ${limits.timeLimitMs / 1000} s (opa eval)`,
+    );
+  if (/out of memory|cannot allocate memory/i.test(stderr))
+    return new Error(
+      `repository policy stopped: it used more than ${limits.heapMb} MiB (opa eval)`,
+    );
+  if (e) return new Error(`opa eval could not run: ${e.message}`);
+  let said: EvalOutput | undefined;
+  try {
+    said = JSON.parse(stdout) as EvalOutput;
+  } catch {
+    // not JSON: the first line of what it wrote
+  }
+  const message =
+    said?.errors?.[0]?.message ?? (stderr.trim() || stdout.trim()).split("\n")[0] ?? "";
+  return new Error(`opa eval failed: ${message || `exit status ${r.status}`}`);
+}
+
+/**
+ * The value of `query` for `input` (JSON text), evaluated by `opa eval` over the program's
+ * sources with `data`; undefined when the query is undefined. Throws when opa fails or is stopped.
+ */
+export function evaluateWithOpa(
+  program: OpaProgram,
+  data: Readonly<Record<string, unknown>>,
+  query: string,
+  input: string,
+  limits: OpaEvalLimits = DEFAULT_OPA_EVAL_LIMITS,
+): unknown {
+  const work = mkdtempSync(join(tmpdir(), "portcullis-opa-eval-"));
+  try {
+    const root = join(work, "policy");
+    writeSources(root, program.sources);
+    const args = ["eval", "-f", "json", "--capabilities", program.capabilities];
+    if (program.v0) args.push("--v0-compatible");
+    args.push("-d", root);
+    if (Object.keys(data).length > 0) {
+      writeFileSync(join(work, "data.json"), JSON.stringify(data));
+      args.push("-d", join(work, "data.json"));
+    }
+    args.push("--stdin-input", query);
+    const kib = limits.heapMb * 1024;
+    const r = spawnSync(
+      "sh",
+      ["-c", `ulimit -d ${kib} 2>/dev/null; exec "$0" "$@"`, program.opa, ...args],
+      {
+        input,
+        encoding: "utf8",
+        timeout: limits.timeLimitMs,
+        killSignal: "SIGKILL",
+        maxBuffer: 256 * 1024 * 1024,
+        // The heap target below the ceiling makes Go collect before the ceiling is reached.
+        env: { PATH: process.env.PATH ?? "", TZ: "UTC", GOMEMLIMIT: `${limits.heapMb}MiB` },
+      },
+    );
+    const stdout = typeof r.stdout === "string" ? r.stdout : "";
+    const stderr = typeof r.stderr === "string" ? r.stderr : "";
+    if (r.status !== 0 || r.error) throw failure(r, limits, stdout, stderr);
+    const out = JSON.parse(stdout) as EvalOutput;
+    return out.result?.[0]?.expressions?.[0]?.value;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
