@@ -29,9 +29,9 @@ const ec = generateKeyPairSync("ec", { namedCurve: "P-256" });
 const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const SCHEMA = "type Query { a: Int, b(x: String!): String }";
 const INPUT = {
-  cert: fixture("cert.pem"),
-  csr: fixture("csr.pem"),
-  key: fixture("cert-key.pem"),
+  cert: fixture("certificate.crt"),
+  csr: fixture("request.csr"),
+  key: fixture("certificate-key.txt"),
   rsa: rsa.privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
   ec: ec.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
   ecPublic: ec.publicKey.export({ type: "spki", format: "pem" }).toString(),
