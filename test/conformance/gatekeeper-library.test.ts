@@ -9,6 +9,7 @@ import { parse as parseYaml } from "yaml";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
 import { loadGatekeeper } from "../../src/engines/opa/gatekeeper.js";
 import { findOpa } from "../../src/engines/opa/opa-binary.js";
+import { parseManifest } from "../../src/yaml/index.js";
 import { check, objects, suites, type SuiteTest } from "../support/gator-suite.js";
 
 const LIBRARY = process.env.GATEKEEPER_LIBRARY ?? "";
@@ -66,6 +67,16 @@ function regoOf(template: unknown): RegoCode | undefined {
 }
 
 /**
+ * A policy file's first document, read as Portcullis and gator read it (the `yaml` package alone
+ * refuses a few library templates: a multi-line quoted description not indented past its key).
+ */
+function readDocument(path: string): unknown {
+  const parsed = parseManifest(path, readFileSync(path, "utf8"));
+  if (parsed.problems.length > 0) throw new Error(`${path}: ${parsed.problems[0]!.message}`);
+  return parsed.documents[0]?.value;
+}
+
+/**
  * The messages the pinned `opa eval` gives for the same template and the input Gatekeeper builds
  * (without data.inventory or the object's Namespace: undefined for cases that need them).
  */
@@ -74,9 +85,9 @@ function opaMessages(
   test: SuiteTest,
   object: Record<string, unknown>,
 ): string[] | undefined {
-  const code = regoOf(parseYaml(readFileSync(join(base, test.template), "utf8")));
+  const code = regoOf(readDocument(join(base, test.template)));
   if (!code) return undefined;
-  const constraint = parseYaml(readFileSync(join(base, test.constraint), "utf8")) as {
+  const constraint = readDocument(join(base, test.constraint)) as {
     spec?: { parameters?: unknown };
   };
   const work = mkdtempSync(join(tmpdir(), "gk-lib-"));
