@@ -23,6 +23,9 @@ export interface OpaProgram {
   readonly capabilities: string;
 }
 
+/** A port nothing listens on (as the render sandbox's proxies). */
+const CLOSED_PROXY = "http://127.0.0.1:9";
+
 export interface OpaEvalLimits {
   readonly timeLimitMs: number;
   /**
@@ -73,6 +76,12 @@ function failure(
     return new Error(
       `repository policy stopped: it used more than ${limits.heapMb} MiB (opa eval)`,
     );
+  // Go's runtime does not always survive a failed allocation at the ceiling long enough to say so.
+  const crash = /^(?:fatal error: .*|SIGSEGV.*|unexpected signal.*)$/m.exec(stderr);
+  if (crash)
+    return new Error(
+      `repository policy stopped: opa eval crashed (${crash[0]}), as it does at its memory ceiling of ${limits.heapMb} MiB`,
+    );
   if (e) return new Error(`opa eval could not run: ${e.message}`);
   let said: EvalOutput | undefined;
   try {
@@ -110,7 +119,7 @@ export function evaluateWithOpa(
     args.push("--stdin-input", query);
     const kib = limits.heapMb * 1024;
     const r = spawnSync(
-      "sh",
+      "/bin/sh",
       ["-c", `ulimit -d ${kib} 2>/dev/null; exec "$0" "$@"`, program.opa, ...args],
       {
         input,
@@ -118,8 +127,19 @@ export function evaluateWithOpa(
         timeout: limits.timeLimitMs,
         killSignal: "SIGKILL",
         maxBuffer: 256 * 1024 * 1024,
-        // The heap target below the ceiling makes Go collect before the ceiling is reached.
-        env: { PATH: process.env.PATH ?? "", TZ: "UTC", GOMEMLIMIT: `${limits.heapMb}MiB` },
+        env: {
+          // Nothing of the server's environment; no program to start; a home of its own.
+          PATH: "",
+          HOME: work,
+          // A second lock behind the capabilities (no http.send, allow_net: []): proxies on a port
+          // nothing listens on.
+          HTTP_PROXY: CLOSED_PROXY,
+          HTTPS_PROXY: CLOSED_PROXY,
+          NO_PROXY: "",
+          TZ: "UTC",
+          // The heap target below the ceiling makes Go collect before the ceiling is reached.
+          GOMEMLIMIT: `${limits.heapMb}MiB`,
+        },
       },
     );
     const stdout = typeof r.stdout === "string" ? r.stdout : "";
