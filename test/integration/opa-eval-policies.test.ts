@@ -32,8 +32,8 @@ describe("policies the pinned opa evaluates, in the app", () => {
   const pool = new PolicyWorkerPool({ size: 1 });
   afterAll(() => pool.close());
 
-  it("reviews a change with them: conftest's and opa eval's messages, at the objects' lines", async () => {
-    const files = { ".github/portcullis.yml": CONFIG, ...opaEvalRepository() };
+  /** Delivers pull_request.opened for `files` (base and head) and returns the completed check. */
+  async function review(files: Record<string, string>, compiler: IsolatedPolicyCompiler) {
     const standIn = await startGitHubStandIn({
       owner: "Codertocat",
       repo: "Hello-World",
@@ -48,36 +48,69 @@ describe("policies the pinned opa evaluates, in the app", () => {
         queue,
         fixCommits: false,
         today: () => "2026-06-01",
-        policyCompiler: new IsolatedPolicyCompiler(pool),
+        policyCompiler: compiler,
       });
-      await probot.receive({ id: "opa-eval-1", name: "pull_request", payload: opened } as never);
+      await probot.receive({
+        id: `opa-eval-${Math.random()}`,
+        name: "pull_request",
+        payload: opened,
+      } as never);
       await queue.idle();
-      const completed = standIn.requests
+      return standIn.requests
         .map((r) => r.body as CheckBody)
         .find((b) => b?.status === "completed");
-      expect(completed?.conclusion).toBe("failure");
-      const annotations = completed!.output!.annotations;
-      const repository = annotations.filter((a) => a.title.includes("main."));
-      expect(repository.map((a) => [a.path, a.start_line])).toEqual([
-        ["apps/shop.yaml", 2],
-        ["apps/shop.yaml", 2],
-        ["apps/shop.yaml", 2],
-      ]);
-      const conftest = conftestMessages();
-      if (conftest) expect(repository.map((a) => a.message).sort()).toEqual(conftest);
-      const gatekeeper = annotations.filter((a) =>
-        a.title.includes("K8sAllowedSourceRanges/office-only"),
-      );
-      expect(gatekeeper.map((a) => [a.path, a.start_line])).toEqual([["apps/shop.yaml", 66]]);
-      // The message, then the link to the constraint.
-      expect(gatekeeper.map((a) => a.message.split("\n")[0])).toEqual(gatekeeperMessages());
-      expect(gatekeeper[0]!.message).toMatch(/\/gatekeeper\/constraint\.yaml#L2$/);
-      // Nothing failed to load or to evaluate.
-      expect(annotations.filter((a) => /could not|not evaluated|failed/.test(a.message))).toEqual(
-        [],
-      );
     } finally {
       await standIn.close();
+    }
+  }
+
+  it("reviews a change with them: conftest's and opa eval's messages, at the objects' lines", async () => {
+    const completed = await review(
+      { ".github/portcullis.yml": CONFIG, ...opaEvalRepository() },
+      new IsolatedPolicyCompiler(pool),
+    );
+    expect(completed?.conclusion).toBe("failure");
+    const annotations = completed!.output!.annotations;
+    const repository = annotations.filter((a) => a.title.includes("main."));
+    expect(repository.map((a) => [a.path, a.start_line])).toEqual([
+      ["apps/shop.yaml", 2],
+      ["apps/shop.yaml", 2],
+      ["apps/shop.yaml", 2],
+    ]);
+    const conftest = conftestMessages();
+    if (conftest) expect(repository.map((a) => a.message).sort()).toEqual(conftest);
+    const gatekeeper = annotations.filter((a) =>
+      a.title.includes("K8sAllowedSourceRanges/office-only"),
+    );
+    expect(gatekeeper.map((a) => [a.path, a.start_line])).toEqual([["apps/shop.yaml", 66]]);
+    // The message, then the link to the constraint.
+    expect(gatekeeper.map((a) => a.message.split("\n")[0])).toEqual(gatekeeperMessages());
+    expect(gatekeeper[0]!.message).toMatch(/\/gatekeeper\/constraint\.yaml#L2$/);
+    // Nothing failed to load or to evaluate.
+    expect(annotations.filter((a) => /could not|not evaluated|failed/.test(a.message))).toEqual([]);
+  }, 60_000);
+
+  it("stops a runaway one at the pool's time limit, its opa process with it", async () => {
+    const runaway =
+      'package main\n\nimport rego.v1\n\ndeny contains "never" if {\n  uri.is_valid("https://example.com")\n  r := numbers.range(1, 40000)\n  some i in r\n  some j in r\n  i == j\n  i < 0\n}\n';
+    const short = new PolicyWorkerPool({ size: 1, timeLimitMs: 1_000 });
+    const files = {
+      ".github/portcullis.yml": CONFIG,
+      "apps/shop.yaml": opaEvalRepository()["apps/shop.yaml"]!,
+      "policy/runaway.rego": runaway,
+    };
+    try {
+      const completed = await review(files, new IsolatedPolicyCompiler(short));
+      expect(completed?.conclusion).toBe("failure");
+      const stopped = completed!.output!.annotations.filter((a) =>
+        a.message.includes("repository policy stopped: it ran longer than 1 s"),
+      );
+      expect(stopped.length).toBeGreaterThan(0);
+    } finally {
+      // The worker ends when its opa child does: at the pool's limit, not opa eval's default 20 s.
+      const started = Date.now();
+      await short.close();
+      expect(Date.now() - started).toBeLessThan(10_000);
     }
   }, 60_000);
 });

@@ -72,6 +72,8 @@ export class PolicyWorkerPool {
   private spawn(): Slot {
     const worker = new Worker(WORKER_FILE, {
       resourceLimits: { maxOldGenerationSizeMb: this.heapMb },
+      // The same limits for a policy the pinned opa evaluates (a child process of the worker).
+      workerData: { timeLimitMs: this.timeLimitMs, heapMb: this.heapMb },
     });
     worker.unref();
     const slot: Slot = { worker };

@@ -35,10 +35,15 @@ export interface OpaEvalLimits {
   readonly heapMb: number;
 }
 
-export const DEFAULT_OPA_EVAL_LIMITS: OpaEvalLimits = {
+let defaultLimits: OpaEvalLimits = {
   timeLimitMs: POLICY_TIME_LIMIT_MS,
   heapMb: POLICY_WORKER_HEAP_MB,
 };
+
+/** The limits of this thread's evaluations: a policy worker takes its pool's (policy-worker.ts). */
+export function setOpaEvalLimits(limits: OpaEvalLimits): void {
+  defaultLimits = limits;
+}
 
 /** The program that evaluates `build` with the pinned opa. */
 export function programOf(build: WasmBuild, tools: OpaTools): OpaProgram {
@@ -103,7 +108,7 @@ export function evaluateWithOpa(
   data: Readonly<Record<string, unknown>>,
   query: string,
   input: string,
-  limits: OpaEvalLimits = DEFAULT_OPA_EVAL_LIMITS,
+  limits: OpaEvalLimits = defaultLimits,
 ): unknown {
   const work = mkdtempSync(join(tmpdir(), "portcullis-opa-eval-"));
   try {

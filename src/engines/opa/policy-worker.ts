@@ -1,12 +1,16 @@
 // A worker thread that evaluates repository policies: the pool (isolated-policies.ts) sends it a
 // recipe (how to build the engine: compiled wasm and data, or Gatekeeper files) and the inputs; a
 // runaway policy is stopped by terminating this thread, not the server.
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import type { PolicyEngine, PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
 import type { EngineRecipe } from "./isolated-policies.js";
 import { loadGatekeeper } from "./gatekeeper.js";
 import { UserPolicyEngine } from "./user-policies.js";
 import { messageOf } from "../../core/errors.js";
+import { setOpaEvalLimits, type OpaEvalLimits } from "./opa-eval.js";
+
+// The pool's time limit and memory ceiling, for policies `opa eval` runs in a child process.
+if (workerData) setOpaEvalLimits(workerData as OpaEvalLimits);
 
 export interface WorkerRequest {
   readonly id: number;
