@@ -1,0 +1,169 @@
+// The Kyverno engine: all documents of one evaluation go to one `kyverno apply` (more only when two
+// documents name the same resource, which one report could not tell apart), and each result of
+// Kyverno's report becomes a finding on the document it names.
+import type { RawFinding } from "../../core/findings.js";
+import { isKubernetesObject } from "../../core/findings.js";
+import { isPlainObject } from "../../core/plain-data.js";
+import type { JsonPath, Severity } from "../../core/types.js";
+import type { PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
+import type { Engine } from "../engine.js";
+import { NOT_EVALUATED_MARK, type KyvernoPolicy, type RuleInfo } from "./policies.js";
+import type { KyvernoCli } from "./run.js";
+
+const str = (v: unknown): string => (typeof v === "string" ? v : "");
+
+interface Resource {
+  readonly input: number;
+  readonly object: Record<string, unknown>;
+}
+
+/** apiVersion|kind|name, and the namespace as written ("" when none). */
+function identity(o: Record<string, unknown>): { key: string; namespace: string } {
+  const m = isPlainObject(o.metadata) ? o.metadata : {};
+  return { key: `${str(o.apiVersion)}|${str(o.kind)}|${str(m.name)}`, namespace: str(m.namespace) };
+}
+
+/** A `*List` document: kubectl applies its items, which the pipeline hands over one by one. */
+function isList(o: Record<string, unknown>): boolean {
+  return str(o.kind).endsWith("List") && Array.isArray(o.items);
+}
+
+/**
+ * Groups resources so that no two in a group share apiVersion, kind, name and namespace (a
+ * missing namespace counts as `default`, as Kyverno reports it).
+ */
+export function batches(resources: readonly Resource[]): Resource[][] {
+  const groups: { seen: Set<string>; items: Resource[] }[] = [];
+  for (const r of resources) {
+    const id = identity(r.object);
+    const key = `${id.key}|${id.namespace || "default"}`;
+    let group = groups.find((g) => !g.seen.has(key));
+    if (!group) groups.push((group = { seen: new Set(), items: [] }));
+    group.seen.add(key);
+    group.items.push(r);
+  }
+  return groups.map((g) => g.items);
+}
+
+/** `/spec/containers/0/securityContext/privileged/` in Kyverno's message, as a path. */
+export function failedPath(message: string): JsonPath | undefined {
+  const m = /failed at path (\/\S*)/.exec(message);
+  if (!m) return undefined;
+  return m[1]!
+    .split("/")
+    .filter((s) => s !== "")
+    .map((s) => (/^(0|[1-9]\d*)$/.test(s) ? Number(s) : s.replace(/~1/g, "/").replace(/~0/g, "~")));
+}
+
+/** The policy and rule a result names (an autogen rule is the rule the repository wrote). */
+function ruleOf(policies: ReadonlyMap<string, KyvernoPolicy>, result: Record<string, unknown>) {
+  const name = str(result.policy);
+  const policy = policies.get(name) ?? policies.get(name.split("/").pop() ?? "");
+  if (!policy) return undefined;
+  const props = isPlainObject(result.properties) ? result.properties : {};
+  const index = str(props["cel.validationIndex"]);
+  const written = str(result.rule).replace(/^autogen-(cronjob-)?/, "");
+  const key =
+    str(result.rule) === ""
+      ? index
+      : policy.rules.has(str(result.rule))
+        ? str(result.rule)
+        : written;
+  const rule: RuleInfo | undefined = policy.rules.get(key);
+  const id = str(result.rule) === "" ? policy.name : `${policy.name}/${key}`;
+  return { policy, rule, id };
+}
+
+/** A failed (or errored) result as a finding; undefined for a pass or a skip. */
+export function findingOf(
+  policies: ReadonlyMap<string, KyvernoPolicy>,
+  result: Record<string, unknown>,
+): RawFinding | undefined {
+  const outcome = str(result.result);
+  if (outcome !== "fail" && outcome !== "warn" && outcome !== "error") return undefined;
+  const found = ruleOf(policies, result);
+  const message = str(result.message);
+  const severity: Severity = outcome === "warn" ? "warning" : (found?.rule?.severity ?? "error");
+  // The finding links to the rule's line in the policy file (the policy's `kind:` line without one).
+  const location = found
+    ? {
+        policy: {
+          file: found.policy.source.file,
+          line: found.rule?.line ?? found.policy.source.line,
+        },
+      }
+    : {};
+  const rule = found?.id ?? (str(result.policy) || "kyverno");
+  if (message.startsWith(NOT_EVALUATED_MARK))
+    return {
+      rule,
+      msg: `not evaluated: ${message.slice(NOT_EVALUATED_MARK.length).trim()}, which a review offline cannot ask`,
+      path: ["kind"],
+      severity,
+      ...location,
+    };
+  const msg =
+    outcome === "error"
+      ? `not evaluated: Kyverno could not evaluate the rule: ${message}`
+      : message;
+  const path = (outcome === "fail" ? failedPath(message) : undefined) ?? ["kind"];
+  return { rule, msg, path, severity, ...location };
+}
+
+export interface KyvernoRunInputs {
+  readonly policies: readonly KyvernoPolicy[];
+  readonly exceptions: readonly Record<string, unknown>[];
+}
+
+const yamlStream = (docs: readonly unknown[]): string =>
+  docs.map((d) => `---\n${JSON.stringify(d)}\n`).join("");
+
+/** The engine over a loaded set of policies. */
+export function kyvernoEvaluator(id: string, cli: KyvernoCli, loaded: KyvernoRunInputs): Engine {
+  const byName = new Map(loaded.policies.map((p) => [p.name, p]));
+  const policies = yamlStream(loaded.policies.map((p) => p.document));
+  const exceptions = loaded.exceptions.length > 0 ? yamlStream(loaded.exceptions) : "";
+  return {
+    id,
+    async evaluate(inputs: readonly PolicyInput[]): Promise<PolicyResult[]> {
+      const findings = inputs.map((): RawFinding[] => []);
+      const failed = new Map<number, string>();
+      const resources: Resource[] = [];
+      inputs.forEach((input, i) => {
+        const o = input.document;
+        // A kustomize patch is not what reaches the cluster; Kyverno judges whole objects.
+        if (input.file.partial || !isKubernetesObject(o) || !isPlainObject(o) || isList(o)) return;
+        resources.push({ input: i, object: o });
+      });
+      for (const group of batches(resources)) {
+        const byId = new Map<string, number>();
+        for (const r of group) {
+          const { key, namespace } = identity(r.object);
+          byId.set(`${key}|${namespace || "~"}`, r.input);
+        }
+        const inputOf = (res: Record<string, unknown>): number | undefined => {
+          const key = `${str(res.apiVersion)}|${str(res.kind)}|${str(res.name)}`;
+          const ns = str(res.namespace);
+          return (
+            byId.get(`${key}|${ns || "~"}`) ?? (ns === "default" ? byId.get(`${key}|~`) : undefined)
+          );
+        };
+        const outcome = await cli.apply(
+          { policies, exceptions, resources: yamlStream(group.map((r) => r.object)) },
+          (result) => {
+            const res = Array.isArray(result.resources) ? result.resources[0] : undefined;
+            const at = isPlainObject(res) ? inputOf(res) : undefined;
+            const finding = at === undefined ? undefined : findingOf(byName, result);
+            if (at !== undefined && finding) findings[at]!.push(finding);
+          },
+        );
+        if (!outcome.ok)
+          for (const r of group)
+            failed.set(r.input, `Kyverno policies could not be evaluated: ${outcome.message}`);
+      }
+      return inputs.map((_, i) =>
+        failed.has(i) ? { ok: false, error: failed.get(i)! } : { ok: true, findings: findings[i]! },
+      );
+    },
+  };
+}

@@ -1,0 +1,120 @@
+// Runs the pinned Kyverno CLI in the renderers' lock (src/gitops/adapters/sandbox.ts): no PATH, a
+// home of its own, proxies on a closed port, no network where the system allows it, a time limit,
+// a temporary folder holding only what it is given. Its report is read as it arrives.
+import { StringDecoder } from "node:string_decoder";
+import {
+  findRenderTool,
+  sandboxEnvironment,
+  SandboxedTool,
+  withoutTempDir,
+  type RenderToolOptions,
+} from "../../gitops/adapters/sandbox.js";
+import { ReportStream } from "./report-stream.js";
+
+/** What `npm run build:kyverno` builds; the message when it is missing. */
+export const KYVERNO_INSTALL_HINT =
+  "run `npm run build:kyverno` (the pinned Kyverno CLI, tools/kyverno/go.mod), put kyverno on PATH, or set PORTCULLIS_KYVERNO";
+
+/** $PORTCULLIS_KYVERNO, then the one `npm run build:kyverno` made (.tools/bin/kyverno), then PATH. */
+export function findKyverno(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string | undefined {
+  return findRenderTool("kyverno", env.PORTCULLIS_KYVERNO);
+}
+
+export type KyvernoOptions = RenderToolOptions;
+
+/** The files of one run, by their name in the temporary folder. */
+export type RunFiles = ReadonlyMap<string, string>;
+
+export type RunOutcome = { readonly ok: true } | { readonly ok: false; readonly message: string };
+
+/** The pinned Kyverno CLI and its lock. */
+export class KyvernoCli {
+  private readonly tool: SandboxedTool;
+
+  constructor(options: KyvernoOptions = {}, env = process.env) {
+    this.tool = new SandboxedTool("kyverno", ["version"], KYVERNO_INSTALL_HINT, options, () =>
+      findKyverno(env),
+    );
+  }
+
+  get available(): boolean {
+    return this.tool.binary !== undefined;
+  }
+
+  describe(): string {
+    return this.tool.describe().replace(/Version: (\S+)[\s\S]*/, "$1");
+  }
+
+  /**
+   * `kyverno <args>` in a temporary folder holding `files`; stdout goes to `onStdout` as it
+   * arrives. Fails with Kyverno's own message (the temporary folder's name taken out).
+   */
+  async run(
+    args: readonly string[],
+    files: RunFiles,
+    onStdout: (chunk: string) => void,
+  ): Promise<RunOutcome> {
+    if (!this.available)
+      return { ok: false, message: `kyverno is not installed: ${KYVERNO_INSTALL_HINT}` };
+    const decoder = new StringDecoder("utf8");
+    const bytes = new Map([...files].map(([k, v]) => [k, Buffer.from(v, "utf8")]));
+    return this.tool.inTemporaryCopy(bytes, async (repo, home) => {
+      const result = await this.tool.run(
+        args,
+        repo,
+        sandboxEnvironment(home),
+        (stderr) => firstLines(withoutTempDir(stderr, repo)),
+        (chunk) => onStdout(decoder.write(chunk)),
+      );
+      return result.ok ? { ok: true } : { ok: false, message: result.message };
+    });
+  }
+
+  /**
+   * `kyverno apply` of `policies` (and `exceptions`) on `resources`, each result handed to
+   * `onResult`; fails when the run fails or its report is not whole.
+   */
+  async apply(
+    files: { policies: string; exceptions: string; resources: string },
+    onResult: (result: Record<string, unknown>) => void,
+  ): Promise<RunOutcome> {
+    const stream = new ReportStream(onResult);
+    const args = ["apply", "policies.yaml", "--resource", "resources.yaml"];
+    const inputs = new Map([
+      ["policies.yaml", files.policies],
+      ["resources.yaml", files.resources],
+      ["mutated/.keep", ""],
+    ]);
+    if (files.exceptions !== "") {
+      args.push("--exception", "exceptions.yaml");
+      inputs.set("exceptions.yaml", files.exceptions);
+    }
+    // Mutated resources go to files (-o): stdout then holds nothing of the resources but the report.
+    args.push("--policy-report", "--output-format", "json", "--remove-color", "-o", "mutated/");
+    let parseError: string | undefined;
+    const ran = await this.run(args, inputs, (chunk) => {
+      if (parseError !== undefined) return;
+      try {
+        stream.push(chunk);
+      } catch (err) {
+        parseError = `kyverno's report could not be read: ${String(err)}`;
+      }
+    });
+    // `kyverno apply` exits 1 when a policy fails: that is a report, not a failed run.
+    const cut = parseError ?? stream.end();
+    if (cut === undefined) return { ok: true };
+    return { ok: false, message: ran.ok ? cut : ran.message };
+  }
+}
+
+/** A panic's first line, not its goroutine dump: one-line messages at the boundary. */
+function firstLines(stderr: string): string {
+  const lines = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("Warning:"));
+  const panic = lines.find((l) => l.startsWith("panic:"));
+  return (panic ?? lines.slice(0, 3).join("; ")).slice(0, 500) || "kyverno failed";
+}
