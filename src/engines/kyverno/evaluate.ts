@@ -8,6 +8,12 @@ import type { JsonPath, Severity } from "../../core/types.js";
 import type { PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
 import type { Engine } from "../engine.js";
 import { NOT_EVALUATED_MARK, type KyvernoPolicy, type RuleInfo } from "./policies.js";
+import {
+  namespaceLabels,
+  UNKNOWN_NAMESPACE_SUFFIX,
+  unknownNamespaceCopy,
+  valuesFile,
+} from "./namespaces.js";
 import type { KyvernoCli } from "./run.js";
 
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
@@ -113,50 +119,107 @@ export function findingOf(
 export interface KyvernoRunInputs {
   readonly policies: readonly KyvernoPolicy[];
   readonly exceptions: readonly Record<string, unknown>[];
+  /** The repository's objects (its Namespaces give namespaceSelectors their labels). */
+  readonly namespaces?: readonly unknown[];
 }
 
 const yamlStream = (docs: readonly unknown[]): string =>
   docs.map((d) => `---\n${JSON.stringify(d)}\n`).join("");
 
+/** One run's inputs to Kyverno, and how its results find their documents. */
+interface Run {
+  readonly files: { policies: string; exceptions: string; resources: string; values: string };
+  readonly inputOf: (res: Record<string, unknown>) => number | undefined;
+  /** Namespaces the repository does not define (their labels are unknown offline). */
+  readonly unknown: ReadonlySet<string>;
+}
+
+function lookup(group: readonly Resource[]): Run["inputOf"] {
+  const byId = new Map<string, number>();
+  for (const r of group) {
+    const { key, namespace } = identity(r.object);
+    byId.set(`${key}|${namespace || "~"}`, r.input);
+  }
+  return (res) => {
+    const key = `${str(res.apiVersion)}|${str(res.kind)}|${str(res.name)}`;
+    const ns = str(res.namespace);
+    return byId.get(`${key}|${ns || "~"}`) ?? (ns === "default" ? byId.get(`${key}|~`) : undefined);
+  };
+}
+
+/** The finding of one result of a run, or undefined (a pass, a skip, another resource). */
+function resultFinding(
+  policies: ReadonlyMap<string, KyvernoPolicy>,
+  run: Run,
+  result: Record<string, unknown>,
+): { at: number; finding: RawFinding } | undefined {
+  const res = Array.isArray(result.resources) ? result.resources[0] : undefined;
+  const at = isPlainObject(res) ? run.inputOf(res) : undefined;
+  if (at === undefined || !isPlainObject(res)) return undefined;
+  const name = str(result.policy);
+  if (!name.endsWith(UNKNOWN_NAMESPACE_SUFFIX)) {
+    const finding = findingOf(policies, result);
+    return finding ? { at, finding } : undefined;
+  }
+  const namespace = str(res.namespace);
+  if (!run.unknown.has(namespace)) return undefined;
+  const original = { ...result, policy: name.slice(0, -UNKNOWN_NAMESPACE_SUFFIX.length) };
+  const finding = findingOf(policies, original);
+  if (!finding) return undefined;
+  const msg = `not evaluated: the rule selects namespaces by label, and the repository does not define Namespace ${namespace} (its labels are unknown offline)`;
+  return { at, finding: { ...finding, msg } };
+}
+
+/** The files of one run: the policies (with marker copies for unknown namespaces), the labels. */
+function runOf(loaded: KyvernoRunInputs, inputs: readonly PolicyInput[], group: Resource[]): Run {
+  const labels = namespaceLabels([...(loaded.namespaces ?? []), ...inputs.map((i) => i.document)]);
+  // The API server gives every Namespace this label.
+  for (const [name, l] of labels) labels.set(name, { ...l, "kubernetes.io/metadata.name": name });
+  const unknown = new Set(
+    group.map((r) => identity(r.object).namespace).filter((n) => n !== "" && !labels.has(n)),
+  );
+  const copies =
+    unknown.size > 0
+      ? loaded.policies.map(unknownNamespaceCopy).filter((c) => c !== undefined)
+      : [];
+  return {
+    files: {
+      policies: yamlStream([...loaded.policies.map((p) => p.document), ...copies]),
+      exceptions: loaded.exceptions.length > 0 ? yamlStream(loaded.exceptions) : "",
+      resources: yamlStream(group.map((r) => r.object)),
+      values: labels.size > 0 ? valuesFile(labels) : "",
+    },
+    inputOf: lookup(group),
+    unknown,
+  };
+}
+
+/** The documents Kyverno judges: whole objects (not patches, not `*List` wrappers). */
+function resourcesOf(inputs: readonly PolicyInput[]): Resource[] {
+  const resources: Resource[] = [];
+  inputs.forEach((input, i) => {
+    const o = input.document;
+    // A kustomize patch is not what reaches the cluster; Kyverno judges whole objects.
+    if (input.file.partial || !isKubernetesObject(o) || !isPlainObject(o) || isList(o)) return;
+    resources.push({ input: i, object: o });
+  });
+  return resources;
+}
+
 /** The engine over a loaded set of policies. */
 export function kyvernoEvaluator(id: string, cli: KyvernoCli, loaded: KyvernoRunInputs): Engine {
   const byName = new Map(loaded.policies.map((p) => [p.name, p]));
-  const policies = yamlStream(loaded.policies.map((p) => p.document));
-  const exceptions = loaded.exceptions.length > 0 ? yamlStream(loaded.exceptions) : "";
   return {
     id,
     async evaluate(inputs: readonly PolicyInput[]): Promise<PolicyResult[]> {
       const findings = inputs.map((): RawFinding[] => []);
       const failed = new Map<number, string>();
-      const resources: Resource[] = [];
-      inputs.forEach((input, i) => {
-        const o = input.document;
-        // A kustomize patch is not what reaches the cluster; Kyverno judges whole objects.
-        if (input.file.partial || !isKubernetesObject(o) || !isPlainObject(o) || isList(o)) return;
-        resources.push({ input: i, object: o });
-      });
-      for (const group of batches(resources)) {
-        const byId = new Map<string, number>();
-        for (const r of group) {
-          const { key, namespace } = identity(r.object);
-          byId.set(`${key}|${namespace || "~"}`, r.input);
-        }
-        const inputOf = (res: Record<string, unknown>): number | undefined => {
-          const key = `${str(res.apiVersion)}|${str(res.kind)}|${str(res.name)}`;
-          const ns = str(res.namespace);
-          return (
-            byId.get(`${key}|${ns || "~"}`) ?? (ns === "default" ? byId.get(`${key}|~`) : undefined)
-          );
-        };
-        const outcome = await cli.apply(
-          { policies, exceptions, resources: yamlStream(group.map((r) => r.object)) },
-          (result) => {
-            const res = Array.isArray(result.resources) ? result.resources[0] : undefined;
-            const at = isPlainObject(res) ? inputOf(res) : undefined;
-            const finding = at === undefined ? undefined : findingOf(byName, result);
-            if (at !== undefined && finding) findings[at]!.push(finding);
-          },
-        );
+      for (const group of batches(resourcesOf(inputs))) {
+        const run = runOf(loaded, inputs, group);
+        const outcome = await cli.apply(run.files, (result) => {
+          const found = resultFinding(byName, run, result);
+          if (found) findings[found.at]!.push(found.finding);
+        });
         if (!outcome.ok)
           for (const r of group)
             failed.set(r.input, `Kyverno policies could not be evaluated: ${outcome.message}`);

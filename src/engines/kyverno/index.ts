@@ -12,6 +12,7 @@ import {
   type EngineDescriptor,
   type EngineLoad,
 } from "../engine.js";
+import { under } from "../repository-files.js";
 import { kyvernoEvaluator } from "./evaluate.js";
 import { readKyvernoDocuments } from "./policies.js";
 import { KyvernoCli, KYVERNO_INSTALL_HINT } from "./run.js";
@@ -23,6 +24,8 @@ export function loadKyverno(
   sources: readonly PolicySource[],
   env: Readonly<Record<string, string | undefined>>,
   cli: KyvernoCli = new KyvernoCli({}, env),
+  /** The repository's objects: its Namespaces' labels decide namespaceSelectors. */
+  objects: readonly unknown[] = [],
 ): EngineLoad {
   const read = readKyvernoDocuments(sources);
   const notEvaluated = read.policies.flatMap((p) =>
@@ -51,7 +54,7 @@ export function loadKyverno(
     };
   }
   return {
-    engines: [kyvernoEvaluator(ID, cli, read)],
+    engines: [kyvernoEvaluator(ID, cli, { ...read, namespaces: objects })],
     problems: read.problems,
     notEvaluated,
     files: read.files,
@@ -63,17 +66,25 @@ async function fromConfig(ctx: EngineContext): Promise<EngineLoad> {
   if (dirs.length === 0) return NOTHING_LOADED;
   const files = (await ctx.files.list(dirs)).filter(isDataFile);
   if (files.length === 0) return NOTHING_LOADED;
-  return loadKyverno(await ctx.files.read(files), process.env);
+  const sources = await ctx.files.read(files);
+  if (!sources.some(mentionsKyverno)) return NOTHING_LOADED;
+  const inAdmission = (p: string) => dirs.some((d) => under(d)(p));
+  const objects = (await ctx.inventory(inAdmission)).objects;
+  return loadKyverno(sources, process.env, undefined, objects);
 }
 
+const mentionsKyverno = (s: PolicySource) => s.text.includes("kyverno.io");
+
 /** `check --admission DIR...`: the Kyverno documents of every YAML/JSON file of each folder. */
-function fromCommandLine(ctx: EngineContext): EngineLoad {
+async function fromCommandLine(ctx: EngineContext): Promise<EngineLoad> {
   const { root, admission, env } = ctx.commandLine!;
   const selection = readDirectorySources(admission, root, { include: ["**"], exclude: [] });
   const sources = selection.files
     .filter((f) => isYamlOrJson(f.path))
     .map((f) => ({ path: f.path, text: Buffer.from(f.content).toString("utf8") }));
-  return loadKyverno(sources, env);
+  if (!sources.some(mentionsKyverno)) return NOTHING_LOADED;
+  const objects = (await ctx.inventory(() => false)).objects;
+  return loadKyverno(sources, env, undefined, objects);
 }
 
 export const kyvernoEngine: EngineDescriptor = {
@@ -81,8 +92,7 @@ export const kyvernoEngine: EngineDescriptor = {
   config: ["policies.enabled", "policies.admission"],
   reads: (config: Config) => (config.policies.enabled ? config.policies.gatekeeper : []),
   load: (ctx) => {
-    if (ctx.commandLine && ctx.commandLine.admission.length > 0)
-      return Promise.resolve(fromCommandLine(ctx));
+    if (ctx.commandLine && ctx.commandLine.admission.length > 0) return fromCommandLine(ctx);
     return ctx.config.policies.enabled ? fromConfig(ctx) : Promise.resolve(NOTHING_LOADED);
   },
 };

@@ -99,9 +99,12 @@ export class ReportStream {
 
   /**
    * Why the output was not one whole report, or undefined. The summary's counts must add up to
-   * the results read: a cut report is never taken for fewer failures.
+   * the results read: a cut report is never taken for fewer failures. No report at all is zero
+   * results only when kyverno exited 0 (`exitedCleanly`) without an error.
    */
-  end(): string | undefined {
+  end(exitedCleanly = false): string | undefined {
+    // `kyverno apply` prints no report at all when no rule matched anything (and exits 0).
+    if (!this.started && exitedCleanly && !/^(Error|panic)/m.test(this.preamble)) return undefined;
     if (!this.started) {
       const said = this.preamble.trim().split("\n").slice(-1)[0] ?? "";
       return `kyverno printed no report${said ? `: ${said}` : ""}`;

@@ -77,7 +77,7 @@ export class KyvernoCli {
    * `onResult`; fails when the run fails or its report is not whole.
    */
   async apply(
-    files: { policies: string; exceptions: string; resources: string },
+    files: { policies: string; exceptions: string; resources: string; values: string },
     onResult: (result: Record<string, unknown>) => void,
   ): Promise<RunOutcome> {
     const stream = new ReportStream(onResult);
@@ -87,6 +87,10 @@ export class KyvernoCli {
       ["resources.yaml", files.resources],
       ["mutated/.keep", ""],
     ]);
+    if (files.values !== "") {
+      args.push("--values-file", "values.yaml");
+      inputs.set("values.yaml", files.values);
+    }
     if (files.exceptions !== "") {
       args.push("--exception", "exceptions.yaml");
       inputs.set("exceptions.yaml", files.exceptions);
@@ -103,7 +107,7 @@ export class KyvernoCli {
       }
     });
     // `kyverno apply` exits 1 when a policy fails: that is a report, not a failed run.
-    const cut = parseError ?? stream.end();
+    const cut = parseError ?? stream.end(ran.ok);
     if (cut === undefined) return { ok: true };
     return { ok: false, message: ran.ok ? cut : ran.message };
   }

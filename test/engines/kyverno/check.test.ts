@@ -39,6 +39,27 @@ spec:
                 value: 0
 `;
 
+const PROD_ONLY = `apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: prod-host-network
+spec:
+  validationFailureAction: Enforce
+  rules:
+    - name: no-host-network
+      match:
+        any:
+          - resources:
+              kinds: [Pod]
+              namespaceSelector:
+                matchLabels: {env: prod}
+      validate:
+        message: "no hostNetwork in production"
+        pattern:
+          spec:
+            =(hostNetwork): false
+`;
+
 const GATEKEEPER = join(packageRoot(), "test", "fixtures", "gatekeeper", "privileged");
 
 interface Report {
@@ -134,6 +155,40 @@ describeWithKyverno("portcullis check --admission with Kyverno policies", () => 
           "Kyverno rule quota-check/namespace-quota needs an API call",
         ) as string,
       }),
+    ]);
+  });
+
+  it("gives namespaceSelectors the labels of the repository's Namespaces; an unknown namespace is not evaluated", async () => {
+    const pod = (name: string, ns: string) =>
+      `---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n  namespace: ${ns}\nspec:\n  hostNetwork: true\n  containers: [{name: a, image: registry.example.com/a:1}]\n`;
+    const dir = repo({
+      "namespaces.yaml":
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {env: prod}\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: lab\n  labels: {env: dev}\n",
+      "pods.yaml": pod("in-prod", "shop") + pod("in-dev", "lab") + pod("nowhere", "elsewhere"),
+      "admission/prod.yaml": PROD_ONLY,
+    });
+    // The Namespaces checked with the Pods give their labels (in a review: the head's inventory).
+    const { stdout } = await runCommand(
+      ["check", "pods.yaml", "namespaces.yaml", "--admission", "admission", "--format", "json"],
+      dir,
+    );
+    const report = JSON.parse(stdout) as Report;
+    expect(report.errors).toEqual([]);
+    expect(kyvernoFindings(report)).toEqual([
+      [
+        "prod-host-network/no-host-network",
+        "error",
+        "pods.yaml",
+        8,
+        "validation error: no hostNetwork in production. rule no-host-network failed at path /spec/hostNetwork/",
+      ],
+      [
+        "prod-host-network/no-host-network",
+        "error",
+        "pods.yaml",
+        21,
+        "not evaluated: the rule selects namespaces by label, and the repository does not define Namespace elsewhere (its labels are unknown offline)",
+      ],
     ]);
   });
 

@@ -48,6 +48,11 @@ describe("ReportStream", () => {
     expect(read([`${report([])}\n{"kind":"ClusterReport"}`]).end).toBe(
       "kyverno printed more after its report",
     );
+    // Kyverno prints no report when nothing matched, and exits 0: zero results, not a failure.
+    const quiet = new ReportStream(() => undefined);
+    quiet.push("Warning: policies.yaml: deprecated\n");
+    expect(quiet.end(true)).toBeUndefined();
+    expect(quiet.end(false)).toBe("kyverno printed no report: Warning: policies.yaml: deprecated");
     expect(read(["Error: policies.yaml: invalid\n"]).end).toBe(
       "kyverno printed no report: Error: policies.yaml: invalid",
     );
