@@ -72,6 +72,10 @@ describe("mapping results to documents", () => {
       object,
     }));
     expect(batches(rs).map((g) => g.map((r) => r.input))).toEqual([[0, 2, 3], [1]]);
+    expect(batches(rs, 2).map((g) => g.map((r) => r.input))).toEqual([
+      [0, 2],
+      [1, 3],
+    ]);
   });
 
   it("reads Kyverno's failed path, array indexes as numbers", () => {
