@@ -24,6 +24,9 @@ export function findKyverno(
 
 export type KyvernoOptions = RenderToolOptions;
 
+/** Bytes of report one `kyverno apply` may print (about 320 bytes a result). */
+export const MAX_REPORT_BYTES = 256 * 1024 * 1024;
+
 /** The files of one run, by their name in the temporary folder. */
 export type RunFiles = ReadonlyMap<string, string>;
 
@@ -34,7 +37,9 @@ export class KyvernoCli {
   private readonly tool: SandboxedTool;
 
   constructor(options: KyvernoOptions = {}, env = process.env) {
-    this.tool = new SandboxedTool("kyverno", ["version"], KYVERNO_INSTALL_HINT, options, () =>
+    // The report is read as it arrives, never held whole: a larger cap than a render's.
+    const limits = { maxOutputBytes: MAX_REPORT_BYTES, ...options };
+    this.tool = new SandboxedTool("kyverno", ["version"], KYVERNO_INSTALL_HINT, limits, () =>
       findKyverno(env),
     );
   }
