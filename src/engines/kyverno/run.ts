@@ -49,7 +49,7 @@ export class KyvernoCli {
   }
 
   describe(): string {
-    return this.tool.describe().replace(/Version: (\S+)[\s\S]*/, "$1");
+    return this.tool.describe().replace(/Version: (\S+)[^,]*/, "$1");
   }
 
   /**

@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { packageRoot } from "../../../src/adapters/fs/policy-bundle.js";
 import { loadKyverno } from "../../../src/engines/kyverno/index.js";
-import type { KyvernoCli } from "../../../src/engines/kyverno/run.js";
+import { KyvernoCli } from "../../../src/engines/kyverno/run.js";
+import { findUnshare } from "../../../src/gitops/adapters/sandbox.js";
 import { runCommand } from "../../support/cli.js";
 import { gitRepo } from "../../support/git-repo.js";
 import { describeWithKyverno } from "../../support/kyverno.js";
@@ -90,6 +91,11 @@ const kyvernoFindings = (r: Report) =>
     .map((f) => [f.rule, f.severity, f.file, f.lines.start, f.message]);
 
 describeWithKyverno("portcullis check --admission with Kyverno policies", () => {
+  it("runs the pinned kyverno v1.19.1 in the renderers' lock, without network where the system allows", () => {
+    const cli = new KyvernoCli();
+    expect(cli.describe()).toBe(`kyverno v1.19.1${findUnshare() ? ", without network" : ""}`);
+  });
+
   it("fails a privileged Deployment on its privileged: true line, next to Gatekeeper in the same folder", async () => {
     const dir = repo({
       "app.yaml": PRIVILEGED_DEPLOYMENT,
