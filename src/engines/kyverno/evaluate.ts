@@ -14,7 +14,7 @@ import {
   unknownNamespaceCopy,
   valuesFile,
 } from "./namespaces.js";
-import type { KyvernoCli } from "./run.js";
+import type { KyvernoCli, SkippedPolicy } from "./run.js";
 
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
 
@@ -200,6 +200,26 @@ function runOf(loaded: KyvernoRunInputs, inputs: readonly PolicyInput[], group: 
   };
 }
 
+/** A policy Kyverno refused judges nothing: each document of the run says so, never a pass. */
+function refused(
+  policies: ReadonlyMap<string, KyvernoPolicy>,
+  skipped: readonly SkippedPolicy[],
+): RawFinding[] {
+  return skipped.map(({ name, reason }) => {
+    const written = name.endsWith(UNKNOWN_NAMESPACE_SUFFIX)
+      ? name.slice(0, -UNKNOWN_NAMESPACE_SUFFIX.length)
+      : name;
+    const policy = policies.get(written);
+    return {
+      rule: written,
+      msg: `not evaluated: Kyverno refused the policy ${written}: ${reason}`,
+      path: ["kind"],
+      severity: "error",
+      ...(policy ? { policy: policy.source } : {}),
+    };
+  });
+}
+
 /** The documents Kyverno judges: whole objects (not patches, not `*List` wrappers). */
 function resourcesOf(inputs: readonly PolicyInput[]): Resource[] {
   const resources: Resource[] = [];
@@ -229,6 +249,7 @@ export function kyvernoEvaluator(id: string, cli: KyvernoCli, loaded: KyvernoRun
         if (!outcome.ok)
           for (const r of group)
             failed.set(r.input, `Kyverno policies could not be evaluated: ${outcome.message}`);
+        else for (const r of group) findings[r.input]!.push(...refused(byName, outcome.skipped));
       }
       return inputs.map((_, i) =>
         failed.has(i) ? { ok: false, error: failed.get(i)! } : { ok: true, findings: findings[i]! },

@@ -98,6 +98,19 @@ export class ReportStream {
   }
 
   /**
+   * The policies Kyverno refused and left out ("Policies Skipped:" before the report): never to be
+   * taken for policies that passed.
+   */
+  skippedPolicies(): { name: string; reason: string }[] {
+    const section = /^Policies Skipped:\n([\s\S]*?)^-{10,}/m.exec(this.preamble);
+    if (!section) return [];
+    return [...section[1]!.matchAll(/^\d+\. ([^:\n]+): (.*)$/gm)].map((m) => ({
+      name: m[1]!.trim(),
+      reason: m[2]!.trim(),
+    }));
+  }
+
+  /**
    * Why the output was not one whole report, or undefined. The summary's counts must add up to
    * the results read: a cut report is never taken for fewer failures. No report at all is zero
    * results only when kyverno exited 0 (`exitedCleanly`) without an error.

@@ -32,6 +32,17 @@ export type RunFiles = ReadonlyMap<string, string>;
 
 export type RunOutcome = { readonly ok: true } | { readonly ok: false; readonly message: string };
 
+/** A run's outcome, with the policies Kyverno refused (left out of the report). */
+export type ApplyOutcome =
+  | { readonly ok: true; readonly skipped: readonly SkippedPolicy[] }
+  | { readonly ok: false; readonly message: string };
+
+/** A policy Kyverno refused to load, and its reason. */
+export interface SkippedPolicy {
+  readonly name: string;
+  readonly reason: string;
+}
+
 /** The pinned Kyverno CLI and its lock. */
 export class KyvernoCli {
   private readonly tool: SandboxedTool;
@@ -84,7 +95,7 @@ export class KyvernoCli {
   async apply(
     files: { policies: string; exceptions: string; resources: string; values: string },
     onResult: (result: Record<string, unknown>) => void,
-  ): Promise<RunOutcome> {
+  ): Promise<ApplyOutcome> {
     const stream = new ReportStream(onResult);
     const args = ["apply", "policies.yaml", "--resource", "resources.yaml"];
     const inputs = new Map([
@@ -113,8 +124,13 @@ export class KyvernoCli {
     });
     // `kyverno apply` exits 1 when a policy fails: that is a report, not a failed run.
     const cut = parseError ?? stream.end(ran.ok);
-    if (cut === undefined) return { ok: true };
-    return { ok: false, message: ran.ok ? cut : ran.message };
+    const skipped = stream.skippedPolicies();
+    if (cut === undefined) return { ok: true, skipped };
+    const refused = skipped.map((p) => `Kyverno refused the policy ${p.name}: ${p.reason}`);
+    return {
+      ok: false,
+      message: refused.length > 0 ? refused.join("; ") : ran.ok ? cut : ran.message,
+    };
   }
 }
 

@@ -198,6 +198,33 @@ describeWithKyverno("portcullis check --admission with Kyverno policies", () => 
     ]);
   });
 
+  it("reports a policy Kyverno refuses on every document it would judge, while the others still run", async () => {
+    const broken = DISALLOW_PRIVILEGED.replace("disallow-privileged-containers", "broken").replace(
+      "        pattern:",
+      "        deny: {}\n        pattern:",
+    );
+    const dir = repo({
+      "app.yaml": PRIVILEGED_DEPLOYMENT,
+      "admission/good.yaml": DISALLOW_PRIVILEGED,
+      "admission/broken.yaml": broken,
+    });
+    const { code, stdout } = await runCommand(
+      ["check", "app.yaml", "--admission", "admission", "--format", "json"],
+      dir,
+    );
+    const report = JSON.parse(stdout) as Report;
+    expect(code).toBe(1);
+    const rules = report.findings.map((f) => [f.rule, f.lines.start, f.message]);
+    expect(rules).toContainEqual([
+      "broken",
+      2,
+      "not evaluated: Kyverno refused the policy broken: path: spec.rules[0].validate..: only one of pattern, anyPattern, deny, foreach, cel can be specified",
+    ]);
+    expect(rules.map((r) => r[0])).toContain(
+      "disallow-privileged-containers/privileged-containers",
+    );
+  });
+
   it("evaluates the rendered overlay: the patch that makes the container privileged is blamed", async () => {
     const r = gitRepo();
     r.write("README.md", "fleet\n");
