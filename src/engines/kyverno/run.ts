@@ -112,7 +112,16 @@ export class KyvernoCli {
       inputs.set("exceptions.yaml", files.exceptions);
     }
     // Mutated resources go to files (-o): stdout then holds nothing of the resources but the report.
-    args.push("--policy-report", "--output-format", "json", "--remove-color", "-o", "mutated/");
+    // A resource Kyverno cannot load fails the run (its default skips it: a silent pass).
+    args.push(
+      "--policy-report",
+      "--output-format",
+      "json",
+      "--remove-color",
+      "-o",
+      "mutated/",
+      "--continue-on-error=false",
+    );
     let parseError: string | undefined;
     const ran = await this.run(args, inputs, (chunk) => {
       if (parseError !== undefined) return;
