@@ -2,7 +2,9 @@
 // The app against a loopback GitHub stand-in: a 100-file pull request with 20 findings, delivered as
 // HMAC-signed webhooks to the real server. Measures acknowledgement, time to the completed check,
 // and GitHub API requests per review (installation token included).
-// Usage: node scripts/bench-app.mjs [--runs N] [--files N] [--findings N]
+// Usage: node scripts/bench-app.mjs [--runs N] [--files N] [--findings N] [--kyverno N]
+// (--kyverno N: N Kyverno policies at the base, read from policies.admission and run by the
+// pinned kyverno, `npm run build:kyverno`; one of them fails the privileged containers.)
 import { createHmac, generateKeyPairSync } from "node:crypto";
 import { createServer } from "node:http";
 import { join } from "node:path";
@@ -19,8 +21,10 @@ const { values } = parseArgs({
     // "each": a new installation per run (no pacing shared between runs); "same": every run on one
     // installation, back to back, so its write bucket (WRITE_BURST, one more a second) is shared.
     installation: { type: "string", default: "each" },
+    kyverno: { type: "string", default: "0" },
   },
 });
+const kyvernoCount = Number(values.kyverno);
 const runs = Number(values.runs);
 const fileCount = Number(values.files);
 const findingCount = Number(values.findings);
@@ -64,13 +68,48 @@ spec:
 `;
 }
 
+/** The k-th Kyverno policy: the first forbids privileged containers, the others pass. */
+function kyvernoPolicy(k) {
+  const checks = [
+    `pattern: {spec: {template: {spec: {containers: [{=(securityContext): {=(privileged): "false"}}]}}}}`,
+    `pattern: {metadata: {labels: {app.kubernetes.io/name: "?*"}}}`,
+    `pattern: {spec: {template: {spec: {containers: [{resources: {limits: {memory: "?*"}}}]}}}}`,
+    `pattern: {spec: {template: {spec: {=(hostNetwork): false}}}}`,
+    `deny: {conditions: {any: [{key: "{{ request.object.spec.template.spec.containers[0].image }}", operator: Equals, value: "*:latest"}]}}`,
+  ];
+  return `apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: bench-${k}
+spec:
+  validationFailureAction: Enforce
+  rules:
+    - name: check-${k}
+      match:
+        any:
+          - resources:
+              kinds: [Deployment]
+      validate:
+        message: "bench policy ${k}"
+        ${checks[k % checks.length]}
+`;
+}
+
 const heads = Array.from({ length: runs }, (_, r) => createHmac("sha1", `head-${r}`).digest("hex"));
 const base = createHmac("sha1", "base").digest("hex");
 const files = { [base]: {} };
+if (kyvernoCount > 0) {
+  files[base][".github/portcullis.yml"] = "policies:\n  admission: [policies/kyverno]\n";
+  for (let k = 0; k < kyvernoCount; k++)
+    files[base][`policies/kyverno/bench-${k}.yaml`] = kyvernoPolicy(k);
+}
 const changed = [];
 for (let i = 0; i < fileCount; i++) {
   const text = manifest(i, i < findingCount);
-  for (const h of heads) (files[h] ??= {})[`apps/svc-${i}.yaml`] = text;
+  for (const h of heads) {
+    files[h] ??= { ...files[base] };
+    files[h][`apps/svc-${i}.yaml`] = text;
+  }
   const lines = text.trimEnd().split("\n");
   changed.push({
     filename: `apps/svc-${i}.yaml`,
@@ -200,7 +239,7 @@ await standIn.close();
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const max = (xs) => Math.max(...xs);
 const lines = [
-  `A ${fileCount}-file pull request with ${findingCount} findings (all files added), reviewed ${runs} times through the real server over loopback (${values.installation === "same" ? "one installation, back to back" : "a new installation each run"}); the GitHub API is a loopback stand-in (\`scripts/github-stand-in.mjs\`).`,
+  `A ${fileCount}-file pull request with ${findingCount} findings (all files added)${kyvernoCount > 0 ? `, ${kyvernoCount} Kyverno policies at the base` : ""}, reviewed ${runs} times through the real server over loopback (${values.installation === "same" ? "one installation, back to back" : "a new installation each run"}); the GitHub API is a loopback stand-in (\`scripts/github-stand-in.mjs\`).`,
   "",
   "| measure | median | worst |",
   "|---|---|---|",

@@ -79,6 +79,23 @@ const YAML_ORACLE = {
   ldflags: () => "-s -w",
 };
 
+const KYVERNO_MODULE = "github.com/kyverno/kyverno";
+/**
+ * Kyverno's own CLI (tools/kyverno/go.mod: Kyverno's replace directive carried over), run by the
+ * kyverno engine on repositories with Kyverno policies. About 13.5 minutes on 2 cores with empty Go
+ * caches, so `npm run build` never builds it: `npm run build:kyverno`, CI and the Docker image do.
+ */
+const KYVERNO = {
+  name: "kyverno",
+  module: KYVERNO_MODULE,
+  package: `${KYVERNO_MODULE}/cmd/cli/kubectl-kyverno`,
+  dir: join(TOOLS_DIR, "kyverno"),
+  versionArgs: ["version"],
+  versionPattern: /^Version:\s*(\S+)/m,
+  minGo: "1.26.6",
+  ldflags: () => "-s -w",
+};
+
 /** The version of `module` pinned in a tools go.mod (default: OPA in tools/go.mod). */
 export function pinnedVersion(module = OPA_MODULE, dir = TOOLS_DIR) {
   const gomod = readFileSync(join(dir, "go.mod"), "utf8");
@@ -189,6 +206,16 @@ export function ensureYamlOracle(options = {}) {
   return ensureTool(YAML_ORACLE, options);
 }
 
+/** Returns the path of a `kyverno` at the version pinned in tools/kyverno/go.mod, built when missing. */
+export function ensureKyverno(options = {}) {
+  return ensureTool(KYVERNO, options);
+}
+
+/** The pinned kyverno if it is already built or on PATH; never builds it. */
+export function findKyverno() {
+  return findTool(KYVERNO);
+}
+
 /** The pinned conftest if it is already built or on PATH; never builds it. */
 export function findConftest() {
   return findTool(CONFTEST);
@@ -248,9 +275,10 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     else if (command === "kustomize") console.log(ensureKustomize());
     else if (command === "helm") console.log(ensureHelm());
     else if (command === "yaml-oracle") console.log(ensureYamlOracle());
+    else if (command === "kyverno") console.log(ensureKyverno());
     else {
       console.error(
-        `usage: node scripts/tools.mjs opa|opa-test|conftest|kustomize|helm|yaml-oracle`,
+        `usage: node scripts/tools.mjs opa|opa-test|conftest|kustomize|helm|yaml-oracle|kyverno`,
       );
       process.exit(2);
     }

@@ -587,7 +587,12 @@ export async function loadGatekeeperDirectory(
     .filter((f) => isYamlOrJson(f.path))
     .map((f) => ({ path: f.path, text: Buffer.from(f.content).toString("utf8") }));
   const loaded = await loadGatekeeper(sources, inventory, tools);
+  // A folder of Kyverno policies only is the Kyverno engine's (src/engines/kyverno), not an error.
+  const kyvernoOnly =
+    !sources.some((s) => s.text.includes("gatekeeper.sh")) &&
+    sources.some((s) => s.text.includes("kyverno.io/"));
   if (
+    !kyvernoOnly &&
     loaded.constraints.length === 0 &&
     loaded.errors.length === 0 &&
     loaded.notEvaluated.length === 0

@@ -114,6 +114,8 @@ export interface SandboxRun {
   readonly maxOutputBytes: number;
   /** The tool's error output as the repository's author should read it. */
   readonly cleanError: (stderr: string) => string;
+  /** Output handed over as it arrives (then `yaml` is empty): a reader that parses streaming. */
+  readonly onStdout?: (chunk: Buffer) => void;
 }
 
 /** Runs a render in its lock and collects its output, killed at the time limit or the output cap. */
@@ -143,6 +145,7 @@ export function runSandboxed(run: SandboxRun): Promise<SandboxResult> {
     child.stdout.on("data", (chunk: Buffer) => {
       outBytes += chunk.length;
       if (outBytes > run.maxOutputBytes) stop("output-too-large");
+      else if (run.onStdout) run.onStdout(chunk);
       else out.push(chunk);
     });
     child.stderr.on("data", (chunk: Buffer) => {
@@ -269,8 +272,10 @@ export class SandboxedTool {
     cwd: string,
     env: NodeJS.ProcessEnv,
     cleanError: (stderr: string) => string,
+    onStdout?: (chunk: Buffer) => void,
   ): Promise<SandboxResult> {
     return runSandboxed({
+      ...(onStdout ? { onStdout } : {}),
       what: `${this.name} ${args[0] ?? ""}`.trim(),
       command: [this.binary!, ...args],
       cwd,

@@ -1,0 +1,165 @@
+// Reads Kyverno's documents out of the repository's admission folders: ClusterPolicy and Policy
+// (kyverno.io), ValidatingPolicy and NamespacedValidatingPolicy (policies.kyverno.io), and
+// PolicyExceptions. Anything else in those folders (Gatekeeper, ValidatingAdmissionPolicy...) is
+// left to its own engine. Nothing here evaluates: Kyverno's own CLI does (run.ts).
+import type { JsonPath, PolicyLocation, Severity } from "../../core/types.js";
+import { isPlainObject } from "../../core/plain-data.js";
+import type { PolicySource } from "../../ports/policy-compiler.js";
+import { parseManifest } from "../../yaml/index.js";
+import type { ParsedDocument } from "../../yaml/types.js";
+import type { Problem } from "../engine.js";
+
+/** A rule that needs the cluster (or a registry) to decide: Kyverno offline would crash or guess. */
+export const CLUSTER_CONTEXT: Readonly<Record<string, string>> = {
+  apiCall: "an API call to the cluster (context apiCall)",
+  imageRegistry: "an image registry (context imageRegistry)",
+  globalReference: "a global context entry (context globalReference)",
+  configMap: "a ConfigMap read from the cluster (context configMap)",
+};
+
+/** The marker message a rule replaced because it needs the cluster is reported with. */
+export const NOT_EVALUATED_MARK = "portcullis-not-evaluated:";
+
+/** One validation rule as the repository wrote it: its line and what a failure weighs. */
+export interface RuleInfo {
+  readonly line: number;
+  readonly severity: Severity;
+  /** Set when the rule needs the cluster: replaced by a marker, each match is "not evaluated". */
+  readonly needs?: string;
+}
+
+export interface KyvernoPolicy {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly source: PolicyLocation;
+  /** Rules by name (ValidatingPolicy validations by index). */
+  readonly rules: ReadonlyMap<string, RuleInfo>;
+  /** The document handed to Kyverno (cluster-context rules replaced by markers). */
+  readonly document: Record<string, unknown>;
+}
+
+export interface KyvernoDocuments {
+  readonly policies: readonly KyvernoPolicy[];
+  readonly exceptions: readonly Record<string, unknown>[];
+  /** Files holding at least one Kyverno document. */
+  readonly files: readonly string[];
+  readonly problems: readonly Problem[];
+}
+
+const str = (v: unknown): string => (typeof v === "string" ? v : "");
+
+function kindOf(value: Record<string, unknown>): "policy" | "vpol" | "exception" | undefined {
+  const [group] = str(value.apiVersion).split("/");
+  const kind = str(value.kind);
+  if (group === "kyverno.io" && (kind === "ClusterPolicy" || kind === "Policy")) return "policy";
+  if (group === "kyverno.io" && kind === "PolicyException") return "exception";
+  if (group !== "policies.kyverno.io") return undefined;
+  if (kind === "ValidatingPolicy" || kind === "NamespacedValidatingPolicy") return "vpol";
+  if (kind === "PolicyException") return "exception";
+  return undefined;
+}
+
+/** Enforce is an error, Audit a warning (Kyverno's default is Audit); case as Kyverno reads it. */
+export function severityOfAction(action: unknown, fallback: Severity = "warning"): Severity {
+  const a = str(action).toLowerCase();
+  return a === "enforce" ? "error" : a === "audit" ? "warning" : fallback;
+}
+
+function clusterNeed(rule: Record<string, unknown>): string | undefined {
+  if (rule.verifyImages !== undefined) return "image signatures from a registry (verifyImages)";
+  const context = Array.isArray(rule.context) ? rule.context : [];
+  for (const entry of context) {
+    if (!isPlainObject(entry)) continue;
+    for (const key of Object.keys(CLUSTER_CONTEXT)) if (key in entry) return CLUSTER_CONTEXT[key];
+  }
+  return undefined;
+}
+
+/**
+ * A rule that needs the cluster becomes one that always fails with a marker: Kyverno still decides
+ * which resources it matches (match/exclude), and each match is reported "not evaluated".
+ */
+function markerRule(rule: Record<string, unknown>, need: string): Record<string, unknown> {
+  const { name, match, exclude } = rule;
+  return {
+    name,
+    match,
+    ...(exclude !== undefined ? { exclude } : {}),
+    validate: {
+      failureAction: "Enforce",
+      message: `${NOT_EVALUATED_MARK} needs ${need}`,
+      deny: {},
+    },
+  };
+}
+
+function readPolicy(doc: ParsedDocument, value: Record<string, unknown>) {
+  const spec = isPlainObject(value.spec) ? value.spec : {};
+  const fallback = severityOfAction(spec.validationFailureAction ?? spec.failureAction);
+  const rules = new Map<string, RuleInfo>();
+  const list = Array.isArray(spec.rules) ? spec.rules : [];
+  const out = list.map((rule: unknown, i: number) => {
+    if (!isPlainObject(rule)) return rule;
+    const validate = isPlainObject(rule.validate) ? rule.validate : {};
+    const severity = severityOfAction(validate.failureAction, fallback);
+    const need = clusterNeed(rule);
+    const line = doc.locate(["spec", "rules", i, "name"]).lines.start;
+    rules.set(str(rule.name), { line, severity, ...(need ? { needs: need } : {}) });
+    return need ? markerRule(rule, need) : rule;
+  });
+  return { rules, document: { ...value, spec: { ...spec, rules: out } } };
+}
+
+function readValidatingPolicy(doc: ParsedDocument, value: Record<string, unknown>) {
+  const spec = isPlainObject(value.spec) ? value.spec : {};
+  const actions = Array.isArray(spec.validationActions) ? spec.validationActions.map(str) : [];
+  // Deny blocks at admission; Warn and Audit only tell.
+  const severity: Severity = actions.length === 0 || actions.includes("Deny") ? "error" : "warning";
+  const rules = new Map<string, RuleInfo>();
+  const validations = Array.isArray(spec.validations) ? spec.validations : [];
+  validations.forEach((_: unknown, i: number) => {
+    const path: JsonPath = ["spec", "validations", i];
+    rules.set(String(i), { line: doc.locate(path).lines.start, severity });
+  });
+  return { rules, document: value };
+}
+
+/** Every Kyverno document of `sources` (files without one are not read further). */
+export function readKyvernoDocuments(sources: readonly PolicySource[]): KyvernoDocuments {
+  const policies: KyvernoPolicy[] = [];
+  const exceptions: Record<string, unknown>[] = [];
+  const files = new Set<string>();
+  const problems: Problem[] = [];
+  for (const source of sources) {
+    if (!source.text.includes("kyverno.io")) continue;
+    const parsed = parseManifest(source.path, source.text);
+    for (const p of parsed.problems)
+      problems.push({
+        file: source.path,
+        line: p.line,
+        message: `Kyverno file could not be read: ${p.message}`,
+      });
+    for (const doc of parsed.documents) {
+      const value = doc.value;
+      if (!isPlainObject(value)) continue;
+      const kind = kindOf(value);
+      if (!kind) continue;
+      files.add(source.path);
+      if (kind === "exception") {
+        exceptions.push(value);
+        continue;
+      }
+      const metadata = isPlainObject(value.metadata) ? value.metadata : {};
+      const name = str(metadata.name);
+      const source_ = { file: source.path, line: doc.kindLine };
+      if (name === "") {
+        problems.push({ ...source_, message: "Kyverno policy without metadata.name" });
+        continue;
+      }
+      const read = kind === "policy" ? readPolicy(doc, value) : readValidatingPolicy(doc, value);
+      const namespace = str(metadata.namespace);
+      policies.push({ name, source: source_, ...read, ...(namespace ? { namespace } : {}) });
+    }
+  }
+  return { policies, exceptions, files: [...files], problems };
+}

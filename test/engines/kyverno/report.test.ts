@@ -1,0 +1,107 @@
+// Reading Kyverno's report as it arrives, and mapping it to documents: no kyverno needed.
+import { batches, failedPath, findingOf } from "../../../src/engines/kyverno/evaluate.js";
+import { readKyvernoDocuments } from "../../../src/engines/kyverno/policies.js";
+import { ReportStream } from "../../../src/engines/kyverno/report-stream.js";
+import { DISALLOW_PRIVILEGED } from "./fixtures.js";
+
+const result = (name: string, outcome = "fail") => ({
+  policy: "p",
+  rule: "r",
+  result: outcome,
+  resources: [{ apiVersion: "v1", kind: "Pod", namespace: "default", name }],
+  message: `m {"x": "[}"} ${name}`,
+});
+const report = (
+  results: unknown[],
+  summary = { pass: 0, fail: results.length, warn: 0, error: 0, skip: 0 },
+) =>
+  JSON.stringify({
+    kind: "ClusterReport",
+    apiVersion: "openreports.io/v1alpha1",
+    metadata: { name: "merged" },
+    summary,
+    results,
+  });
+
+function read(chunks: string[]) {
+  const seen: unknown[] = [];
+  const stream = new ReportStream((r) => seen.push(r));
+  for (const c of chunks) stream.push(c);
+  return { seen, end: stream.end() };
+}
+
+describe("ReportStream", () => {
+  const whole = `Warning: policies.yaml: deprecated\n\nMutation:\nMutation has been applied successfully.${report([result("a"), result("b")])}\n`;
+
+  it("hands over each result once complete, after the warnings, whatever the chunking", () => {
+    const once = read([whole]);
+    expect(once.end).toBeUndefined();
+    expect(once.seen).toEqual([result("a"), result("b")]);
+    expect(read(whole.split(""))).toEqual(once);
+  });
+
+  it("never takes a cut, miscounted or trailing report for fewer failures", () => {
+    expect(read([whole.slice(0, whole.length - 40)]).end).toBe("kyverno's report was cut off");
+    expect(
+      read([report([result("a")], { pass: 0, fail: 2, warn: 0, error: 0, skip: 0 })]).end,
+    ).toBe("kyverno's report lists 1 results but counts 2");
+    expect(read([`${report([])}\n{"kind":"ClusterReport"}`]).end).toBe(
+      "kyverno printed more after its report",
+    );
+    // Kyverno prints no report when nothing matched, and exits 0: zero results, not a failure.
+    const quiet = new ReportStream(() => undefined);
+    quiet.push("Warning: policies.yaml: deprecated\n");
+    expect(quiet.end(true)).toBeUndefined();
+    expect(quiet.end(false)).toBe("kyverno printed no report: Warning: policies.yaml: deprecated");
+    expect(read(["Error: policies.yaml: invalid\n"]).end).toBe(
+      "kyverno printed no report: Error: policies.yaml: invalid",
+    );
+  });
+});
+
+describe("mapping results to documents", () => {
+  const obj = (name: string, namespace?: string) => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, ...(namespace ? { namespace } : {}) },
+  });
+
+  it("puts documents naming the same resource in separate runs (no namespace is `default`)", () => {
+    const rs = [obj("a"), obj("a", "default"), obj("b"), obj("a", "x")].map((object, input) => ({
+      input,
+      object,
+    }));
+    expect(batches(rs).map((g) => g.map((r) => r.input))).toEqual([[0, 2, 3], [1]]);
+    expect(batches(rs, 2).map((g) => g.map((r) => r.input))).toEqual([
+      [0, 2],
+      [1, 3],
+    ]);
+  });
+
+  it("reads Kyverno's failed path, array indexes as numbers", () => {
+    expect(
+      failedPath("rule r failed at path /spec/containers/10/securityContext/privileged/"),
+    ).toEqual(["spec", "containers", 10, "securityContext", "privileged"]);
+    expect(failedPath("no latest")).toBeUndefined();
+  });
+
+  it("names the written rule of an autogen result and links its line; an error is not evaluated", () => {
+    const { policies } = readKyvernoDocuments([{ path: "k/p.yaml", text: DISALLOW_PRIVILEGED }]);
+    const byName = new Map(policies.map((p) => [p.name, p]));
+    const autogen = {
+      policy: "disallow-privileged-containers",
+      rule: "autogen-cronjob-privileged-containers",
+      result: "error",
+      message: "variable substitution failed",
+    };
+    expect(findingOf(byName, autogen)).toEqual({
+      rule: "disallow-privileged-containers/privileged-containers",
+      msg: "not evaluated: Kyverno could not evaluate the rule: variable substitution failed",
+      path: ["kind"],
+      severity: "error",
+      policy: { file: "k/p.yaml", line: 9 },
+    });
+    expect(findingOf(byName, { ...autogen, result: "pass" })).toBeUndefined();
+    expect(findingOf(byName, { ...autogen, result: "skip" })).toBeUndefined();
+  });
+});
