@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -96,7 +97,52 @@ var (
 	sets   = map[string]*schemaSet{}
 )
 
-func schemaSetFor(version string, repoCRDs []json.RawMessage) (*schemaSet, error) {
+// bundledGroups: each bundled CRD file's API groups (read from its text, not parsed: a file is
+// compiled only when a document of one of its groups is validated).
+var bundledGroups = sync.OnceValue(func() map[string][]string {
+	out := map[string][]string{}
+	entries, _ := fs.ReadDir(embedded, "schemas/crds")
+	for _, e := range entries {
+		b, err := embedded.ReadFile(path.Join("schemas", "crds", e.Name()))
+		if err != nil {
+			continue
+		}
+		for _, m := range groupLine.FindAllStringSubmatch(string(b), -1) {
+			out[e.Name()] = append(out[e.Name()], m[1])
+		}
+	}
+	return out
+})
+
+var groupLine = regexp.MustCompile(`(?m)^  group: ['"]?([^'"\s]+)['"]?\s*$`)
+
+// bundledFor: the bundled CRD files the documents' groups need, sorted.
+func bundledFor(documents []json.RawMessage) []string {
+	wanted := map[string]bool{}
+	for _, d := range documents {
+		var head struct {
+			APIVersion string `json:"apiVersion"`
+		}
+		if json.Unmarshal(d, &head) == nil {
+			if gv, err := schema.ParseGroupVersion(head.APIVersion); err == nil {
+				wanted[gv.Group] = true
+			}
+		}
+	}
+	var files []string
+	for file, groups := range bundledGroups() {
+		for _, g := range groups {
+			if wanted[g] {
+				files = append(files, file)
+				break
+			}
+		}
+	}
+	sort.Strings(files)
+	return files
+}
+
+func schemaSetFor(version string, repoCRDs []json.RawMessage, documents []json.RawMessage) (*schemaSet, error) {
 	m := manifest()
 	if version == "" {
 		version = m.Versions[0]
@@ -108,8 +154,10 @@ func schemaSetFor(version string, repoCRDs []json.RawMessage) (*schemaSet, error
 	if !known {
 		return nil, fmt.Errorf("no schemas for Kubernetes %s (carried: %s)", version, strings.Join(m.Versions, ", "))
 	}
+	bundled := bundledFor(documents)
 	h := sha256.New()
 	h.Write([]byte(version))
+	h.Write([]byte(strings.Join(bundled, ",")))
 	for _, c := range repoCRDs {
 		h.Write([]byte{0})
 		h.Write(c)
@@ -120,7 +168,7 @@ func schemaSetFor(version string, repoCRDs []json.RawMessage) (*schemaSet, error
 	if s, ok := sets[key]; ok {
 		return s, nil
 	}
-	s, err := newSchemaSet(version, repoCRDs)
+	s, err := newSchemaSet(version, repoCRDs, bundled)
 	if err != nil {
 		return nil, err
 	}
@@ -128,14 +176,18 @@ func schemaSetFor(version string, repoCRDs []json.RawMessage) (*schemaSet, error
 	return s, nil
 }
 
-func newSchemaSet(version string, repoCRDs []json.RawMessage) (*schemaSet, error) {
+func newSchemaSet(version string, repoCRDs []json.RawMessage, bundledFiles []string) (*schemaSet, error) {
 	builtinFS, err := fs.Sub(embedded, path.Join("schemas", "kubernetes", version))
 	if err != nil {
 		return nil, err
 	}
-	bundledFS, err := fs.Sub(embedded, path.Join("schemas", "crds"))
-	if err != nil {
-		return nil, err
+	bundledFS := fstest.MapFS{}
+	for _, f := range bundledFiles {
+		b, err := embedded.ReadFile(path.Join("schemas", "crds", f))
+		if err != nil {
+			return nil, err
+		}
+		bundledFS[f] = &fstest.MapFile{Data: b}
 	}
 	s := &schemaSet{version: version, builtin: kindsOf(version), crds: map[schema.GroupVersionKind]*crdKind{}}
 	// The repository's CRDs first: they override a bundled one of the same group and version.

@@ -47,6 +47,9 @@ func (s *schemaSet) check(raw json.RawMessage) result {
 		}
 		return one("PCV007", []any{"kind"}, fmt.Sprintf("no schema known for %s %s (not in Kubernetes %s, the bundled Flux CD and Argo CD CRDs, or the repository's CRDs): not validated", apiVersion, kind, s.version))
 	}
+	if gvk == crdKindV1 {
+		return result{Findings: append(findings, checkCRD(raw, obj)...)}
+	}
 	unknown, parsed, err := s.parse(obj)
 	findings = append(findings, unknown...)
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -8,6 +9,7 @@ import (
 	"sync"
 
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
+	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/validation"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver"
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
@@ -119,4 +121,25 @@ func bundledCRDs(fsys fs.FS) ([]*crdKind, error) {
 		}
 	}
 	return out, nil
+}
+
+var crdKindV1 = schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"}
+
+// checkCRD validates a CustomResourceDefinition as the API server does on create
+// (apiextensions-apiserver's ValidateCustomResourceDefinition: structural schema, CEL rules and
+// their estimated cost, names, versions); its own recursive schema is not walked as a document's.
+func checkCRD(raw []byte, obj map[string]any) []finding {
+	decoded, _, err := crdDecoder.Decode(raw, &internalCRD, nil)
+	if err != nil {
+		return []finding{{Rule: "PCV001", Path: []any{}, Message: err.Error()}}
+	}
+	crd, ok := decoded.(*apiextensions.CustomResourceDefinition)
+	if !ok {
+		return nil
+	}
+	var out []finding
+	for _, e := range validation.ValidateCustomResourceDefinition(context.TODO(), crd) {
+		out = append(out, finding{Rule: "PCV001", Path: jsonPath(obj, e.Field), Message: e.Error()})
+	}
+	return out
 }

@@ -11,12 +11,12 @@ import {
   type EngineContext,
   type EngineDescriptor,
 } from "../engine.js";
-import { repositoryCRDs } from "./crds.js";
+import { isCRD, repositoryCRDs, workingTreeCRDs } from "./crds.js";
 import { DuplicateObjects } from "./duplicates.js";
 import {
   kubeSchemaInfo,
   kubeSchemaPath,
-  runKubeSchema,
+  KubeSchemaSession,
   type SchemaFinding,
 } from "./kube-schema.js";
 
@@ -35,13 +35,17 @@ class SchemaEngine implements Engine {
   readonly id = ID;
   readonly #duplicates = new DuplicateObjects();
   #crds: Promise<readonly unknown[]> | undefined;
+  readonly #session: KubeSchemaSession;
 
   constructor(
     private readonly binary: string,
     private readonly version: string,
     private readonly ctx: EngineContext,
     private readonly validate: boolean,
-  ) {}
+  ) {
+    this.#session = new KubeSchemaSession(binary);
+    if (validate) this.#session.warm();
+  }
 
   async evaluate(inputs: readonly PolicyInput[]): Promise<PolicyResult[]> {
     const at = inputs.flatMap((input, i) => (validatable(input) ? [i] : []));
@@ -69,7 +73,8 @@ class SchemaEngine implements Engine {
     const first = await this.#run(documents, []);
     const missing = first.flatMap((f, i) => (f.some((x) => x.rule === "PCV007") ? [i] : []));
     if (missing.length === 0) return first;
-    this.#crds ??= repositoryCRDs(this.ctx.files);
+    // `check` takes the CRDs among the files it checks; a review those of the base commit.
+    this.#crds ??= this.#repositoryCRDs();
     const crds = await this.#crds;
     if (crds.length === 0) return first;
     const again = await this.#run(
@@ -80,8 +85,16 @@ class SchemaEngine implements Engine {
     return first;
   }
 
+  /** A review: the base commit's CRDs. `check`: the checked files' and the working tree's. */
+  async #repositoryCRDs(): Promise<readonly unknown[]> {
+    const cli = this.ctx.commandLine;
+    if (!cli) return repositoryCRDs(this.ctx.files);
+    const checked = (await this.ctx.inventory(() => false)).objects.filter(isCRD);
+    return [...checked, ...workingTreeCRDs(cli.root)];
+  }
+
   async #run(documents: readonly unknown[], crds: readonly unknown[]): Promise<SchemaFinding[][]> {
-    const answer = await runKubeSchema(this.binary, { version: this.version, crds, documents });
+    const answer = await this.#session.request({ version: this.version, crds, documents });
     if (answer.error) throw new Error(answer.error);
     if (answer.results.length !== documents.length)
       throw new Error(
