@@ -247,9 +247,10 @@ function stale() {
 /** kube-schema with the pinned schemas in .tools/bin, built when missing or older than its sources. */
 export function ensureKubeSchema({ quiet = false } = {}) {
   // The container image builds it in its Go stage and puts it on PATH for the Node stage.
+  // (Go is not on its PATH there.)
   const onPath = spawnSync("sh", ["-c", "command -v kube-schema"], { encoding: "utf8" });
-  const hasGo = spawnSync("sh", ["-c", "command -v go || ls /usr/local/go/bin/go"]).status === 0;
-  if (!hasGo && onPath.status === 0) return onPath.stdout.trim();
+  const goOnPath = spawnSync("sh", ["-c", "command -v go"]).status === 0;
+  if (!goOnPath && onPath.status === 0) return onPath.stdout.trim();
   const changed = prepareSchemas({ quiet });
   if (!changed && !stale()) return BINARY;
   if (!quiet) process.stderr.write("building kube-schema (tools/kube-schema)...\n");

@@ -67,7 +67,7 @@ function buildContext(): string[] {
 }
 
 /** The Go tools the image carries, built in its tools stage. */
-const IMAGE_TOOLS = ["opa", "kustomize", "helm", "yaml-oracle"];
+const IMAGE_TOOLS = ["opa", "kustomize", "helm", "yaml-oracle", "kube-schema"];
 
 describe("the Dockerfile", () => {
   it("pins every base image by digest", () => {
