@@ -82,7 +82,7 @@ describe("the Dockerfile", () => {
     expect(user).toBeDefined();
     expect(user).not.toMatch(/^USER (root|0)(:|$)/);
     expect(final.steps).toContain(
-      "COPY --from=tools /out/opa /out/kustomize /out/helm /out/yaml-oracle /usr/local/bin/",
+      "COPY --from=tools /out/opa /out/kustomize /out/helm /out/yaml-oracle /out/kube-schema /usr/local/bin/",
     );
     expect(final.steps).toContain("COPY --from=build /app/bin ./bin");
   });
