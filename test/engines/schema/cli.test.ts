@@ -226,9 +226,7 @@ spec:
     const at = found.map((f) => `${f.lines.start}:${f.rule}`).sort();
     // The API server skips the CEL rules of an object that already fails its schema: the
     // inverted replicas are a document of their own.
-    expect(at).toEqual(
-      ["16:PCV001", "17:PCV002", "18:PCV001", "18:PCV001", "23:PCV006"].sort(),
-    );
+    expect(at).toEqual(["16:PCV001", "17:PCV002", "18:PCV001", "18:PCV001", "23:PCV006"].sort());
     expect(found.find((f) => f.rule === "PCV006")?.message).toMatch(
       /minReplicas must not exceed maxReplicas/,
     );
