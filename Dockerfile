@@ -33,8 +33,16 @@ WORKDIR /src/tools/kyverno
 COPY tools/kyverno/go.mod tools/kyverno/go.sum ./
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/kyverno github.com/kyverno/kyverno/cmd/cli/kubectl-kyverno
 
+# kube-schema (tools/kube-schema): a Node script (builtins only) prepares its schemas from Go
+# modules of the proxy, then the Go program embeds them.
+WORKDIR /src
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs >/dev/null && rm -rf /var/lib/apt/lists/*
+COPY scripts/kube-schema.mjs ./scripts/
+COPY tools/kube-schema/ ./tools/kube-schema/
+RUN node scripts/kube-schema.mjs && cp .tools/bin/kube-schema /out/kube-schema
+
 FROM ${NODE_IMAGE} AS build
-COPY --from=tools /out/opa /out/kustomize /out/helm /out/yaml-oracle /out/kyverno /usr/local/bin/
+COPY --from=tools /out/opa /out/kustomize /out/helm /out/yaml-oracle /out/kyverno /out/kube-schema /usr/local/bin/
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -50,7 +58,7 @@ RUN npm run build && npm prune --omit=dev --ignore-scripts
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
 WORKDIR /app
-COPY --from=tools /out/opa /out/kustomize /out/helm /out/yaml-oracle /out/kyverno /usr/local/bin/
+COPY --from=tools /out/opa /out/kustomize /out/helm /out/yaml-oracle /out/kyverno /out/kube-schema /usr/local/bin/
 COPY --from=build /app/package.json /app/app.yml ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -15,6 +15,7 @@ const CATEGORY_TITLES = {
   argocd: "Argo CD",
   admission: "Admission and policy engines",
   file: "The file itself",
+  schema: "Schemas and API versions",
 };
 
 function example(id, name) {

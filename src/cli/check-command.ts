@@ -7,6 +7,7 @@ import { WasmPolicyEngine } from "../engines/opa/wasm-policy-engine.js";
 import {
   CONFIG_PATH,
   FAIL_LEVELS,
+  normaliseKubernetesVersion,
   parseConfig,
   type Config,
   type FailLevel,
@@ -90,6 +91,8 @@ options:
       --all-namespaces                    run every package of the policies
       --rego-version <v0|v1>              read the policies in this Rego syntax only (default: v1, else v0)
   -d, --data <path>                       JSON/YAML files (or folders of them) the policies read as data; repeatable
+      --kubernetes-version <1.N>          validate against the API of this Kubernetes minor version (default:
+                                          kubernetesVersion of the config, else the newest shipped; PCV rules)
       --admission <dir>                   also evaluate the admission policies under <dir> (Gatekeeper
                                           ConstraintTemplates and Constraints, as gator does; data.inventory:
                                           the checked manifests); repeatable. --gatekeeper <dir> is an alias
@@ -223,6 +226,7 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
       namespace: { type: "string", multiple: true },
       "all-namespaces": { type: "boolean" },
       "rego-version": { type: "string" },
+      "kubernetes-version": { type: "string" },
       admission: { type: "string", multiple: true },
       gatekeeper: { type: "string", multiple: true },
       "no-color": { type: "boolean" },
@@ -268,6 +272,13 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
   const regoVersion = values.text("rego-version");
   if (regoVersion !== undefined && regoVersion !== "v0" && regoVersion !== "v1")
     return usageError(io, `unknown --rego-version "${regoVersion}" (v0 or v1)`);
+  const kubeFlag = values.text("kubernetes-version");
+  const kubernetesVersion = normaliseKubernetesVersion(kubeFlag);
+  if (kubeFlag !== undefined && kubernetesVersion === undefined)
+    return usageError(
+      io,
+      `--kubernetes-version "${kubeFlag}" is not a Kubernetes minor version such as 1.37`,
+    );
 
   let bundle: PolicyBundle;
   try {
@@ -324,7 +335,10 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
 
   // The engines of the registry, with the folders of --policy/--admission standing in for the
   // configuration's; made while the files are read (evaluateFilesWhenReady).
-  const policies = withPolicyFlags(config, values, regoVersion);
+  const policies = {
+    ...withPolicyFlags(config, values, regoVersion),
+    ...(kubernetesVersion ? { kubernetesVersion } : {}),
+  };
   const ready = loadEngines(io.engines ?? ENGINES, {
     config: policies,
     configFile: values.text("config") ?? CONFIG_PATH,

@@ -108,6 +108,12 @@ export function configSchema(catalogue: ConfigSchemaCatalogue): Schema {
         regoVersion: { enum: ["auto", "v0", "v1"] },
       }),
       render: section(DEFAULT_RENDER, "Rendering kustomizations and Helm charts before review."),
+      kubernetesVersion: {
+        type: "string",
+        pattern: "^v?1\\.[0-9]{1,3}(\\.[0-9]+)?$",
+        description:
+          'The Kubernetes minor version ("1.37") the schema validation checks against; default: the newest shipped.',
+      },
     },
   };
 }

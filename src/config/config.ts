@@ -30,6 +30,11 @@ export interface Config {
   readonly signedCommits: SignedCommitsConfig;
   readonly policies: RepositoryPoliciesConfig;
   readonly render: RenderConfig;
+  /**
+   * The Kubernetes minor version ("1.37") whose API the schema validation (PCV rules) checks
+   * against; undefined: the newest the installed kube-schema carries.
+   */
+  readonly kubernetesVersion?: string;
 }
 
 /** Rendering before review (docs/rendering.md): what the cluster would get, not only the changed files. */
@@ -200,6 +205,7 @@ const TOP_LEVEL = [
   "rules",
   "settings",
   "limits",
+  "kubernetesVersion",
   "codeOwners",
   "signedCommits",
   "policies",
@@ -461,6 +467,7 @@ export function parseConfig(text: string, context: ConfigContext): ConfigResult 
       signedCommits,
       policies,
       render: parseSection(raw.render, DEFAULT_RENDER, ["render"], err) as RenderConfig,
+      ...kubernetesVersionOf(raw.kubernetesVersion, err),
     },
     errors,
   };
@@ -631,4 +638,29 @@ function formatPath(path: readonly (string | number)[]): string {
           : `[${JSON.stringify(p)}]`,
     )
     .join("");
+}
+
+/** `kubernetesVersion`: "1.37" (also written 1.37, v1.37 or 1.37.2), kept as "1.37". */
+export function normaliseKubernetesVersion(v: unknown): string | undefined {
+  // YAML reads 1.30 as the number 1.3: a number is taken only when it cannot have lost a 0.
+  if (typeof v === "number" && !/^1\.\d\d+$/.test(String(v))) return undefined;
+  if (typeof v !== "string" && typeof v !== "number") return undefined;
+  const m = /^v?1\.(\d{1,3})(\.\d+)?$/.exec(String(v).trim());
+  return m ? `1.${Number(m[1])}` : undefined;
+}
+
+function kubernetesVersionOf(
+  v: unknown,
+  err: (path: (string | number)[], message: string) => void,
+): { kubernetesVersion?: string } {
+  if (v === undefined) return {};
+  const version = normaliseKubernetesVersion(v);
+  if (version === undefined) {
+    err(
+      ["kubernetesVersion"],
+      `must be a Kubernetes minor version such as "1.37" (quoted: YAML reads 1.30 as 1.3), found ${JSON.stringify(v)}`,
+    );
+    return {};
+  }
+  return { kubernetesVersion: version };
 }

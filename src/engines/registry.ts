@@ -4,10 +4,12 @@ import { catalogueEngine } from "./catalogue/index.js";
 import { conftestEngine } from "./conftest/index.js";
 import { gatekeeperEngine } from "./gatekeeper/index.js";
 import { kyvernoEngine } from "./kyverno/index.js";
+import { schemaEngine } from "./schema/index.js";
 
 export const ENGINES: readonly EngineDescriptor[] = [
   catalogueEngine,
   conftestEngine,
   gatekeeperEngine,
   kyvernoEngine,
+  schemaEngine,
 ];

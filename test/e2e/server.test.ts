@@ -120,8 +120,10 @@ describe("the server over loopback", () => {
     const signature = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
     const response = await post(body, signature, "delivery-e2e-1");
     expect(response.status).toBe(200);
+    // 30 s: the review starts the schema validator too, slow on a loaded machine.
     const completed = await standIn.waitFor(
       (r) => r.method === "PATCH" && (r.body as { status?: string })?.status === "completed",
+      30_000,
     );
     const output = completed.body as {
       conclusion: string;

@@ -134,7 +134,10 @@ describe("the packed npm package with Node alone", () => {
 
   it("`npx portcullis check` finds the sample repository's problems on their lines", () => {
     const r = run(["check", ".", "--format", "json"], sampleRepository());
-    expect(r.stderr).toBe("");
+    // Node alone has no schema validator (a Go program): the run says so, once, and goes on.
+    expect(r.stderr).toMatch(
+      /^(portcullis: \.github\/portcullis\.yml: not evaluated: schema validation \(PCV001-PCV004, PCV006, PCV007\) did not run: kube-schema is not installed[^\n]*\n)?$/,
+    );
     expect(r.status).toBe(1);
     const at = (
       JSON.parse(r.stdout) as {

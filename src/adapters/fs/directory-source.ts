@@ -111,8 +111,10 @@ export function readDirectorySources(
 
   const patchFiles = new Set<string>();
   const addPatches = (path: string, content: Uint8Array) => {
+    // Named from a kustomization above the folder checked ("../kustomization.yaml" names
+    // "../patches/x.yaml"): kept as the path of the file checked ("x.yaml").
     for (const doc of parseManifest(path, content).documents)
-      for (const p of patchFilesOf(path, doc.value)) patchFiles.add(p);
+      for (const p of patchFilesOf(path, doc.value)) patchFiles.add(rel(resolve(root, p)));
   };
   for (const f of files) if (isKustomizationFile(f.path)) addPatches(f.path, f.content);
   // Kustomizations and charts anywhere in the repository decide what a file is, wherever the

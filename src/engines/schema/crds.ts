@@ -1,0 +1,67 @@
+// The repository's CustomResourceDefinitions (at the base commit in a review, the working tree in
+// `check`): their schemas validate the custom resources no built-in or bundled schema covers.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { isKustomizationFile, isYamlOrJson } from "../../core/file-role.js";
+import { INVENTORY_MAX_FILES } from "../../core/limits.js";
+import { parseManifest } from "../../yaml/index.js";
+import type { PolicyFiles } from "../repository-files.js";
+
+export function isCRD(v: unknown): boolean {
+  const o = v as Record<string, unknown> | null;
+  return (
+    o !== null &&
+    typeof o === "object" &&
+    o.kind === "CustomResourceDefinition" &&
+    o.apiVersion === "apiextensions.k8s.io/v1"
+  );
+}
+
+/** Every CRD of the repository's YAML/JSON files (the first INVENTORY_MAX_FILES of them). */
+export async function repositoryCRDs(files: PolicyFiles): Promise<unknown[]> {
+  const paths = (await files.list(["."]))
+    .filter(
+      (p) => isYamlOrJson(p) && !isKustomizationFile(p) && !/(^|\/)(node_modules|\.git)\//.test(p),
+    )
+    .slice(0, INVENTORY_MAX_FILES);
+  const out: unknown[] = [];
+  for (const source of await files.read(paths)) {
+    if (!source.text.includes("CustomResourceDefinition")) continue;
+    for (const d of parseManifest(source.path, source.text).documents)
+      if (isCRD(d.value)) out.push(d.value);
+  }
+  return out;
+}
+
+const SKIPPED_FOLDERS = new Set(["node_modules", ".git"]);
+
+/**
+ * `check`'s CRDs: those of the working tree at `root` (without node_modules and .git, at most
+ * INVENTORY_MAX_FILES YAML/JSON files), so that checking one folder still sees the repository's
+ * CRDs in another.
+ */
+export function workingTreeCRDs(root: string): unknown[] {
+  const out: unknown[] = [];
+  let files = 0;
+  const walk = (dir: string, depth: number) => {
+    if (depth > 32 || files >= INVENTORY_MAX_FILES) return;
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      const path = join(dir, e.name);
+      if (e.isDirectory() && !SKIPPED_FOLDERS.has(e.name)) walk(path, depth + 1);
+      else if (e.isFile() && isYamlOrJson(e.name) && !isKustomizationFile(e.name)) {
+        if (++files > INVENTORY_MAX_FILES) return;
+        const text = readFileSync(path, "utf8");
+        if (!text.includes("CustomResourceDefinition")) continue;
+        for (const d of parseManifest(path, text).documents) if (isCRD(d.value)) out.push(d.value);
+      }
+    }
+  };
+  walk(root, 0);
+  return out;
+}

@@ -1,0 +1,47 @@
+// PCV005: the same object (group, kind, namespace, name) twice in what is applied together. A
+// folder is applied together (`kubectl apply -f`, the kustomization Flux generates for a folder,
+// an Argo CD directory source), and so is one render; objects in different folders may go to
+// different clusters and are not compared.
+import type { RawFinding } from "../../core/findings.js";
+import type { PolicyInput } from "../../ports/policy-engine.js";
+
+function identity(doc: Record<string, unknown>): string | undefined {
+  const meta = doc.metadata as Record<string, unknown> | undefined;
+  const name = meta?.name;
+  if (typeof name !== "string" || name === "") return undefined;
+  const apiVersion = String(doc.apiVersion ?? "");
+  const group = apiVersion.includes("/") ? apiVersion.split("/")[0] : "";
+  const namespace = typeof meta?.namespace === "string" ? meta.namespace : "";
+  return `${group}\u0000${String(doc.kind)}\u0000${namespace}\u0000${name}`;
+}
+
+const folderOf = (path: string) =>
+  path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".";
+
+export class DuplicateObjects {
+  /** folder -> object identity -> the file that defined it first. */
+  readonly #seen = new Map<string, Map<string, string>>();
+
+  /** PCV005 when an object of the same identity was already seen in the input's folder. */
+  see(input: PolicyInput): RawFinding | undefined {
+    const doc = input.document as Record<string, unknown>;
+    const id = identity(doc);
+    if (id === undefined) return undefined;
+    const folder = folderOf(input.file.path);
+    let seen = this.#seen.get(folder);
+    if (!seen) this.#seen.set(folder, (seen = new Map()));
+    const first = seen.get(id);
+    if (first === undefined) {
+      seen.set(id, input.file.path);
+      return undefined;
+    }
+    const meta = doc.metadata as Record<string, unknown>;
+    const ns = typeof meta.namespace === "string" ? ` in namespace ${meta.namespace}` : "";
+    const where = first === input.file.path ? "earlier in this file" : `in ${first}`;
+    return {
+      rule: "PCV005",
+      msg: `${String(doc.kind)} ${String(meta.name)}${ns} (${String(doc.apiVersion)}) is also defined ${where}: the controllers apply one and drop or fight over the other`,
+      path: ["metadata", "name"],
+    };
+  }
+}

@@ -1,0 +1,152 @@
+// Schema validation (PCV001-PCV007): whether the API server would accept each object, with
+// Kubernetes' own validators in tools/kube-schema, for the Kubernetes version of the
+// configuration (`kubernetesVersion`, `check --kubernetes-version`), the bundled Flux CD and
+// Argo CD CRDs and the repository's CRDs; and the same object defined twice (PCV005).
+import { messageOf } from "../../core/errors.js";
+import { isKubernetesObject, type RawFinding } from "../../core/findings.js";
+import type { PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
+import {
+  NOTHING_LOADED,
+  type Engine,
+  type EngineContext,
+  type EngineDescriptor,
+} from "../engine.js";
+import { isCRD, repositoryCRDs, workingTreeCRDs } from "./crds.js";
+import { DuplicateObjects } from "./duplicates.js";
+import {
+  kubeSchemaInfo,
+  kubeSchemaPath,
+  KubeSchemaSession,
+  type SchemaFinding,
+} from "./kube-schema.js";
+
+const ID = "schema";
+export const SCHEMA_RULES = ["PCV001", "PCV002", "PCV003", "PCV004", "PCV005", "PCV006", "PCV007"];
+
+/** A list is applied item by item (its items are evaluated on their own), never as an object. */
+function validatable(input: PolicyInput): boolean {
+  const d = input.document as Record<string, unknown>;
+  return !input.file.partial && isKubernetesObject(d) && !Array.isArray(d.items);
+}
+
+const toRaw = (f: SchemaFinding): RawFinding => ({ rule: f.rule, msg: f.message, path: f.path });
+
+class SchemaEngine implements Engine {
+  readonly id = ID;
+  readonly #duplicates = new DuplicateObjects();
+  #crds: Promise<readonly unknown[]> | undefined;
+  readonly #session: KubeSchemaSession;
+
+  constructor(
+    private readonly binary: string,
+    private readonly version: string,
+    private readonly ctx: EngineContext,
+    private readonly validate: boolean,
+  ) {
+    this.#session = new KubeSchemaSession(binary);
+    if (validate) this.#session.warm();
+  }
+
+  async evaluate(inputs: readonly PolicyInput[]): Promise<PolicyResult[]> {
+    const at = inputs.flatMap((input, i) => (validatable(input) ? [i] : []));
+    const findings: RawFinding[][] = inputs.map(() => []);
+    at.forEach((i) => {
+      const dup = this.#duplicates.see(inputs[i]!);
+      if (dup) findings[i]!.push(dup);
+    });
+    if (this.validate && at.length > 0) {
+      try {
+        const answers = await this.#validate(at.map((i) => inputs[i]!.document));
+        answers.forEach((a, k) => findings[at[k]!]!.push(...a.map(toRaw)));
+      } catch (err) {
+        const error = `schema validation could not run: ${messageOf(err)}`;
+        return inputs.map((_, i) =>
+          at.includes(i) ? { ok: false, error } : { ok: true, findings: findings[i]! },
+        );
+      }
+    }
+    return findings.map((f) => ({ ok: true, findings: f }));
+  }
+
+  /** Each document's findings; the kinds without a schema are tried again with the repository's CRDs. */
+  async #validate(documents: readonly unknown[]): Promise<SchemaFinding[][]> {
+    const first = await this.#run(documents, []);
+    const missing = first.flatMap((f, i) => (f.some((x) => x.rule === "PCV007") ? [i] : []));
+    if (missing.length === 0) return first;
+    // `check` takes the CRDs among the files it checks; a review those of the base commit.
+    this.#crds ??= this.#repositoryCRDs();
+    const crds = await this.#crds;
+    if (crds.length === 0) return first;
+    const again = await this.#run(
+      missing.map((i) => documents[i]),
+      crds,
+    );
+    missing.forEach((i, k) => (first[i] = again[k]!));
+    return first;
+  }
+
+  /** A review: the base commit's CRDs. `check`: the checked files' and the working tree's. */
+  async #repositoryCRDs(): Promise<readonly unknown[]> {
+    const cli = this.ctx.commandLine;
+    if (!cli) return repositoryCRDs(this.ctx.files);
+    const checked = (await this.ctx.inventory(() => false)).objects.filter(isCRD);
+    return [...checked, ...workingTreeCRDs(cli.root)];
+  }
+
+  async #run(documents: readonly unknown[], crds: readonly unknown[]): Promise<SchemaFinding[][]> {
+    const answer = await this.#session.request({ version: this.version, crds, documents });
+    if (answer.error) throw new Error(answer.error);
+    if (answer.results.length !== documents.length)
+      throw new Error(
+        `kube-schema answered ${answer.results.length} of ${documents.length} documents`,
+      );
+    return answer.results.map((r) => {
+      if (r.error) throw new Error(r.error);
+      return [...(r.findings ?? [])];
+    });
+  }
+}
+
+async function load(ctx: EngineContext) {
+  const enabled = (id: string) => ctx.config.rules[id]?.enabled !== false;
+  if (!SCHEMA_RULES.some(enabled)) return NOTHING_LOADED;
+  const validates = SCHEMA_RULES.filter((r) => r !== "PCV005").some(enabled);
+  const binary = validates ? kubeSchemaPath(ctx.commandLine?.env ?? process.env) : undefined;
+  const notRun = (reason: string) => ({
+    ...NOTHING_LOADED,
+    engines: enabled("PCV005") ? [new SchemaEngine("", "", ctx, false)] : [],
+    notEvaluated: [
+      {
+        file: ctx.configFile,
+        reason: `schema validation (PCV001-PCV004, PCV006, PCV007) did not run: ${reason}`,
+      },
+    ],
+  });
+  if (!validates) return { ...NOTHING_LOADED, engines: [new SchemaEngine("", "", ctx, false)] };
+  if (!binary)
+    return notRun(
+      "kube-schema is not installed (the container image carries it; in a checkout `npm run build:schema` builds it with Go; PORTCULLIS_KUBE_SCHEMA names one)",
+    );
+  const info = kubeSchemaInfo(binary);
+  if (typeof info === "string") return notRun(info);
+  const version = ctx.config.kubernetesVersion ?? info.versions[0]!;
+  if (!info.versions.includes(version))
+    return {
+      ...NOTHING_LOADED,
+      problems: [
+        {
+          file: ctx.configFile,
+          line: 1,
+          message: `kubernetesVersion ${version}: the schemas shipped are those of Kubernetes ${info.versions.join(", ")}`,
+        },
+      ],
+    };
+  return { ...NOTHING_LOADED, engines: [new SchemaEngine(binary, version, ctx, true)] };
+}
+
+export const schemaEngine: EngineDescriptor = {
+  id: ID,
+  config: ["kubernetesVersion", "rules"],
+  reads: () => [],
+  load,
+};

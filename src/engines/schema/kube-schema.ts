@@ -1,0 +1,206 @@
+// The kube-schema process (tools/kube-schema, Go): Kubernetes' own validation of objects against
+// the schemas of a Kubernetes version and CRDs. Found as $PORTCULLIS_KUBE_SCHEMA (empty: off),
+// then the one `npm run build` made (.tools/bin/kube-schema), then PATH. One run per batch of
+// documents: the schemas it needs are compiled once in it, and it is stopped at a time limit.
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { existsSync } from "node:fs";
+import { delimiter, join } from "node:path";
+import { packageRoot } from "../../adapters/fs/policy-bundle.js";
+import type { JsonPath } from "../../core/types.js";
+
+/** How long one batch (at most EVALUATION_CHUNK_BYTES of documents) may take. */
+export const KUBE_SCHEMA_TIME_LIMIT_MS = 120_000;
+const MAX_ANSWER_BYTES = 256 * 1024 * 1024;
+/** How long a process waits for the next request of its run before it ends. */
+const IDLE_MS = 30_000;
+
+export interface SchemaFinding {
+  readonly rule: string;
+  readonly path: JsonPath;
+  readonly message: string;
+}
+
+export interface SchemaAnswer {
+  readonly results: readonly { findings: readonly SchemaFinding[] | null; error?: string }[];
+  readonly crdErrors: readonly { index: number; message: string }[] | null;
+  readonly error?: string;
+}
+
+export interface KubeSchemaInfo {
+  /** Carried Kubernetes minor versions, newest first. */
+  readonly versions: readonly string[];
+  readonly kubernetes: readonly { module: string; version: string }[];
+  readonly crds: readonly { name: string; module: string; version: string }[];
+}
+
+/** The kube-schema binary, or undefined when this installation has none. */
+export function kubeSchemaPath(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const override = env.PORTCULLIS_KUBE_SCHEMA;
+  if (override !== undefined) return override === "" ? undefined : override;
+  const candidates = [join(packageRoot(), ".tools", "bin", "kube-schema")];
+  for (const dir of (env.PATH ?? "").split(delimiter))
+    if (dir) candidates.push(join(dir, "kube-schema"));
+  return candidates.find((c) => existsSync(c));
+}
+
+const infos = new Map<string, KubeSchemaInfo | string>();
+
+/** What the binary carries (`kube-schema --versions`), or why it cannot say. */
+export function kubeSchemaInfo(binary: string): KubeSchemaInfo | string {
+  const known = infos.get(binary);
+  if (known) return known;
+  const r = spawnSync(binary, ["--versions"], { encoding: "utf8", timeout: 30_000 });
+  let info: KubeSchemaInfo | string;
+  try {
+    info =
+      r.status === 0
+        ? (JSON.parse(r.stdout) as KubeSchemaInfo)
+        : `kube-schema --versions failed: ${(r.stderr || r.error?.message || "").trim().split("\n")[0]}`;
+  } catch {
+    info = "kube-schema --versions printed no answer";
+  }
+  infos.set(binary, info);
+  return info;
+}
+
+/** The environment of a run: nothing of the caller's (no PATH, no proxies, no credentials). */
+function runEnvironment(): NodeJS.ProcessEnv {
+  return { PATH: "", HOME: "/nonexistent", GOMAXPROCS: "2", HTTPS_PROXY: "http://127.0.0.1:9" };
+}
+
+interface Waiting {
+  resolve: (a: SchemaAnswer) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * One kube-schema process for a run: requests are answered in order, one JSON line each, so the
+ * schemas it compiled stay compiled. Each request has a time limit (the process is killed and
+ * the next request starts a new one); while nothing is asked the process does not keep Node
+ * alive, and it ends when Node's end closes its input.
+ */
+export class KubeSchemaSession {
+  #child: ChildProcessWithoutNullStreams | undefined;
+  #waiting: Waiting[] = [];
+  #buffer = "";
+  #bytes = 0;
+  #stderr = "";
+  #idle: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly binary: string,
+    private readonly timeLimitMs = KUBE_SCHEMA_TIME_LIMIT_MS,
+  ) {}
+
+  /** Starts the process ahead of the first request (its start overlaps reading the files). */
+  warm(): void {
+    this.#start();
+    this.#hold(false);
+    this.#idleLater();
+  }
+
+  /** A process nobody asks anything for IDLE_MS ends (the app's reviews each have their own). */
+  #idleLater(): void {
+    clearTimeout(this.#idle);
+    this.#idle = setTimeout(() => {
+      const child = this.#child;
+      if (!child || this.#waiting.length > 0) return;
+      this.#child = undefined;
+      child.stdin.end();
+    }, IDLE_MS);
+    this.#idle.unref();
+  }
+
+  request(req: { version: string; crds: readonly unknown[]; documents: readonly unknown[] }) {
+    const child = this.#start();
+    clearTimeout(this.#idle);
+    return new Promise<SchemaAnswer>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          this.#fail(
+            new Error(
+              `kube-schema took longer than ${Math.round(this.timeLimitMs / 1000)} s and was stopped`,
+            ),
+          ),
+        this.timeLimitMs,
+      );
+      this.#waiting.push({ resolve, reject, timer });
+      this.#hold(true);
+      child.stdin.write(`${JSON.stringify(req)}\n`);
+    });
+  }
+
+  #start(): ChildProcessWithoutNullStreams {
+    if (this.#child) return this.#child;
+    const child = spawn(this.binary, [], {
+      env: runEnvironment(),
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    this.#child = child;
+    this.#buffer = "";
+    this.#bytes = 0;
+    this.#stderr = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => this.#receive(chunk));
+    child.stderr.on("data", (c: Buffer) => {
+      if (this.#stderr.length < 8192) this.#stderr += c.toString("utf8");
+    });
+    child.on("error", (e) =>
+      this.#fail(new Error(`kube-schema could not start: ${e.message}`), child),
+    );
+    child.on("close", (code) =>
+      this.#fail(
+        new Error(`kube-schema exited ${code}: ${this.#stderr.trim().split("\n")[0] ?? ""}`),
+        child,
+      ),
+    );
+    child.stdin.on("error", () => undefined);
+    return child;
+  }
+
+  /** Keeps Node alive while an answer is awaited, not while the process idles. */
+  #hold(on: boolean): void {
+    const child = this.#child;
+    if (!child) return;
+    const handles = [child, child.stdout, child.stderr, child.stdin] as unknown as {
+      ref?: () => void;
+      unref?: () => void;
+    }[];
+    for (const h of handles) (on ? h.ref : h.unref)?.call(h);
+  }
+
+  #receive(chunk: string): void {
+    this.#bytes += chunk.length;
+    if (this.#bytes > MAX_ANSWER_BYTES)
+      return this.#fail(new Error("kube-schema printed too much and was stopped"));
+    const lines = (this.#buffer + chunk).split("\n");
+    this.#buffer = lines.pop()!;
+    for (const line of lines) {
+      this.#bytes = this.#buffer.length;
+      const w = this.#waiting.shift();
+      if (!w) continue;
+      clearTimeout(w.timer);
+      try {
+        w.resolve(JSON.parse(line) as SchemaAnswer);
+      } catch {
+        w.reject(new Error("kube-schema printed no answer"));
+      }
+    }
+    if (this.#waiting.length === 0) {
+      this.#hold(false);
+      this.#idleLater();
+    }
+  }
+
+  /** Every waiting request fails with `err`; the process is stopped (a later request starts anew). */
+  #fail(err: Error, which = this.#child): void {
+    if (which !== this.#child || !which) return;
+    this.#child = undefined;
+    which.kill("SIGKILL");
+    for (const w of this.#waiting.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(err);
+    }
+  }
+}

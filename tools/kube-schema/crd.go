@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"sync"
+
+	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
+	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/validation"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver"
+	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	celconfig "k8s.io/apiserver/pkg/apis/cel"
+	"sigs.k8s.io/kubectl-validate/pkg/utils"
+)
+
+// crdKind: one served version of a CRD, with its structural schema and (made on first use, then
+// kept) the CEL validator of its x-kubernetes-validations rules, as the API server compiles it.
+type crdKind struct {
+	gvk        schema.GroupVersionKind
+	structural *structuralschema.Structural
+	celOnce    sync.Once
+	cel        *cel.Validator
+}
+
+func (k *crdKind) celValidator() *cel.Validator {
+	k.celOnce.Do(func() {
+		k.cel = cel.NewValidator(k.structural, true, celconfig.PerCallLimit)
+	})
+	return k.cel
+}
+
+var errNotCRD = errors.New("not a CustomResourceDefinition")
+
+var crdDecoder = serializer.NewCodecFactory(apiserver.Scheme).UniversalDecoder()
+
+var internalCRD = schema.GroupVersionKind{
+	Group:   "apiextensions.k8s.io",
+	Version: runtime.APIVersionInternal,
+	Kind:    "CustomResourceDefinition",
+}
+
+// readCRD decodes one CustomResourceDefinition as the API server does and gives the kinds of its
+// served versions; a CRD the API server would refuse (no structural schema) is an error.
+func readCRD(doc []byte) ([]*crdKind, error) {
+	obj, gvk, err := crdDecoder.Decode(doc, &internalCRD, nil)
+	if runtime.IsNotRegisteredError(err) || (gvk != nil && gvk.GroupKind() != internalCRD.GroupKind()) {
+		return nil, errNotCRD
+	}
+	if err != nil {
+		return nil, err
+	}
+	crd, ok := obj.(*apiextensions.CustomResourceDefinition)
+	if !ok {
+		return nil, fmt.Errorf("not a CustomResourceDefinition: %T", obj)
+	}
+	var out []*crdKind
+	for _, v := range crd.Spec.Versions {
+		if !v.Served {
+			continue
+		}
+		props, err := apiextensions.GetSchemaForVersion(crd, v.Name)
+		if err != nil {
+			return nil, err
+		}
+		if props == nil || props.OpenAPIV3Schema == nil {
+			return nil, fmt.Errorf("%s %s: version %s has no schema", crd.Spec.Group, crd.Spec.Names.Kind, v.Name)
+		}
+		ss, err := structuralschema.NewStructural(props.OpenAPIV3Schema)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: version %s: %w", crd.Spec.Group, crd.Spec.Names.Kind, v.Name, err)
+		}
+		if errs := structuralschema.ValidateStructural(nil, ss); len(errs) > 0 {
+			return nil, fmt.Errorf("%s %s: version %s is not a structural schema: %v", crd.Spec.Group, crd.Spec.Names.Kind, v.Name, errs.ToAggregate())
+		}
+		out = append(out, &crdKind{
+			gvk:        schema.GroupVersionKind{Group: crd.Spec.Group, Version: v.Name, Kind: crd.Spec.Names.Kind},
+			structural: ss,
+		})
+	}
+	return out, nil
+}
+
+// bundledCRDs: the CRDs of the bundled YAML files (other documents in them are skipped).
+func bundledCRDs(fsys fs.FS) ([]*crdKind, error) {
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, err
+	}
+	var out []*crdKind
+	for _, e := range entries {
+		if e.IsDir() || !utils.IsYaml(e.Name()) {
+			continue
+		}
+		b, err := fs.ReadFile(fsys, e.Name())
+		if err != nil {
+			return nil, err
+		}
+		docs, err := utils.SplitYamlDocuments(b)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", e.Name(), err)
+		}
+		for _, d := range docs {
+			if !strings.Contains(string(d), "CustomResourceDefinition") {
+				continue
+			}
+			kinds, err := readCRD(d)
+			if errors.Is(err, errNotCRD) {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("bundled %s: %w", e.Name(), err)
+			}
+			out = append(out, kinds...)
+		}
+	}
+	return out, nil
+}
+
+var crdKindV1 = schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"}
+
+// checkCRD validates a CustomResourceDefinition as the API server does on create
+// (apiextensions-apiserver's ValidateCustomResourceDefinition: structural schema, CEL rules and
+// their estimated cost, names, versions); its own recursive schema is not walked as a document's.
+func checkCRD(raw []byte, obj map[string]any) []finding {
+	decoded, _, err := crdDecoder.Decode(raw, &internalCRD, nil)
+	if err != nil {
+		return []finding{{Rule: "PCV001", Path: []any{}, Message: err.Error()}}
+	}
+	crd, ok := decoded.(*apiextensions.CustomResourceDefinition)
+	if !ok {
+		return nil
+	}
+	var out []finding
+	for _, e := range validation.ValidateCustomResourceDefinition(context.TODO(), crd) {
+		out = append(out, finding{Rule: "PCV001", Path: jsonPath(obj, e.Field), Message: e.Error()})
+	}
+	return out
+}

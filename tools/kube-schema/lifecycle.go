@@ -1,0 +1,154 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/scheme"
+)
+
+// What k8s.io/api's generated prerelease-lifecycle methods (zz_generated.prerelease-lifecycle.go)
+// say of a type: the release that deprecates it, removes it, and what replaces it; the API server
+// reads the same methods to stop serving a beta API.
+type lifecycle struct {
+	deprecated  int // minor version, 0 when unknown
+	removed     int
+	replacement schema.GroupVersionKind
+}
+
+type deprecatedAPI interface{ APILifecycleDeprecated() (int, int) }
+type removedAPI interface{ APILifecycleRemoved() (int, int) }
+type replacedAPI interface {
+	APILifecycleReplacement() schema.GroupVersionKind
+}
+
+var lifecycles = sync.OnceValue(func() map[schema.GroupVersionKind]lifecycle {
+	out := map[schema.GroupVersionKind]lifecycle{}
+	for gvk, t := range scheme.Scheme.AllKnownTypes() {
+		obj, err := scheme.Scheme.New(gvk)
+		if err != nil || t == nil {
+			continue
+		}
+		var l lifecycle
+		if d, ok := obj.(deprecatedAPI); ok {
+			if major, minor := d.APILifecycleDeprecated(); major == 1 {
+				l.deprecated = minor
+			}
+		}
+		if r, ok := obj.(removedAPI); ok {
+			if major, minor := r.APILifecycleRemoved(); major == 1 {
+				l.removed = minor
+			}
+		}
+		if r, ok := obj.(replacedAPI); ok {
+			l.replacement = r.APILifecycleReplacement()
+		}
+		if l.deprecated > 0 || l.removed > 0 {
+			out[gvk] = l
+		}
+	}
+	return out
+})
+
+func apiVersionOf(gvk schema.GroupVersionKind) string {
+	return gvk.GroupVersion().String()
+}
+
+// replacementFor: what the lifecycle names, else the same kind in the target version's
+// documents (the same group first, then GA versions first).
+func (s *schemaSet) replacementFor(gvk schema.GroupVersionKind) string {
+	if l, ok := lifecycles()[gvk]; ok && !l.replacement.Empty() && s.builtin[gvkKey(l.replacement)] {
+		return apiVersionOf(l.replacement)
+	}
+	var candidates []string
+	for k := range s.builtin {
+		parts := strings.Split(k, "/")
+		if parts[len(parts)-1] != gvk.Kind || k == gvkKey(gvk) {
+			continue
+		}
+		candidates = append(candidates, strings.Join(parts[:len(parts)-1], "/"))
+	}
+	rank := func(gv string) int {
+		r := 0
+		if !strings.HasPrefix(gv, gvk.Group+"/") && !(gvk.Group == "" && !strings.Contains(gv, "/")) {
+			r += 10
+		}
+		if strings.Contains(gv, "alpha") {
+			r += 2
+		} else if strings.Contains(gv, "beta") {
+			r++
+		}
+		return r
+	}
+	sort.Slice(candidates, func(i, j int) bool {
+		ri, rj := rank(candidates[i]), rank(candidates[j])
+		return ri < rj || (ri == rj && candidates[i] < candidates[j])
+	})
+	if len(candidates) == 0 {
+		return ""
+	}
+	return candidates[0]
+}
+
+// lifecycleFindings: PCV003 when the target version does not serve a built-in API version (the
+// document is then not validated further), PCV004 when it serves a deprecated one.
+func (s *schemaSet) lifecycleFindings(gvk schema.GroupVersionKind) (findings []finding, removed bool) {
+	if !builtinGroups()[gvk.Group] {
+		return nil, false
+	}
+	target := minorOf(s.version)
+	l := lifecycles()[gvk]
+	replacement := s.replacementFor(gvk)
+	use := "no replacement is served"
+	if replacement != "" {
+		use = "use " + replacement
+	}
+	name := fmt.Sprintf("%s %s", apiVersionOf(gvk), gvk.Kind)
+	if !s.builtin[gvkKey(gvk)] {
+		if !s.kindServedElsewhere(gvk) && l.removed == 0 {
+			// An API version no carried release serves and no lifecycle knows: unknown, not removed.
+			return nil, false
+		}
+		return []finding{{
+			Rule:    "PCV003",
+			Path:    []any{"apiVersion"},
+			Message: fmt.Sprintf("%s is not served by Kubernetes %s (%s); %s", name, s.version, removedWhen(gvk, l), use),
+		}}, true
+	}
+	if l.deprecated > 0 && l.deprecated <= target {
+		when := "a later release"
+		if l.removed > 0 {
+			when = fmt.Sprintf("Kubernetes 1.%d", l.removed)
+		}
+		return []finding{{
+			Rule:    "PCV004",
+			Path:    []any{"apiVersion"},
+			Message: fmt.Sprintf("%s is deprecated since Kubernetes 1.%d and removed in %s; %s", name, l.deprecated, when, use),
+		}}, false
+	}
+	return nil, false
+}
+
+// kindServedElsewhere: whether the kind is known to Kubernetes at all (another version serves it,
+// or a carried release served this one).
+func (s *schemaSet) kindServedElsewhere(gvk schema.GroupVersionKind) bool {
+	if len(versionsServing(gvk)) > 0 {
+		return true
+	}
+	return s.replacementFor(gvk) != ""
+}
+
+func removedWhen(gvk schema.GroupVersionKind, l lifecycle) string {
+	if l.removed > 0 {
+		return fmt.Sprintf("removed in Kubernetes 1.%d", l.removed)
+	}
+	serving := versionsServing(gvk)
+	if len(serving) > 0 {
+		return fmt.Sprintf("removed in Kubernetes 1.%d", minorOf(serving[len(serving)-1])+1)
+	}
+	versions := manifest().Versions
+	return fmt.Sprintf("removed before Kubernetes %s", versions[len(versions)-1])
+}

@@ -1,0 +1,125 @@
+// kube-schema: validates Kubernetes objects as the API server does with strict field validation
+// (structural schemas, pruning of unknown fields, types, enums, formats, required fields,
+// x-kubernetes-validations CEL rules with their cost limits), with kubectl-validate's reading of
+// the published OpenAPI v3 documents and apiextensions-apiserver's own validators.
+//
+// Protocol: one JSON request per line on stdin, one JSON answer per line on stdout:
+//
+//	{"version":"1.37","crds":[{CRD}...],"documents":[{object}...]}
+//	-> {"results":[{"findings":[{"rule":"PCV002","path":["spec","x"],"message":"..."}]}...],
+//	    "crdErrors":[{"index":0,"message":"..."}]}
+//
+// `kube-schema --versions` prints the Kubernetes versions it carries (newest first) and the
+// sources of its schemas.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"runtime/pprof"
+)
+
+type request struct {
+	Version   string            `json:"version"`
+	CRDs      []json.RawMessage `json:"crds"`
+	Documents []json.RawMessage `json:"documents"`
+}
+
+type finding struct {
+	Rule    string `json:"rule"`
+	Path    []any  `json:"path"`
+	Message string `json:"message"`
+}
+
+type result struct {
+	Findings []finding `json:"findings"`
+	// Set when the document could not be validated at all (not a finding: the caller decides).
+	Error string `json:"error,omitempty"`
+}
+
+type crdError struct {
+	Index   int    `json:"index"`
+	Message string `json:"message"`
+}
+
+type answer struct {
+	Results   []result   `json:"results"`
+	CRDErrors []crdError `json:"crdErrors"`
+	Error     string     `json:"error,omitempty"`
+}
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "--versions" {
+		out, _ := json.Marshal(manifest())
+		fmt.Println(string(out))
+		return
+	}
+	if len(os.Args) > 1 {
+		fmt.Fprintln(os.Stderr, "usage: kube-schema [--versions] < requests (one JSON object a line)")
+		os.Exit(2)
+	}
+	if path := os.Getenv("KUBE_SCHEMA_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			_ = pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
+	}
+	serveAll()
+}
+
+func serveAll() {
+	// The schemas are long-lived and the answers short: collecting less often halves the time spent
+	// in the collector for a run's few hundred megabytes of garbage.
+	debug.SetGCPercent(400)
+	in := bufio.NewReaderSize(os.Stdin, 1<<20)
+	out := bufio.NewWriter(os.Stdout)
+	for {
+		line, err := in.ReadBytes('\n')
+		if len(line) > 0 {
+			writeAnswer(out, serve(line))
+		}
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "kube-schema: reading stdin:", err)
+			return
+		}
+	}
+}
+
+func writeAnswer(out *bufio.Writer, a answer) {
+	b, err := json.Marshal(a)
+	if err != nil {
+		b, _ = json.Marshal(answer{Error: err.Error()})
+	}
+	out.Write(b)
+	out.WriteByte('\n')
+	out.Flush()
+}
+
+func serve(line []byte) (a answer) {
+	defer func() {
+		if r := recover(); r != nil {
+			a = answer{Error: fmt.Sprintf("internal error: %v", r)}
+		}
+	}()
+	var req request
+	if err := json.Unmarshal(line, &req); err != nil {
+		return answer{Error: "the request is not JSON: " + err.Error()}
+	}
+	set, err := schemaSetFor(req.Version, req.CRDs, req.Documents)
+	if err != nil {
+		return answer{Error: err.Error()}
+	}
+	a.CRDErrors = set.crdErrors
+	a.Results = make([]result, len(req.Documents))
+	for i, doc := range req.Documents {
+		a.Results[i] = set.check(doc)
+	}
+	return a
+}
