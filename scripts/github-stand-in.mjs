@@ -68,6 +68,7 @@ function readBody(req) {
  *   files by commit, then path; reviews and commits in the REST shapes of list-reviews and list-commits;
  *   team members by "org/slug"
  */
+// eslint-disable-next-line max-lines-per-function -- the stand-in's state and its routes share one closure; new endpoints are being added in parallel (policytests-24)
 export async function startGitHubStandIn(repo) {
   const requests = [];
   const waiters = [];
@@ -82,6 +83,7 @@ export async function startGitHubStandIn(repo) {
   const changedOf = (number) =>
     repo.pulls?.[number]?.changed ?? (number === repo.number ? repo.changed : undefined);
   let origin = "";
+  // eslint-disable-next-line max-lines-per-function -- one route table over the stand-in's state; new endpoints are being added in parallel (policytests-24)
   const route = (method, url, body) => {
     // GitHub Enterprise Server's paths (Probot's GHE_HOST): /api/v3/... and /api/graphql.
     const path = url.pathname

@@ -83,40 +83,71 @@ export class FixSession {
   }
 
   run(): FixResult {
-    const requests = this.requests;
-    const refuseAll = (reason: string): FixResult => ({
+    if (typeof this.text !== "string") return this.refuseAll("the file text is not a string");
+    const refusal = this.read(this.text);
+    if (refusal) return this.refuseAll(refusal);
+    const { ordered, duplicateOf } = this.plan();
+    for (const item of ordered) this.outcomes[item.index] = this.applyVerified(item);
+    // A last check of the whole file: every document reads as the fixes say, and no other way.
+    if (ordered.some((item) => this.outcomes[item.index]?.applied) && !this.readsBackAsFixed())
+      return this.refuseAll("internal error: the combined edits did not read back as intended");
+    this.answerDuplicates(duplicateOf);
+    const edits = this.lines.edits();
+    const newText = this.lines.fullText();
+    const outcomes = this.outcomes.map((o, i) => {
+      const outcome = o ?? refusedOutcome(i, this.requests[i], "not applied");
+      const source = duplicateOf.get(i) ?? i;
+      const mine = edits.flatMap((e, k) => (e.fixes.includes(source) ? [k] : []));
+      return { ...stripUndefined(outcome), edits: outcome.applied ? mine : [] };
+    });
+    return {
+      file: this.file,
+      text: newText,
+      changed: newText !== this.text,
+      edits,
+      outcomes,
+    };
+  }
+
+  /** Every fix refused for one reason; the file unchanged. */
+  private refuseAll(reason: string): FixResult {
+    return {
       file: this.file,
       text: typeof this.text === "string" ? this.text : "",
       changed: false,
       edits: [],
-      outcomes: requests.map((r, i) => refusedOutcome(i, r, reason)),
-    });
-    if (typeof this.text !== "string") return refuseAll("the file text is not a string");
-    const parsed = parseManifest(this.file, this.text);
-    if (parsed.problems.length > 0)
-      return refuseAll(
-        `the file does not read cleanly (line ${parsed.problems[0]!.line}: ${parsed.problems[0]!.message}); it is not edited`,
-      );
-    this.values = new Map(parsed.documents.map((d) => [d.index, d.value]));
-    const values = this.values;
-    {
-      const lf = this.lines.lfText();
-      const src = new Source(lf);
-      const docs = parseDocs(lf, this.json);
-      this.style = detectStyle(src, docs, this.json);
-      this.windows = documentWindows(src, docs, this.lines.count());
-    }
+      outcomes: this.requests.map((r, i) => refusedOutcome(i, r, reason)),
+    };
+  }
 
-    // Validate, then find duplicates and conflicts between fixes of the same document.
-    const valid: { index: number; documentIndex: number; fix: FixOperation }[] = [];
-    requests.forEach((request, index) => {
+  /** Reads the file: its documents' values, its style and its documents' lines; or why not. */
+  private read(text: string): string | undefined {
+    const parsed = parseManifest(this.file, text);
+    if (parsed.problems.length > 0)
+      return `the file does not read cleanly (line ${parsed.problems[0]!.line}: ${parsed.problems[0]!.message}); it is not edited`;
+    this.values = new Map(parsed.documents.map((d) => [d.index, d.value]));
+    const lf = this.lines.lfText();
+    const src = new Source(lf);
+    const docs = parseDocs(lf, this.json);
+    this.style = detectStyle(src, docs, this.json);
+    this.windows = documentWindows(src, docs, this.lines.count());
+    return undefined;
+  }
+
+  /**
+   * The fixes to apply, in order, and the duplicates (answered as the fix they repeat): invalid
+   * requests and fixes that conflict with another fix of their document are refused here.
+   */
+  private plan(): { ordered: Planned[]; duplicateOf: Map<number, number> } {
+    const valid: Planned[] = [];
+    this.requests.forEach((request, index) => {
       const problem = validateRequest(request);
       if (problem) {
         this.outcomes[index] = refusedOutcome(index, request, problem);
         return;
       }
       const { documentIndex, fix } = request as FixRequest;
-      if (!values.has(documentIndex)) {
+      if (!this.values.has(documentIndex)) {
         this.outcomes[index] = refusedOutcome(
           index,
           request,
@@ -126,25 +157,7 @@ export class FixSession {
       }
       valid.push({ index, documentIndex, fix });
     });
-    const duplicateOf = new Map<number, number>();
-    const conflicts = new Map<number, string[]>();
-    for (let i = 0; i < valid.length; i++) {
-      for (let j = i + 1; j < valid.length; j++) {
-        const a = valid[i]!;
-        const b = valid[j]!;
-        if (a.documentIndex !== b.documentIndex) continue;
-        if (duplicateOf.has(b.index)) continue;
-        if (sameFix(a.fix, b.fix)) {
-          duplicateOf.set(b.index, duplicateOf.get(a.index) ?? a.index);
-          continue;
-        }
-        const why = conflict(a.fix, b.fix);
-        if (why) {
-          conflicts.set(a.index, [...(conflicts.get(a.index) ?? []), `fix ${b.index} (${why})`]);
-          conflicts.set(b.index, [...(conflicts.get(b.index) ?? []), `fix ${a.index} (${why})`]);
-        }
-      }
-    }
+    const { duplicateOf, conflicts } = duplicatesAndConflicts(valid);
     const todo = valid.filter((v) => {
       const with_ = conflicts.get(v.index);
       if (with_) {
@@ -167,51 +180,55 @@ export class FixSession {
         .filter((v) => v.fix.op === "remove")
         .sort((a, b) => a.documentIndex - b.documentIndex || comparePaths(b.fix.path, a.fix.path)),
     ];
+    return { ordered, duplicateOf };
+  }
 
-    for (const item of ordered) {
-      const snapshot = this.lines.snapshot();
-      const windows = this.copyWindows();
-      let outcome: FixOutcome;
-      try {
-        const changed = this.applyOne(item.index, item.documentIndex, item.fix);
-        if (changed) this.verify(item.documentIndex, item.fix);
-        outcome = {
-          index: item.index,
-          documentIndex: item.documentIndex,
-          fix: item.fix,
-          applied: true,
-          note: changed ? undefined : "already in place: nothing to change",
-          edits: [],
-        };
-      } catch (err) {
-        this.lines.restore(snapshot);
-        this.windows = windows;
-        const reason = err instanceof Refusal ? err.message : `internal error: ${messageOf(err)}`;
-        outcome = {
-          index: item.index,
-          documentIndex: item.documentIndex,
-          fix: item.fix,
-          applied: false,
-          reason,
-          edits: [],
-        };
-      }
-      this.outcomes[item.index] = outcome;
+  /** Applies one fix and verifies it; a refused fix leaves the text as it was. */
+  private applyVerified(item: Planned): FixOutcome {
+    const snapshot = this.lines.snapshot();
+    const windows = this.copyWindows();
+    try {
+      const changed = this.applyOne(item.index, item.documentIndex, item.fix);
+      if (changed) this.verify(item.documentIndex, item.fix);
+      return {
+        index: item.index,
+        documentIndex: item.documentIndex,
+        fix: item.fix,
+        applied: true,
+        note: changed ? undefined : "already in place: nothing to change",
+        edits: [],
+      };
+    } catch (err) {
+      this.lines.restore(snapshot);
+      this.windows = windows;
+      const reason = err instanceof Refusal ? err.message : `internal error: ${messageOf(err)}`;
+      return {
+        index: item.index,
+        documentIndex: item.documentIndex,
+        fix: item.fix,
+        applied: false,
+        reason,
+        edits: [],
+      };
     }
-    // A last check of the whole file: every document reads as the fixes say, and no other way.
-    if (ordered.some((item) => this.outcomes[item.index]?.applied)) {
-      const final = parseManifest(this.file, this.lines.fullText());
-      const after = new Map(final.documents.map((d) => [d.index, d.value]));
-      const sound =
-        final.problems.length === 0 &&
-        after.size === this.values.size &&
-        [...this.values].every(([i, v]) => after.has(i) && deepEqual(after.get(i), v));
-      if (!sound)
-        return refuseAll("internal error: the combined edits did not read back as intended");
-    }
+  }
+
+  /** Whether the whole fixed file reads cleanly as exactly the documents the fixes intended. */
+  private readsBackAsFixed(): boolean {
+    const final = parseManifest(this.file, this.lines.fullText());
+    const after = new Map(final.documents.map((d) => [d.index, d.value]));
+    return (
+      final.problems.length === 0 &&
+      after.size === this.values.size &&
+      [...this.values].every(([i, v]) => after.has(i) && deepEqual(after.get(i), v))
+    );
+  }
+
+  /** A duplicate fix gets the outcome of the fix it repeats. */
+  private answerDuplicates(duplicateOf: Map<number, number>): void {
     for (const [dup, original] of duplicateOf) {
       const o = this.outcomes[original];
-      const r = requests[dup] as FixRequest;
+      const r = this.requests[dup] as FixRequest;
       this.outcomes[dup] = o
         ? {
             ...o,
@@ -222,22 +239,6 @@ export class FixSession {
           }
         : refusedOutcome(dup, r, `same as fix ${original}`);
     }
-
-    const edits = this.lines.edits();
-    const newText = this.lines.fullText();
-    const outcomes = this.outcomes.map((o, i) => {
-      const outcome = o ?? refusedOutcome(i, requests[i], "not applied");
-      const source = duplicateOf.get(i) ?? i;
-      const mine = edits.flatMap((e, k) => (e.fixes.includes(source) ? [k] : []));
-      return { ...stripUndefined(outcome), edits: outcome.applied ? mine : [] };
-    });
-    return {
-      file: this.file,
-      text: newText,
-      changed: newText !== this.text,
-      edits,
-      outcomes,
-    };
   }
 
   private copyWindows(): Map<number, Window> | undefined {
@@ -330,6 +331,43 @@ export class FixSession {
     }
     return changed;
   }
+}
+
+/** A valid fix request: its index among the requests, its document, the fix. */
+interface Planned {
+  readonly index: number;
+  readonly documentIndex: number;
+  readonly fix: FixOperation;
+}
+
+/**
+ * Pairs of fixes of the same document: the same fix twice (the later one is a duplicate of the
+ * first) or two fixes that conflict (each names the other).
+ */
+function duplicatesAndConflicts(valid: readonly Planned[]): {
+  duplicateOf: Map<number, number>;
+  conflicts: Map<number, string[]>;
+} {
+  const duplicateOf = new Map<number, number>();
+  const conflicts = new Map<number, string[]>();
+  for (let i = 0; i < valid.length; i++) {
+    for (let j = i + 1; j < valid.length; j++) {
+      const a = valid[i]!;
+      const b = valid[j]!;
+      if (a.documentIndex !== b.documentIndex) continue;
+      if (duplicateOf.has(b.index)) continue;
+      if (sameFix(a.fix, b.fix)) {
+        duplicateOf.set(b.index, duplicateOf.get(a.index) ?? a.index);
+        continue;
+      }
+      const why = conflict(a.fix, b.fix);
+      if (why) {
+        conflicts.set(a.index, [...(conflicts.get(a.index) ?? []), `fix ${b.index} (${why})`]);
+        conflicts.set(b.index, [...(conflicts.get(b.index) ?? []), `fix ${a.index} (${why})`]);
+      }
+    }
+  }
+  return { duplicateOf, conflicts };
 }
 
 export interface Window {

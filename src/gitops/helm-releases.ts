@@ -153,7 +153,6 @@ function fluxRelease(
   allow: readonly string[],
 ): HelmReleaseTarget | undefined {
   const v = doc.value;
-  let remote: RemoteChart | undefined;
   // An overlay's patch of a HelmRelease names no chart: the release is where the chart is named.
   if (
     at(v, ["spec", "chartRef"]) === undefined &&
@@ -166,9 +165,33 @@ function fluxRelease(
   const release =
     str(at(v, ["spec", "releaseName"])) ?? (targetNamespace ? `${targetNamespace}-${name}` : name);
   const chartRef = at(v, ["spec", "chartRef"]);
-  const chartSpec = at(v, ["spec", "chart", "spec"]);
   const pathField: JsonPath = chartRef ? ["spec", "chartRef"] : ["spec", "chart", "spec", "chart"];
   const controller = ref(file, doc, "Flux HelmRelease", pathField);
+  const { values, refusal: valuesRefusal } = fluxValues(v);
+  const { chartDir, remote, refusal } = chartRef
+    ? fluxChartRef(v, chartRef, { tree, sources, vendored, allow }, valuesRefusal)
+    : fluxChartSource(v, { tree, sources, vendored, allow }, valuesRefusal);
+  const namespaceField: JsonPath | undefined = targetNamespace
+    ? ["spec", "targetNamespace"]
+    : str(at(v, ["metadata", "namespace"]))
+      ? ["metadata", "namespace"]
+      : undefined;
+  const unsupported = fluxUnsupported(v);
+  return {
+    controller,
+    release,
+    namespace,
+    chartDir,
+    values,
+    refusal: refusal ?? unsupported,
+    namespaceField,
+    ...(remote ? { remote } : {}),
+    ...(unsupported ? { unsupported } : {}),
+  };
+}
+
+/** A HelmRelease's values: ConfigMaps of `valuesFrom`, then `spec.values`; a Secret refuses it. */
+function fluxValues(v: unknown): { values: ValuesSource[]; refusal: string | undefined } {
   const values: ValuesSource[] = [];
   let refusal: string | undefined;
   for (const from of asArray(at(v, ["spec", "valuesFrom"]))) {
@@ -190,76 +213,94 @@ function fluxRelease(
   }
   if (isPlainObject(at(v, ["spec", "values"])))
     values.push({ kind: "inline", path: ["spec", "values"] });
-  let chartDir: string | undefined;
+  return { values, refusal };
+}
+
+/** Where a HelmRelease's chart comes from, and the refusal that stands after choosing it. */
+interface FluxChart {
+  readonly chartDir: string | undefined;
+  readonly remote?: RemoteChart;
+  readonly refusal: string | undefined;
+}
+
+/** Where charts are looked for: the repository, its Flux sources, vendored copies, the allow-list. */
+interface ChartLookup {
+  readonly tree: RepoTree;
+  readonly sources: FluxSources;
+  readonly vendored: VendoredCharts;
+  readonly allow: readonly string[];
+}
+
+/** `chartRef: OCIRepository`: the chart is the artifact at the repository's URL. */
+function fluxChartRef(
+  v: unknown,
+  chartRef: unknown,
+  { tree, sources, vendored, allow }: ChartLookup,
+  refusal: string | undefined,
+): FluxChart {
+  let remote: RemoteChart | undefined;
+  const kind = str(at(chartRef, ["kind"]));
+  const refName = str(at(chartRef, ["name"])) ?? "";
+  const refNamespace = str(at(chartRef, ["namespace"])) ?? str(at(v, ["metadata", "namespace"]));
+  const url = sources.chartSourceUrl(kind, refNamespace, refName);
+  const chartName = url?.replace(/\/+$/, "").split("/").pop();
+  const copy =
+    kind === "OCIRepository" && url !== undefined && chartName !== undefined
+      ? vendoredCopy(vendored, chartName, { repoURL: url.slice(0, -chartName.length) })
+      : undefined;
+  const chartDir = copy === undefined ? undefined : chartFolder(copy, tree);
+  const ref = sources.ociRef(refNamespace, refName);
+  const fetched: RemoteChart | undefined =
+    kind === "OCIRepository" && url?.startsWith("oci://")
+      ? { kind: "oci", url, tag: str(ref.tag), digest: str(ref.digest) }
+      : undefined;
+  if (copy === undefined && fetched && allow.length > 0) {
+    refusal = remoteRefusal(fetched, allow);
+    if (!refusal) remote = canonical(fetched);
+  } else if (copy === undefined)
+    refusal = `its chart comes from ${kind ?? "a chart reference"} ${refName}${url ? ` (${url})` : ""}, outside the repository (allow its registry with render.remoteCharts, or a vendored copy with render.vendoredCharts)`;
+  else if (chartDir === undefined)
+    refusal = `render.vendoredCharts names ${copy} for ${url}, but it holds no Chart.yaml`;
+  return { chartDir, remote, refusal };
+}
+
+/** `chart.spec.sourceRef`: this repository's GitRepository, or a remote source (never fetched
+ * unless allow-listed; a copy vendored in the repository may be allow-listed instead). */
+function fluxChartSource(
+  v: unknown,
+  { tree, sources, vendored, allow }: ChartLookup,
+  refusal: string | undefined,
+): FluxChart {
+  const chartSpec = at(v, ["spec", "chart", "spec"]);
   const sourceKind = str(at(chartSpec, ["sourceRef", "kind"]));
   const sourceName = str(at(chartSpec, ["sourceRef", "name"])) ?? "";
   const sourceNamespace =
     str(at(chartSpec, ["sourceRef", "namespace"])) ?? str(at(v, ["metadata", "namespace"]));
   const chart = str(at(chartSpec, ["chart"])) ?? "";
-  if (chartRef) {
-    // `chartRef: OCIRepository`: the chart is the artifact at the repository's URL.
-    const kind = str(at(chartRef, ["kind"]));
-    const refName = str(at(chartRef, ["name"])) ?? "";
-    const refNamespace = str(at(chartRef, ["namespace"])) ?? str(at(v, ["metadata", "namespace"]));
-    const url = sources.chartSourceUrl(kind, refNamespace, refName);
-    const chartName = url?.replace(/\/+$/, "").split("/").pop();
-    const copy =
-      kind === "OCIRepository" && url !== undefined && chartName !== undefined
-        ? vendoredCopy(vendored, chartName, { repoURL: url.slice(0, -chartName.length) })
-        : undefined;
-    chartDir = copy === undefined ? undefined : chartFolder(copy, tree);
-    const ref = sources.ociRef(refNamespace, refName);
-    const fetched: RemoteChart | undefined =
-      kind === "OCIRepository" && url?.startsWith("oci://")
-        ? { kind: "oci", url, tag: str(ref.tag), digest: str(ref.digest) }
-        : undefined;
-    if (copy === undefined && fetched && allow.length > 0) {
-      refusal = remoteRefusal(fetched, allow);
-      if (!refusal) remote = canonical(fetched);
-    } else if (copy === undefined)
-      refusal = `its chart comes from ${kind ?? "a chart reference"} ${refName}${url ? ` (${url})` : ""}, outside the repository (allow its registry with render.remoteCharts, or a vendored copy with render.vendoredCharts)`;
-    else if (chartDir === undefined)
-      refusal = `render.vendoredCharts names ${copy} for ${url}, but it holds no Chart.yaml`;
-  } else if (sourceKind !== "GitRepository" || !sources.isSelf(sourceNamespace, sourceName)) {
-    // A remote chart is never fetched; a copy vendored in the repository may be allow-listed.
-    const repoUrl = sources.chartSourceUrl(sourceKind, sourceNamespace, sourceName);
-    const copy = vendoredCopy(vendored, chart, { repoURL: repoUrl });
-    chartDir = copy === undefined ? undefined : chartFolder(copy, tree);
-    const version = str(at(chartSpec, ["version"])) ?? "";
-    const fetched: RemoteChart | undefined =
-      sourceKind !== "HelmRepository" || repoUrl === undefined
-        ? undefined
-        : repoUrl.startsWith("oci://")
-          ? { kind: "oci", url: `${repoUrl.replace(/\/+$/, "")}/${chart}`, tag: version }
-          : { kind: "http", repository: repoUrl, chart, version };
-    if (copy === undefined && fetched && allow.length > 0) {
-      refusal = remoteRefusal(fetched, allow);
-      if (!refusal) remote = canonical(fetched);
-    } else if (copy === undefined)
-      refusal = `its chart ${chart} comes from ${sourceKind ?? "a source"} ${sourceName}, outside the repository (allow its repository with render.remoteCharts, or a vendored copy with render.vendoredCharts)`;
-    else if (chartDir === undefined)
-      refusal = `render.vendoredCharts names ${copy} for chart ${chart}, but it holds no Chart.yaml`;
-  } else {
-    chartDir = chartFolder(chart, tree);
+  if (sourceKind === "GitRepository" && sources.isSelf(sourceNamespace, sourceName)) {
+    const chartDir = chartFolder(chart, tree);
     if (chartDir === undefined) refusal = `its chart path ${chart} has no Chart.yaml here`;
+    return { chartDir, refusal };
   }
-  const namespaceField: JsonPath | undefined = targetNamespace
-    ? ["spec", "targetNamespace"]
-    : str(at(v, ["metadata", "namespace"]))
-      ? ["metadata", "namespace"]
-      : undefined;
-  const unsupported = fluxUnsupported(v);
-  return {
-    controller,
-    release,
-    namespace,
-    chartDir,
-    values,
-    refusal: refusal ?? unsupported,
-    namespaceField,
-    ...(remote ? { remote } : {}),
-    ...(unsupported ? { unsupported } : {}),
-  };
+  let remote: RemoteChart | undefined;
+  const repoUrl = sources.chartSourceUrl(sourceKind, sourceNamespace, sourceName);
+  const copy = vendoredCopy(vendored, chart, { repoURL: repoUrl });
+  const chartDir = copy === undefined ? undefined : chartFolder(copy, tree);
+  const version = str(at(chartSpec, ["version"])) ?? "";
+  const fetched: RemoteChart | undefined =
+    sourceKind !== "HelmRepository" || repoUrl === undefined
+      ? undefined
+      : repoUrl.startsWith("oci://")
+        ? { kind: "oci", url: `${repoUrl.replace(/\/+$/, "")}/${chart}`, tag: version }
+        : { kind: "http", repository: repoUrl, chart, version };
+  if (copy === undefined && fetched && allow.length > 0) {
+    refusal = remoteRefusal(fetched, allow);
+    if (!refusal) remote = canonical(fetched);
+  } else if (copy === undefined)
+    refusal = `its chart ${chart} comes from ${sourceKind ?? "a source"} ${sourceName}, outside the repository (allow its repository with render.remoteCharts, or a vendored copy with render.vendoredCharts)`;
+  else if (chartDir === undefined)
+    refusal = `render.vendoredCharts names ${copy} for chart ${chart}, but it holds no Chart.yaml`;
+  return { chartDir, remote, refusal };
 }
 
 function argoReleases(
@@ -282,69 +323,86 @@ function argoReleases(
   }
   const out: HelmReleaseTarget[] = [];
   for (const { value, field: own } of all) {
-    const field = [...app.prefix, ...own];
-    const helm = at(value, ["helm"]);
-    const remote = str(at(value, ["chart"]));
-    const path = str(at(value, ["path"]));
-    // A chart folder of another repository is not this repository's, whatever its path.
-    if (remote === undefined && sources.isSelfUrl(str(at(value, ["repoURL"]))) !== true) continue;
-    const copy = remote === undefined ? undefined : vendoredCopy(vendored, remote, value);
-    const chartDir =
-      remote === undefined && path !== undefined
-        ? chartFolder(path, tree)
-        : copy !== undefined
-          ? chartFolder(copy, tree)
-          : undefined;
-    if (remote === undefined && chartDir === undefined) continue;
-    const controller = ref(file, doc, "Argo CD Application", [
-      ...field,
-      remote !== undefined ? "chart" : "path",
-    ]);
-    const values: ValuesSource[] = [];
-    const fetched =
-      remote !== undefined && copy === undefined && allow.length > 0
-        ? argoRemote(value, remote)
-        : undefined;
-    let refusal: string | undefined = fetched
-      ? remoteRefusal(fetched, allow)
-      : remote !== undefined && copy === undefined
-        ? `its chart ${remote} comes from ${str(at(value, ["repoURL"])) ?? "a Helm repository"}, outside the repository (allow its repository with render.remoteCharts, or a vendored copy with render.vendoredCharts)`
-        : remote !== undefined && chartDir === undefined
-          ? `render.vendoredCharts names ${copy} for chart ${remote}, but it holds no Chart.yaml`
-          : undefined;
-    for (const f of asArray(at(helm, ["valueFiles"]))) {
-      if (typeof f !== "string") continue;
-      const resolved = valuesFilePath(f, chartDir, refs, sources);
-      if (typeof resolved === "string" && tree.hasFile(resolved))
-        values.push({ kind: "file", file: resolved });
-      else
-        refusal ??=
-          typeof resolved === "object"
-            ? resolved.refusal
-            : `its values file ${f} is not a file of this repository`;
-    }
-    if (typeof at(helm, ["values"]) === "string")
-      values.push({ kind: "inline-text", path: [...field, "helm", "values"] });
-    if (isPlainObject(at(helm, ["valuesObject"])))
-      values.push({ kind: "inline", path: [...field, "helm", "valuesObject"] });
-    const set = argoParameters(helm);
-    const unsupported = typeof set === "string" ? set : undefined;
-    refusal ??= unsupported;
-    out.push({
-      controller,
-      release: str(at(helm, ["releaseName"])) ?? controller.name,
-      namespace: str(at(spec, ["destination", "namespace"])) ?? "default",
-      ...(str(at(spec, ["destination", "namespace"]))
-        ? { namespaceField: [...app.prefix, "spec", "destination", "namespace"] }
-        : {}),
-      chartDir,
-      values,
-      refusal,
-      ...(fetched && !refusal ? { remote: canonical(fetched) } : {}),
-      ...(typeof set === "string" ? { unsupported } : set.length > 0 ? { set } : {}),
-    });
+    const lookup = { tree, sources, vendored, allow };
+    const release = argoRelease(file, app, lookup, refs, value, own);
+    if (release) out.push(release);
   }
   return out;
+}
+
+/** The Helm release of one source of an Application (none: not a chart of this repository). */
+function argoRelease(
+  file: ParsedFile,
+  app: ArgoApplication,
+  { tree, sources, vendored, allow }: ChartLookup,
+  refs: ReadonlyMap<string, unknown>,
+  value: unknown,
+  own: JsonPath,
+): HelmReleaseTarget | undefined {
+  const doc = app.doc;
+  const spec = at(doc.value, ["spec"]);
+  const field = [...app.prefix, ...own];
+  const helm = at(value, ["helm"]);
+  const remote = str(at(value, ["chart"]));
+  const path = str(at(value, ["path"]));
+  // A chart folder of another repository is not this repository's, whatever its path.
+  if (remote === undefined && sources.isSelfUrl(str(at(value, ["repoURL"]))) !== true)
+    return undefined;
+  const copy = remote === undefined ? undefined : vendoredCopy(vendored, remote, value);
+  const chartDir =
+    remote === undefined && path !== undefined
+      ? chartFolder(path, tree)
+      : copy !== undefined
+        ? chartFolder(copy, tree)
+        : undefined;
+  if (remote === undefined && chartDir === undefined) return undefined;
+  const controller = ref(file, doc, "Argo CD Application", [
+    ...field,
+    remote !== undefined ? "chart" : "path",
+  ]);
+  const values: ValuesSource[] = [];
+  const fetched =
+    remote !== undefined && copy === undefined && allow.length > 0
+      ? argoRemote(value, remote)
+      : undefined;
+  let refusal: string | undefined = fetched
+    ? remoteRefusal(fetched, allow)
+    : remote !== undefined && copy === undefined
+      ? `its chart ${remote} comes from ${str(at(value, ["repoURL"])) ?? "a Helm repository"}, outside the repository (allow its repository with render.remoteCharts, or a vendored copy with render.vendoredCharts)`
+      : remote !== undefined && chartDir === undefined
+        ? `render.vendoredCharts names ${copy} for chart ${remote}, but it holds no Chart.yaml`
+        : undefined;
+  for (const f of asArray(at(helm, ["valueFiles"]))) {
+    if (typeof f !== "string") continue;
+    const resolved = valuesFilePath(f, chartDir, refs, sources);
+    if (typeof resolved === "string" && tree.hasFile(resolved))
+      values.push({ kind: "file", file: resolved });
+    else
+      refusal ??=
+        typeof resolved === "object"
+          ? resolved.refusal
+          : `its values file ${f} is not a file of this repository`;
+  }
+  if (typeof at(helm, ["values"]) === "string")
+    values.push({ kind: "inline-text", path: [...field, "helm", "values"] });
+  if (isPlainObject(at(helm, ["valuesObject"])))
+    values.push({ kind: "inline", path: [...field, "helm", "valuesObject"] });
+  const set = argoParameters(helm);
+  const unsupported = typeof set === "string" ? set : undefined;
+  refusal ??= unsupported;
+  return {
+    controller,
+    release: str(at(helm, ["releaseName"])) ?? controller.name,
+    namespace: str(at(spec, ["destination", "namespace"])) ?? "default",
+    ...(str(at(spec, ["destination", "namespace"]))
+      ? { namespaceField: [...app.prefix, "spec", "destination", "namespace"] }
+      : {}),
+    chartDir,
+    values,
+    refusal,
+    ...(fetched && !refusal ? { remote: canonical(fetched) } : {}),
+    ...(typeof set === "string" ? { unsupported } : set.length > 0 ? { set } : {}),
+  };
 }
 
 /** A chart the allow-list let through, by the address it was matched with. */

@@ -180,32 +180,86 @@ export function parseKustomization(
 ): KustomizationNode {
   const dir = posix.dirname(file) === "." ? "" : posix.dirname(file);
   const k = isPlainObject(doc.value) ? doc.value : {};
-  const dirs: string[] = [];
-  const files: string[] = [];
-  const patches: PatchSource[] = [];
-  const plugins: PluginConfigRef[] = [];
-  const blocked: Blocked[] = [];
-  const lineOf = (path: JsonPath) => doc.locate(path).lines.start;
-  const block = (path: JsonPath, reason: string) =>
-    blocked.push({ file, line: lineOf(path), reason });
-
-  /** A path entry: checked, then recorded as a kustomization directory or a file. */
-  const use = (ref: string, path: JsonPath, allowDir: boolean): string | undefined => {
-    const why = entryRefusal(dir, ref, tree);
-    if (why) {
-      block(path, why);
-      return undefined;
-    }
-    const target = resolve(dir, ref);
-    if (allowDir && tree.kustomizationOf(target) !== undefined) dirs.push(target);
-    else files.push(target);
-    return target;
-  };
-
+  const c = entryCollector(file, dir, doc, tree);
   for (const key of ["resources", "bases"] as const)
-    for (const { value, index } of strings(k[key])) use(value, [key, index], true);
-  for (const { value, index } of strings(k.components)) use(value, ["components", index], true);
+    for (const { value, index } of strings(k[key])) c.use(value, [key, index], true);
+  for (const { value, index } of strings(k.components)) c.use(value, ["components", index], true);
+  readPatches(k, c);
+  readInputFiles(k, c);
+  readPlugins(k, c);
+  if (k.helmCharts !== undefined || k.helmChartInflationGenerator !== undefined)
+    c.block(
+      [k.helmCharts !== undefined ? "helmCharts" : "helmChartInflationGenerator"],
+      "helmCharts are never inflated (charts would be downloaded and templated with helm)",
+    );
 
+  return {
+    file,
+    dir,
+    component: k.kind === "Component",
+    dirs: c.dirs,
+    files: c.files,
+    patches: c.patches,
+    plugins: c.plugins,
+    blocked: c.blocked,
+  };
+}
+
+/** What parseKustomization collects from one kustomization, in the order its entries are read. */
+interface EntryCollector {
+  readonly file: string;
+  readonly dir: string;
+  readonly doc: ParsedDocument;
+  readonly tree: RepoTree;
+  readonly dirs: string[];
+  readonly files: string[];
+  readonly patches: PatchSource[];
+  readonly plugins: PluginConfigRef[];
+  readonly blocked: Blocked[];
+  lineOf(path: JsonPath): number;
+  block(path: JsonPath, reason: string): void;
+  /** A path entry: checked, then recorded as a kustomization directory or a file. */
+  use(ref: string, path: JsonPath, allowDir: boolean): string | undefined;
+}
+
+function entryCollector(
+  file: string,
+  dir: string,
+  doc: ParsedDocument,
+  tree: RepoTree,
+): EntryCollector {
+  const c: EntryCollector = {
+    file,
+    dir,
+    doc,
+    tree,
+    dirs: [],
+    files: [],
+    patches: [],
+    plugins: [],
+    blocked: [],
+    lineOf: (path) => doc.locate(path).lines.start,
+    block: (path, reason) => {
+      c.blocked.push({ file, line: c.lineOf(path), reason });
+    },
+    use: (ref, path, allowDir) => {
+      const why = entryRefusal(dir, ref, tree);
+      if (why) {
+        c.block(path, why);
+        return undefined;
+      }
+      const target = resolve(dir, ref);
+      if (allowDir && tree.kustomizationOf(target) !== undefined) c.dirs.push(target);
+      else c.files.push(target);
+      return target;
+    },
+  };
+  return c;
+}
+
+/** `patchesStrategicMerge`, `patches`, `patchesJson6902`: patch files and inline patches. */
+function readPatches(k: Record<string, unknown>, c: EntryCollector): void {
+  const { file, doc, patches } = c;
   for (const { value, index } of strings(k.patchesStrategicMerge)) {
     if (isInlineYaml(value))
       patches.push({
@@ -213,7 +267,7 @@ export function parseKustomization(
         inline: { documentIndex: doc.index, path: ["patchesStrategicMerge", index] },
       });
     else {
-      const p = use(value, ["patchesStrategicMerge", index], false);
+      const p = c.use(value, ["patchesStrategicMerge", index], false);
       if (p) patches.push({ file: p });
     }
   }
@@ -222,7 +276,7 @@ export function parseKustomization(
       const target = targetOf(value.target);
       const json6902 = key === "patchesJson6902" ? true : undefined;
       if (typeof value.path === "string") {
-        const p = use(value.path, [key, index, "path"], false);
+        const p = c.use(value.path, [key, index, "path"], false);
         if (p) patches.push({ file: p, target, json6902 });
       } else if (typeof value.patch === "string") {
         patches.push({
@@ -234,67 +288,57 @@ export function parseKustomization(
       }
     }
   }
+}
 
+/** Files a build reads: generators' files and envs, replacements, crds, configurations, openapi. */
+function readInputFiles(k: Record<string, unknown>, c: EntryCollector): void {
   for (const key of ["configMapGenerator", "secretGenerator"] as const) {
     for (const { value, index } of entries(k[key])) {
       for (const { value: f, index: i } of strings(value.files)) {
         // `key=path` names the data key; the path is what is read.
         const eq = f.indexOf("=");
-        use(eq >= 0 ? f.slice(eq + 1) : f, [key, index, "files", i], false);
+        c.use(eq >= 0 ? f.slice(eq + 1) : f, [key, index, "files", i], false);
       }
       for (const { value: f, index: i } of strings(value.envs))
-        use(f, [key, index, "envs", i], false);
-      if (typeof value.env === "string") use(value.env, [key, index, "env"], false);
+        c.use(f, [key, index, "envs", i], false);
+      if (typeof value.env === "string") c.use(value.env, [key, index, "env"], false);
     }
   }
   for (const { value, index } of entries(k.replacements))
-    if (typeof value.path === "string") use(value.path, ["replacements", index, "path"], false);
+    if (typeof value.path === "string") c.use(value.path, ["replacements", index, "path"], false);
   for (const key of ["crds", "configurations"] as const)
-    for (const { value, index } of strings(k[key])) use(value, [key, index], false);
+    for (const { value, index } of strings(k[key])) c.use(value, [key, index], false);
   if (isPlainObject(k.openapi) && typeof k.openapi.path === "string")
-    use(k.openapi.path, ["openapi", "path"], false);
+    c.use(k.openapi.path, ["openapi", "path"], false);
+}
 
+/** `generators`, `transformers`, `validators`: inline plugin configurations or their files. */
+function readPlugins(k: Record<string, unknown>, c: EntryCollector): void {
+  const { file, dir, tree } = c;
   for (const key of ["generators", "transformers", "validators"] as const) {
     for (const { value, index } of strings(k[key])) {
       if (isInlineYaml(value)) {
-        plugins.push({ file, line: lineOf([key, index]), inline: value });
+        c.plugins.push({ file, line: c.lineOf([key, index]), inline: value });
         continue;
       }
       const why = entryRefusal(dir, value, tree);
       if (why) {
-        block([key, index], why);
+        c.block([key, index], why);
         continue;
       }
       const target = resolve(dir, value);
       if (tree.kustomizationOf(target) !== undefined) {
         // A directory whose output configures plugins: not inspected, so not built.
-        block(
+        c.block(
           [key, index],
           `${key} from the directory ${JSON.stringify(value)} are not inspected, so not run`,
         );
         continue;
       }
-      files.push(target);
-      plugins.push({ file, line: lineOf([key, index]), path: target });
+      c.files.push(target);
+      c.plugins.push({ file, line: c.lineOf([key, index]), path: target });
     }
   }
-
-  if (k.helmCharts !== undefined || k.helmChartInflationGenerator !== undefined)
-    block(
-      [k.helmCharts !== undefined ? "helmCharts" : "helmChartInflationGenerator"],
-      "helmCharts are never inflated (charts would be downloaded and templated with helm)",
-    );
-
-  return {
-    file,
-    dir,
-    component: k.kind === "Component",
-    dirs,
-    files,
-    patches,
-    plugins,
-    blocked,
-  };
 }
 
 /**

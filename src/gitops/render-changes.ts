@@ -2,36 +2,21 @@
 // objects that build them) rendered at base and head, their resources evaluated, every finding
 // mapped back to the line a human edits, and what the change does to each output.
 import type { Config } from "../config/config.js";
-import { isKubernetesObject } from "../core/findings.js";
 import {
   argoNotEvaluated,
   controllerTargetsOf,
   describeController,
   type ControllerRef,
 } from "./gitops-controllers.js";
-import { RepoTree, type Blocked } from "./kustomize-tree.js";
-import {
-  DEFAULT_PARSE_LIMITS,
-  parseManifest,
-  type ParsedDocument,
-  type ParsedFile,
-} from "../yaml/index.js";
-import { isPlainObject } from "../core/plain-data.js";
+import { RepoTree } from "./kustomize-tree.js";
+import type { ParsedFile } from "../yaml/index.js";
 import { inPool } from "../core/pool.js";
-import {
-  MAX_RENDER_OUTPUT_BYTES,
-  MAX_RENDER_TARGETS,
-  RENDER_CONCURRENCY,
-  RenderBudget,
-} from "../core/render-limits.js";
-import { takeOrigin } from "./render-mapping.js";
+import { MAX_RENDER_TARGETS, RENDER_CONCURRENCY, RenderBudget } from "../core/render-limits.js";
 import { diffRendered, type RenderedTargetDiff } from "../core/rendered-diff.js";
-import type { Finding, JsonPath, SkippedFile } from "../core/types.js";
+import type { Finding, SkippedFile } from "../core/types.js";
 import type { ManifestRenderer } from "../ports/manifest-renderer.js";
 import type { ChangedFile, PullRequestSource } from "../ports/pull-request-source.js";
-import { helmContextOf, renderHelmReleases } from "./render-helm.js";
-import { postProcess } from "./render-postbuild.js";
-import { substituteDocuments, substitutionOf } from "./render-substitute.js";
+import { helmContextOf, renderHelmReleases, type HelmRendered } from "./render-helm.js";
 import {
   builtReleases,
   followedNotices,
@@ -43,21 +28,10 @@ import {
   type RenderedApplication,
 } from "./render-followed.js";
 import { vendoredChartsOf } from "./helm-releases.js";
-import { changedPaths, renderFailureFindings, resourceRef, show, Side } from "./render-side.js";
-import {
-  evaluateRoutedAsync,
-  type EvaluationDeps,
-  type EvaluationError,
-} from "../review/evaluate-files.js";
-import {
-  atBase,
-  buildDirs,
-  findControllers,
-  materialise,
-  targetsOf,
-  type Target,
-} from "./render-targets.js";
-import { namespaceSetter, routedDocument, type RenderedResource } from "./render-routing.js";
+import { changedPaths, show, Side } from "./render-side.js";
+import type { EvaluationDeps, EvaluationError } from "../review/evaluate-files.js";
+import { atBase, buildDirs, findControllers, targetsOf, type Target } from "./render-targets.js";
+import { renderSide, reportPlace, type SideOutcome } from "./render-build.js";
 
 export { RENDER_FAILURE_RULE } from "./render-side.js";
 
@@ -109,191 +83,6 @@ const EMPTY: RenderedChanges = {
   documentsEvaluated: 0,
 };
 
-/** Where a failure of the target is reported: the controller's path field, else the kustomization's kind line. */
-function reportPlace(
-  side: Side,
-  target: Target,
-): { file: ParsedFile; doc: ParsedDocument; path: JsonPath } | undefined {
-  const c = target.controllers[0]?.controller;
-  if (c) {
-    const file = side.file(c.file);
-    const doc = file?.documents.find((d) => d.index === c.documentIndex);
-    if (file && doc) return { file, doc, path: c.pathField };
-  }
-  const own = side.tree.kustomizationOf(target.dir);
-  const file = own ? side.file(own) : undefined;
-  const doc = file?.documents[0];
-  return file && doc ? { file, doc, path: [] } : undefined;
-}
-
-function labelOf(target: Target): string[] {
-  return [
-    `kustomize ${show(target.dir)}`,
-    ...target.controllers.map((c) => describeController(c.controller)),
-  ];
-}
-
-interface SideOutcome {
-  readonly status: "rendered" | "failed" | "not-evaluated" | "absent";
-  readonly reason?: string;
-  readonly resources: RenderedResource[];
-  readonly findings: Finding[];
-  readonly errors: EvaluationError[];
-  readonly blocked: Blocked[];
-  readonly files: ReadonlySet<string>;
-  readonly durationMs: number;
-  readonly documents: number;
-  /** Left out: the review's render budget was used up. */
-  readonly overBudget?: boolean;
-}
-
-/** Renders one target at one side and evaluates what it produces; `ticket` grants the build. */
-async function renderSide(
-  side: Side,
-  target: Target,
-  config: Config,
-  deps: RenderDeps,
-  budget: { ticket: () => boolean; reason: () => string },
-): Promise<SideOutcome> {
-  const none = {
-    resources: [],
-    findings: [],
-    errors: [],
-    blocked: [],
-    files: new Set<string>(),
-    durationMs: 0,
-    documents: 0,
-  };
-  const m = await materialise(side, target);
-  if (!m) return { ...none, status: "absent" };
-  if (m.blocked.length > 0 || m.tooLarge)
-    return {
-      ...none,
-      status: "not-evaluated",
-      blocked: m.blocked,
-      reason: m.tooLarge ?? "it asks for what is never loaded",
-    };
-  if (!budget.ticket())
-    return { ...none, status: "not-evaluated", reason: budget.reason(), overBudget: true };
-  const outcome = await deps.renderer.renderKustomization({ dir: target.dir, files: m.files });
-  if (!outcome.ok && outcome.reason === "unavailable") {
-    // Not the repository's fault, and not something the base "already had": the review is incomplete.
-    const place = reportPlace(side, target);
-    const errors = place
-      ? [
-          {
-            file: place.file.file,
-            line: place.doc.locate(place.path).lines.start,
-            message: outcome.message,
-          },
-        ]
-      : [];
-    return { ...none, status: "failed", reason: outcome.message, errors };
-  }
-  if (!outcome.ok) {
-    const findings = failureFindings(side, target, outcome.message, config, deps);
-    return {
-      ...none,
-      status: "failed",
-      reason: outcome.message,
-      findings,
-      durationMs: outcome.durationMs,
-    };
-  }
-  const limits = {
-    ...DEFAULT_PARSE_LIMITS,
-    maxFileBytes: MAX_RENDER_OUTPUT_BYTES,
-    maxDocuments: Number.MAX_SAFE_INTEGER,
-  };
-  const rendered = parseManifest(`${show(target.dir)} (rendered)`, outcome.yaml, limits);
-  if (rendered.problems.length > 0) {
-    const findings = failureFindings(
-      side,
-      target,
-      `the rendered output could not be read: ${rendered.problems[0]!.message}`,
-      config,
-      deps,
-    );
-    return {
-      ...none,
-      status: "failed",
-      reason: rendered.problems[0]!.message,
-      findings,
-      durationMs: outcome.durationMs,
-    };
-  }
-  const controller = target.controllers[0];
-  // Flux post-build substitution, on each document's text; what it leaves unknown is an error.
-  const vars = controller ? await substitutionOf(side, controller) : undefined;
-  const substituted = vars
-    ? substituteDocuments(rendered.file, outcome.yaml, rendered.documents, vars, limits)
-    : { documents: rendered.documents, notEvaluated: [] };
-  const place = reportPlace(side, target);
-  const substitutionErrors: EvaluationError[] = place
-    ? substituted.notEvaluated.map((why) => ({
-        file: place.file.file,
-        line: place.doc.locate(place.path).lines.start,
-        message: `not evaluated: ${why} (post-build substitution of ${describeController(controller!.controller)}); it was left out`,
-      }))
-    : [];
-  const resources: RenderedResource[] = [];
-  for (const doc of substituted.documents) {
-    if (!isPlainObject(doc.value) || !isKubernetesObject(doc.value)) continue;
-    const value = structuredClone(doc.value);
-    const origin = takeOrigin(value, outcome.originRoot);
-    const processed = postProcess(value, controller);
-    resources.push({ value: processed, resource: resourceRef(processed), origin });
-  }
-  await side.read(
-    resources
-      .flatMap((r) => [r.origin.file, r.origin.configuredIn])
-      .filter((p): p is string => p !== undefined),
-  );
-  const documents = resources.flatMap((r) => {
-    const routed = routedDocument(side, r, m.patches, place, m.images ?? [], (res) =>
-      namespaceSetter(side, target, res),
-    );
-    // A HelmRelease's values as this build patched them are rendered with their lines.
-    if (routed && r.value.kind === "HelmRelease") r.at = routed.at;
-    return routed ? [routed] : [];
-  });
-  const report = await evaluateRoutedAsync(documents, config, deps.evaluation);
-  const affects = labelOf(target);
-  return {
-    status: "rendered",
-    resources,
-    findings: report.findings.map((f) => ({ ...f, affects })),
-    errors: [...substitutionErrors, ...report.errors],
-    blocked: [],
-    files: new Set(m.files.keys()),
-    durationMs: outcome.durationMs,
-    documents: documents.length,
-  };
-}
-
-/** PCS004 at the target's line, through the pipeline's assembly (severity, waivers, fingerprint). */
-function failureFindings(
-  side: Side,
-  target: Target,
-  message: string,
-  config: Config,
-  deps: RenderDeps,
-): Finding[] {
-  const place = reportPlace(side, target);
-  if (!place) return [];
-  const controller = target.controllers[0]?.controller;
-  const what = controller
-    ? `${describeController(controller)} (${show(target.dir)})`
-    : `kustomization ${show(target.dir)}`;
-  return renderFailureFindings(
-    place,
-    `${what} could not be rendered: ${message}`,
-    labelOf(target),
-    config,
-    deps.evaluation,
-  );
-}
-
 /** One finding per rule, line and message across kustomizations, naming every one it appears in. */
 function mergeAcrossTargets(findings: readonly Finding[]): Finding[] {
   const byPlace = new Map<string, Finding>();
@@ -318,30 +107,10 @@ export async function renderChanges(
   deps: RenderDeps,
 ): Promise<RenderedChanges> {
   if (!options.kustomize && !options.helm) return EMPTY;
-  const [headPaths, basePaths] = await Promise.all([
-    source.listPaths(source.head),
-    source.listPaths(source.base),
-  ]);
-  const head = new Side(source.head, new RepoTree(headPaths), source, config);
-  const base = new Side(source.base, new RepoTree(basePaths), source, config);
-  if (options.kustomize) await Promise.all([head.loadKustomizations(), base.loadKustomizations()]);
+  const { head, base, found, baseOf } = await readSides(source, config, options);
   const changed = changedPaths(changedFiles);
-  const found = await findControllers(head, options, source.repositoryUrls ?? []);
-  const { targets: headControllers, sources } = found;
-  // The base is read only where the head found controllers: their files, as the base had them.
-  await base.read(
-    [...new Set(headControllers.map((c) => c.controller.file))].filter((p) => base.tree.hasFile(p)),
-  );
-  const baseFiles = [...new Set(headControllers.map((c) => c.controller.file))]
-    .map((p) => base.file(p))
-    .filter((f): f is ParsedFile => f !== undefined);
-  const baseControllers = baseFiles.flatMap((f) =>
-    // The head's sources say which are this repository (the base's are not read again).
-    controllerTargetsOf(f, base.tree, sources, options),
-  );
-  const baseOf = atBase(base, headControllers, baseControllers);
-
-  const all = targetsOf(head, base, changed, headControllers);
+  const { sources } = found;
+  const all = targetsOf(head, base, changed, found.targets);
   const budget = new RenderBudget(options.maxTargets ?? MAX_RENDER_TARGETS);
   const renderTarget = async (t: Target): Promise<TargetResult> => {
     const baseTarget: Target = {
@@ -364,33 +133,18 @@ export async function renderChanges(
       r[s].status === "rendered" ? builtReleases(s === "head" ? head : base, r[s].resources) : [],
     );
   const patched = options.flux ? patchedReleases(head, builtAt("head")) : [];
-  const helmOptions = {
-    replaced: new Set(patched.map((p) => originKey(p.parent))),
-    flux: options.flux,
-    argocd: options.argocd,
+  const helmOptions = helmOptionsOf(
+    options,
     budget,
-    vendoredCharts: vendoredChartsOf(options.vendoredCharts ?? []),
-    remoteCharts: options.remoteCharts ?? [],
-    plainHttpRegistries: options.plainHttpRegistries ?? [],
-  };
+    new Set(patched.map((p) => originKey(p.parent))),
+  );
   const helmDeps = { config, renderer: deps.renderer, evaluation: deps.evaluation };
   const helm = options.helm
     ? await renderHelmReleases(head, base, changed, found, helmOptions, helmDeps)
     : undefined;
   // An app of apps: the Applications that renders produced build folders and charts too.
-  const producedAt = (side: "head" | "base") =>
-    [
-      ...results.flatMap((r) =>
-        r[side].status === "rendered"
-          ? r[side].resources
-              .filter((x) => isApplication(x.value))
-              .map((x) => ({ parent: parentOf(head, r.target), value: x.value }))
-          : [],
-      ),
-      ...((side === "head" ? helm?.applications : helm?.baseApplications) ?? []),
-    ].filter((a): a is RenderedApplication => a.parent !== undefined);
-  const produced = producedAt("head");
-  const producedAtBase = producedAt("base");
+  const produced = producedApplications(head, results, helm, "head");
+  const producedAtBase = producedApplications(head, results, helm, "base");
   const built = new Set(all.map((t) => t.dir));
   const followed = targetsOf(
     head,
@@ -402,16 +156,8 @@ export async function renderChanges(
   if (helm && deps.renderer.renderHelmChart) {
     const context = helmContextOf(found, helmOptions, helmDeps);
     const sides = { head, base };
-    const [h, b] = [produced, producedAtBase];
-    await renderFollowedReleases(
-      sides,
-      { head: h, base: b },
-      changed,
-      sources,
-      helmOptions,
-      context,
-      helm,
-    );
+    const apps = { head: produced, base: producedAtBase };
+    await renderFollowedReleases(sides, apps, changed, sources, helmOptions, context, helm);
     const built = { head: patched, base: builtAt("base") };
     await renderFollowedReleases(
       sides,
@@ -434,6 +180,75 @@ export async function renderChanges(
         ...followedNotices(head, sources, produced, producedAtBase),
       ]
     : [];
+  return assembleRendered(head, changed, results, helm, argoNotices, deps);
+}
+
+/** What renderHelmReleases is told: the releases a build replaced, the shared budget, charts. */
+function helmOptionsOf(options: RenderOptions, budget: RenderBudget, replaced: Set<string>) {
+  return {
+    replaced,
+    flux: options.flux,
+    argocd: options.argocd,
+    budget,
+    vendoredCharts: vendoredChartsOf(options.vendoredCharts ?? []),
+    remoteCharts: options.remoteCharts ?? [],
+    plainHttpRegistries: options.plainHttpRegistries ?? [],
+  };
+}
+
+/** Both sides' trees and kustomizations, the head's controllers, and each one's base version. */
+async function readSides(source: PullRequestSource, config: Config, options: RenderOptions) {
+  const [headPaths, basePaths] = await Promise.all([
+    source.listPaths(source.head),
+    source.listPaths(source.base),
+  ]);
+  const head = new Side(source.head, new RepoTree(headPaths), source, config);
+  const base = new Side(source.base, new RepoTree(basePaths), source, config);
+  if (options.kustomize) await Promise.all([head.loadKustomizations(), base.loadKustomizations()]);
+  const found = await findControllers(head, options, source.repositoryUrls ?? []);
+  const { targets: headControllers, sources } = found;
+  // The base is read only where the head found controllers: their files, as the base had them.
+  await base.read(
+    [...new Set(headControllers.map((c) => c.controller.file))].filter((p) => base.tree.hasFile(p)),
+  );
+  const baseFiles = [...new Set(headControllers.map((c) => c.controller.file))]
+    .map((p) => base.file(p))
+    .filter((f): f is ParsedFile => f !== undefined);
+  const baseControllers = baseFiles.flatMap((f) =>
+    // The head's sources say which are this repository (the base's are not read again).
+    controllerTargetsOf(f, base.tree, sources, options),
+  );
+  return { head, base, found, baseOf: atBase(base, headControllers, baseControllers) };
+}
+
+/** Argo CD Applications that the renders (and Helm releases) of one side produced. */
+function producedApplications(
+  head: Side,
+  results: readonly TargetResult[],
+  helm: HelmRendered | undefined,
+  side: "head" | "base",
+): RenderedApplication[] {
+  return [
+    ...results.flatMap((r) =>
+      r[side].status === "rendered"
+        ? r[side].resources
+            .filter((x) => isApplication(x.value))
+            .map((x) => ({ parent: parentOf(head, r.target), value: x.value }))
+        : [],
+    ),
+    ...((side === "head" ? helm?.applications : helm?.baseApplications) ?? []),
+  ].filter((a): a is RenderedApplication => a.parent !== undefined);
+}
+
+/** The review's rendered part: every target's and release's findings, errors, skips and diffs. */
+async function assembleRendered(
+  head: Side,
+  changed: ReturnType<typeof changedPaths>,
+  results: readonly TargetResult[],
+  helm: HelmRendered | undefined,
+  argoNotices: readonly (SkippedFile & { readonly fails?: true })[],
+  deps: RenderDeps,
+): Promise<RenderedChanges> {
   // A source Argo CD deploys but Portcullis cannot render (a plugin, Jsonnet) fails the run.
   const argoErrors: EvaluationError[] = argoNotices
     .filter((n) => n.fails)
@@ -470,18 +285,7 @@ export async function renderChanges(
     errors.push(...h.errors);
     documents += h.documents;
     if (h.status === "absent" && b.status === "absent") continue;
-    diffs.push({
-      target: show(target.dir),
-      controllers: target.controllers.map((c) => describeController(c.controller)),
-      status: h.status === "absent" ? "rendered" : h.status,
-      reason: h.reason,
-      changes:
-        h.status === "rendered" || h.status === "absent"
-          ? diffRendered(b.resources, h.resources)
-          : [],
-      resources: h.resources.length,
-      durationMs: h.durationMs + b.durationMs,
-    });
+    diffs.push(targetDiff(target, h, b));
   }
   return {
     head: mergeAcrossTargets([...results.flatMap((r) => r.head.findings), ...(helm?.head ?? [])]),
@@ -493,6 +297,22 @@ export async function renderChanges(
     diffs: [...diffs, ...(helm?.diffs ?? [])],
     documentsEvaluated: documents,
     renderer: await deps.renderer.describe(),
+  };
+}
+
+/** What the change does to one target's output. */
+function targetDiff(target: Target, h: SideOutcome, b: SideOutcome): RenderedTargetDiff {
+  return {
+    target: show(target.dir),
+    controllers: target.controllers.map((c) => describeController(c.controller)),
+    status: h.status === "absent" ? "rendered" : h.status,
+    reason: h.reason,
+    changes:
+      h.status === "rendered" || h.status === "absent"
+        ? diffRendered(b.resources, h.resources)
+        : [],
+    resources: h.resources.length,
+    durationMs: h.durationMs + b.durationMs,
   };
 }
 

@@ -247,6 +247,39 @@ async function renderRelease(
       ),
       durationMs: outcome.durationMs,
     };
+  const { resources, documents, covered } = routedOutput(
+    side,
+    release,
+    { chartDir, valuesFiles, yaml: outcome.yaml },
+    values,
+    place,
+    defaults,
+  );
+  const report = await evaluateRoutedAsync(documents, ctx.config, ctx.evaluation);
+  const affects = labelOf(release);
+  return {
+    status: "rendered",
+    resources,
+    findings: report.findings.map((f) => ({ ...f, affects })),
+    errors: [...report.errors],
+    files: [...covered],
+    durationMs: outcome.durationMs,
+  };
+}
+
+/**
+ * A release's rendered output, each resource routed to the template, values or chart default
+ * line that set it, and the files the render stands for.
+ */
+function routedOutput(
+  side: Side,
+  release: HelmReleaseTarget,
+  rendered: { chartDir: string; valuesFiles: readonly string[]; yaml: string },
+  values: Exclude<ReturnType<typeof readValues>, string>,
+  place: Place,
+  defaults: Awaited<ReturnType<typeof chartDefaults>>,
+): { resources: ReleaseSide["resources"]; documents: RoutedDocument[]; covered: Set<string> } {
+  const { chartDir, valuesFiles } = rendered;
   const resources: ReleaseSide["resources"] = [];
   const documents: RoutedDocument[] = [];
   // What this render stands for: the values files, the chart's own metadata and defaults, and
@@ -257,7 +290,7 @@ async function renderRelease(
     posix.join(chartDir, "Chart.yaml"),
     posix.join(chartDir, "values.yaml"),
   ]);
-  for (const out of splitHelmOutput(outcome.yaml, chartDir)) {
+  for (const out of splitHelmOutput(rendered.yaml, chartDir)) {
     if (out.template) covered.add(out.template);
     const parsed = parseManifest(`${describe(release)} (rendered)`, out.text).documents;
     const template =
@@ -285,16 +318,7 @@ async function renderRelease(
       documents.push(routed);
     }
   }
-  const report = await evaluateRoutedAsync(documents, ctx.config, ctx.evaluation);
-  const affects = labelOf(release);
-  return {
-    status: "rendered",
-    resources,
-    findings: report.findings.map((f) => ({ ...f, affects })),
-    errors: [...report.errors],
-    files: [...covered],
-    durationMs: outcome.durationMs,
-  };
+  return { resources, documents, covered };
 }
 
 /** The context a review's Helm renders share: the budget, allow-lists and scanned files. */

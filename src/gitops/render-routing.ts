@@ -97,8 +97,45 @@ export function routedDocument(
         ? { file: generatedIn, doc: generatedIn.documents[0] }
         : place;
   if (!home) return undefined;
+  const origin: RoutingOrigin = { r, originFile, originDoc, generatedIn, home };
+  const locate = locatorOf(origin, patches, images, namespaceSetter);
+  const standIn = standInOf(origin, locate);
+  const route = routerOf(side, r, locate, standIn);
+  const at: FieldPlace = (path) => {
+    const where = locate(path);
+    return { file: side.file(where.file) ?? home.file, line: where.lines.start };
+  };
+  return { file: home.file, doc: standIn(home.file, home.doc.index, new Map()), route, at };
+}
+
+/** Where a rendered resource came from: its source document, the generator that made it, or
+ * the place it is reported at (`home`). */
+interface RoutingOrigin {
+  readonly r: RenderedResource;
+  readonly originFile: ParsedFile | undefined;
+  readonly originDoc: ParsedDocument | undefined;
+  readonly generatedIn: ParsedFile | undefined;
+  readonly home: { readonly file: ParsedFile; readonly doc: ParsedDocument };
+}
+
+type Locate = (path: JsonPath) => SourcePlace;
+type StandIn = (
+  file: ParsedFile,
+  index: number | undefined,
+  lines: Map<string, LineRange>,
+) => ParsedDocument;
+
+/** The source line of a field of the rendered resource: namespace setter, image override, patch,
+ * source document, generator entry, else the home's kind line. */
+function locatorOf(
+  origin: RoutingOrigin,
+  patches: readonly LoadedPatch[],
+  images: readonly ImageOverride[],
+  namespaceSetter: ((r: RenderedResource) => SourcePlace | undefined) | undefined,
+): Locate {
+  const { r, originFile, originDoc, generatedIn, home } = origin;
   const patched = { value: r.value, resource: r.resource, sourceName: originDoc?.resource.name };
-  const locate = (path: JsonPath): SourcePlace => {
+  return (path) => {
     if (path.length === 2 && path[0] === "metadata" && path[1] === "namespace") {
       const setter = namespaceSetter?.(r);
       if (setter) return setter;
@@ -124,11 +161,12 @@ export function routedDocument(
     }
     return { file: home.file.file, lines: { start: home.doc.kindLine, end: home.doc.kindLine } };
   };
-  const standIn = (
-    file: ParsedFile,
-    index: number | undefined,
-    lines: Map<string, LineRange>,
-  ): ParsedDocument => {
+}
+
+/** The document a group of findings is reported against: the rendered value at source lines. */
+function standInOf(origin: RoutingOrigin, locate: Locate): StandIn {
+  const { r, originFile, originDoc, home } = origin;
+  return (file, index, lines) => {
     const sameAsOrigin =
       file === originFile && originDoc !== undefined && index === originDoc.index;
     const first = lines.values().next().value as LineRange | undefined;
@@ -154,7 +192,16 @@ export function routedDocument(
       },
     };
   };
-  const route = (raw: RoutedFindings["raw"]): RoutedFindings[] => {
+}
+
+/** Groups a resource's results by the file and document they land in, fixes moved with them. */
+function routerOf(
+  side: Side,
+  r: RenderedResource,
+  locate: Locate,
+  standIn: StandIn,
+): (raw: RoutedFindings["raw"]) => RoutedFindings[] {
+  return (raw) => {
     type Raw = RoutedFindings["raw"][number];
     const groups = new Map<
       string,
@@ -182,9 +229,4 @@ export function routedDocument(
       return file ? [{ file, doc: standIn(file, g.index, g.lines), raw: g.raw }] : [];
     });
   };
-  const at: FieldPlace = (path) => {
-    const where = locate(path);
-    return { file: side.file(where.file) ?? home.file, line: where.lines.start };
-  };
-  return { file: home.file, doc: standIn(home.file, home.doc.index, new Map()), route, at };
 }

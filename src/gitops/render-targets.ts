@@ -129,38 +129,10 @@ export async function materialise(side: Side, target: Target): Promise<Materiali
   let generated: Record<string, unknown> | undefined;
   if (!own) {
     if (!controller || !side.tree.hasDir(target.dir)) return undefined;
-    const listed = plainResources(side, target.dir, controller.plain);
-    await side.read(listed.filter((p) => side.tree.hasFile(p)));
-    const resources: string[] = [];
-    for (const p of listed) {
-      if (side.tree.kustomizationOf(p) !== undefined) {
-        roots.push(p);
-        resources.push(posix.relative(target.dir, p) || ".");
-      } else if (side.file(p)?.documents.some((d) => isKubernetesObject(d.value))) {
-        extraFiles.push(p);
-        resources.push(`./${posix.relative(target.dir, p)}`);
-      }
-    }
-    generated = { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources };
+    generated = await plainFolder(side, target, controller, roots, extraFiles);
   }
-  // A controller's own components go through the same checks as a kustomization's entries:
-  // kustomize would otherwise load a folder above the root, or try a remote one.
   const blocked: Blocked[] = [];
-  for (const c of controller?.overlay.components ?? []) {
-    const d = posix.normalize(posix.join(target.dir, c));
-    const why =
-      entryRefusal(target.dir, c, side.tree) ??
-      (side.tree.kustomizationOf(d) === undefined
-        ? `component ${JSON.stringify(c)} is not a kustomization of this repository`
-        : undefined);
-    if (why === undefined) {
-      roots.push(d);
-      continue;
-    }
-    const ref = controller!.controller;
-    const doc = side.file(ref.file)?.documents[ref.documentIndex];
-    blocked.push({ file: ref.file, line: doc?.kindLine ?? 1, reason: why });
-  }
+  componentRoots(side, target, roots, blocked);
   const files = new Set<string>(extraFiles);
   const dirs: string[] = [];
   for (const r of roots) {
@@ -169,19 +141,7 @@ export async function materialise(side: Side, target: Target): Promise<Materiali
     blocked.push(...tree.blocked);
     dirs.push(...tree.dirs.filter((d) => !dirs.includes(d)));
   }
-  // Plugin configurations are read before anything runs: only kustomize's built-ins are built.
-  const plugins = dirs.flatMap((d) => side.nodes.get(d)?.plugins ?? []);
-  await side.read(plugins.flatMap((p) => (p.path ? [p.path] : [])));
-  for (const p of plugins) {
-    const docs =
-      p.inline !== undefined
-        ? parseManifest(`${p.file}#inline`, p.inline).documents
-        : (side.file(p.path!)?.documents ?? []);
-    for (const d of docs) {
-      const why = pluginRefusal(d.value);
-      if (why) blocked.push({ file: p.file, line: p.line, reason: why });
-    }
-  }
+  await blockPlugins(side, dirs, blocked);
   if (blocked.length > 0) return { files: new Map(), blocked, patches: [] };
   if (files.size > MAX_RENDER_FILES)
     return {
@@ -221,6 +181,75 @@ export async function materialise(side: Side, target: Target): Promise<Materiali
     .filter((p): p is LoadedPatch => p !== undefined);
   const images = dirs.flatMap((d) => imageOverridesOf(side.file(side.nodes.get(d)?.file ?? "")));
   return { files: out, blocked, patches, images };
+}
+
+/**
+ * A folder a controller builds without a kustomization: kustomize is given one listing its
+ * kustomizations (added to `roots`) and manifest files (added to `extraFiles`).
+ */
+async function plainFolder(
+  side: Side,
+  target: Target,
+  controller: Target["controllers"][number],
+  roots: string[],
+  extraFiles: string[],
+): Promise<Record<string, unknown>> {
+  const listed = plainResources(side, target.dir, controller.plain);
+  await side.read(listed.filter((p) => side.tree.hasFile(p)));
+  const resources: string[] = [];
+  for (const p of listed) {
+    if (side.tree.kustomizationOf(p) !== undefined) {
+      roots.push(p);
+      resources.push(posix.relative(target.dir, p) || ".");
+    } else if (side.file(p)?.documents.some((d) => isKubernetesObject(d.value))) {
+      extraFiles.push(p);
+      resources.push(`./${posix.relative(target.dir, p)}`);
+    }
+  }
+  return { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources };
+}
+
+/**
+ * A controller's own components go through the same checks as a kustomization's entries:
+ * kustomize would otherwise load a folder above the root, or try a remote one.
+ */
+function componentRoots(side: Side, target: Target, roots: string[], blocked: Blocked[]): void {
+  const controller = target.controllers[0];
+  for (const c of controller?.overlay.components ?? []) {
+    const d = posix.normalize(posix.join(target.dir, c));
+    const why =
+      entryRefusal(target.dir, c, side.tree) ??
+      (side.tree.kustomizationOf(d) === undefined
+        ? `component ${JSON.stringify(c)} is not a kustomization of this repository`
+        : undefined);
+    if (why === undefined) {
+      roots.push(d);
+      continue;
+    }
+    const ref = controller!.controller;
+    const doc = side.file(ref.file)?.documents[ref.documentIndex];
+    blocked.push({ file: ref.file, line: doc?.kindLine ?? 1, reason: why });
+  }
+}
+
+/** Plugin configurations are read before anything runs: only kustomize's built-ins are built. */
+async function blockPlugins(
+  side: Side,
+  dirs: readonly string[],
+  blocked: Blocked[],
+): Promise<void> {
+  const plugins = dirs.flatMap((d) => side.nodes.get(d)?.plugins ?? []);
+  await side.read(plugins.flatMap((p) => (p.path ? [p.path] : [])));
+  for (const p of plugins) {
+    const docs =
+      p.inline !== undefined
+        ? parseManifest(`${p.file}#inline`, p.inline).documents
+        : (side.file(p.path!)?.documents ?? []);
+    for (const d of docs) {
+      const why = pluginRefusal(d.value);
+      if (why) blocked.push({ file: p.file, line: p.line, reason: why });
+    }
+  }
 }
 
 /** The targets of a change: affected kustomizations, and controller objects whose folder it touches. */

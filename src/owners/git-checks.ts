@@ -24,6 +24,77 @@ export function codeOwnersCheck(
   context: PullRequestContext,
   config: CodeOwnersConfig,
 ): PolicyCheck {
+  const { codeowners, files } = judgeFiles(context, config);
+  // A file GitHub does not load (3 MB or more) requires no owner anywhere: that must not pass.
+  const notLoaded =
+    context.codeowners !== undefined &&
+    Buffer.byteLength(context.codeowners.text) >= MAX_CODEOWNERS_BYTES;
+  // A cut file list (GitHub lists 3,000 files at most) could hide a file that waits for its owner.
+  const cut = context.changedPathsComplete === false;
+  const pass = approvalsPass(files) && !notLoaded && !cut;
+  const waiting = files.filter((f) => f.verdict.kind === "waiting").length;
+  const unownedRequired = files.filter(
+    (f) => f.verdict.kind === "unowned" && f.verdict.required,
+  ).length;
+  const title = notLoaded
+    ? `${context.codeowners!.path} is 3 MB or larger: GitHub does not load it`
+    : cut
+      ? `Incomplete: GitHub listed only ${files.length} changed files, the owners of the rest are unknown`
+      : pass
+        ? `Code owners approved ${files.filter((f) => f.verdict.kind === "approved").length} of ${files.length} files`
+        : [
+            waiting > 0 ? `${waiting} file(s) wait for a code owner` : "",
+            unownedRequired > 0 ? `${unownedRequired} file(s) must have an owner` : "",
+          ]
+            .filter(Boolean)
+            .join(", ");
+  const source = context.codeowners
+    ? `Owners from \`${context.codeowners.path}\` on the base branch.`
+    : "The base branch has no CODEOWNERS file (looked for `.github/CODEOWNERS`, `CODEOWNERS`, `docs/CODEOWNERS`).";
+  const rule = config.requireAllOwners
+    ? "every owner of a file must approve it"
+    : "one owner of each file must approve it";
+  const head = [
+    `## ${pass ? "✅" : "❌"} ${escapeMarkdown(title)}`,
+    "",
+    `${source} Rule: ${rule}; the author's own approval does not count${config.dismissStaleApprovals ? "; approvals of older commits do not count" : ""}.`,
+    ...(cut
+      ? [
+          "",
+          `GitHub lists at most ${GITHUB_LIMITS.listedFiles.toLocaleString("en-US")} files of a pull request, so the files beyond them were never judged and this check cannot pass. Split the pull request.`,
+        ]
+      : []),
+  ];
+  const sections: Section[] = [filesSection(files, config)];
+  const unmapped = unmappedEmailOwners(files, context);
+  if (unmapped.length > 0)
+    sections.push({
+      head: [
+        "Email owners matched to no GitHub account (only public profile emails can be looked up); their approval cannot be seen, name them as `@login` in CODEOWNERS:",
+        "",
+      ],
+      items: unmapped.map((o) => `- ${code(o)}`),
+      noun: "email owner",
+    });
+  const errors = errorSection(codeowners.errors);
+  if (errors) sections.push(errors);
+  const summary = fitSections(head, sections, GITHUB_LIMITS.checkOutputText);
+  // One request's worth: the summary counts every problem.
+  const annotations = context.codeowners
+    ? codeowners.errors.slice(0, GITHUB_LIMITS.annotationsPerRequest).map((e) => ({
+        path: context.codeowners!.path,
+        start_line: e.line,
+        end_line: e.line,
+        annotation_level: "warning" as const,
+        title: "CODEOWNERS problem",
+        message: e.message,
+      }))
+    : [];
+  return { conclusion: pass ? "success" : "failure", title, summary, annotations };
+}
+
+/** The base's CODEOWNERS (with GitHub's own errors on it) and each changed file's verdict. */
+function judgeFiles(context: PullRequestContext, config: CodeOwnersConfig) {
   const parsed = parseCodeowners(context.codeowners?.text ?? "");
   // Ours and GitHub's own findings on the file, one per line (ours first: they say what was skipped).
   const seen = new Set(parsed.errors.map((e) => e.line));
@@ -51,32 +122,23 @@ export function codeOwnersCheck(
       mustBeOwned,
     },
   );
-  // A file GitHub does not load (3 MB or more) requires no owner anywhere: that must not pass.
-  const notLoaded =
-    context.codeowners !== undefined &&
-    Buffer.byteLength(context.codeowners.text) >= MAX_CODEOWNERS_BYTES;
-  // A cut file list (GitHub lists 3,000 files at most) could hide a file that waits for its owner.
-  const cut = context.changedPathsComplete === false;
-  const pass = approvalsPass(files) && !notLoaded && !cut;
-  const waiting = files.filter((f) => f.verdict.kind === "waiting").length;
-  const unownedRequired = files.filter(
-    (f) => f.verdict.kind === "unowned" && f.verdict.required,
-  ).length;
-  const title = notLoaded
-    ? `${context.codeowners!.path} is 3 MB or larger: GitHub does not load it`
-    : cut
-      ? `Incomplete: GitHub listed only ${files.length} changed files, the owners of the rest are unknown`
-      : pass
-        ? `Code owners approved ${files.filter((f) => f.verdict.kind === "approved").length} of ${files.length} files`
-        : [
-            waiting > 0 ? `${waiting} file(s) wait for a code owner` : "",
-            unownedRequired > 0 ? `${unownedRequired} file(s) must have an owner` : "",
-          ]
-            .filter(Boolean)
-            .join(", ");
-  // Files that hold the merge back first: a cut table still shows what to act on.
-  const rank = (v: (typeof files)[number]["verdict"]) =>
-    v.kind === "waiting" || (v.kind === "unowned" && v.required) ? 0 : v.kind === "unowned" ? 1 : 2;
+  return { codeowners, files };
+}
+
+type JudgedFile = ReturnType<typeof judgeFiles>["files"][number];
+
+/** Files that hold the merge back first (0), then unowned ones (1), then approved ones (2). */
+function rank(v: JudgedFile["verdict"]): number {
+  return v.kind === "waiting" || (v.kind === "unowned" && v.required)
+    ? 0
+    : v.kind === "unowned"
+      ? 1
+      : 2;
+}
+
+/** The table of files, their owners and status: files that hold the merge back first, so a cut
+ * table still shows what to act on. */
+function filesSection(files: readonly JudgedFile[], config: CodeOwnersConfig): Section {
   const ordered = files
     .map((f, i) => ({ f, i }))
     .sort((a, b) => rank(a.f.verdict) - rank(b.f.verdict) || a.i - b.i)
@@ -105,14 +167,18 @@ export function codeOwnersCheck(
       .filter(Boolean)
       .join(", ");
   };
-  const source = context.codeowners
-    ? `Owners from \`${context.codeowners.path}\` on the base branch.`
-    : "The base branch has no CODEOWNERS file (looked for `.github/CODEOWNERS`, `CODEOWNERS`, `docs/CODEOWNERS`).";
-  const rule = config.requireAllOwners
-    ? "every owner of a file must approve it"
-    : "one owner of each file must approve it";
-  // GitHub matches email owners to accounts by verified emails; the API finds only public ones.
-  const unmapped = [
+  return {
+    head: ["| File | Owners | Status |", "| --- | --- | ---: |"],
+    items: rows,
+    noun: "file",
+    seeAll: "the pull request's Files changed tab shows each file's owners",
+    hidden,
+  };
+}
+
+/** GitHub matches email owners to accounts by verified emails; the API finds only public ones. */
+function unmappedEmailOwners(files: readonly JudgedFile[], context: PullRequestContext): string[] {
+  return [
     ...new Set(
       files.flatMap((f) =>
         f.verdict.kind === "unowned"
@@ -123,50 +189,6 @@ export function codeOwnersCheck(
       ),
     ),
   ];
-  const head = [
-    `## ${pass ? "✅" : "❌"} ${escapeMarkdown(title)}`,
-    "",
-    `${source} Rule: ${rule}; the author's own approval does not count${config.dismissStaleApprovals ? "; approvals of older commits do not count" : ""}.`,
-    ...(cut
-      ? [
-          "",
-          `GitHub lists at most ${GITHUB_LIMITS.listedFiles.toLocaleString("en-US")} files of a pull request, so the files beyond them were never judged and this check cannot pass. Split the pull request.`,
-        ]
-      : []),
-  ];
-  const sections: Section[] = [
-    {
-      head: ["| File | Owners | Status |", "| --- | --- | ---: |"],
-      items: rows,
-      noun: "file",
-      seeAll: "the pull request's Files changed tab shows each file's owners",
-      hidden,
-    },
-  ];
-  if (unmapped.length > 0)
-    sections.push({
-      head: [
-        "Email owners matched to no GitHub account (only public profile emails can be looked up); their approval cannot be seen, name them as `@login` in CODEOWNERS:",
-        "",
-      ],
-      items: unmapped.map((o) => `- ${code(o)}`),
-      noun: "email owner",
-    });
-  const errors = errorSection(codeowners.errors);
-  if (errors) sections.push(errors);
-  const summary = fitSections(head, sections, GITHUB_LIMITS.checkOutputText);
-  // One request's worth: the summary counts every problem.
-  const annotations = context.codeowners
-    ? codeowners.errors.slice(0, GITHUB_LIMITS.annotationsPerRequest).map((e) => ({
-        path: context.codeowners!.path,
-        start_line: e.line,
-        end_line: e.line,
-        annotation_level: "warning" as const,
-        title: "CODEOWNERS problem",
-        message: e.message,
-      }))
-    : [];
-  return { conclusion: pass ? "success" : "failure", title, summary, annotations };
 }
 
 function errorSection(errors: readonly CodeownersError[]): Section | undefined {

@@ -28,62 +28,80 @@ export function terminalSafe(text: string): string {
   );
 }
 
+type Paint = (code: keyof typeof CODES, s: string) => string;
+
 export function renderText(report: EvaluationReport, options: TextOptions): string {
-  const paint = (code: keyof typeof CODES, s: string) =>
-    options.color ? `\u001b[${CODES[code]}m${s}\u001b[0m` : s;
-  const level = (f: Finding) => {
-    if (f.status.kind === "waived") return paint("gray", "waived ");
-    if (f.severity === "error") return paint("red", "error  ");
-    if (f.severity === "warning") return paint("yellow", "warning");
-    return paint("blue", "notice ");
-  };
+  const paint: Paint = (code, s) => (options.color ? `\u001b[${CODES[code]}m${s}\u001b[0m` : s);
   const out: string[] = [];
   const byFile = new Map<string, Finding[]>();
   for (const f of report.findings) byFile.set(f.file, [...(byFile.get(f.file) ?? []), f]);
   for (const [file, findings] of byFile) {
     out.push(paint("bold", terminalSafe(file)));
-    for (const f of findings) {
-      const where = String(f.lines.start).padStart(5);
-      const resource = f.resource?.kind
-        ? paint("gray", terminalSafe(` [${f.resource.kind}/${f.resource.name ?? "?"}]`))
-        : "";
-      out.push(
-        `${where}  ${level(f)}  ${paint("bold", terminalSafe(f.rule))}  ${terminalSafe(f.message)}${resource}`,
-      );
-      const source = options.sourceLine(file, f.lines.start);
-      if (source !== undefined)
-        out.push(
-          paint(
-            "gray",
-            `       ${String(f.lines.start).padStart(5)} | ${terminalSafe(source.replace(/\t/g, "  "))}`,
-          ),
-        );
-      if (f.status.kind === "waived") {
-        const w = f.status.waiver;
-        out.push(
-          paint(
-            "gray",
-            terminalSafe(
-              `         waived by ${w.source} on line ${w.line}: ${w.reason}${w.expires ? ` (until ${w.expires})` : ""}`,
-            ),
-          ),
-        );
-      } else if (f.note) out.push(paint("yellow", terminalSafe(`         ${f.note}`)));
-      if (f.fix) {
-        const what = `(${f.fix.op} ${f.fix.path.join(".")})`;
-        const safety = fixSafety(f.rule);
-        out.push(
-          safety.safe
-            ? paint("green", `         auto-fix available ${what}`)
-            : paint("yellow", terminalSafe(`         fix needs a look ${what}: ${safety.reason}`)),
-        );
-      }
-    }
+    for (const f of findings) out.push(...findingLines(f, file, options, paint));
     out.push("");
   }
   if (options.verbose)
     for (const s of report.skipped)
       out.push(paint("gray", terminalSafe(`skipped ${s.file}: ${s.reason}`)));
+  const verdict = verdictLine(report, options, paint);
+  out.push(...ruleLinks(report, paint));
+  // What could not be evaluated comes last, next to the verdict it fails.
+  for (const e of report.errors)
+    out.push(paint("red", terminalSafe(`${e.file}:${e.line}: could not evaluate: ${e.message}`)));
+  out.push(verdict);
+  return `${out.join("\n")}\n`;
+}
+
+/** One finding: where, how severe, rule and message; its source line, waiver or note, and fix. */
+function findingLines(f: Finding, file: string, options: TextOptions, paint: Paint): string[] {
+  const out: string[] = [];
+  const where = String(f.lines.start).padStart(5);
+  const resource = f.resource?.kind
+    ? paint("gray", terminalSafe(` [${f.resource.kind}/${f.resource.name ?? "?"}]`))
+    : "";
+  out.push(
+    `${where}  ${level(f, paint)}  ${paint("bold", terminalSafe(f.rule))}  ${terminalSafe(f.message)}${resource}`,
+  );
+  const source = options.sourceLine(file, f.lines.start);
+  if (source !== undefined)
+    out.push(
+      paint(
+        "gray",
+        `       ${String(f.lines.start).padStart(5)} | ${terminalSafe(source.replace(/\t/g, "  "))}`,
+      ),
+    );
+  if (f.status.kind === "waived") {
+    const w = f.status.waiver;
+    out.push(
+      paint(
+        "gray",
+        terminalSafe(
+          `         waived by ${w.source} on line ${w.line}: ${w.reason}${w.expires ? ` (until ${w.expires})` : ""}`,
+        ),
+      ),
+    );
+  } else if (f.note) out.push(paint("yellow", terminalSafe(`         ${f.note}`)));
+  if (f.fix) {
+    const what = `(${f.fix.op} ${f.fix.path.join(".")})`;
+    const safety = fixSafety(f.rule);
+    out.push(
+      safety.safe
+        ? paint("green", `         auto-fix available ${what}`)
+        : paint("yellow", terminalSafe(`         fix needs a look ${what}: ${safety.reason}`)),
+    );
+  }
+  return out;
+}
+
+function level(f: Finding, paint: Paint): string {
+  if (f.status.kind === "waived") return paint("gray", "waived ");
+  if (f.severity === "error") return paint("red", "error  ");
+  if (f.severity === "warning") return paint("yellow", "warning");
+  return paint("blue", "notice ");
+}
+
+/** The last line: the counts, what was evaluated or skipped, and what fails the run. */
+function verdictLine(report: EvaluationReport, options: TextOptions, paint: Paint): string {
   const c = countFindings(report.findings, options.failOn);
   const total = c.error + c.warning + c.notice;
   const parts = [
@@ -110,12 +128,17 @@ export function renderText(report: EvaluationReport, options: TextOptions): stri
       ? "report only (--fail-on never)"
       : `failing at ${options.failOn} and above: ${c.failing}`,
   ].filter(Boolean);
+  return `${head} · ${tail.join(" · ")}`;
+}
+
+/** Every rule that has an open finding links to its page; a repository policy (a Gatekeeper
+ * constraint) to where it is defined instead. */
+function ruleLinks(report: EvaluationReport, paint: Paint): string[] {
+  const out: string[] = [];
   const rules = [
     ...new Set(report.findings.filter((f) => f.status.kind === "open").map((f) => f.rule)),
   ].sort();
-  // Every rule that has an open finding links to its page; the verdict stays the last line.
   for (const r of rules.filter(isCatalogueRule)) out.push(paint("gray", `${r}: ${ruleHelpUri(r)}`));
-  // A repository policy (a Gatekeeper constraint) links to where it is defined instead.
   const defined = new Map(
     report.findings.flatMap((f) =>
       f.policy && f.status.kind === "open" ? [[f.rule, f.policy]] : [],
@@ -123,9 +146,5 @@ export function renderText(report: EvaluationReport, options: TextOptions): stri
   );
   for (const [r, p] of [...defined].sort(([a], [b]) => a.localeCompare(b)))
     out.push(paint("gray", terminalSafe(`${r}: ${p.file}:${p.line}`)));
-  // What could not be evaluated comes last, next to the verdict it fails.
-  for (const e of report.errors)
-    out.push(paint("red", terminalSafe(`${e.file}:${e.line}: could not evaluate: ${e.message}`)));
-  out.push(`${head} · ${tail.join(" · ")}`);
-  return `${out.join("\n")}\n`;
+  return out;
 }

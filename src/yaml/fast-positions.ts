@@ -143,7 +143,7 @@ function place(recorded: Recorded, text: string): Placed {
 
 /**
  * A collection ends where its closing bracket is, or where its last entry ends (comments and
- * blank lines after it are not part of it: manifest.ts's `lastOffset`).
+ * blank lines after it are not part of it: positioned-document.ts's `lastOffset`).
  */
 function endOf(text: string, start: number, close: number, entries: readonly Placed[]): number {
   const c = text.charCodeAt(start);

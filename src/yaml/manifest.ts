@@ -1,20 +1,7 @@
 // Parses multi-document YAML/JSON into plain values that remember where every field came from.
-import { isUtf8 } from "node:buffer";
-import type { Alias } from "yaml";
-import {
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  parseAllDocuments,
-  Parser,
-  Scalar,
-  type Document,
-  type Node,
-  type Pair,
-  type ParsedNode,
-} from "yaml";
+// Decoding the bytes: decode.ts; a positioned document and its field lines: positioned-document.ts;
+// comments by line: comments.ts.
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document } from "yaml";
 import {
   MAX_ALIAS_COUNT,
   MAX_DEPTH,
@@ -23,21 +10,23 @@ import {
   MAX_SERIALIZED_DOCUMENT_BYTES,
 } from "../core/limits.js";
 import { blockPositions, fastPositions } from "./fast-positions.js";
-import { lineIndex } from "../core/lines.js";
-import { fastSchema, lineRead, trimBack } from "./fast-yaml.js";
+import { fastSchema, lineRead } from "./fast-yaml.js";
 import { asConsumersRead, unproven } from "./consumers.js";
 import { resourceOf } from "./resource.js";
 import { oracleRead } from "./oracle.js";
 import { kubernetesYamlOptions } from "./yaml-options.js";
-import type { JsonPath } from "../core/types.js";
+import { decode } from "./decode.js";
+import { makeDocument } from "./positioned-document.js";
 import type {
   DocumentPositions,
   FileProblem,
-  Located,
   ParsedDocument,
   ParsedFile,
   ParseLimits,
 } from "./types.js";
+
+export { commentsByLine } from "./comments.js";
+export { isMergeKey } from "./positioned-document.js";
 
 export const DEFAULT_PARSE_LIMITS: ParseLimits = {
   maxFileBytes: MAX_FILE_BYTES,
@@ -85,76 +74,6 @@ function duplicateKeys(root: unknown): Issue[] {
 
 function parseOptions(isJson: boolean, lineCounter: LineCounter) {
   return { lineCounter, ...kubernetesYamlOptions(isJson) };
-}
-
-function decode(content: string | Uint8Array): {
-  text?: string;
-  bom?: boolean;
-  problem?: FileProblem;
-} {
-  if (typeof content === "string") {
-    const nul = content.indexOf("\u0000");
-    if (nul >= 0) return { problem: binaryProblem(content.slice(0, nul)) };
-    return withoutBom(content);
-  }
-  const nul = content.indexOf(0);
-  if (nul >= 0)
-    return { problem: binaryProblem(new TextDecoder().decode(content.subarray(0, nul))) };
-  // Node's own UTF-8 check is several times faster than a fatal TextDecoder on valid text.
-  if (isUtf8(content))
-    return withoutBom(
-      Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString("utf8"),
-    );
-  try {
-    return withoutBom(new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(content));
-  } catch {
-    const firstBad = firstInvalidUtf8(content);
-    const before = new TextDecoder().decode(content.subarray(0, firstBad));
-    return {
-      problem: {
-        rule: "PCS001",
-        message: `file is not valid UTF-8 text (first invalid byte at offset ${firstBad})`,
-        line: lineOfOffset(before, before.length),
-      },
-    };
-  }
-}
-
-/** The text without a leading byte-order mark, and whether it had one (the oracle reads it too). */
-function withoutBom(text: string): { text: string; bom: boolean } {
-  const bom = text.charCodeAt(0) === 0xfeff;
-  return { text: bom ? text.slice(1) : text, bom };
-}
-
-function binaryProblem(before: string): FileProblem {
-  return {
-    rule: "PCS001",
-    message: "file contains NUL bytes: it is binary, not YAML or JSON",
-    line: lineOfOffset(before, before.length),
-  };
-}
-
-function firstInvalidUtf8(bytes: Uint8Array): number {
-  const decoder = new TextDecoder("utf-8", { fatal: true });
-  let lo = 0;
-  let hi = bytes.length;
-  // Binary search for the longest valid prefix (a prefix may end mid-character: allow 3 bytes).
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    try {
-      decoder.decode(bytes.subarray(0, mid), { stream: true });
-      lo = mid;
-    } catch {
-      hi = mid - 1;
-    }
-  }
-  return lo;
-}
-
-function lineOfOffset(text: string, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
 }
 
 function depthExceeds(value: unknown, maxDepth: number): boolean {
@@ -265,59 +184,76 @@ function parseText(
     return { file, text, documents: [], problems };
   }
   docs.forEach((doc, index) => {
-    const issues: Issue[] = [...doc.errors, ...duplicateKeys(doc.contents), ...doc.warnings];
-    if (issues.length > 0 && placeable) placeAnyway(doc, index, text, lineOf, placeable);
-    if (issues.length > 0) {
-      for (const issue of issues) {
-        const exhausted = issue.code === "RESOURCE_EXHAUSTION";
-        problems.push({
-          rule: exhausted ? "PCS002" : "PCS001",
-          message: exhausted
-            ? `document ${index} is nested too deeply to be read safely: ${firstLine(issue.message)}`
-            : `${describeIssue(issue.code)}: ${firstLine(issue.message)}`,
-          line: lineOf(issue.pos[0]),
-        });
-      }
-      return;
-    }
-    if (doc.contents === null) return; // an empty document (e.g. a trailing `---`)
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (err) {
-      problems.push({
-        rule: err instanceof ReferenceError ? "PCS002" : "PCS001",
-        message:
-          err instanceof ReferenceError
-            ? `document ${index} expands too many aliases (a "billion laughs" pattern); it was not evaluated`
-            : `document ${index} could not be read: ${errorText(err)}`,
-        line: lineOf(doc.range[0]),
-      });
-      return;
-    }
-    if (value === null || value === undefined) return;
-    if (depthExceeds(value, limits.maxDepth)) {
-      problems.push({
-        rule: "PCS002",
-        message: `document ${index} is nested deeper than ${limits.maxDepth} levels; it was not evaluated`,
-        line: lineOf(doc.range[0]),
-      });
-      return;
-    }
-    const serialized = serializedSize(value, limits.maxSerializedBytes);
-    if (serialized > limits.maxSerializedBytes) {
-      problems.push({
-        rule: "PCS002",
-        message: `document ${index} expands to more than ${limits.maxSerializedBytes} bytes through aliases; it was not evaluated`,
-        line: lineOf(doc.range[0]),
-      });
-      return;
-    }
-    const made = makeDocument(doc, index, value, text, lineOf);
-    documents.push(made);
-    placeable?.push(made);
+    const made = readDocument(doc, index, text, limits, lineOf, problems, placeable);
+    if (made) documents.push(made);
   });
   return { file, text, documents, problems };
+}
+
+/**
+ * One document of the positioned parse: its value and positions, or its problems (added to
+ * `problems`; a document that is not safe to evaluate is refused with PCS002).
+ */
+function readDocument(
+  doc: Document.Parsed,
+  index: number,
+  text: string,
+  limits: ParseLimits,
+  lineOf: (offset: number) => number,
+  problems: FileProblem[],
+  placeable: ParsedDocument[] | undefined,
+): ParsedDocument | undefined {
+  const issues: Issue[] = [...doc.errors, ...duplicateKeys(doc.contents), ...doc.warnings];
+  if (issues.length > 0 && placeable) placeAnyway(doc, index, text, lineOf, placeable);
+  if (issues.length > 0) {
+    for (const issue of issues) {
+      const exhausted = issue.code === "RESOURCE_EXHAUSTION";
+      problems.push({
+        rule: exhausted ? "PCS002" : "PCS001",
+        message: exhausted
+          ? `document ${index} is nested too deeply to be read safely: ${firstLine(issue.message)}`
+          : `${describeIssue(issue.code)}: ${firstLine(issue.message)}`,
+        line: lineOf(issue.pos[0]),
+      });
+    }
+    return undefined;
+  }
+  if (doc.contents === null) return undefined; // an empty document (e.g. a trailing `---`)
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    problems.push({
+      rule: err instanceof ReferenceError ? "PCS002" : "PCS001",
+      message:
+        err instanceof ReferenceError
+          ? `document ${index} expands too many aliases (a "billion laughs" pattern); it was not evaluated`
+          : `document ${index} could not be read: ${errorText(err)}`,
+      line: lineOf(doc.range[0]),
+    });
+    return undefined;
+  }
+  if (value === null || value === undefined) return undefined;
+  if (depthExceeds(value, limits.maxDepth)) {
+    problems.push({
+      rule: "PCS002",
+      message: `document ${index} is nested deeper than ${limits.maxDepth} levels; it was not evaluated`,
+      line: lineOf(doc.range[0]),
+    });
+    return undefined;
+  }
+  const serialized = serializedSize(value, limits.maxSerializedBytes);
+  if (serialized > limits.maxSerializedBytes) {
+    problems.push({
+      rule: "PCS002",
+      message: `document ${index} expands to more than ${limits.maxSerializedBytes} bytes through aliases; it was not evaluated`,
+      line: lineOf(doc.range[0]),
+    });
+    return undefined;
+  }
+  const made = makeDocument(doc, index, value, text, lineOf);
+  placeable?.push(made);
+  return made;
 }
 
 /** A document with problems, placed all the same when it has a value (never throws). */
@@ -442,168 +378,4 @@ function errorText(err: unknown): string {
 
 function unexpectedProblem(err: unknown): FileProblem {
   return { rule: "PCS001", message: `file could not be parsed: ${errorText(err)}`, line: 1 };
-}
-
-interface Step {
-  /** The node reached (the value), and the line the field itself starts on (its key's line). */
-  readonly node: Node | null;
-  readonly keyLine: number;
-}
-
-function makeDocument(
-  doc: Document.Parsed,
-  index: number,
-  value: unknown,
-  text: string,
-  lineOf: (offset: number) => number,
-): ParsedDocument {
-  const root = doc.contents as ParsedNode;
-  const start = lineOf(doc.contents?.range[0] ?? doc.range[0]);
-  const end = Math.max(start, lineOf(lastOffset(root, text) ?? doc.range[0]));
-  const resolve = (node: Node | null): Node | null =>
-    node && isAlias(node) ? ((node as Alias).resolve(doc) ?? null) : node;
-  const nodeLine = (node: Node | null | undefined, fallback: number) =>
-    node?.range ? lineOf(node.range[0]) : fallback;
-
-  /** Walks `path` through the node tree; stops at the deepest step that exists. */
-  const walk = (path: JsonPath): { steps: Step[]; complete: boolean } => {
-    const steps: Step[] = [{ node: root, keyLine: start }];
-    let node: Node | null = resolve(root);
-    for (const key of path) {
-      const next = child(node, key);
-      if (!next) return { steps, complete: false };
-      steps.push(next);
-      node = resolve(next.node);
-    }
-    return { steps, complete: true };
-  };
-
-  const child = (node: Node | null, key: string | number): Step | undefined => {
-    if (isMap(node)) {
-      const pair = findPair(node.items as Pair[], key);
-      if (pair)
-        return {
-          node: pair.value as Node | null,
-          keyLine: nodeLine(pair.key as Node, nodeLine(pair.value as Node, start)),
-        };
-      // A field inherited through a `<<` merge key lives in the anchored mapping.
-      for (const merge of node.items as Pair[]) {
-        if (!isScalar(merge.key) || !isMergeKey(merge.key.value)) continue;
-        const target = resolve(merge.value as Node);
-        // In a list of merged mappings, the earlier ones win (YAML merge key semantics).
-        const sources = isSeq(target) ? target.items : [target];
-        for (const source of sources) {
-          const found = child(resolve(source as Node), key);
-          if (found) return found;
-        }
-      }
-      return undefined;
-    }
-    if (isSeq(node) && typeof key === "number") {
-      const item = node.items[key] as Node | undefined;
-      if (item === undefined) return undefined;
-      return { node: item, keyLine: nodeLine(resolve(item), start) };
-    }
-    return undefined;
-  };
-
-  const locate = (path: JsonPath): Located => {
-    const { steps, complete } = walk(path);
-    const last = steps[steps.length - 1]!;
-    if (path.length === 0) return { lines: { start: kindLine, end: kindLine }, exact: true };
-    if (!complete) return { lines: { start: last.keyLine, end: last.keyLine }, exact: false };
-    const valueEnd = lineOf(lastOffset(last.node, text) ?? 0);
-    return { lines: { start: last.keyLine, end: Math.max(last.keyLine, valueEnd) }, exact: true };
-  };
-
-  const kindPair = isMap(root) ? findPair(root.items as Pair[], "kind") : undefined;
-  const kindLine = kindPair ? nodeLine(kindPair.key as Node, start) : start;
-
-  const locateInString = (path: JsonPath, offset: number): number | undefined => {
-    const { steps, complete } = walk(path);
-    if (!complete) return undefined;
-    const node = resolve(steps[steps.length - 1]!.node);
-    if (!isScalar(node) || typeof node.value !== "string" || !node.range) return undefined;
-    const block = node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED;
-    // A block scalar's text starts on the line after its `|` or `>` header.
-    if (block && node.type === Scalar.BLOCK_LITERAL) return lineOf(node.range[0]) + 1 + offset;
-    return lineOf(node.range[0]);
-  };
-
-  return {
-    index,
-    value,
-    lines: { start, end },
-    resource: resourceOf(value),
-    kindLine,
-    locate,
-    locateInString,
-  };
-}
-
-/**
- * Offset of the last character of a node's own text: a scalar's last non-blank character, a flow
- * collection's closing bracket, a block collection's last entry. Comments and blank lines after a
- * value are not part of it (the `yaml` package's ranges reach over them in some layouts), and an
- * empty node is where its indicator left off. fast-positions.ts gives the same offsets.
- */
-export function lastOffset(node: Node | null | undefined, text: string): number | undefined {
-  if (!node?.range) return undefined;
-  const [from, to] = node.range;
-  if ((isMap(node) || isSeq(node)) && !node.flow) {
-    let last: number | undefined;
-    for (const item of node.items as unknown[]) {
-      const entries = isMap(node) ? [(item as Pair).key, (item as Pair).value] : [item];
-      for (const entry of entries) {
-        const at = lastOffset(entry as Node | null, text);
-        if (at !== undefined && (last === undefined || at > last)) last = at;
-      }
-    }
-    return last ?? from;
-  }
-  return trimBack(text, from, to);
-}
-
-export function isMergeKey(value: unknown): boolean {
-  return value === "<<" || (typeof value === "symbol" && value.description === "<<");
-}
-
-function findPair(items: Pair[], key: string | number): Pair | undefined {
-  // The last pair with the key wins, as it does in the value (duplicates are refused anyway).
-  for (let i = items.length - 1; i >= 0; i--) {
-    const k = items[i]!.key;
-    const keyValue = isScalar(k) ? k.value : k;
-    if (
-      keyValue === key ||
-      (keyValue !== null && keyValue !== undefined && String(keyValue) === String(key))
-    ) {
-      return items[i];
-    }
-  }
-  return undefined;
-}
-
-/** Comments by line (1-based): read from the YAML token stream, so `#` inside strings is not one. */
-export function commentsByLine(text: string): Map<number, string> {
-  const comments = new Map<number, string>();
-  const lineAt = lineIndex(text);
-  const visit = (token: unknown): void => {
-    if (Array.isArray(token)) {
-      for (const t of token) visit(t);
-      return;
-    }
-    if (token === null || typeof token !== "object") return;
-    const t = token as { type?: string; offset?: number; source?: string };
-    if (t.type === "comment" && typeof t.offset === "number" && typeof t.source === "string") {
-      comments.set(lineAt(t.offset), t.source.replace(/^#\s?/, ""));
-      return;
-    }
-    for (const value of Object.values(token)) if (value && typeof value === "object") visit(value);
-  };
-  try {
-    for (const token of new Parser().parse(text)) visit(token);
-  } catch {
-    // A file that does not lex has no trustworthy comments; waivers then simply do not apply.
-  }
-  return comments;
 }
