@@ -25,6 +25,42 @@ function table(entries, why = "Why") {
   return [line(head), line(width.map((w) => "-".repeat(w))), ...rows.map(line)];
 }
 
+/** The sections after the wasm module's own: the pinned opa's, erased, refused, unsupported. */
+function otherSections(b, engine, erased) {
+  return [
+    `## Evaluated by the pinned opa (${engine})`,
+    "",
+    "Deterministic builtins whose answer is Go's own code (its parsers, its structures as JSON, its",
+    "error messages). A policy that calls any of them is checked with `opa check` and evaluated by",
+    "the pinned `opa eval`, one process per batch of documents (about 64 KiB of input), with the",
+    "capabilities of every deterministic builtin and `allow_net: []` (no remote JSON Schema",
+    "`$ref`), `TZ=UTC`, the policy time limit (20 s) and a memory ceiling (512 MiB of heap). The",
+    "answer is OPA's by construction; `test/engines/opa-eval-builtins.test.ts` runs each class",
+    "through Portcullis and through `opa eval` directly. The cost is a process per batch: see",
+    "[decisions](decisions.md#builtins-the-wasm-host-lacks-the-pinned-opa-evaluates-them).",
+    "",
+    ...table(b.engine, "What only Go's code answers"),
+    "",
+    `## Removed when compiled (${erased})`,
+    "",
+    ...table(b.erased),
+    "",
+    `## Refused (${Object.keys(b.refused).length})`,
+    "",
+    "A review must give the same answer every time it runs: nothing that reaches the network, reads",
+    "the clock or is random.",
+    "",
+    ...table(b.refused),
+    "",
+    `## Not supported (${Object.keys(b.unsupported).length})`,
+    "",
+    "The policy fails to compile and says so.",
+    "",
+    ...table(b.unsupported),
+    "",
+  ];
+}
+
 /** The page as tools/wasm-builtins.json says it must read. */
 export function expectedBuiltinsPage() {
   const b = JSON.parse(readFileSync(join(ROOT, "tools", "wasm-builtins.json"), "utf8"));
@@ -82,36 +118,7 @@ export function expectedBuiltinsPage() {
     "more than 65,536 addresses, nested JWTs, JWT parts that are not JSON, and JWT verification",
     "with a JWK key (PEM certificates and public keys are supported).",
     "",
-    `## Evaluated by the pinned opa (${engine})`,
-    "",
-    "Deterministic builtins whose answer is Go's own code (its parsers, its structures as JSON, its",
-    "error messages). A policy that calls any of them is checked with `opa check` and evaluated by",
-    "the pinned `opa eval`, one process per batch of documents (about 64 KiB of input), with the",
-    "capabilities of every deterministic builtin and `allow_net: []` (no remote JSON Schema",
-    "`$ref`), `TZ=UTC`, the policy time limit (20 s) and a memory ceiling (512 MiB of heap). The",
-    "answer is OPA's by construction; `test/engines/opa-eval-builtins.test.ts` runs each class",
-    "through Portcullis and through `opa eval` directly. The cost is a process per batch: see",
-    "[decisions](decisions.md#builtins-the-wasm-host-lacks-the-pinned-opa-evaluates-them).",
-    "",
-    ...table(b.engine, "What only Go's code answers"),
-    "",
-    `## Removed when compiled (${erased})`,
-    "",
-    ...table(b.erased),
-    "",
-    `## Refused (${Object.keys(b.refused).length})`,
-    "",
-    "A review must give the same answer every time it runs: nothing that reaches the network, reads",
-    "the clock or is random.",
-    "",
-    ...table(b.refused),
-    "",
-    `## Not supported (${Object.keys(b.unsupported).length})`,
-    "",
-    "The policy fails to compile and says so.",
-    "",
-    ...table(b.unsupported),
-    "",
+    ...otherSections(b, engine, erased),
   ].join("\n");
 }
 
