@@ -1,7 +1,8 @@
 # Portcullis: multi-stage build. Stage 1 builds the pinned OPA (tools/go.mod), kustomize
 # (tools/kustomize/go.mod) and helm (tools/helm/go.mod) from the Go module proxy, stage 2 builds
 # the policy bundle and the TypeScript, stage 3 is a slim non-root runtime that also carries `opa`
-# for repository policies, `kustomize` for rendering overlays and `helm` for rendering charts.
+# for repository policies, `kustomize` for rendering overlays, `helm` for rendering charts and
+# `cel` (tools/cel: Kubernetes' CEL, for ValidatingAdmissionPolicies and Gatekeeper CEL templates).
 # The app: `node dist/index.js` (health: /healthz, /readyz, /metrics). The CLI and the GitHub
 # Action: `/app/bin/portcullis` (action.yml runs `portcullis action` as the runner's user).
 # Base images are pinned by digest (a tag can be moved); bump the digests deliberately. Only the
@@ -26,9 +27,12 @@ RUN CGO_ENABLED=0 go build -trimpath \
 WORKDIR /src/tools/yaml-oracle
 COPY tools/yaml-oracle/ ./
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/yaml-oracle .
+WORKDIR /src/tools/cel
+COPY tools/cel/ ./
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/cel .
 
 FROM ${NODE_IMAGE} AS build
-COPY --from=tools /out/opa /out/kustomize /out/helm /out/yaml-oracle /usr/local/bin/
+COPY --from=tools /out/opa /out/kustomize /out/helm /out/yaml-oracle /out/cel /usr/local/bin/
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -44,7 +48,7 @@ RUN npm run build && npm prune --omit=dev --ignore-scripts
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
 WORKDIR /app
-COPY --from=tools /out/opa /out/kustomize /out/helm /out/yaml-oracle /usr/local/bin/
+COPY --from=tools /out/opa /out/kustomize /out/helm /out/yaml-oracle /out/cel /usr/local/bin/
 COPY --from=build /app/package.json /app/app.yml ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -3,9 +3,11 @@ import type { EngineDescriptor } from "./engine.js";
 import { catalogueEngine } from "./catalogue/index.js";
 import { conftestEngine } from "./conftest/index.js";
 import { gatekeeperEngine } from "./gatekeeper/index.js";
+import { vapEngine } from "./vap/index.js";
 
 export const ENGINES: readonly EngineDescriptor[] = [
   catalogueEngine,
   conftestEngine,
   gatekeeperEngine,
+  vapEngine,
 ];
