@@ -111,7 +111,7 @@ export async function loadGatekeeperCel(
     problems.push({
       file: t.file,
       line: t.doc.locate(path).lines.start,
-      message: `ConstraintTemplate ${t.name}: its K8sNativeValidation code could not be compiled: ${p.message}`,
+      message: `ConstraintTemplate ${t.name}: its K8sNativeValidation code could not be compiled: ${p.message.split("\n")[0]}`,
     });
   }
   const constraints = cel.constraints.filter((c) => !broken.has(c.template));

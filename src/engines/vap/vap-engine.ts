@@ -158,7 +158,8 @@ function placeProblems(docs: VapDocuments, answer: Record<string, unknown>): Pro
     const path = (p.path ?? []).map((k) => (/^\d+$/.test(k) ? Number(k) : k));
     return {
       ...lineIn(doc, path),
-      message: `${p.kind ?? "ValidatingAdmissionPolicy"} ${p.name ?? ""}: ${p.message ?? "invalid"}`,
+      // CEL's first line (the caret drawing after it needs the expression beside it).
+      message: `${p.kind ?? "ValidatingAdmissionPolicy"} ${p.name ?? ""}: ${(p.message ?? "invalid").split("\n")[0]}`,
     };
   });
 }
