@@ -8,7 +8,11 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
 import { celPath } from "../../src/engines/cel/cel-session.js";
+import { POLICY_CHECK_NAME } from "../../src/render/check-run.js";
 import { runCommand } from "../support/cli.js";
+import { startE2eServer, type E2eServer } from "../support/e2e-server.js";
+import { startGitHubStandIn, type GitHubStandIn } from "../support/github-stand-in.js";
+import { webhookExample } from "../support/webhooks.js";
 
 const ROOT = join(packageRoot(), "test", "fixtures", "admission");
 
@@ -141,6 +145,63 @@ describe("ValidatingAdmissionPolicies and Gatekeeper CEL templates (check --admi
     for (const f of readdirSync(join(ROOT, "policies")))
       expect(readFileSync(join(ROOT, "policies", f), "utf8")).not.toMatch(/Copyright|SPDX/);
   });
+});
+
+describe("ValidatingAdmissionPolicies in the app (policies.admission, read at the base)", () => {
+  const opened = webhookExample("pull_request", "opened", 93);
+  const { number, base, head } = opened.pull_request;
+  let standIn: GitHubStandIn | undefined;
+  let server: E2eServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    await standIn?.close();
+  });
+
+  it("fails the policy check with the apiserver's text as an annotation on the Deployment's kind line", async () => {
+    const read = (p: string) => readFileSync(join(ROOT, p), "utf8");
+    const policies = Object.fromEntries(
+      readdirSync(join(ROOT, "policies")).map((f) => [`policies/${f}`, read(`policies/${f}`)]),
+    );
+    const config = { ".github/portcullis.yml": "policies:\n  admission: [policies]\n" };
+    standIn = await startGitHubStandIn({
+      owner: "Codertocat",
+      repo: "Hello-World",
+      number,
+      files: {
+        [base.sha]: {
+          ...config,
+          ...policies,
+          "apps/namespaces.yaml": read("apps/namespaces.yaml"),
+        },
+        [head.sha]: {
+          ...config,
+          ...policies,
+          "apps/namespaces.yaml": read("apps/namespaces.yaml"),
+          "apps/web.yaml": read("apps/web.yaml"),
+        },
+      },
+      changed: [{ filename: "apps/web.yaml", status: "added", patch: "@@ -0,0 +1,40 @@\n+a" }],
+    });
+    server = await startE2eServer(standIn.url);
+    expect(await server.send("pull_request", opened)).toBe(200);
+    await server.queue.idle();
+    const completed = standIn.requests.filter((r) => {
+      const b = r.body as { name?: string; status?: string } | undefined;
+      return b?.status === "completed" && (b.name ?? r.checkRun?.name) === POLICY_CHECK_NAME;
+    });
+    const body = completed.at(-1)!.body as {
+      conclusion?: string;
+      output: { annotations?: { path: string; start_line: number; message: string }[] };
+    };
+    expect(body.conclusion).toBe("failure");
+    expect(body.output.annotations).toContainEqual(
+      expect.objectContaining({
+        path: "apps/web.yaml",
+        start_line: 2,
+        message: expect.stringContaining(`${DENIED} replicas must be at most 3, got 5`),
+      }),
+    );
+  }, 120_000);
 });
 
 describe("the message path against the apiserver's dispatcher (tools/cel Go test)", () => {
