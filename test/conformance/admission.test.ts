@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
 import { celPath } from "../../src/engines/cel/cel-session.js";
+import { loadVap } from "../../src/engines/vap/vap-engine.js";
 import { POLICY_CHECK_NAME } from "../../src/render/check-run.js";
 import { runCommand } from "../support/cli.js";
 import { startE2eServer, type E2eServer } from "../support/e2e-server.js";
@@ -144,6 +145,41 @@ describe("ValidatingAdmissionPolicies and Gatekeeper CEL templates (check --admi
   it("writes its fixtures itself (no file copied from a public repository)", () => {
     for (const f of readdirSync(join(ROOT, "policies")))
       expect(readFileSync(join(ROOT, "policies", f), "utf8")).not.toMatch(/Copyright|SPDX/);
+  });
+});
+
+describe("a change that relabels its own Namespace", () => {
+  it("is still judged by a selector the Namespace's version before the change meets", async () => {
+    const text = readFileSync(join(ROOT, "policies", "deployment-limits.yaml"), "utf8");
+    const shop = (team: string) => ({
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: "shop", labels: { team } },
+    });
+    const params = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "deployment-limits", namespace: "shop" },
+      data: { maxReplicas: "3", maxMemory: "512Mi" },
+    };
+    const web = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "web", namespace: "shop" },
+      spec: { replicas: 5, template: { spec: { containers: [] } } },
+    };
+    const sources = [{ path: "policies/deployment-limits.yaml", text }];
+    const messages = async (previous: unknown[]) => {
+      const loaded = await loadVap(sources, [shop("elsewhere"), params], process.env, previous);
+      const [result] = await loaded.engine!.evaluate([
+        { document: web, file: { path: "apps/web.yaml", partial: false } },
+      ]);
+      return result!.ok ? result!.findings.map((f) => f.msg) : [result!.error];
+    };
+    // The head's Namespace is labelled away from the binding's selector: alone, nothing applies.
+    expect(await messages([])).toEqual([]);
+    // The base's version still carries team: shop, so the cluster would judge it: denied.
+    expect(await messages([shop("shop")])).toEqual([`${DENIED} replicas must be at most 3, got 5`]);
   });
 });
 

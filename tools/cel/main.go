@@ -7,7 +7,7 @@
 //
 //	{"op":"load", "policies":[...], "bindings":[...], "params":[...], "namespaces":[...],
 //	 "kinds":[...], "templates":[...]}   -> {"problems":[...]}
-//	{"op":"vap", "object":{...}}          -> {"results":[...], "unknown":[...]}
+//	{"op":"vap", "object":{...}, "namespace":{...}?} -> {"results":[...], "unknown":[...]}
 //	{"op":"gatekeeper", "template":"name", "object":{...}, "constraint":{...},
 //	 "namespace":{...}}                   -> {"messages":[...]}
 //	{"op":"version"}                      -> {"version":"k8s.io/apiserver v0.37.2"}
@@ -100,7 +100,7 @@ func (s *server) answer(line []byte) (out interface{}) {
 	case "load":
 		return s.load(&req)
 	case "vap":
-		return s.vap.evaluate(req.Object)
+		return s.vap.evaluateAs(req.Object, req.Namespace)
 	case "gatekeeper":
 		return s.gatekeeper(&req)
 	case "version":

@@ -118,6 +118,25 @@ func (s *vapState) evaluate(object map[string]interface{}) interface{} {
 	return answer
 }
 
+// evaluateAs evaluates with `namespace` standing in for the repository's version of that
+// Namespace (the base's version of one the change relabels), then puts the repository's back.
+func (s *vapState) evaluateAs(object, namespace map[string]interface{}) interface{} {
+	ns := &corev1.Namespace{}
+	if namespace == nil || runtime.DefaultUnstructuredConverter.FromUnstructured(namespace, ns) != nil || ns.Name == "" {
+		return s.evaluate(object)
+	}
+	old, err := s.namespaces.Get(ns.Name)
+	_ = s.nsIndexer.Update(ns)
+	defer func() {
+		if err == nil {
+			_ = s.nsIndexer.Update(old)
+		} else {
+			_ = s.nsIndexer.Delete(ns)
+		}
+	}()
+	return s.evaluate(object)
+}
+
 func isUnknownNamespace(err error) bool {
 	return err != nil && strings.Contains(err.Error(), unknownNamespace)
 }

@@ -23,8 +23,9 @@ async function fromSources(
   env: NodeJS.ProcessEnv,
   files: readonly string[],
   problems: Problem[],
+  previous: readonly unknown[] = [],
 ): Promise<EngineLoad> {
-  const loaded = await loadVap(sources, inventory, env);
+  const loaded = await loadVap(sources, inventory, env, previous);
   return {
     engines: loaded.engine ? [loaded.engine] : [],
     problems: [...problems, ...loaded.problems],
@@ -57,6 +58,7 @@ async function fromConfig(ctx: EngineContext): Promise<EngineLoad> {
     process.env,
     sources.map((s) => s.path),
     problems,
+    await ctx.previousNamespaces(),
   );
 }
 

@@ -104,11 +104,33 @@ class VapEngine implements Engine {
   readonly id = ID;
   private readonly policyAt = new Map<string, PolicyLocation>();
 
+  /** Namespaces as they are before the change, by name (the base's versions of those it edits). */
+  private readonly previous = new Map<string, unknown>();
+
   constructor(
     private readonly session: CelSession,
     private readonly docs: VapDocuments,
+    previous: readonly unknown[],
   ) {
     for (const p of docs.policies) this.policyAt.set(p.name, lineIn(p, ["kind"]));
+    for (const n of previous) this.previous.set(str(get(n, "metadata", "name")), n);
+  }
+
+  /**
+   * The answer for an object; when the change edits its Namespace, the answer under the version
+   * before the change too, so that relabelling a Namespace cannot slip out of a selector.
+   */
+  private async ask(object: unknown): Promise<Record<string, unknown>> {
+    const answer = await this.session.request({ op: "vap", object });
+    const before = this.previous.get(str(get(object, "metadata", "namespace")));
+    if (before === undefined || typeof answer.error === "string") return answer;
+    const again = await this.session.request({ op: "vap", object, namespace: before });
+    if (typeof again.error === "string") return again;
+    const union = (key: string) => {
+      const all = [...((answer[key] ?? []) as unknown[]), ...((again[key] ?? []) as unknown[])];
+      return [...new Map(all.map((x) => [JSON.stringify(x), x])).values()];
+    };
+    return { results: union("results"), unknown: union("unknown") };
   }
 
   async evaluate(inputs: readonly PolicyInput[]): Promise<PolicyResult[]> {
@@ -121,7 +143,7 @@ class VapEngine implements Engine {
       return { ok: true, findings: [] };
     let answer: Record<string, unknown>;
     try {
-      answer = await this.session.request({ op: "vap", object: input.document });
+      answer = await this.ask(input.document);
     } catch (err) {
       return { ok: false, error: `ValidatingAdmissionPolicies: ${(err as Error).message}` };
     }
@@ -173,6 +195,8 @@ export async function loadVap(
   sources: readonly PolicySource[],
   inventory: readonly unknown[],
   env: NodeJS.ProcessEnv,
+  /** The base's versions of the Namespaces the change edits (either version selects). */
+  previousNamespaces: readonly unknown[] = [],
 ): Promise<VapLoad> {
   const docs = readVapDocuments(sources);
   const problems: Problem[] = [...docs.problems];
@@ -198,7 +222,7 @@ export async function loadVap(
     return { problems, notEvaluated, bindings: [] };
   }
   return {
-    engine: new VapEngine(session, docs),
+    engine: new VapEngine(session, docs, previousNamespaces),
     problems,
     notEvaluated,
     bindings: live.map((b) => `${str(get(b.value, "spec", "policyName"))}/${b.name}`),
