@@ -2,7 +2,8 @@
 # (tools/kustomize/go.mod) and helm (tools/helm/go.mod) from the Go module proxy, stage 2 builds
 # the policy bundle and the TypeScript, stage 3 is a slim non-root runtime that also carries `opa`
 # for repository policies, `kustomize` for rendering overlays, `helm` for rendering charts and
-# `kyverno` for the repository's Kyverno policies.
+# `kyverno` for the repository's Kyverno policies, `kube-schema` for schema validation and
+# `cel` (tools/cel: Kubernetes' CEL, for ValidatingAdmissionPolicies and Gatekeeper CEL templates).
 # The app: `node dist/index.js` (health: /healthz, /readyz, /metrics). The CLI and the GitHub
 # Action: `/app/bin/portcullis` (action.yml runs `portcullis action` as the runner's user).
 # Base images are pinned by digest (a tag can be moved); bump the digests deliberately. Only the
@@ -41,8 +42,12 @@ COPY scripts/kube-schema.mjs ./scripts/
 COPY tools/kube-schema/ ./tools/kube-schema/
 RUN node scripts/kube-schema.mjs && cp .tools/bin/kube-schema /out/kube-schema
 
+WORKDIR /src/tools/cel
+COPY tools/cel/ ./
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/cel .
+
 FROM ${NODE_IMAGE} AS build
-COPY --from=tools /out/opa /out/kustomize /out/helm /out/yaml-oracle /out/kyverno /out/kube-schema /usr/local/bin/
+COPY --from=tools /out/opa /out/kustomize /out/helm /out/yaml-oracle /out/kyverno /out/kube-schema /out/cel /usr/local/bin/
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -58,7 +63,7 @@ RUN npm run build && npm prune --omit=dev --ignore-scripts
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
 WORKDIR /app
-COPY --from=tools /out/opa /out/kustomize /out/helm /out/yaml-oracle /out/kyverno /out/kube-schema /usr/local/bin/
+COPY --from=tools /out/opa /out/kustomize /out/helm /out/yaml-oracle /out/kyverno /out/kube-schema /out/cel /usr/local/bin/
 COPY --from=build /app/package.json /app/app.yml ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

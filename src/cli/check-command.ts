@@ -29,7 +29,7 @@ import {
 } from "../review/evaluate-files.js";
 import { OpaPolicyCompiler, parsePolicyData } from "../engines/opa/user-policies.js";
 import { defaultOpaTools } from "../engines/opa/opa-build.js";
-import { gatekeeperInventory } from "../engines/opa/gatekeeper.js";
+import { gatekeeperInventory } from "../engines/gatekeeper/directory.js";
 import type { EngineDescriptor } from "../engines/engine.js";
 import { loadEngines } from "../engines/load.js";
 import { ENGINES } from "../engines/registry.js";

@@ -5,6 +5,7 @@ import { conftestEngine } from "./conftest/index.js";
 import { gatekeeperEngine } from "./gatekeeper/index.js";
 import { kyvernoEngine } from "./kyverno/index.js";
 import { schemaEngine } from "./schema/index.js";
+import { vapEngine } from "./vap/index.js";
 
 export const ENGINES: readonly EngineDescriptor[] = [
   catalogueEngine,
@@ -12,4 +13,5 @@ export const ENGINES: readonly EngineDescriptor[] = [
   gatekeeperEngine,
   kyvernoEngine,
   schemaEngine,
+  vapEngine,
 ];

@@ -50,8 +50,10 @@ export interface GatekeeperPolicies {
   readonly engine?: PolicyEngine | IsolatedPolicyEngine;
   /** Broken templates and constraints: each fails the check. */
   readonly errors: readonly PolicyProblem[];
-  /** Read but not evaluated (CEL-only templates...). */
+  /** Read but not evaluated (constraints not enforced for gator...). */
   readonly notEvaluated: readonly PolicyProblem[];
+  /** Templates with K8sNativeValidation (CEL) code and their constraints, for the CEL engine. */
+  readonly cel?: unknown;
 }
 
 /** Where a compile error points, when the thrown value says (`file`, `line` properties). */

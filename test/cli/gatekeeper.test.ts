@@ -237,10 +237,14 @@ spec:
   });
 
   it("says on stderr which templates it does not evaluate, and fails on a directory without constraints", async () => {
-    const dir = repo(["hostnetwork/template.yaml", "celonly/template.yaml"]);
+    const wasm = readFileSync(join(FIXTURES, "celonly/template.yaml"), "utf8")
+      .replace("engine: K8sNativeValidation", "engine: Wasm")
+      .replace(/name: k8scelonly/, "name: k8swasmonly")
+      .replace(/kind: K8sCelOnly/, "kind: K8sWasmOnly");
+    const dir = repo(["hostnetwork/template.yaml"], { "gatekeeper/wasm/template.yaml": wasm });
     const { stderr, report } = await check(dir);
     expect(stderr).toMatch(
-      /^portcullis: gatekeeper\/celonly\/template\.yaml:3: not evaluated: ConstraintTemplate k8scelonly has no Rego code/m,
+      /^portcullis: gatekeeper\/wasm\/template\.yaml:3: not evaluated: ConstraintTemplate k8swasmonly has no Rego or K8sNativeValidation code \(engines: Wasm\)/m,
     );
     expect(report.errors).toEqual([]);
     const empty = repo(["hostnetwork/template.yaml"]);

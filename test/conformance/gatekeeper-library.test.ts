@@ -8,6 +8,9 @@ import { dirname, join, relative } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
 import { loadGatekeeper } from "../../src/engines/opa/gatekeeper.js";
+import type { GatekeeperCel } from "../../src/engines/gatekeeper/cel-code.js";
+import { loadGatekeeperCel } from "../../src/engines/gatekeeper/cel-engine.js";
+import type { PolicyResult } from "../../src/ports/policy-engine.js";
 import { findOpa } from "../../src/engines/opa/opa-binary.js";
 import { parseManifest } from "../../src/yaml/index.js";
 import { check, objects, suites, type SuiteTest } from "../support/gator-suite.js";
@@ -143,18 +146,26 @@ async function run({ base, test, index }: LibraryCase): Promise<string | undefin
     inventory,
     tools,
   );
-  if (!loaded.engine)
-    return `not loaded: ${JSON.stringify([...loaded.errors, ...loaded.notEvaluated])}`;
+  // gator runs a template's K8sNativeValidation code when it has some (tools/cel), else its Rego.
+  const cel = loaded.cel
+    ? await loadGatekeeperCel(loaded.cel as GatekeeperCel, inventory, [], process.env)
+    : undefined;
+  const engine = loaded.engine ?? cel?.engine;
+  if (!engine || (cel && cel.problems.length > 0))
+    return `not loaded: ${JSON.stringify([...loaded.errors, ...loaded.notEvaluated, ...(cel?.problems ?? [])])}`;
   const messages: string[] = [];
   for (const object of objects(join(base, c.object))) {
-    const [result] = loaded.engine.evaluate([
-      { document: object, file: { path: "object.yaml", partial: false } },
-    ]);
+    const input = [{ document: object, file: { path: "object.yaml", partial: false } }];
+    const [result]: PolicyResult[] = loaded.engine
+      ? loaded.engine.evaluate(input)
+      : await cel!.engine!.evaluate(input);
+    if (result?.ok) celMessages.count += cel ? 1 : 0;
     if (!result?.ok) return `not evaluated: ${result ? result.error : "no result"}`;
     const ours = result.findings.map((f) => f.msg);
     messages.push(...ours);
     // The exact texts, where opa can be given the same input (no inventory, no Namespace needed).
     if (
+      !cel &&
       (c.inventory ?? []).length === 0 &&
       result.findings.every((f) => !f.msg.startsWith("not evaluated"))
     ) {
@@ -178,6 +189,7 @@ async function run({ base, test, index }: LibraryCase): Promise<string | undefin
 const all = present ? cases() : [];
 const textDifferences: string[] = [];
 const textsCompared = { count: 0, messages: 0 };
+const celMessages = { count: 0 };
 const outcomes: (string | undefined)[] = [];
 
 (present ? describe : describe.skip)(
@@ -187,7 +199,8 @@ const outcomes: (string | undefined)[] = [];
       const failed = outcomes.filter((why) => why !== undefined);
       process.stderr.write(
         `gatekeeper-library: ${outcomes.length - failed.length} / ${outcomes.length} cases give gator's verdict; ` +
-          `${textsCompared.count - textDifferences.length} / ${textsCompared.count} objects (${textsCompared.messages} messages) give opa eval's exact messages\n${textDifferences.join("\n")}\n`,
+          `${textsCompared.count - textDifferences.length} / ${textsCompared.count} objects (${textsCompared.messages} messages) give opa eval's exact messages; ` +
+          `${celMessages.count} objects evaluated through K8sNativeValidation (tools/cel)\n${textDifferences.join("\n")}\n`,
       );
     });
     it.each(all.map((c) => [c.id, c] as const))("%s", async (id, c) => {

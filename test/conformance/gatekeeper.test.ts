@@ -9,6 +9,9 @@ import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
 import { loadGatekeeper, type GatekeeperLoad } from "../../src/engines/opa/gatekeeper.js";
 import { findOpa } from "../../src/engines/opa/opa-binary.js";
 import type { RawFinding } from "../../src/core/findings.js";
+import type { Engine } from "../../src/engines/engine.js";
+import type { GatekeeperCel } from "../../src/engines/gatekeeper/cel-code.js";
+import { loadGatekeeperCel } from "../../src/engines/gatekeeper/cel-engine.js";
 import { check, objects, suites, type SuiteTest } from "../support/gator-suite.js";
 
 const FIXTURES = join(packageRoot(), "test", "fixtures", "gatekeeper");
@@ -22,23 +25,43 @@ const source = (base: string, path: string) => ({
   text: readFileSync(join(base, path), "utf8"),
 });
 
+/** The Rego engine and, for K8sNativeValidation templates, the CEL engine (tools/cel), as a review loads them. */
+type Loaded = GatekeeperLoad & { readonly celEngine?: Engine };
+
+async function withCel(loaded: GatekeeperLoad, inventory: unknown[]): Promise<Loaded> {
+  if (!loaded.cel) return loaded;
+  const cel = await loadGatekeeperCel(loaded.cel as GatekeeperCel, inventory, [], process.env);
+  return { ...loaded, celEngine: cel.engine, errors: [...loaded.errors, ...cel.problems] };
+}
+
 async function load(
   base: string,
   test: Pick<SuiteTest, "template" | "constraint">,
   inventory: unknown[],
-): Promise<GatekeeperLoad> {
-  return loadGatekeeper(
+): Promise<Loaded> {
+  const loaded = await loadGatekeeper(
     [source(base, test.template), source(base, test.constraint)],
     inventory,
     tools,
   );
+  return withCel(loaded, inventory);
 }
 
-function evaluate(loaded: GatekeeperLoad, object: unknown, path = "object.yaml"): RawFinding[] {
-  const [result] = loaded.engine!.evaluate([{ document: object, file: { path, partial: false } }]);
-  if (!result || !result.ok)
-    throw new Error(`not evaluated: ${result ? result.error : "no result"}`);
-  return [...result.findings];
+async function evaluate(
+  loaded: Loaded,
+  object: unknown,
+  path = "object.yaml",
+): Promise<RawFinding[]> {
+  const input = [{ document: object, file: { path, partial: false } }];
+  const results = [
+    ...(loaded.engine ? loaded.engine.evaluate(input) : []),
+    ...(loaded.celEngine ? await loaded.celEngine.evaluate(input) : []),
+  ];
+  if (results.length === 0) throw new Error("no engine loaded");
+  return results.flatMap((result) => {
+    if (!result.ok) throw new Error(`not evaluated: ${result.error}`);
+    return [...result.findings];
+  });
 }
 
 const SEVERITY: Record<string, string> = { deny: "error", warn: "warning", dryrun: "notice" };
@@ -65,7 +88,7 @@ describe("Gatekeeper conformance (gator Suites)", () => {
           expect(loaded.errors).toEqual([]);
           expect(loaded.constraints).toHaveLength(1);
           const [object] = objects(join(base, c.object));
-          const findings = evaluate(loaded, object);
+          const findings = await evaluate(loaded, object);
           expect(findings.filter((f) => f.msg.startsWith("not evaluated"))).toEqual([]);
           const failures = c.assertions
             .map((a) =>
@@ -104,7 +127,7 @@ describe("Gatekeeper messages as OPA prints them", () => {
     const object = objects(join(dir, "samples/bounded-limits/example_disallowed.yaml"))[0] as {
       metadata: { name: string; namespace: string };
     };
-    const findings = evaluate(await load(dir, test, []), object);
+    const findings = await evaluate(await load(dir, test, []), object);
     // The same Rego and the input Gatekeeper builds, through the pinned opa (Go).
     const template = parseYaml(readFileSync(join(dir, test.template), "utf8")) as {
       spec: { targets: { rego: string }[] };
@@ -165,7 +188,7 @@ describe("Gatekeeper semantics beyond gator's suites", () => {
 
   it("says 'not evaluated' when a namespaceSelector needs a namespace the repository does not hold, failing as the constraint would", async () => {
     const loaded = await load(labels, mustHaveOwner, []);
-    const findings = evaluate(loaded, unowned());
+    const findings = await evaluate(loaded, unowned());
     // A deny constraint that cannot be decided is an error: never a silent pass.
     expect(findings).toEqual([
       {
@@ -190,8 +213,8 @@ describe("Gatekeeper semantics beyond gator's suites", () => {
     // The same Ingress without a namespace sits under inventory.cluster, where the template does not look.
     const clusterScoped = { ...taken, metadata: { ...taken.metadata, namespace: undefined } };
     const blog = objects(join(dir, "samples/unique-ingress-host/example_disallowed.yaml"))[0];
-    expect(evaluate(await load(dir, test, [clusterScoped]), blog)).toEqual([]);
-    const findings = evaluate(await load(dir, test, [taken]), blog);
+    expect(await evaluate(await load(dir, test, [clusterScoped]), blog)).toEqual([]);
+    const findings = await evaluate(await load(dir, test, [taken]), blog);
     expect(findings.map((f) => [f.msg, f.path])).toEqual([
       [
         "host shop.acme.example is already served by Ingress shop/storefront",
@@ -212,35 +235,43 @@ describe("Gatekeeper semantics beyond gator's suites", () => {
     expect(result).toEqual({ ok: true, findings: [] });
   });
 
-  it("reports a CEL-only template and its constraints as not evaluated, never as passing", async () => {
+  it("evaluates a CEL-only template's constraints with Kubernetes' CEL (variables.anyObject, the message)", async () => {
     const template = readFileSync(join(FIXTURES, "celonly", "template.yaml"), "utf8");
     const constraint = `apiVersion: constraints.gatekeeper.sh/v1beta1
 kind: K8sCelOnly
 metadata:
   name: labelled
 `;
-    const loaded = await loadGatekeeper(
-      [
-        { path: "gk/cel.yaml", text: template },
-        { path: "gk/labelled.yaml", text: constraint },
-      ],
+    const loaded = await withCel(
+      await loadGatekeeper(
+        [
+          { path: "gk/cel.yaml", text: template },
+          { path: "gk/labelled.yaml", text: constraint },
+        ],
+        [],
+        tools,
+      ),
       [],
-      tools,
     );
-    expect(loaded.engine).toBeUndefined();
     expect(loaded.errors).toEqual([]);
-    expect(loaded.notEvaluated).toEqual([
+    expect(loaded.notEvaluated).toEqual([]);
+    expect(loaded.constraints).toEqual(["K8sCelOnly/labelled"]);
+    const bare = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "bare", namespace: "a" },
+    };
+    expect(await evaluate(loaded, bare)).toEqual([
       {
-        file: "gk/cel.yaml",
-        line: 3,
-        message: expect.stringContaining("has no Rego code (engines: K8sNativeValidation)"),
-      },
-      {
-        file: "gk/labelled.yaml",
-        line: 2,
-        message: "Constraint K8sCelOnly/labelled: its template K8sCelOnly is not evaluated",
+        rule: "K8sCelOnly/labelled",
+        msg: "objects must have labels",
+        path: [],
+        severity: "error",
+        policy: { file: "gk/labelled.yaml", line: 2 },
       },
     ]);
+    const labelled = { ...bare, metadata: { ...bare.metadata, labels: { team: "shop" } } };
+    expect(await evaluate(loaded, labelled)).toEqual([]);
   });
 
   const BAD_MATCH = `apiVersion: constraints.gatekeeper.sh/v1beta1
@@ -320,10 +351,12 @@ spec:
   });
 
   it("reads templates as Rego v0 unless a code source asks for v1, as Gatekeeper does", async () => {
-    const v1Only = readFileSync(join(FIXTURES, "hostnetwork", "template.yaml"), "utf8").replace(
-      '            version: "v1"\n',
-      "",
-    );
+    // The Rego alone (gator would run the CEL beside it): without `version: v1` it is read as v0.
+    const text = readFileSync(join(FIXTURES, "hostnetwork", "template.yaml"), "utf8");
+    const v1Only = text
+      .replace(/ {8}- engine: K8sNativeValidation\n[\s\S]*?(?= {8}- engine: Rego)/, "")
+      .replace('            version: "v1"\n', "");
+    expect(v1Only).not.toContain("engine: K8sNativeValidation");
     const loaded = await loadGatekeeper([{ path: "gk/hostnetwork.yaml", text: v1Only }], [], tools);
     expect(loaded.errors).toHaveLength(1);
     expect(loaded.errors[0]!.message).toMatch(/rego_parse_error/);

@@ -67,7 +67,7 @@ function buildContext(): string[] {
 }
 
 /** The Go tools the image carries, built in its tools stage. */
-const IMAGE_TOOLS = ["opa", "kustomize", "helm", "yaml-oracle", "kube-schema"];
+const IMAGE_TOOLS = ["opa", "kustomize", "helm", "yaml-oracle", "kube-schema", "cel"];
 
 describe("the Dockerfile", () => {
   it("pins every base image by digest", () => {
@@ -82,7 +82,7 @@ describe("the Dockerfile", () => {
     expect(user).toBeDefined();
     expect(user).not.toMatch(/^USER (root|0)(:|$)/);
     expect(final.steps).toContain(
-      "COPY --from=tools /out/opa /out/kustomize /out/helm /out/yaml-oracle /out/kyverno /out/kube-schema /usr/local/bin/",
+      "COPY --from=tools /out/opa /out/kustomize /out/helm /out/yaml-oracle /out/kyverno /out/kube-schema /out/cel /usr/local/bin/",
     );
     expect(final.steps).toContain("COPY --from=build /app/bin ./bin");
   });
@@ -101,6 +101,7 @@ describe("the Dockerfile", () => {
       "tools/kustomize/go.mod",
       "tools/helm/go.mod",
       "tools/yaml-oracle/go.mod",
+      "tools/cel/go.mod",
     ])
       expect(existsSync(join(ROOT, mod))).toBe(true);
   });

@@ -2,7 +2,7 @@
 // `policies.admission` (and its older name `policies.gatekeeper`), or `check --admission`.
 import { isDataFile } from "../../core/file-role.js";
 import type { Config } from "../../config/config.js";
-import { loadGatekeeperDirectory } from "../opa/gatekeeper.js";
+import { loadGatekeeperDirectory } from "./directory.js";
 import { defaultOpaTools } from "../opa/opa-build.js";
 import { loadProblem } from "../conftest/index.js";
 import {
@@ -15,6 +15,25 @@ import {
   type Problem,
 } from "../engine.js";
 import { INVENTORY_MAX_FILES, under } from "../repository-files.js";
+import type { GatekeeperCel } from "./cel-code.js";
+import { loadGatekeeperCel } from "./cel-engine.js";
+
+/** The CEL engine for the constraints of K8sNativeValidation templates, added to a load. */
+async function withCel(
+  load: EngineLoad,
+  cel: unknown,
+  inventory: readonly unknown[],
+  previous: readonly unknown[],
+  env: NodeJS.ProcessEnv,
+): Promise<EngineLoad> {
+  if (!cel) return load;
+  const loaded = await loadGatekeeperCel(cel as GatekeeperCel, inventory, previous, env);
+  return {
+    ...load,
+    engines: [...load.engines, ...(loaded.engine ? [loaded.engine] : [])],
+    problems: [...load.problems, ...loaded.problems],
+  };
+}
 
 const ID = "gatekeeper";
 
@@ -46,7 +65,7 @@ async function fromConfig(ctx: EngineContext): Promise<EngineLoad> {
     });
   try {
     const loaded = await opa.compiler.gatekeeper(sources, inventory.objects, previous);
-    return {
+    const load: EngineLoad = {
       engines: loaded.engine ? [engineOf(ID, loaded.engine)] : [],
       problems: [...problems, ...loaded.errors],
       files,
@@ -55,6 +74,7 @@ async function fromConfig(ctx: EngineContext): Promise<EngineLoad> {
         reason: `Gatekeeper: ${n.message}`,
       })),
     };
+    return await withCel(load, loaded.cel, inventory.objects, previous, process.env);
   } catch (err) {
     problems.push(loadProblem(err, files[0]!, "Gatekeeper policies"));
     return { ...NOTHING_LOADED, problems, files };
@@ -75,6 +95,12 @@ async function fromCommandLine(ctx: EngineContext): Promise<EngineLoad> {
     const loaded = await loadGatekeeperDirectory(dir, root, inventory, () => defaultOpaTools(env));
     if (loaded.engine) engines.push(engineOf(ID, loaded.engine));
     problems.push(...loaded.errors);
+    const cel = await withCel(NOTHING_LOADED, loaded.cel, inventory, [], {
+      ...process.env,
+      ...env,
+    });
+    engines.push(...cel.engines);
+    problems.push(...cel.problems);
     for (const n of loaded.notEvaluated)
       notEvaluated.push({ file: n.file, line: n.line, reason: n.message });
   }

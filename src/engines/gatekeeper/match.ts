@@ -394,3 +394,42 @@ export function detailsPath(details: unknown): JsonPath {
     return p.split(".").map((s) => (/^\d+$/.test(s) ? Number(s) : s));
   return [];
 }
+
+/**
+ * Each Namespace's versions: the inventory's, then the one in force before the change (the base's
+ * version of a Namespace the change edits). A change relabelling its own Namespace must not slip
+ * out of a selector, so an object is selected when either version of its Namespace selects it.
+ */
+export class NamespaceVersions {
+  private readonly namespaces = new Map<string, { facts: ObjectFacts; object: unknown }[]>();
+
+  constructor(inventory: readonly unknown[], previous: readonly unknown[] = []) {
+    for (const o of [...inventory, ...previous]) {
+      if (!isPlainObject(o)) continue;
+      const facts = objectFacts(o);
+      if (facts.isNamespace && facts.name !== "")
+        this.namespaces.set(facts.name, [
+          ...(this.namespaces.get(facts.name) ?? []),
+          { facts, object: o },
+        ]);
+    }
+  }
+
+  /** The constraint's outcome for an object under each version of the Namespaces; a match wins. */
+  matchAny(
+    match: ConstraintMatch,
+    facts: ObjectFacts,
+  ): { outcome: MatchOutcome; namespace?: unknown } {
+    const versions = this.namespaces.get(facts.namespace) ?? [];
+    let last: MatchOutcome | undefined;
+    for (let v = 0; v < Math.max(1, versions.length); v++) {
+      const outcome = matchObject(match, facts, (n) => {
+        const list = this.namespaces.get(n);
+        return n === facts.namespace ? list?.[v]?.facts : list?.[0]?.facts;
+      });
+      if (outcome.kind === "match") return { outcome, namespace: versions[v]?.object };
+      if (last?.kind !== "unknown") last = outcome;
+    }
+    return { outcome: last!, namespace: versions[0]?.object };
+  }
+}

@@ -1,29 +1,32 @@
 // Gatekeeper ConstraintTemplates and Constraints read from repository files: each template's Rego
 // compiled to wasm with the pinned opa, each constraint evaluated on the changed objects as gator does.
 import { inPool } from "../../core/pool.js";
-import { isYamlOrJson, roleOf, type RepositoryLayout } from "../../core/file-role.js";
 import { isKubernetesObject, type RawFinding } from "../../core/findings.js";
 import {
   buildInventory,
   detailsPath,
   ENFORCEMENT_SEVERITY,
   enforcementOf,
-  matchObject,
+  NamespaceVersions,
   objectFacts,
   parseMatch,
   reviewOf,
   type ConstraintMatch,
-  type ObjectFacts,
 } from "../gatekeeper/match.js";
 import { MAX_BATCH_BYTES } from "../../core/limits.js";
 import { parseManifest, type ParsedDocument } from "../../yaml/index.js";
 import { isPlainObject } from "../../core/plain-data.js";
 import type { JsonPath, PolicyLocation, Severity } from "../../core/types.js";
 import type { PolicyEngine, PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
-import { readDirectorySources } from "../../adapters/fs/directory-source.js";
 import { PolicyCompileError, type OpaTools, type PolicySource } from "./opa-build.js";
 import { buildPolicy, PolicyRunner, type CompiledModule } from "./policy-runner.js";
 import { describeThrown } from "./wasm-policy-engine.js";
+import {
+  celCodeOf,
+  type CelConstraint,
+  type CelTemplate,
+  type GatekeeperCel,
+} from "../gatekeeper/cel-code.js";
 
 /** The only target Gatekeeper's admission webhook (and gator) evaluates. */
 export const GATEKEEPER_TARGET = "admission.k8s.gatekeeper.sh";
@@ -49,6 +52,8 @@ export interface GatekeeperLoad {
   readonly notEvaluated: readonly GatekeeperProblem[];
   /** The constraints in force, as rule ids (`K8sRequiredLabels/must-have-owner`). */
   readonly constraints: readonly string[];
+  /** Templates with CEL code and their constraints, for the CEL engine. */
+  readonly cel?: GatekeeperCel;
 }
 
 interface Placed {
@@ -72,6 +77,8 @@ interface Template extends Placed {
     readonly v1: boolean;
   };
   readonly skipped?: string;
+  /** K8sNativeValidation code: gator runs it before Rego (src/engines/gatekeeper/cel-engine.ts). */
+  readonly cel?: CelTemplate;
 }
 
 function str(v: unknown): string {
@@ -147,6 +154,9 @@ function readTemplate(p: Placed, errors: GatekeeperProblem[]): Template | undefi
       ["spec", "targets", 0, "target"],
       `${what}: target ${JSON.stringify(targets[0].target)} is not ${GATEKEEPER_TARGET}`,
     );
+  const cel = celCodeOf(targets[0], ["spec", "targets", 0]);
+  if (cel)
+    return { ...p, kind, cel: { ...cel, name: kind.toLowerCase(), file: p.file, doc: p.doc } };
   const { rego, engines, badLibs } = regoOf(targets[0], ["spec", "targets", 0]);
   if (badLibs) return fail(badLibs, `${what}: libs must be a list of Rego modules (strings)`);
   if (!rego) {
@@ -154,7 +164,7 @@ function readTemplate(p: Placed, errors: GatekeeperProblem[]): Template | undefi
       return {
         ...p,
         kind,
-        skipped: `${what} has no Rego code (engines: ${engines.join(", ")}); only Rego is evaluated`,
+        skipped: `${what} has no Rego or K8sNativeValidation code (engines: ${engines.join(", ")}); only those are evaluated`,
       };
     return fail(["spec", "targets", 0], `${what}: its target has no rego`);
   }
@@ -246,47 +256,16 @@ interface Job {
 
 /** Evaluates constraints on documents: `input.review` and `input.parameters` as Gatekeeper builds them. */
 export class GatekeeperEngine implements PolicyEngine {
-  /** Each Namespace's versions: the inventory's, then (when it differs) the one in force now. */
-  private readonly namespaces = new Map<string, { facts: ObjectFacts; object: unknown }[]>();
+  private readonly namespaces: NamespaceVersions;
 
   constructor(
     private readonly constraints: readonly Constraint[],
     /** The repository's objects: the Namespaces that namespaceSelectors read. */
     inventory: readonly unknown[],
-    /**
-     * Namespaces as the cluster has them before the change (the base's versions of Namespaces
-     * the change edits): a change relabelling its own Namespace must not slip out of a selector,
-     * so an object is selected when either version of its Namespace selects it.
-     */
+    /** Namespaces as the cluster has them before the change (see NamespaceVersions). */
     previous: readonly unknown[] = [],
   ) {
-    for (const o of [...inventory, ...previous]) {
-      if (!isPlainObject(o)) continue;
-      const facts = objectFacts(o);
-      if (facts.isNamespace && facts.name !== "")
-        this.namespaces.set(facts.name, [
-          ...(this.namespaces.get(facts.name) ?? []),
-          { facts, object: o },
-        ]);
-    }
-  }
-
-  /** The constraint's outcome for an object under each version of the Namespaces; a match wins. */
-  private matchAny(
-    c: Constraint,
-    facts: ObjectFacts,
-  ): { outcome: ReturnType<typeof matchObject>; namespace?: unknown } {
-    const versions = this.namespaces.get(facts.namespace) ?? [];
-    let last: ReturnType<typeof matchObject> | undefined;
-    for (let v = 0; v < Math.max(1, versions.length); v++) {
-      const outcome = matchObject(c.match, facts, (n) => {
-        const list = this.namespaces.get(n);
-        return n === facts.namespace ? list?.[v]?.facts : list?.[0]?.facts;
-      });
-      if (outcome.kind === "match") return { outcome, namespace: versions[v]?.object };
-      if (last?.kind !== "unknown") last = outcome;
-    }
-    return { outcome: last!, namespace: versions[0]?.object };
+    this.namespaces = new NamespaceVersions(inventory, previous);
   }
 
   setSettings(): void {
@@ -303,7 +282,7 @@ export class GatekeeperEngine implements PolicyEngine {
       const object = input.document as Record<string, unknown>;
       const facts = objectFacts(object);
       for (const c of this.constraints) {
-        const { outcome, namespace } = this.matchAny(c, facts);
+        const { outcome, namespace } = this.namespaces.matchAny(c.match, facts);
         if (outcome.kind === "no-match") continue;
         if (outcome.kind === "unknown") {
           // Undecidable here, so it fails as the constraint would (deny: error): never a pass.
@@ -483,6 +462,10 @@ export async function loadGatekeeper(
   }
 
   const constraints: Constraint[] = [];
+  const cel: { templates: CelTemplate[]; constraints: CelConstraint[] } = {
+    templates: [...templates.values()].flatMap((t) => (t.cel ? [t.cel] : [])),
+    constraints: [],
+  };
   const seen = new Set<string>();
   for (const c of docs.constraints) {
     const kind = str(c.value.kind);
@@ -532,16 +515,20 @@ export async function loadGatekeeper(
       });
       continue;
     }
-    const runner = runners.get(template);
-    if (!runner || !("action" in enforcement)) continue; // the template's own error is reported
-    constraints.push({
+    if (!("action" in enforcement)) continue;
+    const common = {
       id,
-      runner,
       match,
       severity: ENFORCEMENT_SEVERITY[enforcement.action],
-      parameters: spec.parameters ?? {},
       source: { file: c.file, line: c.doc.kindLine },
-    });
+    };
+    if (template.cel) {
+      cel.constraints.push({ ...common, template: template.cel.name, constraint: c.value });
+      continue;
+    }
+    const runner = runners.get(template);
+    if (!runner) continue; // the template's own error is reported
+    constraints.push({ ...common, runner, parameters: spec.parameters ?? {} });
   }
   return {
     engine:
@@ -550,53 +537,7 @@ export async function loadGatekeeper(
         : undefined,
     errors,
     notEvaluated,
-    constraints: constraints.map((c) => c.id),
+    constraints: [...constraints, ...cel.constraints].map((c) => c.id),
+    cel: cel.constraints.length > 0 ? cel : undefined,
   };
-}
-
-/** The Kubernetes objects of whole-manifest files (not patches, kustomizations or chart templates). */
-export function gatekeeperInventory(
-  files: readonly { readonly path: string; readonly content: Uint8Array }[],
-  layout: RepositoryLayout,
-): unknown[] {
-  const objects: unknown[] = [];
-  for (const f of files) {
-    const text = Buffer.from(f.content).toString("utf8");
-    if (roleOf(f.path, layout) !== "manifest") continue;
-    for (const d of parseManifest(f.path, text).documents)
-      if (isKubernetesObject(d.value)) objects.push(d.value);
-  }
-  return objects;
-}
-
-/** `portcullis check --gatekeeper DIR`: every YAML/JSON file under `dir` (relative to `root`). */
-export async function loadGatekeeperDirectory(
-  dir: string,
-  root: string,
-  inventory: readonly unknown[],
-  tools: () => OpaTools,
-): Promise<GatekeeperLoad> {
-  const none = (message: string): GatekeeperLoad => ({
-    errors: [{ file: dir, line: 1, message }],
-    notEvaluated: [],
-    constraints: [],
-  });
-  const selection = readDirectorySources([dir], root, { include: ["**"], exclude: [] });
-  if (selection.missing.length > 0) return none(`Gatekeeper directory ${dir} does not exist`);
-  const sources = selection.files
-    .filter((f) => isYamlOrJson(f.path))
-    .map((f) => ({ path: f.path, text: Buffer.from(f.content).toString("utf8") }));
-  const loaded = await loadGatekeeper(sources, inventory, tools);
-  // A folder of Kyverno policies only is the Kyverno engine's (src/engines/kyverno), not an error.
-  const kyvernoOnly =
-    !sources.some((s) => s.text.includes("gatekeeper.sh")) &&
-    sources.some((s) => s.text.includes("kyverno.io/"));
-  if (
-    !kyvernoOnly &&
-    loaded.constraints.length === 0 &&
-    loaded.errors.length === 0 &&
-    loaded.notEvaluated.length === 0
-  )
-    return none(`Gatekeeper directory ${dir} holds no ConstraintTemplate with a Constraint`);
-  return loaded;
 }
