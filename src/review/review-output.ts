@@ -1,13 +1,24 @@
 // What a review publishes: the policy check (conclusion, title, summary, annotations) and inline comments.
 import { parsePatch, type Hunk } from "../core/diff.js";
 import type { RuleMetadata } from "../core/types.js";
-import { MAX_OUTPUT_BYTES, renderPolicyCheck, type PolicyCheck } from "../render/check-run.js";
+import {
+  MAX_ANNOTATIONS,
+  MAX_OUTPUT_BYTES,
+  renderPolicyCheck,
+  type PolicyCheck,
+} from "../render/check-run.js";
 import { codeSpan, escapeMarkdown, truncateUtf8 } from "../render/markdown.js";
 import { renderReviewComments, type ReviewComments } from "../render/review-comments.js";
 import type { ChangeReview } from "./review-changes.js";
 import { APPLY_FIXES, planFixCommit } from "./fix-commit.js";
 import { suggestionsFor } from "./suggestions.js";
 import { MAX_REVIEW_COMMENTS } from "../core/limits.js";
+import { testsFail } from "../core/policy-change.js";
+import {
+  policyTestAnnotations,
+  renderBranchAudit,
+  renderPolicyChange,
+} from "../render/policy-change.js";
 export { MAX_REVIEW_COMMENTS };
 
 export interface ReviewOutput {
@@ -79,6 +90,11 @@ export function buildReviewOutput(
         )}${review.policyModules.length > 10 ? ` and ${review.policyModules.length - 10} more` : ""}.`,
     );
   }
+  // The change's own policy tests and its impact, and the base branch's protection: after the
+  // notes above, each within a budget of its own.
+  const testsFailed = review.policyChange ? testsFail(review.policyChange.tests) : false;
+  if (review.policyChange) notes.push(renderPolicyChange(review.policyChange));
+  if (review.branchAudit) notes.push(renderBranchAudit(review.branchAudit));
   const fixable = planFixCommit(review.report.findings, review.headTexts);
   const fixCount = [...fixable.rules.values()].reduce((a, b) => a + b, 0);
   if (fixCount > 0) {
@@ -91,11 +107,22 @@ export function buildReviewOutput(
   const check: PolicyCheck = {
     ...rendered,
     ...(fixCommits.enabled && fixCount > 0 ? { actions: [APPLY_FIXES] } : {}),
-    // A review that could not see every file never passes.
-    conclusion: review.complete ? rendered.conclusion : "failure",
-    title: review.complete
-      ? rendered.title
-      : `Incomplete: ${review.totalChanged} files changed, too many to review`,
+    // A review that could not see every file never passes; failing policy tests fail it too.
+    conclusion: review.complete && !testsFailed ? rendered.conclusion : "failure",
+    title: !review.complete
+      ? `Incomplete: ${review.totalChanged} files changed, too many to review`
+      : testsFailed
+        ? `The policies' own tests fail · ${rendered.title}`
+        : rendered.title,
+    annotations: review.policyChange
+      ? [
+          ...policyTestAnnotations(
+            review.policyChange.tests,
+            Math.max(0, MAX_ANNOTATIONS - rendered.annotations.length),
+          ),
+          ...rendered.annotations,
+        ].slice(0, MAX_ANNOTATIONS)
+      : rendered.annotations,
     summary:
       notes.length > 0
         ? truncateUtf8(

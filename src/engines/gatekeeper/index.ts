@@ -15,6 +15,7 @@ import {
   type Problem,
 } from "../engine.js";
 import { INVENTORY_MAX_FILES, under } from "../repository-files.js";
+import { runGatekeeperSuites } from "./tests.js";
 
 const ID = "gatekeeper";
 
@@ -89,4 +90,5 @@ export const gatekeeperEngine: EngineDescriptor = {
     if (ctx.commandLine && ctx.commandLine.admission.length > 0) return fromCommandLine(ctx);
     return ctx.config.policies.enabled ? fromConfig(ctx) : Promise.resolve(NOTHING_LOADED);
   },
+  tests: runGatekeeperSuites,
 };

@@ -1,0 +1,260 @@
+// A change to the repository's policies, reviewed as code: the head's policies run their own tests
+// (each engine's `tests`), and the repository's manifests are evaluated under the base's and the
+// head's policies to show what the change would newly flag, stop flagging, or fail to evaluate.
+// Informational beside the verdict, which the base's policies alone decide.
+import picomatch from "picomatch";
+import type { Config } from "../config/config.js";
+import { isKustomizationFile, isYamlOrJson, type RepositoryLayout } from "../core/file-role.js";
+import { messageOf } from "../core/errors.js";
+import {
+  IMPACT_MAX_FILES,
+  IMPACT_TIME_LIMIT_MS,
+  POLICY_TESTS_TIME_LIMIT_MS,
+  type ImpactItem,
+  type PolicyChangeReport,
+  type PolicyImpact,
+  type PolicyImpactEntry,
+  type PolicyTestResult,
+  type PolicyTestRun,
+} from "../core/policy-change.js";
+import type { Problem } from "../core/problem.js";
+import type { EvaluationReport, SourceFile } from "../core/report.js";
+import type { Finding, RuleMetadata } from "../core/types.js";
+import type { Engine, EngineDescriptor, EngineLoad } from "../engines/engine.js";
+import { loadEngines } from "../engines/load.js";
+import {
+  baseCommitFiles,
+  headCommitFiles,
+  under,
+  type RepositoryPolicyDeps,
+} from "../engines/repository-files.js";
+import type { PolicyEngine } from "../ports/policy-engine.js";
+import type { ChangedFile, PullRequestSource } from "../ports/pull-request-source.js";
+import { evaluateFiles } from "./evaluate-files.js";
+import { reviewEngineContext } from "./repository-policies.js";
+import { resolveLinks } from "./symbolic-links.js";
+
+export interface PolicyChangeDeps {
+  readonly registry: readonly EngineDescriptor[];
+  /** The shared OPA toolchain: without it, neither tests nor impact run. */
+  readonly opa?: RepositoryPolicyDeps;
+  readonly catalogue: PolicyEngine;
+  readonly rules: ReadonlyMap<string, RuleMetadata>;
+  readonly today: string;
+  /** Where the pinned tools are found (PORTCULLIS_OPA...). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Chart roots and kustomize patches of the head, for the files evaluated. */
+  readonly layoutOf: (paths: readonly string[]) => Promise<RepositoryLayout>;
+  readonly testTimeLimitMs?: number;
+  readonly impactTimeLimitMs?: number;
+  readonly impactMaxFiles?: number;
+}
+
+/** The changed files (by either name) under a folder some engine reads its policies from. */
+export function changedPolicyFiles(
+  registry: readonly EngineDescriptor[],
+  config: Config,
+  changed: readonly ChangedFile[],
+): string[] {
+  const dirs = registry.flatMap((d) => d.reads(config));
+  const inPolicies = (p: string | undefined) => p !== undefined && dirs.some((d) => under(d)(p));
+  return changed.filter((f) => inPolicies(f.path) || inPolicies(f.previousPath)).map((f) => f.path);
+}
+
+/** Tests and impact of a change that touches the policies; undefined when it touches none. */
+export async function reviewPolicyChange(
+  source: PullRequestSource,
+  config: Config,
+  changed: readonly ChangedFile[],
+  deps: PolicyChangeDeps,
+): Promise<PolicyChangeReport | undefined> {
+  const touched = changedPolicyFiles(deps.registry, config, changed);
+  if (touched.length === 0 || !deps.opa) return undefined;
+  const [tests, impact] = await Promise.all([
+    runPolicyTests(source, config, deps),
+    policyImpact(source, config, deps),
+  ]);
+  return { changedPolicyFiles: touched, tests, impact };
+}
+
+/** Every engine's own tests, at the head; an engine that throws is a problem, not a crash. */
+export async function runPolicyTests(
+  source: PullRequestSource,
+  config: Config,
+  deps: Pick<PolicyChangeDeps, "registry" | "opa" | "env" | "testTimeLimitMs">,
+  files = headCommitFiles(source),
+): Promise<PolicyTestRun> {
+  const results: PolicyTestResult[] = [];
+  const problems: Problem[] = [];
+  for (const d of deps.registry) {
+    if (!d.tests) continue;
+    try {
+      const run = await d.tests({
+        config,
+        configFile: ".github/portcullis.yml",
+        files,
+        ...(deps.opa ? { opa: deps.opa } : {}),
+        env: deps.env,
+        timeLimitMs: deps.testTimeLimitMs ?? POLICY_TESTS_TIME_LIMIT_MS,
+      });
+      results.push(...run.results);
+      problems.push(...run.problems);
+    } catch (err) {
+      problems.push({
+        file: ".github/portcullis.yml",
+        line: 1,
+        message: `${d.id} tests could not run: ${messageOf(err)}`,
+      });
+    }
+  }
+  return { results, problems };
+}
+
+/** The engines of the repository's own policies (not the catalogue, which a change cannot edit). */
+async function repositoryEngines(
+  source: PullRequestSource,
+  config: Config,
+  deps: PolicyChangeDeps,
+  side: "base" | "head",
+): Promise<EngineLoad> {
+  const registry = deps.registry.filter((d) => d.reads(config).length > 0);
+  const ctx = reviewEngineContext(source, config, {
+    catalogue: deps.catalogue,
+    rules: deps.rules,
+    ...(deps.opa ? { opa: deps.opa } : {}),
+  });
+  const files = side === "base" ? baseCommitFiles(source) : headCommitFiles(source);
+  return loadEngines(registry, { ...ctx, files });
+}
+
+/** The head's manifests the comparison reads: YAML/JSON in scope, outside the policy folders. */
+async function impactFiles(
+  source: PullRequestSource,
+  config: Config,
+  deps: PolicyChangeDeps,
+): Promise<{ sources: SourceFile[]; cut: number }> {
+  const included = picomatch(config.include as string[], { dot: true });
+  const excluded = picomatch(config.exclude as string[], { dot: true });
+  const policyDirs = deps.registry.flatMap((d) => d.reads(config));
+  const candidates = (await source.listPaths(source.head)).filter(
+    (p) =>
+      isYamlOrJson(p) &&
+      !isKustomizationFile(p) &&
+      included(p) &&
+      !excluded(p) &&
+      !policyDirs.some((d) => under(d)(p)),
+  );
+  const max = deps.impactMaxFiles ?? IMPACT_MAX_FILES;
+  const taken = candidates.slice(0, max);
+  const contents = await source.readFiles(taken.map((path) => ({ commit: source.head, path })));
+  const read: SourceFile[] = [];
+  taken.forEach((path, i) => {
+    const content = contents[i];
+    if (content) read.push({ path, content });
+  });
+  const sources = await resolveLinks(source, source.head, read, (f) => f.path);
+  return { sources: [...sources], cut: candidates.length - taken.length };
+}
+
+/** The repository's manifests under the base's and the head's policies, compared per policy. */
+export async function policyImpact(
+  source: PullRequestSource,
+  config: Config,
+  deps: PolicyChangeDeps,
+): Promise<PolicyImpact> {
+  const [base, head, files] = await Promise.all([
+    repositoryEngines(source, config, deps, "base"),
+    repositoryEngines(source, config, deps, "head"),
+    impactFiles(source, config, deps),
+  ]);
+  const layout = await deps.layoutOf(files.sources.map((f) => f.path));
+  const limit = deps.impactTimeLimitMs ?? IMPACT_TIME_LIMIT_MS;
+  const started = Date.now();
+  const evaluated = { base: [] as EvaluationReport[], head: [] as EvaluationReport[] };
+  let done = 0;
+  const CHUNK = 50;
+  while (done < files.sources.length && Date.now() - started < limit) {
+    const chunk = files.sources.slice(done, done + CHUNK);
+    const run = (engines: readonly Engine[]) =>
+      evaluateFiles(chunk, layout, config, { engines, rules: deps.rules, today: deps.today });
+    evaluated.base.push(await run(base.engines));
+    evaluated.head.push(await run(head.engines));
+    done += chunk.length;
+  }
+  const partial = [
+    files.cut > 0
+      ? `${files.cut} files over the ${deps.impactMaxFiles ?? IMPACT_MAX_FILES} compared were not read`
+      : "",
+    done < files.sources.length
+      ? `stopped after ${Math.round(limit / 1000)} s with ${files.sources.length - done} files not compared`
+      : "",
+  ].filter((s) => s !== "");
+  return {
+    entries: compareReports(evaluated.base, evaluated.head),
+    filesEvaluated: done,
+    documentsEvaluated: evaluated.head.reduce((n, r) => n + r.documentsEvaluated, 0),
+    ...(partial.length > 0 ? { partial: partial.join("; ") } : {}),
+    problems: head.problems,
+  };
+}
+
+const NOT_EVALUATED = /^not evaluated\b/;
+/** The pseudo-policy documents that an engine as a whole cannot evaluate are listed under. */
+export const EVALUATION_ERRORS = "(evaluation errors)";
+
+const keyOf = (f: Finding) => `${f.rule}\u0000${f.fingerprint}\u0000${f.file}\u0000${f.message}`;
+const itemOf = (f: Finding): ImpactItem => ({
+  file: f.file,
+  line: f.lines.start,
+  message: f.message,
+  ...(f.resource ? { resource: f.resource } : {}),
+});
+
+/** Per rule: what only the head flags, what only the base flagged, what the head cannot evaluate. */
+export function compareReports(
+  base: readonly EvaluationReport[],
+  head: readonly EvaluationReport[],
+): PolicyImpactEntry[] {
+  const baseFindings = base.flatMap((r) => r.findings);
+  const headFindings = head.flatMap((r) => r.findings);
+  const baseKeys = new Set(baseFindings.map(keyOf));
+  const headKeys = new Set(headFindings.map(keyOf));
+  const entries = new Map<
+    string,
+    {
+      rule: string;
+      policy?: Finding["policy"];
+      newlyFlagged: ImpactItem[];
+      noLongerFlagged: ImpactItem[];
+      failsToEvaluate: ImpactItem[];
+    }
+  >();
+  const entry = (f: Pick<Finding, "rule" | "policy">) => {
+    let e = entries.get(f.rule);
+    if (!e) {
+      e = { rule: f.rule, newlyFlagged: [], noLongerFlagged: [], failsToEvaluate: [] };
+      entries.set(f.rule, e);
+    }
+    if (!e.policy && f.policy) e.policy = f.policy;
+    return e;
+  };
+  for (const f of headFindings)
+    if (!baseKeys.has(keyOf(f)))
+      (NOT_EVALUATED.test(f.message) ? entry(f).failsToEvaluate : entry(f).newlyFlagged).push(
+        itemOf(f),
+      );
+  for (const f of baseFindings)
+    if (!headKeys.has(keyOf(f)) && !NOT_EVALUATED.test(f.message))
+      entry(f).noLongerFlagged.push(itemOf(f));
+  const baseErrors = new Set(
+    base.flatMap((r) => r.errors).map((e) => `${e.file}\u0000${e.message}`),
+  );
+  for (const e of head.flatMap((r) => r.errors))
+    if (!baseErrors.has(`${e.file}\u0000${e.message}`))
+      entry({ rule: EVALUATION_ERRORS }).failsToEvaluate.push({
+        file: e.file,
+        line: e.line,
+        message: e.message,
+      });
+  return [...entries.values()].sort((a, b) => a.rule.localeCompare(b.rule));
+}
