@@ -5,7 +5,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { dataKeysOf, isDataFile, isPolicyModule } from "../../core/file-role.js";
+import { dataKeysOf, isDataFile } from "../../core/file-role.js";
 import { messageOf } from "../../core/errors.js";
 import { deepMerge } from "../../core/plain-data.js";
 import {
@@ -49,7 +49,8 @@ interface OpaTestEntry {
 /** Where the repository's test, data and modules are, as `policies.*` names them. */
 async function readInputs(ctx: PolicyTestContext) {
   const config = ctx.config.policies;
-  const modules = (await ctx.files.list(config.paths)).filter(isPolicyModule);
+  // Policies and their tests (`*_test.rego`, which the policies' own load leaves out).
+  const modules = (await ctx.files.list(config.paths)).filter((p) => p.endsWith(".rego"));
   const dataPaths =
     config.data.length > 0 ? (await ctx.files.list(config.data)).filter(isDataFile) : [];
   const sources = await ctx.files.read([...modules, ...dataPaths]);
@@ -163,7 +164,13 @@ export function testRunOf(result: SandboxResult, configFile: string): PolicyTest
     entries = undefined;
   }
   if (entries !== undefined && (result.ok || result.reason === "failed"))
-    return { results: entries.map(resultOf), problems: [] };
+    return {
+      // opa reports in the order its tests finished: sorted, the same input gives the same output.
+      results: entries
+        .map(resultOf)
+        .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line),
+      problems: [],
+    };
   if (result.ok) return NO_TESTS; // opa found no test rule after all
   const problems: Problem[] = [];
   for (const m of result.message.matchAll(/(\S+\.rego):(\d+): ([^\n]+)/g))
