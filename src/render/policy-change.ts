@@ -33,6 +33,16 @@ function at(file: string, line: number, blobUrl?: string): string {
 const failing = (r: PolicyTestResult) => r.outcome === "fail" || r.outcome === "error";
 
 function testsSection(run: PolicyTestRun, blobUrl?: string): Section {
+  if (run.results.length === 0 && run.problems.length === 0)
+    return {
+      head: [
+        "### The policies have no tests of their own",
+        "",
+        "No Rego `test_` rule, gator suite or Kyverno test under the policy folders at the head.",
+      ],
+      items: [],
+      noun: "test",
+    };
   const count = (o: PolicyTestResult["outcome"]) =>
     run.results.filter((r) => r.outcome === o).length;
   const failed = run.results.filter(failing);

@@ -45,6 +45,7 @@ export function buildReviewOutput(
   fixCommits: FixCommitOffer = FIX_COMMITS_OFF,
   policyBlobUrl?: string,
 ): ReviewOutput {
+  const testsFailed = review.policyChange ? testsFail(review.policyChange.tests) : false;
   const rendered = renderPolicyCheck({
     findings: review.report.findings,
     skipped: review.report.skipped,
@@ -58,6 +59,7 @@ export function buildReviewOutput(
     renderer: review.rendered?.renderer,
     documentsEvaluated: review.report.documentsEvaluated,
     policyBlobUrl,
+    otherFailures: testsFailed ? ["the policies' own tests fail at the head (listed above)"] : [],
   });
   const notes: string[] = [];
   if (!review.complete) {
@@ -92,7 +94,6 @@ export function buildReviewOutput(
   }
   // The change's own policy tests and its impact, and the base branch's protection: after the
   // notes above, each within a budget of its own.
-  const testsFailed = review.policyChange ? testsFail(review.policyChange.tests) : false;
   if (review.policyChange) notes.push(renderPolicyChange(review.policyChange));
   if (review.branchAudit) notes.push(renderBranchAudit(review.branchAudit));
   const fixable = planFixCommit(review.report.findings, review.headTexts);
@@ -107,8 +108,8 @@ export function buildReviewOutput(
   const check: PolicyCheck = {
     ...rendered,
     ...(fixCommits.enabled && fixCount > 0 ? { actions: [APPLY_FIXES] } : {}),
-    // A review that could not see every file never passes; failing policy tests fail it too.
-    conclusion: review.complete && !testsFailed ? rendered.conclusion : "failure",
+    // A review that could not see every file never passes.
+    conclusion: review.complete ? rendered.conclusion : "failure",
     title: !review.complete
       ? `Incomplete: ${review.totalChanged} files changed, too many to review`
       : testsFailed

@@ -12,6 +12,7 @@ import {
 } from "../support/github-stand-in.js";
 import { TestOctokit } from "../support/octokit.js";
 import { responseBodyErrors } from "../support/openapi.js";
+import { RULES_REQUIRING_EVERYTHING } from "../support/branch-rules.js";
 
 const POLICIES_ONLY = parseConfig(
   "codeOwners:\n  enabled: false\nsignedCommits:\n  enabled: false\n",
@@ -19,43 +20,6 @@ const POLICIES_ONLY = parseConfig(
 ).config;
 const repository = { owner: "acme", repo: "fleet" };
 const WEB = "https://github.com/acme/fleet";
-
-/** Rules as GET /repos/{owner}/{repo}/rules/branches/{branch} answers them. */
-export const RULES_REQUIRING_EVERYTHING = [
-  {
-    type: "required_status_checks",
-    ruleset_source_type: "Repository",
-    ruleset_source: "acme/fleet",
-    ruleset_id: 7,
-    parameters: {
-      strict_required_status_checks_policy: false,
-      required_status_checks: [
-        { context: "Portcullis / policies" },
-        { context: "Portcullis / code owners" },
-        { context: "Portcullis / signed commits" },
-      ],
-    },
-  },
-  {
-    type: "pull_request",
-    ruleset_source_type: "Repository",
-    ruleset_source: "acme/fleet",
-    ruleset_id: 7,
-    parameters: {
-      dismiss_stale_reviews_on_push: true,
-      require_code_owner_review: true,
-      require_last_push_approval: false,
-      required_approving_review_count: 1,
-      required_review_thread_resolution: false,
-    },
-  },
-  {
-    type: "required_signatures",
-    ruleset_source_type: "Repository",
-    ruleset_source: "acme/fleet",
-    ruleset_id: 7,
-  },
-];
 
 describe("branch protection audit", () => {
   let standIn: GitHubStandIn | undefined;
