@@ -152,7 +152,10 @@ export function policyTestAnnotations(run: PolicyTestRun, max: number): Annotati
   }));
 }
 
-/** The base branch's protection: what is missing, with links to fix it; one line when all is set. */
+/**
+ * The base branch's protection: what is missing, with links to fix it, and what could not be read;
+ * nothing when the branch requires all of it (the summary speaks only when there is something to do).
+ */
 export function renderBranchAudit(audit: BranchAudit): string {
   const branch = codeSpan(audit.branch);
   const gaps: string[] = [];
@@ -172,12 +175,11 @@ export function renderBranchAudit(audit: BranchAudit): string {
     ...(audit.codeOwnerReviews === undefined ? ["code owners' reviews"] : []),
     ...(audit.signedCommits === undefined ? ["signed commits"] : []),
   ];
+  if (gaps.length === 0 && unknown.length === 0) return "";
   const lines =
     gaps.length > 0
       ? [`### ⚠️ The base branch ${branch} is not fully protected`, "", ...gaps]
-      : [
-          `### ✅ The base branch ${branch} requires Portcullis's checks${unknown.length === 0 ? ", code owners' reviews and signed commits" : ""}`,
-        ];
+      : [`### The base branch ${branch} requires Portcullis's checks`];
   if (unknown.length > 0)
     lines.push(
       "",

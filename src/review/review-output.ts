@@ -95,7 +95,8 @@ export function buildReviewOutput(
   // The change's own policy tests and its impact, and the base branch's protection: after the
   // notes above, each within a budget of its own.
   if (review.policyChange) notes.push(renderPolicyChange(review.policyChange));
-  if (review.branchAudit) notes.push(renderBranchAudit(review.branchAudit));
+  const protection = review.branchAudit ? renderBranchAudit(review.branchAudit) : "";
+  if (protection !== "") notes.push(protection);
   const fixable = planFixCommit(review.report.findings, review.headTexts);
   const fixCount = [...fixable.rules.values()].reduce((a, b) => a + b, 0);
   if (fixCount > 0) {
