@@ -202,13 +202,47 @@ const NOT_EVALUATED = /^not evaluated\b/;
 /** The pseudo-policy documents that an engine as a whole cannot evaluate are listed under. */
 export const EVALUATION_ERRORS = "(evaluation errors)";
 
-const keyOf = (f: Finding) => `${f.rule}\u0000${f.fingerprint}\u0000${f.file}\u0000${f.message}`;
+const exactKey = (f: Finding) => `${f.rule}\u0000${f.fingerprint}\u0000${f.file}\u0000${f.message}`;
+const placeKey = (f: Finding) => `${f.rule}\u0000${f.fingerprint}\u0000${f.file}`;
 const itemOf = (f: Finding): ImpactItem => ({
   file: f.file,
   line: f.lines.start,
   message: f.message,
   ...(f.resource ? { resource: f.resource } : {}),
 });
+
+/**
+ * The findings of `a` that `b` does not have: matched first by message, then by place (rule,
+ * resource, path, file), so a finding whose message the change rewords is still the same finding.
+ */
+function unmatched(a: readonly Finding[], b: readonly Finding[]): Finding[] {
+  const count = (xs: readonly Finding[], key: (f: Finding) => string) => {
+    const m = new Map<string, number>();
+    for (const f of xs) m.set(key(f), (m.get(key(f)) ?? 0) + 1);
+    return m;
+  };
+  const exact = count(b, exactKey);
+  const rest: Finding[] = [];
+  for (const f of a) {
+    const n = exact.get(exactKey(f)) ?? 0;
+    if (n > 0) exact.set(exactKey(f), n - 1);
+    else rest.push(f);
+  }
+  // What b has left over (its counts in `exact`), by place, pairs with a's reworded findings.
+  const leftInB = new Map<string, number>();
+  for (const f of b) {
+    const n = exact.get(exactKey(f)) ?? 0;
+    if (n === 0) continue;
+    exact.set(exactKey(f), n - 1);
+    leftInB.set(placeKey(f), (leftInB.get(placeKey(f)) ?? 0) + 1);
+  }
+  return rest.filter((f) => {
+    const n = leftInB.get(placeKey(f)) ?? 0;
+    if (n === 0) return true;
+    leftInB.set(placeKey(f), n - 1);
+    return false;
+  });
+}
 
 /** Per rule: what only the head flags, what only the base flagged, what the head cannot evaluate. */
 export function compareReports(
@@ -217,8 +251,6 @@ export function compareReports(
 ): PolicyImpactEntry[] {
   const baseFindings = base.flatMap((r) => r.findings);
   const headFindings = head.flatMap((r) => r.findings);
-  const baseKeys = new Set(baseFindings.map(keyOf));
-  const headKeys = new Set(headFindings.map(keyOf));
   const entries = new Map<
     string,
     {
@@ -238,14 +270,12 @@ export function compareReports(
     if (!e.policy && f.policy) e.policy = f.policy;
     return e;
   };
-  for (const f of headFindings)
-    if (!baseKeys.has(keyOf(f)))
-      (NOT_EVALUATED.test(f.message) ? entry(f).failsToEvaluate : entry(f).newlyFlagged).push(
-        itemOf(f),
-      );
-  for (const f of baseFindings)
-    if (!headKeys.has(keyOf(f)) && !NOT_EVALUATED.test(f.message))
-      entry(f).noLongerFlagged.push(itemOf(f));
+  for (const f of unmatched(headFindings, baseFindings))
+    (NOT_EVALUATED.test(f.message) ? entry(f).failsToEvaluate : entry(f).newlyFlagged).push(
+      itemOf(f),
+    );
+  for (const f of unmatched(baseFindings, headFindings))
+    if (!NOT_EVALUATED.test(f.message)) entry(f).noLongerFlagged.push(itemOf(f));
   const baseErrors = new Set(
     base.flatMap((r) => r.errors).map((e) => `${e.file}\u0000${e.message}`),
   );

@@ -13,7 +13,7 @@ import type { ChangeReview } from "./review-changes.js";
 import { APPLY_FIXES, planFixCommit } from "./fix-commit.js";
 import { suggestionsFor } from "./suggestions.js";
 import { MAX_REVIEW_COMMENTS } from "../core/limits.js";
-import { testsFail } from "../core/policy-change.js";
+import { testsFail, type PolicyChangeReport } from "../core/policy-change.js";
 import {
   policyTestAnnotations,
   renderBranchAudit,
@@ -24,6 +24,8 @@ export { MAX_REVIEW_COMMENTS };
 export interface ReviewOutput {
   readonly check: PolicyCheck;
   readonly comments: ReviewComments;
+  /** Every policy test and impact item, when the change touches the policies (the summary cuts them). */
+  readonly policyChange?: PolicyChangeReport;
 }
 
 /** Whether an "Apply fixes" button may be offered: the app may push, to a branch of this repository. */
@@ -144,5 +146,5 @@ export function buildReviewOutput(
     suggestions,
     policyBlobUrl,
   });
-  return { check, comments };
+  return { check, comments, ...(review.policyChange ? { policyChange: review.policyChange } : {}) };
 }
