@@ -85,3 +85,5 @@ export const MAX_POLICY_TEST_OUTPUT_BYTES = 8 * 1024 * 1024;
 export const IMPACT_MAX_FILES = 1_000;
 /** The impact comparison stops after this long and says it is partial. */
 export const IMPACT_TIME_LIMIT_MS = 120_000;
+/** Kustomizations and Helm releases of the head rendered for the comparison (each twice), at most. */
+export const IMPACT_MAX_RENDER_TARGETS = 50;

@@ -8,6 +8,7 @@ import { isKustomizationFile, isYamlOrJson, type RepositoryLayout } from "../cor
 import { messageOf } from "../core/errors.js";
 import {
   IMPACT_MAX_FILES,
+  IMPACT_MAX_RENDER_TARGETS,
   IMPACT_TIME_LIMIT_MS,
   POLICY_TESTS_TIME_LIMIT_MS,
   type ImpactItem,
@@ -33,6 +34,8 @@ import type { ChangedFile, PullRequestSource } from "../ports/pull-request-sourc
 import { evaluateFiles } from "./evaluate-files.js";
 import { reviewEngineContext } from "./repository-policies.js";
 import { resolveLinks } from "./symbolic-links.js";
+import { renderChanges } from "../gitops/render-changes.js";
+import type { ManifestRenderer } from "../ports/manifest-renderer.js";
 
 export interface PolicyChangeDeps {
   readonly registry: readonly EngineDescriptor[];
@@ -43,6 +46,8 @@ export interface PolicyChangeDeps {
   readonly today: string;
   /** Where the pinned tools are found (PORTCULLIS_OPA...). */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Renders the head's kustomizations and Helm releases (config `render`); none without it. */
+  readonly renderer?: ManifestRenderer;
   /** Chart roots and kustomize patches of the head, for the files evaluated. */
   readonly layoutOf: (paths: readonly string[]) => Promise<RepositoryLayout>;
   readonly testTimeLimitMs?: number;
@@ -181,6 +186,15 @@ export async function policyImpact(
     evaluated.head.push(await run(head.engines));
     done += chunk.length;
   }
+  // Overlays and releases as rendered: under the base's policies, then the head's.
+  if (Date.now() - started < limit) {
+    const renderedBase = await renderedReport(source, config, base.engines, deps);
+    const renderedHead = renderedBase && (await renderedReport(source, config, head.engines, deps));
+    if (renderedBase && renderedHead) {
+      evaluated.base.push(renderedBase);
+      evaluated.head.push(renderedHead);
+    }
+  }
   const partial = [
     files.cut > 0
       ? `${files.cut} files over the ${deps.impactMaxFiles ?? IMPACT_MAX_FILES} compared were not read`
@@ -195,6 +209,38 @@ export async function policyImpact(
     documentsEvaluated: evaluated.head.reduce((n, r) => n + r.documentsEvaluated, 0),
     ...(partial.length > 0 ? { partial: partial.join("; ") } : {}),
     problems: head.problems,
+  };
+}
+
+/**
+ * The head's kustomizations and Helm releases (as `render` configures them) rendered and evaluated
+ * under `engines`, each finding routed to the source line that set it; none without a renderer.
+ */
+async function renderedReport(
+  source: PullRequestSource,
+  config: Config,
+  engines: readonly Engine[],
+  deps: PolicyChangeDeps,
+): Promise<EvaluationReport | undefined> {
+  if (!deps.renderer || !(config.render.kustomize || config.render.helm)) return undefined;
+  // Every file of the head as if changed: every target is affected, within the render budget.
+  const paths = (await source.listPaths(source.head)).filter(isYamlOrJson);
+  const rendered = await renderChanges(
+    source,
+    paths.map((path) => ({ path, status: "modified" as const })),
+    config,
+    { ...config.render, maxTargets: IMPACT_MAX_RENDER_TARGETS },
+    {
+      renderer: deps.renderer,
+      evaluation: { engines, rules: deps.rules, today: deps.today },
+    },
+  );
+  return {
+    findings: rendered.head,
+    skipped: [],
+    errors: rendered.errors,
+    filesEvaluated: 0,
+    documentsEvaluated: rendered.documentsEvaluated,
   };
 }
 
@@ -286,5 +332,20 @@ export function compareReports(
         line: e.line,
         message: e.message,
       });
-  return [...entries.values()].sort((a, b) => a.rule.localeCompare(b.rule));
+  // A finding seen in a file and again in its rendered overlay at the same line is listed once.
+  const once = (items: ImpactItem[]) => {
+    const seen = new Set<string>();
+    return items.filter((i) => {
+      const key = `${i.file}\u0000${i.line}\u0000${i.message}`;
+      return seen.has(key) ? false : (seen.add(key), true);
+    });
+  };
+  return [...entries.values()]
+    .map((e) => ({
+      ...e,
+      newlyFlagged: once(e.newlyFlagged),
+      noLongerFlagged: once(e.noLongerFlagged),
+      failsToEvaluate: once(e.failsToEvaluate),
+    }))
+    .sort((a, b) => a.rule.localeCompare(b.rule));
 }

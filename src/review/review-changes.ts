@@ -282,6 +282,7 @@ export async function reviewChanges(
           today: deps.today,
           env: deps.env ?? process.env,
           layoutOf: (paths) => loadLayout(source, source.head, dirsOf(paths)),
+          ...(deps.renderer ? { renderer: deps.renderer } : {}),
         })
       : undefined,
     // Informational: a protection that cannot be read at all leaves the summary without it.

@@ -101,3 +101,31 @@ describe("portcullis review of a policy change", () => {
     expect((JSON.parse(stdout) as Json).policyChange).toBeUndefined();
   }, 60_000);
 });
+
+describe("portcullis review of a policy change, with overlays", () => {
+  let repo: TestRepo;
+  afterEach(() => rmSync(repo.dir, { recursive: true, force: true }));
+
+  it("evaluates rendered overlays too: the overlay's renamed Deployment is newly flagged, routed to a source line", async () => {
+    repo = gitRepo();
+    repo.write("policy/main.rego", policy(2));
+    repo.write("base/web.yaml", deployment("web", 2));
+    repo.write("base/kustomization.yaml", "resources: [web.yaml]\n");
+    repo.write("overlays/dev/kustomization.yaml", "namePrefix: dev-\nresources: [../../base]\n");
+    repo.commit("base");
+    repo.git("checkout", "-q", "-b", "tighten");
+    repo.write("policy/main.rego", policy(3));
+    repo.commit("tighten");
+    const { stdout } = await runCommand(["review", "--base", "main", "--format", "json"], repo.dir);
+    const entries = (JSON.parse(stdout) as Json).policyChange!.impact.entries as {
+      rule: string;
+      newlyFlagged: { file: string; message: string }[];
+    }[];
+    // Only kustomize names it dev-web: the file alone says web.
+    expect(entries.map((e) => e.rule)).toEqual(["main.deny"]);
+    expect(entries[0]!.newlyFlagged.map((i) => i.message).sort()).toEqual([
+      "dev-web runs fewer than 3 replicas",
+      "web runs fewer than 3 replicas",
+    ]);
+  }, 90_000);
+});
