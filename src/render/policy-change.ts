@@ -51,7 +51,7 @@ function testsSection(run: PolicyTestRun, blobUrl?: string): Section {
       ? "### ❌ The policies' own tests fail at the head"
       : "### ✅ The policies' own tests pass at the head",
     "",
-    `${count("pass")} passed, ${count("fail")} failed, ${count("error")} could not be decided, ${count("skip")} skipped (run as their engines run them, on the policies this change proposes; they fail this check, the findings above are still judged by the base's policies).`,
+    `${count("pass")} passed, ${count("fail")} failed, ${count("error")} could not be decided, ${count("skip")} skipped (run as their engines run them, on the policies this change proposes; a failing test fails this check; the findings are still judged by the base's policies).`,
   ];
   if (failed.length + run.problems.length > 0) head.push("");
   const items = [

@@ -32,7 +32,7 @@ interface Json {
     impact: {
       entries: {
         rule: string;
-        newlyFlagged: { file: string; line: number }[];
+        newlyFlagged: { file: string; line: number; message: string }[];
         noLongerFlagged: { file: string }[];
       }[];
     };
@@ -117,10 +117,7 @@ describe("portcullis review of a policy change, with overlays", () => {
     repo.write("policy/main.rego", policy(3));
     repo.commit("tighten");
     const { stdout } = await runCommand(["review", "--base", "main", "--format", "json"], repo.dir);
-    const entries = (JSON.parse(stdout) as Json).policyChange!.impact.entries as {
-      rule: string;
-      newlyFlagged: { file: string; message: string }[];
-    }[];
+    const entries = (JSON.parse(stdout) as Json).policyChange!.impact.entries;
     // Only kustomize names it dev-web: the file alone says web.
     expect(entries.map((e) => e.rule)).toEqual(["main.deny"]);
     expect(entries[0]!.newlyFlagged.map((i) => i.message).sort()).toEqual([
