@@ -125,23 +125,33 @@ describe("Rego tests (opa test)", () => {
     expect(run.results.map((r) => r.outcome)).toEqual(["pass"]);
   }, 60_000);
 
-  it("reports a test module that does not parse at its file and line, and fails", async () => {
-    write(root, {
-      "policy/main.rego": POLICY,
-      "policy/broken_test.rego": "package main\nimport rego.v1\n\ntest_x if { 1 = }\n",
-    });
-    const run = await runRegoTests(
-      contextOf(root, configOf("policies:\n  paths: [policy]\n  regoVersion: v1\n")),
-    );
-    expect(run.results).toEqual([]);
-    expect(run.problems).toEqual([
-      expect.objectContaining({
-        file: "policy/broken_test.rego",
-        line: 4,
-        message: expect.stringMatching(/rego_parse_error/),
-      }),
-    ]);
-  }, 60_000);
+  it.each(["v1", "auto"])(
+    "reports a test module that does not parse at its file and line, and fails (regoVersion %s)",
+    async (version) => {
+      write(root, {
+        "policy/main.rego": POLICY,
+        "policy/broken_test.rego": "package main\nimport rego.v1\n\ntest_x if { 1 = }\n",
+      });
+      const run = await runRegoTests(
+        contextOf(
+          root,
+          configOf(`policies:
+  paths: [policy]
+  regoVersion: ${version}
+`),
+        ),
+      );
+      expect(run.results).toEqual([]);
+      expect(run.problems).toEqual([
+        expect.objectContaining({
+          file: "policy/broken_test.rego",
+          line: 4,
+          message: expect.stringMatching(/rego_parse_error/),
+        }),
+      ]);
+    },
+    60_000,
+  );
 
   it("refuses network builtins in tests, as in the policies (the same capabilities)", async () => {
     write(root, {

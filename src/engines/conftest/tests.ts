@@ -88,14 +88,16 @@ export async function runRegoTests(ctx: PolicyTestContext): Promise<PolicyTestRu
   } catch (err) {
     return atConfig(`Rego tests not run: ${messageOf(err)}`);
   }
-  const versions = config.regoVersion === "auto" ? ["v1", "v0"] : [config.regoVersion];
-  let outcome: PolicyTestRun = NO_TESTS;
-  for (const version of versions) {
-    outcome = await runOpaTest(modules, data, tools, version === "v0", ctx);
-    // auto: v1 first, then v0 when v1 cannot parse them (as the policies themselves are read).
-    if (!outcome.problems.some((p) => /rego_parse_error/.test(p.message))) break;
-  }
-  return outcome;
+  const run = (v0: boolean) => runOpaTest(modules, data, tools, v0, ctx);
+  if (config.regoVersion !== "auto") return run(config.regoVersion === "v0");
+  // auto: v1, then v0 when v1 cannot parse them (as the policies themselves are read); when
+  // neither parses, v1's errors are the ones to read.
+  const parseError = (r: PolicyTestRun) =>
+    r.problems.some((p) => /rego_parse_error/.test(p.message));
+  const v1 = await run(false);
+  if (!parseError(v1)) return v1;
+  const v0 = await run(true);
+  return parseError(v0) ? v1 : v0;
 }
 
 async function runOpaTest(
