@@ -133,13 +133,7 @@ describe("Rego tests (opa test)", () => {
         "policy/broken_test.rego": "package main\nimport rego.v1\n\ntest_x if { 1 = }\n",
       });
       const run = await runRegoTests(
-        contextOf(
-          root,
-          configOf(`policies:
-  paths: [policy]
-  regoVersion: ${version}
-`),
-        ),
+        contextOf(root, configOf(`policies:\n  paths: [policy]\n  regoVersion: ${version}\n`)),
       );
       expect(run.results).toEqual([]);
       expect(run.problems).toEqual([
