@@ -187,7 +187,9 @@ export async function policyImpact(
     done += chunk.length;
   }
   // Overlays and releases as rendered: under the base's policies, then the head's.
-  if (Date.now() - started < limit) {
+  const renders = Boolean(deps.renderer && (config.render.kustomize || config.render.helm));
+  const timeLeft = Date.now() - started < limit;
+  if (renders && timeLeft) {
     const renderedBase = await renderedReport(source, config, base.engines, deps);
     const renderedHead = renderedBase && (await renderedReport(source, config, head.engines, deps));
     if (renderedBase && renderedHead) {
@@ -201,6 +203,13 @@ export async function policyImpact(
       : "",
     done < files.sources.length
       ? `stopped after ${Math.round(limit / 1000)} s with ${files.sources.length - done} files not compared`
+      : "",
+    renders && !timeLeft
+      ? "rendered overlays and Helm releases were not compared (time limit)"
+      : "",
+    // Without the base's policies every head finding would look new: said, never hidden.
+    base.problems.length > 0
+      ? `the base's policies do not all load (${base.problems[0]!.file}:${base.problems[0]!.line}), so findings of theirs may show as newly flagged`
       : "",
   ].filter((s) => s !== "");
   return {
