@@ -50,6 +50,76 @@ export function githubRefusals(method, path, body) {
   return errors;
 }
 
+/**
+ * A branch's protection as GitHub answers an app: the rules of its rulesets (`branchRules`, [] by
+ * default), classic protection (`classicProtection`: the protected-branch object; "forbidden" for
+ * an app without `administration: read`; none: 404 "Branch not protected"), and the branch itself
+ * (its `protection.required_status_checks`, readable with `metadata: read`).
+ */
+function branchProtectionRoute(repo, prefix, method, path, origin) {
+  if (method !== "GET") return undefined;
+  const rules = new RegExp(`^${prefix}/rules/branches/(.+)$`).exec(path);
+  if (rules) return [200, repo.branchRules ?? []];
+  const protection = new RegExp(`^${prefix}/branches/([^/]+)/protection$`).exec(path);
+  if (protection) {
+    if (repo.classicProtection === "forbidden")
+      return [403, { message: "Resource not accessible by integration", status: "403" }];
+    if (!repo.classicProtection) return [404, { message: "Branch not protected", status: "404" }];
+    return [200, repo.classicProtection];
+  }
+  const branch = new RegExp(`^${prefix}/branches/([^/]+)$`).exec(path);
+  if (!branch) return undefined;
+  const name = decodeURIComponent(branch[1]);
+  const api = `${origin}${prefix}`;
+  const sha = "6dcb09b5b57875f334f61aebed695e2e4193db5e";
+  const checks = repo.classicProtection?.required_status_checks ?? repo.branchRequiredChecks;
+  const person = { name: "Octocat", email: "octocat@example.com", date: "2026-06-01T00:00:00Z" };
+  return [
+    200,
+    {
+      name,
+      commit: {
+        url: `${api}/commits/${sha}`,
+        sha,
+        node_id: "C_stand-in",
+        html_url: `${origin}/${repo.owner}/${repo.repo}/commit/${sha}`,
+        comments_url: `${api}/commits/${sha}/comments`,
+        commit: {
+          url: `${api}/git/commits/${sha}`,
+          author: person,
+          committer: person,
+          message: "stand-in",
+          comment_count: 0,
+          tree: { sha, url: `${api}/git/trees/${sha}` },
+        },
+        author: null,
+        committer: null,
+        parents: [],
+      },
+      _links: {
+        html: `${origin}/${repo.owner}/${repo.repo}/tree/${name}`,
+        self: `${api}/branches/${name}`,
+      },
+      protected: Boolean(repo.classicProtection || checks),
+      protection: {
+        enabled: Boolean(repo.classicProtection || checks),
+        ...(checks
+          ? {
+              required_status_checks: {
+                enforcement_level: "non_admins",
+                contexts: checks.contexts ?? [],
+                checks:
+                  checks.checks ??
+                  (checks.contexts ?? []).map((context) => ({ context, app_id: null })),
+              },
+            }
+          : {}),
+      },
+      protection_url: `${api}/branches/${name}/protection`,
+    },
+  ];
+}
+
 function readBody(req) {
   return new Promise((resolve) => {
     let body = "";
@@ -207,6 +277,8 @@ export async function startGitHubStandIn(repo) {
       if (method === "GET" && pull[2] === "commits") return [200, repo.commits ?? []];
     }
     if (method === "GET" && path === `${prefix}/codeowners/errors`) return [200, { errors: [] }];
+    const branchRoute = branchProtectionRoute(repo, prefix, method, path, origin);
+    if (branchRoute) return branchRoute;
     const team = /^\/orgs\/([^/]+)\/teams\/([^/]+)\/members$/.exec(path);
     if (method === "GET" && team) {
       const members = repo.teams?.[`${team[1]}/${team[2]}`];
@@ -280,6 +352,16 @@ export async function startGitHubStandIn(repo) {
       refused.length > 0
         ? [422, { message: "Validation Failed", errors: refused }]
         : route(method, url, body);
+    // GitHub's response shapes, where the test checks what the stand-in answers (@octokit/openapi).
+    if (repo.validateResponse && !/graphql$/.test(url.pathname)) {
+      let errors;
+      try {
+        errors = repo.validateResponse(method, url.pathname, status, payload);
+      } catch (err) {
+        errors = [`the response could not be checked: ${err?.message ?? err}`];
+      }
+      recorded.responseErrors = errors.length > 0 ? errors : undefined;
+    }
     res.writeHead(status, { "content-type": "application/json", ...headers });
     res.end(JSON.stringify(payload));
     notify();

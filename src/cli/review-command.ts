@@ -88,7 +88,7 @@ export function renderReviewOutput(
 ): string {
   const { check, comments } = output;
   if (format === "json") {
-    return `${JSON.stringify({ check: { name: POLICY_CHECK_NAME, ...check }, review: comments, ...local }, null, 2)}\n`;
+    return `${JSON.stringify({ check: { name: POLICY_CHECK_NAME, ...check }, review: comments, ...(output.policyChange ? { policyChange: output.policyChange } : {}), ...local }, null, 2)}\n`;
   }
   const md = format === "markdown";
   const out: string[] = [];
@@ -187,6 +187,7 @@ export async function runReview(argv: readonly string[], io: CliIo): Promise<num
       ruleIds: new Set(bundle.rules.keys()),
     },
     today: today(io.env),
+    env: io.env,
     renderer: localRenderer(io.env),
     repositoryPolicies: {
       compiler: new OpaPolicyCompiler(() => defaultOpaTools(io.env)),

@@ -4,6 +4,7 @@
 // only through that registry.
 import type { Config } from "../config/config.js";
 import type { Problem } from "../core/problem.js";
+import type { PolicyTestRun } from "../core/policy-change.js";
 import type { RuleMetadata, SkippedFile } from "../core/types.js";
 import type {
   IsolatedPolicyEngine,
@@ -80,6 +81,25 @@ export interface Inventory {
   readonly cut: number;
 }
 
+/**
+ * What an engine's own tests run on: the policy files as the change leaves them (the head, or the
+ * working tree), never used for the verdict.
+ */
+export interface PolicyTestContext {
+  readonly config: Config;
+  readonly configFile: string;
+  /** The policy files at the head of the change (a review) or in the working tree. */
+  readonly files: PolicyFiles;
+  /** The shared OPA toolchain (the Rego engines need it); without it Rego tests are not run. */
+  readonly opa?: RepositoryPolicyDeps;
+  /** The environment the pinned tools are found from (PORTCULLIS_OPA...). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** How long all of this engine's tests may run together. */
+  readonly timeLimitMs: number;
+}
+
+export type { PolicyTestResult, PolicyTestRun } from "../core/policy-change.js";
+
 export interface EngineDescriptor {
   readonly id: string;
   /** The configuration keys it reads (documentation and the config schema's grouping). */
@@ -87,6 +107,12 @@ export interface EngineDescriptor {
   /** The repository folders (or files) its policies are read from under `config`. */
   reads(config: Config): readonly string[];
   load(ctx: EngineContext): Promise<EngineLoad>;
+  /**
+   * The policies' own unit tests, run as the engine's tool runs them (`opa test`, `gator verify`,
+   * `kyverno test`), sandboxed and time-limited; each result at its test's file and line. Run
+   * when a change touches the folders `reads` names; never part of the policies' verdict.
+   */
+  tests?(ctx: PolicyTestContext): Promise<PolicyTestRun>;
 }
 
 /** One asynchronous `evaluate` over the adapters' evaluators, in this thread or isolated. */

@@ -38,12 +38,21 @@ export function under(dir: string): (path: string) => boolean {
 
 /** The files of a change's base commit (a change never brings its own policies). */
 export function baseCommitFiles(source: PullRequestSource): PolicyFiles {
+  return commitFiles(source, source.base, "at the base commit");
+}
+
+/** The files of a change's head: its policies' own tests and its impact, never the verdict. */
+export function headCommitFiles(source: PullRequestSource): PolicyFiles {
+  return commitFiles(source, source.head, "at the head commit");
+}
+
+function commitFiles(source: PullRequestSource, commit: string, where: string): PolicyFiles {
   return {
-    where: "at the base commit",
+    where,
     list: async (dirs) =>
-      (await source.listPaths(source.base)).filter((p) => dirs.some((d) => under(d)(p))),
+      (await source.listPaths(commit)).filter((p) => dirs.some((d) => under(d)(p))),
     read: async (paths) => {
-      const texts = await source.readFiles(paths.map((path) => ({ commit: source.base, path })));
+      const texts = await source.readFiles(paths.map((path) => ({ commit, path })));
       return paths.map((path, i) => ({
         path,
         text: Buffer.from(texts[i] ?? new Uint8Array()).toString("utf8"),

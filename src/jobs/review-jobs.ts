@@ -22,6 +22,7 @@ import { CODE_OWNERS_CHECK, publishGitChecks, SIGNED_COMMITS_CHECK } from "../ow
 import { defaultConfig, type Config } from "../config/config.js";
 import { instrumentOctokit, type Metrics } from "../ops/metrics.js";
 import { PullRequestFacts } from "../adapters/github/github-pr-context.js";
+import { GitHubBranchProtection } from "../adapters/github/branch-protection.js";
 import type { ContentCache } from "../adapters/github/content-cache.js";
 import type { ManifestRenderer } from "../ports/manifest-renderer.js";
 import type { EngineDescriptor } from "../engines/engine.js";
@@ -72,7 +73,11 @@ export interface PullRequestPayload {
   readonly changed_files?: number;
   readonly commits?: number;
   readonly user?: { readonly login: string } | null;
-  readonly base: { readonly sha: string; readonly repo?: { readonly full_name: string } | null };
+  readonly base: {
+    readonly sha: string;
+    readonly ref?: string;
+    readonly repo?: { readonly full_name: string } | null;
+  };
   readonly head: {
     readonly sha: string;
     readonly ref: string;
@@ -91,6 +96,7 @@ export function refOf(owner: string, repo: string, pr: PullRequestPayload): Pull
     headBranch: pr.head.ref,
     author: pr.user?.login ?? "",
     commitCount: pr.commits ?? 0,
+    ...(pr.base.ref ? { baseBranch: pr.base.ref } : {}),
     // A deleted fork has no head repository: treat it as a fork.
     sameRepository:
       pr.head.repo?.full_name !== undefined && pr.head.repo.full_name === pr.base.repo?.full_name,
@@ -297,6 +303,9 @@ function reviewDepsOf(
       : {}),
     ...(deps.renderer ? { renderer: deps.renderer } : {}),
     ...(deps.engines ? { engines: deps.engines } : {}),
+    ...(ref.baseBranch
+      ? { branchProtection: branchProtectionOf(octokit, ref, ref.baseBranch) }
+      : {}),
     ...(deps.policyCompiler
       ? {
           repositoryPolicies: {
@@ -311,6 +320,13 @@ function reviewDepsOf(
         }
       : {}),
   };
+}
+
+/** Reads the base branch's protection for the policies check's summary (informational). */
+function branchProtectionOf(octokit: Octokit, ref: PullRequestRef, branch: string) {
+  const web = new GitHubPullRequestSource(octokit, ref).repositoryUrls[0]!;
+  return () =>
+    new GitHubBranchProtection(octokit, { owner: ref.owner, repo: ref.repo }, web).read(branch);
 }
 
 /** Reviews a pull request and publishes the check runs and the review (the app's jobs, the Action). */

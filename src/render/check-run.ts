@@ -62,6 +62,8 @@ export interface PolicyCheckInput {
   readonly documentsEvaluated?: number;
   /** `https://<host>/<owner>/<repo>/blob/<base sha>/`: repository policies' findings link there. */
   readonly policyBlobUrl?: string;
+  /** Reasons besides findings that fail the check (the policies' own tests failing), one line each. */
+  readonly otherFailures?: readonly string[];
 }
 
 /** A button on the check run (GitHub: at most 3; label <= 20, description <= 40, identifier <= 20 chars). */
@@ -96,7 +98,10 @@ export function renderPolicyCheck(input: PolicyCheckInput): PolicyCheck {
   const failing = input.findings.filter((f) =>
     failsCheck(f, input.failOn, input.failOnExisting),
   ).length;
-  const conclusion = failing > 0 || input.errors.length > 0 ? "failure" : "success";
+  const conclusion =
+    failing > 0 || input.errors.length > 0 || (input.otherFailures ?? []).length > 0
+      ? "failure"
+      : "success";
   const all = annotationsOf(input);
   const annotations = all.slice(0, MAX_ANNOTATIONS);
   const text = renderDetails(input);
@@ -181,7 +186,7 @@ function renderSummary(input: PolicyCheckInput, failing: number, unannotated: nu
 }
 
 function verdictLines(input: PolicyCheckInput, failing: number, unannotated: number): string[] {
-  const failed = failing > 0 || input.errors.length > 0;
+  const failed = failing > 0 || input.errors.length > 0 || (input.otherFailures ?? []).length > 0;
   const lines = [`## ${failed ? "❌ Policy check failed" : "✅ Policy check passed"}`, ""];
   const sha = /^[0-9a-f]{7,64}$/i.test(input.headSha) ? input.headSha.slice(0, 12) : input.headSha;
   const scope =
@@ -196,6 +201,7 @@ function verdictLines(input: PolicyCheckInput, failing: number, unannotated: num
     reasons.push(
       `- **${input.errors.length}** ${input.errors.length === 1 ? "document" : "documents"} could not be evaluated`,
     );
+  for (const other of input.otherFailures ?? []) reasons.push(`- ${other}`);
   if (reasons.length > 0) lines.push("", ...reasons);
   if (unannotated > 0)
     lines.push(

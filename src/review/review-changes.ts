@@ -30,6 +30,11 @@ import { renderChanges } from "../gitops/render-changes.js";
 import type { EngineDescriptor } from "../engines/engine.js";
 import { loadReviewEngines, type RepositoryPolicyDeps } from "./repository-policies.js";
 import { resolveLinks } from "./symbolic-links.js";
+import type { PolicyChangeReport } from "../core/policy-change.js";
+import type { BranchAudit, BranchProtection } from "../ports/branch-protection.js";
+import { reviewPolicyChange } from "./policy-change.js";
+import { auditBranch } from "./branch-audit.js";
+import { ENGINES } from "../engines/registry.js";
 
 export interface ReviewDeps {
   /** The built-in catalogue's evaluator (a fresh one per review). */
@@ -54,6 +59,10 @@ export interface ReviewDeps {
   readonly onEvaluated?: (seconds: number) => void;
   /** Renders the kustomizations a change affects (config `render`); without it none is rendered. */
   readonly renderer?: ManifestRenderer;
+  /** Where the pinned tools are found for the policies' own tests (default: process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Reads the base branch's protection (the app); without it no audit is shown. */
+  readonly branchProtection?: () => Promise<BranchProtection>;
 }
 
 /** What rendering did in a review: per kustomization, the resources the change adds, changes, removes. */
@@ -83,6 +92,10 @@ export interface ChangeReview {
   readonly policyModules: readonly string[];
   /** Rendered kustomizations, when rendering ran. */
   readonly rendered?: RenderSummary;
+  /** When the change touches the repository's policies: their own tests and its impact. */
+  readonly policyChange?: PolicyChangeReport;
+  /** The base branch's protection, judged (the app only). */
+  readonly branchAudit?: BranchAudit;
 }
 
 /** Chart roots and kustomize patch files of a commit, read from its tree and the kustomizations near `dirs`. */
@@ -260,6 +273,25 @@ export async function reviewChanges(
   const direct = (f: SourceFile) => !rendered?.covered.has(f.path);
   // A rendered finding lands in a source file: the include and exclude globs apply to it there.
   const inScope = (f: Finding) => included(f.file) && !excluded(f.file);
+  const [policyChange, branchAudit] = await Promise.all([
+    deps.repositoryPolicies
+      ? reviewPolicyChange(source, config, changes.files, {
+          registry: deps.engines ?? ENGINES,
+          opa: deps.repositoryPolicies,
+          catalogue: deps.engine,
+          rules: deps.rules,
+          today: deps.today,
+          env: deps.env ?? process.env,
+          layoutOf: (paths) => loadLayout(source, source.head, dirsOf(paths)),
+          ...(deps.renderer ? { renderer: deps.renderer } : {}),
+        })
+      : undefined,
+    // Informational: a protection that cannot be read at all leaves the summary without it.
+    deps.branchProtection?.().then(
+      (p) => auditBranch(p, config),
+      () => undefined,
+    ),
+  ]);
   const headReport = await timed(() =>
     evaluateFiles(head.sources.filter(direct), headLayout, config, evalDeps),
   );
@@ -301,5 +333,15 @@ export async function reviewChanges(
     totalChanged: changes.total,
     policyModules: policies.files,
     ...(rendered ? { rendered: { diffs: rendered.diffs, renderer: rendered.renderer } } : {}),
+    ...(policyChange ? { policyChange: { ...policyChange, ...headBlobUrlOf(source) } } : {}),
+    ...(branchAudit ? { branchAudit } : {}),
   };
+}
+
+/** `https://<host>/<owner>/<repo>/blob/<head>/`, for links to the head's lines; none off the web. */
+function headBlobUrlOf(source: PullRequestSource): { headBlobUrl?: string } {
+  const web = source.repositoryUrls?.find((u) => /^https:\/\//.test(u));
+  return web
+    ? { headBlobUrl: `${web.replace(/\.git$/, "").replace(/\/+$/, "")}/blob/${source.head}/` }
+    : {};
 }

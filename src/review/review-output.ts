@@ -1,18 +1,31 @@
 // What a review publishes: the policy check (conclusion, title, summary, annotations) and inline comments.
 import { parsePatch, type Hunk } from "../core/diff.js";
 import type { RuleMetadata } from "../core/types.js";
-import { MAX_OUTPUT_BYTES, renderPolicyCheck, type PolicyCheck } from "../render/check-run.js";
+import {
+  MAX_ANNOTATIONS,
+  MAX_OUTPUT_BYTES,
+  renderPolicyCheck,
+  type PolicyCheck,
+} from "../render/check-run.js";
 import { codeSpan, escapeMarkdown, truncateUtf8 } from "../render/markdown.js";
 import { renderReviewComments, type ReviewComments } from "../render/review-comments.js";
 import type { ChangeReview } from "./review-changes.js";
 import { APPLY_FIXES, planFixCommit } from "./fix-commit.js";
 import { suggestionsFor } from "./suggestions.js";
 import { MAX_REVIEW_COMMENTS } from "../core/limits.js";
+import { testsFail, type PolicyChangeReport } from "../core/policy-change.js";
+import {
+  policyTestAnnotations,
+  renderBranchAudit,
+  renderPolicyChange,
+} from "../render/policy-change.js";
 export { MAX_REVIEW_COMMENTS };
 
 export interface ReviewOutput {
   readonly check: PolicyCheck;
   readonly comments: ReviewComments;
+  /** Every policy test and impact item, when the change touches the policies (the summary cuts them). */
+  readonly policyChange?: PolicyChangeReport;
 }
 
 /** Whether an "Apply fixes" button may be offered: the app may push, to a branch of this repository. */
@@ -35,6 +48,7 @@ export function buildReviewOutput(
   fixCommits: FixCommitOffer = FIX_COMMITS_OFF,
   policyBlobUrl?: string,
 ): ReviewOutput {
+  const testsFailed = review.policyChange ? testsFail(review.policyChange.tests) : false;
   const rendered = renderPolicyCheck({
     findings: review.report.findings,
     skipped: review.report.skipped,
@@ -48,6 +62,7 @@ export function buildReviewOutput(
     renderer: review.rendered?.renderer,
     documentsEvaluated: review.report.documentsEvaluated,
     policyBlobUrl,
+    otherFailures: testsFailed ? ["the policies' own tests fail at the head (listed above)"] : [],
   });
   const notes: string[] = [];
   if (!review.complete) {
@@ -80,6 +95,11 @@ export function buildReviewOutput(
         )}${review.policyModules.length > 10 ? ` and ${review.policyModules.length - 10} more` : ""}.`,
     );
   }
+  // The change's own policy tests and its impact, and the base branch's protection: after the
+  // notes above, each within a budget of its own.
+  if (review.policyChange) notes.push(renderPolicyChange(review.policyChange));
+  const protection = review.branchAudit ? renderBranchAudit(review.branchAudit) : "";
+  if (protection !== "") notes.push(protection);
   const fixable = planFixCommit(review.report.findings, review.headTexts);
   const fixCount = [...fixable.rules.values()].reduce((a, b) => a + b, 0);
   if (fixCount > 0) {
@@ -94,9 +114,20 @@ export function buildReviewOutput(
     ...(fixCommits.enabled && fixCount > 0 ? { actions: [APPLY_FIXES] } : {}),
     // A review that could not see every file never passes.
     conclusion: review.complete ? rendered.conclusion : "failure",
-    title: review.complete
-      ? rendered.title
-      : `Incomplete: ${review.totalChanged} files changed, too many to review`,
+    title: !review.complete
+      ? `Incomplete: ${review.totalChanged} files changed, too many to review`
+      : testsFailed
+        ? `The policies' own tests fail · ${rendered.title}`
+        : rendered.title,
+    annotations: review.policyChange
+      ? [
+          ...policyTestAnnotations(
+            review.policyChange.tests,
+            Math.max(0, MAX_ANNOTATIONS - rendered.annotations.length),
+          ),
+          ...rendered.annotations,
+        ].slice(0, MAX_ANNOTATIONS)
+      : rendered.annotations,
     summary:
       notes.length > 0
         ? truncateUtf8(
@@ -116,5 +147,5 @@ export function buildReviewOutput(
     suggestions,
     policyBlobUrl,
   });
-  return { check, comments };
+  return { check, comments, ...(review.policyChange ? { policyChange: review.policyChange } : {}) };
 }

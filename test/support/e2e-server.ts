@@ -11,6 +11,7 @@ import { ReviewQueue, type RetryPolicy } from "../../src/review/review-queue.js"
 import { privateKey } from "./app-key.js";
 import { bundle } from "./engine.js";
 import type { EngineDescriptor } from "../../src/engines/engine.js";
+import type { RepositoryPolicyCompiler } from "../../src/ports/policy-compiler.js";
 
 const SECRET = "e2e-webhook-secret";
 
@@ -28,6 +29,8 @@ export interface E2eOptions {
   readonly retry?: RetryPolicy;
   /** The engine registry the app loads from (the product's unless given). */
   readonly engines?: readonly EngineDescriptor[];
+  /** Compiles the repository's own policies (none run without it, as in production without opa). */
+  readonly policyCompiler?: RepositoryPolicyCompiler;
 }
 
 export async function startE2eServer(
@@ -53,6 +56,7 @@ export async function startE2eServer(
       fixCommits: options.fixCommits ?? false,
       today: () => "2026-06-01",
       ...(options.engines ? { engines: options.engines } : {}),
+      ...(options.policyCompiler ? { policyCompiler: options.policyCompiler } : {}),
     }),
     { probot, webhooksPath: "/api/github/webhooks" },
   );

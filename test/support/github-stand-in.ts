@@ -17,6 +17,8 @@ export interface RecordedRequest {
   readonly at?: number;
   /** Why the stand-in refused it with 422, as GitHub would (its schema, its limits). */
   readonly refused?: string[];
+  /** Where the stand-in's answer differs from GitHub's response schema (when validated). */
+  readonly responseErrors?: string[];
   /** For a check run's update: the run's name and head commit. */
   readonly checkRun?: { readonly name: string; readonly head_sha: string };
 }
@@ -36,6 +38,19 @@ export interface StandInRepo {
   readonly teams?: Record<string, string[]>;
   /** Errors of a request body against GitHub's schema (test/support/openapi.ts): answered 422. */
   readonly validate?: (method: string, path: string, body: unknown) => string[];
+  /** GET /rules/branches/{branch}: the rules of the rulesets in force ([] when not given). */
+  readonly branchRules?: unknown[];
+  /** GET /branches/{branch}/protection: the protected-branch object, "forbidden" (403), or none (404). */
+  readonly classicProtection?: Record<string, unknown> | "forbidden";
+  /** The branch's required checks as GET /branches/{branch} shows them, without classic protection read. */
+  readonly branchRequiredChecks?: { contexts?: string[] };
+  /** Errors of the stand-in's answer against GitHub's response schema (recorded, not refused). */
+  readonly validateResponse?: (
+    method: string,
+    path: string,
+    status: number,
+    body: unknown,
+  ) => string[];
   /** Injected faults: the first `times` (default 1) requests matching method and path (a regex). */
   readonly faults?: {
     readonly method: string;

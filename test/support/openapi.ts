@@ -78,3 +78,82 @@ export function schemaRefusals(method: string, path: string, body: unknown): str
     return [err instanceof Error ? err.message : String(err)];
   }
 }
+
+/**
+ * Errors of a response body against the operation's documented response for `status` (the
+ * stand-in's answers checked as GitHub's); an operation or status GitHub does not document is an error.
+ */
+export function responseBodyErrors(
+  method: string,
+  path: string,
+  status: number,
+  body: unknown,
+): string[] {
+  const { description, ajv } = loadForResponses();
+  const m = method.toLowerCase();
+  const template = templateOf(description, m, path);
+  if (!template) return [`GitHub's REST API has no ${method} ${path}`];
+  const responses = (
+    description.paths[template]![m] as {
+      responses?: Record<string, { content?: Record<string, unknown>; $ref?: string }>;
+    }
+  ).responses;
+  if (!responses?.[String(status)]) {
+    // Any endpoint answers an app without the permission 403 "Resource not accessible by
+    // integration", in the shape of every GitHub error, whether its operation lists 403 or not.
+    if (status < 400) return [`${method} ${template} does not answer ${status}`];
+    const basic = ajv.getSchema("github#/components/schemas/basic-error")!;
+    return basic(body) ? [] : [`${method} ${template} ${status}: not GitHub's error shape`];
+  }
+  const response = responses[String(status)]!;
+  const base = response.$ref
+    ? response.$ref.replace(/^#/, "github#")
+    : `github#/paths/${escapePointer(template)}/${m}/responses/${status}`;
+  const content = response.$ref
+    ? ((resolvePointer(description, response.$ref) as { content?: Record<string, unknown> })
+        .content ?? {})
+    : (response.content ?? {});
+  const mediaType = Object.keys(content).find((t) => t.includes("json"));
+  if (!mediaType) return [];
+  const ref = `${base}/content/${escapePointer(mediaType)}/schema`;
+  const validate = ajv.getSchema(ref) ?? ajv.compile({ $ref: ref });
+  if (validate(body)) return [];
+  return (validate.errors ?? []).map(
+    (e) => `${method} ${template} ${status}: ${e.instancePath || "/"} ${e.message}`,
+  );
+}
+
+function resolvePointer(root: unknown, ref: string): unknown {
+  return ref
+    .replace(/^#\//, "")
+    .split("/")
+    .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .reduce((node: unknown, key) => (node as Record<string, unknown>)[key], root);
+}
+
+let forResponses: { description: Description; ajv: AjvInstance } | undefined;
+
+/**
+ * The description for response schemas: OpenAPI 3.0's `nullable` without a `type` (which ajv
+ * refuses) is read as "null, or the rest of the schema", as OpenAPI means it.
+ */
+function loadForResponses() {
+  if (forResponses) return forResponses;
+  const dir = dirname(require.resolve("@octokit/openapi/package.json"));
+  const description = JSON.parse(
+    readFileSync(join(dir, "generated", "api.github.com.json"), "utf8"),
+    (_key, value: unknown) => {
+      if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+      const v = value as Record<string, unknown>;
+      if (v.nullable !== true || "type" in v) return value;
+      const rest = { ...v };
+      delete rest.nullable;
+      return { anyOf: [{ type: "null" }, rest] };
+    },
+  ) as Description;
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
+  addFormats(ajv);
+  ajv.addSchema(description as object, "github");
+  forResponses = { description, ajv };
+  return forResponses;
+}

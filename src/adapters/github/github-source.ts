@@ -37,6 +37,8 @@ export interface PullRequestRef {
   /** The pull request's author and its number of commits (for the Git-layer checks). */
   readonly author: string;
   readonly commitCount: number;
+  /** The base branch's name (its protection is audited), when the event carried it. */
+  readonly baseBranch?: string;
 }
 
 function statusOf(status: string): ChangeStatus {

@@ -23,6 +23,7 @@ import {
   type Problem,
 } from "../engine.js";
 import { under } from "../repository-files.js";
+import { runRegoTests } from "./tests.js";
 
 const ID = "conftest";
 
@@ -136,4 +137,5 @@ export const conftestEngine: EngineDescriptor = {
     if (ctx.commandLine && ctx.commandLine.policy.length > 0) return fromCommandLine(ctx);
     return ctx.config.policies.enabled ? fromConfig(ctx) : Promise.resolve(NOTHING_LOADED);
   },
+  tests: runRegoTests,
 };

@@ -34,6 +34,7 @@ async function withCel(
     problems: [...load.problems, ...loaded.problems],
   };
 }
+import { runGatekeeperSuites } from "./tests.js";
 
 const ID = "gatekeeper";
 
@@ -115,4 +116,5 @@ export const gatekeeperEngine: EngineDescriptor = {
     if (ctx.commandLine && ctx.commandLine.admission.length > 0) return fromCommandLine(ctx);
     return ctx.config.policies.enabled ? fromConfig(ctx) : Promise.resolve(NOTHING_LOADED);
   },
+  tests: runGatekeeperSuites,
 };

@@ -101,6 +101,9 @@ export type SandboxResult =
       readonly ok: false;
       readonly reason: "failed" | "timeout" | "output-too-large";
       readonly message: string;
+      /** What the tool printed on stdout before it exited non-zero (a test runner's report). */
+      readonly output?: string;
+      readonly exitCode?: number;
     };
 
 export interface SandboxRun {
@@ -116,6 +119,8 @@ export interface SandboxRun {
   readonly cleanError: (stderr: string) => string;
   /** Output handed over as it arrives (then `yaml` is empty): a reader that parses streaming. */
   readonly onStdout?: (chunk: Buffer) => void;
+  /** A non-zero exit still carries stdout (a test runner reports failures that way). */
+  readonly keepOutputOnFailure?: boolean;
 }
 
 /** Runs a render in its lock and collects its output, killed at the time limit or the output cap. */
@@ -173,7 +178,15 @@ export function runSandboxed(run: SandboxRun): Promise<SandboxResult> {
           reason: "output-too-large",
           message: `${run.what} printed more than ${run.maxOutputBytes} bytes and was stopped`,
         });
-      else if (code !== 0) resolve({ ok: false, reason: "failed", message: run.cleanError(err) });
+      else if (code !== 0)
+        resolve({
+          ok: false,
+          reason: "failed",
+          message: run.cleanError(err),
+          ...(run.keepOutputOnFailure
+            ? { output: Buffer.concat(out).toString("utf8"), exitCode: code ?? -1 }
+            : {}),
+        });
       else resolve({ ok: true, yaml: Buffer.concat(out).toString("utf8") });
     });
   });
