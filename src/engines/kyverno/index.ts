@@ -16,6 +16,7 @@ import { under } from "../repository-files.js";
 import { kyvernoEvaluator } from "./evaluate.js";
 import { readKyvernoDocuments } from "./policies.js";
 import { KyvernoCli, KYVERNO_INSTALL_HINT } from "./run.js";
+import { kyvernoPolicyTests } from "./tests.js";
 
 const ID = "kyverno";
 
@@ -95,4 +96,5 @@ export const kyvernoEngine: EngineDescriptor = {
     if (ctx.commandLine && ctx.commandLine.admission.length > 0) return fromCommandLine(ctx);
     return ctx.config.policies.enabled ? fromConfig(ctx) : Promise.resolve(NOTHING_LOADED);
   },
+  tests: (ctx) => kyvernoPolicyTests(ctx),
 };

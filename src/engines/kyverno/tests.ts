@@ -5,7 +5,9 @@ import { posix } from "node:path";
 import { isPlainObject } from "../../core/plain-data.js";
 import { parseManifest } from "../../yaml/index.js";
 import type { ParsedDocument } from "../../yaml/types.js";
-import { KyvernoCli } from "./run.js";
+import { NO_TESTS, type PolicyTestRun } from "../../core/policy-change.js";
+import type { PolicyTestContext } from "../engine.js";
+import { KyvernoCli, KYVERNO_INSTALL_HINT } from "./run.js";
 
 export const KYVERNO_TEST_FILE = "kyverno-test.yaml";
 
@@ -117,4 +119,46 @@ export async function runKyvernoTests(
       });
   }
   return { results, problems };
+}
+
+/**
+ * The plug-in point's `tests` (src/engines/engine.ts): the `kyverno-test.yaml` suites under the
+ * admission folders at the head, each with every file of its folder and below, run by the pinned
+ * `kyverno test`; without the binary, a problem at the first suite, never a pass.
+ */
+export async function kyvernoPolicyTests(
+  ctx: PolicyTestContext,
+  cli = new KyvernoCli({ timeLimitMs: ctx.timeLimitMs }, ctx.env as NodeJS.ProcessEnv),
+): Promise<PolicyTestRun> {
+  const dirs = ctx.config.policies.gatekeeper;
+  if (!ctx.config.policies.enabled || dirs.length === 0) return NO_TESTS;
+  const listed = await ctx.files.list(dirs);
+  const suites = listed.filter((p) => posix.basename(p) === KYVERNO_TEST_FILE);
+  if (suites.length === 0) return NO_TESTS;
+  const folders = suites.map((s) => (posix.dirname(s) === "." ? "" : `${posix.dirname(s)}/`));
+  const wanted = listed.filter((p) => folders.some((f) => p.startsWith(f)));
+  const files = new Map((await ctx.files.read(wanted)).map((f) => [f.path, f.text]));
+  if (!cli.available)
+    return {
+      results: [],
+      problems: [
+        {
+          file: suites[0]!,
+          line: 1,
+          message: `Kyverno test suites cannot run: kyverno is not installed (${KYVERNO_INSTALL_HINT})`,
+        },
+      ],
+    };
+  const run = await runKyvernoTests(files, cli);
+  return {
+    problems: [...run.problems],
+    results: run.results.map((r) => ({
+      engine: "kyverno",
+      file: r.file,
+      line: r.line,
+      name: `${r.policy}/${r.rule} ${r.resource}`,
+      outcome: r.passed ? "pass" : "fail",
+      ...(r.passed ? {} : { message: r.reason }),
+    })),
+  };
 }
