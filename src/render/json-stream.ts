@@ -1,0 +1,115 @@
+// JSON written a piece at a time, byte for byte what JSON.stringify(value, null, 2) gives, so a
+// report with a hundred thousand findings is never one string (nor one mapped copy) in memory.
+
+/**
+ * An array whose elements are made only as they are written (`map` of each item), so a renderer
+ * can describe its output without building it.
+ */
+export class LazyArray<T> {
+  constructor(
+    readonly items: readonly T[],
+    readonly map: (item: T) => unknown,
+  ) {}
+}
+
+/** Collects small writes into pieces of about this many characters before handing them on. */
+const PIECE = 64 * 1024;
+
+/** A sink for text written in pieces: `write` each, then `end` once. */
+export interface TextSink {
+  write(text: string): void;
+  end(): void;
+}
+
+/** Writes `value` as JSON.stringify(value, null, 2) would, in pieces, then a line break. */
+export function writeJson(value: unknown, sink: TextSink): void {
+  let buffer = "";
+  const write = (text: string) => {
+    buffer += text;
+    if (buffer.length >= PIECE) {
+      sink.write(buffer);
+      buffer = "";
+    }
+  };
+  writeValue(value, "", write);
+  write("\n");
+  if (buffer.length > 0) sink.write(buffer);
+  sink.end();
+}
+
+/** The whole text writeJson writes (the renderers' string form). */
+export function jsonText(value: unknown): string {
+  const pieces: string[] = [];
+  writeJson(value, { write: (t) => pieces.push(t), end: () => undefined });
+  return pieces.join("");
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" &&
+  v !== null &&
+  !Array.isArray(v) &&
+  Object.getPrototypeOf(v) === Object.prototype &&
+  !("toJSON" in v);
+
+/**
+ * Arrays and plain objects are opened here so that their elements are written one by one; any
+ * other value (and every element below them) is JSON.stringify's own output, re-indented.
+ */
+function writeValue(value: unknown, indent: string, write: (text: string) => void): void {
+  if (value instanceof LazyArray) {
+    writeElements(value.items.length, (i) => value.map(value.items[i]), indent, write);
+    return;
+  }
+  if (Array.isArray(value)) {
+    writeElements(value.length, (i) => value[i], indent, write);
+    return;
+  }
+  if (isPlainObject(value)) {
+    const inner = `${indent}  `;
+    let first = true;
+    for (const [key, v] of Object.entries(value)) {
+      if (!stringifiable(v)) continue; // JSON.stringify leaves such properties out
+      write(`${first ? "{\n" : ",\n"}${inner}${JSON.stringify(key)}: `);
+      first = false;
+      writeValue(v, inner, write);
+    }
+    write(first ? "{}" : `\n${indent}}`);
+    return;
+  }
+  const text = JSON.stringify(value, null, 2) as string | undefined;
+  // JSON text has no raw line break inside a string: every one is indentation.
+  if (text !== undefined) write(indent === "" ? text : text.replace(/\n/g, `\n${indent}`));
+}
+
+function writeElements(
+  count: number,
+  element: (i: number) => unknown,
+  indent: string,
+  write: (text: string) => void,
+): void {
+  if (count === 0) {
+    write("[]");
+    return;
+  }
+  const inner = `${indent}  `;
+  for (let i = 0; i < count; i++) {
+    write(`${i === 0 ? "[\n" : ",\n"}${inner}`);
+    const v = element(i);
+    // In an array, what JSON.stringify cannot write (undefined, a function) is null.
+    if (!stringifiable(v)) write("null");
+    else writeValue(v, inner, write);
+  }
+  write(`\n${indent}]`);
+}
+
+/** Whether JSON.stringify writes `v` at all (without writing it, but for a `toJSON`). */
+function stringifiable(v: unknown): boolean {
+  if (v === undefined || typeof v === "function" || typeof v === "symbol") return false;
+  if (
+    typeof v === "object" &&
+    v !== null &&
+    typeof (v as { toJSON?: unknown }).toJSON === "function"
+  )
+    return JSON.stringify(v) !== undefined;
+  return true;
+}
