@@ -118,6 +118,22 @@ function statusFor(
 }
 
 /** Findings for one document of a file from the raw rule results. */
+/**
+ * One array for each path findings name: most of a large run's findings name one of a few hundred
+ * paths (`spec.template.spec.containers[0].securityContext...`), and findings are what stays in
+ * memory while a run streams its files. At most MAX_SHARED_PATHS are kept, for the process.
+ */
+const sharedPaths = new Map<string, JsonPath>();
+const MAX_SHARED_PATHS = 10_000;
+
+function sharedPath(path: JsonPath): JsonPath {
+  const key = JSON.stringify(path);
+  const known = sharedPaths.get(key);
+  if (known) return known;
+  if (sharedPaths.size < MAX_SHARED_PATHS) sharedPaths.set(key, path);
+  return path;
+}
+
 export function assembleFindings(
   file: ParsedFile,
   doc: ParsedDocument,
@@ -173,8 +189,8 @@ export function assembleFindings(
       lines,
       documentIndex: doc.index,
       resource: doc.resource,
-      path: r.path,
-      fix: r.fix,
+      path: sharedPath(r.path),
+      fix: r.fix && { ...r.fix, path: sharedPath(r.fix.path) },
       ...(r.policy ? { policy: r.policy } : {}),
       fingerprint,
       status,

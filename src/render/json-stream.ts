@@ -10,6 +10,11 @@ export class LazyArray<T> {
     readonly items: readonly T[],
     readonly map: (item: T) => unknown,
   ) {}
+
+  /** Wherever it is not streamed (JSON.stringify of a value holding it), the array it stands for. */
+  toJSON(): unknown[] {
+    return this.items.map((item) => this.map(item));
+  }
 }
 
 /** Collects small writes into pieces of about this many characters before handing them on. */
@@ -51,13 +56,22 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   Object.getPrototypeOf(v) === Object.prototype &&
   !("toJSON" in v);
 
+/** Plain arrays and objects this shallow are opened (a report's sections); deeper ones are leaves. */
+const OPEN_DEPTH = 3;
+
 /**
- * Arrays and plain objects are opened here so that their elements are written one by one; any
- * other value (and every element below them) is JSON.stringify's own output, re-indented.
+ * Lazy arrays, and plain arrays and objects near the top, are opened here so that their elements
+ * are written one by one; any other value is JSON.stringify's own output, re-indented.
  */
 function writeValue(value: unknown, indent: string, write: (text: string) => void): void {
+  if (indent.length >= OPEN_DEPTH * 2 && !(value instanceof LazyArray)) {
+    writeLeaf(value, indent, write);
+    return;
+  }
   if (value instanceof LazyArray) {
-    writeElements(value.items.length, (i) => value.map(value.items[i]), indent, write);
+    // Each element whole (one JSON.stringify each: a finding is small, and opening it field by
+    // field costs several times as much).
+    writeElements(value.items.length, (i) => value.map(value.items[i]), indent, write, false);
     return;
   }
   if (Array.isArray(value)) {
@@ -76,6 +90,11 @@ function writeValue(value: unknown, indent: string, write: (text: string) => voi
     write(first ? "{}" : `\n${indent}}`);
     return;
   }
+  writeLeaf(value, indent, write);
+}
+
+/** JSON.stringify's own output, re-indented to where it is written. */
+function writeLeaf(value: unknown, indent: string, write: (text: string) => void): void {
   const text = JSON.stringify(value, null, 2) as string | undefined;
   // JSON text has no raw line break inside a string: every one is indentation.
   if (text !== undefined) write(indent === "" ? text : text.replace(/\n/g, `\n${indent}`));
@@ -86,6 +105,7 @@ function writeElements(
   element: (i: number) => unknown,
   indent: string,
   write: (text: string) => void,
+  open = true,
 ): void {
   if (count === 0) {
     write("[]");
@@ -97,7 +117,8 @@ function writeElements(
     const v = element(i);
     // In an array, what JSON.stringify cannot write (undefined, a function) is null.
     if (!stringifiable(v)) write("null");
-    else writeValue(v, inner, write);
+    else if (open) writeValue(v, inner, write);
+    else writeLeaf(v, inner, write);
   }
   write(`\n${indent}]`);
 }
@@ -105,6 +126,7 @@ function writeElements(
 /** Whether JSON.stringify writes `v` at all (without writing it, but for a `toJSON`). */
 function stringifiable(v: unknown): boolean {
   if (v === undefined || typeof v === "function" || typeof v === "symbol") return false;
+  if (v instanceof LazyArray) return true;
   if (
     typeof v === "object" &&
     v !== null &&

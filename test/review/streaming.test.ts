@@ -166,3 +166,12 @@ describe("reports written in pieces", () => {
     expect(sarif).toBe(`${JSON.stringify(JSON.parse(sarif), null, 2)}\n`);
   });
 });
+
+describe("lazy arrays deep inside a report", () => {
+  it("write what JSON.stringify writes for the array they stand for, at any depth", () => {
+    const lazy = new LazyArray([1, 2], (i) => ({ i }));
+    const value = { a: { b: { c: { d: lazy } } }, e: [[[lazy]]] };
+    const plain = { a: { b: { c: { d: [{ i: 1 }, { i: 2 }] } } }, e: [[[[{ i: 1 }, { i: 2 }]]]] };
+    expect(jsonText(value)).toBe(`${JSON.stringify(plain, null, 2)}\n`);
+  });
+});
