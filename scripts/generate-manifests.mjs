@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Writes a reproducible corpus of realistic manifests (Deployments, Services, ConfigMaps, CronJobs,
-// RBAC, Flux and Argo CD objects), some hardened and some not, for benchmarks anyone can rerun.
+// ServiceAccounts, Roles and RoleBindings, Flux and Argo CD objects), some hardened and some not,
+// for benchmarks anyone can rerun: N files, or as many files as hold N resources
+// (`node scripts/generate-manifests.mjs DIR 50000 resources`).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -118,23 +120,132 @@ spec:
 `;
 }
 
+/** A team's service account and what it may do: a namespaced Role, sometimes wider than it should be. */
+function rbac(name, ns, r) {
+  const wide = r() < 0.15;
+  return `apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: ${name}
+  namespace: ${ns}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: ${name}
+  namespace: ${ns}
+rules:
+  - apiGroups: [""]
+    resources: [${wide ? '"*"' : "configmaps, services"}]
+    verbs: [${wide ? '"*"' : "get, list, watch"}]
+${r() < 0.2 ? '  - apiGroups: [""]\n    resources: [secrets]\n    verbs: [get]\n' : ""}---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: ${name}
+  namespace: ${ns}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ${r() < 0.05 ? "ClusterRole" : "Role"}
+  name: ${r() < 0.05 ? "cluster-admin" : name}
+subjects:
+  - kind: ServiceAccount
+    name: ${name}
+    namespace: ${ns}
+`;
+}
+
+/** A nightly job of the service, as platform teams write them. */
+function cronJob(name, ns, r) {
+  return `apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: ${name}-nightly
+  namespace: ${ns}
+spec:
+  schedule: "${Math.floor(r() * 60)} 2 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers:
+            - name: job
+              image: ghcr.io/acme/${name}-job:1.${Math.floor(r() * 9)}.0
+              args: [--once]
+${r() < 0.5 ? "              resources:\n                limits: { cpu: 200m, memory: 128Mi }\n" : ""}`;
+}
+
+/** An Argo CD Application deploying the service's folder, some with automated pruning. */
+function argoApplication(name, ns, r) {
+  const automated = r() < 0.6;
+  return `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: ${name}
+  namespace: argocd
+spec:
+  project: ${r() < 0.2 ? "default" : ns}
+  source:
+    repoURL: https://github.com/acme/${name}.git
+    targetRevision: ${r() < 0.3 ? "HEAD" : "v1.2.3"}
+    path: deploy
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: ${ns}
+${automated ? "  syncPolicy:\n    automated:\n      prune: true\n      selfHeal: true\n" : ""}`;
+}
+
+/** One service's file: its workload, Service and ConfigMap, and by turns RBAC, jobs, Flux and Argo CD objects. */
+function serviceFile(i, r) {
+  const name = `svc-${i}`;
+  const ns = `team-${i % 17}`;
+  const docs = [deployment(name, ns, r), service(name, ns, r), configMap(name, ns, r)];
+  if (i % 5 === 0) docs.push(fluxObjects(name, ns));
+  if (i % 4 === 1) docs.push(rbac(name, ns, r));
+  if (i % 6 === 2) docs.push(cronJob(name, ns, r));
+  if (i % 7 === 3) docs.push(argoApplication(name, ns, r));
+  return { ns, name, text: docs.join("---\n") };
+}
+
+/** Kubernetes objects in a file's text (each document holds one). */
+const objectsIn = (text) => text.split(/^---$/m).length;
+
 export function generateCorpus(dir, files = 500, seed = 42) {
   const r = rng(seed);
   mkdirSync(dir, { recursive: true });
   for (let i = 0; i < files; i++) {
-    const name = `svc-${i}`;
-    const ns = `team-${i % 17}`;
-    const docs = [deployment(name, ns, r), service(name, ns, r), configMap(name, ns, r)];
-    if (i % 5 === 0) docs.push(fluxObjects(name, ns));
+    const { ns, name, text } = serviceFile(i, r);
     const sub = join(dir, ns);
     mkdirSync(sub, { recursive: true });
-    writeFileSync(join(sub, `${name}.yaml`), docs.join("---\n"));
+    writeFileSync(join(sub, `${name}.yaml`), text);
   }
   return dir;
 }
 
+/** As many service files as it takes to hold `resources` objects (the last file may hold a few more). */
+export function generateResources(dir, resources, seed = 42) {
+  const r = rng(seed);
+  mkdirSync(dir, { recursive: true });
+  let written = 0;
+  let files = 0;
+  for (let i = 0; written < resources; i++, files++) {
+    const { ns, name, text } = serviceFile(i, r);
+    const sub = join(dir, ns);
+    mkdirSync(sub, { recursive: true });
+    writeFileSync(join(sub, `${name}.yaml`), text);
+    written += objectsIn(text);
+  }
+  return { dir, files, resources: written };
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [dir = "bench-results/generated", count = "500"] = process.argv.slice(2);
-  generateCorpus(dir, Number(count));
-  console.log(`wrote ${count} files to ${dir}`);
+  const [dir = "bench-results/generated", count = "500", unit = "files"] = process.argv.slice(2);
+  if (unit === "resources") {
+    const made = generateResources(dir, Number(count));
+    console.log(`wrote ${made.resources} resources in ${made.files} files to ${dir}`);
+  } else {
+    generateCorpus(dir, Number(count));
+    console.log(`wrote ${count} files to ${dir}`);
+  }
 }

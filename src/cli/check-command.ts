@@ -1,5 +1,5 @@
 // `portcullis check [paths...]`: evaluate local files with the built-in policies and print findings.
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { readDirectorySources } from "../adapters/fs/directory-source.js";
 import { loadPolicyBundle, type PolicyBundle } from "../adapters/fs/policy-bundle.js";
@@ -36,8 +36,9 @@ import { ENGINES } from "../engines/registry.js";
 import { workingTreeFiles } from "../engines/repository-files.js";
 import { messageOf } from "../core/errors.js";
 import { renderGithub } from "../render/github.js";
-import { renderJson } from "../render/json.js";
-import { renderSarif } from "../render/sarif.js";
+import { writeJsonReport } from "../render/json.js";
+import type { TextSink } from "../render/json-stream.js";
+import { writeSarif } from "../render/sarif.js";
 import { exitCodeOf } from "../render/summary.js";
 import { renderText } from "../render/text.js";
 
@@ -154,6 +155,13 @@ function outputProblem(path: string, given: string): string | undefined {
   if (!folder) return `--output ${given}: the folder ${dirname(given)} does not exist`;
   if (!folder.isDirectory()) return `--output ${given}: ${dirname(given)} is not a folder`;
   return undefined;
+}
+
+/** Where the report goes: the --output file (written as it is rendered) or standard output. */
+function outputSink(io: CliIo, outputAbs: string | undefined): TextSink {
+  if (!outputAbs) return { write: (text) => io.stdout.write(text), end: () => undefined };
+  const fd = openSync(outputAbs, "w");
+  return { write: (text) => writeFileSync(fd, text), end: () => closeSync(fd) };
 }
 
 /**
@@ -383,7 +391,19 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
   let report = withPolicyErrors(
     values.flag("render")
       ? await evaluateRendered(files, selection.layout, config, await deps, io)
-      : await evaluateFilesWhenReady(files, selection.layout, config, deps),
+      : await evaluateFilesWhenReady(
+          files,
+          selection.layout,
+          config,
+          deps,
+          // Streaming: a file's text is let go once it is reported, unless --fix needs it again
+          // (text output keeps the files with findings, whose lines it shows).
+          values.flag("fix") || values.flag("fix-dry-run")
+            ? undefined
+            : format === "text"
+              ? "without-findings"
+              : "all",
+        ),
   );
   const evaluationDeps = await deps;
   if (values.flag("fix") || values.flag("fix-dry-run")) {
@@ -400,39 +420,42 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
   warnNotRendered(report, io, values.flag("render"));
   io.onReport?.({ report, failOn, bundle });
   // Source lines are shown by the text format only, for files with findings: split them on demand.
-  const contents = new Map(files.map((f) => [f.path, f.content]));
+  const sources = new Map(files.map((f) => [f.path, f]));
   const lines = new Map<string, string[]>();
   const sourceLine = (file: string, line: number): string | undefined => {
-    const content = contents.get(file);
-    if (content === undefined) return undefined;
-    if (!lines.has(file)) lines.set(file, Buffer.from(content).toString("utf8").split(/\r?\n/));
+    const source = sources.get(file);
+    if (source === undefined) return undefined;
+    if (!lines.has(file))
+      lines.set(file, Buffer.from(source.content).toString("utf8").split(/\r?\n/));
     return lines.get(file)![line - 1];
   };
-  let output: string;
+  const sink = outputSink(io, outputAbs);
   switch (format) {
     case "json":
-      output = renderJson(report, failOn);
+      writeJsonReport(report, failOn, sink);
       break;
     case "sarif":
-      output = renderSarif(report, { version: io.version, rules: bundle.rules });
+      writeSarif(report, { version: io.version, rules: bundle.rules }, sink);
       break;
     case "github":
-      output = renderGithub(report, new Map([...bundle.rules].map(([id, r]) => [id, r.title])));
+      sink.write(renderGithub(report, new Map([...bundle.rules].map(([id, r]) => [id, r.title]))));
+      sink.end();
       break;
     default:
-      output = renderText(report, {
-        failOn,
-        color:
-          !values.flag("no-color") &&
-          !values.text("output") &&
-          io.stdout.isTTY === true &&
-          !io.env.NO_COLOR,
-        verbose: values.flag("verbose"),
-        sourceLine,
-      });
+      sink.write(
+        renderText(report, {
+          failOn,
+          color:
+            !values.flag("no-color") &&
+            !values.text("output") &&
+            io.stdout.isTTY === true &&
+            !io.env.NO_COLOR,
+          verbose: values.flag("verbose"),
+          sourceLine,
+        }),
+      );
+      sink.end();
   }
-  if (outputAbs) writeFileSync(outputAbs, output);
-  else io.stdout.write(output);
   const code = exitCodeOf(report, failOn);
   return code === 0 && values.flag("fail-if-empty") && report.documentsEvaluated === 0 ? 1 : code;
 }

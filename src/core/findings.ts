@@ -62,10 +62,12 @@ export function fingerprintOf(
     resource?.kind && resource?.name
       ? `${resource.apiVersion ?? ""}/${resource.kind}/${resource.namespace ?? ""}/${resource.name}`
       : `${file}#${documentIndex ?? ""}`;
+  // The first 10 bytes in hex: a string of its own (a slice of the 64-character digest would keep
+  // the whole digest alive in every finding).
   return createHash("sha256")
     .update(`${rule}\u0000${identity}\u0000${JSON.stringify(path)}`)
-    .digest("hex")
-    .slice(0, 20);
+    .digest()
+    .toString("hex", 0, 10);
 }
 
 function isSeverity(s: unknown): s is Severity {
@@ -116,6 +118,22 @@ function statusFor(
 }
 
 /** Findings for one document of a file from the raw rule results. */
+/**
+ * One array for each path findings name: most of a large run's findings name one of a few hundred
+ * paths (`spec.template.spec.containers[0].securityContext...`), and findings are what stays in
+ * memory while a run streams its files. At most MAX_SHARED_PATHS are kept, for the process.
+ */
+const sharedPaths = new Map<string, JsonPath>();
+const MAX_SHARED_PATHS = 10_000;
+
+function sharedPath(path: JsonPath): JsonPath {
+  const key = JSON.stringify(path);
+  const known = sharedPaths.get(key);
+  if (known) return known;
+  if (sharedPaths.size < MAX_SHARED_PATHS) sharedPaths.set(key, path);
+  return path;
+}
+
 export function assembleFindings(
   file: ParsedFile,
   doc: ParsedDocument,
@@ -171,8 +189,8 @@ export function assembleFindings(
       lines,
       documentIndex: doc.index,
       resource: doc.resource,
-      path: r.path,
-      fix: r.fix,
+      path: sharedPath(r.path),
+      fix: r.fix && { ...r.fix, path: sharedPath(r.fix.path) },
       ...(r.policy ? { policy: r.policy } : {}),
       fingerprint,
       status,

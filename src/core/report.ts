@@ -11,6 +11,11 @@ export interface SourceFile {
    * file as refused (PCS002, failing), never skipped.
    */
   readonly refused?: string;
+  /**
+   * Present on a file read lazily from disk: lets its content go once the file is reported (the
+   * content is read again if asked for), so memory does not grow with the repository.
+   */
+  readonly release?: () => void;
 }
 
 /** A document the policies could not be evaluated on: reported, and it fails the run. */

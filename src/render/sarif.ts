@@ -3,6 +3,7 @@ import { fixSafety } from "../fixes/fix-safety.js";
 import type { Finding, RuleMetadata, Severity } from "../core/types.js";
 import type { EvaluationReport } from "../core/report.js";
 import { ruleHelpUri } from "./links.js";
+import { jsonText, LazyArray, writeJson, type TextSink } from "./json-stream.js";
 
 const LEVEL: Record<Severity, "error" | "warning" | "note"> = {
   error: "error",
@@ -92,6 +93,15 @@ function result(f: Finding, ruleIndex: number) {
 }
 
 export function renderSarif(report: EvaluationReport, options: SarifOptions): string {
+  return jsonText(sarifLog(report, options));
+}
+
+/** renderSarif's text handed to `sink` a piece at a time (a large report is never one string). */
+export function writeSarif(report: EvaluationReport, options: SarifOptions, sink: TextSink): void {
+  writeJson(sarifLog(report, options), sink);
+}
+
+function sarifLog(report: EvaluationReport, options: SarifOptions) {
   const used = [...new Set(report.findings.map((f) => f.rule))];
   const ids = [...new Set([...options.rules.keys(), ...used])].sort();
   const index = new Map(ids.map((id, i) => [id, i]));
@@ -121,7 +131,7 @@ export function renderSarif(report: EvaluationReport, options: SarifOptions): st
       locations: [{ physicalLocation: { artifactLocation: { uri: encodeURI(s.file) } } }],
     })),
   ];
-  const sarif = {
+  return {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
     version: "2.1.0",
     runs: [
@@ -140,9 +150,8 @@ export function renderSarif(report: EvaluationReport, options: SarifOptions): st
             toolExecutionNotifications: notifications,
           },
         ],
-        results: report.findings.map((f) => result(f, index.get(f.rule)!)),
+        results: new LazyArray(report.findings, (f) => result(f, index.get(f.rule)!)),
       },
     ],
   };
-  return `${JSON.stringify(sarif, null, 2)}\n`;
 }

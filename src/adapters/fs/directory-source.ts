@@ -10,7 +10,7 @@ import {
 } from "../../core/file-role.js";
 import { parseManifest } from "../../yaml/index.js";
 import type { SourceFile } from "../../core/report.js";
-import { chartRootAbove, namedAsPatchAbove } from "./patch-lookup.js";
+import { chartRootAbove, namedAsPatchAbove, newPatchLookupCache } from "./patch-lookup.js";
 import { MAX_ROLE_WALK_ENTRIES } from "../../core/limits.js";
 import { classify, type DiskEntry } from "./special-files.js";
 
@@ -104,7 +104,7 @@ export function readDirectorySources(
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([path, what]) =>
       what.kind === "file"
-        ? { path, content: readFileSync(what.abs) }
+        ? diskFile(path, what.abs)
         : { path, content: new Uint8Array(), refused: what.kind === "refused" ? what.reason : "" },
     );
   const stdinPath = extra ? rel(resolve(root, extra.path)) : undefined;
@@ -138,7 +138,7 @@ export function readDirectorySources(
   // Outside a repository (no .git above), for a file the walk did not reach (past its budget,
   // through a link, under node_modules), the folders above it still decide: its Chart.yaml, or a
   // kustomization that names it as a patch. Inside a walked repository that is already known.
-  const searched = new Map<string, readonly string[]>();
+  const searched = newPatchLookupCache();
   for (const f of files) {
     if (walkedRepositories.some((top) => reachedByWalk(resolve(root, f.path), top))) continue;
     // A template given alone (or from a chart whose top was not walked) finds its Chart.yaml above.
@@ -150,6 +150,24 @@ export function readDirectorySources(
     if (namedAsPatchAbove(resolve(root, f.path), searched)) patchFiles.add(f.path);
   }
   return { files, layout: { chartRoots, patchFiles }, missing };
+}
+
+/**
+ * A file read from disk when its content is first asked for, so that a large repository is never
+ * in memory at once: `release` lets the text go once its slice is reported (evaluateFiles), and it
+ * is read again only if asked for again.
+ */
+function diskFile(path: string, abs: string): SourceFile {
+  let content: Uint8Array | undefined;
+  return {
+    path,
+    get content() {
+      return (content ??= readFileSync(abs));
+    },
+    release: () => {
+      content = undefined;
+    },
+  };
 }
 
 function realOf(abs: string): string {

@@ -11,16 +11,30 @@ const KUSTOMIZATION_NAMES = ["kustomization.yaml", "kustomization.yml", "Kustomi
 
 const toPosix = (p: string) => p.split(sep).join("/");
 
+/** What the search upwards learnt about folders: it runs once per file, the folders are shared. */
+export interface PatchLookupCache {
+  /** The patches each folder's kustomization names. */
+  readonly patches: Map<string, readonly string[]>;
+  /** Whether a folder is a repository's top (holds `.git`). */
+  readonly tops: Map<string, boolean>;
+}
+
+export const newPatchLookupCache = (): PatchLookupCache => ({
+  patches: new Map(),
+  tops: new Map(),
+});
+
 /** The patches named by the kustomization in `dir`, as absolute `/`-separated paths (cached). */
-function patchesIn(dir: string, cache: Map<string, readonly string[]>): readonly string[] {
-  const known = cache.get(dir);
+function patchesIn(dir: string, cache: PatchLookupCache): readonly string[] {
+  const known = cache.patches.get(dir);
   if (known) return known;
   const out: string[] = [];
   for (const name of KUSTOMIZATION_NAMES) {
     const file = join(dir, name);
     try {
-      const stat = statSync(file);
-      if (!stat.isFile() || stat.size > MAX_KUSTOMIZATION_BYTES) continue;
+      // No exception for the usual answer (no such file): a thrown error costs its stack trace.
+      const stat = statSync(file, { throwIfNoEntry: false });
+      if (!stat || !stat.isFile() || stat.size > MAX_KUSTOMIZATION_BYTES) continue;
       const abs = toPosix(file);
       for (const doc of parseManifest(abs, readFileSync(file)).documents)
         out.push(...patchFilesOf(abs, doc.value).map((p) => posix.normalize(p)));
@@ -28,7 +42,7 @@ function patchesIn(dir: string, cache: Map<string, readonly string[]>): readonly
       // unreadable: the folder names no patch we can see
     }
   }
-  cache.set(dir, out);
+  cache.patches.set(dir, out);
   return out;
 }
 
@@ -38,13 +52,13 @@ function patchesIn(dir: string, cache: Map<string, readonly string[]>): readonly
  */
 export function namedAsPatchAbove(
   absFile: string,
-  cache: Map<string, readonly string[]> = new Map(),
+  cache: PatchLookupCache = newPatchLookupCache(),
 ): boolean {
   const target = toPosix(absFile);
   let dir = dirname(absFile);
   for (let level = 0; level < MAX_PATCH_LOOKUP_LEVELS; level++) {
     if (patchesIn(dir, cache).includes(target)) return true;
-    if (isRepositoryTop(dir)) return false;
+    if (isRepositoryTop(dir, cache.tops)) return false;
     const up = dirname(dir);
     if (up === dir) return false;
     dir = up;
@@ -52,13 +66,17 @@ export function namedAsPatchAbove(
   return false;
 }
 
-function isRepositoryTop(dir: string): boolean {
-  try {
-    statSync(join(dir, ".git"));
-    return true;
-  } catch {
-    return false;
+function isRepositoryTop(dir: string, tops: Map<string, boolean>): boolean {
+  let top = tops.get(dir);
+  if (top === undefined) {
+    try {
+      top = statSync(join(dir, ".git"), { throwIfNoEntry: false }) !== undefined;
+    } catch {
+      top = false;
+    }
+    tops.set(dir, top);
   }
+  return top;
 }
 
 /**
