@@ -7,13 +7,21 @@ import { isYamlOrJson } from "../../core/file-role.js";
 import { messageOf } from "../../core/errors.js";
 import { NO_TESTS, type PolicyTestResult, type PolicyTestRun } from "../../core/policy-change.js";
 import type { Problem } from "../../core/problem.js";
-import type { GatekeeperPolicies, PolicySource } from "../../ports/policy-compiler.js";
+import type { PolicySource } from "../../ports/policy-compiler.js";
 import { parseManifest } from "../../yaml/index.js";
 import type { ParsedDocument } from "../../yaml/types.js";
-import { engineOf, type PolicyTestContext } from "../engine.js";
+import { engineOf, type Engine, type PolicyTestContext } from "../engine.js";
+import type { GatekeeperCel } from "./cel-code.js";
+import { loadGatekeeperCel } from "./cel-engine.js";
 import { checkAssertion, isSuite, type SuiteCase, type SuiteTest } from "./suite.js";
 
 const ENGINE = "gatekeeper";
+
+/** A case's template and constraint, loaded: the engines that judge it, or why none can. */
+interface SuitePolicies {
+  readonly engines: readonly Engine[];
+  readonly problems: readonly Problem[];
+}
 
 /** A suite-relative path inside the repository, or undefined (absolute, `..` out of it). */
 function resolveIn(suiteFile: string, path: unknown): string | undefined {
@@ -89,7 +97,7 @@ export async function runGatekeeperSuites(ctx: PolicyTestContext): Promise<Polic
 }
 
 class SuiteRunner {
-  private readonly loads = new Map<string, Promise<GatekeeperPolicies>>();
+  private readonly loads = new Map<string, Promise<SuitePolicies>>();
   constructor(private readonly ctx: PolicyTestContext) {}
 
   async run(c: CaseAt): Promise<PolicyTestResult> {
@@ -136,15 +144,18 @@ class SuiteRunner {
       parseManifest(s!.path, s!.text).documents.map((d) => d.value),
     );
     const loaded = await this.load([template!, constraint!], inventoryObjects);
-    const problem = loaded.errors[0] ?? loaded.notEvaluated[0];
+    const problem = loaded.problems[0];
     if (problem)
       return { message: `${problem.file}:${problem.line}: ${problem.message}`, error: true };
-    if (!loaded.engine) return { message: "the constraint holds no evaluable policy", error: true };
-    const [result] = await engineOf(ENGINE, loaded.engine).evaluate([
-      { document: objects[0], file: { path: object!.path, partial: false } },
-    ]);
-    if (!result || !result.ok) return { message: result?.error ?? "not evaluated", error: true };
-    const messages = result.findings.map((f) => f.msg);
+    if (loaded.engines.length === 0)
+      return { message: "the constraint holds no evaluable policy", error: true };
+    const input = { document: objects[0], file: { path: object!.path, partial: false } };
+    const results = await Promise.all(loaded.engines.map((e) => e.evaluate([input])));
+    const messages: string[] = [];
+    for (const [result] of results) {
+      if (!result || !result.ok) return { message: result?.error ?? "not evaluated", error: true };
+      messages.push(...result.findings.map((f) => f.msg));
+    }
     const undecided = messages.find((m) => m.startsWith("not evaluated"));
     if (undecided) return { message: undecided, error: true };
     const failures = (c.kase.assertions ?? [])
@@ -153,13 +164,30 @@ class SuiteRunner {
     return failures.length > 0 ? { message: failures.join("; ") } : undefined;
   }
 
-  private load(files: PolicySource[], inventory: unknown[]): Promise<GatekeeperPolicies> {
+  private load(files: PolicySource[], inventory: unknown[]): Promise<SuitePolicies> {
     const key = JSON.stringify([files.map((f) => f.text), inventory]);
     let loading = this.loads.get(key);
     if (!loading) {
-      loading = this.ctx.opa!.compiler.gatekeeper(files, inventory);
+      loading = this.compile(files, inventory);
       this.loads.set(key, loading);
     }
     return loading;
+  }
+
+  /** The template's Rego engine and, for K8sNativeValidation code, its CEL engine (as gator runs CEL first). */
+  private async compile(files: PolicySource[], inventory: unknown[]): Promise<SuitePolicies> {
+    const loaded = await this.ctx.opa!.compiler.gatekeeper(files, inventory);
+    const cel = loaded.cel
+      ? await loadGatekeeperCel(loaded.cel as GatekeeperCel, inventory, [], {
+          ...(this.ctx.env as NodeJS.ProcessEnv),
+        })
+      : { problems: [] };
+    return {
+      engines: [
+        ...(loaded.engine ? [engineOf(ENGINE, loaded.engine)] : []),
+        ...(cel.engine ? [cel.engine] : []),
+      ],
+      problems: [...loaded.errors, ...loaded.notEvaluated, ...cel.problems],
+    };
   }
 }
