@@ -126,10 +126,4 @@ export default tseslint.config(
     rules: { "no-restricted-imports": ["error", { patterns }] },
   })),
   { files: SIZE_LIMITED, rules: SIZE_LIMITS },
-  {
-    // Gatekeeper's CEL templates (K8sNativeValidation) are being added to this file in parallel;
-    // its loadGatekeeper (136 lines) is split into named steps once that work is merged.
-    files: ["src/engines/opa/gatekeeper.ts"],
-    rules: { "max-lines-per-function": "off" },
-  },
 );

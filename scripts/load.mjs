@@ -132,7 +132,7 @@ function rssMb(pid) {
   }
 }
 
-// eslint-disable-next-line max-lines-per-function -- one load run in its phases (start the stand-in, Redis and replicas; send the webhooks; wait for the checks; count), sharing the replicas, timers and counters; it needs Redis and a full app to verify, so it is split when the load test next changes
+// eslint-disable-next-line max-lines-per-function -- one load run in its phases (start the stand-in, Redis and replicas; send the webhooks; wait for the checks; count; stop), all reading and writing the same replicas, send times and stand-in request log; split apart they would pass that state through every phase, and a change here can only be proved unchanged by a run against Redis and the full app
 async function runScenario(replicaCount) {
   const base = sha("base");
   const events = plan();

@@ -211,11 +211,49 @@ function withPolicyFlags(
   };
 }
 
-// eslint-disable-next-line max-lines-per-function -- the whole check from arguments to exit code; the CLI entry is being reworked for start-up and streaming in parallel (perf-21), split into named steps after that merge
 export async function runCheck(argv: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parseCheckArgs(argv, io);
+  if (typeof parsed === "number") return parsed;
+  const { values, positionals, format } = parsed;
+  const options = checkOptions(values, positionals, io);
+  if (typeof options === "number") return options;
+
+  let bundle: PolicyBundle;
+  try {
+    bundle = io.bundle ?? loadPolicyBundle();
+  } catch (err) {
+    io.stderr.write(`portcullis: ${messageOf(err)}\n`);
+    return 2;
+  }
+  const config = readCheckConfig(values, io, bundle);
+  if (typeof config === "number") return config;
+  const failOn = (options.failOn as FailLevel | undefined) ?? config.failOn;
+
+  const selection = await selectFiles(positionals, options.readsStdin, values, io, config);
+  if (typeof selection === "number") return selection;
+  const ready = startEngines(selection, config, bundle, values, options, io);
+  const { files, report } = await evaluateCheck(
+    selection,
+    config,
+    ready,
+    bundle,
+    format,
+    values,
+    io,
+  );
+
+  warnNotRendered(report, io, values.flag("render"));
+  io.onReport?.({ report, failOn, bundle });
+  writeReport(report, { format, failOn, bundle, files, values, outputAbs: options.outputAbs }, io);
+  const code = exitCodeOf(report, failOn);
+  return code === 0 && values.flag("fail-if-empty") && report.documentsEvaluated === 0 ? 1 : code;
+}
+
+/** The command line read against check's options (a number: the exit code of a usage error or --help). */
+function parseCheckArgs(argv: readonly string[], io: CliIo) {
   const args = expandFixArgs(argv);
   if (typeof args === "string") return usageError(io, args);
-  const parsed = parseCommandArgs(
+  return parseCommandArgs(
     args,
     io,
     CHECK,
@@ -242,8 +280,12 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
     },
     FORMATS,
   );
-  if (typeof parsed === "number") return parsed;
-  const { values, positionals, format } = parsed;
+}
+
+type CheckValues = Exclude<ReturnType<typeof parseCheckArgs>, number>["values"];
+
+/** The options' values checked together (a number: the exit code of a usage error). */
+function checkOptions(values: CheckValues, positionals: readonly string[], io: CliIo) {
   const conflict = conflictingOptions((name) => values.given(name as "fix"), {
     exclusive: [
       ["fix", "fix-dry-run"],
@@ -274,9 +316,9 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
   const outputAbs = outputPath ? resolve(io.cwd, outputPath) : undefined;
   const badOutput = outputAbs && outputProblem(outputAbs, outputPath!);
   if (badOutput) return usageError(io, badOutput);
-  const failOnFlag = values.text("fail-on");
-  if (failOnFlag !== undefined && !(FAIL_LEVELS as readonly string[]).includes(failOnFlag)) {
-    return usageError(io, `unknown --fail-on "${failOnFlag}" (one of ${FAIL_LEVELS.join(", ")})`);
+  const failOn = values.text("fail-on");
+  if (failOn !== undefined && !(FAIL_LEVELS as readonly string[]).includes(failOn)) {
+    return usageError(io, `unknown --fail-on "${failOn}" (one of ${FAIL_LEVELS.join(", ")})`);
   }
   const regoVersion = values.text("rego-version");
   if (regoVersion !== undefined && regoVersion !== "v0" && regoVersion !== "v1")
@@ -288,14 +330,16 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
       io,
       `--kubernetes-version "${kubeFlag}" is not a Kubernetes minor version such as 1.37`,
     );
+  return { readsStdin, outputAbs, failOn, regoVersion, kubernetesVersion };
+}
 
-  let bundle: PolicyBundle;
-  try {
-    bundle = io.bundle ?? loadPolicyBundle();
-  } catch (err) {
-    io.stderr.write(`portcullis: ${messageOf(err)}\n`);
-    return 2;
-  }
+type CheckOptions = Exclude<ReturnType<typeof checkOptions>, number>;
+
+/**
+ * The configuration (--config, else .github/portcullis.yml when there is one); a broken one is
+ * listed error by error and nothing is checked (the number: exit code 2).
+ */
+function readCheckConfig(values: CheckValues, io: CliIo, bundle: PolicyBundle): Config | number {
   const context = {
     settingDefaults: bundle.settingDefaults,
     ruleIds: new Set(bundle.rules.keys()),
@@ -320,8 +364,20 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
     );
     return 2;
   }
-  const failOn = (failOnFlag as FailLevel | undefined) ?? config.failOn;
+  return config;
+}
 
+/**
+ * The files to check under the paths given (and standard input at its --stdin-filename); a path
+ * that does not exist is a usage error (the number).
+ */
+async function selectFiles(
+  positionals: readonly string[],
+  readsStdin: boolean,
+  values: CheckValues,
+  io: CliIo,
+  config: Config,
+) {
   const paths = positionals.length > 0 ? positionals : ["."];
   const stdin = readsStdin
     ? { path: values.text("stdin-filename") ?? "stdin.yaml", content: await io.stdin!() }
@@ -341,14 +397,29 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
   }
   const progress = io.stderr.isTTY && selection.files.length > 200;
   if (progress) io.stderr.write(`portcullis: evaluating ${selection.files.length} files...\n`);
+  return selection;
+}
 
-  // The engines of the registry, with the folders of --policy/--admission standing in for the
-  // configuration's; made while the files are read (evaluateFilesWhenReady).
+type Selection = ReturnType<typeof readDirectorySources>;
+
+/**
+ * Starts loading the engines of the registry, with the folders of --policy/--admission standing in
+ * for the configuration's; they are made while the files are read (evaluateFilesWhenReady).
+ */
+function startEngines(
+  selection: Selection,
+  config: Config,
+  bundle: PolicyBundle,
+  values: CheckValues,
+  options: CheckOptions,
+  io: CliIo,
+) {
+  const { regoVersion, kubernetesVersion } = options;
   const policies = {
     ...withPolicyFlags(config, values, regoVersion),
     ...(kubernetesVersion ? { kubernetesVersion } : {}),
   };
-  const ready = loadEngines(io.engines ?? ENGINES, {
+  return loadEngines(io.engines ?? ENGINES, {
     config: policies,
     configFile: values.text("config") ?? CONFIG_PATH,
     catalogue: () => new WasmPolicyEngine(bundle.wasm),
@@ -378,6 +449,21 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
       );
     return loaded;
   });
+}
+
+/**
+ * Evaluates the files (rendered with --render, else streamed as the engines become ready), then
+ * applies fixes with --fix/--fix-dry-run; the engines' problems lead the report's errors.
+ */
+async function evaluateCheck(
+  selection: Selection,
+  config: Config,
+  ready: ReturnType<typeof startEngines>,
+  bundle: PolicyBundle,
+  format: string,
+  values: CheckValues,
+  io: CliIo,
+): Promise<{ files: readonly SourceFile[]; report: EvaluationReport }> {
   const policyErrors: EvaluationError[] = [];
   const deps = ready.then((loaded): EvaluationDeps => {
     policyErrors.push(...loaded.problems);
@@ -416,20 +502,24 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
     ));
     publishFixes(original, files, report, io, { dryRun, scope });
   }
+  return { files, report };
+}
 
-  warnNotRendered(report, io, values.flag("render"));
-  io.onReport?.({ report, failOn, bundle });
-  // Source lines are shown by the text format only, for files with findings: split them on demand.
-  const sources = new Map(files.map((f) => [f.path, f]));
-  const lines = new Map<string, string[]>();
-  const sourceLine = (file: string, line: number): string | undefined => {
-    const source = sources.get(file);
-    if (source === undefined) return undefined;
-    if (!lines.has(file))
-      lines.set(file, Buffer.from(source.content).toString("utf8").split(/\r?\n/));
-    return lines.get(file)![line - 1];
-  };
-  const sink = outputSink(io, outputAbs);
+/** Writes the report in its format, to --output or standard output. */
+function writeReport(
+  report: EvaluationReport,
+  how: {
+    format: string;
+    failOn: FailLevel;
+    bundle: PolicyBundle;
+    files: readonly SourceFile[];
+    values: CheckValues;
+    outputAbs: string | undefined;
+  },
+  io: CliIo,
+): void {
+  const { format, failOn, bundle, values } = how;
+  const sink = outputSink(io, how.outputAbs);
   switch (format) {
     case "json":
       writeJsonReport(report, failOn, sink);
@@ -451,11 +541,22 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
             io.stdout.isTTY === true &&
             !io.env.NO_COLOR,
           verbose: values.flag("verbose"),
-          sourceLine,
+          sourceLine: sourceLines(how.files),
         }),
       );
       sink.end();
   }
-  const code = exitCodeOf(report, failOn);
-  return code === 0 && values.flag("fail-if-empty") && report.documentsEvaluated === 0 ? 1 : code;
+}
+
+/** A file's source line (the text format shows them for files with findings): split on demand. */
+function sourceLines(files: readonly SourceFile[]) {
+  const sources = new Map(files.map((f) => [f.path, f]));
+  const lines = new Map<string, string[]>();
+  return (file: string, line: number): string | undefined => {
+    const source = sources.get(file);
+    if (source === undefined) return undefined;
+    if (!lines.has(file))
+      lines.set(file, Buffer.from(source.content).toString("utf8").split(/\r?\n/));
+    return lines.get(file)![line - 1];
+  };
 }

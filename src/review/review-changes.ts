@@ -185,7 +185,6 @@ async function loadBaseConfig(text: string, deps: ReviewDeps) {
   return { ...result, errors: [...result.errors, note] };
 }
 
-// eslint-disable-next-line max-lines-per-function -- the review's steps in order, each a call; being extended in parallel for policy-change impact (policytests-24)
 export async function reviewChanges(
   source: PullRequestSource,
   deps: ReviewDeps,
@@ -194,15 +193,7 @@ export async function reviewChanges(
   const config = base.config;
 
   const changes = await source.changedFiles();
-  const configChange = changes.files.find((f) => f.path === CONFIG_PATH && f.status !== "removed");
-  let headConfigErrors: readonly ConfigError[] = [];
-  if (configChange) {
-    const text = await source.readFile(source.head, CONFIG_PATH);
-    headConfigErrors = parseConfig(
-      text ? Buffer.from(text).toString("utf8") : "",
-      deps.configContext,
-    ).errors;
-  }
+  const { configChange, headConfigErrors } = await headConfigOf(source, changes.files, deps);
 
   const included = picomatch(config.include as string[], { dot: true });
   const excluded = picomatch(config.exclude as string[], { dot: true });
@@ -214,7 +205,87 @@ export async function reviewChanges(
     loadLayout(source, source.head, dirsOf(paths)),
     loadLayout(source, source.base, dirsOf(reviewed.map((f) => f.previousPath ?? f.path))),
   ]);
+  const { head, baseFiles, onBase } = await readBothSides(source, reviewed);
 
+  const policies = await loadReviewEngines(source, config, {
+    catalogue: deps.engine,
+    rules: deps.rules,
+    ...(deps.repositoryPolicies ? { opa: deps.repositoryPolicies } : {}),
+    ...(deps.engines ? { registry: deps.engines } : {}),
+  });
+  const evalDeps = {
+    engines: policies.engines,
+    rules: deps.rules,
+    today: deps.today,
+  };
+  const timed = timedBy(deps.onEvaluated);
+  // Files a head render read are evaluated as rendered (patches included), not one by one.
+  const rendered =
+    deps.renderer && (config.render.kustomize || config.render.helm)
+      ? await timed(() =>
+          renderChanges(source, changes.files, config, config.render, {
+            renderer: deps.renderer!,
+            evaluation: evalDeps,
+          }),
+        )
+      : undefined;
+  const direct = (f: SourceFile) => !rendered?.covered.has(f.path);
+  // A rendered finding lands in a source file: the include and exclude globs apply to it there.
+  const inScope = (f: Finding) => included(f.file) && !excluded(f.file);
+  const [policyChange, branchAudit] = await policyContext(source, config, changes.files, deps);
+  const headReport = await timed(() =>
+    evaluateFiles(head.sources.filter(direct), headLayout, config, evalDeps),
+  );
+  const renamedLayout = layoutUnderHeadPaths(baseLayout, onBase);
+  const baseReport = await timed(() =>
+    evaluateFiles(baseFiles.sources.filter(direct), renamedLayout, config, evalDeps),
+  );
+
+  return {
+    config,
+    configErrors: base.errors,
+    headConfigErrors,
+    configChanged: configChange !== undefined,
+    report: mergeReports({
+      headReport,
+      baseReport,
+      rendered,
+      inScope,
+      policies,
+      missing: head.missing,
+    }),
+    changedFiles: changes.files,
+    headTexts: new Map(head.sources.map((f) => [f.path, Buffer.from(f.content).toString("utf8")])),
+    complete: changes.complete,
+    totalChanged: changes.total,
+    policyModules: policies.files,
+    ...(rendered ? { rendered: { diffs: rendered.diffs, renderer: rendered.renderer } } : {}),
+    ...(policyChange ? { policyChange: { ...policyChange, ...headBlobUrlOf(source) } } : {}),
+    ...(branchAudit ? { branchAudit } : {}),
+  };
+}
+
+/** When the change edits the configuration: that change, and the problems of its head version. */
+async function headConfigOf(
+  source: PullRequestSource,
+  changed: readonly ChangedFile[],
+  deps: ReviewDeps,
+): Promise<{ configChange?: ChangedFile; headConfigErrors: readonly ConfigError[] }> {
+  const configChange = changed.find((f) => f.path === CONFIG_PATH && f.status !== "removed");
+  if (!configChange) return { headConfigErrors: [] };
+  const text = await source.readFile(source.head, CONFIG_PATH);
+  const headConfigErrors = parseConfig(
+    text ? Buffer.from(text).toString("utf8") : "",
+    deps.configContext,
+  ).errors;
+  return { configChange, headConfigErrors };
+}
+
+/**
+ * Reads the reviewed files at the head and (unless added) at the base, in one batch; links are
+ * resolved inside the repository. `onBase` are the changed files that exist on the base.
+ */
+async function readBothSides(source: PullRequestSource, reviewed: readonly ChangedFile[]) {
   // The base version of each file is read under its head path, so fingerprints line up across renames.
   const onBase = reviewed.filter((f) => f.status !== "added");
   const atHead: WantedFile[] = reviewed.map((f) => ({
@@ -242,40 +313,32 @@ export async function reviewChanges(
     baseFiles.sources,
     (f) => readPathAtBase.get(f.path) ?? f.path,
   );
+  return { head, baseFiles, onBase };
+}
 
-  const policies = await loadReviewEngines(source, config, {
-    catalogue: deps.engine,
-    rules: deps.rules,
-    ...(deps.repositoryPolicies ? { opa: deps.repositoryPolicies } : {}),
-    ...(deps.engines ? { registry: deps.engines } : {}),
-  });
-  const evalDeps = {
-    engines: policies.engines,
-    rules: deps.rules,
-    today: deps.today,
-  };
-  const timed = async <T>(work: () => Promise<T>): Promise<T> => {
+/** Runs `work`, telling `onEvaluated` how long it took in seconds (metrics). */
+function timedBy(onEvaluated: ((seconds: number) => void) | undefined) {
+  return async <T>(work: () => Promise<T>): Promise<T> => {
     const started = performance.now();
     const result = await work();
-    deps.onEvaluated?.((performance.now() - started) / 1000);
+    onEvaluated?.((performance.now() - started) / 1000);
     return result;
   };
-  // Files a head render read are evaluated as rendered (patches included), not one by one.
-  const rendered =
-    deps.renderer && (config.render.kustomize || config.render.helm)
-      ? await timed(() =>
-          renderChanges(source, changes.files, config, config.render, {
-            renderer: deps.renderer!,
-            evaluation: evalDeps,
-          }),
-        )
-      : undefined;
-  const direct = (f: SourceFile) => !rendered?.covered.has(f.path);
-  // A rendered finding lands in a source file: the include and exclude globs apply to it there.
-  const inScope = (f: Finding) => included(f.file) && !excluded(f.file);
-  const [policyChange, branchAudit] = await Promise.all([
+}
+
+/**
+ * Beside the review, at once: the change's effect on the repository's own policies (their tests
+ * and impact), and the base branch's protection judged against the configuration.
+ */
+function policyContext(
+  source: PullRequestSource,
+  config: Config,
+  changed: readonly ChangedFile[],
+  deps: ReviewDeps,
+) {
+  return Promise.all([
     deps.repositoryPolicies
-      ? reviewPolicyChange(source, config, changes.files, {
+      ? reviewPolicyChange(source, config, changed, {
           registry: deps.engines ?? ENGINES,
           opa: deps.repositoryPolicies,
           catalogue: deps.engine,
@@ -292,49 +355,50 @@ export async function reviewChanges(
       () => undefined,
     ),
   ]);
-  const headReport = await timed(() =>
-    evaluateFiles(head.sources.filter(direct), headLayout, config, evalDeps),
-  );
-  const renamedLayout: RepositoryLayout = {
+}
+
+/** The base's layout with each file under its head path (a renamed patch stays a patch). */
+function layoutUnderHeadPaths(
+  baseLayout: RepositoryLayout,
+  onBase: readonly ChangedFile[],
+): RepositoryLayout {
+  return {
     chartRoots: baseLayout.chartRoots,
     patchFiles: new Set(
       onBase.filter((f) => baseLayout.patchFiles.has(f.previousPath ?? f.path)).map((f) => f.path),
     ),
   };
-  const baseReport = await timed(() =>
-    evaluateFiles(baseFiles.sources.filter(direct), renamedLayout, config, evalDeps),
-  );
+}
 
+/**
+ * The review's report: head findings (file by file and rendered) marked existing where the base
+ * had them, with everything not evaluated and every problem from the engines, files and render.
+ */
+function mergeReports(parts: {
+  headReport: EvaluationReport;
+  baseReport: EvaluationReport;
+  rendered: Awaited<ReturnType<typeof renderChanges>> | undefined;
+  inScope: (f: Finding) => boolean;
+  policies: Awaited<ReturnType<typeof loadReviewEngines>>;
+  missing: readonly SkippedFile[];
+}): EvaluationReport {
+  const { headReport, baseReport, rendered, inScope, policies } = parts;
   return {
-    config,
-    configErrors: base.errors,
-    headConfigErrors,
-    configChanged: configChange !== undefined,
-    report: {
-      ...headReport,
-      findings: sortFindings(
-        markExisting(
-          [...headReport.findings, ...(rendered?.head ?? []).filter(inScope)],
-          [...baseReport.findings, ...(rendered?.base ?? []).filter(inScope)],
-        ),
+    ...headReport,
+    findings: sortFindings(
+      markExisting(
+        [...headReport.findings, ...(rendered?.head ?? []).filter(inScope)],
+        [...baseReport.findings, ...(rendered?.base ?? []).filter(inScope)],
       ),
-      skipped: [
-        ...headReport.skipped,
-        ...head.missing,
-        ...policies.notEvaluated,
-        ...(rendered?.notEvaluated ?? []),
-      ],
-      errors: [...policies.problems, ...headReport.errors, ...(rendered?.errors ?? [])],
-      documentsEvaluated: headReport.documentsEvaluated + (rendered?.documentsEvaluated ?? 0),
-    },
-    changedFiles: changes.files,
-    headTexts: new Map(head.sources.map((f) => [f.path, Buffer.from(f.content).toString("utf8")])),
-    complete: changes.complete,
-    totalChanged: changes.total,
-    policyModules: policies.files,
-    ...(rendered ? { rendered: { diffs: rendered.diffs, renderer: rendered.renderer } } : {}),
-    ...(policyChange ? { policyChange: { ...policyChange, ...headBlobUrlOf(source) } } : {}),
-    ...(branchAudit ? { branchAudit } : {}),
+    ),
+    skipped: [
+      ...headReport.skipped,
+      ...parts.missing,
+      ...policies.notEvaluated,
+      ...(rendered?.notEvaluated ?? []),
+    ],
+    errors: [...policies.problems, ...headReport.errors, ...(rendered?.errors ?? [])],
+    documentsEvaluated: headReport.documentsEvaluated + (rendered?.documentsEvaluated ?? 0),
   };
 }
 

@@ -40,7 +40,6 @@ export const FIX_COMMITS_OFF: FixCommitOffer = {
   reason: "fix commits are not enabled for this app",
 };
 
-// eslint-disable-next-line max-lines-per-function -- the check run's parts in their order; being extended in parallel (policytests-24)
 export function buildReviewOutput(
   review: ChangeReview,
   rules: ReadonlyMap<string, RuleMetadata>,
@@ -64,6 +63,44 @@ export function buildReviewOutput(
     policyBlobUrl,
     otherFailures: testsFailed ? ["the policies' own tests fail at the head (listed above)"] : [],
   });
+  const notes = reviewNotes(review);
+  const fixable = planFixCommit(review.report.findings, review.headTexts);
+  const fixCount = [...fixable.rules.values()].reduce((a, b) => a + b, 0);
+  if (fixCount > 0) notes.push(fixNote(fixCount, fixCommits));
+  const check: PolicyCheck = {
+    ...rendered,
+    ...(fixCommits.enabled && fixCount > 0 ? { actions: [APPLY_FIXES] } : {}),
+    // A review that could not see every file never passes.
+    conclusion: review.complete ? rendered.conclusion : "failure",
+    title: !review.complete
+      ? `Incomplete: ${review.totalChanged} files changed, too many to review`
+      : testsFailed
+        ? `The policies' own tests fail · ${rendered.title}`
+        : rendered.title,
+    annotations: review.policyChange
+      ? [
+          ...policyTestAnnotations(
+            review.policyChange.tests,
+            Math.max(0, MAX_ANNOTATIONS - rendered.annotations.length),
+          ),
+          ...rendered.annotations,
+        ].slice(0, MAX_ANNOTATIONS)
+      : rendered.annotations,
+    summary:
+      notes.length > 0
+        ? truncateUtf8(
+            `${notes.join("\n\n")}\n\n${rendered.summary}`,
+            MAX_OUTPUT_BYTES,
+            "\n\n_… cut at GitHub's size limit._",
+          )
+        : rendered.summary,
+  };
+  const comments = inlineComments(review, rules, policyBlobUrl);
+  return { check, comments, ...(review.policyChange ? { policyChange: review.policyChange } : {}) };
+}
+
+/** The notes above the check's summary: what limits this review, and what else the change touches. */
+function reviewNotes(review: ChangeReview): string[] {
   const notes: string[] = [];
   if (!review.complete) {
     notes.push(
@@ -100,52 +137,30 @@ export function buildReviewOutput(
   if (review.policyChange) notes.push(renderPolicyChange(review.policyChange));
   const protection = review.branchAudit ? renderBranchAudit(review.branchAudit) : "";
   if (protection !== "") notes.push(protection);
-  const fixable = planFixCommit(review.report.findings, review.headTexts);
-  const fixCount = [...fixable.rules.values()].reduce((a, b) => a + b, 0);
-  if (fixCount > 0) {
-    notes.push(
-      fixCommits.enabled
-        ? `**${fixCount}** finding(s) have a safe fix: **Apply fixes** above commits them all to the branch, or accept the suggestions one by one.`
-        : `**${fixCount}** finding(s) have a safe fix: accept the suggestions on the changed lines (${fixCommits.reason}).`,
-    );
-  }
-  const check: PolicyCheck = {
-    ...rendered,
-    ...(fixCommits.enabled && fixCount > 0 ? { actions: [APPLY_FIXES] } : {}),
-    // A review that could not see every file never passes.
-    conclusion: review.complete ? rendered.conclusion : "failure",
-    title: !review.complete
-      ? `Incomplete: ${review.totalChanged} files changed, too many to review`
-      : testsFailed
-        ? `The policies' own tests fail · ${rendered.title}`
-        : rendered.title,
-    annotations: review.policyChange
-      ? [
-          ...policyTestAnnotations(
-            review.policyChange.tests,
-            Math.max(0, MAX_ANNOTATIONS - rendered.annotations.length),
-          ),
-          ...rendered.annotations,
-        ].slice(0, MAX_ANNOTATIONS)
-      : rendered.annotations,
-    summary:
-      notes.length > 0
-        ? truncateUtf8(
-            `${notes.join("\n\n")}\n\n${rendered.summary}`,
-            MAX_OUTPUT_BYTES,
-            "\n\n_… cut at GitHub's size limit._",
-          )
-        : rendered.summary,
-  };
+  return notes;
+}
+
+/** The note on the findings that have a safe fix, and how to apply them. */
+function fixNote(fixCount: number, fixCommits: FixCommitOffer): string {
+  return fixCommits.enabled
+    ? `**${fixCount}** finding(s) have a safe fix: **Apply fixes** above commits them all to the branch, or accept the suggestions one by one.`
+    : `**${fixCount}** finding(s) have a safe fix: accept the suggestions on the changed lines (${fixCommits.reason}).`;
+}
+
+/** The inline comments on the changed lines, with suggestions where a fix is safe. */
+function inlineComments(
+  review: ChangeReview,
+  rules: ReadonlyMap<string, RuleMetadata>,
+  policyBlobUrl: string | undefined,
+): ReviewComments {
   const patches = new Map<string, Hunk[]>(
     review.changedFiles.map((f) => [f.path, parsePatch(f.patch)]),
   );
   const suggestions = suggestionsFor(review.report.findings, review.headTexts);
-  const comments = renderReviewComments(review.report.findings, patches, {
+  return renderReviewComments(review.report.findings, patches, {
     max: MAX_REVIEW_COMMENTS,
     rules,
     suggestions,
     policyBlobUrl,
   });
-  return { check, comments, ...(review.policyChange ? { policyChange: review.policyChange } : {}) };
 }

@@ -31,13 +31,42 @@ function toPosix(p: string): string {
  * elsewhere (standard input), placed at its path. A file is a patch when a kustomization among the
  * files, or in a folder above it on disk, names it.
  */
-// eslint-disable-next-line max-lines-per-function -- the directory walk with its limits and refusals in one loop; the walk is being changed for streaming in parallel (perf-21)
 export function readDirectorySources(
   paths: readonly string[],
   root: string,
   globs: { include: readonly string[]; exclude: readonly string[] },
   extra?: SourceFile,
 ): DirectorySelection {
+  const rel = relativeTo(root);
+  const { found, chartRoots, missing } = walkPaths(paths, root, globs);
+  if (extra) found.delete(rel(resolve(root, extra.path)));
+  const files: SourceFile[] = [...found.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([path, what]) =>
+      what.kind === "file"
+        ? diskFile(path, what.abs)
+        : { path, content: new Uint8Array(), refused: what.kind === "refused" ? what.reason : "" },
+    );
+  const stdinPath = extra ? rel(resolve(root, extra.path)) : undefined;
+  if (extra) files.push({ path: stdinPath!, content: extra.content });
+  const patchFiles = fileRoles(files, found, paths, root, chartRoots);
+  return { files, layout: { chartRoots, patchFiles }, missing };
+}
+
+/** A path relative to `root`, with forward slashes ("." for `root` itself). */
+function relativeTo(root: string): (abs: string) => string {
+  return (abs) => toPosix(relative(root, abs)) || ".";
+}
+
+/**
+ * Walks `paths` (relative to `root`): each YAML/JSON file the globs take, by its repository-relative
+ * path, with what to read or why it is refused; the chart roots seen on the way; the paths missing.
+ */
+function walkPaths(
+  paths: readonly string[],
+  root: string,
+  globs: { include: readonly string[]; exclude: readonly string[] },
+): { found: Map<string, DiskEntry>; chartRoots: Set<string>; missing: string[] } {
   const included = picomatch(globs.include as string[], { dot: true });
   const excluded = picomatch(globs.exclude as string[], { dot: true });
   /** Repository-relative path -> the file to read, or why it is refused. */
@@ -45,7 +74,7 @@ export function readDirectorySources(
   const walked = new Set<string>();
   const chartRoots = new Set<string>();
   const missing: string[] = [];
-  const rel = (abs: string) => toPosix(relative(root, abs)) || ".";
+  const rel = relativeTo(root);
 
   /** Globs are repository-relative; a directory outside `root` is matched relative to itself. */
   const walk = (abs: string, base: string, real?: string) => {
@@ -98,18 +127,21 @@ export function readDirectorySources(
     if (what.kind === "directory") walk(abs, abs, what.abs);
     else found.set(rel(abs), what);
   }
+  return { found, chartRoots, missing };
+}
 
-  if (extra) found.delete(rel(resolve(root, extra.path)));
-  const files: SourceFile[] = [...found.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([path, what]) =>
-      what.kind === "file"
-        ? diskFile(path, what.abs)
-        : { path, content: new Uint8Array(), refused: what.kind === "refused" ? what.reason : "" },
-    );
-  const stdinPath = extra ? rel(resolve(root, extra.path)) : undefined;
-  if (extra) files.push({ path: stdinPath!, content: extra.content });
-
+/**
+ * The kustomize patch files among `files`, adding to `chartRoots` the charts found on the way: a
+ * file is a patch when a kustomization among the files, or in a folder above it on disk, names it.
+ */
+function fileRoles(
+  files: readonly SourceFile[],
+  found: ReadonlyMap<string, DiskEntry>,
+  paths: readonly string[],
+  root: string,
+  chartRoots: Set<string>,
+): Set<string> {
+  const rel = relativeTo(root);
   const patchFiles = new Set<string>();
   const addPatches = (path: string, content: Uint8Array) => {
     // Named from a kustomization above the folder checked ("../kustomization.yaml" names
@@ -149,7 +181,7 @@ export function readDirectorySources(
     if (isKustomizationFile(f.path) || patchFiles.has(f.path)) continue;
     if (namedAsPatchAbove(resolve(root, f.path), searched)) patchFiles.add(f.path);
   }
-  return { files, layout: { chartRoots, patchFiles }, missing };
+  return patchFiles;
 }
 
 /**

@@ -401,10 +401,36 @@ export async function loadGatekeeper(
   const errors: GatekeeperProblem[] = [];
   const notEvaluated: GatekeeperProblem[] = [];
   const docs = readDocuments(sources, errors);
+  const templates = readTemplates(docs.templates, errors, notEvaluated);
+  const runners = await compileTemplates([...templates.values()], tools, inventory, errors);
+  const { constraints, cel } = readConstraints(
+    docs.constraints,
+    templates,
+    runners,
+    errors,
+    notEvaluated,
+  );
+  return {
+    engine:
+      constraints.length > 0
+        ? new GatekeeperEngine(constraints, inventory, previousNamespaces)
+        : undefined,
+    errors,
+    notEvaluated,
+    constraints: [...constraints, ...cel.constraints].map((c) => c.id),
+    cel: cel.constraints.length > 0 ? cel : undefined,
+  };
+}
 
+/** The templates by lower-case kind; a kind defined twice is an error at the second. */
+function readTemplates(
+  placed: readonly Placed[],
+  errors: GatekeeperProblem[],
+  notEvaluated: GatekeeperProblem[],
+): Map<string, Template> {
   const templates = new Map<string, Template>();
-  for (const placed of docs.templates) {
-    const t = readTemplate(placed, errors);
+  for (const p of placed) {
+    const t = readTemplate(p, errors);
     if (!t) continue;
     const first = templates.get(t.kind.toLowerCase());
     if (first) {
@@ -421,7 +447,20 @@ export async function loadGatekeeper(
     if (t.skipped) notEvaluated.push({ file: t.file, line: t.doc.kindLine, message: t.skipped });
   }
 
-  const compilable = [...templates.values()].filter((t) => t.rego);
+  return templates;
+}
+
+/**
+ * Compiles the templates written in Rego, a few at a time; the OPA tools are resolved only when
+ * there is one. A template that does not compile is an error at its line (or the module's).
+ */
+async function compileTemplates(
+  all: readonly Template[],
+  tools: OpaTools | (() => OpaTools),
+  inventory: readonly unknown[],
+  errors: GatekeeperProblem[],
+): Promise<Map<Template, TemplateRunner>> {
+  const compilable = all.filter((t) => t.rego);
   const runners = new Map<Template, TemplateRunner>();
   if (compilable.length > 0) {
     let resolved: OpaTools | undefined;
@@ -461,13 +500,30 @@ export async function loadGatekeeper(
     }
   }
 
+  return runners;
+}
+
+/**
+ * The constraints that run: each checked against its template (known, once, a valid spec and
+ * enforcement), the Rego ones with their compiled runner, the CEL ones apart for the CEL engine.
+ */
+function readConstraints(
+  placed: readonly Placed[],
+  templates: ReadonlyMap<string, Template>,
+  runners: ReadonlyMap<Template, TemplateRunner>,
+  errors: GatekeeperProblem[],
+  notEvaluated: GatekeeperProblem[],
+): {
+  constraints: Constraint[];
+  cel: { templates: CelTemplate[]; constraints: CelConstraint[] };
+} {
   const constraints: Constraint[] = [];
   const cel: { templates: CelTemplate[]; constraints: CelConstraint[] } = {
     templates: [...templates.values()].flatMap((t) => (t.cel ? [t.cel] : [])),
     constraints: [],
   };
   const seen = new Set<string>();
-  for (const c of docs.constraints) {
+  for (const c of placed) {
     const kind = str(c.value.kind);
     const name = str(get(c.value, "metadata", "name"));
     const id = `${kind}/${name}`;
@@ -491,16 +547,7 @@ export async function loadGatekeeper(
       continue;
     }
     seen.add(id);
-    const spec = isPlainObject(c.value.spec) ? c.value.spec : {};
-    const { match, problems } = parseMatch(spec.match);
-    const enforcement = enforcementOf(spec);
-    if ("problem" in enforcement) problems.push(enforcement.problem);
-    if (
-      spec.parameters !== undefined &&
-      spec.parameters !== null &&
-      !isPlainObject(spec.parameters)
-    )
-      problems.push({ path: ["spec", "parameters"], message: "spec.parameters must be a mapping" });
+    const { spec, match, enforcement, problems } = readConstraintSpec(c.value);
     for (const p of problems) fail(p.path, p.message);
     if (problems.length > 0) continue;
     if (template.skipped || "notEnforced" in enforcement) {
@@ -530,14 +577,16 @@ export async function loadGatekeeper(
     if (!runner) continue; // the template's own error is reported
     constraints.push({ ...common, runner, parameters: spec.parameters ?? {} });
   }
-  return {
-    engine:
-      constraints.length > 0
-        ? new GatekeeperEngine(constraints, inventory, previousNamespaces)
-        : undefined,
-    errors,
-    notEvaluated,
-    constraints: [...constraints, ...cel.constraints].map((c) => c.id),
-    cel: cel.constraints.length > 0 ? cel : undefined,
-  };
+  return { constraints, cel };
+}
+
+/** A constraint's spec: its match, enforcement and parameters, and what is wrong with them. */
+function readConstraintSpec(value: Record<string, unknown>) {
+  const spec = isPlainObject(value.spec) ? value.spec : {};
+  const { match, problems } = parseMatch(spec.match);
+  const enforcement = enforcementOf(spec);
+  if ("problem" in enforcement) problems.push(enforcement.problem);
+  if (spec.parameters !== undefined && spec.parameters !== null && !isPlainObject(spec.parameters))
+    problems.push({ path: ["spec", "parameters"], message: "spec.parameters must be a mapping" });
+  return { spec, match, enforcement, problems };
 }

@@ -117,7 +117,7 @@ export interface ParseOptions {
 }
 
 /** Parses `opa_value_dump`'s text. Throws on anything it does not know. */
-// eslint-disable-next-line max-lines-per-function -- a recursive-descent parser whose steps share the cursor as closures; the OPA toolchain is being changed in parallel (builtins-17, cel-17)
+// eslint-disable-next-line max-lines-per-function -- one recursive-descent parser: value and list call each other and, with space, expect and fail, move one shared cursor over the text, so they are closures in one function rather than helpers passing the cursor back and forth
 export function parseRegoValue(text: string, options: ParseOptions = {}): RegoValue {
   let at = 0;
   const space = () => {

@@ -50,7 +50,7 @@ function goParseError(pattern: string): Error {
 }
 
 /** Translates the pattern; throws Go's parse error, or Unsupported. */
-// eslint-disable-next-line max-lines-per-function -- one pass over the pattern that translates each Go syntax case in place (a switch over the syntax); the builtins are being extended in parallel (builtins-17)
+// eslint-disable-next-line max-lines-per-function -- one left-to-right pass over the pattern: each Go syntax case (escape, POSIX class, bracket, group) reads ahead, moves the shared index and reads or sets whether it is inside a character class, so the cases stay together in one loop
 export function goRegExp(pattern: string, global = false): RegExp {
   let flags = "u" + (global ? "g" : "");
   let rest = pattern;
