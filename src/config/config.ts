@@ -103,8 +103,9 @@ export interface RepositoryPoliciesConfig {
   /** Teams (`org/slug`) whose membership each approver is given in `data.portcullis.pull_request`. */
   readonly teams: readonly string[];
   /**
-   * Directories or files of admission policies (Gatekeeper ConstraintTemplates and Constraints),
-   * read at the base. `gatekeeper` is the older name; both lists are read.
+   * Directories or files of admission policies (Gatekeeper ConstraintTemplates and Constraints,
+   * ValidatingAdmissionPolicies and their bindings, Kyverno policies and PolicyExceptions), read
+   * at the base. `gatekeeper` is the older name; both lists are read.
    */
   readonly admission: readonly string[];
   /** Every admission policy path: `admission` and `gatekeeper` together, as the review reads them. */
