@@ -4,7 +4,8 @@
 // through `opa eval` directly: the same value, or undefined where opa's builtin fails (values and
 // errors; policies run without strict builtin errors, as in Gatekeeper and conftest).
 import { generateKeyPairSync } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
@@ -260,6 +261,27 @@ describe("a policy evaluated by the pinned opa", () => {
       expect(connections).toBe(0);
     } finally {
       server.close();
+    }
+  });
+
+  it("reads no file of the machine through a file: $ref (a JSON file outside the repository)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "portcullis-secret-"));
+    const secret = join(dir, "secret.json");
+    writeFileSync(secret, '{"type": "object", "required": ["hunter2"]}');
+    try {
+      const text = `package p\n\nx := json.match_schema({}, {"$ref": "file://${secret}"})\n\ny := json.verify_schema({"$ref": "file://${secret}"})\n`;
+      let got: unknown;
+      try {
+        got = evaluateWithOpa(program(text), {}, "data.p", "{}");
+      } catch (e) {
+        // where opa cannot be confined, the policy is refused, never evaluated against the disk
+        got = String(e);
+        expect(got).toContain("repository policy not evaluated");
+      }
+      expect(JSON.stringify(got)).not.toContain("hunter2");
+      expect(JSON.stringify(got)).not.toContain('"y":[true');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
