@@ -156,8 +156,20 @@ export function readKyvernoDocuments(sources: readonly PolicySource[]): KyvernoD
         problems.push({ ...source_, message: "Kyverno policy without metadata.name" });
         continue;
       }
-      const read = kind === "policy" ? readPolicy(doc, value) : readValidatingPolicy(doc, value);
       const namespace = str(metadata.namespace);
+      // Kyverno's CLI puts a namespaced policy without a namespace in `default`: the namespace
+      // where it is deployed (a kustomization's or a Flux Kustomization's) would pass in silence.
+      if (
+        namespace === "" &&
+        (str(value.kind) === "Policy" || str(value.kind).startsWith("Namespaced"))
+      ) {
+        problems.push({
+          ...source_,
+          message: `Kyverno ${str(value.kind)} ${name} has no metadata.namespace: the namespace it judges is set where it is deployed, which a review cannot know; not evaluated`,
+        });
+        continue;
+      }
+      const read = kind === "policy" ? readPolicy(doc, value) : readValidatingPolicy(doc, value);
       policies.push({ name, source: source_, ...read, ...(namespace ? { namespace } : {}) });
     }
   }

@@ -40,6 +40,40 @@ describe("ReportStream", () => {
     expect(read(whole.split(""))).toEqual(once);
   });
 
+  it("reads every report: the ClusterReport and, after `---`, a PolicyReport per namespace (namespaced Policy)", () => {
+    const namespaced = report([result("b")]).replace('"ClusterReport"', '"PolicyReport"');
+    const both = read([`Warning: x\n${report([result("a")])}\n---\n${namespaced}\n`]);
+    expect(both.end).toBeUndefined();
+    expect(both.seen).toEqual([result("a"), result("b")]);
+    // only namespaced policies: a PolicyReport alone, never taken for no report (exit 0 or not)
+    const alone = new ReportStream(() => undefined);
+    const seen: unknown[] = [];
+    const only = new ReportStream((r) => seen.push(r));
+    only.push(`Warning: x\n${namespaced}\n---\n${namespaced}`);
+    expect(only.end(true)).toBeUndefined();
+    expect(seen).toEqual([result("b"), result("b")]);
+    alone.push(`${namespaced}\n---\n${namespaced.slice(0, 50)}`);
+    expect(alone.end(true)).toBe("kyverno's report was cut off");
+    const miscounted = report([result("a")], { pass: 0, fail: 2, warn: 0, error: 0, skip: 0 });
+    expect(read([`${report([])}\n---\n${miscounted}`]).end).toBe(
+      "kyverno's report lists 1 results but counts 2",
+    );
+  });
+
+  it("refuses a namespaced Policy without metadata.namespace: the namespace it judges is unknown", () => {
+    const text = DISALLOW_PRIVILEGED.replace("kind: ClusterPolicy", "kind: Policy");
+    const read_ = readKyvernoDocuments([{ path: "p.yaml", text }]);
+    expect(read_.policies).toEqual([]);
+    expect(read_.problems).toEqual([
+      expect.objectContaining({
+        file: "p.yaml",
+        message: expect.stringContaining("has no metadata.namespace") as unknown,
+      }),
+    ]);
+    const placed = text.replace(/^( {2}name: .*)$/m, "$1\n  namespace: prod");
+    expect(readKyvernoDocuments([{ path: "p.yaml", text: placed }]).policies).toHaveLength(1);
+  });
+
   it("never takes a cut, miscounted or trailing report for fewer failures", () => {
     expect(read([whole.slice(0, whole.length - 40)]).end).toBe("kyverno's report was cut off");
     expect(
