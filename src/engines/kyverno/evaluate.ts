@@ -7,7 +7,7 @@ import { isPlainObject } from "../../core/plain-data.js";
 import type { JsonPath, Severity } from "../../core/types.js";
 import type { PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
 import type { Engine } from "../engine.js";
-import { NOT_EVALUATED_MARK, type KyvernoPolicy, type RuleInfo } from "./policies.js";
+import { NOT_EVALUATED_MARK, severityIn, type KyvernoPolicy, type RuleInfo } from "./policies.js";
 import {
   namespaceLabels,
   UNKNOWN_NAMESPACE_SUFFIX,
@@ -95,7 +95,10 @@ export function findingOf(
   if (outcome !== "fail" && outcome !== "warn" && outcome !== "error") return undefined;
   const found = ruleOf(policies, result);
   const message = str(result.message);
-  const severity: Severity = outcome === "warn" ? "warning" : (found?.rule?.severity ?? "error");
+  const res = Array.isArray(result.resources) ? result.resources[0] : undefined;
+  const namespace = isPlainObject(res) ? str(res.namespace) : "";
+  const severity: Severity =
+    outcome === "warn" ? "warning" : found?.rule ? severityIn(found.rule, namespace) : "error";
   // The finding links to the rule's line in the policy file (the policy's `kind:` line without one).
   const location = found
     ? {

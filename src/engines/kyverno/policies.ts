@@ -26,6 +26,52 @@ export interface RuleInfo {
   readonly severity: Severity;
   /** Set when the rule needs the cluster: replaced by a marker, each match is "not evaluated". */
   readonly needs?: string;
+  /** Its failure-action overrides (the rule's, else the policy's), in order: the first match decides. */
+  readonly overrides?: readonly FailureOverride[];
+}
+
+/** One `failureActionOverrides` entry: its action for namespaces listed or selected by label. */
+export interface FailureOverride {
+  readonly severity: Severity;
+  readonly namespaces: readonly string[];
+  readonly selector: boolean;
+}
+
+function overridesOf(list: unknown): FailureOverride[] {
+  return (Array.isArray(list) ? list : []).filter(isPlainObject).map((o) => ({
+    severity: severityOfAction(o.action),
+    namespaces: Array.isArray(o.namespaces) ? o.namespaces.map(str) : [],
+    selector: o.namespaceSelector !== undefined && o.namespaceSelector !== null,
+  }));
+}
+
+/** Kyverno's wildcards: `*` any run, `?` one character. */
+function wildcard(pattern: string): RegExp {
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
+  return new RegExp(`^${body}$`);
+}
+
+/**
+ * What a failure of `rule` weighs for a resource in `namespace` ("" cluster-scoped), as Kyverno's
+ * admission picks the action: the first override that matches (one for every namespace, the
+ * namespace listed, its labels selected). The labels are not known here: a selector's Enforce
+ * counts (fail closed), a selector's Audit does not lower the weight.
+ */
+export function severityIn(rule: RuleInfo, namespace: string): Severity {
+  let maybeEnforce = false;
+  let decided: Severity | undefined;
+  for (const o of rule.overrides ?? []) {
+    const global = o.namespaces.length === 0 && !o.selector;
+    if (global || (namespace !== "" && o.namespaces.some((n) => wildcard(n).test(namespace)))) {
+      decided = o.severity;
+      break;
+    }
+    if (namespace !== "" && o.selector && o.severity === "error") maybeEnforce = true;
+  }
+  return maybeEnforce ? "error" : (decided ?? rule.severity);
 }
 
 export interface KyvernoPolicy {
@@ -96,6 +142,7 @@ function markerRule(rule: Record<string, unknown>, need: string): Record<string,
 function readPolicy(doc: ParsedDocument, value: Record<string, unknown>) {
   const spec = isPlainObject(value.spec) ? value.spec : {};
   const fallback = severityOfAction(spec.validationFailureAction ?? spec.failureAction);
+  const policyOverrides = overridesOf(spec.validationFailureActionOverrides);
   const rules = new Map<string, RuleInfo>();
   const list = Array.isArray(spec.rules) ? spec.rules : [];
   const out = list.map((rule: unknown, i: number) => {
@@ -104,7 +151,9 @@ function readPolicy(doc: ParsedDocument, value: Record<string, unknown>) {
     const severity = severityOfAction(validate.failureAction, fallback);
     const need = clusterNeed(rule);
     const line = doc.locate(["spec", "rules", i, "name"]).lines.start;
-    rules.set(str(rule.name), { line, severity, ...(need ? { needs: need } : {}) });
+    const own = overridesOf(validate.failureActionOverrides);
+    const overrides = own.length > 0 ? own : policyOverrides;
+    rules.set(str(rule.name), { line, severity, overrides, ...(need ? { needs: need } : {}) });
     return need ? markerRule(rule, need) : rule;
   });
   return { rules, document: { ...value, spec: { ...spec, rules: out } } };

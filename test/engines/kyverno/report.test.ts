@@ -119,6 +119,43 @@ describe("mapping results to documents", () => {
     expect(failedPath("no latest")).toBeUndefined();
   });
 
+  it("weighs a failure by the failure-action override of the resource's namespace, as admission does", () => {
+    const audit = DISALLOW_PRIVILEGED.replace(
+      "validationFailureAction: Enforce",
+      [
+        "validationFailureAction: Audit",
+        "  validationFailureActionOverrides:",
+        "    - action: Enforce",
+        '      namespaces: ["prod-*"]',
+        "    - action: Enforce",
+        "      namespaceSelector: {matchLabels: {tier: critical}}",
+      ].join("\n"),
+    );
+    const byName = (text: string) =>
+      new Map(readKyvernoDocuments([{ path: "p.yaml", text }]).policies.map((p) => [p.name, p]));
+    const failIn = (namespace: string) => ({
+      policy: "disallow-privileged-containers",
+      rule: "privileged-containers",
+      result: "fail",
+      resources: [{ apiVersion: "v1", kind: "Pod", namespace, name: "p" }],
+      message: "validation error: no",
+    });
+    const weigh = (text: string, ns: string) => findingOf(byName(text), failIn(ns))?.severity;
+    // the namespaces listed: Enforce; a selector whose labels are unknown: Enforce (fail closed)
+    expect(weigh(audit, "prod-eu")).toBe("error");
+    expect(weigh(audit, "dev")).toBe("error");
+    const listedOnly = audit.replace(/\n {4}- action: Enforce\n {6}namespaceSelector.*/, "");
+    expect(weigh(listedOnly, "dev")).toBe("warning");
+    expect(weigh(listedOnly, "prod-eu")).toBe("error");
+    // a rule's own overrides win over the policy's; the first override that matches decides
+    const ruleLevel = listedOnly.replace(
+      'message: "Privileged mode is not allowed."',
+      'message: "Privileged mode is not allowed."\n        failureActionOverrides:\n          - action: Audit\n            namespaces: [prod-eu]',
+    );
+    expect(weigh(ruleLevel, "prod-eu")).toBe("warning");
+    expect(weigh(ruleLevel, "prod-us")).toBe("warning");
+  });
+
   it("names the written rule of an autogen result and links its line; an error is not evaluated", () => {
     const { policies } = readKyvernoDocuments([{ path: "k/p.yaml", text: DISALLOW_PRIVILEGED }]);
     const byName = new Map(policies.map((p) => [p.name, p]));
