@@ -8,6 +8,7 @@ import type { PolicySource } from "../../ports/policy-compiler.js";
 import { parseManifest } from "../../yaml/index.js";
 import type { ParsedDocument } from "../../yaml/types.js";
 import type { Problem } from "../engine.js";
+import { atUpdate } from "./operations.js";
 
 /** A rule that needs the cluster (or a registry) to decide: Kyverno offline would crash or guess. */
 export const CLUSTER_CONTEXT: Readonly<Record<string, string>> = {
@@ -145,8 +146,9 @@ function readPolicy(doc: ParsedDocument, value: Record<string, unknown>) {
   const policyOverrides = overridesOf(spec.validationFailureActionOverrides);
   const rules = new Map<string, RuleInfo>();
   const list = Array.isArray(spec.rules) ? spec.rules : [];
-  const out = list.map((rule: unknown, i: number) => {
-    if (!isPlainObject(rule)) return rule;
+  const out = list.map((written: unknown, i: number) => {
+    if (!isPlainObject(written)) return written;
+    const rule = atUpdate(written);
     const validate = isPlainObject(rule.validate) ? rule.validate : {};
     const severity = severityOfAction(validate.failureAction, fallback);
     const need = clusterNeed(rule);

@@ -156,6 +156,32 @@ describe("mapping results to documents", () => {
     expect(weigh(ruleLevel, "prod-us")).toBe("warning");
   });
 
+  it("judges a rule that matches UPDATE requests only: a change to a resource is one at admission", () => {
+    const text = DISALLOW_PRIVILEGED.replace(
+      "kinds: [Pod]",
+      "kinds: [Pod]\n              operations: [UPDATE]",
+    ).replace(
+      "      validate:",
+      [
+        "      exclude:",
+        "        any:",
+        "          - resources:",
+        "              operations: [CREATE]",
+        "          - resources:",
+        "              namespaces: [kube-system]",
+        "      validate:",
+      ].join("\n"),
+    );
+    const [policy] = readKyvernoDocuments([{ path: "p.yaml", text }]).policies;
+    const rule = (policy!.document.spec as { rules: Record<string, unknown>[] }).rules[0]!;
+    // Kyverno's CLI reviews each resource as CREATE: the UPDATE rule must apply to it...
+    expect(rule.match).toEqual({
+      any: [{ resources: { kinds: ["Pod"], operations: ["UPDATE", "CREATE"] } }],
+    });
+    // ...and an exclusion of CREATE requests alone must not take it away
+    expect(rule.exclude).toEqual({ any: [{ resources: { namespaces: ["kube-system"] } }] });
+  });
+
   it("names the written rule of an autogen result and links its line; an error is not evaluated", () => {
     const { policies } = readKyvernoDocuments([{ path: "k/p.yaml", text: DISALLOW_PRIVILEGED }]);
     const byName = new Map(policies.map((p) => [p.name, p]));
