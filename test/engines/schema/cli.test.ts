@@ -2,7 +2,8 @@
 // kubernetesVersion and --kubernetes-version, a Flux/Argo CD repository without CRDs, the
 // repository's own CRDs (structural rules and CEL), and rendered overlays mapped to their lines.
 // Needs kube-schema (npm run build:schema) and kustomize (npm run build).
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../../src/adapters/fs/policy-bundle.js";
 import { runCommand } from "../../support/cli.js";
@@ -52,6 +53,49 @@ describe.each(RULES)("%s examples through the CLI", (rule) => {
   });
   it("stays quiet on the allowed example", async () => {
     expect(schemaFindings(await check([`${dir}/allowed.yaml`]))).toEqual([]);
+  });
+});
+
+describe("built-in kinds", () => {
+  it("a missing name and an out-of-range or fractional integer are found once, at their line", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "portcullis-pcv-"));
+    const file = join(dir, "objects.yaml");
+    writeFileSync(
+      file,
+      [
+        "apiVersion: v1",
+        "kind: ConfigMap",
+        "metadata:", // 3: no name, no generateName: kubectl refuses it
+        "  namespace: x",
+        "data: {a: b}",
+        "---",
+        "apiVersion: apps/v1",
+        "kind: Deployment",
+        "metadata: {name: d, namespace: x}",
+        "spec:",
+        "  replicas: 1.5", // 11
+        "  selector: {matchLabels: {app: a}}",
+        "  template:",
+        "    metadata: {labels: {app: a}}",
+        "    spec:",
+        "      containers:",
+        "        - name: c",
+        "          image: nginx:1",
+        "          ports:",
+        "            - containerPort: 3000000000", // 20
+        "",
+      ].join("\n"),
+    );
+    try {
+      const j = await check([file]);
+      const found = j.findings.filter((f) => f.rule.startsWith("PCV"));
+      expect(found.map((f) => `${f.lines.start}:${f.rule}`).sort()).toEqual(
+        ["11:PCV001", "20:PCV001", "3:PCV001"].sort(),
+      );
+      expect(found.map((f) => f.message).join("\n")).not.toContain("<nil>");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
