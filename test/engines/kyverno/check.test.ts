@@ -135,6 +135,43 @@ describeWithKyverno("portcullis check --admission with Kyverno policies", () => 
     );
   });
 
+  it("never passes when Kyverno leaves out a policy file it cannot load (an unknown field)", async () => {
+    const typo = DISALLOW_PRIVILEGED.replace(
+      "      validate:",
+      "      typoField: 1\n      validate:",
+    ).replace("disallow-privileged-containers", "with-typo");
+    const dir = repo({
+      "app.yaml": PRIVILEGED_DEPLOYMENT,
+      "admission/good.yaml": DISALLOW_PRIVILEGED,
+      "admission/typo.yaml": typo,
+    });
+    const { code, stdout } = await runCommand(
+      ["check", "app.yaml", "--admission", "admission", "--format", "json"],
+      dir,
+    );
+    const report = JSON.parse(stdout) as Report;
+    expect(code).not.toBe(0);
+    const said = [...report.errors.map((e) => e.message), ...kyvernoFindings(report).map(String)];
+    expect(said.join("\n")).toContain("Kyverno did not load the policies");
+    // and a run whose policies load still judges (the canary is never reported)
+    const good = repo({
+      "app.yaml": PRIVILEGED_DEPLOYMENT,
+      "admission/good.yaml": DISALLOW_PRIVILEGED,
+    });
+    const ok = JSON.parse(
+      (
+        await runCommand(
+          ["check", "app.yaml", "--admission", "admission", "--format", "json"],
+          good,
+        )
+      ).stdout,
+    ) as Report;
+    expect(ok.errors).toEqual([]);
+    expect(kyvernoFindings(ok).map((f) => f[0])).toEqual([
+      "disallow-privileged-containers/privileged-containers",
+    ]);
+  });
+
   it("reports each resource a rule needing the cluster matches as not evaluated, never a pass", async () => {
     const dir = repo({ "app.yaml": PRIVILEGED_DEPLOYMENT, "admission/quota.yaml": NEEDS_CLUSTER });
     const { stdout } = await runCommand(
