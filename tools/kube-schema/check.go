@@ -42,6 +42,9 @@ func (s *schemaSet) check(raw json.RawMessage) result {
 		return result{Findings: findings}
 	}
 	if !s.known(gvk) {
+		if why, ok := s.unserved[gvk]; ok {
+			return one("PCV003", []any{"apiVersion"}, fmt.Sprintf("%s %s is not served: %s", apiVersion, kind, why))
+		}
 		if builtinGroups()[gvk.Group] {
 			return one("PCV001", []any{"kind"}, fmt.Sprintf("Kubernetes %s serves no kind %s in %s", s.version, kind, apiVersion))
 		}

@@ -276,6 +276,70 @@ spec:
     );
   });
 
+  it("a version the CRD does not serve is refused (PCV003), and a CRD's schema error sits on its line", async () => {
+    const repo = gitRepo();
+    repo.write(
+      "crds/gadget.yaml",
+      `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gadgets.example.com
+spec:
+  group: example.com
+  names: {kind: Gadget, plural: gadgets}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: false
+      storage: false
+      schema: {openAPIV3Schema: {type: object}}
+    - name: v2
+      served: true
+      storage: true
+      schema: {openAPIV3Schema: {type: object}}
+`,
+    );
+    // one schema for every version: the API server's internal CRD holds it at spec.validation
+    repo.write(
+      "crds/widget.yaml",
+      `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              anyOf:
+                - properties:
+                    size: {type: string}
+`,
+    );
+    repo.write(
+      "apps/g.yaml",
+      "apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g, namespace: x}\nspec: {}\n",
+    );
+    const found = (await check(["apps", "crds"], repo.dir)).findings.filter((f) =>
+      f.rule.startsWith("PCV"),
+    );
+    expect(found.map((f) => `${f.file}:${f.lines.start}:${f.rule}`).sort()).toEqual(
+      ["apps/g.yaml:1:PCV003", "crds/widget.yaml:21:PCV001"].sort(),
+    );
+    expect(found.find((f) => f.rule === "PCV003")?.message).toContain(
+      "defines version v1 with served: false (it serves v2)",
+    );
+  });
+
   it("without the CRD the same kind is listed as not validated", async () => {
     const repo = gitRepo();
     repo.write(
