@@ -58,7 +58,13 @@ func (s *schemaSet) check(raw json.RawMessage) result {
 	if err != nil {
 		return result{Findings: append(findings, finding{Rule: "PCV001", Path: []any{}, Message: err.Error()})}
 	}
-	return result{Findings: append(findings, s.validate(gvk, parsed)...)}
+	findings = append(findings, s.validate(gvk, parsed)...)
+	if k, ok := s.crds[gvk]; ok {
+		crdIntOrString(k.structural, obj, nil, &findings)
+	} else {
+		findings = append(findings, builtinIntOrString(gvk, obj)...)
+	}
+	return result{Findings: findings}
 }
 
 func one(rule string, path []any, message string) result {
@@ -186,15 +192,20 @@ func skipForBuiltin(c metav1.StatusCause) bool {
 // of type integer with format int32 in spec.replicas"): the field it names at the end is the one.
 var unplacedCause = regexp.MustCompile(`^(?:<nil>: )?Invalid value: "": (.*) in ([A-Za-z0-9_.\[\]-]+)$`)
 
+// ...and its oneOf check names it in quotes: `"spec.x" must validate one and only one schema (oneOf)`.
+var unplacedOneOf = regexp.MustCompile(`^(?:<nil>: )?Invalid value: "": "([^"]+)" (must validate .*)$`)
+
 func unplaced(c metav1.StatusCause) (metav1.StatusCause, bool) {
 	if c.Field != "" && c.Field != "<nil>" {
 		return c, false
 	}
-	m := unplacedCause.FindStringSubmatch(c.Message)
-	if m == nil {
-		return c, false
+	if m := unplacedCause.FindStringSubmatch(c.Message); m != nil {
+		return metav1.StatusCause{Type: c.Type, Field: m[2], Message: "Invalid value: " + m[1]}, true
 	}
-	return metav1.StatusCause{Type: c.Type, Field: m[2], Message: "Invalid value: " + m[1]}, true
+	if m := unplacedOneOf.FindStringSubmatch(c.Message); m != nil {
+		return metav1.StatusCause{Type: c.Type, Field: m[1], Message: "Invalid value: " + m[2]}, true
+	}
+	return c, false
 }
 
 // The quantity pattern the schemas carry (scripts/kube-schema.mjs), said in words.

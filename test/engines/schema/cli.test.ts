@@ -99,6 +99,52 @@ describe("built-in kinds", () => {
   });
 });
 
+describe("int-or-string fields of built-in kinds", () => {
+  it("refuse what is neither an integer nor a string, at its line, once", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "portcullis-pcv-"));
+    const file = join(dir, "objects.yaml");
+    writeFileSync(
+      file,
+      [
+        "apiVersion: v1",
+        "kind: Service",
+        "metadata: {name: s, namespace: x}",
+        "spec:",
+        "  ports:",
+        "    - port: 80",
+        "      targetPort: true", // 7
+        "    - port: 81",
+        "      targetPort: http",
+        "---",
+        "apiVersion: apps/v1",
+        "kind: Deployment",
+        "metadata: {name: d, namespace: x}",
+        "spec:",
+        "  strategy:",
+        "    rollingUpdate: {maxSurge: [1], maxUnavailable: 25%}", // 16
+        "  selector: {matchLabels: {app: a}}",
+        "  template:",
+        "    metadata: {labels: {app: a}}",
+        "    spec:",
+        "      containers:",
+        "        - name: c",
+        "          image: nginx:1",
+        "          resources: {limits: {cpu: true}}", // 24
+        "",
+      ].join("\n"),
+    );
+    try {
+      const found = (await check([file])).findings.filter((f) => f.rule.startsWith("PCV"));
+      expect(found.map((f) => `${f.lines.start}:${f.rule}`).sort()).toEqual(
+        ["16:PCV001", "24:PCV001", "7:PCV001"].sort(),
+      );
+      expect(found.map((f) => f.message).join("\n")).not.toContain("<nil>");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("the Kubernetes version", () => {
   const DEPRECATED = "policies/rules/PCV004/examples/denied.yaml";
   it("--kubernetes-version picks the schemas of that release (1.34 had no deprecation yet)", async () => {
@@ -337,6 +383,18 @@ spec:
     );
     expect(found.find((f) => f.rule === "PCV003")?.message).toContain(
       "defines version v1 with served: false (it serves v2)",
+    );
+  });
+
+  it("refuse an int-or-string field's value that is neither (a boolean, a fraction)", async () => {
+    const repo = gitRepo();
+    repo.write("crds/widget.yaml", CRD);
+    repo.write(
+      "apps/w.yaml",
+      "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: apps}\nspec:\n  port: true\n  size: small\n  minReplicas: 1\n  maxReplicas: 1\n---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: v, namespace: apps}\nspec:\n  port: 8.5\n  size: small\n  minReplicas: 1\n  maxReplicas: 1\n",
+    );
+    expect(schemaFindings(await check(["apps"], repo.dir)).sort()).toEqual(
+      ["14:PCV001", "5:PCV001"].sort(),
     );
   });
 
