@@ -56,92 +56,79 @@ describe.each(RULES)("%s examples through the CLI", (rule) => {
   });
 });
 
+/** The PCV findings of `lines` written as one file, checked alone. */
+async function checkLines(lines: string[]) {
+  const dir = mkdtempSync(join(tmpdir(), "portcullis-pcv-"));
+  const file = join(dir, "objects.yaml");
+  writeFileSync(file, [...lines, ""].join("\n"));
+  try {
+    return (await check([file])).findings.filter((f) => f.rule.startsWith("PCV"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A Deployment (its apiVersion on line 1 of these lines) with one spec line and one container line. */
+const deployment = (specLine: string, containerLine: string) => [
+  "apiVersion: apps/v1",
+  "kind: Deployment",
+  "metadata: {name: d, namespace: x}",
+  "spec:",
+  specLine, // +4
+  "  selector: {matchLabels: {app: a}}",
+  "  template:",
+  "    metadata: {labels: {app: a}}",
+  "    spec:",
+  "      containers:",
+  "        - name: c",
+  "          image: nginx:1",
+  containerLine, // +12
+];
+
+function expectOnceAt(
+  found: { rule: string; lines: { start: number }; message: string }[],
+  lines: number[],
+) {
+  expect(found.map((f) => `${f.lines.start}:${f.rule}`).sort()).toEqual(
+    lines.map((l) => `${l}:PCV001`).sort(),
+  );
+  expect(found.map((f) => f.message).join("\n")).not.toContain("<nil>");
+}
+
 describe("built-in kinds", () => {
   it("a missing name and an out-of-range or fractional integer are found once, at their line", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "portcullis-pcv-"));
-    const file = join(dir, "objects.yaml");
-    writeFileSync(
-      file,
-      [
-        "apiVersion: v1",
-        "kind: ConfigMap",
-        "metadata:", // 3: no name, no generateName: kubectl refuses it
-        "  namespace: x",
-        "data: {a: b}",
-        "---",
-        "apiVersion: apps/v1",
-        "kind: Deployment",
-        "metadata: {name: d, namespace: x}",
-        "spec:",
-        "  replicas: 1.5", // 11
-        "  selector: {matchLabels: {app: a}}",
-        "  template:",
-        "    metadata: {labels: {app: a}}",
-        "    spec:",
-        "      containers:",
-        "        - name: c",
-        "          image: nginx:1",
-        "          ports:",
-        "            - containerPort: 3000000000", // 20
-        "",
-      ].join("\n"),
-    );
-    try {
-      const j = await check([file]);
-      const found = j.findings.filter((f) => f.rule.startsWith("PCV"));
-      expect(found.map((f) => `${f.lines.start}:${f.rule}`).sort()).toEqual(
-        ["11:PCV001", "20:PCV001", "3:PCV001"].sort(),
-      );
-      expect(found.map((f) => f.message).join("\n")).not.toContain("<nil>");
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const found = await checkLines([
+      "apiVersion: v1",
+      "kind: ConfigMap",
+      "metadata:", // 3: no name, no generateName: kubectl refuses it
+      "  namespace: x",
+      "data: {a: b}",
+      "---",
+      ...deployment("  replicas: 1.5", "          ports: [{containerPort: 3000000000}]"),
+    ]);
+    expectOnceAt(found, [3, 11, 19]);
   });
 });
 
 describe("int-or-string fields of built-in kinds", () => {
   it("refuse what is neither an integer nor a string, at its line, once", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "portcullis-pcv-"));
-    const file = join(dir, "objects.yaml");
-    writeFileSync(
-      file,
-      [
-        "apiVersion: v1",
-        "kind: Service",
-        "metadata: {name: s, namespace: x}",
-        "spec:",
-        "  ports:",
-        "    - port: 80",
-        "      targetPort: true", // 7
-        "    - port: 81",
-        "      targetPort: http",
-        "---",
-        "apiVersion: apps/v1",
-        "kind: Deployment",
-        "metadata: {name: d, namespace: x}",
-        "spec:",
-        "  strategy:",
-        "    rollingUpdate: {maxSurge: [1], maxUnavailable: 25%}", // 16
-        "  selector: {matchLabels: {app: a}}",
-        "  template:",
-        "    metadata: {labels: {app: a}}",
-        "    spec:",
-        "      containers:",
-        "        - name: c",
-        "          image: nginx:1",
-        "          resources: {limits: {cpu: true}}", // 24
-        "",
-      ].join("\n"),
-    );
-    try {
-      const found = (await check([file])).findings.filter((f) => f.rule.startsWith("PCV"));
-      expect(found.map((f) => `${f.lines.start}:${f.rule}`).sort()).toEqual(
-        ["16:PCV001", "24:PCV001", "7:PCV001"].sort(),
-      );
-      expect(found.map((f) => f.message).join("\n")).not.toContain("<nil>");
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const found = await checkLines([
+      "apiVersion: v1",
+      "kind: Service",
+      "metadata: {name: s, namespace: x}",
+      "spec:",
+      "  ports:",
+      "    - port: 80",
+      "      targetPort: true", // 7
+      "    - port: 81",
+      "      targetPort: http",
+      "---",
+      ...deployment(
+        "  strategy: {rollingUpdate: {maxSurge: [1], maxUnavailable: 25%}}",
+        "          resources: {limits: {cpu: true}}",
+      ),
+    ]);
+    expectOnceAt(found, [7, 15, 23]);
   });
 });
 
