@@ -140,32 +140,19 @@ describeWithKyverno("portcullis check --admission with Kyverno policies", () => 
       "      validate:",
       "      typoField: 1\n      validate:",
     ).replace("disallow-privileged-containers", "with-typo");
-    const dir = repo({
-      "app.yaml": PRIVILEGED_DEPLOYMENT,
-      "admission/good.yaml": DISALLOW_PRIVILEGED,
-      "admission/typo.yaml": typo,
-    });
-    const { code, stdout } = await runCommand(
-      ["check", "app.yaml", "--admission", "admission", "--format", "json"],
-      dir,
-    );
-    const report = JSON.parse(stdout) as Report;
+    const checkApp = async (admission: Record<string, string>) => {
+      const dir = repo({ "app.yaml": PRIVILEGED_DEPLOYMENT, ...admission });
+      const args = ["check", "app.yaml", "--admission", "admission", "--format", "json"];
+      const { code, stdout } = await runCommand(args, dir);
+      return { code, report: JSON.parse(stdout) as Report };
+    };
+    const good = { "admission/good.yaml": DISALLOW_PRIVILEGED };
+    const { code, report } = await checkApp({ ...good, "admission/typo.yaml": typo });
     expect(code).not.toBe(0);
     const said = [...report.errors.map((e) => e.message), ...kyvernoFindings(report).map(String)];
     expect(said.join("\n")).toContain("Kyverno did not load the policies");
     // and a run whose policies load still judges (the canary is never reported)
-    const good = repo({
-      "app.yaml": PRIVILEGED_DEPLOYMENT,
-      "admission/good.yaml": DISALLOW_PRIVILEGED,
-    });
-    const ok = JSON.parse(
-      (
-        await runCommand(
-          ["check", "app.yaml", "--admission", "admission", "--format", "json"],
-          good,
-        )
-      ).stdout,
-    ) as Report;
+    const ok = (await checkApp(good)).report;
     expect(ok.errors).toEqual([]);
     expect(kyvernoFindings(ok).map((f) => f[0])).toEqual([
       "disallow-privileged-containers/privileged-containers",
