@@ -110,6 +110,25 @@ describe("built-in kinds", () => {
   });
 });
 
+describe("a removed API version", () => {
+  it("names the newest GA version of its kind as the replacement, and never claims a removal it cannot know", async () => {
+    const found = await checkLines([
+      "apiVersion: autoscaling/v2beta2",
+      "kind: HorizontalPodAutoscaler",
+      "metadata: {name: h, namespace: x}",
+      "spec: {}",
+      "---",
+      "apiVersion: v2",
+      "kind: ConfigMap",
+      "metadata: {name: c, namespace: x}",
+    ]);
+    expect(found.map((f) => [f.lines.start, f.rule, f.message])).toEqual([
+      [1, "PCV003", expect.stringMatching(/; use autoscaling\/v2$/) as unknown],
+      [6, "PCV003", expect.stringContaining("(no release since Kubernetes") as unknown],
+    ]);
+  });
+});
+
 describe("int-or-string fields of built-in kinds", () => {
   it("refuse what is neither an integer nor a string, at its line, once", async () => {
     const found = await checkLines([
