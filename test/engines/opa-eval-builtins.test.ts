@@ -243,6 +243,16 @@ describe("a policy evaluated by the pinned opa", () => {
     expect(err.message).toContain("unknown_thing");
   });
 
+  it("names a policy outside the working folder by its own path, not the name it was compiled under", async () => {
+    const text = "package p\n\nimport rego.v1\n\nx := 2\n\ny := unknown_thing\n";
+    const err = (await buildPolicy(
+      { sources: [{ path: "../outside/policy.rego", text }], entrypoints: ["p/x"], v0: false },
+      tools,
+    ).catch((e: unknown) => e)) as PolicyCompileError;
+    expect(err.message).toContain("../outside/policy.rego:7");
+    expect([err.file, err.line]).toEqual(["../outside/policy.rego", 7]);
+  });
+
   it("reaches no host for a remote JSON Schema $ref: the call fails instead", async () => {
     let connections = 0;
     const server = createServer((s) => {
