@@ -129,6 +129,20 @@ describe("a removed API version", () => {
   });
 });
 
+describe("the same object twice", () => {
+  it("is the same cluster-scoped object whatever namespace one of them writes (the API server drops it)", async () => {
+    const role = (namespace: string) => [
+      "---",
+      "apiVersion: rbac.authorization.k8s.io/v1",
+      "kind: ClusterRole",
+      `metadata: {name: "system:viewer"${namespace}}`,
+      "rules: []",
+    ];
+    const found = await checkLines([...role(""), ...role(", namespace: apps")]);
+    expect(found.map((f) => `${f.lines.start}:${f.rule}`)).toEqual(["9:PCV005"]);
+  });
+});
+
 describe("int-or-string fields of built-in kinds", () => {
   it("refuse what is neither an integer nor a string, at its line, once", async () => {
     const found = await checkLines([
