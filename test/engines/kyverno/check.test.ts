@@ -159,6 +159,38 @@ describeWithKyverno("portcullis check --admission with Kyverno policies", () => 
     ]);
   });
 
+  it("reports a resource without a namespace as not evaluated by rules that pick namespaces", async () => {
+    const byNamespace = DISALLOW_PRIVILEGED.replace(
+      "kinds: [Pod]",
+      "kinds: [Pod]\n              namespaces: [prod]",
+    );
+    const bySelector = PROD_ONLY.replace("prod-host-network", "prod-labels");
+    const pod = (name: string, ns: string) =>
+      `---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n${ns}spec:\n  hostNetwork: true\n  containers: [{name: a, image: registry.example.com/a:1, securityContext: {privileged: true}}]\n`;
+    const dir = repo({
+      "pods.yaml": pod("anywhere", "") + pod("in-dev", "  namespace: dev\n"),
+      "admission/by-namespace.yaml": byNamespace,
+      "admission/by-selector.yaml": bySelector,
+    });
+    const { stdout } = await runCommand(
+      ["check", "pods.yaml", "--admission", "admission", "--format", "json"],
+      dir,
+    );
+    const got = kyvernoFindings(JSON.parse(stdout) as Report).map(([rule, , , line, msg]) => [
+      rule,
+      line,
+      String(msg).split(":")[0],
+    ]);
+    expect(got.sort()).toEqual(
+      [
+        ["disallow-privileged-containers/privileged-containers", 3, "not evaluated"],
+        ["prod-labels/no-host-network", 3, "not evaluated"],
+        // dev is not defined: its labels are unknown (the selector); it is not prod (the list)
+        ["prod-labels/no-host-network", 11, "not evaluated"],
+      ].sort(),
+    );
+  });
+
   it("reports each resource a rule needing the cluster matches as not evaluated, never a pass", async () => {
     const dir = repo({ "app.yaml": PRIVILEGED_DEPLOYMENT, "admission/quota.yaml": NEEDS_CLUSTER });
     const { stdout } = await runCommand(

@@ -1,5 +1,9 @@
 // Reading Kyverno's report as it arrives, and mapping it to documents: no kyverno needed.
 import { batches, failedPath, findingOf } from "../../../src/engines/kyverno/evaluate.js";
+import {
+  NO_NAMESPACE_SUFFIX,
+  unknownNamespaceCopy,
+} from "../../../src/engines/kyverno/namespaces.js";
 import { readKyvernoDocuments } from "../../../src/engines/kyverno/policies.js";
 import { ReportStream } from "../../../src/engines/kyverno/report-stream.js";
 import { DISALLOW_PRIVILEGED } from "./fixtures.js";
@@ -180,6 +184,27 @@ describe("mapping results to documents", () => {
     });
     // ...and an exclusion of CREATE requests alone must not take it away
     expect(rule.exclude).toEqual({ any: [{ resources: { namespaces: ["kube-system"] } }] });
+  });
+
+  it("a marker copy never excludes by the namespaces it cannot decide (it would exclude them all)", () => {
+    const text = DISALLOW_PRIVILEGED.replace(
+      "kinds: [Pod]",
+      "kinds: [Pod]\n              namespaceSelector: {matchLabels: {env: prod}}",
+    ).replace(
+      "      validate:",
+      "      exclude:\n        any:\n          - resources: {namespaces: [kube-system]}\n          - resources: {names: [debug-*]}\n      validate:",
+    );
+    const [policy] = readKyvernoDocuments([{ path: "p.yaml", text }]).policies;
+    const rules = (copy: Record<string, unknown> | undefined) =>
+      (copy!.spec as { rules: Record<string, unknown>[] }).rules;
+    const selector = rules(unknownNamespaceCopy(policy!))[0]!;
+    expect(selector.match).toEqual({ any: [{ resources: { kinds: ["Pod"] } }] });
+    // the namespace list is known: kept for a resource in a namespace the repository does not define
+    expect(selector.exclude).toEqual({
+      any: [{ resources: { namespaces: ["kube-system"] } }, { resources: { names: ["debug-*"] } }],
+    });
+    const none = rules(unknownNamespaceCopy(policy!, NO_NAMESPACE_SUFFIX))[0]!;
+    expect(none.exclude).toEqual({ any: [{ resources: { names: ["debug-*"] } }] });
   });
 
   it("names the written rule of an autogen result and links its line; an error is not evaluated", () => {
