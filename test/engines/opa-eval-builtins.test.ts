@@ -13,6 +13,7 @@ import { findOpa } from "../../src/engines/opa/opa-binary.js";
 import type { PolicyCompileError } from "../../src/engines/opa/opa-build.js";
 import { type OpaTools } from "../../src/engines/opa/opa-build.js";
 import { evaluateWithOpa } from "../../src/engines/opa/opa-eval.js";
+import { opaCommand } from "../../src/engines/opa/opa-sandbox.js";
 import { buildPolicy, PolicyRunner } from "../../src/engines/opa/policy-runner.js";
 import { opaOutcomes, opaVersion } from "../support/opa-golden.js";
 
@@ -300,6 +301,30 @@ describe("a policy evaluated by the pinned opa", () => {
     v0: false,
     opa: tools.opa,
     capabilities: join(ROOT, "dist", "policies", "capabilities-opa.json"),
+  });
+
+  it("where opa cannot be confined, refuses only a policy that names a builtin reading the disk", () => {
+    // /bin/false cannot answer the confinement probe: as on a system without user namespaces
+    const caps = join(ROOT, "dist", "policies", "capabilities-opa.json");
+    const reads = [{ text: 'x := json.match_schema({}, {"$ref": "file:///etc/x.json"})' }];
+    expect(() => opaCommand("/bin/false", caps, "/w", 1024, reads, () => [])).toThrow(
+      "repository policy not evaluated: it calls json.match_schema or json.verify_schema",
+    );
+    const other = opaCommand("/bin/false", caps, "/w", 1024, [{ text: "x := 1" }], (at, c) => [
+      "eval",
+      "--capabilities",
+      c,
+      "-d",
+      at("policy"),
+    ]);
+    expect(other.slice(-6)).toEqual([
+      "/bin/false",
+      "eval",
+      "--capabilities",
+      caps,
+      "-d",
+      "/w/policy",
+    ]);
   });
 
   it("is stopped at the time limit", () => {
