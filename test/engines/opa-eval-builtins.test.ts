@@ -4,7 +4,8 @@
 // through `opa eval` directly: the same value, or undefined where opa's builtin fails (values and
 // errors; policies run without strict builtin errors, as in Gatekeeper and conftest).
 import { generateKeyPairSync } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
@@ -12,6 +13,7 @@ import { findOpa } from "../../src/engines/opa/opa-binary.js";
 import type { PolicyCompileError } from "../../src/engines/opa/opa-build.js";
 import { type OpaTools } from "../../src/engines/opa/opa-build.js";
 import { evaluateWithOpa } from "../../src/engines/opa/opa-eval.js";
+import { opaCommand } from "../../src/engines/opa/opa-sandbox.js";
 import { buildPolicy, PolicyRunner } from "../../src/engines/opa/policy-runner.js";
 import { opaOutcomes, opaVersion } from "../support/opa-golden.js";
 
@@ -242,6 +244,16 @@ describe("a policy evaluated by the pinned opa", () => {
     expect(err.message).toContain("unknown_thing");
   });
 
+  it("names a policy outside the working folder by its own path, not the name it was compiled under", async () => {
+    const text = "package p\n\nimport rego.v1\n\nx := 2\n\ny := unknown_thing\n";
+    const err = (await buildPolicy(
+      { sources: [{ path: "../outside/policy.rego", text }], entrypoints: ["p/x"], v0: false },
+      tools,
+    ).catch((e: unknown) => e)) as PolicyCompileError;
+    expect(err.message).toContain("../outside/policy.rego:7");
+    expect([err.file, err.line]).toEqual(["../outside/policy.rego", 7]);
+  });
+
   it("reaches no host for a remote JSON Schema $ref: the call fails instead", async () => {
     let connections = 0;
     const server = createServer((s) => {
@@ -263,11 +275,56 @@ describe("a policy evaluated by the pinned opa", () => {
     }
   });
 
+  it("reads no file of the machine through a file: $ref (a JSON file outside the repository)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "portcullis-secret-"));
+    const secret = join(dir, "secret.json");
+    writeFileSync(secret, '{"type": "object", "required": ["hunter2"]}');
+    try {
+      const text = `package p\n\nx := json.match_schema({}, {"$ref": "file://${secret}"})\n\ny := json.verify_schema({"$ref": "file://${secret}"})\n`;
+      let got: unknown;
+      try {
+        got = evaluateWithOpa(program(text), {}, "data.p", "{}");
+      } catch (e) {
+        // where opa cannot be confined, the policy is refused, never evaluated against the disk
+        got = String(e);
+        expect(got).toContain("repository policy not evaluated");
+      }
+      expect(JSON.stringify(got)).not.toContain("hunter2");
+      expect(JSON.stringify(got)).not.toContain('"y":[true');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   const program = (text: string) => ({
     sources: [{ path: "p.rego", text }],
     v0: false,
     opa: tools.opa,
     capabilities: join(ROOT, "dist", "policies", "capabilities-opa.json"),
+  });
+
+  it("where opa cannot be confined, refuses only a policy that names a builtin reading the disk", () => {
+    // /bin/false cannot answer the confinement probe: as on a system without user namespaces
+    const caps = join(ROOT, "dist", "policies", "capabilities-opa.json");
+    const reads = [{ text: 'x := json.match_schema({}, {"$ref": "file:///etc/x.json"})' }];
+    expect(() => opaCommand("/bin/false", caps, "/w", 1024, reads, () => [])).toThrow(
+      "repository policy not evaluated: it calls json.match_schema or json.verify_schema",
+    );
+    const other = opaCommand("/bin/false", caps, "/w", 1024, [{ text: "x := 1" }], (at, c) => [
+      "eval",
+      "--capabilities",
+      c,
+      "-d",
+      at("policy"),
+    ]);
+    expect(other.slice(-6)).toEqual([
+      "/bin/false",
+      "eval",
+      "--capabilities",
+      caps,
+      "-d",
+      "/w/policy",
+    ]);
   });
 
   it("is stopped at the time limit", () => {

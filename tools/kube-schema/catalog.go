@@ -89,6 +89,8 @@ type schemaSet struct {
 	validator *validator.Validator
 	builtin   map[string]bool
 	crds      map[schema.GroupVersionKind]*crdKind
+	// unserved: versions the repository's CRDs define with served: false, and why.
+	unserved  map[schema.GroupVersionKind]string
 	crdErrors []crdError
 }
 
@@ -189,7 +191,7 @@ func newSchemaSet(version string, repoCRDs []json.RawMessage, bundledFiles []str
 		}
 		bundledFS[f] = &fstest.MapFile{Data: b}
 	}
-	s := &schemaSet{version: version, builtin: kindsOf(version), crds: map[schema.GroupVersionKind]*crdKind{}}
+	s := &schemaSet{version: version, builtin: kindsOf(version), crds: map[schema.GroupVersionKind]*crdKind{}, unserved: map[schema.GroupVersionKind]string{}}
 	// The repository's CRDs first: they override a bundled one of the same group and version.
 	repoFS := fstest.MapFS{}
 	for i, raw := range repoCRDs {
@@ -200,7 +202,11 @@ func newSchemaSet(version string, repoCRDs []json.RawMessage, bundledFiles []str
 		}
 		repoFS[fmt.Sprintf("crd-%05d.json", i)] = &fstest.MapFile{Data: raw}
 		for _, k := range kinds {
-			s.crds[k.gvk] = k
+			if k.unserved != "" {
+				s.unserved[k.gvk] = k.unserved
+			} else {
+				s.crds[k.gvk] = k
+			}
 		}
 	}
 	bundled, err := bundledCRDs(bundledFS)

@@ -42,6 +42,9 @@ func (s *schemaSet) check(raw json.RawMessage) result {
 		return result{Findings: findings}
 	}
 	if !s.known(gvk) {
+		if why, ok := s.unserved[gvk]; ok {
+			return one("PCV003", []any{"apiVersion"}, fmt.Sprintf("%s %s is not served: %s", apiVersion, kind, why))
+		}
 		if builtinGroups()[gvk.Group] {
 			return one("PCV001", []any{"kind"}, fmt.Sprintf("Kubernetes %s serves no kind %s in %s", s.version, kind, apiVersion))
 		}
@@ -55,7 +58,13 @@ func (s *schemaSet) check(raw json.RawMessage) result {
 	if err != nil {
 		return result{Findings: append(findings, finding{Rule: "PCV001", Path: []any{}, Message: err.Error()})}
 	}
-	return result{Findings: append(findings, s.validate(gvk, parsed)...)}
+	findings = append(findings, s.validate(gvk, parsed)...)
+	if k, ok := s.crds[gvk]; ok {
+		crdIntOrString(k.structural, obj, nil, &findings)
+	} else {
+		findings = append(findings, builtinIntOrString(gvk, obj)...)
+	}
+	return result{Findings: findings}
 }
 
 func one(rule string, path []any, message string) result {
@@ -143,10 +152,21 @@ func (s *schemaSet) validate(gvk schema.GroupVersionKind, obj *unstructured.Unst
 	if !ok || status.Status().Details == nil || len(status.Status().Details.Causes) == 0 {
 		return []finding{{Rule: "PCV001", Path: []any{}, Message: err.Error()}}
 	}
+	causes := status.Status().Details.Causes
+	fields := map[string]bool{}
+	for _, c := range causes {
+		fields[c.Field] = true
+	}
 	var out []finding
-	for _, c := range status.Status().Details.Causes {
+	for _, c := range causes {
 		if (!isCRD && skipForBuiltin(c)) || incomplete(c) {
 			continue
+		}
+		if placed, ok := unplaced(c); ok {
+			if fields[placed.Field] {
+				continue // the same value's error at its field is reported already
+			}
+			c = placed
 		}
 		rule := "PCV001"
 		if celErrs[c.Field+"\x00"+c.Message] {
@@ -159,8 +179,33 @@ func (s *schemaSet) validate(gvk schema.GroupVersionKind, obj *unstructured.Unst
 
 // skipForBuiltin: a built-in kind's name follows that kind's own rule (RBAC names may hold ':'),
 // which its OpenAPI document does not carry; the custom-resource rule would be wrong for it.
+// A name that is missing altogether is refused for every kind (kubectl: "resource name may not be
+// empty"): that cause is kept.
 func skipForBuiltin(c metav1.StatusCause) bool {
+	if c.Type == metav1.CauseTypeFieldValueRequired {
+		return false
+	}
 	return c.Field == "metadata.name" || c.Field == "metadata.generateName"
+}
+
+// kube-openapi's format check names no field ("<nil>: Invalid value: \"\": Checked value must be
+// of type integer with format int32 in spec.replicas"): the field it names at the end is the one.
+var unplacedCause = regexp.MustCompile(`^(?:<nil>: )?Invalid value: "": (.*) in ([A-Za-z0-9_.\[\]-]+)$`)
+
+// ...and its oneOf check names it in quotes: `"spec.x" must validate one and only one schema (oneOf)`.
+var unplacedOneOf = regexp.MustCompile(`^(?:<nil>: )?Invalid value: "": "([^"]+)" (must validate .*)$`)
+
+func unplaced(c metav1.StatusCause) (metav1.StatusCause, bool) {
+	if c.Field != "" && c.Field != "<nil>" {
+		return c, false
+	}
+	if m := unplacedCause.FindStringSubmatch(c.Message); m != nil {
+		return metav1.StatusCause{Type: c.Type, Field: m[2], Message: "Invalid value: " + m[1]}, true
+	}
+	if m := unplacedOneOf.FindStringSubmatch(c.Message); m != nil {
+		return metav1.StatusCause{Type: c.Type, Field: m[1], Message: "Invalid value: " + m[2]}, true
+	}
+	return c, false
 }
 
 // The quantity pattern the schemas carry (scripts/kube-schema.mjs), said in words.

@@ -25,8 +25,10 @@ import (
 type crdKind struct {
 	gvk        schema.GroupVersionKind
 	structural *structuralschema.Structural
-	celOnce    sync.Once
-	cel        *cel.Validator
+	// unserved: set (why) for a version the CRD defines with served: false; no schema then.
+	unserved string
+	celOnce  sync.Once
+	cel      *cel.Validator
 }
 
 func (k *crdKind) celValidator() *cel.Validator {
@@ -61,8 +63,16 @@ func readCRD(doc []byte) ([]*crdKind, error) {
 		return nil, fmt.Errorf("not a CustomResourceDefinition: %T", obj)
 	}
 	var out []*crdKind
+	var served []string
+	for _, v := range crd.Spec.Versions {
+		if v.Served {
+			served = append(served, v.Name)
+		}
+	}
 	for _, v := range crd.Spec.Versions {
 		if !v.Served {
+			why := fmt.Sprintf("the CRD %s defines version %s with served: false (it serves %s)", crd.Name, v.Name, strings.Join(served, ", "))
+			out = append(out, &crdKind{gvk: schema.GroupVersionKind{Group: crd.Spec.Group, Version: v.Name, Kind: crd.Spec.Names.Kind}, unserved: why})
 			continue
 		}
 		props, err := apiextensions.GetSchemaForVersion(crd, v.Name)
@@ -117,7 +127,11 @@ func bundledCRDs(fsys fs.FS) ([]*crdKind, error) {
 			if err != nil {
 				return nil, fmt.Errorf("bundled %s: %w", e.Name(), err)
 			}
-			out = append(out, kinds...)
+			for _, k := range kinds {
+				if k.unserved == "" {
+					out = append(out, k)
+				}
+			}
 		}
 	}
 	return out, nil
@@ -139,7 +153,28 @@ func checkCRD(raw []byte, obj map[string]any) []finding {
 	}
 	var out []finding
 	for _, e := range validation.ValidateCustomResourceDefinition(context.TODO(), crd) {
-		out = append(out, finding{Rule: "PCV001", Path: jsonPath(obj, e.Field), Message: e.Error()})
+		out = append(out, finding{Rule: "PCV001", Path: jsonPath(obj, writtenCRDField(obj, e.Field)), Message: e.Error()})
 	}
 	return out
+}
+
+// The internal CRD carries a schema, subresources and columns every version shares at the spec's
+// top (spec.validation...): a v1 document writes them in each version, where its field is.
+var hoisted = map[string]string{
+	"spec.validation.":              "schema.",
+	"spec.subresources":             "subresources",
+	"spec.additionalPrinterColumns": "additionalPrinterColumns",
+}
+
+func writtenCRDField(obj map[string]any, field string) string {
+	spec, _ := obj["spec"].(map[string]any)
+	if versions, _ := spec["versions"].([]any); len(versions) == 0 {
+		return field
+	}
+	for internal, written := range hoisted {
+		if strings.HasPrefix(field, internal) {
+			return "spec.versions[0]." + written + strings.TrimPrefix(field, internal)
+		}
+	}
+	return field
 }

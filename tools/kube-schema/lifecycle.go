@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/version"
 	"k8s.io/client-go/kubernetes/scheme"
 )
 
@@ -71,21 +72,24 @@ func (s *schemaSet) replacementFor(gvk schema.GroupVersionKind) string {
 		}
 		candidates = append(candidates, strings.Join(parts[:len(parts)-1], "/"))
 	}
+	// The same group first, then Kubernetes' own version order: GA before beta before alpha, the
+	// highest first (autoscaling/v2beta2 -> autoscaling/v2, not v1).
 	rank := func(gv string) int {
-		r := 0
 		if !strings.HasPrefix(gv, gvk.Group+"/") && !(gvk.Group == "" && !strings.Contains(gv, "/")) {
-			r += 10
+			return 1
 		}
-		if strings.Contains(gv, "alpha") {
-			r += 2
-		} else if strings.Contains(gv, "beta") {
-			r++
-		}
-		return r
+		return 0
 	}
+	versionOf := func(gv string) string { return gv[strings.LastIndex(gv, "/")+1:] }
 	sort.Slice(candidates, func(i, j int) bool {
 		ri, rj := rank(candidates[i]), rank(candidates[j])
-		return ri < rj || (ri == rj && candidates[i] < candidates[j])
+		if ri != rj {
+			return ri < rj
+		}
+		if c := version.CompareKubeAwareVersionStrings(versionOf(candidates[i]), versionOf(candidates[j])); c != 0 {
+			return c > 0
+		}
+		return candidates[i] < candidates[j]
 	})
 	if len(candidates) == 0 {
 		return ""
@@ -150,5 +154,5 @@ func removedWhen(gvk schema.GroupVersionKind, l lifecycle) string {
 		return fmt.Sprintf("removed in Kubernetes 1.%d", minorOf(serving[len(serving)-1])+1)
 	}
 	versions := manifest().Versions
-	return fmt.Sprintf("removed before Kubernetes %s", versions[len(versions)-1])
+	return fmt.Sprintf("no release since Kubernetes %s serves it", versions[len(versions)-1])
 }

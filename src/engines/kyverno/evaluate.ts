@@ -7,9 +7,12 @@ import { isPlainObject } from "../../core/plain-data.js";
 import type { JsonPath, Severity } from "../../core/types.js";
 import type { PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
 import type { Engine } from "../engine.js";
-import { NOT_EVALUATED_MARK, type KyvernoPolicy, type RuleInfo } from "./policies.js";
+import { CLUSTER_SCOPED } from "../../gitops/render-side.js";
+import { NOT_EVALUATED_MARK, severityIn, type KyvernoPolicy, type RuleInfo } from "./policies.js";
 import {
   namespaceLabels,
+  COPIES,
+  NO_NAMESPACE_SUFFIX,
   UNKNOWN_NAMESPACE_SUFFIX,
   unknownNamespaceCopy,
   valuesFile,
@@ -95,7 +98,10 @@ export function findingOf(
   if (outcome !== "fail" && outcome !== "warn" && outcome !== "error") return undefined;
   const found = ruleOf(policies, result);
   const message = str(result.message);
-  const severity: Severity = outcome === "warn" ? "warning" : (found?.rule?.severity ?? "error");
+  const res = Array.isArray(result.resources) ? result.resources[0] : undefined;
+  const namespace = isPlainObject(res) ? str(res.namespace) : "";
+  const severity: Severity =
+    outcome === "warn" ? "warning" : found?.rule ? severityIn(found.rule, namespace) : "error";
   // The finding links to the rule's line in the policy file (the policy's `kind:` line without one).
   const location = found
     ? {
@@ -138,6 +144,8 @@ interface Run {
   readonly inputOf: (res: Record<string, unknown>) => number | undefined;
   /** Namespaces the repository does not define (their labels are unknown offline). */
   readonly unknown: ReadonlySet<string>;
+  /** apiVersion|kind|name of the namespaced resources that write no namespace. */
+  readonly namespaceless: ReadonlySet<string>;
 }
 
 function lookup(group: readonly Resource[]): Run["inputOf"] {
@@ -163,17 +171,29 @@ function resultFinding(
   const at = isPlainObject(res) ? run.inputOf(res) : undefined;
   if (at === undefined || !isPlainObject(res)) return undefined;
   const name = str(result.policy);
-  if (!name.endsWith(UNKNOWN_NAMESPACE_SUFFIX)) {
+  const suffix = copySuffix(name);
+  if (!suffix) {
     const finding = findingOf(policies, result);
     return finding ? { at, finding } : undefined;
   }
   const namespace = str(res.namespace);
-  if (!run.unknown.has(namespace)) return undefined;
-  const original = { ...result, policy: name.slice(0, -UNKNOWN_NAMESPACE_SUFFIX.length) };
+  const key = `${str(res.apiVersion)}|${str(res.kind)}|${str(res.name)}`;
+  const written = namespace === "default" && run.namespaceless.has(key);
+  const applies = suffix === NO_NAMESPACE_SUFFIX ? written : run.unknown.has(namespace) && !written;
+  if (!applies) return undefined;
+  const original = { ...result, policy: name.slice(0, -suffix.length) };
   const finding = findingOf(policies, original);
   if (!finding) return undefined;
-  const msg = `not evaluated: the rule selects namespaces by label, and the repository does not define Namespace ${namespace} (its labels are unknown offline)`;
+  const msg =
+    suffix === NO_NAMESPACE_SUFFIX
+      ? "not evaluated: the rule picks namespaces, and the resource writes no namespace (it is set where it is deployed: a kustomization, Flux's targetNamespace, Argo CD's destination)"
+      : `not evaluated: the rule selects namespaces by label, and the repository does not define Namespace ${namespace} (its labels are unknown offline)`;
   return { at, finding: { ...finding, msg } };
+}
+
+/** The suffix of a marker copy's name, or undefined for a policy of the repository. */
+function copySuffix(name: string): keyof typeof COPIES | undefined {
+  return (Object.keys(COPIES) as (keyof typeof COPIES)[]).find((s) => name.endsWith(s));
 }
 
 /** The files of one run: the policies (with marker copies for unknown namespaces), the labels. */
@@ -184,10 +204,17 @@ function runOf(loaded: KyvernoRunInputs, inputs: readonly PolicyInput[], group: 
   const unknown = new Set(
     group.map((r) => identity(r.object).namespace).filter((n) => n !== "" && !labels.has(n)),
   );
-  const copies =
-    unknown.size > 0
-      ? loaded.policies.map(unknownNamespaceCopy).filter((c) => c !== undefined)
-      : [];
+  const namespaceless = new Set(
+    group
+      .filter((r) => identity(r.object).namespace === "" && !CLUSTER_SCOPED.has(str(r.object.kind)))
+      .map((r) => identity(r.object).key),
+  );
+  const copiesFor = (suffix: keyof typeof COPIES, wanted: boolean) =>
+    wanted ? loaded.policies.map((p) => unknownNamespaceCopy(p, suffix)) : [];
+  const copies = [
+    ...copiesFor(UNKNOWN_NAMESPACE_SUFFIX, unknown.size > 0),
+    ...copiesFor(NO_NAMESPACE_SUFFIX, namespaceless.size > 0),
+  ].filter((c) => c !== undefined);
   return {
     files: {
       policies: yamlStream([...loaded.policies.map((p) => p.document), ...copies]),
@@ -197,6 +224,7 @@ function runOf(loaded: KyvernoRunInputs, inputs: readonly PolicyInput[], group: 
     },
     inputOf: lookup(group),
     unknown,
+    namespaceless,
   };
 }
 
@@ -206,9 +234,7 @@ function refused(
   skipped: readonly SkippedPolicy[],
 ): RawFinding[] {
   return skipped.map(({ name, reason }) => {
-    const written = name.endsWith(UNKNOWN_NAMESPACE_SUFFIX)
-      ? name.slice(0, -UNKNOWN_NAMESPACE_SUFFIX.length)
-      : name;
+    const written = name.slice(0, name.length - (copySuffix(name)?.length ?? 0));
     const policy = policies.get(written);
     return {
       rule: written,

@@ -8,6 +8,8 @@ import { NOT_EVALUATED_MARK, type KyvernoPolicy } from "./policies.js";
 
 /** The suffix of a marker copy's name: results of the copy map back to the policy. */
 export const UNKNOWN_NAMESPACE_SUFFIX = ".portcullis-unknown-namespace";
+/** ...and of the copy judging resources that write no namespace (it is set where they deploy). */
+export const NO_NAMESPACE_SUFFIX = ".portcullis-no-namespace";
 const MARKER = `${NOT_EVALUATED_MARK} unknown-namespace`;
 
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
@@ -34,49 +36,77 @@ export function valuesFile(labels: ReadonlyMap<string, Record<string, unknown>>)
   });
 }
 
-/** `value` without any `namespaceSelector` key (deeply), and whether it had one. */
-function withoutSelector(value: unknown): { value: unknown; had: boolean } {
+/** `value` without any of `keys` (deeply), and whether it had one. */
+function withoutKeys(value: unknown, keys: readonly string[]): { value: unknown; had: boolean } {
   if (Array.isArray(value)) {
-    const items = value.map(withoutSelector);
+    const items = value.map((v) => withoutKeys(v, keys));
     return { value: items.map((i) => i.value), had: items.some((i) => i.had) };
   }
   if (!isPlainObject(value)) return { value, had: false };
-  let had = "namespaceSelector" in value;
+  let had = keys.some((k) => k in value);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    if (k === "namespaceSelector") continue;
-    const inner = withoutSelector(v);
+    if (keys.includes(k)) continue;
+    const inner = withoutKeys(v, keys);
     had ||= inner.had;
     out[k] = inner.value;
   }
   return { value: out, had };
 }
 
-function copyOfRule(rule: unknown): Record<string, unknown> | undefined {
+/**
+ * An exclude block without the filters that pick namespaces: whether they would exclude is
+ * unknown, so they do not (dropping only the key would exclude every namespace).
+ */
+function excludeWithout(exclude: unknown, keys: readonly string[]): unknown {
+  const picks = (v: unknown) => withoutKeys(v, keys).had;
+  if (!isPlainObject(exclude) || !picks(exclude)) return exclude;
+  const out: Record<string, unknown> = {};
+  if (Array.isArray(exclude.any)) {
+    const any = exclude.any.filter((f) => !picks(f));
+    if (any.length > 0) out.any = any;
+  }
+  if (Array.isArray(exclude.all) && !exclude.all.some(picks)) out.all = exclude.all;
+  if (isPlainObject(exclude.resources) && !picks(exclude)) out.resources = exclude.resources;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+function copyOfRule(rule: unknown, keys: readonly string[]): Record<string, unknown> | undefined {
   if (!isPlainObject(rule)) return undefined;
-  const match = withoutSelector(rule.match);
-  const exclude = withoutSelector(rule.exclude);
-  if (!match.had && !exclude.had) return undefined;
+  const match = withoutKeys(rule.match, keys);
+  const excluded = withoutKeys(rule.exclude, keys).had;
+  if (!match.had && !excluded) return undefined;
+  const exclude = excludeWithout(rule.exclude, keys);
   return {
     name: rule.name,
     match: match.value,
-    ...(rule.exclude !== undefined ? { exclude: exclude.value } : {}),
+    ...(exclude !== undefined ? { exclude } : {}),
     validate: { failureAction: "Enforce", message: MARKER, deny: {} },
   };
 }
 
+/** What a marker copy leaves out: the label selectors, or (no namespace written) every pick. */
+export const COPIES = {
+  [UNKNOWN_NAMESPACE_SUFFIX]: ["namespaceSelector"],
+  [NO_NAMESPACE_SUFFIX]: ["namespaceSelector", "namespaces"],
+} as const;
+
 /** The marker copy of a policy that selects namespaces by label; undefined when it does not. */
-export function unknownNamespaceCopy(policy: KyvernoPolicy): Record<string, unknown> | undefined {
+export function unknownNamespaceCopy(
+  policy: KyvernoPolicy,
+  suffix: keyof typeof COPIES = UNKNOWN_NAMESPACE_SUFFIX,
+): Record<string, unknown> | undefined {
+  const keys = COPIES[suffix];
   const doc = policy.document;
   const spec = isPlainObject(doc.spec) ? doc.spec : {};
   const metadata = isPlainObject(doc.metadata) ? doc.metadata : {};
-  const named = { ...metadata, name: `${policy.name}${UNKNOWN_NAMESPACE_SUFFIX}` };
+  const named = { ...metadata, name: `${policy.name}${suffix}` };
   if (Array.isArray(spec.rules)) {
-    const rules = spec.rules.map(copyOfRule).filter((r) => r !== undefined);
+    const rules = spec.rules.map((r) => copyOfRule(r, keys)).filter((r) => r !== undefined);
     if (rules.length === 0) return undefined;
     return { ...doc, metadata: named, spec: { ...spec, rules } };
   }
-  const constraints = withoutSelector(spec.matchConstraints);
+  const constraints = withoutKeys(spec.matchConstraints, keys);
   if (!constraints.had) return undefined;
   const validations = [{ expression: "false", message: MARKER }];
   return {

@@ -8,6 +8,7 @@ import type { PolicySource } from "../../ports/policy-compiler.js";
 import { parseManifest } from "../../yaml/index.js";
 import type { ParsedDocument } from "../../yaml/types.js";
 import type { Problem } from "../engine.js";
+import { atUpdate } from "./operations.js";
 
 /** A rule that needs the cluster (or a registry) to decide: Kyverno offline would crash or guess. */
 export const CLUSTER_CONTEXT: Readonly<Record<string, string>> = {
@@ -26,6 +27,52 @@ export interface RuleInfo {
   readonly severity: Severity;
   /** Set when the rule needs the cluster: replaced by a marker, each match is "not evaluated". */
   readonly needs?: string;
+  /** Its failure-action overrides (the rule's, else the policy's), in order: the first match decides. */
+  readonly overrides?: readonly FailureOverride[];
+}
+
+/** One `failureActionOverrides` entry: its action for namespaces listed or selected by label. */
+export interface FailureOverride {
+  readonly severity: Severity;
+  readonly namespaces: readonly string[];
+  readonly selector: boolean;
+}
+
+function overridesOf(list: unknown): FailureOverride[] {
+  return (Array.isArray(list) ? list : []).filter(isPlainObject).map((o) => ({
+    severity: severityOfAction(o.action),
+    namespaces: Array.isArray(o.namespaces) ? o.namespaces.map(str) : [],
+    selector: o.namespaceSelector !== undefined && o.namespaceSelector !== null,
+  }));
+}
+
+/** Kyverno's wildcards: `*` any run, `?` one character. */
+function wildcard(pattern: string): RegExp {
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
+  return new RegExp(`^${body}$`);
+}
+
+/**
+ * What a failure of `rule` weighs for a resource in `namespace` ("" cluster-scoped), as Kyverno's
+ * admission picks the action: the first override that matches (one for every namespace, the
+ * namespace listed, its labels selected). The labels are not known here: a selector's Enforce
+ * counts (fail closed), a selector's Audit does not lower the weight.
+ */
+export function severityIn(rule: RuleInfo, namespace: string): Severity {
+  let maybeEnforce = false;
+  let decided: Severity | undefined;
+  for (const o of rule.overrides ?? []) {
+    const global = o.namespaces.length === 0 && !o.selector;
+    if (global || (namespace !== "" && o.namespaces.some((n) => wildcard(n).test(namespace)))) {
+      decided = o.severity;
+      break;
+    }
+    if (namespace !== "" && o.selector && o.severity === "error") maybeEnforce = true;
+  }
+  return maybeEnforce ? "error" : (decided ?? rule.severity);
 }
 
 export interface KyvernoPolicy {
@@ -96,15 +143,19 @@ function markerRule(rule: Record<string, unknown>, need: string): Record<string,
 function readPolicy(doc: ParsedDocument, value: Record<string, unknown>) {
   const spec = isPlainObject(value.spec) ? value.spec : {};
   const fallback = severityOfAction(spec.validationFailureAction ?? spec.failureAction);
+  const policyOverrides = overridesOf(spec.validationFailureActionOverrides);
   const rules = new Map<string, RuleInfo>();
   const list = Array.isArray(spec.rules) ? spec.rules : [];
-  const out = list.map((rule: unknown, i: number) => {
-    if (!isPlainObject(rule)) return rule;
+  const out = list.map((written: unknown, i: number) => {
+    if (!isPlainObject(written)) return written;
+    const rule = atUpdate(written);
     const validate = isPlainObject(rule.validate) ? rule.validate : {};
     const severity = severityOfAction(validate.failureAction, fallback);
     const need = clusterNeed(rule);
     const line = doc.locate(["spec", "rules", i, "name"]).lines.start;
-    rules.set(str(rule.name), { line, severity, ...(need ? { needs: need } : {}) });
+    const own = overridesOf(validate.failureActionOverrides);
+    const overrides = own.length > 0 ? own : policyOverrides;
+    rules.set(str(rule.name), { line, severity, overrides, ...(need ? { needs: need } : {}) });
     return need ? markerRule(rule, need) : rule;
   });
   return { rules, document: { ...value, spec: { ...spec, rules: out } } };
@@ -156,8 +207,20 @@ export function readKyvernoDocuments(sources: readonly PolicySource[]): KyvernoD
         problems.push({ ...source_, message: "Kyverno policy without metadata.name" });
         continue;
       }
-      const read = kind === "policy" ? readPolicy(doc, value) : readValidatingPolicy(doc, value);
       const namespace = str(metadata.namespace);
+      // Kyverno's CLI puts a namespaced policy without a namespace in `default`: the namespace
+      // where it is deployed (a kustomization's or a Flux Kustomization's) would pass in silence.
+      if (
+        namespace === "" &&
+        (str(value.kind) === "Policy" || str(value.kind).startsWith("Namespaced"))
+      ) {
+        problems.push({
+          ...source_,
+          message: `Kyverno ${str(value.kind)} ${name} has no metadata.namespace: the namespace it judges is set where it is deployed, which a review cannot know; not evaluated`,
+        });
+        continue;
+      }
+      const read = kind === "policy" ? readPolicy(doc, value) : readValidatingPolicy(doc, value);
       policies.push({ name, source: source_, ...read, ...(namespace ? { namespace } : {}) });
     }
   }

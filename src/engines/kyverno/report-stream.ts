@@ -2,9 +2,11 @@
 // report's `results` is handed over once it is complete, so memory holds one result at a time,
 // not the whole report. What comes before the report (Kyverno's deprecation warnings, "Mutation has
 // been applied successfully.": mutated resources go to files, never here) is skipped; anything after
-// it is an error.
+// it is an error, but for more reports after a `---` line: Kyverno prints a ClusterReport for the
+// cluster-wide policies and a PolicyReport per namespace for namespaced ones (`Policy`,
+// `NamespacedValidatingPolicy`), each read the same way and each with a summary that must add up.
 
-const REPORT_START = '{"kind":"ClusterReport"';
+const REPORT_START = /\{"kind":"(?:Cluster|Policy)Report"/;
 const MAX_PREAMBLE = 1 << 20;
 
 export interface ReportSummary {
@@ -32,13 +34,17 @@ export class ReportStream {
   private results = 0;
   private summary: ReportSummary | undefined;
   private preamble = "";
+  /** What came after a report: whitespace and `---` lead to the next one. */
+  private between = "";
+  /** Why a report already read was not whole (its summary missing or miscounted). */
+  private wrong: string | undefined;
 
   constructor(private readonly onResult: (result: Record<string, unknown>) => void) {}
 
   push(chunk: string): void {
     if (!this.started) {
       this.preamble += chunk;
-      const at = this.preamble.indexOf(REPORT_START);
+      const at = this.preamble.search(REPORT_START);
       if (at < 0) {
         if (this.preamble.length > MAX_PREAMBLE) throw new Error("no report in the first MiB");
         return;
@@ -52,8 +58,15 @@ export class ReportStream {
 
   private step(c: string): void {
     if (this.finished) {
-      if (c.trim() !== "") this.trailing = true;
-      return;
+      if (this.trailing) return;
+      if (c === "{" && /^\s*---\s*$/.test(this.between)) {
+        this.finished = false;
+        this.between = "";
+      } else {
+        this.between += c;
+        if (!/^\s*-{0,3}\s*$/.test(this.between)) this.trailing = true;
+        return;
+      }
     }
     if (this.capture !== undefined) this.capture += c;
     if (this.inString) {
@@ -85,7 +98,7 @@ export class ReportStream {
 
   private close(): void {
     this.depth--;
-    if (this.depth === 0) this.finished = true;
+    if (this.depth === 0) this.finishReport();
     if (this.capture === undefined || this.depth !== (this.captureKey === "summary" ? 1 : 2))
       return;
     const value = JSON.parse(this.capture) as Record<string, unknown>;
@@ -95,6 +108,21 @@ export class ReportStream {
       this.results++;
       this.onResult(value);
     }
+  }
+
+  /** One report read whole: its summary must count the results it listed. */
+  private finishReport(): void {
+    this.finished = true;
+    const s = this.summary;
+    const total = [s?.pass, s?.fail, s?.warn, s?.error, s?.skip].reduce(
+      (a: number, n) => a + (n ?? 0),
+      0,
+    );
+    if (!s) this.wrong ??= "kyverno's report has no summary";
+    else if (total !== this.results)
+      this.wrong ??= `kyverno's report lists ${this.results} results but counts ${total}`;
+    this.summary = undefined;
+    this.results = 0;
   }
 
   /**
@@ -122,16 +150,9 @@ export class ReportStream {
       const said = this.preamble.trim().split("\n").slice(-1)[0] ?? "";
       return `kyverno printed no report${said ? `: ${said}` : ""}`;
     }
-    if (!this.finished) return "kyverno's report was cut off";
     if (this.trailing) return "kyverno printed more after its report";
-    const s = this.summary;
-    if (!s) return "kyverno's report has no summary";
-    const total = [s.pass, s.fail, s.warn, s.error, s.skip].reduce(
-      (a: number, n) => a + (n ?? 0),
-      0,
-    );
-    if (total !== this.results)
-      return `kyverno's report lists ${this.results} results but counts ${total}`;
+    if (!this.finished || this.between.trim() !== "") return "kyverno's report was cut off";
+    if (this.wrong) return this.wrong;
     return undefined;
   }
 }

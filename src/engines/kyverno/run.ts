@@ -96,11 +96,15 @@ export class KyvernoCli {
     files: { policies: string; exceptions: string; resources: string; values: string },
     onResult: (result: Record<string, unknown>) => void,
   ): Promise<ApplyOutcome> {
-    const stream = new ReportStream(onResult);
+    let loaded = false;
+    const stream = new ReportStream((result) => {
+      if (isCanary(result)) loaded ||= result.policy === CANARY_NAME;
+      else onResult(result);
+    });
     const args = ["apply", "policies.yaml", "--resource", "resources.yaml"];
     const inputs = new Map([
-      ["policies.yaml", files.policies],
-      ["resources.yaml", files.resources],
+      ["policies.yaml", `${files.policies}\n---\n${CANARY_POLICY}`],
+      ["resources.yaml", `${files.resources}\n---\n${CANARY_RESOURCE}`],
       ["mutated/.keep", ""],
     ]);
     if (files.values !== "") {
@@ -134,6 +138,12 @@ export class KyvernoCli {
     // `kyverno apply` exits 1 when a policy fails: that is a report, not a failed run.
     const cut = parseError ?? stream.end(ran.ok);
     const skipped = stream.skippedPolicies();
+    if (cut === undefined && !loaded)
+      return {
+        ok: false,
+        message:
+          "Kyverno did not load the policies: it leaves out, in silence, a file holding a document it cannot read (an unknown field, a wrong type); `kyverno apply <policy file> --resource <file> -v 3` names it",
+      };
     if (cut === undefined) return { ok: true, skipped };
     const refused = skipped.map((p) => `Kyverno refused the policy ${p.name}: ${p.reason}`);
     return {
@@ -141,6 +151,41 @@ export class KyvernoCli {
       message: refused.length > 0 ? refused.join("; ") : ran.ok ? cut : ran.message,
     };
   }
+}
+
+// Kyverno skips a policy file holding a document it cannot load (an unknown field, a wrong type)
+// with a log line at -v 3 and exit 0: every policy of the run would pass in silence. A canary
+// policy in the same file, failing a canary resource, proves the file was loaded.
+const CANARY_NAME = "portcullis-canary";
+const CANARY_KIND = "PortcullisCanary";
+const CANARY_POLICY = `apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: ${CANARY_NAME}
+spec:
+  validationFailureAction: Audit
+  background: true
+  rules:
+    - name: loaded
+      match:
+        any:
+          - resources:
+              kinds: [portcullis.invalid/v1/${CANARY_KIND}]
+      validate:
+        message: loaded
+        deny: {}
+`;
+const CANARY_RESOURCE = `apiVersion: portcullis.invalid/v1
+kind: ${CANARY_KIND}
+metadata:
+  name: ${CANARY_NAME}
+`;
+
+/** A result of the canary policy, or of any policy on the canary resource (kinds: ["*"]). */
+function isCanary(result: Record<string, unknown>): boolean {
+  const res = Array.isArray(result.resources) ? (result.resources[0] as unknown) : undefined;
+  const kind = typeof res === "object" && res !== null ? (res as { kind?: unknown }).kind : "";
+  return result.policy === CANARY_NAME || kind === CANARY_KIND;
 }
 
 /** A panic's first line, not its goroutine dump: one-line messages at the boundary. */

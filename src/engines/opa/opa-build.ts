@@ -13,7 +13,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { rm } from "node:fs/promises";
 import { promisify } from "node:util";
 import { gunzipSync } from "node:zlib";
@@ -225,6 +225,21 @@ function writeWhole(dir: string, path: string, data: Uint8Array | string): void 
   renameSync(partial, path);
 }
 
+/** The compiler's message with each source written under an index (`0.rego`) named by its own path. */
+function originalNames(
+  message: string,
+  root: string,
+  files: readonly string[],
+  build: WasmBuild,
+): string {
+  return build.sources.reduce((text, s, i) => {
+    const written = relative(root, files[i] ?? "");
+    if (written === s.path) return text;
+    const at = new RegExp(`(?<![\\w./-])${written.replace(/\./g, "\\.")}:`, "g");
+    return text.replace(at, () => `${s.path}:`);
+  }, message);
+}
+
 /** Writes `sources` under `root`: repository-relative paths as given, anything else (.., absolute) under an index. */
 export function writeSources(root: string, sources: readonly PolicySource[]): string[] {
   const files: string[] = [];
@@ -271,7 +286,7 @@ async function runOpa<T>(
         );
       const said = (e.stderr || e.stdout || "").trim();
       const message = explainWithheld(
-        (said || String(err)).split(`${root}/`).join(""),
+        originalNames((said || String(err)).split(`${root}/`).join(""), root, files, build),
         tools.capabilities,
       );
       const where = locate(message);

@@ -3,7 +3,7 @@
 // Schema, rego.parse_module, ...; tools/wasm-builtins.json `engine`), or a call the host declines
 // (a Go regular expression JavaScript reads differently). One `opa eval` per batch of documents,
 // with the capabilities of every deterministic builtin and no network (`capabilities-opa.json`),
-// a time limit, a memory ceiling and TZ=UTC (time.parse_ns reads zone names in the
+// a time limit, a memory ceiling, chrooted into its own folder (opa-sandbox.ts) and TZ=UTC (time.parse_ns reads zone names in the
 // process's zone). Synchronous, like the wasm evaluation it stands in for: in the app it runs in a
 // policy worker thread, whose pool keeps its own time limit.
 import { spawnSync } from "node:child_process";
@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { POLICY_TIME_LIMIT_MS, POLICY_WORKER_HEAP_MB } from "../../core/limits.js";
 import type { PolicySource } from "../../ports/policy-compiler.js";
 import { opaCapabilities, writeSources, type OpaTools, type WasmBuild } from "./opa-build.js";
+import { opaCommand } from "./opa-sandbox.js";
 
 /** Everything `opa eval` needs to evaluate a compiled policy's entrypoint: plain data (cloned into workers). */
 export interface OpaProgram {
@@ -112,41 +113,42 @@ export function evaluateWithOpa(
 ): unknown {
   const work = mkdtempSync(join(tmpdir(), "portcullis-opa-eval-"));
   try {
-    const root = join(work, "policy");
-    writeSources(root, program.sources);
-    const args = ["eval", "-f", "json", "--capabilities", program.capabilities];
-    if (program.v0) args.push("--v0-compatible");
-    args.push("-d", root);
-    if (Object.keys(data).length > 0) {
-      writeFileSync(join(work, "data.json"), JSON.stringify(data));
-      args.push("-d", join(work, "data.json"));
-    }
-    args.push("--stdin-input", query);
-    const kib = limits.heapMb * 1024;
-    const r = spawnSync(
-      "/bin/sh",
-      ["-c", `ulimit -d ${kib} 2>/dev/null; exec "$0" "$@"`, program.opa, ...args],
-      {
-        input,
-        encoding: "utf8",
-        timeout: limits.timeLimitMs,
-        killSignal: "SIGKILL",
-        maxBuffer: 256 * 1024 * 1024,
-        env: {
-          // Nothing of the server's environment; no program to start; a home of its own.
-          PATH: "",
-          HOME: work,
-          // A second lock behind the capabilities (no http.send, allow_net: []): proxies on a port
-          // nothing listens on.
-          HTTP_PROXY: CLOSED_PROXY,
-          HTTPS_PROXY: CLOSED_PROXY,
-          NO_PROXY: "",
-          TZ: "UTC",
-          // The heap target below the ceiling makes Go collect before the ceiling is reached.
-          GOMEMLIMIT: `${limits.heapMb}MiB`,
-        },
-      },
+    writeSources(join(work, "policy"), program.sources);
+    if (Object.keys(data).length > 0) writeFileSync(join(work, "data.json"), JSON.stringify(data));
+    const [command, ...rest] = opaCommand(
+      program.opa,
+      program.capabilities,
+      work,
+      limits.heapMb * 1024,
+      program.sources,
+      (at, caps) => [
+        ...["eval", "-f", "json", "--capabilities", caps],
+        ...(program.v0 ? ["--v0-compatible"] : []),
+        ...["-d", at("policy")],
+        ...(Object.keys(data).length > 0 ? ["-d", at("data.json")] : []),
+        ...["--stdin-input", query],
+      ],
     );
+    const r = spawnSync(command!, rest, {
+      input,
+      encoding: "utf8",
+      timeout: limits.timeLimitMs,
+      killSignal: "SIGKILL",
+      maxBuffer: 256 * 1024 * 1024,
+      env: {
+        // Nothing of the server's environment; no program to start; a home of its own.
+        PATH: "",
+        HOME: work,
+        // A second lock behind the capabilities (no http.send, allow_net: []): proxies on a port
+        // nothing listens on.
+        HTTP_PROXY: CLOSED_PROXY,
+        HTTPS_PROXY: CLOSED_PROXY,
+        NO_PROXY: "",
+        TZ: "UTC",
+        // The heap target below the ceiling makes Go collect before the ceiling is reached.
+        GOMEMLIMIT: `${limits.heapMb}MiB`,
+      },
+    });
     const stdout = typeof r.stdout === "string" ? r.stdout : "";
     const stderr = typeof r.stderr === "string" ? r.stderr : "";
     if (r.status !== 0 || r.error) throw failure(r, limits, stdout, stderr);

@@ -4,6 +4,7 @@
 // different clusters and are not compared.
 import type { RawFinding } from "../../core/findings.js";
 import type { PolicyInput } from "../../ports/policy-engine.js";
+import { CLUSTER_SCOPED } from "../../gitops/render-side.js";
 
 function identity(doc: Record<string, unknown>): string | undefined {
   const meta = doc.metadata as Record<string, unknown> | undefined;
@@ -11,7 +12,11 @@ function identity(doc: Record<string, unknown>): string | undefined {
   if (typeof name !== "string" || name === "") return undefined;
   const apiVersion = String(doc.apiVersion ?? "");
   const group = apiVersion.includes("/") ? apiVersion.split("/")[0] : "";
-  const namespace = typeof meta?.namespace === "string" ? meta.namespace : "";
+  // A cluster-scoped object's namespace is dropped by the API server: one object whatever it says.
+  const namespace =
+    typeof meta?.namespace === "string" && !CLUSTER_SCOPED.has(String(doc.kind))
+      ? meta.namespace
+      : "";
   return `${group}\u0000${String(doc.kind)}\u0000${namespace}\u0000${name}`;
 }
 

@@ -135,6 +135,62 @@ describeWithKyverno("portcullis check --admission with Kyverno policies", () => 
     );
   });
 
+  it("never passes when Kyverno leaves out a policy file it cannot load (an unknown field)", async () => {
+    const typo = DISALLOW_PRIVILEGED.replace(
+      "      validate:",
+      "      typoField: 1\n      validate:",
+    ).replace("disallow-privileged-containers", "with-typo");
+    const checkApp = async (admission: Record<string, string>) => {
+      const dir = repo({ "app.yaml": PRIVILEGED_DEPLOYMENT, ...admission });
+      const args = ["check", "app.yaml", "--admission", "admission", "--format", "json"];
+      const { code, stdout } = await runCommand(args, dir);
+      return { code, report: JSON.parse(stdout) as Report };
+    };
+    const good = { "admission/good.yaml": DISALLOW_PRIVILEGED };
+    const { code, report } = await checkApp({ ...good, "admission/typo.yaml": typo });
+    expect(code).not.toBe(0);
+    const said = [...report.errors.map((e) => e.message), ...kyvernoFindings(report).map(String)];
+    expect(said.join("\n")).toContain("Kyverno did not load the policies");
+    // and a run whose policies load still judges (the canary is never reported)
+    const ok = (await checkApp(good)).report;
+    expect(ok.errors).toEqual([]);
+    expect(kyvernoFindings(ok).map((f) => f[0])).toEqual([
+      "disallow-privileged-containers/privileged-containers",
+    ]);
+  });
+
+  it("reports a resource without a namespace as not evaluated by rules that pick namespaces", async () => {
+    const byNamespace = DISALLOW_PRIVILEGED.replace(
+      "kinds: [Pod]",
+      "kinds: [Pod]\n              namespaces: [prod]",
+    );
+    const bySelector = PROD_ONLY.replace("prod-host-network", "prod-labels");
+    const pod = (name: string, ns: string) =>
+      `---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n${ns}spec:\n  hostNetwork: true\n  containers: [{name: a, image: registry.example.com/a:1, securityContext: {privileged: true}}]\n`;
+    const dir = repo({
+      "pods.yaml": pod("anywhere", "") + pod("in-dev", "  namespace: dev\n"),
+      "admission/by-namespace.yaml": byNamespace,
+      "admission/by-selector.yaml": bySelector,
+    });
+    const { stdout } = await runCommand(
+      ["check", "pods.yaml", "--admission", "admission", "--format", "json"],
+      dir,
+    );
+    const got = kyvernoFindings(JSON.parse(stdout) as Report).map(([rule, , , line, msg]) => [
+      rule,
+      line,
+      String(msg).split(":")[0],
+    ]);
+    expect(got.sort()).toEqual(
+      [
+        ["disallow-privileged-containers/privileged-containers", 3, "not evaluated"],
+        ["prod-labels/no-host-network", 3, "not evaluated"],
+        // dev is not defined: its labels are unknown (the selector); it is not prod (the list)
+        ["prod-labels/no-host-network", 11, "not evaluated"],
+      ].sort(),
+    );
+  });
+
   it("reports each resource a rule needing the cluster matches as not evaluated, never a pass", async () => {
     const dir = repo({ "app.yaml": PRIVILEGED_DEPLOYMENT, "admission/quota.yaml": NEEDS_CLUSTER });
     const { stdout } = await runCommand(

@@ -2,7 +2,8 @@
 // kubernetesVersion and --kubernetes-version, a Flux/Argo CD repository without CRDs, the
 // repository's own CRDs (structural rules and CEL), and rendered overlays mapped to their lines.
 // Needs kube-schema (npm run build:schema) and kustomize (npm run build).
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../../src/adapters/fs/policy-bundle.js";
 import { runCommand } from "../../support/cli.js";
@@ -52,6 +53,115 @@ describe.each(RULES)("%s examples through the CLI", (rule) => {
   });
   it("stays quiet on the allowed example", async () => {
     expect(schemaFindings(await check([`${dir}/allowed.yaml`]))).toEqual([]);
+  });
+});
+
+/** The PCV findings of `lines` written as one file, checked alone. */
+async function checkLines(lines: string[]) {
+  const dir = mkdtempSync(join(tmpdir(), "portcullis-pcv-"));
+  const file = join(dir, "objects.yaml");
+  writeFileSync(file, [...lines, ""].join("\n"));
+  try {
+    return (await check([file])).findings.filter((f) => f.rule.startsWith("PCV"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A Deployment (its apiVersion on line 1 of these lines) with one spec line and one container line. */
+const deployment = (specLine: string, containerLine: string) => [
+  "apiVersion: apps/v1",
+  "kind: Deployment",
+  "metadata: {name: d, namespace: x}",
+  "spec:",
+  specLine, // +4
+  "  selector: {matchLabels: {app: a}}",
+  "  template:",
+  "    metadata: {labels: {app: a}}",
+  "    spec:",
+  "      containers:",
+  "        - name: c",
+  "          image: nginx:1",
+  containerLine, // +12
+];
+
+function expectOnceAt(
+  found: { rule: string; lines: { start: number }; message: string }[],
+  lines: number[],
+) {
+  expect(found.map((f) => `${f.lines.start}:${f.rule}`).sort()).toEqual(
+    lines.map((l) => `${l}:PCV001`).sort(),
+  );
+  expect(found.map((f) => f.message).join("\n")).not.toContain("<nil>");
+}
+
+describe("built-in kinds", () => {
+  it("a missing name and an out-of-range or fractional integer are found once, at their line", async () => {
+    const found = await checkLines([
+      "apiVersion: v1",
+      "kind: ConfigMap",
+      "metadata:", // 3: no name, no generateName: kubectl refuses it
+      "  namespace: x",
+      "data: {a: b}",
+      "---",
+      ...deployment("  replicas: 1.5", "          ports: [{containerPort: 3000000000}]"),
+    ]);
+    expectOnceAt(found, [3, 11, 19]);
+  });
+});
+
+describe("a removed API version", () => {
+  it("names the newest GA version of its kind as the replacement, and never claims a removal it cannot know", async () => {
+    const found = await checkLines([
+      "apiVersion: autoscaling/v2beta2",
+      "kind: HorizontalPodAutoscaler",
+      "metadata: {name: h, namespace: x}",
+      "spec: {}",
+      "---",
+      "apiVersion: v2",
+      "kind: ConfigMap",
+      "metadata: {name: c, namespace: x}",
+    ]);
+    expect(found.map((f) => [f.lines.start, f.rule, f.message])).toEqual([
+      [1, "PCV003", expect.stringMatching(/; use autoscaling\/v2$/) as unknown],
+      [6, "PCV003", expect.stringContaining("(no release since Kubernetes") as unknown],
+    ]);
+  });
+});
+
+describe("the same object twice", () => {
+  it("is the same cluster-scoped object whatever namespace one of them writes (the API server drops it)", async () => {
+    const role = (namespace: string) => [
+      "---",
+      "apiVersion: rbac.authorization.k8s.io/v1",
+      "kind: ClusterRole",
+      `metadata: {name: "system:viewer"${namespace}}`,
+      "rules: []",
+    ];
+    const found = await checkLines([...role(""), ...role(", namespace: apps")]);
+    expect(found.map((f) => `${f.lines.start}:${f.rule}`)).toEqual(["9:PCV005"]);
+  });
+});
+
+describe("int-or-string fields of built-in kinds", () => {
+  it("refuse what is neither an integer nor a string, at its line, once", async () => {
+    const found = await checkLines([
+      "apiVersion: v1",
+      "kind: Service",
+      "metadata: {name: s, namespace: x}",
+      "spec:",
+      "  ports:",
+      "    - port: 80",
+      "      targetPort: true", // 7
+      "    - port: 81",
+      "      targetPort: http",
+      "---",
+      ...deployment(
+        "  strategy: {rollingUpdate: {maxSurge: [1], maxUnavailable: 25%}}",
+        "          resources: {limits: {cpu: true}}",
+      ),
+    ]);
+    expectOnceAt(found, [7, 15, 23]);
   });
 });
 
@@ -229,6 +339,82 @@ spec:
     expect(at).toEqual(["16:PCV001", "17:PCV002", "18:PCV001", "18:PCV001", "23:PCV006"].sort());
     expect(found.find((f) => f.rule === "PCV006")?.message).toMatch(
       /minReplicas must not exceed maxReplicas/,
+    );
+  });
+
+  it("a version the CRD does not serve is refused (PCV003), and a CRD's schema error sits on its line", async () => {
+    const repo = gitRepo();
+    repo.write(
+      "crds/gadget.yaml",
+      `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gadgets.example.com
+spec:
+  group: example.com
+  names: {kind: Gadget, plural: gadgets}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: false
+      storage: false
+      schema: {openAPIV3Schema: {type: object}}
+    - name: v2
+      served: true
+      storage: true
+      schema: {openAPIV3Schema: {type: object}}
+`,
+    );
+    // one schema for every version: the API server's internal CRD holds it at spec.validation
+    repo.write(
+      "crds/widget.yaml",
+      `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              anyOf:
+                - properties:
+                    size: {type: string}
+`,
+    );
+    repo.write(
+      "apps/g.yaml",
+      "apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g, namespace: x}\nspec: {}\n",
+    );
+    const found = (await check(["apps", "crds"], repo.dir)).findings.filter((f) =>
+      f.rule.startsWith("PCV"),
+    );
+    expect(found.map((f) => `${f.file}:${f.lines.start}:${f.rule}`).sort()).toEqual(
+      ["apps/g.yaml:1:PCV003", "crds/widget.yaml:21:PCV001"].sort(),
+    );
+    expect(found.find((f) => f.rule === "PCV003")?.message).toContain(
+      "defines version v1 with served: false (it serves v2)",
+    );
+  });
+
+  it("refuse an int-or-string field's value that is neither (a boolean, a fraction)", async () => {
+    const repo = gitRepo();
+    repo.write("crds/widget.yaml", CRD);
+    repo.write(
+      "apps/w.yaml",
+      "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: apps}\nspec:\n  port: true\n  size: small\n  minReplicas: 1\n  maxReplicas: 1\n---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: v, namespace: apps}\nspec:\n  port: 8.5\n  size: small\n  minReplicas: 1\n  maxReplicas: 1\n",
+    );
+    expect(schemaFindings(await check(["apps"], repo.dir)).sort()).toEqual(
+      ["14:PCV001", "5:PCV001"].sort(),
     );
   });
 
