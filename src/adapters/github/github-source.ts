@@ -60,8 +60,19 @@ async function readBlob(
   repo: string,
   sha: string,
 ): Promise<Uint8Array> {
-  const blob = await octokit.rest.git.getBlob({ owner, repo, file_sha: sha });
-  return Buffer.from(blob.data.content, "base64");
+  // The body is read here, not by Octokit: its JSON reader (json-with-bigint on Node 20) runs a
+  // backtracking regular expression over the text, whose stack overflows on a blob of a few MB
+  // (every time at 20 MB, intermittently near 5 MB), and Octokit then hands back the raw text.
+  const blob = await octokit.rest.git.getBlob({
+    owner,
+    repo,
+    file_sha: sha,
+    request: { parseSuccessResponseBody: false },
+  });
+  const body: unknown = JSON.parse(await new Response(blob.data as unknown as BodyInit).text());
+  const content = (body as { content?: unknown } | null)?.content;
+  if (typeof content !== "string") throw new Error(`GitHub's blob ${sha} came without its content`);
+  return Buffer.from(content, "base64");
 }
 
 /**
