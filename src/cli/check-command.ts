@@ -35,6 +35,7 @@ import { loadEngines } from "../engines/load.js";
 import { ENGINES } from "../engines/registry.js";
 import { workingTreeFiles } from "../engines/repository-files.js";
 import { messageOf } from "../core/errors.js";
+import type { SkippedFile } from "../core/types.js";
 import { renderGithub } from "../render/github.js";
 import { writeJsonReport } from "../render/json.js";
 import type { TextSink } from "../render/json-stream.js";
@@ -465,14 +466,20 @@ async function evaluateCheck(
   io: CliIo,
 ): Promise<{ files: readonly SourceFile[]; report: EvaluationReport }> {
   const policyErrors: EvaluationError[] = [];
+  // What an engine read but could not evaluate (schema validation that did not run, Kyverno rules
+  // needing the cluster...) is in the report too, not only on stderr: a CI reading JSON or SARIF
+  // must not see a clean report where something was not checked.
+  const policySkipped: SkippedFile[] = [];
   const deps = ready.then((loaded): EvaluationDeps => {
     policyErrors.push(...loaded.problems);
+    policySkipped.push(...loaded.notEvaluated);
     return { engines: loaded.engines, rules: bundle.rules, today: today(io.env) };
   });
   let files: readonly SourceFile[] = selection.files;
   const withPolicyErrors = (r: EvaluationReport): EvaluationReport => ({
     ...r,
     errors: [...policyErrors, ...r.errors],
+    skipped: [...r.skipped, ...policySkipped],
   });
   let report = withPolicyErrors(
     values.flag("render")
