@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing/fstest"
 
+	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/kubectl-validate/pkg/openapiclient"
 	"sigs.k8s.io/kubectl-validate/pkg/validator"
@@ -90,6 +91,10 @@ type schemaSet struct {
 	builtin   map[string]bool
 	crds      map[schema.GroupVersionKind]*crdKind
 	crdErrors []crdError
+	// Each kind's decoder and strategy, built once (kinds.go; nil: kubectl-validate's own path).
+	kinds map[schema.GroupVersionKind]*compiledKind
+	// The repository's CRDs as decoded, by the SHA-256 of their JSON (see checkCRD).
+	repoCRDs map[[32]byte]*apiextensions.CustomResourceDefinition
 }
 
 var (
@@ -189,11 +194,19 @@ func newSchemaSet(version string, repoCRDs []json.RawMessage, bundledFiles []str
 		}
 		bundledFS[f] = &fstest.MapFile{Data: b}
 	}
-	s := &schemaSet{version: version, builtin: kindsOf(version), crds: map[schema.GroupVersionKind]*crdKind{}}
+	s := &schemaSet{version: version, builtin: kindsOf(version), crds: map[schema.GroupVersionKind]*crdKind{}, kinds: map[schema.GroupVersionKind]*compiledKind{}}
 	// The repository's CRDs first: they override a bundled one of the same group and version.
 	repoFS := fstest.MapFS{}
+	s.repoCRDs = map[[32]byte]*apiextensions.CustomResourceDefinition{}
 	for i, raw := range repoCRDs {
-		kinds, err := readCRD(raw)
+		crd, err := decodeCRD(raw)
+		var kinds []*crdKind
+		if err == nil {
+			kinds, err = crdKinds(crd)
+		}
+		if err == nil {
+			s.repoCRDs[sha256.Sum256(raw)] = crd
+		}
 		if err != nil {
 			s.crdErrors = append(s.crdErrors, crdError{Index: i, Message: err.Error()})
 			continue
