@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -91,6 +92,8 @@ type schemaSet struct {
 	builtin   map[string]bool
 	crds      map[schema.GroupVersionKind]*crdKind
 	crdErrors []crdError
+	// The bundled CRD files loaded (see schemaSetFor).
+	bundled []string
 	// Each kind's decoder and strategy, built once (kinds.go; nil: kubectl-validate's own path).
 	kinds map[schema.GroupVersionKind]*compiledKind
 	// The repository's CRDs as decoded, by the SHA-256 of their JSON (see checkCRD).
@@ -162,7 +165,6 @@ func schemaSetFor(version string, repoCRDs []json.RawMessage, documents []json.R
 	bundled := bundledFor(documents)
 	h := sha256.New()
 	h.Write([]byte(version))
-	h.Write([]byte(strings.Join(bundled, ",")))
 	for _, c := range repoCRDs {
 		h.Write([]byte{0})
 		h.Write(c)
@@ -170,8 +172,16 @@ func schemaSetFor(version string, repoCRDs []json.RawMessage, documents []json.R
 	key := string(h.Sum(nil))
 	setsMu.Lock()
 	defer setsMu.Unlock()
-	if s, ok := sets[key]; ok {
-		return s, nil
+	// One set per version and repository CRDs, its compiled kinds kept across the requests of a
+	// run. A set carries the bundled CRD files some request needed so far: a request that needs
+	// one more is given a set with the union (a file only adds the kinds of its own groups, which
+	// no document of this request has when it was not needed).
+	prev, ok := sets[key]
+	if ok && subset(bundled, prev.bundled) {
+		return prev, nil
+	}
+	if ok {
+		bundled = union(bundled, prev.bundled)
 	}
 	s, err := newSchemaSet(version, repoCRDs, bundled)
 	if err != nil {
@@ -179,6 +189,22 @@ func schemaSetFor(version string, repoCRDs []json.RawMessage, documents []json.R
 	}
 	sets[key] = s
 	return s, nil
+}
+
+func subset(files, of []string) bool {
+	for _, f := range files {
+		if !slices.Contains(of, f) {
+			return false
+		}
+	}
+	return true
+}
+
+// union: both lists' files, sorted, once each.
+func union(a, b []string) []string {
+	out := slices.Concat(a, b)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 func newSchemaSet(version string, repoCRDs []json.RawMessage, bundledFiles []string) (*schemaSet, error) {
@@ -194,7 +220,7 @@ func newSchemaSet(version string, repoCRDs []json.RawMessage, bundledFiles []str
 		}
 		bundledFS[f] = &fstest.MapFile{Data: b}
 	}
-	s := &schemaSet{version: version, builtin: kindsOf(version), crds: map[schema.GroupVersionKind]*crdKind{}, kinds: map[schema.GroupVersionKind]*compiledKind{}}
+	s := &schemaSet{version: version, bundled: bundledFiles, builtin: kindsOf(version), crds: map[schema.GroupVersionKind]*crdKind{}, kinds: map[schema.GroupVersionKind]*compiledKind{}}
 	// The repository's CRDs first: they override a bundled one of the same group and version.
 	repoFS := fstest.MapFS{}
 	s.repoCRDs = map[[32]byte]*apiextensions.CustomResourceDefinition{}
