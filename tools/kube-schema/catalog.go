@@ -225,13 +225,11 @@ func newSchemaSet(version string, repoCRDs []json.RawMessage, bundledFiles []str
 	repoFS := fstest.MapFS{}
 	s.repoCRDs = map[[32]byte]*apiextensions.CustomResourceDefinition{}
 	for i, raw := range repoCRDs {
-		crd, err := decodeCRD(raw)
-		var kinds []*crdKind
+		sum := sha256.Sum256(raw)
+		read := readRepoCRD(sum, raw)
+		crd, kinds, err := read.crd, read.kinds, read.err
 		if err == nil {
-			kinds, err = crdKinds(crd)
-		}
-		if err == nil {
-			s.repoCRDs[sha256.Sum256(raw)] = crd
+			s.repoCRDs[sum] = crd
 		}
 		if err != nil {
 			s.crdErrors = append(s.crdErrors, crdError{Index: i, Message: err.Error()})
@@ -296,4 +294,29 @@ func versionsServing(gvk schema.GroupVersionKind) []string {
 	}
 	sort.Slice(out, func(i, j int) bool { return minorOf(out[i]) < minorOf(out[j]) })
 	return out
+}
+
+// A repository CRD as read, kept for the process by the SHA-256 of its JSON: each request of a
+// check sends the repository's CRDs again (kube-prometheus: 5 MB), and a new schema set (other
+// CRDs, or one more bundled file) would decode them again. Nothing read is changed afterwards
+// (checkCRD validates a deep copy).
+type readCRDResult struct {
+	crd   *apiextensions.CustomResourceDefinition
+	kinds []*crdKind
+	err   error
+}
+
+var repoCRDsRead = map[[32]byte]readCRDResult{}
+
+func readRepoCRD(sum [32]byte, raw []byte) readCRDResult {
+	if r, ok := repoCRDsRead[sum]; ok {
+		return r
+	}
+	var r readCRDResult
+	r.crd, r.err = decodeCRD(raw)
+	if r.err == nil {
+		r.kinds, r.err = crdKinds(r.crd)
+	}
+	repoCRDsRead[sum] = r
+	return r
 }
