@@ -17,6 +17,7 @@ import (
 
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/openapi"
 	"sigs.k8s.io/kubectl-validate/pkg/openapiclient"
 	"sigs.k8s.io/kubectl-validate/pkg/validator"
 )
@@ -250,7 +251,7 @@ func newSchemaSet(version string, repoCRDs []json.RawMessage, bundledFiles []str
 		}
 	}
 	client := openapiclient.NewComposite(
-		openapiclient.NewLocalCRDFiles(repoFS),
+		repoCRDPaths(repoCRDs, repoFS),
 		openapiclient.NewLocalCRDFiles(bundledFS),
 		openapiclient.NewLocalSchemaFiles(builtinFS),
 	)
@@ -319,4 +320,32 @@ func readRepoCRD(sum [32]byte, raw []byte) readCRDResult {
 	}
 	repoCRDsRead[sum] = r
 	return r
+}
+
+// The repository CRDs' OpenAPI documents, made once per process for one list of CRDs:
+// kubectl-validate's local CRD client decodes every CRD again on each Paths (5 MB for
+// kube-prometheus, for each new schema set); the documents it gives only marshal themselves.
+type pathsOnce struct {
+	paths map[string]openapi.GroupVersion
+	err   error
+}
+
+func (p pathsOnce) Paths() (map[string]openapi.GroupVersion, error) { return p.paths, p.err }
+
+var repoPathsMade = map[[32]byte]pathsOnce{}
+
+func repoCRDPaths(repoCRDs []json.RawMessage, repoFS fs.FS) openapi.Client {
+	h := sha256.New()
+	for _, c := range repoCRDs {
+		h.Write([]byte{0})
+		h.Write(c)
+	}
+	key := [32]byte(h.Sum(nil))
+	if p, ok := repoPathsMade[key]; ok {
+		return p
+	}
+	var p pathsOnce
+	p.paths, p.err = openapiclient.NewLocalCRDFiles(repoFS).Paths()
+	repoPathsMade[key] = p
+	return p
 }
