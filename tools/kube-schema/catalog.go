@@ -8,13 +8,16 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"testing/fstest"
 
+	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/openapi"
 	"sigs.k8s.io/kubectl-validate/pkg/openapiclient"
 	"sigs.k8s.io/kubectl-validate/pkg/validator"
 )
@@ -92,6 +95,12 @@ type schemaSet struct {
 	// unserved: versions the repository's CRDs define with served: false, and why.
 	unserved  map[schema.GroupVersionKind]string
 	crdErrors []crdError
+	// The bundled CRD files loaded (see schemaSetFor).
+	bundled []string
+	// Each kind's decoder and strategy, built once (kinds.go; nil: kubectl-validate's own path).
+	kinds map[schema.GroupVersionKind]*compiledKind
+	// The repository's CRDs as decoded, by the SHA-256 of their JSON (see checkCRD).
+	repoCRDs map[[32]byte]*apiextensions.CustomResourceDefinition
 }
 
 var (
@@ -159,7 +168,6 @@ func schemaSetFor(version string, repoCRDs []json.RawMessage, documents []json.R
 	bundled := bundledFor(documents)
 	h := sha256.New()
 	h.Write([]byte(version))
-	h.Write([]byte(strings.Join(bundled, ",")))
 	for _, c := range repoCRDs {
 		h.Write([]byte{0})
 		h.Write(c)
@@ -167,8 +175,16 @@ func schemaSetFor(version string, repoCRDs []json.RawMessage, documents []json.R
 	key := string(h.Sum(nil))
 	setsMu.Lock()
 	defer setsMu.Unlock()
-	if s, ok := sets[key]; ok {
-		return s, nil
+	// One set per version and repository CRDs, its compiled kinds kept across the requests of a
+	// run. A set carries the bundled CRD files some request needed so far: a request that needs
+	// one more is given a set with the union (a file only adds the kinds of its own groups, which
+	// no document of this request has when it was not needed).
+	prev, ok := sets[key]
+	if ok && subset(bundled, prev.bundled) {
+		return prev, nil
+	}
+	if ok {
+		bundled = union(bundled, prev.bundled)
 	}
 	s, err := newSchemaSet(version, repoCRDs, bundled)
 	if err != nil {
@@ -176,6 +192,22 @@ func schemaSetFor(version string, repoCRDs []json.RawMessage, documents []json.R
 	}
 	sets[key] = s
 	return s, nil
+}
+
+func subset(files, of []string) bool {
+	for _, f := range files {
+		if !slices.Contains(of, f) {
+			return false
+		}
+	}
+	return true
+}
+
+// union: both lists' files, sorted, once each.
+func union(a, b []string) []string {
+	out := slices.Concat(a, b)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 func newSchemaSet(version string, repoCRDs []json.RawMessage, bundledFiles []string) (*schemaSet, error) {
@@ -191,11 +223,17 @@ func newSchemaSet(version string, repoCRDs []json.RawMessage, bundledFiles []str
 		}
 		bundledFS[f] = &fstest.MapFile{Data: b}
 	}
-	s := &schemaSet{version: version, builtin: kindsOf(version), crds: map[schema.GroupVersionKind]*crdKind{}, unserved: map[schema.GroupVersionKind]string{}}
+	s := &schemaSet{version: version, bundled: bundledFiles, builtin: kindsOf(version), crds: map[schema.GroupVersionKind]*crdKind{}, unserved: map[schema.GroupVersionKind]string{}, kinds: map[schema.GroupVersionKind]*compiledKind{}}
 	// The repository's CRDs first: they override a bundled one of the same group and version.
 	repoFS := fstest.MapFS{}
+	s.repoCRDs = map[[32]byte]*apiextensions.CustomResourceDefinition{}
 	for i, raw := range repoCRDs {
-		kinds, err := readCRD(raw)
+		sum := sha256.Sum256(raw)
+		read := readRepoCRD(sum, raw)
+		crd, kinds, err := read.crd, read.kinds, read.err
+		if err == nil {
+			s.repoCRDs[sum] = crd
+		}
 		if err != nil {
 			s.crdErrors = append(s.crdErrors, crdError{Index: i, Message: err.Error()})
 			continue
@@ -219,7 +257,7 @@ func newSchemaSet(version string, repoCRDs []json.RawMessage, bundledFiles []str
 		}
 	}
 	client := openapiclient.NewComposite(
-		openapiclient.NewLocalCRDFiles(repoFS),
+		repoCRDPaths(repoCRDs, repoFS),
 		openapiclient.NewLocalCRDFiles(bundledFS),
 		openapiclient.NewLocalSchemaFiles(builtinFS),
 	)
@@ -263,4 +301,57 @@ func versionsServing(gvk schema.GroupVersionKind) []string {
 	}
 	sort.Slice(out, func(i, j int) bool { return minorOf(out[i]) < minorOf(out[j]) })
 	return out
+}
+
+// A repository CRD as read, kept for the process by the SHA-256 of its JSON: each request of a
+// check sends the repository's CRDs again (kube-prometheus: 5 MB), and a new schema set (other
+// CRDs, or one more bundled file) would decode them again. Nothing read is changed afterwards
+// (checkCRD validates a deep copy).
+type readCRDResult struct {
+	crd   *apiextensions.CustomResourceDefinition
+	kinds []*crdKind
+	err   error
+}
+
+var repoCRDsRead = map[[32]byte]readCRDResult{}
+
+func readRepoCRD(sum [32]byte, raw []byte) readCRDResult {
+	if r, ok := repoCRDsRead[sum]; ok {
+		return r
+	}
+	var r readCRDResult
+	r.crd, r.err = decodeCRD(raw)
+	if r.err == nil {
+		r.kinds, r.err = crdKinds(r.crd)
+	}
+	repoCRDsRead[sum] = r
+	return r
+}
+
+// The repository CRDs' OpenAPI documents, made once per process for one list of CRDs:
+// kubectl-validate's local CRD client decodes every CRD again on each Paths (5 MB for
+// kube-prometheus, for each new schema set); the documents it gives only marshal themselves.
+type pathsOnce struct {
+	paths map[string]openapi.GroupVersion
+	err   error
+}
+
+func (p pathsOnce) Paths() (map[string]openapi.GroupVersion, error) { return p.paths, p.err }
+
+var repoPathsMade = map[[32]byte]pathsOnce{}
+
+func repoCRDPaths(repoCRDs []json.RawMessage, repoFS fs.FS) openapi.Client {
+	h := sha256.New()
+	for _, c := range repoCRDs {
+		h.Write([]byte{0})
+		h.Write(c)
+	}
+	key := [32]byte(h.Sum(nil))
+	if p, ok := repoPathsMade[key]; ok {
+		return p
+	}
+	var p pathsOnce
+	p.paths, p.err = openapiclient.NewLocalCRDFiles(repoFS).Paths()
+	repoPathsMade[key] = p
+	return p
 }

@@ -51,9 +51,9 @@ func (s *schemaSet) check(raw json.RawMessage) result {
 		return one("PCV007", []any{"kind"}, fmt.Sprintf("no schema known for %s %s (not in Kubernetes %s, the bundled Flux CD and Argo CD CRDs, or the repository's CRDs): not validated", apiVersion, kind, s.version))
 	}
 	if gvk == crdKindV1 {
-		return result{Findings: append(findings, checkCRD(raw, obj)...)}
+		return result{Findings: append(findings, s.checkCRD(raw, obj)...)}
 	}
-	unknown, parsed, err := s.parse(obj)
+	unknown, parsed, err := s.parse(gvk, obj)
 	findings = append(findings, unknown...)
 	if err != nil {
 		return result{Findings: append(findings, finding{Rule: "PCV001", Path: []any{}, Message: err.Error()})}
@@ -73,14 +73,14 @@ func one(rule string, path []any, message string) result {
 
 // parse decodes as the API server's strict decoder does: every unknown field is a finding, then
 // the object without them is decoded again (pruned and defaulted) so that the rest is validated.
-func (s *schemaSet) parse(obj map[string]any) ([]finding, *unstructured.Unstructured, error) {
+func (s *schemaSet) parse(gvk schema.GroupVersionKind, obj map[string]any) ([]finding, *unstructured.Unstructured, error) {
 	var findings []finding
 	for attempt := 0; attempt < 2; attempt++ {
 		doc, err := json.Marshal(obj)
 		if err != nil {
 			return findings, nil, err
 		}
-		_, parsed, err := s.validator.Parse(doc)
+		parsed, err := s.parseDocument(gvk, doc)
 		if err == nil {
 			return findings, parsed, nil
 		}
@@ -144,7 +144,7 @@ func (s *schemaSet) validate(gvk schema.GroupVersionKind, obj *unstructured.Unst
 		}
 	}
 	_, isCRD := s.crds[gvk]
-	err := s.validator.Validate(obj)
+	err := s.validateObject(obj)
 	if err == nil {
 		return nil
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -51,6 +52,15 @@ var internalCRD = schema.GroupVersionKind{
 // readCRD decodes one CustomResourceDefinition as the API server does and gives the kinds of its
 // served versions; a CRD the API server would refuse (no structural schema) is an error.
 func readCRD(doc []byte) ([]*crdKind, error) {
+	crd, err := decodeCRD(doc)
+	if err != nil {
+		return nil, err
+	}
+	return crdKinds(crd)
+}
+
+// decodeCRD: the API server's reading of one CustomResourceDefinition (its internal version).
+func decodeCRD(doc []byte) (*apiextensions.CustomResourceDefinition, error) {
 	obj, gvk, err := crdDecoder.Decode(doc, &internalCRD, nil)
 	if runtime.IsNotRegisteredError(err) || (gvk != nil && gvk.GroupKind() != internalCRD.GroupKind()) {
 		return nil, errNotCRD
@@ -62,6 +72,11 @@ func readCRD(doc []byte) ([]*crdKind, error) {
 	if !ok {
 		return nil, fmt.Errorf("not a CustomResourceDefinition: %T", obj)
 	}
+	return crd, nil
+}
+
+// crdKinds: the served versions of a decoded CRD with their structural schemas.
+func crdKinds(crd *apiextensions.CustomResourceDefinition) ([]*crdKind, error) {
 	var out []*crdKind
 	var served []string
 	for _, v := range crd.Spec.Versions {
@@ -142,14 +157,20 @@ var crdKindV1 = schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: 
 // checkCRD validates a CustomResourceDefinition as the API server does on create
 // (apiextensions-apiserver's ValidateCustomResourceDefinition: structural schema, CEL rules and
 // their estimated cost, names, versions); its own recursive schema is not walked as a document's.
-func checkCRD(raw []byte, obj map[string]any) []finding {
-	decoded, _, err := crdDecoder.Decode(raw, &internalCRD, nil)
-	if err != nil {
-		return []finding{{Rule: "PCV001", Path: []any{}, Message: err.Error()}}
-	}
-	crd, ok := decoded.(*apiextensions.CustomResourceDefinition)
-	if !ok {
-		return nil
+// A CRD the request also gave as a repository CRD (the same bytes) was decoded then: a deep copy
+// of that reading is used instead of decoding its megabytes again.
+func (s *schemaSet) checkCRD(raw []byte, obj map[string]any) []finding {
+	var crd *apiextensions.CustomResourceDefinition
+	if read, ok := s.repoCRDs[sha256.Sum256(raw)]; ok {
+		crd = read.DeepCopy()
+	} else {
+		decoded, _, err := crdDecoder.Decode(raw, &internalCRD, nil)
+		if err != nil {
+			return []finding{{Rule: "PCV001", Path: []any{}, Message: err.Error()}}
+		}
+		if crd, ok = decoded.(*apiextensions.CustomResourceDefinition); !ok {
+			return nil
+		}
 	}
 	var out []finding
 	for _, e := range validation.ValidateCustomResourceDefinition(context.TODO(), crd) {
