@@ -5,8 +5,8 @@
 import type { JsonPath, PolicyLocation, Severity } from "../../core/types.js";
 import { isPlainObject } from "../../core/plain-data.js";
 import type { PolicySource } from "../../ports/policy-compiler.js";
-import { parseManifest } from "../../yaml/index.js";
 import type { ParsedDocument } from "../../yaml/types.js";
+import { readAdmissionFile } from "../admission-file.js";
 import type { Problem } from "../engine.js";
 import { atUpdate } from "./operations.js";
 
@@ -183,16 +183,9 @@ export function readKyvernoDocuments(sources: readonly PolicySource[]): KyvernoD
   const problems: Problem[] = [];
   for (const source of sources) {
     if (!source.text.includes("kyverno.io")) continue;
-    const parsed = parseManifest(source.path, source.text);
-    for (const p of parsed.problems)
-      problems.push({
-        file: source.path,
-        line: p.line,
-        message: `Kyverno file could not be read: ${p.message}`,
-      });
-    for (const doc of parsed.documents) {
-      const value = doc.value;
-      if (!isPlainObject(value)) continue;
+    const read = readAdmissionFile(source, "Kyverno");
+    problems.push(...read.problems);
+    for (const { doc, value } of read.documents) {
       const kind = kindOf(value);
       if (!kind) continue;
       files.add(source.path);

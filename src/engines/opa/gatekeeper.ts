@@ -14,13 +14,14 @@ import {
   type ConstraintMatch,
 } from "../gatekeeper/match.js";
 import { MAX_BATCH_BYTES } from "../../core/limits.js";
-import { parseManifest, type ParsedDocument } from "../../yaml/index.js";
+import type { ParsedDocument } from "../../yaml/index.js";
 import { isPlainObject } from "../../core/plain-data.js";
 import type { JsonPath, PolicyLocation, Severity } from "../../core/types.js";
 import type { PolicyEngine, PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
 import { PolicyCompileError, type OpaTools, type PolicySource } from "./opa-build.js";
 import { buildPolicy, PolicyRunner, type CompiledModule } from "./policy-runner.js";
 import { describeThrown } from "./wasm-policy-engine.js";
+import { readAdmissionFile } from "../admission-file.js";
 import {
   celCodeOf,
   type CelConstraint,
@@ -363,21 +364,12 @@ function readDocuments(sources: readonly PolicySource[], errors: GatekeeperProbl
   const constraints: Placed[] = [];
   for (const source of sources) {
     if (!source.text.includes("gatekeeper.sh")) continue;
-    const parsed = parseManifest(source.path, source.text);
-    for (const p of parsed.problems)
-      errors.push({
-        file: source.path,
-        line: p.line,
-        message: `Gatekeeper file could not be read: ${p.message}`,
-      });
-    for (const doc of parsed.documents) {
-      if (!isPlainObject(doc.value)) continue;
-      const apiVersion = str(doc.value.apiVersion);
-      const placed = { file: source.path, doc, value: doc.value };
-      if (
-        doc.value.kind === "ConstraintTemplate" &&
-        apiVersion.startsWith("templates.gatekeeper.sh/")
-      )
+    const read = readAdmissionFile(source, "Gatekeeper");
+    errors.push(...read.problems);
+    for (const { doc, value } of read.documents) {
+      const apiVersion = str(value.apiVersion);
+      const placed = { file: source.path, doc, value };
+      if (value.kind === "ConstraintTemplate" && apiVersion.startsWith("templates.gatekeeper.sh/"))
         templates.push(placed);
       else if (apiVersion.startsWith("constraints.gatekeeper.sh/")) constraints.push(placed);
     }

@@ -3,7 +3,8 @@
 import { isPlainObject } from "../../core/plain-data.js";
 import type { JsonPath, PolicyLocation } from "../../core/types.js";
 import type { PolicySource } from "../../ports/policy-compiler.js";
-import { parseManifest, type ParsedDocument } from "../../yaml/index.js";
+import type { ParsedDocument } from "../../yaml/index.js";
+import { readAdmissionFile } from "../admission-file.js";
 import type { Problem } from "../engine.js";
 
 export const VAP_GROUP = "admissionregistration.k8s.io";
@@ -42,16 +43,10 @@ export function readVapDocuments(sources: readonly PolicySource[]): VapDocuments
   const seen = new Map<string, VapDocument>();
   for (const source of sources) {
     if (!mentionsVap(source.text)) continue;
-    const parsed = parseManifest(source.path, source.text);
-    for (const p of parsed.problems)
-      problems.push({
-        file: source.path,
-        line: p.line,
-        message: `ValidatingAdmissionPolicy file could not be read: ${p.message}`,
-      });
-    for (const doc of parsed.documents) {
-      const value = doc.value;
-      if (!isPlainObject(value) || typeof value.apiVersion !== "string") continue;
+    const read = readAdmissionFile(source, "ValidatingAdmissionPolicy");
+    problems.push(...read.problems);
+    for (const { doc, value } of read.documents) {
+      if (typeof value.apiVersion !== "string") continue;
       const [group, version] = value.apiVersion.split("/");
       if (group !== VAP_GROUP || !VERSIONS.includes(version ?? "")) continue;
       if (value.kind !== POLICY_KIND && value.kind !== BINDING_KIND) continue;
