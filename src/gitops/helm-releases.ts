@@ -168,9 +168,14 @@ function fluxRelease(
   const pathField: JsonPath = chartRef ? ["spec", "chartRef"] : ["spec", "chart", "spec", "chart"];
   const controller = ref(file, doc, "Flux HelmRelease", pathField);
   const { values, refusal: valuesRefusal } = fluxValues(v);
-  const { chartDir, remote, refusal } = chartRef
-    ? fluxChartRef(v, chartRef, { tree, sources, vendored, allow }, valuesRefusal)
-    : fluxChartSource(v, { tree, sources, vendored, allow }, valuesRefusal);
+  const chart = chartRef
+    ? fluxChartRef(v, chartRef, { tree, sources, vendored, allow })
+    : fluxChartSource(v, { tree, sources, vendored, allow });
+  // Any refusal stands: the chart's (allow-list, vendored copy), else its values'. A chart the
+  // allow-list lets through is fetched only when nothing else refuses the release.
+  const refusal = chart.refusal ?? valuesRefusal;
+  const { chartDir } = chart;
+  const remote = refusal === undefined ? chart.remote : undefined;
   const namespaceField: JsonPath | undefined = targetNamespace
     ? ["spec", "targetNamespace"]
     : str(at(v, ["metadata", "namespace"]))
@@ -216,7 +221,7 @@ function fluxValues(v: unknown): { values: ValuesSource[]; refusal: string | und
   return { values, refusal };
 }
 
-/** Where a HelmRelease's chart comes from, and the refusal that stands after choosing it. */
+/** Where a HelmRelease's chart comes from, and why the chart itself is refused, if it is. */
 interface FluxChart {
   readonly chartDir: string | undefined;
   readonly remote?: RemoteChart;
@@ -236,8 +241,8 @@ function fluxChartRef(
   v: unknown,
   chartRef: unknown,
   { tree, sources, vendored, allow }: ChartLookup,
-  refusal: string | undefined,
 ): FluxChart {
+  let refusal: string | undefined;
   let remote: RemoteChart | undefined;
   const kind = str(at(chartRef, ["kind"]));
   const refName = str(at(chartRef, ["name"])) ?? "";
@@ -266,11 +271,8 @@ function fluxChartRef(
 
 /** `chart.spec.sourceRef`: this repository's GitRepository, or a remote source (never fetched
  * unless allow-listed; a copy vendored in the repository may be allow-listed instead). */
-function fluxChartSource(
-  v: unknown,
-  { tree, sources, vendored, allow }: ChartLookup,
-  refusal: string | undefined,
-): FluxChart {
+function fluxChartSource(v: unknown, { tree, sources, vendored, allow }: ChartLookup): FluxChart {
+  let refusal: string | undefined;
   const chartSpec = at(v, ["spec", "chart", "spec"]);
   const sourceKind = str(at(chartSpec, ["sourceRef", "kind"]));
   const sourceName = str(at(chartSpec, ["sourceRef", "name"])) ?? "";

@@ -246,4 +246,60 @@ spec:
     expect(other!.remote).toBeUndefined();
     expect(other!.refusal).toMatch(/not on the allow-list/);
   });
+
+  // Regression: the allow-list check of a remote chart overwrote the refusal of a Secret in
+  // valuesFrom, so a release whose values cannot be read was fetched and rendered without them.
+  const secretValues = "  valuesFrom:\n    - kind: Secret\n      name: creds\n";
+  const helmRepository = `apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata:
+  name: podinfo
+  namespace: flux-system
+spec:
+  url: https://stefanprodan.github.io/podinfo
+---
+${fluxRelease("podinfo", "HelmRepository", secretValues)
+  .replace("name: flux-system", "name: podinfo")
+  .replace("chart: podinfo\n", "chart: podinfo\n      version: 6.5.0\n")}`;
+  it.each([
+    [
+      "chartRef OCIRepository",
+      `${files.text}  valuesFrom:\n    - kind: Secret\n      name: creds\n`,
+      ["oci://ghcr.io/acme"],
+    ],
+    ["HelmRepository source", helmRepository, ["https://stefanprodan.github.io/podinfo"]],
+  ])(
+    "keeps the refusal of a Secret in valuesFrom when the %s chart is allow-listed",
+    (_, text, remoteCharts) => {
+      const parsed = parseManifest("apps.yaml", text);
+      const releases = helmReleasesOf(parsed, tree, fluxSourcesOf([parsed]), {
+        ...ALL,
+        remoteCharts,
+      });
+      const release = releases.find((r) => r.controller.kind === "Flux HelmRelease");
+      expect(release!.refusal).toMatch(/Secret creds, whose values are never read/);
+      expect(release!.remote).toBeUndefined();
+      // Without the Secret the same release is fetched: the allow-list is what was tested.
+      const without = parseManifest("apps.yaml", text.replace(/  valuesFrom:[\s\S]*creds\n/, ""));
+      const [fetched] = helmReleasesOf(without, tree, fluxSourcesOf([without]), {
+        ...ALL,
+        remoteCharts,
+      });
+      expect(fetched!.refusal).toBeUndefined();
+      expect(fetched!.remote).toBeDefined();
+    },
+  );
+
+  it("keeps the refusal of a Secret in valuesFrom for a vendored copy of a remote chart", () => {
+    const parsed = parseManifest(
+      "apps.yaml",
+      `${files.text}  valuesFrom:\n    - kind: Secret\n      name: creds\n`,
+    );
+    const [release] = helmReleasesOf(parsed, tree, fluxSourcesOf([parsed]), {
+      ...ALL,
+      vendoredCharts: new Map([["web", "charts/web"]]),
+    });
+    expect(release).toMatchObject({ chartDir: "charts/web" });
+    expect(release!.refusal).toMatch(/Secret creds, whose values are never read/);
+  });
 });
