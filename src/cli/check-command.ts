@@ -30,7 +30,7 @@ import {
 import { OpaPolicyCompiler, parsePolicyData } from "../engines/opa/user-policies.js";
 import { defaultOpaTools } from "../engines/opa/opa-build.js";
 import { gatekeeperInventory } from "../engines/gatekeeper/directory.js";
-import type { EngineDescriptor } from "../engines/engine.js";
+import type { EngineDescriptor, Inventory } from "../engines/engine.js";
 import { loadEngines } from "../engines/load.js";
 import { ENGINES } from "../engines/registry.js";
 import { workingTreeFiles } from "../engines/repository-files.js";
@@ -420,16 +420,19 @@ function startEngines(
     ...withPolicyFlags(config, values, regoVersion),
     ...(kubernetesVersion ? { kubernetesVersion } : {}),
   };
+  // The checked manifests are every engine's inventory (the schema's CRDs, data.inventory...): parsed once.
+  let inventory: Promise<Inventory> | undefined;
   return loadEngines(io.engines ?? ENGINES, {
     config: policies,
     configFile: values.text("config") ?? CONFIG_PATH,
     catalogue: () => new WasmPolicyEngine(bundle.wasm),
     rules: bundle.rules,
     files: workingTreeFiles(io.cwd),
-    inventory: async () => ({
-      objects: gatekeeperInventory(selection.files, selection.layout),
-      cut: 0,
-    }),
+    inventory: () =>
+      (inventory ??= (async () => ({
+        objects: gatekeeperInventory(selection.files, selection.layout),
+        cut: 0,
+      }))()),
     previousNamespaces: async () => [],
     opa: {
       compiler: new OpaPolicyCompiler(() => defaultOpaTools(io.env)),

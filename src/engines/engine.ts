@@ -13,6 +13,7 @@ import type {
   PolicyResult,
 } from "../ports/policy-engine.js";
 import type { PolicyFiles, RepositoryPolicyDeps } from "./repository-files.js";
+import type { AdmissionReads } from "./admission-reads.js";
 
 /** Something wrong with a policy or its configuration: at a file and line, it fails the run. */
 export type { Problem };
@@ -73,6 +74,11 @@ export interface EngineContext {
   readonly opa?: RepositoryPolicyDeps;
   /** `check`'s folder flags, when given. */
   readonly commandLine?: CommandLinePolicies;
+  /**
+   * The admission folders and the inventory, read once in this run for every engine that asks
+   * (made by loadEngines; src/engines/admission-reads.ts).
+   */
+  readonly admission: AdmissionReads;
 }
 
 export interface Inventory {

@@ -5,6 +5,7 @@ import { isPolicyModule } from "../core/file-role.js";
 import type { Config } from "../config/config.js";
 import type { Engine, EngineContext, EngineDescriptor, Problem } from "./engine.js";
 import type { PolicyFiles } from "./repository-files.js";
+import { withSharedReads, type EngineRunContext } from "./admission-reads.js";
 
 export interface LoadedEngines {
   readonly engines: readonly Engine[];
@@ -14,10 +15,12 @@ export interface LoadedEngines {
   readonly files: readonly string[];
 }
 
+/** Every engine of `registry`, loaded with one shared read of what several of them need. */
 export async function loadEngines(
   registry: readonly EngineDescriptor[],
-  ctx: EngineContext,
+  run: EngineRunContext,
 ): Promise<LoadedEngines> {
+  const ctx: EngineContext = withSharedReads(run);
   const loads = await Promise.all(
     registry.map((d) =>
       d.load(ctx).catch((err: unknown) => ({

@@ -2,7 +2,8 @@
 // policies are read from (a change never brings its own rules) and the head as Gatekeeper's inventory.
 import { CONFIG_PATH, type Config } from "../config/config.js";
 import type { RuleMetadata } from "../core/types.js";
-import type { EngineContext, EngineDescriptor } from "../engines/engine.js";
+import type { EngineDescriptor } from "../engines/engine.js";
+import type { EngineRunContext } from "../engines/admission-reads.js";
 import { loadEngines, policiesReadPullRequest as readsPullRequest } from "../engines/load.js";
 import { ENGINES } from "../engines/registry.js";
 import {
@@ -31,7 +32,7 @@ export function reviewEngineContext(
   source: PullRequestSource,
   config: Config,
   deps: ReviewEngineDeps,
-): EngineContext {
+): EngineRunContext {
   return {
     config,
     configFile: CONFIG_PATH,

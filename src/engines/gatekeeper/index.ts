@@ -1,6 +1,5 @@
 // Gatekeeper ConstraintTemplates and Constraints, evaluated as gator does: config
 // `policies.admission` (and its older name `policies.gatekeeper`), or `check --admission`.
-import { isDataFile } from "../../core/file-role.js";
 import type { Config } from "../../config/config.js";
 import { loadGatekeeperDirectory } from "./directory.js";
 import { defaultOpaTools } from "../opa/opa-build.js";
@@ -42,8 +41,7 @@ async function fromConfig(ctx: EngineContext): Promise<EngineLoad> {
   const dirs = ctx.config.policies.gatekeeper;
   const opa = ctx.opa;
   if (dirs.length === 0 || !opa) return NOTHING_LOADED;
-  const inGatekeeper = (p: string) => dirs.some((d) => under(d)(p));
-  const files = (await ctx.files.list(dirs)).filter(isDataFile);
+  const { files, sources } = await ctx.admission.configured();
   const problems: Problem[] = dirs
     .filter((d) => !files.some(under(d)))
     .map((d) => ({
@@ -52,9 +50,8 @@ async function fromConfig(ctx: EngineContext): Promise<EngineLoad> {
       message: `policies.gatekeeper: ${d} holds no YAML or JSON file ${ctx.files.where}`,
     }));
   if (files.length === 0) return { ...NOTHING_LOADED, problems };
-  const [sources, inventory, previous] = await Promise.all([
-    ctx.files.read(files),
-    ctx.inventory(inGatekeeper),
+  const [inventory, previous] = await Promise.all([
+    ctx.admission.inventory(),
     ctx.previousNamespaces(),
   ]);
   // A cut inventory could hide the Namespace a selector needs: that fails, it is not a note.
@@ -69,7 +66,7 @@ async function fromConfig(ctx: EngineContext): Promise<EngineLoad> {
     const load: EngineLoad = {
       engines: loaded.engine ? [engineOf(ID, loaded.engine)] : [],
       problems: [...problems, ...loaded.errors],
-      files,
+      files: [...files],
       notEvaluated: loaded.notEvaluated.map((n) => ({
         file: n.file,
         reason: `Gatekeeper: ${n.message}`,
@@ -78,7 +75,7 @@ async function fromConfig(ctx: EngineContext): Promise<EngineLoad> {
     return await withCel(load, loaded.cel, inventory.objects, previous, process.env);
   } catch (err) {
     problems.push(loadProblem(err, files[0]!, "Gatekeeper policies"));
-    return { ...NOTHING_LOADED, problems, files };
+    return { ...NOTHING_LOADED, problems, files: [...files] };
   }
 }
 
@@ -88,7 +85,7 @@ async function fromConfig(ctx: EngineContext): Promise<EngineLoad> {
  */
 async function fromCommandLine(ctx: EngineContext): Promise<EngineLoad> {
   const { root, admission, env } = ctx.commandLine!;
-  const inventory = (await ctx.inventory(() => false)).objects;
+  const inventory = (await ctx.admission.inventory()).objects;
   const engines: Engine[] = [];
   const problems: Problem[] = [];
   const notEvaluated: EngineLoad["notEvaluated"][number][] = [];

@@ -2,8 +2,6 @@
 // evaluated by Kyverno's own CLI at the pinned version: config `policies.admission` (read at the
 // base commit in a review), or `check --admission DIR`. The same folders may hold Gatekeeper and
 // ValidatingAdmissionPolicy documents; this engine reads only Kyverno's (docs/kyverno.md).
-import { readDirectorySources } from "../../adapters/fs/directory-source.js";
-import { isDataFile, isYamlOrJson } from "../../core/file-role.js";
 import type { Config } from "../../config/config.js";
 import type { PolicySource } from "../../ports/policy-compiler.js";
 import {
@@ -12,7 +10,6 @@ import {
   type EngineDescriptor,
   type EngineLoad,
 } from "../engine.js";
-import { under } from "../repository-files.js";
 import { kyvernoEvaluator } from "./evaluate.js";
 import { readKyvernoDocuments } from "./policies.js";
 import { KyvernoCli, KYVERNO_INSTALL_HINT } from "./run.js";
@@ -63,14 +60,10 @@ export function loadKyverno(
 }
 
 async function fromConfig(ctx: EngineContext): Promise<EngineLoad> {
-  const dirs = ctx.config.policies.gatekeeper;
-  if (dirs.length === 0) return NOTHING_LOADED;
-  const files = (await ctx.files.list(dirs)).filter(isDataFile);
-  if (files.length === 0) return NOTHING_LOADED;
-  const sources = await ctx.files.read(files);
+  if (ctx.config.policies.gatekeeper.length === 0) return NOTHING_LOADED;
+  const { sources } = await ctx.admission.configured();
   if (!sources.some(mentionsKyverno)) return NOTHING_LOADED;
-  const inAdmission = (p: string) => dirs.some((d) => under(d)(p));
-  const objects = (await ctx.inventory(inAdmission)).objects;
+  const objects = (await ctx.admission.inventory()).objects;
   return loadKyverno(sources, process.env, undefined, objects);
 }
 
@@ -78,13 +71,10 @@ const mentionsKyverno = (s: PolicySource) => s.text.includes("kyverno.io");
 
 /** `check --admission DIR...`: the Kyverno documents of every YAML/JSON file of each folder. */
 async function fromCommandLine(ctx: EngineContext): Promise<EngineLoad> {
-  const { root, admission, env } = ctx.commandLine!;
-  const selection = readDirectorySources(admission, root, { include: ["**"], exclude: [] });
-  const sources = selection.files
-    .filter((f) => isYamlOrJson(f.path))
-    .map((f) => ({ path: f.path, text: Buffer.from(f.content).toString("utf8") }));
+  const { env } = ctx.commandLine!;
+  const sources = ctx.admission.commandLine();
   if (!sources.some(mentionsKyverno)) return NOTHING_LOADED;
-  const objects = (await ctx.inventory(() => false)).objects;
+  const objects = (await ctx.admission.inventory()).objects;
   return loadKyverno(sources, env, undefined, objects);
 }
 

@@ -2,9 +2,7 @@
 // at CREATE: the same folders as every admission policy (config `policies.admission`, its older
 // name `policies.gatekeeper`, or `check --admission`); Gatekeeper and Kyverno files there are
 // left to their engines.
-import { isDataFile, isYamlOrJson } from "../../core/file-role.js";
 import type { Config } from "../../config/config.js";
-import { readDirectorySources } from "../../adapters/fs/directory-source.js";
 import type { PolicySource } from "../../ports/policy-compiler.js";
 import {
   NOTHING_LOADED,
@@ -13,7 +11,7 @@ import {
   type EngineLoad,
   type Problem,
 } from "../engine.js";
-import { INVENTORY_MAX_FILES, under } from "../repository-files.js";
+import { INVENTORY_MAX_FILES } from "../repository-files.js";
 import { mentionsVap } from "./documents.js";
 import { loadVap } from "./vap-engine.js";
 
@@ -35,12 +33,10 @@ async function fromSources(
 }
 
 async function fromConfig(ctx: EngineContext): Promise<EngineLoad> {
-  const dirs = ctx.config.policies.gatekeeper;
-  if (dirs.length === 0) return NOTHING_LOADED;
-  const files = (await ctx.files.list(dirs)).filter(isDataFile);
-  const sources = (await ctx.files.read(files)).filter((s) => mentionsVap(s.text));
+  if (ctx.config.policies.gatekeeper.length === 0) return NOTHING_LOADED;
+  const sources = (await ctx.admission.configured()).sources.filter((s) => mentionsVap(s.text));
   if (sources.length === 0) return NOTHING_LOADED;
-  const inventory = await ctx.inventory((p) => dirs.some((d) => under(d)(p)));
+  const inventory = await ctx.admission.inventory();
   // A cut inventory could hide the Namespace or the params a policy needs: that fails.
   const problems: Problem[] =
     inventory.cut > 0
@@ -64,14 +60,10 @@ async function fromConfig(ctx: EngineContext): Promise<EngineLoad> {
 
 /** `check --admission DIR...`: every YAML/JSON file of each folder; the checked manifests are the inventory. */
 async function fromCommandLine(ctx: EngineContext): Promise<EngineLoad> {
-  const { root, admission, env } = ctx.commandLine!;
-  const selection = readDirectorySources(admission, root, { include: ["**"], exclude: [] });
-  const sources = selection.files
-    .filter((f) => isYamlOrJson(f.path))
-    .map((f) => ({ path: f.path, text: Buffer.from(f.content).toString("utf8") }))
-    .filter((s) => mentionsVap(s.text));
+  const { env } = ctx.commandLine!;
+  const sources = ctx.admission.commandLine().filter((s) => mentionsVap(s.text));
   if (sources.length === 0) return NOTHING_LOADED;
-  const inventory = (await ctx.inventory(() => false)).objects;
+  const inventory = (await ctx.admission.inventory()).objects;
   return fromSources(sources, inventory, { ...process.env, ...env }, [], []);
 }
 
