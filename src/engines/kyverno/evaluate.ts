@@ -8,7 +8,14 @@ import type { JsonPath, Severity } from "../../core/types.js";
 import type { PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
 import type { Engine } from "../engine.js";
 import { CLUSTER_SCOPED } from "../../gitops/render-side.js";
-import { NOT_EVALUATED_MARK, severityIn, type KyvernoPolicy, type RuleInfo } from "./policies.js";
+import {
+  NOT_EVALUATED_MARK,
+  policyIndex,
+  reportedName,
+  severityIn,
+  type KyvernoPolicy,
+  type RuleInfo,
+} from "./policies.js";
 import {
   namespaceLabels,
   COPIES,
@@ -85,7 +92,7 @@ function ruleOf(policies: ReadonlyMap<string, KyvernoPolicy>, result: Record<str
         ? str(result.rule)
         : written;
   const rule: RuleInfo | undefined = policy.rules.get(key);
-  const id = str(result.rule) === "" ? policy.name : `${policy.name}/${key}`;
+  const id = str(result.rule) === "" ? reportedName(policy) : `${reportedName(policy)}/${key}`;
   return { policy, rule, id };
 }
 
@@ -260,7 +267,7 @@ function resourcesOf(inputs: readonly PolicyInput[]): Resource[] {
 
 /** The engine over a loaded set of policies. */
 export function kyvernoEvaluator(id: string, cli: KyvernoCli, loaded: KyvernoRunInputs): Engine {
-  const byName = new Map(loaded.policies.map((p) => [p.name, p]));
+  const byName = policyIndex(loaded.policies);
   return {
     id,
     async evaluate(inputs: readonly PolicyInput[]): Promise<PolicyResult[]> {

@@ -27,31 +27,49 @@ const notAtUpdate = (filter: unknown): boolean => {
   return ops !== undefined && !ops.includes("UPDATE");
 };
 
-function matchAtUpdate(match: unknown): unknown {
+/** `match` with `each` applied to its top-level filter and to each of `any` and `all`. */
+export function mapMatch(match: unknown, each: (filter: unknown) => unknown): unknown {
   if (!isPlainObject(match)) return match;
-  const out: Filter = { ...(withCreate(match) as Filter) };
-  if (Array.isArray(match.any)) out.any = match.any.map(withCreate);
-  if (Array.isArray(match.all)) out.all = match.all.map(withCreate);
+  const out = { ...(each(match) as Filter) };
+  if (Array.isArray(match.any)) out.any = match.any.map(each);
+  if (Array.isArray(match.all)) out.all = match.all.map(each);
   return out;
 }
 
-function excludeAtUpdate(exclude: unknown): unknown {
+/**
+ * `exclude` without the filters `drop` picks: one of `any` goes alone, one of `all` takes `all`
+ * with it (`all` excludes only when every filter does), a top-level one the whole exclude;
+ * undefined when nothing is left to exclude.
+ */
+export function excludeWithout(exclude: unknown, drop: (filter: unknown) => boolean): unknown {
   if (!isPlainObject(exclude)) return exclude;
-  if (notAtUpdate(exclude)) return undefined;
+  if (drop(exclude)) return undefined;
   const out: Filter = { ...exclude };
-  if (Array.isArray(exclude.any)) out.any = exclude.any.filter((f) => !notAtUpdate(f));
-  // `all` excludes only when every filter does: one that does not at UPDATE, and none does.
-  if (Array.isArray(exclude.all) && exclude.all.some(notAtUpdate)) delete out.all;
+  if (Array.isArray(exclude.any)) out.any = exclude.any.filter((f) => !drop(f));
+  if (Array.isArray(exclude.all) && exclude.all.some(drop)) delete out.all;
   const empty = (k: string) => !(k in out) || (Array.isArray(out[k]) && out[k].length === 0);
   return empty("any") && empty("all") && !isPlainObject(out.resources) ? undefined : out;
 }
 
+/** `rule` with its match and exclude rewritten (an exclude rewritten to nothing is left out). */
+export function withFilters(
+  rule: Record<string, unknown>,
+  match: (match: unknown) => unknown,
+  exclude: (exclude: unknown) => unknown,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...rule, match: match(rule.match) };
+  if (rule.exclude === undefined) return out;
+  const rewritten = exclude(rule.exclude);
+  if (rewritten === undefined) delete out.exclude;
+  else out.exclude = rewritten;
+  return out;
+}
+
 /** `rule` as Kyverno's CLI should see it to judge an UPDATE as well as a CREATE. */
 export function atUpdate(rule: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...rule, match: matchAtUpdate(rule.match) };
-  if (rule.exclude === undefined) return out;
-  const exclude = excludeAtUpdate(rule.exclude);
-  if (exclude === undefined) delete out.exclude;
-  else out.exclude = exclude;
-  return out;
+  return withFilters(
+    rule,
+    (m) => mapMatch(m, withCreate),
+    (e) => excludeWithout(e, notAtUpdate),
+  );
 }

@@ -9,6 +9,7 @@ import type { ParsedDocument } from "../../yaml/types.js";
 import { readAdmissionFile } from "../admission-file.js";
 import type { Problem } from "../engine.js";
 import { atUpdate } from "./operations.js";
+import { userInfoNeed, withoutUserInfo } from "./user-info.js";
 
 /** A rule that needs the cluster (or a registry) to decide: Kyverno offline would crash or guess. */
 export const CLUSTER_CONTEXT: Readonly<Record<string, string>> = {
@@ -85,6 +86,24 @@ export interface KyvernoPolicy {
   readonly document: Record<string, unknown>;
 }
 
+/** The name Kyverno reports a policy by (`<namespace>/<name>` for a namespaced one): its rule ids' prefix. */
+export function reportedName(policy: Pick<KyvernoPolicy, "name" | "namespace">): string {
+  return policy.namespace ? `${policy.namespace}/${policy.name}` : policy.name;
+}
+
+/**
+ * The policies by the name Kyverno reports; a bare name too where only one policy has it. Two
+ * namespaced policies may share a name: each result must find its own (severity, rules, link).
+ */
+export function policyIndex(policies: readonly KyvernoPolicy[]): Map<string, KyvernoPolicy> {
+  const index = new Map(policies.map((p) => [reportedName(p), p]));
+  const byName = new Map<string, KyvernoPolicy[]>();
+  for (const p of policies) byName.set(p.name, [...(byName.get(p.name) ?? []), p]);
+  for (const [name, list] of byName)
+    if (list.length === 1 && !index.has(name)) index.set(name, list[0]!);
+  return index;
+}
+
 export interface KyvernoDocuments {
   readonly policies: readonly KyvernoPolicy[];
   readonly exceptions: readonly Record<string, unknown>[];
@@ -151,12 +170,15 @@ function readPolicy(doc: ParsedDocument, value: Record<string, unknown>) {
     const rule = atUpdate(written);
     const validate = isPlainObject(rule.validate) ? rule.validate : {};
     const severity = severityOfAction(validate.failureAction, fallback);
-    const need = clusterNeed(rule);
+    // A rule naming the user is valid only out of background mode (else Kyverno refuses it).
+    const userNeed = spec.background === false ? userInfoNeed(rule) : undefined;
+    const need = clusterNeed(rule) ?? userNeed;
     const line = doc.locate(["spec", "rules", i, "name"]).lines.start;
     const own = overridesOf(validate.failureActionOverrides);
     const overrides = own.length > 0 ? own : policyOverrides;
     rules.set(str(rule.name), { line, severity, overrides, ...(need ? { needs: need } : {}) });
-    return need ? markerRule(rule, need) : rule;
+    if (!need) return rule;
+    return markerRule(spec.background === false ? withoutUserInfo(rule) : rule, need);
   });
   return { rules, document: { ...value, spec: { ...spec, rules: out } } };
 }

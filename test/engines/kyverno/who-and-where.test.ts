@@ -1,0 +1,218 @@
+// Two Kyverno questions a review must answer truthfully: the same policy name in two namespaces
+// (Kyverno runs both; each finding is that policy's), and rules that match or exclude on the
+// requesting user, which a pull request does not have (the GitOps controller applies it).
+import { loadKyverno } from "../../../src/engines/kyverno/index.js";
+import { KyvernoCli } from "../../../src/engines/kyverno/run.js";
+import type { RawFinding } from "../../../src/core/findings.js";
+import { parseManifest } from "../../../src/yaml/index.js";
+import { describeWithKyverno } from "../../support/kyverno.js";
+
+const policy = (
+  namespace: string,
+  action: string,
+  message: string,
+  label: string,
+) => `apiVersion: kyverno.io/v1
+kind: Policy
+metadata:
+  name: require-label
+  namespace: ${namespace}
+spec:
+  validationFailureAction: ${action}
+  rules:
+    - name: label
+      match:
+        any:
+          - resources:
+              kinds: [ConfigMap]
+      validate:
+        message: "${message}"
+        pattern:
+          metadata:
+            labels:
+              ${label}: "?*"
+`;
+
+const configMap = (name: string, namespace: string) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\n`;
+
+/** Each resource's findings after loading `policies` (path -> text) into the pinned kyverno. */
+async function findingsOf(policies: Record<string, string>, resources: string) {
+  const load = loadKyverno(
+    Object.entries(policies).map(([path, text]) => ({ path, text })),
+    {},
+    new KyvernoCli(),
+  );
+  expect(load.problems).toEqual([]);
+  const file = parseManifest("resources.yaml", resources);
+  const inputs = file.documents.map((d) => ({
+    document: d.value,
+    file: { path: "resources.yaml", partial: false },
+  }));
+  const results = await load.engines[0]!.evaluate(inputs);
+  return {
+    load,
+    findings: results.map((r) => {
+      if (!r.ok) throw new Error(r.error);
+      return r.findings.map((f: RawFinding) => ({
+        rule: f.rule,
+        severity: f.severity,
+        msg: f.msg,
+        policy: f.policy,
+      }));
+    }),
+  };
+}
+
+describeWithKyverno("Kyverno: namespaced policies of the same name", () => {
+  it("evaluates both and reports each under its own namespace, severity and line", async () => {
+    const { findings } = await findingsOf(
+      {
+        "admission/a.yaml": policy("team-a", "Enforce", "A needs team", "team"),
+        "admission/b.yaml": policy("team-b", "Audit", "B needs owner", "owner"),
+      },
+      `${configMap("one", "team-a")}---\n${configMap("two", "team-b")}`,
+    );
+    expect(findings).toEqual([
+      [
+        {
+          rule: "team-a/require-label/label",
+          severity: "error",
+          msg: "validation error: A needs team. rule label failed at path /metadata/labels/",
+          policy: { file: "admission/a.yaml", line: 9 },
+        },
+      ],
+      [
+        {
+          rule: "team-b/require-label/label",
+          severity: "warning",
+          msg: "validation error: B needs owner. rule label failed at path /metadata/labels/",
+          policy: { file: "admission/b.yaml", line: 9 },
+        },
+      ],
+    ]);
+  });
+});
+
+const userRules = (background: boolean) => `apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: who
+spec:
+  background: ${background}
+  validationFailureAction: Enforce
+  rules:
+    - name: for-alice
+      match:
+        any:
+          - resources:
+              kinds: [ConfigMap]
+            subjects:
+              - kind: User
+                name: alice
+      validate:
+        message: "needs team"
+        pattern:
+          metadata:
+            labels:
+              team: "?*"
+    - name: admins-exempt
+      match:
+        any:
+          - resources:
+              kinds: [ConfigMap]
+      exclude:
+        any:
+          - resources:
+              namespaces: [kube-system]
+          - clusterRoles: [cluster-admin]
+      validate:
+        failureAction: Audit
+        message: "needs owner"
+        pattern:
+          metadata:
+            labels:
+              owner: "?*"
+    - name: by-username
+      match:
+        any:
+          - resources:
+              kinds: [ConfigMap]
+              namespaces: [shop]
+      validate:
+        message: "not from {{request.userInfo.username}}"
+        deny:
+          conditions:
+            any:
+              - key: "{{request.userInfo.username}}"
+                operator: Equals
+                value: mallory
+    - name: plain
+      match:
+        any:
+          - resources:
+              kinds: [ConfigMap]
+      validate:
+        message: "needs app"
+        pattern:
+          metadata:
+            labels:
+              app: "?*"
+`;
+
+describeWithKyverno(
+  "Kyverno: rules on the requesting user, which a pull request does not have",
+  () => {
+    const NEEDS_USER =
+      "not evaluated: needs the user making the request (subjects, roles or clusterRoles in match or exclude), which a review offline cannot ask";
+
+    it("reports each resource a user rule may apply to as not evaluated, and judges the others", async () => {
+      const { findings, load } = await findingsOf(
+        { "admission/who.yaml": userRules(false) },
+        `${configMap("cart", "shop")}---\n${configMap("dns", "kube-system")}`,
+      );
+      const brief = findings.map((list) => list.map((f) => [f.rule, f.severity, f.msg]));
+      expect(brief).toEqual([
+        [
+          ["who/for-alice", "error", NEEDS_USER],
+          ["who/admins-exempt", "warning", NEEDS_USER],
+          [
+            "who/by-username",
+            "error",
+            expect.stringMatching(/^not evaluated: Kyverno could not evaluate the rule: /),
+          ],
+          ["who/plain", "error", expect.stringContaining("needs app")],
+        ],
+        [
+          // kube-system is excluded whoever applies; alice's rule may still apply there
+          ["who/for-alice", "error", NEEDS_USER],
+          ["who/plain", "error", expect.stringContaining("needs app")],
+        ],
+      ]);
+      // The summary names the two rules and why.
+      expect(load.notEvaluated.map((n) => [n.line, n.reason])).toEqual([
+        [
+          9,
+          expect.stringContaining("Kyverno rule who/for-alice needs the user making the request"),
+        ],
+        [23, expect.stringContaining("Kyverno rule who/admins-exempt needs the user")],
+      ]);
+    });
+
+    it("reports a background policy naming the user as Kyverno refuses it (as its webhook does)", async () => {
+      const { findings } = await findingsOf(
+        { "admission/who.yaml": userRules(true) },
+        configMap("cart", "shop"),
+      );
+      expect(findings[0]).toEqual([
+        expect.objectContaining({
+          rule: "who",
+          severity: "error",
+          msg: expect.stringMatching(
+            /^not evaluated: Kyverno refused the policy who: only select variables are allowed in background mode/,
+          ) as string,
+        }),
+      ]);
+    });
+  },
+);
