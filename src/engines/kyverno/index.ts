@@ -11,7 +11,7 @@ import {
   type EngineLoad,
 } from "../engine.js";
 import { kyvernoEvaluator } from "./evaluate.js";
-import { readKyvernoDocuments } from "./policies.js";
+import { readKyvernoDocuments, reportedName } from "./policies.js";
 import { KyvernoCli, KYVERNO_INSTALL_HINT } from "./run.js";
 import { kyvernoPolicyTests } from "./tests.js";
 
@@ -32,7 +32,7 @@ export function loadKyverno(
       .map(([name, r]) => ({
         file: p.source.file,
         line: r.line,
-        reason: `Kyverno rule ${p.name}/${name} needs ${r.needs}: each resource it matches is reported "not evaluated"`,
+        reason: `Kyverno rule ${reportedName(p)}/${name} needs ${r.needs}: each resource it matches is reported "not evaluated"`,
       })),
   );
   if (read.policies.length === 0)
