@@ -112,6 +112,49 @@ describe("Rego tests (opa test)", () => {
     ]);
   }, 60_000);
 
+  it("gives the tests data.portcullis.pull_request as null, and each test its own with `with`", async () => {
+    const needsApproval = `package main
+import rego.v1
+
+deny contains "needs an approval" if {
+  input.kind == "Deployment"
+  count(data.portcullis.pull_request.approvals) == 0
+}
+`;
+    const tests = `package main
+import rego.v1
+
+test_no_pull_request if data.portcullis.pull_request == null
+
+test_denied_without_approvals if {
+  deny["needs an approval"] with input as {"kind": "Deployment"}
+    with data.portcullis.pull_request as {"approvals": []}
+}
+
+test_allowed_with_an_approval if {
+  count(deny) == 0 with input as {"kind": "Deployment"}
+    with data.portcullis.pull_request.approvals as [{"login": "ann", "teams": [], "stale": false}]
+}
+
+test_a_data_file_does_not_stand_in if data.portcullis.pull_request == null
+`;
+    write(root, {
+      "policy/main.rego": needsApproval,
+      "policy/main_test.rego": tests,
+      // policies.data cannot give a pull request: the app's policies never see one from a file
+      "data/portcullis.yaml": "portcullis:\n  pull_request:\n    approvals: [x]\n",
+    });
+    const withData = configOf("policies:\n  paths: [policy]\n  data: [data]\n");
+    const run = await runRegoTests(contextOf(root, withData));
+    expect(run.problems).toEqual([]);
+    expect(run.results.map((r) => [r.name, r.outcome, r.line])).toEqual([
+      ["data.main.test_no_pull_request", "pass", 4],
+      ["data.main.test_denied_without_approvals", "pass", 6],
+      ["data.main.test_allowed_with_an_approval", "pass", 11],
+      ["data.main.test_a_data_file_does_not_stand_in", "pass", 16],
+    ]);
+  }, 60_000);
+
   it("gives the data of policies.data to the tests, as the policies see it", async () => {
     write(root, {
       "policy/reg.rego":

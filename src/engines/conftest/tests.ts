@@ -80,6 +80,8 @@ export async function runRegoTests(ctx: PolicyTestContext): Promise<PolicyTestRu
   let data: Record<string, unknown>;
   let tools;
   try {
+    // No pull request, as in `check`: a test's verdict does not depend on who approved the change;
+    // a test gives one `with data.portcullis.pull_request as {...}` (docs/repository-policies.md).
     data = deepMerge(parsePolicyData(dataFiles), { portcullis: { pull_request: null } }) as Record<
       string,
       unknown
