@@ -72,13 +72,13 @@ describe("ValidatingAdmissionPolicies and Gatekeeper CEL templates (check --admi
           `${DENIED} every container needs a memory limit within the namespace's maximum`,
           LIMITS,
         ],
-        // Warn (and Audit): the apiserver's warning text, as a warning.
+        // Warn and Audit: the apiserver's warning text, as a warning, naming both actions.
         [
           "apps/web.yaml",
           24,
           "warning",
           "require-team-label/require-team-label-warn",
-          "Validation failed for ValidatingAdmissionPolicy 'require-team-label' with binding 'require-team-label-warn': ConfigMaps must carry a team label",
+          "Validation failed for ValidatingAdmissionPolicy 'require-team-label' with binding 'require-team-label-warn': ConfigMaps must carry a team label (validationActions Warn and Audit)",
           { file: "policies/team-label.yaml", line: 3 },
         ],
         // The Gatekeeper CEL template beside them: gator's message, the constraint's warn action.

@@ -100,6 +100,25 @@ function severityOf(docs: VapDocuments, policy: string, binding: string | undefi
   return "error";
 }
 
+/**
+ * The results of one binding that the apiserver words alike (Warn's warning and Audit's audit
+ * annotation carry the same text; Deny's is its own): one finding each, with its actions, the
+ * strongest first. The findings of a document are told apart by their text, so two of the same
+ * text would leave one of them, whichever came first.
+ */
+function byText(results: readonly CelResult[]): { result: CelResult; actions: string[] }[] {
+  const out = new Map<string, { result: CelResult; actions: string[] }>();
+  for (const r of results) {
+    const key = JSON.stringify([r.policy, r.binding, r.text]);
+    const entry = out.get(key) ?? { result: r, actions: [] };
+    if (!entry.actions.includes(r.action)) entry.actions.push(r.action);
+    out.set(key, entry);
+  }
+  const rank = (a: string) => (a in SEVERITY ? Object.keys(SEVERITY).indexOf(a) : -1);
+  for (const e of out.values()) e.actions.sort((a, b) => rank(a) - rank(b));
+  return [...out.values()];
+}
+
 class VapEngine implements Engine {
   readonly id = ID;
   private readonly policyAt = new Map<string, PolicyLocation>();
@@ -150,13 +169,13 @@ class VapEngine implements Engine {
     if (typeof answer.error === "string")
       return { ok: false, error: `ValidatingAdmissionPolicies: ${answer.error}` };
     const findings: RawFinding[] = [];
-    for (const r of (answer.results ?? []) as CelResult[])
+    for (const { result: r, actions } of byText((answer.results ?? []) as CelResult[]))
       findings.push({
         rule: r.binding ? `${r.policy}/${r.binding}` : r.policy,
-        msg: r.text,
+        msg: actions.length > 1 ? `${r.text} (validationActions ${actions.join(" and ")})` : r.text,
         // A validation names no field (it judges the whole object): the resource's kind line.
         path: [],
-        severity: SEVERITY[r.action] ?? "error",
+        severity: SEVERITY[actions[0]!] ?? "error",
         policy: this.policyAt.get(r.policy),
       });
     // Undecidable here, so it fails as the binding would act: never a silent pass.
