@@ -100,9 +100,13 @@ function ruleOf(policies: ReadonlyMap<string, KyvernoPolicy>, result: Record<str
 export function findingOf(
   policies: ReadonlyMap<string, KyvernoPolicy>,
   result: Record<string, unknown>,
+  /** PolicyExceptions that name the user: a resource only they except is not evaluated. */
+  userExceptions: ReadonlySet<string> = new Set(),
 ): RawFinding | undefined {
   const outcome = str(result.result);
-  if (outcome !== "fail" && outcome !== "warn" && outcome !== "error") return undefined;
+  const exceptedBy = outcome === "skip" ? userExcepted(result, userExceptions) : undefined;
+  if (outcome !== "fail" && outcome !== "warn" && outcome !== "error" && !exceptedBy)
+    return undefined;
   const found = ruleOf(policies, result);
   const message = str(result.message);
   const res = Array.isArray(result.resources) ? result.resources[0] : undefined;
@@ -119,6 +123,14 @@ export function findingOf(
       }
     : {};
   const rule = found?.id ?? (str(result.policy) || "kyverno");
+  if (exceptedBy)
+    return {
+      rule,
+      msg: `not evaluated: the PolicyException ${exceptedBy} excepts the resource for some users (subjects, roles or clusterRoles in its match), and a review offline has no user`,
+      path: ["kind"],
+      severity,
+      ...location,
+    };
   if (message.startsWith(NOT_EVALUATED_MARK))
     return {
       rule,
@@ -135,9 +147,24 @@ export function findingOf(
   return { rule, msg, path, severity, ...location };
 }
 
+/** The exceptions that skipped a result, when every one of them names the user; else undefined. */
+function userExcepted(
+  result: Record<string, unknown>,
+  user: ReadonlySet<string>,
+): string | undefined {
+  const props = isPlainObject(result.properties) ? result.properties : {};
+  const names = str(props.exceptions)
+    .split(",")
+    .map((n) => n.trim())
+    .filter((n) => n !== "");
+  return names.length > 0 && names.every((n) => user.has(n)) ? names.join(", ") : undefined;
+}
+
 export interface KyvernoRunInputs {
   readonly policies: readonly KyvernoPolicy[];
   readonly exceptions: readonly Record<string, unknown>[];
+  /** The names of the exceptions that name the user (handed to Kyverno without it). */
+  readonly userExceptions?: readonly string[];
   /** The repository's objects (its Namespaces give namespaceSelectors their labels). */
   readonly namespaces?: readonly unknown[];
 }
@@ -153,6 +180,7 @@ interface Run {
   readonly unknown: ReadonlySet<string>;
   /** apiVersion|kind|name of the namespaced resources that write no namespace. */
   readonly namespaceless: ReadonlySet<string>;
+  readonly userExceptions: ReadonlySet<string>;
 }
 
 function lookup(group: readonly Resource[]): Run["inputOf"] {
@@ -180,7 +208,7 @@ function resultFinding(
   const name = str(result.policy);
   const suffix = copySuffix(name);
   if (!suffix) {
-    const finding = findingOf(policies, result);
+    const finding = findingOf(policies, result, run.userExceptions);
     return finding ? { at, finding } : undefined;
   }
   const namespace = str(res.namespace);
@@ -189,7 +217,7 @@ function resultFinding(
   const applies = suffix === NO_NAMESPACE_SUFFIX ? written : run.unknown.has(namespace) && !written;
   if (!applies) return undefined;
   const original = { ...result, policy: name.slice(0, -suffix.length) };
-  const finding = findingOf(policies, original);
+  const finding = findingOf(policies, original, run.userExceptions);
   if (!finding) return undefined;
   const msg =
     suffix === NO_NAMESPACE_SUFFIX
@@ -232,6 +260,7 @@ function runOf(loaded: KyvernoRunInputs, inputs: readonly PolicyInput[], group: 
     inputOf: lookup(group),
     unknown,
     namespaceless,
+    userExceptions: new Set(loaded.userExceptions),
   };
 }
 

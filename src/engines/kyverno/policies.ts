@@ -9,7 +9,7 @@ import type { ParsedDocument } from "../../yaml/types.js";
 import { readAdmissionFile } from "../admission-file.js";
 import type { Problem } from "../engine.js";
 import { atUpdate } from "./operations.js";
-import { userInfoNeed, withoutUserInfo } from "./user-info.js";
+import { exceptionWithoutUser, userInfoNeed, withoutUserInfo } from "./user-info.js";
 
 /** A rule that needs the cluster (or a registry) to decide: Kyverno offline would crash or guess. */
 export const CLUSTER_CONTEXT: Readonly<Record<string, string>> = {
@@ -107,6 +107,8 @@ export function policyIndex(policies: readonly KyvernoPolicy[]): Map<string, Kyv
 export interface KyvernoDocuments {
   readonly policies: readonly KyvernoPolicy[];
   readonly exceptions: readonly Record<string, unknown>[];
+  /** The exceptions that name the user making the request (user-info.ts). */
+  readonly userExceptions: readonly string[];
   /** Files holding at least one Kyverno document. */
   readonly files: readonly string[];
   readonly problems: readonly Problem[];
@@ -201,6 +203,7 @@ function readValidatingPolicy(doc: ParsedDocument, value: Record<string, unknown
 export function readKyvernoDocuments(sources: readonly PolicySource[]): KyvernoDocuments {
   const policies: KyvernoPolicy[] = [];
   const exceptions: Record<string, unknown>[] = [];
+  const userExceptions = new Set<string>();
   const files = new Set<string>();
   const problems: Problem[] = [];
   for (const source of sources) {
@@ -212,7 +215,10 @@ export function readKyvernoDocuments(sources: readonly PolicySource[]): KyvernoD
       if (!kind) continue;
       files.add(source.path);
       if (kind === "exception") {
-        exceptions.push(value);
+        const exception = exceptionWithoutUser(value);
+        exceptions.push(exception.document);
+        const meta = isPlainObject(value.metadata) ? value.metadata : {};
+        if (exception.namesUser) userExceptions.add(str(meta.name));
         continue;
       }
       const metadata = isPlainObject(value.metadata) ? value.metadata : {};
@@ -239,5 +245,5 @@ export function readKyvernoDocuments(sources: readonly PolicySource[]): KyvernoD
       policies.push({ name, source: source_, ...read, ...(namespace ? { namespace } : {}) });
     }
   }
-  return { policies, exceptions, files: [...files], problems };
+  return { policies, exceptions, userExceptions: [...userExceptions], files: [...files], problems };
 }

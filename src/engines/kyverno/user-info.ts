@@ -55,3 +55,18 @@ export function withoutUserInfo(rule: Record<string, unknown>): Record<string, u
     (e) => excludeWithout(e, namesUser),
   );
 }
+
+/**
+ * A PolicyException as Kyverno's CLI should see it: one that names the user never applies there
+ * (no user), so it goes without the user, applying wherever it may; its skips are then reported
+ * "not evaluated" (evaluate.ts), never passed nor failed.
+ */
+export function exceptionWithoutUser(exception: Record<string, unknown>): {
+  readonly document: Record<string, unknown>;
+  readonly namesUser: boolean;
+} {
+  const spec = isPlainObject(exception.spec) ? exception.spec : {};
+  if (!filtersOf(spec.match).some(namesUser)) return { document: exception, namesUser: false };
+  const match = mapMatch(spec.match, withoutUserKeys);
+  return { document: { ...exception, spec: { ...spec, match } }, namesUser: true };
+}

@@ -214,5 +214,48 @@ describeWithKyverno(
         }),
       ]);
     });
+
+    it("reports a resource only a PolicyException naming the user excepts as not evaluated", async () => {
+      const exception = (name: string, namespace: string, who: string) => `apiVersion: kyverno.io/v2
+kind: PolicyException
+metadata:
+  name: ${name}
+  namespace: kyverno
+spec:
+  exceptions:
+    - policyName: who
+      ruleNames: [plain]
+  match:
+    any:
+      - resources:
+          kinds: [ConfigMap]
+          namespaces: [${namespace}]
+${who}`;
+      const flux =
+        "        subjects:\n          - kind: ServiceAccount\n            name: kustomize-controller\n            namespace: flux-system\n";
+      const { findings } = await findingsOf(
+        {
+          "admission/who.yaml": userRules(false).replace(
+            /    - name: for-alice[\s\S]*?(?=    - name: plain)/,
+            "",
+          ),
+          "admission/flux.yaml": exception("flux-may", "shop", flux),
+          "admission/legacy.yaml": exception("legacy", "legacy", ""),
+        },
+        `${configMap("cart", "shop")}---\n${configMap("old", "legacy")}---\n${configMap("web", "prod")}`,
+      );
+      expect(findings.map((list) => list.map((f) => [f.rule, f.severity, f.msg]))).toEqual([
+        [
+          [
+            "who/plain",
+            "error",
+            "not evaluated: the PolicyException flux-may excepts the resource for some users (subjects, roles or clusterRoles in its match), and a review offline has no user",
+          ],
+        ],
+        // an exception without a user excepts whoever applies; elsewhere the rule judges
+        [],
+        [["who/plain", "error", expect.stringContaining("needs app")]],
+      ]);
+    });
   },
 );
