@@ -257,5 +257,38 @@ ${who}`;
         [["who/plain", "error", expect.stringContaining("needs app")]],
       ]);
     });
+
+    it("reports a ValidatingPolicy whose CEL reads request.userInfo as not evaluated (Kyverno's error)", async () => {
+      const vpol = `apiVersion: policies.kyverno.io/v1
+kind: ValidatingPolicy
+metadata:
+  name: not-for-admins
+spec:
+  validationActions: [Deny]
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: [v1]
+        operations: [CREATE, UPDATE]
+        resources: [configmaps]
+  matchConditions:
+    - name: not-admins
+      expression: "!('system:masters' in request.userInfo.groups)"
+  validations:
+    - expression: "request.userInfo.username != 'mallory'"
+      message: not mallory
+`;
+      const { findings } = await findingsOf(
+        { "admission/vpol.yaml": vpol },
+        configMap("cart", "shop"),
+      );
+      expect(findings[0]!.map((f) => [f.rule, f.severity, f.msg])).toEqual([
+        [
+          "not-for-admins/evaluation",
+          "error",
+          "not evaluated: Kyverno could not evaluate the rule: failed to load context: no such key: groups",
+        ],
+      ]);
+    });
   },
 );
