@@ -3,8 +3,8 @@
 // dist/portcullis.cjs, which bin/portcullis runs: Node then loads one script instead of ~180
 // modules. Then runs it once on the bundled example to record V8's code cache
 // (dist/portcullis.cjs.cache): the functions a check compiles are read back instead of compiled
-// again on every run (docs/decisions.md, "One file for the CLI"). The OPA wasm SDK stays a package
-// of its own: it is loaded with createRequire, and its builtin table is patched in place.
+// again on every run (docs/decisions.md, "One file for the CLI"). The OPA wasm SDK is bundled too
+// (opaSdkInside below).
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
