@@ -64,9 +64,20 @@ export function rootCompare(a: string, b: string): number {
 
 let root: boolean | undefined;
 
+/**
+ * Comparisons answered here before ICU's own takes over: once built, V8's localeCompare of
+ * one-byte strings is about 2.5 times as fast as checking and comparing them here, so a large run
+ * (100,000 findings sort in ~1.7 million comparisons) pays ICU's one-off cost (~15 ms) instead.
+ * Both give the same answer, so a sort may mix them.
+ */
+let budget = 20_000;
+
 /** a.localeCompare(b), as a sort's comparator wants it. */
 export function compareText(a: string, b: string): number {
   if (a === b) return 0;
-  root ??= rootCollation(process.env);
-  return root && printable(a) && printable(b) ? rootCompare(a, b) : a.localeCompare(b);
+  if (budget > 0 && (root ??= rootCollation(process.env)) && printable(a) && printable(b)) {
+    budget--;
+    return rootCompare(a, b);
+  }
+  return a.localeCompare(b);
 }
