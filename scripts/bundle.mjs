@@ -3,11 +3,12 @@
 // dist/portcullis.cjs, which bin/portcullis runs: Node then loads one script instead of ~180
 // modules. Then runs it once on the bundled example to record V8's code cache
 // (dist/portcullis.cjs.cache): the functions a check compiles are read back instead of compiled
-// again on every run (docs/decisions.md, "One file for the CLI"). The OPA wasm SDK stays a package
-// of its own: it is loaded with createRequire, and its builtin table is patched in place.
+// again on every run (docs/decisions.md, "One file for the CLI"). The OPA wasm SDK is bundled too
+// (opaSdkInside below).
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { ROOT } from "./tools.mjs";
 
 const outfile = join(ROOT, "dist", "portcullis.cjs");
@@ -23,6 +24,29 @@ try {
   process.exit(0);
 }
 
+/**
+ * dist/engines/opa/opa-sdk.js loads the opa-wasm SDK from node_modules at run time, where esbuild
+ * cannot follow it: in the bundle it becomes two static requires, so the SDK (and the yaml version
+ * its builtins use) is bundled, compiled into the code cache and held by the startup snapshot.
+ */
+const opaSdkInside = {
+  name: "opa-sdk-inside",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]engines[\\/]opa[\\/]opa-sdk\.js$/ }, () => {
+      const entry = createRequire(join(ROOT, "package.json")).resolve(
+        "@open-policy-agent/opa-wasm",
+      );
+      const table = join(dirname(entry), "builtins", "index.js");
+      return {
+        contents: `export const { LoadedPolicy } = require(${JSON.stringify(entry)});
+export const SDK_BUILTINS = require(${JSON.stringify(table)});`,
+        resolveDir: ROOT,
+        loader: "js",
+      };
+    });
+  },
+};
+
 await esbuild.build({
   entryPoints: [join(ROOT, "dist", "cli", "main.js")],
   outfile,
@@ -33,7 +57,7 @@ await esbuild.build({
   // The sources find their package (and require packages) from import.meta.url.
   define: { "import.meta.url": "__portcullis_url" },
   banner: { js: "var __portcullis_url = require('node:url').pathToFileURL(__filename).href;" },
-  external: ["@open-policy-agent/opa-wasm"],
+  plugins: [opaSdkInside],
   legalComments: "none",
   logLevel: "warning",
 });

@@ -17,8 +17,7 @@ import {
   parseCommandArgs,
   usageError as commandUsageError,
 } from "./command-args.js";
-import { fixRounds, publishFixes, type FixScope } from "./check-fixes.js";
-import { evaluateRendered } from "./check-render.js";
+import type { FixScope } from "./check-fixes.js";
 import {
   evaluateFiles,
   evaluateFilesWhenReady,
@@ -486,7 +485,9 @@ async function evaluateCheck(
   });
   let report = withPolicyErrors(
     values.flag("render")
-      ? await evaluateRendered(files, selection.layout, config, await deps, io)
+      ? await (
+          await import("./check-render.js")
+        ).evaluateRendered(files, selection.layout, config, await deps, io)
       : await evaluateFilesWhenReady(
           files,
           selection.layout,
@@ -507,6 +508,7 @@ async function evaluateCheck(
     const scope: FixScope = values.flag("fix-all") ? "all" : "safe";
     const dryRun = values.flag("fix-dry-run");
     const original = files;
+    const { fixRounds, publishFixes } = await import("./check-fixes.js");
     ({ files, report } = await fixRounds(report, files, scope, async (next) =>
       withPolicyErrors(await evaluateFiles(next, selection.layout, config, evaluationDeps)),
     ));

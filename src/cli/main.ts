@@ -4,8 +4,6 @@ import { join } from "node:path";
 import { packageRoot } from "../adapters/fs/policy-bundle.js";
 import { runCheck, type CliIo } from "./check-command.js";
 import { CliError, didYouMean, parseCommandArgs } from "./command-args.js";
-import { runReview } from "./review-command.js";
-import { runRules } from "./rules-command.js";
 import { messageOf } from "../core/errors.js";
 
 const USAGE = `usage: portcullis <command> [options]
@@ -42,12 +40,13 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   switch (command) {
     case "check":
       return runCheck(rest, io);
+    // Each loaded only when it runs: a one-file `check` starts without review's git, renderers,
+    // owners and GitHub output, or the Action's Probot and Octokit (docs/benchmarks.md, "Scale").
     case "review":
-      return runReview(rest, io);
+      return (await import("./review-command.js")).runReview(rest, io);
     case "rules":
-      return runRules(rest, io);
+      return (await import("./rules-command.js")).runRules(rest, io);
     case "action":
-      // Loaded only here: the Action's review needs Probot's Octokit, which check never loads.
       return (await import("./action-command.js")).runAction(rest, io);
     case "version":
     case "--version": {

@@ -3,6 +3,7 @@ import { loadPolicyBundle } from "../adapters/fs/policy-bundle.js";
 import { ruleHelpUri } from "../render/links.js";
 import type { CliIo } from "./check-command.js";
 import { parseCommandArgs, usageError } from "./command-args.js";
+import { compareText } from "../core/compare-text.js";
 
 export const RULES_USAGE = `usage: portcullis rules [--json]
 
@@ -20,7 +21,7 @@ export function runRules(argv: readonly string[], io: CliIo): number {
   if (parsed.positionals.length > 0)
     return usageError(io, RULES, `takes no arguments (got "${parsed.positionals[0]}")`);
   const bundle = io.bundle ?? loadPolicyBundle();
-  const rules = [...bundle.rules.values()].sort((a, b) => a.id.localeCompare(b.id));
+  const rules = [...bundle.rules.values()].sort((a, b) => compareText(a.id, b.id));
   if (parsed.values.flag("json")) {
     io.stdout.write(
       `${JSON.stringify(

@@ -32,6 +32,7 @@ import { changedPaths, show, Side } from "./render-side.js";
 import type { EvaluationDeps, EvaluationError } from "../review/evaluate-files.js";
 import { atBase, buildDirs, findControllers, targetsOf, type Target } from "./render-targets.js";
 import { renderSide, reportPlace, type SideOutcome } from "./render-build.js";
+import { compareText } from "../core/compare-text.js";
 
 export { RENDER_FAILURE_RULE } from "./render-side.js";
 
@@ -382,7 +383,7 @@ function overBudgetError(side: Side, target: Target, reason: string): Evaluation
 }
 
 function byPlace(a: EvaluationError, b: EvaluationError): number {
-  return a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0);
+  return compareText(a.file, b.file) || (a.line ?? 0) - (b.line ?? 0);
 }
 
 function dedupeSkipped(items: readonly SkippedFile[]): SkippedFile[] {

@@ -27,6 +27,7 @@ import { MAX_RENDER_FILES, MAX_RENDER_INPUT_BYTES } from "../core/render-limits.
 import { loadPatch, type LoadedPatch } from "./render-mapping.js";
 import { imageOverridesOf, type ImageOverride } from "./image-overrides.js";
 import type { Side } from "./render-side.js";
+import { compareText } from "../core/compare-text.js";
 
 /** A folder to build, and who builds it. */ import type { RenderOptions } from "./render-changes.js";
 
@@ -298,7 +299,7 @@ export function targetsOf(
   const out: Target[] = [...byKey.values()];
   for (const dir of dirs) if (!controlled.has(dir)) out.push({ dir, controllers: [] });
   return out.sort(
-    (a, b) => a.dir.localeCompare(b.dir) || a.controllers.length - b.controllers.length,
+    (a, b) => compareText(a.dir, b.dir) || a.controllers.length - b.controllers.length,
   );
 }
 

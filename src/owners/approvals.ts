@@ -1,5 +1,6 @@
 // Code-owner approval of a pull request: who owns each changed file, and whether its owners approved.
 import { ownerText, ownersOf, type Codeowners, type Owner } from "./codeowners.js";
+import { compareText } from "../core/compare-text.js";
 
 export type ReviewState = "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED" | "PENDING";
 
@@ -54,7 +55,7 @@ export interface FileApproval {
 /** Each reviewer's latest review that has a verdict (comments neither grant nor revoke approval). */
 export function latestReviews(reviews: readonly Review[]): Map<string, Review> {
   const latest = new Map<string, Review>();
-  for (const r of [...reviews].sort((a, b) => a.submittedAt.localeCompare(b.submittedAt))) {
+  for (const r of [...reviews].sort((a, b) => compareText(a.submittedAt, b.submittedAt))) {
     if (r.state === "COMMENTED" || r.state === "PENDING") continue;
     latest.set(r.login.toLowerCase(), r);
   }

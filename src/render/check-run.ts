@@ -15,6 +15,7 @@ import { findingHelpUri } from "./links.js";
 import { codeSpan, escapeMarkdown, markdownLink, truncateUtf8, utf8Length } from "./markdown.js";
 import { isFailing, plural } from "./summary.js";
 import { GITHUB_LIMITS, fitLine, fitSections, fitText, type Section } from "./github-limits.js";
+import { compareText } from "../core/compare-text.js";
 
 export const POLICY_CHECK_NAME = "Portcullis / policies";
 /** `output.summary` and `output.text`: 65,535, counted in UTF-8 bytes to be safe. */
@@ -240,7 +241,7 @@ function ruleTable(input: PolicyCheckInput): Section | undefined {
   }
   const top = (r: Row) => Math.max(...[...r.severities].map((s) => SEVERITY_RANK[s]));
   const sorted = [...rows.values()].sort(
-    (a, b) => top(b) - top(a) || b.open - a.open || a.rule.localeCompare(b.rule),
+    (a, b) => top(b) - top(a) || b.open - a.open || compareText(a.rule, b.rule),
   );
   return {
     head: [

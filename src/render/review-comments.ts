@@ -6,6 +6,7 @@ import { SEVERITY_RANK, type Finding, type RuleMetadata } from "../core/types.js
 import { findingHelpUri } from "./links.js";
 import { GITHUB_LIMITS } from "./github-limits.js";
 import { escapeMarkdown, fenceFor, markdownLink, truncateUtf8, utf8Length } from "./markdown.js";
+import { compareText } from "../core/compare-text.js";
 
 /** GitHub's limit for a review comment body is 65,536 characters; kept in UTF-8 bytes. */
 export const MAX_COMMENT_BODY_BYTES = GITHUB_LIMITS.commentBody;
@@ -119,9 +120,9 @@ export function renderReviewComments(
     .sort(
       (a, b) =>
         SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
-        a.file.localeCompare(b.file) ||
+        compareText(a.file, b.file) ||
         a.lines.start - b.lines.start ||
-        a.rule.localeCompare(b.rule),
+        compareText(a.rule, b.rule),
     );
   const candidates: ReviewComment[] = [];
   let outsideDiff = 0;

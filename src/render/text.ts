@@ -5,6 +5,7 @@ import type { Finding } from "../core/types.js";
 import type { EvaluationReport } from "../core/report.js";
 import { isCatalogueRule, ruleHelpUri } from "./links.js";
 import { countFindings, plural } from "./summary.js";
+import { compareText } from "../core/compare-text.js";
 
 export interface TextOptions {
   readonly failOn: FailLevel;
@@ -144,7 +145,7 @@ function ruleLinks(report: EvaluationReport, paint: Paint): string[] {
       f.policy && f.status.kind === "open" ? [[f.rule, f.policy]] : [],
     ),
   );
-  for (const [r, p] of [...defined].sort(([a], [b]) => a.localeCompare(b)))
+  for (const [r, p] of [...defined].sort(([a], [b]) => compareText(a, b)))
     out.push(paint("gray", terminalSafe(`${r}: ${p.file}:${p.line}`)));
   return out;
 }

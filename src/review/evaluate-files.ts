@@ -26,6 +26,7 @@ import { EVALUATION_CHUNK_BYTES, READ_AHEAD_BYTES } from "../core/limits.js";
 
 export type { EvaluationError, EvaluationReport, SourceFile } from "../core/report.js";
 import { fromItem, listItemsOf } from "./list-items.js";
+import { compareText } from "../core/compare-text.js";
 
 export interface EvaluationDeps {
   /** The engines the registry loaded, each run on every document (their results in this order). */
@@ -361,9 +362,6 @@ async function runEngines(prepared: Prepared, deps: EvaluationDeps): Promise<Eva
   );
   return finish(prepared, results);
 }
-
-/** localeCompare, without asking ICU about equal strings (its collator costs a small run ~10 ms). */
-const compareText = (a: string, b: string): number => (a === b ? 0 : a.localeCompare(b));
 
 export function sortFindings(findings: readonly Finding[]): Finding[] {
   return [...findings].sort(

@@ -3,6 +3,7 @@ import { applyFixes } from "../fixes/fix.js";
 import type { Finding } from "../core/types.js";
 import type { CheckAction } from "../render/check-run.js";
 import type { FileChange } from "../ports/commit-writer.js";
+import { compareText } from "../core/compare-text.js";
 
 export type { CommitWriter, FileChange } from "../ports/commit-writer.js";
 
@@ -49,7 +50,7 @@ export function planFixCommit(
 
 export function fixCommitMessage(plan: FixCommitPlan): string {
   const lines = [...plan.rules]
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => compareText(a, b))
     .map(([rule, n]) => `- ${rule}: ${n} finding${n === 1 ? "" : "s"}`);
   return `Apply Portcullis fixes\n\nSafe fixes for the open findings of this pull request:\n${lines.join("\n")}\n`;
 }

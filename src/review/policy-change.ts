@@ -36,6 +36,7 @@ import { reviewEngineContext } from "./repository-policies.js";
 import { resolveLinks } from "./symbolic-links.js";
 import { renderChanges } from "../gitops/render-changes.js";
 import type { ManifestRenderer } from "../ports/manifest-renderer.js";
+import { compareText } from "../core/compare-text.js";
 
 export interface PolicyChangeDeps {
   readonly registry: readonly EngineDescriptor[];
@@ -356,5 +357,5 @@ export function compareReports(
       noLongerFlagged: once(e.noLongerFlagged),
       failsToEvaluate: once(e.failsToEvaluate),
     }))
-    .sort((a, b) => a.rule.localeCompare(b.rule));
+    .sort((a, b) => compareText(a.rule, b.rule));
 }

@@ -2,6 +2,7 @@
 import { applyFixes } from "../fixes/fix.js";
 import { SEVERITY_RANK, type Finding } from "../core/types.js";
 import type { Suggestion } from "../render/review-comments.js";
+import { compareText } from "../core/compare-text.js";
 
 interface Candidate {
   readonly finding: Finding;
@@ -67,7 +68,7 @@ export function suggestionsFor(
       const carrier = [...group].sort(
         (a, b) =>
           SEVERITY_RANK[b.finding.severity] - SEVERITY_RANK[a.finding.severity] ||
-          a.finding.rule.localeCompare(b.finding.rule),
+          compareText(a.finding.rule, b.finding.rule),
       )[0]!;
       if (s) out.set(carrier.finding.fingerprint, s);
     }

@@ -91,7 +91,8 @@ process.stdout.write(String(script.cachedDataRejected));`,
     const pkg = mkdtempSync(join(tmpdir(), "portcullis-bin-"));
     mkdirSync(join(pkg, "bin"));
     mkdirSync(join(pkg, "dist", "cli"), { recursive: true });
-    copyFileSync(join(ROOT, "bin", "portcullis"), join(pkg, "bin", "portcullis"));
+    for (const f of ["portcullis", "package.json"])
+      copyFileSync(join(ROOT, "bin", f), join(pkg, "bin", f));
     writeFileSync(
       join(pkg, "dist", "portcullis.cjs"),
       'exports.main = async () => { process.stdout.write("bundle"); };\n',

@@ -118,6 +118,7 @@ describe("the packed npm package with Node alone", () => {
       expect.arrayContaining([
         "package/dist/policies/policy.wasm",
         "package/dist/portcullis.cjs",
+        "package/bin/package.json",
         "package/schemas/report.schema.json",
         "package/schemas/config.schema.json",
       ]),

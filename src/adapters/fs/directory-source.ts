@@ -13,6 +13,7 @@ import type { SourceFile } from "../../core/report.js";
 import { chartRootAbove, namedAsPatchAbove, newPatchLookupCache } from "./patch-lookup.js";
 import { MAX_ROLE_WALK_ENTRIES } from "../../core/limits.js";
 import { classify, type DiskEntry } from "./special-files.js";
+import { compareText } from "../../core/compare-text.js";
 
 export interface DirectorySelection {
   readonly files: SourceFile[];
@@ -41,7 +42,7 @@ export function readDirectorySources(
   const { found, chartRoots, missing } = walkPaths(paths, root, globs);
   if (extra) found.delete(rel(resolve(root, extra.path)));
   const files: SourceFile[] = [...found.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => compareText(a, b))
     .map(([path, what]) =>
       what.kind === "file"
         ? diskFile(path, what.abs)

@@ -29,6 +29,7 @@ import { defaultOpaTools } from "../opa/opa-build.js";
 import { parsePolicyData } from "../opa/user-policies.js";
 import type { PolicyTestContext } from "../engine.js";
 import { under } from "../repository-files.js";
+import { compareText } from "../../core/compare-text.js";
 
 const ENGINE = "conftest";
 /** Where the modules go inside the temporary folder (a name no repository path can take). */
@@ -170,9 +171,7 @@ export function testRunOf(result: SandboxResult, configFile: string): PolicyTest
   if (entries !== undefined && (result.ok || result.reason === "failed"))
     return {
       // opa reports in the order its tests finished: sorted, the same input gives the same output.
-      results: entries
-        .map(resultOf)
-        .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line),
+      results: entries.map(resultOf).sort((a, b) => compareText(a.file, b.file) || a.line - b.line),
       problems: [],
     };
   if (result.ok) return NO_TESTS; // opa found no test rule after all

@@ -2,14 +2,13 @@
 // Go-exact sprintf, and those OPA's wasm runtime lacks (src/engines/opa/builtins/). Which builtin
 // is native, host, refused or unsupported is recorded in tools/wasm-builtins.json; the policy
 // compiler's capabilities are built from that file, and docs/builtins.md is generated from it.
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import { DATA_BUILTINS } from "./builtins/data.js";
 import { MISC_BUILTINS } from "./builtins/misc.js";
 import { PATCH_BUILTINS } from "./builtins/patch.js";
 import { TEXT_BUILTINS } from "./builtins/text.js";
 import { TIME_BUILTINS } from "./builtins/time.js";
 import { goSprintf } from "./go-sprintf.js";
+import { SDK_BUILTINS } from "./opa-sdk.js";
 import { toJson, type RegoValue } from "./rego-value.js";
 
 export interface HostBuiltin {
@@ -18,15 +17,10 @@ export interface HostBuiltin {
   readonly numberText?: boolean;
 }
 
-type SdkFn = (...args: unknown[]) => unknown;
-
 /** The SDK's own implementations (JSON in and out: sets reach them as arrays, as they always did). */
 function sdkBuiltins(): Record<string, HostBuiltin> {
-  const require = createRequire(import.meta.url);
-  const entry = require.resolve("@open-policy-agent/opa-wasm");
-  const table = require(join(dirname(entry), "builtins", "index.js")) as Record<string, SdkFn>;
   return Object.fromEntries(
-    Object.entries(table).map(([name, fn]) => [
+    Object.entries(SDK_BUILTINS).map(([name, fn]) => [
       name,
       { fn: (...args: RegoValue[]) => fn(...args.map(toJson)) as RegoValue | undefined },
     ]),

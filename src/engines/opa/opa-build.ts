@@ -20,6 +20,7 @@ import { gunzipSync } from "node:zlib";
 import { packageRoot } from "../../adapters/fs/policy-bundle.js";
 import type { PolicySource } from "../../ports/policy-compiler.js";
 import { findOpa } from "./opa-binary.js";
+import { compareText } from "../../core/compare-text.js";
 
 const run = promisify(execFile);
 
@@ -65,7 +66,7 @@ export interface WasmBuild {
 
 function cacheKey(build: WasmBuild, tools: OpaTools): string {
   const hash = createHash("sha256");
-  for (const s of [...build.sources].sort((a, b) => a.path.localeCompare(b.path)))
+  for (const s of [...build.sources].sort((a, b) => compareText(a.path, b.path)))
     hash.update(`${s.path}\u0000${s.text}\u0000`);
   // The binary by size and time (reading 40 MB for every build cost ~25 ms in the main thread).
   const opa = statSync(tools.opa);

@@ -26,6 +26,7 @@ import { buildPolicy, PolicyRunner, type CompiledModule } from "./policy-runner.
 import { loadGatekeeper } from "./gatekeeper.js";
 import { describeThrown, evaluateInBatches } from "./wasm-policy-engine.js";
 import { MAX_BATCH_BYTES } from "../../core/limits.js";
+import { compareText } from "../../core/compare-text.js";
 
 export { PolicyCompileError, type PolicySource } from "./opa-build.js";
 
@@ -51,7 +52,7 @@ function readSources(dir: string, label: string, keep: (name: string) => boolean
   const out: PolicySource[] = [];
   const walk = (d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) =>
-      a.name.localeCompare(b.name),
+      compareText(a.name, b.name),
     )) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);

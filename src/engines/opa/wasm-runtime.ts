@@ -3,19 +3,11 @@
 // same way (`opa_value_parse`). A builtin that fails makes its call undefined, as `opa eval` does
 // without --strict-builtin-errors; the message is kept for whoever asks (the golden tests).
 import type { LoadedPolicy as LoadedPolicyType } from "@open-policy-agent/opa-wasm";
-import { createRequire } from "node:module";
 import { Unsupported } from "./builtins/operands.js";
 import { HOST_BUILTINS, type HostBuiltin } from "./host-builtins.js";
+import { LoadedPolicy } from "./opa-sdk.js";
 import { parseRegoValue, toRegoText, type RegoValue } from "./rego-value.js";
 import { messageOf } from "../../core/errors.js";
-
-const { LoadedPolicy } = createRequire(import.meta.url)("@open-policy-agent/opa-wasm") as {
-  LoadedPolicy: new (
-    instance: WebAssembly.Instance,
-    memory: WebAssembly.Memory,
-    minor: number,
-  ) => LoadedPolicyType;
-};
 
 interface Exports {
   readonly opa_value_dump: (addr: number) => number;
