@@ -9,6 +9,11 @@
 //	-> {"results":[{"findings":[{"rule":"PCV002","path":["spec","x"],"message":"..."}]}...],
 //	    "crdErrors":[{"index":0,"message":"..."}]}
 //
+// The repository's CRDs (megabytes) are sent once per process: a request with "crdSet":"<id>"
+// and "crds" keeps them under that id, a later one with the same "crdSet" and no "crds" uses them
+// again (an id this process was never given is an error). A CRD is decoded only when a document
+// of one of its kinds is validated: crdErrors name the CRDs read so far that are unusable.
+//
 // `kube-schema --versions` prints the Kubernetes versions it carries (newest first) and the
 // sources of its schemas.
 package main
@@ -24,7 +29,9 @@ import (
 )
 
 type request struct {
-	Version   string            `json:"version"`
+	Version string `json:"version"`
+	// CRDSet names the CRDs for later requests (see crdSetOf).
+	CRDSet    string            `json:"crdSet"`
 	CRDs      []json.RawMessage `json:"crds"`
 	Documents []json.RawMessage `json:"documents"`
 }
@@ -112,7 +119,11 @@ func serve(line []byte) (a answer) {
 	if err := json.Unmarshal(line, &req); err != nil {
 		return answer{Error: "the request is not JSON: " + err.Error()}
 	}
-	set, err := schemaSetFor(req.Version, req.CRDs, req.Documents)
+	crds, err := crdSetOf(req.CRDSet, req.CRDs)
+	if err != nil {
+		return answer{Error: err.Error()}
+	}
+	set, err := schemaSetFor(req.Version, crds, req.Documents)
 	if err != nil {
 		return answer{Error: err.Error()}
 	}

@@ -14,6 +14,7 @@ import {
 import { isCRD, repositoryCRDs, workingTreeCRDs } from "./crds.js";
 import { DuplicateObjects } from "./duplicates.js";
 import {
+  CrdSet,
   kubeSchemaInfo,
   kubeSchemaPath,
   KubeSchemaSession,
@@ -34,7 +35,7 @@ const toRaw = (f: SchemaFinding): RawFinding => ({ rule: f.rule, msg: f.message,
 class SchemaEngine implements Engine {
   readonly id = ID;
   readonly #duplicates = new DuplicateObjects();
-  #crds: Promise<readonly unknown[]> | undefined;
+  #crds: Promise<CrdSet> | undefined;
   readonly #session: KubeSchemaSession;
 
   constructor(
@@ -70,13 +71,13 @@ class SchemaEngine implements Engine {
 
   /** Each document's findings; the kinds without a schema are tried again with the repository's CRDs. */
   async #validate(documents: readonly unknown[]): Promise<SchemaFinding[][]> {
-    const first = await this.#run(documents, []);
+    const first = await this.#run(documents);
     const missing = first.flatMap((f, i) => (f.some((x) => x.rule === "PCV007") ? [i] : []));
     if (missing.length === 0) return first;
     // `check` takes the CRDs among the files it checks; a review those of the base commit.
-    this.#crds ??= this.#repositoryCRDs();
+    this.#crds ??= this.#repositoryCRDs().then((c) => new CrdSet(c));
     const crds = await this.#crds;
-    if (crds.length === 0) return first;
+    if (crds.size === 0) return first;
     const again = await this.#run(
       missing.map((i) => documents[i]),
       crds,
@@ -93,7 +94,7 @@ class SchemaEngine implements Engine {
     return [...checked, ...workingTreeCRDs(cli.root)];
   }
 
-  async #run(documents: readonly unknown[], crds: readonly unknown[]): Promise<SchemaFinding[][]> {
+  async #run(documents: readonly unknown[], crds?: CrdSet): Promise<SchemaFinding[][]> {
     const answer = await this.#session.request({ version: this.version, crds, documents });
     if (answer.error) throw new Error(answer.error);
     if (answer.results.length !== documents.length)
@@ -127,7 +128,7 @@ async function load(ctx: EngineContext) {
     return notRun(
       "kube-schema is not installed (the container image carries it; in a checkout `npm run build:schema` builds it with Go; PORTCULLIS_KUBE_SCHEMA names one)",
     );
-  const info = kubeSchemaInfo(binary);
+  const info = await kubeSchemaInfo(binary);
   if (typeof info === "string") return notRun(info);
   const version = ctx.config.kubernetesVersion ?? info.versions[0]!;
   if (!info.versions.includes(version))

@@ -2,7 +2,7 @@
 // the schemas of a Kubernetes version and CRDs. Found as $PORTCULLIS_KUBE_SCHEMA (empty: off),
 // then the one `npm run build` made (.tools/bin/kube-schema), then PATH. One run per batch of
 // documents: the schemas it needs are compiled once in it, and it is stopped at a time limit.
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { packageRoot } from "../../adapters/fs/policy-bundle.js";
@@ -43,24 +43,59 @@ export function kubeSchemaPath(env: NodeJS.ProcessEnv = process.env): string | u
   return candidates.find((c) => existsSync(c));
 }
 
-const infos = new Map<string, KubeSchemaInfo | string>();
+const infos = new Map<string, Promise<KubeSchemaInfo | string>>();
 
-/** What the binary carries (`kube-schema --versions`), or why it cannot say. */
-export function kubeSchemaInfo(binary: string): KubeSchemaInfo | string {
+/**
+ * What the binary carries (`kube-schema --versions`), or why it cannot say; asked once per
+ * process and binary, without blocking (it runs while the files are read).
+ */
+export function kubeSchemaInfo(binary: string): Promise<KubeSchemaInfo | string> {
   const known = infos.get(binary);
   if (known) return known;
-  const r = spawnSync(binary, ["--versions"], { encoding: "utf8", timeout: 30_000 });
-  let info: KubeSchemaInfo | string;
-  try {
-    info =
-      r.status === 0
-        ? (JSON.parse(r.stdout) as KubeSchemaInfo)
-        : `kube-schema --versions failed: ${(r.stderr || r.error?.message || "").trim().split("\n")[0]}`;
-  } catch {
-    info = "kube-schema --versions printed no answer";
-  }
+  const info = new Promise<KubeSchemaInfo | string>((resolve) => {
+    execFile(
+      binary,
+      ["--versions"],
+      { encoding: "utf8", timeout: 30_000 },
+      (err, stdout, stderr) => {
+        if (err) {
+          const why = (stderr || err.message || "").trim().split("\n")[0];
+          return resolve(`kube-schema --versions failed: ${why}`);
+        }
+        try {
+          resolve(JSON.parse(stdout) as KubeSchemaInfo);
+        } catch {
+          resolve("kube-schema --versions printed no answer");
+        }
+      },
+    );
+  });
   infos.set(binary, info);
   return info;
+}
+
+/**
+ * The repository's CRDs for the requests of a run, written as JSON once: a session sends them
+ * to its process once (under `id`) and names them in later requests.
+ */
+export class CrdSet {
+  private static next = 0;
+  readonly id = `crds-${++CrdSet.next}`;
+  readonly json: string;
+  readonly size: number;
+
+  /** The CRDs, each once (the same CRD read from two places is sent once, in its first place). */
+  constructor(crds: readonly unknown[]) {
+    const texts = [...new Set(crds.map((c) => JSON.stringify(c)))];
+    this.json = `[${texts.join(",")}]`;
+    this.size = texts.length;
+  }
+}
+
+export interface SchemaRequest {
+  readonly version: string;
+  readonly crds?: CrdSet;
+  readonly documents: readonly unknown[];
 }
 
 /** The environment of a run: nothing of the caller's (no PATH, no proxies, no credentials). */
@@ -87,6 +122,8 @@ export class KubeSchemaSession {
   #bytes = 0;
   #stderr = "";
   #idle: NodeJS.Timeout | undefined;
+  /** The CRD sets the current process was given. */
+  #sent = new Set<string>();
 
   constructor(
     private readonly binary: string,
@@ -112,27 +149,38 @@ export class KubeSchemaSession {
     this.#idle.unref();
   }
 
-  request(req: { version: string; crds: readonly unknown[]; documents: readonly unknown[] }) {
+  request(req: SchemaRequest) {
     const child = this.#start();
     clearTimeout(this.#idle);
     return new Promise<SchemaAnswer>((resolve, reject) => {
       const timer = setTimeout(
         () =>
           this.#fail(
-            new Error(
-              `kube-schema took longer than ${Math.round(this.timeLimitMs / 1000)} s and was stopped`,
-            ),
+            new Error(`kube-schema took longer than ${this.timeLimitMs / 1000} s and was stopped`),
           ),
         this.timeLimitMs,
       );
       this.#waiting.push({ resolve, reject, timer });
       this.#hold(true);
-      child.stdin.write(`${JSON.stringify(req)}\n`);
+      child.stdin.write(this.#line(req));
     });
+  }
+
+  /** The request's line: its CRDs in full the first time this process is given them. */
+  #line(req: SchemaRequest): string {
+    let crds = "";
+    if (req.crds) {
+      crds = `,"crdSet":${JSON.stringify(req.crds.id)}`;
+      if (!this.#sent.has(req.crds.id)) crds += `,"crds":${req.crds.json}`;
+      this.#sent.add(req.crds.id);
+    }
+    const documents = JSON.stringify(req.documents);
+    return `{"version":${JSON.stringify(req.version)}${crds},"documents":${documents}}\n`;
   }
 
   #start(): ChildProcessWithoutNullStreams {
     if (this.#child) return this.#child;
+    this.#sent = new Set();
     const child = spawn(this.binary, [], {
       env: runEnvironment(),
       stdio: ["pipe", "pipe", "pipe"],
