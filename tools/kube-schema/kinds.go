@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"reflect"
@@ -81,6 +82,24 @@ func (s *schemaSet) compiled(gvk schema.GroupVersionKind) (*compiledKind, bool) 
 	}
 	s.kinds[gvk] = k
 	return k, true
+}
+
+// compiledAlready: whether validating doc only reads what is made already (its kind compiled,
+// or a CRD: see checkAll). Anything unreadable is not (check gives its answer).
+func (s *schemaSet) compiledAlready(doc []byte) bool {
+	var head struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+	}
+	if json.Unmarshal(doc, &head) != nil {
+		return false
+	}
+	gv, err := schema.ParseGroupVersion(head.APIVersion)
+	if err != nil || head.Kind == "" {
+		return false
+	}
+	gvk := gv.WithKind(head.Kind)
+	return gvk == crdKindV1 || s.kinds[gvk] != nil
 }
 
 func compileKind(entry kindEntry, gvk schema.GroupVersionKind) (*compiledKind, error) {

@@ -24,8 +24,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"sync"
 )
 
 type request struct {
@@ -128,9 +130,54 @@ func serve(line []byte) (a answer) {
 		return answer{Error: err.Error()}
 	}
 	a.CRDErrors = set.crdErrors
-	a.Results = make([]result, len(req.Documents))
-	for i, doc := range req.Documents {
-		a.Results[i] = set.check(doc)
-	}
+	a.Results = set.checkAll(req.Documents)
 	return a
+}
+
+// checkAll: each document's result, in order. A document whose kind is compiled already (and a
+// CRD) is validated by a pool of goroutines, once every kind the request needs is compiled: the
+// first document of a kind goes through kubectl-validate's own Parse, which fills its cache and
+// is not safe to run side by side; the compiled decoders and strategies are, as in the API server.
+func (s *schemaSet) checkAll(documents []json.RawMessage) []result {
+	results := make([]result, len(documents))
+	var ready []int
+	for i, doc := range documents {
+		if s.compiledAlready(doc) {
+			ready = append(ready, i)
+			continue
+		}
+		results[i] = s.check(doc)
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(ready)/poolFrom+1)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i] = s.checkSafely(documents[i])
+			}
+		}()
+	}
+	for _, i := range ready {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return results
+}
+
+// poolFrom: below this many documents a second goroutine costs more than it saves.
+const poolFrom = 8
+
+// checkSafely: check, with a panic in a goroutine an error of its document (serve recovers the
+// others').
+func (s *schemaSet) checkSafely(doc json.RawMessage) (r result) {
+	defer func() {
+		if p := recover(); p != nil {
+			r = result{Error: fmt.Sprintf("internal error: %v", p)}
+		}
+	}()
+	return s.check(doc)
 }

@@ -13,6 +13,7 @@ import {
 } from "../engine.js";
 import { isCRD, repositoryCRDs, workingTreeCRDs } from "./crds.js";
 import { DuplicateObjects } from "./duplicates.js";
+import { AheadAnswers, contentKey } from "./ahead.js";
 import {
   CrdSet,
   kubeSchemaInfo,
@@ -25,10 +26,10 @@ const ID = "schema";
 export const SCHEMA_RULES = ["PCV001", "PCV002", "PCV003", "PCV004", "PCV005", "PCV006", "PCV007"];
 
 /** A list is applied item by item (its items are evaluated on their own), never as an object. */
-function validatable(input: PolicyInput): boolean {
-  const d = input.document as Record<string, unknown>;
-  return !input.file.partial && isKubernetesObject(d) && !Array.isArray(d.items);
-}
+const validatableObject = (d: unknown): boolean =>
+  isKubernetesObject(d) && !Array.isArray((d as Record<string, unknown>).items);
+const validatable = (input: PolicyInput): boolean =>
+  !input.file.partial && validatableObject(input.document);
 
 const toRaw = (f: SchemaFinding): RawFinding => ({ rule: f.rule, msg: f.message, path: f.path });
 
@@ -37,6 +38,10 @@ class SchemaEngine implements Engine {
   readonly #duplicates = new DuplicateObjects();
   #crds: Promise<CrdSet> | undefined;
   readonly #session: KubeSchemaSession;
+  #objects: Promise<readonly unknown[]> | undefined;
+  /** `check`: the checked files' objects, asked ahead (ahead.ts); settled once all are asked. */
+  readonly #ahead = new AheadAnswers();
+  #asked: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly binary: string,
@@ -45,7 +50,20 @@ class SchemaEngine implements Engine {
     private readonly validate: boolean,
   ) {
     this.#session = new KubeSchemaSession(binary);
-    if (validate) this.#session.warm();
+    if (!validate) return;
+    this.#session.warm();
+    if (ctx.commandLine)
+      this.#asked = this.#checkedObjects().then(
+        (objects) =>
+          this.#ahead.ask(objects.filter(validatableObject), (docs) => this.#validate(docs)),
+        () => undefined,
+      );
+  }
+
+  /** `check`'s objects of the checked files (the CRDs among them are the repository's too). */
+  #checkedObjects(): Promise<readonly unknown[]> {
+    this.#objects ??= this.ctx.inventory(() => false).then((i) => i.objects);
+    return this.#objects;
   }
 
   async evaluate(inputs: readonly PolicyInput[]): Promise<PolicyResult[]> {
@@ -57,7 +75,7 @@ class SchemaEngine implements Engine {
     });
     if (this.validate && at.length > 0) {
       try {
-        const answers = await this.#validate(at.map((i) => inputs[i]!.document));
+        const answers = await this.#answers(at.map((i) => inputs[i]!.document));
         answers.forEach((a, k) => findings[at[k]!]!.push(...a.map(toRaw)));
       } catch (err) {
         const error = `schema validation could not run: ${messageOf(err)}`;
@@ -67,6 +85,24 @@ class SchemaEngine implements Engine {
       }
     }
     return findings.map((f) => ({ ok: true, findings: f }));
+  }
+
+  /**
+   * Each document's findings: those asked ahead, else asked now (an answer ahead that failed is
+   * asked again: kube-schema may have stopped on another slice).
+   */
+  async #answers(documents: readonly unknown[]): Promise<SchemaFinding[][]> {
+    await this.#asked;
+    const ahead = documents.map((d) =>
+      this.#ahead.get(contentKey(JSON.stringify(d)))?.catch(() => undefined),
+    );
+    const found = await Promise.all(ahead);
+    const missing = documents.flatMap((_, i) => (found[i] ? [] : [i]));
+    if (missing.length > 0) {
+      const asked = await this.#validate(missing.map((i) => documents[i]));
+      missing.forEach((i, k) => (found[i] = asked[k]));
+    }
+    return found.map((f) => [...f!]);
   }
 
   /** Each document's findings; the kinds without a schema are tried again with the repository's CRDs. */
@@ -90,7 +126,7 @@ class SchemaEngine implements Engine {
   async #repositoryCRDs(): Promise<readonly unknown[]> {
     const cli = this.ctx.commandLine;
     if (!cli) return repositoryCRDs(this.ctx.files);
-    const checked = (await this.ctx.inventory(() => false)).objects.filter(isCRD);
+    const checked = (await this.#checkedObjects()).filter(isCRD);
     return [...checked, ...workingTreeCRDs(cli.root)];
   }
 
