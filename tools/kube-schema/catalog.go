@@ -129,7 +129,9 @@ var groupLine = regexp.MustCompile(`(?m)^  group: ['"]?([^'"\s]+)['"]?\s*$`)
 func bundledFor(heads []docHead) []string {
 	wanted := map[string]bool{}
 	for _, h := range heads {
-		wanted[h.gk.Group] = true
+		if h.ok {
+			wanted[h.gvk.Group] = true
+		}
 	}
 	var files []string
 	for file, groups := range bundledGroups() {
@@ -144,7 +146,7 @@ func bundledFor(heads []docHead) []string {
 	return files
 }
 
-func schemaSetFor(version string, repo *crdList, documents []json.RawMessage) (*schemaSet, error) {
+func schemaSetFor(version string, repo *crdList, heads []docHead) (*schemaSet, error) {
 	m := manifest()
 	if version == "" {
 		version = m.Versions[0]
@@ -156,7 +158,6 @@ func schemaSetFor(version string, repo *crdList, documents []json.RawMessage) (*
 	if !known {
 		return nil, fmt.Errorf("no schemas for Kubernetes %s (carried: %s)", version, strings.Join(m.Versions, ", "))
 	}
-	heads := documentHeads(documents)
 	bundled := bundledFor(heads)
 	picked := repo.needed(heads)
 	key := version + "\x00" + string(repo.key[:])

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"reflect"
@@ -84,22 +83,10 @@ func (s *schemaSet) compiled(gvk schema.GroupVersionKind) (*compiledKind, bool) 
 	return k, true
 }
 
-// compiledAlready: whether validating doc only reads what is made already (its kind compiled,
-// or a CRD: see checkAll). Anything unreadable is not (check gives its answer).
-func (s *schemaSet) compiledAlready(doc []byte) bool {
-	var head struct {
-		APIVersion string `json:"apiVersion"`
-		Kind       string `json:"kind"`
-	}
-	if json.Unmarshal(doc, &head) != nil {
-		return false
-	}
-	gv, err := schema.ParseGroupVersion(head.APIVersion)
-	if err != nil || head.Kind == "" {
-		return false
-	}
-	gvk := gv.WithKind(head.Kind)
-	return gvk == crdKindV1 || s.kinds[gvk] != nil
+// compiledAlready: whether validating a document of this head only reads what is made already
+// (its kind compiled, or a CRD: see checkAll). An unreadable head is not (check gives its answer).
+func (s *schemaSet) compiledAlready(h docHead) bool {
+	return h.ok && h.gvk.Kind != "" && (h.gvk == crdKindV1 || s.kinds[h.gvk] != nil)
 }
 
 func compileKind(entry kindEntry, gvk schema.GroupVersionKind) (*compiledKind, error) {

@@ -15,11 +15,13 @@
 // of one of its kinds is validated: crdErrors name the CRDs read so far that are unusable.
 //
 // `kube-schema --versions` prints the Kubernetes versions it carries (newest first) and the
-// sources of its schemas.
+// sources of its schemas; so does the request {"versions":true} (a session asks it that way, one
+// process less).
 package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -101,7 +103,7 @@ func serveAll() {
 	}
 }
 
-func writeAnswer(out *bufio.Writer, a answer) {
+func writeAnswer(out *bufio.Writer, a any) {
 	b, err := json.Marshal(a)
 	if err != nil {
 		b, _ = json.Marshal(answer{Error: err.Error()})
@@ -111,7 +113,14 @@ func writeAnswer(out *bufio.Writer, a answer) {
 	out.Flush()
 }
 
-func serve(line []byte) (a answer) {
+func serve(line []byte) any {
+	if bytes.Equal(bytes.TrimSpace(line), []byte(`{"versions":true}`)) {
+		return manifest()
+	}
+	return validateRequest(line)
+}
+
+func validateRequest(line []byte) (a answer) {
 	defer func() {
 		if r := recover(); r != nil {
 			a = answer{Error: fmt.Sprintf("internal error: %v", r)}
@@ -125,12 +134,13 @@ func serve(line []byte) (a answer) {
 	if err != nil {
 		return answer{Error: err.Error()}
 	}
-	set, err := schemaSetFor(req.Version, crds, req.Documents)
+	heads := documentHeads(req.Documents)
+	set, err := schemaSetFor(req.Version, crds, heads)
 	if err != nil {
 		return answer{Error: err.Error()}
 	}
 	a.CRDErrors = set.crdErrors
-	a.Results = set.checkAll(req.Documents)
+	a.Results = set.checkAll(req.Documents, heads)
 	return a
 }
 
@@ -138,11 +148,11 @@ func serve(line []byte) (a answer) {
 // CRD) is validated by a pool of goroutines, once every kind the request needs is compiled: the
 // first document of a kind goes through kubectl-validate's own Parse, which fills its cache and
 // is not safe to run side by side; the compiled decoders and strategies are, as in the API server.
-func (s *schemaSet) checkAll(documents []json.RawMessage) []result {
+func (s *schemaSet) checkAll(documents []json.RawMessage, heads []docHead) []result {
 	results := make([]result, len(documents))
 	var ready []int
 	for i, doc := range documents {
-		if s.compiledAlready(doc) {
+		if s.compiledAlready(heads[i]) {
 			ready = append(ready, i)
 			continue
 		}

@@ -27,7 +27,7 @@ func TestPoolAnswersAsOneByOne(t *testing.T) {
 	}
 	// Twice: the first request compiles the kinds, the second is validated by the pool only.
 	for round := 0; round < 2; round++ {
-		got := pooled.checkAll(docs)
+		got := pooled.checkAll(docs, documentHeads(docs))
 		alone, err := newSchemaSet(version, crds, nil)
 		if err != nil {
 			t.Fatal(err)

@@ -79,19 +79,23 @@ func crdSetOf(id string, raws []json.RawMessage) (*crdList, error) {
 	return nil, fmt.Errorf("no CRD set %q was sent to this process", id)
 }
 
-// docHead: a document's group and kind, as far as they can be read.
-type docHead struct{ gk schema.GroupKind }
+// docHead: a document's kind, when its apiVersion and kind can be read (ok).
+type docHead struct {
+	gvk schema.GroupVersionKind
+	ok  bool
+}
 
+// documentHeads: each document's head, read once for a request.
 func documentHeads(documents []json.RawMessage) []docHead {
-	var out []docHead
-	for _, d := range documents {
+	out := make([]docHead, len(documents))
+	for i, d := range documents {
 		var head struct {
 			APIVersion string `json:"apiVersion"`
 			Kind       string `json:"kind"`
 		}
 		if json.Unmarshal(d, &head) == nil {
 			if gv, err := schema.ParseGroupVersion(head.APIVersion); err == nil {
-				out = append(out, docHead{gk: schema.GroupKind{Group: gv.Group, Kind: head.Kind}})
+				out[i] = docHead{gvk: gv.WithKind(head.Kind), ok: true}
 			}
 		}
 	}
@@ -102,7 +106,9 @@ func documentHeads(documents []json.RawMessage) []docHead {
 func (l *crdList) needed(heads []docHead) []int {
 	wanted := map[schema.GroupKind]bool{}
 	for _, h := range heads {
-		wanted[h.gk] = true
+		if h.ok {
+			wanted[h.gvk.GroupKind()] = true
+		}
 	}
 	var out []int
 	for i := range l.raws {

@@ -24,28 +24,37 @@ export class AheadAnswers {
    */
   ask(
     documents: readonly unknown[],
-    validate: (documents: readonly unknown[]) => Promise<SchemaFinding[][]>,
+    validate: (
+      documents: readonly unknown[],
+      json: readonly string[],
+    ) => Promise<SchemaFinding[][]>,
   ): void {
     if (documents.length > AHEAD_MAX_DOCUMENTS) return;
-    let slice: { key: string; doc: unknown }[] = [];
+    let slice: { key: string; doc: unknown; json: string }[] = [];
     let chars = 0;
+    const inSlice = new Set<string>();
     const send = () => {
       if (slice.length === 0) return;
       const sent = slice;
-      const answers = validate(sent.map((s) => s.doc));
+      const answers = validate(
+        sent.map((s) => s.doc),
+        sent.map((s) => s.json),
+      );
       sent.forEach((s, k) => {
         const one = answers.then((a) => a[k]!);
         one.catch(() => undefined); // awaited by evaluate, if it ever asks
         this.#answers.set(s.key, one);
       });
       slice = [];
+      inSlice.clear();
       chars = 0;
     };
     for (const doc of documents) {
       const json = JSON.stringify(doc);
       const key = contentKey(json);
-      if (this.#answers.has(key) || slice.some((s) => s.key === key)) continue;
-      slice.push({ key, doc });
+      if (this.#answers.has(key) || inSlice.has(key)) continue;
+      inSlice.add(key);
+      slice.push({ key, doc, json });
       chars += json.length;
       if (chars >= AHEAD_SLICE_CHARS) send();
     }

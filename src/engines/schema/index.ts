@@ -38,24 +38,27 @@ class SchemaEngine implements Engine {
   readonly #duplicates = new DuplicateObjects();
   #crds: Promise<CrdSet> | undefined;
   readonly #session: KubeSchemaSession;
+  private readonly validate: boolean;
   #objects: Promise<readonly unknown[]> | undefined;
   /** `check`: the checked files' objects, asked ahead (ahead.ts); settled once all are asked. */
   readonly #ahead = new AheadAnswers();
   #asked: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly binary: string,
     private readonly version: string,
     private readonly ctx: EngineContext,
-    private readonly validate: boolean,
+    session?: KubeSchemaSession,
   ) {
-    this.#session = new KubeSchemaSession(binary);
-    if (!validate) return;
+    this.validate = session !== undefined;
+    this.#session = session ?? new KubeSchemaSession("");
+    if (!session) return;
     this.#session.warm();
     if (ctx.commandLine)
       this.#asked = this.#checkedObjects().then(
         (objects) =>
-          this.#ahead.ask(objects.filter(validatableObject), (docs) => this.#validate(docs)),
+          this.#ahead.ask(objects.filter(validatableObject), (docs, json) =>
+            this.#validate(docs, json),
+          ),
         () => undefined,
       );
   }
@@ -106,8 +109,11 @@ class SchemaEngine implements Engine {
   }
 
   /** Each document's findings; the kinds without a schema are tried again with the repository's CRDs. */
-  async #validate(documents: readonly unknown[]): Promise<SchemaFinding[][]> {
-    const first = await this.#run(documents);
+  async #validate(
+    documents: readonly unknown[],
+    json?: readonly string[],
+  ): Promise<SchemaFinding[][]> {
+    const first = await this.#run(documents, undefined, json);
     const missing = first.flatMap((f, i) => (f.some((x) => x.rule === "PCV007") ? [i] : []));
     if (missing.length === 0) return first;
     // `check` takes the CRDs among the files it checks; a review those of the base commit.
@@ -130,9 +136,14 @@ class SchemaEngine implements Engine {
     return [...checked, ...workingTreeCRDs(cli.root)];
   }
 
-  async #run(documents: readonly unknown[], crds?: CrdSet): Promise<SchemaFinding[][]> {
-    const answer = await this.#session.request({ version: this.version, crds, documents });
-    if (answer.error) throw new Error(answer.error);
+  async #run(
+    documents: readonly unknown[],
+    crds?: CrdSet,
+    json?: readonly string[],
+  ): Promise<SchemaFinding[][]> {
+    const answer = await this.#session.request({ version: this.version, crds, documents, json });
+    if (answer?.error) throw new Error(answer.error);
+    if (!Array.isArray(answer?.results)) throw new Error("kube-schema printed no results");
     if (answer.results.length !== documents.length)
       throw new Error(
         `kube-schema answered ${answer.results.length} of ${documents.length} documents`,
@@ -151,7 +162,7 @@ async function load(ctx: EngineContext) {
   const binary = validates ? kubeSchemaPath(ctx.commandLine?.env ?? process.env) : undefined;
   const notRun = (reason: string) => ({
     ...NOTHING_LOADED,
-    engines: enabled("PCV005") ? [new SchemaEngine("", "", ctx, false)] : [],
+    engines: enabled("PCV005") ? [new SchemaEngine("", ctx)] : [],
     notEvaluated: [
       {
         file: ctx.configFile,
@@ -159,12 +170,13 @@ async function load(ctx: EngineContext) {
       },
     ],
   });
-  if (!validates) return { ...NOTHING_LOADED, engines: [new SchemaEngine("", "", ctx, false)] };
+  if (!validates) return { ...NOTHING_LOADED, engines: [new SchemaEngine("", ctx)] };
   if (!binary)
     return notRun(
       "kube-schema is not installed (the container image carries it; in a checkout `npm run build:schema` builds it with Go; PORTCULLIS_KUBE_SCHEMA names one)",
     );
-  const info = await kubeSchemaInfo(binary);
+  const session = new KubeSchemaSession(binary);
+  const info = await kubeSchemaInfo(binary, session);
   if (typeof info === "string") return notRun(info);
   const version = ctx.config.kubernetesVersion ?? info.versions[0]!;
   if (!info.versions.includes(version))
@@ -178,7 +190,7 @@ async function load(ctx: EngineContext) {
         },
       ],
     };
-  return { ...NOTHING_LOADED, engines: [new SchemaEngine(binary, version, ctx, true)] };
+  return { ...NOTHING_LOADED, engines: [new SchemaEngine(version, ctx, session)] };
 }
 
 export const schemaEngine: EngineDescriptor = {

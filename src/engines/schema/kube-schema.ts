@@ -2,10 +2,11 @@
 // the schemas of a Kubernetes version and CRDs. Found as $PORTCULLIS_KUBE_SCHEMA (empty: off),
 // then the one `npm run build` made (.tools/bin/kube-schema), then PATH. One run per batch of
 // documents: the schemas it needs are compiled once in it, and it is stopped at a time limit.
-import { execFile, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { packageRoot } from "../../adapters/fs/policy-bundle.js";
+import { messageOf } from "../../core/errors.js";
 import type { JsonPath } from "../../core/types.js";
 
 /** How long one batch (at most EVALUATION_CHUNK_BYTES of documents) may take. */
@@ -46,30 +47,22 @@ export function kubeSchemaPath(env: NodeJS.ProcessEnv = process.env): string | u
 const infos = new Map<string, Promise<KubeSchemaInfo | string>>();
 
 /**
- * What the binary carries (`kube-schema --versions`), or why it cannot say; asked once per
- * process and binary, without blocking (it runs while the files are read).
+ * What the binary carries, or why it cannot say: asked once per process and binary, of the
+ * session's process (`{"versions":true}`: no process of its own) without blocking.
  */
-export function kubeSchemaInfo(binary: string): Promise<KubeSchemaInfo | string> {
+export function kubeSchemaInfo(
+  binary: string,
+  session: KubeSchemaSession,
+): Promise<KubeSchemaInfo | string> {
   const known = infos.get(binary);
   if (known) return known;
-  const info = new Promise<KubeSchemaInfo | string>((resolve) => {
-    execFile(
-      binary,
-      ["--versions"],
-      { encoding: "utf8", timeout: 30_000 },
-      (err, stdout, stderr) => {
-        if (err) {
-          const why = (stderr || err.message || "").trim().split("\n")[0];
-          return resolve(`kube-schema --versions failed: ${why}`);
-        }
-        try {
-          resolve(JSON.parse(stdout) as KubeSchemaInfo);
-        } catch {
-          resolve("kube-schema --versions printed no answer");
-        }
-      },
-    );
-  });
+  const info = session.versions().then(
+    (v) =>
+      Array.isArray(v?.versions) && v.versions.length > 0
+        ? v
+        : "kube-schema carries no Kubernetes version",
+    (err: unknown) => `kube-schema could not say which versions it carries: ${messageOf(err)}`,
+  );
   infos.set(binary, info);
   return info;
 }
@@ -96,6 +89,8 @@ export interface SchemaRequest {
   readonly version: string;
   readonly crds?: CrdSet;
   readonly documents: readonly unknown[];
+  /** The documents as JSON, when the caller has it already (each JSON.stringify's). */
+  readonly json?: readonly string[];
 }
 
 /** The environment of a run: nothing of the caller's (no PATH, no proxies, no credentials). */
@@ -104,7 +99,7 @@ function runEnvironment(): NodeJS.ProcessEnv {
 }
 
 interface Waiting {
-  resolve: (a: SchemaAnswer) => void;
+  resolve: (a: unknown) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout;
 }
@@ -149,10 +144,20 @@ export class KubeSchemaSession {
     this.#idle.unref();
   }
 
-  request(req: SchemaRequest) {
+  request(req: SchemaRequest): Promise<SchemaAnswer> {
+    return this.#ask(() => this.#line(req)) as Promise<SchemaAnswer>;
+  }
+
+  /** What the process carries (as `kube-schema --versions` prints it). */
+  versions(): Promise<KubeSchemaInfo | undefined> {
+    return this.#ask(() => `{"versions":true}\n`) as Promise<KubeSchemaInfo | undefined>;
+  }
+
+  /** One line's answer; the line is made once the process is there (it knows what was sent). */
+  #ask(line: () => string): Promise<unknown> {
     const child = this.#start();
     clearTimeout(this.#idle);
-    return new Promise<SchemaAnswer>((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(
         () =>
           this.#fail(
@@ -162,7 +167,7 @@ export class KubeSchemaSession {
       );
       this.#waiting.push({ resolve, reject, timer });
       this.#hold(true);
-      child.stdin.write(this.#line(req));
+      child.stdin.write(line());
     });
   }
 
@@ -174,7 +179,7 @@ export class KubeSchemaSession {
       if (!this.#sent.has(req.crds.id)) crds += `,"crds":${req.crds.json}`;
       this.#sent.add(req.crds.id);
     }
-    const documents = JSON.stringify(req.documents);
+    const documents = req.json ? `[${req.json.join(",")}]` : JSON.stringify(req.documents);
     return `{"version":${JSON.stringify(req.version)}${crds},"documents":${documents}}\n`;
   }
 
@@ -230,7 +235,7 @@ export class KubeSchemaSession {
       if (!w) continue;
       clearTimeout(w.timer);
       try {
-        w.resolve(JSON.parse(line) as SchemaAnswer);
+        w.resolve(JSON.parse(line));
       } catch {
         w.reject(new Error("kube-schema printed no answer"));
       }

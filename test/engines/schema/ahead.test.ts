@@ -59,13 +59,15 @@ const SKIPPED = built ? "" : " (skipped: kube-schema is not built, npm run build
 
 (built ? describe : describe.skip)(`check's answers asked ahead${SKIPPED}`, () => {
   it("a kube-schema that stops on the slice asked ahead is asked again: the findings are all there", async () => {
-    // The first process dies on its first request; the next ones are the real kube-schema.
+    // The first process says which versions it carries, then dies on its first request (the
+    // first slice asked ahead); the next ones are the real kube-schema.
     const dir = mkdtempSync(join(tmpdir(), "portcullis-ahead-"));
     const file = join(dir, "kube-schema");
     writeFileSync(
       file,
-      `#!/bin/sh\nif [ "$1" = --versions ] || [ -e ${dir}/started ]; then exec ${binary} "$@"; fi\n` +
-        `: > ${dir}/started\nread -r line; echo "killed" >&2; exit 137\n`,
+      `#!/bin/sh\nif [ -e ${dir}/started ]; then exec ${binary}; fi\n` +
+        `: > ${dir}/started\nread -r line; ${binary} --versions\n` +
+        `read -r line; echo "killed" >&2; exit 137\n`,
     );
     chmodSync(file, 0o755);
     writeFileSync(

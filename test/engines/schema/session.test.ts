@@ -8,7 +8,11 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../../src/adapters/fs/policy-bundle.js";
-import { CrdSet, KubeSchemaSession } from "../../../src/engines/schema/kube-schema.js";
+import {
+  CrdSet,
+  KubeSchemaSession,
+  kubeSchemaInfo,
+} from "../../../src/engines/schema/kube-schema.js";
 import { runCommand } from "../../support/cli.js";
 
 /** A stand-in kube-schema in a folder of its own (`body` is given that folder). */
@@ -115,6 +119,17 @@ describe("KubeSchemaSession and CRD sets", () => {
     expect(lines.map((l) => l.crds?.length)).toEqual([1, 1]);
   });
 
+  it("a kube-schema that cannot say which versions it carries is not run, and says why", async () => {
+    const { file } = script(() => "read -r line; echo '[]'");
+    expect(await kubeSchemaInfo(file, new KubeSchemaSession(file))).toBe(
+      "kube-schema carries no Kubernetes version",
+    );
+    const { file: dead } = script(() => "echo 'no schemas' >&2; exit 1");
+    expect(await kubeSchemaInfo(dead, new KubeSchemaSession(dead))).toBe(
+      "kube-schema could not say which versions it carries: kube-schema exited 1: no schemas",
+    );
+  });
+
   it("fails a request kube-schema does not answer in time, with the limit in the reason", async () => {
     const { file } = script(() => "while read -r line; do :; done");
     const session = new KubeSchemaSession(file, 300);
@@ -164,6 +179,12 @@ const SKIPPED = built ? "" : " (skipped: kube-schema is not built, npm run build
     expect(b.results[0]!.findings!.map((f) => f.rule)).toEqual(["PCV007"]);
   });
 
+  it("says which versions it carries through the session, as --versions prints them", async () => {
+    const session = new KubeSchemaSession(binary);
+    const printed = spawnSync(binary, ["--versions"], { encoding: "utf8" }).stdout;
+    expect(await kubeSchemaInfo(binary, session)).toEqual(JSON.parse(printed));
+  });
+
   it("refuses a request naming a CRD set it was never sent", () => {
     const r = spawnSync(binary, [], {
       input: `${JSON.stringify({ version: "", crdSet: "nope", documents: [] })}\n`,
@@ -177,10 +198,10 @@ const SKIPPED = built ? "" : " (skipped: kube-schema is not built, npm run build
   });
 
   it("a kube-schema that crashes mid-run ends the check with an error, not a pass", async () => {
-    // Answers --versions as the real one does, then dies on the first request.
+    // Says which versions it carries as the real one does, then dies on every request.
     const { file, dir } = script(
-      () =>
-        `if [ "$1" = --versions ]; then exec ${binary} --versions; fi\n` +
+      (dir) =>
+        `if [ ! -e ${dir}/started ]; then : > ${dir}/started; read -r line; ${binary} --versions; fi\n` +
         `read -r line; echo "fatal error: out of memory" >&2; exit 2`,
     );
     writeFileSync(
