@@ -11,6 +11,8 @@ import type { JsonPath } from "../../core/types.js";
 
 /** How long one batch (at most EVALUATION_CHUNK_BYTES of documents) may take. */
 export const KUBE_SCHEMA_TIME_LIMIT_MS = 120_000;
+/** How long kube-schema may take to say which versions it carries (it reads no schema for it). */
+const VERSIONS_TIME_LIMIT_MS = 30_000;
 const MAX_ANSWER_BYTES = 256 * 1024 * 1024;
 /** How long a process waits for the next request of its run before it ends. */
 const IDLE_MS = 30_000;
@@ -150,20 +152,22 @@ export class KubeSchemaSession {
 
   /** What the process carries (as `kube-schema --versions` prints it). */
   versions(): Promise<KubeSchemaInfo | undefined> {
-    return this.#ask(() => `{"versions":true}\n`) as Promise<KubeSchemaInfo | undefined>;
+    return this.#ask(() => `{"versions":true}\n`, VERSIONS_TIME_LIMIT_MS) as Promise<
+      KubeSchemaInfo | undefined
+    >;
   }
 
   /** One line's answer; the line is made once the process is there (it knows what was sent). */
-  #ask(line: () => string): Promise<unknown> {
+  #ask(line: () => string, timeLimitMs = this.timeLimitMs): Promise<unknown> {
     const child = this.#start();
     clearTimeout(this.#idle);
     return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(
         () =>
           this.#fail(
-            new Error(`kube-schema took longer than ${this.timeLimitMs / 1000} s and was stopped`),
+            new Error(`kube-schema took longer than ${timeLimitMs / 1000} s and was stopped`),
           ),
-        this.timeLimitMs,
+        timeLimitMs,
       );
       this.#waiting.push({ resolve, reject, timer });
       this.#hold(true);
