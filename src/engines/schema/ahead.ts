@@ -6,7 +6,12 @@
 import { createHash } from "node:crypto";
 import type { SchemaFinding } from "./kube-schema.js";
 
-/** At most this many objects are validated ahead (beyond, each slice is asked when evaluated). */
+/**
+ * Objects are asked ahead only in a working tree of at most this many YAML/JSON files (reading
+ * them for their objects costs a parse of each, which a larger check does not pay), and at most
+ * this many objects; beyond, each slice is asked when evaluated.
+ */
+export const AHEAD_MAX_FILES = 2_000;
 export const AHEAD_MAX_DOCUMENTS = 20_000;
 /** The objects of one request sent ahead, by their JSON's length. */
 const AHEAD_SLICE_CHARS = 256 * 1024;

@@ -11,9 +11,9 @@ import {
   type EngineContext,
   type EngineDescriptor,
 } from "../engine.js";
-import { isCRD, repositoryCRDs, workingTreeCRDs } from "./crds.js";
+import { fewManifestFiles, isCRD, repositoryCRDs, workingTreeCRDs } from "./crds.js";
 import { DuplicateObjects } from "./duplicates.js";
-import { AheadAnswers, contentKey } from "./ahead.js";
+import { AHEAD_MAX_FILES, AheadAnswers, contentKey } from "./ahead.js";
 import {
   CrdSet,
   kubeSchemaInfo,
@@ -53,7 +53,7 @@ class SchemaEngine implements Engine {
     this.#session = session ?? new KubeSchemaSession("");
     if (!session) return;
     this.#session.warm();
-    if (ctx.commandLine)
+    if (ctx.commandLine && fewManifestFiles(ctx.commandLine.root, AHEAD_MAX_FILES))
       this.#asked = this.#checkedObjects().then(
         (objects) =>
           this.#ahead.ask(objects.filter(validatableObject), (docs, json) =>

@@ -2,7 +2,7 @@
 // slices, in order, each content once, found again by content; nothing ahead beyond the limit; and
 // a check whose kube-schema stops on a slice asked ahead asks again rather than failing or passing.
 // The CLI part needs kube-schema (npm run build:schema).
-import { chmodSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../../src/adapters/fs/policy-bundle.js";
@@ -11,6 +11,7 @@ import {
   AheadAnswers,
   contentKey,
 } from "../../../src/engines/schema/ahead.js";
+import { fewManifestFiles } from "../../../src/engines/schema/crds.js";
 import type { SchemaFinding } from "../../../src/engines/schema/kube-schema.js";
 import { runCommand } from "../../support/cli.js";
 
@@ -50,6 +51,19 @@ describe("AheadAnswers", () => {
       return slice.map(finding);
     });
     expect(asked).toBe(0);
+  });
+});
+
+describe("fewManifestFiles", () => {
+  it("counts the YAML/JSON files check could read ahead, as the CRD walk sees them", () => {
+    const dir = mkdtempSync(join(tmpdir(), "portcullis-ahead-"));
+    mkdirSync(join(dir, "apps", "node_modules"), { recursive: true });
+    for (const f of ["a.yaml", "apps/b.yml", "apps/c.json", "apps/kustomization.yaml"])
+      writeFileSync(join(dir, f), "{}\n");
+    writeFileSync(join(dir, "apps", "node_modules", "d.yaml"), "{}\n");
+    writeFileSync(join(dir, "README.md"), "text\n");
+    expect(fewManifestFiles(dir, 3)).toBe(true);
+    expect(fewManifestFiles(dir, 2)).toBe(false);
   });
 });
 
