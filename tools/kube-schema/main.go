@@ -12,7 +12,9 @@
 // The repository's CRDs (megabytes) are sent once per process: a request with "crdSet":"<id>"
 // and "crds" keeps them under that id, a later one with the same "crdSet" and no "crds" uses them
 // again (an id this process was never given is an error). A CRD is decoded only when a document
-// of one of its kinds is validated: crdErrors name the CRDs read so far that are unusable.
+// of one of its kinds is validated: crdErrors name the CRDs read so far that are unusable. With
+// "crdsIfUnknown":true the CRDs are used only for the documents that have no schema without them,
+// as if those were asked again with the CRDs (one request instead of two).
 //
 // `kube-schema --versions` prints the Kubernetes versions it carries (newest first) and the
 // sources of its schemas; so does the request {"versions":true} (a session asks it that way, one
@@ -29,15 +31,19 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"sync"
 )
 
 type request struct {
 	Version string `json:"version"`
 	// CRDSet names the CRDs for later requests (see crdSetOf).
-	CRDSet    string            `json:"crdSet"`
-	CRDs      []json.RawMessage `json:"crds"`
-	Documents []json.RawMessage `json:"documents"`
+	CRDSet string `json:"crdSet"`
+	// CRDsIfUnknown: the CRDs are for the documents of kinds with no other schema only (see
+	// checkWithCRDsIfUnknown).
+	CRDsIfUnknown bool              `json:"crdsIfUnknown"`
+	CRDs          []json.RawMessage `json:"crds"`
+	Documents     []json.RawMessage `json:"documents"`
 }
 
 type finding struct {
@@ -134,14 +140,50 @@ func validateRequest(line []byte) (a answer) {
 	if err != nil {
 		return answer{Error: err.Error()}
 	}
-	heads := documentHeads(req.Documents)
-	set, err := schemaSetFor(req.Version, crds, heads)
+	if req.CRDsIfUnknown {
+		return checkWithCRDsIfUnknown(req.Version, crds, req.Documents)
+	}
+	return checkWith(req.Version, crds, req.Documents)
+}
+
+func checkWith(version string, crds *crdList, documents []json.RawMessage) answer {
+	heads := documentHeads(documents)
+	set, err := schemaSetFor(version, crds, heads)
 	if err != nil {
 		return answer{Error: err.Error()}
 	}
-	a.CRDErrors = set.crdErrors
-	a.Results = set.checkAll(req.Documents, heads)
-	return a
+	return answer{CRDErrors: set.crdErrors, Results: set.checkAll(documents, heads)}
+}
+
+// checkWithCRDsIfUnknown: the documents without the repository's CRDs, then those of a kind with
+// no schema (PCV007) again with them, in one request: what a client asking twice would get.
+func checkWithCRDsIfUnknown(version string, crds *crdList, documents []json.RawMessage) answer {
+	first := checkWith(version, noCRDs, documents)
+	if first.Error != "" || len(crds.raws) == 0 {
+		return first
+	}
+	var missing []int
+	for i, r := range first.Results {
+		if slices.ContainsFunc(r.Findings, func(f finding) bool { return f.Rule == "PCV007" }) {
+			missing = append(missing, i)
+		}
+	}
+	if len(missing) == 0 {
+		return first
+	}
+	again := make([]json.RawMessage, len(missing))
+	for k, i := range missing {
+		again[k] = documents[i]
+	}
+	second := checkWith(version, crds, again)
+	if second.Error != "" {
+		return second
+	}
+	for k, i := range missing {
+		first.Results[i] = second.Results[k]
+	}
+	first.CRDErrors = second.CRDErrors
+	return first
 }
 
 // checkAll: each document's result, in order. A document whose kind is compiled already (and a

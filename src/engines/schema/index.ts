@@ -20,6 +20,7 @@ import {
   kubeSchemaPath,
   KubeSchemaSession,
   type SchemaFinding,
+  type SchemaRequest,
 } from "./kube-schema.js";
 
 const ID = "schema";
@@ -57,7 +58,7 @@ class SchemaEngine implements Engine {
       this.#asked = this.#checkedObjects().then(
         (objects) =>
           this.#ahead.ask(objects.filter(validatableObject), (docs, json) =>
-            this.#validate(docs, json),
+            this.#validateAhead(docs, json),
           ),
         () => undefined,
       );
@@ -109,23 +110,38 @@ class SchemaEngine implements Engine {
   }
 
   /** Each document's findings; the kinds without a schema are tried again with the repository's CRDs. */
-  async #validate(
-    documents: readonly unknown[],
-    json?: readonly string[],
-  ): Promise<SchemaFinding[][]> {
-    const first = await this.#run(documents, undefined, json);
+  async #validate(documents: readonly unknown[]): Promise<SchemaFinding[][]> {
+    const first = await this.#run(documents);
     const missing = first.flatMap((f, i) => (f.some((x) => x.rule === "PCV007") ? [i] : []));
     if (missing.length === 0) return first;
     // `check` takes the CRDs among the files it checks; a review those of the base commit.
-    this.#crds ??= this.#repositoryCRDs().then((c) => new CrdSet(c));
-    const crds = await this.#crds;
+    const crds = await this.#crdSet();
     if (crds.size === 0) return first;
     const again = await this.#run(
       missing.map((i) => documents[i]),
-      crds,
+      { crds },
     );
     missing.forEach((i, k) => (first[i] = again[k]!));
     return first;
+  }
+
+  /** The repository's CRDs, collected once. */
+  #crdSet(): Promise<CrdSet> {
+    this.#crds ??= this.#repositoryCRDs().then((c) => new CrdSet(c));
+    return this.#crds;
+  }
+
+  /**
+   * #validate in one request (kube-schema tries the kinds without a schema again with the CRDs
+   * itself): an answer asked ahead is then final, never queued behind the other slices'.
+   */
+  async #validateAhead(
+    documents: readonly unknown[],
+    json: readonly string[],
+  ): Promise<SchemaFinding[][]> {
+    const crds = await this.#crdSet();
+    if (crds.size === 0) return this.#run(documents, { json });
+    return this.#run(documents, { crds, json, crdsIfUnknown: true });
   }
 
   /** A review: the base commit's CRDs. `check`: the checked files' and the working tree's. */
@@ -138,10 +154,9 @@ class SchemaEngine implements Engine {
 
   async #run(
     documents: readonly unknown[],
-    crds?: CrdSet,
-    json?: readonly string[],
+    how: Pick<SchemaRequest, "crds" | "json" | "crdsIfUnknown"> = {},
   ): Promise<SchemaFinding[][]> {
-    const answer = await this.#session.request({ version: this.version, crds, documents, json });
+    const answer = await this.#session.request({ ...how, version: this.version, documents });
     if (answer?.error) throw new Error(answer.error);
     if (!Array.isArray(answer?.results)) throw new Error("kube-schema printed no results");
     if (answer.results.length !== documents.length)

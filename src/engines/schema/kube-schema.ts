@@ -93,6 +93,11 @@ export interface SchemaRequest {
   readonly documents: readonly unknown[];
   /** The documents as JSON, when the caller has it already (each JSON.stringify's). */
   readonly json?: readonly string[];
+  /**
+   * The CRDs are only for the documents with no schema without them (kube-schema validates
+   * those again with the CRDs): the answer of asking without CRDs, then again for those.
+   */
+  readonly crdsIfUnknown?: boolean;
 }
 
 /** The environment of a run: nothing of the caller's (no PATH, no proxies, no credentials). */
@@ -182,6 +187,7 @@ export class KubeSchemaSession {
       crds = `,"crdSet":${JSON.stringify(req.crds.id)}`;
       if (!this.#sent.has(req.crds.id)) crds += `,"crds":${req.crds.json}`;
       this.#sent.add(req.crds.id);
+      if (req.crdsIfUnknown) crds += `,"crdsIfUnknown":true`;
     }
     const documents = req.json ? `[${req.json.join(",")}]` : JSON.stringify(req.documents);
     return `{"version":${JSON.stringify(req.version)}${crds},"documents":${documents}}\n`;

@@ -179,6 +179,65 @@ const SKIPPED = built ? "" : " (skipped: kube-schema is not built, npm run build
     expect(b.results[0]!.findings!.map((f) => f.rule)).toEqual(["PCV007"]);
   });
 
+  it("with crdsIfUnknown, answers as asking without the CRDs, then again with them for the kinds with no schema", async () => {
+    // A repository CRD that redefines Flux's Kustomization loosely: it is for unknown kinds only.
+    const looseFlux = {
+      ...WIDGET_CRD,
+      metadata: { name: "kustomizations.kustomize.toolkit.fluxcd.io" },
+      spec: {
+        ...WIDGET_CRD.spec,
+        group: "kustomize.toolkit.fluxcd.io",
+        names: { kind: "Kustomization", plural: "kustomizations" },
+        versions: [
+          {
+            name: "v1",
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+            },
+          },
+        ],
+      },
+    };
+    const flux = {
+      apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+      kind: "Kustomization",
+      metadata: { name: "apps", namespace: "flux-system" },
+      spec: {
+        interval: "10m",
+        prune: true,
+        sourceRef: { kind: "GitRepository", name: "r" },
+        bogus: 1,
+      },
+    };
+    const docs = [
+      widget({ colour: "red" }),
+      flux,
+      { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" } },
+    ];
+    const crds = new CrdSet([WIDGET_CRD, looseFlux]);
+    const one = await new KubeSchemaSession(binary).request({
+      version: "",
+      crds,
+      documents: docs,
+      crdsIfUnknown: true,
+    });
+    const twice = new KubeSchemaSession(binary);
+    const first = await twice.request({ version: "", documents: docs });
+    const again = await twice.request({
+      version: "",
+      crds: new CrdSet([WIDGET_CRD, looseFlux]),
+      documents: [docs[0]],
+    });
+    expect(one.results).toEqual([again.results[0], first.results[1], first.results[2]]);
+    expect(one.results.map((r) => (r.findings ?? []).map((f) => f.rule))).toEqual([
+      ["PCV002"],
+      ["PCV002"],
+      [],
+    ]);
+  });
+
   it("says which versions it carries through the session, as --versions prints them", async () => {
     const session = new KubeSchemaSession(binary);
     const printed = spawnSync(binary, ["--versions"], { encoding: "utf8" }).stdout;
