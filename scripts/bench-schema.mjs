@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // npm run bench (its schema part): `portcullis check` on the corpus with the schema validation
-// (PCV rules, tools/kube-schema) on and off, and kube-schema alone on the same documents.
+// (PCV rules, tools/kube-schema) on and off; kube-schema alone on the same documents, and its
+// start-up; and the peer, kubeconform (pinned in tools/kubeconform, built when missing: skipped,
+// and said so, without Go), given JSON schemas made offline from the same OpenAPI documents and
+// the same CRDs (scripts/kubeconform-schemas.mjs).
 // Usage: node scripts/bench-schema.mjs [--corpus DIR] [--runs N]
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -9,6 +12,8 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { measure, median } from "./bench-measure.mjs";
 import { ensureKubeSchema } from "./kube-schema.mjs";
+import { writeKubeconformSchemas } from "./kubeconform-schemas.mjs";
+import { ensureKubeconform } from "./tools.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const { values } = parseArgs({
@@ -68,40 +73,133 @@ function timed(env) {
   };
 }
 
+const loadBefore = loadAverage();
 const off = timed({ PORTCULLIS_KUBE_SCHEMA: "" });
 const on = timed({ PORTCULLIS_KUBE_SCHEMA: existsSync("/usr/bin/time") ? wrapper : binary });
-// kube-schema alone, one request with every object the check validated (its own CPU time).
-const { parseManifest } = await import(join(ROOT, "dist", "yaml", "index.js"));
+// kube-schema alone and kubeconform, on the objects the check validated, with the corpus's CRDs.
+// The objects `check` validates: those of the manifests it reads (its inventory), lists' items
+// apart (none in the corpus).
+const { gatekeeperInventory } = await import(
+  join(ROOT, "dist", "engines", "gatekeeper", "directory.js")
+);
 const { readDirectorySources } = await import(
   join(ROOT, "dist", "adapters", "fs", "directory-source.js")
 );
 const { defaultConfig } = await import(join(ROOT, "dist", "config", "config.js"));
 const config = defaultConfig({ settingDefaults: {}, ruleIds: new Set() });
-const documents = readDirectorySources(["."], corpus, config).files.flatMap((f) =>
-  parseManifest(f.path, f.content)
-    .documents.map((d) => d.value)
-    .filter((v) => v?.apiVersion && v?.kind),
+const selection = readDirectorySources(["."], corpus, config);
+const documents = gatekeeperInventory(selection.files, selection.layout).filter(
+  (v) => !Array.isArray(v.items),
 );
-const request = join(scratch, "request.json");
-writeFileSync(request, `${JSON.stringify({ version: "", crds: [], documents })}\n`);
-const alone = measure("sh", ["-c", `"${binary}" < "${request}" > /dev/null`]);
+const crds = [
+  ...new Set(
+    documents
+      .filter(
+        (d) => d.kind === "CustomResourceDefinition" && d.apiVersion === "apiextensions.k8s.io/v1",
+      )
+      .map((d) => JSON.stringify(d)),
+  ),
+].map((j) => JSON.parse(j));
+const alone = kubeSchemaAlone(documents, crds);
+const startUp = kubeSchemaStartUp();
+const peer = kubeconformPeer(documents, crds);
 const count = (r) => r.report.findings.filter((f) => f.rule.startsWith("PCV")).length;
 const pct = (a, b) => `${(((a - b) / b) * 100).toFixed(0)}%`;
+const s2 = (x) => `${(x ?? NaN).toFixed(2)} s`;
 console.log(`Schema validation on the corpus (${corpus}), median of ${runs} runs:`);
 console.log("");
-console.log("| run | wall | CPU (Node) | CPU (kube-schema) | PCV findings |");
+console.log("| run | wall | CPU (Node) | CPU (kube-schema) | findings |");
 console.log("|---|---|---|---|---|");
-console.log(
-  `| validation off | ${off.wall.toFixed(2)} s | ${off.cpu.toFixed(2)} s | | ${count(off)} |`,
-);
+console.log(`| validation off | ${s2(off.wall)} | ${s2(off.cpu)} | | ${count(off)} PCV |`);
 const total = on.cpu + on.childCpu;
 console.log(
-  `| validation on | ${on.wall.toFixed(2)} s (+${pct(on.wall, off.wall)}) | ${on.cpu.toFixed(2)} s | ${on.childCpu.toFixed(2)} s (CPU in all +${pct(total, off.cpu)}) | ${count(on)} |`,
+  `| validation on | ${s2(on.wall)} (+${pct(on.wall, off.wall)}) | ${s2(on.cpu)} | ${s2(on.childCpu)} (CPU in all +${pct(total, off.cpu)}) | ${count(on)} PCV |`,
 );
 console.log(
-  `| kube-schema alone, ${documents.length} documents in one request | ${alone.wall.toFixed(2)} s | | ${(alone.cpu ?? NaN).toFixed(2)} s | |`,
+  `| kube-schema alone, ${documents.length} objects and ${crds.length} CRDs in one request | ${s2(alone.wall)} | | ${s2(alone.cpu)} | ${alone.summary} |`,
+);
+console.log(
+  `| kubeconform ${peer.version} alone, the same objects, -strict -n 2 (schemas made offline: ${peer.schemas}) | ${s2(peer.wall)} (${(peer.wall / alone.wall).toFixed(1)}x) | | ${s2(peer.cpu)} (${(peer.cpu / alone.cpu).toFixed(1)}x) | ${peer.summary} |`,
+);
+console.log(
+  `| kube-schema start-up: an empty request / one Deployment | ${s2(startUp.empty.wall)} / ${s2(startUp.one.wall)} | | ${s2(startUp.empty.cpu)} / ${s2(startUp.one.cpu)} | |`,
 );
 console.log("");
-console.log(
-  `Load average at the end: ${spawnSync("cat", ["/proc/loadavg"], { encoding: "utf8" }).stdout.trim()}`,
-);
+console.log(`Load average before: ${loadBefore}; at the end: ${loadAverage()}`);
+rmSync(scratch, { recursive: true, force: true });
+
+function loadAverage() {
+  return readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+}
+
+/** One request with every object, timed; what it found, by kind of finding. */
+function kubeSchemaAlone(docs, crdObjects) {
+  const request = join(scratch, "request.json");
+  writeFileSync(request, `${JSON.stringify({ version: "", crds: crdObjects, documents: docs })}\n`);
+  const run = measure("sh", ["-c", `"${binary}" < "${request}"`]);
+  const answer = JSON.parse(run.stdout);
+  const rules = answer.results.flatMap((r) => (r.findings ?? []).map((f) => f.rule));
+  const objects = (pred) => answer.results.filter((r) => (r.findings ?? []).some(pred)).length;
+  const invalid = objects((f) => ["PCV001", "PCV002", "PCV006"].includes(f.rule));
+  const noSchema = objects((f) => f.rule === "PCV007" || f.rule === "PCV003");
+  return {
+    ...run,
+    summary: `${invalid} objects invalid (${rules.filter((r) => /PCV00[126]/.test(r)).length} findings), ${noSchema} without a schema or removed`,
+  };
+}
+
+/** kube-schema's cost before any validation: an empty request, then one Deployment. */
+function kubeSchemaStartUp() {
+  const deployment = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "web" },
+    spec: {
+      selector: { matchLabels: { app: "web" } },
+      template: {
+        metadata: { labels: { app: "web" } },
+        spec: { containers: [{ name: "web", image: "nginx:1.27" }] },
+      },
+    },
+  };
+  const timedRequest = (docs) => {
+    const file = join(scratch, "start.json");
+    writeFileSync(file, `${JSON.stringify({ version: "", documents: docs })}\n`);
+    const xs = Array.from({ length: 5 }, () => measure("sh", ["-c", `"${binary}" < "${file}"`]));
+    return { wall: median(xs.map((x) => x.wall)), cpu: median(xs.map((x) => x.cpu ?? NaN)) };
+  };
+  return { empty: timedRequest([]), one: timedRequest([deployment]) };
+}
+
+/**
+ * kubeconform on the same objects (one YAML stream), with JSON schemas made offline from the
+ * schemas kube-schema embeds and the same CRDs (scripts/kubeconform-schemas.mjs).
+ */
+function kubeconformPeer(docs, crdObjects) {
+  let kubeconform;
+  try {
+    kubeconform = ensureKubeconform({ quiet: true });
+  } catch (err) {
+    return { version: "(not built)", schemas: err.message, wall: NaN, cpu: NaN, summary: "" };
+  }
+  const version = spawnSync(kubeconform, ["-v"], { encoding: "utf8" }).stdout.trim();
+  const dir = join(scratch, "kubeconform-schemas");
+  const crdFile = join(scratch, "crds.yaml");
+  writeFileSync(crdFile, crdObjects.map((c) => JSON.stringify(c)).join("\n---\n"));
+  const made = writeKubeconformSchemas(dir, undefined, [crdFile]);
+  const stream = join(scratch, "objects.yaml");
+  writeFileSync(stream, docs.map((d) => JSON.stringify(d)).join("\n---\n"));
+  const args = ["-strict", "-summary", "-output", "json", "-n", "2"];
+  args.push("-kubernetes-version", `${made.version}.0`);
+  args.push("-schema-location", join(dir, "{{ .ResourceKind }}{{ .KindSuffix }}.json"), stream);
+  const xs = Array.from({ length: runs }, () => measure(kubeconform, args));
+  const out = JSON.parse(xs[0].stdout);
+  const noSchema = out.resources.filter((r) => /could not find schema/.test(r.msg ?? "")).length;
+  return {
+    version,
+    schemas: `${made.kinds} kinds, ${made.crds} CRD versions`,
+    wall: median(xs.map((x) => x.wall)),
+    cpu: median(xs.map((x) => x.cpu ?? NaN)),
+    summary: `${out.summary.invalid} objects invalid, ${noSchema} without a schema, ${out.summary.errors - noSchema} other errors`,
+  };
+}

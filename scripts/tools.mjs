@@ -123,6 +123,23 @@ const CEL = {
   ldflags: () => "-s -w",
 };
 
+const KUBECONFORM_MODULE = "github.com/yannh/kubeconform";
+/**
+ * kubeconform, the peer of the schema validation's benchmark (scripts/bench-schema.mjs), given
+ * schemas generated offline (scripts/kubeconform-schemas.mjs); never part of a check.
+ */
+const KUBECONFORM = {
+  name: "kubeconform",
+  module: KUBECONFORM_MODULE,
+  package: `${KUBECONFORM_MODULE}/cmd/kubeconform`,
+  dir: join(TOOLS_DIR, "kubeconform"),
+  versionArgs: ["-v"],
+  versionPattern: /^(v\S+)/m,
+  minGo: "1.26",
+  // What kubeconform's release build sets, so `kubeconform -v` names the pinned version.
+  ldflags: (version) => `-s -w -X main.version=v${version}`,
+};
+
 /** The version of `module` pinned in a tools go.mod (default: OPA in tools/go.mod). */
 export function pinnedVersion(module = OPA_MODULE, dir = TOOLS_DIR) {
   const gomod = readFileSync(join(dir, "go.mod"), "utf8");
@@ -251,6 +268,14 @@ export function ensureCel(options = {}) {
   return ensureTool(CEL, options);
 }
 
+/**
+ * Returns the path of a `kubeconform` at the version pinned in tools/kubeconform/go.mod, built when
+ * missing (about 30 seconds on 2 cores): only the schema benchmark uses it.
+ */
+export function ensureKubeconform(options = {}) {
+  return ensureTool(KUBECONFORM, options);
+}
+
 /** The pinned conftest if it is already built or on PATH; never builds it. */
 export function findConftest() {
   return findTool(CONFTEST);
@@ -312,9 +337,10 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     else if (command === "yaml-oracle") console.log(ensureYamlOracle());
     else if (command === "kyverno") console.log(ensureKyverno());
     else if (command === "cel") console.log(ensureCel());
+    else if (command === "kubeconform") console.log(ensureKubeconform());
     else {
       console.error(
-        `usage: node scripts/tools.mjs opa|opa-test|conftest|kustomize|helm|yaml-oracle|kyverno|cel`,
+        `usage: node scripts/tools.mjs opa|opa-test|conftest|kustomize|helm|yaml-oracle|kyverno|cel|kubeconform`,
       );
       process.exit(2);
     }

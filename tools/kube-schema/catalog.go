@@ -1,7 +1,7 @@
 package main
 
 import (
-	"crypto/sha256"
+	"cmp"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -15,9 +15,7 @@ import (
 	"sync"
 	"testing/fstest"
 
-	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/openapi"
 	"sigs.k8s.io/kubectl-validate/pkg/openapiclient"
 	"sigs.k8s.io/kubectl-validate/pkg/validator"
 )
@@ -99,8 +97,8 @@ type schemaSet struct {
 	bundled []string
 	// Each kind's decoder and strategy, built once (kinds.go; nil: kubectl-validate's own path).
 	kinds map[schema.GroupVersionKind]*compiledKind
-	// The repository's CRDs as decoded, by the SHA-256 of their JSON (see checkCRD).
-	repoCRDs map[[32]byte]*apiextensions.CustomResourceDefinition
+	// The indexes of the repository CRDs this set was made with (see schemaSetFor).
+	picked []int
 }
 
 var (
@@ -128,16 +126,11 @@ var bundledGroups = sync.OnceValue(func() map[string][]string {
 var groupLine = regexp.MustCompile(`(?m)^  group: ['"]?([^'"\s]+)['"]?\s*$`)
 
 // bundledFor: the bundled CRD files the documents' groups need, sorted.
-func bundledFor(documents []json.RawMessage) []string {
+func bundledFor(heads []docHead) []string {
 	wanted := map[string]bool{}
-	for _, d := range documents {
-		var head struct {
-			APIVersion string `json:"apiVersion"`
-		}
-		if json.Unmarshal(d, &head) == nil {
-			if gv, err := schema.ParseGroupVersion(head.APIVersion); err == nil {
-				wanted[gv.Group] = true
-			}
+	for _, h := range heads {
+		if h.ok {
+			wanted[h.gvk.Group] = true
 		}
 	}
 	var files []string
@@ -153,7 +146,7 @@ func bundledFor(documents []json.RawMessage) []string {
 	return files
 }
 
-func schemaSetFor(version string, repoCRDs []json.RawMessage, documents []json.RawMessage) (*schemaSet, error) {
+func schemaSetFor(version string, repo *crdList, heads []docHead) (*schemaSet, error) {
 	m := manifest()
 	if version == "" {
 		version = m.Versions[0]
@@ -165,28 +158,25 @@ func schemaSetFor(version string, repoCRDs []json.RawMessage, documents []json.R
 	if !known {
 		return nil, fmt.Errorf("no schemas for Kubernetes %s (carried: %s)", version, strings.Join(m.Versions, ", "))
 	}
-	bundled := bundledFor(documents)
-	h := sha256.New()
-	h.Write([]byte(version))
-	for _, c := range repoCRDs {
-		h.Write([]byte{0})
-		h.Write(c)
-	}
-	key := string(h.Sum(nil))
+	bundled := bundledFor(heads)
+	picked := repo.needed(heads)
+	key := version + "\x00" + string(repo.key[:])
 	setsMu.Lock()
 	defer setsMu.Unlock()
 	// One set per version and repository CRDs, its compiled kinds kept across the requests of a
-	// run. A set carries the bundled CRD files some request needed so far: a request that needs
-	// one more is given a set with the union (a file only adds the kinds of its own groups, which
-	// no document of this request has when it was not needed).
+	// run. A set carries the bundled CRD files and the repository CRDs some request needed so far:
+	// a request that needs one more is given a set with the union (a file or CRD only adds the
+	// kinds of its own groups or kind, which no document of this request has when it was not
+	// needed).
 	prev, ok := sets[key]
-	if ok && subset(bundled, prev.bundled) {
+	if ok && subset(bundled, prev.bundled) && subset(picked, prev.picked) {
 		return prev, nil
 	}
 	if ok {
 		bundled = union(bundled, prev.bundled)
+		picked = union(picked, prev.picked)
 	}
-	s, err := newSchemaSet(version, repoCRDs, bundled)
+	s, err := newSchemaSetOf(version, repo, picked, bundled)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +184,7 @@ func schemaSetFor(version string, repoCRDs []json.RawMessage, documents []json.R
 	return s, nil
 }
 
-func subset(files, of []string) bool {
+func subset[T comparable](files, of []T) bool {
 	for _, f := range files {
 		if !slices.Contains(of, f) {
 			return false
@@ -203,14 +193,24 @@ func subset(files, of []string) bool {
 	return true
 }
 
-// union: both lists' files, sorted, once each.
-func union(a, b []string) []string {
+// union: both lists' items, sorted, once each.
+func union[T cmp.Ordered](a, b []T) []T {
 	out := slices.Concat(a, b)
 	slices.Sort(out)
 	return slices.Compact(out)
 }
 
+// newSchemaSet: the set of a version with every one of the given repository CRDs (the tests').
 func newSchemaSet(version string, repoCRDs []json.RawMessage, bundledFiles []string) (*schemaSet, error) {
+	repo := newCRDList(repoCRDs)
+	all := make([]int, len(repoCRDs))
+	for i := range all {
+		all[i] = i
+	}
+	return newSchemaSetOf(version, repo, all, bundledFiles)
+}
+
+func newSchemaSetOf(version string, repo *crdList, picked []int, bundledFiles []string) (*schemaSet, error) {
 	builtinFS, err := fs.Sub(embedded, path.Join("schemas", "kubernetes", version))
 	if err != nil {
 		return nil, err
@@ -223,30 +223,9 @@ func newSchemaSet(version string, repoCRDs []json.RawMessage, bundledFiles []str
 		}
 		bundledFS[f] = &fstest.MapFile{Data: b}
 	}
-	s := &schemaSet{version: version, bundled: bundledFiles, builtin: kindsOf(version), crds: map[schema.GroupVersionKind]*crdKind{}, unserved: map[schema.GroupVersionKind]string{}, kinds: map[schema.GroupVersionKind]*compiledKind{}}
+	s := &schemaSet{version: version, bundled: bundledFiles, picked: picked, builtin: kindsOf(version), crds: map[schema.GroupVersionKind]*crdKind{}, unserved: map[schema.GroupVersionKind]string{}, kinds: map[schema.GroupVersionKind]*compiledKind{}}
 	// The repository's CRDs first: they override a bundled one of the same group and version.
-	repoFS := fstest.MapFS{}
-	s.repoCRDs = map[[32]byte]*apiextensions.CustomResourceDefinition{}
-	for i, raw := range repoCRDs {
-		sum := sha256.Sum256(raw)
-		read := readRepoCRD(sum, raw)
-		crd, kinds, err := read.crd, read.kinds, read.err
-		if err == nil {
-			s.repoCRDs[sum] = crd
-		}
-		if err != nil {
-			s.crdErrors = append(s.crdErrors, crdError{Index: i, Message: err.Error()})
-			continue
-		}
-		repoFS[fmt.Sprintf("crd-%05d.json", i)] = &fstest.MapFile{Data: raw}
-		for _, k := range kinds {
-			if k.unserved != "" {
-				s.unserved[k.gvk] = k.unserved
-			} else {
-				s.crds[k.gvk] = k
-			}
-		}
-	}
+	usable := s.addRepoCRDs(repo, picked)
 	bundled, err := bundledCRDs(bundledFS)
 	if err != nil {
 		return nil, err
@@ -257,7 +236,7 @@ func newSchemaSet(version string, repoCRDs []json.RawMessage, bundledFiles []str
 		}
 	}
 	client := openapiclient.NewComposite(
-		repoCRDPaths(repoCRDs, repoFS),
+		repoCRDPaths(usable),
 		openapiclient.NewLocalCRDFiles(bundledFS),
 		openapiclient.NewLocalSchemaFiles(builtinFS),
 	)
@@ -301,57 +280,4 @@ func versionsServing(gvk schema.GroupVersionKind) []string {
 	}
 	sort.Slice(out, func(i, j int) bool { return minorOf(out[i]) < minorOf(out[j]) })
 	return out
-}
-
-// A repository CRD as read, kept for the process by the SHA-256 of its JSON: each request of a
-// check sends the repository's CRDs again (kube-prometheus: 5 MB), and a new schema set (other
-// CRDs, or one more bundled file) would decode them again. Nothing read is changed afterwards
-// (checkCRD validates a deep copy).
-type readCRDResult struct {
-	crd   *apiextensions.CustomResourceDefinition
-	kinds []*crdKind
-	err   error
-}
-
-var repoCRDsRead = map[[32]byte]readCRDResult{}
-
-func readRepoCRD(sum [32]byte, raw []byte) readCRDResult {
-	if r, ok := repoCRDsRead[sum]; ok {
-		return r
-	}
-	var r readCRDResult
-	r.crd, r.err = decodeCRD(raw)
-	if r.err == nil {
-		r.kinds, r.err = crdKinds(r.crd)
-	}
-	repoCRDsRead[sum] = r
-	return r
-}
-
-// The repository CRDs' OpenAPI documents, made once per process for one list of CRDs:
-// kubectl-validate's local CRD client decodes every CRD again on each Paths (5 MB for
-// kube-prometheus, for each new schema set); the documents it gives only marshal themselves.
-type pathsOnce struct {
-	paths map[string]openapi.GroupVersion
-	err   error
-}
-
-func (p pathsOnce) Paths() (map[string]openapi.GroupVersion, error) { return p.paths, p.err }
-
-var repoPathsMade = map[[32]byte]pathsOnce{}
-
-func repoCRDPaths(repoCRDs []json.RawMessage, repoFS fs.FS) openapi.Client {
-	h := sha256.New()
-	for _, c := range repoCRDs {
-		h.Write([]byte{0})
-		h.Write(c)
-	}
-	key := [32]byte(h.Sum(nil))
-	if p, ok := repoPathsMade[key]; ok {
-		return p
-	}
-	var p pathsOnce
-	p.paths, p.err = openapiclient.NewLocalCRDFiles(repoFS).Paths()
-	repoPathsMade[key] = p
-	return p
 }

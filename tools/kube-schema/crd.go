@@ -157,21 +157,13 @@ var crdKindV1 = schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: 
 // checkCRD validates a CustomResourceDefinition as the API server does on create
 // (apiextensions-apiserver's ValidateCustomResourceDefinition: structural schema, CEL rules and
 // their estimated cost, names, versions); its own recursive schema is not walked as a document's.
-// A CRD the request also gave as a repository CRD (the same bytes) was decoded then: a deep copy
-// of that reading is used instead of decoding its megabytes again.
+// The CRD is decoded once per process (decodedCRD): a repository CRD of later requests too.
 func (s *schemaSet) checkCRD(raw []byte, obj map[string]any) []finding {
-	var crd *apiextensions.CustomResourceDefinition
-	if read, ok := s.repoCRDs[sha256.Sum256(raw)]; ok {
-		crd = read.DeepCopy()
-	} else {
-		decoded, _, err := crdDecoder.Decode(raw, &internalCRD, nil)
-		if err != nil {
-			return []finding{{Rule: "PCV001", Path: []any{}, Message: err.Error()}}
-		}
-		if crd, ok = decoded.(*apiextensions.CustomResourceDefinition); !ok {
-			return nil
-		}
+	d := decodedCRD(sha256.Sum256(raw), raw)
+	if d.err != nil {
+		return []finding{{Rule: "PCV001", Path: []any{}, Message: d.err.Error()}}
 	}
+	crd := d.crd.DeepCopy()
 	var out []finding
 	for _, e := range validation.ValidateCustomResourceDefinition(context.TODO(), crd) {
 		out = append(out, finding{Rule: "PCV001", Path: jsonPath(obj, writtenCRDField(obj, e.Field)), Message: e.Error()})

@@ -83,6 +83,12 @@ func (s *schemaSet) compiled(gvk schema.GroupVersionKind) (*compiledKind, bool) 
 	return k, true
 }
 
+// compiledAlready: whether validating a document of this head only reads what is made already
+// (its kind compiled, or a CRD: see checkAll). An unreadable head is not (check gives its answer).
+func (s *schemaSet) compiledAlready(h docHead) bool {
+	return h.ok && h.gvk.Kind != "" && (h.gvk == crdKindV1 || s.kinds[h.gvk] != nil)
+}
+
 func compileKind(entry kindEntry, gvk schema.GroupVersionKind) (*compiledKind, error) {
 	serializer, err := entry.Decoder(gvk)
 	if err != nil {

@@ -9,24 +9,41 @@
 //	-> {"results":[{"findings":[{"rule":"PCV002","path":["spec","x"],"message":"..."}]}...],
 //	    "crdErrors":[{"index":0,"message":"..."}]}
 //
+// The repository's CRDs (megabytes) are sent once per process: a request with "crdSet":"<id>"
+// and "crds" keeps them under that id, a later one with the same "crdSet" and no "crds" uses them
+// again (an id this process was never given is an error). A CRD is decoded only when a document
+// of one of its kinds is validated: crdErrors name the CRDs read so far that are unusable. With
+// "crdsIfUnknown":true the CRDs are used only for the documents that have no schema without them,
+// as if those were asked again with the CRDs (one request instead of two).
+//
 // `kube-schema --versions` prints the Kubernetes versions it carries (newest first) and the
-// sources of its schemas.
+// sources of its schemas; so does the request {"versions":true} (a session asks it that way, one
+// process less).
 package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
+	"sync"
 )
 
 type request struct {
-	Version   string            `json:"version"`
-	CRDs      []json.RawMessage `json:"crds"`
-	Documents []json.RawMessage `json:"documents"`
+	Version string `json:"version"`
+	// CRDSet names the CRDs for later requests (see crdSetOf).
+	CRDSet string `json:"crdSet"`
+	// CRDsIfUnknown: the CRDs are for the documents of kinds with no other schema only (see
+	// checkWithCRDsIfUnknown).
+	CRDsIfUnknown bool              `json:"crdsIfUnknown"`
+	CRDs          []json.RawMessage `json:"crds"`
+	Documents     []json.RawMessage `json:"documents"`
 }
 
 type finding struct {
@@ -92,7 +109,7 @@ func serveAll() {
 	}
 }
 
-func writeAnswer(out *bufio.Writer, a answer) {
+func writeAnswer(out *bufio.Writer, a any) {
 	b, err := json.Marshal(a)
 	if err != nil {
 		b, _ = json.Marshal(answer{Error: err.Error()})
@@ -102,7 +119,14 @@ func writeAnswer(out *bufio.Writer, a answer) {
 	out.Flush()
 }
 
-func serve(line []byte) (a answer) {
+func serve(line []byte) any {
+	if bytes.Equal(bytes.TrimSpace(line), []byte(`{"versions":true}`)) {
+		return manifest()
+	}
+	return validateRequest(line)
+}
+
+func validateRequest(line []byte) (a answer) {
 	defer func() {
 		if r := recover(); r != nil {
 			a = answer{Error: fmt.Sprintf("internal error: %v", r)}
@@ -112,14 +136,100 @@ func serve(line []byte) (a answer) {
 	if err := json.Unmarshal(line, &req); err != nil {
 		return answer{Error: "the request is not JSON: " + err.Error()}
 	}
-	set, err := schemaSetFor(req.Version, req.CRDs, req.Documents)
+	crds, err := crdSetOf(req.CRDSet, req.CRDs)
 	if err != nil {
 		return answer{Error: err.Error()}
 	}
-	a.CRDErrors = set.crdErrors
-	a.Results = make([]result, len(req.Documents))
-	for i, doc := range req.Documents {
-		a.Results[i] = set.check(doc)
+	if req.CRDsIfUnknown {
+		return checkWithCRDsIfUnknown(req.Version, crds, req.Documents)
 	}
-	return a
+	return checkWith(req.Version, crds, req.Documents)
+}
+
+func checkWith(version string, crds *crdList, documents []json.RawMessage) answer {
+	heads := documentHeads(documents)
+	set, err := schemaSetFor(version, crds, heads)
+	if err != nil {
+		return answer{Error: err.Error()}
+	}
+	return answer{CRDErrors: set.crdErrors, Results: set.checkAll(documents, heads)}
+}
+
+// checkWithCRDsIfUnknown: the documents without the repository's CRDs, then those of a kind with
+// no schema (PCV007) again with them, in one request: what a client asking twice would get.
+func checkWithCRDsIfUnknown(version string, crds *crdList, documents []json.RawMessage) answer {
+	first := checkWith(version, noCRDs, documents)
+	if first.Error != "" || len(crds.raws) == 0 {
+		return first
+	}
+	var missing []int
+	for i, r := range first.Results {
+		if slices.ContainsFunc(r.Findings, func(f finding) bool { return f.Rule == "PCV007" }) {
+			missing = append(missing, i)
+		}
+	}
+	if len(missing) == 0 {
+		return first
+	}
+	again := make([]json.RawMessage, len(missing))
+	for k, i := range missing {
+		again[k] = documents[i]
+	}
+	second := checkWith(version, crds, again)
+	if second.Error != "" {
+		return second
+	}
+	for k, i := range missing {
+		first.Results[i] = second.Results[k]
+	}
+	first.CRDErrors = second.CRDErrors
+	return first
+}
+
+// checkAll: each document's result, in order. A document whose kind is compiled already (and a
+// CRD) is validated by a pool of goroutines, once every kind the request needs is compiled: the
+// first document of a kind goes through kubectl-validate's own Parse, which fills its cache and
+// is not safe to run side by side; the compiled decoders and strategies are, as in the API server.
+func (s *schemaSet) checkAll(documents []json.RawMessage, heads []docHead) []result {
+	results := make([]result, len(documents))
+	var ready []int
+	for i, doc := range documents {
+		if s.compiledAlready(heads[i]) {
+			ready = append(ready, i)
+			continue
+		}
+		results[i] = s.check(doc)
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(ready)/poolFrom+1)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i] = s.checkSafely(documents[i])
+			}
+		}()
+	}
+	for _, i := range ready {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return results
+}
+
+// poolFrom: below this many documents a second goroutine costs more than it saves.
+const poolFrom = 8
+
+// checkSafely: check, with a panic in a goroutine an error of its document (serve recovers the
+// others').
+func (s *schemaSet) checkSafely(doc json.RawMessage) (r result) {
+	defer func() {
+		if p := recover(); p != nil {
+			r = result{Error: fmt.Sprintf("internal error: %v", p)}
+		}
+	}()
+	return s.check(doc)
 }

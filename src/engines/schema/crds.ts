@@ -36,15 +36,15 @@ export async function repositoryCRDs(files: PolicyFiles): Promise<unknown[]> {
 const SKIPPED_FOLDERS = new Set(["node_modules", ".git"]);
 
 /**
- * `check`'s CRDs: those of the working tree at `root` (without node_modules and .git, at most
- * INVENTORY_MAX_FILES YAML/JSON files), so that checking one folder still sees the repository's
- * CRDs in another.
+ * The YAML/JSON files (not kustomization files) of the working tree at `root`, without
+ * node_modules and .git, in name order, at most `max`: `visit` is given each path; the walk stops
+ * when it returns false.
  */
-export function workingTreeCRDs(root: string): unknown[] {
-  const out: unknown[] = [];
+function walkManifestFiles(root: string, max: number, visit: (path: string) => boolean): void {
   let files = 0;
+  let stop = false;
   const walk = (dir: string, depth: number) => {
-    if (depth > 32 || files >= INVENTORY_MAX_FILES) return;
+    if (depth > 32 || files >= max || stop) return;
     let entries;
     try {
       entries = readdirSync(dir, { withFileTypes: true });
@@ -52,16 +52,37 @@ export function workingTreeCRDs(root: string): unknown[] {
       return;
     }
     for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (stop) return;
       const path = join(dir, e.name);
       if (e.isDirectory() && !SKIPPED_FOLDERS.has(e.name)) walk(path, depth + 1);
       else if (e.isFile() && isYamlOrJson(e.name) && !isKustomizationFile(e.name)) {
-        if (++files > INVENTORY_MAX_FILES) return;
-        const text = readFileSync(path, "utf8");
-        if (!text.includes("CustomResourceDefinition")) continue;
-        for (const d of parseManifest(path, text).documents) if (isCRD(d.value)) out.push(d.value);
+        if (++files > max) return;
+        stop = !visit(path);
       }
     }
   };
   walk(root, 0);
+}
+
+/**
+ * `check`'s CRDs: those of the working tree at `root` (without node_modules and .git, at most
+ * INVENTORY_MAX_FILES YAML/JSON files), so that checking one folder still sees the repository's
+ * CRDs in another.
+ */
+export function workingTreeCRDs(root: string): unknown[] {
+  const out: unknown[] = [];
+  walkManifestFiles(root, INVENTORY_MAX_FILES, (path) => {
+    const text = readFileSync(path, "utf8");
+    if (text.includes("CustomResourceDefinition"))
+      for (const d of parseManifest(path, text).documents) if (isCRD(d.value)) out.push(d.value);
+    return true;
+  });
   return out;
+}
+
+/** Whether the working tree at `root` holds at most `max` YAML/JSON files (a walk, no reading). */
+export function fewManifestFiles(root: string, max: number): boolean {
+  let count = 0;
+  walkManifestFiles(root, max + 1, () => ++count <= max);
+  return count <= max;
 }

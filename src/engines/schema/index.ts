@@ -11,40 +11,63 @@ import {
   type EngineContext,
   type EngineDescriptor,
 } from "../engine.js";
-import { isCRD, repositoryCRDs, workingTreeCRDs } from "./crds.js";
+import { fewManifestFiles, isCRD, repositoryCRDs, workingTreeCRDs } from "./crds.js";
 import { DuplicateObjects } from "./duplicates.js";
+import { AHEAD_MAX_FILES, AheadAnswers, contentKey } from "./ahead.js";
 import {
+  CrdSet,
   kubeSchemaInfo,
   kubeSchemaPath,
   KubeSchemaSession,
   type SchemaFinding,
+  type SchemaRequest,
 } from "./kube-schema.js";
 
 const ID = "schema";
 export const SCHEMA_RULES = ["PCV001", "PCV002", "PCV003", "PCV004", "PCV005", "PCV006", "PCV007"];
 
 /** A list is applied item by item (its items are evaluated on their own), never as an object. */
-function validatable(input: PolicyInput): boolean {
-  const d = input.document as Record<string, unknown>;
-  return !input.file.partial && isKubernetesObject(d) && !Array.isArray(d.items);
-}
+const validatableObject = (d: unknown): boolean =>
+  isKubernetesObject(d) && !Array.isArray((d as Record<string, unknown>).items);
+const validatable = (input: PolicyInput): boolean =>
+  !input.file.partial && validatableObject(input.document);
 
 const toRaw = (f: SchemaFinding): RawFinding => ({ rule: f.rule, msg: f.message, path: f.path });
 
 class SchemaEngine implements Engine {
   readonly id = ID;
   readonly #duplicates = new DuplicateObjects();
-  #crds: Promise<readonly unknown[]> | undefined;
+  #crds: Promise<CrdSet> | undefined;
   readonly #session: KubeSchemaSession;
+  private readonly validate: boolean;
+  #objects: Promise<readonly unknown[]> | undefined;
+  /** `check`: the checked files' objects, asked ahead (ahead.ts); settled once all are asked. */
+  readonly #ahead = new AheadAnswers();
+  #asked: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly binary: string,
     private readonly version: string,
     private readonly ctx: EngineContext,
-    private readonly validate: boolean,
+    session?: KubeSchemaSession,
   ) {
-    this.#session = new KubeSchemaSession(binary);
-    if (validate) this.#session.warm();
+    this.validate = session !== undefined;
+    this.#session = session ?? new KubeSchemaSession("");
+    if (!session) return;
+    this.#session.warm();
+    if (ctx.commandLine && fewManifestFiles(ctx.commandLine.root, AHEAD_MAX_FILES))
+      this.#asked = this.#checkedObjects().then(
+        (objects) =>
+          this.#ahead.ask(objects.filter(validatableObject), (docs, json) =>
+            this.#validateAhead(docs, json),
+          ),
+        () => undefined,
+      );
+  }
+
+  /** `check`'s objects of the checked files (the CRDs among them are the repository's too). */
+  #checkedObjects(): Promise<readonly unknown[]> {
+    this.#objects ??= this.ctx.inventory(() => false).then((i) => i.objects);
+    return this.#objects;
   }
 
   async evaluate(inputs: readonly PolicyInput[]): Promise<PolicyResult[]> {
@@ -56,7 +79,7 @@ class SchemaEngine implements Engine {
     });
     if (this.validate && at.length > 0) {
       try {
-        const answers = await this.#validate(at.map((i) => inputs[i]!.document));
+        const answers = await this.#answers(at.map((i) => inputs[i]!.document));
         answers.forEach((a, k) => findings[at[k]!]!.push(...a.map(toRaw)));
       } catch (err) {
         const error = `schema validation could not run: ${messageOf(err)}`;
@@ -68,34 +91,74 @@ class SchemaEngine implements Engine {
     return findings.map((f) => ({ ok: true, findings: f }));
   }
 
+  /**
+   * Each document's findings: those asked ahead, else asked now (an answer ahead that failed is
+   * asked again: kube-schema may have stopped on another slice).
+   */
+  async #answers(documents: readonly unknown[]): Promise<SchemaFinding[][]> {
+    await this.#asked;
+    const ahead = documents.map((d) =>
+      this.#ahead.get(contentKey(JSON.stringify(d)))?.catch(() => undefined),
+    );
+    const found = await Promise.all(ahead);
+    const missing = documents.flatMap((_, i) => (found[i] ? [] : [i]));
+    if (missing.length > 0) {
+      const asked = await this.#validate(missing.map((i) => documents[i]));
+      missing.forEach((i, k) => (found[i] = asked[k]));
+    }
+    return found.map((f) => [...f!]);
+  }
+
   /** Each document's findings; the kinds without a schema are tried again with the repository's CRDs. */
   async #validate(documents: readonly unknown[]): Promise<SchemaFinding[][]> {
-    const first = await this.#run(documents, []);
+    const first = await this.#run(documents);
     const missing = first.flatMap((f, i) => (f.some((x) => x.rule === "PCV007") ? [i] : []));
     if (missing.length === 0) return first;
     // `check` takes the CRDs among the files it checks; a review those of the base commit.
-    this.#crds ??= this.#repositoryCRDs();
-    const crds = await this.#crds;
-    if (crds.length === 0) return first;
+    const crds = await this.#crdSet();
+    if (crds.size === 0) return first;
     const again = await this.#run(
       missing.map((i) => documents[i]),
-      crds,
+      { crds },
     );
     missing.forEach((i, k) => (first[i] = again[k]!));
     return first;
+  }
+
+  /** The repository's CRDs, collected once. */
+  #crdSet(): Promise<CrdSet> {
+    this.#crds ??= this.#repositoryCRDs().then((c) => new CrdSet(c));
+    return this.#crds;
+  }
+
+  /**
+   * #validate in one request (kube-schema tries the kinds without a schema again with the CRDs
+   * itself): an answer asked ahead is then final, never queued behind the other slices'.
+   */
+  async #validateAhead(
+    documents: readonly unknown[],
+    json: readonly string[],
+  ): Promise<SchemaFinding[][]> {
+    const crds = await this.#crdSet();
+    if (crds.size === 0) return this.#run(documents, { json });
+    return this.#run(documents, { crds, json, crdsIfUnknown: true });
   }
 
   /** A review: the base commit's CRDs. `check`: the checked files' and the working tree's. */
   async #repositoryCRDs(): Promise<readonly unknown[]> {
     const cli = this.ctx.commandLine;
     if (!cli) return repositoryCRDs(this.ctx.files);
-    const checked = (await this.ctx.inventory(() => false)).objects.filter(isCRD);
+    const checked = (await this.#checkedObjects()).filter(isCRD);
     return [...checked, ...workingTreeCRDs(cli.root)];
   }
 
-  async #run(documents: readonly unknown[], crds: readonly unknown[]): Promise<SchemaFinding[][]> {
-    const answer = await this.#session.request({ version: this.version, crds, documents });
-    if (answer.error) throw new Error(answer.error);
+  async #run(
+    documents: readonly unknown[],
+    how: Pick<SchemaRequest, "crds" | "json" | "crdsIfUnknown"> = {},
+  ): Promise<SchemaFinding[][]> {
+    const answer = await this.#session.request({ ...how, version: this.version, documents });
+    if (answer?.error) throw new Error(answer.error);
+    if (!Array.isArray(answer?.results)) throw new Error("kube-schema printed no results");
     if (answer.results.length !== documents.length)
       throw new Error(
         `kube-schema answered ${answer.results.length} of ${documents.length} documents`,
@@ -114,7 +177,7 @@ async function load(ctx: EngineContext) {
   const binary = validates ? kubeSchemaPath(ctx.commandLine?.env ?? process.env) : undefined;
   const notRun = (reason: string) => ({
     ...NOTHING_LOADED,
-    engines: enabled("PCV005") ? [new SchemaEngine("", "", ctx, false)] : [],
+    engines: enabled("PCV005") ? [new SchemaEngine("", ctx)] : [],
     notEvaluated: [
       {
         file: ctx.configFile,
@@ -122,12 +185,13 @@ async function load(ctx: EngineContext) {
       },
     ],
   });
-  if (!validates) return { ...NOTHING_LOADED, engines: [new SchemaEngine("", "", ctx, false)] };
+  if (!validates) return { ...NOTHING_LOADED, engines: [new SchemaEngine("", ctx)] };
   if (!binary)
     return notRun(
       "kube-schema is not installed (the container image carries it; in a checkout `npm run build:schema` builds it with Go; PORTCULLIS_KUBE_SCHEMA names one)",
     );
-  const info = kubeSchemaInfo(binary);
+  const session = new KubeSchemaSession(binary);
+  const info = await kubeSchemaInfo(binary, session);
   if (typeof info === "string") return notRun(info);
   const version = ctx.config.kubernetesVersion ?? info.versions[0]!;
   if (!info.versions.includes(version))
@@ -141,7 +205,7 @@ async function load(ctx: EngineContext) {
         },
       ],
     };
-  return { ...NOTHING_LOADED, engines: [new SchemaEngine(binary, version, ctx, true)] };
+  return { ...NOTHING_LOADED, engines: [new SchemaEngine(version, ctx, session)] };
 }
 
 export const schemaEngine: EngineDescriptor = {

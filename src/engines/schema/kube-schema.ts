@@ -2,14 +2,17 @@
 // the schemas of a Kubernetes version and CRDs. Found as $PORTCULLIS_KUBE_SCHEMA (empty: off),
 // then the one `npm run build` made (.tools/bin/kube-schema), then PATH. One run per batch of
 // documents: the schemas it needs are compiled once in it, and it is stopped at a time limit.
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { packageRoot } from "../../adapters/fs/policy-bundle.js";
+import { messageOf } from "../../core/errors.js";
 import type { JsonPath } from "../../core/types.js";
 
 /** How long one batch (at most EVALUATION_CHUNK_BYTES of documents) may take. */
 export const KUBE_SCHEMA_TIME_LIMIT_MS = 120_000;
+/** How long kube-schema may take to say which versions it carries (it reads no schema for it). */
+const VERSIONS_TIME_LIMIT_MS = 30_000;
 const MAX_ANSWER_BYTES = 256 * 1024 * 1024;
 /** How long a process waits for the next request of its run before it ends. */
 const IDLE_MS = 30_000;
@@ -43,24 +46,58 @@ export function kubeSchemaPath(env: NodeJS.ProcessEnv = process.env): string | u
   return candidates.find((c) => existsSync(c));
 }
 
-const infos = new Map<string, KubeSchemaInfo | string>();
+const infos = new Map<string, Promise<KubeSchemaInfo | string>>();
 
-/** What the binary carries (`kube-schema --versions`), or why it cannot say. */
-export function kubeSchemaInfo(binary: string): KubeSchemaInfo | string {
+/**
+ * What the binary carries, or why it cannot say: asked once per process and binary, of the
+ * session's process (`{"versions":true}`: no process of its own) without blocking.
+ */
+export function kubeSchemaInfo(
+  binary: string,
+  session: KubeSchemaSession,
+): Promise<KubeSchemaInfo | string> {
   const known = infos.get(binary);
   if (known) return known;
-  const r = spawnSync(binary, ["--versions"], { encoding: "utf8", timeout: 30_000 });
-  let info: KubeSchemaInfo | string;
-  try {
-    info =
-      r.status === 0
-        ? (JSON.parse(r.stdout) as KubeSchemaInfo)
-        : `kube-schema --versions failed: ${(r.stderr || r.error?.message || "").trim().split("\n")[0]}`;
-  } catch {
-    info = "kube-schema --versions printed no answer";
-  }
+  const info = session.versions().then(
+    (v) =>
+      Array.isArray(v?.versions) && v.versions.length > 0
+        ? v
+        : "kube-schema carries no Kubernetes version",
+    (err: unknown) => `kube-schema could not say which versions it carries: ${messageOf(err)}`,
+  );
   infos.set(binary, info);
   return info;
+}
+
+/**
+ * The repository's CRDs for the requests of a run, written as JSON once: a session sends them
+ * to its process once (under `id`) and names them in later requests.
+ */
+export class CrdSet {
+  private static next = 0;
+  readonly id = `crds-${++CrdSet.next}`;
+  readonly json: string;
+  readonly size: number;
+
+  /** The CRDs, each once (the same CRD read from two places is sent once, in its first place). */
+  constructor(crds: readonly unknown[]) {
+    const texts = [...new Set(crds.map((c) => JSON.stringify(c)))];
+    this.json = `[${texts.join(",")}]`;
+    this.size = texts.length;
+  }
+}
+
+export interface SchemaRequest {
+  readonly version: string;
+  readonly crds?: CrdSet;
+  readonly documents: readonly unknown[];
+  /** The documents as JSON, when the caller has it already (each JSON.stringify's). */
+  readonly json?: readonly string[];
+  /**
+   * The CRDs are only for the documents with no schema without them (kube-schema validates
+   * those again with the CRDs): the answer of asking without CRDs, then again for those.
+   */
+  readonly crdsIfUnknown?: boolean;
 }
 
 /** The environment of a run: nothing of the caller's (no PATH, no proxies, no credentials). */
@@ -69,7 +106,7 @@ function runEnvironment(): NodeJS.ProcessEnv {
 }
 
 interface Waiting {
-  resolve: (a: SchemaAnswer) => void;
+  resolve: (a: unknown) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout;
 }
@@ -87,6 +124,8 @@ export class KubeSchemaSession {
   #bytes = 0;
   #stderr = "";
   #idle: NodeJS.Timeout | undefined;
+  /** The CRD sets the current process was given. */
+  #sent = new Set<string>();
 
   constructor(
     private readonly binary: string,
@@ -112,27 +151,51 @@ export class KubeSchemaSession {
     this.#idle.unref();
   }
 
-  request(req: { version: string; crds: readonly unknown[]; documents: readonly unknown[] }) {
+  request(req: SchemaRequest): Promise<SchemaAnswer> {
+    return this.#ask(() => this.#line(req)) as Promise<SchemaAnswer>;
+  }
+
+  /** What the process carries (as `kube-schema --versions` prints it). */
+  versions(): Promise<KubeSchemaInfo | undefined> {
+    return this.#ask(() => `{"versions":true}\n`, VERSIONS_TIME_LIMIT_MS) as Promise<
+      KubeSchemaInfo | undefined
+    >;
+  }
+
+  /** One line's answer; the line is made once the process is there (it knows what was sent). */
+  #ask(line: () => string, timeLimitMs = this.timeLimitMs): Promise<unknown> {
     const child = this.#start();
     clearTimeout(this.#idle);
-    return new Promise<SchemaAnswer>((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(
         () =>
           this.#fail(
-            new Error(
-              `kube-schema took longer than ${Math.round(this.timeLimitMs / 1000)} s and was stopped`,
-            ),
+            new Error(`kube-schema took longer than ${timeLimitMs / 1000} s and was stopped`),
           ),
-        this.timeLimitMs,
+        timeLimitMs,
       );
       this.#waiting.push({ resolve, reject, timer });
       this.#hold(true);
-      child.stdin.write(`${JSON.stringify(req)}\n`);
+      child.stdin.write(line());
     });
+  }
+
+  /** The request's line: its CRDs in full the first time this process is given them. */
+  #line(req: SchemaRequest): string {
+    let crds = "";
+    if (req.crds) {
+      crds = `,"crdSet":${JSON.stringify(req.crds.id)}`;
+      if (!this.#sent.has(req.crds.id)) crds += `,"crds":${req.crds.json}`;
+      this.#sent.add(req.crds.id);
+      if (req.crdsIfUnknown) crds += `,"crdsIfUnknown":true`;
+    }
+    const documents = req.json ? `[${req.json.join(",")}]` : JSON.stringify(req.documents);
+    return `{"version":${JSON.stringify(req.version)}${crds},"documents":${documents}}\n`;
   }
 
   #start(): ChildProcessWithoutNullStreams {
     if (this.#child) return this.#child;
+    this.#sent = new Set();
     const child = spawn(this.binary, [], {
       env: runEnvironment(),
       stdio: ["pipe", "pipe", "pipe"],
@@ -182,7 +245,7 @@ export class KubeSchemaSession {
       if (!w) continue;
       clearTimeout(w.timer);
       try {
-        w.resolve(JSON.parse(line) as SchemaAnswer);
+        w.resolve(JSON.parse(line));
       } catch {
         w.reject(new Error("kube-schema printed no answer"));
       }

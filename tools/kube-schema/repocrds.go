@@ -1,0 +1,220 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing/fstest"
+
+	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/openapi"
+	sigsjson "sigs.k8s.io/json"
+	"sigs.k8s.io/kubectl-validate/pkg/openapiclient"
+)
+
+// crdList: the repository's CRDs of a request as sent, with what is known of each without
+// decoding it (its group and kind), read once per process for a CRD set.
+type crdList struct {
+	raws  []json.RawMessage
+	sums  [][32]byte
+	kinds []schema.GroupKind
+	// Whether kinds[i] was read (a CRD whose group and kind cannot be read is always decoded:
+	// decoding it gives its error).
+	read []bool
+	// The SHA-256 of the whole list (the schema sets' key).
+	key [32]byte
+}
+
+func newCRDList(raws []json.RawMessage) *crdList {
+	l := &crdList{raws: raws}
+	h := sha256.New()
+	for _, raw := range raws {
+		h.Write([]byte{0})
+		h.Write(raw)
+		l.sums = append(l.sums, sha256.Sum256(raw))
+		// Read as the API server's decoder reads the CRD's JSON (case-sensitive field names, the
+		// last of duplicate ones), so that the group and kind are the ones it will decode.
+		var head struct {
+			Spec struct {
+				Group string `json:"group"`
+				Names struct {
+					Kind string `json:"kind"`
+				} `json:"names"`
+			} `json:"spec"`
+		}
+		err := sigsjson.UnmarshalCaseSensitivePreserveInts(raw, &head)
+		l.kinds = append(l.kinds, schema.GroupKind{Group: head.Spec.Group, Kind: head.Spec.Names.Kind})
+		l.read = append(l.read, err == nil && head.Spec.Names.Kind != "")
+	}
+	l.key = [32]byte(h.Sum(nil))
+	return l
+}
+
+var (
+	crdSetsMu sync.Mutex
+	crdSets   = map[string]*crdList{}
+	noCRDs    = newCRDList(nil)
+)
+
+// crdSetOf: the CRDs of a request: those it sends (kept under its crdSet id when it names one),
+// or those an earlier request sent under that id.
+func crdSetOf(id string, raws []json.RawMessage) (*crdList, error) {
+	crdSetsMu.Lock()
+	defer crdSetsMu.Unlock()
+	if raws != nil {
+		l := newCRDList(raws)
+		if id != "" {
+			crdSets[id] = l
+		}
+		return l, nil
+	}
+	if id == "" {
+		return noCRDs, nil
+	}
+	if l, ok := crdSets[id]; ok {
+		return l, nil
+	}
+	return nil, fmt.Errorf("no CRD set %q was sent to this process", id)
+}
+
+// docHead: a document's kind, when its apiVersion and kind can be read (ok).
+type docHead struct {
+	gvk schema.GroupVersionKind
+	ok  bool
+}
+
+// documentHeads: each document's head, read once for a request.
+func documentHeads(documents []json.RawMessage) []docHead {
+	out := make([]docHead, len(documents))
+	for i, d := range documents {
+		var head struct {
+			APIVersion string `json:"apiVersion"`
+			Kind       string `json:"kind"`
+		}
+		if json.Unmarshal(d, &head) == nil {
+			if gv, err := schema.ParseGroupVersion(head.APIVersion); err == nil {
+				out[i] = docHead{gvk: gv.WithKind(head.Kind), ok: true}
+			}
+		}
+	}
+	return out
+}
+
+// needed: the indexes of the CRDs that may define a kind of the documents (sorted).
+func (l *crdList) needed(heads []docHead) []int {
+	wanted := map[schema.GroupKind]bool{}
+	for _, h := range heads {
+		if h.ok {
+			wanted[h.gvk.GroupKind()] = true
+		}
+	}
+	var out []int
+	for i := range l.raws {
+		if !l.read[i] || wanted[l.kinds[i]] {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// indexedCRD: a usable repository CRD and its place in the request's list.
+type indexedCRD struct {
+	index int
+	raw   json.RawMessage
+}
+
+// addRepoCRDs registers the picked CRDs' kinds (or their errors) and gives the usable ones.
+func (s *schemaSet) addRepoCRDs(repo *crdList, picked []int) []indexedCRD {
+	var usable []indexedCRD
+	for _, i := range picked {
+		read := readRepoCRD(repo.sums[i], repo.raws[i])
+		if read.err != nil {
+			s.crdErrors = append(s.crdErrors, crdError{Index: i, Message: read.err.Error()})
+			continue
+		}
+		usable = append(usable, indexedCRD{index: i, raw: repo.raws[i]})
+		for _, k := range read.kinds {
+			if k.unserved != "" {
+				s.unserved[k.gvk] = k.unserved
+			} else {
+				s.crds[k.gvk] = k
+			}
+		}
+	}
+	return usable
+}
+
+// A CRD as decoded, kept for the process by the SHA-256 of its JSON: the same CRD is a document
+// to validate (checkCRD) and a repository CRD of later requests, and a new schema set (one more
+// CRD or bundled file) would decode it again. Nothing decoded is changed afterwards (checkCRD
+// validates a deep copy).
+type decodedCRDResult struct {
+	crd *apiextensions.CustomResourceDefinition
+	err error
+}
+
+type readCRDResult struct {
+	kinds []*crdKind
+	err   error
+}
+
+var (
+	crdsDecoded  = map[[32]byte]decodedCRDResult{}
+	repoCRDsRead = map[[32]byte]readCRDResult{}
+)
+
+func decodedCRD(sum [32]byte, raw []byte) decodedCRDResult {
+	if r, ok := crdsDecoded[sum]; ok {
+		return r
+	}
+	var r decodedCRDResult
+	r.crd, r.err = decodeCRD(raw)
+	crdsDecoded[sum] = r
+	return r
+}
+
+func readRepoCRD(sum [32]byte, raw []byte) readCRDResult {
+	if r, ok := repoCRDsRead[sum]; ok {
+		return r
+	}
+	d := decodedCRD(sum, raw)
+	r := readCRDResult{err: d.err}
+	if r.err == nil {
+		r.kinds, r.err = crdKinds(d.crd)
+	}
+	repoCRDsRead[sum] = r
+	return r
+}
+
+// The repository CRDs' OpenAPI documents, made once per process for one list of CRDs:
+// kubectl-validate's local CRD client decodes every CRD again on each Paths (5 MB for
+// kube-prometheus, for each new schema set); the documents it gives only marshal themselves.
+type pathsOnce struct {
+	paths map[string]openapi.GroupVersion
+	err   error
+}
+
+func (p pathsOnce) Paths() (map[string]openapi.GroupVersion, error) { return p.paths, p.err }
+
+var repoPathsMade = map[[32]byte]pathsOnce{}
+
+func repoCRDPaths(usable []indexedCRD) openapi.Client {
+	h := sha256.New()
+	repoFS := fstest.MapFS{}
+	for _, c := range usable {
+		fmt.Fprintf(h, "\x00%d\x00", c.index)
+		h.Write(c.raw)
+		// Named by their place in the request: kubectl-validate reads them in that order.
+		repoFS[fmt.Sprintf("crd-%05d.json", c.index)] = &fstest.MapFile{Data: c.raw}
+	}
+	key := [32]byte(h.Sum(nil))
+	if p, ok := repoPathsMade[key]; ok {
+		return p
+	}
+	var p pathsOnce
+	p.paths, p.err = openapiclient.NewLocalCRDFiles(repoFS).Paths()
+	repoPathsMade[key] = p
+	return p
+}
