@@ -126,4 +126,19 @@ export default tseslint.config(
     rules: { "no-restricted-imports": ["error", { patterns }] },
   })),
   { files: SIZE_LIMITED, rules: SIZE_LIMITS },
+  // Sorting goes through src/core/compare-text.ts: the same order as localeCompare without ICU's
+  // collator, which costs a one-file check a fifth of its start-up (docs/decisions.md).
+  {
+    files: ["src/**/*.ts"],
+    ignores: ["src/core/compare-text.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "CallExpression[callee.property.name='localeCompare']",
+          message: "Use compareText (src/core/compare-text.ts): same order, no ICU start-up.",
+        },
+      ],
+    },
+  },
 );

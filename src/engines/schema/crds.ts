@@ -2,6 +2,7 @@
 // `check`): their schemas validate the custom resources no built-in or bundled schema covers.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { compareText } from "../../core/compare-text.js";
 import { isKustomizationFile, isYamlOrJson } from "../../core/file-role.js";
 import { INVENTORY_MAX_FILES } from "../../core/limits.js";
 import { parseManifest } from "../../yaml/index.js";
@@ -51,7 +52,7 @@ function walkManifestFiles(root: string, max: number, visit: (path: string) => b
     } catch {
       return;
     }
-    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const e of entries.sort((a, b) => compareText(a.name, b.name))) {
       if (stop) return;
       const path = join(dir, e.name);
       if (e.isDirectory() && !SKIPPED_FOLDERS.has(e.name)) walk(path, depth + 1);
