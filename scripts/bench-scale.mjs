@@ -180,6 +180,6 @@ export function benchScale({
         `| ${r.name} | ${r.files} | ${r.documents} | ${r.findings} | ${f(r.load, 1)} | ${f(r.ours.wall)} s | ${f(r.ours.cpu)} s | **${f(r.ours.rssMiB, 0)} MiB** | ${r.theirs ? `${f(r.theirs.wall)} s | ${f(r.theirs.cpu)} s | ${f(r.theirs.rssMiB, 0)} MiB` : "n/a | | "} |`,
     ),
     "",
-    `Command: \`npm run bench -- --peers scale --scale-runs ${scaleRuns}\` (CPU: user + system of the process and the children it waited for; the \`check\` runs use one worker thread per core but one for the built-in policies, from 400 files on).`,
+    `Command: \`node scripts/bench.mjs --peers scale --scale-runs ${scaleRuns}${conftest && !rows[1].theirs ? " --scale-peer startup" : ""}\` after \`npm run build\` (CPU: user + system of the process and the children it waited for; the \`check\` runs use one worker thread per core but one for the built-in policies, from 400 files on).`,
   ];
 }
