@@ -5,6 +5,11 @@ import { readDirectorySources } from "../adapters/fs/directory-source.js";
 import { loadPolicyBundle, type PolicyBundle } from "../adapters/fs/policy-bundle.js";
 import { WasmPolicyEngine } from "../engines/opa/wasm-policy-engine.js";
 import {
+  CatalogueWorkerError,
+  CatalogueWorkers,
+  catalogueWorkersFor,
+} from "../engines/catalogue/catalogue-workers.js";
+import {
   CONFIG_PATH,
   FAIL_LEVELS,
   normaliseKubernetesVersion,
@@ -231,16 +236,24 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
 
   const selection = await selectFiles(positionals, options.readsStdin, values, io, config);
   if (typeof selection === "number") return selection;
-  const ready = startEngines(selection, config, bundle, values, options, io);
-  const { files, report } = await evaluateCheck(
-    selection,
-    config,
-    ready,
-    bundle,
-    format,
-    values,
-    io,
-  );
+  const workers = catalogueWorkersFor(selection.files.length, io.env);
+  if (typeof workers === "string") {
+    io.stderr.write(`portcullis: ${workers}\n`);
+    return 2;
+  }
+  const ready = startEngines(selection, config, bundle, values, { ...options, workers }, io);
+  let evaluated: Awaited<ReturnType<typeof evaluateCheck>>;
+  try {
+    evaluated = await evaluateCheck(selection, config, ready, bundle, format, values, io);
+  } catch (err) {
+    // A failed worker of the catalogue ends the run at the boundary, in one line, exit 2.
+    if (err instanceof CatalogueWorkerError) {
+      io.stderr.write(`portcullis: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const { files, report } = evaluated;
 
   warnNotRendered(report, io, values.flag("render"));
   io.onReport?.({ report, failOn, bundle });
@@ -333,7 +346,8 @@ function checkOptions(values: CheckValues, positionals: readonly string[], io: C
   return { readsStdin, outputAbs, failOn, regoVersion, kubernetesVersion };
 }
 
-type CheckOptions = Exclude<ReturnType<typeof checkOptions>, number>;
+/** The options, and how many worker threads evaluate the catalogue (0: the main thread). */
+type CheckOptions = Exclude<ReturnType<typeof checkOptions>, number> & { readonly workers: number };
 
 /**
  * The configuration (--config, else .github/portcullis.yml when there is one); a broken one is
@@ -414,7 +428,7 @@ function startEngines(
   options: CheckOptions,
   io: CliIo,
 ) {
-  const { regoVersion, kubernetesVersion } = options;
+  const { regoVersion, kubernetesVersion, workers } = options;
   const policies = {
     ...withPolicyFlags(config, values, regoVersion),
     ...(kubernetesVersion ? { kubernetesVersion } : {}),
@@ -424,7 +438,11 @@ function startEngines(
   return loadEngines(io.engines ?? ENGINES, {
     config: policies,
     configFile: values.text("config") ?? CONFIG_PATH,
-    catalogue: () => new WasmPolicyEngine(bundle.wasm),
+    // A large run evaluates the catalogue in worker threads beside its reading (same results).
+    catalogue: () =>
+      workers > 0
+        ? new CatalogueWorkers(bundle.wasm, { size: workers })
+        : new WasmPolicyEngine(bundle.wasm),
     rules: bundle.rules,
     files: workingTreeFiles(io.cwd),
     inventory: () =>

@@ -71,6 +71,17 @@ export const EVALUATION_CHUNK_BYTES = 512 * 1024;
 /** At most this much text is read ahead while engines are being made (evaluateFilesWhenReady). */
 export const READ_AHEAD_BYTES = 8 * 1024 * 1024;
 
+/**
+ * A `check` of at least this many files evaluates the built-in catalogue in worker threads (at
+ * most CATALOGUE_WORKERS_MAX, each with a heap of CATALOGUE_WORKER_HEAP_MB), beside the main
+ * thread's reading; a smaller one would spend more starting a worker than it gains.
+ */
+export const CATALOGUE_WORKER_MIN_FILES = 400;
+export const CATALOGUE_WORKERS_MAX = 4;
+export const CATALOGUE_WORKER_HEAP_MB = 256;
+/** Slices of files whose evaluation may be under way at once (one evaluated, the next read). */
+export const EVALUATION_PIPELINE_DEPTH = 2;
+
 /** Inline comments per review; the rest stay annotations on the check. */
 export const MAX_REVIEW_COMMENTS = 30;
 

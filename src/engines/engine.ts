@@ -15,6 +15,9 @@ import type {
 import type { PolicyFiles, RepositoryPolicyDeps } from "./repository-files.js";
 import type { AdmissionReads } from "./admission-reads.js";
 
+/** The catalogue evaluated out of this thread (a large `check`: src/engines/catalogue). */
+export type CatalogueInWorkers = IsolatedPolicyEngine & Pick<PolicyEngine, "setSettings">;
+
 /** Something wrong with a policy or its configuration: at a file and line, it fails the run. */
 export type { Problem };
 
@@ -61,8 +64,8 @@ export interface EngineContext {
   readonly config: Config;
   /** Where configuration problems are reported. */
   readonly configFile: string;
-  /** The built-in catalogue's evaluator (the compiled bundle), and its rules. */
-  readonly catalogue: () => PolicyEngine;
+  /** The built-in catalogue's evaluator (the compiled bundle, here or in workers), and its rules. */
+  readonly catalogue: () => PolicyEngine | CatalogueInWorkers;
   readonly rules?: ReadonlyMap<string, RuleMetadata>;
   /** The repository's policy files: the base commit in a review, the working tree in `check`. */
   readonly files: PolicyFiles;

@@ -22,7 +22,11 @@ import type { Finding, RuleMetadata, SkippedFile } from "../core/types.js";
 import type { EvaluationError, EvaluationReport, SourceFile } from "../core/report.js";
 import type { PolicyInput, PolicyResult } from "../ports/policy-engine.js";
 import type { Engine } from "../engines/engine.js";
-import { EVALUATION_CHUNK_BYTES, READ_AHEAD_BYTES } from "../core/limits.js";
+import {
+  EVALUATION_CHUNK_BYTES,
+  EVALUATION_PIPELINE_DEPTH,
+  READ_AHEAD_BYTES,
+} from "../core/limits.js";
 
 export type { EvaluationError, EvaluationReport, SourceFile } from "../core/report.js";
 import { fromItem, listItemsOf } from "./list-items.js";
@@ -268,6 +272,9 @@ export async function evaluateFiles(
   options: EvaluateOptions = {},
 ): Promise<EvaluationReport> {
   const reports: EvaluationReport[] = [];
+  // Pipelined: while the engines evaluate a slice (a worker thread, a child process), the next
+  // slices are read and parsed here; the reports are kept in slice order.
+  const inFlight: Promise<EvaluationReport>[] = [];
   for (let from = 0; from < files.length; ) {
     let to = from + 1;
     for (let bytes = files[from]!.content.byteLength; to < files.length; to++) {
@@ -275,11 +282,18 @@ export async function evaluateFiles(
       if (bytes > EVALUATION_CHUNK_BYTES) break;
     }
     const chunk = files.slice(from, to);
-    const report = await runEngines(prepare(chunk, layout, config, deps, options.readAhead), deps);
-    releaseContents(chunk, report, options.release);
-    reports.push(report);
+    const evaluated = runEngines(prepare(chunk, layout, config, deps, options.readAhead), deps);
+    const reported = evaluated.then((report) => {
+      releaseContents(chunk, report, options.release);
+      return report;
+    });
+    // A failure is thrown where this slice's turn comes, once (not as an unhandled rejection).
+    reported.catch(() => undefined);
+    inFlight.push(reported);
+    if (inFlight.length >= EVALUATION_PIPELINE_DEPTH) reports.push(await inFlight.shift()!);
     from = to;
   }
+  for (const reported of inFlight) reports.push(await reported);
   return {
     findings: sortFindings(reports.flatMap((r) => r.findings)),
     skipped: reports.flatMap((r) => r.skipped),

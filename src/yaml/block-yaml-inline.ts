@@ -5,6 +5,7 @@
 import type { Placed } from "./types.js";
 import { resolvePlain } from "./yaml-options.js";
 import { agreedPlain } from "./agreed.js";
+import { ownString } from "../core/own-string.js";
 
 /** Anything outside the subset: the file goes to the next reader. */
 export class Outside extends Error {}
@@ -91,7 +92,7 @@ export class InlineReader {
       key !== "__proto__" &&
       resolvePlain(key) === key &&
       agreedPlain(key, key);
-    if (keys.size < MAX_CACHED) keys.set(key, ok);
+    if (keys.size < MAX_CACHED) keys.set(ownString(key), ok);
     if (!ok) throw new Outside();
   }
 
@@ -199,8 +200,13 @@ export class InlineReader {
     if (cached !== undefined || scalars.has(text)) return cached;
     const resolved = resolvePlain(text);
     // A scalar the consumers may read otherwise (`yes`, `0777`, `12:30`) is not vouched for here.
-    const value = agreedPlain(text, resolved) ? resolved : DISPUTED;
-    if (text.length <= 32 && scalars.size < MAX_CACHED) scalars.set(text, value);
+    let value = agreedPlain(text, resolved) ? resolved : DISPUTED;
+    if (text.length <= 32 && scalars.size < MAX_CACHED) {
+      // Its own string: a view of this file's text would keep the text alive in the cache.
+      const key = ownString(text);
+      if (value === text) value = key;
+      scalars.set(key, value);
+    }
     if (value === DISPUTED) throw new Outside();
     return value;
   }

@@ -28,11 +28,14 @@ export function onBuiltinError(listener: BuiltinErrorSink | undefined): void {
   sink = listener;
 }
 
+// One of each for every call: a builtin's arguments and result cross here (sprintf per finding).
+const DECODER = new TextDecoder();
+const ENCODER = new TextEncoder();
+
 function readText(memory: WebAssembly.Memory, addr: number): string {
   const bytes = new Uint8Array(memory.buffer);
-  let end = addr;
-  while (bytes[end] !== 0) end++;
-  return new TextDecoder().decode(bytes.subarray(addr, end));
+  const end = bytes.indexOf(0, addr);
+  return DECODER.decode(bytes.subarray(addr, end < 0 ? bytes.length : end));
 }
 
 /** A fresh instance of `module` in `memory`, its builtin calls answered by HOST_BUILTINS. */
@@ -59,7 +62,7 @@ export function instantiatePolicy(
       return 0;
     }
     if (result === undefined) return 0;
-    const text = new TextEncoder().encode(toRegoText(result));
+    const text = ENCODER.encode(toRegoText(result));
     const addr = x.opa_malloc(text.length);
     new Uint8Array(memory.buffer).set(text, addr);
     const parsed = x.opa_value_parse(addr, text.length);

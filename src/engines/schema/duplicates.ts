@@ -5,6 +5,7 @@
 import type { RawFinding } from "../../core/findings.js";
 import type { PolicyInput } from "../../ports/policy-engine.js";
 import { CLUSTER_SCOPED } from "../../gitops/render-side.js";
+import { ownString } from "../../core/own-string.js";
 
 function identity(doc: Record<string, unknown>): string | undefined {
   const meta = doc.metadata as Record<string, unknown> | undefined;
@@ -17,7 +18,8 @@ function identity(doc: Record<string, unknown>): string | undefined {
     typeof meta?.namespace === "string" && !CLUSTER_SCOPED.has(String(doc.kind))
       ? meta.namespace
       : "";
-  return `${group}\u0000${String(doc.kind)}\u0000${namespace}\u0000${name}`;
+  // Its own string, not views of the file's text (ownString): kept for the whole run.
+  return ownString(`${group}\u0000${String(doc.kind)}\u0000${namespace}\u0000${name}`);
 }
 
 const folderOf = (path: string) =>
