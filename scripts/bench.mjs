@@ -4,7 +4,7 @@
 // And the scale figures (scripts/bench-scale.mjs): one-file start-up, peak RSS at 10,000 files and
 // 50,000 resources, next to conftest in the same run.
 // Usage: node scripts/bench.mjs [--corpus DIR] [--generate N] [--runs N]
-//   [--peers opa,conftest,scale] [--scale-runs N] [--scale-files N] [--scale-resources N]
+//   [--peers opa,conftest,scale,schema] [--scale-runs N] [--scale-files N] [--scale-resources N]
 //   [--scale-peer all|startup] [--callgrind] [--write]
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -23,7 +23,7 @@ const { values } = parseArgs({
     corpus: { type: "string" },
     generate: { type: "string", default: "1000" },
     runs: { type: "string", default: "5" },
-    peers: { type: "string", default: "opa,conftest,scale" },
+    peers: { type: "string", default: "opa,conftest,scale,schema" },
     "scale-runs": { type: "string", default: "1" },
     "scale-files": { type: "string", default: "10000" },
     "scale-resources": { type: "string", default: "50000" },
@@ -313,6 +313,13 @@ if (values.write) {
   // Keep the file as the project's formatter writes it, so `npm test` (prettier --check) stays green.
   spawnSync(join(ROOT, "node_modules", ".bin", "prettier"), ["--write", doc], { stdio: "ignore" });
   console.error("updated docs/benchmarks.md");
+}
+// The schema validation's figures (scripts/bench-schema.mjs: validation on and off, kube-schema and
+// kubeconform on the corpus's objects); printed, not written into the generated sections.
+if (peers.has("schema")) {
+  const args = [join(ROOT, "scripts", "bench-schema.mjs"), ...(corpus ? ["--corpus", corpus] : [])];
+  const schema = spawnSync(process.execPath, args, { stdio: "inherit" });
+  if (schema.status !== 0) process.exitCode = schema.status ?? 1;
 }
 if (rows.some((r) => r.parity.diffs > 0) || conftestResult?.rows.some((r) => r.diffs.length > 0))
   process.exitCode = 1;
