@@ -93,7 +93,9 @@ func documentHeads(documents []json.RawMessage) []docHead {
 			APIVersion string `json:"apiVersion"`
 			Kind       string `json:"kind"`
 		}
-		if json.Unmarshal(d, &head) == nil {
+		// Case-sensitive, as check (and the API server) reads them: encoding/json would take a
+		// "KIND" field for "kind".
+		if sigsjson.UnmarshalCaseSensitivePreserveInts(d, &head) == nil {
 			if gv, err := schema.ParseGroupVersion(head.APIVersion); err == nil {
 				out[i] = docHead{gvk: gv.WithKind(head.Kind), ok: true}
 			}
