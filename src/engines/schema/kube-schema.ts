@@ -205,7 +205,10 @@ export class KubeSchemaSession {
     this.#bytes = 0;
     this.#stderr = "";
     child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk: string) => this.#receive(chunk));
+    // A stopped process's output still in the pipe is its own: never the next process's answers.
+    child.stdout.on("data", (chunk: string) => {
+      if (child === this.#child) this.#receive(chunk);
+    });
     child.stderr.on("data", (c: Buffer) => {
       if (this.#stderr.length < 8192) this.#stderr += c.toString("utf8");
     });

@@ -137,6 +137,33 @@ describe("KubeSchemaSession and CRD sets", () => {
       "kube-schema took longer than 0.3 s and was stopped",
     );
   });
+
+  it("never gives a stopped process's late answer to the next process's request", async () => {
+    // The first process answers at once, but Node is busy past the time limit before it reads the
+    // answer: the request is failed and its process stopped; the answer still in the pipe is that
+    // process's, not the one of the request the next process is asked.
+    const { file, dir } = script(
+      (dir) =>
+        `if [ ! -e ${dir}/started ]; then : > ${dir}/started; read -r line; echo '{"results":[{"findings":[{"rule":"PCV001","path":[],"message":"stale"}]}],"crdErrors":null}'; fi\n` +
+        `while read -r line; do echo '${ANSWER}'; done`,
+    );
+    const session = new KubeSchemaSession(file, 200);
+    const first = session.request({ version: "1.37", documents: [widget({})] });
+    const second = first.then(
+      () => undefined,
+      () => session.request({ version: "1.37", documents: [widget({ size: 1 })] }),
+    );
+    // Busy in the check phase: the next turn runs the expired timer before it reads the pipe.
+    await new Promise<void>((resolve) =>
+      setImmediate(() => {
+        const until = Date.now() + 1500;
+        while (Date.now() < until || !existsSync(join(dir, "started"))); // no answer is read
+        resolve();
+      }),
+    );
+    await expect(first).rejects.toThrow("was stopped");
+    await expect(second).resolves.toEqual(JSON.parse(ANSWER));
+  });
 });
 
 const binary = join(packageRoot(), ".tools", "bin", "kube-schema");
