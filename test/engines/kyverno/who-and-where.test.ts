@@ -258,6 +258,45 @@ ${who}`;
       ]);
     });
 
+    it("a filter naming only the user matches every kind without it (never an empty filter Kyverno refuses or ignores)", async () => {
+      // alice's ConfigMaps, written as match.all of a kind and a user; Flux may apply anything
+      const rules = userRules(false)
+        .replace(
+          "        any:\n          - resources:\n              kinds: [ConfigMap]\n            subjects:\n",
+          "        all:\n          - resources:\n              kinds: [ConfigMap]\n          - subjects:\n",
+        )
+        .replace(/    - name: admins-exempt[\s\S]*?(?=    - name: plain)/, "");
+      expect(rules).toContain("          - subjects:\n");
+      const exception = `apiVersion: kyverno.io/v2
+kind: PolicyException
+metadata:
+  name: flux-may-all
+  namespace: kyverno
+spec:
+  exceptions:
+    - policyName: who
+      ruleNames: [plain]
+  match:
+    any:
+      - subjects:
+          - kind: ServiceAccount
+            name: kustomize-controller
+            namespace: flux-system
+`;
+      const { findings } = await findingsOf(
+        { "admission/who.yaml": rules, "admission/flux.yaml": exception },
+        `${configMap("cart", "shop")}---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: shop\n`,
+      );
+      expect(findings.map((list) => list.map((f) => [f.rule, f.msg]))).toEqual([
+        [
+          ["who/for-alice", NEEDS_USER],
+          ["who/plain", expect.stringContaining("the PolicyException flux-may-all excepts")],
+        ],
+        // neither rule is for a Secret, whoever applies it
+        [],
+      ]);
+    });
+
     it("reports a ValidatingPolicy whose CEL reads request.userInfo as not evaluated (Kyverno's error)", async () => {
       const vpol = `apiVersion: policies.kyverno.io/v1
 kind: ValidatingPolicy
