@@ -139,15 +139,16 @@ describe("KubeSchemaSession and CRD sets", () => {
   });
 
   it("never gives a stopped process's late answer to the next process's request", async () => {
-    // The first process answers at once, but Node is busy past the time limit before it reads the
-    // answer: the request is failed and its process stopped; the answer still in the pipe is that
-    // process's, not the one of the request the next process is asked.
+    // The first process answers after a moment, while Node is busy past the time limit: the
+    // request is failed and its process stopped before the answer is read; the answer still in the
+    // pipe is that process's, not the one of the request the next process is asked.
     const { file, dir } = script(
       (dir) =>
-        `if [ ! -e ${dir}/started ]; then : > ${dir}/started; read -r line; echo '{"results":[{"findings":[{"rule":"PCV001","path":[],"message":"stale"}]}],"crdErrors":null}'; fi\n` +
+        `if [ ! -e ${dir}/started ]; then : > ${dir}/started; read -r line; sleep 1; echo '{"results":[{"findings":[{"rule":"PCV001","path":[],"message":"stale"}]}],"crdErrors":null}'; : > ${dir}/answered; fi\n` +
         `while read -r line; do echo '${ANSWER}'; done`,
     );
     const session = new KubeSchemaSession(file, 200);
+    const asked = Date.now();
     const first = session.request({ version: "1.37", documents: [widget({})] });
     const second = first.then(
       () => undefined,
@@ -156,8 +157,8 @@ describe("KubeSchemaSession and CRD sets", () => {
     // Busy in the check phase: the next turn runs the expired timer before it reads the pipe.
     await new Promise<void>((resolve) =>
       setImmediate(() => {
-        const until = Date.now() + 1500;
-        while (Date.now() < until || !existsSync(join(dir, "started"))); // no answer is read
+        const answered = join(dir, "answered");
+        while (!existsSync(answered) || Date.now() < asked + 1300); // no answer is read
         resolve();
       }),
     );
