@@ -130,6 +130,23 @@ describe("KubeSchemaSession and CRD sets", () => {
     );
   });
 
+  it("asks again which versions kube-schema carries after it could not say (the app runs for days)", async () => {
+    // Killed at its first start (out of memory, a deploy); fine from then on.
+    const { file } = script(
+      (dir) =>
+        `if [ ! -e ${dir}/started ]; then : > ${dir}/started; echo 'killed' >&2; exit 137; fi\n` +
+        `while read -r line; do echo '{"versions":["1.37"],"kubernetes":[],"crds":[]}'; done`,
+    );
+    expect(await kubeSchemaInfo(file, new KubeSchemaSession(file))).toBe(
+      "kube-schema could not say which versions it carries: kube-schema exited 137: killed",
+    );
+    expect(await kubeSchemaInfo(file, new KubeSchemaSession(file))).toEqual({
+      versions: ["1.37"],
+      kubernetes: [],
+      crds: [],
+    });
+  });
+
   it("fails a request kube-schema does not answer in time, with the limit in the reason", async () => {
     const { file } = script(() => "while read -r line; do :; done");
     const session = new KubeSchemaSession(file, 300);
