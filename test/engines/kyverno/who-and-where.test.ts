@@ -92,6 +92,33 @@ describeWithKyverno("Kyverno: namespaced policies of the same name", () => {
       ],
     ]);
   });
+
+  it("reports a resource that writes no namespace as not evaluated by each, not passed (it may be deployed to theirs)", async () => {
+    const { findings } = await findingsOf(
+      {
+        "admission/a.yaml": policy("team-a", "Enforce", "A needs team", "team"),
+        "admission/b.yaml": policy("team-b", "Audit", "B needs owner", "owner"),
+      },
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: anywhere\n",
+    );
+    const where = expect.stringMatching(/^not evaluated: .*the resource writes no namespace/);
+    expect(findings).toEqual([
+      [
+        {
+          rule: "team-a/require-label/label",
+          severity: "error",
+          msg: where,
+          policy: { file: "admission/a.yaml", line: 9 },
+        },
+        {
+          rule: "team-b/require-label/label",
+          severity: "warning",
+          msg: where,
+          policy: { file: "admission/b.yaml", line: 9 },
+        },
+      ],
+    ]);
+  });
 });
 
 const userRules = (background: boolean) => `apiVersion: kyverno.io/v1
