@@ -527,9 +527,10 @@ async function evaluateCheck(
     const dryRun = values.flag("fix-dry-run");
     const original = files;
     const { fixRounds, publishFixes } = await import("./check-fixes.js");
-    ({ files, report } = await fixRounds(report, files, scope, async (next) =>
-      withPolicyErrors(await evaluateFiles(next, selection.layout, config, evaluationDeps)),
-    ));
+    ({ files, report } = await fixRounds(report, files, scope, async (next) => {
+      for (const engine of evaluationDeps.engines) engine.newPass?.();
+      return withPolicyErrors(await evaluateFiles(next, selection.layout, config, evaluationDeps));
+    }));
     publishFixes(original, files, report, io, { dryRun, scope });
   }
   return { files, report };

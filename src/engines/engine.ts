@@ -26,6 +26,11 @@ export interface Engine {
   /** The descriptor's id (`catalogue`, `conftest`, `gatekeeper`...). */
   readonly id: string;
   evaluate(inputs: readonly PolicyInput[]): Promise<PolicyResult[]>;
+  /**
+   * The files are evaluated again from the first (`check --fix`'s rounds): what the engine
+   * gathered across the files of the last pass (the objects PCV005 has seen) is forgotten.
+   */
+  newPass?(): void;
 }
 
 /** What a load step gives: engines to run, problems that fail the run, policies read but not run. */

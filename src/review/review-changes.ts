@@ -237,6 +237,8 @@ export async function reviewChanges(
     evaluateFiles(head.sources.filter(direct), headLayout, config, evalDeps),
   );
   const renamedLayout = layoutUnderHeadPaths(baseLayout, onBase);
+  // The base is its own pass: PCV005 must not take the head's objects for the base's.
+  for (const engine of evalDeps.engines) engine.newPass?.();
   const baseReport = await timed(() =>
     evaluateFiles(baseFiles.sources.filter(direct), renamedLayout, config, evalDeps),
   );

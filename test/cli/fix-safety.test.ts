@@ -48,6 +48,15 @@ describe("fix safety", () => {
     );
   });
 
+  it("the rounds of --fix evaluate the files again without taking each object for a second definition (PCV005)", async () => {
+    const dir = copyOfLegacy();
+    const before = (await runCommand(["check", ".", "--format", "json"], dir)).stdout;
+    expect(open(before).map((f) => f.rule)).not.toContain("PCV005");
+    const { stdout } = await runCommand(["check", ".", "--fix", "--format", "json"], dir);
+    expect(readFileSync(join(dir, "payments.yaml"), "utf8")).toContain("type: RuntimeDefault");
+    expect(open(stdout).map((f) => f.rule)).not.toContain("PCV005");
+  });
+
   it("--fix=all applies the fixes that need a look too", async () => {
     const dir = copyOfLegacy();
     const { stdout } = await runCommand(["check", ".", "--fix=all", "--format", "json"], dir);

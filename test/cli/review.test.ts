@@ -160,3 +160,29 @@ describe("portcullis review", () => {
     expect(out.check.summary).toContain("Repository policies from the base branch ran too");
   });
 });
+
+describe("portcullis review: an object the change defines twice", () => {
+  const r = gitRepo();
+  const configMap = (x: string) =>
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: one\n  namespace: a\ndata:\n  x: "${x}"\n`;
+  r.write("apps/a.yaml", configMap("1"));
+  r.commit("base");
+  r.git("checkout", "-q", "-b", "feature");
+  r.write("apps/a.yaml", `${configMap("1")}---\n${configMap("2")}`);
+  r.commit("define it twice");
+
+  it("is a new PCV005, not one the base had (the base's pass does not see the head's objects)", async () => {
+    const { code, stdout } = await run(
+      ["review", r.dir, "--base", "main", "--format", "json"],
+      r.dir,
+    );
+    const out = JSON.parse(stdout) as {
+      check: { conclusion: string; annotations: { title: string; message: string }[] };
+    };
+    expect(out.check.conclusion).toBe("failure");
+    expect(code).toBe(1);
+    const twice = out.check.annotations.filter((a) => a.message.includes("is also defined"));
+    expect(twice).toHaveLength(1);
+    expect(twice[0]!.message).not.toMatch(/Pre-existing/);
+  });
+});

@@ -89,3 +89,27 @@ func TestCompiledKindsAnswerAsKubectlValidate(t *testing.T) {
 		}
 	}
 }
+
+// A document's kind, for the CRDs a request decodes and for the pool, is read as check reads it
+// (and as the API server does): case-sensitively. encoding/json also takes "KIND" for "kind", so a
+// Widget with a "KIND":"Gizmo" field was read as a Gizmo: the Widget CRD was left out and the
+// Widget reported as having no schema (a notice) instead of validated (its unknown field, its enum).
+func TestDocumentHeadsReadCaseSensitively(t *testing.T) {
+	version := manifest().Versions[0]
+	crds, err := crdSetOf("", []json.RawMessage{json.RawMessage(widgetCRD)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := json.RawMessage(`{"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"w","namespace":"a"},"spec":{"size":"bogus"},"KIND":"Gizmo","APIVERSION":"v1"}`)
+	a := checkWith(version, crds, []json.RawMessage{doc})
+	if a.Error != "" || len(a.Results) != 1 {
+		t.Fatalf("answer: %+v", a)
+	}
+	rules := map[string]bool{}
+	for _, f := range a.Results[0].Findings {
+		rules[f.Rule] = true
+	}
+	if rules["PCV007"] || !rules["PCV001"] || !rules["PCV002"] {
+		t.Errorf("want the Widget validated (PCV001 enum, PCV002 unknown fields), got %+v", a.Results[0].Findings)
+	}
+}

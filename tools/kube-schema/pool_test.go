@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
 )
 
@@ -48,4 +49,24 @@ func sortedFindings(r result) result {
 		return fmt.Sprint(out.Findings[i]) < fmt.Sprint(out.Findings[j])
 	})
 	return out
+}
+
+// Distinct CRDs checked side by side each decode their CRD for the first time: the process-wide
+// cache of decoded CRDs is written from several goroutines at once, which Go stops with a fatal
+// "concurrent map writes" (not a panic a goroutine can recover: the whole process ends).
+func TestPoolDecodesDistinctCRDsSideBySide(t *testing.T) {
+	version := manifest().Versions[0]
+	set, err := newSchemaSet(version, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs []json.RawMessage
+	for i := 0; i < 400; i++ {
+		docs = append(docs, json.RawMessage(strings.ReplaceAll(widgetCRD, "example.com", fmt.Sprintf("e%d.example.com", i))))
+	}
+	for i, r := range set.checkAll(docs, documentHeads(docs)) {
+		if r.Error != "" || len(r.Findings) != 0 {
+			t.Errorf("CRD %d: %+v", i, r)
+		}
+	}
 }

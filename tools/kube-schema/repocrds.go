@@ -93,7 +93,9 @@ func documentHeads(documents []json.RawMessage) []docHead {
 			APIVersion string `json:"apiVersion"`
 			Kind       string `json:"kind"`
 		}
-		if json.Unmarshal(d, &head) == nil {
+		// Case-sensitive, as check (and the API server) reads them: encoding/json would take a
+		// "KIND" field for "kind".
+		if sigsjson.UnmarshalCaseSensitivePreserveInts(d, &head) == nil {
 			if gv, err := schema.ParseGroupVersion(head.APIVersion); err == nil {
 				out[i] = docHead{gvk: gv.WithKind(head.Kind), ok: true}
 			}
@@ -163,15 +165,22 @@ type readCRDResult struct {
 var (
 	crdsDecoded  = map[[32]byte]decodedCRDResult{}
 	repoCRDsRead = map[[32]byte]readCRDResult{}
+	// crdsDecodedMu: checkAll's pool decodes the CRDs it validates side by side (a CRD decoded
+	// twice at once gives the same result; the map must not be written twice at once).
+	crdsDecodedMu sync.Mutex
 )
 
 func decodedCRD(sum [32]byte, raw []byte) decodedCRDResult {
-	if r, ok := crdsDecoded[sum]; ok {
+	crdsDecodedMu.Lock()
+	r, ok := crdsDecoded[sum]
+	crdsDecodedMu.Unlock()
+	if ok {
 		return r
 	}
-	var r decodedCRDResult
 	r.crd, r.err = decodeCRD(raw)
+	crdsDecodedMu.Lock()
 	crdsDecoded[sum] = r
+	crdsDecodedMu.Unlock()
 	return r
 }
 

@@ -21,6 +21,7 @@ import {
   COPIES,
   NO_NAMESPACE_SUFFIX,
   UNKNOWN_NAMESPACE_SUFFIX,
+  noNamespaceCopy,
   unknownNamespaceCopy,
   valuesFile,
 } from "./namespaces.js";
@@ -180,6 +181,8 @@ interface Run {
   readonly unknown: ReadonlySet<string>;
   /** apiVersion|kind|name of the namespaced resources that write no namespace. */
   readonly namespaceless: ReadonlySet<string>;
+  /** A marker copy's name (without its suffix) -> the policy's, where they differ. */
+  readonly originals: ReadonlyMap<string, string>;
   readonly userExceptions: ReadonlySet<string>;
 }
 
@@ -216,7 +219,8 @@ function resultFinding(
   const written = namespace === "default" && run.namespaceless.has(key);
   const applies = suffix === NO_NAMESPACE_SUFFIX ? written : run.unknown.has(namespace) && !written;
   if (!applies) return undefined;
-  const original = { ...result, policy: name.slice(0, -suffix.length) };
+  const copied = name.slice(0, -suffix.length);
+  const original = { ...result, policy: run.originals.get(copied) ?? copied };
   const finding = findingOf(policies, original, run.userExceptions);
   if (!finding) return undefined;
   const msg =
@@ -246,9 +250,10 @@ function runOf(loaded: KyvernoRunInputs, inputs: readonly PolicyInput[], group: 
   );
   const copiesFor = (suffix: keyof typeof COPIES, wanted: boolean) =>
     wanted ? loaded.policies.map((p) => unknownNamespaceCopy(p, suffix)) : [];
+  const originals = new Map<string, string>();
   const copies = [
     ...copiesFor(UNKNOWN_NAMESPACE_SUFFIX, unknown.size > 0),
-    ...copiesFor(NO_NAMESPACE_SUFFIX, namespaceless.size > 0),
+    ...(namespaceless.size > 0 ? loaded.policies.map((p) => noNamespaceCopy(p, originals)) : []),
   ].filter((c) => c !== undefined);
   return {
     files: {
@@ -260,6 +265,7 @@ function runOf(loaded: KyvernoRunInputs, inputs: readonly PolicyInput[], group: 
     inputOf: lookup(group),
     unknown,
     namespaceless,
+    originals,
     userExceptions: new Set(loaded.userExceptions),
   };
 }

@@ -71,11 +71,15 @@ function excludeWithout(exclude: unknown, keys: readonly string[]): unknown {
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-function copyOfRule(rule: unknown, keys: readonly string[]): Record<string, unknown> | undefined {
+function copyOfRule(
+  rule: unknown,
+  keys: readonly string[],
+  always = false,
+): Record<string, unknown> | undefined {
   if (!isPlainObject(rule)) return undefined;
   const match = withoutKeys(rule.match, keys);
   const excluded = withoutKeys(rule.exclude, keys).had;
-  if (!match.had && !excluded) return undefined;
+  if (!match.had && !excluded && !always) return undefined;
   const exclude = excludeWithout(rule.exclude, keys);
   return {
     name: rule.name,
@@ -114,4 +118,35 @@ export function unknownNamespaceCopy(
     metadata: named,
     spec: { ...spec, matchConstraints: constraints.value, validations },
   };
+}
+
+/**
+ * The cluster-wide kind of a namespaced policy kind (Kyverno's CLI already applies a
+ * NamespacedValidatingPolicy to a resource that writes no namespace).
+ */
+const CLUSTER_KIND: Readonly<Record<string, string>> = { Policy: "ClusterPolicy" };
+
+/**
+ * The marker copy judging the resources that write no namespace (Kyverno judges them in
+ * `default`). A policy namespaced elsewhere applies only in its namespace, where such a resource
+ * may be deployed: its copy is cluster-wide, every rule a marker, named
+ * `<namespace>.<name><suffix>` (`originals` maps that name back to the policy's).
+ */
+export function noNamespaceCopy(
+  policy: KyvernoPolicy,
+  originals: Map<string, string>,
+): Record<string, unknown> | undefined {
+  const doc = policy.document;
+  const kind = CLUSTER_KIND[str(doc.kind)];
+  if (!policy.namespace || policy.namespace === "default" || !kind)
+    return unknownNamespaceCopy(policy, NO_NAMESPACE_SUFFIX);
+  const keys = COPIES[NO_NAMESPACE_SUFFIX];
+  const spec = isPlainObject(doc.spec) ? doc.spec : {};
+  const name = `${policy.namespace}.${policy.name}`;
+  originals.set(name, `${policy.namespace}/${policy.name}`);
+  const metadata = { name: `${name}${NO_NAMESPACE_SUFFIX}` };
+  const rules = (Array.isArray(spec.rules) ? spec.rules : [])
+    .map((r) => copyOfRule(r, keys, true))
+    .filter((r) => r !== undefined);
+  return { ...doc, kind, metadata, spec: { ...spec, rules } };
 }

@@ -37,10 +37,15 @@ export function userInfoNeed(rule: Record<string, unknown>): string | undefined 
     : undefined;
 }
 
+/**
+ * `filter` for any user. One naming only the user (no `resources`) matches whatever that user
+ * requests: without the user it matches every kind (an empty filter Kyverno refuses or ignores).
+ */
 function withoutUserKeys(filter: unknown): unknown {
-  if (!isPlainObject(filter)) return filter;
-  const out = { ...filter };
+  if (!namesUser(filter)) return filter;
+  const out = { ...(filter as Record<string, unknown>) };
   for (const k of USER_KEYS) delete out[k];
+  if (!isPlainObject(out.resources)) out.resources = { kinds: ["*"] };
   return out;
 }
 

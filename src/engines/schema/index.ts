@@ -36,7 +36,7 @@ const toRaw = (f: SchemaFinding): RawFinding => ({ rule: f.rule, msg: f.message,
 
 class SchemaEngine implements Engine {
   readonly id = ID;
-  readonly #duplicates = new DuplicateObjects();
+  #duplicates = new DuplicateObjects();
   #crds: Promise<CrdSet> | undefined;
   readonly #session: KubeSchemaSession;
   private readonly validate: boolean;
@@ -68,6 +68,10 @@ class SchemaEngine implements Engine {
   #checkedObjects(): Promise<readonly unknown[]> {
     this.#objects ??= this.ctx.inventory(() => false).then((i) => i.objects);
     return this.#objects;
+  }
+
+  newPass(): void {
+    this.#duplicates = new DuplicateObjects();
   }
 
   async evaluate(inputs: readonly PolicyInput[]): Promise<PolicyResult[]> {

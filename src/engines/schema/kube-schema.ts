@@ -49,8 +49,9 @@ export function kubeSchemaPath(env: NodeJS.ProcessEnv = process.env): string | u
 const infos = new Map<string, Promise<KubeSchemaInfo | string>>();
 
 /**
- * What the binary carries, or why it cannot say: asked once per process and binary, of the
- * session's process (`{"versions":true}`: no process of its own) without blocking.
+ * What the binary carries, or why it cannot say: asked once per process and binary (again after
+ * the question failed), of the session's process (`{"versions":true}`: no process of its own)
+ * without blocking.
  */
 export function kubeSchemaInfo(
   binary: string,
@@ -63,7 +64,11 @@ export function kubeSchemaInfo(
       Array.isArray(v?.versions) && v.versions.length > 0
         ? v
         : "kube-schema carries no Kubernetes version",
-    (err: unknown) => `kube-schema could not say which versions it carries: ${messageOf(err)}`,
+    (err: unknown) => {
+      // A process that failed (killed, timed out) says nothing of the binary: the next load asks.
+      infos.delete(binary);
+      return `kube-schema could not say which versions it carries: ${messageOf(err)}`;
+    },
   );
   infos.set(binary, info);
   return info;
@@ -205,7 +210,10 @@ export class KubeSchemaSession {
     this.#bytes = 0;
     this.#stderr = "";
     child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk: string) => this.#receive(chunk));
+    // A stopped process's output still in the pipe is its own: never the next process's answers.
+    child.stdout.on("data", (chunk: string) => {
+      if (child === this.#child) this.#receive(chunk);
+    });
     child.stderr.on("data", (c: Buffer) => {
       if (this.#stderr.length < 8192) this.#stderr += c.toString("utf8");
     });

@@ -92,6 +92,34 @@ describeWithKyverno("Kyverno: namespaced policies of the same name", () => {
       ],
     ]);
   });
+
+  it("reports a resource that writes no namespace as not evaluated by each, not passed (it may be deployed to theirs)", async () => {
+    const { findings } = await findingsOf(
+      {
+        "admission/a.yaml": policy("team-a", "Enforce", "A needs team", "team"),
+        "admission/b.yaml": policy("team-b", "Audit", "B needs owner", "owner"),
+      },
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: anywhere\n",
+    );
+    const where = expect.stringMatching(/^not evaluated: .*the resource writes no namespace/);
+    // Kyverno gives the two policies' results in either order.
+    expect(findings.map((list) => [...list].sort((a, b) => (a.rule < b.rule ? -1 : 1)))).toEqual([
+      [
+        {
+          rule: "team-a/require-label/label",
+          severity: "error",
+          msg: where,
+          policy: { file: "admission/a.yaml", line: 9 },
+        },
+        {
+          rule: "team-b/require-label/label",
+          severity: "warning",
+          msg: where,
+          policy: { file: "admission/b.yaml", line: 9 },
+        },
+      ],
+    ]);
+  });
 });
 
 const userRules = (background: boolean) => `apiVersion: kyverno.io/v1
@@ -255,6 +283,47 @@ ${who}`;
         // an exception without a user excepts whoever applies; elsewhere the rule judges
         [],
         [["who/plain", "error", expect.stringContaining("needs app")]],
+      ]);
+    });
+
+    it("a filter naming only the user matches every kind without it (never an empty filter Kyverno refuses or ignores)", async () => {
+      // alice's ConfigMaps, written as match.all of a kind and a user; Flux may apply anything
+      const rules = userRules(false)
+        .replace(
+          "        any:\n          - resources:\n              kinds: [ConfigMap]\n            subjects:\n",
+          "        all:\n          - resources:\n              kinds: [ConfigMap]\n          - subjects:\n",
+        )
+        .replace(/    - name: admins-exempt[\s\S]*?(?=    - name: plain)/, "");
+      expect(rules).toContain("          - subjects:\n");
+      const exception = `apiVersion: kyverno.io/v2
+kind: PolicyException
+metadata:
+  name: flux-may-all
+  namespace: kyverno
+spec:
+  exceptions:
+    - policyName: who
+      ruleNames: [plain]
+  match:
+    any:
+      - subjects:
+          - kind: ServiceAccount
+            name: kustomize-controller
+            namespace: flux-system
+`;
+      const { findings } = await findingsOf(
+        { "admission/who.yaml": rules, "admission/flux.yaml": exception },
+        `${configMap("cart", "shop")}---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: shop\n`,
+      );
+      const sorted = (list: { rule: string; msg: string }[]) =>
+        list.map((f) => [f.rule, f.msg]).sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
+      expect(findings.map(sorted)).toEqual([
+        [
+          ["who/for-alice", NEEDS_USER],
+          ["who/plain", expect.stringContaining("the PolicyException flux-may-all excepts")],
+        ],
+        // neither rule is for a Secret, whoever applies it
+        [],
       ]);
     });
 

@@ -130,12 +130,49 @@ describe("KubeSchemaSession and CRD sets", () => {
     );
   });
 
+  it("asks again which versions kube-schema carries after it could not say (the app runs for days)", async () => {
+    // Killed at its first start (out of memory, a deploy); fine from then on.
+    const { file } = script(
+      (dir) =>
+        `if [ ! -e ${dir}/started ]; then : > ${dir}/started; echo 'killed' >&2; exit 137; fi\n` +
+        `while read -r line; do echo '{"versions":["1.37"],"kubernetes":[],"crds":[]}'; done`,
+    );
+    expect(await kubeSchemaInfo(file, new KubeSchemaSession(file))).toBe(
+      "kube-schema could not say which versions it carries: kube-schema exited 137: killed",
+    );
+    expect(await kubeSchemaInfo(file, new KubeSchemaSession(file))).toEqual({
+      versions: ["1.37"],
+      kubernetes: [],
+      crds: [],
+    });
+  });
+
   it("fails a request kube-schema does not answer in time, with the limit in the reason", async () => {
     const { file } = script(() => "while read -r line; do :; done");
     const session = new KubeSchemaSession(file, 300);
     await expect(session.request({ version: "1.37", documents: [widget({})] })).rejects.toThrow(
       "kube-schema took longer than 0.3 s and was stopped",
     );
+  });
+
+  it("never gives a stopped process's late answer to the next process's request", async () => {
+    // The first process leaves its answer to a child of its own, which writes it to the same pipe
+    // after the process was stopped at the time limit (2 s), while the next process takes 1.5 s.
+    // (PATH is empty in kube-schema's environment: hence /bin/sleep.)
+    const STALE = `{"results":[{"findings":[{"rule":"PCV001","path":[],"message":"stale"}]}],"crdErrors":null}`;
+    const { file } = script(
+      (dir) =>
+        `if [ ! -e ${dir}/started ]; then : > ${dir}/started; read -r line; (/bin/sleep 2.8; echo '${STALE}') & wait; fi\n` +
+        `while read -r line; do /bin/sleep 1.5; echo '${ANSWER}'; done`,
+    );
+    const session = new KubeSchemaSession(file, 2000);
+    const first = session.request({ version: "1.37", documents: [widget({})] });
+    const second = first.then(
+      () => undefined,
+      () => session.request({ version: "1.37", documents: [widget({ size: 1 })] }),
+    );
+    await expect(first).rejects.toThrow("was stopped");
+    await expect(second).resolves.toEqual(JSON.parse(ANSWER));
   });
 });
 
