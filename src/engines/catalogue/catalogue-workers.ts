@@ -12,6 +12,7 @@ import {
   CATALOGUE_WORKERS_MAX,
 } from "../../core/limits.js";
 import type { IsolatedPolicyEngine, PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
+import { restoreLauncherFlags } from "../launcher-flags.js";
 
 export interface CatalogueWorkerData {
   readonly wasm: Uint8Array;
@@ -108,6 +109,7 @@ export class CatalogueWorkers implements IsolatedPolicyEngine {
       stderr: false,
     });
     worker.unref(); // kept alive only while it owes an answer
+    worker.once("online", restoreLauncherFlags);
     const slot: Slot = { worker, waiting: new Map() };
     worker.on("message", (response: CatalogueResponse) => {
       const w = slot.waiting.get(response.id);
