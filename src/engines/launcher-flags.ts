@@ -1,13 +1,19 @@
-// The V8 flags the command-line launcher (bin/portcullis) sets for a run, set again once a worker
-// thread has started: V8 resets --semi-space-growth-factor to at least 2 whenever it makes an
-// isolate (a worker's too), which would let the main thread's young generation grow to 32 MiB
-// again (docs/decisions.md, "A large `check`"). V8's flags are the process's: a worker may set
-// them as well as the main thread, and does so as it starts, sooner than the main thread hears
-// that it is online.
-import { setFlagsFromString } from "node:v8";
+// The V8 flags the command-line launcher (bin/portcullis) sets for a run, and the main thread's
+// young generation in a large run. The launcher holds the young generation at the size it has
+// once the bundle is loaded (two 2 MiB semi-spaces: --semi-space-growth-factor=1); V8 would
+// double it each time a few MiB survive, up to 2 x 16 MiB, which a large run reaches early and
+// keeps to its end. A large run (the catalogue in worker threads) lets it grow to 2 x 4 MiB,
+// where it scavenges as cheaply as with V8's default, and holds it there (docs/decisions.md,
+// "A large `check`"). V8 also resets the growth factor to at least 2 whenever it makes an isolate
+// (a worker thread's too): it is set again after a worker starts and on every slice.
+import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
 
 /** Where bin/portcullis leaves the flags it set (outside the CLI, the app and tests, none). */
 const LAUNCHER_FLAGS = Symbol.for("portcullis.v8Flags");
+const HOLD = "--semi-space-growth-factor=1";
+const GROW = "--semi-space-growth-factor=2";
+/** The young generation a large run holds: two semi-spaces of 4 MiB. */
+const LARGE_RUN_NEW_SPACE = 8 * 1024 * 1024;
 
 /** The V8 flags the launcher set (none outside the CLI). */
 export function launcherFlags(): string[] {
@@ -15,7 +21,17 @@ export function launcherFlags(): string[] {
   return Array.isArray(flags) ? flags.map(String) : [];
 }
 
-/** Sets these V8 flags again (the launcher's, after a worker thread's isolate was made). */
-export function setLauncherFlags(flags: readonly string[] = launcherFlags()): void {
-  for (const flag of flags) setFlagsFromString(flag);
+/** Sets the launcher's V8 flags again (after a worker thread's isolate was made). */
+export function setLauncherFlags(): void {
+  for (const flag of launcherFlags()) setFlagsFromString(flag);
+}
+
+/**
+ * For a large run, when the launcher holds the young generation: lets it grow until it is two
+ * 4 MiB semi-spaces, then holds it again. Called as the run starts and on each slice (cheap).
+ */
+export function sizeYoungGenerationForLargeRun(): void {
+  if (!launcherFlags().includes(HOLD)) return;
+  const newSpace = getHeapSpaceStatistics().find((s) => s.space_name === "new_space");
+  setFlagsFromString((newSpace?.space_size ?? 0) >= LARGE_RUN_NEW_SPACE ? HOLD : GROW);
 }

@@ -4,7 +4,6 @@
 // a worker that fails (cannot start, runs out of memory, exits) fails the run, never its findings.
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { packageRoot } from "../../adapters/fs/policy-bundle.js";
 import {
@@ -13,13 +12,11 @@ import {
   CATALOGUE_WORKERS_MAX,
 } from "../../core/limits.js";
 import type { IsolatedPolicyEngine, PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
-import { launcherFlags } from "../launcher-flags.js";
+import { sizeYoungGenerationForLargeRun } from "../launcher-flags.js";
 
 export interface CatalogueWorkerData {
   readonly wasm: Uint8Array;
   readonly settings: Record<string, unknown>;
-  /** The launcher's V8 flags, which the worker sets again as it starts (WORKER_START). */
-  readonly v8Flags: readonly string[];
 }
 
 export interface CatalogueRequest {
@@ -54,14 +51,6 @@ interface Slot {
 }
 
 const WORKER_FILE = join(packageRoot(), "dist", "engines", "catalogue", "catalogue-worker.js");
-
-/**
- * A worker's first statements: the launcher's V8 flags set again (making the worker's isolate
- * reset some: launcher-flags.ts), before its modules load, then the worker's script.
- */
-const WORKER_START = `const { workerData } = require("node:worker_threads");
-for (const flag of workerData.v8Flags) require("node:v8").setFlagsFromString(flag);
-import(workerData.script);`;
 
 /** One fewer worker than cores (the main thread parses meanwhile), at least one. */
 export function catalogueWorkerCount(): number {
@@ -105,16 +94,15 @@ export class CatalogueWorkers implements IsolatedPolicyEngine {
   setSettings(settings: Record<string, unknown>): void {
     void this.close();
     const size = this.options.size ?? catalogueWorkerCount();
-    const data: CatalogueWorkerData = { wasm: this.wasm, settings, v8Flags: launcherFlags() };
+    const data: CatalogueWorkerData = { wasm: this.wasm, settings };
     for (let i = 0; i < size; i++) this.#slots.push(this.#spawn(data));
+    sizeYoungGenerationForLargeRun();
   }
 
   #spawn(data: CatalogueWorkerData): Slot {
     const heapMb = this.options.heapMb ?? CATALOGUE_WORKER_HEAP_MB;
-    const script = pathToFileURL(this.options.workerFile ?? WORKER_FILE).href;
-    const worker = new Worker(WORKER_START, {
-      eval: true,
-      workerData: { ...data, script },
+    const worker = new Worker(this.options.workerFile ?? WORKER_FILE, {
+      workerData: data,
       // A small young generation: what a worker allocates lives for one slice (V8's default
       // would let it take 30 MiB more of the process's memory for no gain).
       resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: 8 },
@@ -122,6 +110,8 @@ export class CatalogueWorkers implements IsolatedPolicyEngine {
       stderr: false,
     });
     worker.unref(); // kept alive only while it owes an answer
+    // Its isolate resets V8's growth factor of the young generation: set again (launcher-flags.ts).
+    worker.once("online", sizeYoungGenerationForLargeRun);
     const slot: Slot = { worker, waiting: new Map() };
     worker.on("message", (response: CatalogueResponse) => {
       const w = slot.waiting.get(response.id);
@@ -158,6 +148,7 @@ export class CatalogueWorkers implements IsolatedPolicyEngine {
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#slots.length === 0)
       return Promise.reject(new CatalogueWorkerError("the catalogue's workers were not started"));
+    sizeYoungGenerationForLargeRun();
     const slot = this.#slots[this.#next++ % this.#slots.length]!;
     const request: CatalogueRequest = {
       id: this.#id++,

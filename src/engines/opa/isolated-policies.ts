@@ -77,7 +77,7 @@ export class PolicyWorkerPool {
       workerData: { timeLimitMs: this.timeLimitMs, heapMb: this.heapMb },
     });
     worker.unref();
-    worker.once("online", () => setLauncherFlags());
+    worker.once("online", setLauncherFlags);
     const slot: Slot = { worker };
     worker.on("message", (response: WorkerResponse) => {
       const busy = slot.busy;
