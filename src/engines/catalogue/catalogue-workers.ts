@@ -12,6 +12,7 @@ import {
   CATALOGUE_WORKERS_MAX,
 } from "../../core/limits.js";
 import type { IsolatedPolicyEngine, PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
+import { sizeYoungGenerationForLargeRun } from "../launcher-flags.js";
 
 export interface CatalogueWorkerData {
   readonly wasm: Uint8Array;
@@ -95,6 +96,7 @@ export class CatalogueWorkers implements IsolatedPolicyEngine {
     const size = this.options.size ?? catalogueWorkerCount();
     const data: CatalogueWorkerData = { wasm: this.wasm, settings };
     for (let i = 0; i < size; i++) this.#slots.push(this.#spawn(data));
+    sizeYoungGenerationForLargeRun();
   }
 
   #spawn(data: CatalogueWorkerData): Slot {
@@ -108,6 +110,8 @@ export class CatalogueWorkers implements IsolatedPolicyEngine {
       stderr: false,
     });
     worker.unref(); // kept alive only while it owes an answer
+    // Its isolate resets V8's growth factor of the young generation: set again (launcher-flags.ts).
+    worker.once("online", sizeYoungGenerationForLargeRun);
     const slot: Slot = { worker, waiting: new Map() };
     worker.on("message", (response: CatalogueResponse) => {
       const w = slot.waiting.get(response.id);
@@ -144,6 +148,7 @@ export class CatalogueWorkers implements IsolatedPolicyEngine {
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#slots.length === 0)
       return Promise.reject(new CatalogueWorkerError("the catalogue's workers were not started"));
+    sizeYoungGenerationForLargeRun();
     const slot = this.#slots[this.#next++ % this.#slots.length]!;
     const request: CatalogueRequest = {
       id: this.#id++,

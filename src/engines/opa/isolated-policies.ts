@@ -14,6 +14,7 @@ import type {
 } from "../../ports/policy-compiler.js";
 import type { IsolatedPolicyEngine, PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
 import { packageRoot } from "../../adapters/fs/policy-bundle.js";
+import { setLauncherFlags } from "../launcher-flags.js";
 import { defaultOpaTools, type OpaTools } from "./opa-build.js";
 import type { WorkerRequest, WorkerResponse } from "./policy-worker.js";
 import { loadGatekeeper } from "./gatekeeper.js";
@@ -76,6 +77,7 @@ export class PolicyWorkerPool {
       workerData: { timeLimitMs: this.timeLimitMs, heapMb: this.heapMb },
     });
     worker.unref();
+    worker.once("online", setLauncherFlags);
     const slot: Slot = { worker };
     worker.on("message", (response: WorkerResponse) => {
       const busy = slot.busy;
