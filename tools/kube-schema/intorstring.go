@@ -11,6 +11,7 @@ import (
 	"math"
 	"reflect"
 	"strings"
+	"sync"
 
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -56,13 +57,30 @@ func with(path []any, p any) []any {
 
 // builtinIntOrString: the int-or-string values of a built-in object that are neither.
 func builtinIntOrString(gvk schema.GroupVersionKind, obj map[string]any) []finding {
-	typed, err := clientscheme.Scheme.New(gvk)
-	if err != nil {
+	t := typeOf(gvk)
+	if t == nil {
 		return nil
 	}
 	var out []finding
-	walkTyped(reflect.TypeOf(typed), obj, nil, &out)
+	walkTyped(t, obj, nil, &out)
 	return out
+}
+
+// The Go type of each built-in kind (GroupVersionKind -> reflect.Type, nil when the scheme has
+// none), looked up once per kind rather than allocating an object for each document.
+var typesOfKinds sync.Map
+
+func typeOf(gvk schema.GroupVersionKind) reflect.Type {
+	if v, ok := typesOfKinds.Load(gvk); ok {
+		t, _ := v.(reflect.Type)
+		return t
+	}
+	var t reflect.Type
+	if typed, err := clientscheme.Scheme.New(gvk); err == nil {
+		t = reflect.TypeOf(typed)
+	}
+	typesOfKinds.Store(gvk, t)
+	return t
 }
 
 func walkTyped(t reflect.Type, v any, path []any, out *[]finding) {
