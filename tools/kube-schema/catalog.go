@@ -99,6 +99,8 @@ type schemaSet struct {
 	kinds map[schema.GroupVersionKind]*compiledKind
 	// The indexes of the repository CRDs this set was made with (see schemaSetFor).
 	picked []int
+	// lifecycleFindings' answer per kind (GroupVersionKind -> lifecycleAnswer).
+	lifecycleMemo sync.Map
 }
 
 var (

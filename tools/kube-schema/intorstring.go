@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
+	"sync"
 
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -56,18 +58,86 @@ func with(path []any, p any) []any {
 
 // builtinIntOrString: the int-or-string values of a built-in object that are neither.
 func builtinIntOrString(gvk schema.GroupVersionKind, obj map[string]any) []finding {
-	typed, err := clientscheme.Scheme.New(gvk)
-	if err != nil {
+	k := typeOf(gvk)
+	if k.t == nil {
 		return nil
 	}
 	var out []finding
-	walkTyped(reflect.TypeOf(typed), obj, nil, &out)
+	walkTyped(k, k.t, obj, nil, &out)
 	return out
 }
 
-func walkTyped(t reflect.Type, v any, path []any, out *[]finding) {
+// typedKind: a built-in kind's Go type and the types within it that hold an IntOrString (the walk
+// goes only into those: the others, labels, env lists, most kinds altogether, cannot give one).
+type typedKind struct {
+	t     reflect.Type
+	holds map[reflect.Type]bool
+}
+
+// The typedKind of each built-in kind (t nil when the scheme has none), worked out once per kind
+// rather than allocating an object for each document.
+var typesOfKinds sync.Map
+
+func typeOf(gvk schema.GroupVersionKind) typedKind {
+	if v, ok := typesOfKinds.Load(gvk); ok {
+		return v.(typedKind)
+	}
+	var k typedKind
+	if typed, err := clientscheme.Scheme.New(gvk); err == nil {
+		k = typedKind{reflect.TypeOf(typed), holdingIntOrString(reflect.TypeOf(typed))}
+	}
+	typesOfKinds.Store(gvk, k)
+	return k
+}
+
+// holdingIntOrString: the types reachable from root (pointers taken away) through struct fields,
+// slice and map elements that are, or reach, IntOrString.
+func holdingIntOrString(root reflect.Type) map[reflect.Type]bool {
+	children := map[reflect.Type][]reflect.Type{}
+	var visit func(t reflect.Type)
+	visit = func(t reflect.Type) {
+		t = deref(t)
+		if _, seen := children[t]; seen {
+			return
+		}
+		var cs []reflect.Type
+		switch t.Kind() {
+		case reflect.Struct:
+			for i := 0; i < t.NumField(); i++ {
+				cs = append(cs, deref(t.Field(i).Type))
+			}
+		case reflect.Slice, reflect.Map:
+			cs = append(cs, deref(t.Elem()))
+		}
+		children[t] = cs
+		for _, c := range cs {
+			visit(c)
+		}
+	}
+	visit(root)
+	holds := map[reflect.Type]bool{intOrStringType: true}
+	for changed := true; changed; {
+		changed = false
+		for t, cs := range children {
+			if !holds[t] && slices.ContainsFunc(cs, func(c reflect.Type) bool { return holds[c] }) {
+				holds[t], changed = true, true
+			}
+		}
+	}
+	return holds
+}
+
+func deref(t reflect.Type) reflect.Type {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
+	}
+	return t
+}
+
+func walkTyped(k typedKind, t reflect.Type, v any, path []any, out *[]finding) {
+	t = deref(t)
+	if !k.holds[t] {
+		return
 	}
 	if t == intOrStringType {
 		if !intOrString(v) {
@@ -83,25 +153,28 @@ func walkTyped(t reflect.Type, v any, path []any, out *[]finding) {
 		}
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
+			if !k.holds[deref(f.Type)] {
+				continue
+			}
 			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 			if f.Anonymous && name == "" {
-				walkTyped(f.Type, v, path, out)
+				walkTyped(k, f.Type, v, path, out)
 				continue
 			}
 			if c, ok := m[name]; ok && name != "" && name != "-" {
-				walkTyped(f.Type, c, with(path, name), out)
+				walkTyped(k, f.Type, c, with(path, name), out)
 			}
 		}
 	case reflect.Slice:
 		if list, ok := v.([]any); ok {
 			for i, c := range list {
-				walkTyped(t.Elem(), c, with(path, i), out)
+				walkTyped(k, t.Elem(), c, with(path, i), out)
 			}
 		}
 	case reflect.Map:
 		if m, ok := v.(map[string]any); ok {
-			for k, c := range m {
-				walkTyped(t.Elem(), c, with(path, k), out)
+			for key, c := range m {
+				walkTyped(k, t.Elem(), c, with(path, key), out)
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -97,9 +98,27 @@ func (s *schemaSet) replacementFor(gvk schema.GroupVersionKind) string {
 	return candidates[0]
 }
 
+// lifecycleAnswer: lifecycleFindings' answer for one kind.
+type lifecycleAnswer struct {
+	findings []finding
+	removed  bool
+}
+
 // lifecycleFindings: PCV003 when the target version does not serve a built-in API version (the
-// document is then not validated further), PCV004 when it serves a deprecated one.
-func (s *schemaSet) lifecycleFindings(gvk schema.GroupVersionKind) (findings []finding, removed bool) {
+// document is then not validated further), PCV004 when it serves a deprecated one. It depends
+// only on the set's version and the kind: worked out once per kind (replacementFor sorts the
+// version's kinds), a copy of the findings each time (the caller appends to them).
+func (s *schemaSet) lifecycleFindings(gvk schema.GroupVersionKind) ([]finding, bool) {
+	v, ok := s.lifecycleMemo.Load(gvk)
+	if !ok {
+		findings, removed := s.lifecycleOf(gvk)
+		v, _ = s.lifecycleMemo.LoadOrStore(gvk, lifecycleAnswer{findings, removed})
+	}
+	a := v.(lifecycleAnswer)
+	return slices.Clone(a.findings), a.removed
+}
+
+func (s *schemaSet) lifecycleOf(gvk schema.GroupVersionKind) (findings []finding, removed bool) {
 	if !builtinGroups()[gvk.Group] {
 		return nil, false
 	}
