@@ -113,9 +113,16 @@ class SchemaEngine implements Engine {
     return found.map((f) => [...f!]);
   }
 
-  /** Each document's findings; the kinds without a schema are tried again with the repository's CRDs. */
-  async #validate(documents: readonly unknown[]): Promise<SchemaFinding[][]> {
-    const first = await this.#run(documents);
+  /**
+   * Each document's findings; the kinds without a schema are tried again with the repository's
+   * CRDs, read only then: a check of built-in and bundled kinds never reads them (in a Flux
+   * repository the working tree's CRDs are megabytes of YAML: seconds for a one-file check).
+   */
+  async #validate(
+    documents: readonly unknown[],
+    json?: readonly string[],
+  ): Promise<SchemaFinding[][]> {
+    const first = await this.#run(documents, { json });
     const missing = first.flatMap((f, i) => (f.some((x) => x.rule === "PCV007") ? [i] : []));
     if (missing.length === 0) return first;
     // `check` takes the CRDs among the files it checks; a review those of the base commit.
@@ -135,17 +142,12 @@ class SchemaEngine implements Engine {
     return this.#crds;
   }
 
-  /**
-   * #validate in one request (kube-schema tries the kinds without a schema again with the CRDs
-   * itself): an answer asked ahead is then final, never queued behind the other slices'.
-   */
-  async #validateAhead(
+  /** An answer asked ahead: #validate, the objects' JSON made once. */
+  #validateAhead(
     documents: readonly unknown[],
     json: readonly string[],
   ): Promise<SchemaFinding[][]> {
-    const crds = await this.#crdSet();
-    if (crds.size === 0) return this.#run(documents, { json });
-    return this.#run(documents, { crds, json, crdsIfUnknown: true });
+    return this.#validate(documents, json);
   }
 
   /** A review: the base commit's CRDs. `check`: the checked files' and the working tree's. */

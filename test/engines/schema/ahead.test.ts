@@ -2,7 +2,14 @@
 // slices, in order, each content once, found again by content; nothing ahead beyond the limit; and
 // a check whose kube-schema stops on a slice asked ahead asks again rather than failing or passing.
 // The CLI part needs kube-schema (npm run build:schema).
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../../src/adapters/fs/policy-bundle.js";
@@ -101,5 +108,60 @@ const SKIPPED = built ? "" : " (skipped: kube-schema is not built, npm run build
         .filter((f) => f.rule.startsWith("PCV"))
         .map((f) => `${f.lines.start}:${f.rule}`),
     ).toEqual(expect.arrayContaining(["5:PCV002"]));
+  });
+  it("reads the working tree's CRDs only for an object no other schema covers", async () => {
+    // A wrapper keeps what kube-schema is sent (it runs with an empty PATH: /usr/bin/tee). A Deployment has a built-in schema: the working
+    // tree's CRD is never sent. A Widget has none: the CRD is sent, and validates it.
+    const dir = mkdtempSync(join(tmpdir(), "portcullis-ahead-"));
+    const sent = join(dir, "sent.jsonl");
+    const file = join(dir, "kube-schema");
+    writeFileSync(file, `#!/bin/sh\n/usr/bin/tee -a ${sent} | ${binary} "$@"\n`);
+    chmodSync(file, 0o755);
+    mkdirSync(join(dir, "crds"));
+    writeFileSync(
+      join(dir, "crds", "widget.yaml"),
+      [
+        "apiVersion: apiextensions.k8s.io/v1",
+        "kind: CustomResourceDefinition",
+        "metadata: {name: widgets.example.com}",
+        "spec:",
+        "  group: example.com",
+        "  names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}",
+        "  scope: Namespaced",
+        "  versions:",
+        "    - name: v1",
+        "      served: true",
+        "      storage: true",
+        "      schema:",
+        "        openAPIV3Schema:",
+        "          type: object",
+        "          properties:",
+        "            spec: {type: object, properties: {size: {type: integer}}}",
+        "",
+      ].join("\n"),
+    );
+    mkdirSync(join(dir, "apps"));
+    writeFileSync(
+      join(dir, "apps", "deploy.yaml"),
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicaz: 2\n",
+    );
+    const env = { PORTCULLIS_KUBE_SCHEMA: file };
+    const args = ["check", "apps", "-f", "json", "--fail-on", "never"];
+    const first = JSON.parse((await runCommand(args, dir, env)).stdout) as {
+      findings: { rule: string }[];
+    };
+    expect(first.findings.map((f) => f.rule)).toContain("PCV002");
+    expect(readFileSync(sent, "utf8")).not.toContain("widgets.example.com");
+    writeFileSync(
+      join(dir, "apps", "widget.yaml"),
+      "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec:\n  size: big\n",
+    );
+    const second = JSON.parse((await runCommand(args, dir, env)).stdout) as {
+      findings: { rule: string; file: string }[];
+    };
+    expect(readFileSync(sent, "utf8")).toContain("widgets.example.com");
+    expect(
+      second.findings.filter((f) => f.file.endsWith("widget.yaml")).map((f) => f.rule),
+    ).toEqual(["PCV001"]);
   });
 });
