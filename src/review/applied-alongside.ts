@@ -13,6 +13,7 @@ import { folderOf } from "../engines/schema/duplicates.js";
 import type { Config } from "../config/config.js";
 import type { ChangedFile, PullRequestSource } from "../ports/pull-request-source.js";
 import { parseManifest } from "../yaml/index.js";
+import { resolveLinks } from "./symbolic-links.js";
 
 export interface AppliedAlongside {
   readonly objects: readonly AppliedObject[];
@@ -52,20 +53,32 @@ export async function appliedAlongside(
       keep(p),
   );
   const taken = candidates.slice(0, INVENTORY_MAX_FILES);
-  const contents = await source.readFiles(taken.map((path) => ({ commit: source.head, path })));
-  const objects: AppliedObject[] = [];
-  taken.forEach((path, i) => {
-    const content = contents[i];
-    if (!content) return;
-    for (const d of parseManifest(path, content).documents)
-      if (isKubernetesObject(d.value))
-        objects.push({
-          path,
-          document: d.value,
-          line: () => d.locate(["metadata", "name"]).lines.start,
-        });
-  });
+  const objects = await objectsOf(source, taken);
   return { objects, skipped: notCompared(candidates.slice(taken.length)) };
+}
+
+/** The files' objects at the head, a link inside the repository read as its target (as kubectl does). */
+async function objectsOf(
+  source: PullRequestSource,
+  paths: readonly string[],
+): Promise<AppliedObject[]> {
+  const contents = await source.readFiles(paths.map((path) => ({ commit: source.head, path })));
+  const read = paths.flatMap((path, i) => {
+    const content = contents[i];
+    return content ? [{ path, content }] : [];
+  });
+  const objects: AppliedObject[] = [];
+  // A link refused (out of the repository, dangling) is not applied by kubectl either.
+  for (const file of await resolveLinks(source, source.head, read, (f) => f.path))
+    if (!file.refused)
+      for (const d of parseManifest(file.path, file.content).documents)
+        if (isKubernetesObject(d.value))
+          objects.push({
+            path: file.path,
+            document: d.value,
+            line: () => d.locate(["metadata", "name"]).lines.start,
+          });
+  return objects;
 }
 
 function notCompared(left: readonly string[]): SkippedFile[] {

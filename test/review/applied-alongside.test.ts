@@ -105,4 +105,28 @@ describe("the unchanged files a review's PCV005 compares with", () => {
     givePass([engine], applied, { newPass: true });
     expect(calls).toEqual(["applied 1", "newPass", "applied 1"]);
   });
+
+  it("reads a link inside the repository as its target, and not one that leaves it", async () => {
+    const text: Record<string, string> = {
+      "apps/link.yaml": "../base/cm.yaml",
+      "apps/out.yaml": "../../etc/passwd",
+    };
+    const source = {
+      base: "b",
+      head: "h",
+      listPaths: () => Promise.resolve(["apps/new.yaml", "apps/link.yaml", "apps/out.yaml"]),
+      readFiles: (asked: readonly { path: string }[]) =>
+        Promise.resolve(asked.map((a) => new TextEncoder().encode(text[a.path]))),
+      readFile: (_: string, path: string) =>
+        Promise.resolve(path === "base/cm.yaml" ? configMap("shared") : undefined),
+      symbolicLinks: () => Promise.resolve(new Set(["apps/link.yaml", "apps/out.yaml"])),
+    } as unknown as PullRequestSource;
+    const applied = await appliedAlongside(source, [comparing], config, change());
+    expect(
+      applied.objects.map((o) => [
+        o.path,
+        (o.document as { metadata: { name: string } }).metadata.name,
+      ]),
+    ).toEqual([["apps/link.yaml", "shared"]]);
+  });
 });
