@@ -31,6 +31,18 @@ export interface Engine {
    * gathered across the files of the last pass (the objects PCV005 has seen) is forgotten.
    */
   newPass?(): void;
+  /**
+   * Objects applied together with the files this pass evaluates but not evaluated themselves (a
+   * review's unchanged files in the changed files' folders): PCV005 compares the evaluated with them.
+   */
+  alsoApplied?(objects: readonly AppliedObject[]): void;
+}
+
+/** An object of a file applied with the evaluated ones; `line` is where its name is. */
+export interface AppliedObject {
+  readonly path: string;
+  readonly document: unknown;
+  readonly line: () => number;
 }
 
 /** What a load step gives: engines to run, problems that fail the run, policies read but not run. */

@@ -30,6 +30,7 @@ import { renderChanges } from "../gitops/render-changes.js";
 import type { EngineDescriptor } from "../engines/engine.js";
 import { loadReviewEngines, type RepositoryPolicyDeps } from "./repository-policies.js";
 import { resolveLinks } from "./symbolic-links.js";
+import { appliedAlongside, givePass } from "./applied-alongside.js";
 import type { PolicyChangeReport } from "../core/policy-change.js";
 import type { BranchAudit, BranchProtection } from "../ports/branch-protection.js";
 import { reviewPolicyChange } from "./policy-change.js";
@@ -233,12 +234,19 @@ export async function reviewChanges(
   // A rendered finding lands in a source file: the include and exclude globs apply to it there.
   const inScope = (f: Finding) => included(f.file) && !excluded(f.file);
   const [policyChange, branchAudit] = await policyContext(source, config, changes.files, deps);
+  const applied = await appliedAlongside(source, evalDeps.engines, config, {
+    // PCV005 sees the unchanged files of the changed files' folders too, in both passes.
+    changed: changes.files,
+    evaluated: head.sources.filter(direct).map((f) => f.path),
+    keep: (p) => included(p) && !excluded(p),
+  });
+  givePass(evalDeps.engines, applied, { newPass: false });
   const headReport = await timed(() =>
     evaluateFiles(head.sources.filter(direct), headLayout, config, evalDeps),
   );
   const renamedLayout = layoutUnderHeadPaths(baseLayout, onBase);
   // The base is its own pass: PCV005 must not take the head's objects for the base's.
-  for (const engine of evalDeps.engines) engine.newPass?.();
+  givePass(evalDeps.engines, applied, { newPass: true });
   const baseReport = await timed(() =>
     evaluateFiles(baseFiles.sources.filter(direct), renamedLayout, config, evalDeps),
   );
@@ -254,7 +262,7 @@ export async function reviewChanges(
       rendered,
       inScope,
       policies,
-      missing: head.missing,
+      missing: [...head.missing, ...applied.skipped],
     }),
     changedFiles: changes.files,
     headTexts: new Map(head.sources.map((f) => [f.path, Buffer.from(f.content).toString("utf8")])),

@@ -186,3 +186,70 @@ describe("portcullis review: an object the change defines twice", () => {
     expect(twice[0]!.message).not.toMatch(/Pre-existing/);
   });
 });
+
+describe("portcullis review: a copy of an object an unchanged file of the same folder defines", () => {
+  const r = gitRepo();
+  const configMap = (x: string) =>
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: one\n  namespace: a\ndata:\n  x: "${x}"\n`;
+  r.write("apps/a.yaml", `# the first\n${configMap("1")}`);
+  r.write("apps/b.yaml", configMap("0").replace("name: one", "name: other"));
+  r.write("elsewhere/c.yaml", configMap("0").replace("name: one", "name: third"));
+  r.commit("base");
+  r.git("checkout", "-q", "-b", "feature");
+  r.write(
+    "apps/b.yaml",
+    `${configMap("0").replace("name: one", "name: other")}---\n${configMap("2")}`,
+  );
+  r.write(
+    "elsewhere/c.yaml",
+    `${configMap("0").replace("name: one", "name: third")}---\n${configMap("3")}`,
+  );
+  r.commit("copy it");
+
+  it("a PR adding a copy of an object an unchanged file of the same folder defines is a PCV005 error on the added copy's line", async () => {
+    const { code, stdout } = await run(
+      ["review", r.dir, "--base", "main", "--format", "json"],
+      r.dir,
+    );
+    const out = JSON.parse(stdout) as {
+      check: {
+        conclusion: string;
+        annotations: { path: string; start_line: number; message: string }[];
+      };
+    };
+    expect(out.check.conclusion).toBe("failure");
+    expect(code).toBe(1);
+    const twice = out.check.annotations.filter((a) => a.message.includes("is also defined"));
+    // Another folder may go to another cluster: elsewhere/c.yaml's copy is not compared.
+    expect(twice.map((a) => [a.path, a.start_line])).toEqual([["apps/b.yaml", 12]]);
+    expect(twice[0]!.message).toMatch(/in apps\/a\.yaml line 5/);
+    expect(twice[0]!.message).not.toMatch(/Pre-existing/);
+  });
+});
+
+describe("portcullis review: a copy the base already had of an unchanged file's object", () => {
+  const r = gitRepo();
+  const configMap = (x: string) =>
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: one\n  namespace: a\ndata:\n  x: "${x}"\n`;
+  r.write("apps/a.yaml", configMap("1"));
+  r.write("apps/b.yaml", configMap("2"));
+  r.commit("base");
+  r.git("checkout", "-q", "-b", "feature");
+  r.write("apps/b.yaml", `# edited\n${configMap("3")}`);
+  r.commit("edit the copy");
+
+  it("is a pre-existing PCV005 (the base's pass sees the unchanged file too), not a failure", async () => {
+    const { code, stdout } = await run(
+      ["review", r.dir, "--base", "main", "--format", "json"],
+      r.dir,
+    );
+    const out = JSON.parse(stdout) as {
+      check: { conclusion: string; annotations: { path: string; message: string }[] };
+    };
+    const twice = out.check.annotations.filter((a) => a.message.includes("is also defined"));
+    expect(twice.map((a) => a.path)).toEqual(["apps/b.yaml"]);
+    expect(twice[0]!.message).toMatch(/Pre-existing/);
+    expect(out.check.conclusion).toBe("success");
+    expect(code).toBe(0);
+  });
+});

@@ -7,6 +7,7 @@ import { isKubernetesObject, type RawFinding } from "../../core/findings.js";
 import type { PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
 import {
   NOTHING_LOADED,
+  type AppliedObject,
   type Engine,
   type EngineContext,
   type EngineDescriptor,
@@ -72,6 +73,10 @@ class SchemaEngine implements Engine {
 
   newPass(): void {
     this.#duplicates = new DuplicateObjects();
+  }
+
+  alsoApplied(objects: readonly AppliedObject[]): void {
+    for (const o of objects) if (validatableObject(o.document)) this.#duplicates.applied(o);
   }
 
   async evaluate(inputs: readonly PolicyInput[]): Promise<PolicyResult[]> {

@@ -81,4 +81,43 @@ describe("schema findings in the app", () => {
       }),
     );
   }, 60_000);
+
+  it("is a PCV005 error on a copy the change adds of an unchanged file's object in its folder", async () => {
+    const configMap = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: one\ndata:\n  x: y\n";
+    const patch = `@@ -0,0 +1,6 @@\n${configMap
+      .trimEnd()
+      .split("\n")
+      .map((l) => `+${l}`)
+      .join("\n")}`;
+    standIn = await startGitHubStandIn({
+      owner: "Codertocat",
+      repo: "Hello-World",
+      number,
+      files: {
+        [base.sha]: { "apps/a.yaml": configMap },
+        [head.sha]: { "apps/a.yaml": configMap, "apps/b.yaml": configMap },
+      },
+      changed: [{ filename: "apps/b.yaml", status: "added", patch }],
+    });
+    server = await startE2eServer(standIn.url, { engines: [...ENGINES] });
+    expect(await server.send("pull_request", opened)).toBe(200);
+    await server.queue.idle();
+    const completed = standIn.requests.filter((r) => {
+      const b = r.body as { name?: string; status?: string } | undefined;
+      return b?.status === "completed" && (b.name ?? r.checkRun?.name) === POLICY_CHECK_NAME;
+    });
+    const body = completed.at(-1)!.body as {
+      conclusion: string;
+      output: { annotations: { path: string; start_line: number; message: string }[] };
+    };
+    expect(body.conclusion).toBe("failure");
+    const twice = body.output.annotations.filter((a) => a.message.includes("is also defined"));
+    expect(twice).toEqual([
+      expect.objectContaining({
+        path: "apps/b.yaml",
+        start_line: 4,
+        message: expect.stringContaining("in apps/a.yaml line 4"),
+      }),
+    ]);
+  }, 60_000);
 });
