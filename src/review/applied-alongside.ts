@@ -14,6 +14,7 @@ import type { Config } from "../config/config.js";
 import type { ChangedFile, PullRequestSource } from "../ports/pull-request-source.js";
 import { parseManifest } from "../yaml/index.js";
 import { resolveLinks } from "./symbolic-links.js";
+import { listItemsOf } from "./list-items.js";
 
 export interface AppliedAlongside {
   readonly objects: readonly AppliedObject[];
@@ -72,12 +73,20 @@ async function objectsOf(
   for (const file of await resolveLinks(source, source.head, read, (f) => f.path))
     if (!file.refused)
       for (const d of parseManifest(file.path, file.content).documents)
-        if (isKubernetesObject(d.value))
+        if (isKubernetesObject(d.value)) {
           objects.push({
             path: file.path,
             document: d.value,
             line: () => d.locate(["metadata", "name"]).lines.start,
           });
+          // kubectl applies a list item by item, and check compares each item (evaluate-files).
+          for (const item of listItemsOf(d))
+            objects.push({
+              path: file.path,
+              document: item.doc.value,
+              line: () => d.locate([...item.prefix, "metadata", "name"]).lines.start,
+            });
+        }
   return objects;
 }
 

@@ -106,6 +106,35 @@ describe("the unchanged files a review's PCV005 compares with", () => {
     expect(calls).toEqual(["applied 1", "newPass", "applied 1"]);
   });
 
+  it("takes a list's items as kubectl applies them, item by item", async () => {
+    const list = `apiVersion: v1
+kind: List
+items:
+  - apiVersion: v1
+    kind: ConfigMap
+    metadata:
+      name: in-list
+`;
+    const source = {
+      base: "b",
+      head: "h",
+      listPaths: () => Promise.resolve(["apps/new.yaml", "apps/list.yaml"]),
+      readFiles: (asked: readonly { path: string }[]) =>
+        Promise.resolve(asked.map(() => new TextEncoder().encode(list))),
+    } as unknown as PullRequestSource;
+    const applied = await appliedAlongside(source, [comparing], config, change());
+    expect(
+      applied.objects.map((o) => [
+        o.path,
+        (o.document as { kind: string; metadata?: { name: string } }).metadata?.name,
+        o.line(),
+      ]),
+    ).toEqual([
+      ["apps/list.yaml", undefined, 1],
+      ["apps/list.yaml", "in-list", 7],
+    ]);
+  });
+
   it("reads a link inside the repository as its target, and not one that leaves it", async () => {
     const text: Record<string, string> = {
       "apps/link.yaml": "../base/cm.yaml",
