@@ -11,6 +11,7 @@ import {
   isKustomizationFile,
   isYamlOrJson,
   patchFilesOf,
+  roleOf,
   type RepositoryLayout,
 } from "../core/file-role.js";
 import { resolveConfig, type ReadOtherConfig } from "../config/extends.js";
@@ -238,7 +239,8 @@ export async function reviewChanges(
     // PCV005 sees the unchanged files of the changed files' folders too, in both passes.
     changed: changes.files,
     evaluated: head.sources.filter(direct).map((f) => f.path),
-    keep: (p) => included(p) && !excluded(p),
+    // A patch or chart template is no object of its own: check does not compare it either.
+    keep: (p) => included(p) && !excluded(p) && roleOf(p, headLayout) === "manifest",
   });
   givePass(evalDeps.engines, applied, { newPass: false });
   const headReport = await timed(() =>

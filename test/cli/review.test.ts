@@ -253,3 +253,32 @@ describe("portcullis review: a copy the base already had of an unchanged file's 
     expect(code).toBe(0);
   });
 });
+
+describe("portcullis review: an unchanged patch file of the folder a changed file is in", () => {
+  const r = gitRepo();
+  const configMap = (x: string) =>
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: one\n  namespace: a\ndata:\n  x: "${x}"\n`;
+  // Rendering is off: the folder's files are evaluated one by one, as check evaluates them.
+  r.write(".github/portcullis.yml", "render:\n  kustomize: false\n");
+  r.write("apps/kustomization.yaml", "resources: [cm.yaml]\npatches:\n  - path: patch.yaml\n");
+  r.write("apps/patch.yaml", configMap("patched"));
+  r.commit("base");
+  r.git("checkout", "-q", "-b", "feature");
+  r.write("apps/cm.yaml", configMap("1"));
+  r.commit("add the resource the patch changes");
+
+  it("is no PCV005: a patch changes the object, it does not define a second one (check on the folder agrees)", async () => {
+    const { code, stdout } = await run(
+      ["review", r.dir, "--base", "main", "--format", "json"],
+      r.dir,
+    );
+    const out = JSON.parse(stdout) as {
+      check: { conclusion: string; annotations: { path: string; message: string }[] };
+    };
+    const twice = out.check.annotations.filter((a) => a.message.includes("is also defined"));
+    expect(twice).toEqual([]);
+    const checked = await run(["check", "apps", "--format", "json"], r.dir);
+    expect(checked.stdout).not.toContain("is also defined");
+    expect(code).toBe(0);
+  });
+});
