@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -40,5 +41,51 @@ func TestIntOrStringWalkReachesEveryIntOrStringField(t *testing.T) {
 	configMap := typeOf(schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"})
 	if configMap.t == nil || configMap.holds[deref(configMap.t)] {
 		t.Errorf("a ConfigMap holds no IntOrString: %v", configMap.holds)
+	}
+}
+
+// The int-or-string fields that sit only in nested or embedded types of other kinds are reached
+// too: HPA metrics, a PodDisruptionBudget's minAvailable, an Ingress backend's port (a named
+// port), a NetworkPolicy's port, probes in init and ephemeral containers, a CronJob's job template.
+func TestIntOrStringWalkReachesNestedFieldsOfOtherKinds(t *testing.T) {
+	cases := []struct {
+		gvk  schema.GroupVersionKind
+		doc  string
+		want []string
+	}{
+		{schema.GroupVersionKind{Group: "policy", Version: "v1", Kind: "PodDisruptionBudget"},
+			`{"spec":{"minAvailable":true,"maxUnavailable":"10%"}}`, []string{"spec.minAvailable"}},
+		{schema.GroupVersionKind{Group: "networking.k8s.io", Version: "v1", Kind: "NetworkPolicy"},
+			`{"spec":{"ingress":[{"ports":[{"port":[1]}]}],"egress":[{"ports":[{"port":"dns"}]}]}}`,
+			[]string{"spec.ingress[0].ports[0].port"}},
+		{schema.GroupVersionKind{Group: "batch", Version: "v1", Kind: "CronJob"},
+			`{"spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"readinessProbe":{"httpGet":{"port":false}}}]}}}}}}`,
+			[]string{"spec.jobTemplate.spec.template.spec.containers[0].readinessProbe.httpGet.port"}},
+		{schema.GroupVersionKind{Version: "v1", Kind: "Pod"},
+			`{"spec":{"initContainers":[{"startupProbe":{"tcpSocket":{"port":{}}}}],"ephemeralContainers":[{"livenessProbe":{"httpGet":{"port":[2]}}}]}}`,
+			[]string{"spec.ephemeralContainers[0].livenessProbe.httpGet.port", "spec.initContainers[0].startupProbe.tcpSocket.port"}},
+		{schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "StatefulSet"},
+			`{"spec":{"updateStrategy":{"rollingUpdate":{"maxUnavailable":true}}}}`,
+			[]string{"spec.updateStrategy.rollingUpdate.maxUnavailable"}},
+		{schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "DaemonSet"},
+			`{"spec":{"updateStrategy":{"rollingUpdate":{"maxSurge":true}}}}`,
+			[]string{"spec.updateStrategy.rollingUpdate.maxSurge"}},
+		{schema.GroupVersionKind{Version: "v1", Kind: "PodTemplate"},
+			`{"template":{"spec":{"containers":[{"lifecycle":{"postStart":{"tcpSocket":{"port":true}}}}]}}}`,
+			[]string{"template.spec.containers[0].lifecycle.postStart.tcpSocket.port"}},
+	}
+	for _, c := range cases {
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(c.doc), &obj); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range builtinIntOrString(c.gvk, obj) {
+			got = append(got, printPath(f.Path))
+		}
+		slices.Sort(got)
+		if !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s: want %v, got %v", c.gvk.Kind, c.want, got)
+		}
 	}
 }
