@@ -1,7 +1,7 @@
 // PCV005 in a review also sees the head's unchanged files of the changed files' folders: which
 // files are read, and that past INVENTORY_MAX_FILES the folder is named as not compared.
 import { defaultConfig, type Config } from "../../src/config/config.js";
-import { INVENTORY_MAX_FILES } from "../../src/core/limits.js";
+import { INVENTORY_MAX_FILES, MAX_FILE_BYTES } from "../../src/core/limits.js";
 import type { Engine } from "../../src/engines/engine.js";
 import type { PullRequestSource } from "../../src/ports/pull-request-source.js";
 import { appliedAlongside, givePass } from "../../src/review/applied-alongside.js";
@@ -133,6 +133,25 @@ items:
       ["apps/list.yaml", undefined, 1],
       ["apps/list.yaml", "in-list", 7],
     ]);
+  });
+
+  it("names an unchanged file it could read only in part (too large, broken) as maybe not compared", async () => {
+    const text: Record<string, string> = {
+      "apps/broken.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n  bad: [\n",
+      "apps/huge.yaml": `# ${"x".repeat(MAX_FILE_BYTES)}\n`,
+      "apps/fine.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fine\n",
+    };
+    const source = {
+      base: "b",
+      head: "h",
+      listPaths: () => Promise.resolve(["apps/new.yaml", ...Object.keys(text)]),
+      readFiles: (asked: readonly { path: string }[]) =>
+        Promise.resolve(asked.map((a) => new TextEncoder().encode(text[a.path]))),
+    } as unknown as PullRequestSource;
+    const applied = await appliedAlongside(source, [comparing], config, change());
+    expect(applied.skipped.map((s) => s.file)).toEqual(["apps/broken.yaml", "apps/huge.yaml"]);
+    expect(applied.skipped[1]!.reason).toMatch(/^PCV005 may not have compared .*byte limit/);
+    expect(applied.objects.map((o) => o.path)).toEqual(["apps/fine.yaml"]);
   });
 
   it("reads a link inside the repository as its target, and not one that leaves it", async () => {
