@@ -59,7 +59,7 @@ class SchemaEngine implements Engine {
       this.#asked = this.#checkedObjects().then(
         (objects) =>
           this.#ahead.ask(objects.filter(validatableObject), (docs, json) =>
-            this.#validateAhead(docs, json),
+            this.#validate(docs, json),
           ),
         () => undefined,
       );
@@ -147,14 +147,6 @@ class SchemaEngine implements Engine {
     return this.#crds;
   }
 
-  /** An answer asked ahead: #validate, the objects' JSON made once. */
-  #validateAhead(
-    documents: readonly unknown[],
-    json: readonly string[],
-  ): Promise<SchemaFinding[][]> {
-    return this.#validate(documents, json);
-  }
-
   /** A review: the base commit's CRDs. `check`: the checked files' and the working tree's. */
   async #repositoryCRDs(): Promise<readonly unknown[]> {
     const cli = this.ctx.commandLine;
@@ -165,7 +157,7 @@ class SchemaEngine implements Engine {
 
   async #run(
     documents: readonly unknown[],
-    how: Pick<SchemaRequest, "crds" | "json" | "crdsIfUnknown"> = {},
+    how: Pick<SchemaRequest, "crds" | "json"> = {},
   ): Promise<SchemaFinding[][]> {
     const answer = await this.#session.request({ ...how, version: this.version, documents });
     if (answer?.error) throw new Error(answer.error);
