@@ -6,14 +6,16 @@
 // again on every run (docs/decisions.md, "One file for the CLI"). The OPA wasm SDK is bundled too
 // (opaSdkInside below).
 import { spawnSync } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { ROOT } from "./tools.mjs";
 
 const outfile = join(ROOT, "dist", "portcullis.cjs");
 const cache = `${outfile}.cache`;
 rmSync(cache, { force: true });
+writeWasmCodeCache();
 let esbuild;
 try {
   esbuild = await import("esbuild");
@@ -80,3 +82,29 @@ const warm = spawnSync(
 );
 if (warm.status !== 0)
   process.stderr.write("could not record the code cache: the CLI runs without it\n");
+
+/**
+ * Compiles the built-in policy module (dist/policies/policy.wasm) and records V8's code for it
+ * beside it, read back on every run instead of compiling it (src/engines/opa/wasm-code-cache.ts).
+ * In a Node started without V8 flags (NODE_OPTIONS left out), as `portcullis` is: V8 reads the
+ * code back only under the same flags. Without it every run compiles the module, as before.
+ */
+function writeWasmCodeCache() {
+  const wasm = join(ROOT, "dist", "policies", "policy.wasm");
+  const target = `${wasm}.cache`;
+  rmSync(target, { force: true });
+  if (!existsSync(wasm)) return;
+  const writer = pathToFileURL(join(ROOT, "dist", "engines", "opa", "wasm-code-cache.js")).href;
+  const script = `import { readFileSync } from "node:fs";
+import { writeCodeCache } from ${JSON.stringify(writer)};
+writeCodeCache(readFileSync(${JSON.stringify(wasm)}), ${JSON.stringify(target)});`;
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "NODE_OPTIONS"));
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+    env,
+    encoding: "utf8",
+  });
+  if (r.status !== 0)
+    process.stderr.write(
+      `could not record the policy module's code cache (every run compiles it): ${(r.stderr || `signal ${r.signal}`).trim().split("\n")[0]}\n`,
+    );
+}

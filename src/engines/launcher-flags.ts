@@ -10,6 +10,8 @@ import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
 
 /** Where bin/portcullis leaves the flags it set (outside the CLI, the app and tests, none). */
 const LAUNCHER_FLAGS = Symbol.for("portcullis.v8Flags");
+/** And those flags' defaults, in the same order. */
+const LAUNCHER_DEFAULTS = Symbol.for("portcullis.v8FlagDefaults");
 const HOLD = "--semi-space-growth-factor=1";
 const GROW = "--semi-space-growth-factor=2";
 /** The young generation a large run holds: two semi-spaces of 4 MiB. */
@@ -24,6 +26,21 @@ export function launcherFlags(): string[] {
 /** Sets the launcher's V8 flags again (after a worker thread's isolate was made). */
 export function setLauncherFlags(): void {
   for (const flag of launcherFlags()) setFlagsFromString(flag);
+}
+
+/**
+ * Runs `f` with V8's flags at their defaults where the launcher had set them, then sets them
+ * again: V8 reads back compiled code only under the flags it was made with (wasm-code-cache.ts).
+ */
+export function withoutLauncherFlags<T>(f: () => T): T {
+  const defaults = (globalThis as Record<symbol, unknown>)[LAUNCHER_DEFAULTS];
+  if (launcherFlags().length === 0 || !Array.isArray(defaults)) return f();
+  for (const flag of defaults) setFlagsFromString(String(flag));
+  try {
+    return f();
+  } finally {
+    setLauncherFlags();
+  }
 }
 
 /**

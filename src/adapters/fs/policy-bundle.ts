@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RuleMetadata } from "../../core/types.js";
+import { withCodeCache } from "../../core/code-cache-files.js";
 
 export interface PolicyBundle {
   readonly wasm: Uint8Array;
@@ -30,7 +31,9 @@ export function loadPolicyBundle(dir = join(packageRoot(), "dist", "policies")):
   }
   const rules = JSON.parse(readFileSync(join(dir, "rules.json"), "utf8")) as RuleMetadata[];
   return {
-    wasm: readFileSync(wasmPath),
+    // Its compiled code, which the build records beside it (scripts/bundle.mjs), is read back
+    // when valid instead of compiling the module on every start.
+    wasm: withCodeCache(readFileSync(wasmPath), `${wasmPath}.cache`),
     rules: new Map(rules.map((r) => [r.id, r])),
     settingDefaults: JSON.parse(readFileSync(join(dir, "settings.json"), "utf8")) as Record<
       string,

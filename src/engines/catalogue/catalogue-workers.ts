@@ -13,9 +13,11 @@ import {
 } from "../../core/limits.js";
 import type { IsolatedPolicyEngine, PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
 import { sizeYoungGenerationForLargeRun } from "../launcher-flags.js";
+import { cachedModule } from "../opa/wasm-code-cache.js";
 
 export interface CatalogueWorkerData {
-  readonly wasm: Uint8Array;
+  /** The module's bytes, or the module read from its code cache (shared, not compiled again). */
+  readonly wasm: Uint8Array | WebAssembly.Module;
   readonly settings: Record<string, unknown>;
 }
 
@@ -94,7 +96,7 @@ export class CatalogueWorkers implements IsolatedPolicyEngine {
   setSettings(settings: Record<string, unknown>): void {
     void this.close();
     const size = this.options.size ?? catalogueWorkerCount();
-    const data: CatalogueWorkerData = { wasm: this.wasm, settings };
+    const data: CatalogueWorkerData = { wasm: cachedModule(this.wasm) ?? this.wasm, settings };
     for (let i = 0; i < size; i++) this.#slots.push(this.#spawn(data));
     sizeYoungGenerationForLargeRun();
   }

@@ -2,17 +2,19 @@
 import type { LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { MAX_WASM_MEMORY_PAGES } from "../../core/limits.js";
 import { HOST_BUILTINS } from "./host-builtins.js";
+import { compileWasm } from "./wasm-code-cache.js";
 import { importedBuiltins, instantiatePolicy } from "./wasm-runtime.js";
 
 export class WasmModule {
   private readonly module: WebAssembly.Module;
 
   constructor(
-    wasm: Uint8Array,
+    /** The module's bytes, or the module compiled already (by another thread, say). */
+    wasm: Uint8Array | WebAssembly.Module,
     /** Linear memory ceiling: a runaway evaluation fails instead of exhausting the process. */
     private readonly maxMemoryPages = MAX_WASM_MEMORY_PAGES,
   ) {
-    this.module = new WebAssembly.Module(new Uint8Array(wasm));
+    this.module = wasm instanceof WebAssembly.Module ? wasm : compileWasm(wasm);
   }
 
   /** A fresh instance with `data` loaded (also the way to recover after a throw inside wasm). */

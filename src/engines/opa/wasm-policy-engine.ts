@@ -24,7 +24,7 @@ export class WasmPolicyEngine implements PolicyEngine {
   private data: Record<string, unknown> = { settings: {} };
   private readonly maxBatchBytes: number;
 
-  constructor(wasm: Uint8Array, options: WasmPolicyEngineOptions = {}) {
+  constructor(wasm: Uint8Array | WebAssembly.Module, options: WasmPolicyEngineOptions = {}) {
     this.module = new WasmModule(wasm, options.maxMemoryPages ?? MAX_WASM_MEMORY_PAGES);
     this.maxBatchBytes = options.maxBatchBytes ?? MAX_BATCH_BYTES;
     this.policy = this.module.instantiate(this.data);
