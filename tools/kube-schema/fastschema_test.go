@@ -341,3 +341,39 @@ func FuzzFastPath(f *testing.F) {
 		}
 	})
 }
+
+// The same over recorded requests (one JSON request a line, as kube-schema reads them), such as
+// the 50,000 generated resources of docs/benchmarks.md:
+// KUBE_SCHEMA_FAST_REQUESTS=req.jsonl go test -run FastPathOnRecorded .
+func TestFastPathOnRecordedRequests(t *testing.T) {
+	path := os.Getenv("KUBE_SCHEMA_FAST_REQUESTS")
+	if path == "" {
+		t.Skip("KUBE_SCHEMA_FAST_REQUESTS not set: no recorded requests to compare on")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := &fastReport{}
+	documents := 0
+	fastObserved = func(f *fastSchemaValidator, value any, fast bool) {
+		report.mu.Lock()
+		defer report.mu.Unlock()
+		report.compare(f, value, fast)
+	}
+	defer func() { fastObserved = nil }()
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		var req request
+		if json.Unmarshal(line, &req) != nil || len(req.Documents) == 0 {
+			continue
+		}
+		documents += len(req.Documents)
+		if a := validateRequest(line); a.Error != "" {
+			t.Errorf("request: %s", a.Error)
+		}
+	}
+	for _, w := range report.wrong {
+		t.Errorf("the fast path accepted what kube-openapi refuses: %s", w)
+	}
+	t.Logf("%d documents: %d values accepted by the fast path, %d left to kube-openapi", documents, report.accepted, report.deferred)
+}
