@@ -23,8 +23,8 @@ var unknownField = regexp.MustCompile(`^unknown field "(.*)"$`)
 // field validation: the unknown fields (PCV002), then the pruned and defaulted object against the
 // schema (PCV001) and the CRD's CEL rules (PCV006).
 func (s *schemaSet) check(raw json.RawMessage) result {
-	var obj map[string]any
-	if err := json.Unmarshal(raw, &obj); err != nil {
+	obj, err := decodeObject(raw)
+	if err != nil {
 		return result{Error: "not a JSON object: " + err.Error()}
 	}
 	apiVersion, _ := obj["apiVersion"].(string)
@@ -76,7 +76,7 @@ func one(rule string, path []any, message string) result {
 func (s *schemaSet) parse(gvk schema.GroupVersionKind, obj map[string]any) ([]finding, *unstructured.Unstructured, error) {
 	var findings []finding
 	for attempt := 0; attempt < 2; attempt++ {
-		doc, err := json.Marshal(obj)
+		doc, err := encodeObject(obj)
 		if err != nil {
 			return findings, nil, err
 		}

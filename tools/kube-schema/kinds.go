@@ -46,6 +46,8 @@ type compiledKind struct {
 	namespaced  bool
 	// nil when the kind has no structural schema (kubectl-validate then validates nothing).
 	structural *structuralschema.Structural
+	// The strategy's schema validator with its fast path (fastschema.go; nil: none).
+	fast *fastSchemaValidator
 }
 
 // entryOf: the validatorEntry kubectl-validate has cached for gvk (after a first Parse of that
@@ -118,7 +120,11 @@ func compileKind(entry kindEntry, gvk schema.GroupVersionKind) (*compiledKind, e
 		if kind.Group == "" && kind.Version == "v1" {
 			kind.Group = "core"
 		}
-		k.strategy = customresource.NewStrategy(entry.ObjectTyper(kind), k.namespaced, kind, entry.SchemaValidator(), nil, ss, nil, nil, nil)
+		var schemaValidator validation.SchemaValidator = entry.SchemaValidator()
+		if k.fast = withFastPath(schemaValidator); k.fast != nil {
+			schemaValidator = k.fast
+		}
+		k.strategy = customresource.NewStrategy(entry.ObjectTyper(kind), k.namespaced, kind, schemaValidator, nil, ss, nil, nil, nil)
 	}
 	return k, nil
 }
