@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,7 +8,6 @@ import (
 	"sync"
 
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
-	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/validation"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver"
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
@@ -154,21 +151,9 @@ func bundledCRDs(fsys fs.FS) ([]*crdKind, error) {
 
 var crdKindV1 = schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"}
 
-// checkCRD validates a CustomResourceDefinition as the API server does on create
-// (apiextensions-apiserver's ValidateCustomResourceDefinition: structural schema, CEL rules and
-// their estimated cost, names, versions); its own recursive schema is not walked as a document's.
-// The CRD is decoded once per process (decodedCRD): a repository CRD of later requests too.
+// checkCRD: the CRD's findings as a document (crdcheck.go).
 func (s *schemaSet) checkCRD(raw []byte, obj map[string]any) []finding {
-	d := decodedCRD(sha256.Sum256(raw), raw)
-	if d.err != nil {
-		return []finding{{Rule: "PCV001", Path: []any{}, Message: d.err.Error()}}
-	}
-	crd := d.crd.DeepCopy()
-	var out []finding
-	for _, e := range validation.ValidateCustomResourceDefinition(context.TODO(), crd) {
-		out = append(out, finding{Rule: "PCV001", Path: jsonPath(obj, writtenCRDField(obj, e.Field)), Message: e.Error()})
-	}
-	return out
+	return crdFindings(raw, obj)
 }
 
 // The internal CRD carries a schema, subresources and columns every version shares at the spec's

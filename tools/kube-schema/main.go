@@ -173,6 +173,7 @@ func validateRequest(line []byte) (a answer) {
 
 func checkWith(version string, crds *crdList, documents []json.RawMessage) answer {
 	heads := documentHeads(documents)
+	prefetchCRDChecks(documents, heads)
 	set, err := schemaSetFor(version, crds, heads)
 	if err != nil {
 		return answer{Error: err.Error()}

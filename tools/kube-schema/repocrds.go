@@ -163,25 +163,37 @@ type readCRDResult struct {
 }
 
 var (
-	crdsDecoded  = map[[32]byte]decodedCRDResult{}
+	crdsDecoded  = map[[32]byte]*decodingCRD{}
 	repoCRDsRead = map[[32]byte]readCRDResult{}
-	// crdsDecodedMu: checkAll's pool decodes the CRDs it validates side by side (a CRD decoded
-	// twice at once gives the same result; the map must not be written twice at once).
+	// crdsDecodedMu: the pool and prefetchCRDChecks decode CRDs side by side with the schema set's
+	// making (the map must not be written twice at once).
 	crdsDecodedMu sync.Mutex
 )
 
+// decodingCRD: one CRD's decoding, done once: a caller that asks while another decodes it waits
+// for that result instead of decoding it a second time.
+type decodingCRD struct {
+	once     sync.Once
+	result   decodedCRDResult
+	panicked any
+}
+
 func decodedCRD(sum [32]byte, raw []byte) decodedCRDResult {
 	crdsDecodedMu.Lock()
-	r, ok := crdsDecoded[sum]
-	crdsDecodedMu.Unlock()
-	if ok {
-		return r
+	d := crdsDecoded[sum]
+	if d == nil {
+		d = &decodingCRD{}
+		crdsDecoded[sum] = d
 	}
-	r.crd, r.err = decodeCRD(raw)
-	crdsDecodedMu.Lock()
-	crdsDecoded[sum] = r
 	crdsDecodedMu.Unlock()
-	return r
+	d.once.Do(func() {
+		defer func() { d.panicked = recover() }()
+		d.result.crd, d.result.err = decodeCRD(raw)
+	})
+	if d.panicked != nil {
+		panic(d.panicked)
+	}
+	return d.result
 }
 
 func readRepoCRD(sum [32]byte, raw []byte) readCRDResult {
