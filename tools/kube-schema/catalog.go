@@ -254,7 +254,7 @@ func newSchemaSetOf(version string, repo *crdList, picked []int, bundledFiles []
 	s := &schemaSet{version: version, bundled: bundledFiles, picked: picked, builtin: kindsOf(version), crds: map[schema.GroupVersionKind]*crdKind{}, unserved: map[schema.GroupVersionKind]string{}, kinds: map[schema.GroupVersionKind]*compiledKind{}}
 	// The repository's CRDs first: they override a bundled one of the same group and version.
 	usable := s.addRepoCRDs(repo, picked)
-	bundled, err := bundledCRDs(bundledFS)
+	bundled, bundledDecoded, err := bundledCRDs(bundledFS)
 	if err != nil {
 		return nil, err
 	}
@@ -265,7 +265,7 @@ func newSchemaSetOf(version string, repo *crdList, picked []int, bundledFiles []
 	}
 	client := openapiclient.NewComposite(
 		repoCRDPaths(usable),
-		openapiclient.NewLocalCRDFiles(bundledFS),
+		bundledCRDPaths(bundledDecoded),
 		openapiclient.NewLocalSchemaFiles(builtinFS),
 	)
 	v, err := validator.New(client)

@@ -46,16 +46,6 @@ var internalCRD = schema.GroupVersionKind{
 	Kind:    "CustomResourceDefinition",
 }
 
-// readCRD decodes one CustomResourceDefinition as the API server does and gives the kinds of its
-// served versions; a CRD the API server would refuse (no structural schema) is an error.
-func readCRD(doc []byte) ([]*crdKind, error) {
-	crd, err := decodeCRD(doc)
-	if err != nil {
-		return nil, err
-	}
-	return crdKinds(crd)
-}
-
 // decodeCRD: the API server's reading of one CustomResourceDefinition (its internal version).
 func decodeCRD(doc []byte) (*apiextensions.CustomResourceDefinition, error) {
 	obj, gvk, err := crdDecoder.Decode(doc, &internalCRD, nil)
@@ -109,36 +99,43 @@ func crdKinds(crd *apiextensions.CustomResourceDefinition) ([]*crdKind, error) {
 	return out, nil
 }
 
-// bundledCRDs: the CRDs of the bundled YAML files (other documents in them are skipped).
-func bundledCRDs(fsys fs.FS) ([]*crdKind, error) {
+// bundledCRDs: the CRDs of the bundled YAML files (other documents in them are skipped): their
+// served kinds, and the CRDs as decoded, in the order of the files and of their documents.
+func bundledCRDs(fsys fs.FS) ([]*crdKind, []*apiextensions.CustomResourceDefinition, error) {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []*crdKind
+	var decoded []*apiextensions.CustomResourceDefinition
 	for _, e := range entries {
 		if e.IsDir() || !utils.IsYaml(e.Name()) {
 			continue
 		}
 		b, err := fs.ReadFile(fsys, e.Name())
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		docs, err := utils.SplitYamlDocuments(b)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", e.Name(), err)
+			return nil, nil, fmt.Errorf("%s: %w", e.Name(), err)
 		}
 		for _, d := range docs {
 			if !strings.Contains(string(d), "CustomResourceDefinition") {
 				continue
 			}
-			kinds, err := readCRD(d)
+			crd, err := decodeCRD(d)
 			if errors.Is(err, errNotCRD) {
 				continue
 			}
-			if err != nil {
-				return nil, fmt.Errorf("bundled %s: %w", e.Name(), err)
+			var kinds []*crdKind
+			if err == nil {
+				kinds, err = crdKinds(crd)
 			}
+			if err != nil {
+				return nil, nil, fmt.Errorf("bundled %s: %w", e.Name(), err)
+			}
+			decoded = append(decoded, crd)
 			for _, k := range kinds {
 				if k.unserved == "" {
 					out = append(out, k)
@@ -146,7 +143,7 @@ func bundledCRDs(fsys fs.FS) ([]*crdKind, error) {
 			}
 		}
 	}
-	return out, nil
+	return out, decoded, nil
 }
 
 var crdKindV1 = schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"}

@@ -4,14 +4,13 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
-	"testing/fstest"
 
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/openapi"
 	sigsjson "sigs.k8s.io/json"
-	"sigs.k8s.io/kubectl-validate/pkg/openapiclient"
 )
 
 // crdList: the repository's CRDs of a request as sent, with what is known of each without
@@ -125,6 +124,7 @@ func (l *crdList) needed(heads []docHead) []int {
 type indexedCRD struct {
 	index int
 	raw   json.RawMessage
+	sum   [32]byte
 }
 
 // addRepoCRDs registers the picked CRDs' kinds (or their errors) and gives the usable ones.
@@ -136,7 +136,7 @@ func (s *schemaSet) addRepoCRDs(repo *crdList, picked []int) []indexedCRD {
 			s.crdErrors = append(s.crdErrors, crdError{Index: i, Message: read.err.Error()})
 			continue
 		}
-		usable = append(usable, indexedCRD{index: i, raw: repo.raws[i]})
+		usable = append(usable, indexedCRD{index: i, raw: repo.raws[i], sum: repo.sums[i]})
 		for _, k := range read.kinds {
 			if k.unserved != "" {
 				s.unserved[k.gvk] = k.unserved
@@ -209,33 +209,32 @@ func readRepoCRD(sum [32]byte, raw []byte) readCRDResult {
 	return r
 }
 
-// The repository CRDs' OpenAPI documents, made once per process for one list of CRDs:
-// kubectl-validate's local CRD client decodes every CRD again on each Paths (5 MB for
-// kube-prometheus, for each new schema set); the documents it gives only marshal themselves.
-type pathsOnce struct {
-	paths map[string]openapi.GroupVersion
-	err   error
-}
-
-func (p pathsOnce) Paths() (map[string]openapi.GroupVersion, error) { return p.paths, p.err }
-
+// The repository CRDs' OpenAPI documents, made once per process for one list of CRDs (from the
+// CRDs decoded already: crdDocuments), in the order kubectl-validate's client would read them as
+// files named by their place in the request.
 var repoPathsMade = map[[32]byte]pathsOnce{}
 
 func repoCRDPaths(usable []indexedCRD) openapi.Client {
 	h := sha256.New()
-	repoFS := fstest.MapFS{}
-	for _, c := range usable {
+	names := make([]string, len(usable))
+	byName := map[string]*apiextensions.CustomResourceDefinition{}
+	for k, c := range usable {
 		fmt.Fprintf(h, "\x00%d\x00", c.index)
 		h.Write(c.raw)
-		// Named by their place in the request: kubectl-validate reads them in that order.
-		repoFS[fmt.Sprintf("crd-%05d.json", c.index)] = &fstest.MapFile{Data: c.raw}
+		names[k] = fmt.Sprintf("crd-%05d.json", c.index)
+		byName[names[k]] = decodedCRD(c.sum, c.raw).crd
 	}
 	key := [32]byte(h.Sum(nil))
 	if p, ok := repoPathsMade[key]; ok {
 		return p
 	}
+	slices.Sort(names)
+	crds := make([]*apiextensions.CustomResourceDefinition, len(names))
+	for k, name := range names {
+		crds[k] = byName[name]
+	}
 	var p pathsOnce
-	p.paths, p.err = openapiclient.NewLocalCRDFiles(repoFS).Paths()
+	p.paths, p.err = crdDocuments(crds)
 	repoPathsMade[key] = p
 	return p
 }
