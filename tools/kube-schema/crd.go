@@ -27,13 +27,46 @@ type crdKind struct {
 	unserved string
 	celOnce  sync.Once
 	cel      *cel.Validator
+	// celPanicked: what making the validator panicked with, given again to each caller (a nil
+	// validator would be one without rules).
+	celPanicked any
 }
 
 func (k *crdKind) celValidator() *cel.Validator {
 	k.celOnce.Do(func() {
+		defer func() { k.celPanicked = recover() }()
 		k.cel = cel.NewValidator(k.structural, true, celconfig.PerCallLimit)
 	})
+	if k.celPanicked != nil {
+		panic(k.celPanicked)
+	}
 	return k.cel
+}
+
+// warmCEL makes the CEL validators of the CRD kinds the documents use on a goroutine of its own
+// (some 20 ms for prometheus-operator's), while the first documents of each kind are compiled:
+// the first document of a CRD's kind then finds its validator made, or waits for it.
+func (s *schemaSet) warmCEL(heads []docHead) {
+	var kinds []*crdKind
+	seen := map[schema.GroupVersionKind]bool{}
+	for _, h := range heads {
+		if k, ok := s.crds[h.gvk]; ok && h.ok && !seen[h.gvk] {
+			seen[h.gvk] = true
+			kinds = append(kinds, k)
+		}
+	}
+	if len(kinds) == 0 {
+		return
+	}
+	go func() {
+		for _, k := range kinds {
+			func() {
+				// A panic is kept for the documents' own answers (celValidator gives it again).
+				defer func() { _ = recover() }()
+				k.celValidator()
+			}()
+		}
+	}()
 }
 
 var errNotCRD = errors.New("not a CustomResourceDefinition")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
@@ -22,30 +23,58 @@ type crdList struct {
 	// Whether kinds[i] was read (a CRD whose group and kind cannot be read is always decoded:
 	// decoding it gives its error).
 	read []bool
+	// Each CRD's head as a document (documentHeads'), for the documents that are the same JSON.
+	heads []docHead
+	// The indexes of the CRDs by the length of their JSON.
+	byLength map[int][]int
 	// The SHA-256 of the whole list (the schema sets' key).
 	key [32]byte
 }
 
+// crdHead: what is read of a CRD without decoding it, both as a repository CRD (its group and
+// kind) and as a document (its apiVersion and kind), in one pass over its JSON.
+type crdHead struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Spec       struct {
+		Group string `json:"group"`
+		Names struct {
+			Kind string `json:"kind"`
+		} `json:"names"`
+	} `json:"spec"`
+}
+
 func newCRDList(raws []json.RawMessage) *crdList {
-	l := &crdList{raws: raws}
+	l := &crdList{raws: raws, byLength: map[int][]int{}}
 	h := sha256.New()
-	for _, raw := range raws {
+	for i, raw := range raws {
 		h.Write([]byte{0})
 		h.Write(raw)
 		l.sums = append(l.sums, sha256.Sum256(raw))
+		l.byLength[len(raw)] = append(l.byLength[len(raw)], i)
 		// Read as the API server's decoder reads the CRD's JSON (case-sensitive field names, the
 		// last of duplicate ones), so that the group and kind are the ones it will decode.
-		var head struct {
-			Spec struct {
-				Group string `json:"group"`
-				Names struct {
-					Kind string `json:"kind"`
-				} `json:"names"`
-			} `json:"spec"`
+		var head crdHead
+		if err := sigsjson.UnmarshalCaseSensitivePreserveInts(raw, &head); err != nil {
+			// Some field is not what it should be: each reading on its own, as without the other
+			// (an error of one is not the other's).
+			var group struct {
+				Spec struct {
+					Group string `json:"group"`
+					Names struct {
+						Kind string `json:"kind"`
+					} `json:"names"`
+				} `json:"spec"`
+			}
+			err := sigsjson.UnmarshalCaseSensitivePreserveInts(raw, &group)
+			l.kinds = append(l.kinds, schema.GroupKind{Group: group.Spec.Group, Kind: group.Spec.Names.Kind})
+			l.read = append(l.read, err == nil && group.Spec.Names.Kind != "")
+			l.heads = append(l.heads, documentHead(raw))
+			continue
 		}
-		err := sigsjson.UnmarshalCaseSensitivePreserveInts(raw, &head)
 		l.kinds = append(l.kinds, schema.GroupKind{Group: head.Spec.Group, Kind: head.Spec.Names.Kind})
-		l.read = append(l.read, err == nil && head.Spec.Names.Kind != "")
+		l.read = append(l.read, head.Spec.Names.Kind != "")
+		l.heads = append(l.heads, headOf(head.APIVersion, head.Kind))
 	}
 	l.key = [32]byte(h.Sum(nil))
 	return l
@@ -86,21 +115,46 @@ type docHead struct {
 
 // documentHeads: each document's head, read once for a request.
 func documentHeads(documents []json.RawMessage) []docHead {
+	return noCRDs.documentHeads(documents)
+}
+
+// documentHeads: each document's head; a document that is one of the CRDs' JSON has the head
+// read with the CRD's (the megabytes of a repository's CRDs are not read twice).
+func (l *crdList) documentHeads(documents []json.RawMessage) []docHead {
 	out := make([]docHead, len(documents))
 	for i, d := range documents {
-		var head struct {
-			APIVersion string `json:"apiVersion"`
-			Kind       string `json:"kind"`
-		}
-		// Case-sensitive, as check (and the API server) reads them: encoding/json would take a
-		// "KIND" field for "kind".
-		if sigsjson.UnmarshalCaseSensitivePreserveInts(d, &head) == nil {
-			if gv, err := schema.ParseGroupVersion(head.APIVersion); err == nil {
-				out[i] = docHead{gvk: gv.WithKind(head.Kind), ok: true}
+		found := false
+		for _, j := range l.byLength[len(d)] {
+			if bytes.Equal(d, l.raws[j]) {
+				out[i], found = l.heads[j], true
+				break
 			}
+		}
+		if !found {
+			out[i] = documentHead(d)
 		}
 	}
 	return out
+}
+
+func documentHead(d []byte) docHead {
+	var head struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+	}
+	// Case-sensitive, as check (and the API server) reads them: encoding/json would take a
+	// "KIND" field for "kind".
+	if sigsjson.UnmarshalCaseSensitivePreserveInts(d, &head) != nil {
+		return docHead{}
+	}
+	return headOf(head.APIVersion, head.Kind)
+}
+
+func headOf(apiVersion, kind string) docHead {
+	if gv, err := schema.ParseGroupVersion(apiVersion); err == nil {
+		return docHead{gvk: gv.WithKind(kind), ok: true}
+	}
+	return docHead{}
 }
 
 // needed: the indexes of the CRDs that may define a kind of the documents (sorted).
