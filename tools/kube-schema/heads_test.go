@@ -40,12 +40,7 @@ func TestCRDHeadsReadOnceAsAlone(t *testing.T) {
 	}
 	for i, c := range crds {
 		var alone struct {
-			Spec struct {
-				Group string `json:"group"`
-				Names struct {
-					Kind string `json:"kind"`
-				} `json:"names"`
-			} `json:"spec"`
+			Spec crdSpecHead `json:"spec"`
 		}
 		err := sigsjson.UnmarshalCaseSensitivePreserveInts(c, &alone)
 		read := err == nil && alone.Spec.Names.Kind != ""

@@ -34,14 +34,17 @@ type crdList struct {
 // crdHead: what is read of a CRD without decoding it, both as a repository CRD (its group and
 // kind) and as a document (its apiVersion and kind), in one pass over its JSON.
 type crdHead struct {
-	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
-	Spec       struct {
-		Group string `json:"group"`
-		Names struct {
-			Kind string `json:"kind"`
-		} `json:"names"`
-	} `json:"spec"`
+	APIVersion string      `json:"apiVersion"`
+	Kind       string      `json:"kind"`
+	Spec       crdSpecHead `json:"spec"`
+}
+
+// crdSpecHead: a CRD's group and kind.
+type crdSpecHead struct {
+	Group string `json:"group"`
+	Names struct {
+		Kind string `json:"kind"`
+	} `json:"names"`
 }
 
 func newCRDList(raws []json.RawMessage) *crdList {
@@ -59,12 +62,7 @@ func newCRDList(raws []json.RawMessage) *crdList {
 			// Some field is not what it should be: each reading on its own, as without the other
 			// (an error of one is not the other's).
 			var group struct {
-				Spec struct {
-					Group string `json:"group"`
-					Names struct {
-						Kind string `json:"kind"`
-					} `json:"names"`
-				} `json:"spec"`
+				Spec crdSpecHead `json:"spec"`
 			}
 			err := sigsjson.UnmarshalCaseSensitivePreserveInts(raw, &group)
 			l.kinds = append(l.kinds, schema.GroupKind{Group: group.Spec.Group, Kind: group.Spec.Names.Kind})
