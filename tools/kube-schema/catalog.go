@@ -253,8 +253,10 @@ func newSchemaSetOf(version string, repo *crdList, picked []int, bundledFiles []
 	}
 	s := &schemaSet{version: version, bundled: bundledFiles, picked: picked, builtin: kindsOf(version), crds: map[schema.GroupVersionKind]*crdKind{}, unserved: map[schema.GroupVersionKind]string{}, kinds: map[schema.GroupVersionKind]*compiledKind{}}
 	// The repository's CRDs first: they override a bundled one of the same group and version.
+	ahead := readBundledAhead(bundledFS)
 	usable := s.addRepoCRDs(repo, picked)
-	bundled, bundledDecoded, err := bundledCRDs(bundledFS)
+	repoPaths := repoCRDPaths(usable)
+	bundled, bundledPaths, err := ahead.wait()
 	if err != nil {
 		return nil, err
 	}
@@ -264,8 +266,8 @@ func newSchemaSetOf(version string, repo *crdList, picked []int, bundledFiles []
 		}
 	}
 	client := openapiclient.NewComposite(
-		repoCRDPaths(usable),
-		bundledCRDPaths(bundledDecoded),
+		repoPaths,
+		bundledPaths,
 		openapiclient.NewLocalSchemaFiles(builtinFS),
 	)
 	v, err := validator.New(client)

@@ -42,7 +42,8 @@ func crdVariants() []string {
 // The CRD documents of a request are checked ahead on a goroutine of their own (crdcheck.go),
 // side by side with the making of the schema set and the pool, each CRD decoded once for both
 // uses: every document's answer, and the CRD errors, must be those of each document checked alone
-// in a new process. `go test -race -run CRD .` also proves nothing is written side by side.
+// in a new process (with the bundled CRD files it needs, read on a goroutine of their own while
+// the repository's are). `go test -race -run CRD .` also proves nothing is written side by side.
 func TestCRDChecksAheadAnswerAsAlone(t *testing.T) {
 	version := manifest().Versions[0]
 	variants := crdVariants()
@@ -60,6 +61,8 @@ func TestCRDChecksAheadAnswerAsAlone(t *testing.T) {
 		for _, d := range differentialDocuments {
 			docs = append(docs, json.RawMessage(d))
 		}
+		// Of a bundled CRD (Flux's, read on a goroutine while the repository's are).
+		docs = append(docs, json.RawMessage(`{"apiVersion":"kustomize.toolkit.fluxcd.io/v1","kind":"Kustomization","metadata":{"name":"k","namespace":"f"},"spec":{"interval":"1m","prune":"yes","sourceRef":{"kind":"GitRepository","name":"r"},"bogus":1}}`))
 	}
 	line, _ := json.Marshal(map[string]any{"version": version, "crds": crds, "documents": docs})
 	forgetCRDs()
@@ -68,7 +71,11 @@ func TestCRDChecksAheadAnswerAsAlone(t *testing.T) {
 		t.Fatalf("answer: %+v", got)
 	}
 	forgetCRDs()
-	alone, err := newSchemaSet(version, crds, nil)
+	bundled := bundledFor(documentHeads(docs))
+	if len(bundled) == 0 {
+		t.Fatal("no bundled CRD file for Flux's Kustomization")
+	}
+	alone, err := newSchemaSet(version, crds, bundled)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +94,7 @@ func TestCRDChecksAheadAnswerAsAlone(t *testing.T) {
 		}
 	}
 	// Not vacuous: the CRDs' findings are there, at the paths of the versions as written.
-	for _, path := range []string{fmt.Sprint("spec", "versions", 0, "schema", "openAPIV3Schema", "properties", "spec", "x-kubernetes-validations", 0, "rule"), ""} {
+	for _, path := range []string{fmt.Sprint("spec", "versions", 0, "schema", "openAPIV3Schema", "properties", "spec", "x-kubernetes-validations", 0, "rule"), "", fmt.Sprint("spec", "bogus")} {
 		if !seen[path] {
 			t.Errorf("no finding at %q among %v", path, seen)
 		}

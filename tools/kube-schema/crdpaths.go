@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"sync"
 	"testing/fstest"
 
@@ -127,6 +128,39 @@ func bundledCRDPaths(decoded []*apiextensions.CustomResourceDefinition) openapi.
 	var p pathsOnce
 	p.paths, p.err = crdDocuments(decoded)
 	return p
+}
+
+// bundledRead: the bundled CRD files' kinds and documents, read on a goroutine while the
+// repository's CRDs are (both are the making of a schema set; on two cores side by side).
+type bundledRead struct {
+	kinds    []*crdKind
+	paths    openapi.Client
+	err      error
+	panicked any
+	done     chan struct{}
+}
+
+func readBundledAhead(fsys fs.FS) *bundledRead {
+	r := &bundledRead{done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		defer func() { r.panicked = recover() }()
+		var decoded []*apiextensions.CustomResourceDefinition
+		r.kinds, decoded, r.err = bundledCRDs(fsys)
+		if r.err == nil {
+			r.paths = bundledCRDPaths(decoded)
+		}
+	}()
+	return r
+}
+
+// wait: what bundledCRDs and bundledCRDPaths gave (a panic in them is the caller's again).
+func (r *bundledRead) wait() ([]*crdKind, openapi.Client, error) {
+	<-r.done
+	if r.panicked != nil {
+		panic(r.panicked)
+	}
+	return r.kinds, r.paths, r.err
 }
 
 // pathsOnce: documents made once (a client whose Paths gives them).
