@@ -95,6 +95,27 @@ func decodeCRD(doc []byte) (*apiextensions.CustomResourceDefinition, error) {
 	return crd, nil
 }
 
+// A structural schema made once for a decoded CRD's schema: the kinds (crdKinds) and the OpenAPI
+// documents (crdDocuments) of its versions both need it, and neither changes it (kube-openapi's
+// schema made of it shares only what it reads). Keyed by the decoded schema, which nothing
+// changes either; kept as long as the process, as the CRDs decoded are.
+var structurals sync.Map // *apiextensions.JSONSchemaProps -> structuralMade
+
+type structuralMade struct {
+	ss  *structuralschema.Structural
+	err error
+}
+
+func structuralOf(props *apiextensions.JSONSchemaProps) (*structuralschema.Structural, error) {
+	if m, ok := structurals.Load(props); ok {
+		return m.(structuralMade).ss, m.(structuralMade).err
+	}
+	var m structuralMade
+	m.ss, m.err = structuralschema.NewStructural(props)
+	structurals.Store(props, m)
+	return m.ss, m.err
+}
+
 // crdKinds: the served versions of a decoded CRD with their structural schemas.
 func crdKinds(crd *apiextensions.CustomResourceDefinition) ([]*crdKind, error) {
 	var out []*crdKind
@@ -117,7 +138,7 @@ func crdKinds(crd *apiextensions.CustomResourceDefinition) ([]*crdKind, error) {
 		if props == nil || props.OpenAPIV3Schema == nil {
 			return nil, fmt.Errorf("%s %s: version %s has no schema", crd.Spec.Group, crd.Spec.Names.Kind, v.Name)
 		}
-		ss, err := structuralschema.NewStructural(props.OpenAPIV3Schema)
+		ss, err := structuralOf(props.OpenAPIV3Schema)
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: version %s: %w", crd.Spec.Group, crd.Spec.Names.Kind, v.Name, err)
 		}

@@ -41,7 +41,7 @@ func crdDocuments(crds []*apiextensions.CustomResourceDefinition) (map[string]op
 				return nil, err
 			}
 			// A version without a schema: nil props, as its client reads them too.
-			ss, err := structuralschema.NewStructural(props.OpenAPIV3Schema)
+			ss, err := structuralOf(props.OpenAPIV3Schema)
 			if err != nil {
 				return nil, err
 			}
