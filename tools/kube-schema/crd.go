@@ -126,31 +126,49 @@ func crdKinds(crd *apiextensions.CustomResourceDefinition) ([]*crdKind, error) {
 		}
 	}
 	for _, v := range crd.Spec.Versions {
+		gvk := schema.GroupVersionKind{Group: crd.Spec.Group, Version: v.Name, Kind: crd.Spec.Names.Kind}
 		if !v.Served {
 			why := fmt.Sprintf("the CRD %s defines version %s with served: false (it serves %s)", crd.Name, v.Name, strings.Join(served, ", "))
-			out = append(out, &crdKind{gvk: schema.GroupVersionKind{Group: crd.Spec.Group, Version: v.Name, Kind: crd.Spec.Names.Kind}, unserved: why})
+			out = append(out, &crdKind{gvk: gvk, unserved: why})
 			continue
 		}
-		props, err := apiextensions.GetSchemaForVersion(crd, v.Name)
+		ss, err := versionStructural(crd, v.Name)
 		if err != nil {
 			return nil, err
-		}
-		if props == nil || props.OpenAPIV3Schema == nil {
-			return nil, fmt.Errorf("%s %s: version %s has no schema", crd.Spec.Group, crd.Spec.Names.Kind, v.Name)
-		}
-		ss, err := structuralOf(props.OpenAPIV3Schema)
-		if err != nil {
-			return nil, fmt.Errorf("%s %s: version %s: %w", crd.Spec.Group, crd.Spec.Names.Kind, v.Name, err)
 		}
 		if errs := structuralschema.ValidateStructural(nil, ss); len(errs) > 0 {
 			return nil, fmt.Errorf("%s %s: version %s is not a structural schema: %v", crd.Spec.Group, crd.Spec.Names.Kind, v.Name, errs.ToAggregate())
 		}
-		out = append(out, &crdKind{
-			gvk:        schema.GroupVersionKind{Group: crd.Spec.Group, Version: v.Name, Kind: crd.Spec.Names.Kind},
-			structural: ss,
-		})
+		out = append(out, &crdKind{gvk: gvk, structural: ss})
+	}
+	// kubectl-validate's documents are made of every version, served or not (crdDocuments): one
+	// without a schema, or with one that cannot be read as structural, failed the whole request
+	// (a panic, an error). The API server refuses such a CRD: it is unusable, as one whose served
+	// version has no schema.
+	for _, v := range crd.Spec.Versions {
+		if !v.Served {
+			if _, err := versionStructural(crd, v.Name); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return out, nil
+}
+
+// versionStructural: the structural schema of one version of a CRD, or why there is none.
+func versionStructural(crd *apiextensions.CustomResourceDefinition, version string) (*structuralschema.Structural, error) {
+	props, err := apiextensions.GetSchemaForVersion(crd, version)
+	if err != nil {
+		return nil, err
+	}
+	if props == nil || props.OpenAPIV3Schema == nil {
+		return nil, fmt.Errorf("%s %s: version %s has no schema", crd.Spec.Group, crd.Spec.Names.Kind, version)
+	}
+	ss, err := structuralOf(props.OpenAPIV3Schema)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: version %s: %w", crd.Spec.Group, crd.Spec.Names.Kind, version, err)
+	}
+	return ss, nil
 }
 
 // bundledCRDs: the CRDs of the bundled YAML files (other documents in them are skipped): their

@@ -122,3 +122,33 @@ func TestCRDDecodedOnceSideBySide(t *testing.T) {
 		}
 	}
 }
+
+// A repository CRD one of whose versions, not served, has no schema (the API server refuses it)
+// made the whole request an internal error (kubectl-validate's documents are made of every
+// version: a nil pointer). It is now an unusable CRD (a crdError, its kind without a schema) and
+// the other documents are answered.
+func TestCRDWithAVersionWithoutSchemaIsUnusable(t *testing.T) {
+	crd := crdVariant("u.example.com", `"versions":[`, `"versions":[{"name":"v0","served":false,"storage":false},`)
+	docs := []json.RawMessage{
+		json.RawMessage(`{"apiVersion":"u.example.com/v1","kind":"Widget","metadata":{"name":"w"},"spec":{"size":"small"}}`),
+		json.RawMessage(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"a":1}}`),
+	}
+	line, _ := json.Marshal(map[string]any{"crds": []json.RawMessage{json.RawMessage(crd)}, "documents": docs})
+	got := validateRequest(line)
+	if got.Error != "" || len(got.Results) != 2 {
+		t.Fatalf("answer: %+v", got)
+	}
+	if len(got.CRDErrors) != 1 || got.CRDErrors[0].Index != 0 || !strings.Contains(got.CRDErrors[0].Message, "version v0 has no schema") {
+		t.Errorf("crdErrors: %+v", got.CRDErrors)
+	}
+	if len(got.Results[0].Findings) != 1 || got.Results[0].Findings[0].Rule != "PCV007" {
+		t.Errorf("the Widget: %+v (want PCV007: its CRD is unusable)", got.Results[0])
+	}
+	set, err := newSchemaSet(manifest().Versions[0], nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := set.check(docs[1]); !reflect.DeepEqual(sortedFindings(want), sortedFindings(got.Results[1])) || len(want.Findings) == 0 {
+		t.Errorf("the ConfigMap: %+v, alone %+v", got.Results[1], want)
+	}
+}

@@ -104,7 +104,8 @@ func TestCRDDocumentsAsKubectlValidatesCorpus(t *testing.T) {
 
 // The repository's CRDs as a request sends them (JSON, named by their place: kubectl-validate
 // reads them in the order of those names, a later CRD of the same kind replacing an earlier), and
-// one with a version without a schema (a panic in both: the request's internal error, as before).
+// one with a version without a schema (a panic in both; a request no longer gets there: crdKinds
+// makes such a CRD unusable).
 func TestCRDDocumentsAsKubectlValidatesRepository(t *testing.T) {
 	twoVersions := crdVariant("two.example.com", `"versions":[`, `"versions":[{"name":"v2","served":true,"storage":false,"schema":{"openAPIV3Schema":{"type":"object","properties":{"spec":{"type":"object","properties":{"x":{"type":"integer"}}}}}}},`)
 	sameKind := crdVariant("a.example.com", `"enum":["small","large"]`, `"enum":["tiny"]`)
