@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,7 +8,6 @@ import (
 	"sync"
 
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
-	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/validation"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver"
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
@@ -30,13 +27,46 @@ type crdKind struct {
 	unserved string
 	celOnce  sync.Once
 	cel      *cel.Validator
+	// celPanicked: what making the validator panicked with, given again to each caller (a nil
+	// validator would be one without rules).
+	celPanicked any
 }
 
 func (k *crdKind) celValidator() *cel.Validator {
 	k.celOnce.Do(func() {
+		defer func() { k.celPanicked = recover() }()
 		k.cel = cel.NewValidator(k.structural, true, celconfig.PerCallLimit)
 	})
+	if k.celPanicked != nil {
+		panic(k.celPanicked)
+	}
 	return k.cel
+}
+
+// warmCEL makes the CEL validators of the CRD kinds the documents use on a goroutine of its own
+// (some 20 ms for prometheus-operator's), while the first documents of each kind are compiled:
+// the first document of a CRD's kind then finds its validator made, or waits for it.
+func (s *schemaSet) warmCEL(heads []docHead) {
+	var kinds []*crdKind
+	seen := map[schema.GroupVersionKind]bool{}
+	for _, h := range heads {
+		if k, ok := s.crds[h.gvk]; ok && h.ok && !seen[h.gvk] {
+			seen[h.gvk] = true
+			kinds = append(kinds, k)
+		}
+	}
+	if len(kinds) == 0 {
+		return
+	}
+	go func() {
+		for _, k := range kinds {
+			func() {
+				// A panic is kept for the documents' own answers (celValidator gives it again).
+				defer func() { _ = recover() }()
+				k.celValidator()
+			}()
+		}
+	}()
 }
 
 var errNotCRD = errors.New("not a CustomResourceDefinition")
@@ -47,16 +77,6 @@ var internalCRD = schema.GroupVersionKind{
 	Group:   "apiextensions.k8s.io",
 	Version: runtime.APIVersionInternal,
 	Kind:    "CustomResourceDefinition",
-}
-
-// readCRD decodes one CustomResourceDefinition as the API server does and gives the kinds of its
-// served versions; a CRD the API server would refuse (no structural schema) is an error.
-func readCRD(doc []byte) ([]*crdKind, error) {
-	crd, err := decodeCRD(doc)
-	if err != nil {
-		return nil, err
-	}
-	return crdKinds(crd)
 }
 
 // decodeCRD: the API server's reading of one CustomResourceDefinition (its internal version).
@@ -75,6 +95,27 @@ func decodeCRD(doc []byte) (*apiextensions.CustomResourceDefinition, error) {
 	return crd, nil
 }
 
+// A structural schema made once for a decoded CRD's schema: the kinds (crdKinds) and the OpenAPI
+// documents (crdDocuments) of its versions both need it, and neither changes it (kube-openapi's
+// schema made of it shares only what it reads). Keyed by the decoded schema, which nothing
+// changes either; kept as long as the process, as the CRDs decoded are.
+var structurals sync.Map // *apiextensions.JSONSchemaProps -> structuralMade
+
+type structuralMade struct {
+	ss  *structuralschema.Structural
+	err error
+}
+
+func structuralOf(props *apiextensions.JSONSchemaProps) (*structuralschema.Structural, error) {
+	if m, ok := structurals.Load(props); ok {
+		return m.(structuralMade).ss, m.(structuralMade).err
+	}
+	var m structuralMade
+	m.ss, m.err = structuralschema.NewStructural(props)
+	structurals.Store(props, m)
+	return m.ss, m.err
+}
+
 // crdKinds: the served versions of a decoded CRD with their structural schemas.
 func crdKinds(crd *apiextensions.CustomResourceDefinition) ([]*crdKind, error) {
 	var out []*crdKind
@@ -85,63 +126,88 @@ func crdKinds(crd *apiextensions.CustomResourceDefinition) ([]*crdKind, error) {
 		}
 	}
 	for _, v := range crd.Spec.Versions {
+		gvk := schema.GroupVersionKind{Group: crd.Spec.Group, Version: v.Name, Kind: crd.Spec.Names.Kind}
 		if !v.Served {
 			why := fmt.Sprintf("the CRD %s defines version %s with served: false (it serves %s)", crd.Name, v.Name, strings.Join(served, ", "))
-			out = append(out, &crdKind{gvk: schema.GroupVersionKind{Group: crd.Spec.Group, Version: v.Name, Kind: crd.Spec.Names.Kind}, unserved: why})
+			out = append(out, &crdKind{gvk: gvk, unserved: why})
 			continue
 		}
-		props, err := apiextensions.GetSchemaForVersion(crd, v.Name)
+		ss, err := versionStructural(crd, v.Name)
 		if err != nil {
 			return nil, err
-		}
-		if props == nil || props.OpenAPIV3Schema == nil {
-			return nil, fmt.Errorf("%s %s: version %s has no schema", crd.Spec.Group, crd.Spec.Names.Kind, v.Name)
-		}
-		ss, err := structuralschema.NewStructural(props.OpenAPIV3Schema)
-		if err != nil {
-			return nil, fmt.Errorf("%s %s: version %s: %w", crd.Spec.Group, crd.Spec.Names.Kind, v.Name, err)
 		}
 		if errs := structuralschema.ValidateStructural(nil, ss); len(errs) > 0 {
 			return nil, fmt.Errorf("%s %s: version %s is not a structural schema: %v", crd.Spec.Group, crd.Spec.Names.Kind, v.Name, errs.ToAggregate())
 		}
-		out = append(out, &crdKind{
-			gvk:        schema.GroupVersionKind{Group: crd.Spec.Group, Version: v.Name, Kind: crd.Spec.Names.Kind},
-			structural: ss,
-		})
+		out = append(out, &crdKind{gvk: gvk, structural: ss})
+	}
+	// kubectl-validate's documents are made of every version, served or not (crdDocuments): one
+	// without a schema, or with one that cannot be read as structural, failed the whole request
+	// (a panic, an error). The API server refuses such a CRD: it is unusable, as one whose served
+	// version has no schema.
+	for _, v := range crd.Spec.Versions {
+		if !v.Served {
+			if _, err := versionStructural(crd, v.Name); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return out, nil
 }
 
-// bundledCRDs: the CRDs of the bundled YAML files (other documents in them are skipped).
-func bundledCRDs(fsys fs.FS) ([]*crdKind, error) {
-	entries, err := fs.ReadDir(fsys, ".")
+// versionStructural: the structural schema of one version of a CRD, or why there is none.
+func versionStructural(crd *apiextensions.CustomResourceDefinition, version string) (*structuralschema.Structural, error) {
+	props, err := apiextensions.GetSchemaForVersion(crd, version)
 	if err != nil {
 		return nil, err
 	}
+	if props == nil || props.OpenAPIV3Schema == nil {
+		return nil, fmt.Errorf("%s %s: version %s has no schema", crd.Spec.Group, crd.Spec.Names.Kind, version)
+	}
+	ss, err := structuralOf(props.OpenAPIV3Schema)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: version %s: %w", crd.Spec.Group, crd.Spec.Names.Kind, version, err)
+	}
+	return ss, nil
+}
+
+// bundledCRDs: the CRDs of the bundled YAML files (other documents in them are skipped): their
+// served kinds, and the CRDs as decoded, in the order of the files and of their documents.
+func bundledCRDs(fsys fs.FS) ([]*crdKind, []*apiextensions.CustomResourceDefinition, error) {
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, nil, err
+	}
 	var out []*crdKind
+	var decoded []*apiextensions.CustomResourceDefinition
 	for _, e := range entries {
 		if e.IsDir() || !utils.IsYaml(e.Name()) {
 			continue
 		}
 		b, err := fs.ReadFile(fsys, e.Name())
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		docs, err := utils.SplitYamlDocuments(b)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", e.Name(), err)
+			return nil, nil, fmt.Errorf("%s: %w", e.Name(), err)
 		}
 		for _, d := range docs {
 			if !strings.Contains(string(d), "CustomResourceDefinition") {
 				continue
 			}
-			kinds, err := readCRD(d)
+			crd, err := decodeCRD(d)
 			if errors.Is(err, errNotCRD) {
 				continue
 			}
-			if err != nil {
-				return nil, fmt.Errorf("bundled %s: %w", e.Name(), err)
+			var kinds []*crdKind
+			if err == nil {
+				kinds, err = crdKinds(crd)
 			}
+			if err != nil {
+				return nil, nil, fmt.Errorf("bundled %s: %w", e.Name(), err)
+			}
+			decoded = append(decoded, crd)
 			for _, k := range kinds {
 				if k.unserved == "" {
 					out = append(out, k)
@@ -149,26 +215,14 @@ func bundledCRDs(fsys fs.FS) ([]*crdKind, error) {
 			}
 		}
 	}
-	return out, nil
+	return out, decoded, nil
 }
 
 var crdKindV1 = schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"}
 
-// checkCRD validates a CustomResourceDefinition as the API server does on create
-// (apiextensions-apiserver's ValidateCustomResourceDefinition: structural schema, CEL rules and
-// their estimated cost, names, versions); its own recursive schema is not walked as a document's.
-// The CRD is decoded once per process (decodedCRD): a repository CRD of later requests too.
+// checkCRD: the CRD's findings as a document (crdcheck.go).
 func (s *schemaSet) checkCRD(raw []byte, obj map[string]any) []finding {
-	d := decodedCRD(sha256.Sum256(raw), raw)
-	if d.err != nil {
-		return []finding{{Rule: "PCV001", Path: []any{}, Message: d.err.Error()}}
-	}
-	crd := d.crd.DeepCopy()
-	var out []finding
-	for _, e := range validation.ValidateCustomResourceDefinition(context.TODO(), crd) {
-		out = append(out, finding{Rule: "PCV001", Path: jsonPath(obj, writtenCRDField(obj, e.Field)), Message: e.Error()})
-	}
-	return out
+	return crdFindings(raw, obj)
 }
 
 // The internal CRD carries a schema, subresources and columns every version shares at the spec's

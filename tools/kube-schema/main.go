@@ -172,11 +172,13 @@ func validateRequest(line []byte) (a answer) {
 }
 
 func checkWith(version string, crds *crdList, documents []json.RawMessage) answer {
-	heads := documentHeads(documents)
+	heads := crds.documentHeads(documents)
+	prefetchCRDChecks(documents, heads)
 	set, err := schemaSetFor(version, crds, heads)
 	if err != nil {
 		return answer{Error: err.Error()}
 	}
+	set.warmCEL(heads)
 	return answer{CRDErrors: set.crdErrors, Results: set.checkAll(documents, heads)}
 }
 

@@ -1,17 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
-	"testing/fstest"
 
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/openapi"
 	sigsjson "sigs.k8s.io/json"
-	"sigs.k8s.io/kubectl-validate/pkg/openapiclient"
 )
 
 // crdList: the repository's CRDs of a request as sent, with what is known of each without
@@ -23,30 +23,56 @@ type crdList struct {
 	// Whether kinds[i] was read (a CRD whose group and kind cannot be read is always decoded:
 	// decoding it gives its error).
 	read []bool
+	// Each CRD's head as a document (documentHeads'), for the documents that are the same JSON.
+	heads []docHead
+	// The indexes of the CRDs by the length of their JSON.
+	byLength map[int][]int
 	// The SHA-256 of the whole list (the schema sets' key).
 	key [32]byte
 }
 
+// crdHead: what is read of a CRD without decoding it, both as a repository CRD (its group and
+// kind) and as a document (its apiVersion and kind), in one pass over its JSON.
+type crdHead struct {
+	APIVersion string      `json:"apiVersion"`
+	Kind       string      `json:"kind"`
+	Spec       crdSpecHead `json:"spec"`
+}
+
+// crdSpecHead: a CRD's group and kind.
+type crdSpecHead struct {
+	Group string `json:"group"`
+	Names struct {
+		Kind string `json:"kind"`
+	} `json:"names"`
+}
+
 func newCRDList(raws []json.RawMessage) *crdList {
-	l := &crdList{raws: raws}
+	l := &crdList{raws: raws, byLength: map[int][]int{}}
 	h := sha256.New()
-	for _, raw := range raws {
+	for i, raw := range raws {
 		h.Write([]byte{0})
 		h.Write(raw)
 		l.sums = append(l.sums, sha256.Sum256(raw))
+		l.byLength[len(raw)] = append(l.byLength[len(raw)], i)
 		// Read as the API server's decoder reads the CRD's JSON (case-sensitive field names, the
 		// last of duplicate ones), so that the group and kind are the ones it will decode.
-		var head struct {
-			Spec struct {
-				Group string `json:"group"`
-				Names struct {
-					Kind string `json:"kind"`
-				} `json:"names"`
-			} `json:"spec"`
+		var head crdHead
+		if err := sigsjson.UnmarshalCaseSensitivePreserveInts(raw, &head); err != nil {
+			// Some field is not what it should be: each reading on its own, as without the other
+			// (an error of one is not the other's).
+			var group struct {
+				Spec crdSpecHead `json:"spec"`
+			}
+			err := sigsjson.UnmarshalCaseSensitivePreserveInts(raw, &group)
+			l.kinds = append(l.kinds, schema.GroupKind{Group: group.Spec.Group, Kind: group.Spec.Names.Kind})
+			l.read = append(l.read, err == nil && group.Spec.Names.Kind != "")
+			l.heads = append(l.heads, documentHead(raw))
+			continue
 		}
-		err := sigsjson.UnmarshalCaseSensitivePreserveInts(raw, &head)
 		l.kinds = append(l.kinds, schema.GroupKind{Group: head.Spec.Group, Kind: head.Spec.Names.Kind})
-		l.read = append(l.read, err == nil && head.Spec.Names.Kind != "")
+		l.read = append(l.read, head.Spec.Names.Kind != "")
+		l.heads = append(l.heads, headOf(head.APIVersion, head.Kind))
 	}
 	l.key = [32]byte(h.Sum(nil))
 	return l
@@ -87,21 +113,46 @@ type docHead struct {
 
 // documentHeads: each document's head, read once for a request.
 func documentHeads(documents []json.RawMessage) []docHead {
+	return noCRDs.documentHeads(documents)
+}
+
+// documentHeads: each document's head; a document that is one of the CRDs' JSON has the head
+// read with the CRD's (the megabytes of a repository's CRDs are not read twice).
+func (l *crdList) documentHeads(documents []json.RawMessage) []docHead {
 	out := make([]docHead, len(documents))
 	for i, d := range documents {
-		var head struct {
-			APIVersion string `json:"apiVersion"`
-			Kind       string `json:"kind"`
-		}
-		// Case-sensitive, as check (and the API server) reads them: encoding/json would take a
-		// "KIND" field for "kind".
-		if sigsjson.UnmarshalCaseSensitivePreserveInts(d, &head) == nil {
-			if gv, err := schema.ParseGroupVersion(head.APIVersion); err == nil {
-				out[i] = docHead{gvk: gv.WithKind(head.Kind), ok: true}
+		found := false
+		for _, j := range l.byLength[len(d)] {
+			if bytes.Equal(d, l.raws[j]) {
+				out[i], found = l.heads[j], true
+				break
 			}
+		}
+		if !found {
+			out[i] = documentHead(d)
 		}
 	}
 	return out
+}
+
+func documentHead(d []byte) docHead {
+	var head struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+	}
+	// Case-sensitive, as check (and the API server) reads them: encoding/json would take a
+	// "KIND" field for "kind".
+	if sigsjson.UnmarshalCaseSensitivePreserveInts(d, &head) != nil {
+		return docHead{}
+	}
+	return headOf(head.APIVersion, head.Kind)
+}
+
+func headOf(apiVersion, kind string) docHead {
+	if gv, err := schema.ParseGroupVersion(apiVersion); err == nil {
+		return docHead{gvk: gv.WithKind(kind), ok: true}
+	}
+	return docHead{}
 }
 
 // needed: the indexes of the CRDs that may define a kind of the documents (sorted).
@@ -125,6 +176,7 @@ func (l *crdList) needed(heads []docHead) []int {
 type indexedCRD struct {
 	index int
 	raw   json.RawMessage
+	sum   [32]byte
 }
 
 // addRepoCRDs registers the picked CRDs' kinds (or their errors) and gives the usable ones.
@@ -136,7 +188,7 @@ func (s *schemaSet) addRepoCRDs(repo *crdList, picked []int) []indexedCRD {
 			s.crdErrors = append(s.crdErrors, crdError{Index: i, Message: read.err.Error()})
 			continue
 		}
-		usable = append(usable, indexedCRD{index: i, raw: repo.raws[i]})
+		usable = append(usable, indexedCRD{index: i, raw: repo.raws[i], sum: repo.sums[i]})
 		for _, k := range read.kinds {
 			if k.unserved != "" {
 				s.unserved[k.gvk] = k.unserved
@@ -163,25 +215,37 @@ type readCRDResult struct {
 }
 
 var (
-	crdsDecoded  = map[[32]byte]decodedCRDResult{}
+	crdsDecoded  = map[[32]byte]*decodingCRD{}
 	repoCRDsRead = map[[32]byte]readCRDResult{}
-	// crdsDecodedMu: checkAll's pool decodes the CRDs it validates side by side (a CRD decoded
-	// twice at once gives the same result; the map must not be written twice at once).
+	// crdsDecodedMu: the pool and prefetchCRDChecks decode CRDs side by side with the schema set's
+	// making (the map must not be written twice at once).
 	crdsDecodedMu sync.Mutex
 )
 
+// decodingCRD: one CRD's decoding, done once: a caller that asks while another decodes it waits
+// for that result instead of decoding it a second time.
+type decodingCRD struct {
+	once     sync.Once
+	result   decodedCRDResult
+	panicked any
+}
+
 func decodedCRD(sum [32]byte, raw []byte) decodedCRDResult {
 	crdsDecodedMu.Lock()
-	r, ok := crdsDecoded[sum]
-	crdsDecodedMu.Unlock()
-	if ok {
-		return r
+	d := crdsDecoded[sum]
+	if d == nil {
+		d = &decodingCRD{}
+		crdsDecoded[sum] = d
 	}
-	r.crd, r.err = decodeCRD(raw)
-	crdsDecodedMu.Lock()
-	crdsDecoded[sum] = r
 	crdsDecodedMu.Unlock()
-	return r
+	d.once.Do(func() {
+		defer func() { d.panicked = recover() }()
+		d.result.crd, d.result.err = decodeCRD(raw)
+	})
+	if d.panicked != nil {
+		panic(d.panicked)
+	}
+	return d.result
 }
 
 func readRepoCRD(sum [32]byte, raw []byte) readCRDResult {
@@ -197,33 +261,32 @@ func readRepoCRD(sum [32]byte, raw []byte) readCRDResult {
 	return r
 }
 
-// The repository CRDs' OpenAPI documents, made once per process for one list of CRDs:
-// kubectl-validate's local CRD client decodes every CRD again on each Paths (5 MB for
-// kube-prometheus, for each new schema set); the documents it gives only marshal themselves.
-type pathsOnce struct {
-	paths map[string]openapi.GroupVersion
-	err   error
-}
-
-func (p pathsOnce) Paths() (map[string]openapi.GroupVersion, error) { return p.paths, p.err }
-
+// The repository CRDs' OpenAPI documents, made once per process for one list of CRDs (from the
+// CRDs decoded already: crdDocuments), in the order kubectl-validate's client would read them as
+// files named by their place in the request.
 var repoPathsMade = map[[32]byte]pathsOnce{}
 
 func repoCRDPaths(usable []indexedCRD) openapi.Client {
 	h := sha256.New()
-	repoFS := fstest.MapFS{}
-	for _, c := range usable {
+	names := make([]string, len(usable))
+	byName := map[string]*apiextensions.CustomResourceDefinition{}
+	for k, c := range usable {
 		fmt.Fprintf(h, "\x00%d\x00", c.index)
 		h.Write(c.raw)
-		// Named by their place in the request: kubectl-validate reads them in that order.
-		repoFS[fmt.Sprintf("crd-%05d.json", c.index)] = &fstest.MapFile{Data: c.raw}
+		names[k] = fmt.Sprintf("crd-%05d.json", c.index)
+		byName[names[k]] = decodedCRD(c.sum, c.raw).crd
 	}
 	key := [32]byte(h.Sum(nil))
 	if p, ok := repoPathsMade[key]; ok {
 		return p
 	}
+	slices.Sort(names)
+	crds := make([]*apiextensions.CustomResourceDefinition, len(names))
+	for k, name := range names {
+		crds[k] = byName[name]
+	}
 	var p pathsOnce
-	p.paths, p.err = openapiclient.NewLocalCRDFiles(repoFS).Paths()
+	p.paths, p.err = crdDocuments(crds)
 	repoPathsMade[key] = p
 	return p
 }

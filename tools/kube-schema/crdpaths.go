@@ -1,0 +1,172 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"sync"
+	"testing/fstest"
+
+	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
+	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/openapi"
+	"k8s.io/kube-openapi/pkg/spec3"
+	"k8s.io/kube-openapi/pkg/validation/spec"
+	"sigs.k8s.io/kubectl-validate/pkg/openapiclient"
+	"sigs.k8s.io/kubectl-validate/pkg/openapiclient/groupversion"
+)
+
+// crdDocuments: the OpenAPI documents kubectl-validate's local CRD client
+// (openapiclient.NewLocalCRDFiles) gives for CRD files, made from the same CRDs decoded already
+// (as its client decodes them: the API server's decoder) instead of decoding their JSON a second
+// time, in the order its client reads them. Per group-version one document: each version's
+// structural schema as kube-openapi's, with its group-version-kind and scope, the object's
+// metadata, apiVersion and kind as the API server adds them, and the metadata's definitions. The
+// documents only marshal themselves (the validator reads their JSON): crdpaths_test.go proves
+// the JSON identical to its client's for the bundled CRDs, test CRDs and the corpus's.
+func crdDocuments(crds []*apiextensions.CustomResourceDefinition) (map[string]openapi.GroupVersion, error) {
+	if len(crds) == 0 {
+		return map[string]openapi.GroupVersion{}, nil
+	}
+	metadata, err := crdMetadataSchemas()
+	if err != nil {
+		return nil, err
+	}
+	docs := map[schema.GroupVersion]*spec3.OpenAPI{}
+	for _, crd := range crds {
+		for _, v := range crd.Spec.Versions {
+			props, err := apiextensions.GetSchemaForVersion(crd, v.Name)
+			if err != nil {
+				return nil, err
+			}
+			// A version without a schema: nil props, as its client reads them too.
+			ss, err := structuralOf(props.OpenAPIV3Schema)
+			if err != nil {
+				return nil, err
+			}
+			gvk := schema.GroupVersionKind{Group: crd.Spec.Group, Version: v.Name, Kind: crd.Spec.Names.Kind}
+			key := fmt.Sprintf("%s/%s.%s", gvk.Group, gvk.Version, gvk.Kind)
+			doc := docs[gvk.GroupVersion()]
+			if doc == nil {
+				doc = &spec3.OpenAPI{Components: &spec3.Components{Schemas: map[string]*spec.Schema{}}}
+				docs[gvk.GroupVersion()] = doc
+			}
+			doc.Components.Schemas[key] = kindSchema(ss, gvk, crd.Spec.Scope)
+		}
+	}
+	out := map[string]openapi.GroupVersion{}
+	for gv, doc := range docs {
+		for name, def := range metadata {
+			doc.Components.Schemas[name] = def
+		}
+		out[fmt.Sprintf("apis/%s/%s", gv.Group, gv.Version)] = groupversion.NewForOpenAPI(doc)
+	}
+	return out, nil
+}
+
+// kindSchema: one version's schema in the document, as the API server publishes a CRD's.
+func kindSchema(ss *structuralschema.Structural, gvk schema.GroupVersionKind, scope apiextensions.ResourceScope) *spec.Schema {
+	sch := ss.ToKubeOpenAPI()
+	sch.AddExtension("x-kubernetes-group-version-kind", []any{map[string]any{"group": gvk.Group, "version": gvk.Version, "kind": gvk.Kind}})
+	sch.AddExtension("x-kubectl-validate-scope", string(scope))
+	if sch.Properties == nil {
+		sch.Properties = map[string]spec.Schema{}
+	}
+	sch.Properties["metadata"] = spec.Schema{SchemaProps: spec.SchemaProps{
+		AllOf:       []spec.Schema{{SchemaProps: spec.SchemaProps{Ref: spec.MustCreateRef("#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")}}},
+		Default:     map[string]interface{}{},
+		Description: "Standard object metadata; More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata.",
+	}}
+	sch.Properties["apiVersion"] = spec.Schema{SchemaProps: spec.SchemaProps{
+		Default:     "",
+		Description: "API version of the referent.",
+		Type:        spec.StringOrArray{"string"},
+	}}
+	sch.Properties["kind"] = spec.Schema{SchemaProps: spec.SchemaProps{
+		Default:     "",
+		Description: "Kind of the referent. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+		Type:        spec.StringOrArray{"string"},
+	}}
+	return sch
+}
+
+// probeCRD: a CRD whose schema has no properties of its own, for crdMetadataSchemas.
+const probeCRD = `{"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition",
+"metadata":{"name":"probes.probe.portcullis.dev"},"spec":{"group":"probe.portcullis.dev","scope":"Namespaced",
+"names":{"kind":"Probe","plural":"probes"},"versions":[{"name":"v1","served":true,"storage":true,
+"schema":{"openAPIV3Schema":{"type":"object"}}}]}}`
+
+// crdMetadataSchemas: the definitions kubectl-validate's client adds to each document (ObjectMeta
+// and what it refers to), taken from its own document of probeCRD: all but the probe's schema.
+var crdMetadataSchemas = sync.OnceValues(func() (map[string]*spec.Schema, error) {
+	paths, err := openapiclient.NewLocalCRDFiles(fstest.MapFS{"probe.json": {Data: []byte(probeCRD)}}).Paths()
+	if err != nil {
+		return nil, err
+	}
+	gv, ok := paths["apis/probe.portcullis.dev/v1"]
+	if !ok {
+		return nil, fmt.Errorf("kubectl-validate gave no document for a CRD")
+	}
+	b, err := gv.Schema("application/json")
+	if err != nil {
+		return nil, err
+	}
+	var doc spec3.OpenAPI
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, err
+	}
+	if doc.Components == nil || doc.Components.Schemas["probe.portcullis.dev/v1.Probe"] == nil {
+		return nil, fmt.Errorf("kubectl-validate's document of a CRD has no schema of its kind")
+	}
+	delete(doc.Components.Schemas, "probe.portcullis.dev/v1.Probe")
+	return doc.Components.Schemas, nil
+})
+
+// bundledCRDPaths: the bundled CRDs' documents (see crdDocuments).
+func bundledCRDPaths(decoded []*apiextensions.CustomResourceDefinition) openapi.Client {
+	var p pathsOnce
+	p.paths, p.err = crdDocuments(decoded)
+	return p
+}
+
+// bundledRead: the bundled CRD files' kinds and documents, read on a goroutine while the
+// repository's CRDs are (both are the making of a schema set; on two cores side by side).
+type bundledRead struct {
+	kinds    []*crdKind
+	paths    openapi.Client
+	err      error
+	panicked any
+	done     chan struct{}
+}
+
+func readBundledAhead(fsys fs.FS) *bundledRead {
+	r := &bundledRead{done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		defer func() { r.panicked = recover() }()
+		var decoded []*apiextensions.CustomResourceDefinition
+		r.kinds, decoded, r.err = bundledCRDs(fsys)
+		if r.err == nil {
+			r.paths = bundledCRDPaths(decoded)
+		}
+	}()
+	return r
+}
+
+// wait: what bundledCRDs and bundledCRDPaths gave (a panic in them is the caller's again).
+func (r *bundledRead) wait() ([]*crdKind, openapi.Client, error) {
+	<-r.done
+	if r.panicked != nil {
+		panic(r.panicked)
+	}
+	return r.kinds, r.paths, r.err
+}
+
+// pathsOnce: documents made once (a client whose Paths gives them).
+type pathsOnce struct {
+	paths map[string]openapi.GroupVersion
+	err   error
+}
+
+func (p pathsOnce) Paths() (map[string]openapi.GroupVersion, error) { return p.paths, p.err }

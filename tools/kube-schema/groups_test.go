@@ -1,0 +1,43 @@
+package main
+
+import (
+	"io/fs"
+	"path"
+	"reflect"
+	"regexp"
+	"testing"
+)
+
+// groupsIn reads the groups of the bundled CRD files' "  group:" lines as the multi-line regular
+// expression over the whole file did: the same groups, in order, for every bundled file and for
+// lines that come close (quotes, trailing blanks and CR, other indents, a last line without its
+// newline, a file that starts with the line).
+func TestGroupsInAsTheWholeFileExpression(t *testing.T) {
+	whole := regexp.MustCompile(`(?m)^  group: ['"]?([^'"\s]+)['"]?\s*$`)
+	texts := []string{
+		"  group: a.io\nx:\n  group: 'b.io'\n  group: \"c.io\"  \n   group: d.io\n  group: e.io x\n\tgroup: f.io\n",
+		"  group: g.io\r\n  group: \"h.io'\n  group: i.io\"\n  group: 'j\n  group: \n  group:k.io\n\n  group: l.io",
+		"a\n  group: m.io\n\n\n  group: n.io\t\r\n  group: o.io'x'\n  group:  p.io\n",
+		"", "\n", "  group: ", "  group: q.io\n",
+	}
+	entries, err := fs.ReadDir(embedded, "schemas/crds")
+	if err != nil || len(entries) == 0 {
+		t.Fatalf("no bundled CRDs (run npm run build:schema): %v", err)
+	}
+	for _, e := range entries {
+		b, err := embedded.ReadFile(path.Join("schemas", "crds", e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts = append(texts, string(b))
+	}
+	for i, text := range texts {
+		var want []string
+		for _, m := range whole.FindAllStringSubmatch(text, -1) {
+			want = append(want, m[1])
+		}
+		if got := groupsIn([]byte(text)); !reflect.DeepEqual(got, want) {
+			t.Errorf("text %d (%.60q): got %q, want %q", i, text, got, want)
+		}
+	}
+}
