@@ -493,6 +493,7 @@ function startEngines(
       checked,
     },
   }).then((loaded) => {
+    checked.evaluating();
     for (const n of loaded.notEvaluated)
       io.stderr.write(
         `portcullis: ${n.file}${n.line ? `:${n.line}` : ""}: not evaluated: ${n.reason}\n`,

@@ -37,8 +37,16 @@ export class CheckedFiles implements CheckedInventory {
     private readonly config: Config,
     private readonly root: string,
     /** Whether the files read are kept for the evaluation (not when it reads rendered output). */
-    private readonly how: { readonly keep: boolean },
+    private readonly how: { keep: boolean },
   ) {}
+
+  /**
+   * The evaluation has begun: a file read for the inventory from now on (an engine asking while
+   * the files are evaluated) is not kept, as the evaluation may have read it already.
+   */
+  evaluating(): void {
+    this.how.keep = false;
+  }
 
   /**
    * Every Kubernetes object of the manifests (not kustomizations, patches or chart templates), in

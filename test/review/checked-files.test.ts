@@ -156,3 +156,13 @@ describe("answers asked ahead", () => {
     expect((await evaluated).documentsEvaluated).toBe(files.length);
   });
 });
+
+describe("CheckedFiles once the evaluation has begun", () => {
+  it("keeps no file read for the inventory then (the evaluation may have read it already)", async () => {
+    const files = [source("a.yaml", cm("a")), source("b.yaml", cm("b"))];
+    const checked = new CheckedFiles(files, EMPTY_LAYOUT, testConfig(), "/repo", { keep: true });
+    checked.evaluating();
+    expect((await checked.inventory()).objects).toHaveLength(2);
+    expect(checked.readAhead.size).toBe(0);
+  });
+});
