@@ -64,7 +64,9 @@ export class CheckedFiles implements CheckedInventory {
 
   /**
    * The working tree's files (absolute paths) whose objects are all in the inventory as read
-   * from disk: the working tree's CRDs need not be read from them again.
+   * from disk: the working tree's CRDs need not be read from them again. A file read from disk
+   * is one directory-source reads lazily (it has `release`; standard input has not), and not
+   * refused (a refused file's content is not its disk's).
    */
   inInventory(): ReadonlySet<string> {
     return new Set(
