@@ -128,13 +128,16 @@ class SchemaEngine implements Engine {
     // Those not asked ahead are asked at once, not behind the answers awaited.
     const notAhead = documents.flatMap((_, i) => (ahead[i] ? [] : [i]));
     const now = notAhead.length > 0 ? this.#validate(notAhead.map((i) => documents[i])) : undefined;
-    now?.catch(() => undefined); // awaited below, after the answers ahead
+    // With answers asked ahead, kube-schema may stop on another request than this one: those
+    // asked now that fail are asked again with those ahead that did. Without, a failure is final.
+    const asked = this.#asksAhead ? now?.catch(() => undefined) : now;
+    asked?.catch(() => undefined); // awaited below, after the answers ahead
     const found = await Promise.all(ahead.map((a) => a?.catch(() => undefined)));
-    if (now) (await now).forEach((f, k) => (found[notAhead[k]!] = f));
+    (await asked)?.forEach((f, k) => (found[notAhead[k]!] = f));
     const missing = documents.flatMap((_, i) => (found[i] ? [] : [i]));
     if (missing.length > 0) {
-      const asked = await this.#validate(missing.map((i) => documents[i]));
-      missing.forEach((i, k) => (found[i] = asked[k]));
+      const again = await this.#validate(missing.map((i) => documents[i]));
+      missing.forEach((i, k) => (found[i] = again[k]));
     }
     return found.map((f) => [...f!]);
   }

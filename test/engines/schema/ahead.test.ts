@@ -126,6 +126,33 @@ describe("fewManifestFiles", () => {
 });
 
 const binary = join(packageRoot(), ".tools", "bin", "kube-schema");
+
+/** `check`'s context in `dir` with kube-schema `file`, whose checked files hold `objects`, read until `finish`. */
+function checkContext(dir: string, file: string, objects: unknown[]) {
+  let finish!: () => void;
+  const read = new Promise<Inventory>((r) => (finish = () => r({ objects, cut: 0 })));
+  const checked = {
+    inventory: (each?: (objects: readonly unknown[]) => void) => {
+      each?.(objects);
+      return read;
+    },
+    inInventory: () => new Set<string>(),
+  };
+  const ctx = {
+    config: testConfig(),
+    configFile: ".github/portcullis.yml",
+    inventory: () => read,
+    commandLine: {
+      root: dir,
+      env: { PORTCULLIS_KUBE_SCHEMA: file },
+      policy: [],
+      data: [],
+      admission: [],
+      checked,
+    },
+  } as unknown as EngineContext;
+  return { ctx, finish };
+}
 const built = existsSync(binary);
 const SKIPPED = built ? "" : " (skipped: kube-schema is not built, npm run build:schema)";
 
@@ -238,31 +265,7 @@ const SKIPPED = built ? "" : " (skipped: kube-schema is not built, npm run build
       metadata: { name: "web" },
       spec: { replicaz: 2 },
     };
-    // The checked files' inventory, read until `finish` is called.
-    let finish!: () => void;
-    const read = new Promise<Inventory>(
-      (r) => (finish = () => r({ objects: [deployment], cut: 0 })),
-    );
-    const checked = {
-      inventory: (each?: (objects: readonly unknown[]) => void) => {
-        each?.([deployment]);
-        return read;
-      },
-      inInventory: () => new Set<string>(),
-    };
-    const ctx = {
-      config: testConfig(),
-      configFile: ".github/portcullis.yml",
-      inventory: () => read,
-      commandLine: {
-        root: dir,
-        env: { PORTCULLIS_KUBE_SCHEMA: file },
-        policy: [],
-        data: [],
-        admission: [],
-        checked,
-      },
-    } as unknown as EngineContext;
+    const { ctx, finish } = checkContext(dir, file, [deployment]);
     let loaded = false;
     const loading = schemaEngine.load(ctx).then((l) => ((loaded = true), l));
     // kube-schema answered which versions it carries long ago; the objects are still being read.
@@ -280,5 +283,35 @@ const SKIPPED = built ? "" : " (skipped: kube-schema is not built, npm run build
     const lines = readFileSync(sent, "utf8").trim().split("\n");
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain('"replicaz"');
+  });
+
+  it("a document not asked ahead, sent behind a slice on which kube-schema stops, is asked again with it", async () => {
+    // The first process says which versions it carries, reads the slice asked ahead and the
+    // document asked at evaluation, then dies; the next ones are the real kube-schema.
+    const dir = mkdtempSync(join(tmpdir(), "portcullis-ahead-"));
+    const file = join(dir, "kube-schema");
+    writeFileSync(
+      file,
+      `#!/bin/sh\nif [ -e ${dir}/started ]; then exec ${binary}; fi\n` +
+        `: > ${dir}/started\nread -r line; ${binary} --versions\n` +
+        `read -r line; read -r line; echo "killed" >&2; exit 137\n`,
+    );
+    chmodSync(file, 0o755);
+    const deployment = (name: string) => ({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name },
+      spec: { replicaz: 2 },
+    });
+    const { ctx, finish } = checkContext(dir, file, [deployment("ahead")]);
+    finish();
+    const engine = (await schemaEngine.load(ctx)).engines[0]!;
+    const results = await engine.evaluate(
+      [deployment("ahead"), deployment("rendered")].map((document) => ({
+        document,
+        file: { path: "deploy.yaml", partial: false },
+      })),
+    );
+    for (const r of results) expect(r.ok && r.findings.map((f) => f.rule)).toContain("PCV002");
   });
 });
