@@ -153,6 +153,23 @@ function checkContext(dir: string, file: string, objects: unknown[]) {
   } as unknown as EngineContext;
   return { ctx, finish };
 }
+/**
+ * A kube-schema in a new folder whose first process says which versions it carries, reads
+ * `requests` more lines and dies; every later process is the real one.
+ */
+function dyingFirst(requests: number) {
+  const dir = mkdtempSync(join(tmpdir(), "portcullis-ahead-"));
+  const file = join(dir, "kube-schema");
+  writeFileSync(
+    file,
+    `#!/bin/sh\nif [ -e ${dir}/started ]; then exec ${binary}; fi\n` +
+      `: > ${dir}/started\nread -r line; ${binary} --versions\n` +
+      `${"read -r line; ".repeat(requests)}echo "killed" >&2; exit 137\n`,
+  );
+  chmodSync(file, 0o755);
+  return { dir, file };
+}
+
 const built = existsSync(binary);
 const SKIPPED = built ? "" : " (skipped: kube-schema is not built, npm run build:schema)";
 
@@ -160,15 +177,7 @@ const SKIPPED = built ? "" : " (skipped: kube-schema is not built, npm run build
   it("a kube-schema that stops on the slice asked ahead is asked again: the findings are all there", async () => {
     // The first process says which versions it carries, then dies on its first request (the
     // first slice asked ahead); the next ones are the real kube-schema.
-    const dir = mkdtempSync(join(tmpdir(), "portcullis-ahead-"));
-    const file = join(dir, "kube-schema");
-    writeFileSync(
-      file,
-      `#!/bin/sh\nif [ -e ${dir}/started ]; then exec ${binary}; fi\n` +
-        `: > ${dir}/started\nread -r line; ${binary} --versions\n` +
-        `read -r line; echo "killed" >&2; exit 137\n`,
-    );
-    chmodSync(file, 0o755);
+    const { dir, file } = dyingFirst(1);
     writeFileSync(
       join(dir, "deploy.yaml"),
       "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicaz: 2\n",
@@ -288,15 +297,7 @@ const SKIPPED = built ? "" : " (skipped: kube-schema is not built, npm run build
   it("a document not asked ahead, sent behind a slice on which kube-schema stops, is asked again with it", async () => {
     // The first process says which versions it carries, reads the slice asked ahead and the
     // document asked at evaluation, then dies; the next ones are the real kube-schema.
-    const dir = mkdtempSync(join(tmpdir(), "portcullis-ahead-"));
-    const file = join(dir, "kube-schema");
-    writeFileSync(
-      file,
-      `#!/bin/sh\nif [ -e ${dir}/started ]; then exec ${binary}; fi\n` +
-        `: > ${dir}/started\nread -r line; ${binary} --versions\n` +
-        `read -r line; read -r line; echo "killed" >&2; exit 137\n`,
-    );
-    chmodSync(file, 0o755);
+    const { dir, file } = dyingFirst(2);
     const deployment = (name: string) => ({
       apiVersion: "apps/v1",
       kind: "Deployment",
