@@ -3,10 +3,20 @@
 // (PCV rules, tools/kube-schema) on and off; kube-schema alone on the same documents, and its
 // start-up; and the peer, kubeconform (pinned in tools/kubeconform, built when missing: skipped,
 // and said so, without Go), given JSON schemas made offline from the same OpenAPI documents and
-// the same CRDs (scripts/kubeconform-schemas.mjs).
+// the same CRDs (scripts/kubeconform-schemas.mjs). The runs with validation off and on alternate,
+// and so do those of a one-file check (the first file holding a Deployment); the last line says
+// how far the check with validation is from issue #19's target (at most +30% wall).
 // Usage: node scripts/bench-schema.mjs [--corpus DIR] [--runs N]
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -53,29 +63,39 @@ const childCpu = () =>
         .reduce((sum, [u, s]) => sum + u + s, 0)
     : NaN;
 
-function timed(env) {
-  const xs = [];
-  const children = [];
-  let last;
-  for (let i = 0; i < runs; i++) {
-    rmSync(childTimes, { force: true });
-    last = measure(cli, args, { cwd: corpus, env: { ...process.env, ...env } });
-    xs.push(last);
-    // The child ends when the CLI closes its input: give it a moment to write its time.
-    spawnSync("sleep", ["0.5"]);
-    children.push(env.PORTCULLIS_KUBE_SCHEMA ? childCpu() : 0);
-  }
-  return {
+/**
+ * `check` with the validation off and on, `runs` times each, interleaved (off, on, off, on...):
+ * a machine whose load changes meanwhile weighs on both alike. Off is the same CLI, the same
+ * files and configuration, only without kube-schema (PORTCULLIS_KUBE_SCHEMA=).
+ */
+function timedPair(checkArgs) {
+  const kubeSchema = existsSync("/usr/bin/time") ? wrapper : binary;
+  const runsOf = { off: [], on: [] };
+  for (let i = 0; i < runs; i++)
+    for (const [mode, env] of [
+      ["off", { PORTCULLIS_KUBE_SCHEMA: "" }],
+      ["on", { PORTCULLIS_KUBE_SCHEMA: kubeSchema }],
+    ]) {
+      rmSync(childTimes, { force: true });
+      const run = measure(cli, checkArgs, { cwd: corpus, env: { ...process.env, ...env } });
+      // The child ends when the CLI closes its input: give it a moment to write its time.
+      spawnSync("sleep", ["0.5"]);
+      runsOf[mode].push({ ...run, child: mode === "on" ? childCpu() : 0 });
+    }
+  const summary = (xs) => ({
     wall: median(xs.map((x) => x.wall)),
+    walls: xs.map((x) => x.wall),
     cpu: median(xs.map((x) => x.cpu ?? NaN)),
-    childCpu: median(children),
-    report: JSON.parse(last.stdout),
-  };
+    childCpu: median(xs.map((x) => x.child)),
+    report: JSON.parse(xs.at(-1).stdout),
+  });
+  return { off: summary(runsOf.off), on: summary(runsOf.on) };
 }
 
 const loadBefore = loadAverage();
-const off = timed({ PORTCULLIS_KUBE_SCHEMA: "" });
-const on = timed({ PORTCULLIS_KUBE_SCHEMA: existsSync("/usr/bin/time") ? wrapper : binary });
+const { off, on } = timedPair(args);
+const oneFile = oneDeploymentFile(corpus);
+const one = oneFile && timedPair(["check", oneFile, "-f", "json", "--fail-on", "never"]);
 // kube-schema alone and kubeconform, on the objects the check validated, with the corpus's CRDs.
 // The objects `check` validates: those of the manifests it reads (its inventory), lists' items
 // apart (none in the corpus).
@@ -124,9 +144,39 @@ console.log(
 console.log(
   `| kube-schema start-up: an empty request / one Deployment | ${s2(startUp.empty.wall)} / ${s2(startUp.one.wall)} | | ${s2(startUp.empty.cpu)} / ${s2(startUp.one.cpu)} | |`,
 );
+if (one)
+  console.log(
+    `| one file (${oneFile}): validation off / on | ${s2(one.off.wall)} / ${s2(one.on.wall)} (+${pct(one.on.wall, one.off.wall)}) | ${s2(one.off.cpu)} / ${s2(one.on.cpu)} | ${s2(one.on.childCpu)} | ${count(one.on)} PCV |`,
+  );
 console.log("");
+console.log(
+  `Walls of the ${runs} interleaved runs, off: ${off.walls.map(s2).join(", ")}; on: ${on.walls.map(s2).join(", ")}`,
+);
+// Issue #19: schema validation adds at most 30% to \`portcullis check\` on the corpus.
+const added = on.wall / off.wall - 1;
+console.log(
+  `Target (issue #19): validation adds at most +30% to the check's wall time. Now +${(added * 100).toFixed(0)}% (on/off ${(on.wall / off.wall).toFixed(2)}, target <= 1.30): ${added <= 0.3 ? "met" : "NOT met"}; CPU in all +${pct(total, off.cpu)}.`,
+);
 console.log(`Load average before: ${loadBefore}; at the end: ${loadAverage()}`);
 rmSync(scratch, { recursive: true, force: true });
+
+/** The first YAML file (in name order) of the corpus holding a Deployment, relative to it. */
+function oneDeploymentFile(dir, rel = "") {
+  for (const e of readdirSync(join(dir, rel), { withFileTypes: true }).sort((a, b) =>
+    a.name < b.name ? -1 : 1,
+  )) {
+    const path = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory() && e.name !== ".git") {
+      const found = oneDeploymentFile(dir, path);
+      if (found) return found;
+    } else if (
+      /\.ya?ml$/.test(e.name) &&
+      /^kind: Deployment$/m.test(readFileSync(join(dir, path), "utf8"))
+    )
+      return path;
+  }
+  return undefined;
+}
 
 function loadAverage() {
   return readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");

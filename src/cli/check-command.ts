@@ -26,6 +26,7 @@ import type { FixScope } from "./check-fixes.js";
 import {
   evaluateFiles,
   evaluateFilesWhenReady,
+  type ReadAhead,
   type EvaluationDeps,
   type EvaluationError,
   type EvaluationReport,
@@ -33,8 +34,8 @@ import {
 } from "../review/evaluate-files.js";
 import { OpaPolicyCompiler, parsePolicyData } from "../engines/opa/user-policies.js";
 import { defaultOpaTools } from "../engines/opa/opa-build.js";
-import { gatekeeperInventory } from "../engines/gatekeeper/directory.js";
-import type { EngineDescriptor, Inventory } from "../engines/engine.js";
+import type { EngineDescriptor } from "../engines/engine.js";
+import { CheckedFiles } from "../review/checked-files.js";
 import { loadEngines } from "../engines/load.js";
 import { ENGINES } from "../engines/registry.js";
 import { workingTreeFiles } from "../engines/repository-files.js";
@@ -242,10 +243,29 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
     return 2;
   }
   const pool: CatalogueWorkers[] = [];
-  const ready = startEngines(selection, config, bundle, values, { ...options, workers, pool }, io);
+  // The checked files are read once, for the engines' inventory and the evaluation.
+  const checked = new CheckedFiles(selection.files, selection.layout, config, io.cwd, {
+    keep: !values.flag("render"),
+  });
+  const ready = startEngines(
+    selection,
+    config,
+    bundle,
+    values,
+    { ...options, workers, pool, checked },
+    io,
+  );
   let evaluated: Awaited<ReturnType<typeof evaluateCheck>>;
   try {
-    evaluated = await evaluateCheck(selection, config, ready, bundle, format, values, io);
+    evaluated = await evaluateCheck(
+      { ...selection, readAhead: checked.readAhead },
+      config,
+      ready,
+      bundle,
+      format,
+      values,
+      io,
+    );
   } catch (err) {
     // A failed worker of the catalogue ends the run at the boundary, in one line, exit 2.
     if (err instanceof CatalogueWorkerError) {
@@ -355,6 +375,8 @@ type CheckOptions = Exclude<ReturnType<typeof checkOptions>, number> & {
   readonly workers: number;
   /** The catalogue's workers started, to stop once the files are evaluated. */
   readonly pool: CatalogueWorkers[];
+  /** The checked files read once (the inventory; the evaluation takes those read ahead). */
+  readonly checked: CheckedFiles;
 };
 
 /**
@@ -436,13 +458,13 @@ function startEngines(
   options: CheckOptions,
   io: CliIo,
 ) {
-  const { regoVersion, kubernetesVersion, workers, pool } = options;
+  const { regoVersion, kubernetesVersion, workers, pool, checked } = options;
   const policies = {
     ...withPolicyFlags(config, values, regoVersion),
     ...(kubernetesVersion ? { kubernetesVersion } : {}),
   };
-  // The checked manifests are every engine's inventory (the schema's CRDs, data.inventory...): parsed once.
-  let inventory: Promise<Inventory> | undefined;
+  // The checked manifests are every engine's inventory (the schema's CRDs, data.inventory...): parsed
+  // once, by the evaluation's reader (src/review/checked-files.ts).
   return loadEngines(io.engines ?? ENGINES, {
     config: policies,
     configFile: values.text("config") ?? CONFIG_PATH,
@@ -455,11 +477,7 @@ function startEngines(
     },
     rules: bundle.rules,
     files: workingTreeFiles(io.cwd),
-    inventory: () =>
-      (inventory ??= (async () => ({
-        objects: gatekeeperInventory(selection.files, selection.layout),
-        cut: 0,
-      }))()),
+    inventory: () => checked.inventory(),
     previousNamespaces: async () => [],
     opa: {
       compiler: new OpaPolicyCompiler(() => defaultOpaTools(io.env)),
@@ -472,8 +490,10 @@ function startEngines(
       data: values.list("data"),
       // --admission, and its older name --gatekeeper: the same folders, read once.
       admission: [...new Set([...values.list("admission"), ...values.list("gatekeeper")])],
+      checked,
     },
   }).then((loaded) => {
+    checked.evaluating();
     for (const n of loaded.notEvaluated)
       io.stderr.write(
         `portcullis: ${n.file}${n.line ? `:${n.line}` : ""}: not evaluated: ${n.reason}\n`,
@@ -487,7 +507,7 @@ function startEngines(
  * applies fixes with --fix/--fix-dry-run; the engines' problems lead the report's errors.
  */
 async function evaluateCheck(
-  selection: Selection,
+  selection: Selection & { readonly readAhead: ReadAhead },
   config: Config,
   ready: ReturnType<typeof startEngines>,
   bundle: PolicyBundle,
@@ -528,6 +548,7 @@ async function evaluateCheck(
             : format === "text"
               ? "without-findings"
               : "all",
+          selection.readAhead,
         ),
   );
   const evaluationDeps = await deps;

@@ -36,6 +36,12 @@ export interface Engine {
    * review's unchanged files in the changed files' folders): PCV005 compares the evaluated with them.
    */
   alsoApplied?(objects: readonly AppliedObject[]): void;
+  /**
+   * True when this run's answers were asked ahead, in another process (`check`'s schema
+   * validation): reading and evaluating the next files need not wait for them (evaluateFiles'
+   * pipeline waits for the other engines only; each slice is reported once all have answered).
+   */
+  answersAhead?(): boolean;
 }
 
 /** An object of a file applied with the evaluated ones; `line` is where its name is. */
@@ -73,6 +79,16 @@ export interface CommandLinePolicies {
   readonly admission: readonly string[];
   /** The environment the pinned tools are found from (PORTCULLIS_OPA...). */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** The checked files, read once for every engine and the evaluation (the same as `inventory`). */
+  readonly checked?: CheckedInventory;
+}
+
+/** `check`'s checked files read once (src/review/checked-files.ts). */
+export interface CheckedInventory {
+  /** The inventory; `each` is given each file's objects as they are read, in file order. */
+  inventory(each?: (objects: readonly unknown[]) => void): Promise<Inventory>;
+  /** The working tree's files (absolute paths) whose every object is in the inventory. */
+  inInventory(): ReadonlySet<string>;
 }
 
 /** Everything a load step may use; an engine takes what it needs and ignores the rest. */

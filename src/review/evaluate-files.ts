@@ -86,15 +86,19 @@ interface Prepared {
 }
 
 /** A file's role, and what it reads as (not read at all for a Helm chart template). */
-interface ReadSource {
+export interface ReadSource {
   readonly role: ReturnType<typeof roleOf>;
   readonly parsed?: ParsedFile;
 }
 
 /** Files read ahead of their evaluation (evaluateFilesWhenReady), by source; used once. */
-type ReadAhead = Map<SourceFile, ReadSource>;
+export type ReadAhead = Map<SourceFile, ReadSource>;
 
-function readSource(source: SourceFile, layout: RepositoryLayout, config: Config): ReadSource {
+export function readSource(
+  source: SourceFile,
+  layout: RepositoryLayout,
+  config: Config,
+): ReadSource {
   const role = roleOf(source.path, layout);
   if (source.refused !== undefined) {
     const problem = { rule: "PCS002" as const, message: source.refused, line: 1 };
@@ -273,8 +277,10 @@ export async function evaluateFiles(
 ): Promise<EvaluationReport> {
   const reports: EvaluationReport[] = [];
   // Pipelined: while the engines evaluate a slice (a worker thread, a child process), the next
-  // slices are read and parsed here; the reports are kept in slice order.
-  const inFlight: Promise<EvaluationReport>[] = [];
+  // slices are read and parsed here; the reports are kept in slice order. The answers of an
+  // engine that asked them ahead (answersAhead) do not hold the next slices back.
+  const inFlight: Promise<unknown>[] = [];
+  const all: Promise<EvaluationReport>[] = [];
   for (let from = 0; from < files.length; ) {
     let to = from + 1;
     for (let bytes = files[from]!.content.byteLength; to < files.length; to++) {
@@ -283,17 +289,19 @@ export async function evaluateFiles(
     }
     const chunk = files.slice(from, to);
     const evaluated = runEngines(prepare(chunk, layout, config, deps, options.readAhead), deps);
-    const reported = evaluated.then((report) => {
+    const reported = evaluated.report.then((report) => {
       releaseContents(chunk, report, options.release);
       return report;
     });
     // A failure is thrown where this slice's turn comes, once (not as an unhandled rejection).
     reported.catch(() => undefined);
-    inFlight.push(reported);
-    if (inFlight.length >= EVALUATION_PIPELINE_DEPTH) reports.push(await inFlight.shift()!);
+    evaluated.paced?.catch(() => undefined);
+    all.push(reported);
+    inFlight.push(evaluated.paced ?? reported);
+    if (inFlight.length >= EVALUATION_PIPELINE_DEPTH) await inFlight.shift()!;
     from = to;
   }
-  for (const reported of inFlight) reports.push(await reported);
+  for (const reported of all) reports.push(await reported);
   return {
     findings: sortFindings(reports.flatMap((r) => r.findings)),
     skipped: reports.flatMap((r) => r.skipped),
@@ -307,7 +315,7 @@ export async function evaluateFiles(
  * evaluateFiles, with its engines still being made (repository policies compile in an `opa`
  * process): files are read meanwhile, one at a time between turns of the event loop, up to
  * READ_AHEAD_BYTES of text, and those read are not read again (each is let go once its slice is
- * evaluated).
+ * evaluated). `readAhead` may hold files read already (`check`'s inventory: src/review/checked-files.ts).
  */
 export async function evaluateFilesWhenReady(
   files: readonly SourceFile[],
@@ -315,17 +323,18 @@ export async function evaluateFilesWhenReady(
   config: Config,
   deps: Promise<EvaluationDeps>,
   release?: ReleaseContents,
+  readAhead: ReadAhead = new Map(),
 ): Promise<EvaluationReport> {
   let ready = false;
   const settled = () => {
     ready = true;
   };
   deps.then(settled, settled);
-  const readAhead = new Map<SourceFile, ReadSource>();
   let bytes = 0;
   for (const source of files) {
     bytes += source.content.byteLength;
     if (ready || bytes > READ_AHEAD_BYTES) break;
+    if (readAhead.has(source)) continue;
     readAhead.set(source, readSource(source, layout, config));
     await new Promise((resolve) => setImmediate(resolve));
   }
@@ -364,17 +373,25 @@ export async function evaluateRoutedAsync(
       filesEvaluated: new Set(documents.map((d) => d.file.file)).size,
     },
     deps,
-  );
+  ).report;
 }
 
-/** Every engine on the prepared documents, side by side (an isolated one runs in its worker). */
-async function runEngines(prepared: Prepared, deps: EvaluationDeps): Promise<EvaluationReport> {
-  const results = await Promise.all(
-    deps.engines.map((e) =>
-      prepared.inputs.length > 0 ? e.evaluate(prepared.inputs) : Promise.resolve([]),
-    ),
+/**
+ * Every engine on the prepared documents, side by side (an isolated one runs in its worker): the
+ * report once all have answered; when an engine asked its answers ahead, `paced` once the others
+ * have.
+ */
+function runEngines(
+  prepared: Prepared,
+  deps: EvaluationDeps,
+): { report: Promise<EvaluationReport>; paced?: Promise<unknown> } {
+  const results = deps.engines.map((e) =>
+    prepared.inputs.length > 0 ? e.evaluate(prepared.inputs) : Promise.resolve([]),
   );
-  return finish(prepared, results);
+  const report = Promise.all(results).then((r) => finish(prepared, r));
+  const ahead = deps.engines.map((e) => e.answersAhead?.() === true);
+  if (!ahead.includes(true)) return { report };
+  return { report, paced: Promise.all(results.filter((_, k) => !ahead[k])) };
 }
 
 export function sortFindings(findings: readonly Finding[]): Finding[] {

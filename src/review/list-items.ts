@@ -36,34 +36,48 @@ function asKubectlSees(item: Record<string, unknown>, list: Record<string, unkno
   };
 }
 
-/** Every item of `doc` (a Kubernetes object with an `items` array) that kubectl would apply. */
-export function listItemsOf(doc: ParsedDocument): ListItem[] {
-  const out: ListItem[] = [];
-  const visit = (value: unknown, prefix: JsonPath, depth: number) => {
-    if (!isObject(value) || !Array.isArray(value.items) || depth > MAX_LIST_DEPTH) return;
-    value.items.forEach((raw, i) => {
+/** Each item of `value` kubectl would apply, as it sees it, with where it sits, lists' items too. */
+function eachItem(value: unknown, visit: (item: unknown, at: JsonPath) => void): void {
+  const walk = (list: unknown, prefix: JsonPath, depth: number) => {
+    if (!isObject(list) || !Array.isArray(list.items) || depth > MAX_LIST_DEPTH) return;
+    list.items.forEach((raw, i) => {
       if (!isObject(raw)) return;
-      const item = asKubectlSees(raw, value);
+      const item = asKubectlSees(raw, list);
       // kubectl refuses an item that still has no kind: there is nothing it would apply.
       if (!isKubernetesObject(item)) return;
       const at = [...prefix, "items", i];
-      const kind = doc.locate([...at, "kind"]);
-      out.push({
-        prefix: at,
-        doc: {
-          index: doc.index,
-          value: item,
-          lines: doc.locate(at).lines,
-          resource: resourceOf(item),
-          kindLine: kind.exact ? kind.lines.start : doc.locate(at).lines.start,
-          locate: (path) => doc.locate(path),
-          locateInString: (path, offset) => doc.locateInString(path, offset),
-        },
-      });
-      visit(item, at, depth + 1);
+      visit(item, at);
+      walk(item, at, depth + 1);
     });
   };
-  visit(doc.value, [], 0);
+  walk(value, [], 0);
+}
+
+/** The values of the items listItemsOf gives (the same objects: asked ahead of them by identity). */
+export function listItemValues(value: unknown): unknown[] {
+  const out: unknown[] = [];
+  eachItem(value, (item) => out.push(item));
+  return out;
+}
+
+/** Every item of `doc` (a Kubernetes object with an `items` array) that kubectl would apply. */
+export function listItemsOf(doc: ParsedDocument): ListItem[] {
+  const out: ListItem[] = [];
+  eachItem(doc.value, (item, at) => {
+    const kind = doc.locate([...at, "kind"]);
+    out.push({
+      prefix: at,
+      doc: {
+        index: doc.index,
+        value: item,
+        lines: doc.locate(at).lines,
+        resource: resourceOf(item),
+        kindLine: kind.exact ? kind.lines.start : doc.locate(at).lines.start,
+        locate: (path) => doc.locate(path),
+        locateInString: (path, offset) => doc.locateInString(path, offset),
+      },
+    });
+  });
   return out;
 }
 

@@ -1,10 +1,12 @@
-// `check` validates ahead: at the start, every object of the checked files (the inventory check
-// already holds) is sent to kube-schema in slices, so that it validates while Node reads and
-// evaluates the files; each document's answer is then found by its content. A document's answer
-// depends only on its content, the version and the CRDs, so an answer found ahead is the one it
-// would get when asked; a document not found (a list's item, a rendered one) is asked as before.
+// `check` validates ahead: every object of the checked files (and their lists' items) is sent to
+// kube-schema in slices as the files are read (src/review/checked-files.ts), so that it validates
+// while Node reads and evaluates the files; each document's answer is then found by the object
+// itself, else by its content. A document's answer depends only on its content, the version and
+// the CRDs, so an answer found ahead is the one it would get when asked; a document not found (a
+// rendered one) is asked as before.
 import { createHash } from "node:crypto";
 import type { SchemaFinding } from "./kube-schema.js";
+import { isCRD } from "./crds.js";
 
 /**
  * Objects are asked ahead only in a working tree of at most this many YAML/JSON files (reading
@@ -19,55 +21,80 @@ const AHEAD_SLICE_CHARS = 256 * 1024;
 export const contentKey = (json: string): string =>
   createHash("sha256").update(json).digest("base64");
 
-/** The answers asked ahead, by content. */
+type Validate = (
+  documents: readonly unknown[],
+  json: readonly string[],
+) => Promise<SchemaFinding[][]>;
+
+/** The answers asked ahead, by object and by content. */
 export class AheadAnswers {
-  readonly #answers = new Map<string, Promise<SchemaFinding[]>>();
+  readonly #byKey = new Map<string, Promise<SchemaFinding[]>>();
+  readonly #byObject = new WeakMap<object, Promise<SchemaFinding[]>>();
+  /** The JSON of the CRDs asked (the repository's CRDs are sent as the same text). */
+  readonly #crdJson = new WeakMap<object, string>();
+  #slice: { key: string; doc: unknown; json: string }[] = [];
+  readonly #inSlice = new Map<string, { doc: unknown }[]>();
+  #chars = 0;
+  #count = 0;
+
+  constructor(private readonly validate: Validate) {}
 
   /**
-   * Asks `validate` for `documents` (each once) in slices, in order, without waiting. Nothing is
-   * asked when there are more than AHEAD_MAX_DOCUMENTS.
+   * Asks `validate` for `documents` (each content once) in slices, in order, without waiting;
+   * the first AHEAD_MAX_DOCUMENTS only (the others are asked when evaluated).
    */
-  ask(
-    documents: readonly unknown[],
-    validate: (
-      documents: readonly unknown[],
-      json: readonly string[],
-    ) => Promise<SchemaFinding[][]>,
-  ): void {
-    if (documents.length > AHEAD_MAX_DOCUMENTS) return;
-    let slice: { key: string; doc: unknown; json: string }[] = [];
-    let chars = 0;
-    const inSlice = new Set<string>();
-    const send = () => {
-      if (slice.length === 0) return;
-      const sent = slice;
-      const answers = validate(
-        sent.map((s) => s.doc),
-        sent.map((s) => s.json),
-      );
-      sent.forEach((s, k) => {
-        const one = answers.then((a) => a[k]!);
-        one.catch(() => undefined); // awaited by evaluate, if it ever asks
-        this.#answers.set(s.key, one);
-      });
-      slice = [];
-      inSlice.clear();
-      chars = 0;
-    };
+  add(documents: readonly unknown[]): void {
     for (const doc of documents) {
+      if (this.#count >= AHEAD_MAX_DOCUMENTS) return;
+      if (typeof doc !== "object" || doc === null || this.#byObject.has(doc)) continue;
       const json = JSON.stringify(doc);
       const key = contentKey(json);
-      if (this.#answers.has(key) || inSlice.has(key)) continue;
-      inSlice.add(key);
-      slice.push({ key, doc, json });
-      chars += json.length;
-      if (chars >= AHEAD_SLICE_CHARS) send();
+      if (isCRD(doc)) this.#crdJson.set(doc, json);
+      const known = this.#byKey.get(key);
+      if (known) {
+        this.#byObject.set(doc, known);
+        continue;
+      }
+      const same = this.#inSlice.get(key);
+      if (same) {
+        same.push({ doc });
+        continue;
+      }
+      this.#count++;
+      this.#inSlice.set(key, [{ doc }]);
+      this.#slice.push({ key, doc, json });
+      this.#chars += json.length;
+      if (this.#chars >= AHEAD_SLICE_CHARS) this.flush();
     }
-    send();
   }
 
-  /** The answer asked ahead for a document (its key): undefined when none was. */
-  get(key: string): Promise<SchemaFinding[]> | undefined {
-    return this.#answers.get(key);
+  /** Sends the slice being filled. */
+  flush(): void {
+    const sent = this.#slice;
+    if (sent.length === 0) return;
+    const answers = this.validate(
+      sent.map((s) => s.doc),
+      sent.map((s) => s.json),
+    );
+    sent.forEach((s, k) => {
+      const one = answers.then((a) => a[k]!);
+      one.catch(() => undefined); // awaited by evaluate, if it ever asks
+      this.#byKey.set(s.key, one);
+      for (const { doc } of this.#inSlice.get(s.key)!) this.#byObject.set(doc as object, one);
+    });
+    this.#slice = [];
+    this.#inSlice.clear();
+    this.#chars = 0;
+  }
+
+  /** The answer asked ahead for a document: undefined when none was. */
+  get(doc: unknown): Promise<SchemaFinding[]> | undefined {
+    if (typeof doc !== "object" || doc === null || this.#byKey.size === 0) return undefined;
+    return this.#byObject.get(doc) ?? this.#byKey.get(contentKey(JSON.stringify(doc)));
+  }
+
+  /** The JSON a CRD was asked with (the same object's JSON.stringify), if it was. */
+  crdJson(crd: unknown): string | undefined {
+    return typeof crd === "object" && crd !== null ? this.#crdJson.get(crd) : undefined;
   }
 }

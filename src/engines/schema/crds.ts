@@ -68,11 +68,13 @@ function walkManifestFiles(root: string, max: number, visit: (path: string) => b
 /**
  * `check`'s CRDs: those of the working tree at `root` (without node_modules and .git, at most
  * INVENTORY_MAX_FILES YAML/JSON files), so that checking one folder still sees the repository's
- * CRDs in another.
+ * CRDs in another. The `known` files (absolute paths) are counted but not read: the caller has
+ * their CRDs.
  */
-export function workingTreeCRDs(root: string): unknown[] {
+export function workingTreeCRDs(root: string, known: ReadonlySet<string> = new Set()): unknown[] {
   const out: unknown[] = [];
   walkManifestFiles(root, INVENTORY_MAX_FILES, (path) => {
+    if (known.has(path)) return true;
     const text = readFileSync(path, "utf8");
     if (text.includes("CustomResourceDefinition"))
       for (const d of parseManifest(path, text).documents) if (isCRD(d.value)) out.push(d.value);

@@ -14,7 +14,8 @@ import {
 } from "../engine.js";
 import { fewManifestFiles, isCRD, repositoryCRDs, workingTreeCRDs } from "./crds.js";
 import { DuplicateObjects } from "./duplicates.js";
-import { AHEAD_MAX_FILES, AheadAnswers, contentKey } from "./ahead.js";
+import { AHEAD_MAX_FILES, AheadAnswers } from "./ahead.js";
+import { listItemValues } from "../../review/list-items.js";
 import {
   CrdSet,
   kubeSchemaInfo,
@@ -43,32 +44,49 @@ class SchemaEngine implements Engine {
   private readonly validate: boolean;
   #objects: Promise<readonly unknown[]> | undefined;
   /** `check`: the checked files' objects, asked ahead (ahead.ts); settled once all are asked. */
-  readonly #ahead = new AheadAnswers();
+  readonly #ahead = new AheadAnswers((docs, json) => this.#validate(docs, json));
   #asked: Promise<void> = Promise.resolve();
+  #asksAhead = false;
 
   constructor(
     private readonly version: string,
     private readonly ctx: EngineContext,
     session?: KubeSchemaSession,
+    asksAhead = false,
   ) {
     this.validate = session !== undefined;
     this.#session = session ?? new KubeSchemaSession("");
     if (!session) return;
     this.#session.warm();
-    if (ctx.commandLine && fewManifestFiles(ctx.commandLine.root, AHEAD_MAX_FILES))
-      this.#asked = this.#checkedObjects().then(
-        (objects) =>
-          this.#ahead.ask(objects.filter(validatableObject), (docs, json) =>
-            this.#validate(docs, json),
-          ),
-        () => undefined,
-      );
+    this.#asksAhead = asksAhead;
+    if (!asksAhead) return;
+    // Each file's objects, and their lists' items (as evaluate is given them), as they are read.
+    const each = (objects: readonly unknown[]) =>
+      this.#ahead.add(objects.flatMap((o) => [o, ...listItemValues(o)]).filter(validatableObject));
+    const checked = ctx.commandLine?.checked;
+    this.#objects = checked
+      ? checked.inventory(each).then((i) => i.objects)
+      : this.#checkedObjects().then((objects) => (each(objects), objects));
+    this.#asked = this.#objects.then(
+      () => this.#ahead.flush(),
+      () => undefined,
+    );
   }
 
   /** `check`'s objects of the checked files (the CRDs among them are the repository's too). */
   #checkedObjects(): Promise<readonly unknown[]> {
     this.#objects ??= this.ctx.inventory(() => false).then((i) => i.objects);
     return this.#objects;
+  }
+
+  /** Settled once every object of the checked files is asked ahead (at once when none is). */
+  asked(): Promise<void> {
+    return this.#asked;
+  }
+
+  /** `check` in a small working tree: answers asked ahead (the pipeline does not wait for them). */
+  answersAhead(): boolean {
+    return this.#asksAhead;
   }
 
   newPass(): void {
@@ -106,14 +124,20 @@ class SchemaEngine implements Engine {
    */
   async #answers(documents: readonly unknown[]): Promise<SchemaFinding[][]> {
     await this.#asked;
-    const ahead = documents.map((d) =>
-      this.#ahead.get(contentKey(JSON.stringify(d)))?.catch(() => undefined),
-    );
-    const found = await Promise.all(ahead);
+    const ahead = documents.map((d) => this.#ahead.get(d));
+    // Those not asked ahead are asked at once, not behind the answers awaited.
+    const notAhead = documents.flatMap((_, i) => (ahead[i] ? [] : [i]));
+    const now = notAhead.length > 0 ? this.#validate(notAhead.map((i) => documents[i])) : undefined;
+    // With answers asked ahead, kube-schema may stop on another request than this one: those
+    // asked now that fail are asked again with those ahead that did. Without, a failure is final.
+    const asked = this.#asksAhead ? now?.catch(() => undefined) : now;
+    asked?.catch(() => undefined); // awaited below, after the answers ahead
+    const found = await Promise.all(ahead.map((a) => a?.catch(() => undefined)));
+    (await asked)?.forEach((f, k) => (found[notAhead[k]!] = f));
     const missing = documents.flatMap((_, i) => (found[i] ? [] : [i]));
     if (missing.length > 0) {
-      const asked = await this.#validate(missing.map((i) => documents[i]));
-      missing.forEach((i, k) => (found[i] = asked[k]));
+      const again = await this.#validate(missing.map((i) => documents[i]));
+      missing.forEach((i, k) => (found[i] = again[k]));
     }
     return found.map((f) => [...f!]);
   }
@@ -143,7 +167,7 @@ class SchemaEngine implements Engine {
 
   /** The repository's CRDs, collected once. */
   #crdSet(): Promise<CrdSet> {
-    this.#crds ??= this.#repositoryCRDs().then((c) => new CrdSet(c));
+    this.#crds ??= this.#repositoryCRDs().then((c) => new CrdSet(c, (d) => this.#ahead.crdJson(d)));
     return this.#crds;
   }
 
@@ -152,7 +176,8 @@ class SchemaEngine implements Engine {
     const cli = this.ctx.commandLine;
     if (!cli) return repositoryCRDs(this.ctx.files);
     const checked = (await this.#checkedObjects()).filter(isCRD);
-    return [...checked, ...workingTreeCRDs(cli.root)];
+    // The files of the inventory are not read again: their CRDs are among the checked.
+    return [...checked, ...workingTreeCRDs(cli.root, cli.checked?.inInventory())];
   }
 
   async #run(
@@ -194,6 +219,10 @@ async function load(ctx: EngineContext) {
       "kube-schema is not installed (the container image carries it; in a checkout `npm run build:schema` builds it with Go; PORTCULLIS_KUBE_SCHEMA names one)",
     );
   const session = new KubeSchemaSession(binary);
+  const cli = ctx.commandLine;
+  const ahead = cli !== undefined && fewManifestFiles(cli.root, AHEAD_MAX_FILES);
+  // The checked files are read while kube-schema starts; their objects are asked once it answers.
+  if (ahead) cli.checked?.inventory().catch(() => undefined);
   const info = await kubeSchemaInfo(binary, session);
   if (typeof info === "string") return notRun(info);
   const version = ctx.config.kubernetesVersion ?? info.versions[0]!;
@@ -208,7 +237,10 @@ async function load(ctx: EngineContext) {
         },
       ],
     };
-  return { ...NOTHING_LOADED, engines: [new SchemaEngine(version, ctx, session)] };
+  const engine = new SchemaEngine(version, ctx, session, ahead);
+  // The evaluation starts once every object is asked: kube-schema's work, the longer, starts first.
+  await engine.asked();
+  return { ...NOTHING_LOADED, engines: [engine] };
 }
 
 export const schemaEngine: EngineDescriptor = {

@@ -84,9 +84,12 @@ export class CrdSet {
   readonly json: string;
   readonly size: number;
 
-  /** The CRDs, each once (the same CRD read from two places is sent once, in its first place). */
-  constructor(crds: readonly unknown[]) {
-    const texts = [...new Set(crds.map((c) => JSON.stringify(c)))];
+  /**
+   * The CRDs, each once (the same CRD read from two places is sent once, in its first place);
+   * `json` gives the JSON made already of a CRD (JSON.stringify's), if any.
+   */
+  constructor(crds: readonly unknown[], json?: (crd: unknown) => string | undefined) {
+    const texts = [...new Set(crds.map((c) => json?.(c) ?? JSON.stringify(c)))];
     this.json = `[${texts.join(",")}]`;
     this.size = texts.length;
   }
