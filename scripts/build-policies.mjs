@@ -1,7 +1,15 @@
 #!/usr/bin/env node
 // Compiles policies/ into dist/policies/policy.wasm and collects the rule metadata into rules.json.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync, rmSync } from "node:fs";
+import {
+  chmodSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+  existsSync,
+  rmSync,
+} from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { ROOT, REGO_IGNORES, ensureOpa } from "./tools.mjs";
@@ -84,6 +92,9 @@ function compile(opa, capabilities) {
   const r = spawnSync(opa, args, { cwd: ROOT, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`opa build failed:\n${r.stderr}${r.stdout}`);
   execFileSync("tar", ["-xzf", bundle, "-C", OUT, "/policy.wasm"], { stdio: "ignore" });
+  // OPA's bundle stores it 0600 and tar run as root (the Docker build) keeps that mode: the
+  // image's user (node) could not read it. Readable by all, as every other built file.
+  chmodSync(join(OUT, "policy.wasm"), 0o644);
   rmSync(bundle);
 }
 

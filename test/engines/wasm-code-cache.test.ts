@@ -37,13 +37,28 @@ const url = (path: string): string => JSON.stringify(pathToFileURL(join(DIST, pa
 writeFileSync(
   child,
   `import { readFileSync } from "node:fs";
+import { setFlagsFromString } from "node:v8";
+import { Script, runInThisContext } from "node:vm";
 import { cachedModule, writeCodeCache } from ${url("engines/opa/wasm-code-cache.js")};
 import { withCodeCache } from ${url("core/code-cache-files.js")};
 import { WasmPolicyEngine } from ${url("engines/opa/wasm-policy-engine.js")};
 const [mode, wasmFile, cacheFile] = process.argv.slice(2);
 const wasm = readFileSync(wasmFile);
 if (mode === "write") writeCodeCache(wasm, cacheFile);
-else {
+else if (mode === "after") {
+  // What V8 does with wasm compiled after the cache was read (a repository's Rego, say).
+  const cached = cachedModule(withCodeCache(wasm, cacheFile)) !== undefined;
+  let natives = true;
+  try { new Script("%IsLiftoffFunction(isNaN)"); } catch { natives = false; }
+  setFlagsFromString("--allow-natives-syntax");
+  // (module (func (export "f") (param i32) (result i32) local.get 0 i32.const 1 i32.add))
+  const bytes = new Uint8Array([0,97,115,109,1,0,0,0,1,6,1,96,1,127,1,127,3,2,1,0,7,5,1,1,102,0,0,10,9,1,7,0,32,0,65,1,106,11]);
+  const f = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports.f;
+  const state = runInThisContext("(function (f) { return [%IsUncompiledWasmFunction(f), %IsLiftoffFunction(f)]; })");
+  const before = state(f);
+  f(1);
+  process.stdout.write(JSON.stringify({ cached, natives, lazy: before[0], liftoff: state(f)[1] }));
+} else {
   const registered = withCodeCache(wasm, cacheFile);
   const cached = cachedModule(registered) !== undefined;
   let results;
@@ -62,7 +77,7 @@ else {
 );
 
 function run(
-  mode: "write" | "read",
+  mode: "write" | "read" | "after",
   env: Record<string, string> = {},
   flags: string[] = [],
 ): string {
@@ -122,6 +137,14 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
     writeFileSync(CACHE, change(readFileSync(CACHE)));
     const r = read();
     expect(r).toEqual({ cached: false, results: compiled });
+  });
+
+  // V8's flags are the process's: those the cache is read under are set back, so wasm compiled
+  // later (a repository's policies) is compiled lazily by Liftoff as without the cache, and the
+  // runtime functions' syntax is refused again.
+  it("leaves V8's flags as they were once the module is read", () => {
+    const after = JSON.parse(run("after")) as Record<string, boolean>;
+    expect(after).toEqual({ cached: true, natives: false, lazy: true, liftoff: true });
   });
 
   it("is ignored when the module was rebuilt since", () => {

@@ -10,7 +10,9 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  readdirSync,
   rmSync,
+  statSync,
   symlinkSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -85,6 +87,19 @@ describe("the Dockerfile", () => {
       "COPY --from=tools /out/opa /out/kustomize /out/helm /out/yaml-oracle /out/kyverno /out/kube-schema /out/cel /usr/local/bin/",
     );
     expect(final.steps).toContain("COPY --from=build /app/bin ./bin");
+  });
+
+  // The build stage runs as root and the image as `node`: a file the build leaves unreadable to
+  // others (tar as root keeps an archive's 0600, as OPA's bundle has) cannot be read by the app.
+  it("leaves every built file readable by the image's user, who is not the builder", () => {
+    const dist = join(ROOT, "dist");
+    if (!existsSync(join(dist, "policies", "policy.wasm")))
+      throw new Error("dist is not built: run `npm run build` first");
+    const unreadable = readdirSync(dist, { recursive: true, encoding: "utf8" }).filter((f) => {
+      const s = statSync(join(dist, f));
+      return s.isFile() && (s.mode & 0o444) !== 0o444;
+    });
+    expect(unreadable).toEqual([]);
   });
 
   it("builds the tools as scripts/tools.mjs builds them (same packages, same version stamps)", () => {

@@ -300,45 +300,27 @@ func (n *fastNode) stringValid(s string) bool {
 	return n.formats == nil || validate.FormatOf("", "", n.format, s, n.formats) == nil
 }
 
-// numberValid: kube-openapi's number validator, step by step (a bound that is itself out of the
-// type's range is compared as a float, as there).
+// numberValid: kube-openapi's number validator, step by step. A bound that is itself out of the
+// type's range (a maximum of 9223372036854775807 for an integer, read as a float64 past int64's
+// range; a fractional multipleOf for an integer) is an error there for every value: such a bound
+// is not decided here.
 func (n *fastNode) numberValid(v any) bool {
 	if validate.IsValueValidAgainstRange(v, n.numType, n.numFormat, "Checked", "") != nil {
 		return false
 	}
-	f := asFloat(v)
-	inRange := func(bound float64, prefix string) bool {
-		return validate.IsValueValidAgainstRange(bound, n.numType, n.numFormat, prefix, "") == nil
+	inRange := func(bound float64) bool {
+		return validate.IsValueValidAgainstRange(bound, n.numType, n.numFormat, "Bound", "") == nil
 	}
-	if m := n.multipleOf; m != nil {
-		if inRange(*m, "MultipleOf") && validate.MultipleOfNativeType("", "", v, *m) != nil ||
-			!inRange(*m, "MultipleOf") && validate.MultipleOf("", "", f, *m) != nil {
-			return false
-		}
+	if m := n.multipleOf; m != nil && (!inRange(*m) || validate.MultipleOfNativeType("", "", v, *m) != nil) {
+		return false
 	}
-	if m := n.maximum; m != nil {
-		if inRange(*m, "Maximum boundary") && validate.MaximumNativeType("", "", v, *m, n.exclusiveMaximum) != nil ||
-			!inRange(*m, "Maximum boundary") && validate.Maximum("", "", f, *m, n.exclusiveMaximum) != nil {
-			return false
-		}
+	if m := n.maximum; m != nil && (!inRange(*m) || validate.MaximumNativeType("", "", v, *m, n.exclusiveMaximum) != nil) {
+		return false
 	}
-	if m := n.minimum; m != nil {
-		if inRange(*m, "Minimum boundary") && validate.MinimumNativeType("", "", v, *m, n.exclusiveMinimum) != nil ||
-			!inRange(*m, "Minimum boundary") && validate.Minimum("", "", f, *m, n.exclusiveMinimum) != nil {
-			return false
-		}
+	if m := n.minimum; m != nil && (!inRange(*m) || validate.MinimumNativeType("", "", v, *m, n.exclusiveMinimum) != nil) {
+		return false
 	}
 	return true
-}
-
-func asFloat(v any) float64 {
-	switch x := v.(type) {
-	case int64:
-		return float64(x)
-	case float64:
-		return x
-	}
-	return 0
 }
 
 func (n *fastNode) listValid(list []any) bool {
