@@ -143,6 +143,8 @@ type readRequest struct {
 	heads []docHead
 	// err: why the request cannot be answered (it is not JSON, or reading it panicked).
 	err string
+	// crds: the CRDs it sends, read once (nil when it sends none).
+	crds *crdList
 }
 
 func readRequestOf(line []byte) *readRequest {
@@ -163,7 +165,13 @@ func parseRequest(line []byte) (r *readRequest) {
 	if err := json.Unmarshal(line, &r.req); err != nil {
 		return &readRequest{err: "the request is not JSON: " + err.Error()}
 	}
-	r.heads = documentHeads(r.req.Documents)
+	// A document that is one of the request's CRDs has its head read with the CRD's.
+	list := noCRDs
+	if r.req.CRDs != nil {
+		list = newCRDList(r.req.CRDs)
+		r.crds = list
+	}
+	r.heads = list.documentHeads(r.req.Documents)
 	prefetchCRDChecks(r.req.Documents, r.heads)
 	return r
 }
@@ -175,7 +183,7 @@ func (r *readRequest) serve() any {
 	if r.err != "" {
 		return answer{Error: r.err}
 	}
-	return validateParsed(r.req, r.heads)
+	return validateParsed(r.req, r.heads, r.crds)
 }
 
 // The collector's settings. The schemas are long-lived (some 50-80 MiB at 50,000 resources) and
@@ -220,16 +228,17 @@ func validateRequest(line []byte) answer {
 	if r.err != "" {
 		return answer{Error: r.err}
 	}
-	return validateParsed(r.req, r.heads)
+	return validateParsed(r.req, r.heads, r.crds)
 }
 
-func validateParsed(req request, heads []docHead) (a answer) {
+// validateParsed: the answer to a request as parseRequest read it (read: its CRDs' list).
+func validateParsed(req request, heads []docHead, read *crdList) (a answer) {
 	defer func() {
 		if r := recover(); r != nil {
 			a = answer{Error: fmt.Sprintf("internal error: %v", r)}
 		}
 	}()
-	crds, err := crdSetOf(req.CRDSet, req.CRDs)
+	crds, err := crdSetOfList(req.CRDSet, req.CRDs, read)
 	if err != nil {
 		return answer{Error: err.Error()}
 	}
