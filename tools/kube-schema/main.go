@@ -16,6 +16,10 @@
 // "crdsIfUnknown":true the CRDs are used only for the documents that have no schema without them,
 // as if those were asked again with the CRDs (one request instead of two).
 //
+// Requests are answered one at a time, in their order, but read as they come: a request's CRD
+// documents start their checks (decoding and the API server's validation, keyed by their JSON)
+// as soon as it is read, while earlier requests are still being answered (see readAll).
+//
 // `kube-schema --versions` prints the Kubernetes versions it carries (newest first) and the
 // sources of its schemas; so does the request {"versions":true} (a session asks it that way, one
 // process less).
@@ -96,12 +100,30 @@ func main() {
 
 func serveAll() {
 	tuneGC()
-	in := bufio.NewReaderSize(os.Stdin, 1<<20)
+	queue := make(chan *readRequest, readAhead)
+	go readAll(bufio.NewReaderSize(os.Stdin, 1<<20), queue)
 	out := bufio.NewWriter(os.Stdout)
+	for r := range queue {
+		writeAnswer(out, r.serve())
+	}
+}
+
+// readAhead: how many requests are read (and their CRD documents' checks started) ahead of the
+// one being answered.
+const readAhead = 64
+
+// readAll reads the requests as they come, parses each and starts the checks of its CRD
+// documents (prefetchCRDChecks) at once, while earlier requests are still being answered: a
+// client that sends its documents in slices (check) has the megabytes of CRDs among them
+// decoded and validated on another core instead of in their turn. The answers are made in
+// order, one at a time, as before; only work whose result depends on a document's JSON alone
+// (keyed by its SHA-256) is started early.
+func readAll(in *bufio.Reader, queue chan<- *readRequest) {
+	defer close(queue)
 	for {
 		line, err := in.ReadBytes('\n')
 		if len(line) > 0 {
-			writeAnswer(out, serve(line))
+			queue <- readRequestOf(line)
 		}
 		if err == io.EOF {
 			return
@@ -111,6 +133,57 @@ func serveAll() {
 			return
 		}
 	}
+}
+
+// readRequest: a request as read ahead of its turn.
+type readRequest struct {
+	versions bool
+	req      request
+	// heads: each document's head (documentHeads'), read once.
+	heads []docHead
+	// err: why the request cannot be answered (it is not JSON, or reading it panicked).
+	err string
+	// crds: the CRDs it sends, read once (nil when it sends none).
+	crds *crdList
+}
+
+func readRequestOf(line []byte) *readRequest {
+	if bytes.Equal(bytes.TrimSpace(line), []byte(`{"versions":true}`)) {
+		return &readRequest{versions: true}
+	}
+	return parseRequest(line)
+}
+
+// parseRequest: a validation request, its heads read and its CRD documents' checks started.
+func parseRequest(line []byte) (r *readRequest) {
+	r = &readRequest{}
+	defer func() {
+		if p := recover(); p != nil {
+			r = &readRequest{err: fmt.Sprintf("internal error: %v", p)}
+		}
+	}()
+	if err := json.Unmarshal(line, &r.req); err != nil {
+		return &readRequest{err: "the request is not JSON: " + err.Error()}
+	}
+	// A document that is one of the request's CRDs has its head read with the CRD's.
+	list := noCRDs
+	if r.req.CRDs != nil {
+		list = newCRDList(r.req.CRDs)
+		r.crds = list
+	}
+	r.heads = list.documentHeads(r.req.Documents)
+	prefetchCRDChecks(r.req.Documents, r.heads)
+	return r
+}
+
+func (r *readRequest) serve() any {
+	if r.versions {
+		return manifest()
+	}
+	if r.err != "" {
+		return answer{Error: r.err}
+	}
+	return validateParsed(r.req, r.heads, r.crds)
 }
 
 // The collector's settings. The schemas are long-lived (some 50-80 MiB at 50,000 resources) and
@@ -144,36 +217,46 @@ func writeAnswer(out *bufio.Writer, a any) {
 	out.Flush()
 }
 
+// serve answers one request line (the tests'; serveAll reads them ahead).
 func serve(line []byte) any {
-	if bytes.Equal(bytes.TrimSpace(line), []byte(`{"versions":true}`)) {
-		return manifest()
-	}
-	return validateRequest(line)
+	return readRequestOf(line).serve()
 }
 
-func validateRequest(line []byte) (a answer) {
+// validateRequest answers one validation request line (the tests').
+func validateRequest(line []byte) answer {
+	r := parseRequest(line)
+	if r.err != "" {
+		return answer{Error: r.err}
+	}
+	return validateParsed(r.req, r.heads, r.crds)
+}
+
+// validateParsed: the answer to a request as parseRequest read it (read: its CRDs' list).
+func validateParsed(req request, heads []docHead, read *crdList) (a answer) {
 	defer func() {
 		if r := recover(); r != nil {
 			a = answer{Error: fmt.Sprintf("internal error: %v", r)}
 		}
 	}()
-	var req request
-	if err := json.Unmarshal(line, &req); err != nil {
-		return answer{Error: "the request is not JSON: " + err.Error()}
-	}
-	crds, err := crdSetOf(req.CRDSet, req.CRDs)
+	crds, err := crdSetOfList(req.CRDSet, req.CRDs, read)
 	if err != nil {
 		return answer{Error: err.Error()}
 	}
 	if req.CRDsIfUnknown {
-		return checkWithCRDsIfUnknown(req.Version, crds, req.Documents)
+		return checkWithCRDsIfUnknown(req.Version, crds, req.Documents, heads)
 	}
-	return checkWith(req.Version, crds, req.Documents)
+	return checkWithHeads(req.Version, crds, req.Documents, heads)
 }
 
 func checkWith(version string, crds *crdList, documents []json.RawMessage) answer {
 	heads := crds.documentHeads(documents)
 	prefetchCRDChecks(documents, heads)
+	return checkWithHeads(version, crds, documents, heads)
+}
+
+// checkWithHeads: checkWith with the documents' heads read already (and their CRDs' checks
+// started).
+func checkWithHeads(version string, crds *crdList, documents []json.RawMessage, heads []docHead) answer {
 	set, err := schemaSetFor(version, crds, heads)
 	if err != nil {
 		return answer{Error: err.Error()}
@@ -184,8 +267,8 @@ func checkWith(version string, crds *crdList, documents []json.RawMessage) answe
 
 // checkWithCRDsIfUnknown: the documents without the repository's CRDs, then those of a kind with
 // no schema (PCV007) again with them, in one request: what a client asking twice would get.
-func checkWithCRDsIfUnknown(version string, crds *crdList, documents []json.RawMessage) answer {
-	first := checkWith(version, noCRDs, documents)
+func checkWithCRDsIfUnknown(version string, crds *crdList, documents []json.RawMessage, heads []docHead) answer {
+	first := checkWithHeads(version, noCRDs, documents, heads)
 	if first.Error != "" || len(crds.raws) == 0 {
 		return first
 	}
@@ -199,10 +282,11 @@ func checkWithCRDsIfUnknown(version string, crds *crdList, documents []json.RawM
 		return first
 	}
 	again := make([]json.RawMessage, len(missing))
+	againHeads := make([]docHead, len(missing))
 	for k, i := range missing {
-		again[k] = documents[i]
+		again[k], againHeads[k] = documents[i], heads[i]
 	}
-	second := checkWith(version, crds, again)
+	second := checkWithHeads(version, crds, again, againHeads)
 	if second.Error != "" {
 		return second
 	}

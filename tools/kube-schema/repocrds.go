@@ -87,10 +87,18 @@ var (
 // crdSetOf: the CRDs of a request: those it sends (kept under its crdSet id when it names one),
 // or those an earlier request sent under that id.
 func crdSetOf(id string, raws []json.RawMessage) (*crdList, error) {
+	return crdSetOfList(id, raws, nil)
+}
+
+// crdSetOfList: crdSetOf, with the list of raws read already (read; nil: read here).
+func crdSetOfList(id string, raws []json.RawMessage, read *crdList) (*crdList, error) {
 	crdSetsMu.Lock()
 	defer crdSetsMu.Unlock()
 	if raws != nil {
-		l := newCRDList(raws)
+		l := read
+		if l == nil {
+			l = newCRDList(raws)
+		}
 		if id != "" {
 			crdSets[id] = l
 		}
