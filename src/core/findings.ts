@@ -1,5 +1,5 @@
 // Turns what the policies returned (rule, message, path) into findings with lines, fingerprints and waivers.
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 import type { FileProblem, ParsedDocument, ParsedFile } from "../yaml/index.js";
 import { commentsByLine } from "../yaml/index.js";
 import type {
@@ -58,16 +58,35 @@ export function fingerprintOf(
   resource: ResourceRef | undefined,
   path: JsonPath,
 ): string {
-  const identity =
-    resource?.kind && resource?.name
-      ? `${resource.apiVersion ?? ""}/${resource.kind}/${resource.namespace ?? ""}/${resource.name}`
-      : `${file}#${documentIndex ?? ""}`;
+  return fingerprintFrom(rule, identityOf(file, documentIndex, resource), JSON.stringify(path));
+}
+
+/** What a fingerprint names a finding's object by: the resource, or else the file's document. */
+function identityOf(
+  file: string,
+  documentIndex: number | undefined,
+  resource: ResourceRef | undefined,
+): string {
+  return resource?.kind && resource?.name
+    ? `${resource.apiVersion ?? ""}/${resource.kind}/${resource.namespace ?? ""}/${resource.name}`
+    : `${file}#${documentIndex ?? ""}`;
+}
+
+/**
+ * crypto.hash (Node 20.12+): one call, no Hash object per finding (a large run makes 100,000);
+ * the same digest as createHash's.
+ */
+const oneShotHash = (crypto as { hash?: (a: string, d: string, e: "buffer") => Buffer }).hash;
+const sha256 = (text: string): Buffer =>
+  oneShotHash
+    ? oneShotHash("sha256", text, "buffer")
+    : crypto.createHash("sha256").update(text).digest();
+
+/** fingerprintOf's digest of an identity and a path already in JSON. */
+function fingerprintFrom(rule: string, identity: string, pathJson: string): string {
   // The first 10 bytes in hex: a string of its own (a slice of the 64-character digest would keep
   // the whole digest alive in every finding).
-  return createHash("sha256")
-    .update(`${rule}\u0000${identity}\u0000${JSON.stringify(path)}`)
-    .digest()
-    .toString("hex", 0, 10);
+  return sha256(`${rule}\u0000${identity}\u0000${pathJson}`).toString("hex", 0, 10);
 }
 
 function isSeverity(s: unknown): s is Severity {
@@ -77,10 +96,13 @@ function isSeverity(s: unknown): s is Severity {
 /** Waivers of one file: its comments by line, and each document's annotation. */
 class FileWaivers {
   private comments?: Map<number, string>;
+  /** Whether the file has a waiver comment at all (looked up once, not once per finding). */
+  private hasComments?: boolean;
   constructor(private readonly file: ParsedFile) {}
 
   forLine(line: number): ParsedWaiver | undefined {
-    if (!this.file.text.includes(WAIVER_COMMENT)) return undefined;
+    this.hasComments ??= this.file.text.includes(WAIVER_COMMENT);
+    if (!this.hasComments) return undefined;
     this.comments ??= commentsByLine(this.file.text);
     const comment = this.comments.get(line);
     return comment === undefined ? undefined : commentWaiver(comment, line);
@@ -117,8 +139,20 @@ function statusFor(
   return { status: OPEN, note };
 }
 
+/** statusFor a line's waiver and its document's, without a list when there is none (the rule). */
+function statusOf(
+  rule: string,
+  line: ParsedWaiver | undefined,
+  documentWaivers: readonly ParsedWaiver[],
+  today: string,
+): { status: FindingStatus; note?: string } {
+  if (line === undefined && documentWaivers.length === 0) return OPEN_STATUS;
+  return statusFor(rule, [line, ...documentWaivers], today);
+}
+
 /** One status object for every open finding (findings are what a large run keeps: 100,000). */
 const OPEN: FindingStatus = Object.freeze({ kind: "open" });
+const OPEN_STATUS = Object.freeze({ status: OPEN, note: undefined });
 
 /** Findings for one document of a file from the raw rule results. */
 /**
@@ -129,8 +163,7 @@ const OPEN: FindingStatus = Object.freeze({ kind: "open" });
 const sharedPaths = new Map<string, JsonPath>();
 const MAX_SHARED_PATHS = 10_000;
 
-function sharedPath(path: JsonPath): JsonPath {
-  const key = JSON.stringify(path);
+function sharedPath(path: JsonPath, key = JSON.stringify(path)): JsonPath {
   const known = sharedPaths.get(key);
   if (known) return known;
   if (sharedPaths.size < MAX_SHARED_PATHS) sharedPaths.set(key, path);
@@ -148,6 +181,7 @@ export function assembleFindings(
   const out: Finding[] = [];
   const seen = new Set<string>();
   const documentWaivers = waivers.forDocument(doc);
+  const identity = identityOf(file.file, doc.index, doc.resource);
   for (const r of raw) {
     if (!context.policy.enabled(r.rule)) continue;
     const meta = context.rules.get(r.rule);
@@ -157,12 +191,11 @@ export function assembleFindings(
     const inString =
       r.scalarLine !== undefined ? doc.locateInString(r.path, r.scalarLine) : undefined;
     const lines = inString !== undefined ? { start: inString, end: inString } : located.lines;
-    const fingerprint = fingerprintOf(
+    const pathJson = JSON.stringify(r.path);
+    const fingerprint = fingerprintFrom(
       r.rule,
-      file.file,
-      doc.index,
-      doc.resource,
-      r.scalarLine !== undefined ? [...r.path, `#${r.scalarLine}`] : r.path,
+      identity,
+      r.scalarLine !== undefined ? JSON.stringify([...r.path, `#${r.scalarLine}`]) : pathJson,
     );
     const key = `${fingerprint}\u0000${r.msg}`;
     if (seen.has(key)) continue;
@@ -183,7 +216,7 @@ export function assembleFindings(
           },
           note: undefined,
         }
-      : statusFor(r.rule, [waivers.forLine(lines.start), ...documentWaivers], context.today);
+      : statusOf(r.rule, waivers.forLine(lines.start), documentWaivers, context.today);
     out.push({
       rule: r.rule,
       severity,
@@ -192,7 +225,7 @@ export function assembleFindings(
       lines,
       documentIndex: doc.index,
       resource: doc.resource,
-      path: sharedPath(r.path),
+      path: sharedPath(r.path, pathJson),
       fix: r.fix && { ...r.fix, path: sharedPath(r.fix.path) },
       ...(r.policy ? { policy: r.policy } : {}),
       fingerprint,

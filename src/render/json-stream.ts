@@ -69,9 +69,7 @@ function writeValue(value: unknown, indent: string, write: (text: string) => voi
     return;
   }
   if (value instanceof LazyArray) {
-    // Each element whole (one JSON.stringify each: a finding is small, and opening it field by
-    // field costs several times as much).
-    writeElements(value.items.length, (i) => value.map(value.items[i]), indent, write, false);
+    writeLazyElements(value, indent, write);
     return;
   }
   if (Array.isArray(value)) {
@@ -100,12 +98,49 @@ function writeLeaf(value: unknown, indent: string, write: (text: string) => void
   if (text !== undefined) write(indent === "" ? text : text.replace(/\n/g, `\n${indent}`));
 }
 
+/** How many lazy elements are made and written with one JSON.stringify. */
+const LAZY_CHUNK = 256;
+
+/**
+ * A lazy array's elements, LAZY_CHUNK at a time: each chunk is JSON.stringify's own text of the
+ * chunk nested as deep as `indent` says, its brackets cut off (a finding is small: opening it
+ * field by field, or one JSON.stringify and a re-indent per element, costs several times as much).
+ */
+function writeLazyElements<T>(
+  value: LazyArray<T>,
+  indent: string,
+  write: (text: string) => void,
+): void {
+  const { items } = value;
+  if (items.length === 0) {
+    write("[]");
+    return;
+  }
+  // JSON.stringify(v, null, 2) of an array nested `depth` arrays deep writes its elements at
+  // `indent` + 2 spaces, after `depth` + 1 opening lines and before as many closing ones.
+  const depth = indent.length / 2;
+  let head = "";
+  let tail = "";
+  for (let d = 0; d <= depth; d++) {
+    head += `${" ".repeat(2 * d)}[\n`;
+    tail = `\n${" ".repeat(2 * d)}]${tail}`;
+  }
+  write("[\n");
+  for (let start = 0; start < items.length; start += LAZY_CHUNK) {
+    let chunk: unknown = items.slice(start, start + LAZY_CHUNK).map((item) => value.map(item));
+    for (let d = 0; d < depth; d++) chunk = [chunk];
+    const text = JSON.stringify(chunk, null, 2);
+    if (start > 0) write(",\n");
+    write(text.slice(head.length, text.length - tail.length));
+  }
+  write(`\n${indent}]`);
+}
+
 function writeElements(
   count: number,
   element: (i: number) => unknown,
   indent: string,
   write: (text: string) => void,
-  open = true,
 ): void {
   if (count === 0) {
     write("[]");
@@ -117,8 +152,7 @@ function writeElements(
     const v = element(i);
     // In an array, what JSON.stringify cannot write (undefined, a function) is null.
     if (!stringifiable(v)) write("null");
-    else if (open) writeValue(v, inner, write);
-    else writeLeaf(v, inner, write);
+    else writeValue(v, inner, write);
   }
   write(`\n${indent}]`);
 }

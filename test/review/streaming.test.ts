@@ -178,3 +178,29 @@ describe("lazy arrays deep inside a report", () => {
     expect(jsonText(value)).toBe(`${JSON.stringify(plain, null, 2)}\n`);
   });
 });
+
+describe("lazy arrays written a chunk of elements at a time", () => {
+  it("write what JSON.stringify writes across chunk boundaries, whatever the elements are", () => {
+    const items = Array.from({ length: 600 }, (_, i) => i);
+    const element = (i: number): unknown =>
+      [
+        { i, s: "a\nb", nested: { list: [i, [i]] } },
+        undefined,
+        () => i,
+        { toJSON: () => undefined },
+        new LazyArray([i, i + 1], (j) => ({ j })),
+        `text ${i}`,
+        [],
+      ][i % 7];
+    const lazy = () => new LazyArray(items, element);
+    const plain = items.map((i) => JSON.parse(JSON.stringify([element(i)]) ?? "[null]")[0]);
+    for (const [value, expected] of [
+      [lazy(), plain],
+      [{ findings: lazy() }, { findings: plain }],
+      [{ a: [{ b: { c: lazy() } }] }, { a: [{ b: { c: plain } }] }],
+      [{ empty: new LazyArray([], () => 1) }, { empty: [] }],
+    ] as const) {
+      expect(jsonText(value)).toBe(`${JSON.stringify(expected, null, 2)}\n`);
+    }
+  });
+});

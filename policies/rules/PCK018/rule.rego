@@ -40,11 +40,12 @@ cluster_scoped if {
 	split(api_version, "/")[0] in cluster_scoped_groups
 }
 
+# (cluster_scoped is asked last: it builds the set of kinds, for each document, which few need.)
 deny contains k8s.finding(["metadata", "namespace"], msg) if {
 	is_string(k8s.kind)
-	not cluster_scoped
 	namespace := k8s.doc.metadata.namespace
 	is_string(namespace)
 	namespace in forbidden_namespaces
+	not cluster_scoped
 	msg := sprintf("%s %q is deployed into the forbidden namespace %q", [k8s.kind, workloads.name, namespace])
 }
