@@ -108,8 +108,11 @@ export interface SchemaRequest {
   readonly crdsIfUnknown?: boolean;
 }
 
-/** The environment of a run: nothing of the caller's (no PATH, no proxies, no credentials). */
-function runEnvironment(): NodeJS.ProcessEnv {
+/**
+ * The environment of a run: nothing of the caller's (no PATH, no proxies, no credentials).
+ * bin/portcullis gives its early process the same (test/cli/early-kube-schema.test.ts).
+ */
+export function runEnvironment(): NodeJS.ProcessEnv {
   return { PATH: "", HOME: "/nonexistent", GOMAXPROCS: "2", HTTPS_PROXY: "http://127.0.0.1:9" };
 }
 
@@ -204,10 +207,9 @@ export class KubeSchemaSession {
   #start(): ChildProcessWithoutNullStreams {
     if (this.#child) return this.#child;
     this.#sent = new Set();
-    const child = spawn(this.binary, [], {
-      env: runEnvironment(),
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    const child =
+      earlyProcess(this.binary) ??
+      spawn(this.binary, [], { env: runEnvironment(), stdio: ["pipe", "pipe", "pipe"] });
     this.#child = child;
     this.#buffer = "";
     this.#bytes = 0;
@@ -277,4 +279,27 @@ export class KubeSchemaSession {
       w.reject(err);
     }
   }
+}
+
+interface EarlyProcess {
+  readonly binary: string;
+  readonly child: ChildProcessWithoutNullStreams;
+}
+const EARLY = Symbol.for("portcullis.kubeSchemaEarly");
+
+/**
+ * The kube-schema process bin/portcullis started before the bundle loaded (a `check`), taken
+ * once: by the first session that names the same binary, while it still runs. Any other is
+ * stopped (a session then starts its own, as without it).
+ */
+function earlyProcess(binary: string): ChildProcessWithoutNullStreams | undefined {
+  const slot = globalThis as { [EARLY]?: EarlyProcess };
+  const early = slot[EARLY];
+  if (!early) return undefined;
+  delete slot[EARLY];
+  const { child } = early;
+  const running = child.pid !== undefined && child.exitCode === null && child.signalCode === null;
+  if (early.binary === binary && running) return child;
+  child.kill("SIGKILL");
+  return undefined;
 }

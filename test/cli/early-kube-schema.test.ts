@@ -1,0 +1,111 @@
+// bin/portcullis starts kube-schema before it loads the bundle (a `check`: its start overlaps the
+// bundle's), and the schema engine's session takes that process for its requests: one start,
+// not two, with the environment the session gives its own. A wrapper records each start.
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
+import { kubeSchemaPath, runEnvironment } from "../../src/engines/schema/kube-schema.js";
+
+const ROOT = packageRoot();
+const BIN = join(ROOT, "bin", "portcullis");
+const binary = kubeSchemaPath({ PATH: "" });
+const ready = existsSync(join(ROOT, "dist", "portcullis.cjs")) && binary !== undefined;
+if (!ready)
+  process.stderr.write(
+    "early kube-schema tests skipped: needs the bundle and kube-schema (npm run build, npm run build:schema)\n",
+  );
+const maybe = ready ? it : it.skip;
+
+const work = mkdtempSync(join(tmpdir(), "portcullis-early-ks-"));
+const starts = join(work, "starts");
+const wrapper = join(work, "kube-schema");
+writeFileSync(wrapper, `#!/bin/sh\n/usr/bin/env > "${starts}/$$"\nexec "${binary}" "$@"\n`);
+chmodSync(wrapper, 0o755);
+const repo = join(work, "repo");
+mkdirSync(join(repo, ".github"), { recursive: true });
+writeFileSync(
+  join(repo, "web.yaml"),
+  `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  replicas: three
+  selector:
+    matchLabels: { app: web }
+  template:
+    metadata:
+      labels: { app: web }
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+`,
+);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function check(config?: string): { status: number | null; rules: string[]; pids: string[] } {
+  rmSync(starts, { recursive: true, force: true });
+  mkdirSync(starts);
+  const args = [BIN, "check", "web.yaml", "-f", "json", "--fail-on", "never"];
+  if (config) {
+    writeFileSync(join(repo, "off.yml"), config);
+    args.push("--config", "off.yml");
+  }
+  const run = spawnSync(process.execPath, args, {
+    cwd: repo,
+    encoding: "utf8",
+    env: { ...process.env, PORTCULLIS_KUBE_SCHEMA: wrapper, PORTCULLIS_TEST_SECRET: "s3cret" },
+  });
+  const report = JSON.parse(run.stdout || "{}") as { findings?: { rule: string }[] };
+  return {
+    status: run.status,
+    rules: (report.findings ?? []).map((f) => f.rule),
+    pids: readdirSync(starts),
+  };
+}
+
+describe("kube-schema started by the launcher", () => {
+  maybe("is started once, and the check's schema validation answers through it", () => {
+    const run = check();
+    expect(run.status).toBe(0);
+    expect(run.rules).toContain("PCV001");
+    expect(run.pids).toHaveLength(1);
+  });
+
+  maybe("gets the run environment, nothing of the caller's", () => {
+    const run = check();
+    const env = readFileSync(join(starts, run.pids[0]!), "utf8");
+    expect(env).not.toContain("s3cret");
+    const wanted = runEnvironment();
+    for (const [key, value] of Object.entries(wanted)) expect(env).toContain(`${key}=${value}\n`);
+    // What /bin/sh adds of its own (PWD, SHLVL, _) apart, nothing else.
+    const keys = env
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.split("=")[0]!)
+      .filter((k) => !["PWD", "SHLVL", "_", "OLDPWD"].includes(k));
+    expect(keys.sort()).toEqual(Object.keys(wanted).sort());
+  });
+
+  maybe("unused (schema validation off), ends with the check and keeps it from nothing", () => {
+    const off = ["PCV001", "PCV002", "PCV003", "PCV004", "PCV006", "PCV007"];
+    const run = check(`rules:\n${off.map((r) => `  ${r}: off\n`).join("")}`);
+    expect(run.status).toBe(0);
+    expect(run.rules.filter((r) => r.startsWith("PCV"))).toEqual([]);
+    expect(run.pids).toHaveLength(1);
+    // Its input closed with the check's end: it has ended (or ends at once).
+    const pid = Number(run.pids[0]);
+    const deadline = Date.now() + 5000;
+    while (existsSync(`/proc/${pid}`) && Date.now() < deadline) spawnSync("sleep", ["0.05"]);
+    const state = existsSync(`/proc/${pid}/stat`)
+      ? readFileSync(`/proc/${pid}/stat`, "utf8").split(" ")[2]
+      : "gone";
+    expect(["gone", "Z"]).toContain(state);
+  });
+});
