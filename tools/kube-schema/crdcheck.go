@@ -80,8 +80,9 @@ func validateCRD(sum [32]byte, raw []byte, obj map[string]any) []finding {
 	return out
 }
 
-// prefetchCRDChecks starts the checks of the request's CustomResourceDefinition documents on a
-// goroutine, the largest first; the documents' answers take them (crdFindings) in their turn.
+// prefetchCRDChecks queues the checks of the request's CustomResourceDefinition documents, the
+// largest first, for the one goroutine that makes them ahead (prefetchCRDs); the documents'
+// answers take them (crdFindings) in their turn, or make them when their turn comes first.
 func prefetchCRDChecks(documents []json.RawMessage, heads []docHead) {
 	var crds []json.RawMessage
 	for i, h := range heads {
@@ -93,13 +94,44 @@ func prefetchCRDChecks(documents []json.RawMessage, heads []docHead) {
 		return
 	}
 	slices.SortStableFunc(crds, func(a, b json.RawMessage) int { return len(b) - len(a) })
-	go func() {
-		for _, raw := range crds {
-			func() {
-				// A panic is kept for the document's own answer (crdFindings gives it again).
-				defer func() { _ = recover() }()
-				crdFindings(raw, nil)
-			}()
-		}
-	}()
+	prefetchMu.Lock()
+	defer prefetchMu.Unlock()
+	prefetchQueue = append(prefetchQueue, crds...)
+	if !prefetching {
+		prefetching = true
+		go prefetchCRDs()
+	}
 }
+
+// The CRD checks queued ahead, made one at a time in the order of their requests: requests read
+// ahead (up to 64) would otherwise each start theirs at once, a decoded CRD of megabytes each,
+// against the collector's memory limit on two cores, with the request being answered waiting for
+// its CRD's check among them.
+var (
+	prefetchMu    sync.Mutex
+	prefetchQueue []json.RawMessage
+	// prefetching: whether prefetchCRDs runs (it ends when the queue is empty).
+	prefetching bool
+)
+
+func prefetchCRDs() {
+	for {
+		prefetchMu.Lock()
+		if len(prefetchQueue) == 0 {
+			prefetchQueue, prefetching = nil, false
+			prefetchMu.Unlock()
+			return
+		}
+		raw := prefetchQueue[0]
+		prefetchQueue = prefetchQueue[1:]
+		prefetchMu.Unlock()
+		func() {
+			// A panic is kept for the document's own answer (crdFindings gives it again).
+			defer func() { _ = recover() }()
+			prefetchCheck(raw)
+		}()
+	}
+}
+
+// prefetchCheck: what checking a CRD ahead does (a variable: a test counts the checks running).
+var prefetchCheck = func(raw json.RawMessage) { crdFindings(raw, nil) }

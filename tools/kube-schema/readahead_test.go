@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"io"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -94,4 +96,79 @@ func compactJSON(t *testing.T, s string) string {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+// The CRD checks started ahead run one at a time, in the order of their requests: 64 requests
+// read ahead, each with CRDs, would otherwise run 64 checks at once on 2 cores (each holding a
+// decoded CRD of megabytes: the collector runs against the memory limit), and the request being
+// answered would wait for its CRD's check among them.
+func TestReadAheadChecksCRDsOneAtATimeInOrder(t *testing.T) {
+	forgetCRDs()
+	version := manifest().Versions[0]
+	var mu sync.Mutex
+	running, peak := 0, 0
+	var order []string
+	waitPrefetchIdle(t) // an earlier test's checks ahead read prefetchCheck
+	saved := prefetchCheck
+	defer func() { waitPrefetchIdle(t); prefetchCheck = saved }()
+	prefetchCheck = func(raw json.RawMessage) {
+		mu.Lock()
+		running++
+		peak = max(peak, running)
+		order = append(order, string(raw))
+		mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+		saved(raw)
+		mu.Lock()
+		running--
+		mu.Unlock()
+	}
+	var input strings.Builder
+	var crds []string
+	for i := range 8 {
+		crd := compactJSON(t, crdVariant(fmt.Sprintf("one%d.example.com", i)))
+		crds = append(crds, crd)
+		input.WriteString(`{"version":"` + version + `","documents":[` + crd + "]}\n")
+	}
+	queue := make(chan *readRequest, readAhead)
+	go readAll(bufio.NewReader(strings.NewReader(input.String())), queue)
+	n := 0
+	for r := range queue {
+		if a := r.serve().(answer); a.Error != "" || len(a.Results) != 1 {
+			t.Fatalf("request %d: %+v", n, a)
+		}
+		n++
+	}
+	// The last checks ahead may still be running once the answers are made.
+	for wait := 0; wait < 500; wait++ {
+		mu.Lock()
+		done := running == 0 && len(order) == len(crds)
+		mu.Unlock()
+		if done {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if peak != 1 {
+		t.Errorf("%d CRD checks ahead ran at once", peak)
+	}
+	if !reflect.DeepEqual(order, crds) {
+		t.Errorf("the checks ahead ran out of the requests' order (%d of %d)", len(order), len(crds))
+	}
+}
+
+// waitPrefetchIdle waits until no CRD check ahead runs.
+func waitPrefetchIdle(t *testing.T) {
+	for wait := 0; wait < 1000; wait++ {
+		prefetchMu.Lock()
+		idle := !prefetching
+		prefetchMu.Unlock()
+		if idle {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the CRD checks ahead never ended")
 }
