@@ -8,6 +8,26 @@ import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
 
 const run = (args: string[], cwd: string) => runCommand(args, cwd);
 
+/** A ConfigMap `one` in namespace `a` (the PCV005 cases below define it once or twice). */
+const configMap = (x: string) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: one\n  namespace: a\ndata:\n  x: "${x}"\n`;
+
+interface Annotation {
+  path: string;
+  start_line: number;
+  message: string;
+}
+
+/** `review` of the repository's feature branch against main: its exit code, conclusion and PCV005 annotations. */
+async function reviewDuplicates(
+  dir: string,
+): Promise<{ code: number | null; conclusion: string; twice: Annotation[] }> {
+  const { code, stdout } = await run(["review", dir, "--base", "main", "--format", "json"], dir);
+  const out = JSON.parse(stdout) as { check: { conclusion: string; annotations: Annotation[] } };
+  const twice = out.check.annotations.filter((a) => a.message.includes("is also defined"));
+  return { code, conclusion: out.check.conclusion, twice };
+}
+
 const deployment = (extra: string) => `apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -163,8 +183,6 @@ describe("portcullis review", () => {
 
 describe("portcullis review: an object the change defines twice", () => {
   const r = gitRepo();
-  const configMap = (x: string) =>
-    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: one\n  namespace: a\ndata:\n  x: "${x}"\n`;
   r.write("apps/a.yaml", configMap("1"));
   r.commit("base");
   r.git("checkout", "-q", "-b", "feature");
@@ -172,16 +190,9 @@ describe("portcullis review: an object the change defines twice", () => {
   r.commit("define it twice");
 
   it("is a new PCV005, not one the base had (the base's pass does not see the head's objects)", async () => {
-    const { code, stdout } = await run(
-      ["review", r.dir, "--base", "main", "--format", "json"],
-      r.dir,
-    );
-    const out = JSON.parse(stdout) as {
-      check: { conclusion: string; annotations: { title: string; message: string }[] };
-    };
-    expect(out.check.conclusion).toBe("failure");
+    const { code, conclusion, twice } = await reviewDuplicates(r.dir);
+    expect(conclusion).toBe("failure");
     expect(code).toBe(1);
-    const twice = out.check.annotations.filter((a) => a.message.includes("is also defined"));
     expect(twice).toHaveLength(1);
     expect(twice[0]!.message).not.toMatch(/Pre-existing/);
   });
@@ -189,8 +200,6 @@ describe("portcullis review: an object the change defines twice", () => {
 
 describe("portcullis review: a copy of an object an unchanged file of the same folder defines", () => {
   const r = gitRepo();
-  const configMap = (x: string) =>
-    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: one\n  namespace: a\ndata:\n  x: "${x}"\n`;
   r.write("apps/a.yaml", `# the first\n${configMap("1")}`);
   r.write("apps/b.yaml", configMap("0").replace("name: one", "name: other"));
   r.write("elsewhere/c.yaml", configMap("0").replace("name: one", "name: third"));
@@ -207,19 +216,9 @@ describe("portcullis review: a copy of an object an unchanged file of the same f
   r.commit("copy it");
 
   it("a PR adding a copy of an object an unchanged file of the same folder defines is a PCV005 error on the added copy's line", async () => {
-    const { code, stdout } = await run(
-      ["review", r.dir, "--base", "main", "--format", "json"],
-      r.dir,
-    );
-    const out = JSON.parse(stdout) as {
-      check: {
-        conclusion: string;
-        annotations: { path: string; start_line: number; message: string }[];
-      };
-    };
-    expect(out.check.conclusion).toBe("failure");
+    const { code, conclusion, twice } = await reviewDuplicates(r.dir);
+    expect(conclusion).toBe("failure");
     expect(code).toBe(1);
-    const twice = out.check.annotations.filter((a) => a.message.includes("is also defined"));
     // Another folder may go to another cluster: elsewhere/c.yaml's copy is not compared.
     expect(twice.map((a) => [a.path, a.start_line])).toEqual([["apps/b.yaml", 12]]);
     expect(twice[0]!.message).toMatch(/in apps\/a\.yaml line 5/);
@@ -229,8 +228,6 @@ describe("portcullis review: a copy of an object an unchanged file of the same f
 
 describe("portcullis review: a copy the base already had of an unchanged file's object", () => {
   const r = gitRepo();
-  const configMap = (x: string) =>
-    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: one\n  namespace: a\ndata:\n  x: "${x}"\n`;
   r.write("apps/a.yaml", configMap("1"));
   r.write("apps/b.yaml", configMap("2"));
   r.commit("base");
@@ -239,25 +236,16 @@ describe("portcullis review: a copy the base already had of an unchanged file's 
   r.commit("edit the copy");
 
   it("is a pre-existing PCV005 (the base's pass sees the unchanged file too), not a failure", async () => {
-    const { code, stdout } = await run(
-      ["review", r.dir, "--base", "main", "--format", "json"],
-      r.dir,
-    );
-    const out = JSON.parse(stdout) as {
-      check: { conclusion: string; annotations: { path: string; message: string }[] };
-    };
-    const twice = out.check.annotations.filter((a) => a.message.includes("is also defined"));
+    const { code, conclusion, twice } = await reviewDuplicates(r.dir);
     expect(twice.map((a) => a.path)).toEqual(["apps/b.yaml"]);
     expect(twice[0]!.message).toMatch(/Pre-existing/);
-    expect(out.check.conclusion).toBe("success");
+    expect(conclusion).toBe("success");
     expect(code).toBe(0);
   });
 });
 
 describe("portcullis review: an unchanged patch file of the folder a changed file is in", () => {
   const r = gitRepo();
-  const configMap = (x: string) =>
-    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: one\n  namespace: a\ndata:\n  x: "${x}"\n`;
   // Rendering is off: the folder's files are evaluated one by one, as check evaluates them.
   r.write(".github/portcullis.yml", "render:\n  kustomize: false\n");
   r.write("apps/kustomization.yaml", "resources: [cm.yaml]\npatches:\n  - path: patch.yaml\n");
@@ -268,14 +256,7 @@ describe("portcullis review: an unchanged patch file of the folder a changed fil
   r.commit("add the resource the patch changes");
 
   it("is no PCV005: a patch changes the object, it does not define a second one (check on the folder agrees)", async () => {
-    const { code, stdout } = await run(
-      ["review", r.dir, "--base", "main", "--format", "json"],
-      r.dir,
-    );
-    const out = JSON.parse(stdout) as {
-      check: { conclusion: string; annotations: { path: string; message: string }[] };
-    };
-    const twice = out.check.annotations.filter((a) => a.message.includes("is also defined"));
+    const { code, twice } = await reviewDuplicates(r.dir);
     expect(twice).toEqual([]);
     const checked = await run(["check", "apps", "--format", "json"], r.dir);
     expect(checked.stdout).not.toContain("is also defined");
