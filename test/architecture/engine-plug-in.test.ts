@@ -9,7 +9,11 @@ import { POLICY_CHECK_NAME } from "../../src/render/check-run.js";
 import { startE2eServer, type E2eServer } from "../support/e2e-server.js";
 import { bundle } from "../support/engine.js";
 import { bannedNamesEngine } from "../support/engines/banned-names/index.js";
-import { startGitHubStandIn, type GitHubStandIn } from "../support/github-stand-in.js";
+import {
+  lastCompletedCheck,
+  startGitHubStandIn,
+  type GitHubStandIn,
+} from "../support/github-stand-in.js";
 import { webhookExample } from "../support/webhooks.js";
 
 // The one registry line.
@@ -82,11 +86,7 @@ describe("an engine added by one folder and one registry line", () => {
       server = await startE2eServer(standIn.url, { engines });
       expect(await server.send("pull_request", opened)).toBe(200);
       await server.queue.idle();
-      const completed = standIn.requests.filter((r) => {
-        const b = r.body as { name?: string; status?: string } | undefined;
-        return b?.status === "completed" && (b.name ?? r.checkRun?.name) === POLICY_CHECK_NAME;
-      });
-      return completed.at(-1)!.body as { conclusion?: string };
+      return lastCompletedCheck<{ conclusion?: string }>(standIn.requests, POLICY_CHECK_NAME)!;
     }
 
     it("runs in a review through the real server, and fails the policy check with its finding", async () => {

@@ -13,7 +13,11 @@ import { POLICY_CHECK_NAME } from "../../src/render/check-run.js";
 import { runCommand } from "../support/cli.js";
 import { kyvernoBinary } from "../support/kyverno.js";
 import { startE2eServer, type E2eServer } from "../support/e2e-server.js";
-import { startGitHubStandIn, type GitHubStandIn } from "../support/github-stand-in.js";
+import {
+  lastCompletedCheck,
+  startGitHubStandIn,
+  type GitHubStandIn,
+} from "../support/github-stand-in.js";
 import { webhookExample } from "../support/webhooks.js";
 
 const ROOT = join(packageRoot(), "test", "fixtures", "admission");
@@ -237,14 +241,10 @@ describe("ValidatingAdmissionPolicies in the app (policies.admission, read at th
     server = await startE2eServer(standIn.url);
     expect(await server.send("pull_request", opened)).toBe(200);
     await server.queue.idle();
-    const completed = standIn.requests.filter((r) => {
-      const b = r.body as { name?: string; status?: string } | undefined;
-      return b?.status === "completed" && (b.name ?? r.checkRun?.name) === POLICY_CHECK_NAME;
-    });
-    const body = completed.at(-1)!.body as {
+    const body = lastCompletedCheck<{
       conclusion?: string;
       output: { annotations?: { path: string; start_line: number; message: string }[] };
-    };
+    }>(standIn.requests, POLICY_CHECK_NAME)!;
     expect(body.conclusion).toBe("failure");
     expect(body.output.annotations).toContainEqual(
       expect.objectContaining({

@@ -9,6 +9,7 @@ import {
   startGitHubStandIn,
   type GitHubStandIn,
   type StandInRepo,
+  lastCompletedCheck,
 } from "../support/github-stand-in.js";
 import { responseBodyErrors, schemaRefusals } from "../support/openapi.js";
 import { webhookExample } from "../support/webhooks.js";
@@ -80,11 +81,7 @@ describe("a change to the repository's policies, through the real server", () =>
     const branchAnswers = standIn.requests.filter((r) => /\/(rules\/)?branches\//.test(r.path));
     expect(branchAnswers.length).toBeGreaterThan(0);
     expect(branchAnswers.flatMap((r) => r.responseErrors ?? [])).toEqual([]);
-    const completed = standIn.requests.filter((r) => {
-      const b = r.body as { name?: string; status?: string } | undefined;
-      return b?.status === "completed" && (b.name ?? r.checkRun?.name) === POLICY_CHECK_NAME;
-    });
-    return completed.at(-1)!.body as CheckBody;
+    return lastCompletedCheck<CheckBody>(standIn.requests, POLICY_CHECK_NAME)!;
   }
 
   it("shows the resources a tightened policy would newly flag, linked to their lines, and keeps the base's verdict", async () => {

@@ -90,3 +90,18 @@ export interface GitHubStandIn {
 export const startGitHubStandIn = start as (repo: StandInRepo) => Promise<GitHubStandIn>;
 /** Why GitHub would refuse this request body with 422 (its limits on texts, annotations, actions). */
 export const githubRefusals = refusals as (method: string, path: string, body: unknown) => string[];
+
+/**
+ * The body of the last request that completed the check run `name` (a create or an update: an
+ * update names its run through `checkRun`), as the caller types it; undefined when none did.
+ */
+export function lastCompletedCheck<T>(
+  requests: readonly RecordedRequest[],
+  name: string,
+): T | undefined {
+  const completed = requests.filter((r) => {
+    const b = r.body as { name?: string; status?: string } | undefined;
+    return b?.status === "completed" && (b.name ?? r.checkRun?.name) === name;
+  });
+  return completed.at(-1)?.body as T | undefined;
+}

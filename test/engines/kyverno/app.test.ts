@@ -4,7 +4,11 @@
 // carries the built-in fix as a one-click suggestion on that line.
 import { POLICY_CHECK_NAME } from "../../../src/render/check-run.js";
 import { startE2eServer, type E2eServer } from "../../support/e2e-server.js";
-import { startGitHubStandIn, type GitHubStandIn } from "../../support/github-stand-in.js";
+import {
+  lastCompletedCheck,
+  startGitHubStandIn,
+  type GitHubStandIn,
+} from "../../support/github-stand-in.js";
 import { describeWithKyverno } from "../../support/kyverno.js";
 import { webhookExample } from "../../support/webhooks.js";
 import { DISALLOW_PRIVILEGED, PRIVILEGED_DEPLOYMENT } from "./fixtures.js";
@@ -47,14 +51,10 @@ describeWithKyverno("Kyverno policies in the app", () => {
     server = await startE2eServer(standIn.url);
     expect(await server.send("pull_request", opened)).toBe(200);
     await server.queue.idle();
-    const completed = standIn.requests.filter((r) => {
-      const b = r.body as { name?: string; status?: string } | undefined;
-      return b?.status === "completed" && (b.name ?? r.checkRun?.name) === POLICY_CHECK_NAME;
-    });
-    const check = completed.at(-1)!.body as {
+    const check = lastCompletedCheck<{
       conclusion: string;
       output: { annotations?: Annotation[]; summary: string; text?: string };
-    };
+    }>(standIn.requests, POLICY_CHECK_NAME)!;
     const reviews = standIn.requests.filter(
       (r) => r.method === "POST" && r.path.endsWith("/reviews"),
     );

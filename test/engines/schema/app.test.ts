@@ -3,7 +3,11 @@
 import { ENGINES } from "../../../src/engines/registry.js";
 import { POLICY_CHECK_NAME } from "../../../src/render/check-run.js";
 import { startE2eServer, type E2eServer } from "../../support/e2e-server.js";
-import { startGitHubStandIn, type GitHubStandIn } from "../../support/github-stand-in.js";
+import {
+  lastCompletedCheck,
+  startGitHubStandIn,
+  type GitHubStandIn,
+} from "../../support/github-stand-in.js";
 import { webhookExample } from "../../support/webhooks.js";
 
 const DEPLOYMENT = `apiVersion: apps/v1
@@ -50,14 +54,10 @@ describe("schema findings in the app", () => {
     server = await startE2eServer(standIn.url, { engines: [...ENGINES] });
     expect(await server.send("pull_request", opened)).toBe(200);
     await server.queue.idle();
-    const completed = standIn.requests.filter((r) => {
-      const b = r.body as { name?: string; status?: string } | undefined;
-      return b?.status === "completed" && (b.name ?? r.checkRun?.name) === POLICY_CHECK_NAME;
-    });
-    const body = completed.at(-1)!.body as {
+    const body = lastCompletedCheck<{
       conclusion: string;
       output: { annotations: { path: string; start_line: number; title: string }[] };
-    };
+    }>(standIn.requests, POLICY_CHECK_NAME)!;
     expect(body.conclusion).toBe("failure");
     expect(body.output.annotations).toContainEqual(
       expect.objectContaining({
@@ -102,14 +102,10 @@ describe("schema findings in the app", () => {
     server = await startE2eServer(standIn.url, { engines: [...ENGINES] });
     expect(await server.send("pull_request", opened)).toBe(200);
     await server.queue.idle();
-    const completed = standIn.requests.filter((r) => {
-      const b = r.body as { name?: string; status?: string } | undefined;
-      return b?.status === "completed" && (b.name ?? r.checkRun?.name) === POLICY_CHECK_NAME;
-    });
-    const body = completed.at(-1)!.body as {
+    const body = lastCompletedCheck<{
       conclusion: string;
       output: { annotations: { path: string; start_line: number; message: string }[] };
-    };
+    }>(standIn.requests, POLICY_CHECK_NAME)!;
     expect(body.conclusion).toBe("failure");
     const twice = body.output.annotations.filter((a) => a.message.includes("is also defined"));
     expect(twice).toEqual([
