@@ -11,7 +11,10 @@
 //
 // The repository's CRDs (megabytes) are sent once per process: a request with "crdSet":"<id>"
 // and "crds" keeps them under that id, a later one with the same "crdSet" and no "crds" uses them
-// again (an id this process was never given is an error). A CRD is decoded only when a document
+// again (an id this process was never given is an error). In "crds", the string
+// "sha256:<base64 of the SHA-256 of a CRD's JSON>" stands for a CRD this process was sent in an
+// earlier request, as a document or a CRD (crdrefs.go; the versions answer says "crdRefs":true).
+// A CRD is decoded only when a document
 // of one of its kinds is validated: crdErrors name the CRDs read so far that are unusable. With
 // "crdsIfUnknown":true the CRDs are used only for the documents that have no schema without them,
 // as if those were asked again with the CRDs (one request instead of two).
@@ -75,7 +78,7 @@ type answer struct {
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "--versions" {
-		out, _ := json.Marshal(manifest())
+		out, _ := json.Marshal(versionsAnswer())
 		fmt.Println(string(out))
 		return
 	}
@@ -165,6 +168,9 @@ func parseRequest(line []byte) (r *readRequest) {
 	if err := json.Unmarshal(line, &r.req); err != nil {
 		return &readRequest{err: "the request is not JSON: " + err.Error()}
 	}
+	if err := resolveCRDRefs(r.req.CRDs); err != nil {
+		return &readRequest{err: err.Error()}
+	}
 	// A document that is one of the request's CRDs has its head read with the CRD's.
 	list := noCRDs
 	if r.req.CRDs != nil {
@@ -178,7 +184,7 @@ func parseRequest(line []byte) (r *readRequest) {
 
 func (r *readRequest) serve() any {
 	if r.versions {
-		return manifest()
+		return versionsAnswer()
 	}
 	if r.err != "" {
 		return answer{Error: r.err}

@@ -80,7 +80,7 @@ func TestReadAheadAnswersInOrder(t *testing.T) {
 	if a := got[1].(answer); !strings.HasPrefix(a.Error, "the request is not JSON") {
 		t.Errorf("not JSON: %+v", a)
 	}
-	if m, ok := got[2].(manifestFile); !ok || len(m.Versions) == 0 {
+	if m, ok := got[2].(versionsInfo); !ok || len(m.Versions) == 0 {
 		t.Errorf("versions: %+v", got[2])
 	}
 	a := got[3].(answer)

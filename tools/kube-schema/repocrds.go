@@ -53,26 +53,13 @@ func newCRDList(raws []json.RawMessage) *crdList {
 	for i, raw := range raws {
 		h.Write([]byte{0})
 		h.Write(raw)
-		l.sums = append(l.sums, sha256.Sum256(raw))
+		sum := sha256.Sum256(raw)
+		l.sums = append(l.sums, sum)
 		l.byLength[len(raw)] = append(l.byLength[len(raw)], i)
-		// Read as the API server's decoder reads the CRD's JSON (case-sensitive field names, the
-		// last of duplicate ones), so that the group and kind are the ones it will decode.
-		var head crdHead
-		if err := sigsjson.UnmarshalCaseSensitivePreserveInts(raw, &head); err != nil {
-			// Some field is not what it should be: each reading on its own, as without the other
-			// (an error of one is not the other's).
-			var group struct {
-				Spec crdSpecHead `json:"spec"`
-			}
-			err := sigsjson.UnmarshalCaseSensitivePreserveInts(raw, &group)
-			l.kinds = append(l.kinds, schema.GroupKind{Group: group.Spec.Group, Kind: group.Spec.Names.Kind})
-			l.read = append(l.read, err == nil && group.Spec.Names.Kind != "")
-			l.heads = append(l.heads, documentHead(raw))
-			continue
-		}
-		l.kinds = append(l.kinds, schema.GroupKind{Group: head.Spec.Group, Kind: head.Spec.Names.Kind})
-		l.read = append(l.read, head.Spec.Names.Kind != "")
-		l.heads = append(l.heads, headOf(head.APIVersion, head.Kind))
+		r := crdReadOf(sum, raw)
+		l.kinds = append(l.kinds, r.kind)
+		l.read = append(l.read, r.read)
+		l.heads = append(l.heads, r.head)
 	}
 	l.key = [32]byte(h.Sum(nil))
 	return l
@@ -137,7 +124,7 @@ func (l *crdList) documentHeads(documents []json.RawMessage) []docHead {
 			}
 		}
 		if !found {
-			out[i] = documentHead(d)
+			out[i] = headOfDocument(d)
 		}
 	}
 	return out

@@ -24,14 +24,21 @@ export const contentKey = (json: string): string =>
 type Validate = (
   documents: readonly unknown[],
   json: readonly string[],
+  keys: readonly string[],
 ) => Promise<SchemaFinding[][]>;
+
+/** A document's JSON as it was sent, and its contentKey. */
+export interface SentJson {
+  readonly json: string;
+  readonly key: string;
+}
 
 /** The answers asked ahead, by object and by content. */
 export class AheadAnswers {
   readonly #byKey = new Map<string, Promise<SchemaFinding[]>>();
   readonly #byObject = new WeakMap<object, Promise<SchemaFinding[]>>();
-  /** The JSON of the CRDs asked (the repository's CRDs are sent as the same text). */
-  readonly #crdJson = new WeakMap<object, string>();
+  /** The JSON of the CRDs asked (the repository's CRDs are sent as the same text, or named). */
+  readonly #crdJson = new WeakMap<object, SentJson>();
   #slice: { key: string; doc: unknown; json: string }[] = [];
   readonly #inSlice = new Map<string, { doc: unknown }[]>();
   #chars = 0;
@@ -49,7 +56,7 @@ export class AheadAnswers {
       if (typeof doc !== "object" || doc === null || this.#byObject.has(doc)) continue;
       const json = JSON.stringify(doc);
       const key = contentKey(json);
-      if (isCRD(doc)) this.#crdJson.set(doc, json);
+      if (isCRD(doc)) this.#crdJson.set(doc, { json, key });
       const known = this.#byKey.get(key);
       if (known) {
         this.#byObject.set(doc, known);
@@ -75,6 +82,7 @@ export class AheadAnswers {
     const answers = this.validate(
       sent.map((s) => s.doc),
       sent.map((s) => s.json),
+      sent.map((s) => s.key),
     );
     sent.forEach((s, k) => {
       const one = answers.then((a) => a[k]!);
@@ -93,8 +101,8 @@ export class AheadAnswers {
     return this.#byObject.get(doc) ?? this.#byKey.get(contentKey(JSON.stringify(doc)));
   }
 
-  /** The JSON a CRD was asked with (the same object's JSON.stringify), if it was. */
-  crdJson(crd: unknown): string | undefined {
+  /** The JSON a CRD was asked with (the same object's JSON.stringify) and its key, if it was. */
+  crdJson(crd: unknown): SentJson | undefined {
     return typeof crd === "object" && crd !== null ? this.#crdJson.get(crd) : undefined;
   }
 }

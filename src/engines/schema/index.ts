@@ -44,7 +44,7 @@ class SchemaEngine implements Engine {
   private readonly validate: boolean;
   #objects: Promise<readonly unknown[]> | undefined;
   /** `check`: the checked files' objects, asked ahead (ahead.ts); settled once all are asked. */
-  readonly #ahead = new AheadAnswers((docs, json) => this.#validate(docs, json));
+  readonly #ahead = new AheadAnswers((docs, json, keys) => this.#validate(docs, json, keys));
   #asked: Promise<void> = Promise.resolve();
   #asksAhead = false;
 
@@ -150,8 +150,9 @@ class SchemaEngine implements Engine {
   async #validate(
     documents: readonly unknown[],
     json?: readonly string[],
+    keys?: readonly string[],
   ): Promise<SchemaFinding[][]> {
-    const first = await this.#run(documents, { json });
+    const first = await this.#run(documents, { json, keys });
     const missing = first.flatMap((f, i) => (f.some((x) => x.rule === "PCV007") ? [i] : []));
     if (missing.length === 0) return first;
     // `check` takes the CRDs among the files it checks; a review those of the base commit.
@@ -182,7 +183,7 @@ class SchemaEngine implements Engine {
 
   async #run(
     documents: readonly unknown[],
-    how: Pick<SchemaRequest, "crds" | "json"> = {},
+    how: Pick<SchemaRequest, "crds" | "json" | "keys"> = {},
   ): Promise<SchemaFinding[][]> {
     const answer = await this.#session.request({ ...how, version: this.version, documents });
     if (answer?.error) throw new Error(answer.error);
@@ -237,6 +238,7 @@ async function load(ctx: EngineContext) {
         },
       ],
     };
+  session.crdRefs = info.crdRefs === true;
   const engine = new SchemaEngine(version, ctx, session, ahead);
   // The evaluation starts once every object is asked: kube-schema's work, the longer, starts first.
   await engine.asked();

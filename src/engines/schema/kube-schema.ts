@@ -8,6 +8,8 @@ import { delimiter, join } from "node:path";
 import { packageRoot } from "../../adapters/fs/policy-bundle.js";
 import { messageOf } from "../../core/errors.js";
 import type { JsonPath } from "../../core/types.js";
+import { contentKey, type SentJson } from "./ahead.js";
+import { isCRD } from "./crds.js";
 
 /** How long one batch (at most EVALUATION_CHUNK_BYTES of documents) may take. */
 export const KUBE_SCHEMA_TIME_LIMIT_MS = 120_000;
@@ -34,6 +36,8 @@ export interface KubeSchemaInfo {
   readonly versions: readonly string[];
   readonly kubernetes: readonly { module: string; version: string }[];
   readonly crds: readonly { name: string; module: string; version: string }[];
+  /** The process takes CRDs named by the SHA-256 of JSON it was sent before. */
+  readonly crdRefs?: boolean;
 }
 
 /** The kube-schema binary, or undefined when this installation has none. */
@@ -75,23 +79,32 @@ export function kubeSchemaInfo(
 }
 
 /**
- * The repository's CRDs for the requests of a run, written as JSON once: a session sends them
- * to its process once (under `id`) and names them in later requests.
+ * The repository's CRDs for the requests of a run, each with its JSON and contentKey: a session
+ * sends them to its process once (under `id`) and names them in later requests; a CRD the
+ * process was sent already as a document is named by its key instead of sent again (crdRefs).
  */
 export class CrdSet {
   private static next = 0;
   readonly id = `crds-${++CrdSet.next}`;
-  readonly json: string;
-  readonly size: number;
+  readonly entries: readonly SentJson[];
 
   /**
    * The CRDs, each once (the same CRD read from two places is sent once, in its first place);
-   * `json` gives the JSON made already of a CRD (JSON.stringify's), if any.
+   * `sent` gives the JSON (JSON.stringify's) and key made already of a CRD, if any.
    */
-  constructor(crds: readonly unknown[], json?: (crd: unknown) => string | undefined) {
-    const texts = [...new Set(crds.map((c) => json?.(c) ?? JSON.stringify(c)))];
-    this.json = `[${texts.join(",")}]`;
-    this.size = texts.length;
+  constructor(crds: readonly unknown[], sent?: (crd: unknown) => SentJson | undefined) {
+    const byKey = new Map<string, SentJson>();
+    for (const c of crds) {
+      const known = sent?.(c);
+      const json = known?.json ?? JSON.stringify(c);
+      const key = known?.key ?? contentKey(json);
+      if (!byKey.has(key)) byKey.set(key, { json, key });
+    }
+    this.entries = [...byKey.values()];
+  }
+
+  get size(): number {
+    return this.entries.length;
   }
 }
 
@@ -101,6 +114,8 @@ export interface SchemaRequest {
   readonly documents: readonly unknown[];
   /** The documents as JSON, when the caller has it already (each JSON.stringify's). */
   readonly json?: readonly string[];
+  /** With `json`: each document's contentKey (a CRD among them may then be named later). */
+  readonly keys?: readonly string[];
   /**
    * The CRDs are only for the documents with no schema without them (kube-schema validates
    * those again with the CRDs): the answer of asking without CRDs, then again for those.
@@ -137,6 +152,13 @@ export class KubeSchemaSession {
   #idle: NodeJS.Timeout | undefined;
   /** The CRD sets the current process was given. */
   #sent = new Set<string>();
+  /** The contentKeys of the CRDs the current process was sent as documents. */
+  #sentCRDs = new Set<string>();
+  /**
+   * Whether the binary takes a CRD set's CRDs named by the SHA-256 of JSON sent before (its
+   * versions answer says `"crdRefs": true`; an older binary would read a name as a broken CRD).
+   */
+  crdRefs = false;
 
   constructor(
     private readonly binary: string,
@@ -191,22 +213,32 @@ export class KubeSchemaSession {
     });
   }
 
-  /** The request's line: its CRDs in full the first time this process is given them. */
+  /**
+   * The request's line: its CRDs the first time this process is given them, each in full or, when
+   * the process was sent it as a document, named (`"sha256:<key>"`).
+   */
   #line(req: SchemaRequest): string {
     let crds = "";
     if (req.crds) {
       crds = `,"crdSet":${JSON.stringify(req.crds.id)}`;
-      if (!this.#sent.has(req.crds.id)) crds += `,"crds":${req.crds.json}`;
+      if (!this.#sent.has(req.crds.id)) {
+        const named = (e: SentJson) => this.crdRefs && this.#sentCRDs.has(e.key);
+        const list = req.crds.entries.map((e) => (named(e) ? `"sha256:${e.key}"` : e.json));
+        crds += `,"crds":[${list.join(",")}]`;
+      }
       this.#sent.add(req.crds.id);
       if (req.crdsIfUnknown) crds += `,"crdsIfUnknown":true`;
     }
     const documents = req.json ? `[${req.json.join(",")}]` : JSON.stringify(req.documents);
+    if (req.json && req.keys)
+      req.documents.forEach((d, i) => isCRD(d) && this.#sentCRDs.add(req.keys![i]!));
     return `{"version":${JSON.stringify(req.version)}${crds},"documents":${documents}}\n`;
   }
 
   #start(): ChildProcessWithoutNullStreams {
     if (this.#child) return this.#child;
     this.#sent = new Set();
+    this.#sentCRDs = new Set();
     const child =
       earlyProcess(this.binary) ??
       spawn(this.binary, [], { env: runEnvironment(), stdio: ["pipe", "pipe", "pipe"] });

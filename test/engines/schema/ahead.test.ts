@@ -14,7 +14,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../../src/adapters/fs/policy-bundle.js";
 import { jest } from "@jest/globals";
-import { AHEAD_MAX_DOCUMENTS, AheadAnswers } from "../../../src/engines/schema/ahead.js";
+import {
+  AHEAD_MAX_DOCUMENTS,
+  AheadAnswers,
+  contentKey,
+} from "../../../src/engines/schema/ahead.js";
 import { fewManifestFiles, workingTreeCRDs } from "../../../src/engines/schema/crds.js";
 import { schemaEngine } from "../../../src/engines/schema/index.js";
 import type { EngineContext, Inventory } from "../../../src/engines/engine.js";
@@ -34,9 +38,9 @@ const finding = (doc: unknown): SchemaFinding[] => [
 
 /** AheadAnswers whose requests are kept in `asked` and answered with `finding`. */
 function recorded() {
-  const asked: { docs: unknown[]; json: readonly string[] }[] = [];
-  const ahead = new AheadAnswers(async (slice, json) => {
-    asked.push({ docs: [...slice], json });
+  const asked: { docs: unknown[]; json: readonly string[]; keys: readonly string[] }[] = [];
+  const ahead = new AheadAnswers(async (slice, json, keys) => {
+    asked.push({ docs: [...slice], json, keys });
     return slice.map(finding);
   });
   return { asked, ahead };
@@ -75,7 +79,7 @@ describe("AheadAnswers", () => {
     }
   });
 
-  it("keeps the JSON a CRD was asked with, for the repository's CRDs sent later", () => {
+  it("keeps the JSON a CRD was asked with and its key, for the repository's CRDs sent later", () => {
     const { asked, ahead } = recorded();
     const crd = {
       apiVersion: "apiextensions.k8s.io/v1",
@@ -84,7 +88,8 @@ describe("AheadAnswers", () => {
     };
     ahead.add([crd, configMap("c")]);
     ahead.flush();
-    expect(ahead.crdJson(crd)).toBe(asked[0]!.json[0]);
+    expect(ahead.crdJson(crd)).toEqual({ json: asked[0]!.json[0], key: asked[0]!.keys[0] });
+    expect(asked[0]!.keys).toEqual(asked[0]!.json.map(contentKey));
     expect(ahead.crdJson(configMap("c"))).toBeUndefined();
   });
 

@@ -13,6 +13,7 @@ import {
   KubeSchemaSession,
   kubeSchemaInfo,
 } from "../../../src/engines/schema/kube-schema.js";
+import { contentKey } from "../../../src/engines/schema/ahead.js";
 import { runCommand } from "../../support/cli.js";
 
 /** A stand-in kube-schema in a folder of its own (`body` is given that folder). */
@@ -117,6 +118,46 @@ describe("KubeSchemaSession and CRD sets", () => {
       .split("\n")
       .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.crds?.length)).toEqual([1, 1]);
+  });
+
+  it("names a CRD the process was sent as a document (crdRefs), and sends it in full to a new process", async () => {
+    // The first process answers twice and dies on its third request; the next answers all.
+    const { file, dir } = script(
+      (dir) =>
+        `log() { printf '%s\\n' "$1" >> ${dir}/lines; }\n` +
+        `if [ -e ${dir}/started ]; then while read -r line; do log "$line"; echo '${ANSWER}'; done; fi\n` +
+        `: > ${dir}/started\nfor i in 1 2; do read -r line; log "$line"; echo '${ANSWER}'; done\n` +
+        `read -r line; exit 2`,
+    );
+    const json = [JSON.stringify(WIDGET_CRD), JSON.stringify(widget({}))];
+    const keys = json.map(contentKey);
+    const documents = [WIDGET_CRD, widget({})];
+    const session = new KubeSchemaSession(file);
+    session.crdRefs = true;
+    await session.request({ version: "1.37", documents, json, keys });
+    // The same CRD read again (another object) and one never sent as a document.
+    const crds = () =>
+      new CrdSet([structuredClone(WIDGET_CRD), GADGET_CRD], (c) =>
+        c === WIDGET_CRD ? { json: json[0]!, key: keys[0]! } : undefined,
+      );
+    await session.request({ version: "1.37", crds: crds(), documents: [widget({ size: 1 })] });
+    await expect(
+      session.request({ version: "1.37", crds: crds(), documents: [widget({})] }),
+    ).rejects.toThrow("kube-schema exited 2");
+    await session.request({ version: "1.37", crds: crds(), documents: [widget({})] });
+    // Without crdRefs (an older binary): in full.
+    const older = new KubeSchemaSession(file);
+    await older.request({ version: "1.37", documents, json, keys });
+    await older.request({ version: "1.37", crds: crds(), documents: [widget({})] });
+    const lines = readFileSync(join(dir, "lines"), "utf8").trim().split("\n");
+    expect(lines.map((l) => JSON.parse(l).crds)).toEqual([
+      undefined,
+      [`sha256:${keys[0]}`, GADGET_CRD],
+      [WIDGET_CRD, GADGET_CRD],
+      undefined,
+      [WIDGET_CRD, GADGET_CRD],
+    ]);
+    expect(lines[1]).toContain(`"crds":["sha256:${keys[0]}",${JSON.stringify(GADGET_CRD)}]`);
   });
 
   it("a kube-schema that cannot say which versions it carries is not run, and says why", async () => {
@@ -272,6 +313,40 @@ const SKIPPED = built ? "" : " (skipped: kube-schema is not built, npm run build
       ["PCV002"],
       ["PCV002"],
       [],
+    ]);
+  });
+
+  it("answers a CRD set naming the CRDs sent as documents as the one sending them (crdRefs)", async () => {
+    const documents = [WIDGET_CRD, GADGET_CRD];
+    const json = documents.map((d) => JSON.stringify(d));
+    const keys = json.map(contentKey);
+    const docs = [
+      widget({ size: "big" }),
+      widget({ colour: "red" }),
+      { ...widget({}), kind: "Gadget" },
+    ];
+    const answers = async (crdRefs: boolean) => {
+      const session = new KubeSchemaSession(binary);
+      session.crdRefs = crdRefs;
+      const sent = (c: unknown) => {
+        const i = documents.indexOf(c as typeof WIDGET_CRD);
+        return i < 0 ? undefined : { json: json[i]!, key: keys[i]! };
+      };
+      return [
+        await session.request({ version: "", documents, json, keys }),
+        await session.request({ version: "", crds: new CrdSet(documents, sent), documents: docs }),
+      ];
+    };
+    expect(await kubeSchemaInfo(binary, new KubeSchemaSession(binary))).toMatchObject({
+      crdRefs: true,
+    });
+    const named = await answers(true);
+    expect(named).toEqual(await answers(false));
+    expect(named[1]!.crdErrors?.map((e) => e.index)).toEqual([1]);
+    expect(named[1]!.results.map((r) => (r.findings ?? []).map((f) => f.rule))).toEqual([
+      ["PCV001"],
+      ["PCV002"],
+      ["PCV007"],
     ]);
   });
 
