@@ -23,6 +23,19 @@ var unknownField = regexp.MustCompile(`^unknown field "(.*)"$`)
 // field validation: the unknown fields (PCV002), then the pruned and defaulted object against the
 // schema (PCV001) and the CRD's CEL rules (PCV006).
 func (s *schemaSet) check(raw json.RawMessage) result {
+	return s.checkHeaded(raw, docHead{})
+}
+
+// checkHeaded: check, given the document's head as read already (documentHeads'). A CRD is not
+// read into a map (megabytes of schemas; its check reads its JSON, and a map only for a finding's
+// path): a head read as a CRD's means its JSON is an object whose apiVersion and kind are the
+// strings "apiextensions.k8s.io/v1" and "CustomResourceDefinition" (the head's case-sensitive
+// reading checks the whole JSON first, takes the last of duplicate fields as the map does, and
+// fails on a field that is not a string), which is all check reads of the map before checkCRD.
+func (s *schemaSet) checkHeaded(raw json.RawMessage, h docHead) result {
+	if h.ok && h.gvk == crdKindV1 {
+		return s.checkKind(raw, nil, crdKindV1, crdKindV1.GroupVersion().String(), crdKindV1.Kind)
+	}
 	obj, err := decodeObject(raw)
 	if err != nil {
 		return result{Error: "not a JSON object: " + err.Error()}
@@ -36,7 +49,11 @@ func (s *schemaSet) check(raw json.RawMessage) result {
 	if err != nil {
 		return one("PCV001", []any{"apiVersion"}, err.Error())
 	}
-	gvk := gv.WithKind(kind)
+	return s.checkKind(raw, obj, gv.WithKind(kind), apiVersion, kind)
+}
+
+// checkKind: check of a document of kind gvk (obj: the document read, nil for a CRD).
+func (s *schemaSet) checkKind(raw json.RawMessage, obj map[string]any, gvk schema.GroupVersionKind, apiVersion, kind string) result {
 	findings, removed := s.lifecycleFindings(gvk)
 	if removed {
 		return result{Findings: findings}

@@ -315,7 +315,7 @@ func (s *schemaSet) checkAll(documents []json.RawMessage, heads []docHead) []res
 			ready = append(ready, i)
 			continue
 		}
-		results[i] = s.check(doc)
+		results[i] = s.checkHeaded(doc, heads[i])
 	}
 	workers := min(runtime.GOMAXPROCS(0), len(ready)/poolFrom+1)
 	next := make(chan int)
@@ -325,7 +325,7 @@ func (s *schemaSet) checkAll(documents []json.RawMessage, heads []docHead) []res
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i] = s.checkSafely(documents[i])
+				results[i] = s.checkSafely(documents[i], heads[i])
 			}
 		}()
 	}
@@ -342,11 +342,11 @@ const poolFrom = 8
 
 // checkSafely: check, with a panic in a goroutine an error of its document (serve recovers the
 // others').
-func (s *schemaSet) checkSafely(doc json.RawMessage) (r result) {
+func (s *schemaSet) checkSafely(doc json.RawMessage, h docHead) (r result) {
 	defer func() {
 		if p := recover(); p != nil {
 			r = result{Error: fmt.Sprintf("internal error: %v", p)}
 		}
 	}()
-	return s.check(doc)
+	return s.checkHeaded(doc, h)
 }
