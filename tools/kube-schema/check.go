@@ -77,7 +77,7 @@ func (s *schemaSet) checkKind(raw json.RawMessage, obj map[string]any, gvk schem
 	}
 	findings = append(findings, s.validate(gvk, parsed)...)
 	if k, ok := s.crds[gvk]; ok {
-		crdIntOrString(k.structural, obj, nil, &findings)
+		k.intOrStringTree().walk(obj, nil, &findings)
 	} else {
 		findings = append(findings, builtinIntOrString(gvk, obj)...)
 	}

@@ -30,6 +30,9 @@ type crdKind struct {
 	// celPanicked: what making the validator panicked with, given again to each caller (a nil
 	// validator would be one without rules).
 	celPanicked any
+	// The int-or-string fields of its schema (crdintorstring.go), made on first use.
+	iosOnce sync.Once
+	ios     *intOrStringTree
 }
 
 func (k *crdKind) celValidator() *cel.Validator {

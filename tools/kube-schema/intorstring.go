@@ -14,7 +14,6 @@ import (
 	"strings"
 	"sync"
 
-	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	clientscheme "k8s.io/client-go/kubernetes/scheme"
@@ -176,33 +175,6 @@ func walkTyped(k typedKind, t reflect.Type, v any, path []any, out *[]finding) {
 			for key, c := range m {
 				walkTyped(k, t.Elem(), c, with(path, key), out)
 			}
-		}
-	}
-}
-
-// crdIntOrString: the same along a custom resource's structural schema.
-func crdIntOrString(s *structuralschema.Structural, v any, path []any, out *[]finding) {
-	if s == nil {
-		return
-	}
-	if s.XIntOrString {
-		if !intOrString(v) {
-			*out = append(*out, intOrStringFinding(path, v))
-		}
-		return
-	}
-	switch x := v.(type) {
-	case map[string]any:
-		for k, c := range x {
-			if p, ok := s.Properties[k]; ok {
-				crdIntOrString(&p, c, with(path, k), out)
-			} else if s.AdditionalProperties != nil {
-				crdIntOrString(s.AdditionalProperties.Structural, c, with(path, k), out)
-			}
-		}
-	case []any:
-		for i, c := range x {
-			crdIntOrString(s.Items, c, with(path, i), out)
 		}
 	}
 }
