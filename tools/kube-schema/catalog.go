@@ -174,7 +174,10 @@ func bundledFor(heads []docHead) []string {
 	return files
 }
 
-func schemaSetFor(version string, repo *crdList, heads []docHead) (*schemaSet, error) {
+// schemaSetFor: the set for a request's documents (heads), made with what the documents of the
+// requests read after it need too (ahead: lookahead.go); picks: the repository CRDs the requests
+// answered with this set's key so far needed.
+func schemaSetFor(version string, repo *crdList, heads, ahead []docHead) (set *schemaSet, picks []int, err error) {
 	m := manifest()
 	if version == "" {
 		version = m.Versions[0]
@@ -184,13 +187,15 @@ func schemaSetFor(version string, repo *crdList, heads []docHead) (*schemaSet, e
 		known = known || v == version
 	}
 	if !known {
-		return nil, fmt.Errorf("no schemas for Kubernetes %s (carried: %s)", version, strings.Join(m.Versions, ", "))
+		return nil, nil, fmt.Errorf("no schemas for Kubernetes %s (carried: %s)", version, strings.Join(m.Versions, ", "))
 	}
-	bundled := bundledFor(heads)
-	picked := repo.needed(heads)
+	all := slices.Concat(heads, ahead)
+	bundled := bundledFor(all)
+	picked := repo.needed(all)
 	key := version + "\x00" + string(repo.key[:])
 	setsMu.Lock()
 	defer setsMu.Unlock()
+	picks = notePicks(key, repo.needed(heads))
 	// One set per version and repository CRDs, its compiled kinds kept across the requests of a
 	// run. A set carries the bundled CRD files and the repository CRDs some request needed so far:
 	// a request that needs one more is given a set with the union (a file or CRD only adds the
@@ -198,7 +203,7 @@ func schemaSetFor(version string, repo *crdList, heads []docHead) (*schemaSet, e
 	// needed).
 	prev, ok := sets[key]
 	if ok && subset(bundled, prev.bundled) && subset(picked, prev.picked) {
-		return prev, nil
+		return prev, picks, nil
 	}
 	if ok {
 		bundled = union(bundled, prev.bundled)
@@ -206,10 +211,11 @@ func schemaSetFor(version string, repo *crdList, heads []docHead) (*schemaSet, e
 	}
 	s, err := newSchemaSetOf(version, repo, picked, bundled)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sets[key] = s
-	return s, nil
+	setsMade++
+	return s, picks, nil
 }
 
 func subset[T comparable](files, of []T) bool {

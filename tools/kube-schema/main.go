@@ -126,7 +126,9 @@ func readAll(in *bufio.Reader, queue chan<- *readRequest) {
 	for {
 		line, err := in.ReadBytes('\n')
 		if len(line) > 0 {
-			queue <- readRequestOf(line)
+			r := readRequestOf(line)
+			addPending(r)
+			queue <- r
 		}
 		if err == io.EOF {
 			return
@@ -183,6 +185,7 @@ func parseRequest(line []byte) (r *readRequest) {
 }
 
 func (r *readRequest) serve() any {
+	removePending(r)
 	if r.versions {
 		return versionsAnswer()
 	}
@@ -251,7 +254,7 @@ func validateParsed(req request, heads []docHead, read *crdList) (a answer) {
 	if req.CRDsIfUnknown {
 		return checkWithCRDsIfUnknown(req.Version, crds, req.Documents, heads)
 	}
-	return checkWithHeads(req.Version, crds, req.Documents, heads)
+	return checkWithHeadsAhead(req.Version, crds, req.Documents, heads, headsAhead(req))
 }
 
 func checkWith(version string, crds *crdList, documents []json.RawMessage) answer {
@@ -263,12 +266,18 @@ func checkWith(version string, crds *crdList, documents []json.RawMessage) answe
 // checkWithHeads: checkWith with the documents' heads read already (and their CRDs' checks
 // started).
 func checkWithHeads(version string, crds *crdList, documents []json.RawMessage, heads []docHead) answer {
-	set, err := schemaSetFor(version, crds, heads)
+	return checkWithHeadsAhead(version, crds, documents, heads, nil)
+}
+
+// checkWithHeadsAhead: checkWithHeads, the schema set made for the documents of the requests read
+// ahead (their heads) too.
+func checkWithHeadsAhead(version string, crds *crdList, documents []json.RawMessage, heads, ahead []docHead) answer {
+	set, picks, err := schemaSetFor(version, crds, heads, ahead)
 	if err != nil {
 		return answer{Error: err.Error()}
 	}
 	set.warmCEL(heads)
-	return answer{CRDErrors: set.crdErrors, Results: set.checkAll(documents, heads)}
+	return answer{CRDErrors: set.crdErrorsOf(picks), Results: set.checkAll(documents, heads)}
 }
 
 // checkWithCRDsIfUnknown: the documents without the repository's CRDs, then those of a kind with

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"slices"
+	"sync"
+)
+
+// A schema set is made for the CRDs (and bundled CRD files) its request's documents need; a later
+// request that needs one more is given a new set with the union (schemaSetFor), whose validator
+// then reads and compiles every kind again: for the corpus, the request with prometheus-operator's
+// Prometheus compiled ServiceMonitor and PrometheusRule a second time, with their group-version's
+// OpenAPI document (~60 ms at the end of a check). Requests are read ahead (readAll), so the
+// requests that will be answered with the same set are often known already: the set is made with
+// what they need too. That set is the union the later request would get, and a CRD or file that no
+// document of a request needs adds only kinds that request has none of (schemaSetFor), so every
+// answer's results are the same; its crdErrors are those of the CRDs the requests answered so
+// far needed (crdErrorsOf), as the set made without looking ahead gives them.
+
+var (
+	pendingMu sync.Mutex
+	// pending: the requests read and not answered yet, in their order (readAll adds, serve takes).
+	pending []*readRequest
+)
+
+func addPending(r *readRequest) {
+	if r.versions || r.err != "" {
+		return
+	}
+	pendingMu.Lock()
+	pending = append(pending, r)
+	pendingMu.Unlock()
+}
+
+func removePending(r *readRequest) {
+	pendingMu.Lock()
+	if i := slices.Index(pending, r); i >= 0 {
+		pending = slices.Delete(pending, i, i+1)
+	}
+	pendingMu.Unlock()
+}
+
+// headsAhead: the heads of the documents of the requests read after req that its schema set will
+// answer too: the same version, and the same repository CRDs (none, or the same crdSet named
+// without sending it; up to a request that sends that set anew). None for a request with
+// crdsIfUnknown or an unnamed CRD list.
+func headsAhead(req request) []docHead {
+	if req.CRDsIfUnknown || (req.CRDSet == "" && req.CRDs != nil) {
+		return nil
+	}
+	pendingMu.Lock()
+	defer pendingMu.Unlock()
+	var out []docHead
+	for _, p := range pending {
+		q := p.req
+		if req.CRDSet != "" && q.CRDSet == req.CRDSet && q.CRDs != nil {
+			break
+		}
+		if q.Version == req.Version && q.CRDSet == req.CRDSet && q.CRDs == nil && !q.CRDsIfUnknown {
+			out = append(out, p.heads...)
+		}
+	}
+	return out
+}
+
+// setsMade: how many schema sets this process made (the tests').
+var setsMade int
+
+// picksSoFar: per schema set key, the repository CRDs the requests answered so far needed.
+var picksSoFar = map[string][]int{}
+
+// notePicks records a request's needed CRDs under key and gives all so far (setsMu held).
+func notePicks(key string, picked []int) []int {
+	picksSoFar[key] = union(picksSoFar[key], picked)
+	return picksSoFar[key]
+}
+
+// crdErrorsOf: the set's CRD errors of the CRDs in picked (in the set's order: by index).
+func (s *schemaSet) crdErrorsOf(picked []int) []crdError {
+	var out []crdError
+	for _, e := range s.crdErrors {
+		if slices.Contains(picked, e.Index) {
+			out = append(out, e)
+		}
+	}
+	return out
+}

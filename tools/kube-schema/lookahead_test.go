@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// forgetSets: as in a new process, no schema set was made.
+func forgetSets() {
+	setsMu.Lock()
+	sets = map[string]*schemaSet{}
+	picksSoFar = map[string][]int{}
+	setsMade = 0
+	setsMu.Unlock()
+	forgetCRDs()
+	forgetKnownCRDs()
+}
+
+// The requests of a check's second step (the documents of kinds with no other schema, again with
+// the repository's CRDs), each needing other CRDs of the set: read ahead, they are answered with
+// one schema set, and each answer is the one they get answered one at a time (a set made anew
+// whenever a request needs one more CRD), CRD errors included (the broken CRD's only once a
+// request needed it). Requests of another version or with other CRDs are not looked ahead to.
+func TestLookAheadMakesOneSetWithTheSameAnswers(t *testing.T) {
+	version := manifest().Versions[0]
+	variants := crdVariants() // a, b valid; c not structural; d does not decode; e valid
+	var crds []string
+	for _, v := range variants {
+		crds = append(crds, compactJSON(t, v))
+	}
+	widget := func(group, size string) string {
+		return `{"apiVersion":"` + group + `.example.com/v1","kind":"Widget","metadata":{"name":"w","namespace":"n"},"spec":{"size":"` + size + `","min":3,"max":2}}`
+	}
+	lines := []string{
+		`{"version":"` + version + `","crdSet":"s","crds":[` + strings.Join(crds, ",") + `],"documents":[` + widget("a", "huge") + `]}`,
+		`{"version":"` + version + `","crdSet":"s","documents":[` + widget("b", "small") + `,` + widget("a", "small") + `]}`,
+		`{"version":"1.34","crdSet":"s","documents":[` + widget("e", "small") + `]}`,
+		`{"version":"` + version + `","documents":[{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"x"}}]}`,
+		`{"version":"` + version + `","crdSet":"s","documents":[` + widget("c", "small") + `,` + widget("e", "huge") + `]}`,
+		`{"version":"` + version + `","crdSet":"s","documents":[` + widget("d", "small") + `]}`,
+	}
+	forgetSets()
+	var want []string
+	for _, l := range lines {
+		b, _ := json.Marshal(serve([]byte(l)))
+		want = append(want, string(b))
+	}
+	alone := setsMade
+	forgetSets()
+	queue := make(chan *readRequest, readAhead)
+	readAll(bufio.NewReader(strings.NewReader(strings.Join(lines, "\n")+"\n")), queue)
+	var got []string
+	for r := range queue {
+		b, _ := json.Marshal(r.serve())
+		got = append(got, string(b))
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d answers", len(got))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("request %d read ahead:\n%s\none at a time:\n%s", i, got[i], want[i])
+		}
+	}
+	// One set for the version's requests with the CRDs (instead of four), one for 1.34's and one
+	// without CRDs.
+	if alone != 6 || setsMade != 3 {
+		t.Errorf("%d sets made one at a time, %d read ahead", alone, setsMade)
+	}
+	// Not vacuous: findings, a CEL finding, and the CRD errors only from the request needing them.
+	if !strings.Contains(want[0], "PCV001") || !strings.Contains(want[1], "PCV006") || strings.Contains(want[1], "crdErrors\":[") ||
+		!strings.Contains(want[4], `"crdErrors":[{"index":2`) || !strings.Contains(want[5], `{"index":3`) {
+		t.Errorf("answers one at a time: %s", strings.Join(want, "\n"))
+	}
+}
