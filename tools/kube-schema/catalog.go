@@ -189,13 +189,25 @@ func schemaSetFor(version string, repo *crdList, heads, ahead []docHead) (set *s
 	if !known {
 		return nil, nil, fmt.Errorf("no schemas for Kubernetes %s (carried: %s)", version, strings.Join(m.Versions, ", "))
 	}
-	all := slices.Concat(heads, ahead)
-	bundled := bundledFor(all)
-	picked := repo.needed(all)
 	key := version + "\x00" + string(repo.key[:])
 	setsMu.Lock()
 	defer setsMu.Unlock()
 	picks = notePicks(key, repo.needed(heads))
+	if len(ahead) > 0 {
+		// A set that cannot be made with what the requests ahead need (a CRD of theirs that
+		// breaks the making) is made as without them: each request keeps its own answer.
+		if s, err := setSafely(func() (*schemaSet, error) { return schemaSetOf(key, version, repo, slices.Concat(heads, ahead)) }); err == nil {
+			return s, picks, nil
+		}
+	}
+	s, err := schemaSetOf(key, version, repo, heads)
+	return s, picks, err
+}
+
+// schemaSetOf: the set of key for the documents of heads (setsMu held).
+func schemaSetOf(key, version string, repo *crdList, heads []docHead) (*schemaSet, error) {
+	bundled := bundledFor(heads)
+	picked := repo.needed(heads)
 	// One set per version and repository CRDs, its compiled kinds kept across the requests of a
 	// run. A set carries the bundled CRD files and the repository CRDs some request needed so far:
 	// a request that needs one more is given a set with the union (a file or CRD only adds the
@@ -203,7 +215,7 @@ func schemaSetFor(version string, repo *crdList, heads, ahead []docHead) (set *s
 	// needed).
 	prev, ok := sets[key]
 	if ok && subset(bundled, prev.bundled) && subset(picked, prev.picked) {
-		return prev, picks, nil
+		return prev, nil
 	}
 	if ok {
 		bundled = union(bundled, prev.bundled)
@@ -211,11 +223,11 @@ func schemaSetFor(version string, repo *crdList, heads, ahead []docHead) (set *s
 	}
 	s, err := newSchemaSetOf(version, repo, picked, bundled)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	sets[key] = s
 	setsMade++
-	return s, picks, nil
+	return s, nil
 }
 
 func subset[T comparable](files, of []T) bool {

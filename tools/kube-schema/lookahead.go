@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"slices"
 	"sync"
 )
@@ -75,6 +76,16 @@ func headsAhead(req request) []docHead {
 		}
 	}
 	return out
+}
+
+// setSafely: build's set, or its error (a panic too, as an error).
+func setSafely(build func() (*schemaSet, error)) (s *schemaSet, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			s, err = nil, fmt.Errorf("internal error: %v", p)
+		}
+	}()
+	return build()
 }
 
 // setsMade: how many schema sets this process made (the tests').

@@ -75,3 +75,46 @@ func TestLookAheadMakesOneSetWithTheSameAnswers(t *testing.T) {
 		t.Errorf("answers one at a time: %s", strings.Join(want, "\n"))
 	}
 }
+
+// A set that cannot be made with what the requests ahead need is made as without them: the
+// making's panic is an error there, never the request's.
+func TestLookAheadSetThatPanicsIsAnError(t *testing.T) {
+	s, err := setSafely(func() (*schemaSet, error) { panic("broken CRD") })
+	if s != nil || err == nil || !strings.Contains(err.Error(), "broken CRD") {
+		t.Errorf("set %v, error %v", s, err)
+	}
+}
+
+// A CRD with an unserved version whose schema is not structural, needed by a later request only:
+// the earlier request read ahead is answered as alone.
+func TestLookAheadPastAnOddCRD(t *testing.T) {
+	version := manifest().Versions[0]
+	good := compactJSON(t, crdVariant("a.example.com"))
+	broken := compactJSON(t, crdVariant("f.example.com", `"versions":[{"name":"v1"`, `"versions":[{"name":"v2","served":false,"storage":false,"schema":{"openAPIV3Schema":{"type":"object","properties":{"x":{}}}}},{"name":"v1"`))
+	widget := func(group string) string {
+		return `{"apiVersion":"` + group + `.example.com/v1","kind":"Widget","metadata":{"name":"w","namespace":"n"},"spec":{"size":"small"}}`
+	}
+	lines := []string{
+		`{"version":"` + version + `","crdSet":"s","crds":[` + good + `,` + broken + `],"documents":[` + widget("a") + `]}`,
+		`{"version":"` + version + `","crdSet":"s","documents":[` + widget("f") + `]}`,
+	}
+	forgetSets()
+	var want []string
+	for _, l := range lines {
+		b, _ := json.Marshal(serve([]byte(l)))
+		want = append(want, string(b))
+	}
+	forgetSets()
+	queue := make(chan *readRequest, readAhead)
+	readAll(bufio.NewReader(strings.NewReader(strings.Join(lines, "\n")+"\n")), queue)
+	var got []string
+	for r := range queue {
+		b, _ := json.Marshal(r.serve())
+		got = append(got, string(b))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("request %d read ahead:\n%s\none at a time:\n%s", i, got[i], want[i])
+		}
+	}
+}
