@@ -49,10 +49,13 @@ spec:
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function check(config?: string): { status: number | null; rules: string[]; pids: string[] } {
+function check(
+  config?: string,
+  paths = ["web.yaml"],
+): { status: number | null; rules: string[]; pids: string[] } {
   rmSync(starts, { recursive: true, force: true });
   mkdirSync(starts);
-  const args = [BIN, "check", "web.yaml", "-f", "json", "--fail-on", "never"];
+  const args = [BIN, "check", ...paths, "-f", "json", "--fail-on", "never"];
   if (config) {
     writeFileSync(join(repo, "off.yml"), config);
     args.push("--config", "off.yml");
@@ -78,11 +81,12 @@ describe("kube-schema started by the launcher", () => {
     expect(run.pids).toHaveLength(1);
   });
 
-  maybe("gets the run environment, nothing of the caller's", () => {
+  maybe("gets the run environment, nothing of the caller's, and its start-up settings", () => {
     const run = check();
     const env = readFileSync(join(starts, run.pids[0]!), "utf8");
     expect(env).not.toContain("s3cret");
-    const wanted = runEnvironment();
+    const warm = { GOGC: "off", KUBE_SCHEMA_WARM: `{"kinds":["apps/v1/Deployment"]}` };
+    const wanted = { ...runEnvironment(), ...warm };
     for (const [key, value] of Object.entries(wanted)) expect(env).toContain(`${key}=${value}\n`);
     // What /bin/sh adds of its own (PWD, SHLVL, _) apart, nothing else.
     const keys = env
@@ -91,6 +95,29 @@ describe("kube-schema started by the launcher", () => {
       .map((l) => l.split("=")[0]!)
       .filter((k) => !["PWD", "SHLVL", "_", "OLDPWD"].includes(k));
     expect(keys.sort()).toEqual(Object.keys(wanted).sort());
+  });
+
+  maybe("hints the kinds of the named files and the version of the flag or configuration", () => {
+    writeFileSync(
+      join(repo, "two.yaml"),
+      "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n---\n" +
+        "apiVersion: 'batch/v1'\nkind: \"CronJob\"\n---\nkind: NoVersion\n",
+    );
+    writeFileSync(join(repo, "k.yml"), `kubernetesVersion: "1.35" # pinned\n`);
+    const hint = (...args: string[]) => {
+      check(undefined, args);
+      const env = readFileSync(join(starts, readdirSync(starts)[0]!), "utf8");
+      return JSON.parse(/^KUBE_SCHEMA_WARM=(.*)$/m.exec(env)![1]!) as unknown;
+    };
+    const kinds = ["v1/Service", "batch/v1/CronJob"];
+    expect(hint("two.yaml")).toEqual({ kinds });
+    expect(hint("two.yaml", "-c", "k.yml")).toEqual({ version: "1.35", kinds });
+    expect(hint("two.yaml", "--config=k.yml", "--kubernetes-version", "v1.34")).toEqual({
+      version: "1.34",
+      kinds,
+    });
+    // A folder, a missing file and a file that is not YAML name no kind.
+    expect(hint(".", "missing.yaml", "k.yml/x")).toEqual({ kinds: [] });
   });
 
   maybe("unused (schema validation off), ends with the check and keeps it from nothing", () => {
