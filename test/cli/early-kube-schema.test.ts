@@ -120,6 +120,65 @@ describe("kube-schema started by the launcher", () => {
     expect(hint(".", "missing.yaml", "k.yml/x")).toEqual({ kinds: [] });
   });
 
+  // The hint only ever changes when kube-schema works, never what it answers: the same process,
+  // given right, wrong and hostile hints, answers as without one and never hangs or fails.
+  maybe("answers as without a hint whatever the hint says", () => {
+    const documents = [
+      {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "d" },
+        spec: { replicas: "x" },
+      },
+      {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: "s" },
+        spec: { ports: [{ port: 1, protocol: "TCPP" }] },
+      },
+      {
+        apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+        kind: "Kustomization",
+        metadata: { name: "k" },
+        spec: { prune: 1 },
+      },
+      { apiVersion: "extensions/v1beta1", kind: "Ingress", metadata: { name: "i" } },
+      { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" } },
+    ];
+    const input = `{"versions":true}\n${JSON.stringify({ version: "", documents })}\n`;
+    const answer = (hint?: string) => {
+      const env = {
+        ...runEnvironment(),
+        GOGC: "off",
+        ...(hint === undefined ? {} : { KUBE_SCHEMA_WARM: hint }),
+      };
+      const run = spawnSync(binary!, [], { input, env, encoding: "utf8", timeout: 30_000 });
+      expect({ status: run.status, signal: run.signal }).toEqual({ status: 0, signal: null });
+      // Findings in one order: the validators give a document's causes in map order.
+      return run.stdout
+        .trim()
+        .split("\n")
+        .map((line) => {
+          const a = JSON.parse(line) as { results?: { findings: unknown[] | null }[] };
+          for (const r of a.results ?? [])
+            r.findings = (r.findings ?? []).map((f) => JSON.stringify(f)).sort();
+          return a;
+        });
+    };
+    const want = answer();
+    expect(JSON.stringify(want)).toContain("PCV001");
+    for (const hint of [
+      `{"kinds":["apps/v1/Deployment","v1/Service","kustomize.toolkit.fluxcd.io/v1/Kustomization"]}`,
+      `{"version":"1.34","kinds":["batch/v1/Job","extensions/v1beta1/Ingress","example.com/v1/Widget"]}`,
+      `{"version":"1.9999999999999999999","kinds":["apps/v1/Deployment"]}`,
+      `{"kinds":["../../etc/passwd","/","v1/","\\u0000"]}`,
+      JSON.stringify({ kinds: Array.from({ length: 5000 }, (_, i) => `apps/v1/Deployment${i}`) }),
+      "not json",
+      "x".repeat(100_000),
+    ])
+      expect(answer(hint)).toEqual(want);
+  });
+
   maybe("unused (schema validation off), ends with the check and keeps it from nothing", () => {
     const off = ["PCV001", "PCV002", "PCV003", "PCV004", "PCV006", "PCV007"];
     const run = check(`rules:\n${off.map((r) => `  ${r}: off\n`).join("")}`);
