@@ -118,6 +118,18 @@ describe("kube-schema started by the launcher", () => {
     });
     // A folder, a missing file and a file that is not YAML name no kind.
     expect(hint(".", "missing.yaml", "k.yml/x")).toEqual({ kinds: [] });
+    // At most 8 kinds, read from the first 8 files named (a pre-commit hook may name hundreds).
+    const names = Array.from({ length: 10 }, (_, i) => `f${i}.yaml`);
+    names.forEach((name, i) =>
+      writeFileSync(join(repo, name), i ? `apiVersion: v1\nkind: K${i}\n` : ""),
+    );
+    const many = Array.from({ length: 10 }, (_, i) => `---\napiVersion: v1\nkind: M${i}\n`);
+    writeFileSync(join(repo, "many.yaml"), many.join(""));
+    const kindsOf = (hinted: unknown) => (hinted as { kinds: string[] }).kinds;
+    expect(kindsOf(hint(...names))).toEqual([1, 2, 3, 4, 5, 6, 7].map((i) => `v1/K${i}`));
+    expect(kindsOf(hint("many.yaml", "f1.yaml"))).toEqual(
+      [0, 1, 2, 3, 4, 5, 6, 7].map((i) => `v1/M${i}`),
+    );
   });
 
   // The hint only ever changes when kube-schema works, never what it answers: the same process,
