@@ -102,13 +102,15 @@ func main() {
 }
 
 func serveAll() {
-	tuneGC()
+	gcAfterFirst := tuneGC()
 	queue := make(chan *readRequest, readAhead)
 	go readAll(bufio.NewReaderSize(os.Stdin, 1<<20), queue)
 	out := bufio.NewWriter(os.Stdout)
-	for r := range queue {
-		writeAnswer(out, r.serve())
+	var warm *warming
+	if plan, ok := warmPlanOf(os.Getenv(warmEnv)); ok {
+		warm = startWarmUp(plan.steps())
 	}
+	answerAll(queue, warm, gcAfterFirst, func(a any) { writeAnswer(out, a) })
 }
 
 // readAhead: how many requests are read (and their CRD documents' checks started) ahead of the
@@ -202,18 +204,29 @@ func (r *readRequest) serve() any {
 // collector runs more often only once the heap nears it (a small run never does), and a run whose
 // schemas alone exceed it is slower, never refused. docs/benchmarks.md has the measured trade-off.
 // GOGC and GOMEMLIMIT in the environment (Go's own settings) override them.
+//
+// Until the second validation request the collector does not run at all unless the heap nears
+// the memory limit: a process that answers one small request (a one-file check: some 20 MB of
+// garbage, its warm-up's included) is done before a collection would pay off, and two or three
+// collections cost it ~7 ms of its ~45 ms (docs/benchmarks.md). The second request turns the
+// percentage on (the collection the first one skipped then runs). GOGC=off in the environment
+// (bin/portcullis's) keeps the collector off while the packages initialise too (the runtime reads
+// it before they do: their two collections cost some more ms) and is otherwise as if unset.
 const (
 	gcPercent   = 400
 	memoryLimit = 200 << 20
 )
 
-func tuneGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(gcPercent)
-	}
+// tuneGC sets the collector for the first request and returns what sets it for the others.
+func tuneGC() (afterFirst func()) {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memoryLimit)
 	}
+	if gogc := os.Getenv("GOGC"); gogc != "" && gogc != "off" {
+		return func() {}
+	}
+	debug.SetGCPercent(-1)
+	return func() { debug.SetGCPercent(gcPercent) }
 }
 
 func writeAnswer(out *bufio.Writer, a any) {
