@@ -101,7 +101,7 @@ func (p warmPlan) steps() []func() {
 	}
 	var set *schemaSet
 	steps := []func(){func() {
-		s, err := schemaSetFor(p.version, noCRDs, heads)
+		s, _, err := schemaSetFor(p.version, noCRDs, heads, nil)
 		if err == nil {
 			s.warmCEL(heads)
 			set = s

@@ -14,14 +14,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
-// forgetSets: no set made yet (as in a new process).
-func forgetSets() {
-	setsMu.Lock()
-	sets = map[string]*schemaSet{}
-	setsMu.Unlock()
-	forgetCRDs()
-}
-
 // warmHints: right, wrong and hostile hints (KUBE_SCHEMA_WARM).
 func warmHints() []string {
 	many := make([]string, 1000)
@@ -75,10 +67,10 @@ func warmRequests() []string {
 	}
 }
 
-// answersOf: each request's answer (findings in one order), as serveAll gives them with the
+// warmAnswersOf: each request's answer (findings in one order), as serveAll gives them with the
 // warm-up of the hint: done in full before the first request (ahead), or side by side with the
 // requests, all read at once.
-func answersOf(lines []string, hint string, ahead bool) []string {
+func warmAnswersOf(lines []string, hint string, ahead bool) []string {
 	var warm *warming
 	if plan, ok := warmPlanOf(hint); ok && hint != "-" {
 		warm = startWarmUp(plan.steps())
@@ -110,11 +102,11 @@ func answersOf(lines []string, hint string, ahead bool) []string {
 // hint says.
 func TestWarmUpChangesNoAnswer(t *testing.T) {
 	forgetSets()
-	want := answersOf(warmRequests(), "-", false)
+	want := warmAnswersOf(warmRequests(), "-", false)
 	for _, hint := range warmHints() {
 		for _, ahead := range []bool{true, false} {
 			forgetSets()
-			got := answersOf(warmRequests(), hint, ahead)
+			got := warmAnswersOf(warmRequests(), hint, ahead)
 			for i := range want {
 				if got[i] != want[i] {
 					t.Errorf("hint %.80q (ahead: %v), request %d:\nwant %s\ngot  %s", hint, ahead, i, want[i], got[i])
@@ -214,7 +206,7 @@ func TestWarmUpGivesWay(t *testing.T) {
 	close(release)
 	<-answered
 	close(queue)
-	if ran.Load() != 1 || !reflect.DeepEqual(served, []string{"main.manifestFile", "main.answer"}) {
+	if ran.Load() != 1 || !reflect.DeepEqual(served, []string{"main.versionsInfo", "main.answer"}) {
 		t.Errorf("%d steps ran (want the first only), served %v", ran.Load(), served)
 	}
 
@@ -240,7 +232,7 @@ func TestWarmUpCompilesTheHintedKinds(t *testing.T) {
 	}
 	<-startWarmUp(plan.steps()).done
 	heads := documentHeads([]json.RawMessage{json.RawMessage(`{"apiVersion":"apps/v1","kind":"Deployment"}`)})
-	set, err := schemaSetFor("", noCRDs, heads)
+	set, _, err := schemaSetFor("", noCRDs, heads, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
