@@ -62,10 +62,10 @@ export const SDK_BUILTINS = require(${JSON.stringify(table)});`,
 const checkOnly = {
   name: "check-only",
   setup(build) {
-    build.onResolve({ filter: /^\.\/(review|rules|action)-command\.js$/ }, (args) => ({
-      path: args.path,
-      namespace: "check-only",
-    }));
+    const main = join(ROOT, "dist", "cli", "main.js");
+    build.onResolve({ filter: /^\.\/(review|rules|action)-command\.js$/ }, (args) =>
+      args.importer === main ? { path: args.path, namespace: "check-only" } : undefined,
+    );
     build.onLoad({ filter: /.*/, namespace: "check-only" }, (args) => ({
       contents: `throw new Error(${JSON.stringify(`${args.path} is not in check's bundle (bin/portcullis runs the whole one for other commands)`)});`,
       loader: "js",

@@ -45,7 +45,9 @@ function run(entry: string, args: string[], cwd: string) {
   it.each([
     ["check", ["check", ".", "--config", ".github/portcullis.yml", "--format", "json"]],
     ["check --format sarif", ["check", ".", "--format", "sarif"]],
+    ["check --help", ["check", "--help"]],
     ["rules", ["rules"]],
+    ["version", ["--version"]],
     ["an unknown command", ["frobnicate"]],
   ])("prints what the modules print: %s", (_name, args) => {
     const a = run(BIN, args, fleet);
