@@ -42,13 +42,15 @@ const CONFTEST = (target) => [
 const env = Object.fromEntries(
   Object.entries(process.env).filter(([k]) => k !== "NODE_EXTRA_CA_CERTS"),
 );
+/** Without schema validation (PORTCULLIS_KUBE_SCHEMA="" switches it off): Node's side alone. */
+const NO_SCHEMA = { ...env, PORTCULLIS_KUBE_SCHEMA: "" };
 
 /** Instructions of one run (all threads) by valgrind's callgrind, when it is installed. */
-function instructions(cmd, args, cwd) {
+function instructions(cmd, args, cwd, runEnv = env) {
   const r = spawnSync(
     "valgrind",
     ["--tool=callgrind", "--callgrind-out-file=/dev/null", cmd, ...args],
-    { cwd, env, encoding: "utf8", maxBuffer: 1 << 26 },
+    { cwd, env: runEnv, encoding: "utf8", maxBuffer: 1 << 26 },
   );
   const m = /Collected : (\d+)/.exec(r.stderr ?? "");
   return m ? Number(m[1]) : undefined;
@@ -58,15 +60,25 @@ function instructions(cmd, args, cwd) {
 function startup({ work, runs, conftest, callgrind }) {
   const dir = generateCorpus(join(work, "one-file"), 1);
   const file = join(dir, readdirSync(dir)[0], readdirSync(join(dir, readdirSync(dir)[0]))[0]);
-  const t = { node: [], check: [], conftest: [], nodeCpu: [], checkCpu: [], conftestCpu: [] };
+  const series = ["node", "check", "checkNode", "conftest"];
+  const t = Object.fromEntries(
+    series.flatMap((k) => [
+      [k, []],
+      [`${k}Cpu`, []],
+    ]),
+  );
   measure(process.execPath, CHECK(file), { env }); // the page cache warm for every side
   for (let i = 0; i < runs; i++) {
     const n = measure(process.execPath, ["-e", "0"], { env });
     const c = measure(process.execPath, CHECK(file), { env });
+    // Node's side alone: schema validation (kube-schema, a Go process) switched off.
+    const o = measure(process.execPath, CHECK(file), { env: NO_SCHEMA });
     t.node.push(n.wall);
     t.nodeCpu.push(n.cpu ?? NaN);
     t.check.push(c.wall);
     t.checkCpu.push(c.cpu ?? NaN);
+    t.checkNode.push(o.wall);
+    t.checkNodeCpu.push(o.cpu ?? NaN);
     if (conftest) {
       const p = measure(conftest, CONFTEST(file), { env });
       t.conftest.push(p.wall);
@@ -79,9 +91,17 @@ function startup({ work, runs, conftest, callgrind }) {
       ? {
           node: instructions(process.execPath, ["-e", "0"], work),
           check: instructions(process.execPath, CHECK(file), work),
+          checkNode: instructions(process.execPath, CHECK(file), work, NO_SCHEMA),
         }
       : undefined;
-  return { ...m, ratio: m.check / m.node, cpuRatio: m.checkCpu / m.nodeCpu, ir };
+  return {
+    ...m,
+    ratio: m.check / m.node,
+    cpuRatio: m.checkCpu / m.nodeCpu,
+    nodeRatio: m.checkNode / m.node,
+    nodeCpuRatio: m.checkNodeCpu / m.nodeCpu,
+    ir,
+  };
 }
 
 /** `check` (every built-in rule) and conftest over one generated folder: time, CPU, peak RSS. */
@@ -160,6 +180,7 @@ export function benchScale({
     "|---|---|---|",
     `| \`node -e 0\` | ${f(s.node * 1000, 0)} ms | ${f(s.nodeCpu * 1000, 0)} ms |`,
     `| \`portcullis check <file>\` | ${f(s.check * 1000, 0)} ms (**${f(s.ratio)}x** node) | ${f(s.checkCpu * 1000, 0)} ms (${f(s.cpuRatio)}x) |`,
+    `| the same without schema validation (Node's side: \`PORTCULLIS_KUBE_SCHEMA=""\`) | ${f(s.checkNode * 1000, 0)} ms (${f(s.nodeRatio)}x) | ${f(s.checkNodeCpu * 1000, 0)} ms (${f(s.nodeCpuRatio)}x) |`,
     ...(conftest
       ? [
           `| \`conftest test <file>\` | ${f(s.conftest * 1000, 0)} ms | ${f(s.conftestCpu * 1000, 0)} ms |`,
@@ -167,7 +188,7 @@ export function benchScale({
       : []),
     ...(s.ir?.node && s.ir?.check
       ? [
-          `| instructions (callgrind, all threads) | node ${f(s.ir.node / 1e6, 0)} M, check ${f(s.ir.check / 1e6, 0)} M: **${f(s.ir.check / s.ir.node)}x** | |`,
+          `| instructions (callgrind, all threads) | node ${f(s.ir.node / 1e6, 0)} M, check ${f(s.ir.check / 1e6, 0)} M: **${f(s.ir.check / s.ir.node)}x**; without schema validation ${f(s.ir.checkNode / 1e6, 0)} M (${f(s.ir.checkNode / s.ir.node)}x) | |`,
         ]
       : []),
     "",

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Bundles the CLI (dist/cli/main.js and everything it imports, packages included) into one file,
 // dist/portcullis.cjs, which bin/portcullis runs: Node then loads one script instead of ~180
-// modules. Then runs it once on the bundled example to record V8's code cache
-// (dist/portcullis.cjs.cache): the functions a check compiles are read back instead of compiled
-// again on every run (docs/decisions.md, "One file for the CLI"). The OPA wasm SDK is bundled too
-// (opaSdkInside below).
+// modules. `check` gets a bundle of its own, dist/portcullis-check.cjs, without what only the
+// other commands load (review's git and GitHub output, the Action's Probot and Octokit: 1.1 of
+// 2.3 MB), which a one-file check would read on every start. Then runs each once on the bundled
+// example to record V8's code cache beside it (`<bundle>.cache`): the functions a check compiles
+// are read back instead of compiled again on every run (docs/decisions.md, "Start-up of a
+// one-file check"). The OPA wasm SDK is bundled too (opaSdkInside below).
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -13,8 +15,11 @@ import { pathToFileURL } from "node:url";
 import { ROOT } from "./tools.mjs";
 
 const outfile = join(ROOT, "dist", "portcullis.cjs");
-const cache = `${outfile}.cache`;
-rmSync(cache, { force: true });
+const checkOutfile = join(ROOT, "dist", "portcullis-check.cjs");
+for (const f of [outfile, checkOutfile]) rmSync(`${f}.cache`, { force: true });
+// Until it is made again below, bin/portcullis runs `check` (and records its cache) from the
+// whole bundle.
+rmSync(checkOutfile, { force: true });
 writeWasmCodeCache();
 let esbuild;
 try {
@@ -49,39 +54,63 @@ export const SDK_BUILTINS = require(${JSON.stringify(table)});`,
   },
 };
 
-await esbuild.build({
-  entryPoints: [join(ROOT, "dist", "cli", "main.js")],
-  outfile,
-  bundle: true,
-  platform: "node",
-  target: "node20",
-  format: "cjs",
-  // The sources find their package (and require packages) from import.meta.url.
-  define: { "import.meta.url": "__portcullis_url" },
-  banner: { js: "var __portcullis_url = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [opaSdkInside],
-  legalComments: "none",
-  logLevel: "warning",
-});
+/**
+ * In `check`'s bundle, the modules of the other commands (imported by dist/cli/main.js when they
+ * run) are left out: bin/portcullis gives it `check` alone, and should anything else reach it,
+ * the command fails at the boundary instead of running something else.
+ */
+const checkOnly = {
+  name: "check-only",
+  setup(build) {
+    const main = join(ROOT, "dist", "cli", "main.js");
+    build.onResolve({ filter: /^\.\/(review|rules|action)-command\.js$/ }, (args) =>
+      args.importer === main ? { path: args.path, namespace: "check-only" } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "check-only" }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`${args.path} is not in check's bundle (bin/portcullis runs the whole one for other commands)`)});`,
+      loader: "js",
+    }));
+  },
+};
 
-// ASCII only: V8 then reads the 2 MB bundle as a one-byte string (a few non-ASCII characters in
-// regular expressions and comments, which esbuild leaves as they are, made it decode all of it to
-// UTF-16 on every start). \uXXXX means the same character in a string, a regular expression, an
-// identifier or a comment.
-const text = readFileSync(outfile, "utf8");
-writeFileSync(
-  outfile,
-  text.replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`),
-);
+/** Bundles dist/cli/main.js into `file` (ASCII only) and records its code cache with a check. */
+async function bundle(file, plugins) {
+  await esbuild.build({
+    entryPoints: [join(ROOT, "dist", "cli", "main.js")],
+    outfile: file,
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    // The sources find their package (and require packages) from import.meta.url.
+    define: { "import.meta.url": "__portcullis_url" },
+    banner: { js: "var __portcullis_url = require('node:url').pathToFileURL(__filename).href;" },
+    plugins,
+    legalComments: "none",
+    logLevel: "warning",
+  });
+  // ASCII only: V8 then reads the bundle as a one-byte string (a few non-ASCII characters in
+  // regular expressions and comments, which esbuild leaves as they are, made it decode all of it
+  // to UTF-16 on every start). \uXXXX means the same character in a string, a regular
+  // expression, an identifier or a comment.
+  const text = readFileSync(file, "utf8");
+  writeFileSync(
+    file,
+    text.replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`),
+  );
+  // A check records the whole bundle's cache too: review runs the same engines and reading.
+  const example = join(ROOT, "examples", "fleet");
+  const warm = spawnSync(
+    process.execPath,
+    [join(ROOT, "bin", "portcullis"), "check", example, "--format", "json", "--fail-on", "never"],
+    { env: { ...process.env, PORTCULLIS_CODE_CACHE: "write" }, stdio: "ignore" },
+  );
+  if (warm.status !== 0 || !existsSync(`${file}.cache`))
+    process.stderr.write(`could not record the code cache of ${file}: it runs without it\n`);
+}
 
-const example = join(ROOT, "examples", "fleet");
-const warm = spawnSync(
-  process.execPath,
-  [join(ROOT, "bin", "portcullis"), "check", example, "--format", "json", "--fail-on", "never"],
-  { env: { ...process.env, PORTCULLIS_CODE_CACHE: "write" }, stdio: "ignore" },
-);
-if (warm.status !== 0)
-  process.stderr.write("could not record the code cache: the CLI runs without it\n");
+await bundle(outfile, [opaSdkInside]);
+await bundle(checkOutfile, [opaSdkInside, checkOnly]);
 
 /**
  * Compiles the built-in policy module (dist/policies/policy.wasm) and records V8's code for it

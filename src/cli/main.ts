@@ -98,17 +98,27 @@ export function boundaryMessage(err: unknown): string {
   return `portcullis: internal error: ${message.split("\n")[0]} (PORTCULLIS_DEBUG=1 prints the stack)`;
 }
 
-/** A closed pipe (`portcullis rules --json | head -1`) ends the run quietly, as other tools do. */
-function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+/**
+ * A closed pipe (`portcullis rules --json | head -1`) ends the run quietly, as other tools do;
+ * any other failure to write (a full disk) in one line, exit 2.
+ */
+function onWriteError(stream: NodeJS.WriteStream, name: string): void {
   stream.on("error", (err: NodeJS.ErrnoException) => {
     if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
-    throw err;
+    if (name !== "standard error") process.stderr.write(`${boundaryMessage(named(err, name))}\n`);
+    process.exit(2);
   });
 }
 
+const named = (err: NodeJS.ErrnoException, name: string) => Object.assign(err, { path: name });
+
+/** Once what `stream` holds is written. */
+const flushed = (stream: NodeJS.WriteStream) =>
+  new Promise<void>((resolve) => stream.write("", () => resolve()));
+
 export async function main(): Promise<void> {
-  quietOnClosedPipe(process.stdout);
-  quietOnClosedPipe(process.stderr);
+  onWriteError(process.stdout, "standard output");
+  onWriteError(process.stderr, "standard error");
   const io: CliIo = {
     cwd: process.cwd(),
     env: process.env,
@@ -122,4 +132,7 @@ export async function main(): Promise<void> {
     },
   };
   process.exitCode = await runCli(process.argv.slice(2), io);
+  // Everything is written once both streams have flushed (bin/portcullis exits right after).
+  await flushed(process.stdout);
+  await flushed(process.stderr);
 }

@@ -1,7 +1,8 @@
-// The one-file CLI bundle (scripts/bundle.mjs, run by `npm run build`) against the compiled modules
-// it is made from: bin/portcullis (bundle and code cache) gives the same output and exit code as
-// the modules for check, review and rules; the recorded code cache is one V8 accepts; and
-// bin/portcullis runs the bundle only while it is not older than the modules.
+// The one-file CLI bundles (scripts/bundle.mjs, run by `npm run build`) against the compiled modules
+// they are made from: bin/portcullis (check's bundle for `check`, the whole CLI's for the other
+// commands, each with its code cache) gives the same output and exit code as the modules for
+// check, review and rules; each recorded code cache is one V8 accepts; and bin/portcullis runs a
+// bundle only while it is not older than the modules.
 import { spawnSync } from "node:child_process";
 import {
   copyFileSync,
@@ -19,9 +20,10 @@ import { gitRepo } from "../support/git-repo.js";
 
 const ROOT = packageRoot();
 const BUNDLE = join(ROOT, "dist", "portcullis.cjs");
+const CHECK_BUNDLE = join(ROOT, "dist", "portcullis-check.cjs");
 const BIN = join(ROOT, "bin", "portcullis");
 const MODULES = join(ROOT, "dist", "cli", "main.js");
-const built = existsSync(BUNDLE) && existsSync(MODULES);
+const built = existsSync(BUNDLE) && existsSync(CHECK_BUNDLE) && existsSync(MODULES);
 if (!built) process.stderr.write(`bundle tests skipped: ${BUNDLE} is not built (npm run build)\n`);
 
 const runner = join(mkdtempSync(join(tmpdir(), "portcullis-bundle-")), "run.mjs");
@@ -43,7 +45,9 @@ function run(entry: string, args: string[], cwd: string) {
   it.each([
     ["check", ["check", ".", "--config", ".github/portcullis.yml", "--format", "json"]],
     ["check --format sarif", ["check", ".", "--format", "sarif"]],
+    ["check --help", ["check", "--help"]],
     ["rules", ["rules"]],
+    ["version", ["--version"]],
     ["an unknown command", ["frobnicate"]],
   ])("prints what the modules print: %s", (_name, args) => {
     const a = run(BIN, args, fleet);
@@ -69,7 +73,10 @@ function run(entry: string, args: string[], cwd: string) {
     expect([a.code, a.stdout, a.stderr]).toEqual([b.code, b.stdout, b.stderr]);
   });
 
-  it("comes with a code cache this Node accepts", () => {
+  it.each([
+    ["the whole CLI's", BUNDLE],
+    ["check's", CHECK_BUNDLE],
+  ])("%s comes with a code cache this Node accepts", (_name, bundle) => {
     const probe = spawnSync(
       process.execPath,
       [
@@ -79,11 +86,25 @@ const source = fs.readFileSync(process.argv[1], "utf8");
 const script = new vm.Script("(function (exports, require, module, __filename, __dirname) {" + source + "\\n})",
   { filename: process.argv[1], cachedData: fs.readFileSync(process.argv[1] + ".cache") });
 process.stdout.write(String(script.cachedDataRejected));`,
-        BUNDLE,
+        bundle,
       ],
       { encoding: "utf8" },
     );
     expect(probe.stdout).toBe("false");
+  });
+
+  it("check's bundle holds check alone and refuses any other command in one line", () => {
+    const r = spawnSync(
+      process.execPath,
+      ["-e", "require(process.argv[1]).main()", CHECK_BUNDLE, "rules"],
+      { encoding: "utf8" },
+    );
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(
+      /^portcullis: internal error: \.\/rules-command\.js is not in check's bundle/,
+    );
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stdout).toBe("");
   });
 
   it("is used by bin/portcullis only while it is not older than the compiled modules", () => {
@@ -98,18 +119,30 @@ process.stdout.write(String(script.cachedDataRejected));`,
       'exports.main = async () => { process.stdout.write("bundle"); };\n',
     );
     writeFileSync(
+      join(pkg, "dist", "portcullis-check.cjs"),
+      'exports.main = async () => { process.stdout.write("check bundle"); };\n',
+    );
+    writeFileSync(
       join(pkg, "dist", "cli", "main.js"),
       'export async function main() { process.stdout.write("modules"); }\n',
     );
     writeFileSync(join(pkg, "package.json"), '{ "type": "module" }\n');
-    const ran = () =>
-      spawnSync(process.execPath, [join(pkg, "bin", "portcullis")], { encoding: "utf8" }).stdout;
+    const ran = (...args: string[]) =>
+      spawnSync(process.execPath, [join(pkg, "bin", "portcullis"), ...args], {
+        encoding: "utf8",
+        env: { ...process.env, PORTCULLIS_KUBE_SCHEMA: "" },
+      }).stdout;
     const at = (path: string, seconds: number) => utimesSync(path, seconds, seconds);
     at(join(pkg, "dist", "cli", "main.js"), 1_000_000);
     at(join(pkg, "dist", "portcullis.cjs"), 1_000_100);
-    expect(ran()).toBe("bundle");
+    at(join(pkg, "dist", "portcullis-check.cjs"), 1_000_100);
+    expect([ran(), ran("rules"), ran("check")]).toEqual(["bundle", "bundle", "check bundle"]);
+    at(join(pkg, "dist", "portcullis-check.cjs"), 999_000); // stale: check runs the whole bundle
+    expect([ran("rules"), ran("check")]).toEqual(["bundle", "bundle"]);
+    rmSync(join(pkg, "dist", "portcullis-check.cjs"));
+    expect(ran("check")).toBe("bundle");
     at(join(pkg, "dist", "portcullis.cjs"), 999_000); // tsc ran after the bundle was made
-    expect(ran()).toBe("modules");
+    expect([ran(), ran("check")]).toEqual(["modules", "modules"]);
     rmSync(join(pkg, "dist", "portcullis.cjs"));
     expect(ran()).toBe("modules");
   });

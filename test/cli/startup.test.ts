@@ -32,7 +32,10 @@ Module._load = function (request, parent, isMain) {
   if (!isMain && !request.startsWith("node:") && !Module.isBuiltin(request)) seen.files.push(request);
   return load.apply(this, arguments);
 };
-process.on("exit", () => require("node:fs").writeFileSync(process.env.PROBE_OUT, JSON.stringify(seen)));
+process.on("exit", () => {
+  seen.builtins = process.moduleLoadList.filter((m) => m.startsWith("NativeModule ")).map((m) => m.slice(13));
+  require("node:fs").writeFileSync(process.env.PROBE_OUT, JSON.stringify(seen));
+});
 `,
 );
 const file = join(work, "web.yaml");
@@ -58,9 +61,12 @@ spec:
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+/** Node's modules a one-file check does not load (each pulls in more: streams, readline, workers). */
+const NOT_LOADED = ["zlib", "worker_threads", "fs/promises"];
+
 (built ? describe : describe.skip)("a one-file check through bin/portcullis", () => {
   it.each(["text", "json"])(
-    "loads no file of node_modules, never collates with ICU, compiles no wasm (--format %s)",
+    "loads no file of node_modules nor Node modules it does not use, never collates with ICU, compiles no wasm (--format %s)",
     (format) => {
       const out = join(work, `seen-${format}.json`);
       const r = spawnSync(
@@ -71,12 +77,16 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
       expect(r.status).toBe(0);
       // Findings on one line of one file: the sort that used to build ICU's locale list.
       expect(r.stdout).toMatch(/PCK\d+[\s\S]*PCK\d+/);
-      const seen = JSON.parse(readFileSync(out, "utf8")) as {
+      const { builtins, ...seen } = JSON.parse(readFileSync(out, "utf8")) as {
         collate: number;
         files: string[];
         wasmCompiled: number;
+        builtins: string[];
       };
       expect(seen).toEqual({ collate: 0, files: [], wasmCompiled: 0 });
+      // Node modules only larger runs, user policies or rendering use (src/adapters/lazy-builtins.ts).
+      expect(builtins).toContain("fs"); // the probe sees Node's modules at all
+      expect(builtins.filter((m) => NOT_LOADED.includes(m))).toEqual([]);
     },
   );
 });

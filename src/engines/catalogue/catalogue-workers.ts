@@ -4,7 +4,7 @@
 // a worker that fails (cannot start, runs out of memory, exits) fails the run, never its findings.
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { packageRoot } from "../../adapters/fs/policy-bundle.js";
 import {
   CATALOGUE_WORKER_HEAP_MB,
@@ -14,6 +14,7 @@ import {
 import type { IsolatedPolicyEngine, PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
 import { sizeYoungGenerationForLargeRun } from "../launcher-flags.js";
 import { cachedModule } from "../opa/wasm-code-cache.js";
+import { workerThreads } from "../../adapters/lazy-builtins.js";
 
 export interface CatalogueWorkerData {
   /** The module's bytes, or the module read from its code cache (shared, not compiled again). */
@@ -103,7 +104,7 @@ export class CatalogueWorkers implements IsolatedPolicyEngine {
 
   #spawn(data: CatalogueWorkerData): Slot {
     const heapMb = this.options.heapMb ?? CATALOGUE_WORKER_HEAP_MB;
-    const worker = new Worker(this.options.workerFile ?? WORKER_FILE, {
+    const worker = new (workerThreads().Worker)(this.options.workerFile ?? WORKER_FILE, {
       workerData: data,
       // A small young generation: what a worker allocates lives for one slice (V8's default
       // would let it take 30 MiB more of the process's memory for no gain).

@@ -2,7 +2,7 @@
 // the pinned opa, under the same capabilities as the policies (no network, clock or random
 // builtins), in the render sandbox (no PATH, closed proxies, no network namespace where allowed),
 // time- and output-limited. Each result at its rule's file and line.
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { fsPromises } from "../../adapters/lazy-builtins.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dataKeysOf, isDataFile } from "../../core/file-role.js";
@@ -110,13 +110,13 @@ async function runOpaTest(
   v0: boolean,
   ctx: PolicyTestContext,
 ): Promise<PolicyTestRun> {
-  const root = await mkdtemp(join(tmpdir(), "portcullis-opa-test-"));
+  const root = await fsPromises().mkdtemp(join(tmpdir(), "portcullis-opa-test-"));
   try {
     const repo = join(root, "repo");
     const home = join(root, "home");
-    await mkdir(home, { recursive: true });
+    await fsPromises().mkdir(home, { recursive: true });
     await writeTree(repo, new Map(modules.map((m) => [`${MODULES}/${m.path}`, m.text])));
-    await writeFile(join(repo, "data.json"), JSON.stringify(data));
+    await fsPromises().writeFile(join(repo, "data.json"), JSON.stringify(data));
     const args = [
       "test",
       "--format",
@@ -144,7 +144,7 @@ async function runOpaTest(
     });
     return testRunOf(result, ctx.configFile);
   } finally {
-    await rm(root, { recursive: true, force: true });
+    await fsPromises().rm(root, { recursive: true, force: true });
   }
 }
 

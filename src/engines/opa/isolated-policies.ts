@@ -4,7 +4,7 @@
 // calling thread (its errors carry file and line); the worker gets a recipe to build the engine.
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { POLICY_TIME_LIMIT_MS, POLICY_WORKER_HEAP_MB } from "../../core/limits.js";
 import type {
   ConftestPolicies,
@@ -15,6 +15,7 @@ import type {
 import type { IsolatedPolicyEngine, PolicyInput, PolicyResult } from "../../ports/policy-engine.js";
 import { packageRoot } from "../../adapters/fs/policy-bundle.js";
 import { setLauncherFlags } from "../launcher-flags.js";
+import { workerThreads } from "../../adapters/lazy-builtins.js";
 import { defaultOpaTools, type OpaTools } from "./opa-build.js";
 import type { WorkerRequest, WorkerResponse } from "./policy-worker.js";
 import { loadGatekeeper } from "./gatekeeper.js";
@@ -71,7 +72,7 @@ export class PolicyWorkerPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(WORKER_FILE, {
+    const worker = new (workerThreads().Worker)(WORKER_FILE, {
       resourceLimits: { maxOldGenerationSizeMb: this.heapMb },
       // The same limits for a policy the pinned opa evaluates (a child process of the worker).
       workerData: { timeLimitMs: this.timeLimitMs, heapMb: this.heapMb },

@@ -14,13 +14,12 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
-import { rm } from "node:fs/promises";
 import { promisify } from "node:util";
-import { gunzipSync } from "node:zlib";
 import { packageRoot } from "../../adapters/fs/policy-bundle.js";
 import type { PolicySource } from "../../ports/policy-compiler.js";
 import { findOpa } from "./opa-binary.js";
 import { compareText } from "../../core/compare-text.js";
+import { fsPromises, zlib } from "../../adapters/lazy-builtins.js";
 
 const run = promisify(execFile);
 
@@ -84,7 +83,7 @@ function cacheKey(build: WasmBuild, tools: OpaTools): string {
  * octal, each file's content padded to 512 bytes), read here rather than by a `tar` process.
  */
 export function wasmOfBundle(bundle: Uint8Array): Uint8Array {
-  const tar = gunzipSync(bundle);
+  const tar = zlib().gunzipSync(bundle);
   const field = (at: number, length: number) =>
     tar.toString("latin1", at, at + length).replace(/\0.*$/s, "");
   for (let at = 0; at + 512 <= tar.length; ) {
@@ -301,7 +300,7 @@ async function runOpa<T>(
     return done(work);
   } finally {
     // In the background (the thread pool): removing a folder tree takes several milliseconds.
-    await rm(work, { recursive: true, force: true });
+    await fsPromises().rm(work, { recursive: true, force: true });
   }
 }
 

@@ -11,13 +11,23 @@
 // compare than to hash), and the code's SHA-256 is the one recorded: anything else (missing,
 // truncated, corrupt, stale, another Node) compiles the module as before.
 import { createHash } from "node:crypto";
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { runInThisContext } from "node:vm";
 import { codeCacheFile } from "../../core/code-cache-files.js";
 import { withoutLauncherFlags } from "../launcher-flags.js";
 
 const MAGIC = "portcullis wasm code cache 2\n";
+/** The magic and the header (the versions, two numbers, a hash) fit in this many bytes. */
+const HEAD_MAX_BYTES = 4096;
 
 /**
  * The V8 flags a cache is written and read under (V8 reads it back only under the same flags
@@ -119,18 +129,12 @@ function readCodeCache(wasm: Uint8Array, file: string): WebAssembly.Module | und
   // defaults afterwards would undo the user's.
   if (OWN_FLAGS.test(`${process.execArgv.join(" ")} ${process.env.NODE_OPTIONS ?? ""}`))
     return undefined;
-  let data: Buffer;
-  try {
-    data = readFileSync(file);
-  } catch {
-    return undefined;
-  }
-  const code = validCode(data, wasm);
-  if (!code) return undefined;
+  const parts = readParts(file, wasm.length);
+  if (!parts || !valid(parts, wasm)) return undefined;
   const module = withCacheFlags(() =>
     (runInThisContext("(function (c, w) { return %DeserializeWasmModule(c, w); })") as Natives)(
-      code,
-      new Uint8Array(wasm),
+      parts.code.buffer,
+      parts.wire,
     ),
   );
   // The runtime function runs in the main context (a test's sandbox has other constructors).
@@ -139,29 +143,69 @@ function readCodeCache(wasm: Uint8Array, file: string): WebAssembly.Module | und
     : undefined;
 }
 
-/** The serialized code (a fresh ArrayBuffer) when the header matches this process and module. */
-function validCode(data: Buffer, wasm: Uint8Array): ArrayBuffer | undefined {
-  if (data.toString("latin1", 0, MAGIC.length) !== MAGIC) return undefined;
-  const end = data.indexOf(10, MAGIC.length);
-  if (end < 0) return undefined;
-  let header: Partial<Header>;
+/** A cache file's parts: the header's text, the module's wire bytes and V8's code. */
+interface Parts {
+  readonly header: string;
+  readonly wire: Buffer;
+  /** In an ArrayBuffer of its own, which V8 reads the code from (no copy of its MB). */
+  readonly code: Uint8Array;
+}
+
+/** The cache file in its parts, if it has them for a module of this length. */
+function readParts(file: string, wasmLength: number): Parts | undefined {
+  let fd: number;
   try {
-    header = JSON.parse(data.toString("utf8", MAGIC.length, end)) as Partial<Header>;
+    fd = openSync(file, "r");
   } catch {
     return undefined;
   }
-  const start = end + 1 + wasm.length;
-  const code = data.subarray(start);
-  const matches =
+  try {
+    const size = fstatSync(fd).size;
+    const head = Buffer.alloc(Math.min(size, HEAD_MAX_BYTES));
+    if (!readAt(fd, head, 0)) return undefined;
+    const end = head.indexOf(10, MAGIC.length);
+    const codeAt = end + 1 + wasmLength;
+    if (end < 0 || codeAt >= size) return undefined;
+    const wire = Buffer.allocUnsafeSlow(wasmLength);
+    const code = new Uint8Array(size - codeAt);
+    if (!readAt(fd, wire, end + 1) || !readAt(fd, code, codeAt)) return undefined;
+    return { header: head.toString("latin1", 0, end), wire, code };
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Fills `into` from the file at `position`; false when the file ends first. */
+function readAt(fd: number, into: Uint8Array, position: number): boolean {
+  for (let done = 0; done < into.length; ) {
+    const n = readSync(fd, into, done, into.length - done, position + done);
+    if (n === 0) return false;
+    done += n;
+  }
+  return true;
+}
+
+/** Whether the header matches this process and module, and the code is the one recorded. */
+function valid(parts: Parts, wasm: Uint8Array): boolean {
+  if (!parts.header.startsWith(MAGIC)) return false;
+  let header: Partial<Header>;
+  try {
+    header = JSON.parse(parts.header.slice(MAGIC.length)) as Partial<Header>;
+  } catch {
+    return false;
+  }
+  return (
     header.node === process.version &&
     header.v8 === process.versions.v8 &&
     header.platform === process.platform &&
     header.arch === process.arch &&
     header.wasm === wasm.length &&
-    code.length > 0 &&
-    Buffer.from(wasm.buffer, wasm.byteOffset, wasm.length).equals(data.subarray(end + 1, start)) &&
-    header.code === sha256(code);
-  return matches ? new Uint8Array(code).buffer : undefined;
+    parts.code.length > 0 &&
+    Buffer.from(wasm.buffer, wasm.byteOffset, wasm.length).equals(parts.wire) &&
+    header.code === sha256(parts.code)
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 // A chart archive (.tgz) read into files, treated as hostile: only regular files, no absolute
 // paths, no `..`, no links, bounded in count and size.
-import { gunzipSync } from "node:zlib";
+import { zlib } from "../../adapters/lazy-builtins.js";
 import { posix } from "node:path";
 
 export interface ArchiveLimits {
@@ -42,7 +42,7 @@ export function readChartArchive(
 ): Map<string, Uint8Array> | string {
   let tar: Buffer;
   try {
-    tar = gunzipSync(tgz, { maxOutputLength: limits.maxBytes });
+    tar = zlib().gunzipSync(tgz, { maxOutputLength: limits.maxBytes });
   } catch (err) {
     return /maxOutputLength|buffer/i.test(String(err))
       ? `the chart unpacks to more than ${limits.maxBytes} bytes`

@@ -1,6 +1,6 @@
 // Runs the pinned kustomize on repository files copied to a temporary directory: offline, no
 // plugins, a time limit and an output cap, with origin annotations from a generated wrapper.
-import { mkdir, writeFile } from "node:fs/promises";
+import { fsPromises } from "../../adapters/lazy-builtins.js";
 import { join } from "node:path";
 import type {
   KustomizeBuild,
@@ -95,12 +95,12 @@ export class KustomizeRenderer implements ManifestRenderer {
             durationMs: elapsed(),
           };
         const text = Buffer.from(build.files.get(rootFile)!).toString("utf8");
-        await writeFile(join(repo, rootFile), withOriginAnnotations(text));
+        await fsPromises().writeFile(join(repo, rootFile), withOriginAnnotations(text));
         target = ".";
       } else {
-        await mkdir(join(repo, WRAPPER_DIR), { recursive: true });
-        await mkdir(join(repo, ...build.dir.split("/")), { recursive: true });
-        await writeFile(
+        await fsPromises().mkdir(join(repo, WRAPPER_DIR), { recursive: true });
+        await fsPromises().mkdir(join(repo, ...build.dir.split("/")), { recursive: true });
+        await fsPromises().writeFile(
           join(repo, WRAPPER_DIR, "kustomization.yaml"),
           wrapperKustomization(build.dir),
         );

@@ -2,7 +2,7 @@
 // port, no network where user namespaces allow it, a time limit and an output cap.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { fsPromises } from "../../adapters/lazy-builtins.js";
 import { tmpdir } from "node:os";
 import { dirname, join, posix } from "node:path";
 import {
@@ -90,8 +90,8 @@ export async function writeTree(
 ): Promise<void> {
   for (const [path, content] of files) {
     const target = join(root, ...path.split("/"));
-    await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, content);
+    await fsPromises().mkdir(dirname(target), { recursive: true });
+    await fsPromises().writeFile(target, content);
   }
 }
 
@@ -268,15 +268,15 @@ export class SandboxedTool {
     files: ReadonlyMap<string, Uint8Array>,
     work: (repo: string, home: string) => Promise<T>,
   ): Promise<T> {
-    const root = await mkdtemp(join(tmpdir(), `portcullis-${this.name}-`));
+    const root = await fsPromises().mkdtemp(join(tmpdir(), `portcullis-${this.name}-`));
     try {
       const repo = join(root, "repo");
       const home = join(root, "home");
-      await mkdir(home, { recursive: true });
+      await fsPromises().mkdir(home, { recursive: true });
       await writeTree(repo, files);
       return await work(repo, home);
     } finally {
-      await rm(root, { recursive: true, force: true });
+      await fsPromises().rm(root, { recursive: true, force: true });
     }
   }
 
