@@ -1,7 +1,7 @@
 // The main thread's young generation in a large `check` (docs/decisions.md, "A large `check`"):
 // bin/portcullis keeps it at the size it has once the bundle is loaded, a run with worker threads
-// lets it grow to 2 x 8 MiB, and starting them (their isolates reset V8's growth factor) does not
-// undo that. V8 would otherwise double it, as findings survive, up to 2 x 16 MiB: an eighth of
+// lets it grow to 2 x 8 MiB (starting them, whose isolates reset V8's growth factor, may let one
+// more doubling slip in). V8 would otherwise double it, as findings survive, up to 2 x 16 MiB: an eighth of
 // the 256 MiB a run of 50,000 resources may take (issue 21). A preload reads the heap at exit.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -87,12 +87,12 @@ function spacesAfterCheck(workers: string): Record<string, number> {
     expect(spacesAfterCheck("0").new_space).toBeLessThanOrEqual(4 * 1024 * 1024);
   });
 
-  it("grows past two 4 MiB semi-spaces, to two 8 MiB, in a run with a worker thread", () => {
-    // (A worker's isolate resets V8's growth factor until the main thread sets it again: one
-    // doubling past 2 x 8 MiB may slip in there, to V8's own 2 x 16 MiB. At 50,000 resources the
-    // young generation stays at 2 x 8 MiB: docs/benchmarks.md, "Scale".)
-    const newSpace = spacesAfterCheck("1").new_space;
-    expect(newSpace).toBeGreaterThanOrEqual(16 * 1024 * 1024);
-    expect(newSpace).toBeLessThanOrEqual(32 * 1024 * 1024);
+  it("grows past two 4 MiB semi-spaces in a run with a worker thread", () => {
+    // Two 8 MiB semi-spaces is what the launcher's flag gives. A worker's isolate resets V8's
+    // growth factor until the main thread sets it again, and one doubling past 2 x 8 MiB may slip
+    // in there, to V8's own maximum of 2 x 16 MiB; so the size above 16 MiB is not asserted here
+    // (no bound this test could hold would be tighter than V8's own). At 50,000 resources the
+    // young generation stays at 2 x 8 MiB: docs/benchmarks.md, "Scale".
+    expect(spacesAfterCheck("1").new_space).toBeGreaterThanOrEqual(16 * 1024 * 1024);
   });
 });
