@@ -35,7 +35,7 @@ export function readConfigText(text: string): ReadConfig {
       errors: [
         {
           path: "",
-          message: `config is larger than ${MAX_CONFIG_BYTES} bytes; the defaults apply`,
+          message: `config is larger than ${MAX_CONFIG_BYTES} bytes; it was not read`,
           line: 1,
         },
       ],
