@@ -22,8 +22,12 @@ export function flag(env: Env, name: string): boolean {
   throw new ServerEnvError(`${name} must be true or false, not ${JSON.stringify(v)}`);
 }
 
+/** Read where charts are fetched (chart-fetch.ts); checked at start so a bad value stops it. */
+const CHECKED_ONLY = ["PORTCULLIS_CHART_MAX_BYTES", "PORTCULLIS_CHART_TIMEOUT_MS"];
+
 /** The server's variables, read once at start. */
 export function serverEnv(env: Env) {
+  for (const name of CHECKED_ONLY) positiveInteger(env, name);
   return {
     concurrency: positiveInteger(env, "PORTCULLIS_CONCURRENCY") ?? 2,
     lockMs: positiveInteger(env, "PORTCULLIS_QUEUE_LOCK_MS"),

@@ -40,6 +40,8 @@ describe("the server's variables", () => {
     ["PORTCULLIS_POLICY_TIMEOUT_MS", "-5", "a whole number above 0"],
     ["PORTCULLIS_WRITE_BURST", "1.5", "a whole number above 0"],
     ["PORTCULLIS_FIX_COMMITS", "1", "true or false"],
+    ["PORTCULLIS_CHART_MAX_BYTES", "20MiB", "a whole number above 0"],
+    ["PORTCULLIS_CHART_TIMEOUT_MS", "30s", "a whole number above 0"],
   ])("refuses %s=%s", (name, value, what) => {
     expect(() => serverEnv({ [name]: value })).toThrow(
       `${name} must be ${what}, not ${JSON.stringify(value)}`,
