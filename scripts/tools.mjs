@@ -22,7 +22,7 @@ const OPA = {
   dir: TOOLS_DIR,
   versionArgs: ["version"],
   versionPattern: /^Version:\s*(\S+)/m,
-  minGo: "1.24",
+  minGo: "1.26",
   ldflags: () => "-s -w",
 };
 const CONFTEST_MODULE = "github.com/open-policy-agent/conftest";
@@ -75,7 +75,7 @@ const YAML_ORACLE = {
   sources: ["main.go", "go.mod", "go.sum"],
   versionArgs: ["--version"],
   versionPattern: /apimachinery v(\S+)/,
-  minGo: "1.24",
+  minGo: "1.26",
   ldflags: () => "-s -w",
 };
 

@@ -11,11 +11,21 @@ import { ContentCache } from "./adapters/github/content-cache.js";
 import { HelmRenderer, withHelm } from "./gitops/adapters/helm.js";
 import { KustomizeRenderer } from "./gitops/adapters/kustomize.js";
 import { IsolatedPolicyCompiler, PolicyWorkerPool } from "./engines/opa/isolated-policies.js";
+import { serverEnv, ServerEnvError } from "./ops/server-env.js";
+
+// The variables of docs/app.md, read before anything starts: a bad value is one line and exit 2.
+let env: ReturnType<typeof serverEnv>;
+try {
+  env = serverEnv(process.env);
+} catch (err) {
+  if (!(err instanceof ServerEnvError)) throw err;
+  process.stderr.write(`portcullis: ${err.message}\n`);
+  process.exit(2);
+}
 
 const bundle = loadPolicyBundle();
-const concurrency = Number(process.env.PORTCULLIS_CONCURRENCY ?? "2");
-const workers = Number.isInteger(concurrency) && concurrency > 0 ? concurrency : 2;
-const lockMs = Number(process.env.PORTCULLIS_QUEUE_LOCK_MS ?? "0");
+const workers = env.concurrency;
+const lockMs = env.lockMs ?? 0;
 // REDIS_URL: jobs in Redis (BullMQ), shared by every replica; Probot's throttling uses it too.
 const queue: TaskQueue<ReviewTask> = process.env.REDIS_URL
   ? new RedisReviewQueue<ReviewTask>({
@@ -28,14 +38,10 @@ const queue: TaskQueue<ReviewTask> = process.env.REDIS_URL
     })
   : new ReviewQueue<ReviewTask>(workers);
 // Opt-in: the app was granted `contents: write` (see app.yml) and may commit fixes.
-const fixCommits = process.env.PORTCULLIS_FIX_COMMITS === "true";
+const fixCommits = env.fixCommits;
 const metrics = new Metrics(() => queue.depth());
 // Repository policies run in worker threads with a time limit (a runaway policy is stopped).
-const timeLimit = Number(process.env.PORTCULLIS_POLICY_TIMEOUT_MS ?? "");
-const policyWorkers = new PolicyWorkerPool({
-  size: workers,
-  timeLimitMs: Number.isInteger(timeLimit) && timeLimit > 0 ? timeLimit : undefined,
-});
+const policyWorkers = new PolicyWorkerPool({ size: workers, timeLimitMs: env.policyTimeLimitMs });
 
 // Graceful shutdown: stop being ready, let running reviews finish (embedded: queued ones too; on
 // Redis they wait for another replica), bounded by the grace period, then exit. A review cut
@@ -62,10 +68,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
   });
 }
 
-const burst = Number(process.env.PORTCULLIS_WRITE_BURST ?? "");
-const Octokit = portcullisOctokit(
-  new WriteLanes(Number.isInteger(burst) && burst > 0 ? burst : undefined),
-);
+const Octokit = portcullisOctokit(new WriteLanes(env.writeBurst));
 
 await run(
   createApp({

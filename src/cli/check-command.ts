@@ -101,8 +101,10 @@ options:
       --kubernetes-version <1.N>          validate against the API of this Kubernetes minor version (default:
                                           kubernetesVersion of the config, else the newest shipped; PCV rules)
       --admission <dir>                   also evaluate the admission policies under <dir> (Gatekeeper
-                                          ConstraintTemplates and Constraints, as gator does; data.inventory:
-                                          the checked manifests); repeatable. --gatekeeper <dir> is an alias
+                                          templates and constraints as gator does, ValidatingAdmissionPolicies
+                                          as the apiserver does, Kyverno policies with Kyverno's CLI;
+                                          data.inventory: the checked manifests); repeatable.
+                                          --gatekeeper <dir> is an alias
   -v, --verbose                           list skipped files in text output
       --no-color                          never colour text output
   -h, --help                              show this help

@@ -24,6 +24,16 @@ export function version(): string {
   ).version;
 }
 
+/** Why PORTCULLIS_TODAY (when set) is not a calendar day: refused at the boundary, never ignored. */
+export function todayProblem(env: CliIo["env"]): string | undefined {
+  const fixed = env.PORTCULLIS_TODAY;
+  if (!fixed) return undefined;
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(fixed) ? new Date(`${fixed}T00:00:00Z`) : undefined;
+  return day && !Number.isNaN(day.getTime()) && day.toISOString().startsWith(fixed)
+    ? undefined
+    : `PORTCULLIS_TODAY must be a day as YYYY-MM-DD, not ${JSON.stringify(fixed)}`;
+}
+
 /** Runs a command; what fails at the boundary is one line on stderr and exit 2. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   try {
@@ -37,6 +47,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
 async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
+  const badDay = ["check", "review", "action"].includes(command ?? "") && todayProblem(io.env);
+  if (badDay) {
+    io.stderr.write(`portcullis: ${badDay}\n`);
+    return 2;
+  }
   switch (command) {
     case "check":
       return runCheck(rest, io);

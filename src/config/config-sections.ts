@@ -9,6 +9,7 @@ import type {
   Config,
   ConfigContext,
   ConfigError,
+  RenderConfig,
   RepositoryPoliciesConfig,
   RuleSetting,
   SignedCommitsConfig,
@@ -34,7 +35,7 @@ export function readConfigText(text: string): ReadConfig {
       errors: [
         {
           path: "",
-          message: `config is larger than ${MAX_CONFIG_BYTES} bytes; the defaults apply`,
+          message: `config is larger than ${MAX_CONFIG_BYTES} bytes; it was not read`,
           line: 1,
         },
       ],
@@ -337,5 +338,39 @@ export function parsePolicies(v: unknown, base: Config, err: ConfigErr): Reposit
       ...new Set([...admission, ...valid("gatekeeper", inside, "a path inside the repository")]),
     ],
     teams: valid("teams", (t) => /^@?[\w.-]+\/[\w.-]+$/.test(t), "a team as org/slug"),
+  };
+}
+
+const insideRepository = (p: string) =>
+  p !== "" && !p.startsWith("/") && !p.split("/").includes("..");
+
+/**
+ * `render`: the section, with its chart lists in the forms docs/rendering.md gives; an entry that
+ * could never match (a copy without its folder, a registry without its scheme) is an error.
+ */
+export function parseRender(v: unknown, base: Config, err: ConfigErr): RenderConfig {
+  const render = parseSection(v, base.render, ["render"], err) as RenderConfig;
+  const valid = (key: keyof RenderConfig, ok: (v: string) => boolean, what: string): string[] =>
+    (render[key] as readonly string[]).filter((entry, i) => {
+      if (!ok(entry)) err(["render", key, i], `must be ${what}, found ${JSON.stringify(entry)}`);
+      return ok(entry);
+    });
+  return {
+    ...render,
+    vendoredCharts: valid(
+      "vendoredCharts",
+      (e) => /^[^=\s][^=]*=/.test(e) && insideRepository(e.slice(e.indexOf("=") + 1).trim()),
+      "<chart>=<folder inside the repository>",
+    ),
+    remoteCharts: valid(
+      "remoteCharts",
+      (e) => /^(oci|https?):\/\/[^/\s]+/i.test(e.trim()),
+      "an oci://, https:// or http:// address",
+    ),
+    plainHttpRegistries: valid(
+      "plainHttpRegistries",
+      (e) => /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(e),
+      "a registry as host:port",
+    ),
   };
 }

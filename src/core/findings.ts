@@ -124,9 +124,10 @@ function statusFor(
 ): { status: FindingStatus; note?: string } {
   let note: string | undefined;
   for (const candidate of candidates) {
-    if (!candidate || !candidate.rules.includes(rule)) continue;
+    if (!candidate || !(candidate.rules.includes(rule) || candidate.anyRule)) continue;
     if (candidate.error) {
-      note = `waiver not applied: ${candidate.error}`;
+      // A waiver that names no rule id covers every finding, after the notes of those naming it.
+      if (!candidate.anyRule || note === undefined) note = `waiver not applied: ${candidate.error}`;
       continue;
     }
     const waiver = candidate.waiver as Waiver;

@@ -9,6 +9,8 @@ export interface ParsedWaiver {
   readonly waiver?: Waiver;
   /** Why the text is not a usable waiver (no rules, no reason, a bad date). */
   readonly error?: string;
+  /** The error is in the rule list (no rule, not a rule id): it concerns every finding covered. */
+  readonly anyRule?: boolean;
   readonly rules: readonly string[];
 }
 
@@ -37,8 +39,8 @@ export function parseWaiverText(text: string, source: WaiverSource, line: number
       rules.push(id.toUpperCase());
   }
   const bad = rules.find((r) => !RULE_ID.test(r));
-  if (rules.length === 0) return { rules, error: "waiver names no rule" };
-  if (bad) return { rules, error: `waiver names "${bad}", which is not a rule id` };
+  if (rules.length === 0) return { rules, error: "waiver names no rule", anyRule: true };
+  if (bad) return { rules, error: `waiver names "${bad}", which is not a rule id`, anyRule: true };
   if (expires !== undefined && !isIsoDate(expires)) {
     return { rules, error: `waiver expiry "${expires}" is not a date (YYYY-MM-DD)` };
   }

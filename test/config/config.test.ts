@@ -203,7 +203,7 @@ extra: true
     const huge = `rules:\n${Array.from({ length: 30_000 }, (_, i) => `  X${i}: off`).join("\n")}\n`;
     const { config, errors } = parseConfig(huge, context);
     expect(errors).toEqual([
-      { path: "", message: "config is larger than 262144 bytes; the defaults apply", line: 1 },
+      { path: "", message: "config is larger than 262144 bytes; it was not read", line: 1 },
     ]);
     expect(config.rules).toEqual({});
   });

@@ -47,7 +47,7 @@ async function fromConfig(ctx: EngineContext): Promise<EngineLoad> {
     .map((d) => ({
       file: ctx.configFile,
       line: 1,
-      message: `policies.gatekeeper: ${d} holds no YAML or JSON file ${ctx.files.where}`,
+      message: `${ctx.config.policies.admission.includes(d) ? "policies.admission" : "policies.gatekeeper"}: ${d} holds no YAML or JSON file ${ctx.files.where}`,
     }));
   if (files.length === 0) return { ...NOTHING_LOADED, problems };
   const [inventory, previous] = await Promise.all([

@@ -6,10 +6,10 @@ import { packageRoot } from "../../adapters/fs/policy-bundle.js";
 
 /** $PORTCULLIS_OPA, then the one `npm run build` made (.tools/bin/opa), then `opa` on PATH. */
 export function findOpa(env: Readonly<Record<string, string | undefined>> = process.env): string {
-  const candidates = [env.PORTCULLIS_OPA, join(packageRoot(), ".tools", "bin", "opa")].filter(
-    (c): c is string => c !== undefined && c !== "",
-  );
-  for (const c of candidates) if (existsSync(c)) return c;
+  // A variable that is set names the binary: a wrong path fails naming it, never another opa.
+  if (env.PORTCULLIS_OPA) return env.PORTCULLIS_OPA;
+  const pinned = join(packageRoot(), ".tools", "bin", "opa");
+  if (existsSync(pinned)) return pinned;
   const onPath = spawnSync("sh", ["-c", "command -v opa"], { encoding: "utf8" });
   if (onPath.status === 0 && onPath.stdout.trim() !== "") return onPath.stdout.trim();
   throw new Error(

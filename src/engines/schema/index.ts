@@ -203,7 +203,8 @@ async function load(ctx: EngineContext) {
   const enabled = (id: string) => ctx.config.rules[id]?.enabled !== false;
   if (!SCHEMA_RULES.some(enabled)) return NOTHING_LOADED;
   const validates = SCHEMA_RULES.filter((r) => r !== "PCV005").some(enabled);
-  const binary = validates ? kubeSchemaPath(ctx.commandLine?.env ?? process.env) : undefined;
+  const env = ctx.commandLine?.env ?? process.env;
+  const binary = validates ? kubeSchemaPath(env) : undefined;
   const notRun = (reason: string) => ({
     ...NOTHING_LOADED,
     engines: enabled("PCV005") ? [new SchemaEngine("", ctx)] : [],
@@ -217,7 +218,9 @@ async function load(ctx: EngineContext) {
   if (!validates) return { ...NOTHING_LOADED, engines: [new SchemaEngine("", ctx)] };
   if (!binary)
     return notRun(
-      "kube-schema is not installed (the container image carries it; in a checkout `npm run build:schema` builds it with Go; PORTCULLIS_KUBE_SCHEMA names one)",
+      env.PORTCULLIS_KUBE_SCHEMA === ""
+        ? "switched off (PORTCULLIS_KUBE_SCHEMA is empty)"
+        : "kube-schema is not installed (the container image carries it; in a checkout `npm run build:schema` builds it with Go; PORTCULLIS_KUBE_SCHEMA names one)",
     );
   const session = new KubeSchemaSession(binary);
   const cli = ctx.commandLine;

@@ -27,8 +27,10 @@ export function findUnshare(): string | undefined {
 
 /** `override` (an environment variable's value), then the one `npm run build` made (.tools/bin), then PATH. */
 export function findRenderTool(name: string, override: string | undefined): string | undefined {
-  const candidates = [override, join(packageRoot(), ".tools", "bin", name)];
-  for (const c of candidates) if (c && existsSync(c)) return c;
+  // A variable that is set names the binary: a wrong path fails naming it, never another binary.
+  if (override) return override;
+  const pinned = join(packageRoot(), ".tools", "bin", name);
+  if (existsSync(pinned)) return pinned;
   const onPath = spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" });
   return onPath.status === 0 && onPath.stdout.trim() !== "" ? onPath.stdout.trim() : undefined;
 }
