@@ -163,11 +163,22 @@ function outputProblem(path: string, given: string): string | undefined {
   return undefined;
 }
 
-/** Where the report goes: the --output file (written as it is rendered) or standard output. */
+/**
+ * Where the report goes: the --output file (written as it is rendered) or standard output. A
+ * write to the file that fails (a full disk) names the file (writeSync's error names none).
+ */
 function outputSink(io: CliIo, outputAbs: string | undefined): TextSink {
   if (!outputAbs) return { write: (text) => io.stdout.write(text), end: () => undefined };
   const fd = openSync(outputAbs, "w");
-  return { write: (text) => writeFileSync(fd, text), end: () => closeSync(fd) };
+  const write = (text: string) => {
+    try {
+      writeFileSync(fd, text);
+    } catch (err) {
+      closeSync(fd);
+      throw Object.assign(err as NodeJS.ErrnoException, { path: outputAbs });
+    }
+  };
+  return { write, end: () => closeSync(fd) };
 }
 
 /**
