@@ -1,7 +1,7 @@
 // False greens found by an adversarial review: inputs kubectl, Argo CD or Flux would apply that
 // `check` passed without a word (default excludes, list documents, symbolic links, special files).
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, symlinkSync } from "node:fs";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { runCommand } from "../support/cli.js";
 import {
@@ -163,6 +163,23 @@ describe("special files in check", () => {
     expect(refusals(link.report)).toEqual([
       "zero.yaml: symbolic link to /dev/zero: not evaluated (absolute)",
     ]);
+  });
+
+  it("a folder or file whose name is not UTF-8 (Node cannot open it by name) is refused, never skipped", () => {
+    const dir = workspace({ "ok.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n" });
+    const named = (...parts: (string | number)[]) =>
+      Buffer.concat(parts.map((p) => (typeof p === "number" ? Buffer.from([p]) : Buffer.from(p))));
+    // A folder of manifests and a manifest, each with a byte that is not UTF-8 in its name.
+    mkdirSync(named(dir, "/apps", 0xff));
+    writeFileSync(named(dir, "/apps", 0xff, "/pod.json"), POD_JSON);
+    writeFileSync(named(dir, "/pod", 0xfe, ".json"), POD_JSON);
+    const { code, report } = run(dir, ".");
+    expect(code).toBe(1);
+    expect(refusals(report)).toEqual([
+      "apps\ufffd: a folder whose name is not UTF-8: its files are not evaluated (rename it)",
+      "pod\ufffd.json: a file whose name is not UTF-8: not evaluated (rename it)",
+    ]);
+    expect(report.summary.filesEvaluated).toBe(1);
   });
 });
 

@@ -1,5 +1,6 @@
 // Reads the files to check from the local file system: walks directories, applies include/exclude globs.
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import type { Dirent } from "node:fs";
 import { dirname, join, posix, relative, resolve, sep } from "node:path";
 import picomatch from "picomatch";
 import {
@@ -92,7 +93,13 @@ function walkPaths(
       const child = join(abs, entry.name);
       const r = rel(child);
       const m = r.startsWith("../") ? toPosix(relative(base, child)) : r;
-      if (entry.isDirectory()) {
+      const badName = notUtf8(entry, child);
+      if (badName) {
+        const taken = entry.isDirectory()
+          ? !excluded(`${m}/`) && !excluded(m)
+          : isYamlOrJson(entry.name) && included(m) && !excluded(m);
+        if (taken) found.set(r, badName);
+      } else if (entry.isDirectory()) {
         if (
           !excluded(`${m}/`) &&
           !excluded(m) &&
@@ -129,6 +136,26 @@ function walkPaths(
     else found.set(rel(abs), what);
   }
   return { found, chartRoots, missing };
+}
+
+/**
+ * Refused: a folder or file whose name is not UTF-8. Node reads names as UTF-8 (an invalid byte
+ * becomes U+FFFD), so such an entry cannot be opened by the name it is given: a folder's files
+ * would be skipped without a word, a file's read would fail the whole run.
+ */
+function notUtf8(entry: Dirent, child: string): DiskEntry | undefined {
+  if (!entry.name.includes("\uFFFD")) return undefined;
+  try {
+    lstatSync(child);
+    return undefined; // the name is U+FFFD itself, as written
+  } catch {
+    return entry.isDirectory()
+      ? {
+          kind: "refused",
+          reason: "a folder whose name is not UTF-8: its files are not evaluated (rename it)",
+        }
+      : { kind: "refused", reason: "a file whose name is not UTF-8: not evaluated (rename it)" };
+  }
 }
 
 /**
