@@ -1,7 +1,7 @@
 // False greens found by an adversarial review: inputs kubectl, Argo CD or Flux would apply that
 // `check` passed without a word (default excludes, list documents, symbolic links, special files).
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { runCommand } from "../support/cli.js";
 import {
@@ -180,6 +180,26 @@ describe("special files in check", () => {
       "pod\ufffd.json: a file whose name is not UTF-8: not evaluated (rename it)",
     ]);
     expect(report.summary.filesEvaluated).toBe(1);
+  });
+
+  // As root every folder can be read: the run is then made as nobody (runuser), else skipped.
+  const asOther = process.getuid?.() !== 0 || existsSync("/usr/sbin/runuser");
+  (asOther ? it : it.skip)("a folder that cannot be read is refused, never skipped", () => {
+    const dir = workspace({
+      "ok.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+      "locked/pod.json": POD_JSON,
+    });
+    chmodSync(dir, 0o755);
+    chmodSync(join(dir, "locked"), 0o000);
+    const argv = [process.execPath, BIN, "check", ".", "--format", "json"];
+    if (process.getuid?.() === 0) argv.unshift("/usr/sbin/runuser", "-u", "nobody", "--");
+    const r = spawnSync(argv[0]!, argv.slice(1), { cwd: dir, encoding: "utf8", timeout: 20_000 });
+    chmodSync(join(dir, "locked"), 0o755);
+    const report = JSON.parse(r.stdout) as JsonReport;
+    expect(r.status).toBe(1);
+    expect(refusals(report)).toEqual([
+      "locked: a folder that cannot be read (permission denied): its files are not evaluated",
+    ]);
   });
 });
 

@@ -86,7 +86,9 @@ function walkPaths(
     let entries;
     try {
       entries = readdirSync(abs, { withFileTypes: true });
-    } catch {
+    } catch (err) {
+      // Its files would be skipped without a word: the folder fails instead.
+      found.set(rel(abs), unreadableFolder(err));
       return;
     }
     for (const entry of entries) {
@@ -136,6 +138,16 @@ function walkPaths(
     else found.set(rel(abs), what);
   }
   return { found, chartRoots, missing };
+}
+
+/** Refused: a folder that cannot be listed (no permission, removed while walked). */
+function unreadableFolder(err: unknown): DiskEntry {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === "EACCES" || code === "EPERM" ? "permission denied" : (code ?? String(err));
+  return {
+    kind: "refused",
+    reason: `a folder that cannot be read (${why}): its files are not evaluated`,
+  };
 }
 
 /**
