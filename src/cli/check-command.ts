@@ -364,6 +364,13 @@ function checkOptions(values: CheckValues, positionals: readonly string[], io: C
   const outputAbs = outputPath ? resolve(io.cwd, outputPath) : undefined;
   const badOutput = outputAbs && outputProblem(outputAbs, outputPath!);
   if (badOutput) return usageError(io, badOutput);
+  const checked =
+    outputAbs && positionals.find((p) => p !== "-" && resolve(io.cwd, p) === outputAbs);
+  if (checked)
+    return usageError(
+      io,
+      `--output ${outputPath} is ${checked}, a file given to check: the report would replace it`,
+    );
   const failOn = values.text("fail-on");
   if (failOn !== undefined && !(FAIL_LEVELS as readonly string[]).includes(failOn)) {
     return usageError(io, `unknown --fail-on "${failOn}" (one of ${FAIL_LEVELS.join(", ")})`);
