@@ -1,6 +1,6 @@
 // `portcullis check [paths...]`: evaluate local files with the built-in policies and print findings.
-import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { resolve } from "node:path";
 import { readDirectorySources } from "../adapters/fs/directory-source.js";
 import { loadPolicyBundle, type PolicyBundle } from "../adapters/fs/policy-bundle.js";
 import { WasmPolicyEngine } from "../engines/opa/wasm-policy-engine.js";
@@ -43,10 +43,10 @@ import { messageOf } from "../core/errors.js";
 import type { SkippedFile } from "../core/types.js";
 import { renderGithub } from "../render/github.js";
 import { writeJsonReport } from "../render/json.js";
-import type { TextSink } from "../render/json-stream.js";
 import { writeSarif } from "../render/sarif.js";
 import { exitCodeOf } from "../render/summary.js";
 import { renderText } from "../render/text.js";
+import { outputProblem, outputSink } from "./check-output.js";
 
 export interface CliIo {
   readonly cwd: string;
@@ -145,40 +145,6 @@ function configProblem(path: string, given: string): string | undefined {
     return `config file ${given} does not exist`;
   }
   return stat.isFile() ? undefined : `--config ${given} is a directory, not a file`;
-}
-
-/** Checked before the run: where --output writes must be a file in an existing folder. */
-function outputProblem(path: string, given: string): string | undefined {
-  const stat = (p: string) => {
-    try {
-      return statSync(p);
-    } catch {
-      return undefined;
-    }
-  };
-  if (stat(path)?.isDirectory()) return `--output ${given} is a directory, not a file`;
-  const folder = stat(dirname(path));
-  if (!folder) return `--output ${given}: the folder ${dirname(given)} does not exist`;
-  if (!folder.isDirectory()) return `--output ${given}: ${dirname(given)} is not a folder`;
-  return undefined;
-}
-
-/**
- * Where the report goes: the --output file (written as it is rendered) or standard output. A
- * write to the file that fails (a full disk) names the file (writeSync's error names none).
- */
-function outputSink(io: CliIo, outputAbs: string | undefined): TextSink {
-  if (!outputAbs) return { write: (text) => io.stdout.write(text), end: () => undefined };
-  const fd = openSync(outputAbs, "w");
-  const write = (text: string) => {
-    try {
-      writeFileSync(fd, text);
-    } catch (err) {
-      closeSync(fd);
-      throw Object.assign(err as NodeJS.ErrnoException, { path: outputAbs });
-    }
-  };
-  return { write, end: () => closeSync(fd) };
 }
 
 /**
@@ -362,15 +328,8 @@ function checkOptions(values: CheckValues, positionals: readonly string[], io: C
     );
   const outputPath = values.text("output");
   const outputAbs = outputPath ? resolve(io.cwd, outputPath) : undefined;
-  const badOutput = outputAbs && outputProblem(outputAbs, outputPath!);
+  const badOutput = outputAbs && outputProblem(outputAbs, outputPath!, positionals, io.cwd);
   if (badOutput) return usageError(io, badOutput);
-  const checked =
-    outputAbs && positionals.find((p) => p !== "-" && resolve(io.cwd, p) === outputAbs);
-  if (checked)
-    return usageError(
-      io,
-      `--output ${outputPath} is ${checked}, a file given to check: the report would replace it`,
-    );
   const failOn = values.text("fail-on");
   if (failOn !== undefined && !(FAIL_LEVELS as readonly string[]).includes(failOn)) {
     return usageError(io, `unknown --fail-on "${failOn}" (one of ${FAIL_LEVELS.join(", ")})`);
