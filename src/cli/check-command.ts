@@ -46,7 +46,7 @@ import { writeJsonReport } from "../render/json.js";
 import { writeSarif } from "../render/sarif.js";
 import { exitCodeOf } from "../render/summary.js";
 import { renderText } from "../render/text.js";
-import { outputProblem, outputSink } from "./check-output.js";
+import { outputProblem, outputSink, readStdin } from "./check-io.js";
 
 export interface CliIo {
   readonly cwd: string;
@@ -57,7 +57,8 @@ export interface CliIo {
   /** The policy bundle; loaded from dist/policies when absent. */
   readonly bundle?: PolicyBundle;
   /** Reads standard input to its end (`check -`); absent where there is none. */
-  readonly stdin?: () => Promise<Uint8Array>;
+  /** Standard input's bytes; past `maxBytes` only the first bytes beyond it (it is not read on). */
+  readonly stdin?: (maxBytes?: number) => Promise<Uint8Array>;
   /** The engine registry (src/engines/registry.ts unless a test adds an engine). */
   readonly engines?: readonly EngineDescriptor[];
   /** Given the finished report of a check (the Action renders its SARIF and job summary from it). */
@@ -401,7 +402,7 @@ async function selectFiles(
 ) {
   const paths = positionals.length > 0 ? positionals : ["."];
   const stdin = readsStdin
-    ? { path: values.text("stdin-filename") ?? "stdin.yaml", content: await io.stdin!() }
+    ? await readStdin(values.text("stdin-filename") ?? "stdin.yaml", io, config)
     : undefined;
   const selection = readDirectorySources(
     paths.filter((p) => p !== "-"),

@@ -1,6 +1,6 @@
 // False greens found by an adversarial review: inputs kubectl, Argo CD or Flux would apply that
 // `check` passed without a word (default excludes, list documents, symbolic links, special files).
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { runCommand } from "../support/cli.js";
@@ -180,6 +180,30 @@ describe("special files in check", () => {
       "pod\ufffd.json: a file whose name is not UTF-8: not evaluated (rename it)",
     ]);
     expect(report.summary.filesEvaluated).toBe(1);
+  });
+
+  it("standard input past the file size limit is refused once the limit is passed, not read to its end", async () => {
+    const dir = workspace({ ".github/portcullis.yml": "limits:\n  maxFileBytes: 1000\n" });
+    const child = spawn(process.execPath, [BIN, "check", "-", "--format", "json"], { cwd: dir });
+    // An endless input (a renderer gone wrong): written until the check ends, or for 20 s.
+    const line = Buffer.from(`# ${"x".repeat(1021)}\n`);
+    let open = true;
+    child.stdin.on("error", () => (open = false));
+    const feed = () => {
+      while (open && child.stdin.write(line));
+      if (open) child.stdin.once("drain", feed);
+    };
+    feed();
+    let stdout = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    const timer = setTimeout(() => child.kill(), 20_000);
+    const code = await new Promise<number | null>((done) => child.on("close", done));
+    clearTimeout(timer);
+    open = false;
+    expect(code).toBe(1);
+    expect(refusals(JSON.parse(stdout) as JsonReport)).toEqual([
+      "stdin.yaml: standard input is more than 1000 bytes, above the 1000-byte limit (limits.maxFileBytes); it was not evaluated",
+    ]);
   });
 
   // As root every folder can be read: the run is then made as nobody (runuser), else skipped.

@@ -50,7 +50,7 @@ export function readDirectorySources(
         : { path, content: new Uint8Array(), refused: what.kind === "refused" ? what.reason : "" },
     );
   const stdinPath = extra ? rel(resolve(root, extra.path)) : undefined;
-  if (extra) files.push({ path: stdinPath!, content: extra.content });
+  if (extra) files.push({ path: stdinPath!, content: extra.content, refused: extra.refused });
   const patchFiles = fileRoles(files, found, paths, root, chartRoots);
   return { files, layout: { chartRoots, patchFiles }, missing };
 }

@@ -1,8 +1,23 @@
-// Where `check` writes its report: --output's file (checked before the run) or standard output.
+// What `check` reads from standard input, and where it writes its report: --output's file
+// (checked before the run) or standard output.
 import { closeSync, openSync, statSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import type { Config } from "../config/config.js";
+import type { SourceFile } from "../core/report.js";
 import type { TextSink } from "../render/json-stream.js";
 import type { CliIo } from "./check-command.js";
+
+/**
+ * Standard input as the file at `path`, refused once past the file size limit: the rest is not
+ * read (an input that never ends, a renderer gone wrong, would otherwise fill the memory).
+ */
+export async function readStdin(path: string, io: CliIo, config: Config): Promise<SourceFile> {
+  const max = config.limits.maxFileBytes;
+  const content = await io.stdin!(max);
+  if (content.length <= max) return { path, content };
+  const refused = `standard input is more than ${max} bytes, above the ${max}-byte limit (limits.maxFileBytes); it was not evaluated`;
+  return { path, content: new Uint8Array(), refused };
+}
 
 /**
  * Checked before the run: where --output writes must be a file in an existing folder, and not
