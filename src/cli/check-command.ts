@@ -1,6 +1,6 @@
 // `portcullis check [paths...]`: evaluate local files with the built-in policies and print findings.
-import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { resolve } from "node:path";
 import { readDirectorySources } from "../adapters/fs/directory-source.js";
 import { loadPolicyBundle, type PolicyBundle } from "../adapters/fs/policy-bundle.js";
 import { WasmPolicyEngine } from "../engines/opa/wasm-policy-engine.js";
@@ -43,10 +43,10 @@ import { messageOf } from "../core/errors.js";
 import type { SkippedFile } from "../core/types.js";
 import { renderGithub } from "../render/github.js";
 import { writeJsonReport } from "../render/json.js";
-import type { TextSink } from "../render/json-stream.js";
 import { writeSarif } from "../render/sarif.js";
 import { exitCodeOf } from "../render/summary.js";
 import { renderText } from "../render/text.js";
+import { outputProblem, outputSink, readStdin } from "./check-io.js";
 
 export interface CliIo {
   readonly cwd: string;
@@ -57,7 +57,8 @@ export interface CliIo {
   /** The policy bundle; loaded from dist/policies when absent. */
   readonly bundle?: PolicyBundle;
   /** Reads standard input to its end (`check -`); absent where there is none. */
-  readonly stdin?: () => Promise<Uint8Array>;
+  /** Standard input's bytes; past `maxBytes` only the first bytes beyond it (it is not read on). */
+  readonly stdin?: (maxBytes?: number) => Promise<Uint8Array>;
   /** The engine registry (src/engines/registry.ts unless a test adds an engine). */
   readonly engines?: readonly EngineDescriptor[];
   /** Given the finished report of a check (the Action renders its SARIF and job summary from it). */
@@ -147,29 +148,6 @@ function configProblem(path: string, given: string): string | undefined {
     return `config file ${given} does not exist`;
   }
   return stat.isFile() ? undefined : `--config ${given} is a directory, not a file`;
-}
-
-/** Checked before the run: where --output writes must be a file in an existing folder. */
-function outputProblem(path: string, given: string): string | undefined {
-  const stat = (p: string) => {
-    try {
-      return statSync(p);
-    } catch {
-      return undefined;
-    }
-  };
-  if (stat(path)?.isDirectory()) return `--output ${given} is a directory, not a file`;
-  const folder = stat(dirname(path));
-  if (!folder) return `--output ${given}: the folder ${dirname(given)} does not exist`;
-  if (!folder.isDirectory()) return `--output ${given}: ${dirname(given)} is not a folder`;
-  return undefined;
-}
-
-/** Where the report goes: the --output file (written as it is rendered) or standard output. */
-function outputSink(io: CliIo, outputAbs: string | undefined): TextSink {
-  if (!outputAbs) return { write: (text) => io.stdout.write(text), end: () => undefined };
-  const fd = openSync(outputAbs, "w");
-  return { write: (text) => writeFileSync(fd, text), end: () => closeSync(fd) };
 }
 
 /**
@@ -353,7 +331,7 @@ function checkOptions(values: CheckValues, positionals: readonly string[], io: C
     );
   const outputPath = values.text("output");
   const outputAbs = outputPath ? resolve(io.cwd, outputPath) : undefined;
-  const badOutput = outputAbs && outputProblem(outputAbs, outputPath!);
+  const badOutput = outputAbs && outputProblem(outputAbs, outputPath!, positionals, io.cwd);
   if (badOutput) return usageError(io, badOutput);
   const failOn = values.text("fail-on");
   if (failOn !== undefined && !(FAIL_LEVELS as readonly string[]).includes(failOn)) {
@@ -426,7 +404,7 @@ async function selectFiles(
 ) {
   const paths = positionals.length > 0 ? positionals : ["."];
   const stdin = readsStdin
-    ? { path: values.text("stdin-filename") ?? "stdin.yaml", content: await io.stdin!() }
+    ? await readStdin(values.text("stdin-filename") ?? "stdin.yaml", io, config)
     : undefined;
   const selection = readDirectorySources(
     paths.filter((p) => p !== "-"),

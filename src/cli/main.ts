@@ -140,9 +140,14 @@ export async function main(): Promise<void> {
     stdout: process.stdout,
     stderr: process.stderr,
     version: version(),
-    stdin: async () => {
+    stdin: async (maxBytes = Infinity) => {
       const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      let size = 0;
+      for await (const chunk of process.stdin) {
+        chunks.push(chunk as Buffer);
+        size += (chunk as Buffer).length;
+        if (size > maxBytes) break; // the rest is not read (the input may never end)
+      }
       return Buffer.concat(chunks);
     },
   };

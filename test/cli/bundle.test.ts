@@ -145,5 +145,17 @@ process.stdout.write(String(script.cachedDataRejected));`,
     expect([ran(), ran("check")]).toEqual(["modules", "modules"]);
     rmSync(join(pkg, "dist", "portcullis.cjs"));
     expect(ran()).toBe("modules");
+    // A bundle cut short (a build interrupted, a full disk) is not run: the next entry is.
+    const fresh = (file: string, text: string) => {
+      writeFileSync(join(pkg, "dist", file), text);
+      at(join(pkg, "dist", file), 1_000_100);
+    };
+    fresh("portcullis.cjs", 'exports.main = async () => { process.stdout.write("bundle"); };\n');
+    fresh("portcullis-check.cjs", "exports.main = async () => { process.stdout.wri");
+    expect([ran("check"), ran("rules")]).toEqual(["bundle", "bundle"]);
+    fresh("portcullis-check.cjs", "var cut = 1;\n"); // cut between two statements: no main
+    expect(ran("check")).toBe("bundle");
+    fresh("portcullis.cjs", "exports.main = async () => { process.stdout.wri");
+    expect([ran("check"), ran("rules")]).toEqual(["modules", "modules"]);
   });
 });

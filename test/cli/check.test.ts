@@ -185,6 +185,18 @@ describe("portcullis check", () => {
     expect(JSON.parse(readFileSync(out, "utf8")).version).toBe("2.1.0");
   });
 
+  it("refuses an --output that is a file given to check (the report would replace it)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "portcullis-cli-"));
+    const manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n";
+    writeFileSync(join(dir, "cm.yaml"), manifest);
+    for (const output of ["cm.yaml", "./cm.yaml", join(dir, "cm.yaml")]) {
+      const r = await run(["check", "cm.yaml", "-f", "json", "-o", output], dir);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`--output ${output} is cm.yaml, a file given to check`);
+      expect(readFileSync(join(dir, "cm.yaml"), "utf8")).toBe(manifest);
+    }
+  });
+
   it("lets --fail-on decide the exit code", async () => {
     expect(
       (await run(["check", `${FLEET}/apps/legacy`, ...CONFIG, "--fail-on", "never"])).code,

@@ -1,7 +1,7 @@
 // False greens found by an adversarial review: inputs kubectl, Argo CD or Flux would apply that
 // `check` passed without a word (default excludes, list documents, symbolic links, special files).
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, symlinkSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { runCommand } from "../support/cli.js";
 import {
@@ -162,6 +162,67 @@ describe("special files in check", () => {
     expect(link.code).toBe(1);
     expect(refusals(link.report)).toEqual([
       "zero.yaml: symbolic link to /dev/zero: not evaluated (absolute)",
+    ]);
+  });
+
+  it("a folder or file whose name is not UTF-8 (Node cannot open it by name) is refused, never skipped", () => {
+    const dir = workspace({ "ok.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n" });
+    const named = (...parts: (string | number)[]) =>
+      Buffer.concat(parts.map((p) => (typeof p === "number" ? Buffer.from([p]) : Buffer.from(p))));
+    // A folder of manifests and a manifest, each with a byte that is not UTF-8 in its name.
+    mkdirSync(named(dir, "/apps", 0xff));
+    writeFileSync(named(dir, "/apps", 0xff, "/pod.json"), POD_JSON);
+    writeFileSync(named(dir, "/pod", 0xfe, ".json"), POD_JSON);
+    const { code, report } = run(dir, ".");
+    expect(code).toBe(1);
+    expect(refusals(report)).toEqual([
+      "apps\ufffd: a folder whose name is not UTF-8: its files are not evaluated (rename it)",
+      "pod\ufffd.json: a file whose name is not UTF-8: not evaluated (rename it)",
+    ]);
+    expect(report.summary.filesEvaluated).toBe(1);
+  });
+
+  it("standard input past the file size limit is refused once the limit is passed, not read to its end", async () => {
+    const dir = workspace({ ".github/portcullis.yml": "limits:\n  maxFileBytes: 1000\n" });
+    const child = spawn(process.execPath, [BIN, "check", "-", "--format", "json"], { cwd: dir });
+    // An endless input (a renderer gone wrong): written until the check ends, or for 20 s.
+    const line = Buffer.from(`# ${"x".repeat(1021)}\n`);
+    let open = true;
+    child.stdin.on("error", () => (open = false));
+    const feed = () => {
+      while (open && child.stdin.write(line));
+      if (open) child.stdin.once("drain", feed);
+    };
+    feed();
+    let stdout = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    const timer = setTimeout(() => child.kill(), 20_000);
+    const code = await new Promise<number | null>((done) => child.on("close", done));
+    clearTimeout(timer);
+    open = false;
+    expect(code).toBe(1);
+    expect(refusals(JSON.parse(stdout) as JsonReport)).toEqual([
+      "stdin.yaml: standard input is more than 1000 bytes, above the 1000-byte limit (limits.maxFileBytes); it was not evaluated",
+    ]);
+  });
+
+  // As root every folder can be read: the run is then made as nobody (runuser), else skipped.
+  const asOther = process.getuid?.() !== 0 || existsSync("/usr/sbin/runuser");
+  (asOther ? it : it.skip)("a folder that cannot be read is refused, never skipped", () => {
+    const dir = workspace({
+      "ok.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+      "locked/pod.json": POD_JSON,
+    });
+    chmodSync(dir, 0o755);
+    chmodSync(join(dir, "locked"), 0o000);
+    const argv = [process.execPath, BIN, "check", ".", "--format", "json"];
+    if (process.getuid?.() === 0) argv.unshift("/usr/sbin/runuser", "-u", "nobody", "--");
+    const r = spawnSync(argv[0]!, argv.slice(1), { cwd: dir, encoding: "utf8", timeout: 20_000 });
+    chmodSync(join(dir, "locked"), 0o755);
+    const report = JSON.parse(r.stdout) as JsonReport;
+    expect(r.status).toBe(1);
+    expect(refusals(report)).toEqual([
+      "locked: a folder that cannot be read (permission denied): its files are not evaluated",
     ]);
   });
 });

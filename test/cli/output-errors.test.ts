@@ -72,4 +72,20 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
       expect(r.stderr).not.toMatch(/\n\s+at /); // no stack
     },
   );
+
+  (existsSync("/dev/full") ? it : it.skip)(
+    "names the --output file that cannot be written, in one line, exit 2",
+    () => {
+      const r = spawnSync(
+        process.execPath,
+        [BIN, "check", file, "--format", "json", "--output", "/dev/full"],
+        { encoding: "utf8", env },
+      );
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim().split("\n").at(-1)).toBe(
+        "portcullis: cannot write /dev/full: no space left on the device",
+      );
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    },
+  );
 });

@@ -19,7 +19,8 @@ import (
 // "sha256:<base64>" in place of the CRD. The reference is replaced by the very bytes it names as
 // the request is read, so everything after (the list's order, its key, each CRD's decoding and
 // findings) is what sending the JSON itself gives. A reference to JSON this process was not sent
-// is the request's error (the client then sends the JSON: see src/engines/schema/kube-schema.ts).
+// is the request's error, never a set without that CRD (the client names only JSON it sent to this
+// very process, and a new process gets the JSON: see src/engines/schema/kube-schema.ts).
 // The versions answer says that this process takes references (crdRefs), so that a client never
 // sends them to a binary that would read them as broken CRDs.
 

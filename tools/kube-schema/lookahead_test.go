@@ -41,29 +41,7 @@ func TestLookAheadMakesOneSetWithTheSameAnswers(t *testing.T) {
 		`{"version":"` + version + `","crdSet":"s","documents":[` + widget("c", "small") + `,` + widget("e", "huge") + `]}`,
 		`{"version":"` + version + `","crdSet":"s","documents":[` + widget("d", "small") + `]}`,
 	}
-	forgetSets()
-	var want []string
-	for _, l := range lines {
-		b, _ := json.Marshal(serve([]byte(l)))
-		want = append(want, string(b))
-	}
-	alone := setsMade
-	forgetSets()
-	queue := make(chan *readRequest, readAhead)
-	readAll(bufio.NewReader(strings.NewReader(strings.Join(lines, "\n")+"\n")), queue)
-	var got []string
-	for r := range queue {
-		b, _ := json.Marshal(r.serve())
-		got = append(got, string(b))
-	}
-	if len(got) != len(want) {
-		t.Fatalf("%d answers", len(got))
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("request %d read ahead:\n%s\none at a time:\n%s", i, got[i], want[i])
-		}
-	}
+	want, alone := answersAloneAndAhead(t, lines)
 	// One set for the version's requests with the CRDs (instead of four), one for 1.34's and one
 	// without CRDs.
 	if alone != 6 || setsMade != 3 {
@@ -98,12 +76,49 @@ func TestLookAheadPastAnOddCRD(t *testing.T) {
 		`{"version":"` + version + `","crdSet":"s","crds":[` + good + `,` + broken + `],"documents":[` + widget("a") + `]}`,
 		`{"version":"` + version + `","crdSet":"s","documents":[` + widget("f") + `]}`,
 	}
+	answersAloneAndAhead(t, lines)
+}
+
+// Kinds that meet across CRDs needed by different requests: a CRD whose list kind is another
+// CRD's kind, and a repository CRD in a bundled CRD file's group (Flux's). Read ahead, the
+// earlier request's set carries the later one's CRD: its answers stay those it gets alone.
+func TestLookAheadPastCollidingKinds(t *testing.T) {
+	version := manifest().Versions[0]
+	widget := compactJSON(t, crdVariant("a.example.com"))
+	gadget := compactJSON(t, crdVariant("a.example.com", `"name":"widgets.a.example.com"`, `"name":"gadgets.a.example.com"`,
+		`"kind":"Widget","plural":"widgets","singular":"widget","listKind":"WidgetList"`,
+		`"kind":"Gadget","plural":"gadgets","singular":"gadget","listKind":"Widget"`))
+	inFlux := compactJSON(t, crdVariant("kustomize.toolkit.fluxcd.io"))
+	doc := func(apiVersion, kind, size string) string {
+		return `{"apiVersion":"` + apiVersion + `","kind":"` + kind + `","metadata":{"name":"w","namespace":"n"},"spec":{"size":"` + size + `","bogus":1}}`
+	}
+	ks := `{"apiVersion":"kustomize.toolkit.fluxcd.io/v1","kind":"Kustomization","metadata":{"name":"k","namespace":"n"},"spec":{"interval":"1m","prune":"yes","sourceRef":{"kind":"GitRepository","name":"x"}}}`
+	set := func(extra string) string {
+		return `{"version":"` + version + `","crdSet":"s","documents":[` + extra + `]}`
+	}
+	want, _ := answersAloneAndAhead(t, []string{
+		`{"version":"` + version + `","crdSet":"s","crds":[` + widget + `,` + gadget + `,` + inFlux + `],"documents":[` + doc("a.example.com/v1", "Widget", "huge") + `,` + ks + `]}`,
+		set(doc("a.example.com/v1", "Gadget", "huge")),
+		set(doc("kustomize.toolkit.fluxcd.io/v1", "Widget", "huge") + `,` + ks),
+	})
+	// Not vacuous: each request's documents have findings (the CRD's enum, Flux's schema).
+	for i, w := range want {
+		if !strings.Contains(w, "PCV002") || (i != 1 && !strings.Contains(w, "spec.prune")) {
+			t.Errorf("answer %d alone: %s", i, w)
+		}
+	}
+}
+
+// answersAloneAndAhead: the answers to lines one at a time in a new process (want), which those
+// read ahead must equal; and how many sets were made one at a time.
+func answersAloneAndAhead(t *testing.T, lines []string) (want []string, alone int) {
+	t.Helper()
 	forgetSets()
-	var want []string
 	for _, l := range lines {
 		b, _ := json.Marshal(serve([]byte(l)))
 		want = append(want, string(b))
 	}
+	alone = setsMade
 	forgetSets()
 	queue := make(chan *readRequest, readAhead)
 	readAll(bufio.NewReader(strings.NewReader(strings.Join(lines, "\n")+"\n")), queue)
@@ -112,9 +127,13 @@ func TestLookAheadPastAnOddCRD(t *testing.T) {
 		b, _ := json.Marshal(r.serve())
 		got = append(got, string(b))
 	}
+	if len(got) != len(want) {
+		t.Fatalf("%d answers", len(got))
+	}
 	for i := range want {
 		if got[i] != want[i] {
 			t.Errorf("request %d read ahead:\n%s\none at a time:\n%s", i, got[i], want[i])
 		}
 	}
+	return want, alone
 }

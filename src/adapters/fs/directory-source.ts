@@ -1,5 +1,6 @@
 // Reads the files to check from the local file system: walks directories, applies include/exclude globs.
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import type { Dirent } from "node:fs";
 import { dirname, join, posix, relative, resolve, sep } from "node:path";
 import picomatch from "picomatch";
 import {
@@ -49,7 +50,7 @@ export function readDirectorySources(
         : { path, content: new Uint8Array(), refused: what.kind === "refused" ? what.reason : "" },
     );
   const stdinPath = extra ? rel(resolve(root, extra.path)) : undefined;
-  if (extra) files.push({ path: stdinPath!, content: extra.content });
+  if (extra) files.push({ path: stdinPath!, content: extra.content, refused: extra.refused });
   const patchFiles = fileRoles(files, found, paths, root, chartRoots);
   return { files, layout: { chartRoots, patchFiles }, missing };
 }
@@ -85,14 +86,22 @@ function walkPaths(
     let entries;
     try {
       entries = readdirSync(abs, { withFileTypes: true });
-    } catch {
+    } catch (err) {
+      // Its files would be skipped without a word: the folder fails instead.
+      found.set(rel(abs), unreadableFolder(err));
       return;
     }
     for (const entry of entries) {
       const child = join(abs, entry.name);
       const r = rel(child);
       const m = r.startsWith("../") ? toPosix(relative(base, child)) : r;
-      if (entry.isDirectory()) {
+      const badName = notUtf8(entry, child);
+      if (badName) {
+        const taken = entry.isDirectory()
+          ? !excluded(`${m}/`) && !excluded(m)
+          : isYamlOrJson(entry.name) && included(m) && !excluded(m);
+        if (taken) found.set(r, badName);
+      } else if (entry.isDirectory()) {
         if (
           !excluded(`${m}/`) &&
           !excluded(m) &&
@@ -129,6 +138,36 @@ function walkPaths(
     else found.set(rel(abs), what);
   }
   return { found, chartRoots, missing };
+}
+
+/** Refused: a folder that cannot be listed (no permission, removed while walked). */
+function unreadableFolder(err: unknown): DiskEntry {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === "EACCES" || code === "EPERM" ? "permission denied" : (code ?? String(err));
+  return {
+    kind: "refused",
+    reason: `a folder that cannot be read (${why}): its files are not evaluated`,
+  };
+}
+
+/**
+ * Refused: a folder or file whose name is not UTF-8. Node reads names as UTF-8 (an invalid byte
+ * becomes U+FFFD), so such an entry cannot be opened by the name it is given: a folder's files
+ * would be skipped without a word, a file's read would fail the whole run.
+ */
+function notUtf8(entry: Dirent, child: string): DiskEntry | undefined {
+  if (!entry.name.includes("\uFFFD")) return undefined;
+  try {
+    lstatSync(child);
+    return undefined; // the name is U+FFFD itself, as written
+  } catch {
+    return entry.isDirectory()
+      ? {
+          kind: "refused",
+          reason: "a folder whose name is not UTF-8: its files are not evaluated (rename it)",
+        }
+      : { kind: "refused", reason: "a file whose name is not UTF-8: not evaluated (rename it)" };
+  }
 }
 
 /**
