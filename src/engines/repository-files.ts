@@ -1,7 +1,10 @@
 // Where engines read the repository's policies from: the base commit of a change (the review) or
 // the working tree (`check`), behind one small interface; and the inventory Gatekeeper reads.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
+import type { Dirent } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
+import { readableEntries, whyUnreadable } from "../adapters/fs/unreadable.js";
+import { compareText } from "../core/compare-text.js";
 import { isKustomizationFile, isYamlOrJson } from "../core/file-role.js";
 import { isKubernetesObject } from "../core/findings.js";
 import type { DataFile, PolicySource, RepositoryPolicyCompiler } from "../ports/policy-compiler.js";
@@ -61,25 +64,36 @@ function commitFiles(source: PullRequestSource, commit: string, where: string): 
   };
 }
 
-/** The files of a working tree at `root` (`check`), named relative to it. */
+/**
+ * The files of a working tree at `root` (`check`), named relative to it. What cannot be read (a
+ * folder without permission, a name that is not UTF-8, a file without permission) fails the
+ * engine that reads it, as a broken policy does: its rules are never left out in silence.
+ */
 export function workingTreeFiles(root: string): PolicyFiles {
   const toPosix = (p: string) => p.split(sep).join("/");
+  const refuse = (abs: string, why: string): never => {
+    throw new Error(`${toPosix(relative(root, abs)) || "."}: ${why}: its policies cannot be read`);
+  };
   return {
     where: "in the working tree",
     list: async (dirs) => {
       const out = new Set<string>();
-      const walk = (abs: string) => {
+      const walk = (abs: string, entry?: Dirent) => {
         let stat;
         try {
-          stat = statSync(abs);
-        } catch {
-          return;
+          stat = entry?.isDirectory() ? entry : statSync(abs);
+        } catch (err) {
+          // A folder given that does not exist, or a dangling link, holds no policy.
+          if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+          return refuse(abs, `it cannot be read (${whyUnreadable(err)})`);
         }
         if (!stat.isDirectory()) {
           out.add(toPosix(relative(root, abs)));
           return;
         }
-        for (const e of readdirSync(abs).sort()) walk(join(abs, e));
+        const entries = readableEntries(abs, refuse);
+        for (const e of entries.sort((a, b) => compareText(a.name, b.name)))
+          walk(join(abs, e.name), e);
       };
       for (const d of dirs) walk(resolve(root, d));
       return [...out].sort();
@@ -89,8 +103,10 @@ export function workingTreeFiles(root: string): PolicyFiles {
         let text = "";
         try {
           text = readFileSync(resolve(root, path), "utf8");
-        } catch {
-          // a file gone since it was listed reads as empty, as a missing one at a commit does
+        } catch (err) {
+          // A file gone since it was listed reads as empty, as a missing one at a commit does.
+          if ((err as NodeJS.ErrnoException).code !== "ENOENT")
+            refuse(resolve(root, path), `a file that cannot be read (${whyUnreadable(err)})`);
         }
         return { path, text };
       }),

@@ -1,5 +1,5 @@
 // Reads the files to check from the local file system: walks directories, applies include/exclude globs.
-import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import type { Dirent } from "node:fs";
 import { dirname, join, posix, relative, resolve, sep } from "node:path";
 import picomatch from "picomatch";
@@ -15,6 +15,7 @@ import { chartRootAbove, namedAsPatchAbove, newPatchLookupCache } from "./patch-
 import { MAX_ROLE_WALK_ENTRIES } from "../../core/limits.js";
 import { classify, type DiskEntry } from "./special-files.js";
 import { compareText } from "../../core/compare-text.js";
+import { nameNotUtf8, whyUnreadable } from "./unreadable.js";
 
 export interface DirectorySelection {
   readonly files: SourceFile[];
@@ -142,32 +143,24 @@ function walkPaths(
 
 /** Refused: a folder that cannot be listed (no permission, removed while walked). */
 function unreadableFolder(err: unknown): DiskEntry {
-  const code = (err as NodeJS.ErrnoException).code;
-  const why = code === "EACCES" || code === "EPERM" ? "permission denied" : (code ?? String(err));
   return {
     kind: "refused",
-    reason: `a folder that cannot be read (${why}): its files are not evaluated`,
+    reason: `a folder that cannot be read (${whyUnreadable(err)}): its files are not evaluated`,
   };
 }
 
 /**
- * Refused: a folder or file whose name is not UTF-8. Node reads names as UTF-8 (an invalid byte
- * becomes U+FFFD), so such an entry cannot be opened by the name it is given: a folder's files
- * would be skipped without a word, a file's read would fail the whole run.
+ * Refused: a folder or file whose name is not UTF-8 (nameNotUtf8): a folder's files would be
+ * skipped without a word, a file's read would fail the whole run.
  */
 function notUtf8(entry: Dirent, child: string): DiskEntry | undefined {
-  if (!entry.name.includes("\uFFFD")) return undefined;
-  try {
-    lstatSync(child);
-    return undefined; // the name is U+FFFD itself, as written
-  } catch {
-    return entry.isDirectory()
-      ? {
-          kind: "refused",
-          reason: "a folder whose name is not UTF-8: its files are not evaluated (rename it)",
-        }
-      : { kind: "refused", reason: "a file whose name is not UTF-8: not evaluated (rename it)" };
-  }
+  if (!nameNotUtf8(entry, child)) return undefined;
+  return entry.isDirectory()
+    ? {
+        kind: "refused",
+        reason: "a folder whose name is not UTF-8: its files are not evaluated (rename it)",
+      }
+    : { kind: "refused", reason: "a file whose name is not UTF-8: not evaluated (rename it)" };
 }
 
 /**

@@ -1,8 +1,8 @@
 // The files on disk as a pull request that adds them: `check --render` hands review's renderers
 // a "change" whose base is empty and whose head is the folder check runs in, so kustomizations and
 // Helm charts are built exactly as a review builds them.
-import { lstatSync, readdirSync, readFileSync } from "node:fs";
-import { join, posix, resolve, sep } from "node:path";
+import { lstatSync, readFileSync } from "node:fs";
+import { join, posix, relative, resolve, sep } from "node:path";
 import type {
   ChangeList,
   FileAtCommit,
@@ -10,6 +10,7 @@ import type {
 } from "../../ports/pull-request-source.js";
 import { MAX_WORKING_TREE_PATHS } from "../../core/limits.js";
 import { gitRemoteUrls } from "../git/local-git-source.js";
+import { readableEntries, whyUnreadable } from "./unreadable.js";
 
 export const WORKING_TREE = "working-tree";
 const EMPTY_BASE = "empty";
@@ -44,8 +45,11 @@ export class WorkingTreeSource implements PullRequestSource {
       // Symbolic links are not followed: a review reads what git stores, never where a link points.
       if (!lstatSync(abs).isFile()) return undefined;
       return readFileSync(abs);
-    } catch {
-      return undefined;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+      // Read as missing, a file without permission would leave the build it is in unbuilt.
+      throw new Error(`${normal}: a file that cannot be read (${whyUnreadable(err)})`);
     }
   }
 
@@ -60,16 +64,18 @@ export class WorkingTreeSource implements PullRequestSource {
   }
 }
 
+/**
+ * The files under `root` (no .git, no node_modules), at most MAX_WORKING_TREE_PATHS: a folder or
+ * file the walk cannot read fails the render (what it holds would be missing from the builds).
+ */
 function listFiles(root: string): string[] {
   const out: string[] = [];
+  const refuse = (abs: string, why: string): never => {
+    const at = relative(root, abs).split(sep).join("/") || ".";
+    throw new Error(`${at}: ${why}: --render cannot list what it holds`);
+  };
   const walk = (dir: string, prefix: string) => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
+    for (const e of readableEntries(dir, refuse)) {
       if (out.length >= MAX_WORKING_TREE_PATHS) return;
       const rel = prefix ? `${prefix}/${e.name}` : e.name;
       if (e.isDirectory()) {

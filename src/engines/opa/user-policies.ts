@@ -1,6 +1,7 @@
 // Repository policies written for conftest (`deny`, `violation`, `warn` in `package main` or any
 // namespace, Rego v0 or v1), compiled to wasm with the pinned `opa` (opa-build.ts), run like the built-ins.
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { readableEntries, whyUnreadable } from "../../adapters/fs/unreadable.js";
 import { join, relative } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { RawFinding } from "../../core/findings.js";
@@ -47,17 +48,29 @@ export interface CompiledPolicies extends CompiledModule {
   readonly rules: Readonly<Record<string, readonly string[]>>;
 }
 
-/** Files under `dir` (recursively) whose name passes `keep`, as sources named `label/<relative>`. */
+/**
+ * Files under `dir` (recursively) whose name passes `keep`, as sources named `label/<relative>`.
+ * What cannot be read (no permission, a name that is not UTF-8) fails the load, never left out.
+ */
 function readSources(dir: string, label: string, keep: (name: string) => boolean): PolicySource[] {
   const out: PolicySource[] = [];
+  const refuse = (p: string, why: string): never => {
+    const at = join(label, relative(dir, p));
+    throw new PolicyCompileError(`${at}: ${why}: its policies cannot be read`, at);
+  };
   const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) =>
-      compareText(a.name, b.name),
-    )) {
+    for (const e of readableEntries(d, refuse).sort((a, b) => compareText(a.name, b.name))) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (keep(e.name))
-        out.push({ path: join(label, relative(dir, p)), text: readFileSync(p, "utf8") });
+      else if (keep(e.name)) {
+        let text;
+        try {
+          text = readFileSync(p, "utf8");
+        } catch (err) {
+          return refuse(p, `a file that cannot be read (${whyUnreadable(err)})`);
+        }
+        out.push({ path: join(label, relative(dir, p)), text });
+      }
     }
   };
   walk(dir);

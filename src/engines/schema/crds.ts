@@ -1,7 +1,8 @@
 // The repository's CustomResourceDefinitions (at the base commit in a review, the working tree in
 // `check`): their schemas validate the custom resources no built-in or bundled schema covers.
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import { readableEntries, whyUnreadable } from "../../adapters/fs/unreadable.js";
 import { compareText } from "../../core/compare-text.js";
 import { isKustomizationFile, isYamlOrJson } from "../../core/file-role.js";
 import { INVENTORY_MAX_FILES } from "../../core/limits.js";
@@ -39,19 +40,19 @@ const SKIPPED_FOLDERS = new Set(["node_modules", ".git"]);
 /**
  * The YAML/JSON files (not kustomization files) of the working tree at `root`, without
  * node_modules and .git, in name order, at most `max`: `visit` is given each path; the walk stops
- * when it returns false.
+ * when it returns false. `refuse` is told each folder or file the walk cannot read.
  */
-function walkManifestFiles(root: string, max: number, visit: (path: string) => boolean): void {
+function walkManifestFiles(
+  root: string,
+  max: number,
+  visit: (path: string) => boolean,
+  refuse: (path: string, why: string) => void = () => undefined,
+): void {
   let files = 0;
   let stop = false;
   const walk = (dir: string, depth: number) => {
     if (depth > 32 || files >= max || stop) return;
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
+    const entries = readableEntries(dir, refuse);
     for (const e of entries.sort((a, b) => compareText(a.name, b.name))) {
       if (stop) return;
       const path = join(dir, e.name);
@@ -69,17 +70,28 @@ function walkManifestFiles(root: string, max: number, visit: (path: string) => b
  * `check`'s CRDs: those of the working tree at `root` (without node_modules and .git, at most
  * INVENTORY_MAX_FILES YAML/JSON files), so that checking one folder still sees the repository's
  * CRDs in another. The `known` files (absolute paths) are counted but not read: the caller has
- * their CRDs.
+ * their CRDs. A folder or file the walk cannot read fails it (a CRD there would be missed, its
+ * resources only noted as without a schema): it is read only when a kind has no other schema.
  */
 export function workingTreeCRDs(root: string, known: ReadonlySet<string> = new Set()): unknown[] {
   const out: unknown[] = [];
-  walkManifestFiles(root, INVENTORY_MAX_FILES, (path) => {
+  const refuse = (path: string, why: string): never => {
+    const at = relative(root, path).split(sep).join("/") || ".";
+    throw new Error(`${at}: ${why}: the CRDs in it cannot be searched`);
+  };
+  const visit = (path: string) => {
     if (known.has(path)) return true;
-    const text = readFileSync(path, "utf8");
+    let text;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (err) {
+      return refuse(path, `a file that cannot be read (${whyUnreadable(err)})`);
+    }
     if (text.includes("CustomResourceDefinition"))
       for (const d of parseManifest(path, text).documents) if (isCRD(d.value)) out.push(d.value);
     return true;
-  });
+  };
+  walkManifestFiles(root, INVENTORY_MAX_FILES, visit, refuse);
   return out;
 }
 

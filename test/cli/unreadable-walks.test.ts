@@ -1,0 +1,170 @@
+// What the other walkers of `check` cannot read (a name that is not UTF-8, a folder or file
+// without permission) fails the run, as check's own walk refuses it (false-greens.test.ts): the
+// policy folders of --policy, the CRD search of schema validation, and --render's listing.
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { runCommand } from "../support/cli.js";
+import { removeWorkspaces, workspace, type JsonReport } from "../support/workspace.js";
+
+const BIN = resolve("bin/portcullis");
+const CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n";
+/** A policy that denies every object: left out, the run would pass. */
+const DENY_ALL = 'package main\n\nimport rego.v1\n\ndeny contains "denied" if true\n';
+
+afterAll(removeWorkspaces);
+
+/** `dir` + path parts, a number being one raw byte (0xff is never UTF-8). */
+const named = (dir: string, ...parts: (string | number)[]) =>
+  Buffer.concat([
+    Buffer.from(dir),
+    ...parts.map((p) => (typeof p === "number" ? Buffer.from([p]) : Buffer.from(p))),
+  ]);
+
+/** `check --format json` in `dir`, in-process. */
+async function check(dir: string, ...args: string[]) {
+  const r = await runCommand(["check", ...args, "--format", "json"], dir);
+  return { code: r.code, stderr: r.stderr, report: JSON.parse(r.stdout || "null") as JsonReport };
+}
+
+const errorsOf = (report: JsonReport) =>
+  (report.errors as unknown as { file: string; message: string }[]).map((e) => e.message);
+
+// As root every folder can be read: the run is then made as nobody (runuser), else skipped.
+const asOther = process.getuid?.() !== 0 || existsSync("/usr/sbin/runuser");
+/** bin/portcullis check in `dir`, as nobody when root; `locked` is unreadable meanwhile. */
+function checkLocked(dir: string, locked: string, ...args: string[]) {
+  chmodSync(dir, 0o755);
+  chmodSync(join(dir, locked), 0o000);
+  const argv = [process.execPath, BIN, "check", ...args, "--format", "json"];
+  if (process.getuid?.() === 0) argv.unshift("/usr/sbin/runuser", "-u", "nobody", "--");
+  // A temporary folder of its own: the policy cache root made in /tmp is not nobody's to write.
+  const tmp = workspace({});
+  chmodSync(tmp, 0o777);
+  const env = { ...process.env, TMPDIR: tmp };
+  const r = spawnSync(argv[0]!, argv.slice(1), {
+    cwd: dir,
+    env,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  chmodSync(join(dir, locked), 0o755);
+  return { code: r.status, stderr: r.stderr, report: JSON.parse(r.stdout) as JsonReport };
+}
+
+// `--policy policy`, and the folder `policies.paths` names by default (policy/, from the working tree).
+const WAYS = [[], ["--policy", "policy"]];
+
+describe("policy folders", () => {
+  it("a policy folder or file whose name is not UTF-8 fails the run, its rules never left out", async () => {
+    for (const [parts, at] of [
+      [["/policy/more", 0xff], "policy/more\ufffd: a folder whose name is not UTF-8"],
+      [["/policy/deny", 0xff, ".rego"], "policy/deny\ufffd.rego: a file whose name is not UTF-8"],
+    ] as const) {
+      const dir = workspace({ "app.yaml": CONFIGMAP, "policy/ok.rego": "package main\n" });
+      const policy = named(dir, ...parts);
+      if (parts.length === 2) {
+        mkdirSync(policy);
+        writeFileSync(Buffer.concat([policy, Buffer.from("/deny.rego")]), DENY_ALL);
+      } else writeFileSync(policy, DENY_ALL);
+      for (const way of WAYS) {
+        const { code, report } = await check(dir, "app.yaml", ...way);
+        expect(code).toBe(2);
+        expect(errorsOf(report)).toEqual([
+          expect.stringContaining(`${at} (rename it): its policies cannot be read`),
+        ]);
+      }
+    }
+  });
+
+  (asOther ? it : it.skip)("a policy file or folder that cannot be read fails the run", () => {
+    for (const locked of ["policy/deny.rego", "policy/more"]) {
+      const dir = workspace({
+        "app.yaml": CONFIGMAP,
+        "policy/ok.rego": "package main\n",
+        "policy/deny.rego": DENY_ALL,
+        "policy/more/deny.rego": DENY_ALL,
+      });
+      for (const way of WAYS) {
+        const { code, report } = checkLocked(dir, locked, "app.yaml", ...way);
+        expect(code).toBe(2);
+        const what = locked.endsWith(".rego") ? "a file" : "a folder";
+        expect(errorsOf(report)).toEqual([
+          expect.stringContaining(
+            `${locked}: ${what} that cannot be read (permission denied): its policies cannot be read`,
+          ),
+        ]);
+      }
+    }
+  });
+});
+
+const CRD = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {kind: Widget, plural: widgets}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec: {type: object, properties: {size: {type: string}}}
+`;
+const WIDGET =
+  "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: x}\nspec: {size: 3}\n";
+
+describe("the working tree's CRDs", () => {
+  it("a folder whose name is not UTF-8 fails the resources without a schema, not a PCV007 notice", async () => {
+    const dir = workspace({ "apps/widget.yaml": WIDGET });
+    mkdirSync(named(dir, "/crds", 0xff));
+    writeFileSync(named(dir, "/crds", 0xff, "/widget.yaml"), CRD);
+    const { code, report } = await check(dir, "apps");
+    expect(code).not.toBe(0);
+    expect(errorsOf(report)).toEqual([
+      expect.stringMatching(
+        /crds\ufffd: a folder whose name is not UTF-8 \(rename it\): the CRDs in it cannot be searched/,
+      ),
+    ]);
+  });
+
+  (asOther ? it : it.skip)("a folder that cannot be read fails them too", () => {
+    const dir = workspace({ "apps/widget.yaml": WIDGET, "crds/widget.yaml": CRD });
+    const { code, report } = checkLocked(dir, "crds", "apps");
+    expect(code).not.toBe(0);
+    expect(errorsOf(report)).toEqual([
+      expect.stringContaining(
+        "crds: a folder that cannot be read (permission denied): the CRDs in it cannot be searched",
+      ),
+    ]);
+  });
+});
+
+const CHART = "apiVersion: v2\nname: web\nversion: 0.1.0\n";
+const PRIVILEGED = `apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+    - name: a
+      image: x
+      securityContext: {privileged: true}
+`;
+
+describe("--render's listing", () => {
+  it("a chart's template folder whose name is not UTF-8 fails the run, its templates never left out", async () => {
+    const dir = workspace({ "chart/Chart.yaml": CHART, "chart/templates/cm.yaml": CONFIGMAP });
+    mkdirSync(named(dir, "/chart/templates/more", 0xff));
+    writeFileSync(named(dir, "/chart/templates/more", 0xff, "/pod.yaml"), PRIVILEGED);
+    const r = await runCommand(["check", "--render", "chart/Chart.yaml", "--format", "json"], dir);
+    expect(r.code).not.toBe(0);
+    expect(`${r.stderr}${r.stdout}`).toMatch(
+      /chart\/templates\/more\ufffd: a folder whose name is not UTF-8 \(rename it\): --render cannot list what it holds/,
+    );
+  });
+});
