@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../adapters/fs/policy-bundle.js";
+import { UnreadableError } from "../adapters/fs/unreadable.js";
 import { runCheck, type CliIo } from "./check-command.js";
 import { CliError, didYouMean, parseCommandArgs } from "./command-args.js";
 import { messageOf } from "../core/errors.js";
@@ -92,7 +93,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
 
 /** What the user reads when a command fails at the process boundary: one line, no stack. */
 export function boundaryMessage(err: unknown): string {
-  if (err instanceof CliError) return `portcullis: ${err.message}`;
+  if (err instanceof CliError || err instanceof UnreadableError)
+    return `portcullis: ${err.message}`;
   const e = err as NodeJS.ErrnoException;
   if (e && typeof e === "object" && typeof e.code === "string" && e.syscall) {
     const what: Record<string, string> = {

@@ -4,6 +4,9 @@ import { lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Dirent } from "node:fs";
 
+/** A folder or file a walk cannot read: the user's to fix, said in one line (never "internal"). */
+export class UnreadableError extends Error {}
+
 /** Why a folder or file cannot be read: "permission denied", else the error's code. */
 export function whyUnreadable(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;

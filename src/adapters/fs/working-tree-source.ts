@@ -10,7 +10,7 @@ import type {
 } from "../../ports/pull-request-source.js";
 import { MAX_WORKING_TREE_PATHS } from "../../core/limits.js";
 import { gitRemoteUrls } from "../git/local-git-source.js";
-import { readableEntries, whyUnreadable } from "./unreadable.js";
+import { readableEntries, UnreadableError, whyUnreadable } from "./unreadable.js";
 
 export const WORKING_TREE = "working-tree";
 const EMPTY_BASE = "empty";
@@ -49,7 +49,7 @@ export class WorkingTreeSource implements PullRequestSource {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === "ENOENT" || code === "ENOTDIR") return undefined;
       // Read as missing, a file without permission would leave the build it is in unbuilt.
-      throw new Error(`${normal}: a file that cannot be read (${whyUnreadable(err)})`);
+      throw new UnreadableError(`${normal}: a file that cannot be read (${whyUnreadable(err)})`);
     }
   }
 
@@ -72,7 +72,7 @@ function listFiles(root: string): string[] {
   const out: string[] = [];
   const refuse = (abs: string, why: string): never => {
     const at = relative(root, abs).split(sep).join("/") || ".";
-    throw new Error(`${at}: ${why}: --render cannot list what it holds`);
+    throw new UnreadableError(`${at}: ${why}: --render cannot list what it holds`);
   };
   const walk = (dir: string, prefix: string) => {
     for (const e of readableEntries(dir, refuse)) {
