@@ -33,9 +33,12 @@ export function withSharedReads(ctx: EngineRunContext): EngineContext {
   const inventory = once(() => ctx.inventory((p) => dirs.some((d) => under(d)(p))));
   const commandLine = once(() => {
     const { root, admission } = ctx.commandLine!;
-    return readDirectorySources(admission, root, { include: ["**"], exclude: [] })
-      .files.filter((f) => isYamlOrJson(f.path))
-      .map((f) => ({ path: f.path, text: Buffer.from(f.content).toString("utf8") }));
+    return (
+      readDirectorySources(admission, root, { include: ["**"], exclude: [] })
+        // A file the walk refused is an error of gatekeeper's load (directory.ts), not read here.
+        .files.filter((f) => isYamlOrJson(f.path) && !f.refused)
+        .map((f) => ({ path: f.path, text: Buffer.from(f.content).toString("utf8") }))
+    );
   });
   return {
     ...ctx,

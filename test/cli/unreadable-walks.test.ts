@@ -2,8 +2,9 @@
 // without permission) fails the run, as check's own walk refuses it (false-greens.test.ts): the
 // policy folders of --policy, the CRD search of schema validation, and --render's listing.
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
 import { runCommand } from "../support/cli.js";
 import { removeWorkspaces, workspace, type JsonReport } from "../support/workspace.js";
 
@@ -166,5 +167,37 @@ describe("--render's listing", () => {
     expect(r.stderr).toMatch(
       /^portcullis: chart\/templates\/more\ufffd: a folder whose name is not UTF-8 \(rename it\): --render cannot list what it holds\n$/,
     );
+  });
+});
+
+describe("--admission folders", () => {
+  const fixture = (path: string) =>
+    readFileSync(join(packageRoot(), "test/fixtures/gatekeeper", path), "utf8");
+
+  it("a folder whose name is not UTF-8 among them is an error at its path, never skipped", async () => {
+    const dir = workspace({
+      "app.yaml": CONFIGMAP,
+      "admission/template.yaml": fixture("privileged/template.yaml"),
+      "admission/constraint.yaml": fixture("privileged/samples/no-privileged/constraint.yaml"),
+    });
+    mkdirSync(named(dir, "/admission/more", 0xff));
+    for (const f of ["template.yaml", "constraint.yaml"])
+      writeFileSync(
+        named(dir, "/admission/more", 0xff, `/${f}`),
+        fixture(
+          f === "template.yaml"
+            ? "hostnetwork/template.yaml"
+            : "hostnetwork/samples/no-host-network/constraint.yaml",
+        ),
+      );
+    const { code, report } = await check(dir, "app.yaml", "--admission", "admission");
+    expect(code).toBe(2);
+    expect(report.errors).toEqual([
+      expect.objectContaining({
+        file: "admission/more\ufffd",
+        message:
+          "admission policies not read: a folder whose name is not UTF-8: its files are not evaluated (rename it)",
+      }),
+    ]);
   });
 });

@@ -43,10 +43,17 @@ export async function loadGatekeeperDirectory(
   });
   const selection = readDirectorySources([dir], root, { include: ["**"], exclude: [] });
   if (selection.missing.length > 0) return none(`Gatekeeper directory ${dir} does not exist`);
+  // What the walk refused (a link out, a name that is not UTF-8, a folder that cannot be read) was
+  // not read: an error at its path, for every admission engine (they share these folders).
+  const refused = selection.files.flatMap((f) =>
+    f.refused
+      ? [{ file: f.path, line: 1, message: `admission policies not read: ${f.refused}` }]
+      : [],
+  );
   const sources = selection.files
-    .filter((f) => isYamlOrJson(f.path))
+    .filter((f) => isYamlOrJson(f.path) && !f.refused)
     .map((f) => ({ path: f.path, text: Buffer.from(f.content).toString("utf8") }));
-  const loaded = await loadGatekeeper(sources, inventory, tools);
+  const loaded = withErrors(await loadGatekeeper(sources, inventory, tools), refused);
   if (
     loaded.constraints.length === 0 &&
     loaded.errors.length === 0 &&
@@ -56,4 +63,8 @@ export async function loadGatekeeperDirectory(
       ? loaded
       : none(`Gatekeeper directory ${dir} holds no ConstraintTemplate with a Constraint`);
   return loaded;
+}
+
+function withErrors(loaded: GatekeeperLoad, errors: GatekeeperLoad["errors"]): GatekeeperLoad {
+  return errors.length === 0 ? loaded : { ...loaded, errors: [...errors, ...loaded.errors] };
 }
