@@ -201,3 +201,21 @@ describe("--admission folders", () => {
     ]);
   });
 });
+
+describe("check's own files", () => {
+  (asOther ? it : it.skip)(
+    "a file that cannot be read, found or named, is refused at that file (PCS002), the rest still reviewed",
+    () => {
+      for (const target of [".", "locked.yaml"]) {
+        const dir = workspace({ "ok.yaml": CONFIGMAP, "locked.yaml": CONFIGMAP });
+        const { code, stderr, report } = checkLocked(dir, "locked.yaml", target);
+        expect(stderr).toBe("");
+        expect(code).toBe(1);
+        expect(
+          report.findings.filter((f) => f.rule === "PCS002").map((f) => `${f.file}: ${f.message}`),
+        ).toEqual(["locked.yaml: a file that cannot be read (permission denied): not evaluated"]);
+        expect(report.summary.filesEvaluated).toBe(target === "." ? 1 : 0);
+      }
+    },
+  );
+});

@@ -15,7 +15,7 @@ import { chartRootAbove, namedAsPatchAbove, newPatchLookupCache } from "./patch-
 import { MAX_ROLE_WALK_ENTRIES } from "../../core/limits.js";
 import { classify, type DiskEntry } from "./special-files.js";
 import { compareText } from "../../core/compare-text.js";
-import { nameNotUtf8, whyUnreadable } from "./unreadable.js";
+import { nameNotUtf8, unreadableFile, whyUnreadable } from "./unreadable.js";
 
 export interface DirectorySelection {
   readonly files: SourceFile[];
@@ -220,13 +220,20 @@ function fileRoles(
 /**
  * A file read from disk when its content is first asked for, so that a large repository is never
  * in memory at once: `release` lets the text go once its slice is reported (evaluateFiles), and it
- * is read again only if asked for again.
+ * is read again only if asked for again. One that cannot be read (no permission) is refused
+ * (PCS002 at that file), its content empty: the rest is still reviewed.
  */
 function diskFile(path: string, abs: string): SourceFile {
   let content: Uint8Array | undefined;
+  let refused: { readonly why?: string } | undefined;
   return {
     path,
+    get refused() {
+      refused ??= { why: unreadableFile(abs) };
+      return refused.why === undefined ? undefined : `${refused.why}: not evaluated`;
+    },
     get content() {
+      if (this.refused !== undefined) return new Uint8Array();
       return (content ??= readFileSync(abs));
     },
     release: () => {

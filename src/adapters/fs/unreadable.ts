@@ -1,6 +1,6 @@
 // What a walk of the file system cannot read, said the same way by every walker (check's files,
 // policy folders, CRD discovery, --render's listing): never skipped in silence.
-import { lstatSync, readdirSync } from "node:fs";
+import { accessSync, constants, lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Dirent } from "node:fs";
 
@@ -47,4 +47,14 @@ export function readableEntries(abs: string, refuse: (abs: string, why: string) 
     );
     return false;
   });
+}
+
+/** Why the file at `abs` cannot be read (no permission), or undefined when it can. */
+export function unreadableFile(abs: string): string | undefined {
+  try {
+    accessSync(abs, constants.R_OK);
+    return undefined;
+  } catch (err) {
+    return `a file that cannot be read (${whyUnreadable(err)})`;
+  }
 }
