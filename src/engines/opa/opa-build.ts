@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { promisify } from "node:util";
 import { packageRoot } from "../../adapters/fs/policy-bundle.js";
+import { privateCacheDir } from "../../adapters/fs/private-cache.js";
 import type { PolicySource } from "../../ports/policy-compiler.js";
 import { findOpa } from "./opa-binary.js";
 import { compareText } from "../../core/compare-text.js";
@@ -31,7 +32,10 @@ export type { PolicySource } from "../../ports/policy-compiler.js";
 export interface OpaTools {
   readonly opa: string;
   readonly capabilities: string;
-  /** Where compiled modules are kept (default: the system temp folder). */
+  /**
+   * Where compiled modules are kept (default: `portcullis-policy-cache-<uid>` in the system temp
+   * folder); used only while no other user can write to it (privateCacheDir).
+   */
   readonly cacheDir?: string;
 }
 
@@ -129,9 +133,18 @@ export function explainWithheld(message: string, capabilities: string): string {
   });
 }
 
+/**
+ * Where compiled modules and verdicts are kept: a folder only this user can write
+ * (privateCacheDir), else none (every policy compiled anew).
+ */
+function policyCacheDir(tools: OpaTools): string | undefined {
+  return privateCacheDir("portcullis-policy-cache", tools.cacheDir);
+}
+
 /** Whether the cache holds the compiler's answer for this build (a module or a refusal). */
 export function cachedAnswer(build: WasmBuild, tools: OpaTools): boolean {
-  const cacheDir = tools.cacheDir ?? join(tmpdir(), "portcullis-policy-cache");
+  const cacheDir = policyCacheDir(tools);
+  if (cacheDir === undefined) return false;
   const key = cacheKey(build, tools);
   return (
     existsSync(join(cacheDir, `${key}.wasm`)) || existsSync(join(cacheDir, `${key}.error.json`))
@@ -151,7 +164,8 @@ async function cachedVerdict<T>(
   io: { load: (path: string) => T; save: (value: T) => Uint8Array | string },
   produce: () => Promise<T>,
 ): Promise<T> {
-  const cacheDir = tools.cacheDir ?? join(tmpdir(), "portcullis-policy-cache");
+  const cacheDir = policyCacheDir(tools);
+  if (cacheDir === undefined) return produce();
   const key = cacheKey(build, tools);
   const cached = join(cacheDir, `${key}${suffix}`);
   if (existsSync(cached)) return io.load(cached);
