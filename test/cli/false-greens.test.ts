@@ -1,11 +1,12 @@
 // False greens found by an adversarial review: inputs kubectl, Argo CD or Flux would apply that
 // `check` passed without a word (default excludes, list documents, symbolic links, special files).
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { runCommand } from "../support/cli.js";
+import { asOther, checkLocked, named } from "../support/unreadable.js";
 import {
   checkFiles,
+  checkIn,
   removeWorkspaces,
   ruleLines,
   workspace,
@@ -50,12 +51,6 @@ describe("default excludes", () => {
   });
 });
 
-/** `check --format json` in `dir`, in-process. */
-async function check(dir: string, ...args: string[]) {
-  const r = await runCommand(["check", ...args, "--format", "json"], dir);
-  return { code: r.code, stderr: r.stderr, report: JSON.parse(r.stdout) as JsonReport };
-}
-
 const refusals = (report: JsonReport) =>
   report.findings.filter((f) => f.rule === "PCS002").map((f) => `${f.file}: ${f.message}`);
 
@@ -65,7 +60,7 @@ describe("symbolic links in check", () => {
     execFileSync("git", ["init", "-q", dir]);
     mkdirSync(join(dir, "apps"));
     symlinkSync("../real/pod.json", join(dir, "apps/pod.yaml"));
-    const { code, report } = await check(dir, "apps");
+    const { code, report } = await checkIn(dir, "apps");
     expect(code).toBe(1);
     expect(ruleLines(report.findings)).toContain("apps/pod.yaml:1:PCK001");
   });
@@ -81,7 +76,7 @@ describe("symbolic links in check", () => {
     symlinkSync("missing.yaml", join(dir, "dangling.yaml"));
     symlinkSync("loop-b.yaml", join(dir, "loop-a.yaml"));
     symlinkSync("loop-a.yaml", join(dir, "loop-b.yaml"));
-    const { code, report } = await check(dir, ".");
+    const { code, report } = await checkIn(dir, ".");
     expect(code).toBe(1);
     const refused = refusals(report);
     expect(refused).toEqual([
@@ -100,10 +95,10 @@ describe("symbolic links in check", () => {
     const dir = workspace({});
     execFileSync("git", ["init", "-q", dir]);
     symlinkSync(join(outside, "host.yaml"), join(dir, "paths.yaml"));
-    const walked = await check(dir, ".");
+    const walked = await checkIn(dir, ".");
     expect(walked.code).toBe(1);
     expect(walked.stderr).not.toMatch(/no YAML or JSON files found/);
-    const explicit = await check(dir, "paths.yaml");
+    const explicit = await checkIn(dir, "paths.yaml");
     expect(explicit.code).toBe(1);
     expect(refusals(explicit.report)).toEqual([
       expect.stringMatching(/^paths\.yaml: symbolic link to .*: not evaluated/),
@@ -119,7 +114,7 @@ describe("symbolic links to folders in check", () => {
     mkdirSync(join(dir, "overlay"));
     symlinkSync("../base", join(dir, "overlay/linked"));
     symlinkSync("..", join(dir, "base/up"));
-    const { report } = await check(dir, "overlay");
+    const { report } = await checkIn(dir, "overlay");
     expect(ruleLines(report.findings).filter((l) => l.endsWith(":PCK001"))).toEqual([
       "overlay/linked/pod.json:1:PCK001",
     ]);
@@ -167,8 +162,6 @@ describe("special files in check", () => {
 
   it("a folder or file whose name is not UTF-8 (Node cannot open it by name) is refused, never skipped", () => {
     const dir = workspace({ "ok.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n" });
-    const named = (...parts: (string | number)[]) =>
-      Buffer.concat(parts.map((p) => (typeof p === "number" ? Buffer.from([p]) : Buffer.from(p))));
     // A folder of manifests and a manifest, each with a byte that is not UTF-8 in its name.
     mkdirSync(named(dir, "/apps", 0xff));
     writeFileSync(named(dir, "/apps", 0xff, "/pod.json"), POD_JSON);
@@ -206,21 +199,13 @@ describe("special files in check", () => {
     ]);
   });
 
-  // As root every folder can be read: the run is then made as nobody (runuser), else skipped.
-  const asOther = process.getuid?.() !== 0 || existsSync("/usr/sbin/runuser");
   (asOther ? it : it.skip)("a folder that cannot be read is refused, never skipped", () => {
     const dir = workspace({
       "ok.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
       "locked/pod.json": POD_JSON,
     });
-    chmodSync(dir, 0o755);
-    chmodSync(join(dir, "locked"), 0o000);
-    const argv = [process.execPath, BIN, "check", ".", "--format", "json"];
-    if (process.getuid?.() === 0) argv.unshift("/usr/sbin/runuser", "-u", "nobody", "--");
-    const r = spawnSync(argv[0]!, argv.slice(1), { cwd: dir, encoding: "utf8", timeout: 20_000 });
-    chmodSync(join(dir, "locked"), 0o755);
-    const report = JSON.parse(r.stdout) as JsonReport;
-    expect(r.status).toBe(1);
+    const { code, report } = checkLocked(dir, "locked", ["."], 20_000);
+    expect(code).toBe(1);
     expect(refusals(report)).toEqual([
       "locked: a folder that cannot be read (permission denied): its files are not evaluated",
     ]);

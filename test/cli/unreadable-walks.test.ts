@@ -1,57 +1,21 @@
 // What the other walkers of `check` cannot read (a name that is not UTF-8, a folder or file
 // without permission) fails the run, as check's own walk refuses it (false-greens.test.ts): the
 // policy folders of --policy, the CRD search of schema validation, and --render's listing.
-import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
 import { runCommand } from "../support/cli.js";
-import { removeWorkspaces, workspace, type JsonReport } from "../support/workspace.js";
+import { asOther, checkLocked, named } from "../support/unreadable.js";
+import { checkIn, removeWorkspaces, workspace, type JsonReport } from "../support/workspace.js";
 
-const BIN = resolve("bin/portcullis");
 const CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n";
 /** A policy that denies every object: left out, the run would pass. */
 const DENY_ALL = 'package main\n\nimport rego.v1\n\ndeny contains "denied" if true\n';
 
 afterAll(removeWorkspaces);
 
-/** `dir` + path parts, a number being one raw byte (0xff is never UTF-8). */
-const named = (dir: string, ...parts: (string | number)[]) =>
-  Buffer.concat([
-    Buffer.from(dir),
-    ...parts.map((p) => (typeof p === "number" ? Buffer.from([p]) : Buffer.from(p))),
-  ]);
-
-/** `check --format json` in `dir`, in-process. */
-async function check(dir: string, ...args: string[]) {
-  const r = await runCommand(["check", ...args, "--format", "json"], dir);
-  return { code: r.code, stderr: r.stderr, report: JSON.parse(r.stdout || "null") as JsonReport };
-}
-
 const errorsOf = (report: JsonReport) =>
   (report.errors as unknown as { file: string; message: string }[]).map((e) => e.message);
-
-// As root every folder can be read: the run is then made as nobody (runuser), else skipped.
-const asOther = process.getuid?.() !== 0 || existsSync("/usr/sbin/runuser");
-/** bin/portcullis check in `dir`, as nobody when root; `locked` is unreadable meanwhile. */
-function checkLocked(dir: string, locked: string, ...args: string[]) {
-  chmodSync(dir, 0o755);
-  chmodSync(join(dir, locked), 0o000);
-  const argv = [process.execPath, BIN, "check", ...args, "--format", "json"];
-  if (process.getuid?.() === 0) argv.unshift("/usr/sbin/runuser", "-u", "nobody", "--");
-  // A temporary folder of its own: the policy cache root made in /tmp is not nobody's to write.
-  const tmp = workspace({});
-  chmodSync(tmp, 0o777);
-  const env = { ...process.env, TMPDIR: tmp };
-  const r = spawnSync(argv[0]!, argv.slice(1), {
-    cwd: dir,
-    env,
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-  chmodSync(join(dir, locked), 0o755);
-  return { code: r.status, stderr: r.stderr, report: JSON.parse(r.stdout) as JsonReport };
-}
 
 // `--policy policy`, and the folder `policies.paths` names by default (policy/, from the working tree).
 const WAYS = [[], ["--policy", "policy"]];
@@ -69,7 +33,7 @@ describe("policy folders", () => {
         writeFileSync(Buffer.concat([policy, Buffer.from("/deny.rego")]), DENY_ALL);
       } else writeFileSync(policy, DENY_ALL);
       for (const way of WAYS) {
-        const { code, report } = await check(dir, "app.yaml", ...way);
+        const { code, report } = await checkIn(dir, "app.yaml", ...way);
         expect(code).toBe(2);
         expect(errorsOf(report)).toEqual([
           expect.stringContaining(`${at} (rename it): its policies cannot be read`),
@@ -87,7 +51,7 @@ describe("policy folders", () => {
         "policy/more/deny.rego": DENY_ALL,
       });
       for (const way of WAYS) {
-        const { code, report } = checkLocked(dir, locked, "app.yaml", ...way);
+        const { code, report } = checkLocked(dir, locked, ["app.yaml", ...way]);
         expect(code).toBe(2);
         const what = locked.endsWith(".rego") ? "a file" : "a folder";
         expect(errorsOf(report)).toEqual([
@@ -125,7 +89,7 @@ describe("the working tree's CRDs", () => {
     const dir = workspace({ "apps/widget.yaml": WIDGET });
     mkdirSync(named(dir, "/crds", 0xff));
     writeFileSync(named(dir, "/crds", 0xff, "/widget.yaml"), CRD);
-    const { code, report } = await check(dir, "apps");
+    const { code, report } = await checkIn(dir, "apps");
     expect(code).not.toBe(0);
     expect(errorsOf(report)).toEqual([
       expect.stringMatching(
@@ -136,7 +100,7 @@ describe("the working tree's CRDs", () => {
 
   (asOther ? it : it.skip)("a folder that cannot be read fails them too", () => {
     const dir = workspace({ "apps/widget.yaml": WIDGET, "crds/widget.yaml": CRD });
-    const { code, report } = checkLocked(dir, "crds", "apps");
+    const { code, report } = checkLocked(dir, "crds", ["apps"]);
     expect(code).not.toBe(0);
     expect(errorsOf(report)).toEqual([
       expect.stringContaining(
@@ -190,7 +154,7 @@ describe("--admission folders", () => {
             : "hostnetwork/samples/no-host-network/constraint.yaml",
         ),
       );
-    const { code, report } = await check(dir, "app.yaml", "--admission", "admission");
+    const { code, report } = await checkIn(dir, "app.yaml", "--admission", "admission");
     expect(code).toBe(2);
     expect(report.errors).toEqual([
       expect.objectContaining({
@@ -208,7 +172,7 @@ describe("check's own files", () => {
     () => {
       for (const target of [".", "locked.yaml"]) {
         const dir = workspace({ "ok.yaml": CONFIGMAP, "locked.yaml": CONFIGMAP });
-        const { code, stderr, report } = checkLocked(dir, "locked.yaml", target);
+        const { code, stderr, report } = checkLocked(dir, "locked.yaml", [target]);
         expect(stderr).toBe("");
         expect(code).toBe(1);
         expect(

@@ -52,6 +52,12 @@ export async function checkFiles(
   return { code, stderr, report: JSON.parse(stdout) as JsonReport };
 }
 
+/** `portcullis check ...args --format json` in the folder `dir`: the exit code and the report. */
+export async function checkIn(dir: string, ...args: string[]) {
+  const r = await runCommand(["check", ...args, "--format", "json"], dir);
+  return { code: r.code, stderr: r.stderr, report: JSON.parse(r.stdout || "null") as JsonReport };
+}
+
 /** `file:line:rule` of every finding, the shape most hostile-input tests compare. */
 export function ruleLines(findings: readonly Pick<JsonFinding, "file" | "lines" | "rule">[]) {
   return findings.map((f) => `${f.file}:${f.lines.start}:${f.rule}`);
