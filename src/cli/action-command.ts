@@ -10,6 +10,11 @@ import type { Octokit } from "../adapters/github/github-source.js";
 import { OpaPolicyCompiler } from "../engines/opa/user-policies.js";
 import { defaultOpaTools } from "../engines/opa/opa-build.js";
 import { HelmRenderer, withHelm } from "../gitops/adapters/helm.js";
+import {
+  ChartFetcher,
+  chartFetchOptions,
+  type ChartFetchOptions,
+} from "../gitops/adapters/chart-fetch.js";
 import { KustomizeRenderer } from "../gitops/adapters/kustomize.js";
 import { refOf, reviewPullRequest } from "../jobs/review-jobs.js";
 import { renderPolicyCheck } from "../render/check-run.js";
@@ -112,7 +117,7 @@ async function checkWorkspace(io: CliIo, workspace: string): Promise<number> {
 }
 
 /** On a pull request: the app's review, published with the workflow's token. */
-async function reviewPullRequestEvent(io: CliIo): Promise<void> {
+async function reviewPullRequestEvent(io: CliIo, charts: ChartFetchOptions): Promise<void> {
   const env = io.env;
   const event = JSON.parse(readFileSync(required(env, "GITHUB_EVENT_PATH"), "utf8")) as {
     pull_request?: Parameters<typeof refOf>[2];
@@ -139,7 +144,7 @@ async function reviewPullRequestEvent(io: CliIo): Promise<void> {
       fixCommits: false,
       today: () => today(env),
       policyCompiler: new OpaPolicyCompiler(() => defaultOpaTools(env)),
-      renderer: withHelm(new KustomizeRenderer(), new HelmRenderer()),
+      renderer: withHelm(new KustomizeRenderer(), new HelmRenderer(), new ChartFetcher(charts)),
     },
     { isCurrent: async () => true, rememberCheckRun: async () => undefined, attempt: 1 },
   );
@@ -149,9 +154,11 @@ export async function runAction(argv: readonly string[], io: CliIo): Promise<num
   const parsed = parseCommandArgs(argv, io, ACTION, {}, []);
   if (typeof parsed === "number") return parsed;
   const workspace = required(io.env, "GITHUB_WORKSPACE");
+  // Before the check: a chart fetch setting the review could not take ends the run (SettingError).
+  const charts = chartFetchOptions(io.env);
   const code = await checkWorkspace(io, workspace);
   const review = input(io.env, "review", "true") !== "false";
   if (review && PULL_REQUEST_EVENTS.has(io.env.GITHUB_EVENT_NAME ?? ""))
-    await reviewPullRequestEvent(io);
+    await reviewPullRequestEvent(io, charts);
   return code;
 }

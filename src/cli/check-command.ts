@@ -203,6 +203,9 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
   const { values, positionals, format } = parsed;
   const options = checkOptions(values, positionals, io);
   if (typeof options === "number") return options;
+  // --render may fetch charts: a fetch setting it cannot take ends the run here (SettingError).
+  if (values.flag("render"))
+    (await import("../gitops/adapters/chart-fetch.js")).chartLimits(io.env);
 
   let bundle: PolicyBundle;
   try {

@@ -3,6 +3,7 @@
 // render read are reported from the rendered resources, not one by one.
 import { WorkingTreeSource } from "../adapters/fs/working-tree-source.js";
 import { findHelm, HelmRenderer, withHelm } from "../gitops/adapters/helm.js";
+import { ChartFetcher, chartFetchOptions } from "../gitops/adapters/chart-fetch.js";
 import { findKustomize, KustomizeRenderer } from "../gitops/adapters/kustomize.js";
 import type { Config } from "../config/config.js";
 import type { ManifestRenderer } from "../ports/manifest-renderer.js";
@@ -17,11 +18,15 @@ import {
 import type { RepositoryLayout } from "../core/file-role.js";
 import type { CliIo } from "./check-command.js";
 
-/** The renderers `review` and `check --render` run: kustomize, and helm for charts. */
+/**
+ * The renderers `review` and `check --render` run: kustomize, and helm for charts, fetched with the
+ * settings of `env` (a bad one throws a SettingError: called before anything runs).
+ */
 export function localRenderer(env: CliIo["env"]): ManifestRenderer {
   return withHelm(
     new KustomizeRenderer({ binary: findKustomize(env) ?? "" }),
     new HelmRenderer({ binary: findHelm(env) ?? "" }),
+    new ChartFetcher(chartFetchOptions(env)),
   );
 }
 
@@ -38,13 +43,14 @@ export async function evaluateRendered(
 ): Promise<EvaluationReport> {
   const inside = files.filter((f) => !f.path.startsWith("../")).map((f) => f.path);
   const source = new WorkingTreeSource(io.cwd, inside);
+  const renderer = localRenderer(io.env);
   const { files: changed } = await source.changedFiles();
   const rendered = await renderChanges(
     source,
     changed,
     config,
     { ...config.render, kustomize: true, helm: true },
-    { renderer: localRenderer(io.env), evaluation: deps },
+    { renderer, evaluation: deps },
   );
   const key = (s: { file: string; line?: number; reason: string }) =>
     JSON.stringify([s.file, s.line, s.reason]);

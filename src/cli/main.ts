@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../adapters/fs/policy-bundle.js";
 import { UnreadableError } from "../adapters/fs/unreadable.js";
+import { SettingError } from "../core/settings.js";
 import { runCheck, type CliIo } from "./check-command.js";
 import { CliError, didYouMean, parseCommandArgs } from "./command-args.js";
 import { messageOf } from "../core/errors.js";
@@ -93,7 +94,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
 
 /** What the user reads when a command fails at the process boundary: one line, no stack. */
 export function boundaryMessage(err: unknown): string {
-  if (err instanceof CliError || err instanceof UnreadableError)
+  if (err instanceof CliError || err instanceof UnreadableError || err instanceof SettingError)
     return `portcullis: ${err.message}`;
   const e = err as NodeJS.ErrnoException;
   if (e && typeof e === "object" && typeof e.code === "string" && e.syscall) {

@@ -155,6 +155,8 @@ export async function runReview(argv: readonly string[], io: CliIo): Promise<num
   if (!base) return usageError(io, "--base <ref> is required");
   if (positionals.length > 1) return usageError(io, "give at most one repository");
   const repo = resolve(io.cwd, positionals[0] ?? ".");
+  // Before anything runs: a chart fetch setting it cannot take ends the run (SettingError).
+  const renderer = localRenderer(io.env);
 
   const notRepository = repositoryProblem(repo, positionals[0] ?? ".");
   if (notRepository) return usageError(io, notRepository);
@@ -188,7 +190,7 @@ export async function runReview(argv: readonly string[], io: CliIo): Promise<num
     },
     today: today(io.env),
     env: io.env,
-    renderer: localRenderer(io.env),
+    renderer,
     repositoryPolicies: {
       compiler: new OpaPolicyCompiler(() => defaultOpaTools(io.env)),
       parseData: parsePolicyData,

@@ -354,3 +354,37 @@ describe("a chart archive", () => {
     );
   });
 });
+
+// PORTCULLIS_CHART_MAX_BYTES and PORTCULLIS_CHART_TIMEOUT_MS: one strict reader for the app, review,
+// check --render and the Action. A value it cannot take used to fall back to the default in
+// silence ("10MB" fetched up to 20 MiB), and a timeout above 2^31-1 ms became 1 ms in Node's timers.
+describe("the chart fetch settings", () => {
+  it("take a whole number above 0, and the defaults when unset or empty", () => {
+    expect(
+      chartFetchOptions({
+        PORTCULLIS_CHART_MAX_BYTES: "1048576",
+        PORTCULLIS_CHART_TIMEOUT_MS: " 5000 ",
+      }),
+    ).toMatchObject({ maxBytes: 1048576, timeoutMs: 5000 });
+    expect(chartFetchOptions({})).toMatchObject({ maxBytes: 20 * 1024 * 1024, timeoutMs: 30_000 });
+    expect(chartFetchOptions({ PORTCULLIS_CHART_MAX_BYTES: "" })).toMatchObject({
+      maxBytes: 20 * 1024 * 1024,
+    });
+  });
+
+  it.each([
+    ["PORTCULLIS_CHART_MAX_BYTES", "10MB", "a whole number above 0"],
+    ["PORTCULLIS_CHART_MAX_BYTES", "-1", "a whole number above 0"],
+    ["PORTCULLIS_CHART_MAX_BYTES", "0x10", "a whole number above 0"],
+    ["PORTCULLIS_CHART_MAX_BYTES", "0", "a whole number above 0"],
+    ["PORTCULLIS_CHART_MAX_BYTES", "1e6", "a whole number above 0"],
+    ["PORTCULLIS_CHART_MAX_BYTES", "99999999999999999999", "at most 9007199254740991"],
+    ["PORTCULLIS_CHART_TIMEOUT_MS", "30s", "a whole number above 0"],
+    ["PORTCULLIS_CHART_TIMEOUT_MS", "1.5", "a whole number above 0"],
+    ["PORTCULLIS_CHART_TIMEOUT_MS", "3000000000", "at most 2147483647"],
+  ])("refuse %s=%s in one line", (name, value, what) => {
+    expect(() => chartFetchOptions({ [name]: value })).toThrow(
+      `${name} must be ${what}, not ${JSON.stringify(value)}`,
+    );
+  });
+});

@@ -42,6 +42,11 @@ describe("the server's variables", () => {
     ["PORTCULLIS_FIX_COMMITS", "1", "true or false"],
     ["PORTCULLIS_CHART_MAX_BYTES", "20MiB", "a whole number above 0"],
     ["PORTCULLIS_CHART_TIMEOUT_MS", "30s", "a whole number above 0"],
+    ["PORTCULLIS_CHART_MAX_BYTES", "0x10", "a whole number above 0"],
+    ["PORTCULLIS_CHART_MAX_BYTES", "-1", "a whole number above 0"],
+    ["PORTCULLIS_CHART_TIMEOUT_MS", "3000000000", "at most 2147483647"],
+    ["PORTCULLIS_POLICY_TIMEOUT_MS", "3000000000", "at most 2147483647"],
+    ["PORTCULLIS_QUEUE_LOCK_MS", "3000000000", "at most 2147483647"],
   ])("refuses %s=%s", (name, value, what) => {
     expect(() => serverEnv({ [name]: value })).toThrow(
       `${name} must be ${what}, not ${JSON.stringify(value)}`,

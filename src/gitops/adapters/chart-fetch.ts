@@ -16,6 +16,7 @@ import {
   remoteRefusal,
   type RemoteChart,
 } from "../remote-charts.js";
+import { MAX_TIMER_MS, positiveInteger } from "../../core/settings.js";
 import { MAX_RENDER_FILES, MAX_RENDER_INPUT_BYTES } from "../../core/render-limits.js";
 import type { ChartFetch, FetchedChart } from "../../ports/manifest-renderer.js";
 import { readChartArchive } from "./chart-archive.js";
@@ -47,17 +48,29 @@ export interface ChartFetchOptions {
 export function chartFetchOptions(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): ChartFetchOptions {
-  const num = (v: string | undefined, d: number) =>
-    v && /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : d;
   return {
-    maxBytes: num(env.PORTCULLIS_CHART_MAX_BYTES, 20 * 1024 * 1024),
-    timeoutMs: num(env.PORTCULLIS_CHART_TIMEOUT_MS, 30_000),
+    ...chartLimits(env),
     cacheDir: env.PORTCULLIS_CHART_CACHE || join(tmpdir(), "portcullis-charts"),
     // A mounted file, or the same JSON in the environment (a Secret as an environment variable).
     credentials: new Map([
       ...(env.PORTCULLIS_REGISTRY_CONFIG ? readCredentials(env.PORTCULLIS_REGISTRY_CONFIG) : []),
       ...(env.PORTCULLIS_REGISTRY_AUTHS ? credentialsOf(env.PORTCULLIS_REGISTRY_AUTHS) : []),
     ]),
+  };
+}
+
+/**
+ * PORTCULLIS_CHART_MAX_BYTES and PORTCULLIS_CHART_TIMEOUT_MS (unset or empty: the defaults); a
+ * value that is not a whole number above 0 (or a timeout past what Node's timers take) throws a
+ * SettingError naming the variable. The app (at start), review, check --render and the Action
+ * read them here.
+ */
+export function chartLimits(
+  env: Readonly<Record<string, string | undefined>>,
+): Pick<ChartFetchOptions, "maxBytes" | "timeoutMs"> {
+  return {
+    maxBytes: positiveInteger(env, "PORTCULLIS_CHART_MAX_BYTES") ?? 20 * 1024 * 1024,
+    timeoutMs: positiveInteger(env, "PORTCULLIS_CHART_TIMEOUT_MS", MAX_TIMER_MS) ?? 30_000,
   };
 }
 
