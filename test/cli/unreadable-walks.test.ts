@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
 import { runCommand } from "../support/cli.js";
+import { crd, custom } from "../support/crds.js";
 import { asOther, checkLocked, named } from "../support/unreadable.js";
 import { checkIn, removeWorkspaces, workspace, type JsonReport } from "../support/workspace.js";
 
@@ -64,25 +65,8 @@ describe("policy folders", () => {
   });
 });
 
-const CRD = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.example.com}
-spec:
-  group: example.com
-  scope: Namespaced
-  names: {kind: Widget, plural: widgets}
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec: {type: object, properties: {size: {type: string}}}
-`;
-const WIDGET =
-  "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: x}\nspec: {size: 3}\n";
+const CRD = crd("Widget");
+const WIDGET = custom("Widget");
 
 describe("the working tree's CRDs", () => {
   it("a folder whose name is not UTF-8 fails the resources without a schema, not a PCV007 notice", async () => {

@@ -8,6 +8,7 @@ import { isKustomizationFile, isYamlOrJson } from "../../core/file-role.js";
 import { INVENTORY_MAX_FILES } from "../../core/limits.js";
 import { parseManifest } from "../../yaml/index.js";
 import type { PolicyFiles } from "../repository-files.js";
+import type { SchemaFinding } from "./kube-schema.js";
 
 export function isCRD(v: unknown): boolean {
   const o = v as Record<string, unknown> | null;
@@ -19,47 +20,68 @@ export function isCRD(v: unknown): boolean {
   );
 }
 
+/**
+ * The repository's CRDs, and what the search of them left out: `unreadable`, a place it could not
+ * read (a document still without a schema is then not validated: an error at it); `cut`, where it
+ * stopped at a limit (said in that document's PCV007 notice).
+ */
+export interface CrdSearch {
+  readonly crds: unknown[];
+  readonly unreadable?: string;
+  readonly cut?: string;
+}
+
+const MAX_DEPTH = 32;
+const cutAtFile = (path: string) =>
+  `the CRD search reads at most ${INVENTORY_MAX_FILES} YAML/JSON files: ${path} and those after it were not searched`;
+
 /** Every CRD of the repository's YAML/JSON files (the first INVENTORY_MAX_FILES of them). */
-export async function repositoryCRDs(files: PolicyFiles): Promise<unknown[]> {
-  const paths = (await files.list(["."]))
-    .filter(
-      (p) => isYamlOrJson(p) && !isKustomizationFile(p) && !/(^|\/)(node_modules|\.git)\//.test(p),
-    )
-    .slice(0, INVENTORY_MAX_FILES);
-  const out: unknown[] = [];
+export async function repositoryCRDs(files: PolicyFiles): Promise<CrdSearch> {
+  const all = (await files.list(["."])).filter(
+    (p) => isYamlOrJson(p) && !isKustomizationFile(p) && !/(^|\/)(node_modules|\.git)\//.test(p),
+  );
+  const paths = all.slice(0, INVENTORY_MAX_FILES);
+  const crds: unknown[] = [];
   for (const source of await files.read(paths)) {
     if (!source.text.includes("CustomResourceDefinition")) continue;
     for (const d of parseManifest(source.path, source.text).documents)
-      if (isCRD(d.value)) out.push(d.value);
+      if (isCRD(d.value)) crds.push(d.value);
   }
-  return out;
+  const next = all[INVENTORY_MAX_FILES];
+  return next === undefined ? { crds } : { crds, cut: cutAtFile(next) };
 }
 
 const SKIPPED_FOLDERS = new Set(["node_modules", ".git"]);
 
+interface Walk {
+  /** Given each path; the walk stops when it returns false. */
+  visit(path: string): boolean;
+  /** Told each folder or file the walk cannot read. */
+  refuse?(path: string, why: string): void;
+  /** Told the first folder (past MAX_DEPTH) or file (past `max`) the walk does not read. */
+  cut?(path: string, why: "depth" | "files"): void;
+}
+
 /**
  * The YAML/JSON files (not kustomization files) of the working tree at `root`, without
- * node_modules and .git, in name order, at most `max`: `visit` is given each path; the walk stops
- * when it returns false. `refuse` is told each folder or file the walk cannot read.
+ * node_modules and .git, in name order, at most `max`, at most MAX_DEPTH folders deep.
  */
-function walkManifestFiles(
-  root: string,
-  max: number,
-  visit: (path: string) => boolean,
-  refuse: (path: string, why: string) => void = () => undefined,
-): void {
+function walkManifestFiles(root: string, max: number, how: Walk): void {
   let files = 0;
   let stop = false;
   const walk = (dir: string, depth: number) => {
-    if (depth > 32 || files >= max || stop) return;
-    const entries = readableEntries(dir, refuse);
+    if (depth > MAX_DEPTH) return how.cut?.(dir, "depth");
+    const entries = readableEntries(dir, how.refuse ?? (() => undefined));
     for (const e of entries.sort((a, b) => compareText(a.name, b.name))) {
       if (stop) return;
       const path = join(dir, e.name);
       if (e.isDirectory() && !SKIPPED_FOLDERS.has(e.name)) walk(path, depth + 1);
       else if (e.isFile() && isYamlOrJson(e.name) && !isKustomizationFile(e.name)) {
-        if (++files > max) return;
-        stop = !visit(path);
+        if (++files > max) {
+          stop = true;
+          return how.cut?.(path, "files");
+        }
+        stop = !how.visit(path);
       }
     }
   };
@@ -68,16 +90,18 @@ function walkManifestFiles(
 
 /**
  * `check`'s CRDs: those of the working tree at `root` (without node_modules and .git, at most
- * INVENTORY_MAX_FILES YAML/JSON files), so that checking one folder still sees the repository's
- * CRDs in another. The `known` files (absolute paths) are counted but not read: the caller has
- * their CRDs. A folder or file the walk cannot read fails it (a CRD there would be missed, its
- * resources only noted as without a schema): it is read only when a kind has no other schema.
+ * INVENTORY_MAX_FILES YAML/JSON files, MAX_DEPTH folders deep), so that checking one folder still
+ * sees the repository's CRDs in another. The `known` files (absolute paths) are counted but not
+ * read: the caller has their CRDs. A folder or file the walk cannot read is `unreadable` (the
+ * first, and how many more), the first not read at a limit `cut`; the rest is searched.
  */
-export function workingTreeCRDs(root: string, known: ReadonlySet<string> = new Set()): unknown[] {
-  const out: unknown[] = [];
-  const refuse = (path: string, why: string): never => {
-    const at = relative(root, path).split(sep).join("/") || ".";
-    throw new Error(`${at}: ${why}: the CRDs in it cannot be searched`);
+export function workingTreeCRDs(root: string, known: ReadonlySet<string> = new Set()): CrdSearch {
+  const crds: unknown[] = [];
+  const at = (path: string) => relative(root, path).split(sep).join("/") || ".";
+  const refused: string[] = [];
+  let cut: string | undefined;
+  const refuse = (path: string, why: string) => {
+    refused.push(`${at(path)}: ${why}: the CRDs in it cannot be searched`);
   };
   const visit = (path: string) => {
     if (known.has(path)) return true;
@@ -85,19 +109,49 @@ export function workingTreeCRDs(root: string, known: ReadonlySet<string> = new S
     try {
       text = readFileSync(path, "utf8");
     } catch (err) {
-      return refuse(path, `a file that cannot be read (${whyUnreadable(err)})`);
+      refuse(path, `a file that cannot be read (${whyUnreadable(err)})`);
+      return true;
     }
     if (text.includes("CustomResourceDefinition"))
-      for (const d of parseManifest(path, text).documents) if (isCRD(d.value)) out.push(d.value);
+      for (const d of parseManifest(path, text).documents) if (isCRD(d.value)) crds.push(d.value);
     return true;
   };
-  walkManifestFiles(root, INVENTORY_MAX_FILES, visit, refuse);
-  return out;
+  walkManifestFiles(root, INVENTORY_MAX_FILES, {
+    visit,
+    refuse,
+    cut: (path, why) =>
+      (cut ??=
+        why === "files"
+          ? cutAtFile(at(path))
+          : `the CRD search does not go deeper than ${MAX_DEPTH} folders: ${at(path)} was not searched`),
+  });
+  const more = refused.length > 1 ? ` (and ${refused.length - 1} more places)` : "";
+  return {
+    crds,
+    ...(refused[0] ? { unreadable: `${refused[0]}${more}` } : {}),
+    ...(cut ? { cut } : {}),
+  };
 }
+
+/**
+ * A document's findings once the repository's CRDs were tried: still without a schema (PCV007),
+ * it is not validated (NOT_VALIDATED, with why) when the search could not read a place, and its
+ * notice says where the search stopped at a limit.
+ */
+export function withSearchGaps(findings: SchemaFinding[], search: CrdSearch): SchemaFinding[] {
+  if (!findings.some((f) => f.rule === "PCV007")) return findings;
+  if (search.unreadable) return [{ rule: NOT_VALIDATED, path: [], message: search.unreadable }];
+  const cut = search.cut;
+  if (!cut) return findings;
+  return findings.map((f) => (f.rule === "PCV007" ? { ...f, message: `${f.message}; ${cut}` } : f));
+}
+
+/** The rule of withSearchGaps' answer for a document that could not be validated. */
+export const NOT_VALIDATED = "not-validated";
 
 /** Whether the working tree at `root` holds at most `max` YAML/JSON files (a walk, no reading). */
 export function fewManifestFiles(root: string, max: number): boolean {
   let count = 0;
-  walkManifestFiles(root, max + 1, () => ++count <= max);
+  walkManifestFiles(root, max + 1, { visit: () => ++count <= max });
   return count <= max;
 }

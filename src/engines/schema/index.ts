@@ -12,7 +12,15 @@ import {
   type EngineContext,
   type EngineDescriptor,
 } from "../engine.js";
-import { fewManifestFiles, isCRD, repositoryCRDs, workingTreeCRDs } from "./crds.js";
+import {
+  fewManifestFiles,
+  isCRD,
+  NOT_VALIDATED,
+  repositoryCRDs,
+  withSearchGaps,
+  workingTreeCRDs,
+  type CrdSearch,
+} from "./crds.js";
 import { DuplicateObjects } from "./duplicates.js";
 import { AHEAD_MAX_FILES, AheadAnswers } from "./ahead.js";
 import { listItemValues } from "../../review/list-items.js";
@@ -39,7 +47,7 @@ const toRaw = (f: SchemaFinding): RawFinding => ({ rule: f.rule, msg: f.message,
 class SchemaEngine implements Engine {
   readonly id = ID;
   #duplicates = new DuplicateObjects();
-  #crds: Promise<CrdSet> | undefined;
+  #crds: Promise<{ set: CrdSet; search: CrdSearch }> | undefined;
   readonly #session: KubeSchemaSession;
   private readonly validate: boolean;
   #objects: Promise<readonly unknown[]> | undefined;
@@ -104,18 +112,25 @@ class SchemaEngine implements Engine {
       const dup = this.#duplicates.see(inputs[i]!);
       if (dup) findings[i]!.push(dup);
     });
+    // A document the repository's CRDs could not be searched for (withSearchGaps): not validated.
+    const failed = new Map<number, string>();
     if (this.validate && at.length > 0) {
       try {
         const answers = await this.#answers(at.map((i) => inputs[i]!.document));
-        answers.forEach((a, k) => findings[at[k]!]!.push(...a.map(toRaw)));
+        answers.forEach((a, k) => {
+          const gap = a.find((f) => f.rule === NOT_VALIDATED);
+          if (gap) failed.set(at[k]!, gap.message);
+          else findings[at[k]!]!.push(...a.map(toRaw));
+        });
       } catch (err) {
-        const error = `schema validation could not run: ${messageOf(err)}`;
-        return inputs.map((_, i) =>
-          at.includes(i) ? { ok: false, error } : { ok: true, findings: findings[i]! },
-        );
+        for (const i of at) failed.set(i, messageOf(err));
       }
     }
-    return findings.map((f) => ({ ok: true, findings: f }));
+    return findings.map((f, i) =>
+      failed.has(i)
+        ? { ok: false, error: `schema validation could not run: ${failed.get(i)!}` }
+        : { ok: true, findings: f },
+    );
   }
 
   /**
@@ -156,29 +171,36 @@ class SchemaEngine implements Engine {
     const missing = first.flatMap((f, i) => (f.some((x) => x.rule === "PCV007") ? [i] : []));
     if (missing.length === 0) return first;
     // `check` takes the CRDs among the files it checks; a review those of the base commit.
-    const crds = await this.#crdSet();
-    if (crds.size === 0) return first;
-    const again = await this.#run(
-      missing.map((i) => documents[i]),
-      { crds },
-    );
-    missing.forEach((i, k) => (first[i] = again[k]!));
+    const { set: crds, search } = await this.#crdSet();
+    const again =
+      crds.size === 0
+        ? missing.map((i) => first[i]!)
+        : await this.#run(
+            missing.map((i) => documents[i]),
+            { crds },
+          );
+    // What the search left out: those still without a schema say so (or are not validated).
+    missing.forEach((i, k) => (first[i] = withSearchGaps(again[k]!, search)));
     return first;
   }
 
   /** The repository's CRDs, collected once. */
-  #crdSet(): Promise<CrdSet> {
-    this.#crds ??= this.#repositoryCRDs().then((c) => new CrdSet(c, (d) => this.#ahead.crdJson(d)));
+  #crdSet(): Promise<{ set: CrdSet; search: CrdSearch }> {
+    this.#crds ??= this.#repositoryCRDs().then((search) => ({
+      set: new CrdSet(search.crds, (d) => this.#ahead.crdJson(d)),
+      search,
+    }));
     return this.#crds;
   }
 
   /** A review: the base commit's CRDs. `check`: the checked files' and the working tree's. */
-  async #repositoryCRDs(): Promise<readonly unknown[]> {
+  async #repositoryCRDs(): Promise<CrdSearch> {
     const cli = this.ctx.commandLine;
     if (!cli) return repositoryCRDs(this.ctx.files);
     const checked = (await this.#checkedObjects()).filter(isCRD);
     // The files of the inventory are not read again: their CRDs are among the checked.
-    return [...checked, ...workingTreeCRDs(cli.root, cli.checked?.inInventory())];
+    const tree = workingTreeCRDs(cli.root, cli.checked?.inInventory());
+    return { ...tree, crds: [...checked, ...tree.crds] };
   }
 
   async #run(

@@ -112,8 +112,10 @@ describe("workingTreeCRDs", () => {
     writeFileSync(join(dir, "b.yaml"), crd("b.example.com"));
     const names = (crds: unknown[]) =>
       crds.map((c) => (c as { metadata: { name: string } }).metadata.name);
-    expect(names(workingTreeCRDs(dir))).toEqual(["a.example.com", "b.example.com"]);
-    expect(names(workingTreeCRDs(dir, new Set([join(dir, "a.yaml")])))).toEqual(["b.example.com"]);
+    expect(names(workingTreeCRDs(dir).crds)).toEqual(["a.example.com", "b.example.com"]);
+    expect(names(workingTreeCRDs(dir, new Set([join(dir, "a.yaml")])).crds)).toEqual([
+      "b.example.com",
+    ]);
   });
 });
 

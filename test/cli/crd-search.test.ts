@@ -1,0 +1,126 @@
+// The working tree's CRD search of `check` (src/engines/schema/crds.ts): what it cannot read costs
+// only the documents still without a schema, and where it stops at a limit it says so, at each
+// document that then has no schema. It used to fail every document of the batch (a Deployment
+// beside a Widget went unvalidated) and to stop past 32 folders or 1,000 files in silence.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { repositoryCRDs } from "../../src/engines/schema/crds.js";
+import { crd, custom } from "../support/crds.js";
+import { asOther, checkLocked, named } from "../support/unreadable.js";
+import { checkIn, removeWorkspaces, workspace, type JsonReport } from "../support/workspace.js";
+
+const DEPLOYMENT = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: x}
+spec:
+  replicas: three
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: 'ghcr.io/acme/web:1.0.0'}]
+`;
+
+afterAll(removeWorkspaces);
+
+const errorsOf = (report: JsonReport) =>
+  (report.errors as unknown as { file: string; message: string }[]).map(
+    (e) => `${e.file}: ${e.message}`,
+  );
+const schemaFindings = (report: JsonReport) =>
+  report.findings.filter((f) => f.rule.startsWith("PCV")).map((f) => `${f.file}:${f.rule}`);
+const pcv007 = (report: JsonReport) =>
+  report.findings.filter((f) => f.rule === "PCV007").map((f) => `${f.file}: ${f.message}`);
+
+describe("the working tree's CRD search", () => {
+  it("a folder it cannot read costs only the documents still without a schema; the rest are validated", async () => {
+    const dir = workspace({
+      "apps/widget.yaml": custom("Widget"),
+      "apps/gadget.yaml": custom("Gadget"),
+      "apps/deploy.yaml": DEPLOYMENT,
+      "defs/gadget.yaml": crd("Gadget"),
+    });
+    mkdirSync(named(dir, "/crds", 0xff));
+    writeFileSync(named(dir, "/crds", 0xff, "/widget.yaml"), crd("Widget"));
+    const { code, report } = await checkIn(dir, "apps");
+    expect(code).toBe(2);
+    expect(errorsOf(report)).toEqual([
+      "apps/widget.yaml: schema validation could not run: crds\ufffd: a folder whose name is not UTF-8 (rename it): the CRDs in it cannot be searched",
+    ]);
+    // The Deployment (a built-in schema) and the Gadget (its CRD read elsewhere) are validated.
+    expect(schemaFindings(report).sort()).toEqual([
+      "apps/deploy.yaml:PCV001",
+      "apps/gadget.yaml:PCV001",
+    ]);
+  });
+
+  (asOther ? it : it.skip)(
+    "a folder without permission too (bin/portcullis, as nobody when root)",
+    () => {
+      const dir = workspace({
+        "apps/widget.yaml": custom("Widget"),
+        "apps/deploy.yaml": DEPLOYMENT,
+        "crds/widget.yaml": crd("Widget"),
+      });
+      const { code, report } = checkLocked(dir, "crds", ["apps"]);
+      expect(code).toBe(2);
+      expect(errorsOf(report)).toEqual([
+        "apps/widget.yaml: schema validation could not run: crds: a folder that cannot be read (permission denied): the CRDs in it cannot be searched",
+      ]);
+      expect(schemaFindings(report)).toEqual(["apps/deploy.yaml:PCV001"]);
+    },
+  );
+
+  it("says where it stopped past 32 folders deep, at each document then without a schema", async () => {
+    const deep = Array.from({ length: 34 }, (_, i) => `d${i}`).join("/");
+    const dir = workspace({
+      "apps/widget.yaml": custom("Widget"),
+      [`${deep}/crd.yaml`]: crd("Widget"),
+    });
+    const { code, report } = await checkIn(dir, "apps");
+    expect(code).toBe(0);
+    expect(pcv007(report)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^apps/widget.yaml: no schema known for example.com/v1 Widget .*: not validated; the CRD search does not go deeper than 32 folders: ${Array.from({ length: 33 }, (_, i) => `d${i}`).join("/")} was not searched$`,
+        ),
+      ),
+    ]);
+  });
+
+  it("says where it stopped past 1,000 YAML/JSON files, at each document then without a schema", async () => {
+    const dir = workspace({ "apps/widget.yaml": custom("Widget"), "zz/crd.yaml": crd("Widget") });
+    mkdirSync(join(dir, "many"));
+    for (let i = 0; i < 1_000; i++)
+      writeFileSync(join(dir, "many", `${String(i).padStart(4, "0")}.yaml`), "a: 1\n");
+    const { code, report } = await checkIn(dir, "apps");
+    expect(code).toBe(0);
+    expect(pcv007(report)).toEqual([
+      expect.stringMatching(
+        /^apps\/widget.yaml: no schema known for example.com\/v1 Widget .*: not validated; the CRD search reads at most 1000 YAML\/JSON files: many\/0999.yaml and those after it were not searched$/,
+      ),
+    ]);
+  });
+});
+
+describe("a review's CRD search (the base commit's files)", () => {
+  it("says which file it stopped at past 1,000 YAML/JSON files", async () => {
+    const paths = [
+      ...Array.from({ length: 1_000 }, (_, i) => `many/${String(i).padStart(4, "0")}.yaml`),
+      "zz/crd.yaml",
+    ];
+    const files = {
+      where: "at the base commit",
+      list: async () => paths,
+      read: async (ps: readonly string[]) =>
+        ps.map((path) => ({ path, text: path === "zz/crd.yaml" ? crd("Widget") : "a: 1\n" })),
+    };
+    expect(await repositoryCRDs(files)).toEqual({
+      crds: [],
+      cut: "the CRD search reads at most 1000 YAML/JSON files: zz/crd.yaml and those after it were not searched",
+    });
+    expect((await repositoryCRDs({ ...files, list: async () => paths.slice(1) })).cut).toBe(
+      undefined,
+    );
+  });
+});
