@@ -167,3 +167,78 @@ describe("check's own files", () => {
     },
   );
 });
+
+// The walk of the whole repository for kustomizations and Chart.yaml files (roleFiles in
+// directory-source.ts), which decides what a checked file is (a kustomize patch, a chart template):
+// a folder it could not read was skipped in silence, and a kustomization it could not read ended
+// the run in "cannot open ...". The patch below is evaluated as a whole object without its
+// kustomization; the refusal says why.
+const PATCH = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: 2}\n";
+const NAMES_PATCH = "resources: []\npatches:\n  - path: ../apps/patch.yaml\n";
+const refusedAt = (report: JsonReport) =>
+  report.findings.filter((f) => f.rule === "PCS002").map((f) => `${f.file}: ${f.message}`);
+
+describe("the repository walk for kustomizations and charts", () => {
+  const repo = () => {
+    const dir = workspace({ "apps/patch.yaml": PATCH, "apps/cm.yaml": CONFIGMAP });
+    mkdirSync(join(dir, ".git"));
+    return dir;
+  };
+
+  it("a folder outside the checked ones whose name is not UTF-8 is refused at its path, the rest reviewed", async () => {
+    const dir = repo();
+    mkdirSync(named(dir, "/overlay", 0xff));
+    writeFileSync(named(dir, "/overlay", 0xff, "/kustomization.yaml"), NAMES_PATCH);
+    const { report } = await checkIn(dir, "apps");
+    expect(refusedAt(report)).toEqual([
+      "overlay\ufffd: a folder whose name is not UTF-8 (rename it): the kustomizations and Helm charts in it are not known (a file they name may be read as a whole object)",
+    ]);
+    expect(report.summary.filesEvaluated).toBe(2);
+  });
+
+  (asOther ? it : it.skip)(
+    "a folder or kustomization without permission is refused at its path, the rest reviewed",
+    () => {
+      for (const [locked, what] of [
+        [
+          "overlay",
+          "a folder that cannot be read (permission denied): the kustomizations and Helm charts in it are not known",
+        ],
+        [
+          "overlay/kustomization.yaml",
+          "a file that cannot be read (permission denied): the patches it names are not known",
+        ],
+      ] as const) {
+        const dir = repo();
+        mkdirSync(join(dir, "overlay"));
+        writeFileSync(join(dir, "overlay/kustomization.yaml"), NAMES_PATCH);
+        const { code, report } = checkLocked(dir, locked, ["apps"]);
+        expect(code).toBe(1);
+        expect(refusedAt(report)).toEqual([
+          `${locked}: ${what} (a file they name may be read as a whole object)`,
+        ]);
+        expect(report.summary.filesEvaluated).toBe(2);
+      }
+    },
+  );
+
+  it("a folder the configuration excludes is not reported", async () => {
+    const dir = repo();
+    writeFileSync(join(dir, ".github-config.yml"), 'exclude: ["overlay*/**"]\n');
+    mkdirSync(named(dir, "/overlay", 0xff));
+    writeFileSync(named(dir, "/overlay", 0xff, "/kustomization.yaml"), NAMES_PATCH);
+    const { report } = await checkIn(dir, "apps", "--config", ".github-config.yml");
+    expect(refusedAt(report)).toEqual([]);
+    expect(report.summary.filesEvaluated).toBe(2);
+  });
+
+  it("a folder the check's own walk refuses is refused once", async () => {
+    const dir = repo();
+    mkdirSync(named(dir, "/apps/more", 0xff));
+    writeFileSync(named(dir, "/apps/more", 0xff, "/kustomization.yaml"), NAMES_PATCH);
+    const { report } = await checkIn(dir, "apps");
+    expect(refusedAt(report)).toEqual([
+      "apps/more\ufffd: a folder whose name is not UTF-8: its files are not evaluated (rename it)",
+    ]);
+  });
+});

@@ -15,7 +15,7 @@ import { chartRootAbove, namedAsPatchAbove, newPatchLookupCache } from "./patch-
 import { MAX_ROLE_WALK_ENTRIES } from "../../core/limits.js";
 import { classify, type DiskEntry } from "./special-files.js";
 import { compareText } from "../../core/compare-text.js";
-import { nameNotUtf8, unreadableFile, whyUnreadable } from "./unreadable.js";
+import { nameNotUtf8, readableEntries, unreadableFile, whyUnreadable } from "./unreadable.js";
 
 export interface DirectorySelection {
   readonly files: SourceFile[];
@@ -50,10 +50,14 @@ export function readDirectorySources(
         ? diskFile(path, what.abs)
         : { path, content: new Uint8Array(), refused: what.kind === "refused" ? what.reason : "" },
     );
-  const stdinPath = extra ? rel(resolve(root, extra.path)) : undefined;
-  if (extra) files.push({ path: stdinPath!, content: extra.content, refused: extra.refused });
-  const patchFiles = fileRoles(files, found, paths, root, chartRoots);
-  return { files, layout: { chartRoots, patchFiles }, missing };
+  if (extra)
+    files.push({
+      path: rel(resolve(root, extra.path)),
+      content: extra.content,
+      refused: extra.refused,
+    });
+  const { patchFiles, refused } = fileRoles(files, found, paths, root, chartRoots, globs.exclude);
+  return { files: [...files, ...refused], layout: { chartRoots, patchFiles }, missing };
 }
 
 /** A path relative to `root`, with forward slashes ("." for `root` itself). */
@@ -166,6 +170,8 @@ function notUtf8(entry: Dirent, child: string): DiskEntry | undefined {
 /**
  * The kustomize patch files among `files`, adding to `chartRoots` the charts found on the way: a
  * file is a patch when a kustomization among the files, or in a folder above it on disk, names it.
+ * `refused`: the folders and kustomizations the repository walk could not read (not excluded, not
+ * refused by check's own walk already), each refused at its path (PCS002).
  */
 function fileRoles(
   files: readonly SourceFile[],
@@ -173,7 +179,10 @@ function fileRoles(
   paths: readonly string[],
   root: string,
   chartRoots: Set<string>,
-): Set<string> {
+  exclude: readonly string[],
+): { patchFiles: Set<string>; refused: SourceFile[] } {
+  const excluded = picomatch(exclude as string[], { dot: true });
+  const refused = new Map<string, SourceFile>();
   const rel = relativeTo(root);
   const patchFiles = new Set<string>();
   const addPatches = (path: string, content: Uint8Array) => {
@@ -193,6 +202,15 @@ function fileRoles(
   for (const top of tops) {
     const walked = roleFiles(top);
     if (walked.complete && existsSync(join(top, ".git"))) walkedRepositories.push(top);
+    for (const { abs, why } of walked.refused) {
+      const r = rel(abs);
+      if (found.has(r) || excluded(r) || excluded(`${r}/`)) continue;
+      const lost = why.startsWith("a folder")
+        ? "the kustomizations and Helm charts in it are not known"
+        : "the patches it names are not known";
+      const reason = `${why}: ${lost} (a file they name may be read as a whole object)`;
+      refused.set(r, { path: r, content: new Uint8Array(), refused: reason });
+    }
     for (const abs of walked.files) {
       const r = rel(abs);
       if (posix.basename(r) === "Chart.yaml")
@@ -214,7 +232,7 @@ function fileRoles(
     if (isKustomizationFile(f.path) || patchFiles.has(f.path)) continue;
     if (namedAsPatchAbove(resolve(root, f.path), searched)) patchFiles.add(f.path);
   }
-  return patchFiles;
+  return { patchFiles, refused: [...refused.values()] };
 }
 
 /**
@@ -259,31 +277,39 @@ function topOf(abs: string): string {
   }
 }
 
-/** The kustomization files and Chart.yaml files under `top` (no symbolic links, no .git, no node_modules). */
-function roleFiles(top: string): { files: string[]; complete: boolean } {
+/**
+ * The kustomization files and Chart.yaml files under `top` (no symbolic links, no .git, no
+ * node_modules), and the folders and kustomization files it cannot read (`refused`, with why; a
+ * file whose name is not UTF-8 cannot be one of those names). Complete when nothing was left out.
+ */
+function roleFiles(top: string): {
+  files: string[];
+  complete: boolean;
+  refused: { abs: string; why: string }[];
+} {
   const out: string[] = [];
+  const refused: { abs: string; why: string }[] = [];
   let budget = MAX_ROLE_WALK_ENTRIES;
   let linked = false;
+  const refuse = (abs: string, why: string) => {
+    if (why.startsWith("a folder")) refused.push({ abs, why });
+  };
   const walk = (dir: string) => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
+    for (const e of readableEntries(dir, refuse)) {
       if (--budget < 0) return;
-      if (e.isDirectory() && e.name !== ".git" && e.name !== "node_modules")
-        walk(join(dir, e.name));
+      const abs = join(dir, e.name);
+      if (e.isDirectory() && e.name !== ".git" && e.name !== "node_modules") walk(abs);
       else if (e.name === "Chart.yaml" || isKustomizationFile(e.name)) {
-        if (e.isFile()) out.push(join(dir, e.name));
+        const why = e.isFile() && isKustomizationFile(e.name) ? unreadableFile(abs) : undefined;
+        if (why) refused.push({ abs, why });
+        else if (e.isFile()) out.push(abs);
         // A linked one is not read here: the search upwards from each file reads it.
         else if (e.isSymbolicLink()) linked = true;
       }
     }
   };
   walk(top);
-  return { files: out, complete: budget >= 0 && !linked };
+  return { files: out, complete: budget >= 0 && !linked && refused.length === 0, refused };
 }
 
 /** Whether `abs` is a file the repository walk of `top` saw in place: no link, no node_modules or .git on the way. */
