@@ -12,6 +12,9 @@ import { HelmRenderer, withHelm } from "./gitops/adapters/helm.js";
 import { KustomizeRenderer } from "./gitops/adapters/kustomize.js";
 import { IsolatedPolicyCompiler, PolicyWorkerPool } from "./engines/opa/isolated-policies.js";
 import { serverEnv, ServerEnvError } from "./ops/server-env.js";
+import { opsHandler } from "./ops/ops-handler.js";
+import { NOT_CONFIGURED, serveWhileUnconfigured } from "./ops/setup-mode.js";
+import { messageOf } from "./core/errors.js";
 
 // The variables of docs/app.md, read before anything starts: a bad value is one line and exit 2.
 let env: ReturnType<typeof serverEnv>;
@@ -70,21 +73,39 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
 
 const Octokit = portcullisOctokit(new WriteLanes(env.writeBurst));
 
-await run(
-  createApp({
-    bundle,
-    queue,
-    fixCommits,
-    metrics,
-    // Repository policies are compiled with the opa next to the app (the image ships it).
-    policyCompiler: new IsolatedPolicyCompiler(policyWorkers),
-    // Contents at commit SHAs never change: kept across reviews (bounded), fewer GitHub requests.
-    contentCache: new ContentCache(),
-    // The kustomizations and Helm releases a change affects are rendered with the pinned
-    // kustomize and helm (no network).
-    renderer: withHelm(new KustomizeRenderer(), new HelmRenderer()),
-    lifecycle: { ready: () => ready },
-    today: () => new Date().toISOString().slice(0, 10),
-  }),
-  { Octokit },
+const app = createApp({
+  bundle,
+  queue,
+  fixCommits,
+  metrics,
+  // Repository policies are compiled with the opa next to the app (the image ships it).
+  policyCompiler: new IsolatedPolicyCompiler(policyWorkers),
+  // Contents at commit SHAs never change: kept across reviews (bounded), fewer GitHub requests.
+  contentCache: new ContentCache(),
+  // The kustomizations and Helm releases a change affects are rendered with the pinned
+  // kustomize and helm (no network).
+  renderer: withHelm(new KustomizeRenderer(), new HelmRenderer()),
+  lifecycle: { ready: () => ready },
+  today: () => new Date().toISOString().slice(0, 10),
+});
+
+// Without APP_ID and a private key Probot serves its setup pages and loads no app: the probes
+// answer there too (alive; not ready: not configured).
+let appLoaded = false;
+serveWhileUnconfigured(
+  opsHandler(metrics, { ready: () => false, notReady: () => NOT_CONFIGURED }),
+  () => appLoaded,
 );
+try {
+  await run(
+    (probot, options) => {
+      appLoaded = true;
+      return app(probot, options);
+    },
+    { Octokit },
+  );
+} catch (err) {
+  // Unconfigured in production mode, the port taken...: one line, exit 2, as a bad variable.
+  process.stderr.write(`portcullis: ${messageOf(err).split("\n")[0]}\n`);
+  process.exit(2);
+}

@@ -5,6 +5,8 @@ import type { Metrics } from "./metrics.js";
 export interface Lifecycle {
   /** false once shutdown began: load balancers stop sending webhooks here. */
   ready(): boolean;
+  /** Why it is not ready, for /readyz (default: shutting down). */
+  notReady?(): string;
 }
 
 export function opsHandler(metrics: Metrics, lifecycle: Lifecycle) {
@@ -25,7 +27,7 @@ export function opsHandler(metrics: Metrics, lifecycle: Lifecycle) {
       const ready = lifecycle.ready();
       res
         .writeHead(ready ? 200 : 503, { "content-type": "text/plain" })
-        .end(ready ? "ready\n" : "shutting down\n");
+        .end(ready ? "ready\n" : `${lifecycle.notReady?.() ?? "shutting down"}\n`);
       return true;
     }
     return false;

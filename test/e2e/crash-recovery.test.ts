@@ -5,11 +5,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
 import { POLICY_CHECK_NAME } from "../../src/render/check-run.js";
 import { privateKey } from "../support/app-key.js";
+import { freePort } from "../support/server-process.js";
 import { startGitHubStandIn, type GitHubStandIn } from "../support/github-stand-in.js";
 import { startTestRedis, type TestRedis } from "../support/redis.js";
 
@@ -27,16 +27,6 @@ const { number, base, head } = opened.pull_request;
 const POD =
   "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\nspec:\n  hostNetwork: true\n  containers:\n    - {name: web, image: 'ghcr.io/acme/web:1.0.0'}\n";
 const CONFIG = "codeOwners: { enabled: false }\nsignedCommits: { enabled: false }\n";
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe("a replica killed mid-review", () => {
   let redis: TestRedis | undefined;

@@ -1,0 +1,84 @@
+// The app's probes through the real server start (dist/index.js on 127.0.0.1). Without APP_ID and a
+// private key Probot serves its setup pages (the manifest flow of docs/app.md) and loads no app:
+// /healthz answered 404 there, so a liveness probe restarted the server being set up. It now answers
+// while the app is unconfigured, and /readyz says it is not ready. In production mode (the image's
+// NODE_ENV) Probot refuses to start unconfigured: one line, exit 2, not a stack trace.
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
+import { privateKey } from "../support/app-key.js";
+import { answers, freePort, serverProcess } from "../support/server-process.js";
+
+const built = existsSync(join(packageRoot(), "dist", "index.js"));
+if (!built)
+  process.stderr.write("setup-mode: dist/index.js is not built (npm run build:ts): skipped\n");
+
+/** A folder without .env, package.json or *.pem: Probot finds no credentials there. */
+const emptyFolder = () => mkdtempSync(join(tmpdir(), "portcullis-setup-"));
+
+(built ? describe : describe.skip)("the server's probes", () => {
+  it("answer while the app is unconfigured (Probot's setup mode): alive, not ready, setup pages served", async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    // NO_SMEE_SETUP: the setup would otherwise ask smee.io for a webhook channel (no network here).
+    const server = serverProcess(
+      { HOST: "127.0.0.1", PORT: String(port), NO_SMEE_SETUP: "true", LOG_LEVEL: "fatal" },
+      emptyFolder(),
+    );
+    try {
+      expect(await answers(`${base}/healthz`)).toBe(true);
+      const health = await fetch(`${base}/healthz`);
+      expect([health.status, await health.text()]).toEqual([200, "ok\n"]);
+      const ready = await fetch(`${base}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.text()).toBe(
+        "not configured: APP_ID and a private key are not set (Probot's setup page at / registers the app)\n",
+      );
+      expect((await fetch(`${base}/metrics`)).status).toBe(200);
+      const setup = await fetch(`${base}/`, { redirect: "manual" });
+      expect([setup.status, setup.headers.get("location")]).toEqual([302, "/probot"]);
+      expect((await fetch(`${base}/probot`)).status).toBe(200);
+    } finally {
+      server.child.kill("SIGTERM");
+    }
+    expect(await server.exited).toBe(0);
+  }, 30_000);
+
+  it("say ready once configured", async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const server = serverProcess(
+      {
+        HOST: "127.0.0.1",
+        PORT: String(port),
+        APP_ID: "1",
+        PRIVATE_KEY: privateKey,
+        WEBHOOK_SECRET: "s",
+        LOG_LEVEL: "fatal",
+      },
+      emptyFolder(),
+    );
+    try {
+      expect(await answers(`${base}/healthz`)).toBe(true);
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${base}/readyz`);
+      expect([ready.status, await ready.text()]).toEqual([200, "ready\n"]);
+    } finally {
+      server.child.kill("SIGTERM");
+    }
+    expect(await server.exited).toBe(0);
+  }, 30_000);
+
+  it("in production mode, unconfigured, stop the start in one line, exit 2", async () => {
+    const port = await freePort();
+    const server = serverProcess(
+      { HOST: "127.0.0.1", PORT: String(port), NODE_ENV: "production", LOG_LEVEL: "fatal" },
+      emptyFolder(),
+    );
+    expect(await server.exited).toBe(2);
+    expect(server.stderr()).toBe(
+      "portcullis: App ID is missing, and is required to run in production mode. To resolve, ensure the APP_ID environment variable is set.\n",
+    );
+  }, 30_000);
+});
