@@ -77,7 +77,7 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
   if (typeof options === "number") return options;
   // --render may fetch charts: a fetch setting it cannot take ends the run here (SettingError).
   if (values.flag("render"))
-    (await import("../gitops/adapters/chart-fetch.js")).chartLimits(io.env);
+    (await import("../gitops/adapters/chart-fetch.js")).chartFetchOptions(io.env);
 
   let bundle: PolicyBundle;
   try {

@@ -1,7 +1,7 @@
 // The server's own variables (docs/app.md): a value that is set but not what the variable takes
 // stops the start with one line naming it, rather than run with a default the operator did not ask for.
 
-import { chartLimits } from "../gitops/adapters/chart-fetch.js";
+import { chartFetchOptions } from "../gitops/adapters/chart-fetch.js";
 import { MAX_TIMER_MS, positiveInteger, SettingError } from "../core/settings.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -18,8 +18,9 @@ export function flag(env: Env, name: string): boolean {
 
 /** The server's variables, read once at start. */
 export function serverEnv(env: Env) {
-  // Read where charts are fetched, by the same reader: checked at start so a bad value stops it.
-  chartLimits(env);
+  // Read where charts are fetched (limits and registry credentials), by the same reader: checked
+  // at start so a bad value or an unreadable credentials file stops it.
+  chartFetchOptions(env);
   return {
     concurrency: positiveInteger(env, "PORTCULLIS_CONCURRENCY") ?? 2,
     lockMs: positiveInteger(env, "PORTCULLIS_QUEUE_LOCK_MS", MAX_TIMER_MS),

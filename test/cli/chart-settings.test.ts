@@ -69,3 +69,17 @@ describe("a bad chart fetch setting", () => {
     expect(existsSync(join(ws, "portcullis.sarif"))).toBe(false);
   });
 });
+
+describe("registry credentials that cannot be used", () => {
+  it("stop check --render in one line naming the file, exit 2, no report", async () => {
+    const dir = workspace({ "pod.yaml": POD, "config.json": '{"auths": not-json}' });
+    const r = await runCommand(["check", ".", "--render", "-f", "json"], dir, {
+      PORTCULLIS_REGISTRY_CONFIG: join(dir, "config.json"),
+    });
+    expect(r).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `portcullis: PORTCULLIS_REGISTRY_CONFIG (${join(dir, "config.json")}) is not JSON\n`,
+    });
+  });
+});

@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
+import { SettingError } from "../../src/core/settings.js";
 import { readChartArchive } from "../../src/gitops/adapters/chart-archive.js";
 import {
   ChartFetcher,
@@ -386,5 +387,40 @@ describe("the chart fetch settings", () => {
     expect(() => chartFetchOptions({ [name]: value })).toThrow(
       `${name} must be ${what}, not ${JSON.stringify(value)}`,
     );
+  });
+});
+
+describe("the registry credentials settings", () => {
+  const secret = "s3cret-password";
+  const config = (text: string): string => {
+    const dir = mkdtempSync(join(tmpdir(), "portcullis-creds-"));
+    writeFileSync(join(dir, "config.json"), text);
+    return join(dir, "config.json");
+  };
+
+  it.each([
+    ["a file that does not exist", () => "/nonexistent/portcullis/config.json", "cannot be read"],
+    ["a file that is not JSON", () => config(`{"auths": ${secret}`), "is not JSON"],
+    ["JSON without auths", () => config(`{"credsStore": "desktop"}`), "has no auths object"],
+    [
+      "an entry with neither auth nor username and password",
+      () => config(JSON.stringify({ auths: { "r.example": { password: secret } } })),
+      'has an entry for "r.example" with neither auth nor username and password',
+    ],
+  ])(
+    "PORTCULLIS_REGISTRY_CONFIG: %s is refused in one line, without the secret",
+    (_, path, what) => {
+      const file = path();
+      const run = () => chartFetchOptions({ PORTCULLIS_REGISTRY_CONFIG: file });
+      expect(run).toThrow(SettingError);
+      expect(run).toThrow(`PORTCULLIS_REGISTRY_CONFIG (${file}) ${what}`);
+      expect(() => run()).not.toThrow(new RegExp(secret));
+    },
+  );
+
+  it("PORTCULLIS_REGISTRY_AUTHS that is not a docker config is refused without its text", () => {
+    const run = () => chartFetchOptions({ PORTCULLIS_REGISTRY_AUTHS: `{"auths": ${secret}` });
+    expect(run).toThrow("PORTCULLIS_REGISTRY_AUTHS is not JSON");
+    expect(() => run()).not.toThrow(new RegExp(secret));
   });
 });

@@ -53,6 +53,14 @@ describe("the server's variables", () => {
     );
   });
 
+  it("refuses a PORTCULLIS_REGISTRY_CONFIG it cannot read, naming it", () => {
+    expect(() =>
+      serverEnv({ PORTCULLIS_REGISTRY_CONFIG: "/nonexistent/portcullis/config.json" }),
+    ).toThrow(
+      "PORTCULLIS_REGISTRY_CONFIG (/nonexistent/portcullis/config.json) cannot be read (ENOENT)",
+    );
+  });
+
   const server = join(packageRoot(), "dist", "index.js");
   (existsSync(server) ? it : it.skip)(
     "stop the server at start: one line, exit 2, nothing listening",

@@ -16,7 +16,7 @@ import {
   remoteRefusal,
   type RemoteChart,
 } from "../remote-charts.js";
-import { MAX_TIMER_MS, positiveInteger } from "../../core/settings.js";
+import { MAX_TIMER_MS, positiveInteger, SettingError } from "../../core/settings.js";
 import { MAX_RENDER_FILES, MAX_RENDER_INPUT_BYTES } from "../../core/render-limits.js";
 import type { ChartFetch, FetchedChart } from "../../ports/manifest-renderer.js";
 import { readChartArchive } from "./chart-archive.js";
@@ -74,32 +74,56 @@ export function chartLimits(
   };
 }
 
-/** A docker config.json file's `auths`, as an Authorization value (`Basic ...`) by host. */
+/**
+ * A docker config.json file's `auths`, as an Authorization value (`Basic ...`) by host. A file that
+ * cannot be read or is not one throws a SettingError naming PORTCULLIS_REGISTRY_CONFIG and the
+ * file, never its content: without it every private fetch would fail later as "unauthorised".
+ */
 export function readCredentials(path: string): Map<string, string> {
+  const name = `PORTCULLIS_REGISTRY_CONFIG (${path})`;
+  let text: string;
   try {
-    return credentialsOf(readFileSync(path, "utf8"));
-  } catch {
-    return new Map(); // unreadable: no credentials (the fetch then fails as unauthorised)
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
+    throw new SettingError(`${name} cannot be read (${code})`);
   }
+  return credentialsOf(text, name);
 }
 
-/** The `auths` of a docker config.json text, by host; nothing when it is not one. */
-export function credentialsOf(text: string): Map<string, string> {
-  const out = new Map<string, string>();
+/**
+ * The `auths` of a docker config.json text, by host. Text that is not JSON, has no `auths` object,
+ * or an entry with neither `auth` nor `username` and `password` (a credential helper's, which is
+ * not run here) throws a SettingError naming `name` and the host, never the text (JSON.parse's
+ * message quotes it).
+ */
+export function credentialsOf(
+  text: string,
+  name = "PORTCULLIS_REGISTRY_AUTHS",
+): Map<string, string> {
   let config: unknown;
   try {
     config = JSON.parse(text);
   } catch {
-    return out;
+    throw new SettingError(`${name} is not JSON`);
   }
-  const auths = (config as { auths?: Record<string, Record<string, unknown>> } | null)?.auths ?? {};
-  for (const [key, entry] of Object.entries(auths)) {
+  const auths = (config as { auths?: unknown } | null)?.auths;
+  if (typeof auths !== "object" || auths === null || Array.isArray(auths))
+    throw new SettingError(
+      `${name} has no auths object (credential helpers and credsStore are not run: give auth, or username and password, by host)`,
+    );
+  const out = new Map<string, string>();
+  for (const [key, entry] of Object.entries(auths as Record<string, Record<string, unknown>>)) {
     const host = key.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "");
     if (typeof entry?.auth === "string") out.set(host, `Basic ${entry.auth}`);
     else if (typeof entry?.username === "string" && typeof entry?.password === "string")
       out.set(
         host,
         `Basic ${Buffer.from(`${entry.username}:${entry.password}`).toString("base64")}`,
+      );
+    else
+      throw new SettingError(
+        `${name} has an entry for ${JSON.stringify(key)} with neither auth nor username and password`,
       );
   }
   return out;
