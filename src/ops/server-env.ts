@@ -21,6 +21,8 @@ export function serverEnv(env: Env) {
   // Read where charts are fetched (limits and registry credentials), by the same reader: checked
   // at start so a bad value or an unreadable credentials file stops it.
   chartFetchOptions(env);
+  // Probot reads an APP_ID that is not a number as none and serves its setup pages instead.
+  positiveInteger(env, "APP_ID");
   return {
     concurrency: positiveInteger(env, "PORTCULLIS_CONCURRENCY") ?? 2,
     lockMs: positiveInteger(env, "PORTCULLIS_QUEUE_LOCK_MS", MAX_TIMER_MS),

@@ -47,6 +47,8 @@ describe("the server's variables", () => {
     ["PORTCULLIS_CHART_TIMEOUT_MS", "3000000000", "at most 2147483647"],
     ["PORTCULLIS_POLICY_TIMEOUT_MS", "3000000000", "at most 2147483647"],
     ["PORTCULLIS_QUEUE_LOCK_MS", "3000000000", "at most 2147483647"],
+    ["APP_ID", "abc", "a whole number above 0"],
+    ["APP_ID", "12ab", "a whole number above 0"],
   ])("refuses %s=%s", (name, value, what) => {
     expect(() => serverEnv({ [name]: value })).toThrow(
       `${name} must be ${what}, not ${JSON.stringify(value)}`,
