@@ -1,7 +1,7 @@
 // The GitHub Action through its entry point (`portcullis action`, what action.yml runs in the
 // image): GitHub's own pull_request event payload (@octokit/webhooks-examples), the environment a
 // runner sets, and the loopback GitHub stand-in receiving the app's check run and review.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -179,5 +179,36 @@ describe("action.yml", () => {
     ).version;
     expect(step.env.PORTCULLIS_IMAGE).toBe(`ghcr.io/portcullis-dev/portcullis:${version}`);
     expect(step.run).toContain('--user "$(id -u):$(id -g)"');
+  });
+});
+
+describe("action.yml's step, run by bash with a docker that prints its arguments", () => {
+  const action = parseYaml(readFileSync(join(ROOT, "action.yml"), "utf8")) as {
+    runs: { steps: { env: Record<string, string>; run: string }[] };
+  };
+  const step = action.runs.steps[0]!;
+
+  it("passes the step's PORTCULLIS_* settings into the container, by name only", () => {
+    const bin = mkdtempSync(join(tmpdir(), "portcullis-docker-"));
+    writeFileSync(join(bin, "docker"), '#!/bin/sh\nprintf "%s\\n" "$@"\n', { mode: 0o755 });
+    const r = spawnSync("bash", ["-e", "-c", step.run], {
+      encoding: "utf8",
+      env: {
+        PATH: `${bin}:${process.env.PATH ?? ""}`,
+        PORTCULLIS_IMAGE: "ghcr.io/portcullis-dev/portcullis:test",
+        PORTCULLIS_REGISTRY_AUTHS: '{"auths": {}}',
+        PORTCULLIS_CHART_MAX_BYTES: "1048576",
+        OTHER_SECRET: "not-for-the-container",
+      },
+    });
+    expect(r.status).toBe(0);
+    const args = r.stdout.split("\n");
+    const passed = args.flatMap((a, i) => (args[i - 1] === "--env" ? [a] : []));
+    expect(passed).toEqual(
+      expect.arrayContaining(["PORTCULLIS_REGISTRY_AUTHS", "PORTCULLIS_CHART_MAX_BYTES"]),
+    );
+    expect(passed.filter((a) => a.startsWith("PORTCULLIS_IMAGE"))).toEqual([]);
+    expect(r.stdout).not.toMatch(/not-for-the-container|OTHER_SECRET|"auths"/);
+    expect(args).toContain("ghcr.io/portcullis-dev/portcullis:test");
   });
 });
