@@ -157,7 +157,8 @@ function patchSchemas(schemas, enums) {
   if (q) q.pattern = QUANTITY_PATTERN;
 }
 
-function prepareKubernetes(source, dir) {
+/** One release's documents and index; the groups of its kinds are added to `groups`. */
+function prepareKubernetes(source, dir, groups) {
   const enums = generatedEnums(
     readFileSync(join(dir, "pkg", "generated", "openapi", "zz_generated.openapi.go"), "utf8"),
   );
@@ -187,18 +188,35 @@ function prepareKubernetes(source, dir) {
       `${source.module}@${source.version}: no OpenAPI v3 documents in ${source.path}`,
     );
   writeFileSync(join(out, "index.json"), JSON.stringify([...kinds].sort()));
+  for (const k of kinds) if (k.split("/").length === 3) groups.add(k.split("/")[0]);
   return minor;
 }
 
-/** The CRD documents of the source's YAML files, as published (the Go side reads them). */
-function prepareCRDs(source, dir, index) {
+/**
+ * The API groups of a CRD file's "  group: x" lines (a CRD's spec.group), read as kube-schema's
+ * groupsIn reads them (Go's `\s` is `[\t\n\f\r ]`): kube-schema takes them from the manifest
+ * instead of scanning the 2.3 MB of bundled YAML at its start (tools/kube-schema/groups_test.go
+ * holds the two to each other).
+ */
+export function crdGroupsIn(text) {
+  const line = /^  group: ['"]?([^'"\t\n\f\r ]+)['"]?[\t\n\f\r ]*$/;
+  return text.split("\n").flatMap((l) => line.exec(l)?.[1] ?? []);
+}
+
+/**
+ * The CRD documents of the source's YAML files, as published (the Go side reads them); each
+ * written file's groups go to `groups`.
+ */
+function prepareCRDs(source, dir, index, groups) {
   let count = 0;
   for (const file of readdirSync(join(dir, source.path)).sort()) {
     if (!/\.ya?ml$/.test(file)) continue;
     const docs = readFileSync(join(dir, source.path, file), "utf8").split(/^---[ \t]*$/m);
     const crds = docs.filter((d) => /^kind:\s*CustomResourceDefinition\s*$/m.test(d));
     if (crds.length === 0) continue;
-    writeFileSync(join(SCHEMAS, "crds", `${index}-${file}`), crds.join("---\n"));
+    const text = crds.join("---\n");
+    writeFileSync(join(SCHEMAS, "crds", `${index}-${file}`), text);
+    groups[`${index}-${file}`] = crdGroupsIn(text);
     count += crds.length;
   }
   if (count === 0) throw new Error(`${source.module}@${source.version}: no CRD in ${source.path}`);
@@ -219,19 +237,23 @@ export function prepareSchemas({ quiet = false } = {}) {
   const sources = JSON.parse(text);
   rmSync(SCHEMAS, { recursive: true, force: true });
   mkdirSync(join(SCHEMAS, "crds"), { recursive: true });
-  const manifest = { sources: hash, versions: [], kubernetes: [], crds: [] };
+  // crdGroups: each bundled CRD file's groups; builtinGroups: the groups of every version's
+  // kinds (index.json). Both are what kube-schema would otherwise work out at each start.
+  const manifest = { sources: hash, versions: [], kubernetes: [], crds: [], crdGroups: {} };
+  const builtin = new Set();
   for (const s of sources.kubernetes) {
     if (!quiet)
       process.stderr.write(`kube-schema: Kubernetes OpenAPI from ${s.module}@${s.version}\n`);
     const { dir, sum } = download(s.module, s.version);
-    manifest.versions.push(prepareKubernetes(s, dir));
+    manifest.versions.push(prepareKubernetes(s, dir, builtin));
     manifest.kubernetes.push({ ...s, sum });
   }
   sources.crds.forEach((s, i) => {
     if (!quiet) process.stderr.write(`kube-schema: ${s.name} CRDs from ${s.module}@${s.version}\n`);
     const { dir, sum } = download(s.module, s.version);
-    manifest.crds.push({ ...s, sum, count: prepareCRDs(s, dir, i) });
+    manifest.crds.push({ ...s, sum, count: prepareCRDs(s, dir, i, manifest.crdGroups) });
   });
+  manifest.builtinGroups = [...builtin].sort();
   manifest.versions.sort((a, b) => Number(b.split(".")[1]) - Number(a.split(".")[1]));
   writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
   return true;

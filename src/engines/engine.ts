@@ -89,6 +89,8 @@ export interface CheckedInventory {
   inventory(each?: (objects: readonly unknown[]) => void): Promise<Inventory>;
   /** The working tree's files (absolute paths) whose every object is in the inventory. */
   inInventory(): ReadonlySet<string>;
+  /** How many of the checked files are manifests: the files `inventory` reads. */
+  manifestCount(): number;
 }
 
 /** Everything a load step may use; an engine takes what it needs and ignores the rest. */

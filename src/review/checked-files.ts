@@ -79,6 +79,10 @@ export class CheckedFiles implements CheckedInventory {
     );
   }
 
+  manifestCount(): number {
+    return this.files.filter((f) => this.#manifest(f)).length;
+  }
+
   #manifest(f: SourceFile): boolean {
     return roleOf(f.path, this.layout) === "manifest";
   }

@@ -81,6 +81,39 @@ describe("kube-schema started by the launcher", () => {
     expect(run.pids).toHaveLength(1);
   });
 
+  maybe(
+    "is asked which versions it carries on its start, once: the check takes that answer",
+    () => {
+      const inputs = join(work, "inputs");
+      const teeing = join(work, "kube-schema-tee");
+      writeFileSync(teeing, `#!/bin/sh\n/usr/bin/tee "${inputs}" | "${binary}" "$@"\n`);
+      chmodSync(teeing, 0o755);
+      rmSync(inputs, { force: true });
+      const args = [BIN, "check", "web.yaml", "-f", "json", "--fail-on", "never"];
+      const run = spawnSync(process.execPath, args, {
+        cwd: repo,
+        encoding: "utf8",
+        env: { ...process.env, PORTCULLIS_KUBE_SCHEMA: teeing },
+      });
+      expect(run.status).toBe(0);
+      const report = JSON.parse(run.stdout) as { findings: { rule: string }[] };
+      expect(report.findings.map((f) => f.rule)).toContain("PCV001");
+      // tee writes its file as it passes the lines on: the last may land just after the check ends.
+      let lines: string[] = [];
+      for (
+        const deadline = Date.now() + 5000;
+        Date.now() < deadline;
+        spawnSync("sleep", ["0.05"])
+      ) {
+        lines = existsSync(inputs) ? readFileSync(inputs, "utf8").trim().split("\n") : [];
+        if (lines.length >= 2) break;
+      }
+      expect(lines[0]).toBe('{"versions":true}');
+      expect(lines.slice(1).length).toBeGreaterThan(0);
+      for (const line of lines.slice(1)) expect(line).toContain('"documents":');
+    },
+  );
+
   maybe("gets the run environment, nothing of the caller's, and its start-up settings", () => {
     const run = check();
     const env = readFileSync(join(starts, run.pids[0]!), "utf8");

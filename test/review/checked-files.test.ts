@@ -106,6 +106,20 @@ describe("CheckedFiles", () => {
     const checked = new CheckedFiles(files, layout, testConfig(), "/repo", { keep: true });
     expect([...checked.inInventory()]).toEqual(["/repo/a.yaml"]);
   });
+
+  it("counts the files the inventory reads (manifests, not patches or chart templates), without reading them", () => {
+    const files = [
+      source("a.yaml", cm("a")),
+      source("patch.yaml", cm("p")),
+      source("chart/templates/t.yaml", cm("t")),
+      { ...source("big.yaml", ""), refused: "too large" },
+      source("stdin.yaml", cm("s"), false),
+    ];
+    const layout = { chartRoots: new Set(["chart"]), patchFiles: new Set(["patch.yaml"]) };
+    const checked = new CheckedFiles(files, layout, testConfig(), "/repo", { keep: true });
+    expect(checked.manifestCount()).toBe(3);
+    expect(checked.reads).toBe(0);
+  });
 });
 
 describe("answers asked ahead", () => {

@@ -43,6 +43,23 @@ type manifestFile struct {
 	CRDs       []sourceInfo `json:"crds"`
 }
 
+// listedGroups: what the schemas' preparation (scripts/kube-schema.mjs) read of them and wrote to
+// the manifest beside what the versions answer gives, so that a start does not: each bundled CRD
+// file's groups (crdGroupsOf), the groups of the versions' kinds (builtinGroups). nil when the
+// manifest was made before them: then they are worked out here.
+type listedGroups struct {
+	CRDGroups     map[string][]string `json:"crdGroups"`
+	BuiltinGroups []string            `json:"builtinGroups"`
+}
+
+var manifestGroups = sync.OnceValue(func() listedGroups {
+	var g listedGroups
+	if b, err := embedded.ReadFile("schemas/manifest.json"); err == nil {
+		_ = json.Unmarshal(b, &g)
+	}
+	return g
+})
+
 var manifest = sync.OnceValue(func() manifestFile {
 	var m manifestFile
 	b, err := embedded.ReadFile("schemas/manifest.json")
@@ -110,8 +127,17 @@ var (
 )
 
 // bundledGroups: each bundled CRD file's API groups (read from its text, not parsed: a file is
-// compiled only when a document of one of its groups is validated).
+// compiled only when a document of one of its groups is validated), as the manifest lists them
+// (groups_test.go holds them to crdGroupsOf's reading of the files).
 var bundledGroups = sync.OnceValue(func() map[string][]string {
+	if groups := manifestGroups().CRDGroups; groups != nil {
+		return groups
+	}
+	return crdGroupsOf()
+})
+
+// crdGroupsOf: each bundled CRD file's groups, read from its text (~2 ms for 2.3 MB of YAML).
+func crdGroupsOf() map[string][]string {
 	out := map[string][]string{}
 	entries, _ := fs.ReadDir(embedded, "schemas/crds")
 	for _, e := range entries {
@@ -122,7 +148,7 @@ var bundledGroups = sync.OnceValue(func() map[string][]string {
 		out[e.Name()] = groupsIn(b)
 	}
 	return out
-})
+}
 
 var groupLine = regexp.MustCompile(`^  group: ['"]?([^'"\s]+)['"]?\s*$`)
 
@@ -304,9 +330,21 @@ func (s *schemaSet) known(gvk schema.GroupVersionKind) bool {
 	return s.builtin[gvkKey(gvk)]
 }
 
-// builtinGroups: every API group some carried version defines (a group Kubernetes serves).
+// builtinGroups: every API group some carried version defines (a group Kubernetes serves), as the
+// manifest lists them (groups_test.go holds them to the versions' indexes).
 var builtinGroups = sync.OnceValue(func() map[string]bool {
 	groups := map[string]bool{"": true, "extensions": true}
+	if listed := manifestGroups().BuiltinGroups; listed != nil {
+		for _, g := range listed {
+			groups[g] = true
+		}
+		return groups
+	}
+	return indexedGroups(groups)
+})
+
+// indexedGroups: groups with the groups of every carried version's kinds (index.json) added.
+func indexedGroups(groups map[string]bool) map[string]bool {
 	for _, v := range manifest().Versions {
 		for k := range kindsOf(v) {
 			parts := strings.Split(k, "/")
@@ -316,7 +354,7 @@ var builtinGroups = sync.OnceValue(func() map[string]bool {
 		}
 	}
 	return groups
-})
+}
 
 // versionsServing: the carried versions whose OpenAPI documents define gvk, oldest first.
 func versionsServing(gvk schema.GroupVersionKind) []string {

@@ -41,3 +41,23 @@ func TestGroupsInAsTheWholeFileExpression(t *testing.T) {
 		}
 	}
 }
+
+// The groups the manifest lists (scripts/kube-schema.mjs's reading) are those the files and the
+// versions' indexes give here: each bundled CRD file's groups, in order, and no file more or
+// less; the groups of every carried version's kinds.
+func TestManifestGroupsAreTheFilesGroups(t *testing.T) {
+	m := manifestGroups()
+	if m.CRDGroups == nil || m.BuiltinGroups == nil {
+		t.Fatal("the manifest lists no groups: its schemas were prepared before (run npm run build:schema)")
+	}
+	if got, want := m.CRDGroups, crdGroupsOf(); !reflect.DeepEqual(got, want) {
+		t.Errorf("crdGroups: manifest %q, files %q", got, want)
+	}
+	fromIndexes := indexedGroups(map[string]bool{"": true, "extensions": true})
+	if got := builtinGroups(); !reflect.DeepEqual(got, fromIndexes) {
+		t.Errorf("builtinGroups: manifest %v, indexes %v", got, fromIndexes)
+	}
+	if len(fromIndexes) < 20 || len(m.CRDGroups) < 5 {
+		t.Errorf("too few groups to compare: %d built in, %d CRD files", len(fromIndexes), len(m.CRDGroups))
+	}
+}

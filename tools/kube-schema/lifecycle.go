@@ -27,33 +27,54 @@ type replacedAPI interface {
 	APILifecycleReplacement() schema.GroupVersionKind
 }
 
-var lifecycles = sync.OnceValue(func() map[schema.GroupVersionKind]lifecycle {
-	out := map[schema.GroupVersionKind]lifecycle{}
-	for gvk, t := range scheme.Scheme.AllKnownTypes() {
-		obj, err := scheme.Scheme.New(gvk)
-		if err != nil || t == nil {
-			continue
-		}
-		var l lifecycle
-		if d, ok := obj.(deprecatedAPI); ok {
-			if major, minor := d.APILifecycleDeprecated(); major == 1 {
-				l.deprecated = minor
-			}
-		}
-		if r, ok := obj.(removedAPI); ok {
-			if major, minor := r.APILifecycleRemoved(); major == 1 {
-				l.removed = minor
-			}
-		}
-		if r, ok := obj.(replacedAPI); ok {
-			l.replacement = r.APILifecycleReplacement()
-		}
-		if l.deprecated > 0 || l.removed > 0 {
-			out[gvk] = l
+// lifecycleOfKind: what the lifecycle methods of the scheme's type for gvk say (the zero
+// lifecycle for a kind the scheme does not know, or whose methods say neither a deprecation nor a
+// removal). Worked out per kind when first asked (kindLifecycles): only the kinds a
+// run validates, not every type of the scheme at its first document (~0.6 ms of a one-file
+// check's start). lifecycle_test.go holds it to the whole scheme's reading.
+func lifecycleOfKind(gvk schema.GroupVersionKind) lifecycle {
+	if v, ok := kindLifecycles.Load(gvk); ok {
+		return v.(lifecycle)
+	}
+	l := lifecycleFromScheme(gvk)
+	kindLifecycles.Store(gvk, l)
+	return l
+}
+
+var kindLifecycles sync.Map
+
+func lifecycleFromScheme(gvk schema.GroupVersionKind) lifecycle {
+	if t := scheme.Scheme.AllKnownTypes()[gvk]; t == nil {
+		return lifecycle{}
+	}
+	obj, err := scheme.Scheme.New(gvk)
+	if err != nil {
+		return lifecycle{}
+	}
+	if l := lifecycleOfObject(obj); l.deprecated > 0 || l.removed > 0 {
+		return l
+	}
+	return lifecycle{}
+}
+
+// lifecycleOfObject: what an object's lifecycle methods say.
+func lifecycleOfObject(obj any) lifecycle {
+	var l lifecycle
+	if d, ok := obj.(deprecatedAPI); ok {
+		if major, minor := d.APILifecycleDeprecated(); major == 1 {
+			l.deprecated = minor
 		}
 	}
-	return out
-})
+	if r, ok := obj.(removedAPI); ok {
+		if major, minor := r.APILifecycleRemoved(); major == 1 {
+			l.removed = minor
+		}
+	}
+	if r, ok := obj.(replacedAPI); ok {
+		l.replacement = r.APILifecycleReplacement()
+	}
+	return l
+}
 
 func apiVersionOf(gvk schema.GroupVersionKind) string {
 	return gvk.GroupVersion().String()
@@ -62,7 +83,7 @@ func apiVersionOf(gvk schema.GroupVersionKind) string {
 // replacementFor: what the lifecycle names, else the same kind in the target version's
 // documents (the same group first, then GA versions first).
 func (s *schemaSet) replacementFor(gvk schema.GroupVersionKind) string {
-	if l, ok := lifecycles()[gvk]; ok && !l.replacement.Empty() && s.builtin[gvkKey(l.replacement)] {
+	if l := lifecycleOfKind(gvk); !l.replacement.Empty() && s.builtin[gvkKey(l.replacement)] {
 		return apiVersionOf(l.replacement)
 	}
 	var candidates []string
@@ -123,7 +144,7 @@ func (s *schemaSet) lifecycleOf(gvk schema.GroupVersionKind) (findings []finding
 		return nil, false
 	}
 	target := minorOf(s.version)
-	l := lifecycles()[gvk]
+	l := lifecycleOfKind(gvk)
 	replacement := s.replacementFor(gvk)
 	use := "no replacement is served"
 	if replacement != "" {

@@ -104,7 +104,7 @@ func main() {
 func serveAll() {
 	gcAfterFirst := tuneGC()
 	queue := make(chan *readRequest, readAhead)
-	go readAll(bufio.NewReaderSize(os.Stdin, 1<<20), queue)
+	go readAll(bufio.NewReaderSize(requestsIn(), 1<<20), queue)
 	out := bufio.NewWriter(os.Stdout)
 	var warm *warming
 	if plan, ok := warmPlanOf(os.Getenv(warmEnv)); ok {

@@ -246,7 +246,13 @@ async function load(ctx: EngineContext) {
     );
   const session = new KubeSchemaSession(binary);
   const cli = ctx.commandLine;
-  const ahead = cli !== undefined && fewManifestFiles(cli.root, AHEAD_MAX_FILES);
+  // Ahead when the check reads at most AHEAD_MAX_FILES manifests: counted among its own files, not
+  // by walking the working tree (which a one-file check in a repository paid on every run).
+  const ahead =
+    cli !== undefined &&
+    (cli.checked
+      ? cli.checked.manifestCount() <= AHEAD_MAX_FILES
+      : fewManifestFiles(cli.root, AHEAD_MAX_FILES));
   // The checked files are read while kube-schema starts; their objects are asked once it answers.
   if (ahead) cli.checked?.inventory().catch(() => undefined);
   const info = await kubeSchemaInfo(binary, session);

@@ -159,6 +159,11 @@ export class KubeSchemaSession {
    * versions answer says `"crdRefs": true`; an older binary would read a name as a broken CRD).
    */
   crdRefs = false;
+  /**
+   * The answer to the versions question bin/portcullis asked the process it started (that
+   * process's first line), until versions() takes it.
+   */
+  #askedVersions: Promise<unknown> | undefined;
 
   constructor(
     private readonly binary: string,
@@ -188,8 +193,20 @@ export class KubeSchemaSession {
     return this.#ask(() => this.#line(req)) as Promise<SchemaAnswer>;
   }
 
-  /** What the process carries (as `kube-schema --versions` prints it). */
+  /**
+   * What the process carries (as `kube-schema --versions` prints it): asked of it, or, for the
+   * process bin/portcullis started, the answer to the question the launcher asked on starting it
+   * (answered while Node loads, rather than a round trip once the check is ready to ask).
+   */
   versions(): Promise<KubeSchemaInfo | undefined> {
+    this.#start();
+    const asked = this.#askedVersions;
+    this.#askedVersions = undefined;
+    if (asked) {
+      clearTimeout(this.#idle);
+      if (this.#waiting.length > 0) this.#hold(true);
+      return asked as Promise<KubeSchemaInfo | undefined>;
+    }
     return this.#ask(() => `{"versions":true}\n`, VERSIONS_TIME_LIMIT_MS) as Promise<
       KubeSchemaInfo | undefined
     >;
@@ -199,6 +216,17 @@ export class KubeSchemaSession {
   #ask(line: () => string, timeLimitMs = this.timeLimitMs): Promise<unknown> {
     const child = this.#start();
     clearTimeout(this.#idle);
+    const answer = this.#expect(timeLimitMs);
+    this.#hold(true);
+    child.stdin.write(line());
+    return answer;
+  }
+
+  /**
+   * The answer of the next line asked, within the time limit (whose timer keeps Node alive only
+   * when `keep`: an answer nobody awaits yet must not).
+   */
+  #expect(timeLimitMs: number, keep = true): Promise<unknown> {
     return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(
         () =>
@@ -207,9 +235,8 @@ export class KubeSchemaSession {
           ),
         timeLimitMs,
       );
+      if (!keep) timer.unref();
       this.#waiting.push({ resolve, reject, timer });
-      this.#hold(true);
-      child.stdin.write(line());
     });
   }
 
@@ -239,8 +266,10 @@ export class KubeSchemaSession {
     if (this.#child) return this.#child;
     this.#sent = new Set();
     this.#sentCRDs = new Set();
+    this.#askedVersions = undefined;
+    const early = earlyProcess(this.binary);
     const child =
-      earlyProcess(this.binary) ??
+      early?.child ??
       spawn(this.binary, [], { env: runEnvironment(), stdio: ["pipe", "pipe", "pipe"] });
     this.#child = child;
     this.#buffer = "";
@@ -264,6 +293,12 @@ export class KubeSchemaSession {
       ),
     );
     child.stdin.on("error", () => undefined);
+    if (early?.versionsAsked) {
+      // Its first line answers the launcher's question (awaited by versions(), if ever).
+      const asked = this.#expect(VERSIONS_TIME_LIMIT_MS, false);
+      asked.catch(() => undefined);
+      this.#askedVersions = asked;
+    }
     return child;
   }
 
@@ -316,6 +351,8 @@ export class KubeSchemaSession {
 interface EarlyProcess {
   readonly binary: string;
   readonly child: ChildProcessWithoutNullStreams;
+  /** bin/portcullis asked it `{"versions":true}` on starting it (its first line answers that). */
+  readonly versionsAsked?: boolean;
 }
 const EARLY = Symbol.for("portcullis.kubeSchemaEarly");
 
@@ -324,14 +361,14 @@ const EARLY = Symbol.for("portcullis.kubeSchemaEarly");
  * once: by the first session that names the same binary, while it still runs. Any other is
  * stopped (a session then starts its own, as without it).
  */
-function earlyProcess(binary: string): ChildProcessWithoutNullStreams | undefined {
+function earlyProcess(binary: string): EarlyProcess | undefined {
   const slot = globalThis as { [EARLY]?: EarlyProcess };
   const early = slot[EARLY];
   if (!early) return undefined;
   delete slot[EARLY];
   const { child } = early;
   const running = child.pid !== undefined && child.exitCode === null && child.signalCode === null;
-  if (early.binary === binary && running) return child;
+  if (early.binary === binary && running) return early;
   child.kill("SIGKILL");
   return undefined;
 }

@@ -16,6 +16,7 @@ import { packageRoot } from "../../../src/adapters/fs/policy-bundle.js";
 import { jest } from "@jest/globals";
 import {
   AHEAD_MAX_DOCUMENTS,
+  AHEAD_MAX_FILES,
   AheadAnswers,
   contentKey,
 } from "../../../src/engines/schema/ahead.js";
@@ -134,8 +135,11 @@ describe("fewManifestFiles", () => {
 
 const binary = join(packageRoot(), ".tools", "bin", "kube-schema");
 
-/** `check`'s context in `dir` with kube-schema `file`, whose checked files hold `objects`, read until `finish`. */
-function checkContext(dir: string, file: string, objects: unknown[]) {
+/**
+ * `check`'s context in `dir` with kube-schema `file`, whose checked files (`manifests` of them,
+ * one unless said) hold `objects`, read until `finish`.
+ */
+function checkContext(dir: string, file: string, objects: unknown[], manifests = 1) {
   let finish!: () => void;
   const read = new Promise<Inventory>((r) => (finish = () => r({ objects, cut: 0 })));
   const checked = {
@@ -144,6 +148,7 @@ function checkContext(dir: string, file: string, objects: unknown[]) {
       return read;
     },
     inInventory: () => new Set<string>(),
+    manifestCount: () => manifests,
   };
   const ctx = {
     config: testConfig(),
@@ -299,6 +304,24 @@ const SKIPPED = built ? "" : " (skipped: kube-schema is not built, npm run build
     const lines = readFileSync(sent, "utf8").trim().split("\n");
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain('"replicaz"');
+  });
+
+  it("asks ahead as the checked files' count says, not the working tree's (which it does not walk)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "portcullis-ahead-"));
+    const answersAhead = async (manifests: number) => {
+      const { ctx, finish } = checkContext(dir, binary, [], manifests);
+      finish();
+      return (await schemaEngine.load(ctx)).engines[0]!.answersAhead?.();
+    };
+    // One file checked in a working tree of more manifests than are ever read ahead (a pre-commit
+    // hook in a large repository): ahead, as in a small one.
+    mkdirSync(join(dir, "many"));
+    for (let i = 0; i <= AHEAD_MAX_FILES; i++)
+      writeFileSync(join(dir, "many", `${i}.yaml`), "{}\n");
+    expect(await answersAhead(1)).toBe(true);
+    // More checked manifests than that in the same working tree: not ahead.
+    expect(await answersAhead(AHEAD_MAX_FILES + 1)).toBe(false);
+    expect(await answersAhead(AHEAD_MAX_FILES)).toBe(true);
   });
 
   it("a document not asked ahead, sent behind a slice on which kube-schema stops, is asked again with it", async () => {
