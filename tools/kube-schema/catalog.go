@@ -102,6 +102,9 @@ type schemaSet struct {
 	picked []int
 	// lifecycleFindings' answer per kind (GroupVersionKind -> lifecycleAnswer).
 	lifecycleMemo sync.Map
+	// defined: how many versions of the repository's CRDs (or of the bundled ones) define each
+	// kind, served or not (crdentry.go; the most of the two).
+	defined map[schema.GroupVersionKind]int
 }
 
 var (
@@ -269,7 +272,7 @@ func newSchemaSetOf(version string, repo *crdList, picked []int, bundledFiles []
 		}
 		bundledFS[f] = &fstest.MapFile{Data: b}
 	}
-	s := &schemaSet{version: version, bundled: bundledFiles, picked: picked, builtin: kindsOf(version), crds: map[schema.GroupVersionKind]*crdKind{}, unserved: map[schema.GroupVersionKind]string{}, kinds: map[schema.GroupVersionKind]*compiledKind{}}
+	s := &schemaSet{version: version, bundled: bundledFiles, picked: picked, builtin: kindsOf(version), crds: map[schema.GroupVersionKind]*crdKind{}, unserved: map[schema.GroupVersionKind]string{}, kinds: map[schema.GroupVersionKind]*compiledKind{}, defined: map[schema.GroupVersionKind]int{}}
 	// The repository's CRDs first: they override a bundled one of the same group and version.
 	ahead := readBundledAhead(bundledFS)
 	usable := s.addRepoCRDs(repo, picked)
@@ -278,8 +281,9 @@ func newSchemaSetOf(version string, repo *crdList, picked []int, bundledFiles []
 	if err != nil {
 		return nil, err
 	}
+	s.countDefined(bundled)
 	for _, k := range bundled {
-		if _, ok := s.crds[k.gvk]; !ok {
+		if _, ok := s.crds[k.gvk]; !ok && k.unserved == "" {
 			s.crds[k.gvk] = k
 		}
 	}

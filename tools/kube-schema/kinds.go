@@ -66,13 +66,17 @@ func entryOf(v *validator.Validator, gvk schema.GroupVersionKind) (kindEntry, bo
 	return k, ok
 }
 
-// compiled: the compiled kind for gvk, made on first use once kubectl-validate knows the kind
-// (false before: the caller goes through kubectl-validate's own Parse and Validate).
+// compiled: the compiled kind for gvk, made on first use once kubectl-validate knows the kind, or
+// at once for a CRD's kind whose entry is made from the CRD alone (crdentry.go); false otherwise
+// (the caller goes through kubectl-validate's own Parse and Validate).
 func (s *schemaSet) compiled(gvk schema.GroupVersionKind) (*compiledKind, bool) {
 	if k, ok := s.kinds[gvk]; ok {
 		return k, k != nil
 	}
 	entry, ok := entryOf(s.validator, gvk)
+	if !ok && s.useDirectEntry(gvk) {
+		entry, ok = entryOf(s.validator, gvk)
+	}
 	if !ok {
 		return nil, false
 	}

@@ -177,6 +177,8 @@ type indexedCRD struct {
 // addRepoCRDs registers the picked CRDs' kinds (or their errors) and gives the usable ones.
 func (s *schemaSet) addRepoCRDs(repo *crdList, picked []int) []indexedCRD {
 	var usable []indexedCRD
+	var kinds []*crdKind
+	defer func() { s.countDefined(kinds) }()
 	for _, i := range picked {
 		read := readRepoCRD(repo.sums[i], repo.raws[i])
 		if read.err != nil {
@@ -184,6 +186,7 @@ func (s *schemaSet) addRepoCRDs(repo *crdList, picked []int) []indexedCRD {
 			continue
 		}
 		usable = append(usable, indexedCRD{index: i, raw: repo.raws[i], sum: repo.sums[i]})
+		kinds = append(kinds, read.kinds...)
 		for _, k := range read.kinds {
 			if k.unserved != "" {
 				s.unserved[k.gvk] = k.unserved
