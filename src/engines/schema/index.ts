@@ -12,15 +12,23 @@ import {
   type EngineContext,
   type EngineDescriptor,
 } from "../engine.js";
-import { fewManifestFiles, isCRD, repositoryCRDs, workingTreeCRDs } from "./crds.js";
+import {
+  explainUnusable,
+  fewManifestFiles,
+  isCRD,
+  repositoryCRDs,
+  unusableCRDs,
+  workingTreeCRDs,
+} from "./crds.js";
 import { DuplicateObjects } from "./duplicates.js";
-import { AHEAD_MAX_FILES, AheadAnswers } from "./ahead.js";
+import { AHEAD_MAX_FILES, AheadAnswers, contentKey } from "./ahead.js";
 import { listItemValues } from "../../review/list-items.js";
 import {
   CrdSet,
   kubeSchemaInfo,
   kubeSchemaPath,
   KubeSchemaSession,
+  type SchemaAnswer,
   type SchemaFinding,
   type SchemaRequest,
 } from "./kube-schema.js";
@@ -40,6 +48,8 @@ class SchemaEngine implements Engine {
   readonly id = ID;
   #duplicates = new DuplicateObjects();
   #crds: Promise<CrdSet> | undefined;
+  /** The CRDs the set was made of (crdErrors name them by their place in it). */
+  #crdObjects: readonly unknown[] = [];
   readonly #session: KubeSchemaSession;
   private readonly validate: boolean;
   #objects: Promise<readonly unknown[]> | undefined;
@@ -158,17 +168,26 @@ class SchemaEngine implements Engine {
     // `check` takes the CRDs among the files it checks; a review those of the base commit.
     const crds = await this.#crdSet();
     if (crds.size === 0) return first;
-    const again = await this.#run(
-      missing.map((i) => documents[i]),
-      { crds },
-    );
-    missing.forEach((i, k) => (first[i] = again[k]!));
+    const asked = missing.map((i) => documents[i]);
+    const again = await this.#run(asked, { crds });
+    const unusable = this.#unusable(crds, again.crdErrors);
+    missing.forEach((i, k) => (first[i] = explainUnusable(asked[k], again[k]!, unusable)));
     return first;
+  }
+
+  /** The repository's CRDs kube-schema cannot use, by the group and kind each defines. */
+  #unusable(crds: CrdSet, errors?: SchemaAnswer["crdErrors"]): Map<string, string> {
+    if (!errors?.length) return new Map();
+    const keyOf = (c: unknown) => this.#ahead.crdJson(c)?.key ?? contentKey(JSON.stringify(c));
+    return unusableCRDs(errors, crds.entries, this.#crdObjects, keyOf);
   }
 
   /** The repository's CRDs, collected once. */
   #crdSet(): Promise<CrdSet> {
-    this.#crds ??= this.#repositoryCRDs().then((c) => new CrdSet(c, (d) => this.#ahead.crdJson(d)));
+    this.#crds ??= this.#repositoryCRDs().then((c) => {
+      this.#crdObjects = c;
+      return new CrdSet(c, (d) => this.#ahead.crdJson(d));
+    });
     return this.#crds;
   }
 
@@ -181,10 +200,11 @@ class SchemaEngine implements Engine {
     return [...checked, ...workingTreeCRDs(cli.root, cli.checked?.inInventory())];
   }
 
+  /** Each document's findings, and the answer's crdErrors (as the results' property). */
   async #run(
     documents: readonly unknown[],
     how: Pick<SchemaRequest, "crds" | "json" | "keys"> = {},
-  ): Promise<SchemaFinding[][]> {
+  ): Promise<SchemaFinding[][] & { crdErrors?: SchemaAnswer["crdErrors"] }> {
     const answer = await this.#session.request({ ...how, version: this.version, documents });
     if (answer?.error) throw new Error(answer.error);
     if (!Array.isArray(answer?.results)) throw new Error("kube-schema printed no results");
@@ -192,10 +212,11 @@ class SchemaEngine implements Engine {
       throw new Error(
         `kube-schema answered ${answer.results.length} of ${documents.length} documents`,
       );
-    return answer.results.map((r) => {
+    const results = answer.results.map((r) => {
       if (r.error) throw new Error(r.error);
       return [...(r.findings ?? [])];
     });
+    return Object.assign(results, { crdErrors: answer.crdErrors });
   }
 }
 
