@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing/fstest"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/kubectl-validate/pkg/openapiclient"
@@ -264,17 +263,9 @@ func newSchemaSetOf(version string, repo *crdList, picked []int, bundledFiles []
 	if err != nil {
 		return nil, err
 	}
-	bundledFS := fstest.MapFS{}
-	for _, f := range bundledFiles {
-		b, err := embedded.ReadFile(path.Join("schemas", "crds", f))
-		if err != nil {
-			return nil, err
-		}
-		bundledFS[f] = &fstest.MapFile{Data: b}
-	}
 	s := &schemaSet{version: version, bundled: bundledFiles, picked: picked, builtin: kindsOf(version), crds: map[schema.GroupVersionKind]*crdKind{}, unserved: map[schema.GroupVersionKind]string{}, kinds: map[schema.GroupVersionKind]*compiledKind{}, defined: map[schema.GroupVersionKind]int{}}
 	// The repository's CRDs first: they override a bundled one of the same group and version.
-	ahead := readBundledAhead(bundledFS)
+	ahead := readBundledAhead(bundledFiles)
 	usable := s.addRepoCRDs(repo, picked)
 	repoPaths := repoCRDPaths(usable)
 	bundled, bundledPaths, err := ahead.wait()

@@ -90,7 +90,7 @@ func prefetchCRDChecks(documents []json.RawMessage, heads []docHead) {
 			crds = append(crds, documents[i])
 		}
 	}
-	if len(crds) == 0 {
+	if !noteHeads(heads) && len(crds) == 0 {
 		return
 	}
 	slices.SortStableFunc(crds, func(a, b json.RawMessage) int { return len(b) - len(a) })
@@ -118,9 +118,16 @@ func prefetchCRDs() {
 	for {
 		prefetchMu.Lock()
 		if len(prefetchQueue) == 0 {
-			prefetchQueue, prefetching = nil, false
+			// Then the kinds of the CRDs checked that documents have (crdprep.go).
+			raw, ok := nextPrep()
+			if !ok {
+				prefetchQueue, prefetching = nil, false
+				prefetchMu.Unlock()
+				return
+			}
 			prefetchMu.Unlock()
-			return
+			prepareKinds(raw)
+			continue
 		}
 		raw := prefetchQueue[0]
 		prefetchQueue = prefetchQueue[1:]
@@ -130,6 +137,7 @@ func prefetchCRDs() {
 			defer func() { _ = recover() }()
 			prefetchCheck(raw)
 		}()
+		queuePrep(raw)
 	}
 }
 

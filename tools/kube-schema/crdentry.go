@@ -41,6 +41,9 @@ type entryMade struct {
 	entry kindEntry
 	// The entry as kubectl-validate's cache holds it (its unexported pointer type).
 	value reflect.Value
+	// The kind compiled from the entry (nil: it cannot be).
+	compileOnce sync.Once
+	compiled    *compiledKind
 }
 
 // directEntry: the entry of gvk made from its CRD alone, when the set's validator would make the
@@ -185,23 +188,37 @@ func setStructural(entry reflect.Value, ss *structuralschema.Structural) bool {
 	return true
 }
 
-// useDirectEntry puts the kind's entry in the set's validator's cache, when it can be made so
-// (directEntry); false otherwise (the validator reads the kind's documents as before).
-func (s *schemaSet) useDirectEntry(gvk schema.GroupVersionKind) bool {
+// directCompiled: the compiled kind of a CRD kind whose entry is made from its CRD (directEntry),
+// compiled once per process (compileKind reads only the entry); the entry is put in the set's
+// validator's cache too, so that its own path, if ever taken for the kind, reads the same. False
+// otherwise (the validator reads the kind's documents as before).
+func (s *schemaSet) directCompiled(gvk schema.GroupVersionKind) (*compiledKind, bool) {
 	k, ok := s.directEntry(gvk)
 	if !ok {
-		return false
+		return nil, false
 	}
 	_, value, ok := k.entry()
 	if !ok {
-		return false
+		return nil, false
 	}
 	cache, ok := validatorCache(s.validator)
 	if !ok || cache.Type().Elem() != value.Type() {
-		return false
+		return nil, false
 	}
 	cache.SetMapIndex(reflect.ValueOf(gvk), value)
-	return true
+	return k.compiledKind()
+}
+
+// compiledKind: the kind compiled from its entry, once (false: it cannot be, and kubectl-validate's
+// own path gives the error).
+func (k *crdKind) compiledKind() (*compiledKind, bool) {
+	k.made.compileOnce.Do(func() {
+		defer func() { _ = recover() }()
+		if entry, _, ok := k.entry(); ok {
+			k.made.compiled, _ = compileKind(entry, k.gvk)
+		}
+	})
+	return k.made.compiled, k.made.compiled != nil
 }
 
 // validatorCache: kubectl-validate's cache of entries (an unexported field of the pinned version),

@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io/fs"
+	"path"
+	"slices"
+	"strings"
 	"sync"
 	"testing/fstest"
 
@@ -140,18 +142,73 @@ type bundledRead struct {
 	done     chan struct{}
 }
 
-func readBundledAhead(fsys fs.FS) *bundledRead {
+// readBundledAhead: the named bundled files (sorted), each read once per process (the embedded
+// files do not change): a later schema set with one more file, or with the repository's CRDs,
+// shares the kinds read already, their entries and compiled kinds (crdentry.go) with them.
+func readBundledAhead(files []string) *bundledRead {
+	files = slices.Compact(slices.Sorted(slices.Values(files)))
 	r := &bundledRead{done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
 		defer func() { r.panicked = recover() }()
 		var decoded []*apiextensions.CustomResourceDefinition
-		r.kinds, decoded, r.err = bundledCRDs(fsys)
-		if r.err == nil {
-			r.paths = bundledCRDPaths(decoded)
+		for _, f := range files {
+			one := bundledFileOf(f)
+			if one.panicked != nil {
+				panic(one.panicked)
+			}
+			if one.err != nil {
+				r.err = one.err
+				return
+			}
+			r.kinds = append(r.kinds, one.kinds...)
+			decoded = append(decoded, one.decoded...)
 		}
+		r.paths = bundledPathsOf(strings.Join(files, "\x00"), decoded)
 	}()
 	return r
+}
+
+// bundledFile: one bundled file's CRDs, read once.
+type bundledFile struct {
+	once     sync.Once
+	kinds    []*crdKind
+	decoded  []*apiextensions.CustomResourceDefinition
+	err      error
+	panicked any
+}
+
+var (
+	bundledFilesRead sync.Map // file name -> *bundledFile
+	// The bundled files' documents, per list of files.
+	bundledPathsMu   sync.Mutex
+	bundledPathsMade = map[string]openapi.Client{}
+)
+
+func bundledFileOf(name string) *bundledFile {
+	v, _ := bundledFilesRead.LoadOrStore(name, &bundledFile{})
+	f := v.(*bundledFile)
+	f.once.Do(func() {
+		defer func() { f.panicked = recover() }()
+		b, err := embedded.ReadFile(path.Join("schemas", "crds", name))
+		if err != nil {
+			f.err = err
+			return
+		}
+		f.kinds, f.decoded, f.err = bundledCRDs(fstest.MapFS{name: {Data: b}})
+	})
+	return f
+}
+
+func bundledPathsOf(key string, decoded []*apiextensions.CustomResourceDefinition) openapi.Client {
+	bundledPathsMu.Lock()
+	defer bundledPathsMu.Unlock()
+	if p, ok := bundledPathsMade[key]; ok {
+		return p
+	}
+	p := bundledCRDPaths(decoded)
+	bundledPathsMade[key] = p
+	return p
 }
 
 // wait: what bundledCRDs and bundledCRDPaths gave (a panic in them is the caller's again).

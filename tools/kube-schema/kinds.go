@@ -73,10 +73,11 @@ func (s *schemaSet) compiled(gvk schema.GroupVersionKind) (*compiledKind, bool) 
 	if k, ok := s.kinds[gvk]; ok {
 		return k, k != nil
 	}
-	entry, ok := entryOf(s.validator, gvk)
-	if !ok && s.useDirectEntry(gvk) {
-		entry, ok = entryOf(s.validator, gvk)
+	if k, ok := s.directCompiled(gvk); ok {
+		s.kinds[gvk] = k
+		return k, true
 	}
+	entry, ok := entryOf(s.validator, gvk)
 	if !ok {
 		return nil, false
 	}

@@ -247,13 +247,22 @@ func decodedCRD(sum [32]byte, raw []byte) decodedCRDResult {
 }
 
 func readRepoCRD(sum [32]byte, raw []byte) readCRDResult {
-	if r, ok := repoCRDsRead[sum]; ok {
+	crdsDecodedMu.Lock()
+	r, ok := repoCRDsRead[sum]
+	crdsDecodedMu.Unlock()
+	if ok {
 		return r
 	}
 	d := decodedCRD(sum, raw)
-	r := readCRDResult{err: d.err}
+	r = readCRDResult{err: d.err}
 	if r.err == nil {
 		r.kinds, r.err = crdKinds(d.crd)
+	}
+	crdsDecodedMu.Lock()
+	defer crdsDecodedMu.Unlock()
+	// Read side by side (prepareAhead): the first result is kept, so that every set shares its kinds.
+	if first, ok := repoCRDsRead[sum]; ok {
+		return first
 	}
 	repoCRDsRead[sum] = r
 	return r
