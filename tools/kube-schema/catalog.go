@@ -104,6 +104,8 @@ type schemaSet struct {
 	// defined: how many versions of the repository's CRDs (or of the bundled ones) define each
 	// kind, served or not (crdentry.go; the most of the two).
 	defined map[schema.GroupVersionKind]int
+	// crdGroupVersions: the group-versions some CRD of the set defines a kind in (kinds.go).
+	crdGroupVersions map[schema.GroupVersion]bool
 }
 
 var (
@@ -263,7 +265,7 @@ func newSchemaSetOf(version string, repo *crdList, picked []int, bundledFiles []
 	if err != nil {
 		return nil, err
 	}
-	s := &schemaSet{version: version, bundled: bundledFiles, picked: picked, builtin: kindsOf(version), crds: map[schema.GroupVersionKind]*crdKind{}, unserved: map[schema.GroupVersionKind]string{}, kinds: map[schema.GroupVersionKind]*compiledKind{}, defined: map[schema.GroupVersionKind]int{}}
+	s := &schemaSet{version: version, bundled: bundledFiles, picked: picked, builtin: kindsOf(version), crds: map[schema.GroupVersionKind]*crdKind{}, unserved: map[schema.GroupVersionKind]string{}, kinds: map[schema.GroupVersionKind]*compiledKind{}, defined: map[schema.GroupVersionKind]int{}, crdGroupVersions: map[schema.GroupVersion]bool{}}
 	// The repository's CRDs first: they override a bundled one of the same group and version.
 	ahead := readBundledAhead(bundledFiles)
 	usable := s.addRepoCRDs(repo, picked)

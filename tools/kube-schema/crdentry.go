@@ -68,6 +68,7 @@ func (s *schemaSet) countDefined(kinds []*crdKind) {
 	for _, k := range kinds {
 		here[k.gvk]++
 		s.defined[k.gvk] = max(s.defined[k.gvk], here[k.gvk])
+		s.crdGroupVersions[k.gvk.GroupVersion()] = true
 	}
 }
 
