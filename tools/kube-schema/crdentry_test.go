@@ -51,7 +51,10 @@ func entryCases(t *testing.T) []entryCase {
 		cases = append(cases, entryCase{name: "corpus", repo: corpus})
 	}
 	var generated []json.RawMessage
-	for _, c := range append(crdVariants(), widgetCRD, meterCRD("integer")) {
+	// Kinds in a built-in group (its document merged with the built-in one) and in the core group.
+	inApps := strings.NewReplacer(`"group":"example.com"`, `"group":"apps"`, `"widgets.example.com"`, `"widgets.apps"`).Replace(widgetCRD)
+	inCore := strings.NewReplacer(`"group":"example.com"`, `"group":""`, `"widgets.example.com"`, `"widgets"`).Replace(widgetCRD)
+	for _, c := range append(crdVariants(), widgetCRD, meterCRD("integer"), inApps, inCore) {
 		generated = append(generated, json.RawMessage(c))
 	}
 	r := rand.New(rand.NewSource(7))
