@@ -123,14 +123,14 @@ func prefetchCRDs() {
 		prefetchMu.Lock()
 		if len(prefetchQueue) == 0 {
 			// Then the kinds of the CRDs checked that documents have (crdprep.go).
-			raw, ok := nextPrep()
+			item, ok := nextPrep()
 			if !ok {
 				prefetchQueue, prefetching = nil, false
 				prefetchMu.Unlock()
 				return
 			}
 			prefetchMu.Unlock()
-			prepareKinds(raw)
+			prepareKinds(item)
 			continue
 		}
 		raw := prefetchQueue[0]

@@ -23,15 +23,23 @@ import (
 // docKind: a document's kind.
 type docKind = schema.GroupVersionKind
 
+// prepItem: a CRD document to make ready, by the SHA-256 of its JSON (raw: nil for one whose kinds
+// were read already: the request's bytes are not held while it waits).
+type prepItem struct {
+	sum [32]byte
+	raw json.RawMessage
+}
+
 var (
 	prepMu sync.Mutex
-	// seenKinds: the kinds of the documents read so far.
+	// seenKinds: the kinds of the documents read so far, true for one asked again with the
+	// repository's CRDs (no built-in group, no bundled CRD file).
 	seenKinds = map[docKind]bool{}
 	// prepareAhead: whether kinds are made ready ahead (the tests compare both ways).
 	prepareAhead = true
 	// prepQueue: CRD documents checked ahead whose kinds are to be made ready; prepWaiting: those
 	// with a served kind no document read so far has.
-	prepQueue, prepWaiting []json.RawMessage
+	prepQueue, prepWaiting []prepItem
 )
 
 // noteHeads records the kinds of a request's documents (prefetchCRDChecks', as each is read) and
@@ -41,9 +49,14 @@ func noteHeads(heads []docHead) bool {
 	defer prepMu.Unlock()
 	added := false
 	for _, h := range heads {
-		if h.ok && h.gvk != crdKindV1 && !seenKinds[h.gvk] {
-			seenKinds[h.gvk], added = true, true
+		if _, known := seenKinds[h.gvk]; !h.ok || known || h.gvk == crdKindV1 {
+			continue
 		}
+		// In a Flux repository, the gotk CRDs among the files define kinds the bundled CRDs
+		// answer: those are not asked again with the repository's CRDs, nor made ready.
+		asked := !builtinGroups()[h.gvk.Group] && len(bundledFor([]docHead{h})) == 0
+		seenKinds[h.gvk] = asked
+		added = added || asked
 	}
 	if !added || len(prepWaiting) == 0 {
 		return false
@@ -58,44 +71,49 @@ func queuePrep(raw json.RawMessage) {
 		return
 	}
 	prepMu.Lock()
-	prepQueue = append(prepQueue, raw)
+	prepQueue = append(prepQueue, prepItem{sha256.Sum256(raw), raw})
 	prepMu.Unlock()
 }
 
 // nextPrep: the next CRD document to make ready, if any.
-func nextPrep() (json.RawMessage, bool) {
+func nextPrep() (prepItem, bool) {
 	prepMu.Lock()
 	defer prepMu.Unlock()
 	if len(prepQueue) == 0 {
-		return nil, false
+		return prepItem{}, false
 	}
-	raw := prepQueue[0]
+	item := prepQueue[0]
 	prepQueue = prepQueue[1:]
-	return raw, true
+	return item, true
 }
 
-// prepareKinds makes ready the served kinds of a CRD that documents read so far have.
-func prepareKinds(raw json.RawMessage) {
-	read := readRepoCRD(sha256.Sum256(raw), raw)
+// prepareKinds makes ready the served kinds of a CRD that documents read so far have and that
+// are asked again with the repository's CRDs; it waits for documents of its other served kinds.
+func prepareKinds(item prepItem) {
+	var read readCRDResult
+	if item.raw != nil {
+		read = readRepoCRD(item.sum, item.raw)
+	} else {
+		crdsDecodedMu.Lock()
+		r, ok := repoCRDsRead[item.sum]
+		crdsDecodedMu.Unlock()
+		if !ok {
+			return
+		}
+		read = r
+	}
 	if read.err != nil {
 		return
 	}
 	waits := false
-	defer func() {
-		if waits {
-			prepMu.Lock()
-			prepWaiting = append(prepWaiting, raw)
-			prepMu.Unlock()
-		}
-	}()
 	for _, k := range read.kinds {
 		prepMu.Lock()
-		seen := seenKinds[k.gvk]
+		asked, seen := seenKinds[k.gvk]
 		prepMu.Unlock()
-		if k.unserved != "" {
+		switch {
+		case k.unserved != "" || (seen && !asked):
 			continue
-		}
-		if !seen {
+		case !seen:
 			waits = true
 			continue
 		}
@@ -105,5 +123,10 @@ func prepareKinds(raw json.RawMessage) {
 			k.celValidator()
 			k.intOrStringTree()
 		}()
+	}
+	if waits {
+		prepMu.Lock()
+		prepWaiting = append(prepWaiting, prepItem{sum: item.sum})
+		prepMu.Unlock()
 	}
 }

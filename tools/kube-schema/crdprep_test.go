@@ -97,3 +97,28 @@ func TestCRDKindsPreparedAheadAnswerAsWithout(t *testing.T) {
 		}
 	}
 }
+
+// A CRD of a group the bundled CRDs (or a built-in group) carry is not made ready: its kinds are
+// answered without the repository's CRDs and never asked again with them (in a Flux repository,
+// the gotk CRDs among the files).
+func TestCRDKindsOfBundledGroupsNotPrepared(t *testing.T) {
+	forgetSets()
+	forgetPrep()
+	version := manifest().Versions[0]
+	crd := compactJSON(t, crdVariant("source.toolkit.fluxcd.io"))
+	doc := `{"apiVersion":"source.toolkit.fluxcd.io/v1","kind":"Widget","metadata":{"name":"w"},"spec":{"size":"small"}}`
+	lines := `{"version":"` + version + `","documents":[` + doc + `]}` + "\n" + `{"version":"` + version + `","documents":[` + crd + `]}` + "\n"
+	queue := make(chan *readRequest, readAhead)
+	go readAll(bufio.NewReader(strings.NewReader(lines)), queue)
+	for r := range queue {
+		r.serve()
+	}
+	waitPrefetchIdle(t)
+	read := readRepoCRD(sha256.Sum256([]byte(crd)), []byte(crd))
+	if read.err != nil || len(read.kinds) == 0 {
+		t.Fatalf("the CRD was not read: %v", read.err)
+	}
+	if read.kinds[0].made.compiled != nil {
+		t.Errorf("a kind of a bundled group was made ready ahead")
+	}
+}
