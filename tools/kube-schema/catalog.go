@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing/fstest"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/kubectl-validate/pkg/openapiclient"
@@ -119,6 +118,11 @@ type schemaSet struct {
 	picked []int
 	// lifecycleFindings' answer per kind (GroupVersionKind -> lifecycleAnswer).
 	lifecycleMemo sync.Map
+	// defined: how many versions of the repository's CRDs (or of the bundled ones) define each
+	// kind, served or not (crdentry.go; the most of the two).
+	defined map[schema.GroupVersionKind]int
+	// crdGroupVersions: the group-versions some CRD of the set defines a kind in (kinds.go).
+	crdGroupVersions map[schema.GroupVersion]bool
 }
 
 var (
@@ -287,25 +291,18 @@ func newSchemaSetOf(version string, repo *crdList, picked []int, bundledFiles []
 	if err != nil {
 		return nil, err
 	}
-	bundledFS := fstest.MapFS{}
-	for _, f := range bundledFiles {
-		b, err := embedded.ReadFile(path.Join("schemas", "crds", f))
-		if err != nil {
-			return nil, err
-		}
-		bundledFS[f] = &fstest.MapFile{Data: b}
-	}
-	s := &schemaSet{version: version, bundled: bundledFiles, picked: picked, builtin: kindsOf(version), crds: map[schema.GroupVersionKind]*crdKind{}, unserved: map[schema.GroupVersionKind]string{}, kinds: map[schema.GroupVersionKind]*compiledKind{}}
+	s := &schemaSet{version: version, bundled: bundledFiles, picked: picked, builtin: kindsOf(version), crds: map[schema.GroupVersionKind]*crdKind{}, unserved: map[schema.GroupVersionKind]string{}, kinds: map[schema.GroupVersionKind]*compiledKind{}, defined: map[schema.GroupVersionKind]int{}, crdGroupVersions: map[schema.GroupVersion]bool{}}
 	// The repository's CRDs first: they override a bundled one of the same group and version.
-	ahead := readBundledAhead(bundledFS)
+	ahead := readBundledAhead(bundledFiles)
 	usable := s.addRepoCRDs(repo, picked)
 	repoPaths := repoCRDPaths(usable)
 	bundled, bundledPaths, err := ahead.wait()
 	if err != nil {
 		return nil, err
 	}
+	s.countDefined(bundled)
 	for _, k := range bundled {
-		if _, ok := s.crds[k.gvk]; !ok {
+		if _, ok := s.crds[k.gvk]; !ok && k.unserved == "" {
 			s.crds[k.gvk] = k
 		}
 	}

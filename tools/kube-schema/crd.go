@@ -33,6 +33,9 @@ type crdKind struct {
 	// The int-or-string fields of its schema (crdintorstring.go), made on first use.
 	iosOnce sync.Once
 	ios     *intOrStringTree
+	// The CRD's scope, and kubectl-validate's entry for the kind made from it (crdentry.go).
+	scope apiextensions.ResourceScope
+	made  entryMade
 }
 
 func (k *crdKind) celValidator() *cel.Validator {
@@ -132,7 +135,7 @@ func crdKinds(crd *apiextensions.CustomResourceDefinition) ([]*crdKind, error) {
 		gvk := schema.GroupVersionKind{Group: crd.Spec.Group, Version: v.Name, Kind: crd.Spec.Names.Kind}
 		if !v.Served {
 			why := fmt.Sprintf("the CRD %s defines version %s with served: false (it serves %s)", crd.Name, v.Name, strings.Join(served, ", "))
-			out = append(out, &crdKind{gvk: gvk, unserved: why})
+			out = append(out, &crdKind{gvk: gvk, unserved: why, scope: crd.Spec.Scope})
 			continue
 		}
 		ss, err := versionStructural(crd, v.Name)
@@ -142,7 +145,7 @@ func crdKinds(crd *apiextensions.CustomResourceDefinition) ([]*crdKind, error) {
 		if errs := structuralschema.ValidateStructural(nil, ss); len(errs) > 0 {
 			return nil, fmt.Errorf("%s %s: version %s is not a structural schema: %v", crd.Spec.Group, crd.Spec.Names.Kind, v.Name, errs.ToAggregate())
 		}
-		out = append(out, &crdKind{gvk: gvk, structural: ss})
+		out = append(out, &crdKind{gvk: gvk, structural: ss, scope: crd.Spec.Scope})
 	}
 	// kubectl-validate's documents are made of every version, served or not (crdDocuments): one
 	// without a schema, or with one that cannot be read as structural, failed the whole request
@@ -175,7 +178,8 @@ func versionStructural(crd *apiextensions.CustomResourceDefinition, version stri
 }
 
 // bundledCRDs: the CRDs of the bundled YAML files (other documents in them are skipped): their
-// served kinds, and the CRDs as decoded, in the order of the files and of their documents.
+// kinds (those not served too, with unserved set), and the CRDs as decoded, in the order of the
+// files and of their documents.
 func bundledCRDs(fsys fs.FS) ([]*crdKind, []*apiextensions.CustomResourceDefinition, error) {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
@@ -211,11 +215,7 @@ func bundledCRDs(fsys fs.FS) ([]*crdKind, []*apiextensions.CustomResourceDefinit
 				return nil, nil, fmt.Errorf("bundled %s: %w", e.Name(), err)
 			}
 			decoded = append(decoded, crd)
-			for _, k := range kinds {
-				if k.unserved == "" {
-					out = append(out, k)
-				}
-			}
+			out = append(out, kinds...)
 		}
 	}
 	return out, decoded, nil

@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io/fs"
+	"path"
+	"slices"
+	"strings"
 	"sync"
 	"testing/fstest"
 
@@ -33,7 +35,8 @@ func crdDocuments(crds []*apiextensions.CustomResourceDefinition) (map[string]op
 	if err != nil {
 		return nil, err
 	}
-	docs := map[schema.GroupVersion]*spec3.OpenAPI{}
+	kinds := map[schema.GroupVersion][]kindOfCRD{}
+	var order []schema.GroupVersion
 	for _, crd := range crds {
 		for _, v := range crd.Spec.Versions {
 			props, err := apiextensions.GetSchemaForVersion(crd, v.Name)
@@ -46,24 +49,50 @@ func crdDocuments(crds []*apiextensions.CustomResourceDefinition) (map[string]op
 				return nil, err
 			}
 			gvk := schema.GroupVersionKind{Group: crd.Spec.Group, Version: v.Name, Kind: crd.Spec.Names.Kind}
-			key := fmt.Sprintf("%s/%s.%s", gvk.Group, gvk.Version, gvk.Kind)
-			doc := docs[gvk.GroupVersion()]
-			if doc == nil {
-				doc = &spec3.OpenAPI{Components: &spec3.Components{Schemas: map[string]*spec.Schema{}}}
-				docs[gvk.GroupVersion()] = doc
+			if kinds[gvk.GroupVersion()] == nil {
+				order = append(order, gvk.GroupVersion())
 			}
-			doc.Components.Schemas[key] = kindSchema(ss, gvk, crd.Spec.Scope)
+			kinds[gvk.GroupVersion()] = append(kinds[gvk.GroupVersion()], kindOfCRD{ss, gvk, crd.Spec.Scope})
 		}
 	}
 	out := map[string]openapi.GroupVersion{}
-	for gv, doc := range docs {
-		for name, def := range metadata {
-			doc.Components.Schemas[name] = def
-		}
-		out[fmt.Sprintf("apis/%s/%s", gv.Group, gv.Version)] = groupversion.NewForOpenAPI(doc)
+	for _, gv := range order {
+		// Made when kubectl-validate reads it: a kind whose entry is made from its CRD alone
+		// (crdentry.go) never has its group-version's document read.
+		out[fmt.Sprintf("apis/%s/%s", gv.Group, gv.Version)] = &lazyDocument{make: func() openapi.GroupVersion {
+			doc := &spec3.OpenAPI{Components: &spec3.Components{Schemas: map[string]*spec.Schema{}}}
+			for _, k := range kinds[gv] {
+				doc.Components.Schemas[definitionKey(k.gvk)] = kindSchema(k.ss, k.gvk, k.scope)
+			}
+			for name, def := range metadata {
+				doc.Components.Schemas[name] = def
+			}
+			return groupversion.NewForOpenAPI(doc)
+		}}
 	}
 	return out, nil
 }
+
+// kindOfCRD: one version of a CRD, as its group-version's document holds it.
+type kindOfCRD struct {
+	ss    *structuralschema.Structural
+	gvk   schema.GroupVersionKind
+	scope apiextensions.ResourceScope
+}
+
+// lazyDocument: a group-version's document, made the first time it is read.
+type lazyDocument struct {
+	once sync.Once
+	make func() openapi.GroupVersion
+	doc  openapi.GroupVersion
+}
+
+func (d *lazyDocument) Schema(contentType string) ([]byte, error) {
+	d.once.Do(func() { d.doc = d.make() })
+	return d.doc.Schema(contentType)
+}
+
+func (d *lazyDocument) ServerRelativeURL() string { return "" }
 
 // kindSchema: one version's schema in the document, as the API server publishes a CRD's.
 func kindSchema(ss *structuralschema.Structural, gvk schema.GroupVersionKind, scope apiextensions.ResourceScope) *spec.Schema {
@@ -140,18 +169,73 @@ type bundledRead struct {
 	done     chan struct{}
 }
 
-func readBundledAhead(fsys fs.FS) *bundledRead {
+// readBundledAhead: the named bundled files (sorted), each read once per process (the embedded
+// files do not change): a later schema set with one more file, or with the repository's CRDs,
+// shares the kinds read already, their entries and compiled kinds (crdentry.go) with them.
+func readBundledAhead(files []string) *bundledRead {
+	files = slices.Compact(slices.Sorted(slices.Values(files)))
 	r := &bundledRead{done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
 		defer func() { r.panicked = recover() }()
 		var decoded []*apiextensions.CustomResourceDefinition
-		r.kinds, decoded, r.err = bundledCRDs(fsys)
-		if r.err == nil {
-			r.paths = bundledCRDPaths(decoded)
+		for _, f := range files {
+			one := bundledFileOf(f)
+			if one.panicked != nil {
+				panic(one.panicked)
+			}
+			if one.err != nil {
+				r.err = one.err
+				return
+			}
+			r.kinds = append(r.kinds, one.kinds...)
+			decoded = append(decoded, one.decoded...)
 		}
+		r.paths = bundledPathsOf(strings.Join(files, "\x00"), decoded)
 	}()
 	return r
+}
+
+// bundledFile: one bundled file's CRDs, read once.
+type bundledFile struct {
+	once     sync.Once
+	kinds    []*crdKind
+	decoded  []*apiextensions.CustomResourceDefinition
+	err      error
+	panicked any
+}
+
+var (
+	bundledFilesRead sync.Map // file name -> *bundledFile
+	// The bundled files' documents, per list of files.
+	bundledPathsMu   sync.Mutex
+	bundledPathsMade = map[string]openapi.Client{}
+)
+
+func bundledFileOf(name string) *bundledFile {
+	v, _ := bundledFilesRead.LoadOrStore(name, &bundledFile{})
+	f := v.(*bundledFile)
+	f.once.Do(func() {
+		defer func() { f.panicked = recover() }()
+		b, err := embedded.ReadFile(path.Join("schemas", "crds", name))
+		if err != nil {
+			f.err = err
+			return
+		}
+		f.kinds, f.decoded, f.err = bundledCRDs(fstest.MapFS{name: {Data: b}})
+	})
+	return f
+}
+
+func bundledPathsOf(key string, decoded []*apiextensions.CustomResourceDefinition) openapi.Client {
+	bundledPathsMu.Lock()
+	defer bundledPathsMu.Unlock()
+	if p, ok := bundledPathsMade[key]; ok {
+		return p
+	}
+	p := bundledCRDPaths(decoded)
+	bundledPathsMade[key] = p
+	return p
 }
 
 // wait: what bundledCRDs and bundledCRDPaths gave (a panic in them is the caller's again).

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"sync"
 	"unsafe"
 
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
@@ -66,11 +67,20 @@ func entryOf(v *validator.Validator, gvk schema.GroupVersionKind) (kindEntry, bo
 	return k, ok
 }
 
-// compiled: the compiled kind for gvk, made on first use once kubectl-validate knows the kind
-// (false before: the caller goes through kubectl-validate's own Parse and Validate).
+// compiled: the compiled kind for gvk, made on first use once kubectl-validate knows the kind, or
+// at once for a CRD's kind whose entry is made from the CRD alone (crdentry.go); false otherwise
+// (the caller goes through kubectl-validate's own Parse and Validate).
 func (s *schemaSet) compiled(gvk schema.GroupVersionKind) (*compiledKind, bool) {
 	if k, ok := s.kinds[gvk]; ok {
 		return k, k != nil
+	}
+	if k, ok := s.directCompiled(gvk); ok {
+		s.kinds[gvk] = k
+		return k, true
+	}
+	if k, ok := s.sharedBuiltin(gvk, nil); ok {
+		s.kinds[gvk] = k
+		return k, true
 	}
 	entry, ok := entryOf(s.validator, gvk)
 	if !ok {
@@ -82,7 +92,36 @@ func (s *schemaSet) compiled(gvk schema.GroupVersionKind) (*compiledKind, bool) 
 		return nil, false
 	}
 	s.kinds[gvk] = k
+	s.sharedBuiltin(gvk, k)
 	return k, true
+}
+
+// A built-in kind is compiled from its version's OpenAPI document alone when no CRD of the set
+// defines a kind in its group-version (kubectl-validate merges a CRD's document into the built-in
+// one of the same path): the same in every set of that version, so it is compiled once per
+// process and version, not again for each set (a request that needs one more bundled file or
+// repository CRD makes a new one). Off in the tests that compare both ways.
+var (
+	shareBuiltins  = true
+	builtinsMu     sync.Mutex
+	builtinsShared = map[string]*compiledKind{}
+)
+
+// sharedBuiltin: the kind compiled by an earlier set (made: nil), or records made as such; false
+// when the kind is not shared (not built in, or a CRD of this set shares its group-version).
+func (s *schemaSet) sharedBuiltin(gvk schema.GroupVersionKind, made *compiledKind) (*compiledKind, bool) {
+	if !shareBuiltins || !s.builtin[gvkKey(gvk)] || s.crdGroupVersions[gvk.GroupVersion()] {
+		return nil, false
+	}
+	key := s.version + "\x00" + gvkKey(gvk)
+	builtinsMu.Lock()
+	defer builtinsMu.Unlock()
+	if made != nil {
+		builtinsShared[key] = made
+		return made, true
+	}
+	k, ok := builtinsShared[key]
+	return k, ok
 }
 
 // compiledAlready: whether validating a document of this head only reads what is made already

@@ -177,6 +177,8 @@ type indexedCRD struct {
 // addRepoCRDs registers the picked CRDs' kinds (or their errors) and gives the usable ones.
 func (s *schemaSet) addRepoCRDs(repo *crdList, picked []int) []indexedCRD {
 	var usable []indexedCRD
+	var kinds []*crdKind
+	defer func() { s.countDefined(kinds) }()
 	for _, i := range picked {
 		read := readRepoCRD(repo.sums[i], repo.raws[i])
 		if read.err != nil {
@@ -184,6 +186,7 @@ func (s *schemaSet) addRepoCRDs(repo *crdList, picked []int) []indexedCRD {
 			continue
 		}
 		usable = append(usable, indexedCRD{index: i, raw: repo.raws[i], sum: repo.sums[i]})
+		kinds = append(kinds, read.kinds...)
 		for _, k := range read.kinds {
 			if k.unserved != "" {
 				s.unserved[k.gvk] = k.unserved
@@ -244,13 +247,22 @@ func decodedCRD(sum [32]byte, raw []byte) decodedCRDResult {
 }
 
 func readRepoCRD(sum [32]byte, raw []byte) readCRDResult {
-	if r, ok := repoCRDsRead[sum]; ok {
+	crdsDecodedMu.Lock()
+	r, ok := repoCRDsRead[sum]
+	crdsDecodedMu.Unlock()
+	if ok {
 		return r
 	}
 	d := decodedCRD(sum, raw)
-	r := readCRDResult{err: d.err}
+	r = readCRDResult{err: d.err}
 	if r.err == nil {
 		r.kinds, r.err = crdKinds(d.crd)
+	}
+	crdsDecodedMu.Lock()
+	defer crdsDecodedMu.Unlock()
+	// Read side by side (prepareAhead): the first result is kept, so that every set shares its kinds.
+	if first, ok := repoCRDsRead[sum]; ok {
+		return first
 	}
 	repoCRDsRead[sum] = r
 	return r

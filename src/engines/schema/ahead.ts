@@ -15,8 +15,13 @@ import { isCRD } from "./crds.js";
  */
 export const AHEAD_MAX_FILES = 2_000;
 export const AHEAD_MAX_DOCUMENTS = 20_000;
-/** The objects of one request sent ahead, by their JSON's length. */
+/**
+ * The objects of one request sent ahead, by their JSON's length: the first slice small, so that
+ * kube-schema starts (its schemas, the first kinds compiled) while Node still reads the files;
+ * each next one twice as large, up to AHEAD_SLICE_CHARS.
+ */
 const AHEAD_SLICE_CHARS = 256 * 1024;
+const AHEAD_FIRST_SLICE_CHARS = 16 * 1024;
 
 export const contentKey = (json: string): string =>
   createHash("sha256").update(json).digest("base64");
@@ -43,6 +48,7 @@ export class AheadAnswers {
   readonly #inSlice = new Map<string, { doc: unknown }[]>();
   #chars = 0;
   #count = 0;
+  #sliceChars = AHEAD_FIRST_SLICE_CHARS;
 
   constructor(private readonly validate: Validate) {}
 
@@ -71,7 +77,7 @@ export class AheadAnswers {
       this.#inSlice.set(key, [{ doc }]);
       this.#slice.push({ key, doc, json });
       this.#chars += json.length;
-      if (this.#chars >= AHEAD_SLICE_CHARS) this.flush();
+      if (this.#chars >= this.#sliceChars) this.flush();
     }
   }
 
@@ -93,6 +99,7 @@ export class AheadAnswers {
     this.#slice = [];
     this.#inSlice.clear();
     this.#chars = 0;
+    this.#sliceChars = Math.min(this.#sliceChars * 2, AHEAD_SLICE_CHARS);
   }
 
   /** The answer asked ahead for a document: undefined when none was. */

@@ -10,6 +10,12 @@ import { parseManifest } from "../../yaml/index.js";
 import type { PolicyFiles } from "../repository-files.js";
 import type { SchemaFinding } from "./kube-schema.js";
 
+/** Where each CRD read from the repository's files was found: its file and first line. */
+const crdLocations = new WeakMap<object, { readonly file: string; readonly line: number }>();
+
+const noteLocation = (crd: unknown, file: string, line: number) =>
+  crdLocations.set(crd as object, { file, line });
+
 export function isCRD(v: unknown): boolean {
   const o = v as Record<string, unknown> | null;
   return (
@@ -45,7 +51,10 @@ export async function repositoryCRDs(files: PolicyFiles): Promise<CrdSearch> {
   for (const source of await files.read(paths)) {
     if (!source.text.includes("CustomResourceDefinition")) continue;
     for (const d of parseManifest(source.path, source.text).documents)
-      if (isCRD(d.value)) crds.push(d.value);
+      if (isCRD(d.value)) {
+        noteLocation(d.value, source.path, d.lines.start);
+        crds.push(d.value);
+      }
   }
   const next = all[INVENTORY_MAX_FILES];
   return next === undefined ? { crds } : { crds, cut: cutAtFile(next) };
@@ -113,7 +122,11 @@ export function workingTreeCRDs(root: string, known: ReadonlySet<string> = new S
       return true;
     }
     if (text.includes("CustomResourceDefinition"))
-      for (const d of parseManifest(path, text).documents) if (isCRD(d.value)) crds.push(d.value);
+      for (const d of parseManifest(path, text).documents)
+        if (isCRD(d.value)) {
+          noteLocation(d.value, at(path), d.lines.start);
+          crds.push(d.value);
+        }
     return true;
   };
   walkManifestFiles(root, INVENTORY_MAX_FILES, {
@@ -154,4 +167,59 @@ export function fewManifestFiles(root: string, max: number): boolean {
   let count = 0;
   walkManifestFiles(root, max + 1, { visit: () => ++count <= max });
   return count <= max;
+}
+
+type Fields = Record<string, unknown> | undefined;
+
+/**
+ * What kube-schema says of the repository's CRDs it cannot use (`crdErrors`: their index in the
+ * set sent, `crds` with each one's key), by the group and kind each defines ("group/Kind"): its
+ * name, where it was read (the checked files' own CRDs also get their findings at their lines)
+ * and why. `keyOf` gives a CRD's key as the set was made with it.
+ */
+export function unusableCRDs(
+  errors: readonly { index: number; message: string }[],
+  crds: readonly { key: string }[],
+  objects: readonly unknown[],
+  keyOf: (crd: unknown) => string,
+): Map<string, string> {
+  const byKey = new Map<string, unknown>();
+  for (const c of objects) {
+    const key = keyOf(c);
+    if (!byKey.has(key)) byKey.set(key, c);
+  }
+  const out = new Map<string, string>();
+  for (const e of errors) {
+    const crd = byKey.get(crds[e.index]?.key ?? "") as Fields;
+    const spec = crd?.spec as Fields;
+    const group = spec?.group;
+    const kind = (spec?.names as Fields)?.kind;
+    if (typeof group !== "string" || typeof kind !== "string") continue;
+    const where = crdLocations.get(crd as object);
+    const name = (crd?.metadata as Fields)?.name;
+    const text = `the repository's CRD ${typeof name === "string" ? name : "(no name)"}${where ? ` (${where.file}, line ${where.line})` : ""} cannot be used: ${e.message}`;
+    const key = `${group}/${kind}`;
+    out.set(key, out.has(key) ? `${out.get(key)!}; ${text}` : text);
+  }
+  return out;
+}
+
+/** A document's PCV007 finding, when a CRD of the repository that defines its kind cannot be used, says so. */
+export function explainUnusable<F extends { rule: string; message: string }>(
+  document: unknown,
+  findings: F[],
+  unusable: ReadonlyMap<string, string>,
+): F[] {
+  const d = document as Fields;
+  const apiVersion = d?.apiVersion;
+  const kind = d?.kind;
+  if (typeof apiVersion !== "string" || typeof kind !== "string") return findings;
+  const group = apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.lastIndexOf("/")) : "";
+  const why = unusable.get(`${group}/${kind}`);
+  if (!why) return findings;
+  return findings.map((f) =>
+    f.rule === "PCV007"
+      ? { ...f, message: `no usable schema for ${apiVersion} ${kind}: ${why}: not validated` }
+      : f,
+  );
 }

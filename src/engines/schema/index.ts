@@ -13,22 +13,25 @@ import {
   type EngineDescriptor,
 } from "../engine.js";
 import {
+  explainUnusable,
   fewManifestFiles,
   isCRD,
   NOT_VALIDATED,
   repositoryCRDs,
+  unusableCRDs,
   withSearchGaps,
   workingTreeCRDs,
   type CrdSearch,
 } from "./crds.js";
 import { DuplicateObjects } from "./duplicates.js";
-import { AHEAD_MAX_FILES, AheadAnswers } from "./ahead.js";
+import { AHEAD_MAX_FILES, AheadAnswers, contentKey } from "./ahead.js";
 import { listItemValues } from "../../review/list-items.js";
 import {
   CrdSet,
   kubeSchemaInfo,
   kubeSchemaPath,
   KubeSchemaSession,
+  type SchemaAnswer,
   type SchemaFinding,
   type SchemaRequest,
 } from "./kube-schema.js";
@@ -48,6 +51,8 @@ class SchemaEngine implements Engine {
   readonly id = ID;
   #duplicates = new DuplicateObjects();
   #crds: Promise<{ set: CrdSet; search: CrdSearch }> | undefined;
+  /** The CRDs the set was made of (crdErrors name them by their place in it). */
+  #crdObjects: readonly unknown[] = [];
   readonly #session: KubeSchemaSession;
   private readonly validate: boolean;
   #objects: Promise<readonly unknown[]> | undefined;
@@ -172,24 +177,31 @@ class SchemaEngine implements Engine {
     if (missing.length === 0) return first;
     // `check` takes the CRDs among the files it checks; a review those of the base commit.
     const { set: crds, search } = await this.#crdSet();
-    const again =
-      crds.size === 0
-        ? missing.map((i) => first[i]!)
-        : await this.#run(
-            missing.map((i) => documents[i]),
-            { crds },
-          );
-    // What the search left out: those still without a schema say so (or are not validated).
-    missing.forEach((i, k) => (first[i] = withSearchGaps(again[k]!, search)));
+    const asked = missing.map((i) => documents[i]);
+    const again: SchemaFinding[][] & { crdErrors?: SchemaAnswer["crdErrors"] } =
+      crds.size === 0 ? missing.map((i) => first[i]!) : await this.#run(asked, { crds });
+    const unusable = this.#unusable(crds, again.crdErrors);
+    // Those still without a schema: a CRD of their kind that cannot be used is named, and what
+    // the search left out is said (or they are not validated).
+    missing.forEach(
+      (i, k) => (first[i] = withSearchGaps(explainUnusable(asked[k], again[k]!, unusable), search)),
+    );
     return first;
+  }
+
+  /** The repository's CRDs kube-schema cannot use, by the group and kind each defines. */
+  #unusable(crds: CrdSet, errors?: SchemaAnswer["crdErrors"]): Map<string, string> {
+    if (!errors?.length) return new Map();
+    const keyOf = (c: unknown) => this.#ahead.crdJson(c)?.key ?? contentKey(JSON.stringify(c));
+    return unusableCRDs(errors, crds.entries, this.#crdObjects, keyOf);
   }
 
   /** The repository's CRDs, collected once. */
   #crdSet(): Promise<{ set: CrdSet; search: CrdSearch }> {
-    this.#crds ??= this.#repositoryCRDs().then((search) => ({
-      set: new CrdSet(search.crds, (d) => this.#ahead.crdJson(d)),
-      search,
-    }));
+    this.#crds ??= this.#repositoryCRDs().then((search) => {
+      this.#crdObjects = search.crds;
+      return { set: new CrdSet(search.crds, (d) => this.#ahead.crdJson(d)), search };
+    });
     return this.#crds;
   }
 
@@ -203,10 +215,11 @@ class SchemaEngine implements Engine {
     return { ...tree, crds: [...checked, ...tree.crds] };
   }
 
+  /** Each document's findings, and the answer's crdErrors (as the results' property). */
   async #run(
     documents: readonly unknown[],
     how: Pick<SchemaRequest, "crds" | "json" | "keys"> = {},
-  ): Promise<SchemaFinding[][]> {
+  ): Promise<SchemaFinding[][] & { crdErrors?: SchemaAnswer["crdErrors"] }> {
     const answer = await this.#session.request({ ...how, version: this.version, documents });
     if (answer?.error) throw new Error(answer.error);
     if (!Array.isArray(answer?.results)) throw new Error("kube-schema printed no results");
@@ -214,10 +227,11 @@ class SchemaEngine implements Engine {
       throw new Error(
         `kube-schema answered ${answer.results.length} of ${documents.length} documents`,
       );
-    return answer.results.map((r) => {
+    const results = answer.results.map((r) => {
       if (r.error) throw new Error(r.error);
       return [...(r.findings ?? [])];
     });
+    return Object.assign(results, { crdErrors: answer.crdErrors });
   }
 }
 

@@ -418,6 +418,31 @@ spec:
     );
   });
 
+  it("a CRD that cannot be used is named where its kind's objects are not validated, outside the checked files too", async () => {
+    const repo = gitRepo();
+    // not a structural schema: size has no type
+    repo.write(
+      "crds/widget.yaml",
+      CRD.replace("size: {type: string, enum: [small, large]}", "size: {enum: [small, large]}"),
+    );
+    repo.write(
+      "apps/w.yaml",
+      "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: apps}\nspec: {size: huge}\n",
+    );
+    const found = (await check(["apps"], repo.dir)).findings.filter((f) =>
+      f.rule.startsWith("PCV"),
+    );
+    expect(found.map((f) => `${f.file}:${f.lines.start}:${f.rule}`)).toEqual([
+      "apps/w.yaml:2:PCV007",
+    ]);
+    const message = found[0]!.message;
+    expect(message).toContain(
+      "the repository's CRD widgets.example.com (crds/widget.yaml, line 1)",
+    );
+    expect(message).toMatch(/cannot be used: .*must not be empty/);
+    expect(message).not.toContain("or the repository's CRDs");
+  });
+
   it("without the CRD the same kind is listed as not validated", async () => {
     const repo = gitRepo();
     repo.write(
