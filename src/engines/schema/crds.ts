@@ -1,7 +1,7 @@
 // The repository's CustomResourceDefinitions (at the base commit in a review, the working tree in
 // `check`): their schemas validate the custom resources no built-in or bundled schema covers.
 import { readFileSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { basename, join, relative, sep } from "node:path";
 import { readableEntries, whyUnreadable } from "../../adapters/fs/unreadable.js";
 import { compareText } from "../../core/compare-text.js";
 import { isKustomizationFile, isYamlOrJson } from "../../core/file-role.js";
@@ -62,6 +62,8 @@ interface Walk {
   cut?(path: string, why: "depth" | "files"): void;
 }
 
+const mayHoldCRDs = (name: string) => isYamlOrJson(name) && !isKustomizationFile(name);
+
 /**
  * The YAML/JSON files (not kustomization files) of the working tree at `root`, without
  * node_modules and .git, in name order, at most `max`, at most MAX_DEPTH folders deep.
@@ -71,12 +73,15 @@ function walkManifestFiles(root: string, max: number, how: Walk): void {
   let stop = false;
   const walk = (dir: string, depth: number) => {
     if (depth > MAX_DEPTH) return how.cut?.(dir, "depth");
-    const entries = readableEntries(dir, how.refuse ?? (() => undefined));
+    const entries = readableEntries(dir, (path, why) => {
+      // A file whose name says it is not YAML/JSON cannot hold a CRD, whatever else its name is.
+      if (why.startsWith("a folder") || mayHoldCRDs(basename(path))) how.refuse?.(path, why);
+    });
     for (const e of entries.sort((a, b) => compareText(a.name, b.name))) {
       if (stop) return;
       const path = join(dir, e.name);
       if (e.isDirectory() && !SKIPPED_FOLDERS.has(e.name)) walk(path, depth + 1);
-      else if (e.isFile() && isYamlOrJson(e.name) && !isKustomizationFile(e.name)) {
+      else if (e.isFile() && mayHoldCRDs(e.name)) {
         if (++files > max) {
           stop = true;
           return how.cut?.(path, "files");
