@@ -1,6 +1,9 @@
 // The server's own variables (docs/app.md): a value that is set but not what the variable takes
 // stops the start with one line naming it, rather than run with a default the operator did not ask for.
 
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseEnv } from "node:util";
 import { chartFetchOptions } from "../gitops/adapters/chart-fetch.js";
 import { MAX_TIMER_MS, positiveInteger, SettingError } from "../core/settings.js";
 
@@ -14,6 +17,23 @@ export function flag(env: Env, name: string): boolean {
   if (v === undefined || v.trim() === "" || v.trim() === "false") return false;
   if (v.trim() === "true") return true;
   throw new SettingError(`${name} must be true or false, not ${JSON.stringify(v)}`);
+}
+
+/**
+ * Probot's `.env` (in `cwd`), applied to `env` as Probot's run() applies it (its values win): its
+ * setup page writes APP_ID and the key there (docs/app.md). Probot reads it after the app's
+ * variables were checked; applied first, what it sets is checked too.
+ */
+export function applyDotEnv(env: Record<string, string | undefined>, cwd: string): void {
+  let text: string;
+  try {
+    text = readFileSync(join(cwd, ".env"), "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return;
+    throw new SettingError(`.env cannot be read (${code ?? String(err)})`);
+  }
+  Object.assign(env, parseEnv(text));
 }
 
 /** The server's variables, read once at start. */

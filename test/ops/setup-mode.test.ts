@@ -3,7 +3,7 @@
 // /healthz answered 404 there, so a liveness probe restarted the server being set up. It now answers
 // while the app is unconfigured, and /readyz says it is not ready. In production mode (the image's
 // NODE_ENV) Probot refuses to start unconfigured: one line, exit 2, not a stack trace.
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
@@ -16,6 +16,25 @@ if (!built)
 
 /** A folder without .env, package.json or *.pem: Probot finds no credentials there. */
 const emptyFolder = () => mkdtempSync(join(tmpdir(), "portcullis-setup-"));
+
+/** The server started with `env` in `cwd` says ready on /readyz, then stops cleanly. */
+async function saysReady(env: Record<string, string>, cwd: string) {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const server = serverProcess(
+    { HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "fatal", ...env },
+    cwd,
+  );
+  try {
+    expect(await answers(`${base}/healthz`)).toBe(true);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect([ready.status, await ready.text()]).toEqual([200, "ready\n"]);
+  } finally {
+    server.child.kill("SIGTERM");
+  }
+  expect(await server.exited).toBe(0);
+}
 
 (built ? describe : describe.skip)("the server's probes", () => {
   it("answer while the app is unconfigured (Probot's setup mode): alive, not ready, setup pages served", async () => {
@@ -46,28 +65,7 @@ const emptyFolder = () => mkdtempSync(join(tmpdir(), "portcullis-setup-"));
   }, 30_000);
 
   it("say ready once configured", async () => {
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const server = serverProcess(
-      {
-        HOST: "127.0.0.1",
-        PORT: String(port),
-        APP_ID: "1",
-        PRIVATE_KEY: privateKey,
-        WEBHOOK_SECRET: "s",
-        LOG_LEVEL: "fatal",
-      },
-      emptyFolder(),
-    );
-    try {
-      expect(await answers(`${base}/healthz`)).toBe(true);
-      expect((await fetch(`${base}/healthz`)).status).toBe(200);
-      const ready = await fetch(`${base}/readyz`);
-      expect([ready.status, await ready.text()]).toEqual([200, "ready\n"]);
-    } finally {
-      server.child.kill("SIGTERM");
-    }
-    expect(await server.exited).toBe(0);
+    await saysReady({ APP_ID: "1", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: "s" }, emptyFolder());
   }, 30_000);
 
   it("in production mode, unconfigured, stop the start in one line, exit 2", async () => {
@@ -81,4 +79,53 @@ const emptyFolder = () => mkdtempSync(join(tmpdir(), "portcullis-setup-"));
       "portcullis: App ID is missing, and is required to run in production mode. To resolve, ensure the APP_ID environment variable is set.\n",
     );
   }, 30_000);
+
+  it("start configured from the .env the setup page writes", async () => {
+    const cwd = emptyFolder();
+    const key = privateKey.trim().split("\n").join("\\n");
+    writeFileSync(join(cwd, ".env"), `APP_ID=1\nPRIVATE_KEY="${key}"\nWEBHOOK_SECRET=s\n`);
+    await saysReady({}, cwd);
+  }, 30_000);
+
+  // Probot read the .env file (where its setup page writes APP_ID and the key, docs/app.md) after
+  // the app had checked its variables: a bad value there was never checked (APP_ID=abc served the
+  // setup pages, PORTCULLIS_CONCURRENCY=lots ran with 2 workers).
+  it.each([
+    [
+      "APP_ID=abc in .env",
+      {},
+      "APP_ID=abc\n",
+      'portcullis: APP_ID must be a whole number above 0, not "abc"\n',
+    ],
+    [
+      "PORTCULLIS_CONCURRENCY=lots in .env",
+      { APP_ID: "1", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: "s" },
+      "PORTCULLIS_CONCURRENCY=lots\n",
+      'portcullis: PORTCULLIS_CONCURRENCY must be a whole number above 0, not "lots"\n',
+    ],
+  ])(
+    "%s stops the start in one line, exit 2",
+    async (_, env, dotEnv, stderr) => {
+      const cwd = emptyFolder();
+      if (dotEnv !== undefined) writeFileSync(join(cwd, ".env"), dotEnv);
+      const port = await freePort();
+      const server = serverProcess(
+        {
+          HOST: "127.0.0.1",
+          PORT: String(port),
+          NO_SMEE_SETUP: "true",
+          LOG_LEVEL: "fatal",
+          ...env,
+        },
+        cwd,
+      );
+      const stopped = setTimeout(() => server.child.kill("SIGKILL"), 10_000);
+      try {
+        expect([await server.exited, server.stderr()]).toEqual([2, stderr]);
+      } finally {
+        clearTimeout(stopped);
+      }
+    },
+    30_000,
+  );
 });
