@@ -1,9 +1,11 @@
 // The server's own variables (docs/app.md): a value that is set but not what the variable takes
 // stops the start with one line naming it, rather than run with a default the operator did not ask for.
 
+import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseEnv } from "node:util";
+import { getPrivateKey } from "@probot/get-private-key";
 import { chartFetchOptions } from "../gitops/adapters/chart-fetch.js";
 import { MAX_TIMER_MS, positiveInteger, SettingError } from "../core/settings.js";
 
@@ -36,8 +38,40 @@ export function applyDotEnv(env: Record<string, string | undefined>, cwd: string
   Object.assign(env, parseEnv(text));
 }
 
-/** The server's variables, read once at start. */
-export function serverEnv(env: Env) {
+/**
+ * The app's private key as Probot reads it (PRIVATE_KEY, PRIVATE_KEY_PATH, else one *.pem in
+ * `cwd`): one it cannot read stops the start. Probot printed its stack trace and served the setup
+ * pages as if none were set ("Certificate is missing" in production).
+ */
+function checkPrivateKey(env: Env, cwd: string): void {
+  const from = env.PRIVATE_KEY
+    ? "PRIVATE_KEY"
+    : env.PRIVATE_KEY_PATH
+      ? "PRIVATE_KEY_PATH"
+      : "the *.pem files";
+  let key: string | null;
+  try {
+    key = getPrivateKey({ env: env as Record<string, string>, cwd });
+  } catch (err) {
+    const why = (err as Error).message.replace(/^\[@probot\/get-private-key\] /, "");
+    throw new SettingError(`${from}: ${why.split("\n")[0]}`);
+  }
+  // Probot takes any text with PEM markers (any file's text): the JWT of every webhook then failed.
+  if (key !== null && !isRsaKey(key))
+    throw new SettingError(`${from}: not a private key in PEM (RSA, as GitHub issues them)`);
+}
+
+function isRsaKey(pem: string): boolean {
+  try {
+    return createPrivateKey(pem).asymmetricKeyType === "rsa";
+  } catch {
+    return false;
+  }
+}
+
+/** The server's variables, read once at start (`cwd`: where Probot looks for *.pem). */
+export function serverEnv(env: Env, cwd = process.cwd()) {
+  checkPrivateKey(env, cwd);
   // Read where charts are fetched (limits and registry credentials), by the same reader: checked
   // at start so a bad value or an unreadable credentials file stops it.
   chartFetchOptions(env);

@@ -89,25 +89,61 @@ async function saysReady(env: Record<string, string>, cwd: string) {
 
   // Probot read the .env file (where its setup page writes APP_ID and the key, docs/app.md) after
   // the app had checked its variables: a bad value there was never checked (APP_ID=abc served the
-  // setup pages, PORTCULLIS_CONCURRENCY=lots ran with 2 workers).
+  // setup pages, PORTCULLIS_CONCURRENCY=lots ran with 2 workers). And a key Probot cannot read
+  // (PRIVATE_KEY garbled, PRIVATE_KEY_PATH missing, two *.pem) printed a stack trace, then served
+  // the setup pages as if no key were set (production: "Certificate is missing"); a file or PEM
+  // text that is no key was taken, the app said ready, and every webhook then failed to sign.
   it.each([
     [
       "APP_ID=abc in .env",
       {},
-      "APP_ID=abc\n",
+      { ".env": "APP_ID=abc\n" },
       'portcullis: APP_ID must be a whole number above 0, not "abc"\n',
     ],
     [
       "PORTCULLIS_CONCURRENCY=lots in .env",
       { APP_ID: "1", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: "s" },
-      "PORTCULLIS_CONCURRENCY=lots\n",
+      { ".env": "PORTCULLIS_CONCURRENCY=lots\n" },
       'portcullis: PORTCULLIS_CONCURRENCY must be a whole number above 0, not "lots"\n',
+    ],
+    [
+      "a garbled PRIVATE_KEY",
+      { APP_ID: "1", PRIVATE_KEY: "not-a-key" },
+      {},
+      'portcullis: PRIVATE_KEY: The contents of "env.PRIVATE_KEY" could not be validated. Please check to ensure you have copied the contents of the .pem file correctly.\n',
+    ],
+    [
+      "a PRIVATE_KEY_PATH that does not exist",
+      { APP_ID: "1", PRIVATE_KEY_PATH: "/nonexistent/app.pem", NODE_ENV: "production" },
+      {},
+      'portcullis: PRIVATE_KEY_PATH: Private key does not exists at path: "/nonexistent/app.pem". Please check to ensure that "env.PRIVATE_KEY_PATH" is correct.\n',
+    ],
+    [
+      "a PRIVATE_KEY_PATH to a file that is not a key",
+      { APP_ID: "1", PRIVATE_KEY_PATH: "app.pem" },
+      { "app.pem": "not a key\n" },
+      "portcullis: PRIVATE_KEY_PATH: not a private key in PEM (RSA, as GitHub issues them)\n",
+    ],
+    [
+      "a PRIVATE_KEY whose PEM body is not a key",
+      {
+        APP_ID: "1",
+        PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END RSA PRIVATE KEY-----\n",
+      },
+      {},
+      "portcullis: PRIVATE_KEY: not a private key in PEM (RSA, as GitHub issues them)\n",
+    ],
+    [
+      "two *.pem files and no key variable",
+      { APP_ID: "1" },
+      { "a.pem": privateKey, "b.pem": privateKey },
+      'portcullis: the *.pem files: More than one file found: "a.pem, b.pem". Set { filepath } option or set one of the environment variables: PRIVATE_KEY, PRIVATE_KEY_PATH\n',
     ],
   ])(
     "%s stops the start in one line, exit 2",
-    async (_, env, dotEnv, stderr) => {
+    async (_, env, files: Record<string, string>, stderr) => {
       const cwd = emptyFolder();
-      if (dotEnv !== undefined) writeFileSync(join(cwd, ".env"), dotEnv);
+      for (const [name, text] of Object.entries(files)) writeFileSync(join(cwd, name), text);
       const port = await freePort();
       const server = serverProcess(
         {
