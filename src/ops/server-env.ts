@@ -40,10 +40,10 @@ export function applyDotEnv(env: Record<string, string | undefined>, cwd: string
 
 /**
  * The app's private key as Probot reads it (PRIVATE_KEY, PRIVATE_KEY_PATH, else one *.pem in
- * `cwd`): one it cannot read stops the start. Probot printed its stack trace and served the setup
+ * `cwd`), and with it a webhook secret: one it cannot read, or none, stops the start. Probot printed its stack trace and served the setup
  * pages as if none were set ("Certificate is missing" in production).
  */
-function checkPrivateKey(env: Env, cwd: string): void {
+function checkCredentials(env: Env, cwd: string): void {
   const from = env.PRIVATE_KEY
     ? "PRIVATE_KEY"
     : env.PRIVATE_KEY_PATH
@@ -59,6 +59,14 @@ function checkPrivateKey(env: Env, cwd: string): void {
   // Probot takes any text with PEM markers (any file's text): the JWT of every webhook then failed.
   if (key !== null && !isRsaKey(key))
     throw new SettingError(`${from}: not a private key in PEM (RSA, as GitHub issues them)`);
+  // Configured, Probot verifies webhooks with WEBHOOK_SECRET, else with its public default secret
+  // ("development"): anyone could send events it takes for GitHub's.
+  if (key !== null && env.APP_ID?.trim() && !env.WEBHOOK_SECRET?.trim())
+    throw new SettingError(
+      env.WEBHOOK_SECRET
+        ? "WEBHOOK_SECRET is blank"
+        : "WEBHOOK_SECRET is not set: webhooks would be verified with Probot's public default secret",
+    );
 }
 
 function isRsaKey(pem: string): boolean {
@@ -71,7 +79,7 @@ function isRsaKey(pem: string): boolean {
 
 /** The server's variables, read once at start (`cwd`: where Probot looks for *.pem). */
 export function serverEnv(env: Env, cwd = process.cwd()) {
-  checkPrivateKey(env, cwd);
+  checkCredentials(env, cwd);
   // Read where charts are fetched (limits and registry credentials), by the same reader: checked
   // at start so a bad value or an unreadable credentials file stops it.
   chartFetchOptions(env);

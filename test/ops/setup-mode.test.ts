@@ -133,6 +133,14 @@ async function saysReady(env: Record<string, string>, cwd: string) {
       {},
       "portcullis: PRIVATE_KEY: not a private key in PEM (RSA, as GitHub issues them)\n",
     ],
+    // Probot then verified webhooks with its public default secret, "development": anyone could
+    // send the app events it took for GitHub's.
+    [
+      "an app ID and key without WEBHOOK_SECRET",
+      { APP_ID: "1", PRIVATE_KEY: privateKey, NODE_ENV: "production" },
+      {},
+      "portcullis: WEBHOOK_SECRET is not set: webhooks would be verified with Probot's public default secret\n",
+    ],
     [
       "two *.pem files and no key variable",
       { APP_ID: "1" },
