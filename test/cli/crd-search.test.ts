@@ -81,6 +81,21 @@ describe("the working tree's CRD search", () => {
     ]);
   });
 
+  // The config's exclude quiets the repository walk's refusal of such a folder (PCS002); the CRD
+  // search still refused it, so check could not pass however the folder was excluded.
+  it("a folder it cannot read that the config excludes costs nothing", async () => {
+    const dir = workspace({
+      "apps/gadget.yaml": custom("Gadget"),
+      ".github/portcullis.yml": 'exclude: ["data/**"]\n',
+    });
+    mkdirSync(join(dir, "data"));
+    mkdirSync(named(dir, "/data/db", 0xff));
+    const { code, report } = await checkIn(dir, "apps");
+    expect(errorsOf(report)).toEqual([]);
+    expect(report.findings.map((f) => `${f.file}:${f.rule}`)).toEqual(["apps/gadget.yaml:PCV007"]);
+    expect(code).toBe(0);
+  });
+
   (asOther ? it : it.skip)(
     "a folder without permission too (bin/portcullis, as nobody when root)",
     () => {

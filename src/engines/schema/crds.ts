@@ -2,6 +2,7 @@
 // `check`): their schemas validate the custom resources no built-in or bundled schema covers.
 import { readFileSync } from "node:fs";
 import { basename, join, relative, sep } from "node:path";
+import picomatch from "picomatch";
 import { readableEntries, whyUnreadable } from "../../adapters/fs/unreadable.js";
 import { compareText } from "../../core/compare-text.js";
 import { isKustomizationFile, isYamlOrJson } from "../../core/file-role.js";
@@ -98,14 +99,23 @@ function walkManifestFiles(root: string, max: number, how: Walk): void {
  * INVENTORY_MAX_FILES YAML/JSON files, MAX_DEPTH folders deep), so that checking one folder still
  * sees the repository's CRDs in another. The `known` files (absolute paths) are counted but not
  * read: the caller has their CRDs. A folder or file the walk cannot read is `unreadable` (the
- * first, and how many more), the first not read at a limit `cut`; the rest is searched.
+ * first, and how many more; not one the `exclude` globs match), the first not read at a limit
+ * `cut`; the rest is searched.
  */
-export function workingTreeCRDs(root: string, known: ReadonlySet<string> = new Set()): CrdSearch {
+export function workingTreeCRDs(
+  root: string,
+  known: ReadonlySet<string> = new Set(),
+  exclude: readonly string[] = [],
+): CrdSearch {
   const crds: unknown[] = [];
   const at = (path: string) => relative(root, path).split(sep).join("/") || ".";
   const refused: string[] = [];
   let cut: string | undefined;
+  // What the config's exclude globs leave out the user said is not theirs to check, as the
+  // repository walk of check's files does (src/adapters/fs/directory-source.ts).
+  const excluded = picomatch(exclude as string[], { dot: true });
   const refuse = (path: string, why: string) => {
+    if (excluded(at(path)) || excluded(`${at(path)}/`)) return;
     refused.push(`${at(path)}: ${why}: the CRDs in it cannot be searched`);
   };
   const visit = (path: string) => {
