@@ -11,6 +11,7 @@ import { readChartArchive } from "../../src/gitops/adapters/chart-archive.js";
 import {
   ChartFetcher,
   chartFetchOptions,
+  credentialsOf,
   readCredentials,
 } from "../../src/gitops/adapters/chart-fetch.js";
 import {
@@ -460,6 +461,22 @@ describe("the registry credentials settings", () => {
     expect(() => readCredentials(path)).toThrow(
       `PORTCULLIS_REGISTRY_CONFIG (${JSON.stringify(path)}) cannot be read (ENOENT)`,
     );
+  });
+
+  // `docker login` keeps Docker Hub's credentials under https://index.docker.io/v1/, and Helm
+  // charts on Docker Hub are pulled from oci://registry-1.docker.io (docker and helm map one to
+  // the other): they were not sent there, and a private chart failed as "needs credentials, and
+  // none are configured for it". Host names are matched without case, as DNS does.
+  it("Docker Hub's docker login entry is sent to registry-1.docker.io; hosts match without case", () => {
+    const auth = Buffer.from("robot:pw").toString("base64");
+    const creds = credentialsOf(
+      JSON.stringify({
+        auths: { "https://index.docker.io/v1/": { auth }, "Registry.Example.COM:5000": { auth } },
+      }),
+    );
+    expect(creds.get("registry-1.docker.io")).toBe(`Basic ${auth}`);
+    expect(creds.get("index.docker.io")).toBe(`Basic ${auth}`);
+    expect(creds.get("registry.example.com:5000")).toBe(`Basic ${auth}`);
   });
 
   it("PORTCULLIS_REGISTRY_AUTHS that is not a docker config is refused without its text", () => {

@@ -144,25 +144,35 @@ export function credentialsOf(
     );
   const out = new Map<string, string>();
   for (const [key, entry] of Object.entries(auths as Record<string, Record<string, unknown>>)) {
-    const host = key.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "");
-    if (typeof entry?.auth === "string") {
-      // Docker writes "" beside an identity token (a credential helper's login), not run here.
-      if (!isBasicAuth(entry.auth))
-        throw new SettingError(
-          `${name} has an entry for ${JSON.stringify(key)} whose auth is not base64 of user:password`,
-        );
-      out.set(host, `Basic ${entry.auth}`);
-    } else if (typeof entry?.username === "string" && typeof entry?.password === "string")
-      out.set(
-        host,
-        `Basic ${Buffer.from(`${entry.username}:${entry.password}`).toString("base64")}`,
-      );
-    else
-      throw new SettingError(
-        `${name} has an entry for ${JSON.stringify(key)} with neither auth nor username and password`,
-      );
+    // Host names match without case, as in DNS.
+    const host = key
+      .replace(/^[a-z]+:\/\//i, "")
+      .replace(/\/.*$/, "")
+      .toLowerCase();
+    out.set(host, basicAuth(key, entry, name));
   }
+  // `docker login` keeps Docker Hub's under index.docker.io; its charts are pulled from
+  // registry-1.docker.io (docker and helm map one to the other). An entry of its own wins.
+  const hub = out.get("index.docker.io") ?? out.get("docker.io");
+  if (hub && !out.has("registry-1.docker.io")) out.set("registry-1.docker.io", hub);
   return out;
+}
+
+/** The Authorization value of a docker config's entry for `key` (named in a refusal, never its secret). */
+function basicAuth(key: string, entry: Record<string, unknown> | null, name: string): string {
+  if (typeof entry?.auth === "string") {
+    // Docker writes "" beside an identity token (a credential helper's login), not run here.
+    if (!isBasicAuth(entry.auth))
+      throw new SettingError(
+        `${name} has an entry for ${JSON.stringify(key)} whose auth is not base64 of user:password`,
+      );
+    return `Basic ${entry.auth}`;
+  }
+  if (typeof entry?.username === "string" && typeof entry?.password === "string")
+    return `Basic ${Buffer.from(`${entry.username}:${entry.password}`).toString("base64")}`;
+  throw new SettingError(
+    `${name} has an entry for ${JSON.stringify(key)} with neither auth nor username and password`,
+  );
 }
 
 /** Whether `auth` is base64 (standard, padded) of `user:password`, as docker's config holds it. */
