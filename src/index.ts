@@ -13,7 +13,7 @@ import { KustomizeRenderer } from "./gitops/adapters/kustomize.js";
 import { IsolatedPolicyCompiler, PolicyWorkerPool } from "./engines/opa/isolated-policies.js";
 import { applyDotEnv, serverEnv, ServerEnvError } from "./ops/server-env.js";
 import { opsHandler } from "./ops/ops-handler.js";
-import { NOT_CONFIGURED, serveWhileUnconfigured } from "./ops/setup-mode.js";
+import { notConfigured, serveWhileUnconfigured } from "./ops/setup-mode.js";
 import { messageOf } from "./core/errors.js";
 
 // The variables of docs/app.md, read before anything starts: a bad value is one line and exit 2.
@@ -94,8 +94,9 @@ const app = createApp({
 // Without APP_ID and a private key Probot serves its setup pages and loads no app: the probes
 // answer there too (alive; not ready: not configured).
 let appLoaded = false;
+const unconfigured = notConfigured(process.env);
 serveWhileUnconfigured(
-  opsHandler(metrics, { ready: () => false, notReady: () => NOT_CONFIGURED }),
+  opsHandler(metrics, { ready: () => false, notReady: () => unconfigured }),
   () => appLoaded,
 );
 try {

@@ -17,14 +17,19 @@ if (!built)
 /** A folder without .env, package.json or *.pem: Probot finds no credentials there. */
 const emptyFolder = () => mkdtempSync(join(tmpdir(), "portcullis-setup-"));
 
-/** The server started with `env` in `cwd` says ready on /readyz, then stops cleanly. */
-async function saysReady(env: Record<string, string>, cwd: string) {
+/** dist/index.js on a free loopback port with `env`, in `cwd` (NO_SMEE_SETUP: no smee.io). */
+async function start(env: Record<string, string>, cwd = emptyFolder()) {
   const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
   const server = serverProcess(
-    { HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "fatal", ...env },
+    { HOST: "127.0.0.1", PORT: String(port), NO_SMEE_SETUP: "true", LOG_LEVEL: "fatal", ...env },
     cwd,
   );
+  return { server, base: `http://127.0.0.1:${port}` };
+}
+
+/** The server started with `env` in `cwd` says ready on /readyz, then stops cleanly. */
+async function saysReady(env: Record<string, string>, cwd: string) {
+  const { server, base } = await start(env, cwd);
   try {
     expect(await answers(`${base}/healthz`)).toBe(true);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
@@ -63,6 +68,30 @@ async function saysReady(env: Record<string, string>, cwd: string) {
     }
     expect(await server.exited).toBe(0);
   }, 30_000);
+
+  // It said "APP_ID and a private key are not set" when APP_ID was: the operator looked for the
+  // wrong variable.
+  it.each([
+    [{ APP_ID: "5" }, "not configured: a private key is not set (PRIVATE_KEY or PRIVATE_KEY_PATH)"],
+    [{ PRIVATE_KEY: privateKey }, "not configured: APP_ID is not set"],
+  ])(
+    "say what is missing when one of the two is set (%#)",
+    async (env, why) => {
+      const { server, base } = await start(env);
+      try {
+        expect(await answers(`${base}/readyz`)).toBe(true);
+        const ready = await fetch(`${base}/readyz`);
+        expect([ready.status, await ready.text()]).toEqual([
+          503,
+          `${why} (Probot's setup page at / registers the app)\n`,
+        ]);
+      } finally {
+        server.child.kill("SIGTERM");
+      }
+      expect(await server.exited).toBe(0);
+    },
+    30_000,
+  );
 
   it("say ready once configured", async () => {
     await saysReady({ APP_ID: "1", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: "s" }, emptyFolder());
@@ -152,17 +181,7 @@ async function saysReady(env: Record<string, string>, cwd: string) {
     async (_, env, files: Record<string, string>, stderr) => {
       const cwd = emptyFolder();
       for (const [name, text] of Object.entries(files)) writeFileSync(join(cwd, name), text);
-      const port = await freePort();
-      const server = serverProcess(
-        {
-          HOST: "127.0.0.1",
-          PORT: String(port),
-          NO_SMEE_SETUP: "true",
-          LOG_LEVEL: "fatal",
-          ...env,
-        },
-        cwd,
-      );
+      const { server } = await start(env, cwd);
       const stopped = setTimeout(() => server.child.kill("SIGKILL"), 10_000);
       try {
         expect([await server.exited, server.stderr()]).toEqual([2, stderr]);
