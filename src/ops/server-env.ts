@@ -85,6 +85,8 @@ export function serverEnv(env: Env, cwd = process.cwd()) {
   chartFetchOptions(env);
   // Probot reads an APP_ID that is not a number as none and serves its setup pages instead.
   positiveInteger(env, "APP_ID");
+  // Probot reads PORT as Number(PORT) || 3000: 3000x or 0 listened on 3000 in silence.
+  positiveInteger(env, "PORT", 65_535);
   return {
     concurrency: positiveInteger(env, "PORTCULLIS_CONCURRENCY") ?? 2,
     lockMs: positiveInteger(env, "PORTCULLIS_QUEUE_LOCK_MS", MAX_TIMER_MS),

@@ -50,6 +50,10 @@ describe("the server's variables", () => {
     ["PORTCULLIS_QUEUE_LOCK_MS", "3000000000", "at most 2147483647"],
     ["APP_ID", "abc", "a whole number above 0"],
     ["APP_ID", "12ab", "a whole number above 0"],
+    // Probot reads PORT as Number(PORT) || 3000: 3000x and 0 listened on 3000 in silence.
+    ["PORT", "3000x", "a whole number above 0"],
+    ["PORT", "0", "a whole number above 0"],
+    ["PORT", "70000", "at most 65535"],
   ])("refuses %s=%s", (name, value, what) => {
     expect(() => serverEnv({ [name]: value })).toThrow(
       `${name} must be ${what}, not ${JSON.stringify(value)}`,
