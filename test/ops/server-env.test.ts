@@ -89,7 +89,7 @@ describe("the server's variables", () => {
         env: {
           PATH: process.env.PATH,
           PORTCULLIS_CONCURRENCY: "four",
-          PORT: "0",
+          PORT: "65535",
           HOST: "127.0.0.1",
         },
         timeout: 20_000,
