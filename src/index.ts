@@ -11,14 +11,16 @@ import { ContentCache } from "./adapters/github/content-cache.js";
 import { HelmRenderer, withHelm } from "./gitops/adapters/helm.js";
 import { KustomizeRenderer } from "./gitops/adapters/kustomize.js";
 import { IsolatedPolicyCompiler, PolicyWorkerPool } from "./engines/opa/isolated-policies.js";
-import { serverEnv, ServerEnvError } from "./ops/server-env.js";
+import { applyDotEnv, serverEnv, ServerEnvError } from "./ops/server-env.js";
 import { opsHandler } from "./ops/ops-handler.js";
-import { NOT_CONFIGURED, serveWhileUnconfigured } from "./ops/setup-mode.js";
+import { notConfigured, serveWhileUnconfigured } from "./ops/setup-mode.js";
 import { messageOf } from "./core/errors.js";
 
 // The variables of docs/app.md, read before anything starts: a bad value is one line and exit 2.
 let env: ReturnType<typeof serverEnv>;
 try {
+  // Probot's .env first, as Probot applies it, so that what it sets is checked too.
+  applyDotEnv(process.env, process.cwd());
   env = serverEnv(process.env);
 } catch (err) {
   if (!(err instanceof ServerEnvError)) throw err;
@@ -92,8 +94,9 @@ const app = createApp({
 // Without APP_ID and a private key Probot serves its setup pages and loads no app: the probes
 // answer there too (alive; not ready: not configured).
 let appLoaded = false;
+const unconfigured = notConfigured(process.env);
 serveWhileUnconfigured(
-  opsHandler(metrics, { ready: () => false, notReady: () => NOT_CONFIGURED }),
+  opsHandler(metrics, { ready: () => false, notReady: () => unconfigured }),
   () => appLoaded,
 );
 try {

@@ -188,7 +188,8 @@ describe("action.yml's step, run by bash with a docker that prints its arguments
   };
   const step = action.runs.steps[0]!;
 
-  it("passes the step's PORTCULLIS_* settings into the container, by name only", () => {
+  /** The step run with `env` (and a docker that prints its arguments): those, and the --env names. */
+  const runStep = (env: Record<string, string>) => {
     const bin = mkdtempSync(join(tmpdir(), "portcullis-docker-"));
     writeFileSync(join(bin, "docker"), '#!/bin/sh\nprintf "%s\\n" "$@"\n', { mode: 0o755 });
     const r = spawnSync("bash", ["-e", "-c", step.run], {
@@ -196,19 +197,52 @@ describe("action.yml's step, run by bash with a docker that prints its arguments
       env: {
         PATH: `${bin}:${process.env.PATH ?? ""}`,
         PORTCULLIS_IMAGE: "ghcr.io/portcullis-dev/portcullis:test",
-        PORTCULLIS_REGISTRY_AUTHS: '{"auths": {}}',
-        PORTCULLIS_CHART_MAX_BYTES: "1048576",
-        OTHER_SECRET: "not-for-the-container",
+        ...env,
       },
     });
     expect(r.status).toBe(0);
     const args = r.stdout.split("\n");
-    const passed = args.flatMap((a, i) => (args[i - 1] === "--env" ? [a] : []));
+    return {
+      stdout: r.stdout,
+      args,
+      passed: args.flatMap((a, i) => (args[i - 1] === "--env" ? [a] : [])),
+    };
+  };
+
+  it("passes the step's PORTCULLIS_* settings into the container, by name only", () => {
+    const { stdout, args, passed } = runStep({
+      PORTCULLIS_REGISTRY_AUTHS: '{"auths": {}}',
+      PORTCULLIS_CHART_MAX_BYTES: "1048576",
+      OTHER_SECRET: "not-for-the-container",
+    });
     expect(passed).toEqual(
       expect.arrayContaining(["PORTCULLIS_REGISTRY_AUTHS", "PORTCULLIS_CHART_MAX_BYTES"]),
     );
     expect(passed.filter((a) => a.startsWith("PORTCULLIS_IMAGE"))).toEqual([]);
-    expect(r.stdout).not.toMatch(/not-for-the-container|OTHER_SECRET|"auths"/);
+    expect(stdout).not.toMatch(/not-for-the-container|OTHER_SECRET|"auths"/);
     expect(args).toContain("ghcr.io/portcullis-dev/portcullis:test");
+  });
+
+  // A job that also runs portcullis on the runner sets where its tools are (PORTCULLIS_OPA...):
+  // passed in, they named runner paths the container does not have, and its schema validation,
+  // say, did not run ("kube-schema could not start: spawn ... ENOENT").
+  it("keeps the image's own tools: the variables naming a tool or cache are not passed", () => {
+    const tools = [
+      "PORTCULLIS_OPA",
+      "PORTCULLIS_KUBE_SCHEMA",
+      "PORTCULLIS_YAML_ORACLE",
+      "PORTCULLIS_KYVERNO",
+      "PORTCULLIS_KUSTOMIZE",
+      "PORTCULLIS_HELM",
+      "PORTCULLIS_CEL",
+      "PORTCULLIS_CODE_CACHE",
+    ];
+    const { passed } = runStep({
+      PORTCULLIS_CHART_TIMEOUT_MS: "60000",
+      ...Object.fromEntries(tools.map((t) => [t, "/opt/runner/tool"])),
+    });
+    expect(passed.filter((a) => a.startsWith("PORTCULLIS_"))).toEqual([
+      "PORTCULLIS_CHART_TIMEOUT_MS",
+    ]);
   });
 });

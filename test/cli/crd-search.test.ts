@@ -54,6 +54,48 @@ describe("the working tree's CRD search", () => {
     ]);
   });
 
+  // Only a folder, or a file named as YAML/JSON, can hold a CRD: a picture with a Latin-1 name
+  // elsewhere in the tree failed every document without a schema (exit 2).
+  it("a file whose name is not UTF-8 and not YAML/JSON costs nothing", async () => {
+    const dir = workspace({
+      "apps/widget.yaml": custom("Widget"),
+      "apps/gadget.yaml": custom("Gadget"),
+      "crds/widget.yaml": crd("Widget"),
+    });
+    mkdirSync(join(dir, "docs"));
+    writeFileSync(named(dir, "/docs/caf", 0xe9, ".png"), "");
+    writeFileSync(named(dir, "/docs/caf", 0xe9), "");
+    const { code, report } = await checkIn(dir, "apps");
+    expect(errorsOf(report)).toEqual([]);
+    expect(schemaFindings(report).sort()).toEqual([
+      "apps/gadget.yaml:PCV007",
+      "apps/widget.yaml:PCV001",
+    ]);
+    expect(code).toBe(1);
+    // One named as YAML could be a CRD: the documents still without a schema are not validated.
+    writeFileSync(named(dir, "/docs/caf", 0xe9, ".yaml"), crd("Gadget"));
+    const again = await checkIn(dir, "apps");
+    expect(again.code).toBe(2);
+    expect(errorsOf(again.report)).toEqual([
+      "apps/gadget.yaml: schema validation could not run: docs/caf\ufffd.yaml: a file whose name is not UTF-8 (rename it): the CRDs in it cannot be searched",
+    ]);
+  });
+
+  // The config's exclude quiets the repository walk's refusal of such a folder (PCS002); the CRD
+  // search still refused it, so check could not pass however the folder was excluded.
+  it("a folder it cannot read that the config excludes costs nothing", async () => {
+    const dir = workspace({
+      "apps/gadget.yaml": custom("Gadget"),
+      ".github/portcullis.yml": 'exclude: ["data/**"]\n',
+    });
+    mkdirSync(join(dir, "data"));
+    mkdirSync(named(dir, "/data/db", 0xff));
+    const { code, report } = await checkIn(dir, "apps");
+    expect(errorsOf(report)).toEqual([]);
+    expect(report.findings.map((f) => `${f.file}:${f.rule}`)).toEqual(["apps/gadget.yaml:PCV007"]);
+    expect(code).toBe(0);
+  });
+
   (asOther ? it : it.skip)(
     "a folder without permission too (bin/portcullis, as nobody when root)",
     () => {
@@ -100,6 +142,31 @@ describe("the working tree's CRD search", () => {
         /^apps\/widget.yaml: no schema known for example.com\/v1 Widget .*: not validated; the CRD search reads at most 1000 YAML\/JSON files: many\/0999.yaml and those after it were not searched$/,
       ),
     ]);
+  });
+});
+
+describe("the working tree's CRD search at its limits exactly", () => {
+  it("reads a CRD 32 folders deep and the 1,000th YAML/JSON file, and says nothing", async () => {
+    const deep = Array.from({ length: 32 }, (_, i) => `d${i}`).join("/");
+    const dir = workspace({
+      "apps/widget.yaml": custom("Widget"),
+      "apps/gadget.yaml": custom("Gadget"),
+      [`${deep}/crd.yaml`]: crd("Widget"),
+    });
+    // With apps' two files and the deep CRD, many/ brings the count to 1,000 exactly, its last
+    // file (in name order, the last read) a CRD.
+    mkdirSync(join(dir, "many"));
+    for (let i = 0; i < 996; i++)
+      writeFileSync(join(dir, "many", `${String(i).padStart(4, "0")}.yaml`), "a: 1\n");
+    writeFileSync(join(dir, "many", "0996.yaml"), crd("Gadget"));
+    const { code, report } = await checkIn(dir, "apps");
+    expect(errorsOf(report)).toEqual([]);
+    expect(pcv007(report)).toEqual([]);
+    expect(schemaFindings(report).sort()).toEqual([
+      "apps/gadget.yaml:PCV001",
+      "apps/widget.yaml:PCV001",
+    ]);
+    expect(code).toBe(1);
   });
 });
 

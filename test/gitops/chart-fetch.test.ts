@@ -1,5 +1,6 @@
 // Remote charts against real servers on loopback: the OCI registry (built from the Go module
 // proxy, charts pushed with the pinned helm's OCI client) and a static HTTP Helm repository.
+import { execFileSync, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +11,7 @@ import { readChartArchive } from "../../src/gitops/adapters/chart-archive.js";
 import {
   ChartFetcher,
   chartFetchOptions,
+  credentialsOf,
   readCredentials,
 } from "../../src/gitops/adapters/chart-fetch.js";
 import {
@@ -407,6 +409,24 @@ describe("the registry credentials settings", () => {
       () => config(JSON.stringify({ auths: { "r.example": { password: secret } } })),
       'has an entry for "r.example" with neither auth nor username and password',
     ],
+    // Docker writes `"auth": ""` beside an identity token (a credential helper's login): sent as
+    // "Basic " it failed every fetch as unauthorised, as a missing file did.
+    [
+      "an entry whose auth is empty (an identity token's)",
+      () => config(JSON.stringify({ auths: { "r.example": { auth: "", identitytoken: secret } } })),
+      'has an entry for "r.example" whose auth is not base64 of user:password',
+    ],
+    [
+      "an entry whose auth is not base64 of user:password",
+      () => config(JSON.stringify({ auths: { "r.example": { auth: secret } } })),
+      'has an entry for "r.example" whose auth is not base64 of user:password',
+    ],
+    ["a folder", () => mkdtempSync(join(tmpdir(), "portcullis-creds-")), "is not a file"],
+    [
+      "a file larger than 1 MiB",
+      () => config(`{"auths": {}, "pad": "${secret.repeat(80_000)}"}`),
+      "is larger than 1048576 bytes: not a docker config",
+    ],
   ])(
     "PORTCULLIS_REGISTRY_CONFIG: %s is refused in one line, without the secret",
     (_, path, what) => {
@@ -417,6 +437,47 @@ describe("the registry credentials settings", () => {
       expect(() => run()).not.toThrow(new RegExp(secret));
     },
   );
+
+  // A FIFO (or a device) was read until a writer came: the app's start, check --render, review
+  // and the Action hung. A writer opens it after 3 s here, so a hang shows as a wrong answer.
+  it("PORTCULLIS_REGISTRY_CONFIG: a FIFO is refused at once, not read", () => {
+    const dir = mkdtempSync(join(tmpdir(), "portcullis-creds-"));
+    const fifo = join(dir, "config.json");
+    execFileSync("mkfifo", [fifo]);
+    const writer = spawn("sh", ["-c", 'sleep 3; exec 3>"$0"', fifo], { stdio: "ignore" });
+    try {
+      const started = Date.now();
+      expect(() => readCredentials(fifo)).toThrow(
+        `PORTCULLIS_REGISTRY_CONFIG (${fifo}) is not a file`,
+      );
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      writer.kill("SIGKILL");
+    }
+  });
+
+  it("PORTCULLIS_REGISTRY_CONFIG: a path with a line break is named in one line", () => {
+    const path = join(tmpdir(), "portcullis-creds\nportcullis: injected");
+    expect(() => readCredentials(path)).toThrow(
+      `PORTCULLIS_REGISTRY_CONFIG (${JSON.stringify(path)}) cannot be read (ENOENT)`,
+    );
+  });
+
+  // `docker login` keeps Docker Hub's credentials under https://index.docker.io/v1/, and Helm
+  // charts on Docker Hub are pulled from oci://registry-1.docker.io (docker and helm map one to
+  // the other): they were not sent there, and a private chart failed as "needs credentials, and
+  // none are configured for it". Host names are matched without case, as DNS does.
+  it("Docker Hub's docker login entry is sent to registry-1.docker.io; hosts match without case", () => {
+    const auth = Buffer.from("robot:pw").toString("base64");
+    const creds = credentialsOf(
+      JSON.stringify({
+        auths: { "https://index.docker.io/v1/": { auth }, "Registry.Example.COM:5000": { auth } },
+      }),
+    );
+    expect(creds.get("registry-1.docker.io")).toBe(`Basic ${auth}`);
+    expect(creds.get("index.docker.io")).toBe(`Basic ${auth}`);
+    expect(creds.get("registry.example.com:5000")).toBe(`Basic ${auth}`);
+  });
 
   it("PORTCULLIS_REGISTRY_AUTHS that is not a docker config is refused without its text", () => {
     const run = () => chartFetchOptions({ PORTCULLIS_REGISTRY_AUTHS: `{"auths": ${secret}` });

@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../../src/adapters/fs/policy-bundle.js";
 import { serverEnv } from "../../src/ops/server-env.js";
+import { privateKey } from "../support/app-key.js";
 
 describe("the server's variables", () => {
   it("take their documented values and defaults", () => {
@@ -49,10 +50,26 @@ describe("the server's variables", () => {
     ["PORTCULLIS_QUEUE_LOCK_MS", "3000000000", "at most 2147483647"],
     ["APP_ID", "abc", "a whole number above 0"],
     ["APP_ID", "12ab", "a whole number above 0"],
+    // Probot reads PORT as Number(PORT) || 3000: 3000x and 0 listened on 3000 in silence.
+    ["PORT", "3000x", "a whole number above 0"],
+    ["PORT", "0", "a whole number above 0"],
+    ["PORT", "70000", "at most 65535"],
   ])("refuses %s=%s", (name, value, what) => {
     expect(() => serverEnv({ [name]: value })).toThrow(
       `${name} must be ${what}, not ${JSON.stringify(value)}`,
     );
+  });
+
+  it("refuses an app ID and key with a blank or no WEBHOOK_SECRET; setup mode needs none", () => {
+    const app = { APP_ID: "1", PRIVATE_KEY: privateKey };
+    expect(() => serverEnv(app)).toThrow(
+      "WEBHOOK_SECRET is not set: webhooks would be verified with Probot's public default secret",
+    );
+    expect(() => serverEnv({ ...app, WEBHOOK_SECRET: "" })).toThrow("WEBHOOK_SECRET is not set");
+    expect(() => serverEnv({ ...app, WEBHOOK_SECRET: " \n" })).toThrow("WEBHOOK_SECRET is blank");
+    expect(serverEnv({ ...app, WEBHOOK_SECRET: "s" }).concurrency).toBe(2);
+    expect(serverEnv({ APP_ID: "1" }).concurrency).toBe(2);
+    expect(serverEnv({ PRIVATE_KEY: privateKey }).concurrency).toBe(2);
   });
 
   it("refuses a PORTCULLIS_REGISTRY_CONFIG it cannot read, naming it", () => {
@@ -72,7 +89,7 @@ describe("the server's variables", () => {
         env: {
           PATH: process.env.PATH,
           PORTCULLIS_CONCURRENCY: "four",
-          PORT: "0",
+          PORT: "65535",
           HOST: "127.0.0.1",
         },
         timeout: 20_000,

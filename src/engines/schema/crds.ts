@@ -1,7 +1,8 @@
 // The repository's CustomResourceDefinitions (at the base commit in a review, the working tree in
 // `check`): their schemas validate the custom resources no built-in or bundled schema covers.
 import { readFileSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { basename, join, relative, sep } from "node:path";
+import picomatch from "picomatch";
 import { readableEntries, whyUnreadable } from "../../adapters/fs/unreadable.js";
 import { compareText } from "../../core/compare-text.js";
 import { isKustomizationFile, isYamlOrJson } from "../../core/file-role.js";
@@ -71,6 +72,8 @@ interface Walk {
   cut?(path: string, why: "depth" | "files"): void;
 }
 
+const mayHoldCRDs = (name: string) => isYamlOrJson(name) && !isKustomizationFile(name);
+
 /**
  * The YAML/JSON files (not kustomization files) of the working tree at `root`, without
  * node_modules and .git, in name order, at most `max`, at most MAX_DEPTH folders deep.
@@ -80,12 +83,15 @@ function walkManifestFiles(root: string, max: number, how: Walk): void {
   let stop = false;
   const walk = (dir: string, depth: number) => {
     if (depth > MAX_DEPTH) return how.cut?.(dir, "depth");
-    const entries = readableEntries(dir, how.refuse ?? (() => undefined));
+    const entries = readableEntries(dir, (path, why) => {
+      // A file whose name says it is not YAML/JSON cannot hold a CRD, whatever else its name is.
+      if (why.startsWith("a folder") || mayHoldCRDs(basename(path))) how.refuse?.(path, why);
+    });
     for (const e of entries.sort((a, b) => compareText(a.name, b.name))) {
       if (stop) return;
       const path = join(dir, e.name);
       if (e.isDirectory() && !SKIPPED_FOLDERS.has(e.name)) walk(path, depth + 1);
-      else if (e.isFile() && isYamlOrJson(e.name) && !isKustomizationFile(e.name)) {
+      else if (e.isFile() && mayHoldCRDs(e.name)) {
         if (++files > max) {
           stop = true;
           return how.cut?.(path, "files");
@@ -102,14 +108,23 @@ function walkManifestFiles(root: string, max: number, how: Walk): void {
  * INVENTORY_MAX_FILES YAML/JSON files, MAX_DEPTH folders deep), so that checking one folder still
  * sees the repository's CRDs in another. The `known` files (absolute paths) are counted but not
  * read: the caller has their CRDs. A folder or file the walk cannot read is `unreadable` (the
- * first, and how many more), the first not read at a limit `cut`; the rest is searched.
+ * first, and how many more; not one the `exclude` globs match), the first not read at a limit
+ * `cut`; the rest is searched.
  */
-export function workingTreeCRDs(root: string, known: ReadonlySet<string> = new Set()): CrdSearch {
+export function workingTreeCRDs(
+  root: string,
+  known: ReadonlySet<string> = new Set(),
+  exclude: readonly string[] = [],
+): CrdSearch {
   const crds: unknown[] = [];
   const at = (path: string) => relative(root, path).split(sep).join("/") || ".";
   const refused: string[] = [];
   let cut: string | undefined;
+  // What the config's exclude globs leave out the user said is not theirs to check, as the
+  // repository walk of check's files does (src/adapters/fs/directory-source.ts).
+  const excluded = picomatch(exclude as string[], { dot: true });
   const refuse = (path: string, why: string) => {
+    if (excluded(at(path)) || excluded(`${at(path)}/`)) return;
     refused.push(`${at(path)}: ${why}: the CRDs in it cannot be searched`);
   };
   const visit = (path: string) => {

@@ -5,7 +5,16 @@
 // replicas (a folder: mount one volume). Credentials come from the operator (a docker
 // config.json), never from the repository, and never appear in a message.
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -80,15 +89,36 @@ export function chartLimits(
  * file, never its content: without it every private fetch would fail later as "unauthorised".
  */
 export function readCredentials(path: string): Map<string, string> {
-  const name = `PORTCULLIS_REGISTRY_CONFIG (${path})`;
-  let text: string;
+  // A path with a line break would make the message two lines: shown quoted then.
+  const name = `PORTCULLIS_REGISTRY_CONFIG (${/[\u0000-\u001f\u007f]/.test(path) ? JSON.stringify(path) : path})`;
+  return credentialsOf(configText(path, name), name);
+}
+
+/** A docker config is a few KiB: a larger file is not one (and is not read into memory). */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * The text of the regular file at `path`. Opened without waiting and checked before it is read: a
+ * FIFO or a device would be read until a writer came (the start hung), a folder is not a config.
+ */
+function configText(path: string, name: string): string {
+  let fd: number | undefined;
   try {
-    text = readFileSync(path, "utf8");
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new SettingError(`${name} is not a file`);
+    if (stat.size > MAX_CONFIG_BYTES)
+      throw new SettingError(
+        `${name} is larger than ${MAX_CONFIG_BYTES} bytes: not a docker config`,
+      );
+    return readFileSync(fd, "utf8");
   } catch (err) {
+    if (err instanceof SettingError) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
     throw new SettingError(`${name} cannot be read (${code})`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
-  return credentialsOf(text, name);
 }
 
 /**
@@ -114,19 +144,44 @@ export function credentialsOf(
     );
   const out = new Map<string, string>();
   for (const [key, entry] of Object.entries(auths as Record<string, Record<string, unknown>>)) {
-    const host = key.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "");
-    if (typeof entry?.auth === "string") out.set(host, `Basic ${entry.auth}`);
-    else if (typeof entry?.username === "string" && typeof entry?.password === "string")
-      out.set(
-        host,
-        `Basic ${Buffer.from(`${entry.username}:${entry.password}`).toString("base64")}`,
-      );
-    else
-      throw new SettingError(
-        `${name} has an entry for ${JSON.stringify(key)} with neither auth nor username and password`,
-      );
+    // Host names match without case, as in DNS.
+    const host = key
+      .replace(/^[a-z]+:\/\//i, "")
+      .replace(/\/.*$/, "")
+      .toLowerCase();
+    out.set(host, basicAuth(key, entry, name));
   }
+  // `docker login` keeps Docker Hub's under index.docker.io; its charts are pulled from
+  // registry-1.docker.io (docker and helm map one to the other). An entry of its own wins.
+  const hub = out.get("index.docker.io") ?? out.get("docker.io");
+  if (hub && !out.has("registry-1.docker.io")) out.set("registry-1.docker.io", hub);
   return out;
+}
+
+/** The Authorization value of a docker config's entry for `key` (named in a refusal, never its secret). */
+function basicAuth(key: string, entry: Record<string, unknown> | null, name: string): string {
+  if (typeof entry?.auth === "string") {
+    // Docker writes "" beside an identity token (a credential helper's login), not run here.
+    if (!isBasicAuth(entry.auth))
+      throw new SettingError(
+        `${name} has an entry for ${JSON.stringify(key)} whose auth is not base64 of user:password`,
+      );
+    return `Basic ${entry.auth}`;
+  }
+  if (typeof entry?.username === "string" && typeof entry?.password === "string")
+    return `Basic ${Buffer.from(`${entry.username}:${entry.password}`).toString("base64")}`;
+  throw new SettingError(
+    `${name} has an entry for ${JSON.stringify(key)} with neither auth nor username and password`,
+  );
+}
+
+/** Whether `auth` is base64 (standard, padded) of `user:password`, as docker's config holds it. */
+function isBasicAuth(auth: string): boolean {
+  return (
+    /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(auth) &&
+    auth !== "" &&
+    Buffer.from(auth, "base64").toString("utf8").includes(":")
+  );
 }
 
 class FetchError extends Error {}
