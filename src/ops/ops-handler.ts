@@ -11,7 +11,8 @@ export interface Lifecycle {
 
 export function opsHandler(metrics: Metrics, lifecycle: Lifecycle) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    if (req.method !== "GET") return false;
+    // HEAD as GET: Node sends the headers alone.
+    if (req.method !== "GET" && req.method !== "HEAD") return false;
     const path = (req.url ?? "").split("?")[0];
     if (path === "/metrics") {
       const body = await metrics.registry.metrics();
