@@ -191,3 +191,38 @@ describe("a review's CRD search (the base commit's files)", () => {
     );
   });
 });
+
+// A file past the file size limit was read whole, whatever its size: a 300 MB JSON data file
+// elsewhere in the tree took check to a 650 MB peak, and past ~512 MB the read failed.
+describe("the CRD search and the file size limit", () => {
+  const CONFIG = ".github/portcullis.yml";
+  const padding = (bytes: number) => `# ${"x".repeat(bytes)}\n`;
+
+  it("a file past limits.maxFileBytes that holds no CRD is passed over, unread as a whole", async () => {
+    const dir = workspace({
+      [CONFIG]: "limits: {maxFileBytes: 4096}\n",
+      "apps/widget.yaml": custom("Widget"),
+      "crds/widget.yaml": crd("Widget"),
+      "data/big.json": `[${'"row",'.repeat(3000)}"end"]\n`,
+    });
+    const { code, report } = await checkIn(dir, "apps");
+    expect(errorsOf(report)).toEqual([]);
+    expect(schemaFindings(report)).toEqual(["apps/widget.yaml:PCV001"]);
+    expect(code).toBe(1);
+  });
+
+  it("a file past limits.maxFileBytes that may hold a CRD costs the documents without a schema, naming it", async () => {
+    const dir = workspace({
+      [CONFIG]: "limits: {maxFileBytes: 4096}\n",
+      "apps/widget.yaml": custom("Widget"),
+      "apps/deploy.yaml": DEPLOYMENT,
+      "crds/widget.yaml": padding(5000) + crd("Widget"),
+    });
+    const { code, report } = await checkIn(dir, "apps");
+    expect(code).toBe(2);
+    expect(errorsOf(report)).toEqual([
+      "apps/widget.yaml: schema validation could not run: crds/widget.yaml: a file larger than limits.maxFileBytes (4096 bytes): the CRDs in it cannot be searched",
+    ]);
+    expect(schemaFindings(report)).toEqual(["apps/deploy.yaml:PCV001"]);
+  });
+});

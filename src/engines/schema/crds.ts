@@ -1,15 +1,15 @@
 // The repository's CustomResourceDefinitions (at the base commit in a review, the working tree in
 // `check`): their schemas validate the custom resources no built-in or bundled schema covers.
-import { readFileSync } from "node:fs";
 import { basename, join, relative, sep } from "node:path";
 import picomatch from "picomatch";
 import { readableEntries, whyUnreadable } from "../../adapters/fs/unreadable.js";
 import { compareText } from "../../core/compare-text.js";
 import { isKustomizationFile, isYamlOrJson } from "../../core/file-role.js";
-import { INVENTORY_MAX_FILES } from "../../core/limits.js";
+import { INVENTORY_MAX_FILES, MAX_FILE_BYTES } from "../../core/limits.js";
 import { parseManifest } from "../../yaml/index.js";
 import type { PolicyFiles } from "../repository-files.js";
 import type { SchemaFinding } from "./kube-schema.js";
+import { crdSearchText } from "./crd-text.js";
 
 /** Where each CRD read from the repository's files was found: its file and first line. */
 const crdLocations = new WeakMap<object, { readonly file: string; readonly line: number }>();
@@ -109,12 +109,14 @@ function walkManifestFiles(root: string, max: number, how: Walk): void {
  * sees the repository's CRDs in another. The `known` files (absolute paths) are counted but not
  * read: the caller has their CRDs. A folder or file the walk cannot read is `unreadable` (the
  * first, and how many more; not one the `exclude` globs match), the first not read at a limit
- * `cut`; the rest is searched.
+ * `cut`; the rest is searched. A file past `maxBytes` (the config's limits.maxFileBytes) is not
+ * read whole: only one that may hold a CRD is refused (crd-text.ts).
  */
 export function workingTreeCRDs(
   root: string,
   known: ReadonlySet<string> = new Set(),
   exclude: readonly string[] = [],
+  maxBytes: number = MAX_FILE_BYTES,
 ): CrdSearch {
   const crds: unknown[] = [];
   const at = (path: string) => relative(root, path).split(sep).join("/") || ".";
@@ -129,13 +131,15 @@ export function workingTreeCRDs(
   };
   const visit = (path: string) => {
     if (known.has(path)) return true;
-    let text;
+    let searched;
     try {
-      text = readFileSync(path, "utf8");
+      searched = crdSearchText(path, maxBytes);
     } catch (err) {
       refuse(path, `a file that cannot be read (${whyUnreadable(err)})`);
       return true;
     }
+    if ("refused" in searched) refuse(path, searched.refused);
+    const text = "text" in searched ? searched.text : "";
     if (text.includes("CustomResourceDefinition"))
       for (const d of parseManifest(path, text).documents)
         if (isCRD(d.value)) {

@@ -211,7 +211,13 @@ class SchemaEngine implements Engine {
     if (!cli) return repositoryCRDs(this.ctx.files);
     const checked = (await this.#checkedObjects()).filter(isCRD);
     // The files of the inventory are not read again: their CRDs are among the checked.
-    const tree = workingTreeCRDs(cli.root, cli.checked?.inInventory(), this.ctx.config.exclude);
+    const { exclude, limits } = this.ctx.config;
+    const tree = workingTreeCRDs(
+      cli.root,
+      cli.checked?.inInventory(),
+      exclude,
+      limits.maxFileBytes,
+    );
     return { ...tree, crds: [...checked, ...tree.crds] };
   }
 
