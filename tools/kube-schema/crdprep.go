@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/json"
+	"slices"
 	"sync"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -126,7 +127,10 @@ func prepareKinds(item prepItem) {
 	}
 	if waits {
 		prepMu.Lock()
-		prepWaiting = append(prepWaiting, prepItem{sum: item.sum})
+		// Once: a CRD sent again (request after request of a long process) waits as one.
+		if !slices.ContainsFunc(prepWaiting, func(w prepItem) bool { return w.sum == item.sum }) {
+			prepWaiting = append(prepWaiting, prepItem{sum: item.sum})
+		}
 		prepMu.Unlock()
 	}
 }
