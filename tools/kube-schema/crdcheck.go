@@ -130,7 +130,12 @@ func prefetchCRDs() {
 				return
 			}
 			prefetchMu.Unlock()
-			prepareKinds(item)
+			func() {
+				// A panic reading the CRD (kept by decodedCRD for its documents' answers) is
+				// theirs to give: on this goroutine it would end the process.
+				defer func() { _ = recover() }()
+				prepareKinds(item)
+			}()
 			continue
 		}
 		raw := prefetchQueue[0]

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"testing"
 )
@@ -23,4 +24,29 @@ func TestCRDWaitingForItsKindsHeldOnce(t *testing.T) {
 	if waiting != 1 {
 		t.Errorf("the CRD waits %d times for documents of its kinds, want once", waiting)
 	}
+}
+
+// A CRD whose decoding panicked (kept for its documents' own answers, decodedCRD) is not made
+// ready: the goroutine checking ahead must meet that panic again as it met it in the check, not
+// end the process.
+func TestCRDPreparedAheadSurvivesADecodingPanic(t *testing.T) {
+	forgetSets()
+	forgetPrep()
+	defer forgetPrep()
+	crd := json.RawMessage(compactJSON(t, crdVariants()[0]))
+	sum := sha256.Sum256(crd)
+	broken := &decodingCRD{panicked: "decoding panicked"}
+	broken.once.Do(func() {})
+	crdsDecodedMu.Lock()
+	crdsDecoded[sum] = broken
+	crdsDecodedMu.Unlock()
+	defer func() {
+		crdsDecodedMu.Lock()
+		delete(crdsDecoded, sum)
+		delete(repoCRDsRead, sum)
+		crdsDecodedMu.Unlock()
+	}()
+	doc := json.RawMessage(`{"apiVersion":"a.example.com/v1","kind":"Widget","metadata":{"name":"w"}}`)
+	prefetchCRDChecks([]json.RawMessage{doc, crd}, []docHead{documentHead(doc), documentHead(crd)})
+	waitPrefetchIdle(t)
 }
