@@ -36,6 +36,10 @@ func lifecycleOfKind(gvk schema.GroupVersionKind) lifecycle {
 	if v, ok := kindLifecycles.Load(gvk); ok {
 		return v.(lifecycle)
 	}
+	// Kept only for the scheme's kinds: a document may name any kind, and the process is long.
+	if !scheme.Scheme.Recognizes(gvk) {
+		return lifecycle{}
+	}
 	l := lifecycleFromScheme(gvk)
 	kindLifecycles.Store(gvk, l)
 	return l
@@ -44,9 +48,6 @@ func lifecycleOfKind(gvk schema.GroupVersionKind) lifecycle {
 var kindLifecycles sync.Map
 
 func lifecycleFromScheme(gvk schema.GroupVersionKind) lifecycle {
-	if t := scheme.Scheme.AllKnownTypes()[gvk]; t == nil {
-		return lifecycle{}
-	}
 	obj, err := scheme.Scheme.New(gvk)
 	if err != nil {
 		return lifecycle{}
