@@ -38,6 +38,9 @@ var (
 	seenKinds = map[docKind]bool{}
 	// prepareAhead: whether kinds are made ready ahead (the tests compare both ways).
 	prepareAhead = true
+	// maxSeenKinds: how many kinds seenKinds holds at most (documents may name any kind; one past
+	// it is not noted, and a CRD of it is only not made ready ahead).
+	maxSeenKinds = 1 << 14
 	// prepQueue: CRD documents checked ahead whose kinds are to be made ready; prepWaiting: those
 	// with a served kind no document read so far has.
 	prepQueue, prepWaiting []prepItem
@@ -50,7 +53,7 @@ func noteHeads(heads []docHead) bool {
 	defer prepMu.Unlock()
 	added := false
 	for _, h := range heads {
-		if _, known := seenKinds[h.gvk]; !h.ok || known || h.gvk == crdKindV1 {
+		if _, known := seenKinds[h.gvk]; !h.ok || known || h.gvk == crdKindV1 || len(seenKinds) >= maxSeenKinds {
 			continue
 		}
 		// In a Flux repository, the gotk CRDs among the files define kinds the bundled CRDs

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"testing"
 )
 
@@ -49,4 +50,23 @@ func TestCRDPreparedAheadSurvivesADecodingPanic(t *testing.T) {
 	doc := json.RawMessage(`{"apiVersion":"a.example.com/v1","kind":"Widget","metadata":{"name":"w"}}`)
 	prefetchCRDChecks([]json.RawMessage{doc, crd}, []docHead{documentHead(doc), documentHead(crd)})
 	waitPrefetchIdle(t)
+}
+
+// Documents may name any kind: the kinds noted for the CRDs made ready ahead are bounded, in a
+// long process as in one request of many made-up kinds.
+func TestKindsNotedForPreparingBounded(t *testing.T) {
+	forgetPrep()
+	defer forgetPrep()
+	var heads []docHead
+	for i := 0; i < maxSeenKinds+500; i++ {
+		doc := json.RawMessage(fmt.Sprintf(`{"apiVersion":"made-up.example.com/v1","kind":"K%d","metadata":{"name":"n"}}`, i))
+		heads = append(heads, documentHead(doc))
+	}
+	noteHeads(heads)
+	prepMu.Lock()
+	n := len(seenKinds)
+	prepMu.Unlock()
+	if n > maxSeenKinds {
+		t.Errorf("%d kinds noted, the bound is %d", n, maxSeenKinds)
+	}
 }
