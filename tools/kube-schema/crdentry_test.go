@@ -12,6 +12,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/kube-openapi/pkg/validation/spec"
+	"sigs.k8s.io/yaml"
 )
 
 // A CRD kind's entry made from its CRD alone (crdentry.go) must be the one kubectl-validate makes
@@ -61,8 +62,39 @@ func entryCases(t *testing.T) []entryCase {
 	for i := 0; i < 80; i++ {
 		generated = append(generated, generatedCRD(r, i))
 	}
-	// The repository's Flux CRDs over the bundled ones (a Flux repository holds them).
+	// The repository's Flux CRDs over the bundled ones (a Flux repository holds them): one of the
+	// same group, versions and kind with a schema of its own, which the entry must take.
+	generated = append(generated, overridingCRD(t, bundled[0]))
 	return append(cases, entryCase{name: "generated", repo: generated, bundled: bundled[:2]})
+}
+
+// overridingCRD: the first CRD of a bundled file, every version's spec replaced by a schema of
+// its own (a repository's copy of another release of it).
+func overridingCRD(t *testing.T, file string) json.RawMessage {
+	t.Helper()
+	b, err := fs.ReadFile(embedded, "schemas/crds/"+file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, doc := range strings.Split(string(b), "\n---") {
+		var crd map[string]any
+		if yaml.Unmarshal([]byte(doc), &crd) != nil || crd["kind"] != "CustomResourceDefinition" {
+			continue
+		}
+		versions, _ := crd["spec"].(map[string]any)["versions"].([]any)
+		for _, v := range versions {
+			props := v.(map[string]any)["schema"].(map[string]any)["openAPIV3Schema"].(map[string]any)["properties"].(map[string]any)
+			props["spec"] = map[string]any{"type": "object", "required": []any{"overridden"},
+				"properties": map[string]any{"overridden": map[string]any{"type": "integer", "minimum": 3}}}
+		}
+		out, err := json.Marshal(crd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	t.Fatalf("no CRD in %s", file)
+	return nil
 }
 
 func entrySchema(e kindEntry) *spec.Schema {
