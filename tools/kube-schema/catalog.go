@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/kubectl-validate/pkg/openapiclient"
@@ -118,6 +119,8 @@ type schemaSet struct {
 	picked []int
 	// lifecycleFindings' answer per kind (GroupVersionKind -> lifecycleAnswer).
 	lifecycleMemo sync.Map
+	// lifecycleMemoSize: how many answers were offered to lifecycleMemo (bounded by maxLifecycleMemo).
+	lifecycleMemoSize atomic.Int32
 	// defined: how many versions of the repository's CRDs (or of the bundled ones) define each
 	// kind, served or not (crdentry.go; the most of the two).
 	defined map[schema.GroupVersionKind]int

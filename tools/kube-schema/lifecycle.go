@@ -77,6 +77,9 @@ func lifecycleOfObject(obj any) lifecycle {
 	return l
 }
 
+// maxLifecycleMemo: how many kinds' lifecycle answers a schema set keeps.
+const maxLifecycleMemo = 1 << 12
+
 func apiVersionOf(gvk schema.GroupVersionKind) string {
 	return gvk.GroupVersion().String()
 }
@@ -134,7 +137,12 @@ func (s *schemaSet) lifecycleFindings(gvk schema.GroupVersionKind) ([]finding, b
 	v, ok := s.lifecycleMemo.Load(gvk)
 	if !ok {
 		findings, removed := s.lifecycleOf(gvk)
-		v, _ = s.lifecycleMemo.LoadOrStore(gvk, lifecycleAnswer{findings, removed})
+		v = lifecycleAnswer{findings, removed}
+		// Kept for so many kinds at most: the set lives as long as the process, and a document
+		// may name any kind.
+		if s.lifecycleMemoSize.Add(1) <= maxLifecycleMemo {
+			v, _ = s.lifecycleMemo.LoadOrStore(gvk, v)
+		}
 	}
 	a := v.(lifecycleAnswer)
 	return slices.Clone(a.findings), a.removed

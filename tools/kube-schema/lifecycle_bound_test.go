@@ -27,3 +27,22 @@ func TestLifecyclesKeptOnlyForKindsTheSchemeKnows(t *testing.T) {
 		t.Errorf("%d lifecycles kept for made-up kinds", after-before)
 	}
 }
+
+// A schema set lives as long as the process (one per version and repository CRDs): its answers
+// per kind are kept for a bounded number of kinds, not one more for every made-up kind a PR names.
+func TestLifecycleAnswersKeptPerSetBounded(t *testing.T) {
+	s := mustSet(t, manifest().Versions[0], nil, nil)
+	for i := 0; i < maxLifecycleMemo+500; i++ {
+		for _, group := range []string{"apps", "made-up.example.com"} {
+			findings, removed := s.lifecycleFindings(schema.GroupVersionKind{Group: group, Version: "v1", Kind: fmt.Sprintf("MadeUp%d", i)})
+			if len(findings) != 0 || removed {
+				t.Fatalf("findings for a made-up kind: %+v", findings)
+			}
+		}
+	}
+	n := 0
+	s.lifecycleMemo.Range(func(_, _ any) bool { n++; return true })
+	if n > maxLifecycleMemo {
+		t.Errorf("%d answers kept, the bound is %d", n, maxLifecycleMemo)
+	}
+}
