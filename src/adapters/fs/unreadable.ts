@@ -1,6 +1,14 @@
 // What a walk of the file system cannot read, said the same way by every walker (check's files,
 // policy folders, CRD discovery, --render's listing): never skipped in silence.
-import { accessSync, constants, lstatSync, readdirSync } from "node:fs";
+import {
+  accessSync,
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+} from "node:fs";
 import { join } from "node:path";
 import type { Dirent } from "node:fs";
 
@@ -56,5 +64,23 @@ export function unreadableFile(abs: string): string | undefined {
     return undefined;
   } catch (err) {
     return `a file that cannot be read (${whyUnreadable(err)})`;
+  }
+}
+
+/**
+ * `use` of the regular file at `abs` (its descriptor and size), opened without waiting: a FIFO or
+ * a device put where a file was expected is never read until a writer comes (the read would hang).
+ * Undefined when it is not a regular file (a folder, a FIFO, a device); an open that fails throws.
+ */
+export function withRegularFile<T>(
+  abs: string,
+  use: (fd: number, size: number) => T,
+): T | undefined {
+  const fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stat = fstatSync(fd);
+    return stat.isFile() ? use(fd, stat.size) : undefined;
+  } finally {
+    closeSync(fd);
   }
 }

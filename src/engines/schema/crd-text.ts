@@ -2,7 +2,8 @@
 // reading has: a file past it is never read whole (a 300 MB JSON data file beside the manifests
 // took check to a 650 MB peak); it is scanned in chunks for the word every CRD holds, and only
 // one that may hold a CRD is refused, so the documents still without a schema say so.
-import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from "node:fs";
+import { readFileSync, readSync } from "node:fs";
+import { withRegularFile } from "../../adapters/fs/unreadable.js";
 
 const WORD = Buffer.from("CustomResourceDefinition");
 const CHUNK_BYTES = 1 << 20;
@@ -11,21 +12,17 @@ const CHUNK_BYTES = 1 << 20;
 export type SearchedText = { text: string } | { refused: string } | Record<string, never>;
 
 /**
- * Opened without waiting (a FIFO put in a regular file's place after the listing is refused, not
- * waited on); within `maxBytes` read whole, past it scanned for WORD in chunks.
+ * Opened without waiting (withRegularFile: a FIFO put in a regular file's place after the listing
+ * is refused, not waited on); within `maxBytes` read whole, past it scanned for WORD in chunks.
  */
 export function crdSearchText(path: string, maxBytes: number): SearchedText {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) return { refused: "not a regular file" };
-    if (stat.size <= maxBytes) return { text: readFileSync(fd, "utf8") };
+  const searched = withRegularFile(path, (fd, size): SearchedText => {
+    if (size <= maxBytes) return { text: readFileSync(fd, "utf8") };
     return mentions(fd)
       ? { refused: `a file larger than limits.maxFileBytes (${maxBytes} bytes)` }
       : {};
-  } finally {
-    closeSync(fd);
-  }
+  });
+  return searched ?? { refused: "not a regular file" };
 }
 
 /** Whether the file holds WORD, read CHUNK_BYTES at a time (the word may span two chunks). */

@@ -5,16 +5,7 @@
 // replicas (a folder: mount one volume). Credentials come from the operator (a docker
 // config.json), never from the repository, and never appear in a message.
 import { createHash } from "node:crypto";
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -26,6 +17,7 @@ import {
   type RemoteChart,
 } from "../remote-charts.js";
 import { MAX_TIMER_MS, positiveInteger, SettingError } from "../../core/settings.js";
+import { withRegularFile } from "../../adapters/fs/unreadable.js";
 import { MAX_RENDER_FILES, MAX_RENDER_INPUT_BYTES } from "../../core/render-limits.js";
 import type { ChartFetch, FetchedChart } from "../../ports/manifest-renderer.js";
 import { readChartArchive } from "./chart-archive.js";
@@ -102,23 +94,22 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
  * FIFO or a device would be read until a writer came (the start hung), a folder is not a config.
  */
 function configText(path: string, name: string): string {
-  let fd: number | undefined;
+  let text: string | undefined;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new SettingError(`${name} is not a file`);
-    if (stat.size > MAX_CONFIG_BYTES)
-      throw new SettingError(
-        `${name} is larger than ${MAX_CONFIG_BYTES} bytes: not a docker config`,
-      );
-    return readFileSync(fd, "utf8");
+    text = withRegularFile(path, (fd, size) => {
+      if (size > MAX_CONFIG_BYTES)
+        throw new SettingError(
+          `${name} is larger than ${MAX_CONFIG_BYTES} bytes: not a docker config`,
+        );
+      return readFileSync(fd, "utf8");
+    });
   } catch (err) {
     if (err instanceof SettingError) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
     throw new SettingError(`${name} cannot be read (${code})`);
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
+  if (text === undefined) throw new SettingError(`${name} is not a file`);
+  return text;
 }
 
 /**
